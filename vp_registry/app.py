@@ -1,0 +1,111 @@
+"""Application factory: reads like a table of contents (cookiecutter-flask, Indico)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from flask import Flask
+
+from vp_registry.config import Settings, load_settings
+from vp_registry.db import make_engine, make_session_factory
+from vp_registry.extensions import csrf, login_manager
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+TEMPLATES = Path(__file__).resolve().parent / "templates"
+
+
+def create_app(settings: Settings | None = None) -> Flask:
+    settings = (settings or load_settings()).validated()
+    app = Flask(
+        __name__,
+        template_folder=str(_template_folder()),
+        instance_path=str(Path(settings.instance_path).resolve()),
+        instance_relative_config=False,
+    )
+    configure_app(app, settings)
+    configure_database(app, settings)
+    register_extensions(app, settings)
+    register_blueprints(app)
+    register_request_hooks(app)
+    register_error_handlers(app)
+    register_template_helpers(app)
+    register_cli(app)
+    return app
+
+
+def _template_folder() -> Path:
+    """Top-level ``templates/`` in a checkout; the packaged copy when installed as a wheel."""
+    checkout = PROJECT_ROOT / "templates"
+    return checkout if checkout.is_dir() else TEMPLATES
+
+
+def configure_app(app: Flask, settings: Settings) -> None:
+    app.config.update(
+        SECRET_KEY=settings.secret_key,
+        MAX_CONTENT_LENGTH=settings.max_request_bytes,
+        MAX_FORM_MEMORY_SIZE=settings.max_request_bytes,
+        TESTING=settings.testing,
+        WTF_CSRF_TIME_LIMIT=None,  # the token lives in the server-side session, which expires
+        WTF_CSRF_SSL_STRICT=settings.session_cookie_secure,
+        BABEL_DEFAULT_LOCALE=settings.default_locale,
+        BABEL_TRANSLATION_DIRECTORIES=str(Path(__file__).resolve().parent / "translations"),
+        TEMPLATES_AUTO_RELOAD=settings.is_development,
+    )
+    app.extensions["vp_settings"] = settings
+
+
+def configure_database(app: Flask, settings: Settings) -> None:
+    from vp_registry.web import database
+
+    engine = make_engine(settings.effective_database_url)
+    app.extensions["vp_engine"] = engine
+    app.extensions["vp_session_factory"] = make_session_factory(engine)
+    database.init_app(app)
+
+
+def register_extensions(app: Flask, settings: Settings) -> None:
+    from vp_registry.web import i18n
+    from vp_registry.web.auth.loading import load_user
+    from vp_registry.web.sessions import DatabaseSessionInterface
+
+    app.session_interface = DatabaseSessionInterface(settings)
+    csrf.init_app(app)
+    i18n.init_app(app)
+    login_manager.init_app(app)
+    login_manager.session_protection = None  # sessions are server-side and regenerated at login
+    login_manager.login_view = "auth.login"
+    login_manager.user_loader(load_user)
+
+
+def register_blueprints(app: Flask) -> None:
+    from vp_registry.web.admin.views import blueprint as admin
+    from vp_registry.web.auth.views import blueprint as auth
+    from vp_registry.web.home import blueprint as home
+
+    for blueprint in (home, auth, admin):
+        app.register_blueprint(blueprint)
+
+
+def register_request_hooks(app: Flask) -> None:
+    from vp_registry.web import access, security
+
+    app.before_request(access.enforce_access)
+    security.init_app(app)
+
+
+def register_error_handlers(app: Flask) -> None:
+    from vp_registry.web import errors
+
+    errors.init_app(app)
+
+
+def register_template_helpers(app: Flask) -> None:
+    from vp_registry.web import templating
+
+    templating.init_app(app)
+
+
+def register_cli(app: Flask) -> None:
+    from vp_registry.cli import register_commands
+
+    register_commands(app)

@@ -1,0 +1,157 @@
+"""Typed, frozen settings that fail fast (SecureDrop's sdconfig pattern).
+
+Settings come from, in order: built-in defaults, the instance ``config.py`` (see
+``config.example.py`` for every setting, documented), then ``VP_*`` environment variables and
+``DATABASE_URL``. Tests build ``Settings`` directly and never touch files or the environment.
+"""
+
+from __future__ import annotations
+
+import os
+import runpy
+from collections.abc import Mapping
+from dataclasses import dataclass, field, fields, replace
+from pathlib import Path
+from typing import Any
+
+from vp_registry.core.crypto import KdfParams
+
+MIN_SECRET_LENGTH = 32
+DEVELOPMENT_PLACEHOLDER = "development-only-not-secret-development-only-not-secret"
+
+
+class ConfigurationError(RuntimeError):
+    """Raised at start-up when a setting is missing, weak or out of bounds."""
+
+
+@dataclass(frozen=True)
+class Settings:
+    # Environment: "development" allows placeholder secrets and plain-http cookies only on localhost.
+    environment: str = "production"
+    secret_key: str = ""
+    # Key for the audit log's HMAC chain; separate from secret_key so rotating one leaves the other.
+    audit_key: str = ""
+    database_url: str = ""
+    instance_path: str = "instance"
+    # Password hashing (login) and password-derived wrapping keys (vault): Argon2id parameters.
+    password_kdf: KdfParams = field(default_factory=KdfParams)
+    session_idle_minutes: int = 30
+    session_absolute_hours: int = 8
+    max_request_bytes: int = 2 * 1024 * 1024
+    default_locale: str = "nl"
+    organisation_name: str = "Voorbeeld Techniek B.V."
+    # Login throttling: failures allowed before back-off starts, first and maximum lock-out.
+    throttle_free_attempts: int = 5
+    throttle_base_seconds: int = 30
+    throttle_max_seconds: int = 3600
+    # Disclosure control (DESIGN section 4)
+    disclosure_k: int = 3
+    min_department_size: int = 10
+    min_organisation_size: int = 50
+    band_edges: tuple[int, ...] = (3, 5, 10)
+    retention_months: int = 12
+    # Null cipher is for benchmarks only; refused outside development.
+    field_cipher: str = "aes-256-gcm"
+    backup_key: str = ""
+    totp_issuer: str = "vp-registry"
+    testing: bool = False
+
+    @property
+    def is_development(self) -> bool:
+        return self.environment == "development"
+
+    @property
+    def session_cookie_secure(self) -> bool:
+        return not (self.is_development or self.testing)
+
+    def validated(self) -> Settings:
+        """Return self, or raise ConfigurationError naming what is wrong (never its value)."""
+        problems: list[str] = []
+        if self.environment not in {"production", "development"}:
+            problems.append("ENVIRONMENT must be 'production' or 'development'")
+        relaxed = self.is_development or self.testing
+        for name in ("secret_key", "audit_key"):
+            value: str = getattr(self, name)
+            if not value:
+                problems.append(f"{name.upper()} is missing")
+            elif not relaxed and (len(value) < MIN_SECRET_LENGTH or value == DEVELOPMENT_PLACEHOLDER
+                                  or len(set(value)) < 10):
+                problems.append(
+                    f"{name.upper()} is too weak: use at least {MIN_SECRET_LENGTH} random characters"
+                    " (python -c 'import secrets; print(secrets.token_urlsafe(48))')"
+                )
+        if self.secret_key and self.secret_key == self.audit_key:
+            problems.append("AUDIT_KEY must differ from SECRET_KEY")
+        if not 3 <= self.disclosure_k <= 10:
+            problems.append("DISCLOSURE_K must be between 3 and 10")
+        if not self.band_edges or self.band_edges[0] != self.disclosure_k or list(
+            self.band_edges
+        ) != sorted(set(self.band_edges)):
+            problems.append("BAND_EDGES must be increasing and start at DISCLOSURE_K")
+        if self.min_department_size < 1 or self.min_organisation_size < 1:
+            problems.append("MIN_DEPARTMENT_SIZE and MIN_ORGANISATION_SIZE must be positive")
+        if self.password_kdf.memory_kib < 65536 and not self.testing:
+            problems.append("PASSWORD_KDF memory must be at least 64 MiB (65536 KiB)")
+        if self.password_kdf.time_cost < 3 and not self.testing:
+            problems.append("PASSWORD_KDF time cost must be at least 3")
+        if self.field_cipher != "aes-256-gcm" and not (self.testing or self.is_development):
+            problems.append("FIELD_CIPHER must be 'aes-256-gcm' in production")
+        if not 5 <= self.session_idle_minutes <= 24 * 60:
+            problems.append("SESSION_IDLE_MINUTES must be between 5 and 1440")
+        if self.retention_months < 1:
+            problems.append("RETENTION_MONTHS must be at least 1")
+        if self.default_locale not in {"nl", "en"}:
+            problems.append("DEFAULT_LOCALE must be 'nl' or 'en'")
+        if problems:
+            raise ConfigurationError("Invalid configuration: " + "; ".join(problems))
+        return self
+
+    def with_overrides(self, **overrides: Any) -> Settings:
+        return replace(self, **overrides)
+
+    @property
+    def effective_database_url(self) -> str:
+        if self.database_url:
+            return self.database_url
+        return "sqlite:///" + str(Path(self.instance_path).resolve() / "vp-registry.sqlite3")
+
+
+def _coerce(name: str, raw: Any, default: Any) -> Any:
+    if isinstance(raw, str):
+        if isinstance(default, bool):
+            return raw.strip().lower() in {"1", "true", "yes", "on"}
+        if isinstance(default, int):
+            return int(raw)
+        if isinstance(default, tuple):
+            return tuple(int(part) for part in raw.split(","))
+        if isinstance(default, KdfParams):
+            return KdfParams.from_json(raw)
+    if isinstance(default, tuple) and isinstance(raw, list):
+        return tuple(raw)
+    if isinstance(default, KdfParams) and isinstance(raw, Mapping):
+        return KdfParams(**raw)
+    return raw
+
+
+def load_settings(
+    instance_path: str | None = None, environ: Mapping[str, str] | None = None
+) -> Settings:
+    """Build validated settings from the instance config file and the environment."""
+    env = os.environ if environ is None else environ
+    instance = Path(instance_path or env.get("VP_INSTANCE_PATH", "instance")).resolve()
+    values: dict[str, Any] = {"instance_path": str(instance)}
+    config_file = Path(env.get("VP_CONFIG", instance / "config.py"))
+    if config_file.is_file():
+        namespace = runpy.run_path(str(config_file))
+        values.update({k.lower(): v for k, v in namespace.items() if k.isupper()})
+    for item in fields(Settings):
+        env_name = "DATABASE_URL" if item.name == "database_url" else "VP_" + item.name.upper()
+        if env_name in env:
+            values[item.name] = env[env_name]
+    defaults = Settings()
+    known = {item.name for item in fields(Settings)}
+    unknown = sorted(set(values) - known)
+    if unknown:
+        raise ConfigurationError("Unknown settings: " + ", ".join(name.upper() for name in unknown))
+    coerced = {name: _coerce(name, raw, getattr(defaults, name)) for name, raw in values.items()}
+    return Settings(**coerced).validated()

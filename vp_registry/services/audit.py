@@ -1,0 +1,184 @@
+"""Append to and verify the HMAC-chained audit log (DESIGN I-5).
+
+Each entry's MAC covers the previous entry's MAC and a canonical serialisation of its own
+fields, so a modified, inserted, removed or reordered entry breaks the chain. Appends first
+update the single ``audit_head`` row, which takes a row/write lock and so serialises
+concurrent appends: two requests cannot fork the chain.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import json
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import func, select, update
+from sqlalchemy.orm import Session
+
+from vp_registry.db import utcnow
+from vp_registry.db.audit import AuditEntry, AuditHead
+
+GENESIS_MAC = "0" * 64
+
+# Keys that may never appear in audit details (belt and braces for I-8).
+FORBIDDEN_DETAIL_KEYS = {"password", "secret", "token", "key", "code", "ip", "address", "content"}
+
+
+@dataclass(frozen=True)
+class Actor:
+    """Who did something: a user (id + role) or an anonymous/system actor."""
+
+    user_id: int | None
+    role: str | None
+
+    @classmethod
+    def system(cls) -> Actor:
+        return cls(None, "system")
+
+    @classmethod
+    def anonymous(cls) -> Actor:
+        return cls(None, "anonymous")
+
+
+def _canonical(entry: AuditEntry) -> bytes:
+    payload = {
+        "seq": entry.seq,
+        "created_at": entry.created_at.isoformat(timespec="microseconds"),
+        "actor_id": entry.actor_id,
+        "actor_role": entry.actor_role,
+        "action": entry.action,
+        "target_type": entry.target_type,
+        "target_id": entry.target_id,
+        "details": entry.details,
+        "prev_mac": entry.prev_mac,
+    }
+    return json.dumps(payload, sort_keys=True, separators=(",", ":")).encode()
+
+
+def compute_mac(audit_key: str, entry: AuditEntry) -> str:
+    return hmac.new(audit_key.encode(), _canonical(entry), hashlib.sha256).hexdigest()
+
+
+def _lock_head(session: Session) -> AuditHead:
+    """Take the head row's lock before reading it (creates it on first use)."""
+    result = session.execute(
+        update(AuditHead).where(AuditHead.id == 1).values(last_seq=AuditHead.last_seq)
+    )
+    if result.rowcount == 0:  # type: ignore[attr-defined]
+        head = AuditHead(id=1, last_seq=0, last_mac=GENESIS_MAC)
+        session.add(head)
+        session.flush()
+        return head
+    head = session.execute(
+        select(AuditHead).where(AuditHead.id == 1).execution_options(populate_existing=True)
+    ).scalar_one()
+    return head
+
+
+def record(
+    session: Session,
+    audit_key: str,
+    actor: Actor,
+    action: str,
+    *,
+    target_type: str | None = None,
+    target_id: str | int | None = None,
+    **details: Any,
+) -> AuditEntry:
+    """Append one entry. ``details`` is metadata only (counts, ids, field names)."""
+    bad = FORBIDDEN_DETAIL_KEYS.intersection(k.lower() for k in details)
+    if bad:
+        raise ValueError(f"audit details may not contain {sorted(bad)}")
+    head = _lock_head(session)
+    entry = AuditEntry(
+        seq=head.last_seq + 1,
+        created_at=utcnow(),
+        actor_id=actor.user_id,
+        actor_role=actor.role,
+        action=action,
+        target_type=target_type,
+        target_id=None if target_id is None else str(target_id),
+        details=json.dumps(details, sort_keys=True, separators=(",", ":"), default=str),
+        prev_mac=head.last_mac,
+        mac="",
+    )
+    entry.mac = compute_mac(audit_key, entry)
+    session.add(entry)
+    head.last_seq = entry.seq
+    head.last_mac = entry.mac
+    session.flush()
+    return entry
+
+
+@dataclass(frozen=True)
+class VerifyResult:
+    ok: bool
+    entries: int
+    first_bad_seq: int | None = None
+    reason: str = ""
+
+
+def verify_entries(
+    audit_key: str, entries: Iterable[AuditEntry], head: AuditHead | None
+) -> VerifyResult:
+    expected_prev = GENESIS_MAC
+    expected_seq = 1
+    count = 0
+    for entry in entries:
+        if entry.seq != expected_seq:
+            return VerifyResult(False, count, expected_seq, "entry missing or out of order")
+        if entry.prev_mac != expected_prev:
+            return VerifyResult(False, count, entry.seq, "chain broken (previous MAC differs)")
+        if not hmac.compare_digest(entry.mac, compute_mac(audit_key, entry)):
+            return VerifyResult(False, count, entry.seq, "entry was changed (MAC differs)")
+        expected_prev = entry.mac
+        expected_seq += 1
+        count += 1
+    last_seq = head.last_seq if head else 0
+    last_mac = head.last_mac if head else GENESIS_MAC
+    if last_seq != count or last_mac != expected_prev:
+        return VerifyResult(False, count, count + 1, "entries missing at the end of the log")
+    return VerifyResult(True, count)
+
+
+def verify(session: Session, audit_key: str) -> VerifyResult:
+    entries = session.execute(select(AuditEntry).order_by(AuditEntry.seq)).scalars()
+    head = session.get(AuditHead, 1)
+    return verify_entries(audit_key, entries, head)
+
+
+@dataclass(frozen=True)
+class AuditFilter:
+    actor_id: int | None = None
+    action: str | None = None
+    date_from: datetime | None = None
+    date_to: datetime | None = None
+
+
+def search(
+    session: Session, criteria: AuditFilter, *, limit: int = 100, offset: int = 0
+) -> tuple[list[AuditEntry], int]:
+    query = select(AuditEntry)
+    if criteria.actor_id is not None:
+        query = query.where(AuditEntry.actor_id == criteria.actor_id)
+    if criteria.action:
+        query = query.where(AuditEntry.action == criteria.action)
+    if criteria.date_from is not None:
+        query = query.where(AuditEntry.created_at >= criteria.date_from)
+    if criteria.date_to is not None:
+        query = query.where(AuditEntry.created_at < criteria.date_to)
+
+    total = session.execute(select(func.count()).select_from(query.subquery())).scalar_one()
+    rows = session.execute(
+        query.order_by(AuditEntry.seq.desc()).limit(limit).offset(offset)
+    ).scalars()
+    return list(rows), int(total)
+
+
+def known_actions(session: Session) -> list[str]:
+    return list(session.execute(select(AuditEntry.action).distinct().order_by(AuditEntry.action))
+                .scalars())

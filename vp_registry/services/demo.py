@@ -1,0 +1,76 @@
+"""Realistic, fictional demo data for a technical company (idempotent: safe to run again).
+
+Names, departments and wording follow the "Toolbox Sociaal Veilig Werken" of the technical
+sector. Nothing here is real; every case is encrypted like a real one.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from sqlalchemy.orm import Session
+
+from vp_registry.config import Settings
+from vp_registry.core.taxonomy import Role
+from vp_registry.services import accounts, organisation
+from vp_registry.services.audit import Actor
+
+# (name, headcount, parent)
+DEMO_DEPARTMENTS: list[tuple[str, int, str | None]] = [
+    ("Directie en staf", 12, None),
+    ("Kantoor", 24, "Directie en staf"),
+    ("HR en salarisadministratie", 6, "Kantoor"),
+    ("Productie", 140, None),
+    ("Productie ploeg A", 45, "Productie"),
+    ("Productie ploeg B", 42, "Productie"),
+    ("Productie ploeg C", 8, "Productie"),
+    ("Monteurs buitendienst", 65, None),
+    ("Engineering", 38, None),
+    ("Werkvoorbereiding en planning", 18, None),
+    ("Magazijn en logistiek", 27, None),
+    ("Kwaliteit en veiligheid (KAM)", 7, "Engineering"),
+]
+
+
+@dataclass(frozen=True)
+class DemoLogin:
+    role: str
+    email: str
+    password: str
+
+
+DEMO_USERS = [
+    DemoLogin(Role.COUNSELLOR.value, "vertrouwenspersoon@voorbeeld.nl", "Luisteren-zonder-oordeel-24"),
+    DemoLogin(Role.MANAGER.value, "directeur@voorbeeld.nl", "Veilig-werken-begint-bij-ons"),
+    DemoLogin(Role.ADMIN.value, "beheer@voorbeeld.nl", "Sleutelbos-op-de-werkplaats-26"),
+]
+DEMO_NAMES = {
+    Role.COUNSELLOR.value: "Marieke de Boer",
+    Role.MANAGER.value: "Hans Verhoeven",
+    Role.ADMIN.value: "Sanne Jansen",
+}
+
+
+def create_demo(
+    session: Session, settings: Settings, progress: Callable[[str], object] = print
+) -> list[DemoLogin]:
+    organisation.ensure_default_categories(session)
+    existing = {d.name: d for d in organisation.list_departments(session)}
+    created = 0
+    for name, headcount, parent in DEMO_DEPARTMENTS:
+        if name in existing:
+            continue
+        parent_id = existing[parent].id if parent else None
+        existing[name] = organisation.create_department(
+            session, settings, Actor.system(), name=name, headcount=headcount, parent_id=parent_id
+        )
+        created += 1
+    progress(f"Afdelingen / departments: {created} nieuw, {len(existing)} totaal")
+    for login in DEMO_USERS:
+        if accounts.find_by_email(session, login.email) is None:
+            accounts.create_user(session, settings, Actor.system(), email=login.email,
+                                 display_name=DEMO_NAMES[login.role], role=login.role,
+                                 password=login.password, must_change_password=False)
+    progress(f"Accounts: {len(DEMO_USERS)}")
+    return DEMO_USERS

@@ -1,0 +1,42 @@
+"""Domain errors, translated to a message at the edge (web view or CLI).
+
+``message`` is an English source string marked for translation; ``params`` fill its
+``%(name)s`` placeholders. Neither ever holds a secret or case content.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+
+class DomainError(Exception):
+    message: str = "The request could not be completed."
+
+    def __init__(
+        self, message: str | None = None, *, field: str | None = None, **params: Any
+    ) -> None:
+        if message is not None:
+            self.message = message
+        self.field = field  # the form field the message belongs to, if any
+        self.params = params
+        super().__init__(self.message % params if params else self.message)
+
+
+class NotFound(DomainError):
+    message = "Not found."
+
+
+class ValidationFailed(DomainError):
+    message = "The input is not valid."
+
+
+class Conflict(DomainError):
+    message = "Someone else changed this in the meantime."
+
+
+class AuthenticationFailed(DomainError):
+    message = "Unknown e-mail address or wrong password."
+
+
+class Throttled(DomainError):
+    message = "Too many attempts. Try again in %(minutes)s minutes."

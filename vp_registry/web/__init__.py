@@ -1,0 +1,1 @@
+"""Web layer: one blueprint per area, access control, error pages, security headers."""

@@ -1,0 +1,254 @@
+"""The functional administrator: accounts, departments, categories and the audit log.
+
+The admin can never read a case: no view here touches case data.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, time, timedelta
+
+from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user
+from werkzeug.wrappers import Response
+
+from vp_registry.config import Settings
+from vp_registry.core.taxonomy import Role
+from vp_registry.services import accounts, audit, organisation
+from vp_registry.services.errors import DomainError
+from vp_registry.web.access import roles
+from vp_registry.web.admin.forms import (
+    AuditFilterForm,
+    CategoryForm,
+    ConfirmForm,
+    CreateUserForm,
+    DepartmentForm,
+    ImportDepartmentsForm,
+    ResetPasswordForm,
+)
+from vp_registry.web.database import db_session
+from vp_registry.web.forms import show_error
+
+blueprint = Blueprint("admin", __name__, url_prefix="/admin")
+AUDIT_PAGE_SIZE = 50
+
+
+def settings() -> Settings:
+    value: Settings = current_app.extensions["vp_settings"]
+    return value
+
+
+def actor() -> audit.Actor:
+    return accounts.actor_of(current_user)
+
+
+def message(error: DomainError) -> str:
+    return _(error.message, **error.params)
+
+
+# ------------------------------------------------------------------- accounts
+
+
+@blueprint.get("/users")
+@roles(Role.ADMIN)
+def users() -> str:
+    return render_template("admin/users.html", users=accounts.list_users(db_session()),
+                           form=ConfirmForm())
+
+
+@blueprint.route("/users/new", methods=["GET", "POST"])
+@roles(Role.ADMIN)
+def create_user() -> Response | str:
+    form = CreateUserForm()
+    if form.validate_on_submit():
+        try:
+            accounts.create_user(db_session(), settings(), actor(), email=form.email.data,
+                                 display_name=form.display_name.data, role=form.role.data,
+                                 password=form.password.data)
+        except DomainError as error:
+            show_error(form, error, "email")
+        else:
+            flash(_("The account has been created."), "success")
+            return redirect(url_for("admin.users"))
+    return render_template("admin/user_new.html", form=form)
+
+
+@blueprint.post("/users/<int:user_id>/active")
+@roles(Role.ADMIN)
+def set_user_active(user_id: int) -> Response:
+    form = ConfirmForm()
+    if form.validate_on_submit():
+        user = accounts.get_user(db_session(), user_id)
+        try:
+            accounts.set_active(db_session(), settings(), actor(), user,
+                                request.form.get("active") == "1")
+        except DomainError as error:
+            flash(message(error), "error")
+        else:
+            flash(_("The account has been updated."), "success")
+    return redirect(url_for("admin.users"))
+
+
+@blueprint.route("/users/<int:user_id>/reset", methods=["GET", "POST"])
+@roles(Role.ADMIN)
+def reset_password(user_id: int) -> Response | str:
+    user = accounts.get_user(db_session(), user_id)
+    form = ResetPasswordForm()
+    if form.validate_on_submit():
+        try:
+            accounts.reset_password(db_session(), settings(), actor(), user, form.password.data)
+        except DomainError as error:
+            show_error(form, error, "password")
+        else:
+            flash(_("The password has been reset. At the next login a new password and a new "
+                    "two-step verification must be set up."), "success")
+            return redirect(url_for("admin.users"))
+    return render_template("admin/user_reset.html", form=form, user=user)
+
+
+# ---------------------------------------------------------------- departments
+
+
+def _parent_choices(exclude: int | None = None) -> list[tuple[int, str]]:
+    return [(0, _("(none: top level)"))] + [
+        (d.id, d.name) for d in organisation.list_departments(db_session()) if d.id != exclude
+    ]
+
+
+@blueprint.get("/departments")
+@roles(Role.ADMIN)
+def departments() -> str:
+    rows = organisation.list_departments(db_session())
+    names = {d.id: d.name for d in rows}
+    return render_template("admin/departments.html", departments=rows, names=names,
+                           import_form=ImportDepartmentsForm())
+
+
+@blueprint.route("/departments/new", methods=["GET", "POST"])
+@blueprint.route("/departments/<int:department_id>", methods=["GET", "POST"])
+@roles(Role.ADMIN)
+def edit_department(department_id: int | None = None) -> Response | str:
+    db = db_session()
+    department = organisation.get_department(db, department_id) if department_id else None
+    form = DepartmentForm(obj=department)
+    form.parent_id.choices = _parent_choices(department_id)
+    if request.method == "GET" and department is not None:
+        form.parent_id.data = department.parent_id or 0
+    if form.validate_on_submit():
+        values = {"name": form.name.data, "headcount": form.headcount.data,
+                  "parent_id": form.parent_id.data or None, "active": form.active.data}
+        try:
+            if department is None:
+                organisation.create_department(db, settings(), actor(), **values)
+            else:
+                organisation.update_department(db, settings(), actor(), department, **values)
+        except DomainError as error:
+            show_error(form, error, "name")
+        else:
+            flash(_("The department has been saved."), "success")
+            return redirect(url_for("admin.departments"))
+    return render_template("admin/department_form.html", form=form, department=department)
+
+
+@blueprint.post("/departments/import")
+@roles(Role.ADMIN)
+def import_departments() -> Response | str:
+    form = ImportDepartmentsForm()
+    if not form.validate_on_submit():
+        flash(_("Choose a CSV file to import."), "error")
+        return redirect(url_for("admin.departments"))
+    try:
+        text = form.file.data.read().decode("utf-8-sig")
+    except UnicodeDecodeError:
+        flash(_("The file is not a UTF-8 CSV file. Save it as 'CSV UTF-8' and try again."),
+              "error")
+        return redirect(url_for("admin.departments"))
+    report = organisation.import_departments(db_session(), settings(), actor(), text)
+    if not report.ok:
+        errors = [(line, _(text, **params)) for line, text, params in report.errors]
+        return render_template("admin/import_report.html", errors=errors)
+    flash(_("Import complete: %(created)s added, %(updated)s updated.",
+            created=report.created, updated=report.updated), "success")
+    return redirect(url_for("admin.departments"))
+
+
+# ----------------------------------------------------------------- categories
+
+
+@blueprint.get("/categories")
+@roles(Role.ADMIN)
+def categories() -> str:
+    return render_template("admin/categories.html",
+                           categories=organisation.list_categories(db_session()),
+                           form=ConfirmForm())
+
+
+@blueprint.route("/categories/new", methods=["GET", "POST"])
+@blueprint.route("/categories/<int:category_id>", methods=["GET", "POST"])
+@roles(Role.ADMIN)
+def edit_category(category_id: int | None = None) -> Response | str:
+    db = db_session()
+    category = organisation.get_category(db, category_id) if category_id else None
+    form = CategoryForm(obj=category)
+    if form.validate_on_submit():
+        try:
+            if category is None:
+                organisation.create_category(db, settings(), actor(), code=form.code.data or "",
+                                             label_nl=form.label_nl.data,
+                                             label_en=form.label_en.data)
+            else:
+                organisation.update_category(db, settings(), actor(), category,
+                                             label_nl=form.label_nl.data,
+                                             label_en=form.label_en.data,
+                                             active=form.active.data)
+        except DomainError as error:
+            show_error(form, error, "label_nl")
+        else:
+            flash(_("The category has been saved."), "success")
+            return redirect(url_for("admin.categories"))
+    return render_template("admin/category_form.html", form=form, category=category)
+
+
+@blueprint.post("/categories/<int:category_id>/delete")
+@roles(Role.ADMIN)
+def delete_category(category_id: int) -> Response:
+    form = ConfirmForm()
+    if form.validate_on_submit():
+        db = db_session()
+        try:
+            organisation.delete_category(db, settings(), actor(),
+                                         organisation.get_category(db, category_id))
+        except DomainError as error:
+            flash(message(error), "error")
+        else:
+            flash(_("The category has been deleted."), "success")
+    return redirect(url_for("admin.categories"))
+
+
+# ------------------------------------------------------------------ audit log
+
+
+@blueprint.get("/audit")
+@roles(Role.ADMIN)
+def audit_log() -> str:
+    db = db_session()
+    all_users = accounts.list_users(db)
+    form = AuditFilterForm(request.args)
+    form.actor.choices = [(0, _("Everyone"))] + [(u.id, f"{u.display_name} ({u.email})")
+                                                 for u in all_users]
+    form.action.choices = [("", _("All actions"))] + [(a, a) for a in audit.known_actions(db)]
+    form.validate()
+    page = max(1, request.args.get("page", 1, type=int) or 1)
+    criteria = audit.AuditFilter(
+        actor_id=form.actor.data or None if not form.actor.errors else None,
+        action=form.action.data or None if not form.action.errors else None,
+        date_from=datetime.combine(form.date_from.data, time.min) if form.date_from.data
+        else None,
+        date_to=datetime.combine(form.date_to.data + timedelta(days=1), time.min)
+        if form.date_to.data else None,
+    )
+    entries, total = audit.search(db, criteria, limit=AUDIT_PAGE_SIZE,
+                                  offset=(page - 1) * AUDIT_PAGE_SIZE)
+    names = {u.id: u.display_name for u in all_users}
+    return render_template("admin/audit.html", form=form, entries=entries, total=total,
+                           page=page, pages=max(1, -(-total // AUDIT_PAGE_SIZE)), names=names)

@@ -1,0 +1,238 @@
+"""Login in stages: password, then TOTP (or enrolment), with a forced password change after
+an admin reset. Only when every stage is done is the user logged in and the session renewed."""
+
+from __future__ import annotations
+
+import time
+from typing import Any
+
+from flask import (
+    Blueprint,
+    current_app,
+    flash,
+    make_response,
+    redirect,
+    render_template,
+    request,
+    session,
+    url_for,
+)
+from flask_babel import gettext as _
+from flask_login import current_user, login_user, logout_user
+from werkzeug.wrappers import Response
+
+from vp_registry.config import Settings
+from vp_registry.db.accounts import User
+from vp_registry.services import accounts, audit, totp
+from vp_registry.services.errors import DomainError, Throttled
+from vp_registry.web.access import authenticated, public
+from vp_registry.web.auth.forms import ChangePasswordForm, CodeForm, LoginForm, NewPasswordForm
+from vp_registry.web.database import db_session
+from vp_registry.web.forms import show_error
+from vp_registry.web.i18n import LOCALE_COOKIE, LOCALES
+from vp_registry.web.sessions import ServerSession, current_token_hash
+
+blueprint = Blueprint("auth", __name__)
+
+PENDING_KEY = "pending_login"
+PENDING_SECONDS = 600
+STAGE_ENDPOINTS = {
+    "totp": "auth.login_code",
+    "change_password": "auth.login_new_password",
+    "enrol": "auth.login_enrol",
+}
+
+
+def settings() -> Settings:
+    value: Settings = current_app.extensions["vp_settings"]
+    return value
+
+
+def client_address() -> str | None:
+    return request.remote_addr
+
+
+def message(error: DomainError) -> str:
+    return _(error.message, **error.params)
+
+
+def _safe_next(target: str | None) -> str:
+    if target and target.startswith("/") and not target.startswith("//") and "\\" not in target:
+        return target
+    return url_for("home.start")
+
+
+def _pending() -> tuple[User, dict[str, Any]] | None:
+    pending = session.get(PENDING_KEY)
+    if not isinstance(pending, dict) or time.time() - pending.get("started", 0) > PENDING_SECONDS:
+        session.pop(PENDING_KEY, None)
+        return None
+    user = db_session().get(User, pending.get("user_id"))
+    if user is None or not user.active:
+        session.pop(PENDING_KEY, None)
+        return None
+    return user, pending
+
+
+def _next_step(user: User, pending: dict[str, Any]) -> Response:
+    stages: list[str] = pending["stages"]
+    if stages:
+        session[PENDING_KEY] = pending
+        return redirect(url_for(STAGE_ENDPOINTS[stages[0]]))
+    session.pop(PENDING_KEY, None)
+    assert isinstance(session, ServerSession)
+    session.regenerate()
+    login_user(user)
+    return redirect(_safe_next(pending.get("next")))
+
+
+def _finish_stage(user: User, pending: dict[str, Any], stage: str) -> Response:
+    pending["stages"] = [s for s in pending["stages"] if s != stage]
+    return _next_step(user, pending)
+
+
+def _stage_guard(stage: str) -> tuple[User, dict[str, Any]] | Response:
+    found = _pending()
+    if found is None:
+        flash(_("Your login has expired. Please log in again."), "warning")
+        return redirect(url_for("auth.login"))
+    user, pending = found
+    if not pending["stages"] or pending["stages"][0] != stage:
+        return _next_step(user, pending)
+    return user, pending
+
+
+@blueprint.route("/login", methods=["GET", "POST"])
+@public
+def login() -> Response | str | tuple[str, int]:
+    if current_user.is_authenticated:
+        return redirect(url_for("home.start"))
+    form = LoginForm()
+    if form.validate_on_submit():
+        db = db_session()
+        try:
+            user = accounts.check_password(db, settings(), form.email.data, form.password.data,
+                                           client_address())
+        except Throttled as error:
+            return render_template("auth/login.html", form=form, error=message(error)), 429
+        except DomainError as error:
+            return render_template("auth/login.html", form=form, error=message(error))
+        stages = []
+        if user.totp_enrolled:
+            stages.append("totp")
+        if user.must_change_password:
+            stages.append("change_password")
+        if not user.totp_enrolled:
+            stages.append("enrol")
+        assert isinstance(session, ServerSession)
+        session.regenerate()
+        return _next_step(user, {"user_id": user.id, "stages": stages, "started": time.time(),
+                                 "next": request.args.get("next")})
+    return render_template("auth/login.html", form=form, error=None)
+
+
+@blueprint.route("/login/code", methods=["GET", "POST"])
+@public
+def login_code() -> Response | str | tuple[str, int]:
+    guard = _stage_guard("totp")
+    if isinstance(guard, Response):
+        return guard
+    user, pending = guard
+    form = CodeForm()
+    if form.validate_on_submit():
+        try:
+            accounts.check_totp(db_session(), settings(), user, form.code.data, client_address())
+        except Throttled as error:
+            return render_template("auth/code.html", form=form, error=message(error)), 429
+        except DomainError as error:
+            return render_template("auth/code.html", form=form, error=message(error))
+        return _finish_stage(user, pending, "totp")
+    return render_template("auth/code.html", form=form, error=None)
+
+
+@blueprint.route("/login/new-password", methods=["GET", "POST"])
+@public
+def login_new_password() -> Response | str:
+    guard = _stage_guard("change_password")
+    if isinstance(guard, Response):
+        return guard
+    user, pending = guard
+    form = NewPasswordForm()
+    if form.validate_on_submit():
+        try:
+            accounts.change_password(db_session(), settings(), user, None, form.password.data)
+        except DomainError as error:
+            show_error(form, error, "password")
+        else:
+            return _finish_stage(user, pending, "change_password")
+    return render_template("auth/new_password.html", form=form)
+
+
+@blueprint.route("/login/enrol", methods=["GET", "POST"])
+@public
+def login_enrol() -> Response | str | tuple[str, int]:
+    guard = _stage_guard("enrol")
+    if isinstance(guard, Response):
+        return guard
+    user, pending = guard
+    secret = pending.get("totp_secret") or totp.new_secret()
+    if pending.get("totp_secret") != secret:
+        pending["totp_secret"] = secret
+        session[PENDING_KEY] = pending
+    enrolment = accounts.enrolment_for(settings(), user, secret)
+    form = CodeForm()
+    if form.validate_on_submit():
+        try:
+            accounts.complete_enrolment(db_session(), settings(), user, secret, form.code.data,
+                                        client_address())
+        except Throttled as error:
+            return render_template("auth/enrol.html", form=form, enrolment=enrolment,
+                                   error=message(error)), 429
+        except DomainError as error:
+            return render_template("auth/enrol.html", form=form, enrolment=enrolment,
+                                   error=message(error))
+        pending.pop("totp_secret", None)
+        flash(_("Two-step verification is set up. From now on you log in with a code."),
+              "success")
+        return _finish_stage(user, pending, "enrol")
+    return render_template("auth/enrol.html", form=form, enrolment=enrolment, error=None)
+
+
+@blueprint.post("/logout")
+@authenticated
+def logout() -> Response:
+    audit.record(db_session(), settings().audit_key, accounts.actor_of(current_user), "logout")
+    logout_user()
+    session.clear()
+    flash(_("You are logged out."), "success")
+    return redirect(url_for("auth.login"))
+
+
+@blueprint.route("/account/password", methods=["GET", "POST"])
+@authenticated
+def change_password() -> Response | str:
+    form = ChangePasswordForm()
+    if form.validate_on_submit():
+        try:
+            accounts.change_password(db_session(), settings(), current_user, form.current.data,
+                                     form.password.data, keep_session=current_token_hash(session))
+        except DomainError as error:
+            show_error(form, error, "password")
+        else:
+            flash(_("Your password has been changed. Other sessions were logged out."), "success")
+            return redirect(url_for("home.start"))
+    return render_template("auth/change_password.html", form=form)
+
+
+@blueprint.post("/language")
+@public
+def set_language() -> Response:
+    chosen = request.form.get("language", "")
+    if chosen not in LOCALES:
+        chosen = settings().default_locale
+    if current_user.is_authenticated:
+        accounts.set_locale(db_session(), current_user, chosen)
+    response = make_response(redirect(_safe_next(request.form.get("next"))))
+    response.set_cookie(LOCALE_COOKIE, chosen, max_age=365 * 24 * 3600, httponly=True,
+                        samesite="Strict", secure=settings().session_cookie_secure)
+    return response

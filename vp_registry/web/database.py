@@ -1,0 +1,47 @@
+"""One database session per request: the unit of work commits once, after the view.
+
+Services only flush. ``after_request`` commits unless an exception escaped the view (then it
+rolls back), so a response never claims success for work that was not stored.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Flask, Response, current_app, g, got_request_exception
+from sqlalchemy.orm import Session, sessionmaker
+
+
+def db_session() -> Session:
+    if "db_session" not in g:
+        factory: sessionmaker[Session] = current_app.extensions["vp_session_factory"]
+        g.db_session = factory()
+    session: Session = g.db_session
+    return session
+
+
+def _mark_failed(_sender: Any, **_extra: Any) -> None:
+    g.unit_of_work_failed = True
+
+
+def _commit(response: Response) -> Response:
+    session: Session | None = g.get("db_session")
+    if session is not None:
+        if g.get("unit_of_work_failed"):
+            session.rollback()
+        else:
+            session.commit()
+    return response
+
+
+def _close(_exc: BaseException | None) -> None:
+    session: Session | None = g.pop("db_session", None)
+    if session is not None:
+        session.rollback()
+        session.close()
+
+
+def init_app(app: Flask) -> None:
+    got_request_exception.connect(_mark_failed, app)
+    app.after_request(_commit)
+    app.teardown_appcontext(_close)

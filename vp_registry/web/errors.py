@@ -1,0 +1,58 @@
+"""Generic error pages that leak nothing (no stack trace, no exception text)."""
+
+from __future__ import annotations
+
+from flask import Flask, render_template
+from flask_babel import gettext as _
+from flask_wtf.csrf import CSRFError
+from werkzeug.exceptions import HTTPException
+
+TITLES = {
+    400: "The request could not be handled",
+    401: "Please log in",
+    403: "No access",
+    404: "Page not found",
+    405: "The request could not be handled",
+    413: "Too much data",
+    429: "Too many requests",
+    500: "Something went wrong",
+}
+EXPLANATIONS = {
+    400: "The page received something it could not use. Go back and try again.",
+    401: "This page is only available after logging in.",
+    403: "Your account has no access to this page.",
+    404: "This page does not exist (any more). Check the address or use the menu.",
+    405: "The request could not be handled. Go back and try again.",
+    413: "What you sent is larger than allowed. Shorten the text or send a smaller file.",
+    429: "Too many requests in a short time. Wait a moment and try again.",
+    500: "An unexpected error occurred. Nothing was saved. Please try again later.",
+}
+
+
+def render_error(code: int, explanation: str | None = None) -> tuple[str, int]:
+    status = code if code in TITLES else 500
+    return render_template(
+        "errors/error.html",
+        code=status,
+        title=_(TITLES[status]),
+        explanation=explanation or _(EXPLANATIONS[status]),
+    ), status
+
+
+def _http_error(error: HTTPException) -> tuple[str, int]:
+    return render_error(error.code or 500)
+
+
+def _csrf_error(_error: CSRFError) -> tuple[str, int]:
+    return render_error(400, _("The form had expired or was sent from elsewhere. "
+                               "Reload the page and try again."))
+
+
+def _server_error(_error: Exception) -> tuple[str, int]:
+    return render_error(500)
+
+
+def init_app(app: Flask) -> None:
+    app.register_error_handler(CSRFError, _csrf_error)
+    app.register_error_handler(HTTPException, _http_error)
+    app.register_error_handler(Exception, _server_error)

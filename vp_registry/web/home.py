@@ -1,0 +1,25 @@
+"""The start page: a role-specific overview after login."""
+
+from __future__ import annotations
+
+from flask import Blueprint, redirect, render_template, url_for
+from flask_login import current_user
+from werkzeug.wrappers import Response
+
+from vp_registry.web.access import authenticated, public
+
+blueprint = Blueprint("home", __name__)
+
+
+@blueprint.get("/")
+@public
+def index() -> Response:
+    if current_user.is_authenticated:
+        return redirect(url_for("home.start"))
+    return redirect(url_for("auth.login"))
+
+
+@blueprint.get("/start")
+@authenticated
+def start() -> str:
+    return render_template(f"home/{current_user.role}.html")

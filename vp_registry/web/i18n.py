@@ -1,0 +1,26 @@
+"""Dutch first, English selectable and remembered (cookie, and the account's preference)."""
+
+from __future__ import annotations
+
+from flask import Flask, current_app, has_request_context, request
+from flask_login import current_user
+
+from vp_registry.extensions import babel
+
+LOCALES = ("nl", "en")
+LOCALE_COOKIE = "vp_lang"
+
+
+def select_locale() -> str:
+    if not has_request_context():  # CLI: the configured default
+        return str(current_app.config["BABEL_DEFAULT_LOCALE"])
+    if current_user and current_user.is_authenticated and current_user.locale in LOCALES:
+        return str(current_user.locale)
+    chosen = request.cookies.get(LOCALE_COOKIE)
+    if chosen in LOCALES:
+        return str(chosen)
+    return str(current_app.config["BABEL_DEFAULT_LOCALE"])
+
+
+def init_app(app: Flask) -> None:
+    babel.init_app(app, locale_selector=select_locale)

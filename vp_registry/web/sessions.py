@@ -1,0 +1,165 @@
+"""Server-side sessions (DESIGN section 3).
+
+The cookie holds only a random 256-bit token; the database row is keyed by its SHA-256, so a
+copy of the database cannot be turned into a cookie. Sessions expire after 30 idle minutes and
+8 hours in all, are regenerated at login, and are deleted at logout, password change, 2FA reset
+and account disable. The vault key is kept in the row encrypted under a key derived from the
+cookie token (DESIGN I-2): neither the row nor the cookie alone yields it.
+
+Session rows are written through their own database session, so the request's unit of work
+(which may roll back) never decides whether a login or logout is stored.
+"""
+
+from __future__ import annotations
+
+import json
+from datetime import timedelta
+from typing import Any
+
+from flask import Flask, Request, Response, current_app, g
+from flask.sessions import SessionInterface, SessionMixin
+from sqlalchemy.orm import Session
+from werkzeug.datastructures import CallbackDict
+
+from vp_registry.config import Settings
+from vp_registry.core import crypto
+from vp_registry.db import utcnow
+from vp_registry.db.accounts import WebSession
+
+COOKIE_NAME = "vp_session"
+VAULT_KEY_VERSION = 1
+
+
+class ServerSession(CallbackDict[str, Any], SessionMixin):
+    def __init__(self, initial: dict[str, Any] | None = None, token: str | None = None) -> None:
+        def on_update(_: Any) -> None:
+            self.modified = True
+
+        super().__init__(initial or {}, on_update)
+        self.token = token
+        self.modified = False
+        self.regenerate_requested = False
+        self.vault_key_to_store: bytes | None = None
+        self.vault_key_cached: bytes | None = None
+
+    def regenerate(self) -> None:
+        """Issue a new token (at login): a token known before login is worthless after it."""
+        self.regenerate_requested = True
+        self.modified = True
+
+    def store_vault_key(self, vault_key: bytes) -> None:
+        self.vault_key_to_store = vault_key
+        self.vault_key_cached = vault_key
+        self.modified = True
+
+
+def _store() -> Session:
+    store: Session = current_app.extensions["vp_session_factory"]()
+    return store
+
+
+def _seal(token: str, vault_key: bytes) -> bytes:
+    return crypto.wrap_key(crypto.key_from_token(token, "session-vault"), vault_key,
+                           purpose="session-vault", key_version=VAULT_KEY_VERSION)
+
+
+def _unseal(token: str, sealed: bytes) -> bytes:
+    return crypto.unwrap_key(crypto.key_from_token(token, "session-vault"), sealed,
+                             purpose="session-vault", key_version=VAULT_KEY_VERSION)
+
+
+class DatabaseSessionInterface(SessionInterface):
+    def __init__(self, settings: Settings) -> None:
+        self.settings = settings
+
+    def _expired(self, row: WebSession) -> bool:
+        now = utcnow()
+        return (row.last_seen_at + timedelta(minutes=self.settings.session_idle_minutes) < now
+                or row.created_at + timedelta(hours=self.settings.session_absolute_hours) < now)
+
+    def open_session(self, app: Flask, request: Request) -> ServerSession:
+        token = request.cookies.get(COOKIE_NAME)
+        if not token or len(token) > 100:
+            return ServerSession()
+        with _store() as store:
+            row = store.get(WebSession, crypto.hash_token(token))
+            if row is None:
+                return ServerSession()
+            if self._expired(row):
+                store.delete(row)
+                store.commit()
+                return ServerSession()
+        try:
+            data = json.loads(row.data)
+        except ValueError:
+            data = {}
+        session = ServerSession(data if isinstance(data, dict) else {}, token=token)
+        g.web_session_row = row
+        return session
+
+    def save_session(self, app: Flask, session: SessionMixin, response: Response) -> None:
+        assert isinstance(session, ServerSession)
+        store = _store()
+        loaded: WebSession | None = g.pop("web_session_row", None)
+        row = store.get(WebSession, loaded.token_hash) if loaded is not None else None
+        try:
+            if loaded is not None and row is None:  # revoked while this request ran
+                response.delete_cookie(COOKIE_NAME, path="/")
+                return
+            if not session:
+                if row is not None:
+                    store.delete(row)
+                    store.commit()
+                if session.token:
+                    response.delete_cookie(COOKIE_NAME, path="/")
+                return
+            if not session.modified and row is not None:
+                if response.status_code < 400:
+                    row.last_seen_at = utcnow()
+                    store.commit()
+                return
+            vault_key = session.vault_key_to_store
+            new_cookie = row is None or session.regenerate_requested
+            if new_cookie:
+                if row is not None:
+                    if vault_key is None and row.vault_key_sealed is not None and session.token:
+                        vault_key = _unseal(session.token, row.vault_key_sealed)
+                    store.delete(row)
+                    store.flush()
+                session.token = crypto.new_token()
+                row = WebSession(token_hash=crypto.hash_token(session.token), created_at=utcnow())
+                store.add(row)
+            assert row is not None and session.token is not None
+            if vault_key is not None:
+                row.vault_key_sealed = _seal(session.token, vault_key)
+            row.data = json.dumps(dict(session), separators=(",", ":"))
+            row.last_seen_at = utcnow()
+            user_id = session.get("_user_id")
+            row.user_id = int(user_id) if user_id else None
+            store.commit()
+            if new_cookie:
+                response.set_cookie(
+                    COOKIE_NAME, session.token, httponly=True, samesite="Strict", path="/",
+                    secure=self.settings.session_cookie_secure,
+                )
+        finally:
+            store.close()
+
+
+def session_vault_key(session: SessionMixin) -> bytes | None:
+    """The vault key for this request, or None when this session holds none."""
+    if not isinstance(session, ServerSession) or session.token is None:
+        return None
+    if session.vault_key_cached is not None:
+        return session.vault_key_cached
+    row: WebSession | None = g.get("web_session_row")
+    if row is None or row.vault_key_sealed is None:
+        return None
+    session.vault_key_cached = _unseal(session.token, row.vault_key_sealed)
+    return session.vault_key_cached
+
+
+def current_token_hash(session: SessionMixin) -> str | None:
+    if isinstance(session, ServerSession) and session.token:
+        return crypto.hash_token(session.token)
+    return None

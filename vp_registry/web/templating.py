@@ -1,0 +1,43 @@
+"""Template globals: translated vocabulary labels, the current locale, role helpers."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Flask
+from flask_babel import get_locale
+from flask_babel import gettext as _
+
+from vp_registry.core import taxonomy
+from vp_registry.core.taxonomy import Role
+
+
+def label(mapping: dict[Any, str], value: str | None) -> str:
+    """Translate a taxonomy label; unknown values show as they are."""
+    if value is None:
+        return ""
+    for key, text in mapping.items():
+        if key == value:
+            return _(text)
+    return value
+
+
+def category_label(category: Any) -> str:
+    locale = str(get_locale() or "nl")
+    return str(category.label_en if locale == "en" else category.label_nl)
+
+
+def init_app(app: Flask) -> None:
+    app.jinja_env.globals.update(
+        taxonomy=taxonomy,
+        Role=Role,
+        label=label,
+        category_label=category_label,
+        current_locale=lambda: str(get_locale() or "nl"),
+    )
+    app.jinja_env.filters["reject_page"] = _without_page
+    app.jinja_env.policies["ext.i18n.trimmed"] = True
+
+
+def _without_page(arguments: dict[str, str]) -> dict[str, str]:
+    return {key: value for key, value in arguments.items() if key != "page"}
