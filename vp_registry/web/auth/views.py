@@ -92,6 +92,8 @@ def _finish_stage(user: User, pending: dict[str, Any], stage: str) -> Response:
 
 
 def _stage_guard(stage: str) -> tuple[User, dict[str, Any]] | Response:
+    if current_user.is_authenticated:
+        return redirect(url_for("home.start"))
     found = _pending()
     if found is None:
         flash(_("Your login has expired. Please log in again."), "warning")
