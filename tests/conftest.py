@@ -148,7 +148,7 @@ def create_user(app: Flask, settings: Settings) -> Callable[..., User]:
     return make
 
 
-CSRF_PATTERN = re.compile(r'name="csrf_token" type="hidden" value="([^"]+)"')
+CSRF_PATTERN = re.compile(r'name="csrf_token"[^>]*?value="([^"]+)"')
 
 
 def csrf_token(client: FlaskClient, path: str) -> str:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from functools import lru_cache
 from importlib.resources import files
 
@@ -37,7 +38,9 @@ def check_password_policy(password: str, *, email: str = "") -> None:
             field="password", max=MAX_PASSWORD_LENGTH,
         )
     lowered = password.lower()
-    if lowered in common_passwords() or len(set(password)) < 5:
+    # "password1234" is "password" with digits added: as guessable as the word itself.
+    core = re.sub(r"^[\d\W_]+|[\d\W_]+$", "", lowered)
+    if lowered in common_passwords() or core in common_passwords() or len(set(password)) < 5:
         raise ValidationFailed(
             N_("This password is too common. Choose a less predictable one."), field="password"
         )

@@ -1,0 +1,107 @@
+"""Accounts: throttling, identical failure for unknown users, rehash, reset, disable."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import pytest
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from vp_registry.config import Settings
+from vp_registry.core.crypto import KdfParams
+from vp_registry.db.accounts import User, WebSession
+from vp_registry.services import accounts, passwords
+from vp_registry.services.audit import Actor
+from vp_registry.services.errors import AuthenticationFailed, Throttled, ValidationFailed
+
+
+def test_unknown_user_and_wrong_password_fail_identically(
+    db: Session, settings: Settings, create_user: Callable[..., User]
+) -> None:
+    user = create_user("admin")
+    with pytest.raises(AuthenticationFailed) as wrong_password:
+        accounts.check_password(db, settings, user.email, "not-the-password-at-all", None)
+    with pytest.raises(AuthenticationFailed) as unknown:
+        accounts.check_password(db, settings, "nobody@example.org", "not-the-password", None)
+    assert str(wrong_password.value) == str(unknown.value)
+
+
+def test_backoff_after_repeated_failures_also_for_unknown_accounts(
+    db: Session, settings: Settings
+) -> None:
+    for _ in range(settings.throttle_free_attempts):
+        with pytest.raises(AuthenticationFailed):
+            accounts.check_password(db, settings, "nobody@example.org", "wrong-password", "10.0.0.1")
+    with pytest.raises(Throttled):
+        accounts.check_password(db, settings, "nobody@example.org", "wrong-password", "10.0.0.1")
+
+
+def test_client_address_is_throttled_across_accounts(db: Session, settings: Settings) -> None:
+    for number in range(settings.throttle_free_attempts):
+        with pytest.raises(AuthenticationFailed):
+            accounts.check_password(db, settings, f"u{number}@example.org", "wrong", "10.0.0.9")
+    with pytest.raises(Throttled):
+        accounts.check_password(db, settings, "fresh@example.org", "wrong", "10.0.0.9")
+
+
+def test_disabled_account_cannot_log_in(
+    db: Session, settings: Settings, create_user: Callable[..., User]
+) -> None:
+    user = create_user("manager")
+    accounts.set_active(db, settings, Actor.system(), db.get(User, user.id), False)  # type: ignore[arg-type]
+    with pytest.raises(AuthenticationFailed):
+        accounts.check_password(db, settings, user.email, user.test_password, None)  # type: ignore[attr-defined]
+
+
+def test_login_rehashes_when_parameters_rise(
+    db: Session, settings: Settings, create_user: Callable[..., User]
+) -> None:
+    user = create_user("admin")
+    stronger = settings.with_overrides(password_kdf=KdfParams(time_cost=2, memory_kib=16,
+                                                                parallelism=1))
+    found = accounts.check_password(db, stronger, user.email, user.test_password, None)  # type: ignore[attr-defined]
+    assert not passwords.needs_rehash(found.password_hash, stronger.password_kdf)
+
+
+def test_reset_forces_new_password_and_enrolment_and_ends_sessions(
+    db: Session, settings: Settings, create_user: Callable[..., User]
+) -> None:
+    user = db.get(User, create_user("counsellor").id)
+    assert user is not None
+    db.add(WebSession(token_hash="a" * 64, user_id=user.id))
+    db.flush()
+    accounts.reset_password(db, settings, Actor.system(), user, "Tijdelijk-wachtwoord-2026")
+    assert user.must_change_password and not user.totp_enrolled
+    count = db.execute(select(func.count()).select_from(WebSession)
+                       .where(WebSession.user_id == user.id)).scalar_one()
+    assert count == 0
+
+
+def test_last_admin_cannot_be_disabled(
+    db: Session, settings: Settings, create_user: Callable[..., User]
+) -> None:
+    admin = db.get(User, create_user("admin").id)
+    with pytest.raises(ValidationFailed):
+        accounts.set_active(db, settings, Actor.system(), admin, False)  # type: ignore[arg-type]
+
+
+def test_duplicate_email_is_refused(
+    db: Session, settings: Settings, create_user: Callable[..., User]
+) -> None:
+    user = create_user("admin")
+    with pytest.raises(ValidationFailed) as error:
+        accounts.create_user(db, settings, Actor.system(), email=user.email.upper(),
+                             display_name="Twin", role="manager",
+                             password="Nog-een-goed-wachtwoord-1")
+    assert error.value.field == "email"
+
+
+def test_totp_secret_is_stored_encrypted(
+    db: Session, settings: Settings, create_user: Callable[..., User]
+) -> None:
+    user = create_user("admin")
+    stored = db.get(User, user.id)
+    assert stored is not None and stored.totp_secret_encrypted is not None
+    assert user.test_totp_secret.encode() not in stored.totp_secret_encrypted  # type: ignore[attr-defined]
+    assert accounts.totp_secret(settings, stored) == user.test_totp_secret  # type: ignore[attr-defined]

@@ -1,0 +1,111 @@
+"""The audit chain detects a modified, inserted, removed and reordered entry (DESIGN I-5)."""
+
+from __future__ import annotations
+
+import threading
+
+import pytest
+from flask import Flask
+from flask.testing import FlaskCliRunner
+from sqlalchemy import delete, select, update
+from sqlalchemy.orm import Session
+
+from tests.conftest import db_session_for
+from vp_registry.config import Settings
+from vp_registry.db.audit import AuditEntry
+from vp_registry.services import audit
+from vp_registry.services.audit import Actor
+
+
+@pytest.fixture
+def chain(db: Session, settings: Settings) -> Session:
+    for number in range(5):
+        audit.record(db, settings.audit_key, Actor(number, "admin"), "test.action",
+                     target_type="thing", target_id=number, count=number)
+    db.commit()
+    return db
+
+
+def test_intact_chain_verifies(chain: Session, settings: Settings) -> None:
+    result = audit.verify(chain, settings.audit_key)
+    assert result.ok and result.entries == 5
+
+
+def test_modified_entry_is_detected(chain: Session, settings: Settings) -> None:
+    chain.execute(update(AuditEntry).where(AuditEntry.seq == 3).values(action="other"))
+    result = audit.verify(chain, settings.audit_key)
+    assert not result.ok and result.first_bad_seq == 3
+
+
+def test_removed_entry_is_detected(chain: Session, settings: Settings) -> None:
+    chain.execute(delete(AuditEntry).where(AuditEntry.seq == 2))
+    result = audit.verify(chain, settings.audit_key)
+    assert not result.ok and result.first_bad_seq == 2
+
+
+def test_removed_last_entry_is_detected(chain: Session, settings: Settings) -> None:
+    chain.execute(delete(AuditEntry).where(AuditEntry.seq == 5))
+    assert not audit.verify(chain, settings.audit_key).ok
+
+
+def test_inserted_entry_is_detected(chain: Session, settings: Settings) -> None:
+    # Shift entries 3..5 up and forge a new entry 3 without the key.
+    for seq in (5, 4, 3):
+        chain.execute(update(AuditEntry).where(AuditEntry.seq == seq).values(seq=seq + 1))
+    second = chain.execute(select(AuditEntry).where(AuditEntry.seq == 2)).scalar_one()
+    chain.add(AuditEntry(seq=3, created_at=second.created_at, action="forged", details="{}",
+                         prev_mac=second.mac, mac="0" * 64))
+    result = audit.verify(chain, settings.audit_key)
+    assert not result.ok and result.first_bad_seq == 3
+
+
+def test_reordered_entries_are_detected(chain: Session, settings: Settings) -> None:
+    chain.execute(update(AuditEntry).where(AuditEntry.seq == 2).values(seq=99))
+    chain.execute(update(AuditEntry).where(AuditEntry.seq == 3).values(seq=2))
+    chain.execute(update(AuditEntry).where(AuditEntry.seq == 99).values(seq=3))
+    result = audit.verify(chain, settings.audit_key)
+    assert not result.ok and result.first_bad_seq == 2
+
+
+def test_wrong_key_fails_verification(chain: Session) -> None:
+    assert not audit.verify(chain, "another-key").ok
+
+
+def test_details_refuse_secret_looking_keys(db: Session, settings: Settings) -> None:
+    with pytest.raises(ValueError):
+        audit.record(db, settings.audit_key, Actor.system(), "x", password="nope")
+
+
+def test_cli_verify_reports_ok_and_first_bad_entry(
+    chain: Session, runner: FlaskCliRunner
+) -> None:
+    result = runner.invoke(args=["audit", "verify"])
+    assert result.exit_code == 0 and "OK: 5 entries" in result.output
+    chain.execute(update(AuditEntry).where(AuditEntry.seq == 4).values(target_id="9"))
+    chain.commit()
+    result = runner.invoke(args=["audit", "verify"])
+    assert result.exit_code == 1 and "entry 4" in result.output
+
+
+def test_concurrent_appends_do_not_fork_the_chain(app: Flask, settings: Settings) -> None:
+    errors: list[BaseException] = []
+
+    def append_many(worker: int) -> None:
+        try:
+            for number in range(10):
+                with db_session_for(app) as session:
+                    audit.record(session, settings.audit_key, Actor(worker, "admin"),
+                                 "concurrent", count=number)
+                    session.commit()
+        except BaseException as error:  # noqa: BLE001 - reported below
+            errors.append(error)
+
+    threads = [threading.Thread(target=append_many, args=(n,)) for n in range(4)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert not errors
+    with db_session_for(app) as session:
+        result = audit.verify(session, settings.audit_key)
+    assert result.ok and result.entries == 40
