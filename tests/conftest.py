@@ -88,7 +88,7 @@ def app(settings: Settings) -> Iterator[Flask]:
     application.extensions["vp_engine"].dispose()
 
 
-class db_session_for:  # noqa: N801 - used as a context manager like a function
+class db_session_for:
     def __init__(self, app: Flask) -> None:
         self.session: Session = app.extensions["vp_session_factory"]()
 

@@ -21,6 +21,7 @@ from sqlalchemy.orm import Session
 
 from vp_registry.config import Settings
 from vp_registry.core.taxonomy import Role
+from vp_registry.messages import describe
 from vp_registry.services import accounts, audit, organisation, schema
 from vp_registry.services.audit import Actor
 from vp_registry.services.errors import DomainError
@@ -48,10 +49,6 @@ def unit_of_work() -> Iterator[Session]:
 def fail(text: str) -> None:
     click.secho(text, fg="red", err=True)
     sys.exit(1)
-
-
-def domain_message(error: DomainError) -> str:
-    return _(error.message, **error.params)
 
 
 def read_password(password_stdin: bool, prompt: str) -> str:
@@ -85,7 +82,7 @@ def init_command(admin_email: str | None, admin_name: str, password_stdin: bool)
                                          display_name=admin_name, role=Role.ADMIN.value,
                                          password=password, must_change_password=False)
                 except DomainError as error:
-                    fail(domain_message(error))
+                    fail(describe(error))
                 click.echo(_("Admin account %(email)s created.", email=admin_email))
     click.echo(_("Database is up to date (%(added)s default categories added).", added=added))
 
@@ -138,7 +135,7 @@ def users_create(email: str, display_name: str, role: str, password_stdin: bool)
             accounts.create_user(session, settings(), Actor.system(), email=email,
                                  display_name=display_name, role=role, password=password)
         except DomainError as error:
-            fail(domain_message(error))
+            fail(describe(error))
     click.echo(_("Account %(email)s created.", email=email))
 
 
@@ -164,7 +161,7 @@ def users_disable(email: str) -> None:
         try:
             accounts.set_active(session, settings(), Actor.system(), user, False)
         except DomainError as error:
-            fail(domain_message(error))
+            fail(describe(error))
     click.echo(_("Account %(email)s disabled.", email=email))
 
 

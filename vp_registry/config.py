@@ -26,7 +26,7 @@ class ConfigurationError(RuntimeError):
 
 @dataclass(frozen=True)
 class Settings:
-    # Environment: "development" allows placeholder secrets and plain-http cookies only on localhost.
+    # "development" allows placeholder secrets and plain-http cookies (local use only).
     environment: str = "production"
     secret_key: str = ""
     # Key for the audit log's HMAC chain; separate from secret_key so rotating one leaves the other.
@@ -77,8 +77,8 @@ class Settings:
             elif not relaxed and (len(value) < MIN_SECRET_LENGTH or value == DEVELOPMENT_PLACEHOLDER
                                   or len(set(value)) < 10):
                 problems.append(
-                    f"{name.upper()} is too weak: use at least {MIN_SECRET_LENGTH} random characters"
-                    " (python -c 'import secrets; print(secrets.token_urlsafe(48))')"
+                    f"{name.upper()} is too weak: use at least {MIN_SECRET_LENGTH} random"
+                    " characters (python -c 'import secrets; print(secrets.token_urlsafe(48))')"
                 )
         if self.secret_key and self.secret_key == self.audit_key:
             problems.append("AUDIT_KEY must differ from SECRET_KEY")

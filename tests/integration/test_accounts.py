@@ -32,7 +32,8 @@ def test_backoff_after_repeated_failures_also_for_unknown_accounts(
 ) -> None:
     for _ in range(settings.throttle_free_attempts):
         with pytest.raises(AuthenticationFailed):
-            accounts.check_password(db, settings, "nobody@example.org", "wrong-password", "10.0.0.1")
+            accounts.check_password(db, settings, "nobody@example.org", "wrong-password",
+                                    "10.0.0.1")
     with pytest.raises(Throttled):
         accounts.check_password(db, settings, "nobody@example.org", "wrong-password", "10.0.0.1")
 

@@ -97,7 +97,7 @@ def test_concurrent_appends_do_not_fork_the_chain(app: Flask, settings: Settings
                     audit.record(session, settings.audit_key, Actor(worker, "admin"),
                                  "concurrent", count=number)
                     session.commit()
-        except BaseException as error:  # noqa: BLE001 - reported below
+        except BaseException as error:
             errors.append(error)
 
     threads = [threading.Thread(target=append_many, args=(n,)) for n in range(4)]

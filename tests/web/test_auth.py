@@ -99,7 +99,9 @@ def test_secure_cookie_outside_development(settings: object) -> None:
     assert production.session_cookie_secure
 
 
-def test_idle_session_expires(app: Flask, client: FlaskClient, login_as: Callable[..., User]) -> None:
+def test_idle_session_expires(
+    app: Flask, client: FlaskClient, login_as: Callable[..., User]
+) -> None:
     login_as("admin")
     with db_session_for(app) as session:
         for row in session.execute(select(WebSession)).scalars():
@@ -164,7 +166,9 @@ def test_security_headers_on_every_page(client: FlaskClient, login_as: Callable[
         assert headers["Cache-Control"] == "no-store"
 
 
-def test_missing_csrf_token_is_refused(client: FlaskClient, create_user: Callable[..., User]) -> None:
+def test_missing_csrf_token_is_refused(
+    client: FlaskClient, create_user: Callable[..., User]
+) -> None:
     user = create_user("admin")
     response = client.post("/login", data={"email": user.email,
                                            "password": user.test_password})  # type: ignore[attr-defined]

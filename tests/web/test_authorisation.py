@@ -13,9 +13,9 @@ import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 
+from tests.conftest import AuthActions
 from vp_registry.db.accounts import User
 from vp_registry.web.access import PUBLIC, allowed_roles_of
-from tests.conftest import AuthActions
 
 ANON, COUNSELLOR, MANAGER, ADMIN = "anonymous", "counsellor", "manager", "admin"
 EVERYONE = {ANON, COUNSELLOR, MANAGER, ADMIN}

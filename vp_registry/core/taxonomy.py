@@ -9,7 +9,7 @@ from __future__ import annotations
 from enum import StrEnum
 
 
-def N_(message: str) -> str:  # noqa: N802 - the conventional gettext no-op marker
+def N_(message: str) -> str:
     """Mark a string for translation without translating it here."""
     return message
 

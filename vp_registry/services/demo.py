@@ -41,7 +41,8 @@ class DemoLogin:
 
 
 DEMO_USERS = [
-    DemoLogin(Role.COUNSELLOR.value, "vertrouwenspersoon@voorbeeld.nl", "Luisteren-zonder-oordeel-24"),
+    DemoLogin(Role.COUNSELLOR.value, "vertrouwenspersoon@voorbeeld.nl",
+              "Luisteren-zonder-oordeel-24"),
     DemoLogin(Role.MANAGER.value, "directeur@voorbeeld.nl", "Veilig-werken-begint-bij-ons"),
     DemoLogin(Role.ADMIN.value, "beheer@voorbeeld.nl", "Sleutelbos-op-de-werkplaats-26"),
 ]

@@ -143,7 +143,8 @@ def import_departments(
         if not name and not any(row.values()):
             continue
         if not 1 <= len(name) <= 120:
-            report.errors.append((line_number, N_("The name is empty or longer than 120 characters."), {}))
+            report.errors.append(
+                (line_number, N_("The name is empty or longer than 120 characters."), {}))
             continue
         if name.lower() in seen:
             report.errors.append((line_number, N_("%(name)s already appears on line %(line)s."),
@@ -155,7 +156,8 @@ def import_departments(
             if not 0 <= headcount <= MAX_HEADCOUNT:
                 raise ValueError
         except ValueError:
-            report.errors.append((line_number, N_("The headcount must be a whole number of 0 or more."), {}))
+            report.errors.append(
+                (line_number, N_("The headcount must be a whole number of 0 or more."), {}))
             continue
         active_text = row.get("active", "").lower() or "yes"
         if active_text not in {"yes", "no", "ja", "nee", "1", "0", "true", "false"}:
@@ -174,7 +176,8 @@ def import_departments(
             report.errors.append((line_number, N_("Parent department %(parent)s is not known."),
                                   {"parent": parent}))
         elif _has_cycle(parent_name, name.lower()):
-            report.errors.append((line_number, N_("A department cannot be placed under itself."), {}))
+            report.errors.append(
+                (line_number, N_("A department cannot be placed under itself."), {}))
     if report.errors:
         report.errors.sort(key=lambda error: error[0])
         return report

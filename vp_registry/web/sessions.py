@@ -98,7 +98,8 @@ class DatabaseSessionInterface(SessionInterface):
         return session
 
     def save_session(self, app: Flask, session: SessionMixin, response: Response) -> None:
-        assert isinstance(session, ServerSession)
+        if not isinstance(session, ServerSession):
+            raise TypeError("DatabaseSessionInterface saves only its own sessions")
         store = _store()
         loaded: WebSession | None = g.pop("web_session_row", None)
         row = store.get(WebSession, loaded.token_hash) if loaded is not None else None
@@ -129,7 +130,8 @@ class DatabaseSessionInterface(SessionInterface):
                 session.token = crypto.new_token()
                 row = WebSession(token_hash=crypto.hash_token(session.token), created_at=utcnow())
                 store.add(row)
-            assert row is not None and session.token is not None
+            if row is None or session.token is None:
+                raise RuntimeError("session row and token must exist here")
             if vault_key is not None:
                 row.vault_key_sealed = _seal(session.token, vault_key)
             row.data = json.dumps(dict(session), separators=(",", ":"))
@@ -144,6 +146,13 @@ class DatabaseSessionInterface(SessionInterface):
                 )
         finally:
             store.close()
+
+
+def regenerate(session: SessionMixin) -> None:
+    """Give the current session a new token at the end of this request (used at login)."""
+    if not isinstance(session, ServerSession):
+        raise TypeError("expected a server-side session")
+    session.regenerate()
 
 
 def session_vault_key(session: SessionMixin) -> bytes | None:

@@ -18,7 +18,7 @@ def label(mapping: dict[Any, str], value: str | None) -> str:
         return ""
     for key, text in mapping.items():
         if key == value:
-            return _(text)
+            return str(_(text))
     return value
 
 

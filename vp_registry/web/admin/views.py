@@ -14,6 +14,7 @@ from werkzeug.wrappers import Response
 
 from vp_registry.config import Settings
 from vp_registry.core.taxonomy import Role
+from vp_registry.messages import describe
 from vp_registry.services import accounts, audit, organisation
 from vp_registry.services.errors import DomainError
 from vp_registry.web.access import roles
@@ -40,10 +41,6 @@ def settings() -> Settings:
 
 def actor() -> audit.Actor:
     return accounts.actor_of(current_user)
-
-
-def message(error: DomainError) -> str:
-    return _(error.message, **error.params)
 
 
 # ------------------------------------------------------------------- accounts
@@ -83,7 +80,7 @@ def set_user_active(user_id: int) -> Response:
             accounts.set_active(db_session(), settings(), actor(), user,
                                 request.form.get("active") == "1")
         except DomainError as error:
-            flash(message(error), "error")
+            flash(describe(error), "error")
         else:
             flash(_("The account has been updated."), "success")
     return redirect(url_for("admin.users"))
@@ -219,7 +216,7 @@ def delete_category(category_id: int) -> Response:
             organisation.delete_category(db, settings(), actor(),
                                          organisation.get_category(db, category_id))
         except DomainError as error:
-            flash(message(error), "error")
+            flash(describe(error), "error")
         else:
             flash(_("The category has been deleted."), "success")
     return redirect(url_for("admin.categories"))

@@ -23,6 +23,7 @@ from werkzeug.wrappers import Response
 
 from vp_registry.config import Settings
 from vp_registry.db.accounts import User
+from vp_registry.messages import describe
 from vp_registry.services import accounts, audit, totp
 from vp_registry.services.errors import DomainError, Throttled
 from vp_registry.web.access import authenticated, public
@@ -30,7 +31,7 @@ from vp_registry.web.auth.forms import ChangePasswordForm, CodeForm, LoginForm, 
 from vp_registry.web.database import db_session
 from vp_registry.web.forms import show_error
 from vp_registry.web.i18n import LOCALE_COOKIE, LOCALES
-from vp_registry.web.sessions import ServerSession, current_token_hash
+from vp_registry.web.sessions import current_token_hash, regenerate
 
 blueprint = Blueprint("auth", __name__)
 
@@ -50,10 +51,6 @@ def settings() -> Settings:
 
 def client_address() -> str | None:
     return request.remote_addr
-
-
-def message(error: DomainError) -> str:
-    return _(error.message, **error.params)
 
 
 def _safe_next(target: str | None) -> str:
@@ -80,8 +77,7 @@ def _next_step(user: User, pending: dict[str, Any]) -> Response:
         session[PENDING_KEY] = pending
         return redirect(url_for(STAGE_ENDPOINTS[stages[0]]))
     session.pop(PENDING_KEY, None)
-    assert isinstance(session, ServerSession)
-    session.regenerate()
+    regenerate(session)
     login_user(user)
     return redirect(_safe_next(pending.get("next")))
 
@@ -116,9 +112,9 @@ def login() -> Response | str | tuple[str, int]:
             user = accounts.check_password(db, settings(), form.email.data, form.password.data,
                                            client_address())
         except Throttled as error:
-            return render_template("auth/login.html", form=form, error=message(error)), 429
+            return render_template("auth/login.html", form=form, error=describe(error)), 429
         except DomainError as error:
-            return render_template("auth/login.html", form=form, error=message(error))
+            return render_template("auth/login.html", form=form, error=describe(error))
         stages = []
         if user.totp_enrolled:
             stages.append("totp")
@@ -126,8 +122,7 @@ def login() -> Response | str | tuple[str, int]:
             stages.append("change_password")
         if not user.totp_enrolled:
             stages.append("enrol")
-        assert isinstance(session, ServerSession)
-        session.regenerate()
+        regenerate(session)
         return _next_step(user, {"user_id": user.id, "stages": stages, "started": time.time(),
                                  "next": request.args.get("next")})
     return render_template("auth/login.html", form=form, error=None)
@@ -145,9 +140,9 @@ def login_code() -> Response | str | tuple[str, int]:
         try:
             accounts.check_totp(db_session(), settings(), user, form.code.data, client_address())
         except Throttled as error:
-            return render_template("auth/code.html", form=form, error=message(error)), 429
+            return render_template("auth/code.html", form=form, error=describe(error)), 429
         except DomainError as error:
-            return render_template("auth/code.html", form=form, error=message(error))
+            return render_template("auth/code.html", form=form, error=describe(error))
         return _finish_stage(user, pending, "totp")
     return render_template("auth/code.html", form=form, error=None)
 
@@ -189,10 +184,10 @@ def login_enrol() -> Response | str | tuple[str, int]:
                                         client_address())
         except Throttled as error:
             return render_template("auth/enrol.html", form=form, enrolment=enrolment,
-                                   error=message(error)), 429
+                                   error=describe(error)), 429
         except DomainError as error:
             return render_template("auth/enrol.html", form=form, enrolment=enrolment,
-                                   error=message(error))
+                                   error=describe(error))
         pending.pop("totp_secret", None)
         flash(_("Two-step verification is set up. From now on you log in with a code."),
               "success")
