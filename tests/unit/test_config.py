@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import secrets
 from pathlib import Path
 
@@ -84,3 +85,13 @@ def test_unknown_setting_is_refused(tmp_path: Path) -> None:
 def test_missing_configuration_stops_start_up(tmp_path: Path) -> None:
     with pytest.raises(ConfigurationError, match="SECRET_KEY is missing"):
         load_settings(str(tmp_path), environ={})
+
+
+def test_config_example_documents_every_setting() -> None:
+    from dataclasses import fields
+
+    example = (Path(__file__).resolve().parents[2] / "config.example.py").read_text()
+    documented = set(re.findall(r"^#? ?([A-Z_]+) = ", example, flags=re.MULTILINE))
+    internal = {"INSTANCE_PATH", "TESTING"}
+    expected = {item.name.upper() for item in fields(Settings)} - internal
+    assert expected - documented == set()
