@@ -2,14 +2,23 @@
 
 from vp_registry.db.accounts import LoginThrottle, User, WebSession
 from vp_registry.db.audit import AuditEntry, AuditHead
+from vp_registry.db.cases import Case, CaseContact, CaseKey
 from vp_registry.db.organisation import Category, Department
+from vp_registry.db.vault import CounsellorKey, Vault, VaultGrant, VaultRotation
 
 __all__ = [
     "AuditEntry",
     "AuditHead",
+    "Case",
+    "CaseContact",
+    "CaseKey",
     "Category",
+    "CounsellorKey",
     "Department",
     "LoginThrottle",
     "User",
+    "Vault",
+    "VaultGrant",
+    "VaultRotation",
     "WebSession",
 ]

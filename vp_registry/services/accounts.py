@@ -13,7 +13,7 @@ from vp_registry.core import crypto
 from vp_registry.core.taxonomy import N_, Role
 from vp_registry.db import utcnow
 from vp_registry.db.accounts import User, WebSession
-from vp_registry.services import audit, passwords, throttle, totp
+from vp_registry.services import audit, passwords, throttle, totp, vault
 from vp_registry.services.audit import Actor
 from vp_registry.services.errors import (
     AuthenticationFailed,
@@ -201,6 +201,12 @@ def change_password(
     user.password_hash = passwords.hash_password(new, settings.password_kdf)
     user.must_change_password = False
     user.password_changed_at = utcnow()
+    # A counsellor's private key (which opens their vault grant) is wrapped under the password:
+    # re-wrap it; without the old password (after a reset) it can only be replaced.
+    if current is None:
+        vault.replace_counsellor_key(session, settings, user, new)
+    else:
+        vault.change_password(session, settings, user, current, new)
     end_sessions(session, user, except_token_hash=keep_session)
     audit.record(session, settings.audit_key, actor_of(user), "account.password_change",
                  target_type="user", target_id=user.id)
@@ -224,6 +230,7 @@ def reset_password(
     user.totp_enrolled_at = None
     user.totp_last_step = 0
     end_sessions(session, user)
+    vault.remove_access(session, settings, actor, user)  # DESIGN I-2: until granted again
     audit.record(session, settings.audit_key, actor, "account.password_reset",
                  target_type="user", target_id=user.id)
     audit.record(session, settings.audit_key, actor, "totp.reset",

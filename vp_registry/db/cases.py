@@ -1,0 +1,75 @@
+"""Cases and their conversations: ciphertext, ids, dates, status and versions only (I-1).
+
+Every sensitive attribute lives in a ``LargeBinary`` column holding AES-256-GCM ciphertext
+under the case's own data key; the associated data binds it to table, column, row id and the
+data key's version. Nothing here encrypts or decrypts: ``services/cases.py`` is the one place
+that converts between these rows and decrypted records, so code that reads a model gets
+bytes, never a plaintext by accident.
+
+Row ids are random 53-bit integers chosen *before* the row is written, so the ciphertext can
+be bound to its row id in a single INSERT, and ids reveal neither the number nor the order
+of cases.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+
+from sqlalchemy import BigInteger, Date, DateTime, ForeignKey, Integer, LargeBinary, String
+from sqlalchemy.orm import Mapped, mapped_column
+
+from vp_registry.db import Base, utcnow
+
+
+class Case(Base):
+    __tablename__ = "cases"
+
+    id: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
+    reference: Mapped[str] = mapped_column(String(16), unique=True)
+    status: Mapped[str] = mapped_column(String(10), index=True)
+    opened_on: Mapped[date] = mapped_column(Date, index=True)
+    closed_on: Mapped[date | None] = mapped_column(Date, nullable=True, index=True)
+    # Optimistic locking (I-7): every write raises it; a stale write is refused.
+    version: Mapped[int] = mapped_column(Integer, default=1)
+    # Version of the data key, bound into every field's associated data. Rotation of the vault
+    # key re-wraps the data key (case_keys) and leaves this and the ciphertexts unchanged.
+    data_key_version: Mapped[int] = mapped_column(Integer, default=1)
+    # What the case list filters on and shows (department, categories, integrity deadlines),
+    # in one ciphertext so a list needs one decryption per case.
+    listing: Mapped[bytes] = mapped_column(LargeBinary)
+    # Everything else the counsellor records (relation, consent, names, narrative, outcome...).
+    details: Mapped[bytes] = mapped_column(LargeBinary)
+    created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+
+    __mapper_args__ = {"version_id_col": version}  # noqa: RUF012 - SQLAlchemy's own idiom
+
+
+class CaseKey(Base):
+    """The case's data key wrapped by the vault key; deleting it shreds the case (I-4)."""
+
+    __tablename__ = "case_keys"
+
+    case_id: Mapped[int] = mapped_column(
+        ForeignKey("cases.id", ondelete="CASCADE"), primary_key=True, autoincrement=False
+    )
+    wrapped_key: Mapped[bytes] = mapped_column(LargeBinary)
+    vault_key_version: Mapped[int] = mapped_column(Integer, index=True)
+
+
+class CaseContact(Base):
+    """One conversation: its date is plaintext, duration, channel and notes are encrypted."""
+
+    __tablename__ = "case_contacts"
+
+    id: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
+    case_id: Mapped[int] = mapped_column(
+        ForeignKey("cases.id", ondelete="CASCADE"), index=True
+    )
+    held_on: Mapped[date] = mapped_column(Date)
+    version: Mapped[int] = mapped_column(Integer, default=1)
+    content: Mapped[bytes] = mapped_column(LargeBinary)
+    created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+
+    __mapper_args__ = {"version_id_col": version}  # noqa: RUF012 - SQLAlchemy's own idiom

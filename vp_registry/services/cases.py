@@ -1,0 +1,957 @@
+"""Cases and conversations: the one place where case rows are encrypted and decrypted.
+
+Models (``db/cases.py``) hold ciphertext only. This module converts between them and the
+decrypted records (:class:`CaseSummary`, :class:`CaseRecord`, :class:`ContactRecord`) in
+``_encode_*`` / ``_decode_*`` and nowhere else, under the case's own data key (wrapped by the
+vault key in ``case_keys``) with ``RecordCrypter``: AES-256-GCM, a fresh nonce per value, and
+associated data binding every ciphertext to table, column, row id and data key version.
+
+Every function takes the session, the settings, the actor and (where it needs to read or
+write content) the unlocked :class:`~vp_registry.services.vault.VaultKeys`; it flushes and
+never commits. Reads and writes are audited with the case reference only, never content.
+"""
+
+from __future__ import annotations
+
+import secrets
+from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import dataclass, replace
+from datetime import date
+from math import ceil
+from typing import Any, Final
+
+from sqlalchemy import Select, delete, event, func, select, text
+from sqlalchemy.engine import Engine
+from sqlalchemy.orm import Session
+from sqlalchemy.orm.exc import StaleDataError
+
+from vp_registry.config import Settings
+from vp_registry.core import crypto
+from vp_registry.core.casework import (
+    IntegrityDeadlines,
+    fold,
+    integrity_deadlines,
+    new_reference,
+)
+from vp_registry.core.crypto import RecordCrypter
+from vp_registry.core.facts import CaseFacts, ContactFacts
+from vp_registry.core.taxonomy import (
+    N_,
+    CaseStatus,
+    Channel,
+    EmploymentType,
+    Gender,
+    Outcome,
+    Referral,
+    Relation,
+)
+from vp_registry.db import utcnow
+from vp_registry.db.cases import Case, CaseContact, CaseKey
+from vp_registry.db.organisation import Category, Department
+from vp_registry.db.vault import VAULT_ROW_ID, Vault
+from vp_registry.services import audit
+from vp_registry.services.audit import Actor
+from vp_registry.services.errors import Conflict, NotFound, ValidationFailed
+from vp_registry.services.vault import VaultKeys, VaultLocked
+
+CASES: Final = "cases"
+CONTACTS: Final = "case_contacts"
+LISTING: Final = "listing"
+DETAILS: Final = "details"
+CONTENT: Final = "content"
+DATA_KEY_VERSION: Final = 1
+
+PAGE_SIZE: Final = 25
+MAX_NAME: Final = 200
+MAX_CONTACT_DETAILS: Final = 300
+MAX_TEXT: Final = 20_000
+MAX_MINUTES: Final = 100_000
+MAX_CONTACT_MINUTES: Final = 24 * 60
+EARLIEST_DATE: Final = date(2000, 1, 1)
+_ID_BITS: Final = 53  # random row ids, safe as JavaScript numbers too
+_CHUNK: Final = 500
+
+SORTS: Final = ("newest", "oldest", "reference", "department", "status")
+
+
+# ---------------------------------------------------------------------- records
+
+
+@dataclass(frozen=True, kw_only=True)
+class CaseInput:
+    """What the counsellor enters on the case form (everything but closing)."""
+
+    opened_on: date
+    department_id: int
+    categories: tuple[str, ...]
+    relation: str | None = None
+    consent: bool = False
+    reporter_name: str | None = None
+    reporter_contact: str | None = None
+    involved_person: str | None = None
+    narrative: str | None = None
+    next_steps: str | None = None
+    gender: str | None = None
+    employment_type: str | None = None
+    minutes_spent: int = 0
+    integrity_report: bool = False
+    acknowledged_on: date | None = None
+    feedback_on: date | None = None
+
+
+@dataclass(frozen=True, kw_only=True)
+class Closing:
+    closed_on: date
+    outcome: str
+    referral: str | None = None
+    referral_target: str | None = None
+
+
+@dataclass(frozen=True, kw_only=True)
+class ContactInput:
+    held_on: date
+    minutes: int
+    channel: str
+    notes: str | None = None
+
+
+@dataclass(frozen=True, kw_only=True)
+class ContactRecord:
+    id: int
+    case_id: int
+    version: int
+    held_on: date
+    minutes: int
+    channel: str
+    notes: str | None
+
+
+@dataclass(frozen=True, kw_only=True)
+class CaseSummary:
+    """Plaintext columns plus the decrypted listing: what the case list needs."""
+
+    id: int
+    reference: str
+    status: str
+    opened_on: date
+    closed_on: date | None
+    version: int
+    department_id: int
+    categories: tuple[str, ...]
+    integrity_report: bool
+    acknowledged_on: date | None
+    feedback_on: date | None
+    outcome: str | None
+
+    @property
+    def is_open(self) -> bool:
+        return self.status == CaseStatus.OPEN.value
+
+    @property
+    def is_integrity_report(self) -> bool:
+        return self.integrity_report or self.outcome == Outcome.INTEGRITY_REPORT.value
+
+    @property
+    def deadlines(self) -> IntegrityDeadlines | None:
+        if not self.is_integrity_report:
+            return None
+        return integrity_deadlines(self.opened_on, self.acknowledged_on, self.feedback_on)
+
+    def overdue(self, today: date) -> bool:
+        deadlines = self.deadlines
+        return deadlines is not None and self.is_open and deadlines.overdue(today)
+
+
+@dataclass(frozen=True, kw_only=True)
+class CaseRecord(CaseSummary):
+    """A fully decrypted case with its conversations."""
+
+    relation: str | None
+    consent: bool
+    reporter_name: str | None
+    reporter_contact: str | None
+    involved_person: str | None
+    narrative: str | None
+    next_steps: str | None
+    gender: str | None
+    employment_type: str | None
+    minutes_spent: int
+    referral: str | None
+    referral_target: str | None
+    contacts: tuple[ContactRecord, ...] = ()
+
+    @property
+    def contact_minutes(self) -> int:
+        return sum(contact.minutes for contact in self.contacts)
+
+    @property
+    def total_minutes(self) -> int:
+        return self.minutes_spent + self.contact_minutes
+
+    def as_input(self) -> CaseInput:
+        return CaseInput(
+            opened_on=self.opened_on, department_id=self.department_id,
+            categories=self.categories, relation=self.relation, consent=self.consent,
+            reporter_name=self.reporter_name, reporter_contact=self.reporter_contact,
+            involved_person=self.involved_person, narrative=self.narrative,
+            next_steps=self.next_steps, gender=self.gender,
+            employment_type=self.employment_type, minutes_spent=self.minutes_spent,
+            integrity_report=self.integrity_report, acknowledged_on=self.acknowledged_on,
+            feedback_on=self.feedback_on,
+        )
+
+
+class CaseConflict(Conflict):
+    """The case (or conversation) changed since the form was opened. ``current`` is what is
+    stored now, so the conflict page can show both versions."""
+
+    message = N_("Someone else changed this case in the meantime. Your changes were not saved.")
+
+    def __init__(self, current: CaseRecord) -> None:
+        super().__init__()
+        self.current = current
+
+
+# ------------------------------------------------------------ encode / decode
+
+
+def _iso(value: date | None) -> str | None:
+    return value.isoformat() if value is not None else None
+
+
+def _date(value: Any) -> date | None:
+    return date.fromisoformat(value) if isinstance(value, str) and value else None
+
+
+def _crypter(keys: VaultKeys, wrapped: bytes, vault_version: int, data_version: int
+             ) -> RecordCrypter:
+    return RecordCrypter(keys.unwrap_data_key(wrapped, vault_version), data_version, keys.cipher)
+
+
+def _listing_values(data: CaseInput, outcome: str | None) -> dict[str, Any]:
+    return {
+        "department": data.department_id,
+        "categories": list(data.categories),
+        "integrity_report": data.integrity_report,
+        "acknowledged_on": _iso(data.acknowledged_on),
+        "feedback_on": _iso(data.feedback_on),
+        "outcome": outcome,
+    }
+
+
+def _details_values(data: CaseInput, referral: str | None, referral_target: str | None
+                    ) -> dict[str, Any]:
+    return {
+        "relation": data.relation,
+        "consent": data.consent,
+        "reporter_name": data.reporter_name,
+        "reporter_contact": data.reporter_contact,
+        "involved_person": data.involved_person,
+        "narrative": data.narrative,
+        "next_steps": data.next_steps,
+        "gender": data.gender,
+        "employment_type": data.employment_type,
+        "minutes_spent": data.minutes_spent,
+        "referral": referral,
+        "referral_target": referral_target,
+    }
+
+
+def _encode_case(crypter: RecordCrypter, row: Case, listing: dict[str, Any],
+                 details: dict[str, Any]) -> None:
+    row.listing = crypter.encrypt_json(CASES, LISTING, row.id, listing)
+    row.details = crypter.encrypt_json(CASES, DETAILS, row.id, details)
+
+
+def _decode_listing(crypter: RecordCrypter, case_id: int, blob: bytes) -> dict[str, Any]:
+    value = crypter.decrypt_json(CASES, LISTING, case_id, blob)
+    if not isinstance(value, dict):
+        raise crypto.DecryptionError()
+    return value
+
+
+def _decode_details(crypter: RecordCrypter, case_id: int, blob: bytes) -> dict[str, Any]:
+    value = crypter.decrypt_json(CASES, DETAILS, case_id, blob)
+    if not isinstance(value, dict):
+        raise crypto.DecryptionError()
+    return value
+
+
+def _summary(case_id: int, reference: str, status: str, opened_on: date,
+             closed_on: date | None, version: int, listing: dict[str, Any]) -> CaseSummary:
+    return CaseSummary(
+        id=case_id, reference=reference, status=status, opened_on=opened_on,
+        closed_on=closed_on, version=version, department_id=int(listing["department"]),
+        categories=tuple(listing.get("categories") or ()),
+        integrity_report=bool(listing.get("integrity_report")),
+        acknowledged_on=_date(listing.get("acknowledged_on")),
+        feedback_on=_date(listing.get("feedback_on")), outcome=listing.get("outcome"),
+    )
+
+
+def _record(summary: CaseSummary, details: dict[str, Any],
+            contacts: tuple[ContactRecord, ...]) -> CaseRecord:
+    return CaseRecord(
+        **{f: getattr(summary, f) for f in CaseSummary.__dataclass_fields__},
+        relation=details.get("relation"), consent=bool(details.get("consent")),
+        reporter_name=details.get("reporter_name"),
+        reporter_contact=details.get("reporter_contact"),
+        involved_person=details.get("involved_person"), narrative=details.get("narrative"),
+        next_steps=details.get("next_steps"), gender=details.get("gender"),
+        employment_type=details.get("employment_type"),
+        minutes_spent=int(details.get("minutes_spent") or 0),
+        referral=details.get("referral"), referral_target=details.get("referral_target"),
+        contacts=contacts,
+    )
+
+
+def _encode_contact(crypter: RecordCrypter, row: CaseContact, data: ContactInput) -> None:
+    row.content = crypter.encrypt_json(CONTACTS, CONTENT, row.id, {
+        "minutes": data.minutes, "channel": data.channel, "notes": data.notes,
+    })
+
+
+def _decode_contact(crypter: RecordCrypter, row_id: int, case_id: int, version: int,
+                    held_on: date, blob: bytes) -> ContactRecord:
+    value = crypter.decrypt_json(CONTACTS, CONTENT, row_id, blob)
+    if not isinstance(value, dict):
+        raise crypto.DecryptionError()
+    return ContactRecord(id=row_id, case_id=case_id, version=version, held_on=held_on,
+                         minutes=int(value.get("minutes") or 0),
+                         channel=str(value.get("channel") or ""), notes=value.get("notes"))
+
+
+# ------------------------------------------------------------------ validation
+
+
+def _clean(text: str | None, limit: int, field_name: str) -> str | None:
+    if text is None:
+        return None
+    text = text.replace("\r\n", "\n").strip()
+    if not text:
+        return None
+    if len(text) > limit:
+        raise ValidationFailed(N_("Use at most %(limit)s characters."), field=field_name,
+                               limit=limit)
+    return text
+
+
+def _enum(value: str | None, allowed: Iterable[str], field_name: str) -> str | None:
+    if value in (None, ""):
+        return None
+    if value not in set(allowed):
+        raise ValidationFailed(N_("Choose one of the options."), field=field_name)
+    return value
+
+
+def _check_date(value: date, today: date, field_name: str) -> None:
+    if value > today:
+        raise ValidationFailed(N_("The date cannot be in the future."), field=field_name)
+    if value < EARLIEST_DATE:
+        raise ValidationFailed(N_("Enter a date after 1 January 2000."), field=field_name)
+
+
+def _values(enum: Iterable[Any]) -> list[str]:
+    return [member.value for member in enum]
+
+
+def validate_case(session: Session, data: CaseInput, *, today: date,
+                  previous: CaseSummary | None = None) -> CaseInput:
+    """Return the input cleaned, or raise ValidationFailed naming the field.
+
+    Without consent the identifying fields must be empty: the service refuses to store them
+    whatever the form sent (the form disables them; without JavaScript the user is told).
+    """
+    _check_date(data.opened_on, today, "opened_on")
+    if previous is not None and previous.closed_on is not None and \
+            data.opened_on > previous.closed_on:
+        raise ValidationFailed(N_("The case cannot open after it was closed."), field="opened_on")
+    department = session.get(Department, data.department_id)
+    if department is None or (not department.active and (
+            previous is None or previous.department_id != data.department_id)):
+        raise ValidationFailed(N_("Choose a department."), field="department_id")
+    categories = tuple(dict.fromkeys(data.categories))
+    if not categories:
+        raise ValidationFailed(N_("Choose at least one category."), field="categories")
+    known = {c.code: c for c in session.execute(
+        select(Category).where(Category.code.in_(categories))).scalars()}
+    kept = set(previous.categories) if previous is not None else set()
+    for code in categories:
+        category = known.get(code)
+        if category is None or (not category.active and code not in kept):
+            raise ValidationFailed(N_("Choose categories from the list."), field="categories")
+    reporter_name = _clean(data.reporter_name, MAX_NAME, "reporter_name")
+    reporter_contact = _clean(data.reporter_contact, MAX_CONTACT_DETAILS, "reporter_contact")
+    if not data.consent and (reporter_name or reporter_contact):
+        raise ValidationFailed(
+            N_("Without consent to store identifying details, leave name and contact details "
+               "empty (or tick the consent box)."),
+            field="reporter_name" if reporter_name else "reporter_contact",
+        )
+    if not 0 <= data.minutes_spent <= MAX_MINUTES:
+        raise ValidationFailed(N_("Enter a number of minutes between 0 and %(max)s."),
+                               field="minutes_spent", max=MAX_MINUTES)
+    integrity = data.integrity_report or (
+        previous is not None and previous.outcome == Outcome.INTEGRITY_REPORT.value)
+    for name in ("acknowledged_on", "feedback_on"):
+        value: date | None = getattr(data, name)
+        if value is None:
+            continue
+        if not integrity:
+            raise ValidationFailed(
+                N_("Only an integrity report has an acknowledgement and feedback date."),
+                field=name)
+        _check_date(value, today, name)
+        if value < data.opened_on:
+            raise ValidationFailed(N_("The date cannot be before the case was opened."),
+                                   field=name)
+    return replace(
+        data,
+        categories=categories,
+        relation=_enum(data.relation, _values(Relation), "relation"),
+        reporter_name=reporter_name,
+        reporter_contact=reporter_contact,
+        involved_person=_clean(data.involved_person, MAX_NAME, "involved_person"),
+        narrative=_clean(data.narrative, MAX_TEXT, "narrative"),
+        next_steps=_clean(data.next_steps, MAX_TEXT, "next_steps"),
+        gender=_enum(data.gender, _values(Gender), "gender"),
+        employment_type=_enum(data.employment_type, _values(EmploymentType), "employment_type"),
+    )
+
+
+def validate_closing(closing: Closing, opened_on: date, today: date) -> Closing:
+    _check_date(closing.closed_on, today, "closed_on")
+    if closing.closed_on < opened_on:
+        raise ValidationFailed(N_("A case cannot close before it was opened."), field="closed_on")
+    outcome = _enum(closing.outcome, _values(Outcome), "outcome")
+    if outcome is None:
+        raise ValidationFailed(N_("Choose the outcome."), field="outcome")
+    referral = _enum(closing.referral, _values(Referral), "referral")
+    target = _clean(closing.referral_target, MAX_NAME, "referral_target")
+    if outcome == Outcome.REFERRAL.value and referral is None:
+        raise ValidationFailed(N_("Choose where the reporter was referred to."), field="referral")
+    if outcome != Outcome.REFERRAL.value:
+        referral, target = None, None
+    return Closing(closed_on=closing.closed_on, outcome=outcome, referral=referral,
+                   referral_target=target)
+
+
+def validate_contact(data: ContactInput, opened_on: date, today: date) -> ContactInput:
+    _check_date(data.held_on, today, "held_on")
+    if data.held_on < opened_on:
+        raise ValidationFailed(N_("A conversation cannot be before the case was opened."),
+                               field="held_on")
+    if not 1 <= data.minutes <= MAX_CONTACT_MINUTES:
+        raise ValidationFailed(N_("Enter a duration between 1 and %(max)s minutes."),
+                               field="minutes", max=MAX_CONTACT_MINUTES)
+    channel = _enum(data.channel, _values(Channel), "channel")
+    if channel is None:
+        raise ValidationFailed(N_("Choose how the conversation took place."), field="channel")
+    return replace(data, channel=channel, notes=_clean(data.notes, MAX_TEXT, "notes"))
+
+
+# ---------------------------------------------------------------- row access
+
+
+def _random_id() -> int:
+    return 1 + secrets.randbelow(2**_ID_BITS - 1)
+
+
+def _new_reference(session: Session, year: int) -> str:
+    for _ in range(50):
+        reference = new_reference(year)
+        if session.execute(select(Case.id).where(Case.reference == reference)).first() is None:
+            return reference
+    raise RuntimeError("could not find a free case reference")  # ~impossible: 32^4 per year
+
+
+def _case_row(session: Session, reference: str) -> Case:
+    row = session.execute(select(Case).where(Case.reference == reference)).scalar_one_or_none()
+    if row is None:
+        raise NotFound()
+    return row
+
+
+def _key_row(session: Session, case_id: int) -> CaseKey:
+    row = session.get(CaseKey, case_id)
+    if row is None:  # a case without its key has been shredded
+        raise NotFound()
+    return row
+
+
+def _row_crypter(session: Session, keys: VaultKeys, row: Case) -> RecordCrypter:
+    key = _key_row(session, row.id)
+    return _crypter(keys, key.wrapped_key, key.vault_key_version, row.data_key_version)
+
+
+def _contacts(session: Session, crypter: RecordCrypter, case_id: int) -> tuple[ContactRecord, ...]:
+    rows = session.execute(
+        select(CaseContact).where(CaseContact.case_id == case_id)
+        .order_by(CaseContact.held_on, CaseContact.created_at)
+    ).scalars()
+    return tuple(_decode_contact(crypter, r.id, r.case_id, r.version, r.held_on, r.content)
+                 for r in rows)
+
+
+def _decrypt_row(session: Session, keys: VaultKeys, row: Case) -> CaseRecord:
+    crypter = _row_crypter(session, keys, row)
+    summary = _summary(row.id, row.reference, row.status, row.opened_on, row.closed_on,
+                       row.version, _decode_listing(crypter, row.id, row.listing))
+    details = _decode_details(crypter, row.id, row.details)
+    return _record(summary, details, _contacts(session, crypter, row.id))
+
+
+def _check_version(session: Session, keys: VaultKeys, row: Case, expected: int) -> None:
+    if row.version != expected:
+        raise CaseConflict(_decrypt_row(session, keys, row))
+
+
+def _flush(session: Session, keys: VaultKeys, reference: str) -> None:
+    """Flush; a concurrent write between our check and our UPDATE becomes a CaseConflict."""
+    try:
+        session.flush()
+    except StaleDataError:
+        session.rollback()
+        raise CaseConflict(_decrypt_row(session, keys, _case_row(session, reference))) from None
+
+
+def _ensure_current_key(session: Session, keys: VaultKeys) -> None:
+    """Refuse to wrap a new data key under a vault key that a rotation has replaced.
+
+    Called after the INSERT, inside the writing transaction: on PostgreSQL the shared row lock
+    orders us against a rotation start (which updates the vault row); on SQLite the write lock
+    we hold already does.
+    """
+    vault = session.execute(
+        select(Vault).where(Vault.id == VAULT_ROW_ID).with_for_update(read=True)
+        .execution_options(populate_existing=True)
+    ).scalar_one_or_none()
+    if vault is None or vault.key_version != keys.version:
+        raise VaultLocked()
+
+
+def _audit(session: Session, settings: Settings, actor: Actor, action: str, reference: str,
+           **details: Any) -> None:
+    audit.record(session, settings.audit_key, actor, action, target_type="case",
+                 target_id=reference, **details)
+
+
+# ------------------------------------------------------------------- use cases
+
+
+def create_case(session: Session, settings: Settings, actor: Actor, keys: VaultKeys,
+                data: CaseInput, *, today: date | None = None) -> CaseRecord:
+    today = today or date.today()
+    data = validate_case(session, data, today=today)
+    data_key = crypto.random_key()
+    wrapped, vault_version = keys.wrap_data_key(data_key)
+    crypter = RecordCrypter(data_key, DATA_KEY_VERSION, keys.cipher)
+    now = utcnow()
+    row = Case(id=_random_id(), reference=_new_reference(session, data.opened_on.year),
+               status=CaseStatus.OPEN.value, opened_on=data.opened_on, closed_on=None,
+               data_key_version=DATA_KEY_VERSION, created_at=now, updated_at=now)
+    _encode_case(crypter, row, _listing_values(data, None), _details_values(data, None, None))
+    session.add(row)
+    session.flush()
+    session.add(CaseKey(case_id=row.id, wrapped_key=wrapped, vault_key_version=vault_version))
+    session.flush()
+    _ensure_current_key(session, keys)
+    _audit(session, settings, actor, "case.create", row.reference)
+    return _record(_summary(row.id, row.reference, row.status, row.opened_on, None, row.version,
+                            _listing_values(data, None)),
+                   _details_values(data, None, None), ())
+
+
+def read_case(session: Session, settings: Settings, actor: Actor, keys: VaultKeys,
+              reference: str) -> CaseRecord:
+    """Decrypt one case with its conversations; audited as ``case.read``."""
+    record = _decrypt_row(session, keys, _case_row(session, reference))
+    _audit(session, settings, actor, "case.read", record.reference)
+    return record
+
+
+def update_case(session: Session, settings: Settings, actor: Actor, keys: VaultKeys,
+                reference: str, expected_version: int, data: CaseInput, *,
+                today: date | None = None) -> CaseRecord:
+    today = today or date.today()
+    row = _case_row(session, reference)
+    _check_version(session, keys, row, expected_version)
+    current = _decrypt_row(session, keys, row)
+    data = validate_case(session, data, today=today, previous=current)
+    crypter = _row_crypter(session, keys, row)
+    _encode_case(crypter, row, _listing_values(data, current.outcome),
+                 _details_values(data, current.referral, current.referral_target))
+    row.opened_on = data.opened_on
+    row.updated_at = utcnow()
+    _flush(session, keys, reference)
+    _audit(session, settings, actor, "case.update", reference)
+    return _decrypt_row(session, keys, row)
+
+
+def close_case(session: Session, settings: Settings, actor: Actor, keys: VaultKeys,
+               reference: str, expected_version: int, closing: Closing, *,
+               today: date | None = None) -> CaseRecord:
+    today = today or date.today()
+    row = _case_row(session, reference)
+    _check_version(session, keys, row, expected_version)
+    current = _decrypt_row(session, keys, row)
+    if not current.is_open:
+        raise ValidationFailed(N_("This case is already closed."))
+    closing = validate_closing(closing, current.opened_on, today)
+    crypter = _row_crypter(session, keys, row)
+    _encode_case(crypter, row, _listing_values(current.as_input(), closing.outcome),
+                 _details_values(current.as_input(), closing.referral, closing.referral_target))
+    row.status = CaseStatus.CLOSED.value
+    row.closed_on = closing.closed_on
+    row.updated_at = utcnow()
+    _flush(session, keys, reference)
+    _audit(session, settings, actor, "case.close", reference)
+    return _decrypt_row(session, keys, row)
+
+
+def reopen_case(session: Session, settings: Settings, actor: Actor, keys: VaultKeys,
+                reference: str, expected_version: int) -> CaseRecord:
+    """Reopen a closed case. The earlier outcome is kept (and offered again at closing)."""
+    row = _case_row(session, reference)
+    _check_version(session, keys, row, expected_version)
+    if row.status != CaseStatus.CLOSED.value:
+        raise ValidationFailed(N_("This case is already open."))
+    row.status = CaseStatus.OPEN.value
+    row.closed_on = None
+    row.updated_at = utcnow()
+    _flush(session, keys, reference)
+    _audit(session, settings, actor, "case.reopen", reference)
+    return _decrypt_row(session, keys, row)
+
+
+def shred(session: Session, case_ids: Sequence[int]) -> None:
+    """Crypto-shred: delete the wrapped data keys first, then every ciphertext and row.
+
+    Needs no vault key (retention runs unattended). SQLite's secure_delete overwrites the
+    freed pages, and once the transaction commits the write-ahead log is checkpointed and
+    truncated so no copy of a deleted key stays in ``-wal``.
+    """
+    for start in range(0, len(case_ids), _CHUNK):
+        chunk = list(case_ids[start:start + _CHUNK])
+        session.execute(delete(CaseKey).where(CaseKey.case_id.in_(chunk)))
+        session.execute(delete(CaseContact).where(CaseContact.case_id.in_(chunk)))
+        session.execute(delete(Case).where(Case.id.in_(chunk)).execution_options(
+            synchronize_session=False))
+    session.flush()
+    session.expire_all()
+    checkpoint_after_commit(session)
+
+
+def checkpoint(engine: Engine) -> None:
+    """SQLite: copy the write-ahead log into the database file and truncate it. Best effort:
+    with a reader active SQLite checkpoints later by itself. PostgreSQL keeps dead row
+    versions until VACUUM reuses the space (see docs/vault-and-cases.md)."""
+    if engine.dialect.name != "sqlite":
+        return
+    with engine.connect() as connection:
+        connection.execute(text("PRAGMA wal_checkpoint(TRUNCATE)"))
+
+
+def checkpoint_after_commit(session: Session) -> None:
+    """Run :func:`checkpoint` once the current transaction has been committed."""
+    bind = session.get_bind()
+    engine = bind if isinstance(bind, Engine) else bind.engine
+
+    def _after_commit(_session: Session) -> None:
+        checkpoint(engine)
+
+    event.listen(session, "after_commit", _after_commit, once=True)
+
+
+def erase_case(session: Session, settings: Settings, actor: Actor, reference: str,
+               expected_version: int) -> None:
+    """Erase one case on request (right to erasure): unrecoverable at once (I-4)."""
+    row = _case_row(session, reference)
+    if row.version != expected_version:
+        raise Conflict(N_("The case changed after you opened this page. Check it and try again."))
+    shred(session, [row.id])
+    _audit(session, settings, actor, "case.erase", reference)
+
+
+def add_contact(session: Session, settings: Settings, actor: Actor, keys: VaultKeys,
+                reference: str, data: ContactInput, *, today: date | None = None
+                ) -> ContactRecord:
+    today = today or date.today()
+    row = _case_row(session, reference)
+    data = validate_contact(data, row.opened_on, today)
+    crypter = _row_crypter(session, keys, row)
+    now = utcnow()
+    contact = CaseContact(id=_random_id(), case_id=row.id, held_on=data.held_on,
+                          created_at=now, updated_at=now)
+    _encode_contact(crypter, contact, data)
+    session.add(contact)
+    session.flush()
+    _audit(session, settings, actor, "contact.create", reference, contact=contact.id)
+    return _decode_contact(crypter, contact.id, row.id, contact.version, contact.held_on,
+                           contact.content)
+
+
+def get_contact(session: Session, keys: VaultKeys, reference: str, contact_id: int
+                ) -> ContactRecord:
+    row = _case_row(session, reference)
+    contact = session.get(CaseContact, contact_id)
+    if contact is None or contact.case_id != row.id:
+        raise NotFound()
+    crypter = _row_crypter(session, keys, row)
+    return _decode_contact(crypter, contact.id, row.id, contact.version, contact.held_on,
+                           contact.content)
+
+
+class ContactConflict(Conflict):
+    message = N_("Someone else changed this conversation in the meantime. "
+                 "Your changes were not saved.")
+
+    def __init__(self, current: ContactRecord) -> None:
+        super().__init__()
+        self.current = current
+
+
+def update_contact(session: Session, settings: Settings, actor: Actor, keys: VaultKeys,
+                   reference: str, contact_id: int, expected_version: int, data: ContactInput,
+                   *, today: date | None = None) -> ContactRecord:
+    today = today or date.today()
+    current = get_contact(session, keys, reference, contact_id)
+    if current.version != expected_version:
+        raise ContactConflict(current)
+    row = _case_row(session, reference)
+    data = validate_contact(data, row.opened_on, today)
+    contact = session.get(CaseContact, contact_id)
+    if contact is None:
+        raise NotFound()
+    crypter = _row_crypter(session, keys, row)
+    _encode_contact(crypter, contact, data)
+    contact.held_on = data.held_on
+    contact.updated_at = utcnow()
+    try:
+        session.flush()
+    except StaleDataError:
+        session.rollback()
+        raise ContactConflict(get_contact(session, keys, reference, contact_id)) from None
+    _audit(session, settings, actor, "contact.update", reference, contact=contact_id)
+    return _decode_contact(crypter, contact.id, row.id, contact.version, contact.held_on,
+                           contact.content)
+
+
+# ----------------------------------------------------------------------- list
+
+
+@dataclass(frozen=True)
+class CaseFilter:
+    status: str | None = None
+    category: str | None = None
+    department_id: int | None = None
+    year: int | None = None
+    text: str | None = None
+    sort: str = "newest"
+
+    @property
+    def needs_decryption(self) -> bool:
+        """Filters or sorts on an encrypted attribute: every candidate must be decrypted."""
+        return bool(self.category or self.department_id or self.text
+                    or self.sort == "department")
+
+
+@dataclass(frozen=True)
+class CasePage:
+    items: list[CaseSummary]
+    total: int
+    page: int
+    page_size: int
+
+    @property
+    def pages(self) -> int:
+        return max(1, ceil(self.total / self.page_size))
+
+
+_LIST_COLUMNS = (Case.id, Case.reference, Case.status, Case.opened_on, Case.closed_on,
+                 Case.version, Case.data_key_version, Case.listing, CaseKey.wrapped_key,
+                 CaseKey.vault_key_version)
+
+
+def _list_query(criteria: CaseFilter) -> Select[*tuple[Any, ...]]:
+    query = select(*_LIST_COLUMNS).join(CaseKey, CaseKey.case_id == Case.id)
+    if criteria.status in {s.value for s in CaseStatus}:
+        query = query.where(Case.status == criteria.status)
+    if criteria.year:
+        query = query.where(Case.opened_on >= date(criteria.year, 1, 1),
+                            Case.opened_on < date(criteria.year + 1, 1, 1))
+    if criteria.sort == "oldest":
+        return query.order_by(Case.opened_on, Case.reference)
+    if criteria.sort == "reference":
+        return query.order_by(Case.reference)
+    if criteria.sort == "status":
+        return query.order_by(Case.status.desc(), Case.opened_on.desc(), Case.reference)
+    return query.order_by(Case.opened_on.desc(), Case.reference.desc())
+
+
+def _decode_list_rows(keys: VaultKeys, rows: Iterable[Any]
+                      ) -> Iterator[tuple[CaseSummary, RecordCrypter]]:
+    for row in rows:
+        crypter = _crypter(keys, row.wrapped_key, row.vault_key_version, row.data_key_version)
+        listing = _decode_listing(crypter, row.id, row.listing)
+        yield _summary(row.id, row.reference, row.status, row.opened_on, row.closed_on,
+                       row.version, listing), crypter
+
+
+def department_subtree(session: Session, department_id: int) -> set[int]:
+    """A department and every department below it (filtering "Productie" finds its teams)."""
+    children: dict[int | None, list[int]] = {}
+    for dept_id, parent_id in session.execute(select(Department.id, Department.parent_id)):
+        children.setdefault(parent_id, []).append(dept_id)
+    found, todo = set(), [department_id]
+    while todo:
+        current = todo.pop()
+        if current not in found:
+            found.add(current)
+            todo.extend(children.get(current, []))
+    return found
+
+
+_TEXT_FIELDS: Final = ("reporter_name", "reporter_contact", "involved_person", "narrative",
+                       "next_steps", "referral_target")
+
+
+def _matches_text(session: Session, candidates: list[tuple[CaseSummary, RecordCrypter, Any]],
+                  needle: str) -> list[tuple[CaseSummary, RecordCrypter, Any]]:
+    """Free text over the decrypted text fields and conversation notes, in memory."""
+    matched_ids: set[int] = set()
+    rest: list[tuple[CaseSummary, RecordCrypter, Any]] = []
+    for summary, crypter, details_blob in candidates:
+        if needle in fold(summary.reference):
+            matched_ids.add(summary.id)
+            continue
+        details = _decode_details(crypter, summary.id, details_blob)
+        if any(isinstance(details.get(name), str) and needle in fold(details[name])
+               for name in _TEXT_FIELDS):
+            matched_ids.add(summary.id)
+        else:
+            rest.append((summary, crypter, details_blob))
+    by_id = {summary.id: crypter for summary, crypter, _ in rest}
+    ids = list(by_id)
+    for start in range(0, len(ids), _CHUNK):
+        chunk = ids[start:start + _CHUNK]
+        for contact_id, case_id, blob in session.execute(
+            select(CaseContact.id, CaseContact.case_id, CaseContact.content)
+            .where(CaseContact.case_id.in_(chunk))
+        ):
+            if case_id in matched_ids:
+                continue
+            value = by_id[case_id].decrypt_json(CONTACTS, CONTENT, contact_id, blob)
+            notes = value.get("notes") if isinstance(value, dict) else None
+            if isinstance(notes, str) and needle in fold(notes):
+                matched_ids.add(case_id)
+    return [item for item in candidates if item[0].id in matched_ids]
+
+
+def list_cases(session: Session, settings: Settings, actor: Actor, keys: VaultKeys,
+               criteria: CaseFilter, *, page: int = 1, page_size: int = PAGE_SIZE) -> CasePage:
+    """One page of the case list. Plaintext filters (status, year) and sorts run in SQL;
+    department, category and free text are applied after decryption, in memory."""
+    page = max(1, page)
+    query = _list_query(criteria)
+    if not criteria.needs_decryption:
+        total = int(session.execute(
+            select(func.count()).select_from(query.order_by(None).subquery())).scalar_one())
+        rows = session.execute(query.limit(page_size).offset((page - 1) * page_size))
+        items = [summary for summary, _ in _decode_list_rows(keys, rows)]
+        _audit_list(session, settings, actor, len(items))
+        return CasePage(items, total, page, page_size)
+
+    departments = (department_subtree(session, criteria.department_id)
+                   if criteria.department_id else None)
+    needle = fold(criteria.text.strip()) if criteria.text and criteria.text.strip() else None
+    if needle is not None:
+        query = query.add_columns(Case.details)
+    candidates: list[tuple[CaseSummary, RecordCrypter, Any]] = []
+    for row in session.execute(query):
+        crypter = _crypter(keys, row.wrapped_key, row.vault_key_version, row.data_key_version)
+        listing = _decode_listing(crypter, row.id, row.listing)
+        if departments is not None and int(listing["department"]) not in departments:
+            continue
+        if criteria.category and criteria.category not in (listing.get("categories") or ()):
+            continue
+        summary = _summary(row.id, row.reference, row.status, row.opened_on, row.closed_on,
+                           row.version, listing)
+        candidates.append((summary, crypter, row.details if needle is not None else None))
+    if needle is not None:
+        candidates = _matches_text(session, candidates, needle)
+    matched = [summary for summary, _, _ in candidates]
+    if criteria.sort == "department":
+        names = dict(session.execute(select(Department.id, Department.name)).tuples().all())
+        matched.sort(key=lambda s: (fold(names.get(s.department_id, "")), s.opened_on))
+    items = matched[(page - 1) * page_size: page * page_size]
+    _audit_list(session, settings, actor, len(items), searched=needle is not None)
+    return CasePage(items, len(matched), page, page_size)
+
+
+def _audit_list(session: Session, settings: Settings, actor: Actor, shown: int,
+                **details: Any) -> None:
+    audit.record(session, settings.audit_key, actor, "case.list", shown=shown, **details)
+
+
+def case_years(session: Session) -> list[int]:
+    years = {d.year for d in session.execute(select(Case.opened_on)).scalars()}
+    return sorted(years, reverse=True)
+
+
+def open_summaries(session: Session, keys: VaultKeys) -> list[CaseSummary]:
+    """Every open case, decrypted listing only (start page)."""
+    query = _list_query(CaseFilter(status=CaseStatus.OPEN.value))
+    return [summary for summary, _ in _decode_list_rows(keys, session.execute(query))]
+
+
+def count_by_status(session: Session) -> dict[str, int]:
+    return dict(session.execute(select(Case.status, func.count()).group_by(Case.status))
+                .tuples().all())
+
+
+# ----------------------------------------------------------------- for reports
+
+
+def case_facts(session: Session, keys: VaultKeys) -> list[CaseFacts]:
+    """Every case as decrypted :class:`CaseFacts` for signals and the annual report.
+
+    The blind index of the involved person's name is computed here, in memory, with a key
+    derived from the vault key - it is never stored, so the database does not even reveal
+    which cases concern the same person.
+    """
+    contacts: dict[int, list[tuple[int, date, bytes]]] = {}
+    for contact_id, case_id, held_on, blob in session.execute(
+        select(CaseContact.id, CaseContact.case_id, CaseContact.held_on, CaseContact.content)
+    ):
+        contacts.setdefault(case_id, []).append((contact_id, held_on, blob))
+    facts: list[CaseFacts] = []
+    rows = session.execute(_list_query(CaseFilter(sort="oldest")).add_columns(Case.details))
+    for row in rows:
+        crypter = _crypter(keys, row.wrapped_key, row.vault_key_version, row.data_key_version)
+        listing = _decode_listing(crypter, row.id, row.listing)
+        details = _decode_details(crypter, row.id, row.details)
+        contact_facts = []
+        for contact_id, held_on, blob in sorted(contacts.get(row.id, []), key=lambda c: c[1]):
+            value = _decode_contact(crypter, contact_id, row.id, 0, held_on, blob)
+            contact_facts.append(ContactFacts(held_on, value.minutes, value.channel))
+        facts.append(CaseFacts(
+            case_id=row.id, opened_on=row.opened_on, closed_on=row.closed_on,
+            department_id=int(listing["department"]),
+            categories=tuple(listing.get("categories") or ()),
+            relation=details.get("relation"),
+            outcome=listing.get("outcome") if row.status == CaseStatus.CLOSED.value else None,
+            referral=details.get("referral") if row.status == CaseStatus.CLOSED.value else None,
+            gender=details.get("gender"), employment_type=details.get("employment_type"),
+            minutes_spent=int(details.get("minutes_spent") or 0),
+            contacts=tuple(contact_facts),
+            involved_person_index=_person_index(keys, details.get("involved_person")),
+        ))
+    return facts
+
+
+def _person_index(keys: VaultKeys, name: Any) -> str | None:
+    if not isinstance(name, str) or not crypto.normalise_name(name):
+        return None
+    return crypto.blind_index(keys.blind_index_key, name)
+

@@ -1,0 +1,111 @@
+"""Retention by crypto-shredding (DESIGN I-4): runs without the vault key.
+
+A closed case is *due* when both hold:
+
+* ``settings.retention_months`` have passed since it was closed, and
+* every year it counts in (the years from opening to closing) is reported:
+  :func:`year_is_reported`.
+
+``year_is_reported`` is the single seam for issue 5: until annual reports can be finalised it
+means "the year is over"; then it becomes "a finalised annual report covers the year". Only
+plaintext columns (status, dates) are read, so ``vp-registry retention purge`` needs no key.
+Erasing deletes the wrapped data key and every ciphertext and row of the case.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, timedelta
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from vp_registry.config import Settings
+from vp_registry.core.casework import add_months, expected_erasure_on
+from vp_registry.core.taxonomy import CaseStatus
+from vp_registry.db.cases import Case
+from vp_registry.services import audit
+from vp_registry.services.audit import Actor
+from vp_registry.services.cases import shred
+
+SOON_DAYS = 60
+
+
+def year_is_reported(session: Session, year: int, *, today: date) -> bool:
+    """Whether ``year`` is counted in a finalised annual report.
+
+    Until the report issue lands this is "the year is over" (``session`` is unused, kept so
+    the signature does not change when it starts looking at finalised reports).
+    """
+    del session
+    return year < today.year
+
+
+@dataclass(frozen=True)
+class DueCase:
+    id: int
+    reference: str
+    opened_on: date
+    closed_on: date
+    erase_on: date
+
+
+def _closed_before(session: Session, cutoff: date) -> list[Any]:
+    return list(session.execute(
+        select(Case.id, Case.reference, Case.opened_on, Case.closed_on)
+        .where(Case.status == CaseStatus.CLOSED.value, Case.closed_on.is_not(None),
+               Case.closed_on <= cutoff)
+        .order_by(Case.closed_on, Case.reference)
+    ))
+
+
+def due_cases(session: Session, settings: Settings, *, today: date) -> list[DueCase]:
+    """Closed cases that must be erased now."""
+    cutoff = add_months(today, -settings.retention_months)
+    due = []
+    for row in _closed_before(session, cutoff):
+        years = range(row.opened_on.year, row.closed_on.year + 1)
+        if all(year_is_reported(session, year, today=today) for year in years):
+            due.append(DueCase(row.id, row.reference, row.opened_on, row.closed_on, today))
+    return due
+
+
+def due_soon(session: Session, settings: Settings, *, today: date, days: int = SOON_DAYS
+             ) -> list[DueCase]:
+    """Closed cases that will be erased within ``days`` (or are due already), soonest first;
+    for the counsellor's start page. Assumes each year is reported once it is over."""
+    horizon = today + timedelta(days=days)
+    cutoff = add_months(horizon, -settings.retention_months)
+    soon = []
+    for row in _closed_before(session, cutoff):
+        erase_on = max(today, expected_erasure_on(row.opened_on, row.closed_on,
+                                                  settings.retention_months))
+        if erase_on <= horizon:
+            soon.append(DueCase(row.id, row.reference, row.opened_on, row.closed_on, erase_on))
+    return sorted(soon, key=lambda case: (case.erase_on, case.reference))
+
+
+@dataclass(frozen=True)
+class PurgeResult:
+    references: list[str]
+    dry_run: bool
+
+    @property
+    def count(self) -> int:
+        return len(self.references)
+
+
+def purge(session: Session, settings: Settings, actor: Actor, *, today: date | None = None,
+          dry_run: bool = False) -> PurgeResult:
+    """Erase every due case. A dry run only reports what would be erased (and writes nothing,
+    not even an audit entry). Safe to run from cron: with nothing due it changes nothing."""
+    today = today or date.today()
+    due = due_cases(session, settings, today=today)
+    references = [case.reference for case in due]
+    if dry_run or not due:
+        return PurgeResult(references, dry_run)
+    shred(session, [case.id for case in due])
+    audit.record(session, settings.audit_key, actor, "retention.purge", count=len(due))
+    return PurgeResult(references, dry_run)
+

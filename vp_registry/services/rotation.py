@@ -1,0 +1,136 @@
+"""Vault key rotation (DESIGN I-2): new key version, everything re-wrapped, resumable.
+
+1. :func:`start` (one transaction): a new vault key; the old key wrapped under the new one
+   in ``vault_rotations`` (so rows not yet re-wrapped stay readable); every counsellor grant,
+   the recovery copy and the message private key re-sealed/re-wrapped; the vault row moved to
+   the new version; the vault key removed from every web session (the old key must not
+   linger; counsellors unlock again with their password).
+2. :func:`rewrap_batch` (a transaction per batch): re-wrap the next data keys still on the
+   old version. Data is never re-encrypted: a data key is the same key, wrapped anew.
+   Progress is the data itself, so an interrupted rotation resumes where it stopped.
+3. :func:`finish`: when no row is left on the old version, erase the wrapped old key.
+
+Running ``vp-registry keys rotate`` while a rotation is unfinished resumes it.
+"""
+
+from __future__ import annotations
+
+from sqlalchemy import func, select, update
+from sqlalchemy.orm import Session
+
+from vp_registry.config import Settings
+from vp_registry.core import crypto
+from vp_registry.core.taxonomy import N_
+from vp_registry.db import utcnow
+from vp_registry.db.cases import CaseKey
+from vp_registry.db.vault import CounsellorKey, VaultGrant, VaultRotation
+from vp_registry.services import audit, vault
+from vp_registry.services.audit import Actor
+from vp_registry.services.errors import DomainError
+from vp_registry.services.vault import (
+    PURPOSE_VAULT_PREVIOUS,
+    VaultKeys,
+    field_cipher,
+    require_vault,
+)
+
+DEFAULT_BATCH = 500
+
+
+class RotationError(DomainError):
+    message = N_("The key rotation cannot continue.")
+
+
+def start(session: Session, settings: Settings, actor: Actor, keys: VaultKeys
+          ) -> tuple[VaultRotation, VaultKeys]:
+    """Create the new key version and re-wrap every small key; returns the keys to use."""
+    if vault.active_rotation(session) is not None:
+        raise RotationError(N_("A key rotation is already in progress: resume it."))
+    row = require_vault(session)
+    if row.key_version != keys.version or row.box_private_wrapped is None:
+        raise vault.VaultLocked()
+    old_version, new_version = row.key_version, row.key_version + 1
+    old_key, new_key = keys.current, crypto.random_key()
+
+    rotation = VaultRotation(
+        from_version=old_version, to_version=new_version,
+        previous_key_wrapped=crypto.wrap_key(new_key, old_key, purpose=PURPOSE_VAULT_PREVIOUS,
+                                             key_version=old_version),
+    )
+    session.add(rotation)
+    for grant, pair in session.execute(
+        select(VaultGrant, CounsellorKey).join(CounsellorKey,
+                                               CounsellorKey.user_id == VaultGrant.user_id)
+    ).tuples():
+        grant.sealed_key = vault.seal_grant(pair.public_key, grant.user_id, new_key, new_version)
+        grant.key_version = new_version
+    row.recovery_sealed_key = vault.seal_recovery(row.recovery_public_key, new_key, new_version)
+    row.recovery_key_version = new_version
+    box_private = vault.unwrap_message_private_key(session, keys)
+    row.box_private_wrapped = vault.wrap_box_private(new_key, box_private, new_version)
+    row.box_key_version = new_version
+    row.key_version = new_version
+    session.flush()
+    vault.forget_session_keys(session)
+    audit.record(session, settings.audit_key, actor, "keys.rotate", stage="start",
+                 from_version=old_version, to_version=new_version)
+    return rotation, VaultKeys(new_version, {new_version: new_key, old_version: old_key},
+                               field_cipher(settings))
+
+
+def data_keys_on(session: Session, version: int) -> int:
+    return int(session.execute(
+        select(func.count()).select_from(CaseKey).where(CaseKey.vault_key_version == version)
+    ).scalar_one())
+
+
+def rows_on_old_versions(session: Session) -> int:
+    """Wrapped keys not on the current vault key version (0 after a finished rotation)."""
+    row = require_vault(session)
+    current = row.key_version
+    stale = int(session.execute(select(func.count()).select_from(CaseKey)
+                                .where(CaseKey.vault_key_version != current)).scalar_one())
+    stale += int(session.execute(select(func.count()).select_from(VaultGrant)
+                                 .where(VaultGrant.key_version != current)).scalar_one())
+    stale += sum(1 for version in (row.recovery_key_version, row.box_key_version)
+                 if version is not None and version != current)
+    return stale
+
+
+def rewrap_batch(session: Session, keys: VaultKeys, rotation: VaultRotation,
+                 batch_size: int = DEFAULT_BATCH) -> int:
+    """Re-wrap up to ``batch_size`` data keys from the old to the new version; returns how
+    many. Conditional UPDATEs, so a case erased meanwhile is simply skipped."""
+    if keys.version != rotation.to_version:
+        raise vault.VaultLocked()
+    rows = session.execute(
+        select(CaseKey.case_id, CaseKey.wrapped_key)
+        .where(CaseKey.vault_key_version == rotation.from_version)
+        .order_by(CaseKey.case_id).limit(batch_size)
+    ).all()
+    for case_id, wrapped in rows:
+        data_key = keys.unwrap_data_key(wrapped, rotation.from_version)
+        new_wrapped, version = keys.wrap_data_key(data_key)
+        session.execute(
+            update(CaseKey)
+            .where(CaseKey.case_id == case_id,
+                   CaseKey.vault_key_version == rotation.from_version)
+            .values(wrapped_key=new_wrapped, vault_key_version=version)
+        )
+    rotation.rows_rewrapped += len(rows)
+    session.flush()
+    return len(rows)
+
+
+def finish(session: Session, settings: Settings, actor: Actor, rotation: VaultRotation) -> int:
+    """Close the rotation once nothing is left on the old version; returns that count (0)."""
+    left = rows_on_old_versions(session)
+    if left:
+        raise RotationError(N_("%(count)s rows are still on the old key version."), count=left)
+    rotation.previous_key_wrapped = None
+    rotation.finished_at = utcnow()
+    session.flush()
+    audit.record(session, settings.audit_key, actor, "keys.rotate", stage="finish",
+                 from_version=rotation.from_version, to_version=rotation.to_version,
+                 rewrapped=rotation.rows_rewrapped)
+    return left
