@@ -3,6 +3,7 @@
 from vp_registry.db.accounts import LoginThrottle, User, WebSession
 from vp_registry.db.audit import AuditEntry, AuditHead
 from vp_registry.db.cases import Case, CaseContact, CaseKey
+from vp_registry.db.disclosure import DisclosureFigure, DisclosureRelease
 from vp_registry.db.organisation import Category, Department
 from vp_registry.db.vault import CounsellorKey, Vault, VaultGrant, VaultRotation
 
@@ -15,6 +16,8 @@ __all__ = [
     "Category",
     "CounsellorKey",
     "Department",
+    "DisclosureFigure",
+    "DisclosureRelease",
     "LoginThrottle",
     "User",
     "Vault",
