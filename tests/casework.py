@@ -65,7 +65,7 @@ def department(session: Session, name: str, settings: Settings, headcount: int =
                                           headcount=headcount, parent_id=parent_id)
 
 
-def case_input(department_id: int, **overrides: Any) -> CaseInput:
+def case_input(department_id: int | None = None, **overrides: Any) -> CaseInput:
     values: dict[str, Any] = {
         "opened_on": date(2026, 3, 2),
         "department_id": department_id,

@@ -882,7 +882,8 @@ def list_cases(session: Session, settings: Settings, actor: Actor, keys: VaultKe
         candidates = _matches_text(session, candidates, needle)
     matched = [summary for summary, _, _ in candidates]
     if criteria.sort == "department":
-        names = dict(session.execute(select(Department.id, Department.name)).tuples().all())
+        names = {dept_id: name for dept_id, name in
+                 session.execute(select(Department.id, Department.name))}
         matched.sort(key=lambda s: (fold(names.get(s.department_id, "")), s.opened_on))
     items = matched[(page - 1) * page_size: page * page_size]
     _audit_list(session, settings, actor, len(items), searched=needle is not None)
@@ -906,8 +907,8 @@ def open_summaries(session: Session, keys: VaultKeys) -> list[CaseSummary]:
 
 
 def count_by_status(session: Session) -> dict[str, int]:
-    return dict(session.execute(select(Case.status, func.count()).group_by(Case.status))
-                .tuples().all())
+    return {status: int(count) for status, count in
+            session.execute(select(Case.status, func.count()).group_by(Case.status))}
 
 
 # ----------------------------------------------------------------- for reports

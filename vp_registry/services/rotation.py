@@ -61,7 +61,7 @@ def start(session: Session, settings: Settings, actor: Actor, keys: VaultKeys
     for grant, pair in session.execute(
         select(VaultGrant, CounsellorKey).join(CounsellorKey,
                                                CounsellorKey.user_id == VaultGrant.user_id)
-    ).tuples():
+    ):
         grant.sealed_key = vault.seal_grant(pair.public_key, grant.user_id, new_key, new_version)
         grant.key_version = new_version
     row.recovery_sealed_key = vault.seal_recovery(row.recovery_public_key, new_key, new_version)

@@ -1,0 +1,114 @@
+"""Retention by crypto-shredding (DESIGN I-4): due vs not due, dry run, no key needed."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import date
+
+import pytest
+from flask import Flask
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from tests.casework import case_input, create_vault, department, grant, unlock
+from vp_registry.config import Settings
+from vp_registry.db.accounts import User
+from vp_registry.db.audit import AuditEntry
+from vp_registry.db.cases import Case, CaseContact, CaseKey
+from vp_registry.services import cases, retention
+from vp_registry.services.audit import Actor
+from vp_registry.services.cases import Closing, ContactInput
+
+TODAY = date(2026, 11, 25)
+
+
+@pytest.fixture
+def seeded(app: Flask, db: Session, settings: Settings,
+           create_user: Callable[..., User]) -> dict[str, str]:
+    """name -> reference of cases in every retention situation."""
+    setup = create_vault(app, settings)
+    user = create_user("counsellor")
+    grant(app, settings, user, setup.recovery_key)
+    keys = unlock(db, settings, user)
+    actor = Actor(user.id, "counsellor")
+    dept = department(db, "Productie", settings).id
+    plan = {
+        # name: (opened, closed or None)
+        "due": (date(2025, 1, 6), date(2025, 2, 10)),
+        "due_multi_year": (date(2024, 11, 4), date(2025, 6, 30)),
+        "retention_not_passed": (date(2025, 9, 1), date(2025, 12, 20)),
+        "year_not_over": (date(2026, 1, 5), date(2026, 1, 20)),
+        "open": (date(2024, 2, 1), None),
+    }
+    references = {}
+    for name, (opened, closed) in plan.items():
+        record = cases.create_case(db, settings, actor, keys, case_input(dept, opened_on=opened),
+                                   today=TODAY)
+        cases.add_contact(db, settings, actor, keys, record.reference, ContactInput(
+            held_on=opened, minutes=30, channel="phone"), today=TODAY)
+        if closed is not None:
+            cases.close_case(db, settings, actor, keys, record.reference, 1,
+                             Closing(closed_on=closed, outcome="advice"), today=TODAY)
+        references[name] = record.reference
+    db.commit()
+    return references
+
+
+def _count(session: Session, model: type) -> int:
+    return int(session.execute(select(func.count()).select_from(model)).scalar_one())
+
+
+def test_year_is_reported_means_the_year_is_over_for_now(db: Session) -> None:
+    assert retention.year_is_reported(db, 2025, today=TODAY)
+    assert not retention.year_is_reported(db, 2026, today=TODAY)
+
+
+def test_due_cases(db: Session, settings: Settings, seeded: dict[str, str]) -> None:
+    due = {case.reference for case in retention.due_cases(db, settings, today=TODAY)}
+    assert due == {seeded["due"], seeded["due_multi_year"]}
+    # one year later everything closed is due; the open case never is
+    later = {case.reference for case in retention.due_cases(db, settings,
+                                                           today=date(2027, 2, 1))}
+    assert later == due | {seeded["retention_not_passed"], seeded["year_not_over"]}
+    shorter = settings.with_overrides(retention_months=1)
+    assert {c.reference for c in retention.due_cases(db, shorter, today=TODAY)} == \
+        due | {seeded["retention_not_passed"]}
+
+
+def test_dry_run_changes_nothing(db: Session, settings: Settings, seeded: dict[str, str]) -> None:
+    counts = [_count(db, m) for m in (Case, CaseKey, CaseContact, AuditEntry)]
+    result = retention.purge(db, settings, Actor.system(), today=TODAY, dry_run=True)
+    db.commit()
+    assert result.dry_run and result.count == 2
+    assert sorted(result.references) == sorted([seeded["due"], seeded["due_multi_year"]])
+    assert [_count(db, m) for m in (Case, CaseKey, CaseContact, AuditEntry)] == counts
+
+
+def test_purge_shreds_due_cases_without_a_key(db: Session, settings: Settings,
+                                              seeded: dict[str, str]) -> None:
+    result = retention.purge(db, settings, Actor.system(), today=TODAY)
+    db.commit()
+    assert result.count == 2 and not result.dry_run
+    left = set(db.execute(select(Case.reference)).scalars())
+    assert left == {seeded["retention_not_passed"], seeded["year_not_over"], seeded["open"]}
+    assert _count(db, CaseKey) == 3 and _count(db, CaseContact) == 3
+    entry = db.execute(select(AuditEntry).where(AuditEntry.action == "retention.purge")
+                       ).scalar_one()
+    assert entry.details == '{"count":2}' and entry.actor_role == "system"
+    # running again (cron) erases nothing and writes nothing
+    audit_count = _count(db, AuditEntry)
+    assert retention.purge(db, settings, Actor.system(), today=TODAY).count == 0
+    assert _count(db, AuditEntry) == audit_count
+
+
+def test_due_soon_for_the_start_page(db: Session, settings: Settings,
+                                     seeded: dict[str, str]) -> None:
+    soon = retention.due_soon(db, settings, today=TODAY, days=30)
+    assert [(c.reference, c.erase_on) for c in soon] == sorted(
+        [(seeded["due"], TODAY), (seeded["due_multi_year"], TODAY),
+         (seeded["retention_not_passed"], date(2026, 12, 20))], key=lambda x: (x[1], x[0]))
+    # closed 20 January 2026: retention ends 20 January 2027, after its year is over
+    later = retention.due_soon(db, settings, today=TODAY, days=60)
+    assert (seeded["year_not_over"], date(2027, 1, 20)) in [(c.reference, c.erase_on)
+                                                            for c in later]
+    assert seeded["open"] not in {c.reference for c in later}

@@ -1,0 +1,181 @@
+"""Key rotation (DESIGN I-2): new version, everything re-wrapped, resumable after a crash."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import date
+
+import pytest
+from flask import Flask
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from tests.casework import case_input, create_vault, department, grant, unlock
+from tests.conftest import db_session_for
+from vp_registry.config import Settings
+from vp_registry.core import crypto
+from vp_registry.core.crypto import DecryptionError
+from vp_registry.db.accounts import User, WebSession
+from vp_registry.db.audit import AuditEntry
+from vp_registry.db.cases import CaseKey
+from vp_registry.db.vault import Vault, VaultRotation
+from vp_registry.services import cases, rotation, vault
+from vp_registry.services.audit import Actor
+from vp_registry.services.cases import ContactInput
+from vp_registry.services.vault import VaultLocked
+
+TODAY = date(2026, 11, 25)
+CASES = 23
+
+
+class Crash(Exception):
+    """Stands for the process dying (power cut, Ctrl-C) in the middle of a rotation."""
+
+
+@pytest.fixture
+def team(app: Flask, settings: Settings, create_user: Callable[..., User]) -> dict[str, User]:
+    setup = create_vault(app, settings)
+    first, second = create_user("counsellor"), create_user("counsellor")
+    grant(app, settings, first, setup.recovery_key)
+    grant(app, settings, second, setup.recovery_key)
+    first.recovery_key = setup.recovery_key  # type: ignore[attr-defined]
+    with app.app_context(), db_session_for(app) as session:
+        keys = unlock(session, settings, first)
+        dept = department(session, "Monteurs buitendienst", settings).id
+        for number in range(CASES):
+            record = cases.create_case(session, settings, Actor(first.id, "counsellor"), keys,
+                                       case_input(dept, narrative=f"casus {number}"),
+                                       today=TODAY)
+            cases.add_contact(session, settings, Actor(first.id, "counsellor"), keys,
+                              record.reference, ContactInput(
+                                  held_on=TODAY, minutes=30 + number, channel="phone",
+                                  notes=f"notitie {number}"), today=TODAY)
+        session.add(WebSession(token_hash="c" * 64, user_id=first.id, vault_key_sealed=b"x"))
+        session.commit()
+    return {"first": first, "second": second}
+
+
+def _all_narratives(session: Session, settings: Settings, user: User) -> list[str]:
+    keys = unlock(session, settings, user)
+    page = cases.list_cases(session, settings, Actor(user.id, "counsellor"), keys,
+                            cases.CaseFilter(), page_size=1000)
+    found = []
+    for summary in page.items:
+        record = cases.read_case(session, settings, Actor(user.id, "counsellor"), keys,
+                                 summary.reference)
+        assert len(record.contacts) == 1
+        found.append(record.narrative or "")
+    return sorted(found)
+
+
+def _run(app: Flask, settings: Settings, user: User, *, batch: int,
+         crash_after: int | None = None) -> int:
+    """What ``vp-registry keys rotate`` does: a transaction to start (or resume), one per
+    batch, one to finish. Returns the rows left on the old version."""
+    actor = Actor(user.id, "counsellor")
+    with db_session_for(app) as session:
+        keys = unlock(session, settings, user)
+        current = vault.active_rotation(session)
+        if current is None:
+            current, keys = rotation.start(session, settings, actor, keys)
+        session.commit()
+        batches = 0
+        while rotation.rewrap_batch(session, keys, current, batch):
+            session.commit()
+            batches += 1
+            if crash_after is not None and batches >= crash_after:
+                raise Crash()
+        left = rotation.finish(session, settings, actor, current)
+        session.commit()
+        return left
+
+
+def test_rotation_interrupted_then_resumed(app: Flask, settings: Settings,
+                                           team: dict[str, User]) -> None:
+    first, second = team["first"], team["second"]
+    with app.app_context():
+        with db_session_for(app) as session:
+            old_key = unlock(session, settings, first).current
+            expected = _all_narratives(session, settings, first)
+        with pytest.raises(Crash):
+            _run(app, settings, first, batch=5, crash_after=2)
+
+        with db_session_for(app) as session:
+            # mid-way: half the data keys on each version, every case still readable by both
+            versions = list(session.execute(select(CaseKey.vault_key_version)).scalars())
+            assert versions.count(1) == CASES - 10 and versions.count(2) == 10
+            assert _all_narratives(session, settings, second) == expected
+            assert vault.active_rotation(session) is not None
+            # the old key no longer opens the vault: sessions must unlock again
+            with pytest.raises(VaultLocked):
+                vault.open_keys(session, settings, old_key)
+            assert session.execute(select(WebSession.vault_key_sealed)).scalar_one() is None
+
+        assert _run(app, settings, second, batch=5) == 0  # resumed by another counsellor
+
+        with db_session_for(app) as session:
+            assert rotation.rows_on_old_versions(session) == 0
+            assert set(session.execute(select(CaseKey.vault_key_version)).scalars()) == {2}
+            assert vault.active_rotation(session) is None
+            finished = session.execute(select(VaultRotation)).scalar_one()
+            assert finished.previous_key_wrapped is None and finished.rows_rewrapped == CASES
+            assert _all_narratives(session, settings, first) == expected
+            assert _all_narratives(session, settings, second) == expected
+            new_key = vault.unlock_with_recovery(session, first.recovery_key)  # type: ignore[attr-defined]
+            assert new_key != old_key
+            assert new_key == unlock(session, settings, first).current
+            # the old vault key opens no data key any more
+            for wrapped, version in session.execute(
+                    select(CaseKey.wrapped_key, CaseKey.vault_key_version)):
+                with pytest.raises(DecryptionError):
+                    crypto.unwrap_key(old_key, wrapped, purpose="data-key", key_version=version)
+            # the message key pair survived (same public key, private re-wrapped)
+            row = session.get(Vault, 1)
+            assert row is not None and row.box_key_version == 2
+            keys = unlock(session, settings, first)
+            blob = crypto.seal(row.box_public_key or b"", b"bericht")
+            assert crypto.unseal(vault.unwrap_message_private_key(session, keys), blob) == \
+                b"bericht"
+            stages = [e.details for e in session.execute(
+                select(AuditEntry).where(AuditEntry.action == "keys.rotate")).scalars()]
+            assert len(stages) == 2 and '"stage":"start"' in stages[0]
+
+
+def test_rotation_with_the_recovery_key_and_twice(app: Flask, settings: Settings,
+                                                  team: dict[str, User]) -> None:
+    first = team["first"]
+    with app.app_context():
+        for expected_version in (2, 3):
+            with db_session_for(app) as session:
+                key = vault.unlock_with_recovery(session, first.recovery_key)  # type: ignore[attr-defined]
+                keys = vault.open_keys(session, settings, key)
+                current, keys = rotation.start(session, settings, Actor.system(), keys)
+                session.commit()
+                while rotation.rewrap_batch(session, keys, current, 100):
+                    session.commit()
+                assert rotation.finish(session, settings, Actor.system(), current) == 0
+                session.commit()
+                assert keys.version == expected_version
+        with db_session_for(app) as session:
+            assert len(_all_narratives(session, settings, first)) == CASES
+
+
+def test_a_second_start_and_an_early_finish_are_refused(app: Flask, settings: Settings,
+                                                        team: dict[str, User]) -> None:
+    first = team["first"]
+    with app.app_context(), db_session_for(app) as session:
+        keys = unlock(session, settings, first)
+        current, new_keys = rotation.start(session, settings, Actor.system(), keys)
+        with pytest.raises(rotation.RotationError):
+            rotation.start(session, settings, Actor.system(), new_keys)
+        with pytest.raises(rotation.RotationError):
+            rotation.finish(session, settings, Actor.system(), current)
+        # a case written with keys from before the rotation started is refused, not orphaned
+        with pytest.raises(VaultLocked):
+            cases.create_case(session, settings, Actor(first.id, "counsellor"), keys,
+                              case_input(department(session, "Engineering", settings).id),
+                              today=TODAY)
+        created = cases.create_case(session, settings, Actor(first.id, "counsellor"), new_keys,
+                                    case_input(department(session, "Engineering",
+                                                          settings).id), today=TODAY)
+        assert session.get(CaseKey, created.id).vault_key_version == 2  # type: ignore[union-attr]
