@@ -1,0 +1,145 @@
+# vp-registry: the two commands are `make demo` and `make test`.
+#
+#   make demo            virtualenv + install, instance config, database, demo data, serve on :5000
+#   make test            ruff, mypy (strict on vp_registry/) and the whole pytest suite
+#   make test-postgres   the database tests on PostgreSQL (starts a throwaway server if needed)
+#   make bench           every benchmarks/bench_*.py in turn
+#   make check           security scans (bandit)
+#   make clean           remove build, cache and test artefacts (keeps .venv and instance/)
+#
+# Variables: PYTHON (interpreter for the venv), PYTEST_ARGS (extra pytest arguments, e.g.
+# PYTEST_ARGS="-x -k login"), VP_INSTANCE_PATH (where the demo's config and SQLite live).
+
+SHELL := /bin/bash
+.SHELLFLAGS := -eu -o pipefail -c
+.DEFAULT_GOAL := help
+MAKEFLAGS += --no-builtin-rules
+
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+INSTANCE := $(or $(VP_INSTANCE_PATH),instance)
+TRANSLATIONS := vp_registry/translations
+PYTEST_ARGS ?=
+DEMO_HOST ?= 127.0.0.1
+DEMO_PORT ?= 5000
+
+.PHONY: help venv install translations translations-extract demo test lint typecheck pytest \
+        test-postgres bench check constraints clean
+
+help:
+	@sed -n 's/^#   //p' $(firstword $(MAKEFILE_LIST))
+
+# ------------------------------------------------------------------ virtualenv and install
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+
+# Re-install only when the project's dependencies or the pins change.
+$(STAMP): pyproject.toml constraints.txt | $(BIN)/python
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check \
+	    -c constraints.txt -e '.[test]'
+	touch $@
+
+venv install: $(STAMP) translations
+
+# Compiled catalogues (*.mo) are build output, never committed (.gitignore).
+translations: $(STAMP)
+	@if compgen -G '$(TRANSLATIONS)/*/LC_MESSAGES/*.po' >/dev/null; then \
+	    $(BIN)/pybabel -q compile -d $(TRANSLATIONS) -D messages; \
+	else \
+	    echo "translations: no .po catalogues yet, nothing to compile"; \
+	fi
+
+# Extract every marked string into messages.pot and merge it into the existing catalogues.
+translations-extract: $(STAMP)
+	$(BIN)/pybabel extract -F babel.cfg -k _l -k N_ --sort-by-file --no-wrap \
+	    --project vp-registry -o messages.pot .
+	@if compgen -G '$(TRANSLATIONS)/*/LC_MESSAGES/messages.po' >/dev/null; then \
+	    $(BIN)/pybabel update -i messages.pot -d $(TRANSLATIONS) --no-wrap; \
+	else \
+	    echo "no catalogue yet: pybabel init -i messages.pot -d $(TRANSLATIONS) -l nl"; \
+	fi
+
+# Re-pin every installed runtime and test dependency (run after changing pyproject.toml).
+constraints: $(STAMP)
+	{ echo "# Pinned versions of every runtime and test dependency, used by 'make install'"; \
+	  echo "# (pip install -c constraints.txt -e '.[test]'). Regenerate: make constraints."; \
+	  $(BIN)/python -m pip freeze --exclude-editable --disable-pip-version-check \
+	    | grep -Eiv '^(#|-e |vp-registry|pip==|setuptools==|wheel==)'; } > constraints.txt.new
+	mv constraints.txt.new constraints.txt
+
+# ------------------------------------------------------------------------------ demo
+
+# Safe to run again: init-config keeps an existing file, init and demo are idempotent.
+demo: install
+	mkdir -p $(INSTANCE)
+	VP_INSTANCE_PATH=$(INSTANCE) $(BIN)/vp-registry init-config --development $(INSTANCE)/config.py
+	VP_INSTANCE_PATH=$(INSTANCE) $(BIN)/vp-registry init
+	VP_INSTANCE_PATH=$(INSTANCE) $(BIN)/vp-registry demo
+	@echo "Serving on http://$(DEMO_HOST):$(DEMO_PORT)/ (Ctrl-C stops)"
+	VP_INSTANCE_PATH=$(INSTANCE) $(BIN)/vp-registry run --host $(DEMO_HOST) --port $(DEMO_PORT)
+
+# ------------------------------------------------------------------------------ tests
+
+lint: $(STAMP)
+	$(BIN)/ruff check vp_registry tests benchmarks
+
+typecheck: $(STAMP)
+	$(BIN)/mypy
+
+# pytest exits 5 when it collected no test: make treats that as a failure, as it should.
+pytest: install
+	$(BIN)/pytest $(PYTEST_ARGS)
+
+# All three run even when an earlier one fails, so one run shows every problem.
+test: install
+	@failed=""; \
+	$(BIN)/ruff check vp_registry tests benchmarks || failed="$$failed ruff"; \
+	$(BIN)/mypy || failed="$$failed mypy"; \
+	$(BIN)/pytest $(PYTEST_ARGS) || failed="$$failed pytest"; \
+	if [ -n "$$failed" ]; then echo "make test: FAILED:$$failed" >&2; exit 1; fi; \
+	echo "make test: ruff, mypy and pytest passed"
+
+# The database tests on PostgreSQL. Uses VP_TEST_POSTGRES_URL when set; otherwise starts a
+# throwaway server (scripts/pg-test-server) and always stops it again.
+POSTGRES_TESTS ?= -m "not browser" tests/integration tests/web
+test-postgres: install
+	@if [ -n "$${VP_TEST_POSTGRES_URL:-}" ]; then \
+	    echo "PostgreSQL: $${VP_TEST_POSTGRES_URL}"; \
+	    $(BIN)/pytest $(POSTGRES_TESTS) $(PYTEST_ARGS); \
+	else \
+	    server_env=$$(scripts/pg-test-server start); \
+	    eval "$$server_env"; \
+	    trap 'scripts/pg-test-server stop "$$PG_TEST_DIR"' EXIT; \
+	    echo "PostgreSQL: $$VP_TEST_POSTGRES_URL (throwaway server in $$PG_TEST_DIR)"; \
+	    VP_TEST_POSTGRES_URL="$$VP_TEST_POSTGRES_URL" $(BIN)/pytest $(POSTGRES_TESTS) $(PYTEST_ARGS); \
+	fi
+
+# ------------------------------------------------------------------------- benchmarks
+
+bench: install
+	@status=0; shopt -s nullglob; scripts=(benchmarks/bench_*.py); \
+	if [ $${#scripts[@]} -eq 0 ]; then echo "no benchmarks/bench_*.py"; exit 0; fi; \
+	for script in "$${scripts[@]}"; do \
+	    echo "=== $$script"; \
+	    $(BIN)/python "$$script" || { echo "FAILED: $$script" >&2; status=1; }; \
+	done; exit $$status
+
+# --------------------------------------------------------------------------- security
+
+# bandit: no finding of high severity (-lll) in vp_registry/ is allowed.
+# pip-audit is not run here: it needs the PyPI vulnerability database online. Where there is
+# network, run `$(BIN)/pip-audit -r <(pip freeze --exclude-editable)` or `pip-audit .` by hand.
+check: install
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check -c constraints.txt bandit
+	$(BIN)/bandit -q -r vp_registry -lll
+
+# ------------------------------------------------------------------------------ clean
+
+clean:
+	rm -rf build dist *.egg-info .pytest_cache .mypy_cache .ruff_cache .hypothesis \
+	    test-artifacts constraints.txt.new
+	find . -path ./$(VENV) -prune -o -name __pycache__ -type d -prune -exec rm -rf {} +
+	find $(TRANSLATIONS) -name '*.mo' -delete 2>/dev/null || true
