@@ -19,6 +19,7 @@ from flask.cli import AppGroup, FlaskGroup, with_appcontext
 from flask_babel import gettext as _
 from sqlalchemy.orm import Session
 
+from vp_registry import cli_backup
 from vp_registry.config import Settings
 from vp_registry.core.taxonomy import Role
 from vp_registry.messages import describe
@@ -253,7 +254,7 @@ COMMANDS = [init_command, users_group, departments_group, audit_group,
 
 
 def register_commands(app: Flask) -> None:
-    for command in COMMANDS:
+    for command in [*COMMANDS, *cli_backup.COMMANDS]:
         app.cli.add_command(command)
 
 

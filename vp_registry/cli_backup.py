@@ -1,0 +1,112 @@
+"""``vp-registry backup create|verify|restore`` and ``vp-registry database copy``."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import click
+from flask import current_app
+from flask.cli import AppGroup
+from flask_babel import gettext as _
+from sqlalchemy import Engine
+
+from vp_registry.config import Settings
+from vp_registry.db import make_engine
+from vp_registry.messages import describe
+from vp_registry.services import backup
+from vp_registry.services.errors import DomainError
+
+
+def _settings() -> Settings:
+    value: Settings = current_app.extensions["vp_settings"]
+    return value
+
+
+def _engine() -> Engine:
+    engine: Engine = current_app.extensions["vp_engine"]
+    return engine
+
+
+def _fail(error: DomainError) -> None:
+    click.secho(describe(error), fg="red", err=True)
+    sys.exit(1)
+
+
+def _progress(table: str, rows: int) -> None:
+    click.echo(f"  {table}: {rows}")
+
+
+@click.group("backup", cls=AppGroup)
+def backup_group() -> None:
+    """Versleutelde back-ups / encrypted backups (key: BACKUP_KEY)."""
+
+
+@backup_group.command("create")
+@click.option("--output", required=True, type=click.Path(dir_okay=False, path_type=Path),
+              help="Bestand voor de back-up / file to write the backup to.")
+def backup_create(output: Path) -> None:
+    """Maak een consistente back-up terwijl de app draait / back up while the app runs."""
+    try:
+        manifest = backup.create_backup(_engine(), _settings().backup_key, output)
+    except DomainError as error:
+        _fail(error)
+        return
+    click.echo(_("Backup written to %(path)s: %(rows)s rows, schema %(revision)s.",
+                 path=output, rows=manifest.total_rows, revision=manifest.revision))
+
+
+@backup_group.command("verify")
+@click.argument("backup_file", type=click.Path(dir_okay=False, path_type=Path))
+def backup_verify(backup_file: Path) -> None:
+    """Controleer een back-up / check that a backup is complete and readable."""
+    try:
+        manifest, _tables = backup.read_backup(backup_file, _settings().backup_key)
+    except DomainError as error:
+        _fail(error)
+        return
+    click.echo(_("OK: %(tables)s tables, %(rows)s rows, schema %(revision)s, made %(when)s.",
+                 tables=len(manifest.row_counts), rows=manifest.total_rows,
+                 revision=manifest.revision, when=manifest.created_at))
+
+
+@backup_group.command("restore")
+@click.argument("backup_file", type=click.Path(dir_okay=False, path_type=Path))
+def backup_restore(backup_file: Path) -> None:
+    """Zet een back-up terug in een lege database / restore into an empty database."""
+    try:
+        manifest = backup.restore_backup(_engine(), _settings().backup_key, backup_file,
+                                         _progress)
+    except DomainError as error:
+        _fail(error)
+        return
+    click.echo(_("Restored %(rows)s rows. Run 'vp-registry audit verify' to check the audit "
+                 "log.", rows=manifest.total_rows))
+
+
+@click.group("database", cls=AppGroup)
+def database_group() -> None:
+    """Database-onderhoud / database maintenance."""
+
+
+@database_group.command("copy")
+@click.option("--to", "target_url", required=True,
+              help="Lege doeldatabase / empty target, e.g. postgresql+psycopg://...")
+def database_copy(target_url: str) -> None:
+    """Kopieer alles naar een lege database / copy everything into an empty database.
+
+    Used to move from SQLite to PostgreSQL; every row is compared after the copy.
+    """
+    target = make_engine(target_url)
+    try:
+        manifest = backup.copy_database(_engine(), target, _progress)
+    except DomainError as error:
+        _fail(error)
+        return
+    finally:
+        target.dispose()
+    click.echo(_("Copied and verified %(rows)s rows in %(tables)s tables.",
+                 rows=manifest.total_rows, tables=len(manifest.row_counts)))
+
+
+COMMANDS = [backup_group, database_group]
