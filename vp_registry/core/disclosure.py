@@ -1,0 +1,1510 @@
+"""Disclosure control: every figure that leaves the system goes through here (DESIGN I-3, §4).
+
+Small numbers identify people. This module decides how a table of case counts may be shown, and
+an auditor proves, before anything is released, that no reader can work out that a small cell
+holds between 1 and k-1 cases - not from the release, not from its totals, and not by combining
+it with anything released before (the *ledger*). It is Flask-free and database-free: the
+service layer persists the ledger and passes it in as a sequence of :class:`Figure`.
+
+Model
+-----
+* An **atom** (:data:`CellKey`) is ``(department_id, category, quarter)`` with the *raw*
+  department id, so that figures published under different department groupings (a department
+  split or merged between releases) are still comparable.
+* A published :class:`Figure` is a claim "the sum of these atoms lies in ``[low, high]``":
+  exact numbers (``low == high``), bands (``5-9``, ``10+``), protected marks (``< k`` =
+  ``[0, k-1]``, so zero looks exactly like 1..k-1) and complementary suppressions (``k+``).
+* A **department-level unit** (:class:`UnitFamilies`) is a product D x C x P where D is one
+  department, a department set of some released figure (a merged group) or the difference of
+  two nested such sets; C is one category, a category set of a figure or a nested difference
+  ("all categories but bullying"); P likewise for quarters (so "the year minus Q1-Q3" = Q4 is
+  a unit). Every such unit, and every protected figure, whose true count is 1..k-1 must keep a
+  derived interval that contains 0 or reaches k. Organisation-wide totals per category over
+  whole years may be exact (DESIGN §4) and are flagged ``organisation_wide``; their department
+  set (the whole organisation) is not a unit.
+
+Auditing
+--------
+The outsider's knowledge is the set of non-negative integer atom tables that satisfy every
+published interval. Because the true table is one of them, a unit whose true value is 0 or >= k
+can never be narrowed into [1, k-1]; for the others two feasibility questions decide: can the
+unit be 0, can it be >= k? They are answered cheaply first (the true table with the unit zeroed,
+an atom no finite figure bounds, a pool of integer solutions found earlier), then with an LP
+(HiGHS via SciPy) that minimises all still-open units at once (its integral vertices certify
+many units in one go), then per unit with an LP and only if that is not integral with a MILP.
+The system is split into connected components (atoms linked by figures) and results per
+component are cached (keyed by the component's constraints, never by true counts; shared
+across threads - every cached witness is valid for those constraints, so a race can only cost
+time), so the repeated audits during complementary suppression stay fast. A MILP that hits its
+time limit counts as "cannot": the auditor errs towards refusing.
+
+If the current counts no longer satisfy a ledger figure (a case added or erased in a reported
+period), the shortcut "the truth is feasible" does not hold for that component: every unit
+there is checked, and contradictory figures are refused as ``inconsistent``.
+
+Suppression strategy (see :func:`protect_table`)
+-----------------------------------------------
+Primary: department-level cells (and row totals) below k are shown as ``< k``. A cell set
+already in the ledger is repeated with its earlier interval (or withheld if that is no longer
+true), never changed. Complementary, greedy: while the auditor reports a disclosure, one
+figure per problem is coarsened from its exact value or band to ``k+`` - exactly what a reader
+infers anyway from "not marked < k" (an organisation total below k becomes ``< k``). It is
+picked among the figures the LP duals show to be binding: inner cells not overlapping the
+problem first, preferring one whose row and column already hold hidden cells (it closes a
+cycle of hidden cells, the classic minimal pattern), then one in the problem's row or column;
+then inner cells overlapping it (a year containing a disclosed quarter); then row totals,
+column totals, the grand total; ties in table order. Never by value: "the smallest cell in
+the row was hidden" would itself give a reader a bound. As a last resort a coarsened margin is
+withheld entirely. If the release still leaks - typically because the ledger plus the
+protected marks alone pin a cell, e.g. an earlier total of one group split into cells that are
+all ``< k`` - the result is not ``ok`` and the problems say why; nothing may be released.
+
+Known limitation (as for every cell-suppression method): *whether* complementary suppression
+was needed depends on the data. The pattern only ever reveals "some unit is small", never which
+value, and the auditor's guarantee covers every interval a reader can derive from the figures.
+"""
+
+from __future__ import annotations
+
+import re
+import threading
+from collections import OrderedDict
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import date
+from functools import partial
+from itertools import pairwise
+from types import MappingProxyType
+from typing import Final, Literal, TypeVar
+
+import numpy as np
+import numpy.typing as npt
+from scipy import sparse
+from scipy.optimize import Bounds, LinearConstraint, linprog, milp
+from scipy.sparse.csgraph import connected_components
+
+from vp_registry.core.facts import DepartmentFacts
+from vp_registry.core.taxonomy import N_
+
+CellKey = tuple[int, str, str]
+"""One atom: (raw department_id, category code, quarter "YYYY-Qn")."""
+
+TableKey = tuple[str, str]
+"""Position in a published table: (group key or TOTAL, category code or TOTAL)."""
+
+TOTAL: Final = "*"
+OTHER_DEPARTMENTS: Final = "other_departments"
+ORGANISATION: Final = "organisation"
+K_MIN: Final = 3
+K_MAX: Final = 10
+
+_T = TypeVar("_T", int, str)
+
+ProblemKind = Literal["disclosure", "changed_figure", "incorrect_figure", "inconsistent"]
+
+_IntArray = npt.NDArray[np.int64]
+_FloatArray = npt.NDArray[np.float64]
+
+# --------------------------------------------------------------------------------------------
+# Periods: fixed, complete calendar quarters; a year is the sum of its four quarters.
+# --------------------------------------------------------------------------------------------
+
+_QUARTER_RE: Final = re.compile(r"^(\d{4})-Q([1-4])$")
+
+
+def parse_quarter(quarter: str) -> tuple[int, int]:
+    """Return (year, quarter number) of "YYYY-Qn"; ValueError for anything else."""
+    match = _QUARTER_RE.match(quarter)
+    if match is None:
+        raise ValueError(f"not a calendar quarter (expected 'YYYY-Qn'): {quarter!r}")
+    return int(match.group(1)), int(match.group(2))
+
+
+def _quarter_index(quarter: str) -> int:
+    year, number = parse_quarter(quarter)
+    return year * 4 + number - 1
+
+
+def _quarter_from_index(index: int) -> str:
+    return f"{index // 4}-Q{index % 4 + 1}"
+
+
+def quarter_of(day: date) -> str:
+    """The calendar quarter a date falls in, e.g. ``date(2026, 5, 1)`` -> "2026-Q2"."""
+    return f"{day.year}-Q{(day.month - 1) // 3 + 1}"
+
+
+def periods_of_year(year: int) -> list[str]:
+    """The four quarters that make up a year; a year figure is always their sum."""
+    return [f"{year}-Q{n}" for n in range(1, 5)]
+
+
+def trailing_quarters(end_quarter: str, n: int) -> list[str]:
+    """The ``n`` quarters ending at ``end_quarter``, oldest first (a signal's window)."""
+    if n < 1:
+        raise ValueError(f"a window needs at least one quarter, got {n}")
+    end = _quarter_index(end_quarter)
+    return [_quarter_from_index(i) for i in range(end - n + 1, end + 1)]
+
+
+def quarter_end(quarter: str) -> date:
+    """The last day of a quarter."""
+    year, number = parse_quarter(quarter)
+    if number == 4:
+        return date(year, 12, 31)
+    return date.fromordinal(date(year, number * 3 + 1, 1).toordinal() - 1)
+
+
+def is_complete(quarters: Iterable[str], today: date) -> bool:
+    """True when every quarter has ended before ``today`` (only complete periods are released)."""
+    return all(quarter_end(q) < today for q in quarters)
+
+
+def period_label(quarters: Iterable[str]) -> str:
+    """Short human label: "2026", "2025-2026", "2025-Q3 - 2026-Q2", "2026-Q1" or a list."""
+    indices = sorted({_quarter_index(q) for q in quarters})
+    if not indices:
+        return ""
+    first, last = indices[0], indices[-1]
+    contiguous = last - first + 1 == len(indices)
+    if contiguous and first % 4 == 0 and last % 4 == 3:
+        if first // 4 == last // 4:
+            return str(first // 4)
+        return f"{first // 4}-{last // 4}"
+    if len(indices) == 1:
+        return _quarter_from_index(first)
+    if contiguous:
+        return f"{_quarter_from_index(first)} - {_quarter_from_index(last)}"
+    return ", ".join(_quarter_from_index(i) for i in indices)
+
+
+def _whole_years(quarters: Iterable[str]) -> bool:
+    """True when the quarters are exactly a set of complete calendar years."""
+    years: dict[int, set[int]] = {}
+    for q in quarters:
+        year, number = parse_quarter(q)
+        years.setdefault(year, set()).add(number)
+    return bool(years) and all(numbers == {1, 2, 3, 4} for numbers in years.values())
+
+
+def cell_set(
+    department_ids: Iterable[int], categories: Iterable[str], quarters: Iterable[str]
+) -> frozenset[CellKey]:
+    """All atoms of departments x categories x quarters (zero atoms included, on purpose)."""
+    cats, qs = list(categories), list(quarters)
+    return frozenset((d, c, q) for d in department_ids for c in cats for q in qs)
+
+
+# --------------------------------------------------------------------------------------------
+# Rules
+# --------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class DisclosureRules:
+    """The configurable thresholds, validated so that an unsafe setting cannot be built."""
+
+    k: int = 3
+    min_department_size: int = 10
+    min_organisation_size: int = 50
+    band_edges: tuple[int, ...] = (3, 5, 10)
+
+    def __post_init__(self) -> None:
+        if isinstance(self.k, bool) or not isinstance(self.k, int) or not K_MIN <= self.k <= K_MAX:
+            raise ValueError(
+                f"The disclosure threshold k must be a whole number from {K_MIN} to {K_MAX}; "
+                f"got {self.k!r}. Below {K_MIN} single cases become recognisable."
+            )
+        if self.min_department_size < 1 or self.min_organisation_size < 1:
+            raise ValueError("The minimum department and organisation sizes must be positive.")
+        edges = tuple(self.band_edges)
+        if not edges or edges[0] != self.k:
+            raise ValueError(
+                f"The signal bands must start at k={self.k} (got band edges {edges!r}), so that "
+                "no band can contain a count below k."
+            )
+        if any(b <= a for a, b in pairwise(edges)):
+            raise ValueError(f"The band edges must be strictly increasing; got {edges!r}.")
+        object.__setattr__(self, "band_edges", edges)
+
+    def band_interval(self, count: int) -> tuple[int, int | None]:
+        """The band [low, high] (high None = open) holding ``count``; below k it is [0, k-1]."""
+        if count < 0:
+            raise ValueError(f"a count cannot be negative: {count}")
+        if count < self.k:
+            return 0, self.k - 1
+        edges = self.band_edges
+        for low, nxt in pairwise(edges):
+            if count < nxt:
+                return low, nxt - 1
+        return edges[-1], None
+
+    def band_label(self, count: int) -> str:
+        """What a band shows: "3-4", "5-9", "10+", or "< 3" below k."""
+        return _interval_text(*self.band_interval(count))
+
+
+DEFAULT_RULES: Final = DisclosureRules()
+
+
+def _interval_text(low: int, high: int | None) -> str:
+    if high is None:
+        return f"{low}+"
+    if low == high:
+        return str(low)
+    if low == 0:
+        return f"< {high + 1}"
+    return f"{low}-{high}"
+
+
+# --------------------------------------------------------------------------------------------
+# Figures
+# --------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Figure:
+    """One released quantity: the sum of ``cells`` lies in ``[low, high]``.
+
+    ``organisation_wide`` marks an organisation-wide total per category over whole years, which
+    DESIGN §4 allows to be exact; every other figure is department-level and its cell set is
+    protected like any cell. The ledger must persist all five fields.
+    """
+
+    cells: frozenset[CellKey]
+    low: int
+    high: int | None
+    label: str
+    organisation_wide: bool = False
+
+    def __post_init__(self) -> None:
+        if not self.cells:
+            raise ValueError(f"figure {self.label!r} has no cells")
+        if self.low < 0 or (self.high is not None and self.high < self.low):
+            raise ValueError(f"figure {self.label!r} has an invalid interval")
+        if not isinstance(self.cells, frozenset):
+            object.__setattr__(self, "cells", frozenset(self.cells))
+
+    @classmethod
+    def exact(
+        cls,
+        cells: Iterable[CellKey],
+        value: int,
+        label: str,
+        *,
+        organisation_wide: bool = False,
+    ) -> Figure:
+        return cls(frozenset(cells), value, value, label, organisation_wide)
+
+    @classmethod
+    def band(
+        cls, cells: Iterable[CellKey], count: int, rules: DisclosureRules, label: str
+    ) -> Figure:
+        """The band holding ``count``; below k this is the protected mark ``< k``."""
+        low, high = rules.band_interval(count)
+        return cls(frozenset(cells), low, high, label)
+
+    @classmethod
+    def protected(cls, cells: Iterable[CellKey], rules: DisclosureRules, label: str) -> Figure:
+        """``< k``: 0 to k-1 cases; zero looks exactly like 1 to k-1."""
+        return cls(frozenset(cells), 0, rules.k - 1, label)
+
+    @classmethod
+    def at_least_k(cls, cells: Iterable[CellKey], rules: DisclosureRules, label: str) -> Figure:
+        """``k+``: a complementary suppression of a figure that is not small."""
+        return cls(frozenset(cells), rules.k, None, label)
+
+    @property
+    def interval(self) -> tuple[int, int | None]:
+        return self.low, self.high
+
+    @property
+    def is_exact(self) -> bool:
+        return self.low == self.high
+
+    def is_protected(self, k: int) -> bool:
+        """A ``< k`` mark (or narrower, from 0): it promises nothing more than "below k"."""
+        return self.low == 0 and self.high is not None and 0 < self.high < k
+
+    def contains(self, value: int) -> bool:
+        return self.low <= value and (self.high is None or value <= self.high)
+
+    @property
+    def display(self) -> str:
+        """What the reader sees: "7", "3-4", "10+", "3+" or "< 3" (never a small exact count)."""
+        return _interval_text(self.low, self.high)
+
+
+# --------------------------------------------------------------------------------------------
+# Department grouping
+# --------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class DepartmentGroup:
+    """Departments shown as one row. ``undersized`` only for "other departments" (see below)."""
+
+    key: str
+    label: str
+    department_ids: frozenset[int]
+    headcount: int
+    undersized: bool = False
+
+
+@dataclass(frozen=True, eq=False)
+class DepartmentGrouping:
+    """Which departments are shown together; ``breakdown_allowed`` False = organisation only."""
+
+    groups: Mapping[str, DepartmentGroup]
+    breakdown_allowed: bool = True
+    department_names: Mapping[int, str] = field(default_factory=dict)
+    _group_of: Mapping[int, str] = field(init=False, repr=False)
+
+    def __post_init__(self) -> None:
+        index: dict[int, str] = {}
+        for key, group in self.groups.items():
+            if key != group.key or key == TOTAL or not group.department_ids:
+                raise ValueError(f"invalid department group {key!r}")
+            for department_id in group.department_ids:
+                if department_id in index:
+                    raise ValueError(f"department {department_id} is in two groups")
+                index[department_id] = key
+        object.__setattr__(self, "groups", MappingProxyType(dict(self.groups)))
+        object.__setattr__(self, "department_names", MappingProxyType(dict(self.department_names)))
+        object.__setattr__(self, "_group_of", MappingProxyType(index))
+
+    def group_of(self, department_id: int) -> str:
+        """The key of the group a department is shown in (KeyError for unknown ids)."""
+        return self._group_of[department_id]
+
+    @property
+    def department_ids(self) -> frozenset[int]:
+        return frozenset(self._group_of)
+
+
+def merge_departments(
+    departments: Sequence[DepartmentFacts], rules: DisclosureRules = DEFAULT_RULES
+) -> DepartmentGrouping:
+    """Group departments so that none is shown below ``rules.min_department_size`` employees.
+
+    Bottom-up over the department tree: a department whose size (its own headcount plus any
+    small children merged into it) is below the minimum merges into its parent, and so on up;
+    a root that is still too small goes into "other departments". Inactive departments count
+    with headcount 0 but still get a group, because old cases refer to them. Under
+    ``min_organisation_size`` active employees there is no breakdown at all: one group.
+
+    Choice: if "other departments" is itself below the minimum it stays one group, flagged
+    ``undersized``; its cells are protected by the k rule like any cell and its cases are
+    counted in the organisation totals (hiding it would force hiding those totals too).
+    """
+    by_id: dict[int, DepartmentFacts] = {}
+    for dept in departments:
+        if dept.department_id in by_id:
+            raise ValueError(f"department {dept.department_id} appears twice")
+        if dept.headcount < 0:
+            raise ValueError(f"department {dept.department_id} has a negative headcount")
+        by_id[dept.department_id] = dept
+    names = {d.department_id: d.name for d in departments}
+    organisation_size = sum(d.headcount for d in departments if d.active)
+    if not by_id or organisation_size < rules.min_organisation_size:
+        if not by_id:
+            return DepartmentGrouping({}, breakdown_allowed=False, department_names=names)
+        whole = DepartmentGroup(
+            ORGANISATION, N_("Whole organisation"), frozenset(by_id), organisation_size
+        )
+        return DepartmentGrouping({ORGANISATION: whole}, False, names)
+
+    def parent(dept_id: int) -> int | None:
+        parent_id = by_id[dept_id].parent_id
+        return parent_id if parent_id is not None and parent_id in by_id else None
+
+    _check_no_cycles(by_id, parent)
+    children: dict[int, list[int]] = {d: [] for d in by_id}
+    roots: list[int] = []
+    for dept_id in by_id:
+        parent_id = parent(dept_id)
+        (children[parent_id] if parent_id is not None else roots).append(dept_id)
+
+    members: dict[int, set[int]] = {}
+    size: dict[int, int] = {}
+    # iterative post-order: a child is finished before its parent
+    order: list[int] = []
+    stack = list(reversed(roots))
+    while stack:
+        node = stack.pop()
+        order.append(node)
+        stack.extend(reversed(children[node]))
+    for node in reversed(order):
+        own = by_id[node].headcount if by_id[node].active else 0
+        members[node] = {node}
+        size[node] = own
+        for child in children[node]:
+            if size[child] < rules.min_department_size:
+                members[node] |= members.pop(child)
+                size[node] += size[child]
+
+    groups: dict[str, DepartmentGroup] = {}
+    other_ids: set[int] = set()
+    other_size = 0
+    for node in (n for n in by_id if n in members):
+        if size[node] >= rules.min_department_size:
+            key = str(node)
+            groups[key] = DepartmentGroup(key, names[node], frozenset(members[node]), size[node])
+        else:  # only roots can remain small here: small non-roots were merged into parents
+            other_ids |= members[node]
+            other_size += size[node]
+    if other_ids:
+        groups[OTHER_DEPARTMENTS] = DepartmentGroup(
+            OTHER_DEPARTMENTS,
+            N_("Other departments"),
+            frozenset(other_ids),
+            other_size,
+            undersized=other_size < rules.min_department_size,
+        )
+    return DepartmentGrouping(groups, True, names)
+
+
+def _check_no_cycles(
+    by_id: Mapping[int, DepartmentFacts], parent: Callable[[int], int | None]
+) -> None:
+    finished: set[int] = set()
+    for start in by_id:
+        path: set[int] = set()
+        node: int | None = start
+        while node is not None and node not in finished:
+            if node in path:
+                raise ValueError(f"the department tree has a cycle through department {node}")
+            path.add(node)
+            node = parent(node)
+        finished |= path
+
+
+# --------------------------------------------------------------------------------------------
+# Naming (for explanations)
+# --------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Naming:
+    """Human names for departments, groups and categories, used to describe derived cells."""
+
+    departments: Mapping[int, str] = field(default_factory=dict)
+    groups: Mapping[frozenset[int], str] = field(default_factory=dict)
+    categories: Mapping[str, str] = field(default_factory=dict)
+
+    @classmethod
+    def from_grouping(
+        cls, grouping: DepartmentGrouping, category_labels: Mapping[str, str] | None = None
+    ) -> Naming:
+        return cls(
+            dict(grouping.department_names),
+            {g.department_ids: g.label for g in grouping.groups.values()},
+            dict(category_labels or {}),
+        )
+
+    def describe(self, cells: frozenset[CellKey]) -> str:
+        depts = sorted({d for d, _, _ in cells})
+        cats = sorted({c for _, c, _ in cells})
+        quarters = {q for _, _, q in cells}
+        dept_set = frozenset(depts)
+        if dept_set in self.groups:
+            who = self.groups[dept_set]
+        elif len(depts) <= 3:
+            who = " + ".join(self.departments.get(d, f"department {d}") for d in depts)
+        else:
+            who = f"{len(depts)} departments"
+        if len(cats) <= 3:
+            what = " + ".join(self.categories.get(c, c) for c in cats)
+        else:
+            what = f"{len(cats)} categories"
+        return f"{who} · {what} · {period_label(quarters)}"
+
+
+# --------------------------------------------------------------------------------------------
+# Audit results
+# --------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class DisclosureProblem:
+    """Why a release is refused, with a plain-language ``explanation`` for the counsellor.
+
+    ``low``/``high`` is the interval a reader could derive (for ``disclosure``); ``figures``
+    are the published figures that together give it away (for choosing what to suppress).
+    """
+
+    kind: ProblemKind
+    cells: frozenset[CellKey]
+    label: str
+    explanation: str
+    low: int | None = None
+    high: int | None = None
+    figures: tuple[Figure, ...] = ()
+
+
+@dataclass(frozen=True)
+class AuditResult:
+    ok: bool
+    problems: list[DisclosureProblem]
+    units_checked: int = 0
+
+    @property
+    def explanation(self) -> str:
+        """All problems as one text; empty when the release is safe."""
+        return "\n".join(p.explanation for p in self.problems)
+
+
+# --------------------------------------------------------------------------------------------
+# The constraint system and its solver
+# --------------------------------------------------------------------------------------------
+
+_Constraint = tuple[frozenset[CellKey], int, int | None]
+_CACHE_SIZE: Final = 256
+_EPS: Final = 1e-6
+_POOL_SIZE: Final = 64
+
+
+class _Component:
+    """Non-negative integer atoms of one connected part of the published figures.
+
+    Holds the sparse matrix (one row per distinct constraint), a pool of integer witness tables
+    and a verdict cache. Nothing in it depends on the true counts, so it can be reused across
+    audits whose constraints in this part are the same.
+    """
+
+    def __init__(self, matrix: sparse.csr_matrix, lows: _FloatArray, highs: _FloatArray) -> None:
+        self.matrix = matrix
+        self.lows = lows
+        self.highs = highs
+        self.n = matrix.shape[1]
+        self.pool: list[_IntArray] = []
+        self.verdicts: dict[tuple[bytes, int], tuple[bool, bool]] = {}
+        self.feasible: bool | None = None
+        eq = lows == highs
+        upper = ~eq & np.isfinite(highs)
+        lower = ~eq & (lows > 0)
+        self.eq_rows = np.flatnonzero(eq)
+        self.upper_rows = np.flatnonzero(upper)
+        self.lower_rows = np.flatnonzero(lower)
+        self.a_eq = matrix[self.eq_rows] if self.eq_rows.size else None
+        self.b_eq = lows[self.eq_rows]
+        parts = []
+        if self.upper_rows.size:
+            parts.append(matrix[self.upper_rows])
+        if self.lower_rows.size:
+            parts.append(-matrix[self.lower_rows])
+        self.a_ub = sparse.vstack(parts, format="csr") if parts else None
+        self.b_ub = np.concatenate([highs[self.upper_rows], -lows[self.lower_rows]])
+        # finite upper bound per atom (min over the figures containing it): an atom without one
+        # can grow without limit
+        atom_high = np.full(self.n, np.inf)
+        coo = matrix.tocoo()
+        np.minimum.at(atom_high, coo.col, highs[coo.row])
+        self.atom_unbounded = ~np.isfinite(atom_high)
+
+    # -- witnesses --------------------------------------------------------------------------
+
+    def is_solution(self, x: _IntArray) -> bool:
+        if x.min(initial=0) < 0:
+            return False
+        sums = self.matrix @ x
+        return bool(np.all(sums >= self.lows - 0.5) and np.all(sums <= self.highs + 0.5))
+
+    def _integral(self, x: npt.NDArray[np.float64] | None) -> _IntArray | None:
+        if x is None:
+            return None
+        rounded = np.round(x)
+        if np.max(np.abs(x - rounded), initial=0.0) > _EPS:
+            return None
+        candidate = np.maximum(rounded, 0).astype(np.int64)
+        return candidate if self.is_solution(candidate) else None
+
+    def add_witness(self, x: _IntArray) -> None:
+        self.pool.append(x)
+        if len(self.pool) > _POOL_SIZE:
+            del self.pool[0]
+
+    # -- LP / MILP --------------------------------------------------------------------------
+
+    def lp(
+        self,
+        objective: _FloatArray,
+        zero: _IntArray | None = None,
+        at_least: tuple[_IntArray, int] | None = None,
+    ) -> tuple[int, _FloatArray | None, _FloatArray]:
+        """Solve the LP relaxation; return (status, x, |dual| per constraint row)."""
+        upper = np.full(self.n, np.inf)
+        if zero is not None:
+            upper[zero] = 0.0
+        a_ub, b_ub = self.a_ub, self.b_ub
+        if at_least is not None:
+            idx, bound = at_least
+            row = sparse.csr_matrix(
+                (-np.ones(idx.size), (np.zeros(idx.size, dtype=np.int64), idx)), shape=(1, self.n)
+            )
+            a_ub = row if a_ub is None else sparse.vstack([a_ub, row], format="csr")
+            b_ub = np.concatenate([b_ub, [-float(bound)]])
+        res = linprog(
+            objective,
+            A_ub=a_ub,
+            b_ub=b_ub if a_ub is not None else None,
+            A_eq=self.a_eq,
+            b_eq=self.b_eq if self.a_eq is not None else None,
+            bounds=np.column_stack([np.zeros(self.n), upper]),
+            method="highs",
+        )
+        duals = np.zeros(self.matrix.shape[0])
+        if res.status == 0:
+            if self.a_eq is not None:
+                duals[self.eq_rows] += np.abs(res.eqlin.marginals)
+            if a_ub is not None:
+                marg = np.abs(res.ineqlin.marginals)
+                nu = self.upper_rows.size
+                duals[self.upper_rows] += marg[:nu]
+                duals[self.lower_rows] += marg[nu : nu + self.lower_rows.size]
+            return 0, np.asarray(res.x, dtype=np.float64), duals
+        return int(res.status), None, duals
+
+    def milp(
+        self,
+        objective: _FloatArray,
+        zero: _IntArray | None = None,
+        at_least: tuple[_IntArray, int] | None = None,
+    ) -> tuple[int, _IntArray | None]:
+        """Solve exactly over the integers; status 0 optimal, 2 infeasible, 3 unbounded."""
+        upper = np.full(self.n, np.inf)
+        if zero is not None:
+            upper[zero] = 0.0
+        constraints = [LinearConstraint(self.matrix, self.lows, self.highs)]
+        if at_least is not None:
+            idx, bound = at_least
+            row = np.zeros(self.n)
+            row[idx] = 1.0
+            constraints.append(LinearConstraint(row[np.newaxis, :], float(bound), np.inf))
+        res = milp(
+            objective,
+            integrality=np.ones(self.n),
+            bounds=Bounds(np.zeros(self.n), upper),
+            constraints=constraints,
+            options={"time_limit": 30.0},
+        )
+        if res.status == 0 and res.x is not None:
+            x = np.maximum(np.round(res.x), 0).astype(np.int64)
+            return 0, x
+        if res.status in (2, 3):
+            return int(res.status), None
+        # time limit or numerical trouble: the caller must treat the question as unanswered
+        return 4, None
+
+    def check_feasible(self) -> bool:
+        if self.feasible is None:
+            status, x, _ = self.lp(np.zeros(self.n))
+            if status != 0:
+                self.feasible = False
+            else:
+                witness = self._integral(x)
+                if witness is None:
+                    mstatus, witness = self.milp(np.zeros(self.n))
+                    self.feasible = mstatus == 0
+                else:
+                    self.feasible = True
+                if witness is not None:
+                    self.add_witness(witness)
+        return self.feasible
+
+    # -- the two questions ------------------------------------------------------------------
+
+    def _pool_answers(self, idx: _IntArray, k: int) -> tuple[bool, bool]:
+        zero = reach = False
+        for w in self.pool:
+            value = int(w[idx].sum())
+            zero |= value == 0
+            reach |= value >= k
+            if zero and reach:
+                break
+        return zero, reach
+
+    def can_zero(self, idx: _IntArray, objective: _FloatArray) -> bool:
+        status, x, _ = self.lp(objective, zero=idx)
+        if status != 0:
+            return False
+        witness = self._integral(x)
+        if witness is None:
+            mstatus, witness = self.milp(objective, zero=idx)
+            if mstatus != 0:
+                return False
+        if witness is not None:
+            self.add_witness(witness)
+        return True
+
+    def can_reach(self, idx: _IntArray, k: int, objective: _FloatArray) -> bool:
+        if bool(self.atom_unbounded[idx].any()):
+            return True
+        status, x, _ = self.lp(objective, at_least=(idx, k))
+        if status != 0:
+            return False
+        witness = self._integral(x)
+        if witness is None:
+            mstatus, witness = self.milp(objective, at_least=(idx, k))
+            if mstatus != 0:
+                return False
+        if witness is not None:
+            self.add_witness(witness)
+        return True
+
+    def explain(self, idx: _IntArray) -> tuple[int, int | None, set[int]]:
+        """For a disclosed unit: its exact integer (min, max) and the binding constraint rows.
+
+        The LP optimum gives both the bound (when its vertex is integral, as it usually is) and
+        the duals that name the figures holding the unit away from 0 and from k; MILP is used
+        only for a fractional vertex.
+        """
+        c = np.zeros(self.n)
+        c[idx] = 1.0
+        rows: set[int] = set()
+        bounds: list[int | None] = []
+        for objective in (c, -c):
+            status, x, duals = self.lp(objective)
+            if status == 0:
+                rows |= {int(r) for r in np.flatnonzero(duals > _EPS)}
+                witness = self._integral(x)
+                if witness is None:
+                    mstatus, witness = self.milp(objective)
+                    if mstatus != 0:
+                        witness = None
+                bounds.append(int(witness[idx].sum()) if witness is not None else None)
+            else:
+                bounds.append(None)
+        return bounds[0] or 0, bounds[1], rows
+
+
+class _ComponentCache:
+    """LRU cache of components keyed by their constraint set (thread-safe)."""
+
+    def __init__(self, size: int) -> None:
+        self._size = size
+        self._items: OrderedDict[frozenset[_Constraint], _Component] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def get(
+        self, key: frozenset[_Constraint], build: Callable[[], _Component]
+    ) -> _Component:
+        with self._lock:
+            found = self._items.get(key)
+            if found is not None:
+                self._items.move_to_end(key)
+                return found
+        made = build()
+        with self._lock:
+            self._items[key] = made
+            while len(self._items) > self._size:
+                self._items.popitem(last=False)
+        return made
+
+    def clear(self) -> None:
+        with self._lock:
+            self._items.clear()
+
+
+_CACHE: Final = _ComponentCache(_CACHE_SIZE)
+
+
+def clear_cache() -> None:
+    """Forget cached components (for benchmarks and tests)."""
+    _CACHE.clear()
+
+
+# --------------------------------------------------------------------------------------------
+# The auditor
+# --------------------------------------------------------------------------------------------
+
+
+@dataclass
+class _Unit:
+    cells: frozenset[CellKey]
+    truth: int
+
+
+@dataclass(frozen=True)
+class UnitFamilies:
+    """The department-level units implied by a set of figures: every product D x C x P.
+
+    D: each department set of a department-level figure, each of its single departments, and
+    the difference of two such sets when one contains the other (a group minus a department
+    published on its own); minus the department sets of organisation-wide figures.
+    C and P: likewise for category sets and quarter sets (so "year minus Q1-Q3" = Q4 and "all
+    categories minus bullying" are units). ``explicit``: department-level figures whose cells
+    are not such a product (the service layer may build those), and department-level figures
+    over the whole organisation (one group holding everybody), whose own promise - e.g. a
+    ``< k`` - still holds although their department set is not a unit.
+    """
+
+    departments: tuple[frozenset[int], ...]
+    categories: tuple[frozenset[str], ...]
+    periods: tuple[frozenset[str], ...]
+    explicit: tuple[frozenset[CellKey], ...]
+
+    def units(self) -> set[frozenset[CellKey]]:
+        """All units as cell sets (slow for big families; the auditor avoids this)."""
+        out = set(self.explicit)
+        for ds in self.departments:
+            for cs in self.categories:
+                for ps in self.periods:
+                    out.add(cell_set(ds, cs, ps))
+        return out
+
+
+def _with_differences(sets: set[frozenset[_T]]) -> set[frozenset[_T]]:
+    out = set(sets)
+    for a in sets:
+        for b in sets:
+            if b < a:
+                out.add(a - b)
+    return out
+
+
+def unit_families(figures: Iterable[Figure]) -> UnitFamilies:
+    """Collect the unit families of :class:`UnitFamilies` from published figures."""
+    dept_sets: set[frozenset[int]] = set()
+    cat_sets: set[frozenset[str]] = set()
+    period_sets: set[frozenset[str]] = set()
+    organisation: set[frozenset[int]] = set()
+    explicit: set[frozenset[CellKey]] = set()
+    products: list[tuple[frozenset[int], frozenset[CellKey]]] = []
+    for f in figures:
+        depts = frozenset(d for d, _, _ in f.cells)
+        if f.organisation_wide:
+            organisation.add(depts)
+            continue
+        cats = frozenset(c for _, c, _ in f.cells)
+        quarters = frozenset(q for _, _, q in f.cells)
+        dept_sets.add(depts)
+        dept_sets.update(frozenset({d}) for d in depts)
+        cat_sets.add(cats)
+        cat_sets.update(frozenset({c}) for c in cats)
+        period_sets.add(quarters)
+        period_sets.update(frozenset({q}) for q in quarters)
+        if len(f.cells) != len(depts) * len(cats) * len(quarters):
+            explicit.add(f.cells)
+        else:
+            products.append((depts, f.cells))
+    dept_sets = _with_differences(dept_sets) - organisation
+    # a department-level figure over the whole organisation (one group holding everybody)
+    # still keeps its own promise, e.g. that a "< k" shown for it cannot be narrowed
+    explicit.update(cells for depts, cells in products if depts in organisation)
+
+    def ordered(sets: set[frozenset[_T]]) -> tuple[frozenset[_T], ...]:
+        return tuple(sorted(sets, key=lambda s: (len(s), sorted(map(str, s)))))
+
+    return UnitFamilies(
+        ordered(dept_sets),
+        ordered(_with_differences(cat_sets)),
+        ordered(_with_differences(period_sets)),
+        tuple(sorted(explicit, key=lambda s: (len(s), sorted(s)))),
+    )
+
+
+def _identity(cells: frozenset[CellKey]) -> frozenset[CellKey]:
+    return cells
+
+
+def audit(
+    candidate: Sequence[Figure],
+    ledger: Sequence[Figure],
+    true_counts: Mapping[CellKey, int],
+    rules: DisclosureRules = DEFAULT_RULES,
+    *,
+    naming: Naming | None = None,
+) -> AuditResult:
+    """Check a candidate release against itself and the whole ledger; see the module docstring.
+
+    Refuses (``ok=False``) when a protected cell or department-level unit holding 1..k-1 cases
+    could be narrowed into [1, k-1], when a figure was released before with another interval,
+    when a candidate figure does not match the counts, or when the figures contradict each other.
+    """
+    if any(v < 0 for v in true_counts.values()):
+        raise ValueError("case counts cannot be negative")
+    k = rules.k
+    naming = naming or Naming()
+    problems: list[DisclosureProblem] = []
+    all_figures = [*ledger, *candidate]
+    labels: dict[frozenset[CellKey], str] = {}
+    for f in all_figures:
+        labels.setdefault(f.cells, f.label)
+
+    def describe(cells: frozenset[CellKey]) -> str:
+        return labels.get(cells) or naming.describe(cells)
+
+    def truth_of(cells: Iterable[CellKey]) -> int:
+        return sum(true_counts.get(c, 0) for c in cells)
+
+    # 1. a released figure is never re-released with another value
+    seen: dict[frozenset[CellKey], Figure] = {f.cells: f for f in ledger}
+    for f in candidate:
+        before = seen.get(f.cells)
+        if before is not None and before.interval != f.interval:
+            in_ledger = any(g.cells == f.cells and g.interval == before.interval for g in ledger)
+            problems.append(
+                DisclosureProblem(
+                    "changed_figure",
+                    f.cells,
+                    f.label,
+                    f"'{f.label}' was {'already released' if in_ledger else 'also given'} as "
+                    f"'{before.display}'. A released figure is never changed, so it cannot be "
+                    f"released again as '{f.display}': a reader who kept both would learn more "
+                    "than either shows. Keep the earlier figure or leave this one out.",
+                    figures=(before, f),
+                )
+            )
+        seen.setdefault(f.cells, f)
+    # 2. every candidate figure must be true, and only whole-year totals organisation-wide
+    for f in candidate:
+        if f.organisation_wide and not _whole_years(q for _, _, q in f.cells):
+            problems.append(
+                DisclosureProblem(
+                    "incorrect_figure",
+                    f.cells,
+                    f.label,
+                    f"'{f.label}' is marked as an organisation-wide total, but only totals over "
+                    "whole calendar years may be shown that way. Recalculate the release.",
+                    figures=(f,),
+                )
+            )
+        if not f.contains(truth_of(f.cells)):
+            problems.append(
+                DisclosureProblem(
+                    "incorrect_figure",
+                    f.cells,
+                    f.label,
+                    f"'{f.label}' would be shown as '{f.display}', which does not match the "
+                    "current case records. Recalculate the release before publishing it.",
+                    figures=(f,),
+                )
+            )
+
+    # 3. the constraint system: one row per distinct (cells, interval) that says something
+    constraints: dict[_Constraint, list[Figure]] = {}
+    for f in all_figures:
+        if f.low == 0 and f.high is None:
+            continue
+        constraints.setdefault((f.cells, f.low, f.high), []).append(f)
+    cons_list = list(constraints)
+    atoms = sorted({a for cells, _, _ in cons_list for a in cells})
+    atom_index = {a: i for i, a in enumerate(atoms)}
+    n_atoms, n_cons = len(atoms), len(cons_list)
+    rows: list[int] = []
+    cols: list[int] = []
+    for r, (cells, _, _) in enumerate(cons_list):
+        for a in cells:
+            rows.append(r)
+            cols.append(atom_index[a])
+    incidence = sparse.csr_matrix(
+        (np.ones(len(rows)), (np.asarray(rows, dtype=np.int64), np.asarray(cols, dtype=np.int64))),
+        shape=(n_cons, n_atoms),
+    )
+    lows = np.array([lo for _, lo, _ in cons_list], dtype=np.float64)
+    highs = np.array([np.inf if hi is None else hi for _, _, hi in cons_list], dtype=np.float64)
+    truth_vec = np.array([true_counts.get(a, 0) for a in atoms], dtype=np.int64)
+
+    # connected components over atoms (figures link their atoms)
+    if n_atoms:
+        graph = sparse.bmat([[None, incidence.T], [incidence, None]], format="csr")
+        _, comp_labels = connected_components(graph, directed=False)
+        atom_comp = comp_labels[:n_atoms]
+        cons_comp = comp_labels[n_atoms:]
+    else:
+        atom_comp = np.zeros(0, dtype=np.int64)
+        cons_comp = np.zeros(0, dtype=np.int64)
+
+    # 4. units to check: truths of all D x C x P products at once (D-sum, then C x P matrix)
+    sums = incidence @ truth_vec if n_atoms else np.zeros(0)
+    violated = (sums < lows - 0.5) | (sums > highs + 0.5)
+    stale_comps = {int(c) for c in cons_comp[violated]}
+    families = unit_families(all_figures)
+    pending_by_key: dict[frozenset[int], list[tuple[_Unit, _IntArray]]] = {}
+
+    def consider(cells_of: Callable[[], frozenset[CellKey]], truth: int, idx: _IntArray) -> None:
+        if idx.size == 0 or bool((idx < 0).any()):
+            return  # an unpublished atom can grow freely, so the unit can reach k
+        comps = frozenset(int(c) for c in np.unique(atom_comp[idx]))
+        if not 1 <= truth <= k - 1 and not (comps & stale_comps):
+            return  # the true table is feasible, so the derived interval holds the truth
+        pending_by_key.setdefault(comps, []).append((_Unit(cells_of(), truth), idx))
+
+    dept_list = sorted({d for ds in families.departments for d in ds})
+    cat_list = sorted({c for cs in families.categories for c in cs})
+    q_list = sorted({q for ps in families.periods for q in ps})
+    d_pos = {d: i for i, d in enumerate(dept_list)}
+    c_pos = {c: i for i, c in enumerate(cat_list)}
+    q_pos = {q: i for i, q in enumerate(q_list)}
+    cube = np.zeros((len(dept_list), len(cat_list), len(q_list)), dtype=np.int64)
+    index_cube = np.full(cube.shape, -1, dtype=np.int64)
+    for (d, c, q), value in true_counts.items():
+        if value and d in d_pos and c in c_pos and q in q_pos:
+            cube[d_pos[d], c_pos[c], q_pos[q]] = value
+    for (d, c, q), i in atom_index.items():
+        if d in d_pos and c in c_pos and q in q_pos:
+            index_cube[d_pos[d], c_pos[c], q_pos[q]] = i
+    c_sets = [np.array(sorted(c_pos[c] for c in cs), dtype=np.int64) for cs in families.categories]
+    p_sets = [np.array(sorted(q_pos[q] for q in ps), dtype=np.int64) for ps in families.periods]
+    c_matrix = np.zeros((len(c_sets), len(cat_list)))
+    for row, cols_ in enumerate(c_sets):
+        c_matrix[row, cols_] = 1.0
+    p_matrix = np.zeros((len(p_sets), len(q_list)))
+    for row, cols_ in enumerate(p_sets):
+        p_matrix[row, cols_] = 1.0
+    units_checked = len(families.explicit)
+    for ds in families.departments:
+        d_rows = np.array(sorted(d_pos[d] for d in ds), dtype=np.int64)
+        per_cq = cube[d_rows].sum(axis=0).astype(np.float64)
+        truths = np.rint(c_matrix @ per_cq @ p_matrix.T).astype(np.int64)
+        units_checked += truths.size
+        if stale_comps:
+            positions = np.argwhere(truths >= 0)
+        else:
+            positions = np.argwhere((truths >= 1) & (truths <= k - 1))
+        for ci, pi in positions:
+            cs, ps = families.categories[int(ci)], families.periods[int(pi)]
+            idx = index_cube[np.ix_(d_rows, c_sets[int(ci)], p_sets[int(pi)])].ravel()
+            consider(partial(cell_set, ds, cs, ps), int(truths[ci, pi]), idx)
+    for cells in families.explicit:
+        idx = np.fromiter((atom_index.get(a, -1) for a in cells), dtype=np.int64)
+        consider(partial(_identity, cells), truth_of(cells), idx)
+
+    # 5. solve per component set
+    inconsistent_reported: set[int] = set()
+    for comps, pending in pending_by_key.items():
+        comp_atoms = np.flatnonzero(np.isin(atom_comp, list(comps)))
+        comp_rows = np.flatnonzero(np.isin(cons_comp, list(comps)))
+        key = frozenset(cons_list[r] for r in comp_rows)
+        local = {int(g): i for i, g in enumerate(comp_atoms)}
+
+        def build(
+            comp_rows: _IntArray = comp_rows, comp_atoms: _IntArray = comp_atoms
+        ) -> _Component:
+            sub = incidence[comp_rows][:, comp_atoms].tocsr()
+            return _Component(sub, lows[comp_rows], highs[comp_rows])
+
+        comp = _CACHE.get(key, build)
+        truth_local = truth_vec[comp_atoms]
+        truth_ok = comp.is_solution(truth_local)
+        if truth_ok and not any(np.array_equal(truth_local, w) for w in comp.pool):
+            comp.add_witness(truth_local)
+        if not truth_ok and not comp.check_feasible():
+            bad = sorted(comps - inconsistent_reported)
+            inconsistent_reported |= comps
+            if bad:
+                involved = tuple(f for r in comp_rows for f in constraints[cons_list[r]])
+                problems.append(_inconsistent_problem(involved))
+            continue
+        local_units = [
+            (unit, np.fromiter((local[int(i)] for i in idx), dtype=np.int64))
+            for unit, idx in pending
+        ]
+        for unit, lidx, disclosed in _check_units(comp, local_units, truth_local, truth_ok, k):
+            if not disclosed:
+                continue
+            low, high, binding = comp.explain(lidx)
+            involved_list: list[Figure] = []
+            for r in sorted(binding):
+                involved_list.extend(constraints[cons_list[int(comp_rows[r])]])
+            problems.append(
+                _disclosure_problem(unit, describe(unit.cells), low, high, involved_list,
+                                    set(map(id, ledger)), k)
+            )
+    return AuditResult(not problems, problems, units_checked=units_checked)
+
+
+def _check_units(
+    comp: _Component,
+    units: list[tuple[_Unit, _IntArray]],
+    truth: _IntArray,
+    truth_ok: bool,
+    k: int,
+) -> list[tuple[_Unit, _IntArray, bool]]:
+    """Answer "can it be 0 or reach k?" for each unit, cheapest evidence first."""
+    results: list[tuple[_Unit, _IntArray, bool]] = []
+    open_units: list[tuple[_Unit, _IntArray, bytes]] = []
+    for unit, idx in units:
+        key = (np.sort(idx).tobytes(), k)
+        cached = comp.verdicts.get(key)
+        if cached is not None:
+            results.append((unit, idx, not (cached[0] or cached[1])))
+            continue
+        safe = bool(comp.atom_unbounded[idx].any())
+        if not safe and truth_ok:
+            zeroed = truth.copy()
+            zeroed[idx] = 0
+            if comp.is_solution(zeroed):
+                safe = True
+        if not safe:
+            zero, reach = comp._pool_answers(idx, k)
+            safe = zero or reach
+        if safe:
+            comp.verdicts[key] = (True, True)
+            results.append((unit, idx, False))
+        else:
+            open_units.append((unit, idx, key[0]))
+
+    # batch: minimise the sum of all open units; an integral optimum zeroes many at once
+    for _ in range(8):
+        if not open_units:
+            break
+        objective = np.zeros(comp.n)
+        for _, idx, _ in open_units:
+            objective[idx] += 1.0
+        status, x, _ = comp.lp(objective)
+        witness = comp._integral(x) if status == 0 else None
+        if witness is None:
+            break
+        comp.add_witness(witness)
+        still = []
+        for unit, idx, raw in open_units:
+            value = int(witness[idx].sum())
+            if value == 0 or value >= k:
+                comp.verdicts[(raw, k)] = (True, True)
+                results.append((unit, idx, False))
+            else:
+                still.append((unit, idx, raw))
+        if len(still) == len(open_units):
+            break
+        open_units = still
+
+    # one by one: LP first, MILP only when the LP vertex is fractional
+    for position, (unit, idx, raw) in enumerate(open_units):
+        zero, reach = comp._pool_answers(idx, k)
+        if not (zero or reach):
+            objective = np.zeros(comp.n)
+            for _, other, _ in open_units[position + 1 :]:
+                objective[other] += 1.0
+            zero = comp.can_zero(idx, objective)
+            if not zero:
+                reach = comp.can_reach(idx, k, objective)
+        comp.verdicts[(raw, k)] = (zero, reach)
+        results.append((unit, idx, not (zero or reach)))
+    return results
+
+
+def _figure_list(figures: Sequence[Figure], ledger_ids: set[int]) -> str:
+    names: list[str] = []
+    for f in figures:
+        text = f"'{f.label}' ({f.display}" + (", released earlier)" if id(f) in ledger_ids else ")")
+        if text not in names:
+            names.append(text)
+    shown = names[:4]
+    rest = len(names) - len(shown)
+    if rest:
+        return ", ".join(shown) + f" and {rest} other figure{'s' if rest > 1 else ''}"
+    if len(shown) > 1:
+        return ", ".join(shown[:-1]) + " and " + shown[-1]
+    return shown[0] if shown else "the published figures"
+
+
+def _disclosure_problem(
+    unit: _Unit,
+    label: str,
+    low: int,
+    high: int | None,
+    involved: list[Figure],
+    ledger_ids: set[int],
+    k: int,
+) -> DisclosureProblem:
+    if high is not None and low == high:
+        amount = f"exactly {low} case{'s' if low != 1 else ''}"
+    elif high is None:
+        amount = f"at least {low} case{'s' if low != 1 else ''}"
+    else:
+        amount = f"between {low} and {high} cases"
+    explanation = (
+        f"Releasing this would let a reader work out that '{label}' holds {amount}, by "
+        f"combining {_figure_list(involved, ledger_ids)}. Fewer than {k} cases must never be "
+        "recognisable - not even that there were any - so this release is refused. Show less "
+        "detail (for example leave out a total or choose a longer period), or wait until the "
+        "figures are larger."
+    )
+    return DisclosureProblem(
+        "disclosure", unit.cells, label, explanation, low, high, tuple(involved)
+    )
+
+
+def _inconsistent_problem(involved: tuple[Figure, ...]) -> DisclosureProblem:
+    cells = frozenset(a for f in involved for a in f.cells)
+    return DisclosureProblem(
+        "inconsistent",
+        cells,
+        involved[0].label if involved else "",
+        "These figures cannot all be true together with the figures released earlier (for "
+        f"example {_figure_list(involved[:4], set())}). Usually a case was added or changed in "
+        "a period that was already reported; releasing them would show readers that something "
+        "changed there. Release figures for other periods instead.",
+        figures=involved,
+    )
+
+
+# --------------------------------------------------------------------------------------------
+# Protecting a table
+# --------------------------------------------------------------------------------------------
+
+_Status = Literal["value", "primary", "complementary", "repeated", "withheld"]
+
+
+@dataclass(frozen=True)
+class ProtectedTable:
+    """A group x category table ready for release, or the reasons it cannot be released.
+
+    ``figures`` holds what is published, keyed by (group, category) with :data:`TOTAL` for
+    margins; publish them and append :attr:`released` to the ledger only when :attr:`ok`.
+    """
+
+    figures: Mapping[TableKey, Figure]
+    primary: frozenset[TableKey]
+    complementary: frozenset[TableKey]
+    withheld: frozenset[TableKey]
+    repeated: frozenset[TableKey]
+    groups: tuple[str, ...]
+    categories: tuple[str, ...]
+    periods: tuple[str, ...]
+    audit: AuditResult
+
+    @property
+    def ok(self) -> bool:
+        return self.audit.ok
+
+    @property
+    def released(self) -> list[Figure]:
+        return list(self.figures.values())
+
+
+def protect_table(
+    counts: Mapping[CellKey, int],
+    grouping: DepartmentGrouping,
+    categories: Sequence[str],
+    periods: Sequence[str],
+    rules: DisclosureRules = DEFAULT_RULES,
+    ledger: Sequence[Figure] = (),
+    *,
+    banded: bool = False,
+    row_totals: bool = False,
+    column_totals: bool = False,
+    grand_total: bool = False,
+    groups: Sequence[str] | None = None,
+    category_labels: Mapping[str, str] | None = None,
+    max_rounds: int = 60,
+) -> ProtectedTable:
+    """Build the figures of a group x category table over ``periods`` and protect them.
+
+    ``counts`` are the true atomic counts. Cells (and row totals) below k become ``< k``;
+    others are exact or, with ``banded``, bands. Column totals and the grand total are
+    organisation-wide: exact when the periods are whole years, otherwise treated like cells.
+    Without a department breakdown only the organisation totals are produced. A cell set that
+    is already in the ledger is repeated with its earlier interval. Then complementary
+    suppression (module docstring) runs until :func:`audit` passes against ``ledger``.
+    """
+    k = rules.k
+    quarters = tuple(sorted(set(periods), key=_quarter_index))
+    if not quarters:
+        raise ValueError("a table needs at least one quarter")
+    cats = tuple(dict.fromkeys(categories))
+    if not cats or TOTAL in cats:
+        raise ValueError("a table needs at least one category (and none named '*')")
+    for (dept_id, _, quarter), value in counts.items():
+        parse_quarter(quarter)
+        if value < 0:
+            raise ValueError("case counts cannot be negative")
+        if value and dept_id not in grouping.department_ids:
+            raise ValueError(f"department {dept_id} has cases but is in no department group")
+    if groups is None:
+        group_keys = tuple(grouping.groups)
+    else:
+        group_keys = tuple(dict.fromkeys(groups))
+        unknown = [g for g in group_keys if g not in grouping.groups]
+        if unknown:
+            raise ValueError(f"unknown department groups: {unknown}")
+    labels = dict(category_labels or {})
+    when = period_label(quarters)
+    years = _whole_years(quarters)
+    all_depts = grouping.department_ids
+    breakdown = grouping.breakdown_allowed
+
+    # table positions in display order: cells, row totals, column totals, grand total
+    specs: list[tuple[TableKey, frozenset[CellKey], str, bool]] = []
+    if breakdown:
+        for g in group_keys:
+            group = grouping.groups[g]
+            for c in cats:
+                specs.append(
+                    ((g, c), cell_set(group.department_ids, [c], quarters),
+                     f"{group.label} · {labels.get(c, c)} · {when}", False)
+                )
+        if row_totals and len(cats) > 1:
+            for g in group_keys:
+                group = grouping.groups[g]
+                specs.append(
+                    ((g, TOTAL), cell_set(group.department_ids, cats, quarters),
+                     f"{group.label} · all categories · {when}", False)
+                )
+    if column_totals or not breakdown:
+        for c in cats:
+            specs.append(
+                ((TOTAL, c), cell_set(all_depts, [c], quarters),
+                 f"Whole organisation · {labels.get(c, c)} · {when}", True)
+            )
+    if grand_total and all_depts:
+        specs.append(
+            ((TOTAL, TOTAL), cell_set(all_depts, cats, quarters),
+             f"Whole organisation · all categories · {when}", True)
+        )
+
+    ledger_by_cells: dict[frozenset[CellKey], Figure] = {}
+    for f in ledger:
+        ledger_by_cells.setdefault(f.cells, f)
+    figures: dict[TableKey, Figure] = {}
+    truth: dict[TableKey, int] = {}
+    status: dict[TableKey, _Status] = {}
+    used_cells: set[frozenset[CellKey]] = set()
+    for key, cells, label, org_total in specs:
+        if not cells or cells in used_cells:
+            continue  # e.g. a column total equal to the only group's cell
+        used_cells.add(cells)
+        value = sum(counts.get(a, 0) for a in cells)
+        truth[key] = value
+        organisation_wide = org_total and years
+        earlier = ledger_by_cells.get(cells)
+        if earlier is not None:
+            if earlier.contains(value):
+                figures[key] = Figure(cells, earlier.low, earlier.high, label,
+                                      earlier.organisation_wide)
+                status[key] = "repeated"
+            else:
+                status[key] = "withheld"  # cannot repeat it, must not change it
+            continue
+        if organisation_wide:
+            figures[key] = Figure.exact(cells, value, label, organisation_wide=True)
+            status[key] = "value"
+        elif value < k:
+            figures[key] = Figure.protected(cells, rules, label)
+            status[key] = "primary"
+        elif banded:
+            figures[key] = Figure.band(cells, value, rules, label)
+            status[key] = "value"
+        else:
+            figures[key] = Figure.exact(cells, value, label)
+            status[key] = "value"
+
+    naming = Naming.from_grouping(grouping, labels)
+    key_of = {f.cells: key for key, f in figures.items()}
+    order = {key: i for i, key in enumerate(figures)}
+
+    def coarsen(key: TableKey) -> None:
+        f = figures[key]
+        if truth[key] >= k:
+            figures[key] = Figure(f.cells, k, None, f.label, False)
+        else:
+            figures[key] = Figure(f.cells, 0, k - 1, f.label, False)
+        status[key] = "complementary"
+
+    result = audit(list(figures.values()), ledger, counts, rules, naming=naming)
+    for _ in range(max_rounds):
+        if result.ok:
+            break
+        disclosures = [p for p in result.problems if p.kind == "disclosure"]
+        if len(disclosures) != len(result.problems) or not disclosures:
+            break  # changed/incorrect/inconsistent figures cannot be fixed by suppression
+        touched: set[TableKey] = set()
+        progress = False
+        for problem in disclosures:
+            keys_here = {key_of[f.cells] for f in problem.figures if f.cells in key_of}
+            if keys_here & touched:
+                continue  # already loosened this round by another problem's choice
+            choice = _choose_complement(problem, figures, status, keys_here, order)
+            if choice is None:
+                continue
+            if status[choice] == "complementary":
+                del figures[choice]
+                status[choice] = "withheld"
+            else:
+                coarsen(choice)
+            touched.add(choice)
+            progress = True
+        if not progress:
+            break
+        result = audit(list(figures.values()), ledger, counts, rules, naming=naming)
+
+    def with_status(*wanted: _Status) -> frozenset[TableKey]:
+        return frozenset(key for key, s in status.items() if s in wanted)
+
+    return ProtectedTable(
+        figures=MappingProxyType(dict(figures)),
+        primary=with_status("primary"),
+        complementary=with_status("complementary"),
+        withheld=with_status("withheld"),
+        repeated=with_status("repeated"),
+        groups=group_keys if breakdown else (),
+        categories=cats,
+        periods=quarters,
+        audit=result,
+    )
+
+
+def _choose_complement(
+    problem: DisclosureProblem,
+    figures: Mapping[TableKey, Figure],
+    status: Mapping[TableKey, _Status],
+    binding: set[TableKey],
+    order: Mapping[TableKey, int],
+) -> TableKey | None:
+    """Pick the figure to loosen for one problem, by structure and table order, never by value.
+
+    First coarsen a binding exact/banded figure: inner cells not overlapping the unit, those
+    closing a cycle of hidden cells first (their row and column already hold a hidden cell),
+    then those in the unit's row or column; then inner cells overlapping the unit (e.g. a year
+    that contains a disclosed quarter); then row totals, column totals, grand total. When none
+    is left, any such figure of the table touching the unit's rows or columns; as a last resort
+    withhold a coarsened margin completely.
+    """
+    groups = {d for d, _, _ in problem.cells}
+    cats = {c for _, c, _ in problem.cells}
+    hidden = [
+        key
+        for key, s in status.items()
+        if s in ("primary", "complementary") and TOTAL not in key
+    ]
+    hidden_rows = {g for g, _ in hidden}
+    hidden_columns = {c for _, c in hidden}
+
+    def rank(key: TableKey) -> tuple[int, int, int, int]:
+        f = figures[key]
+        g, c = key
+        if g != TOTAL and c != TOTAL:
+            if f.cells.isdisjoint(problem.cells):
+                # a cell whose row and column already hold hidden cells closes a cycle of
+                # hidden cells, which is what keeps a margin from pinning the unit down
+                closing = (g in hidden_rows) + (c in hidden_columns)
+                same_line = bool({d for d, _, _ in f.cells} & groups) or c in cats
+                return 0, -closing, (0 if same_line else 1), order[key]
+            return 1, 0, 0, order[key]
+        if c == TOTAL and g != TOTAL:
+            return 2, 0, 0, order[key]
+        if g == TOTAL and c != TOTAL:
+            return 3, 0, 0, order[key]
+        return 4, 0, 0, order[key]
+
+    loosenable = [key for key in binding if key in figures and status[key] == "value"]
+    if loosenable:
+        return min(loosenable, key=rank)
+    related = [
+        key
+        for key, f in figures.items()
+        if status[key] == "value"
+        and ({d for d, _, _ in f.cells} & groups or {c for _, c, _ in f.cells} & cats)
+    ]
+    if related:
+        return min(related, key=rank)
+    margins = [
+        key
+        for key in binding
+        if key in figures and status[key] == "complementary" and TOTAL in key
+    ]
+    if margins:
+        return min(margins, key=rank)
+    return None
