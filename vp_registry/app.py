@@ -80,9 +80,11 @@ def register_extensions(app: Flask, settings: Settings) -> None:
 def register_blueprints(app: Flask) -> None:
     from vp_registry.web.admin.views import blueprint as admin
     from vp_registry.web.auth.views import blueprint as auth
+    from vp_registry.web.cases.vault_views import blueprint as vault
+    from vp_registry.web.cases.views import blueprint as cases
     from vp_registry.web.home import blueprint as home
 
-    for blueprint in (home, auth, admin):
+    for blueprint in (home, auth, admin, cases, vault):
         app.register_blueprint(blueprint)
 
 

@@ -46,6 +46,21 @@ EXPECTED_ACCESS: dict[str, set[str]] = {
     "admin.edit_category": {ADMIN},
     "admin.delete_category": {ADMIN},
     "admin.audit_log": {ADMIN},
+    # cases (issue 3): counsellors only; managers and admins reach no case route
+    "cases.index": {COUNSELLOR},
+    "cases.create": {COUNSELLOR},
+    "cases.view": {COUNSELLOR},
+    "cases.edit": {COUNSELLOR},
+    "cases.close": {COUNSELLOR},
+    "cases.reopen": {COUNSELLOR},
+    "cases.erase": {COUNSELLOR},
+    "cases.add_contact": {COUNSELLOR},
+    "cases.edit_contact": {COUNSELLOR},
+    # vault access (issue 3)
+    "vault.status": {COUNSELLOR},
+    "vault.unlock": {COUNSELLOR},
+    "vault.colleagues": {COUNSELLOR},
+    "vault.grant": {COUNSELLOR},
 }
 
 

@@ -900,10 +900,13 @@ def case_years(session: Session) -> list[int]:
     return sorted(years, reverse=True)
 
 
-def open_summaries(session: Session, keys: VaultKeys) -> list[CaseSummary]:
-    """Every open case, decrypted listing only (start page)."""
+def open_summaries(session: Session, settings: Settings, actor: Actor, keys: VaultKeys
+                   ) -> list[CaseSummary]:
+    """Every open case, decrypted listing only (the counsellor's start page)."""
     query = _list_query(CaseFilter(status=CaseStatus.OPEN.value))
-    return [summary for summary, _ in _decode_list_rows(keys, session.execute(query))]
+    found = [summary for summary, _ in _decode_list_rows(keys, session.execute(query))]
+    _audit_list(session, settings, actor, len(found), view="overview")
+    return found
 
 
 def count_by_status(session: Session) -> dict[str, int]:

@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from flask import Blueprint, redirect, render_template, url_for
 from flask_login import current_user
 from werkzeug.wrappers import Response
 
+from vp_registry.core.taxonomy import Role
 from vp_registry.web.access import authenticated, public
+from vp_registry.web.cases.views import overview_context as case_overview
 
 blueprint = Blueprint("home", __name__)
 
@@ -22,4 +26,7 @@ def index() -> Response:
 @blueprint.get("/start")
 @authenticated
 def start() -> str:
-    return render_template(f"home/{current_user.role}.html")
+    context: dict[str, Any] = {}
+    if current_user.role == Role.COUNSELLOR.value:
+        context = case_overview()  # open cases, deadlines, erasure soon (or why locked)
+    return render_template(f"home/{current_user.role}.html", **context)

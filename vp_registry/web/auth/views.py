@@ -22,16 +22,17 @@ from flask_login import current_user, login_user, logout_user
 from werkzeug.wrappers import Response
 
 from vp_registry.config import Settings
+from vp_registry.core.crypto import DecryptionError
 from vp_registry.db.accounts import User
 from vp_registry.messages import describe
-from vp_registry.services import accounts, audit, totp
+from vp_registry.services import accounts, audit, totp, vault
 from vp_registry.services.errors import DomainError, Throttled
 from vp_registry.web.access import authenticated, public
 from vp_registry.web.auth.forms import ChangePasswordForm, CodeForm, LoginForm, NewPasswordForm
 from vp_registry.web.database import db_session
 from vp_registry.web.forms import show_error
 from vp_registry.web.i18n import LOCALE_COOKIE, LOCALES
-from vp_registry.web.sessions import current_token_hash, regenerate
+from vp_registry.web.sessions import ServerSession, current_token_hash, regenerate
 
 blueprint = Blueprint("auth", __name__)
 
@@ -100,6 +101,23 @@ def _stage_guard(stage: str) -> tuple[User, dict[str, Any]] | Response:
     return user, pending
 
 
+def _unlock_vault(user: User, password: str) -> None:
+    """A counsellor's password is at hand only now: open the vault with it and keep the key in
+    the server-side session row only, sealed under the cookie's token (DESIGN I-2). The
+    session is logged in only after the remaining stages; without a grant nothing is stored.
+    """
+    db = db_session()
+    vault.ensure_counsellor_key(db, settings(), user, password)
+    try:
+        vault_key = vault.unlock_with_password(db, settings(), user, password)
+    except DecryptionError:  # damaged key material: log in, the case pages explain
+        vault_key = None
+    if vault_key is not None:
+        if not isinstance(session, ServerSession):
+            raise TypeError("expected a server-side session")
+        session.store_vault_key(vault_key)
+
+
 @blueprint.route("/login", methods=["GET", "POST"])
 @public
 def login() -> Response | str | tuple[str, int]:
@@ -122,6 +140,8 @@ def login() -> Response | str | tuple[str, int]:
             stages.append("change_password")
         if not user.totp_enrolled:
             stages.append("enrol")
+        if not user.must_change_password:
+            _unlock_vault(user, form.password.data)
         regenerate(session)
         return _next_step(user, {"user_id": user.id, "stages": stages, "started": time.time(),
                                  "next": request.args.get("next")})

@@ -1,0 +1,94 @@
+"""What the case and vault views share: the request's vault keys and the locked page.
+
+The vault key lives only in the server-side session row (sealed under the cookie's token).
+:func:`current_keys` opens it once per request. A counsellor whose session holds no current
+key - no grant yet, granted after logging in, or keys rotated since - gets the explanation
+page from :func:`locked_page`, never an error.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from functools import wraps
+from typing import Any, TypeVar, cast
+
+from flask import current_app, g, render_template, request, session
+from flask_login import current_user
+
+from vp_registry.config import Settings
+from vp_registry.core.crypto import DecryptionError
+from vp_registry.db.vault import CounsellorKey
+from vp_registry.services import accounts, vault
+from vp_registry.services.audit import Actor
+from vp_registry.services.vault import VaultKeys, VaultLocked
+from vp_registry.web.cases.forms import UnlockForm
+from vp_registry.web.database import db_session
+from vp_registry.web.sessions import session_vault_key
+
+View = TypeVar("View", bound=Callable[..., Any])
+
+
+def settings() -> Settings:
+    value: Settings = current_app.extensions["vp_settings"]
+    return value
+
+
+def actor() -> Actor:
+    return accounts.actor_of(current_user)
+
+
+def current_keys() -> VaultKeys | None:
+    """The unlocked vault keys of this request, or None (opened once per request)."""
+    if "vault_keys" not in g:
+        keys: VaultKeys | None = None
+        try:
+            key = session_vault_key(session)
+            if key is not None:
+                keys = vault.open_keys(db_session(), settings(), key)
+        except (VaultLocked, DecryptionError):
+            keys = None
+        g.vault_keys = keys
+    return cast(VaultKeys | None, g.vault_keys)
+
+
+def require_keys() -> VaultKeys:
+    keys = current_keys()
+    if keys is None:
+        raise VaultLocked()
+    return keys
+
+
+def vault_state() -> str:
+    """Why this counsellor cannot open the case files, for the explanation page."""
+    db = db_session()
+    found = vault.get_vault(db)
+    if found is None:
+        return "not_initialised"
+    if found.key_version == 0:
+        return "no_key_yet"
+    if db.get(CounsellorKey, current_user.id) is None:
+        return "no_key_pair"
+    if not vault.has_access(db, current_user.id):
+        return "no_access"
+    return "locked"
+
+
+def locked_page() -> tuple[str, int]:
+    """The explanation (and, where it helps, the unlock form) instead of a case page."""
+    db_session().rollback()  # nothing of a refused request is stored
+    return render_template(
+        "cases/locked.html", state=vault_state(), form=UnlockForm(),
+        next_url=request.full_path.rstrip("?") if request.method == "GET" else None,
+    ), 200
+
+
+def needs_vault(view: View) -> View:
+    """Case pages need the vault key: without it the explanation page answers instead."""
+
+    @wraps(view)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        if current_keys() is None:
+            return locked_page()
+        return view(*args, **kwargs)
+
+    return cast(View, wrapper)

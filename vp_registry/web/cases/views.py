@@ -1,0 +1,416 @@
+"""The counsellor's case work: list, create, view, edit, close, reopen, erase, conversations.
+
+Only counsellors reach these routes (``@roles``), and only with the vault key in their
+session (``@needs_vault``). The views translate forms to service calls and domain errors to
+messages; the services encrypt, validate, audit and flush; the request commits once.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from werkzeug.wrappers import Response
+
+from vp_registry.core.casework import normalise_reference
+from vp_registry.core.taxonomy import Role
+from vp_registry.db.organisation import Category, Department
+from vp_registry.messages import describe
+from vp_registry.services import cases, organisation, retention
+from vp_registry.services.cases import (
+    CaseConflict,
+    CaseFilter,
+    CaseInput,
+    CaseRecord,
+    Closing,
+    ContactConflict,
+    ContactInput,
+)
+from vp_registry.services.errors import Conflict, DomainError, NotFound
+from vp_registry.services.vault import VaultLocked
+from vp_registry.web.access import roles
+from vp_registry.web.cases.common import (
+    actor,
+    current_keys,
+    locked_page,
+    needs_vault,
+    require_keys,
+    settings,
+)
+from vp_registry.web.cases.forms import (
+    NOT_CHOSEN,
+    CaseForm,
+    CloseForm,
+    ContactForm,
+    EraseForm,
+    FilterForm,
+    VersionForm,
+)
+from vp_registry.web.database import db_session
+from vp_registry.web.errors import render_error
+from vp_registry.web.forms import show_error
+from vp_registry.web.templating import category_label
+
+blueprint = Blueprint("cases", __name__, url_prefix="/cases")
+
+
+@blueprint.errorhandler(VaultLocked)
+def _vault_locked(_error: VaultLocked) -> tuple[str, int]:
+    return locked_page()
+
+
+@blueprint.errorhandler(NotFound)
+def _not_found(_error: NotFound) -> tuple[str, int]:
+    db_session().rollback()
+    return render_error(404)
+
+
+def _reference(reference: str) -> str:
+    normalised = normalise_reference(reference)
+    if normalised is None:
+        abort(404)
+    return normalised
+
+
+def _version(raw: Any) -> int:
+    try:
+        return int(raw)
+    except (TypeError, ValueError):
+        return -1
+
+
+# ------------------------------------------------------------------ lookups
+
+
+def _departments() -> list[Department]:
+    return organisation.list_departments(db_session())
+
+
+def _categories() -> list[Category]:
+    return organisation.list_categories(db_session())
+
+
+def _lookups() -> dict[str, Any]:
+    """Names for ids and codes, for templates."""
+    return {
+        "department_names": {d.id: d.name for d in _departments()},
+        "categories_by_code": {c.code: c for c in _categories()},
+        "today": date.today(),
+    }
+
+
+def _fill_case_choices(form: CaseForm, record: CaseRecord | None = None) -> None:
+    kept_department = record.department_id if record else None
+    kept_categories = set(record.categories) if record else set()
+    form.department_id.choices = [(0, _("(choose)"))] + [
+        (d.id, d.name) for d in _departments() if d.active or d.id == kept_department]
+    form.categories.choices = [
+        (c.code, category_label(c)) for c in _categories()
+        if c.active or c.code in kept_categories]
+
+
+def _case_input(form: CaseForm) -> CaseInput:
+    consent = bool(form.consent.data)
+    return CaseInput(
+        opened_on=form.opened_on.data,
+        department_id=form.department_id.data or 0,
+        categories=tuple(form.categories.data or ()),
+        relation=form.relation.data or None,
+        consent=consent,
+        reporter_name=form.reporter_name.data,
+        reporter_contact=form.reporter_contact.data,
+        involved_person=form.involved_person.data,
+        narrative=form.narrative.data,
+        next_steps=form.next_steps.data,
+        gender=form.gender.data or None,
+        employment_type=form.employment_type.data or None,
+        minutes_spent=form.minutes_spent.data or 0,
+        integrity_report=bool(form.integrity_report.data),
+        acknowledged_on=form.acknowledged_on.data,
+        feedback_on=form.feedback_on.data,
+    )
+
+
+def _load_case_form(form: CaseForm, record: CaseRecord) -> None:
+    for name in ("opened_on", "department_id", "relation", "consent", "reporter_name",
+                 "reporter_contact", "involved_person", "narrative", "next_steps", "gender",
+                 "employment_type", "minutes_spent", "integrity_report", "acknowledged_on",
+                 "feedback_on"):
+        value = getattr(record, name)
+        getattr(form, name).data = NOT_CHOSEN if value is None and name in {
+            "relation", "gender", "employment_type"} else value
+    form.categories.data = list(record.categories)
+    form.version.data = str(record.version)
+
+
+# --------------------------------------------------------------------- list
+
+
+@blueprint.get("/")
+@roles(Role.COUNSELLOR)
+@needs_vault
+def index() -> str:
+    db = db_session()
+    form = FilterForm(request.args)
+    form.category.choices = [("", _("All"))] + [(c.code, category_label(c))
+                                                for c in _categories()]
+    form.department.choices = [(0, _("All"))] + [(d.id, d.name) for d in _departments()]
+    form.year.choices = [(0, _("All"))] + [(y, str(y)) for y in cases.case_years(db)]
+    form.validate()
+
+    def valid(field: Any, default: Any) -> Any:
+        return default if field.errors else (field.data or default)
+
+    criteria = CaseFilter(
+        status=valid(form.status, None), category=valid(form.category, None),
+        department_id=valid(form.department, None), year=valid(form.year, None),
+        text=valid(form.q, None), sort=valid(form.sort, "newest"),
+    )
+    page_number = max(1, request.args.get("page", 1, type=int) or 1)
+    page = cases.list_cases(db, settings(), actor(), require_keys(), criteria, page=page_number)
+    arguments = {key: value for key, value in request.args.items() if value}
+    return render_template("cases/index.html", form=form, page=page, arguments=arguments,
+                           filtered=criteria != CaseFilter(sort=criteria.sort), **_lookups())
+
+
+# ------------------------------------------------------------------- create
+
+
+@blueprint.route("/new", methods=["GET", "POST"])
+@roles(Role.COUNSELLOR)
+@needs_vault
+def create() -> Response | str:
+    form = CaseForm()
+    _fill_case_choices(form)
+    if request.method == "GET":
+        form.opened_on.data = date.today()
+    if form.validate_on_submit():
+        try:
+            record = cases.create_case(db_session(), settings(), actor(), require_keys(),
+                                       _case_input(form))
+        except VaultLocked:
+            raise
+        except DomainError as error:
+            show_error(form, error, "narrative")
+        else:
+            flash(_("Case %(reference)s has been registered.", reference=record.reference),
+                  "success")
+            return redirect(url_for("cases.view", reference=record.reference))
+    return render_template("cases/form.html", form=form, record=None)
+
+
+# --------------------------------------------------------------------- view
+
+
+@blueprint.get("/<reference>")
+@roles(Role.COUNSELLOR)
+@needs_vault
+def view(reference: str) -> str:
+    record = cases.read_case(db_session(), settings(), actor(), require_keys(),
+                             _reference(reference))
+    version_form = VersionForm()
+    version_form.version.data = str(record.version)
+    return render_template("cases/view.html", record=record, version_form=version_form,
+                           **_lookups())
+
+
+# --------------------------------------------------------------------- edit
+
+
+@blueprint.route("/<reference>/edit", methods=["GET", "POST"])
+@roles(Role.COUNSELLOR)
+@needs_vault
+def edit(reference: str) -> Response | str:
+    db, keys = db_session(), require_keys()
+    record = cases.read_case(db, settings(), actor(), keys, _reference(reference))
+    form = CaseForm()
+    _fill_case_choices(form, record)
+    if request.method == "GET":
+        _load_case_form(form, record)
+    if form.validate_on_submit():
+        try:
+            cases.update_case(db, settings(), actor(), keys, record.reference,
+                              _version(form.version.data), _case_input(form))
+        except CaseConflict as conflict:
+            form.version.data = str(conflict.current.version)
+            return render_template("cases/conflict.html", form=form, record=conflict.current,
+                                   **_lookups())
+        except VaultLocked:
+            raise
+        except DomainError as error:
+            show_error(form, error, "narrative")
+        else:
+            flash(_("The case has been saved."), "success")
+            return redirect(url_for("cases.view", reference=record.reference))
+    return render_template("cases/form.html", form=form, record=record)
+
+
+# ------------------------------------------------------------ close, reopen
+
+
+@blueprint.route("/<reference>/close", methods=["GET", "POST"])
+@roles(Role.COUNSELLOR)
+@needs_vault
+def close(reference: str) -> Response | str:
+    db, keys = db_session(), require_keys()
+    record = cases.read_case(db, settings(), actor(), keys, _reference(reference))
+    if not record.is_open:
+        flash(_("This case is already closed."), "warning")
+        return redirect(url_for("cases.view", reference=record.reference))
+    form = CloseForm()
+    if request.method == "GET":
+        form.closed_on.data = date.today()
+        form.outcome.data = record.outcome or NOT_CHOSEN
+        form.referral.data = record.referral or NOT_CHOSEN
+        form.referral_target.data = record.referral_target
+        form.version.data = str(record.version)
+    if form.validate_on_submit():
+        closing = Closing(closed_on=form.closed_on.data, outcome=form.outcome.data,
+                          referral=form.referral.data or None,
+                          referral_target=form.referral_target.data)
+        try:
+            cases.close_case(db, settings(), actor(), keys, record.reference,
+                             _version(form.version.data), closing)
+        except CaseConflict:
+            flash(_("Someone else changed this case in the meantime. Check it and close it "
+                    "again."), "error")
+            return redirect(url_for("cases.view", reference=record.reference))
+        except DomainError as error:
+            show_error(form, error, "outcome")
+        else:
+            flash(_("The case has been closed."), "success")
+            return redirect(url_for("cases.view", reference=record.reference))
+    return render_template("cases/close.html", form=form, record=record)
+
+
+@blueprint.post("/<reference>/reopen")
+@roles(Role.COUNSELLOR)
+@needs_vault
+def reopen(reference: str) -> Response:
+    reference = _reference(reference)
+    form = VersionForm()
+    if form.validate_on_submit():
+        try:
+            cases.reopen_case(db_session(), settings(), actor(), require_keys(), reference,
+                              _version(form.version.data))
+        except CaseConflict:
+            flash(_("Someone else changed this case in the meantime. Check it and try again."),
+                  "error")
+        except DomainError as error:
+            flash(describe(error), "error")
+        else:
+            flash(_("The case has been reopened."), "success")
+    return redirect(url_for("cases.view", reference=reference))
+
+
+# -------------------------------------------------------------------- erase
+
+
+@blueprint.route("/<reference>/erase", methods=["GET", "POST"])
+@roles(Role.COUNSELLOR)
+@needs_vault
+def erase(reference: str) -> Response | str:
+    db = db_session()
+    record = cases.read_case(db, settings(), actor(), require_keys(), _reference(reference))
+    form = EraseForm()
+    if request.method == "GET":
+        form.version.data = str(record.version)
+    if form.validate_on_submit():
+        if normalise_reference(form.confirm.data or "") != record.reference:
+            form.confirm.errors.append(_("Type the reference %(reference)s exactly.",
+                                         reference=record.reference))
+        else:
+            try:
+                cases.erase_case(db, settings(), actor(), record.reference,
+                                 _version(form.version.data))
+            except Conflict as error:
+                flash(describe(error), "error")
+                return redirect(url_for("cases.view", reference=record.reference))
+            flash(_("Case %(reference)s has been erased. It cannot be recovered.",
+                    reference=record.reference), "success")
+            return redirect(url_for("cases.index"))
+    return render_template("cases/erase.html", form=form, record=record)
+
+
+# ------------------------------------------------------------ conversations
+
+
+def _contact_input(form: ContactForm) -> ContactInput:
+    return ContactInput(held_on=form.held_on.data, minutes=form.minutes.data or 0,
+                        channel=form.channel.data or "", notes=form.notes.data)
+
+
+@blueprint.route("/<reference>/conversations/new", methods=["GET", "POST"])
+@roles(Role.COUNSELLOR)
+@needs_vault
+def add_contact(reference: str) -> Response | str:
+    db, keys = db_session(), require_keys()
+    record = cases.read_case(db, settings(), actor(), keys, _reference(reference))
+    form = ContactForm()
+    if request.method == "GET":
+        form.held_on.data = date.today()
+    if form.validate_on_submit():
+        try:
+            cases.add_contact(db, settings(), actor(), keys, record.reference,
+                              _contact_input(form))
+        except VaultLocked:
+            raise
+        except DomainError as error:
+            show_error(form, error, "notes")
+        else:
+            flash(_("The conversation has been added."), "success")
+            return redirect(url_for("cases.view", reference=record.reference))
+    return render_template("cases/contact_form.html", form=form, record=record, contact=None,
+                           current=None)
+
+
+@blueprint.route("/<reference>/conversations/<int:contact_id>", methods=["GET", "POST"])
+@roles(Role.COUNSELLOR)
+@needs_vault
+def edit_contact(reference: str, contact_id: int) -> Response | str:
+    db, keys = db_session(), require_keys()
+    record = cases.read_case(db, settings(), actor(), keys, _reference(reference))
+    contact = cases.get_contact(db, keys, record.reference, contact_id)
+    form = ContactForm()
+    if request.method == "GET":
+        form.held_on.data, form.minutes.data = contact.held_on, contact.minutes
+        form.channel.data, form.notes.data = contact.channel, contact.notes
+        form.version.data = str(contact.version)
+    if form.validate_on_submit():
+        try:
+            cases.update_contact(db, settings(), actor(), keys, record.reference, contact_id,
+                                 _version(form.version.data), _contact_input(form))
+        except ContactConflict as conflict:
+            form.version.data = str(conflict.current.version)
+            return render_template("cases/contact_form.html", form=form, record=record,
+                                   contact=contact, current=conflict.current)
+        except DomainError as error:
+            show_error(form, error, "notes")
+        else:
+            flash(_("The conversation has been saved."), "success")
+            return redirect(url_for("cases.view", reference=record.reference))
+    return render_template("cases/contact_form.html", form=form, record=record, contact=contact,
+                           current=None)
+
+
+# --------------------------------------------------------------- start page
+
+
+def overview_context() -> dict[str, Any]:
+    """What the counsellor's start page shows: open cases, deadlines, erasure soon."""
+    keys = current_keys()
+    today = date.today()
+    db = db_session()
+    soon = retention.due_soon(db, settings(), today=today)
+    if keys is None:
+        return {"vault_open": False, "erasure_soon": soon, "today": today}
+    open_cases = cases.open_summaries(db, settings(), actor(), keys)
+    with_deadlines = [c for c in open_cases if c.deadlines is not None and (
+        c.deadlines.overdue(today) or c.deadlines.soon(today))]
+    with_deadlines.sort(key=lambda c: (not c.overdue(today), c.opened_on))
+    return {
+        "vault_open": True, "open_cases": open_cases[:10], "open_count": len(open_cases),
+        "deadline_cases": with_deadlines, "erasure_soon": soon, **_lookups(),
+    }
