@@ -19,7 +19,7 @@ from flask.cli import AppGroup, FlaskGroup, with_appcontext
 from flask_babel import gettext as _
 from sqlalchemy.orm import Session
 
-from vp_registry import cli_backup
+from vp_registry import cli_cases, cli_operations
 from vp_registry.config import Settings
 from vp_registry.core.taxonomy import Role
 from vp_registry.messages import describe
@@ -86,6 +86,10 @@ def init_command(admin_email: str | None, admin_name: str, password_stdin: bool)
                     fail(describe(error))
                 click.echo(_("Admin account %(email)s created.", email=admin_email))
     click.echo(_("Database is up to date (%(added)s default categories added).", added=added))
+    if cli_cases.create_vault_and_show_key():
+        click.echo(_("The vault has been created. The first confidential counsellor gets access "
+                     "after logging in once, with: vp-registry vault recover --email ADDRESS "
+                     "--recovery-key-stdin"))
 
 
 @click.command("init-config")
@@ -240,8 +244,13 @@ def demo_command() -> None:
     from vp_registry.services import demo
 
     schema.upgrade(current_app.extensions["vp_engine"])
+    cli_cases.create_vault_and_show_key()  # when 'init' has not made it yet
     with unit_of_work() as session:
-        logins = demo.create_demo(session, settings(), progress=click.echo)
+        try:
+            logins = demo.create_demo(session, settings(), progress=click.echo)
+        except DomainError as error:
+            fail(describe(error))
+            return
     click.echo("")
     click.secho(_("Demo logins (first login: set up two-step verification with an "
                   "authenticator app; the secret is also shown as text):"), bold=True)
@@ -254,7 +263,7 @@ COMMANDS = [init_command, users_group, departments_group, audit_group,
 
 
 def register_commands(app: Flask) -> None:
-    for command in [*COMMANDS, *cli_backup.COMMANDS]:
+    for command in [*COMMANDS, *cli_operations.COMMANDS, *cli_cases.COMMANDS]:
         app.cli.add_command(command)
 
 

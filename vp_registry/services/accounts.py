@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from datetime import timedelta
 
 from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session
@@ -139,6 +140,7 @@ def check_totp(
         raise AuthenticationFailed(TOTP_FAILED)
     user.totp_last_step = step
     throttle.clear(session, keys)
+    purge_expired_sessions(session, settings)
     audit.record(session, settings.audit_key, actor_of(user), "login.success")
 
 
@@ -210,6 +212,16 @@ def change_password(
     end_sessions(session, user, except_token_hash=keep_session)
     audit.record(session, settings.audit_key, actor_of(user), "account.password_change",
                  target_type="user", target_id=user.id)
+
+
+def purge_expired_sessions(session: Session, settings: Settings) -> int:
+    """Delete session rows past their idle or absolute lifetime (also anonymous ones)."""
+    now = utcnow()
+    idle_limit = now - timedelta(minutes=settings.session_idle_minutes)
+    absolute_limit = now - timedelta(hours=settings.session_absolute_hours)
+    result = session.execute(delete(WebSession).where(
+        (WebSession.last_seen_at < idle_limit) | (WebSession.created_at < absolute_limit)))
+    return int(result.rowcount or 0)  # type: ignore[attr-defined]
 
 
 def end_sessions(session: Session, user: User, *, except_token_hash: str | None = None) -> None:

@@ -17,6 +17,7 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import func, select, update
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 from vp_registry.db import utcnow
@@ -64,19 +65,21 @@ def compute_mac(audit_key: str, entry: AuditEntry) -> str:
 
 
 def _lock_head(session: Session) -> AuditHead:
-    """Take the head row's lock before reading it (creates it on first use)."""
-    result = session.execute(
+    """Lock the head row before reading it; the first append ever creates it.
+
+    ``INSERT ... ON CONFLICT DO NOTHING`` lets two first appends race safely: the second
+    waits for the first and then finds its row. The no-op UPDATE takes the row lock.
+    """
+    dialect = session.get_bind().dialect.name
+    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+    session.execute(insert(AuditHead).values(id=1, last_seq=0, last_mac=GENESIS_MAC)
+                    .on_conflict_do_nothing(index_elements=["id"]))
+    session.execute(
         update(AuditHead).where(AuditHead.id == 1).values(last_seq=AuditHead.last_seq)
     )
-    if result.rowcount == 0:  # type: ignore[attr-defined]
-        head = AuditHead(id=1, last_seq=0, last_mac=GENESIS_MAC)
-        session.add(head)
-        session.flush()
-        return head
-    head = session.execute(
+    return session.execute(
         select(AuditHead).where(AuditHead.id == 1).execution_options(populate_existing=True)
     ).scalar_one()
-    return head
 
 
 def record(

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import Flask, render_template
+from flask import Flask, current_app, render_template, request
 from flask_babel import gettext as _
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
@@ -48,7 +48,10 @@ def _csrf_error(_error: CSRFError) -> tuple[str, int]:
                                "Reload the page and try again."))
 
 
-def _server_error(_error: Exception) -> tuple[str, int]:
+def _server_error(error: Exception) -> tuple[str, int]:
+    # The traceback goes to the log for the operator; never request data or form content.
+    current_app.logger.error("unhandled %s on endpoint %s", type(error).__name__,
+                             request.endpoint, exc_info=error)
     return render_error(500)
 
 

@@ -36,7 +36,13 @@ def init_app(app: Flask) -> None:
         current_locale=lambda: str(get_locale() or "nl"),
     )
     app.jinja_env.filters["reject_page"] = _without_page
+    app.jinja_env.filters["grouped"] = _grouped
     app.jinja_env.policies["ext.i18n.trimmed"] = True
+
+
+def _grouped(text: str, size: int = 4) -> str:
+    """"ABCDEFGH" -> "ABCD EFGH": easier to read and type (authenticator apps ignore spaces)."""
+    return " ".join(text[i:i + size] for i in range(0, len(text), size))
 
 
 def _without_page(arguments: dict[str, str]) -> dict[str, str]:

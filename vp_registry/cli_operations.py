@@ -1,4 +1,5 @@
-"""``vp-registry backup create|verify|restore`` and ``vp-registry database copy``."""
+"""Operations commands: ``backup create|verify|restore``, ``database copy``,
+``sessions purge``."""
 
 from __future__ import annotations
 
@@ -14,7 +15,7 @@ from sqlalchemy import Engine
 from vp_registry.config import Settings
 from vp_registry.db import make_engine
 from vp_registry.messages import describe
-from vp_registry.services import backup
+from vp_registry.services import accounts, backup
 from vp_registry.services.errors import DomainError
 
 
@@ -109,4 +110,21 @@ def database_copy(target_url: str) -> None:
                  rows=manifest.total_rows, tables=len(manifest.row_counts)))
 
 
-COMMANDS = [backup_group, database_group]
+@click.group("sessions", cls=AppGroup)
+def sessions_group() -> None:
+    """Sessies / sessions."""
+
+
+@sessions_group.command("purge")
+def sessions_purge() -> None:
+    """Verwijder verlopen sessies / delete expired sessions (safe to run from cron)."""
+    session = current_app.extensions["vp_session_factory"]()
+    try:
+        removed = accounts.purge_expired_sessions(session, _settings())
+        session.commit()
+    finally:
+        session.close()
+    click.echo(_("%(count)s expired sessions deleted.", count=removed))
+
+
+COMMANDS = [backup_group, database_group, sessions_group]
