@@ -13,7 +13,7 @@ from sqlalchemy.orm import Session
 
 from vp_registry.config import Settings
 from vp_registry.core.taxonomy import Role
-from vp_registry.services import accounts, organisation
+from vp_registry.services import accounts, demo_cases, organisation
 from vp_registry.services.audit import Actor
 
 # (name, headcount, parent)
@@ -74,4 +74,8 @@ def create_demo(
                                  display_name=DEMO_NAMES[login.role], role=login.role,
                                  password=login.password, must_change_password=False)
     progress(f"Accounts: {len(DEMO_USERS)}")
+    counsellor = DEMO_USERS[0]
+    user = accounts.find_by_email(session, counsellor.email)
+    if user is not None:
+        demo_cases.add_demo_cases(session, settings, user, counsellor.password, progress)
     return DEMO_USERS
