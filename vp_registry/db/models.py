@@ -5,6 +5,7 @@ from vp_registry.db.audit import AuditEntry, AuditHead
 from vp_registry.db.cases import Case, CaseContact, CaseKey
 from vp_registry.db.disclosure import DisclosureFigure, DisclosureRelease
 from vp_registry.db.organisation import Category, Department
+from vp_registry.db.signals import ReleasedSignal, SignalDismissal, SignalFollowUp
 from vp_registry.db.vault import CounsellorKey, Vault, VaultGrant, VaultRotation
 
 __all__ = [
@@ -19,6 +20,9 @@ __all__ = [
     "DisclosureFigure",
     "DisclosureRelease",
     "LoginThrottle",
+    "ReleasedSignal",
+    "SignalDismissal",
+    "SignalFollowUp",
     "User",
     "Vault",
     "VaultGrant",

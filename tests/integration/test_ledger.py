@@ -1,0 +1,131 @@
+"""The disclosure ledger service: the only writer of released figures (DESIGN I-3, §4).
+
+Append-only; a refused release leaves it exactly as it was (and is audited); a figure released
+once is never released again with another value.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import pytest
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from vp_registry.config import Settings
+from vp_registry.core.disclosure import DisclosureRules, Figure, cell_set
+from vp_registry.db.accounts import User
+from vp_registry.db.audit import AuditEntry
+from vp_registry.db.disclosure import DisclosureFigure, DisclosureRelease
+from vp_registry.services import ledger
+from vp_registry.services.audit import Actor
+
+RULES = DisclosureRules()
+Q1 = cell_set([7], ["pesten"], ["2026-Q1"])
+Q2 = cell_set([7], ["pesten"], ["2026-Q2"])
+HALF_YEAR = Q1 | Q2
+
+
+@pytest.fixture
+def actor(create_user: Callable[..., User]) -> Actor:
+    return Actor(create_user("counsellor").id, "counsellor")
+
+
+def _rows(db: Session) -> list[tuple[object, ...]]:
+    return [tuple(row) for row in db.execute(
+        select(DisclosureFigure.id, DisclosureFigure.release_id, DisclosureFigure.cells,
+               DisclosureFigure.low, DisclosureFigure.high, DisclosureFigure.label,
+               DisclosureFigure.organisation_wide).order_by(DisclosureFigure.id))]
+
+
+def _actions(db: Session, action: str) -> int:
+    return int(db.execute(select(func.count()).select_from(AuditEntry)
+                          .where(AuditEntry.action == action)).scalar_one())
+
+
+def test_rules_come_from_the_settings(settings: Settings) -> None:
+    rules = ledger.rules_from(settings.with_overrides(disclosure_k=5, band_edges=(5, 10, 20)))
+    assert (rules.k, rules.band_edges) == (5, (5, 10, 20))
+    assert rules.band_label(12) == "10-19"
+
+
+def test_release_appends_and_load_returns_exactly_what_was_released(
+    db: Session, settings: Settings, actor: Actor
+) -> None:
+    first = Figure.band(Q1, 4, RULES, "Magazijn · pesten · 2026-Q1")
+    entry = ledger.release(db, settings, actor, kind="signal", reference="signal:test",
+                           figures=[first], true_counts={(7, "pesten", "2026-Q1"): 4})
+    db.commit()
+    assert (entry.kind, entry.reference, entry.released_by) == ("signal", "signal:test",
+                                                                actor.user_id)
+    assert ledger.load_ledger(db) == [first]
+    assert first.display == "3-4"
+    assert _actions(db, "disclosure.release") == 1
+
+    before = _rows(db)
+    second = Figure.protected(Q2, RULES, "Magazijn · pesten · 2026-Q2")
+    ledger.release(db, settings, actor, kind="report", reference="report-2026",
+                   figures=[second], true_counts={(7, "pesten", "2026-Q1"): 4,
+                                                  (7, "pesten", "2026-Q2"): 1})
+    db.commit()
+    after = _rows(db)
+    assert after[: len(before)] == before, "an earlier ledger row changed"
+    assert ledger.load_ledger(db) == [first, second]
+    assert db.execute(select(func.count()).select_from(DisclosureRelease)).scalar_one() == 2
+
+
+def test_a_refused_release_leaves_the_ledger_unchanged_and_is_audited(
+    db: Session, settings: Settings, actor: Actor
+) -> None:
+    counts = {(7, "pesten", "2026-Q1"): 1, (7, "pesten", "2026-Q2"): 4}
+    ledger.release(db, settings, actor, kind="export", reference="half-year",
+                   figures=[Figure.exact(HALF_YEAR, 5, "Magazijn · pesten · first half")],
+                   true_counts=counts)
+    db.commit()
+    before = _rows(db)
+    releases = db.execute(select(func.count()).select_from(DisclosureRelease)).scalar_one()
+
+    # 2026-Q2 as "3-4" next to the half year's exact 5 would pin 2026-Q1 to 1-2 cases
+    with pytest.raises(ledger.ReleaseRefused) as refused:
+        ledger.release(db, settings, actor, kind="signal", reference="signal:q2",
+                       figures=[Figure.band(Q2, 4, RULES, "Magazijn · pesten · 2026-Q2")],
+                       true_counts=counts)
+    db.commit()
+    problem = refused.value.result.problems[0]
+    assert problem.kind == "disclosure"
+    assert (problem.low, problem.high) == (1, 2)
+    assert "2026-Q1" in problem.label
+    assert _rows(db) == before
+    assert db.execute(select(func.count()).select_from(DisclosureRelease)).scalar_one() \
+        == releases
+    assert _actions(db, "disclosure.refused") == 1
+
+
+def test_a_figure_is_never_re_released_with_another_value(
+    db: Session, settings: Settings, actor: Actor
+) -> None:
+    ledger.release(db, settings, actor, kind="signal", reference="a",
+                   figures=[Figure.band(Q1, 4, RULES, "Q1")],
+                   true_counts={(7, "pesten", "2026-Q1"): 4})
+    db.commit()
+    # the same figure with the same band may be repeated (e.g. a report after a signal)
+    ledger.release(db, settings, actor, kind="report", reference="b",
+                   figures=[Figure.band(Q1, 3, RULES, "Q1")],
+                   true_counts={(7, "pesten", "2026-Q1"): 3 + 1})
+    db.commit()
+    before = _rows(db)
+    # a case was added later: 5 is a different band, and an exact 5 differs too
+    for figure in (Figure.band(Q1, 5, RULES, "Q1"), Figure.exact(Q1, 5, "Q1")):
+        with pytest.raises(ledger.ReleaseRefused) as refused:
+            ledger.release(db, settings, actor, kind="signal", reference="c",
+                           figures=[figure], true_counts={(7, "pesten", "2026-Q1"): 5})
+        assert "changed_figure" in {p.kind for p in refused.value.result.problems}
+    db.rollback()
+    assert _rows(db) == before
+
+
+def test_check_does_not_write(db: Session, settings: Settings) -> None:
+    result = ledger.check(db, settings, [Figure.band(Q1, 4, RULES, "Q1")],
+                          {(7, "pesten", "2026-Q1"): 4})
+    assert result.ok
+    assert _rows(db) == []

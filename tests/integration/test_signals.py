@@ -1,0 +1,319 @@
+"""Signals through the services: candidates, dismissal, release through the ledger, refusal,
+management's view (bands only), follow-up, and recurrence that never leaves the counsellor."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import fields
+from datetime import date
+
+import pytest
+from flask import Flask
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from tests.casework import create_vault, grant, unlock
+from tests.signalwork import (
+    END,
+    PREVIOUS,
+    TODAY,
+    WINDOW,
+    Organisation,
+    add_case,
+    organisation,
+    seed,
+)
+from vp_registry.config import Settings
+from vp_registry.core.disclosure import (
+    cell_set,
+    merge_departments,
+    periods_of_year,
+    protect_table,
+)
+from vp_registry.core.signals import CONCENTRATION, RECURRENCE, RISE
+from vp_registry.db.accounts import User
+from vp_registry.db.audit import AuditEntry
+from vp_registry.db.disclosure import DisclosureFigure, DisclosureRelease
+from vp_registry.db.signals import ReleasedSignal, SignalDismissal, SignalFollowUp
+from vp_registry.services import cases, ledger, signals
+from vp_registry.services import organisation as org_service
+from vp_registry.services.audit import Actor
+from vp_registry.services.errors import NotFound, ValidationFailed
+from vp_registry.services.signals import ReleaseDraft
+from vp_registry.services.vault import VaultKeys
+
+DRAFT = ReleaseDraft(context="Sfeer in de ploeg staat onder druk.",
+                     actions=("team_talk", "training"))
+
+
+@pytest.fixture
+def counsellor(app: Flask, settings: Settings, create_user: Callable[..., User]) -> User:
+    setup = create_vault(app, settings)
+    user = create_user("counsellor")
+    grant(app, settings, user, setup.recovery_key)
+    return user
+
+
+@pytest.fixture
+def keys(db: Session, settings: Settings, counsellor: User) -> VaultKeys:
+    return unlock(db, settings, counsellor)
+
+
+@pytest.fixture
+def actor(counsellor: User) -> Actor:
+    return Actor(counsellor.id, "counsellor")
+
+
+@pytest.fixture
+def manager(create_user: Callable[..., User]) -> Actor:
+    return Actor(create_user("manager").id, "manager")
+
+
+@pytest.fixture
+def org(db: Session, settings: Settings, actor: Actor, keys: VaultKeys) -> Organisation:
+    return seed(db, settings, actor, keys)
+
+
+def _actions(db: Session, action: str) -> list[AuditEntry]:
+    return list(db.execute(select(AuditEntry).where(AuditEntry.action == action)).scalars())
+
+
+def _find(review: signals.Review, kind: str, group: str | None = None) -> signals.CandidateView:
+    everything = review.open + review.dismissed + review.released
+    found = [v for v in everything if v.candidate.kind == kind
+             and (group is None or v.candidate.group_key == group)]
+    assert len(found) == 1, [v.candidate.explanation for v in everything]
+    return found[0]
+
+
+def _count(db: Session, model: type) -> int:
+    return int(db.execute(select(func.count()).select_from(model)).scalar_one())
+
+
+def test_review_shows_real_candidates_with_exact_counts_for_the_counsellor(
+    db: Session, settings: Settings, actor: Actor, keys: VaultKeys, org: Organisation
+) -> None:
+    review = signals.review(db, settings, actor, keys, today=TODAY)
+    assert review.window == WINDOW
+    magazijn = _find(review, CONCENTRATION, str(org.magazijn))
+    assert magazijn.candidate.count == 4
+    assert magazijn.candidate.periods == WINDOW
+    assert len(magazijn.references) == 4
+    assert magazijn.releasable
+    assert _find(review, RISE, str(org.productie)).candidate.count == 3
+    assert _find(review, CONCENTRATION, str(org.productie)).candidate.count == 3
+    recurrence = _find(review, RECURRENCE)
+    assert recurrence.candidate.count == 2 and not recurrence.releasable
+    assert len({v.token for v in review.open}) == len(review.open) == 4
+    assert all(len(v.token) == signals.TOKEN_CHARS for v in review.open)
+    assert _actions(db, "signal.review")
+
+
+def test_release_passes_the_auditor_and_records_banded_figures_only(
+    db: Session, settings: Settings, actor: Actor, keys: VaultKeys, org: Organisation
+) -> None:
+    view = _find(signals.review(db, settings, actor, keys, today=TODAY), CONCENTRATION,
+                 str(org.magazijn))
+    preview = signals.preview(db, settings, keys, view.token, DRAFT, today=TODAY)
+    assert preview.ok and preview.reasons == ()
+    assert (preview.publication.band, preview.publication.quarters) == ("3-4", WINDOW)
+    assert _count(db, DisclosureFigure) == 0, "a preview must not release anything"
+
+    row = signals.release(db, settings, actor, keys, view.token, DRAFT, today=TODAY)
+    db.commit()
+    assert (row.band, row.band_low, row.band_high) == ("3-4", 3, 4)
+    assert (row.group_label, row.category, row.first_quarter, row.last_quarter) == \
+        ("Magazijn en logistiek", "pesten", WINDOW[0], END)
+    assert row.actions == "team_talk,training"
+    # the ledger holds the band over the atomic cells: department x category x quarters
+    figures = ledger.load_ledger(db)
+    assert len(figures) == 1
+    assert figures[0].cells == cell_set([org.magazijn], ["pesten"], WINDOW)
+    assert figures[0].interval == (3, 4)
+    release = db.get(DisclosureRelease, row.disclosure_release_id)
+    assert release is not None and release.kind == "signal"
+    assert [e.target_id for e in _actions(db, "signal.release")] == [str(row.id)]
+    # no column of the stored signal holds a case id or a reference
+    refs = set(view.references) | {str(i) for i in view.candidate.case_ids}
+    values = {str(getattr(row, c.name)) for c in ReleasedSignal.__table__.columns}
+    assert not any(ref in value for ref in refs for value in values)
+
+    again = signals.review(db, settings, actor, keys, today=TODAY)
+    assert _find(again, CONCENTRATION, str(org.magazijn)) in again.released
+    with pytest.raises(signals.AlreadyReleased):
+        signals.release(db, settings, actor, keys, view.token, DRAFT, today=TODAY)
+
+
+def test_a_rise_publishes_the_last_quarter_and_the_quarter_before(
+    db: Session, settings: Settings, actor: Actor, keys: VaultKeys, org: Organisation
+) -> None:
+    view = _find(signals.review(db, settings, actor, keys, today=TODAY), RISE,
+                 str(org.productie))
+    row = signals.release(db, settings, actor, keys, view.token, DRAFT, today=TODAY)
+    assert (row.band, row.last_quarter, row.previous_quarter, row.previous_band) == \
+        ("3-4", END, PREVIOUS, "< 3")
+    assert {f.interval for f in ledger.load_ledger(db)} == {(3, 4), (0, 2)}
+
+
+def test_a_release_that_would_narrow_a_protected_cell_is_refused(
+    db: Session, settings: Settings, actor: Actor, keys: VaultKeys
+) -> None:
+    """An annual-style table of 2025 is in the ledger (Magazijn: pesten "< 3", werkdruk
+    suppressed to "3+", row total exact). A werkdruk signal over 2025 as "3-4" would pin
+    pesten to 1-2 cases: refused, nothing released, the refusal explained and audited."""
+    today = date(2026, 2, 10)  # window = 2025
+    org = organisation(db, settings)
+    add_case(db, settings, actor, keys, org.magazijn, date(2025, 4, 2), ("pesten",))
+    for day in (date(2025, 1, 6), date(2025, 2, 6), date(2025, 8, 6), date(2025, 9, 6)):
+        add_case(db, settings, actor, keys, org.magazijn, day, ("werkdruk",))
+    for day in (date(2025, 1, 9), date(2025, 5, 9), date(2025, 10, 9)):
+        add_case(db, settings, actor, keys, org.productie, day, ("pesten",))
+    counts = signals.atom_counts(cases.case_facts(db, keys))
+    grouping = merge_departments(org_service.department_facts(db), ledger.rules_from(settings))
+    table = protect_table(counts, grouping, ["pesten", "werkdruk"], periods_of_year(2025),
+                          ledger.rules_from(settings), row_totals=True)
+    assert table.ok
+    ledger.release(db, settings, actor, kind="report", reference="report-2025",
+                   figures=table.released, true_counts=counts)
+    db.commit()
+    before = _count(db, DisclosureFigure)
+
+    view = _find(signals.review(db, settings, actor, keys, today=today), CONCENTRATION,
+                 str(org.magazijn))
+    assert view.candidate.category == "werkdruk"
+    preview = signals.preview(db, settings, keys, view.token, DRAFT, today=today)
+    assert not preview.ok
+    with pytest.raises(signals.SignalRefused) as refused:
+        signals.release(db, settings, actor, keys, view.token, DRAFT, today=today)
+    db.commit()
+    messages = [reason.message % dict(reason.params) for reason in refused.value.reasons]
+    assert any("pesten" in m and "1-2 cases" in m for m in messages), messages
+    assert _count(db, DisclosureFigure) == before
+    assert _count(db, ReleasedSignal) == 0
+    assert len(_actions(db, "disclosure.refused")) == 1
+
+
+def test_recurrence_is_never_releasable(
+    db: Session, settings: Settings, actor: Actor, keys: VaultKeys, org: Organisation
+) -> None:
+    view = _find(signals.review(db, settings, actor, keys, today=TODAY), RECURRENCE)
+    with pytest.raises(signals.NotReleasable):
+        signals.preview(db, settings, keys, view.token, DRAFT, today=TODAY)
+    with pytest.raises(signals.NotReleasable):
+        signals.release(db, settings, actor, keys, view.token, DRAFT, today=TODAY)
+    assert _count(db, DisclosureFigure) == 0
+    assert _count(db, ReleasedSignal) == 0
+    assert not _actions(db, "signal.release")
+
+
+def test_dismissal_is_remembered_by_a_keyed_digest_and_can_be_undone(
+    db: Session, settings: Settings, actor: Actor, keys: VaultKeys, org: Organisation
+) -> None:
+    review = signals.review(db, settings, actor, keys, today=TODAY)
+    recurrence = _find(review, RECURRENCE)
+    signals.dismiss(db, settings, actor, keys, recurrence.token, today=TODAY)
+    db.commit()
+    review = signals.review(db, settings, actor, keys, today=TODAY)
+    assert _find(review, RECURRENCE) in review.dismissed
+    assert len(review.open) == 3
+    stored = db.execute(select(SignalDismissal)).scalar_one()
+    assert stored.digest.startswith(recurrence.token)
+    assert recurrence.candidate.key not in stored.digest
+    audit_entry = _actions(db, "signal.dismiss")[0]
+    assert "recurrence" in audit_entry.details
+    assert str(recurrence.candidate.case_ids[0]) not in audit_entry.details
+
+    signals.restore(db, settings, actor, keys, recurrence.token, today=TODAY)
+    db.commit()
+    assert _find(signals.review(db, settings, actor, keys, today=TODAY),
+                 RECURRENCE) in signals.review(db, settings, actor, keys, today=TODAY).open
+    assert _actions(db, "signal.restore")
+
+
+def test_an_unknown_token_is_not_found(
+    db: Session, settings: Settings, actor: Actor, keys: VaultKeys, org: Organisation
+) -> None:
+    for token in ("x", "0" * signals.TOKEN_CHARS):
+        with pytest.raises(NotFound):
+            signals.dismiss(db, settings, actor, keys, token, today=TODAY)
+
+
+@pytest.mark.parametrize(("draft", "field"), [
+    (ReleaseDraft(actions=()), "actions"),
+    (ReleaseDraft(actions=("bribe",)), "actions"),
+    (ReleaseDraft(actions=("other",)), "other_action"),
+    (ReleaseDraft(actions=("training",), context="x" * 4001), "context"),
+])
+def test_drafts_are_validated(draft: ReleaseDraft, field: str) -> None:
+    with pytest.raises(ValidationFailed) as failed:
+        signals.validate_draft(draft)
+    assert failed.value.field == field
+
+
+def test_other_text_implies_the_other_action() -> None:
+    draft = signals.validate_draft(ReleaseDraft(actions=("training",), other_action=" Buddy "))
+    assert draft.actions == ("training", "other") and draft.other_action == "Buddy"
+
+
+def test_management_sees_bands_acknowledges_and_records_follow_up(
+    db: Session, settings: Settings, actor: Actor, manager: Actor, keys: VaultKeys,
+    org: Organisation
+) -> None:
+    view = _find(signals.review(db, settings, actor, keys, today=TODAY), CONCENTRATION,
+                 str(org.magazijn))
+    row = signals.release(db, settings, actor, keys, view.token, DRAFT, today=TODAY)
+    db.commit()
+    shown = signals.released_signals(db)
+    assert [s.id for s in shown] == [row.id]
+    assert signals.released_signals(db, signals.SignalFilter(period=END,
+                                                             category="pesten")) == shown
+    assert signals.released_signals(db, signals.SignalFilter(category="werkdruk")) == []
+    options = signals.filter_options(db)
+    assert options.periods == [END]
+    assert options.groups == [(str(org.magazijn), "Magazijn en logistiek")]
+    # what a manager can read has no exact count: only the band and its bounds
+    published = {c.name for c in ReleasedSignal.__table__.columns}
+    assert not {"count", "case_ids", "cases"} & published
+
+    with pytest.raises(ValidationFailed):
+        signals.add_follow_up(db, settings, manager, row.id, done_on=date(2030, 12, 1),
+                              description="Te vroeg", today=TODAY)
+    with pytest.raises(ValidationFailed):
+        signals.add_follow_up(db, settings, manager, row.id, done_on=TODAY,
+                              description="   ", today=TODAY)
+    signals.add_follow_up(db, settings, manager, row.id, done_on=TODAY,
+                          description="Teamgesprek gehouden met de ploeg.", today=TODAY)
+    db.commit()
+    assert row.acknowledged_by == manager.user_id and row.acknowledged_at is not None
+    notes = signals.follow_ups(db, [row.id])[row.id]
+    assert [n.description for n in notes] == ["Teamgesprek gehouden met de ploeg."]
+    assert _count(db, SignalFollowUp) == 1
+    assert _actions(db, "signal.follow_up") and _actions(db, "signal.acknowledge")
+    acknowledged_at = row.acknowledged_at
+    signals.acknowledge(db, settings, manager, row.id)
+    assert row.acknowledged_at == acknowledged_at
+    assert len(_actions(db, "signal.acknowledge")) == 1
+    with pytest.raises(NotFound):
+        signals.get_signal(db, row.id + 1000)
+
+
+def test_report_facts_carry_the_band_and_the_latest_follow_up(
+    db: Session, settings: Settings, actor: Actor, manager: Actor, keys: VaultKeys,
+    org: Organisation
+) -> None:
+    view = _find(signals.review(db, settings, actor, keys, today=TODAY), CONCENTRATION,
+                 str(org.magazijn))
+    draft = ReleaseDraft(context="", actions=("team_talk", "other"), other_action="Buddy")
+    row = signals.release(db, settings, actor, keys, view.token, draft, today=TODAY)
+    signals.add_follow_up(db, settings, manager, row.id, done_on=TODAY,
+                          description="Gesprek gevoerd", today=TODAY)
+    db.commit()
+    year = row.released_at.year
+    facts = signals.report_facts(db, year)
+    assert len(facts) == 1
+    fact = facts[0]
+    assert (fact.band, fact.group, fact.category) == ("3-4", "Magazijn en logistiek", "Pesten")
+    assert fact.suggested_actions == ("team_talk", "Buddy")
+    assert (fact.follow_up, fact.follow_up_on) == ("Gesprek gevoerd", TODAY)
+    assert "count" not in {f.name for f in fields(fact)}
+    assert signals.report_facts(db, year - 1) == []

@@ -1,0 +1,92 @@
+"""Read and append the disclosure ledger; the only writer of released figures.
+
+Every release (signal, annual report, export) goes through ``release``: the auditor checks
+the candidate figures against the whole ledger with the true counts, and only a release that
+passes is appended. Nothing here updates or deletes a ledger row.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping, Sequence
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from vp_registry.config import Settings
+from vp_registry.core.disclosure import (
+    AuditResult,
+    CellKey,
+    DisclosureRules,
+    Figure,
+    Naming,
+    audit,
+)
+from vp_registry.db.disclosure import DisclosureFigure, DisclosureRelease
+from vp_registry.services import audit as audit_log
+from vp_registry.services.audit import Actor
+
+
+def rules_from(settings: Settings) -> DisclosureRules:
+    return DisclosureRules(
+        k=settings.disclosure_k,
+        min_department_size=settings.min_department_size,
+        min_organisation_size=settings.min_organisation_size,
+        band_edges=tuple(settings.band_edges),
+    )
+
+
+def _encode_cells(cells: frozenset[CellKey]) -> str:
+    return json.dumps(sorted([list(cell) for cell in cells]), separators=(",", ":"))
+
+
+def _decode_cells(text: str) -> frozenset[CellKey]:
+    return frozenset((int(d), str(c), str(q)) for d, c, q in json.loads(text))
+
+
+def load_ledger(session: Session) -> list[Figure]:
+    rows = session.execute(select(DisclosureFigure).order_by(DisclosureFigure.id)).scalars()
+    return [Figure(_decode_cells(row.cells), row.low, row.high, row.label,
+                   row.organisation_wide) for row in rows]
+
+
+def check(
+    session: Session, settings: Settings, candidate: Sequence[Figure],
+    true_counts: Mapping[CellKey, int], *, naming: Naming | None = None,
+) -> AuditResult:
+    """Would releasing ``candidate`` be safe, given everything released before?
+
+    ``naming`` names departments, groups and categories in the explanation of a refusal.
+    """
+    return audit(candidate, load_ledger(session), true_counts, rules_from(settings),
+                 naming=naming)
+
+
+class ReleaseRefused(Exception):
+    def __init__(self, result: AuditResult) -> None:
+        super().__init__(result.explanation)
+        self.result = result
+
+
+def release(
+    session: Session, settings: Settings, actor: Actor, *, kind: str, reference: str,
+    figures: Sequence[Figure], true_counts: Mapping[CellKey, int],
+    naming: Naming | None = None,
+) -> DisclosureRelease:
+    """Audit, then append. Raises ReleaseRefused (with a plain explanation) when unsafe."""
+    result = check(session, settings, figures, true_counts, naming=naming)
+    if not result.ok:
+        audit_log.record(session, settings.audit_key, actor, "disclosure.refused",
+                         target_type=kind, target_id=reference, problems=len(result.problems))
+        raise ReleaseRefused(result)
+    entry = DisclosureRelease(kind=kind, reference=reference, released_by=actor.user_id)
+    session.add(entry)
+    session.flush()
+    for figure in figures:
+        session.add(DisclosureFigure(release_id=entry.id, cells=_encode_cells(figure.cells),
+                                     low=figure.low, high=figure.high, label=figure.label[:300],
+                                     organisation_wide=figure.organisation_wide))
+    session.flush()
+    audit_log.record(session, settings.audit_key, actor, "disclosure.release",
+                     target_type=kind, target_id=reference, figures=len(figures))
+    return entry
