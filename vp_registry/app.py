@@ -83,8 +83,10 @@ def register_blueprints(app: Flask) -> None:
     from vp_registry.web.cases.vault_views import blueprint as vault
     from vp_registry.web.cases.views import blueprint as cases
     from vp_registry.web.home import blueprint as home
+    from vp_registry.web.management.views import blueprint as management
+    from vp_registry.web.signals.views import blueprint as signals
 
-    for blueprint in (home, auth, admin, cases, vault):
+    for blueprint in (home, auth, admin, cases, vault, signals, management):
         app.register_blueprint(blueprint)
 
 

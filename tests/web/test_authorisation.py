@@ -61,6 +61,17 @@ EXPECTED_ACCESS: dict[str, set[str]] = {
     "vault.unlock": {COUNSELLOR},
     "vault.colleagues": {COUNSELLOR},
     "vault.grant": {COUNSELLOR},
+    # signals (issue 4): candidates and release for counsellors; released signals for managers
+    "signals.index": {COUNSELLOR},
+    "signals.dismiss": {COUNSELLOR},
+    "signals.restore": {COUNSELLOR},
+    "signals.release": {COUNSELLOR},
+    "signals.released": {COUNSELLOR},
+    "management.overview": {MANAGER},
+    "management.export_csv": {MANAGER},
+    "management.signal": {MANAGER},
+    "management.acknowledge": {MANAGER},
+    "management.follow_up": {MANAGER},
 }
 
 

@@ -1,0 +1,150 @@
+"""The counsellor's signal pages: review candidates, dismiss one, prepare and release one,
+and follow what management did with a released signal.
+
+Counsellors only (``@roles``), and only with the vault key (``@needs_vault``): candidates are
+computed from the decrypted cases on every request and exist nowhere else. A candidate is
+addressed by its opaque token, so no URL or form shows which department or category it is.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from werkzeug.wrappers import Response
+
+from vp_registry.core.taxonomy import Role
+from vp_registry.db.organisation import Category
+from vp_registry.messages import describe
+from vp_registry.services import organisation, signals
+from vp_registry.services.errors import DomainError, NotFound, ValidationFailed
+from vp_registry.services.signals import (
+    AlreadyReleased,
+    NotReleasable,
+    ReleaseDraft,
+    SignalRefused,
+)
+from vp_registry.services.vault import VaultLocked
+from vp_registry.web.access import roles
+from vp_registry.web.cases.common import actor, locked_page, needs_vault, require_keys, settings
+from vp_registry.web.database import db_session
+from vp_registry.web.errors import render_error
+from vp_registry.web.forms import show_error
+from vp_registry.web.signals import words
+from vp_registry.web.signals.forms import ConfirmForm, ReleaseForm
+
+blueprint = Blueprint("signals", __name__, url_prefix="/signals")
+
+
+@blueprint.errorhandler(VaultLocked)
+def _vault_locked(_error: VaultLocked) -> tuple[str, int]:
+    return locked_page()
+
+
+def categories_by_code() -> dict[str, Category]:
+    return {c.code: c for c in organisation.list_categories(db_session())}
+
+
+def template_helpers() -> dict[str, Any]:
+    """What the signal templates of both sides use to put signals into words."""
+    return {"words": words, "categories_by_code": categories_by_code()}
+
+
+def _back_to_review(error: DomainError | None = None) -> Response:
+    if error is not None:
+        flash(describe(error), "error")
+    return redirect(url_for("signals.index"))
+
+
+@blueprint.get("")
+@roles(Role.COUNSELLOR)
+@needs_vault
+def index() -> str:
+    db = db_session()
+    review = signals.review(db, settings(), actor(), require_keys())
+    released = signals.released_signals(db)
+    notes = signals.follow_ups(db, [r.id for r in released])
+    return render_template("signals/index.html", review=review, released=released, notes=notes,
+                           form=ConfirmForm(), **template_helpers())
+
+
+@blueprint.post("/<token>/dismiss")
+@roles(Role.COUNSELLOR)
+@needs_vault
+def dismiss(token: str) -> Response:
+    if ConfirmForm().validate_on_submit():
+        try:
+            signals.dismiss(db_session(), settings(), actor(), require_keys(), token)
+        except (NotFound, AlreadyReleased) as error:
+            return _back_to_review(error)
+        flash(_("The candidate has been set aside. You find it under 'Set aside'."), "success")
+    return _back_to_review()
+
+
+@blueprint.post("/<token>/restore")
+@roles(Role.COUNSELLOR)
+@needs_vault
+def restore(token: str) -> Response:
+    if ConfirmForm().validate_on_submit():
+        try:
+            signals.restore(db_session(), settings(), actor(), require_keys(), token)
+        except NotFound as error:
+            return _back_to_review(error)
+        flash(_("The candidate is back among the candidates to review."), "success")
+    return _back_to_review()
+
+
+@blueprint.route("/<token>/release", methods=["GET", "POST"])
+@roles(Role.COUNSELLOR)
+@needs_vault
+def release(token: str) -> Response | str:
+    """Prepare (context, suggested actions), preview exactly what management will see, and
+    release. The release button appears only after a preview that disclosure control passed."""
+    db = db_session()
+    keys = require_keys()
+    form = ReleaseForm()
+    draft = ReleaseDraft(context=form.context.data or "", actions=tuple(form.actions.data or ()),
+                         other_action=form.other_action.data)
+    checked: ReleaseDraft | None = None
+    reasons: tuple[signals.RefusalReason, ...] = ()
+    refused = False
+    if form.validate_on_submit():
+        try:
+            checked = signals.validate_draft(draft)
+        except ValidationFailed as error:
+            show_error(form, error, "actions")
+        if checked is not None and request.form.get("step") == "release":
+            try:
+                row = signals.release(db, settings(), actor(), keys, token, checked)
+            except SignalRefused as error:  # audited by the ledger; nothing was released
+                reasons, refused = error.reasons, True
+            except (NotFound, AlreadyReleased, NotReleasable) as error:
+                return _back_to_review(error)
+            else:
+                flash(_("The signal has been released to management."), "success")
+                return redirect(url_for("signals.released", signal_id=row.id))
+    try:
+        preview = signals.preview(db, settings(), keys, token, checked or draft)
+    except (NotFound, AlreadyReleased, NotReleasable) as error:
+        return _back_to_review(error)
+    return render_template(
+        "signals/release.html", form=form, preview=preview, previewed=checked is not None,
+        refused=refused, reasons=reasons or preview.reasons, **template_helpers())
+
+
+@blueprint.get("/released/<int:signal_id>")
+@roles(Role.COUNSELLOR)
+def released(signal_id: int) -> str | tuple[str, int]:
+    """A released signal as management sees it, with management's acknowledgement and
+    follow-up (no case data here, so no vault key is needed)."""
+    db = db_session()
+    try:
+        row = signals.get_signal(db, signal_id)
+    except NotFound:
+        return render_error(404)
+    notes = signals.follow_ups(db, [row.id])[row.id]
+    names = signals.user_names(db, [row.released_by, row.acknowledged_by,
+                                    *(n.recorded_by for n in notes)])
+    return render_template("signals/released.html", signal=row, notes=notes, names=names,
+                           **template_helpers())
