@@ -13,7 +13,7 @@ from sqlalchemy.orm import Session
 
 from vp_registry.config import Settings
 from vp_registry.core.taxonomy import Role
-from vp_registry.services import accounts, demo_cases, organisation
+from vp_registry.services import accounts, demo_cases, demo_signals, organisation
 from vp_registry.services.audit import Actor
 
 # (name, headcount, parent)
@@ -78,4 +78,7 @@ def create_demo(
     user = accounts.find_by_email(session, counsellor.email)
     if user is not None:
         demo_cases.add_demo_cases(session, settings, user, counsellor.password, progress)
+        manager = accounts.find_by_email(session, DEMO_USERS[1].email)
+        demo_signals.add_demo_signals(session, settings, user, counsellor.password, manager,
+                                      progress)
     return DEMO_USERS

@@ -1,0 +1,57 @@
+"""``vp-registry demo`` yields real candidate signals and one released signal with follow-up,
+created through the same service as the web page (and so through the ledger), once."""
+
+from __future__ import annotations
+
+from flask import Flask
+from flask.testing import FlaskCliRunner
+from sqlalchemy import func, select
+
+from tests.conftest import db_session_for
+from vp_registry.config import Settings
+from vp_registry.core.signals import CONCENTRATION, RECURRENCE
+from vp_registry.db.disclosure import DisclosureFigure
+from vp_registry.db.signals import ReleasedSignal, SignalFollowUp
+from vp_registry.services import accounts, ledger, signals, vault
+from vp_registry.services.audit import Actor
+from vp_registry.services.demo import DEMO_USERS
+
+
+def _count(session: object, model: type) -> int:
+    return int(session.execute(  # type: ignore[attr-defined]
+        select(func.count()).select_from(model)).scalar_one())
+
+
+def test_demo_releases_one_signal_with_follow_up_and_leaves_candidates(
+    app: Flask, settings: Settings, runner: FlaskCliRunner
+) -> None:
+    assert runner.invoke(args=["init"]).exit_code == 0
+    first = runner.invoke(args=["demo"])
+    assert first.exit_code == 0, first.output
+    assert "released with follow-up" in first.output
+    again = runner.invoke(args=["demo"])
+    assert again.exit_code == 0, again.output
+    assert "Signalen / signals: al aanwezig" in again.output
+
+    with app.app_context(), db_session_for(app) as session:
+        assert _count(session, ReleasedSignal) == 1
+        assert _count(session, SignalFollowUp) == 1
+        row = session.execute(select(ReleasedSignal)).scalar_one()
+        assert (row.group_label, row.category, row.kind) == \
+            ("Magazijn en logistiek", "pesten", CONCENTRATION)
+        assert row.acknowledged_at is not None
+        figures = ledger.load_ledger(session)
+        assert _count(session, DisclosureFigure) == len(figures) == 1
+        assert (figures[0].low, figures[0].high) == (row.band_low, row.band_high)
+
+        login = DEMO_USERS[0]
+        user = accounts.find_by_email(session, login.email)
+        assert user is not None
+        keys = vault.open_keys(session, settings,
+                               vault.unlock_with_password(session, settings, user,
+                                                          login.password))
+        review = signals.review(session, settings, Actor(user.id, user.role), keys)
+        kinds = {view.candidate.kind for view in review.open}
+        assert RECURRENCE in kinds and CONCENTRATION in kinds
+        assert any(view.candidate.category == "seksisme" for view in review.open)
+        assert [view.released for view in review.released] == [row]
