@@ -20,7 +20,8 @@ PALETTE: Final = ("#0072B2", "#D55E00", "#009E73", "#CC79A7", "#E69F00", "#56B4E
 INK: Final = "#1f2a33"
 MUTED: Final = "#52606d"
 GRID: Final = "#d5dbe1"
-WIDTH: Final = 720
+MIN_WIDTH: Final = 340
+CHAR_WIDTH: Final = 8.5  # average width of a character at font-size 14, for the legend
 PLOT_TOP: Final = 30
 PLOT_HEIGHT: Final = 220
 LEFT: Final = 44
@@ -45,6 +46,20 @@ def _nice_max(value: int) -> int:
     return ((value + 999) // 1000) * 1000
 
 
+def _legend_rows(series: Sequence[str], width: int) -> list[list[tuple[float, str]]]:
+    """Legend entries placed left to right, wrapping to a new row when the width is used."""
+    rows: list[list[tuple[float, str]]] = [[]]
+    x: float = LEFT
+    for name in series:
+        item = 20 + len(name) * CHAR_WIDTH + 18
+        if rows[-1] and x + item > width - RIGHT:
+            rows.append([])
+            x = LEFT
+        rows[-1].append((x, name))
+        x += item
+    return rows
+
+
 def signal_chart(bars: Sequence[Bar], *, title: str, description: str, chart_id: str = "chart"
                  ) -> Markup:
     """The SVG, or an empty Markup when there is nothing to draw."""
@@ -57,72 +72,72 @@ def signal_chart(bars: Sequence[Bar], *, title: str, description: str, chart_id:
                   for p, _ in periods}
     top = max((b.high if b.high is not None else b.low + max(3, b.low // 2)) for b in bars)
     y_max = _nice_max(max(top, 5))
-    plot_width = WIDTH - LEFT - RIGHT
-    n_bars = len(bars)
-    gap_between_periods = 24
-    available = plot_width - gap_between_periods * (len(periods) + 1)
-    bar_width = max(8.0, min(44.0, available / max(n_bars, 1) - 6))
-    legend_rows = (len(series) + 2) // 3
-    height = PLOT_TOP + PLOT_HEIGHT + 44 + legend_rows * 22
+    bar_width, bar_gap, period_gap = 40, 6, 28
+    slots = [len(per_period[p]) * (bar_width + bar_gap) - bar_gap for p, _ in periods]
+    # as wide as the bars need (a phone scales it down, a wide screen does not blow it up)
+    width = max(MIN_WIDTH, LEFT + RIGHT + sum(slots) + period_gap * (len(periods) + 1))
+    width = max(width, int(LEFT + RIGHT + 38 + CHAR_WIDTH * max(len(n) for n in series)))
+    legend = _legend_rows(series, width)
+    height = PLOT_TOP + PLOT_HEIGHT + 44 + len(legend) * 22
 
     def y(value: float) -> float:
         return PLOT_TOP + PLOT_HEIGHT - PLOT_HEIGHT * value / y_max
 
     out: list[str] = [
         f'<svg class="chart" id="{chart_id}" xmlns="http://www.w3.org/2000/svg" '
-        f'viewBox="0 0 {WIDTH} {height}" role="img" '
+        f'width="{width}" height="{height}" viewBox="0 0 {width} {height}" role="img" '
         f'aria-labelledby="{chart_id}-title {chart_id}-desc" font-family="DejaVu Sans, sans-serif"'
-        ' font-size="13">',
+        ' font-size="14">',
         f'<title id="{chart_id}-title">{escape(title)}</title>',
         f'<desc id="{chart_id}-desc">{escape(description)}</desc>',
     ]
     for tick in range(0, y_max + 1, max(1, y_max // 5)):
         ty = y(tick)
-        out.append(f'<line x1="{LEFT}" x2="{WIDTH - RIGHT}" y1="{ty:.1f}" y2="{ty:.1f}" '
+        out.append(f'<line x1="{LEFT}" x2="{width - RIGHT}" y1="{ty:.1f}" y2="{ty:.1f}" '
                    f'stroke="{GRID}" stroke-width="1"/>')
         out.append(f'<text x="{LEFT - 6}" y="{ty + 4:.1f}" text-anchor="end" '
                    f'fill="{MUTED}">{tick}</text>')
-    x: float = LEFT + gap_between_periods
-    for period, label in periods:
-        start = x
+    # the periods share the plot width evenly; bars are centred in their period's slot
+    slot_space = (width - LEFT - RIGHT - period_gap) / len(periods)
+    for index, (period, label) in enumerate(periods):
+        centre = LEFT + period_gap / 2 + slot_space * (index + 0.5)
+        x: float = centre - slots[index] / 2
         for bar in per_period[period]:
             fill = colour[bar.series]
             solid_top = y(bar.low)
             out.append('<g>')
             out.append(f'<title>{escape(bar.title)}</title>')
-            out.append(f'<rect x="{x:.1f}" y="{solid_top:.1f}" width="{bar_width:.1f}" '
+            out.append(f'<rect x="{x:.1f}" y="{solid_top:.1f}" width="{bar_width}" '
                        f'height="{y(0) - solid_top:.1f}" fill="{fill}"/>')
             if bar.high is not None and bar.high > bar.low:
                 upper = y(bar.high)
-                out.append(f'<rect x="{x:.1f}" y="{upper:.1f}" width="{bar_width:.1f}" '
+                out.append(f'<rect x="{x:.1f}" y="{upper:.1f}" width="{bar_width}" '
                            f'height="{solid_top - upper:.1f}" fill="{fill}" fill-opacity="0.35" '
                            f'stroke="{fill}" stroke-dasharray="3 2"/>')
-                label_y = upper - 5
+                label_y = upper - 6
             elif bar.high is None:
                 tip = y(bar.low + max(3, bar.low // 2))
                 middle = x + bar_width / 2
                 out.append(f'<polygon points="{x:.1f},{solid_top:.1f} {x + bar_width:.1f},'
                            f'{solid_top:.1f} {middle:.1f},{tip:.1f}" fill="{fill}" '
                            'fill-opacity="0.35"/>')
-                label_y = tip - 5
+                label_y = tip - 6
             else:
-                label_y = solid_top - 5
+                label_y = solid_top - 6
             out.append(f'<text x="{x + bar_width / 2:.1f}" y="{label_y:.1f}" '
                        f'text-anchor="middle" fill="{INK}">{escape(bar.band)}</text>')
             out.append('</g>')
-            x += bar_width + 6
-        x -= 6
-        out.append(f'<text x="{(start + x) / 2:.1f}" y="{PLOT_TOP + PLOT_HEIGHT + 20}" '
+            x += bar_width + bar_gap
+        out.append(f'<text x="{centre:.1f}" y="{PLOT_TOP + PLOT_HEIGHT + 22}" '
                    f'text-anchor="middle" fill="{INK}">{escape(label)}</text>')
-        x += gap_between_periods
-    out.append(f'<line x1="{LEFT}" x2="{WIDTH - RIGHT}" y1="{y(0):.1f}" y2="{y(0):.1f}" '
+    out.append(f'<line x1="{LEFT}" x2="{width - RIGHT}" y1="{y(0):.1f}" y2="{y(0):.1f}" '
                f'stroke="{INK}" stroke-width="1"/>')
-    legend_top = PLOT_TOP + PLOT_HEIGHT + 44
-    for i, name in enumerate(series):
-        lx = LEFT + (i % 3) * 220
-        ly = legend_top + (i // 3) * 22
-        out.append(f'<rect x="{lx}" y="{ly - 11}" width="14" height="14" '
-                   f'fill="{colour[name]}"/>')
-        out.append(f'<text x="{lx + 20}" y="{ly + 1}" fill="{INK}">{escape(name)}</text>')
+    legend_top = PLOT_TOP + PLOT_HEIGHT + 50
+    for row_index, row in enumerate(legend):
+        ly = legend_top + row_index * 22
+        for lx, name in row:
+            out.append(f'<rect x="{lx}" y="{ly - 11}" width="14" height="14" '
+                       f'fill="{colour[name]}"/>')
+            out.append(f'<text x="{lx + 20}" y="{ly + 1}" fill="{INK}">{escape(name)}</text>')
     out.append('</svg>')
     return Markup("".join(out))  # noqa: S704 - every piece of text above is escaped

@@ -55,8 +55,9 @@ def _not_found(_error: NotFound) -> tuple[str, int]:
 
 
 def table_header() -> list[str]:
-    return [str(text) for text in (_("Period"), _("Department"), _("Category"), _("Cases"), _("Suggested actions"),
-            _("Context"), _("Follow-up"))]
+    return [str(text) for text in (
+        _("Period"), _("Department"), _("Category"), _("Cases"), _("Suggested actions"),
+        _("Context"), _("Follow-up"))]
 
 
 def _cases_text(row: ReleasedSignal) -> str:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import date
+
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import DateField, SelectField, SelectMultipleField, StringField, TextAreaField
@@ -40,7 +42,8 @@ class ReleaseForm(FlaskForm):  # type: ignore[misc]
 
 
 class FollowUpForm(FlaskForm):  # type: ignore[misc]
-    done_on = DateField(_l("When"), validators=[DataRequired(message=_l("Enter the date."))])
+    done_on = DateField(_l("When"), default=date.today,
+                        validators=[DataRequired(message=_l("Enter the date."))])
     description = TextAreaField(
         _l("What was done"),
         validators=[DataRequired(message=_l("Describe what was done.")),
