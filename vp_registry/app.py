@@ -82,11 +82,14 @@ def register_blueprints(app: Flask) -> None:
     from vp_registry.web.auth.views import blueprint as auth
     from vp_registry.web.cases.vault_views import blueprint as vault
     from vp_registry.web.cases.views import blueprint as cases
+    from vp_registry.web.contact.views import blueprint as contact
     from vp_registry.web.home import blueprint as home
     from vp_registry.web.management.views import blueprint as management
+    from vp_registry.web.messages.views import blueprint as messages
     from vp_registry.web.signals.views import blueprint as signals
 
-    for blueprint in (home, auth, admin, cases, vault, signals, management):
+    for blueprint in (home, auth, admin, cases, vault, signals, management, contact,
+                      messages):
         app.register_blueprint(blueprint)
 
 

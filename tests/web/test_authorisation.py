@@ -61,6 +61,22 @@ EXPECTED_ACCESS: dict[str, set[str]] = {
     "vault.unlock": {COUNSELLOR},
     "vault.colleagues": {COUNSELLOR},
     "vault.grant": {COUNSELLOR},
+    # anonymous contact channel (issue 6): public pages for everyone (no login), the admin
+    # edits the general text, counsellors read messages and edit their own public entry
+    "contact.counsellors_page": EVERYONE,
+    "contact.photo": EVERYONE,
+    "contact.send": EVERYONE,
+    "contact.replies": EVERYONE,
+    "contact.answer": EVERYONE,
+    "contact.edit_text": {ADMIN},
+    "messages.index": {COUNSELLOR},
+    "messages.thread": {COUNSELLOR},
+    "messages.reply": {COUNSELLOR},
+    "messages.delete": {COUNSELLOR},
+    "messages.convert": {COUNSELLOR},
+    "messages.profile": {COUNSELLOR},
+    "messages.upload_photo": {COUNSELLOR},
+    "messages.remove_photo": {COUNSELLOR},
     # signals (issue 4): candidates and release for counsellors; released signals for managers
     "signals.index": {COUNSELLOR},
     "signals.dismiss": {COUNSELLOR},

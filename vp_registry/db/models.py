@@ -3,6 +3,7 @@
 from vp_registry.db.accounts import LoginThrottle, User, WebSession
 from vp_registry.db.audit import AuditEntry, AuditHead
 from vp_registry.db.cases import Case, CaseContact, CaseKey
+from vp_registry.db.contact import ContactPost, ContactThread, CounsellorProfile, PublicText
 from vp_registry.db.disclosure import DisclosureFigure, DisclosureRelease
 from vp_registry.db.organisation import Category, Department
 from vp_registry.db.signals import ReleasedSignal, SignalDismissal, SignalFollowUp
@@ -15,11 +16,15 @@ __all__ = [
     "CaseContact",
     "CaseKey",
     "Category",
+    "ContactPost",
+    "ContactThread",
     "CounsellorKey",
+    "CounsellorProfile",
     "Department",
     "DisclosureFigure",
     "DisclosureRelease",
     "LoginThrottle",
+    "PublicText",
     "ReleasedSignal",
     "SignalDismissal",
     "SignalFollowUp",

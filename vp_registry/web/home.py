@@ -9,8 +9,10 @@ from flask_login import current_user
 from werkzeug.wrappers import Response
 
 from vp_registry.core.taxonomy import Role
+from vp_registry.services import contact
 from vp_registry.web.access import authenticated, public
 from vp_registry.web.cases.views import overview_context as case_overview
+from vp_registry.web.database import db_session
 
 blueprint = Blueprint("home", __name__)
 
@@ -29,4 +31,5 @@ def start() -> str:
     context: dict[str, Any] = {}
     if current_user.role == Role.COUNSELLOR.value:
         context = case_overview()  # open cases, deadlines, erasure soon (or why locked)
+        context["inbox"] = contact.inbox(db_session())  # anonymous messages (counts only)
     return render_template(f"home/{current_user.role}.html", **context)

@@ -1,0 +1,38 @@
+"""Helpers for the anonymous contact channel tests (issue 6): plain functions, no fixtures."""
+
+from __future__ import annotations
+
+import html
+import re
+from typing import Any
+
+from vp_registry.services.contact import Submission
+
+RECEIPT_WORDS = re.compile(r'<p class="receipt-code"[^>]*>(.*?)</p>', re.S)
+SPAN = re.compile(r"<span>([a-z]+)</span>")
+
+
+def submission(**overrides: Any) -> Submission:
+    values: dict[str, Any] = {
+        "kind": "message",
+        "message": "Mijn voorman maakt elke ochtend grappen over mijn accent.",
+        "department_id": None,
+        "category": "pesten",
+        "contact": None,
+    }
+    values.update(overrides)
+    return Submission(**values)
+
+
+def code_from_page(page: str) -> str:
+    """The receipt code as the receipt page shows it (six words in boxes)."""
+    match = RECEIPT_WORDS.search(page)
+    assert match, "no receipt code on the page"
+    words = SPAN.findall(match.group(1))
+    assert len(words) == 6, words
+    return " ".join(html.unescape(word) for word in words)
+
+
+def without_csrf(page: str) -> str:
+    """A page with its CSRF tokens blanked, to compare two answers byte for byte."""
+    return re.sub(r'(name="csrf_token"[^>]*?value=")[^"]+"', r'\1"', page)

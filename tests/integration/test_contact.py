@@ -1,0 +1,418 @@
+"""The anonymous contact channel's services (issue 6): sealing without the vault key, the
+receipt code, replies both ways, crypto-shredding and turning a message into a case."""
+
+from __future__ import annotations
+
+import contextlib
+import statistics
+import time
+from collections.abc import Callable
+from datetime import date, timedelta
+from typing import Any
+
+import pytest
+import sqlalchemy as sa
+from flask import Flask
+from sqlalchemy import select, update
+from sqlalchemy.orm import Session
+
+from tests.casework import create_vault, department, grant, unlock
+from tests.contactwork import submission
+from vp_registry.config import Settings
+from vp_registry.core import crypto, receipt
+from vp_registry.core.crypto import DecryptionError, KdfParams
+from vp_registry.db import Base
+from vp_registry.db.accounts import User
+from vp_registry.db.audit import AuditEntry
+from vp_registry.db.contact import ContactPost, ContactThread
+from vp_registry.services import cases, contact
+from vp_registry.services.audit import Actor
+from vp_registry.services.contact import Conversion, WrongCode
+from vp_registry.services.errors import ValidationFailed
+from vp_registry.services.vault import VaultKeys
+
+TODAY = date(2026, 11, 25)
+
+
+@pytest.fixture
+def counsellor(app: Flask, settings: Settings, create_user: Callable[..., User]) -> User:
+    setup = create_vault(app, settings)
+    user = create_user("counsellor", display_name="Marieke de Boer")
+    grant(app, settings, user, setup.recovery_key)
+    return user
+
+
+@pytest.fixture
+def keys(db: Session, settings: Settings, counsellor: User) -> VaultKeys:
+    return unlock(db, settings, counsellor)
+
+
+@pytest.fixture
+def actor(counsellor: User) -> Actor:
+    return Actor(counsellor.id, "counsellor")
+
+
+def _send(db: Session, settings: Settings, **overrides: Any) -> str:
+    code = contact.submit(db, settings, submission(**overrides), today=TODAY)
+    db.commit()
+    return code
+
+
+# ------------------------------------------------------------------- sealing
+
+
+def test_the_channel_is_closed_until_the_vault_has_its_message_key(
+    db: Session, settings: Settings
+) -> None:
+    assert not contact.is_open(db)
+    with pytest.raises(contact.ChannelClosed):
+        contact.submit(db, settings, submission(), today=TODAY)
+
+
+def test_a_message_is_accepted_without_any_key_and_only_the_vault_opens_it(
+    db: Session, settings: Settings, counsellor: User, actor: Actor
+) -> None:
+    # submit() takes no key at all: nothing secret is needed to accept a message
+    code = _send(db, settings, message="Er wordt over mij geroddeld.", contact="06-12345678")
+    thread = db.execute(select(ContactThread)).scalar_one()
+    post = db.execute(select(ContactPost)).scalar_one()
+    assert post.author == "sender" and post.content[:1] == b"\x02"  # sealed-box format
+    assert code not in str(thread.__dict__)
+    # every secret of the settings and every key-sized blob fails to open the message
+    candidates = [crypto.derive_subkey(s.encode(), p) for s in (settings.secret_key,
+                  settings.audit_key) for p in ("x25519-private", "data-key", "vault")]
+    for table in Base.metadata.sorted_tables:
+        for row in db.execute(sa.select(table)).mappings():
+            candidates += [v for v in row.values() if isinstance(v, bytes) and len(v) == 32]
+    for candidate in candidates:
+        with pytest.raises(DecryptionError):
+            crypto.unseal(candidate, post.content,
+                          contact._sealed_post_aad(thread.id, post.id))
+    # the counsellor, with the vault key, reads all of it
+    record = contact.read_thread(db, settings, actor, unlock(db, settings, counsellor),
+                                 thread.id)
+    assert record.message == "Er wordt over mij geroddeld."
+    assert record.contact == "06-12345678" and record.category == "pesten"
+    assert record.kind == "message" and record.unread is True  # unread until this read
+    db.commit()
+    assert db.get(ContactThread, thread.id).unread is False  # type: ignore[union-attr]
+
+
+def test_a_sealed_post_moved_to_another_thread_or_row_does_not_open(
+    db: Session, settings: Settings, actor: Actor, keys: VaultKeys
+) -> None:
+    _send(db, settings, message="Eerste")
+    _send(db, settings, message="Tweede")
+    first, second = db.execute(select(ContactPost).order_by(ContactPost.id)).scalars()
+    first_content = bytes(first.content)
+    db.execute(update(ContactPost).where(ContactPost.id == second.id)
+               .values(content=first_content))
+    db.expire_all()
+    with pytest.raises(DecryptionError):
+        contact.read_thread(db, settings, actor, keys, second.thread_id)
+    db.rollback()
+
+
+def test_validation_keeps_out_empty_long_and_unknown_values(
+    db: Session, settings: Settings, counsellor: User
+) -> None:
+    with pytest.raises(ValidationFailed) as empty:
+        contact.submit(db, settings, submission(message="   "), today=TODAY)
+    assert empty.value.field == "message"
+    with pytest.raises(ValidationFailed) as long:
+        contact.submit(db, settings, submission(message="x" * 5001), today=TODAY)
+    assert long.value.field == "message"
+    retired = department(db, "Oude afdeling", settings)
+    retired.active = False
+    db.flush()
+    with pytest.raises(ValidationFailed) as dept:
+        contact.submit(db, settings, submission(department_id=retired.id), today=TODAY)
+    assert dept.value.field == "department_id"
+    with pytest.raises(ValidationFailed) as category:
+        contact.submit(db, settings, submission(category="bestaat-niet"), today=TODAY)
+    assert category.value.field == "category"
+    with pytest.raises(ValidationFailed):
+        contact.submit(db, settings, submission(kind="bellen"), today=TODAY)
+    assert db.execute(select(ContactThread)).first() is None
+
+
+# ------------------------------------------------------------ receipt code
+
+
+def test_the_receipt_code_is_six_listed_words_and_never_stored(
+    db: Session, settings: Settings, counsellor: User
+) -> None:
+    code = _send(db, settings)
+    words = code.split(" ")
+    assert len(words) == 6 and all(word in receipt.words() for word in words)
+    thread = db.execute(select(ContactThread)).scalar_one()
+    assert thread.lookup == contact.lookup_id(code) != code
+    stored = " ".join(str(v) for v in db.execute(sa.select(ContactThread.__table__))
+                      .mappings().one().values())
+    assert all(word not in stored for word in words if len(word) > 4)
+
+
+def test_the_receipt_code_round_trip_tolerates_how_people_copy_it(
+    db: Session, settings: Settings, counsellor: User, actor: Actor, keys: VaultKeys
+) -> None:
+    code = _send(db, settings)
+    thread = db.execute(select(ContactThread)).scalar_one()
+    contact.reply(db, settings, actor, keys, thread.id, "Dank voor je bericht.",
+                  author_name="Marieke de Boer", today=TODAY)
+    db.commit()
+    words = code.split(" ")
+    variants = [
+        code,
+        code.upper(),
+        "  " + "-".join(words) + "\n",
+        ", ".join(words),
+        " ".join(word[:4] + "xx" for word in words),  # read by the first four letters
+    ]
+    for variant in variants:
+        view = contact.read_as_sender(db, settings, variant)
+        assert view.thread_id == thread.id
+        assert [p.text for p in view.posts if p.author == "counsellor"] == [
+            "Dank voor je bericht."]
+
+
+def test_a_wrong_code_is_refused_the_same_way_whatever_is_wrong_with_it(
+    db: Session, settings: Settings, counsellor: User, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    code = _send(db, settings)
+    wordlist = receipt.words()
+    other = " ".join(wordlist[(wordlist.index(w) + 1) % 2048] for w in code.split(" "))
+    wrong_codes = [other, code.rsplit(" ", 1)[0], "", "hallo", "x" * 500,
+                   code + " extra", "ééé " * 6]
+    derivations: list[tuple[str, KdfParams]] = []
+    real_derive = crypto.derive_key
+
+    def counting(password: str, salt: bytes, params: KdfParams) -> bytes:
+        derivations.append((password, params))
+        return real_derive(password, salt, params)
+
+    monkeypatch.setattr(crypto, "derive_key", counting)
+    messages = set()
+    for wrong in wrong_codes:
+        with pytest.raises(WrongCode) as refused:
+            contact.read_as_sender(db, settings, wrong)
+        messages.add(str(refused.value))
+    assert len(messages) == 1
+    # exactly one Argon2id derivation per attempt, with the parameters a real code uses
+    assert len(derivations) == len(wrong_codes)
+    assert {params for _, params in derivations} == {settings.password_kdf}
+    contact.read_as_sender(db, settings, code)
+    assert len(derivations) == len(wrong_codes) + 1
+    assert derivations[-1][1] == settings.password_kdf
+
+
+@pytest.mark.slow
+def test_a_wrong_code_takes_as_long_as_any_other_and_as_the_check_of_a_right_one(
+    app: Flask, db: Session, settings: Settings, counsellor: User
+) -> None:
+    # Realistic Argon2 cost (16 MiB, t=2) so the derivation dominates, as in production.
+    costly = settings.with_overrides(password_kdf=KdfParams(time_cost=2, memory_kib=16384))
+    code = contact.submit(db, costly, submission(), today=TODAY)
+    db.commit()
+    kinds = {"right": code, "unknown": " ".join(reversed(code.split(" "))),
+             "malformed": "hallo", "empty": ""}
+    samples: dict[str, list[float]] = {name: [] for name in kinds}
+    for _ in range(9):  # interleaved, so load from other processes hits every kind alike
+        for name, text in kinds.items():
+            start = time.perf_counter()
+            with contextlib.suppress(WrongCode):
+                contact.read_as_sender(db, costly, text)
+            db.rollback()
+            samples[name].append(time.perf_counter() - start)
+    median = {name: statistics.median(values[1:]) for name, values in samples.items()}
+    wrong = [median["unknown"], median["malformed"], median["empty"]]
+    assert max(wrong) / min(wrong) < 1.5, median  # every wrong code costs the same
+    # ... and about what checking the right one costs (which then also reads the replies)
+    assert min(wrong) > 0.6 * median["right"], median
+
+
+# ----------------------------------------------------------------- replies
+
+
+def test_replies_are_readable_with_the_code_and_by_the_counsellor_only(
+    db: Session, settings: Settings, counsellor: User, actor: Actor, keys: VaultKeys
+) -> None:
+    code = _send(db, settings, message="Kan ik langskomen?", kind="conversation",
+                 contact="Bel me na 17 uur")
+    thread = db.execute(select(ContactThread)).scalar_one()
+    contact.reply(db, settings, actor, keys, thread.id, "Dinsdag om 10 uur in kamer 2.14?",
+                  author_name="Marieke de Boer", today=TODAY)
+    db.commit()
+
+    view = contact.read_as_sender(db, settings, code)
+    assert [(p.author, p.text) for p in view.posts] == [
+        ("sender", None), ("counsellor", "Dinsdag om 10 uur in kamer 2.14?")]
+    assert view.posts[1].counsellor_name == "Marieke de Boer"
+    # the sender answers; sealed again, so the code does not reopen it
+    view = contact.reply_as_sender(db, settings, code, "Dinsdag past goed.",
+                                   today=TODAY + timedelta(days=1))
+    db.commit()
+    assert [p.text for p in view.posts] == [None, "Dinsdag om 10 uur in kamer 2.14?", None]
+    row = db.get(ContactThread, thread.id)
+    assert row is not None and row.unread and row.last_activity_on == TODAY + timedelta(days=1)
+
+    record = contact.read_thread(db, settings, actor, keys, thread.id)
+    assert [(p.author, p.text) for p in record.posts] == [
+        ("sender", "Kan ik langskomen?"), ("counsellor", "Dinsdag om 10 uur in kamer 2.14?"),
+        ("sender", "Dinsdag past goed.")]
+    assert record.kind == "conversation" and record.contact == "Bel me na 17 uur"
+    # a reply does not open under any other thread's code
+    other = _send(db, settings)
+    assert contact.read_as_sender(db, settings, other).posts[-1].author == "sender"
+    summaries = contact.list_threads(db, settings, actor, keys)
+    assert {s.id for s in summaries} == {thread.id, db.execute(
+        select(ContactThread.id).where(ContactThread.id != thread.id)).scalar_one()}
+
+
+def test_the_thread_key_opens_under_the_code_or_the_vault_key_and_nothing_else(
+    db: Session, settings: Settings, counsellor: User, keys: VaultKeys
+) -> None:
+    code = _send(db, settings)
+    row = db.execute(select(ContactThread)).scalar_one()
+    by_code = crypto.AesGcmCipher().decrypt(
+        crypto.derive_key(code, row.kdf_salt, KdfParams.from_json(row.kdf_params)),
+        row.key_by_code, contact._code_aad(row.id))
+    private = contact.vault.unwrap_message_private_key(db, keys)
+    assert contact._thread_key_for_vault(private, row) == by_code
+    with pytest.raises(DecryptionError):  # the right code, another thread's binding
+        crypto.AesGcmCipher().decrypt(
+            crypto.derive_key(code, row.kdf_salt, KdfParams.from_json(row.kdf_params)),
+            row.key_by_code, contact._code_aad(row.id + 1))
+
+
+# ------------------------------------------------------------------ delete
+
+
+def test_delete_crypto_shreds_the_conversation(
+    app: Flask, db: Session, settings: Settings, actor: Actor, keys: VaultKeys
+) -> None:
+    from tests.integration.test_case_secrecy import POSTGRES, database_bytes
+
+    code = _send(db, settings)
+    keep = _send(db, settings, message="Dit bericht blijft.")
+    thread = db.execute(select(ContactThread).where(
+        ContactThread.lookup == contact.lookup_id(code))).scalar_one()
+    contact.reply(db, settings, actor, keys, thread.id, "Antwoord", author_name="M",
+                  today=TODAY)
+    db.commit()
+    remnants = [bytes(thread.key_by_code), bytes(thread.key_sealed)] + [
+        bytes(p.content) for p in db.execute(
+            select(ContactPost).where(ContactPost.thread_id == thread.id)).scalars()]
+    thread_id = thread.id
+    contact.delete_thread(db, settings, actor, thread_id)
+    db.commit()
+    assert db.get(ContactThread, thread_id) is None
+    assert db.execute(select(ContactPost).where(ContactPost.thread_id == thread_id)
+                      ).first() is None
+    with pytest.raises(WrongCode):
+        contact.read_as_sender(db, settings, code)
+    assert contact.read_as_sender(db, settings, keep).thread_id != thread_id
+    if not POSTGRES:  # the file-level check of secure_delete and the WAL checkpoint
+        raw = database_bytes(settings)
+        for remnant in remnants:
+            assert remnant[13:45] not in raw
+    entry = db.execute(select(AuditEntry).where(AuditEntry.action == "contact.delete")
+                       ).scalar_one()
+    assert entry.target_id == str(thread_id) and entry.actor_id == actor.user_id
+
+
+def test_inactive_conversations_are_purged(
+    db: Session, settings: Settings, counsellor: User
+) -> None:
+    _send(db, settings)
+    assert contact.purge_inactive(db, settings, Actor.system(), TODAY) == 0
+    assert contact.purge_inactive(db, settings, Actor.system(),
+                                  TODAY + timedelta(days=1)) == 1
+    assert db.execute(select(ContactThread)).first() is None
+
+
+# --------------------------------------------------------- turn into a case
+
+
+def test_turning_a_message_into_a_case_keeps_the_text_as_first_contact(
+    db: Session, settings: Settings, counsellor: User, actor: Actor, keys: VaultKeys
+) -> None:
+    dept = department(db, "Magazijn en logistiek", settings)
+    code = _send(db, settings, message="Op de vloer worden vrouwen steeds nagefloten.",
+                 department_id=dept.id, category="seksisme", contact="06-99887766")
+    thread = db.execute(select(ContactThread)).scalar_one()
+    contact.reply(db, settings, actor, keys, thread.id, "Wil je erover praten?",
+                  author_name="Marieke de Boer", today=TODAY)
+    db.commit()
+    case = contact.convert_to_case(db, settings, actor, keys, thread.id, Conversion(
+        opened_on=TODAY, department_id=dept.id, categories=("seksisme",), minutes=20,
+        channel="email", keep_contact=True, sender_label="Anonieme afzender",
+    ), today=TODAY)
+    db.commit()
+    assert case.department_id == dept.id and case.categories == ("seksisme",)
+    assert case.consent and case.reporter_contact == "06-99887766"
+    first = case.contacts[0]
+    assert first.held_on == TODAY and first.minutes == 20 and first.channel == "email"
+    assert first.notes is not None
+    assert "Op de vloer worden vrouwen steeds nagefloten." in first.notes
+    assert "Anonieme afzender" in first.notes and "Wil je erover praten?" in first.notes
+    record = contact.read_thread(db, settings, actor, keys, thread.id)
+    assert record.case_reference == case.reference
+    # the sender can still read replies; converting twice is refused
+    assert contact.read_as_sender(db, settings, code).replies == 1
+    with pytest.raises(ValidationFailed):
+        contact.convert_to_case(db, settings, actor, keys, thread.id, Conversion(
+            opened_on=TODAY, department_id=dept.id, categories=("pesten",), minutes=5,
+            channel="email"), today=TODAY)
+
+
+def test_a_refused_conversion_writes_nothing(
+    db: Session, settings: Settings, counsellor: User, actor: Actor, keys: VaultKeys
+) -> None:
+    dept = department(db, "Engineering", settings)
+    _send(db, settings)
+    thread = db.execute(select(ContactThread)).scalar_one()
+    for conversion in (
+        Conversion(opened_on=TODAY + timedelta(days=1), department_id=dept.id,
+                   categories=("pesten",), minutes=10, channel="email"),  # after arrival
+        Conversion(opened_on=TODAY, department_id=dept.id, categories=(), minutes=10,
+                   channel="email"),
+        Conversion(opened_on=TODAY, department_id=dept.id, categories=("pesten",),
+                   minutes=0, channel="email"),
+    ):
+        with pytest.raises(ValidationFailed):
+            contact.convert_to_case(db, settings, actor, keys, thread.id, conversion,
+                                    today=TODAY + timedelta(days=2))
+        db.rollback()
+    assert cases.count_by_status(db) == {}
+    # without consent the contact details stay out of the case
+    case = contact.convert_to_case(db, settings, actor, keys, thread.id, Conversion(
+        opened_on=TODAY, department_id=dept.id, categories=("pesten",), minutes=10,
+        channel="email"), today=TODAY)
+    assert case.reporter_contact is None and not case.consent
+
+
+# ------------------------------------------------------------------- audit
+
+
+def test_audit_entries_name_the_thread_never_content_or_address(
+    db: Session, settings: Settings, actor: Actor, keys: VaultKeys
+) -> None:
+    code = _send(db, settings, message="GEHEIMEINHOUD", contact="GEHEIMCONTACT")
+    thread = db.execute(select(ContactThread)).scalar_one()
+    contact.read_as_sender(db, settings, code)
+    contact.reply_as_sender(db, settings, code, "GEHEIMANTWOORD", today=TODAY)
+    contact.read_thread(db, settings, actor, keys, thread.id)
+    contact.reply(db, settings, actor, keys, thread.id, "GEHEIMREPLY", author_name="M",
+                  today=TODAY)
+    db.commit()
+    entries = list(db.execute(select(AuditEntry).where(AuditEntry.action.like("contact.%"))
+                              .order_by(AuditEntry.seq)).scalars())
+    assert [e.action for e in entries] == [
+        "contact.receive", "contact.sender_read", "contact.sender_reply", "contact.read",
+        "contact.reply"]
+    for entry in entries[:3]:
+        assert entry.actor_role == "anonymous" and entry.actor_id is None
+    for entry in entries:
+        assert entry.target_id == str(thread.id)
+        text = " ".join(str(v) for v in entry.__dict__.values())
+        assert "GEHEIM" not in text and code not in text

@@ -1,0 +1,231 @@
+"""The counsellor's side of the anonymous channel: messages, replies, delete, turn into a case;
+and the counsellor's own entry on the public page.
+
+Messages are sealed to the vault, so reading them needs the vault key in the session
+(``@needs_vault``, the same explanation page as the case files). Editing the public profile
+does not: it is public information.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+
+from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user
+from werkzeug.wrappers import Response
+
+from vp_registry.core.taxonomy import Role
+from vp_registry.messages import describe
+from vp_registry.services import contact, counsellors, organisation
+from vp_registry.services.contact import Conversion, ThreadRecord
+from vp_registry.services.counsellors import ProfileInput
+from vp_registry.services.errors import DomainError, NotFound
+from vp_registry.services.vault import VaultLocked
+from vp_registry.web.access import roles
+from vp_registry.web.cases.common import actor, locked_page, needs_vault, require_keys, settings
+from vp_registry.web.database import db_session
+from vp_registry.web.errors import render_error
+from vp_registry.web.forms import show_error
+from vp_registry.web.messages.forms import (
+    ConfirmForm,
+    ConvertForm,
+    DeleteForm,
+    PhotoForm,
+    ProfileForm,
+    ReplyForm,
+)
+from vp_registry.web.templating import category_label
+
+blueprint = Blueprint("messages", __name__)
+
+
+@blueprint.errorhandler(VaultLocked)
+def _vault_locked(_error: VaultLocked) -> tuple[str, int]:
+    return locked_page()
+
+
+@blueprint.errorhandler(NotFound)
+def _not_found(_error: NotFound) -> tuple[str, int]:
+    db_session().rollback()
+    return render_error(404)
+
+
+def _lookups() -> dict[str, Any]:
+    db = db_session()
+    return {
+        "department_names": {d.id: d.name for d in organisation.list_departments(db)},
+        "categories_by_code": {c.code: c for c in organisation.list_categories(db)},
+        "kind_labels": contact.KIND_LABELS,
+    }
+
+
+def _author_name() -> str:
+    profile = counsellors.get_profile(db_session(), current_user.id)
+    return profile.public_name if profile is not None else str(current_user.display_name)
+
+
+# --------------------------------------------------------------------- list
+
+
+@blueprint.get("/messages")
+@roles(Role.COUNSELLOR)
+@needs_vault
+def index() -> str:
+    threads = contact.list_threads(db_session(), settings(), actor(), require_keys())
+    return render_template("messages/index.html", threads=threads, **_lookups())
+
+
+def _thread_page(record: ThreadRecord, form: ReplyForm | None = None,
+                 status: int = 200) -> tuple[str, int]:
+    return render_template("messages/thread.html", thread=record, form=form or ReplyForm(),
+                           **_lookups()), status
+
+
+@blueprint.get("/messages/<int:thread_id>")
+@roles(Role.COUNSELLOR)
+@needs_vault
+def thread(thread_id: int) -> tuple[str, int]:
+    record = contact.read_thread(db_session(), settings(), actor(), require_keys(), thread_id)
+    return _thread_page(record)
+
+
+@blueprint.post("/messages/<int:thread_id>/reply")
+@roles(Role.COUNSELLOR)
+@needs_vault
+def reply(thread_id: int) -> Response | tuple[str, int]:
+    form = ReplyForm()
+    db = db_session()
+    if form.validate_on_submit():
+        try:
+            contact.reply(db, settings(), actor(), require_keys(), thread_id, form.message.data,
+                          author_name=_author_name())
+        except (VaultLocked, NotFound):
+            raise
+        except DomainError as error:
+            db.rollback()
+            show_error(form, error, "message")
+        else:
+            flash(_("Your reply has been saved. The sender reads it with their receipt code."),
+                  "success")
+            return redirect(url_for("messages.thread", thread_id=thread_id))
+    record = contact.read_thread(db, settings(), actor(), require_keys(), thread_id)
+    return _thread_page(record, form)
+
+
+@blueprint.route("/messages/<int:thread_id>/delete", methods=["GET", "POST"])
+@roles(Role.COUNSELLOR)
+@needs_vault
+def delete(thread_id: int) -> Response | str:
+    db = db_session()
+    record = contact.read_thread(db, settings(), actor(), require_keys(), thread_id)
+    form = DeleteForm()
+    if form.validate_on_submit():
+        contact.delete_thread(db, settings(), actor(), thread_id)
+        flash(_("The conversation has been deleted permanently."), "success")
+        return redirect(url_for("messages.index"))
+    return render_template("messages/delete.html", thread=record, form=form, **_lookups())
+
+
+@blueprint.route("/messages/<int:thread_id>/case", methods=["GET", "POST"])
+@roles(Role.COUNSELLOR)
+@needs_vault
+def convert(thread_id: int) -> Response | str:
+    db = db_session()
+    record = contact.read_thread(db, settings(), actor(), require_keys(), thread_id)
+    if record.case_reference is not None:
+        flash(_("This message was already turned into case %(reference)s.",
+                reference=record.case_reference), "warning")
+        return redirect(url_for("messages.thread", thread_id=thread_id))
+    form = ConvertForm()
+    departments = organisation.list_departments(db, active_only=True)
+    categories = organisation.list_categories(db, active_only=True)
+    form.department_id.choices = [(0, _("(choose)"))] + [(d.id, d.name) for d in departments]
+    form.categories.choices = [(c.code, category_label(c)) for c in categories]
+    if not form.is_submitted():
+        form.opened_on.data = record.received_on
+        if record.department_id in {d.id for d in departments}:
+            form.department_id.data = record.department_id
+        if record.category in {c.code for c in categories}:
+            form.categories.data = [record.category]
+    if form.validate_on_submit():
+        try:
+            case = contact.convert_to_case(db, settings(), actor(), require_keys(), thread_id,
+                                           Conversion(
+                opened_on=form.opened_on.data, department_id=form.department_id.data or 0,
+                categories=tuple(form.categories.data or ()), minutes=form.minutes.data,
+                channel=form.channel.data, keep_contact=bool(form.keep_contact.data),
+                sender_label=_("Anonymous sender"),
+            ))
+        except VaultLocked:
+            raise
+        except DomainError as error:
+            db.rollback()
+            show_error(form, error, "opened_on")
+        else:
+            flash(_("Case %(reference)s has been opened with this message as its first "
+                    "conversation.", reference=case.reference), "success")
+            return redirect(url_for("cases.view", reference=case.reference))
+    return render_template("messages/convert.html", thread=record, form=form,
+                           today=date.today(), **_lookups())
+
+
+# ------------------------------------------------------------------ profile
+
+
+def _profile_page(form: ProfileForm, photo_form: PhotoForm) -> str:
+    profile = counsellors.get_profile(db_session(), current_user.id)
+    return render_template("messages/profile.html", form=form, photo_form=photo_form,
+                           remove_form=ConfirmForm(), profile=profile)
+
+
+@blueprint.route("/profile", methods=["GET", "POST"])
+@roles(Role.COUNSELLOR)
+def profile() -> Response | str:
+    db = db_session()
+    current = counsellors.profile_or_default(db, current_user.id)
+    form = ProfileForm(data=None if request.method == "POST" else current.__dict__)
+    if form.validate_on_submit():
+        try:
+            counsellors.save_profile(db, settings(), actor(), current_user.id, ProfileInput(
+                public_name=form.public_name.data, kind=form.kind.data, phone=form.phone.data,
+                email=form.email.data, office_hours=form.office_hours.data,
+                about=form.about.data, visible=bool(form.visible.data)))
+        except DomainError as error:
+            db.rollback()
+            show_error(form, error, "public_name")
+        else:
+            flash(_("Your entry on the public page has been saved."), "success")
+            return redirect(url_for("messages.profile"))
+    return _profile_page(form, PhotoForm(formdata=None))
+
+
+@blueprint.post("/profile/photo")
+@roles(Role.COUNSELLOR)
+def upload_photo() -> Response | str:
+    db = db_session()
+    photo_form = PhotoForm()
+    if photo_form.validate_on_submit():
+        try:
+            counsellors.set_photo(db, settings(), actor(), current_user.id,
+                                  photo_form.photo.data.read(counsellors.MAX_PHOTO_BYTES + 1))
+        except DomainError as error:
+            db.rollback()
+            show_error(photo_form, error, "photo")
+        else:
+            flash(_("Your photo has been saved."), "success")
+            return redirect(url_for("messages.profile"))
+    current = counsellors.profile_or_default(db, current_user.id)
+    return _profile_page(ProfileForm(formdata=None, data=current.__dict__), photo_form)
+
+
+@blueprint.post("/profile/photo/remove")
+@roles(Role.COUNSELLOR)
+def remove_photo() -> Response:
+    if ConfirmForm().validate_on_submit():
+        counsellors.remove_photo(db_session(), settings(), actor(), current_user.id)
+        flash(_("Your photo has been removed."), "success")
+    else:
+        flash(describe(DomainError()), "error")
+    return redirect(url_for("messages.profile"))
