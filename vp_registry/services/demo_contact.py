@@ -1,0 +1,90 @@
+"""Demo data of the anonymous channel (issue 6): the demo counsellor's public entry and two
+anonymous messages, one answered. Fictional, idempotent, encrypted like real messages.
+
+The receipt code of the answered message is printed by ``vp-registry demo`` so that whoever
+tries the demo can read the reply as the sender would (a demo code protects nothing real).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import date, timedelta
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from vp_registry.config import Settings
+from vp_registry.db.accounts import User
+from vp_registry.db.contact import ContactThread
+from vp_registry.db.organisation import Department
+from vp_registry.services import contact, counsellors, vault
+from vp_registry.services.audit import Actor
+from vp_registry.services.contact import Submission
+from vp_registry.services.counsellors import ProfileInput
+
+DEMO_PROFILE = ProfileInput(
+    public_name="Marieke de Boer",
+    kind="internal",
+    phone="06-12345678",
+    email="vertrouwenspersoon@voorbeeld.nl",
+    office_hours="Dinsdag en donderdag 8:00-10:00 in kamer 1.12 (kantoorgebouw, naast de "
+                 "kantine), of op afspraak. Ook 's avonds bellen kan.",
+    about="Ik werk sinds 2012 als werkvoorbereider en ben sinds 2022 vertrouwenspersoon. "
+          "Je kunt me bellen, mailen of gewoon even binnenlopen.",
+    visible=True,
+)
+
+ANSWERED = Submission(
+    kind="message",
+    message=("Sinds ik van ploeg A naar het magazijn ben gegaan, word ik bij de pauze steeds "
+             "overgeslagen. Als ik aanschuif, gaan ze ergens anders zitten. Vorige week lag mijn "
+             "kluisje vol met koffiedik. Ik weet niet of ik hier iets mee moet, maar ik zie er "
+             "elke ochtend tegenop."),
+    category="uitsluiting",
+)
+ANSWER = ("Dank je wel dat je dit laat weten. Wat je beschrijft klinkt vervelend, en het is "
+          "goed dat je het niet laat rusten. Je hoeft nog niets te beslissen. Zullen we eens "
+          "rustig praten? Dat kan op dinsdag of donderdag vroeg in kamer 1.12, of buiten het "
+          "bedrijf als je dat prettiger vindt. Laat hier weten wat je past; je hoeft je naam "
+          "pas te noemen als je daar zelf aan toe bent.")
+REQUEST = Submission(
+    kind="conversation",
+    message=("Ik wil graag een keer praten over de sfeer in ploeg C. Er worden veel grappen "
+             "gemaakt over vrouwen en ik weet niet goed hoe ik daar iets van kan zeggen."),
+    category="seksisme",
+    contact="Bel me liever na 16:00 op 06-98765432.",
+)
+
+
+def add_demo_contact(
+    session: Session, settings: Settings, counsellor: User, password: str,
+    progress: Callable[[str], object], *, today: date | None = None,
+) -> str | None:
+    """Add the demo profile and messages once; returns the demo receipt code (new only)."""
+    today = today or date.today()
+    if counsellors.get_profile(session, counsellor.id) is None:
+        counsellors.save_profile(session, settings, Actor(counsellor.id, counsellor.role),
+                                 counsellor.id, DEMO_PROFILE)
+    if session.execute(select(func.count()).select_from(ContactThread)).scalar_one():
+        progress("Anonieme berichten / anonymous messages: al aanwezig / already present")
+        return None
+    keys = vault.open_keys(session, settings,
+                           vault.bootstrap_for_demo(session, settings, counsellor, password))
+    departments = {d.name: d.id for d in session.execute(select(Department)).scalars()}
+    answered = Submission(kind=ANSWERED.kind, message=ANSWERED.message,
+                          category=ANSWERED.category,
+                          department_id=departments.get("Magazijn en logistiek"))
+    code = contact.submit(session, settings, answered, today=today - timedelta(days=6))
+    thread_id = session.execute(select(ContactThread.id).where(
+        ContactThread.lookup == contact.lookup_id(code))).scalar_one()
+    actor = Actor(counsellor.id, counsellor.role)
+    contact.read_thread(session, settings, actor, keys, thread_id)
+    contact.reply(session, settings, actor, keys, thread_id, ANSWER,
+                  author_name=DEMO_PROFILE.public_name, today=today - timedelta(days=5))
+    request = Submission(kind=REQUEST.kind, message=REQUEST.message, category=REQUEST.category,
+                         contact=REQUEST.contact,
+                         department_id=departments.get("Productie ploeg C"))
+    contact.submit(session, settings, request, today=today - timedelta(days=1))
+    progress("Anonieme berichten / anonymous messages: 2 (one answered; read the reply at "
+             f"/contact/replies with the demo receipt code: {code})")
+    return code
