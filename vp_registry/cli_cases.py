@@ -10,6 +10,7 @@ from __future__ import annotations
 import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
+from datetime import date
 
 import click
 from flask import current_app
@@ -21,7 +22,7 @@ from vp_registry.config import Settings
 from vp_registry.core import crypto
 from vp_registry.core.taxonomy import N_
 from vp_registry.messages import describe
-from vp_registry.services import accounts, passwords, retention, rotation, vault
+from vp_registry.services import accounts, contact, passwords, retention, rotation, vault
 from vp_registry.services.audit import Actor
 from vp_registry.services.errors import DomainError
 from vp_registry.services.vault import VaultKeys
@@ -176,14 +177,20 @@ def retention_purge(dry_run: bool) -> None:
     """
     with _session() as session:
         result = retention.purge(session, _settings(), Actor.system(), dry_run=dry_run)
+        conversations = contact.purge_inactive(
+            session, _settings(), Actor.system(),
+            contact.retention_cutoff(_settings(), date.today()), dry_run=dry_run)
         session.commit()
     for reference in result.references:
         click.echo(f"  {reference}")
     if dry_run:
         click.echo(_("%(count)s cases would be erased (dry run: nothing changed).",
                      count=result.count))
+        click.echo(_("%(count)s anonymous conversations would be erased.",
+                     count=conversations))
     else:
         click.echo(_("%(count)s cases erased.", count=result.count))
+        click.echo(_("%(count)s anonymous conversations erased.", count=conversations))
 
 
 # ----------------------------------------------------------------------- keys

@@ -325,9 +325,28 @@ def test_inactive_conversations_are_purged(
 ) -> None:
     _send(db, settings)
     assert contact.purge_inactive(db, settings, Actor.system(), TODAY) == 0
-    assert contact.purge_inactive(db, settings, Actor.system(),
-                                  TODAY + timedelta(days=1)) == 1
+    later = TODAY + timedelta(days=1)
+    assert contact.purge_inactive(db, settings, Actor.system(), later, dry_run=True) == 1
+    assert db.execute(select(ContactThread)).first() is not None
+    assert contact.purge_inactive(db, settings, Actor.system(), later) == 1
     assert db.execute(select(ContactThread)).first() is None
+    assert contact.retention_cutoff(settings, date(2027, 11, 25)) == date(2026, 11, 25)
+
+
+def test_retention_purge_erases_quiet_conversations(
+    app: Flask, settings: Settings, runner: Any, counsellor: User, db: Session
+) -> None:
+    old = contact.submit(db, settings, submission(), today=date(2020, 1, 1))
+    contact.submit(db, settings, submission(message="Recent"), today=date.today())
+    db.commit()
+    dry = runner.invoke(args=["retention", "purge", "--dry-run"])
+    assert dry.exit_code == 0 and "1 anonymous conversations would be erased" in dry.output
+    real = runner.invoke(args=["retention", "purge"])
+    assert real.exit_code == 0 and "1 anonymous conversations erased" in real.output
+    db.expire_all()
+    assert len(list(db.execute(select(ContactThread)).scalars())) == 1
+    with pytest.raises(WrongCode):
+        contact.read_as_sender(db, settings, old)
 
 
 # --------------------------------------------------------- turn into a case

@@ -40,6 +40,7 @@ from sqlalchemy.orm.exc import StaleDataError
 
 from vp_registry.config import Settings
 from vp_registry.core import crypto, receipt
+from vp_registry.core.casework import add_months
 from vp_registry.core.crypto import AesGcmCipher, DecryptionError, KdfParams, RecordCrypter
 from vp_registry.core.taxonomy import N_
 from vp_registry.db.contact import ContactPost, ContactThread
@@ -562,14 +563,24 @@ def delete_thread(session: Session, settings: Settings, actor: Actor, thread_id:
                  target_type="contact_thread", target_id=thread_id)
 
 
-def purge_inactive(session: Session, settings: Settings, actor: Actor, before: date) -> int:
-    """Retention: shred conversations without activity since ``before``; returns how many."""
+def purge_inactive(session: Session, settings: Settings, actor: Actor, before: date, *,
+                   dry_run: bool = False) -> int:
+    """Retention: shred conversations without activity since ``before``; returns how many.
+    A dry run only counts them (and writes nothing)."""
     ids = list(session.execute(
         select(ContactThread.id).where(ContactThread.last_activity_on < before)).scalars())
+    if dry_run or not ids:
+        return len(ids)
     shred(session, ids)
-    if ids:
-        audit.record(session, settings.audit_key, actor, "contact.purge", count=len(ids))
+    audit.record(session, settings.audit_key, actor, "contact.purge", count=len(ids))
     return len(ids)
+
+
+def retention_cutoff(settings: Settings, today: date) -> date:
+    """Conversations quiet since before this date are erased by ``retention purge``: the
+    same number of months as closed cases (a conversation that became a case lives on in the
+    case, under the case's own retention)."""
+    return add_months(today, -settings.retention_months)
 
 
 def _transcript(record: ThreadRecord, sender_label: str) -> str:
