@@ -117,7 +117,7 @@ class NotReleasable(ValidationFailed):
 
 
 @dataclass(frozen=True)
-class _Basis:
+class SignalBasis:
     """Everything a candidate is computed from, for one request."""
 
     facts: list[CaseFacts]
@@ -126,9 +126,14 @@ class _Basis:
     today: date
     candidates: list[SignalCandidate]
     category_labels: Mapping[str, str]
+    _counts: dict[CellKey, int] = field(default_factory=dict, init=False, repr=False,
+                                        compare=False)
 
     def counts(self) -> dict[CellKey, int]:
-        return atom_counts(self.facts)
+        """True atom counts, computed once per basis (read-only by convention)."""
+        if not self._counts:
+            self._counts.update(atom_counts(self.facts))
+        return self._counts
 
     def naming(self) -> Naming:
         return Naming.from_grouping(self.grouping, self.category_labels)
@@ -160,12 +165,18 @@ def _category_labels(session: Session) -> dict[str, str]:
     return {c.code: c.label_nl for c in organisation.list_categories(session)}
 
 
-def _basis(session: Session, settings: Settings, keys: VaultKeys, today: date) -> _Basis:
+def basis_of(facts: list[CaseFacts], grouping: DepartmentGrouping, rules: DisclosureRules,
+             today: date, category_labels: Mapping[str, str]) -> SignalBasis:
+    """Candidates of decrypted cases, with what a release needs (also for benchmarks)."""
+    return SignalBasis(facts, grouping, rules, today,
+                       compute_candidates(facts, grouping, rules, today), category_labels)
+
+
+def _basis(session: Session, settings: Settings, keys: VaultKeys, today: date) -> SignalBasis:
     rules = ledger.rules_from(settings)
     facts = cases.case_facts(session, keys)
     grouping = merge_departments(organisation.department_facts(session), rules)
-    return _Basis(facts, grouping, rules, today,
-                  compute_candidates(facts, grouping, rules, today), _category_labels(session))
+    return basis_of(facts, grouping, rules, today, _category_labels(session))
 
 
 def _digest(keys: VaultKeys, candidate_key: str) -> str:
@@ -214,7 +225,7 @@ def _references(session: Session, case_ids: Iterable[int]) -> dict[int, str]:
     return found
 
 
-def _views(session: Session, keys: VaultKeys, basis: _Basis) -> list[CandidateView]:
+def _views(session: Session, keys: VaultKeys, basis: SignalBasis) -> list[CandidateView]:
     digests = {c.key: _digest(keys, c.key) for c in basis.candidates}
     dismissed = set(session.execute(
         select(SignalDismissal.digest).where(SignalDismissal.digest.in_(digests.values()))
@@ -258,7 +269,7 @@ def window_before(today: date, n: int = WINDOW_QUARTERS) -> list[str]:
     return trailing_quarters(previous, n)
 
 
-def _find(session: Session, keys: VaultKeys, basis: _Basis, token: str) -> CandidateView:
+def _find(session: Session, keys: VaultKeys, basis: SignalBasis, token: str) -> CandidateView:
     if len(token) != TOKEN_CHARS:
         raise NotFound(N_("This candidate signal no longer exists (the cases or the period "
                           "changed). Look at the current candidates."))
@@ -378,7 +389,7 @@ class Publication:
         return period_label(self.quarters)
 
 
-def publication(basis: _Basis, candidate: SignalCandidate) -> Publication:
+def publication(basis: SignalBasis, candidate: SignalCandidate) -> Publication:
     """The figures a candidate releases: its count as a band over its atomic cells.
 
     A concentration publishes the band of its window; a rise publishes the band of its last
