@@ -419,6 +419,8 @@ def test_audit_entries_name_the_thread_never_content_or_address(
     code = _send(db, settings, message="GEHEIMEINHOUD", contact="GEHEIMCONTACT")
     thread = db.execute(select(ContactThread)).scalar_one()
     contact.read_as_sender(db, settings, code)
+    with pytest.raises(WrongCode):
+        contact.read_as_sender(db, settings, "GEHEIMGERADEN " + code)
     contact.reply_as_sender(db, settings, code, "GEHEIMANTWOORD", today=TODAY)
     contact.read_thread(db, settings, actor, keys, thread.id)
     contact.reply(db, settings, actor, keys, thread.id, "GEHEIMREPLY", author_name="M",
@@ -427,11 +429,14 @@ def test_audit_entries_name_the_thread_never_content_or_address(
     entries = list(db.execute(select(AuditEntry).where(AuditEntry.action.like("contact.%"))
                               .order_by(AuditEntry.seq)).scalars())
     assert [e.action for e in entries] == [
-        "contact.receive", "contact.sender_read", "contact.sender_reply", "contact.read",
-        "contact.reply"]
-    for entry in entries[:3]:
+        "contact.receive", "contact.sender_read", "contact.code_refused",
+        "contact.sender_reply", "contact.read", "contact.reply"]
+    for entry in entries[:4]:
         assert entry.actor_role == "anonymous" and entry.actor_id is None
+    refused = entries.pop(2)
+    assert refused.target_id is None and refused.details == "{}"  # nothing of what was typed
     for entry in entries:
         assert entry.target_id == str(thread.id)
+    for entry in [*entries, refused]:
         text = " ".join(str(v) for v in entry.__dict__.values())
         assert "GEHEIM" not in text and code not in text

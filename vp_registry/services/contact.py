@@ -332,6 +332,17 @@ def submit(session: Session, settings: Settings, data: Submission, *,
 
 def _open_with_code(session: Session, settings: Settings, code_text: str
                     ) -> tuple[ContactThread, bytes]:
+    """The thread and its key for a receipt code; a refusal is audited (like a failed login,
+    without anything of what was typed) and costs what an acceptance costs."""
+    try:
+        return _check_code(session, settings, code_text)
+    except WrongCode:
+        audit.record(session, settings.audit_key, Actor.anonymous(), "contact.code_refused")
+        raise
+
+
+def _check_code(session: Session, settings: Settings, code_text: str
+                ) -> tuple[ContactThread, bytes]:
     """The thread and its key for a receipt code, at the same cost whether it exists or not."""
     code = receipt.canonical(code_text or "")
     row = session.execute(

@@ -167,8 +167,8 @@ def _check_code_throttle(form: CodeForm) -> tuple[str, int] | None:
 
 
 def _wrong_code(form: CodeForm) -> tuple[str, int]:
+    """Every wrong code: counted for the back-off, the same page (the refusal is audited)."""
     privacy.throttles().codes.failure(privacy.client_address())
-    db_session().rollback()
     return _code_page(form, describe(WrongCode()))
 
 
