@@ -251,7 +251,8 @@ def review(session: Session, settings: Settings, actor: Actor, keys: VaultKeys, 
     basis = _basis(session, settings, keys, today or date.today())
     views = _views(session, keys, basis)
     window = tuple(window_before(basis.today))
-    audit.record(session, settings.audit_key, actor, "signal.review", candidates=len(views))
+    # no count or kind in the log: the admin reads it, and they are derived from cases
+    audit.record(session, settings.audit_key, actor, "signal.review")
     return Review(
         open=[v for v in views if v.released is None and not v.dismissed],
         dismissed=[v for v in views if v.released is None and v.dismissed],
@@ -302,8 +303,7 @@ def dismiss(session: Session, settings: Settings, actor: Actor, keys: VaultKeys,
                                     dismissed_by=actor.user_id))
         session.flush()
     audit.record(session, settings.audit_key, actor, "signal.dismiss",
-                 target_type="signal_candidate", target_id=view.token[:12],
-                 kind=view.candidate.kind)
+                 target_type="signal_candidate", target_id=view.token[:12])
     return replace(view, dismissed=True)
 
 
@@ -319,8 +319,7 @@ def restore(session: Session, settings: Settings, actor: Actor, keys: VaultKeys,
         session.delete(row)
         session.flush()
     audit.record(session, settings.audit_key, actor, "signal.restore",
-                 target_type="signal_candidate", target_id=view.token[:12],
-                 kind=view.candidate.kind)
+                 target_type="signal_candidate", target_id=view.token[:12])
     return replace(view, dismissed=False)
 
 
