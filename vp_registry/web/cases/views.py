@@ -10,7 +10,7 @@ from __future__ import annotations
 from datetime import date
 from typing import Any
 
-from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask import Blueprint, abort, flash, g, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from werkzeug.wrappers import Response
 
@@ -85,11 +85,17 @@ def _version(raw: Any) -> int:
 
 
 def _departments() -> list[Department]:
-    return organisation.list_departments(db_session())
+    if "case_departments" not in g:
+        g.case_departments = organisation.list_departments(db_session())
+    found: list[Department] = g.case_departments
+    return found
 
 
 def _categories() -> list[Category]:
-    return organisation.list_categories(db_session())
+    if "case_categories" not in g:
+        g.case_categories = organisation.list_categories(db_session())
+    found: list[Category] = g.case_categories
+    return found
 
 
 def _lookups() -> dict[str, Any]:
@@ -406,11 +412,8 @@ def overview_context() -> dict[str, Any]:
     soon = retention.due_soon(db, settings(), today=today)
     if keys is None:
         return {"vault_open": False, "erasure_soon": soon, "today": today}
-    open_cases = cases.open_summaries(db, settings(), actor(), keys)
-    with_deadlines = [c for c in open_cases if c.deadlines is not None and (
-        c.deadlines.overdue(today) or c.deadlines.soon(today))]
-    with_deadlines.sort(key=lambda c: (not c.overdue(today), c.opened_on))
+    found = cases.overview(db, settings(), actor(), keys, today=today)
     return {
-        "vault_open": True, "open_cases": open_cases[:10], "open_count": len(open_cases),
-        "deadline_cases": with_deadlines, "erasure_soon": soon, **_lookups(),
+        "vault_open": True, "open_cases": found.recent, "open_count": found.open_count,
+        "deadline_cases": found.deadlines, "erasure_soon": soon, **_lookups(),
     }

@@ -1,0 +1,276 @@
+"""Benchmark the encrypted case list and case page on synthetic organisations.
+
+Run from the repository root::
+
+    python benchmarks/bench_cases.py [--cases 1000 10000] [--repeat 25]
+
+For each size a synthetic organisation (40 departments, the default categories, cases over
+three years with one to three conversations) is generated through the real services into a
+fresh SQLite database, once with AES-256-GCM and once with the null cipher (benchmark only: it
+stores plaintext), on the same code path. Then the median *server time* of full requests through
+the WSGI app (session, vault key, decryption, template) is measured for:
+
+* ``list``            first page of the case list, no filter (SQL paging; 25 rows decrypted)
+* ``list category``   first page filtered on a category (every case's listing decrypted)
+* ``list dept+cat+year`` department, category and year
+* ``list text``       free-text search (details and conversation notes decrypted)
+* ``case page``       one case with its conversations
+
+Targets (issue 3): ``list category`` at 10,000 cases <= 150 ms median on a 2-core machine, and
+the encrypted path <= 1.3 x the null-cipher path. Exits 1 when a target is missed.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import platform
+import random
+import secrets
+import sqlite3
+import statistics
+import sys
+import tempfile
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import date, timedelta
+from pathlib import Path
+from typing import Any
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+import cryptography  # noqa: E402
+import pyotp  # noqa: E402
+from cryptography.hazmat.backends.openssl import backend as openssl  # noqa: E402
+from flask import Flask  # noqa: E402
+from flask.testing import FlaskClient  # noqa: E402
+
+from vp_registry import create_app  # noqa: E402
+from vp_registry.config import Settings  # noqa: E402
+from vp_registry.core.crypto import FAST_KDF_FOR_TESTS  # noqa: E402
+from vp_registry.core.taxonomy import DEFAULT_CATEGORIES  # noqa: E402
+from vp_registry.db.accounts import User  # noqa: E402
+from vp_registry.services import (  # noqa: E402
+    accounts,
+    audit,
+    cases,
+    organisation,
+    schema,
+    vault,
+)
+from vp_registry.services.audit import Actor  # noqa: E402
+from vp_registry.services.cases import CaseInput, Closing, ContactInput  # noqa: E402
+
+TODAY = date(2026, 11, 25)
+PASSWORD = "Benchmark-wachtwoord-voor-de-kluis-1"
+DEPARTMENTS = 40
+CATEGORIES = tuple(DEFAULT_CATEGORIES)
+WORDS = ("werkplaats monteur productie magazijn planning collega leidinggevende pauze appgroep "
+         "opmerking grap uitgesloten ploeg dienst veiligheid melding gesprek bus klant").split()
+TARGET_LIST_MS = 150.0
+TARGET_RATIO = 1.3
+
+
+@dataclass
+class Organisation:
+    app: Flask
+    client: FlaskClient
+    references: list[str]
+    department_id: int
+    year: int
+    created: int = 0
+
+
+def _sentence(rng: random.Random, words: int) -> str:
+    return " ".join(rng.choice(WORDS) for _ in range(words)).capitalize() + "."
+
+
+def build(directory: Path, cipher: str) -> Organisation:
+    settings = Settings(
+        environment="development", secret_key=secrets.token_urlsafe(48),
+        audit_key=secrets.token_urlsafe(48), database_url=f"sqlite:///{directory / 'bench.db'}",
+        instance_path=str(directory), password_kdf=FAST_KDF_FOR_TESTS, field_cipher=cipher,
+        testing=True,
+    )
+    app = create_app(settings)
+    app.config["WTF_CSRF_ENABLED"] = False  # the benchmark measures the case pages, not forms
+    schema.upgrade(app.extensions["vp_engine"])
+    totp_secret = pyotp.random_base32(32)
+    with app.app_context():
+        session = app.extensions["vp_session_factory"]()
+        organisation.ensure_default_categories(session)
+        departments = [organisation.create_department(
+            session, settings, Actor.system(), name=f"Afdeling {n:02d}", headcount=20 + n)
+            for n in range(DEPARTMENTS)]
+        user = accounts.create_user(session, settings, Actor.system(), email="vp@bench.example",
+                                    display_name="Bench", role="counsellor", password=PASSWORD,
+                                    must_change_password=False)
+        accounts.complete_enrolment(session, settings, user, totp_secret,
+                                    pyotp.TOTP(totp_secret).now(), None)
+        user.totp_last_step = 0
+        recovery = vault.create_vault(session, settings, Actor.system())
+        vault.ensure_counsellor_key(session, settings, user, PASSWORD)
+        from vp_registry.core.crypto import format_recovery_key
+
+        vault.recover_access(session, settings, Actor.system(),
+                             format_recovery_key(recovery or b""), user)
+        session.commit()
+        department_id = departments[0].id
+        session.close()
+    client = app.test_client()
+    client.post("/login", data={"email": "vp@bench.example", "password": PASSWORD})
+    client.post("/login/code", data={"code": pyotp.TOTP(totp_secret).now()})
+    if client.get("/cases/").status_code != 200:
+        raise SystemExit("benchmark login failed")
+    return Organisation(app, client, [], department_id, TODAY.year - 1)
+
+
+def grow(org: Organisation, total: int, seed: int) -> None:
+    """Add cases through the services until the organisation has ``total``.
+
+    The audit log is switched off while generating (tens of thousands of chained entries
+    would take minutes and are irrelevant to reading); the measured requests audit normally.
+    """
+    rng = random.Random(seed + org.created)
+    app = org.app
+    real_record = audit.record
+    audit.record = _no_audit  # type: ignore[assignment]
+    try:
+        _grow(org, total, rng, app)
+    finally:
+        audit.record = real_record  # type: ignore[assignment]
+
+
+def _no_audit(*_args: Any, **_kwargs: Any) -> None:
+    return None
+
+
+def _grow(org: Organisation, total: int, rng: random.Random, app: Flask) -> None:
+    settings: Settings = app.extensions["vp_settings"]
+    with app.app_context():
+        session = app.extensions["vp_session_factory"]()
+        user = session.query(User).filter_by(email="vp@bench.example").one()
+        keys = vault.open_keys(session, settings,
+                               vault.unlock_with_password(session, settings, user, PASSWORD))
+        actor = Actor(user.id, "counsellor")
+        department_ids = [d.id for d in organisation.list_departments(session)]
+        while org.created < total:
+            opened = TODAY - timedelta(days=rng.randrange(3 * 365))
+            record = cases.create_case(session, settings, actor, keys, CaseInput(
+                opened_on=opened, department_id=rng.choice(department_ids),
+                categories=tuple(rng.sample(CATEGORIES, rng.choice((1, 1, 2, 3)))),
+                relation=rng.choice(("colleague", "manager", "subordinate", "external")),
+                consent=rng.random() < 0.5, involved_person=_sentence(rng, 2),
+                narrative=_sentence(rng, 60), next_steps=_sentence(rng, 15),
+                minutes_spent=rng.randrange(0, 120), integrity_report=rng.random() < 0.03,
+            ), today=TODAY)
+            for _ in range(rng.choice((1, 1, 2, 3))):
+                cases.add_contact(session, settings, actor, keys, record.reference, ContactInput(
+                    held_on=min(TODAY, opened + timedelta(days=rng.randrange(60))),
+                    minutes=rng.choice((30, 45, 60, 90)), channel=rng.choice(
+                        ("in_person", "phone", "video", "email")), notes=_sentence(rng, 40)),
+                    today=TODAY)
+            # a counsellor has tens of open cases, not thousands: older ones are closed
+            if opened < TODAY - timedelta(days=120) and rng.random() < 0.995:
+                cases.close_case(session, settings, actor, keys, record.reference, 1, Closing(
+                    closed_on=min(TODAY, opened + timedelta(days=rng.randrange(10, 90))),
+                    outcome=rng.choice(("advice", "informal", "mediation", "no_follow_up"))),
+                    today=TODAY)
+            org.references.append(record.reference)
+            org.created += 1
+            if org.created % 500 == 0:
+                session.commit()
+        session.commit()
+        session.close()
+
+
+def median_ms(call: Callable[[], Any], repeat: int) -> float:
+    call()  # warm up (template compilation, caches of SQLAlchemy statements)
+    timings = []
+    for _ in range(repeat):
+        began = time.perf_counter()
+        call()
+        timings.append((time.perf_counter() - began) * 1000)
+    return statistics.median(timings)
+
+
+def measure(org: Organisation, repeat: int) -> dict[str, float]:
+    client = org.client
+    rng = random.Random(7)
+
+    def get(url: str) -> Callable[[], Any]:
+        def run() -> None:
+            response = client.get(url)
+            if response.status_code != 200:
+                raise SystemExit(f"{url}: HTTP {response.status_code}")
+        return run
+
+    def case_page() -> None:
+        response = client.get(f"/cases/{rng.choice(org.references)}")
+        if response.status_code != 200:
+            raise SystemExit(f"case page: HTTP {response.status_code}")
+
+    return {
+        "list": median_ms(get("/cases/"), repeat),
+        "list category": median_ms(get("/cases/?category=pesten"), repeat),
+        "list dept+cat+year": median_ms(get(
+            f"/cases/?department={org.department_id}&category=werkdruk&year={org.year}"), repeat),
+        "list text": median_ms(get("/cases/?q=appgroep+opmerking"), max(5, repeat // 3)),
+        "case page": median_ms(case_page, repeat),
+    }
+
+
+def platform_info() -> str:
+    cpu = platform.processor() or platform.machine()
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                cpu = line.split(":", 1)[1].strip()
+                break
+    except OSError:
+        pass
+    return (f"{platform.platform()}; Python {platform.python_version()}; {cpu}; "
+            f"{os.cpu_count()} logical CPUs; SQLite {sqlite3.sqlite_version}; "
+            f"cryptography {cryptography.__version__} ({openssl.openssl_version_text()})")
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--cases", type=int, nargs="+", default=[1000, 10000])
+    parser.add_argument("--repeat", type=int, default=25)
+    args = parser.parse_args()
+    sizes = sorted(args.cases)
+    print(f"platform: {platform_info()}")
+    results: dict[tuple[str, int], dict[str, float]] = {}
+    for cipher in ("aes-256-gcm", "null"):
+        with tempfile.TemporaryDirectory(prefix="vp-bench-") as directory:
+            org = build(Path(directory), cipher)
+            for size in sizes:
+                began = time.perf_counter()
+                grow(org, size, seed=20261125)
+                print(f"generated {size:>6} cases ({cipher}) in "
+                      f"{time.perf_counter() - began:5.1f} s", flush=True)
+                results[(cipher, size)] = measure(org, args.repeat)
+            org.app.extensions["vp_engine"].dispose()
+
+    print()
+    print(f"{'median server time (ms)':<24}" + "".join(
+        f"{f'{size} AES':>12}{f'{size} null':>12}{'ratio':>8}" for size in sizes))
+    failed = False
+    for name in results[("aes-256-gcm", sizes[0])]:
+        row = f"{name:<24}"
+        for size in sizes:
+            aes, null = results[("aes-256-gcm", size)][name], results[("null", size)][name]
+            row += f"{aes:12.1f}{null:12.1f}{aes / null:8.2f}"
+            if name == "list category" and size >= 10000:
+                failed |= aes > TARGET_LIST_MS or aes / null > TARGET_RATIO
+        print(row)
+    print()
+    print(f"targets: 'list category' at 10,000 cases <= {TARGET_LIST_MS:.0f} ms, "
+          f"AES/null <= {TARGET_RATIO}: {'MISSED' if failed else 'met'}")
+    return 1 if failed else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
