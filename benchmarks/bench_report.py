@@ -1,0 +1,251 @@
+"""Benchmark of the annual report (vp_registry.core.report, vp_registry.render).
+
+Targets (issue 5): figures for a year with 10,000 cases <= 1 s; the PDF <= 5 s; an organisation
+with 100,000 cases <= 10 s. A synthetic organisation of 50 departments (some merged), seven
+categories, skewed case counts so that many cells are small, contacts, activities, three
+earlier years of frozen aggregates and a ledger with signal releases of the year. Medians of a
+few runs, wall-clock and CPU time (on a shared machine the CPU time is the steadier number); the
+disclosure cache is cleared before every figures run (a cold build).
+
+* ``figures 10k``: ``build_report`` for a year with 10,000 new cases (plus carried-over ones);
+* ``figures 100k (10 years)``: the same organisation with 100,000 cases over ten years, all
+  passed in (the core picks the year's cases itself);
+* ``figures 100k (one year)``: 100,000 new cases in one year (a stress case);
+* ``render <fmt>``: each format of the 10k report (PDF, HTML, DOCX, XLSX, CSV).
+
+Run: ``.venv/bin/python benchmarks/bench_report.py [--runs N]``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import platform
+import random
+import statistics
+import time
+from collections.abc import Callable
+from datetime import date, timedelta
+from decimal import Decimal
+
+import matplotlib
+import numpy as np
+import scipy
+import weasyprint
+
+from vp_registry.core.disclosure import (
+    DisclosureRules,
+    Figure,
+    clear_cache,
+    merge_departments,
+    periods_of_year,
+    protect_table,
+)
+from vp_registry.core.facts import CaseFacts, ContactFacts, DepartmentFacts
+from vp_registry.core.report import (
+    ActivityFacts,
+    AnnualReport,
+    CategoryTotal,
+    FrozenAggregates,
+    ReleasedSignalFacts,
+    ReportTexts,
+    build_report,
+    report_true_counts,
+)
+from vp_registry.core.taxonomy import (
+    DEFAULT_CATEGORIES,
+    ActivityType,
+    Channel,
+    EmploymentType,
+    Gender,
+    Outcome,
+    Referral,
+    Relation,
+)
+from vp_registry.render import render
+
+YEAR = 2026
+CATEGORY_LABELS = {
+    "pesten": "Pesten", "seksisme": "Seksisme en seksuele intimidatie",
+    "uitsluiting": "Uitsluiting en discriminatie", "agressie": "Agressie en geweld",
+    "integriteit": "Integriteit", "werkdruk": "Werkdruk", "overig": "Overig",
+}
+CATEGORIES = [(code, CATEGORY_LABELS[code]) for code in DEFAULT_CATEGORIES]
+RULES = DisclosureRules()
+
+
+def organisation(seed: int) -> list[DepartmentFacts]:
+    """Eight divisions with four sub-departments each, plus ten loose departments (50 in all)."""
+    rng = random.Random(seed)
+    departments: list[DepartmentFacts] = []
+    next_id = 1
+    for division in range(8):
+        head = next_id
+        departments.append(DepartmentFacts(head, f"Divisie {division + 1}", rng.randint(5, 60)))
+        next_id += 1
+        for sub in range(4):
+            size = rng.choice([4, 8, 15, 25, 40, 80])
+            departments.append(
+                DepartmentFacts(next_id, f"Afdeling {division + 1}.{sub + 1}", size, head))
+            next_id += 1
+    for loose in range(10):
+        departments.append(
+            DepartmentFacts(next_id, f"Team {loose + 1}", rng.choice([3, 6, 12, 30, 120])))
+        next_id += 1
+    return departments
+
+
+def cases(departments: list[DepartmentFacts], n: int, years: list[int], seed: int
+          ) -> list[CaseFacts]:
+    """Skewed synthetic cases: department ~ headcount x random factor, categories Zipf-like."""
+    rng = np.random.default_rng(seed)
+    pick = random.Random(seed)
+    dept_w = np.array([d.headcount * rng.gamma(0.7) for d in departments])
+    dept_w /= dept_w.sum()
+    codes = list(DEFAULT_CATEGORIES)
+    cat_w = 1.0 / np.arange(1, len(codes) + 1) ** 1.2
+    cat_w /= cat_w.sum()
+    dept_idx = rng.choice(len(departments), size=n, p=dept_w)
+    cat_idx = rng.choice(len(codes), size=(n, 2), p=cat_w)
+    second = rng.random(n) < 0.2
+    days = rng.integers(0, 365, size=n)
+    year_idx = rng.integers(0, len(years), size=n)
+    relations, outcomes = list(Relation), list(Outcome)
+    referrals, channels = list(Referral), list(Channel)
+    genders, employment = [*Gender, None], [*EmploymentType, None]
+    result = []
+    for i in range(n):
+        opened = date(years[int(year_idx[i])], 1, 1) + timedelta(days=int(days[i]))
+        duration = pick.randint(5, 200)
+        closed = opened + timedelta(days=duration) if pick.random() < 0.85 else None
+        outcome = pick.choice(outcomes) if closed else None
+        categories = (codes[cat_idx[i, 0]],)
+        if second[i] and cat_idx[i, 1] != cat_idx[i, 0]:
+            categories += (codes[cat_idx[i, 1]],)
+        contacts = tuple(
+            ContactFacts(opened + timedelta(days=7 * c), pick.choice([20, 30, 45, 60]),
+                         pick.choice(channels))
+            for c in range(pick.randint(1, 3))
+        )
+        result.append(CaseFacts(
+            case_id=i + 1, opened_on=opened, closed_on=closed,
+            department_id=departments[int(dept_idx[i])].department_id,
+            categories=categories, relation=pick.choice([*relations, None]), outcome=outcome,
+            referral=pick.choice(referrals) if outcome == Outcome.REFERRAL else None,
+            gender=pick.choice(genders), employment_type=pick.choice(employment),
+            minutes_spent=pick.choice([0, 15, 30, 60, 90]), contacts=contacts,
+        ))
+    return result
+
+
+def signal_ledger(all_cases: list[CaseFacts], departments: list[DepartmentFacts], seed: int
+                  ) -> list[Figure]:
+    """Banded signal releases of the year for a few groups and quarters, as the app would."""
+    rng = random.Random(seed)
+    grouping = merge_departments(departments, RULES)
+    counts = {a: v for a, v in report_true_counts(YEAR, all_cases).items() if a[0] >= 0}
+    ledger: list[Figure] = []
+    quarters = periods_of_year(YEAR)
+    for window in ([quarters[0]], [quarters[1]], quarters[:2], quarters[:3]):
+        for group in rng.sample(list(grouping.groups), 5):
+            category = rng.choice(list(DEFAULT_CATEGORIES)[:4])
+            table = protect_table(counts, grouping, [category], window, RULES, ledger,
+                                  banded=True, groups=[group])
+            if table.ok:
+                ledger.extend(table.released)
+    return ledger
+
+
+def previous_years() -> dict[int, FrozenAggregates]:
+    return {
+        year: FrozenAggregates(year, 900, 9000 + 300 * i, 8800 + 300 * i, 1000, 18000, 540000,
+                               300000, 30000, tuple(CategoryTotal(c, label, 2000 - 200 * j + i)
+                                                    for j, (c, label) in enumerate(CATEGORIES)))
+        for i, year in enumerate(range(YEAR - 3, YEAR))
+    }
+
+
+def activities(seed: int) -> list[ActivityFacts]:
+    rng = random.Random(seed)
+    return [ActivityFacts(date(YEAR, 1, 1) + timedelta(days=rng.randrange(365)),
+                          rng.choice(list(ActivityType)), Decimal(rng.choice([1, 1.5, 2, 3])),
+                          f"Activiteit {i + 1}") for i in range(60)]
+
+
+SIGNALS = [ReleasedSignalFacts(f"{YEAR}-Q{q}", f"Afdeling {q}.1", "Pesten", "5-9",
+                               "Toelichting.", ("team_talk",), "Besproken in het MT.",
+                               date(YEAR, 3 * q, 15)) for q in range(1, 4)]
+TEXTS = ReportTexts("Inleiding.\n\nTweede alinea.", "Aanbevelingen.")
+
+
+def build(all_cases: list[CaseFacts], departments: list[DepartmentFacts],
+          ledger: list[Figure]) -> AnnualReport:
+    return build_report(YEAR, all_cases, departments, CATEGORIES, activities(1), SIGNALS,
+                        previous_years(), TEXTS, RULES, ledger, organisation="Benchmark BV",
+                        draft=False, issued_on=date(YEAR + 1, 2, 1))
+
+
+def median_time(action: Callable[[], object], runs: int, cold: bool = True
+                ) -> tuple[float, float]:
+    """Median wall-clock and median CPU seconds (CPU time is less disturbed by other load)."""
+    walls, cpus = [], []
+    for _ in range(runs):
+        if cold:
+            clear_cache()
+        wall, cpu = time.perf_counter(), time.process_time()
+        action()
+        walls.append(time.perf_counter() - wall)
+        cpus.append(time.process_time() - cpu)
+    return statistics.median(walls), statistics.median(cpus)
+
+
+def line(name: str, seconds: tuple[float, float], target: float | None = None) -> None:
+    wall, cpu = seconds
+    verdict = "" if target is None else ("  ok" if wall <= target else "  OVER TARGET")
+    goal = "" if target is None else f"  (target <= {target:g} s)"
+    print(f"{name:<26} median {wall:7.3f} s wall, {cpu:7.3f} s cpu{goal}{verdict}")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=(__doc__ or "").splitlines()[0])
+    parser.add_argument("--runs", type=int, default=5)
+    parser.add_argument("--seed", type=int, default=2026)
+    args = parser.parse_args()
+    print(f"python {platform.python_version()} on {platform.machine()} {platform.system()} "
+          f"{platform.release()}, {platform.processor() or 'unknown cpu'}, "
+          f"os.cpu_count()={os.cpu_count()}, load average {os.getloadavg()[0]:.2f}")
+    print(f"numpy {np.__version__}, scipy {scipy.__version__}, matplotlib "
+          f"{matplotlib.__version__}, weasyprint {weasyprint.__version__}")
+
+    departments = organisation(args.seed)
+    year_cases = cases(departments, 10_000, [YEAR], args.seed)
+    carried = [c for c in cases(departments, 600, [YEAR - 1], args.seed + 1)
+               if c.closed_on is None or c.closed_on >= date(YEAR, 1, 1)]
+    ten_k = year_cases + carried
+    ledger = signal_ledger(ten_k, departments, args.seed)
+    report = build(ten_k, departments, ledger)
+    table = report.table("departments") if any(
+        t.key == "departments" for t in report.tables()) else None
+    marks = sum(c.suppressed for t in report.tables() for r in t.rows for c in r.cells)
+    print(f"departments {len(departments)} -> groups {len(merge_departments(departments).groups)}, "
+          f"cases in the year {report.aggregates.cases_opened}, carried over "
+          f"{report.aggregates.cases_carried_over}, ledger {len(ledger)} figures, report "
+          f"{len(report.figures)} figures, {marks} hidden cells, department table "
+          f"{'shown' if table else 'left out'}")
+
+    line("figures 10k", median_time(lambda: build(ten_k, departments, ledger), args.runs), 1)
+    hundred_k = cases(departments, 100_000, list(range(YEAR - 9, YEAR + 1)), args.seed + 2)
+    line("figures 100k (10 years)",
+         median_time(lambda: build(hundred_k, departments, []), max(1, args.runs // 2)), 10)
+    one_year = cases(departments, 100_000, [YEAR], args.seed + 3)
+    line("figures 100k (one year)",
+         median_time(lambda: build(one_year, departments, []), max(1, args.runs // 2)), 10)
+
+    render(report, "pdf")  # warm-up: imports, fonts
+    line("render pdf", median_time(lambda: render(report, "pdf"), 3, cold=False), 5)
+    for fmt in ("html", "docx", "xlsx", "csv"):
+        line(f"render {fmt}", median_time(lambda fmt=fmt: render(report, fmt), 3, cold=False))
+
+
+if __name__ == "__main__":
+    main()
