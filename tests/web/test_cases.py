@@ -20,7 +20,7 @@ from tests.integration.test_case_secrecy import database_bytes
 from vp_registry.config import Settings
 from vp_registry.db.accounts import User
 from vp_registry.db.audit import AuditEntry
-from vp_registry.db.cases import Case
+from vp_registry.db.cases import Case, CaseListingCache
 from vp_registry.services import accounts, cases
 from vp_registry.services.audit import Actor
 
@@ -395,6 +395,9 @@ def test_web_canary_nothing_typed_reaches_the_database_files(
         "closed_on": TODAY.isoformat(), "outcome": "referral", "referral": "police",
         "referral_target": f"VERWIJZING{tag}", "version": "1"})
     client.get(f"/cases/?q=NOTITIE{tag}")
+    client.get("/cases/?category=pesten&sort=department")  # writes the listing cache
     client.get(f"/cases/{reference}")
+    with app.app_context(), db_session_for(app) as session:
+        assert session.execute(select(CaseListingCache)).first() is not None
     raw = database_bytes(settings)
     assert tag.encode() not in raw and tag.lower().encode() not in raw

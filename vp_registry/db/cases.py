@@ -73,3 +73,21 @@ class CaseContact(Base):
     updated_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
 
     __mapper_args__ = {"version_id_col": version}  # noqa: RUF012 - SQLAlchemy's own idiom
+
+
+class CaseListingCache(Base):
+    """One web session's decrypted case listings, encrypted, so the case list need not
+    decrypt every case on every request (see services/cases.py, ``ListingCache``).
+
+    The key needs the vault key *and* a secret derived from the session's cookie token; the
+    row goes when the session goes (ON DELETE CASCADE), and every erasure deletes all rows.
+    """
+
+    __tablename__ = "case_listing_caches"
+
+    token_hash: Mapped[str] = mapped_column(
+        ForeignKey("web_sessions.token_hash", ondelete="CASCADE"), primary_key=True
+    )
+    key_version: Mapped[int] = mapped_column(Integer)
+    entries: Mapped[bytes] = mapped_column(LargeBinary)
+    updated_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)

@@ -2,7 +2,7 @@
 
 from vp_registry.db.accounts import LoginThrottle, User, WebSession
 from vp_registry.db.audit import AuditEntry, AuditHead
-from vp_registry.db.cases import Case, CaseContact, CaseKey
+from vp_registry.db.cases import Case, CaseContact, CaseKey, CaseListingCache
 from vp_registry.db.contact import ContactPost, ContactThread, CounsellorProfile, PublicText
 from vp_registry.db.disclosure import DisclosureFigure, DisclosureRelease
 from vp_registry.db.organisation import Category, Department
@@ -15,6 +15,7 @@ __all__ = [
     "Case",
     "CaseContact",
     "CaseKey",
+    "CaseListingCache",
     "Category",
     "ContactPost",
     "ContactThread",

@@ -46,13 +46,13 @@ from vp_registry.core.taxonomy import (
     Relation,
 )
 from vp_registry.db import utcnow
-from vp_registry.db.cases import Case, CaseContact, CaseKey
+from vp_registry.db.cases import Case, CaseContact, CaseKey, CaseListingCache
 from vp_registry.db.organisation import Category, Department
 from vp_registry.db.vault import VAULT_ROW_ID, Vault
 from vp_registry.services import audit
 from vp_registry.services.audit import Actor
 from vp_registry.services.errors import Conflict, NotFound, ValidationFailed
-from vp_registry.services.vault import VaultKeys, VaultLocked
+from vp_registry.services.vault import VaultKeys, VaultLocked, invalidate_listing_caches
 
 CASES: Final = "cases"
 CONTACTS: Final = "case_contacts"
@@ -660,6 +660,7 @@ def shred(session: Session, case_ids: Sequence[int]) -> None:
     freed pages, and once the transaction commits the write-ahead log is checkpointed and
     truncated so no copy of a deleted key stays in ``-wal``.
     """
+    invalidate_listing_caches(session)  # no decrypted listing of an erased case survives
     for start in range(0, len(case_ids), _CHUNK):
         chunk = list(case_ids[start:start + _CHUNK])
         session.execute(delete(CaseKey).where(CaseKey.case_id.in_(chunk)))
@@ -880,13 +881,140 @@ def _matches_text(session: Session, candidates: list[_Candidate], needle: str
     return [candidate for candidate in candidates if candidate[0].id in matched_ids]
 
 
+LISTING_CACHE: Final = "case_listing_caches"
+_LISTING_FIELDS: Final = ("department", "categories", "integrity_report", "acknowledged_on",
+                          "feedback_on", "outcome")
+CACHE_PURPOSE: Final = "case-listing-cache"
+
+
+class ListingCache:
+    """A web session's decrypted case listings, kept between requests - encrypted.
+
+    Filtering 10,000 cases on department or category means decrypting 10,000 listings (one
+    data-key unwrap and one decryption each). This cache keeps the decrypted listings of one
+    web session in ``case_listing_caches``, AES-256-GCM under a key derived from the vault key
+    *and* ``secret`` - which the web layer derives from the session's cookie token - so neither
+    a database copy with the recovery key nor the cookie alone opens it. Entries are keyed by
+    case id and version: any write to a case (which raises its version) makes its entry stale,
+    and it is decrypted afresh. The row is deleted with its session (logout, timeout, password
+    change), and every erasure or key rotation deletes all rows and raises the vault's
+    ``listing_epoch``; a request that started before writes nothing (checked after its write,
+    under the vault row's lock), so no erased case's listing outlives its erasure.
+    """
+
+    def __init__(self, owner: str, secret: bytes) -> None:
+        if len(secret) != crypto.KEY_BYTES or not owner:
+            raise ValueError("a listing cache needs its session's id and a 256-bit secret")
+        self.owner = owner
+        self._secret = secret
+        self._entries: dict[int, tuple[int, dict[str, Any]]] = {}
+        self._epoch: int | None = None
+        self._changed = False
+
+    def __repr__(self) -> str:
+        return f"ListingCache(entries={len(self._entries)})"
+
+    def _crypter(self, keys: VaultKeys) -> RecordCrypter:
+        key = crypto.derive_subkey(keys.current + self._secret, CACHE_PURPOSE)
+        return _CaseCrypter(key, keys.version, keys.cipher)
+
+    def load(self, session: Session, keys: VaultKeys) -> None:
+        self._epoch = session.execute(select(Vault.listing_epoch).where(
+            Vault.id == VAULT_ROW_ID)).scalar_one_or_none()
+        row = session.get(CaseListingCache, self.owner)
+        if row is None or row.key_version != keys.version:
+            return
+        try:
+            value = self._crypter(keys).decrypt_json(LISTING_CACHE, "entries", self.owner,
+                                                     row.entries)
+        except crypto.DecryptionError:
+            return  # another vault key or a damaged row: start afresh
+        for case_id, version, *fields in value:
+            self._entries[case_id] = (version, dict(zip(_LISTING_FIELDS, fields, strict=True)))
+
+    def get(self, case_id: int, version: int) -> dict[str, Any] | None:
+        hit = self._entries.get(case_id)
+        return hit[1] if hit is not None and hit[0] == version else None
+
+    def put(self, case_id: int, version: int, listing: dict[str, Any]) -> None:
+        self._entries[case_id] = (version, listing)
+        self._changed = True
+
+    def save(self, session: Session, keys: VaultKeys, present: set[int] | None = None) -> None:
+        """Write the cache if it changed (dropping ids not in ``present`` when given)."""
+        if present is not None and self._entries.keys() - present:
+            self._entries = {k: v for k, v in self._entries.items() if k in present}
+            self._changed = True
+        if not self._changed or self._epoch is None:
+            return
+        payload = [[case_id, version, *(listing.get(f) for f in _LISTING_FIELDS)]
+                   for case_id, (version, listing) in self._entries.items()]
+        blob = self._crypter(keys).encrypt_json(LISTING_CACHE, "entries", self.owner, payload)
+        row = session.get(CaseListingCache, self.owner)
+        if row is None:
+            row = CaseListingCache(token_hash=self.owner)
+            session.add(row)
+        row.key_version, row.entries, row.updated_at = keys.version, blob, utcnow()
+        session.flush()
+        # Written first, checked after: an erasure that committed meanwhile raised the epoch
+        # (and deleted every cache); one that comes later waits for our lock and deletes ours.
+        epoch = session.execute(
+            select(Vault.listing_epoch).where(Vault.id == VAULT_ROW_ID)
+            .with_for_update(read=True)
+        ).scalar_one_or_none()
+        if epoch != self._epoch:
+            session.execute(delete(CaseListingCache).where(
+                CaseListingCache.token_hash == self.owner))
+        self._changed = False
+
+
+def _cached_candidates(session: Session, keys: VaultKeys, criteria: CaseFilter,
+                       cache: ListingCache) -> list[tuple[int, dict[str, Any]]]:
+    """(case id, listing) of every case passing the filters, in the list's SQL order, using
+    and refreshing the cache; only missing or stale listings are decrypted."""
+    connection = session.connection()
+    light = _list_query(criteria).with_only_columns(Case.id, Case.version)
+    rows = list(connection.execute(light))
+    cache.load(session, keys)
+    missing = [case_id for case_id, version in rows if cache.get(case_id, version) is None]
+    for start in range(0, len(missing), _CHUNK):
+        chunk = missing[start:start + _CHUNK]
+        for row in connection.execute(
+            select(Case.id, Case.version, Case.data_key_version, Case.listing,
+                   CaseKey.wrapped_key, CaseKey.vault_key_version)
+            .join(CaseKey, CaseKey.case_id == Case.id).where(Case.id.in_(chunk))
+        ):
+            crypter = _crypter(keys, row.wrapped_key, row.vault_key_version,
+                               row.data_key_version)
+            cache.put(row.id, row.version, _decode_listing(crypter, row.id, row.listing))
+    found = []
+    for case_id, version in rows:
+        listing = cache.get(case_id, version)
+        if listing is not None:  # None only for a case erased while we read
+            found.append((case_id, listing))
+    # only a full scan knows which cached ids are gone
+    unfiltered = criteria.status is None and criteria.year is None
+    cache.save(session, keys, present={case_id for case_id, _ in rows} if unfiltered else None)
+    return found
+
+
+def _page_rows(session: Session, ids: list[int]) -> list[Any]:
+    if not ids:
+        return []
+    rows = {row.id: row for row in session.connection().execute(
+        select(*_LIST_COLUMNS).join(CaseKey, CaseKey.case_id == Case.id)
+        .where(Case.id.in_(ids)))}
+    return [rows[case_id] for case_id in ids if case_id in rows]
+
+
 def _row_summary(row: Any, listing: dict[str, Any]) -> CaseSummary:
     return _summary(row.id, row.reference, row.status, row.opened_on, row.closed_on,
                     row.version, listing)
 
 
 def list_cases(session: Session, settings: Settings, actor: Actor, keys: VaultKeys,
-               criteria: CaseFilter, *, page: int = 1, page_size: int = PAGE_SIZE) -> CasePage:
+               criteria: CaseFilter, *, page: int = 1, page_size: int = PAGE_SIZE,
+               cache: ListingCache | None = None) -> CasePage:
     """One page of the case list. Plaintext filters (status, year) and sorts run in SQL;
     department, category and free text are applied after decryption, in memory.
 
@@ -908,6 +1036,9 @@ def list_cases(session: Session, settings: Settings, actor: Actor, keys: VaultKe
                    if criteria.department_id else None)
     category = criteria.category
     needle = fold(criteria.text.strip()) if criteria.text and criteria.text.strip() else None
+    if cache is not None and needle is None:
+        return _list_with_cache(session, settings, actor, keys, criteria, cache, departments,
+                                page, page_size)
     if needle is not None:
         query = query.add_columns(Case.details)
     candidates: list[_Candidate] = []
@@ -924,11 +1055,32 @@ def list_cases(session: Session, settings: Settings, actor: Actor, keys: VaultKe
     if criteria.sort == "department":
         names = {dept_id: fold(name) for dept_id, name in
                  connection.execute(select(Department.id, Department.name))}
-        candidates.sort(key=lambda c: (names.get(c[1]["department"], ""), c[0].opened_on))
+        candidates.sort(key=lambda c: names.get(c[1]["department"], ""))  # stable: SQL order
     shown = candidates[(page - 1) * page_size: page * page_size]
     items = [_row_summary(row, listing) for row, listing, _ in shown]
     _audit_list(session, settings, actor, len(items), searched=needle is not None)
     return CasePage(items, len(candidates), page, page_size)
+
+
+def _list_with_cache(session: Session, settings: Settings, actor: Actor, keys: VaultKeys,
+                     criteria: CaseFilter, cache: ListingCache, departments: set[int] | None,
+                     page: int, page_size: int) -> CasePage:
+    matched = [
+        (case_id, listing) for case_id, listing in _cached_candidates(session, keys, criteria,
+                                                                      cache)
+        if (departments is None or listing["department"] in departments)
+        and (not criteria.category or criteria.category in listing["categories"])
+    ]
+    if criteria.sort == "department":
+        names = {dept_id: fold(name) for dept_id, name in
+                 session.connection().execute(select(Department.id, Department.name))}
+        matched.sort(key=lambda item: names.get(item[1]["department"], ""))  # stable: SQL order
+    shown = matched[(page - 1) * page_size: page * page_size]
+    listings = dict(shown)
+    items = [_row_summary(row, listings[row.id])
+             for row in _page_rows(session, [case_id for case_id, _ in shown])]
+    _audit_list(session, settings, actor, len(items), searched=False)
+    return CasePage(items, len(matched), page, page_size)
 
 
 def _audit_list(session: Session, settings: Settings, actor: Actor, shown: int,

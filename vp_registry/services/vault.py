@@ -22,7 +22,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Final
 
-from sqlalchemy import delete, select
+from sqlalchemy import delete, select, update
 from sqlalchemy.orm import Session
 
 from vp_registry.config import Settings
@@ -39,6 +39,7 @@ from vp_registry.core.crypto import (
 from vp_registry.core.taxonomy import N_, Role
 from vp_registry.db import utcnow
 from vp_registry.db.accounts import User, WebSession
+from vp_registry.db.cases import CaseListingCache
 from vp_registry.db.vault import VAULT_ROW_ID, CounsellorKey, Vault, VaultGrant, VaultRotation
 from vp_registry.services import audit
 from vp_registry.services.audit import Actor
@@ -525,14 +526,25 @@ def get_counsellor(session: Session, user_id: int) -> User:
 
 def forget_session_keys(session: Session) -> int:
     """Remove the vault key from every web session (after a key rotation started): the old
-    key is useless and must not linger; counsellors unlock again with their password."""
+    key is useless and must not linger; counsellors unlock again with their password. The
+    sessions' case-listing caches (keyed with the old vault key) go as well."""
     rows = list(session.execute(
         select(WebSession).where(WebSession.vault_key_sealed.is_not(None))
     ).scalars())
     for row in rows:
         row.vault_key_sealed = None
+    invalidate_listing_caches(session)
     session.flush()
     return len(rows)
+
+
+def invalidate_listing_caches(session: Session) -> None:
+    """Delete every session's case-listing cache and raise the epoch, so that a cache being
+    written by a request that started earlier is discarded (see cases.ListingCache). Needs
+    no key: retention calls it when it erases cases."""
+    session.execute(update(Vault).where(Vault.id == VAULT_ROW_ID)
+                    .values(listing_epoch=Vault.listing_epoch + 1))
+    session.execute(delete(CaseListingCache))
 
 
 @dataclass(frozen=True)

@@ -16,14 +16,15 @@ from flask import current_app, g, render_template, request, session
 from flask_login import current_user
 
 from vp_registry.config import Settings
+from vp_registry.core import crypto
 from vp_registry.core.crypto import DecryptionError
 from vp_registry.db.vault import CounsellorKey
-from vp_registry.services import accounts, vault
+from vp_registry.services import accounts, cases, vault
 from vp_registry.services.audit import Actor
 from vp_registry.services.vault import VaultKeys, VaultLocked
 from vp_registry.web.cases.forms import UnlockForm
 from vp_registry.web.database import db_session
-from vp_registry.web.sessions import session_vault_key
+from vp_registry.web.sessions import ServerSession, session_vault_key
 
 View = TypeVar("View", bound=Callable[..., Any])
 
@@ -49,6 +50,15 @@ def current_keys() -> VaultKeys | None:
             keys = None
         g.vault_keys = keys
     return cast(VaultKeys | None, g.vault_keys)
+
+
+def listing_cache() -> cases.ListingCache | None:
+    """This session's encrypted case-listing cache; its secret comes from the cookie token,
+    which only the browser holds (the database keeps the token's hash)."""
+    if not isinstance(session, ServerSession) or not session.token:
+        return None
+    return cases.ListingCache(crypto.hash_token(session.token),
+                              crypto.key_from_token(session.token, cases.CACHE_PURPOSE))
 
 
 def require_keys() -> VaultKeys:

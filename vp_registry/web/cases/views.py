@@ -34,6 +34,7 @@ from vp_registry.web.access import roles
 from vp_registry.web.cases.common import (
     actor,
     current_keys,
+    listing_cache,
     locked_page,
     needs_vault,
     require_keys,
@@ -175,7 +176,8 @@ def index() -> str:
         text=valid(form.q, None), sort=valid(form.sort, "newest"),
     )
     page_number = max(1, request.args.get("page", 1, type=int) or 1)
-    page = cases.list_cases(db, settings(), actor(), require_keys(), criteria, page=page_number)
+    page = cases.list_cases(db, settings(), actor(), require_keys(), criteria, page=page_number,
+                            cache=listing_cache())
     arguments = {key: value for key, value in request.args.items() if value}
     return render_template("cases/index.html", form=form, page=page, arguments=arguments,
                            filtered=criteria != CaseFilter(sort=criteria.sort), **_lookups())

@@ -1,0 +1,176 @@
+"""The encrypted per-session case-listing cache: same answers, fewer decryptions, and nothing
+of an erased case or an ended session left behind."""
+
+from __future__ import annotations
+
+import secrets
+from collections.abc import Callable
+from datetime import date
+from typing import Any
+
+import pytest
+from flask import Flask
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from tests.casework import case_input, create_vault, department, grant, unlock
+from vp_registry.config import Settings
+from vp_registry.core import crypto
+from vp_registry.db.accounts import User, WebSession
+from vp_registry.db.cases import CaseListingCache
+from vp_registry.db.vault import Vault
+from vp_registry.services import cases, vault
+from vp_registry.services.audit import Actor
+from vp_registry.services.cases import CaseFilter, ListingCache
+from vp_registry.services.vault import VaultKeys
+
+TODAY = date(2026, 11, 25)
+
+
+@pytest.fixture
+def setup(app: Flask, db: Session, settings: Settings,
+          create_user: Callable[..., User]) -> tuple[VaultKeys, Actor, dict[str, int], list[str]]:
+    created = create_vault(app, settings)
+    user = create_user("counsellor")
+    grant(app, settings, user, created.recovery_key)
+    keys = unlock(db, settings, user)
+    actor = Actor(user.id, "counsellor")
+    depts = {name: department(db, name, settings).id
+             for name in ("Magazijn en logistiek", "Werkplaats", "Engineering")}
+    references = []
+    for number in range(12):
+        record = cases.create_case(db, settings, actor, keys, case_input(
+            list(depts.values())[number % 3], opened_on=date(2025 + number % 2, 3, 1 + number),
+            categories=("pesten",) if number % 4 == 0 else ("werkdruk",)), today=TODAY)
+        references.append(record.reference)
+    db.commit()
+    return keys, actor, depts, references
+
+
+def _session_row(db: Session) -> tuple[str, bytes]:
+    token = crypto.new_token()
+    db.add(WebSession(token_hash=crypto.hash_token(token)))
+    db.flush()
+    return crypto.hash_token(token), crypto.key_from_token(token, cases.CACHE_PURPOSE)
+
+
+def _refs(page: cases.CasePage) -> list[str]:
+    return [item.reference for item in page.items]
+
+
+CRITERIA = [CaseFilter(category="pesten"), CaseFilter(category="werkdruk", sort="department"),
+            CaseFilter(year=2025, category="werkdruk"), CaseFilter(status="open", sort="oldest"),
+            CaseFilter(sort="department")]
+
+
+@pytest.mark.parametrize("criteria", CRITERIA, ids=str)
+def test_same_answers_with_and_without_the_cache(
+    db: Session, settings: Settings, setup: Any, criteria: CaseFilter
+) -> None:
+    keys, actor, depts, _ = setup
+    owner, secret = _session_row(db)
+    plain = cases.list_cases(db, settings, actor, keys, criteria, page_size=5)
+    for _ in range(2):  # cold, then warm
+        cached = cases.list_cases(db, settings, actor, keys, criteria, page_size=5,
+                                  cache=ListingCache(owner, secret))
+        assert _refs(cached) == _refs(plain) and cached.total == plain.total
+        assert cached.items == plain.items
+    by_dept = CaseFilter(department_id=depts["Werkplaats"], category="werkdruk")
+    assert cases.list_cases(db, settings, actor, keys, by_dept, cache=ListingCache(
+        owner, secret)).items == cases.list_cases(db, settings, actor, keys, by_dept).items
+
+
+def test_a_warm_cache_decrypts_only_what_changed(
+    db: Session, settings: Settings, setup: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    keys, actor, depts, references = setup
+    owner, secret = _session_row(db)
+    cases.list_cases(db, settings, actor, keys, CaseFilter(category="pesten"),
+                     cache=ListingCache(owner, secret))
+    decrypted: list[int] = []
+    real = cases._decode_listing
+
+    def counting(crypter: Any, case_id: int, blob: bytes) -> dict[str, Any]:
+        decrypted.append(case_id)
+        return real(crypter, case_id, blob)
+
+    monkeypatch.setattr(cases, "_decode_listing", counting)
+    cases.list_cases(db, settings, actor, keys, CaseFilter(category="pesten"), page_size=100,
+                     cache=ListingCache(owner, secret))
+    assert decrypted == []
+    changed = cases.update_case(db, settings, actor, keys, references[1], 1, case_input(
+        depts["Werkplaats"], opened_on=date(2026, 3, 2), categories=("pesten",)), today=TODAY)
+    decrypted.clear()
+    page = cases.list_cases(db, settings, actor, keys, CaseFilter(category="pesten"),
+                            page_size=100, cache=ListingCache(owner, secret))
+    assert decrypted.count(changed.id) == 1 and set(decrypted) <= {changed.id}
+    assert changed.reference in _refs(page)
+
+
+def test_the_cache_opens_only_with_vault_key_and_session_secret(
+    db: Session, settings: Settings, setup: Any
+) -> None:
+    keys, actor, _, _ = setup
+    owner, secret = _session_row(db)
+    cases.list_cases(db, settings, actor, keys, CaseFilter(category="pesten"),
+                     cache=ListingCache(owner, secret))
+    row = db.get(CaseListingCache, owner)
+    assert row is not None and b"pesten" not in row.entries and b"werkdruk" not in row.entries
+    for key in (crypto.derive_subkey(keys.current, cases.CACHE_PURPOSE),
+                crypto.derive_subkey(secret + secret, cases.CACHE_PURPOSE),
+                crypto.derive_subkey(crypto.random_key() + secret, cases.CACHE_PURPOSE)):
+        with pytest.raises(crypto.DecryptionError):
+            crypto.RecordCrypter(key, keys.version).decrypt_json(
+                cases.LISTING_CACHE, "entries", owner, row.entries)
+    # another session's secret simply finds no usable cache and builds its own
+    other = ListingCache(owner, secrets.token_bytes(32))
+    other.load(db, keys)
+    assert other.get(1, 1) is None and repr(other) == "ListingCache(entries=0)"
+
+
+def test_erasure_and_rotation_delete_every_cache(db: Session, settings: Settings,
+                                                 setup: Any) -> None:
+    keys, actor, _, references = setup
+    owner, secret = _session_row(db)
+    cases.list_cases(db, settings, actor, keys, CaseFilter(category="werkdruk"),
+                     cache=ListingCache(owner, secret))
+    epoch = db.execute(select(Vault.listing_epoch)).scalar_one()
+    assert db.get(CaseListingCache, owner) is not None
+    cases.erase_case(db, settings, actor, references[2], 1)
+    assert db.execute(select(func.count()).select_from(CaseListingCache)).scalar_one() == 0
+    assert db.execute(select(Vault.listing_epoch)).scalar_one() == epoch + 1
+    cases.list_cases(db, settings, actor, keys, CaseFilter(category="werkdruk"),
+                     cache=ListingCache(owner, secret))
+    assert db.get(CaseListingCache, owner) is not None
+    vault.forget_session_keys(db)  # what a key rotation does
+    assert db.execute(select(func.count()).select_from(CaseListingCache)).scalar_one() == 0
+
+
+def test_a_cache_loaded_before_an_erasure_is_not_written(
+    db: Session, settings: Settings, setup: Any
+) -> None:
+    keys, actor, _, references = setup
+    owner, secret = _session_row(db)
+    slow = ListingCache(owner, secret)
+    slow.load(db, keys)  # a request starts ...
+    erased = db.execute(select(cases.Case).where(cases.Case.reference == references[3])
+                        ).scalar_one()
+    slow.put(erased.id, erased.version, {"department": 1, "categories": ["pesten"]})
+    cases.erase_case(db, settings, actor, references[3], 1)  # ... another erases a case ...
+    slow.save(db, keys)  # ... and the first one tries to store what it decrypted
+    assert db.get(CaseListingCache, owner) is None
+
+
+def test_the_cache_goes_with_its_session(db: Session, settings: Settings, setup: Any) -> None:
+    keys, actor, _, _ = setup
+    owner, secret = _session_row(db)
+    cases.list_cases(db, settings, actor, keys, CaseFilter(category="pesten"),
+                     cache=ListingCache(owner, secret))
+    db.commit()
+    session_row = db.get(WebSession, owner)
+    assert session_row is not None
+    db.delete(session_row)
+    db.commit()
+    assert db.get(CaseListingCache, owner) is None
+    with pytest.raises(ValueError):
+        ListingCache(owner, b"short")
