@@ -284,6 +284,30 @@ def test_the_thread_key_opens_under_the_code_or_the_vault_key_and_nothing_else(
             row.key_by_code, contact._code_aad(row.id + 1))
 
 
+def test_messages_and_codes_survive_a_vault_key_rotation(
+    db: Session, settings: Settings, counsellor: User, actor: Actor, keys: VaultKeys
+) -> None:
+    from vp_registry.services import rotation
+
+    code = _send(db, settings, message="Voor de rotatie")
+    thread = db.execute(select(ContactThread)).scalar_one()
+    contact.reply(db, settings, actor, keys, thread.id, "Antwoord voor de rotatie",
+                  author_name="M", today=TODAY)
+    db.commit()
+    current, new_keys = rotation.start(db, settings, actor, keys)
+    while rotation.rewrap_batch(db, new_keys, current):
+        pass
+    assert rotation.finish(db, settings, actor, current) == 0
+    db.commit()
+    fresh = unlock(db, settings, counsellor)
+    assert fresh.version == 2
+    record = contact.read_thread(db, settings, actor, fresh, thread.id)
+    assert [p.text for p in record.posts] == ["Voor de rotatie", "Antwoord voor de rotatie"]
+    assert contact.read_as_sender(db, settings, code).replies == 1
+    with pytest.raises(contact.vault.VaultLocked):  # the old key opens nothing any more
+        contact.read_thread(db, settings, actor, keys, thread.id)
+
+
 # ------------------------------------------------------------------ delete
 
 
