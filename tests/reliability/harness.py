@@ -24,7 +24,9 @@ import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from datetime import date
 from pathlib import Path
+from typing import Any, NamedTuple
 
 import sqlalchemy as sa
 from sqlalchemy import func, select
@@ -164,12 +166,25 @@ class Cli:
         return False
 
 
+class CaseState(NamedTuple):
+    """One decrypted case as :func:`inspect_database` found it."""
+
+    status: str
+    opened_on: date
+    closed_on: date | None
+    department: str | None
+    categories: tuple[str, ...]
+    narrative: str | None
+    reporter_name: str | None
+    contacts: tuple[tuple[date, int, str], ...]
+
+
 @dataclass
 class Snapshot:
     """What a database holds, decrypted: for comparing a crashed-and-resumed run with an
     uninterrupted one."""
 
-    cases: dict[str, tuple[object, ...]] = field(default_factory=dict)
+    cases: dict[str, CaseState] = field(default_factory=dict)
     departments: set[tuple[object, ...]] = field(default_factory=set)
     users: set[str] = field(default_factory=set)
     vault_version: int = 0
@@ -178,7 +193,7 @@ class Snapshot:
     audit_entries: int = 0
 
 
-def _count(session: Session, query: sa.Select[tuple[int]]) -> int:
+def _count(session: Session, query: sa.Select[Any]) -> int:
     return int(session.execute(query).scalar_one())
 
 
@@ -215,7 +230,7 @@ def inspect_database(url: str, settings: Settings, recovery_key: str) -> Snapsho
             for reference in references:
                 record = cases.read_case(session, settings, Actor.system(), keys, reference)
                 department = session.get(Department, record.department_id)
-                snapshot.cases[reference] = (
+                snapshot.cases[reference] = CaseState(
                     record.status, record.opened_on, record.closed_on,
                     department.name if department else None,
                     record.categories, record.narrative, record.reporter_name,
