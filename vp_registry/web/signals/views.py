@@ -78,7 +78,8 @@ def dismiss(token: str) -> Response:
             signals.dismiss(db_session(), settings(), actor(), require_keys(), token)
         except (NotFound, AlreadyReleased) as error:
             return _back_to_review(error)
-        flash(_("The candidate has been set aside. You find it under 'Set aside'."), "success")
+        flash(_("The candidate has been set aside. You find it under 'Set aside earlier'."),
+              "success")
     return _back_to_review()
 
 

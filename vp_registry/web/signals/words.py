@@ -16,18 +16,19 @@ from flask_babel import gettext as _
 
 from vp_registry.core.disclosure import ORGANISATION, OTHER_DEPARTMENTS, parse_quarter
 from vp_registry.core.signals import CONCENTRATION, RECURRENCE, RISE, SignalCandidate
-from vp_registry.core.taxonomy import SUGGESTED_ACTION_LABELS, SuggestedAction
+from vp_registry.core.taxonomy import N_, SUGGESTED_ACTION_LABELS, SuggestedAction
 from vp_registry.db.organisation import Category
 from vp_registry.db.signals import ReleasedSignal
 from vp_registry.services.signals import RefusalReason, actions_of
 from vp_registry.web.templating import category_label
 
 KIND_LABELS = {
-    CONCENTRATION: "Concentration",
-    RISE: "Rise",
-    RECURRENCE: "Same person",
+    CONCENTRATION: N_("Concentration"),
+    RISE: N_("Rise"),
+    RECURRENCE: N_("Same person"),
 }
-_SPECIAL_GROUPS = {OTHER_DEPARTMENTS: "Other departments", ORGANISATION: "Whole organisation"}
+_SPECIAL_GROUPS = {OTHER_DEPARTMENTS: N_("Other departments"),
+                   ORGANISATION: N_("Whole organisation")}
 
 
 def kind_text(kind: str) -> str:
