@@ -11,7 +11,9 @@ stores plaintext), on the same code path. Then the median *server time* of full 
 the WSGI app (session, vault key, decryption, template) is measured for:
 
 * ``list``            first page of the case list, no filter (SQL paging; 25 rows decrypted)
-* ``list category``   first page filtered on a category (every case's listing decrypted)
+* ``list category``   first page filtered on a category, the session's encrypted listing
+                      cache warm (only new or changed cases decrypted)
+* ``list category, cold`` the same with the cache emptied first: every listing decrypted
 * ``list dept+cat+year`` department, category and year
 * ``list text``       free-text search (details and conversation notes decrypted)
 * ``case page``       one case with its conversations
@@ -45,12 +47,14 @@ import pyotp
 from cryptography.hazmat.backends.openssl import backend as openssl
 from flask import Flask
 from flask.testing import FlaskClient
+from sqlalchemy import delete
 
 from vp_registry import create_app
 from vp_registry.config import Settings
 from vp_registry.core.crypto import FAST_KDF_FOR_TESTS
 from vp_registry.core.taxonomy import DEFAULT_CATEGORIES
 from vp_registry.db.accounts import User
+from vp_registry.db.cases import CaseListingCache
 from vp_registry.services import (
     accounts,
     audit,
@@ -212,9 +216,24 @@ def measure(org: Organisation, repeat: int) -> dict[str, float]:
         if response.status_code != 200:
             raise SystemExit(f"case page: HTTP {response.status_code}")
 
+    def cold(url: str) -> Callable[[], Any]:
+        """The same request with the session's listing cache emptied first (as right after
+        login, or after any erasure): every listing is decrypted."""
+        run = get(url)
+
+        def both() -> None:
+            with org.app.app_context():
+                session = org.app.extensions["vp_session_factory"]()
+                session.execute(delete(CaseListingCache))
+                session.commit()
+                session.close()
+            run()
+        return both
+
     return {
         "list": median_ms(get("/cases/"), repeat),
         "list category": median_ms(get("/cases/?category=pesten"), repeat),
+        "list category, cold": median_ms(cold("/cases/?category=pesten"), max(5, repeat // 3)),
         "list dept+cat+year": median_ms(get(
             f"/cases/?department={org.department_id}&category=werkdruk&year={org.year}"), repeat),
         "list text": median_ms(get("/cases/?q=appgroep+opmerking"), max(5, repeat // 3)),

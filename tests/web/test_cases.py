@@ -23,9 +23,16 @@ from vp_registry.db.audit import AuditEntry
 from vp_registry.db.cases import Case, CaseListingCache
 from vp_registry.services import accounts, cases
 from vp_registry.services.audit import Actor
+from vp_registry.web.i18n import LOCALE_COOKIE
 
 TODAY = date.today()
 REFERENCE = re.compile(r"VP-\d{4}-[0-9A-Z]{4}")
+
+
+@pytest.fixture(autouse=True)
+def english(client: FlaskClient) -> None:
+    """These tests read English source strings; the Dutch catalogue is tested elsewhere."""
+    client.set_cookie(LOCALE_COOKIE, "en")
 
 
 @pytest.fixture
@@ -112,7 +119,7 @@ def test_counsellor_journey_create_converse_close(
         "referral_target": "Arbodienst", "version": "1"})
     assert response.status_code == 302
     shown = _text(client.get(f"/cases/{reference}"))
-    assert "Closed" in shown or "Gesloten" in shown
+    assert "Closed" in shown
     listing = _text(client.get("/cases/?status=closed"))
     assert reference in listing
     assert reference not in _text(client.get("/cases/?status=open"))
@@ -160,8 +167,7 @@ def test_consent_is_enforced_without_javascript(client: FlaskClient, counsellor:
     with app.app_context(), db_session_for(app) as session:
         assert session.execute(select(Case)).first() is None
     reference = _create(client, dept_id, consent=None, reporter_name="", reporter_contact="")
-    assert "No consent" in _text(client.get(f"/cases/{reference}")) or \
-        "toestemming" in _text(client.get(f"/cases/{reference}")).lower()
+    assert "No consent" in _text(client.get(f"/cases/{reference}"))
 
 
 def test_invalid_input_keeps_what_was_typed(client: FlaskClient, counsellor: User,
@@ -254,7 +260,7 @@ def test_counsellor_without_grant_sees_the_explanation(
     with app.app_context(), db_session_for(app) as session:
         assert session.execute(select(Case)).first() is None
     start = _text(client.get("/start"))
-    assert "Why, and what to do" in start or "Waarom" in start
+    assert "Why, and what to do" in start
 
 
 def test_access_granted_later_is_opened_with_the_password(
@@ -269,6 +275,7 @@ def test_access_granted_later_is_opened_with_the_password(
 
     # the first counsellor grants access through the Colleagues page
     other = Flask.test_client(app)
+    other.set_cookie(LOCALE_COOKIE, "en")
     assert AuthActions(other).login(first).status_code == 302
     colleagues = _text(other.get("/vault/colleagues"))
     assert newcomer.display_name in colleagues and "Grant access" in colleagues
@@ -323,7 +330,7 @@ def test_erase_needs_the_typed_reference(client: FlaskClient, counsellor: User, 
                                          app: Flask) -> None:
     reference = _create(client, dept_id)
     page = _text(client.get(f"/cases/{reference}/erase"))
-    assert "cannot recover" in page or "Nobody can recover" in page
+    assert "Nobody can recover" in page
     wrong = post_form(client, f"/cases/{reference}/erase", {"confirm": "VP-2000-0000",
                                                             "version": "1"})
     assert wrong.status_code == 200

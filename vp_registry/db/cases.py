@@ -15,7 +15,16 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from sqlalchemy import BigInteger, Date, DateTime, ForeignKey, Integer, LargeBinary, String
+from sqlalchemy import (
+    BigInteger,
+    Date,
+    DateTime,
+    ForeignKey,
+    Index,
+    Integer,
+    LargeBinary,
+    String,
+)
 from sqlalchemy.orm import Mapped, mapped_column
 
 from vp_registry.db import Base, utcnow
@@ -43,6 +52,9 @@ class Case(Base):
     updated_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
 
     __mapper_args__ = {"version_id_col": version}  # noqa: RUF012 - SQLAlchemy's own idiom
+    # Covers the case list's id/version scan in list order without reading the large rows.
+    __table_args__ = (Index("ix_cases_list", "opened_on", "reference", "version", "id",
+                            "status"),)
 
 
 class CaseKey(Base):

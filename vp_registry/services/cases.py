@@ -13,14 +13,16 @@ never commits. Reads and writes are audited with the case reference only, never 
 
 from __future__ import annotations
 
+import json
 import secrets
-from collections.abc import Iterable, Iterator, Sequence
+import struct
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, replace
 from datetime import date
 from math import ceil
 from typing import Any, Final
 
-from sqlalchemy import Select, delete, event, func, select, text
+from sqlalchemy import Select, and_, delete, event, func, or_, select, text
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.exc import StaleDataError
@@ -544,7 +546,7 @@ def _flush(session: Session, keys: VaultKeys, reference: str) -> None:
         raise CaseConflict(_decrypt_row(session, keys, _case_row(session, reference))) from None
 
 
-def _ensure_current_key(session: Session, keys: VaultKeys) -> None:
+def ensure_current_key(session: Session, keys: VaultKeys) -> None:
     """Refuse to wrap a new data key under a vault key that a rotation has replaced.
 
     Called after the INSERT, inside the writing transaction: on PostgreSQL the shared row lock
@@ -584,7 +586,7 @@ def create_case(session: Session, settings: Settings, actor: Actor, keys: VaultK
     session.flush()
     session.add(CaseKey(case_id=row.id, wrapped_key=wrapped, vault_key_version=vault_version))
     session.flush()
-    _ensure_current_key(session, keys)
+    ensure_current_key(session, keys)
     _audit(session, settings, actor, "case.create", row.reference)
     return _record(_summary(row.id, row.reference, row.status, row.opened_on, None, row.version,
                             _listing_values(data, None)),
@@ -804,7 +806,12 @@ _LIST_COLUMNS = (Case.id, Case.reference, Case.status, Case.opened_on, Case.clos
 
 
 def _list_query(criteria: CaseFilter) -> Select[*tuple[Any, ...]]:
-    query = select(*_LIST_COLUMNS).join(CaseKey, CaseKey.case_id == Case.id)
+    return _filtered(select(*_LIST_COLUMNS).join(CaseKey, CaseKey.case_id == Case.id), criteria)
+
+
+def _filtered(query: Select[*tuple[Any, ...]], criteria: CaseFilter
+              ) -> Select[*tuple[Any, ...]]:
+    """The plaintext filters (status, year) and the SQL sort order of the case list."""
     if criteria.status in {s.value for s in CaseStatus}:
         query = query.where(Case.status == criteria.status)
     if criteria.year:
@@ -882,24 +889,26 @@ def _matches_text(session: Session, candidates: list[_Candidate], needle: str
 
 
 LISTING_CACHE: Final = "case_listing_caches"
-_LISTING_FIELDS: Final = ("department", "categories", "integrity_report", "acknowledged_on",
-                          "feedback_on", "outcome")
 CACHE_PURPOSE: Final = "case-listing-cache"
+_CACHE_FORMAT: Final = b"VPLC1"
+_CACHE_ENTRY: Final = struct.Struct("<qiiQ")  # case id, case version, department id, categories
+_MAX_CACHED_CODES: Final = 64  # one bit per category code
 
 
 class ListingCache:
-    """A web session's decrypted case listings, kept between requests - encrypted.
+    """What the case list filters on - department and categories - for every case, kept
+    between a web session's requests, encrypted.
 
     Filtering 10,000 cases on department or category means decrypting 10,000 listings (one
-    data-key unwrap and one decryption each). This cache keeps the decrypted listings of one
-    web session in ``case_listing_caches``, AES-256-GCM under a key derived from the vault key
-    *and* ``secret`` - which the web layer derives from the session's cookie token - so neither
-    a database copy with the recovery key nor the cookie alone opens it. Entries are keyed by
-    case id and version: any write to a case (which raises its version) makes its entry stale,
-    and it is decrypted afresh. The row is deleted with its session (logout, timeout, password
-    change), and every erasure or key rotation deletes all rows and raises the vault's
-    ``listing_epoch``; a request that started before writes nothing (checked after its write,
-    under the vault row's lock), so no erased case's listing outlives its erasure.
+    data-key unwrap and one decryption each). This cache keeps those two attributes of every
+    case for one web session in ``case_listing_caches``, AES-256-GCM under a key derived from
+    the vault key *and* ``secret`` - which the web layer derives from the session's cookie
+    token - so neither a database copy with the recovery key nor the cookie alone opens it.
+    Entries are keyed by case id and version: any write to a case raises its version, and the
+    stale entry is decrypted afresh. The row is deleted with its session (logout, timeout,
+    password change), and every erasure or key rotation deletes all rows and raises the vault's
+    ``listing_epoch``; a request that loaded its cache before writes nothing (checked after its
+    write, under the vault row's lock), so no erased case outlives its erasure in a cache.
     """
 
     def __init__(self, owner: str, secret: bytes) -> None:
@@ -907,16 +916,19 @@ class ListingCache:
             raise ValueError("a listing cache needs its session's id and a 256-bit secret")
         self.owner = owner
         self._secret = secret
-        self._entries: dict[int, tuple[int, dict[str, Any]]] = {}
+        self._entries: dict[int, tuple[int, int, int]] = {}  # id -> (version, dept, bits)
+        self._codes: list[str] = []
         self._epoch: int | None = None
         self._changed = False
 
     def __repr__(self) -> str:
         return f"ListingCache(entries={len(self._entries)})"
 
-    def _crypter(self, keys: VaultKeys) -> RecordCrypter:
-        key = crypto.derive_subkey(keys.current + self._secret, CACHE_PURPOSE)
-        return _CaseCrypter(key, keys.version, keys.cipher)
+    def _key(self, keys: VaultKeys) -> bytes:
+        return crypto.derive_subkey(keys.current + self._secret, CACHE_PURPOSE)
+
+    def _aad(self, keys: VaultKeys) -> bytes:
+        return crypto.associated_data(LISTING_CACHE, "entries", self.owner, keys.version)
 
     def load(self, session: Session, keys: VaultKeys) -> None:
         self._epoch = session.execute(select(Vault.listing_epoch).where(
@@ -925,20 +937,37 @@ class ListingCache:
         if row is None or row.key_version != keys.version:
             return
         try:
-            value = self._crypter(keys).decrypt_json(LISTING_CACHE, "entries", self.owner,
-                                                     row.entries)
-        except crypto.DecryptionError:
-            return  # another vault key or a damaged row: start afresh
-        for case_id, version, *fields in value:
-            self._entries[case_id] = (version, dict(zip(_LISTING_FIELDS, fields, strict=True)))
+            data = keys.cipher.decrypt(self._key(keys), row.entries, self._aad(keys))
+            if not data.startswith(_CACHE_FORMAT):
+                return
+            size = int.from_bytes(data[5:9], "big")
+            codes = json.loads(data[9:9 + size].decode("utf-8"))
+            entries = {case_id: (version, department, bits) for case_id, version, department,
+                       bits in _CACHE_ENTRY.iter_unpack(data[9 + size:])}
+        except (crypto.DecryptionError, ValueError, struct.error):
+            return  # another vault key or secret, or a damaged row: start afresh
+        self._codes, self._entries = list(codes), entries
 
-    def get(self, case_id: int, version: int) -> dict[str, Any] | None:
+    def match(self, case_id: int, version: int) -> tuple[int, int] | None:
+        """(department id, category bits) of a cached, current entry."""
         hit = self._entries.get(case_id)
-        return hit[1] if hit is not None and hit[0] == version else None
+        return (hit[1], hit[2]) if hit is not None and hit[0] == version else None
 
-    def put(self, case_id: int, version: int, listing: dict[str, Any]) -> None:
-        self._entries[case_id] = (version, listing)
+    def bit(self, code: str) -> int:
+        """The bit of a category code (0: not cached, so no cached case has it)."""
+        return 1 << self._codes.index(code) if code in self._codes else 0
+
+    def put(self, case_id: int, version: int, listing: dict[str, Any]) -> bool:
+        bits = 0
+        for code in listing["categories"]:
+            if code not in self._codes:
+                if len(self._codes) >= _MAX_CACHED_CODES:
+                    return False
+                self._codes.append(code)
+            bits |= 1 << self._codes.index(code)
+        self._entries[case_id] = (version, int(listing["department"]), bits)
         self._changed = True
+        return True
 
     def save(self, session: Session, keys: VaultKeys, present: set[int] | None = None) -> None:
         """Write the cache if it changed (dropping ids not in ``present`` when given)."""
@@ -947,14 +976,15 @@ class ListingCache:
             self._changed = True
         if not self._changed or self._epoch is None:
             return
-        payload = [[case_id, version, *(listing.get(f) for f in _LISTING_FIELDS)]
-                   for case_id, (version, listing) in self._entries.items()]
-        blob = self._crypter(keys).encrypt_json(LISTING_CACHE, "entries", self.owner, payload)
+        header = json.dumps(self._codes).encode("utf-8")
+        data = b"".join([_CACHE_FORMAT, len(header).to_bytes(4, "big"), header] + [
+            _CACHE_ENTRY.pack(case_id, *entry) for case_id, entry in self._entries.items()])
         row = session.get(CaseListingCache, self.owner)
         if row is None:
             row = CaseListingCache(token_hash=self.owner)
             session.add(row)
-        row.key_version, row.entries, row.updated_at = keys.version, blob, utcnow()
+        row.key_version, row.updated_at = keys.version, utcnow()
+        row.entries = keys.cipher.encrypt(self._key(keys), data, self._aad(keys))
         session.flush()
         # Written first, checked after: an erasure that committed meanwhile raised the epoch
         # (and deleted every cache); one that comes later waits for our lock and deletes ours.
@@ -968,15 +998,22 @@ class ListingCache:
         self._changed = False
 
 
-def _cached_candidates(session: Session, keys: VaultKeys, criteria: CaseFilter,
-                       cache: ListingCache) -> list[tuple[int, dict[str, Any]]]:
-    """(case id, listing) of every case passing the filters, in the list's SQL order, using
-    and refreshing the cache; only missing or stale listings are decrypted."""
+def _light_query(criteria: CaseFilter) -> Select[*tuple[Any, ...]]:
+    """Ids and versions in list order; the covering index ``ix_cases_list`` serves it without
+    reading the (large) case rows."""
+    return _filtered(select(Case.id, Case.version), criteria)
+
+
+def _cached_matches(session: Session, keys: VaultKeys, criteria: CaseFilter,
+                    departments: set[int] | None, cache: ListingCache
+                    ) -> list[tuple[int, int]]:
+    """(case id, department id) of the cases passing every filter, in list order, from the
+    cache; only missing or stale entries are decrypted (and the cache rewritten)."""
     connection = session.connection()
-    light = _list_query(criteria).with_only_columns(Case.id, Case.version)
-    rows = list(connection.execute(light))
+    rows = connection.execute(_light_query(criteria)).all()
     cache.load(session, keys)
-    missing = [case_id for case_id, version in rows if cache.get(case_id, version) is None]
+    uncacheable: dict[int, int] = {}  # id -> department, for codes beyond the cache's bits
+    missing = [case_id for case_id, version in rows if cache.match(case_id, version) is None]
     for start in range(0, len(missing), _CHUNK):
         chunk = missing[start:start + _CHUNK]
         for row in connection.execute(
@@ -986,16 +1023,34 @@ def _cached_candidates(session: Session, keys: VaultKeys, criteria: CaseFilter,
         ):
             crypter = _crypter(keys, row.wrapped_key, row.vault_key_version,
                                row.data_key_version)
-            cache.put(row.id, row.version, _decode_listing(crypter, row.id, row.listing))
+            listing = _decode_listing(crypter, row.id, row.listing)
+            if not cache.put(row.id, row.version, listing) and \
+                    _passes(listing, criteria, departments):
+                uncacheable[row.id] = int(listing["department"])
+    wanted = cache.bit(criteria.category) if criteria.category else -1
     found = []
     for case_id, version in rows:
-        listing = cache.get(case_id, version)
-        if listing is not None:  # None only for a case erased while we read
-            found.append((case_id, listing))
+        hit = cache.match(case_id, version)
+        if hit is None:
+            if case_id in uncacheable:
+                found.append((case_id, uncacheable[case_id]))
+            continue  # otherwise erased while we read
+        department, bits = hit
+        if departments is not None and department not in departments:
+            continue
+        if wanted != -1 and not bits & wanted:
+            continue
+        found.append((case_id, department))
     # only a full scan knows which cached ids are gone
     unfiltered = criteria.status is None and criteria.year is None
     cache.save(session, keys, present={case_id for case_id, _ in rows} if unfiltered else None)
     return found
+
+
+def _passes(listing: dict[str, Any], criteria: CaseFilter, departments: set[int] | None
+            ) -> bool:
+    return (departments is None or listing["department"] in departments) and (
+        not criteria.category or criteria.category in listing["categories"])
 
 
 def _page_rows(session: Session, ids: list[int]) -> list[Any]:
@@ -1065,20 +1120,13 @@ def list_cases(session: Session, settings: Settings, actor: Actor, keys: VaultKe
 def _list_with_cache(session: Session, settings: Settings, actor: Actor, keys: VaultKeys,
                      criteria: CaseFilter, cache: ListingCache, departments: set[int] | None,
                      page: int, page_size: int) -> CasePage:
-    matched = [
-        (case_id, listing) for case_id, listing in _cached_candidates(session, keys, criteria,
-                                                                      cache)
-        if (departments is None or listing["department"] in departments)
-        and (not criteria.category or criteria.category in listing["categories"])
-    ]
+    matched = _cached_matches(session, keys, criteria, departments, cache)
     if criteria.sort == "department":
         names = {dept_id: fold(name) for dept_id, name in
                  session.connection().execute(select(Department.id, Department.name))}
-        matched.sort(key=lambda item: names.get(item[1]["department"], ""))  # stable: SQL order
-    shown = matched[(page - 1) * page_size: page * page_size]
-    listings = dict(shown)
-    items = [_row_summary(row, listings[row.id])
-             for row in _page_rows(session, [case_id for case_id, _ in shown])]
+        matched.sort(key=lambda item: names.get(item[1], ""))  # stable: newest first within
+    ids = [case_id for case_id, _ in matched[(page - 1) * page_size: page * page_size]]
+    items = [summary for summary, _ in _decode_list_rows(keys, _page_rows(session, ids))]
     _audit_list(session, settings, actor, len(items), searched=False)
     return CasePage(items, len(matched), page, page_size)
 
@@ -1141,21 +1189,39 @@ def count_by_status(session: Session) -> dict[str, int]:
 # ----------------------------------------------------------------- for reports
 
 
-def case_facts(session: Session, keys: VaultKeys) -> list[CaseFacts]:
+def case_facts(session: Session, keys: VaultKeys, *, year: int | None = None,
+               progress: Callable[[int, int], object] | None = None) -> list[CaseFacts]:
     """Every case as decrypted :class:`CaseFacts` for signals and the annual report.
 
     The blind index of the involved person's name is computed here, in memory, with a key
     derived from the vault key - it is never stored, so the database does not even reveal
     which cases concern the same person.
+
+    With ``year`` (the annual report): only the cases open at some time in that year or with
+    a conversation in it, and only the conversations held in it - chosen on the plaintext
+    dates, before anything is decrypted. ``progress(done, total)`` is called every few hundred
+    cases (the CLI's progress bar).
     """
+    case_query = _list_query(CaseFilter(sort="oldest")).add_columns(Case.details)
+    contact_query = select(CaseContact.id, CaseContact.case_id, CaseContact.held_on,
+                           CaseContact.content)
+    if year is not None:
+        start, end = date(year, 1, 1), date(year, 12, 31)
+        contact_query = contact_query.where(CaseContact.held_on >= start,
+                                            CaseContact.held_on <= end)
+        case_query = case_query.where(or_(
+            and_(Case.opened_on <= end, or_(Case.closed_on.is_(None), Case.closed_on >= start)),
+            Case.id.in_(select(CaseContact.case_id).where(CaseContact.held_on >= start,
+                                                          CaseContact.held_on <= end)),
+        ))
     contacts: dict[int, list[tuple[int, date, bytes]]] = {}
-    for contact_id, case_id, held_on, blob in session.execute(
-        select(CaseContact.id, CaseContact.case_id, CaseContact.held_on, CaseContact.content)
-    ):
+    for contact_id, case_id, held_on, blob in session.execute(contact_query):
         contacts.setdefault(case_id, []).append((contact_id, held_on, blob))
     facts: list[CaseFacts] = []
-    rows = session.execute(_list_query(CaseFilter(sort="oldest")).add_columns(Case.details))
-    for row in rows:
+    rows = session.execute(case_query).all()
+    for done, row in enumerate(rows):
+        if progress is not None and done % _CHUNK == 0:
+            progress(done, len(rows))
         crypter = _crypter(keys, row.wrapped_key, row.vault_key_version, row.data_key_version)
         listing = _decode_listing(crypter, row.id, row.listing)
         details = _decode_details(crypter, row.id, row.details)
@@ -1175,6 +1241,8 @@ def case_facts(session: Session, keys: VaultKeys) -> list[CaseFacts]:
             contacts=tuple(contact_facts),
             involved_person_index=_person_index(keys, details.get("involved_person")),
         ))
+    if progress is not None:
+        progress(len(rows), len(rows))
     return facts
 
 
