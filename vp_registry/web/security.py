@@ -1,8 +1,13 @@
-"""Security headers on every response (DESIGN section 3)."""
+"""Security headers on every response (DESIGN section 3), and refusal of NUL characters.
+
+No browser sends a NUL character in a form or an address, and PostgreSQL cannot store one in
+a text column (psycopg raises DataError: a server error). Every request that carries one in
+a form field, a file name or the query string gets the generic 400 page before any view runs.
+"""
 
 from __future__ import annotations
 
-from flask import Flask, Response, request
+from flask import Flask, Response, abort, request
 from flask_login import current_user
 
 CONTENT_SECURITY_POLICY = (
@@ -25,5 +30,14 @@ def _headers(response: Response) -> Response:
     return response
 
 
+def _refuse_nul() -> None:
+    values = [*request.args.items(multi=True), *request.form.items(multi=True)]
+    names = [upload.filename or "" for _key, upload in request.files.items(multi=True)]
+    if any("\x00" in key or "\x00" in value for key, value in values) or any(
+            "\x00" in name for name in names):
+        abort(400)
+
+
 def init_app(app: Flask) -> None:
+    app.before_request(_refuse_nul)
     app.after_request(_headers)

@@ -5,7 +5,7 @@ The admin can never read a case: no view here touches case data.
 
 from __future__ import annotations
 
-from datetime import datetime, time, timedelta
+from datetime import date, datetime, time, timedelta
 
 from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
@@ -28,7 +28,7 @@ from vp_registry.web.admin.forms import (
     ResetPasswordForm,
 )
 from vp_registry.web.database import db_session
-from vp_registry.web.forms import show_error
+from vp_registry.web.forms import page_number, show_error
 
 blueprint = Blueprint("admin", __name__, url_prefix="/admin")
 AUDIT_PAGE_SIZE = 50
@@ -235,14 +235,14 @@ def audit_log() -> str:
                                                  for u in all_users]
     form.action.choices = [("", _("All actions"))] + [(a, a) for a in audit.known_actions(db)]
     form.validate()
-    page = max(1, request.args.get("page", 1, type=int) or 1)
+    page = page_number()
     criteria = audit.AuditFilter(
         actor_id=form.actor.data or None if not form.actor.errors else None,
         action=form.action.data or None if not form.action.errors else None,
         date_from=datetime.combine(form.date_from.data, time.min) if form.date_from.data
         else None,
         date_to=datetime.combine(form.date_to.data + timedelta(days=1), time.min)
-        if form.date_to.data else None,
+        if form.date_to.data and form.date_to.data < date.max else None,
     )
     entries, total = audit.search(db, criteria, limit=AUDIT_PAGE_SIZE,
                                   offset=(page - 1) * AUDIT_PAGE_SIZE)

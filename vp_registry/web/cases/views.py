@@ -51,7 +51,7 @@ from vp_registry.web.cases.forms import (
 )
 from vp_registry.web.database import db_session
 from vp_registry.web.errors import render_error
-from vp_registry.web.forms import show_error
+from vp_registry.web.forms import page_number, show_error
 from vp_registry.web.templating import category_label
 
 blueprint = Blueprint("cases", __name__, url_prefix="/cases")
@@ -175,9 +175,8 @@ def index() -> str:
         department_id=valid(form.department, None), year=valid(form.year, None),
         text=valid(form.q, None), sort=valid(form.sort, "newest"),
     )
-    page_number = max(1, request.args.get("page", 1, type=int) or 1)
-    page = cases.list_cases(db, settings(), actor(), require_keys(), criteria, page=page_number,
-                            cache=listing_cache())
+    page = cases.list_cases(db, settings(), actor(), require_keys(), criteria,
+                            page=page_number(), cache=listing_cache())
     arguments = {key: value for key, value in request.args.items() if value}
     return render_template("cases/index.html", form=form, page=page, arguments=arguments,
                            filtered=criteria != CaseFilter(sort=criteria.sort), **_lookups())
