@@ -16,10 +16,11 @@ from sqlalchemy import func, select
 from tests.casework import case_input, department, unlock
 from tests.conftest import db_session_for
 from vp_registry.config import Settings
+from vp_registry.core.report import ReportTexts
 from vp_registry.db.accounts import User
 from vp_registry.db.audit import AuditEntry
 from vp_registry.db.cases import Case, CaseKey
-from vp_registry.services import cases, rotation, vault
+from vp_registry.services import cases, reports, rotation, vault
 from vp_registry.services.audit import Actor
 from vp_registry.services.demo import DEMO_USERS
 from vp_registry.services.demo_cases import DEMO_CASES
@@ -109,7 +110,15 @@ def test_retention_purge_dry_run_then_for_real(
     _with_key_pair(app, settings, user)
     runner.invoke(args=["vault", "recover", "--email", user.email, "--recovery-key-stdin"],
                   input=recovery_key + "\n")
-    _seed(app, settings, user, 6)  # 3 closed in March 2025: due; 3 open
+    _seed(app, settings, user, 6)  # 3 closed in March 2025: due once 2025 is reported; 3 open
+    nothing = runner.invoke(args=["retention", "purge", "--dry-run"])
+    assert nothing.exit_code == 0 and "0 cases would be erased" in nothing.output
+    with app.app_context(), db_session_for(app) as session:  # the 2025 annual report
+        keys, actor = unlock(session, settings, user), Actor(user.id, "counsellor")
+        version = reports.save_texts(session, settings, actor, keys, 2025, 0, ReportTexts(),
+                                     "nl")
+        reports.finalise(session, settings, actor, keys, 2025, version.revision)
+        session.commit()
 
     dry = runner.invoke(args=["retention", "purge", "--dry-run"])
     assert dry.exit_code == 0 and "3 cases would be erased" in dry.output

@@ -1,4 +1,6 @@
-"""Retention by crypto-shredding (DESIGN I-4): due vs not due, dry run, no key needed."""
+"""Retention by crypto-shredding (DESIGN I-4): due vs not due (a closed case is due once its
+retention has passed and every year it counts in has a final annual report), dry run, no key
+needed."""
 
 from __future__ import annotations
 
@@ -12,25 +14,42 @@ from sqlalchemy.orm import Session
 
 from tests.casework import case_input, create_vault, department, grant, unlock
 from vp_registry.config import Settings
+from vp_registry.core.report import ReportTexts
 from vp_registry.db.accounts import User
 from vp_registry.db.audit import AuditEntry
 from vp_registry.db.cases import Case, CaseContact, CaseKey
-from vp_registry.services import cases, retention
+from vp_registry.services import cases, reports, retention
 from vp_registry.services.audit import Actor
 from vp_registry.services.cases import Closing, ContactInput
+from vp_registry.services.vault import VaultKeys
 
 TODAY = date(2026, 11, 25)
 
 
 @pytest.fixture
-def seeded(app: Flask, db: Session, settings: Settings,
-           create_user: Callable[..., User]) -> dict[str, str]:
-    """name -> reference of cases in every retention situation."""
+def counsellor(app: Flask, db: Session, settings: Settings,
+               create_user: Callable[..., User]) -> tuple[Actor, VaultKeys]:
     setup = create_vault(app, settings)
     user = create_user("counsellor")
     grant(app, settings, user, setup.recovery_key)
-    keys = unlock(db, settings, user)
-    actor = Actor(user.id, "counsellor")
+    return Actor(user.id, "counsellor"), unlock(db, settings, user)
+
+
+def finalise_report(db: Session, settings: Settings, counsellor: tuple[Actor, VaultKeys],
+                    year: int, today: date = TODAY) -> None:
+    """The counsellor finalises the annual report of ``year`` (through the ledger)."""
+    actor, keys = counsellor
+    version = reports.save_texts(db, settings, actor, keys, year, 0, ReportTexts(), "nl",
+                                 today=today)
+    reports.finalise(db, settings, actor, keys, year, version.revision, today=today)
+    db.commit()
+
+
+@pytest.fixture
+def seeded(db: Session, settings: Settings, counsellor: tuple[Actor, VaultKeys]
+           ) -> dict[str, str]:
+    """name -> reference of cases in every retention situation; 2024 and 2025 are reported."""
+    actor, keys = counsellor
     dept = department(db, "Productie", settings).id
     plan = {
         # name: (opened, closed or None)
@@ -51,6 +70,8 @@ def seeded(app: Flask, db: Session, settings: Settings,
                              Closing(closed_on=closed, outcome="advice"), today=TODAY)
         references[name] = record.reference
     db.commit()
+    for year in (2024, 2025):
+        finalise_report(db, settings, counsellor, year)
     return references
 
 
@@ -58,21 +79,54 @@ def _count(session: Session, model: type) -> int:
     return int(session.execute(select(func.count()).select_from(model)).scalar_one())
 
 
-def test_year_is_reported_means_the_year_is_over_for_now(db: Session) -> None:
-    assert retention.year_is_reported(db, 2025, today=TODAY)
-    assert not retention.year_is_reported(db, 2026, today=TODAY)
+def test_year_is_reported_means_a_final_annual_report_exists(
+    db: Session, settings: Settings, counsellor: tuple[Actor, VaultKeys]
+) -> None:
+    assert not retention.year_is_reported(db, 2025)
+    actor, keys = counsellor
+    reports.save_texts(db, settings, actor, keys, 2025, 0, ReportTexts(), "nl", today=TODAY)
+    db.commit()
+    assert not retention.year_is_reported(db, 2025)  # a draft is not a report
+    draft = reports.get_draft(db, settings, keys, 2025)
+    assert draft is not None
+    reports.finalise(db, settings, actor, keys, 2025, draft.revision,
+                     today=TODAY)
+    db.commit()
+    assert retention.year_is_reported(db, 2025)
+    assert not retention.year_is_reported(db, 2024)
+    assert not retention.year_is_reported(db, 2026)
 
 
-def test_due_cases(db: Session, settings: Settings, seeded: dict[str, str]) -> None:
+def test_nothing_is_due_before_its_years_are_reported(
+    db: Session, settings: Settings, counsellor: tuple[Actor, VaultKeys]
+) -> None:
+    actor, keys = counsellor
+    dept = department(db, "Productie", settings).id
+    record = cases.create_case(db, settings, actor, keys,
+                               case_input(dept, opened_on=date(2023, 3, 1)), today=TODAY)
+    cases.close_case(db, settings, actor, keys, record.reference, 1,
+                     Closing(closed_on=date(2023, 4, 1), outcome="advice"), today=TODAY)
+    db.commit()
+    assert retention.due_cases(db, settings, today=TODAY) == []  # closed long ago: unreported
+    finalise_report(db, settings, counsellor, 2023)
+    assert [c.reference for c in retention.due_cases(db, settings, today=TODAY)] == [
+        record.reference]
+
+
+def test_due_cases(db: Session, settings: Settings, counsellor: tuple[Actor, VaultKeys],
+                   seeded: dict[str, str]) -> None:
     due = {case.reference for case in retention.due_cases(db, settings, today=TODAY)}
     assert due == {seeded["due"], seeded["due_multi_year"]}
-    # one year later everything closed is due; the open case never is
-    later = {case.reference for case in retention.due_cases(db, settings,
-                                                           today=date(2027, 2, 1))}
-    assert later == due | {seeded["retention_not_passed"], seeded["year_not_over"]}
+    # one year later, with 2026 reported, everything closed is due; the open case never is
     shorter = settings.with_overrides(retention_months=1)
     assert {c.reference for c in retention.due_cases(db, shorter, today=TODAY)} == \
         due | {seeded["retention_not_passed"]}
+    later_day = date(2027, 2, 1)
+    assert {case.reference for case in retention.due_cases(db, settings, today=later_day)
+            } == due | {seeded["retention_not_passed"]}  # 2026 not reported yet
+    finalise_report(db, settings, counsellor, 2026, today=later_day)
+    later = {case.reference for case in retention.due_cases(db, settings, today=later_day)}
+    assert later == due | {seeded["retention_not_passed"], seeded["year_not_over"]}
 
 
 def test_dry_run_changes_nothing(db: Session, settings: Settings, seeded: dict[str, str]) -> None:

@@ -88,6 +88,21 @@ EXPECTED_ACCESS: dict[str, set[str]] = {
     "management.signal": {MANAGER},
     "management.acknowledge": {MANAGER},
     "management.follow_up": {MANAGER},
+    # annual report (issue 5): drafts, finalisation, corrections and activities for
+    # counsellors; finalised versions (read, download) for counsellors and managers
+    "reports.index": {COUNSELLOR},
+    "reports.edit": {COUNSELLOR},
+    "reports.preview": {COUNSELLOR},
+    "reports.finalise": {COUNSELLOR},
+    "reports.correct": {COUNSELLOR},
+    "reports.draft_file": {COUNSELLOR},
+    "reports.published": {COUNSELLOR, MANAGER},
+    "reports.view": {COUNSELLOR, MANAGER},
+    "reports.download": {COUNSELLOR, MANAGER},
+    "activities.index": {COUNSELLOR},
+    "activities.create": {COUNSELLOR},
+    "activities.edit": {COUNSELLOR},
+    "activities.delete": {COUNSELLOR},
 }
 
 

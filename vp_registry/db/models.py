@@ -6,10 +6,13 @@ from vp_registry.db.cases import Case, CaseContact, CaseKey, CaseListingCache
 from vp_registry.db.contact import ContactPost, ContactThread, CounsellorProfile, PublicText
 from vp_registry.db.disclosure import DisclosureFigure, DisclosureRelease
 from vp_registry.db.organisation import Category, Department
+from vp_registry.db.reports import Activity, AnnualReportRow
 from vp_registry.db.signals import ReleasedSignal, SignalDismissal, SignalFollowUp
 from vp_registry.db.vault import CounsellorKey, Vault, VaultGrant, VaultRotation
 
 __all__ = [
+    "Activity",
+    "AnnualReportRow",
     "AuditEntry",
     "AuditHead",
     "Case",

@@ -10,6 +10,10 @@ The SVG is rewritten to be safe to inline in a page under a strict Content Secur
 matplotlib's ``style`` attributes become presentation attributes, its ``<style>`` and metadata
 elements are dropped, ``xlink:href`` becomes SVG 2 ``href``, and every id gets a per-chart
 prefix so several charts can share one HTML document.
+
+``matplotlib.rc_context`` changes matplotlib's process-wide settings while a chart is drawn and
+saved, so charts are drawn one at a time (:data:`DRAWING`): the web server is threaded, and two
+reports rendered at once must not mix their settings.
 """
 
 from __future__ import annotations
@@ -17,6 +21,7 @@ from __future__ import annotations
 import io
 import re
 import textwrap
+import threading
 import xml.etree.ElementTree as ET
 from collections.abc import Sequence
 from typing import Any, Final
@@ -46,6 +51,8 @@ SEQUENCES: Final[dict[int, tuple[str, ...]]] = {
     6: ("#deebf7", "#c6dbef", "#9ecae1", "#4292c6", "#08519c", "#08306b"),
 }
 MAX_SERIES: Final = max(SEQUENCES)
+DRAWING: Final = threading.RLock()
+"""Held while a chart is drawn and saved (matplotlib's rcParams are global)."""
 
 _RC: Final[Any] = {  # matplotlib's stubs want literal keys
     "font.family": "sans-serif",
@@ -98,7 +105,7 @@ def draw(table: ReportTable) -> Figure | None:
         return None
     series = _series_labels(table)
     n_rows, n_series = len(data), len(series)
-    with matplotlib.rc_context(_RC):
+    with DRAWING, matplotlib.rc_context(_RC):
         row_height = 0.12 + 0.15 * n_series if n_series > 1 else 0.34
         height = max(1.6, 0.55 + row_height * n_rows + (0.3 if n_series > 1 else 0))
         width = 6.0 if n_series > 1 else 3.6
@@ -135,22 +142,24 @@ def draw(table: ReportTable) -> Figure | None:
 
 
 def chart_png(table: ReportTable, dpi: int = 200) -> bytes | None:
-    fig = draw(table)
-    if fig is None:
-        return None
-    buffer = io.BytesIO()
-    fig.savefig(buffer, format="png", dpi=dpi, metadata={"Software": None})
+    with DRAWING:
+        fig = draw(table)
+        if fig is None:
+            return None
+        buffer = io.BytesIO()
+        fig.savefig(buffer, format="png", dpi=dpi, metadata={"Software": None})
     return buffer.getvalue()
 
 
 def chart_svg(table: ReportTable, title: str = "") -> str | None:
     """An inline-safe ``<svg>`` element (no XML declaration) for the table, or None."""
-    fig = draw(table)
-    if fig is None:
-        return None
-    buffer = io.StringIO()
-    with matplotlib.rc_context(_RC):
-        fig.savefig(buffer, format="svg", metadata={"Date": None, "Creator": None})
+    with DRAWING:
+        fig = draw(table)
+        if fig is None:
+            return None
+        buffer = io.StringIO()
+        with matplotlib.rc_context(_RC):
+            fig.savefig(buffer, format="svg", metadata={"Date": None, "Creator": None})
     return clean_svg(buffer.getvalue(), prefix=f"chart-{table.key}",
                      title=title or table.title)
 

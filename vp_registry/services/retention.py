@@ -6,9 +6,10 @@ A closed case is *due* when both hold:
 * every year it counts in (the years from opening to closing) is reported:
   :func:`year_is_reported`.
 
-``year_is_reported`` is the single seam for issue 5: until annual reports can be finalised it
-means "the year is over"; then it becomes "a finalised annual report covers the year". Only
-plaintext columns (status, dates) are read, so ``vp-registry retention purge`` needs no key.
+A year is reported when a finalised annual report of that year exists (``annual_reports``,
+status "final"): until the counsellor finalises it, no case of that year is erased, however
+long ago it closed. Only plaintext columns (status, dates, report years) are read, so
+``vp-registry retention purge`` needs no key.
 Erasing deletes the wrapped data key and every ciphertext and row of the case.
 """
 
@@ -25,6 +26,7 @@ from vp_registry.config import Settings
 from vp_registry.core.casework import add_months, expected_erasure_on
 from vp_registry.core.taxonomy import CaseStatus
 from vp_registry.db.cases import Case
+from vp_registry.db.reports import FINAL, AnnualReportRow
 from vp_registry.services import audit
 from vp_registry.services.audit import Actor
 from vp_registry.services.cases import shred
@@ -32,14 +34,16 @@ from vp_registry.services.cases import shred
 SOON_DAYS = 60
 
 
-def year_is_reported(session: Session, year: int, *, today: date) -> bool:
-    """Whether ``year`` is counted in a finalised annual report.
+def reported_years(session: Session) -> set[int]:
+    """Every year with a finalised annual report."""
+    return set(session.execute(
+        select(AnnualReportRow.year).where(AnnualReportRow.status == FINAL).distinct()
+    ).scalars())
 
-    Until the report issue lands this is "the year is over" (``session`` is unused, kept so
-    the signature does not change when it starts looking at finalised reports).
-    """
-    del session
-    return year < today.year
+
+def year_is_reported(session: Session, year: int) -> bool:
+    """Whether ``year`` is counted in a finalised annual report."""
+    return year in reported_years(session)
 
 
 @dataclass(frozen=True)
@@ -63,10 +67,11 @@ def _closed_before(session: Session, cutoff: date) -> list[Any]:
 def due_cases(session: Session, settings: Settings, *, today: date) -> list[DueCase]:
     """Closed cases that must be erased now."""
     cutoff = add_months(today, -settings.retention_months)
+    reported = reported_years(session)
     due = []
     for row in _closed_before(session, cutoff):
         years = range(row.opened_on.year, row.closed_on.year + 1)
-        if all(year_is_reported(session, year, today=today) for year in years):
+        if all(year in reported for year in years):
             due.append(DueCase(row.id, row.reference, row.opened_on, row.closed_on, today))
     return due
 
@@ -74,7 +79,8 @@ def due_cases(session: Session, settings: Settings, *, today: date) -> list[DueC
 def due_soon(session: Session, settings: Settings, *, today: date, days: int = SOON_DAYS
              ) -> list[DueCase]:
     """Closed cases that will be erased within ``days`` (or are due already), soonest first;
-    for the counsellor's start page. Assumes each year is reported once it is over."""
+    for the counsellor's start page. An estimate: it assumes each year's annual report is
+    finalised once the year is over (until then :func:`due_cases` erases nothing of it)."""
     horizon = today + timedelta(days=days)
     cutoff = add_months(horizon, -settings.retention_months)
     soon = []

@@ -5,9 +5,10 @@
    the recovery copy and the message private key re-sealed/re-wrapped; the vault row moved to
    the new version; the vault key removed from every web session (the old key must not
    linger; counsellors unlock again with their password).
-2. :func:`rewrap_batch` (a transaction per batch): re-wrap the next data keys still on the
-   old version. Data is never re-encrypted: a data key is the same key, wrapped anew.
-   Progress is the data itself, so an interrupted rotation resumes where it stopped.
+2. :func:`rewrap_batch` (a transaction per batch): re-wrap the next data keys (of cases,
+   annual reports and activities) still on the old version. Data is never re-encrypted: a
+   data key is the same key, wrapped anew. Progress is the data itself, so an interrupted
+   rotation resumes where it stopped.
 3. :func:`finish`: when no row is left on the old version, erase the wrapped old key.
 
 Running ``vp-registry keys rotate`` while a rotation is unfinished resumes it.
@@ -15,7 +16,9 @@ Running ``vp-registry keys rotate`` while a rotation is unfinished resumes it.
 
 from __future__ import annotations
 
-from sqlalchemy import func, select, update
+from typing import Final, cast
+
+from sqlalchemy import Table, func, select, update
 from sqlalchemy.orm import Session
 
 from vp_registry.config import Settings
@@ -23,6 +26,7 @@ from vp_registry.core import crypto
 from vp_registry.core.taxonomy import N_
 from vp_registry.db import utcnow
 from vp_registry.db.cases import CaseKey
+from vp_registry.db.reports import Activity, AnnualReportRow
 from vp_registry.db.vault import CounsellorKey, VaultGrant, VaultRotation
 from vp_registry.services import audit, vault
 from vp_registry.services.audit import Actor
@@ -78,18 +82,28 @@ def start(session: Session, settings: Settings, actor: Actor, keys: VaultKeys
                                field_cipher(settings))
 
 
+# Every table holding data keys wrapped by the vault key: (table, its primary key column).
+# Each has ``wrapped_key`` and ``vault_key_version`` columns.
+_WRAPPED_KEY_TABLES: Final[tuple[tuple[Table, str], ...]] = (
+    (cast(Table, CaseKey.__table__), "case_id"),
+    (cast(Table, AnnualReportRow.__table__), "id"),
+    (cast(Table, Activity.__table__), "id"),
+)
+
+
 def data_keys_on(session: Session, version: int) -> int:
-    return int(session.execute(
-        select(func.count()).select_from(CaseKey).where(CaseKey.vault_key_version == version)
-    ).scalar_one())
+    return sum(int(session.execute(
+        select(func.count()).select_from(table).where(table.c.vault_key_version == version)
+    ).scalar_one()) for table, _ in _WRAPPED_KEY_TABLES)
 
 
 def rows_on_old_versions(session: Session) -> int:
     """Wrapped keys not on the current vault key version (0 after a finished rotation)."""
     row = require_vault(session)
     current = row.key_version
-    stale = int(session.execute(select(func.count()).select_from(CaseKey)
-                                .where(CaseKey.vault_key_version != current)).scalar_one())
+    stale = sum(int(session.execute(
+        select(func.count()).select_from(table).where(table.c.vault_key_version != current)
+    ).scalar_one()) for table, _ in _WRAPPED_KEY_TABLES)
     stale += int(session.execute(select(func.count()).select_from(VaultGrant)
                                  .where(VaultGrant.key_version != current)).scalar_one())
     stale += sum(1 for version in (row.recovery_key_version, row.box_key_version)
@@ -99,27 +113,33 @@ def rows_on_old_versions(session: Session) -> int:
 
 def rewrap_batch(session: Session, keys: VaultKeys, rotation: VaultRotation,
                  batch_size: int = DEFAULT_BATCH) -> int:
-    """Re-wrap up to ``batch_size`` data keys from the old to the new version; returns how
-    many. Conditional UPDATEs, so a case erased meanwhile is simply skipped."""
+    """Re-wrap up to ``batch_size`` data keys (of cases, annual reports and activities) from
+    the old to the new version; returns how many. Conditional UPDATEs, so a row erased
+    meanwhile is simply skipped."""
     if keys.version != rotation.to_version:
         raise vault.VaultLocked()
-    rows = session.execute(
-        select(CaseKey.case_id, CaseKey.wrapped_key)
-        .where(CaseKey.vault_key_version == rotation.from_version)
-        .order_by(CaseKey.case_id).limit(batch_size)
-    ).all()
-    for case_id, wrapped in rows:
-        data_key = keys.unwrap_data_key(wrapped, rotation.from_version)
-        new_wrapped, version = keys.wrap_data_key(data_key)
-        session.execute(
-            update(CaseKey)
-            .where(CaseKey.case_id == case_id,
-                   CaseKey.vault_key_version == rotation.from_version)
-            .values(wrapped_key=new_wrapped, vault_key_version=version)
-        )
-    rotation.rows_rewrapped += len(rows)
+    done = 0
+    for table, id_name in _WRAPPED_KEY_TABLES:  # cases first, then reports and activities
+        if done >= batch_size:
+            break
+        row_id = table.c[id_name]
+        rows = session.execute(
+            select(row_id, table.c.wrapped_key)
+            .where(table.c.vault_key_version == rotation.from_version)
+            .order_by(row_id).limit(batch_size - done)
+        ).all()
+        for key_id, wrapped in rows:
+            data_key = keys.unwrap_data_key(wrapped, rotation.from_version)
+            new_wrapped, version = keys.wrap_data_key(data_key)
+            session.execute(
+                update(table)
+                .where(row_id == key_id, table.c.vault_key_version == rotation.from_version)
+                .values(wrapped_key=new_wrapped, vault_key_version=version)
+            )
+        done += len(rows)
+    rotation.rows_rewrapped += done
     session.flush()
-    return len(rows)
+    return done
 
 
 def finish(session: Session, settings: Settings, actor: Actor, rotation: VaultRotation) -> int:

@@ -36,6 +36,8 @@ from sqlalchemy.orm import Session
 from vp_registry.config import Settings
 from vp_registry.core import crypto
 from vp_registry.core.disclosure import (
+    ORGANISATION,
+    OTHER_DEPARTMENTS,
     AuditResult,
     CellKey,
     DepartmentGrouping,
@@ -659,11 +661,15 @@ def actions_of(row: ReleasedSignal) -> list[str]:
     return [a for a in row.actions.split(",") if a]
 
 
-def report_facts(session: Session, year: int) -> list[ReleasedSignalFacts]:
-    """Signals released in ``year`` with their latest follow-up, for the annual report."""
-    from vp_registry.core.report import ReleasedSignalFacts  # the report's own input type
+def report_facts(session: Session, year: int, locale: str = "nl") -> list[ReleasedSignalFacts]:
+    """Signals released in ``year`` with their latest follow-up, for the annual report
+    (category and special group names in the report's language ``locale``)."""
+    from vp_registry.core import report  # the report's own input type and vocabulary
 
-    labels = {c.code: c.label_nl for c in session.execute(select(Category)).scalars()}
+    labels = {c.code: c.label_en if locale == "en" else c.label_nl
+              for c in session.execute(select(Category)).scalars()}
+    special = {ORGANISATION: report.text(locale, "whole_organisation"),
+               OTHER_DEPARTMENTS: report.text(locale, "other_departments")}
     rows = [r for r in released_signals(session) if r.released_at.year == year]
     rows.sort(key=lambda r: (r.released_at, r.id))
     notes = follow_ups(session, (r.id for r in rows))
@@ -673,8 +679,8 @@ def report_facts(session: Session, year: int) -> list[ReleasedSignalFacts]:
         if row.other_action:
             actions.append(row.other_action)
         latest = notes[row.id][-1] if notes[row.id] else None
-        facts.append(ReleasedSignalFacts(
-            period=row.period_label, group=row.group_label,
+        facts.append(report.ReleasedSignalFacts(
+            period=row.period_label, group=special.get(row.group_key, row.group_label),
             category=labels.get(row.category, row.category), band=row.band,
             context=row.context, suggested_actions=tuple(actions),
             follow_up=latest.description if latest else None,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import date
 from typing import Any
 
 from flask import Blueprint, redirect, render_template, url_for
@@ -9,7 +10,7 @@ from flask_login import current_user
 from werkzeug.wrappers import Response
 
 from vp_registry.core.taxonomy import Role
-from vp_registry.services import contact
+from vp_registry.services import contact, reports
 from vp_registry.web.access import authenticated, public
 from vp_registry.web.cases.views import overview_context as case_overview
 from vp_registry.web.database import db_session
@@ -32,4 +33,8 @@ def start() -> str:
     if current_user.role == Role.COUNSELLOR.value:
         context = case_overview()  # open cases, deadlines, erasure soon (or why locked)
         context["inbox"] = contact.inbox(db_session())  # anonymous messages (counts only)
+        # this year's and last year's annual report: draft, final or not started
+        context["report_years"] = reports.overview(db_session(), today=date.today())[:2]
+    elif current_user.role == Role.MANAGER.value:
+        context["published_reports"] = reports.published(db_session())  # final versions only
     return render_template(f"home/{current_user.role}.html", **context)

@@ -1,0 +1,398 @@
+"""The annual report service (issue 5): drafts from real encrypted cases, finalisation through
+the disclosure ledger, frozen versions, corrections, retention after a final report, trends
+from frozen aggregates, texts encrypted at rest, key rotation."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import date
+from typing import Any
+
+import pytest
+from flask import Flask
+from sqlalchemy import func, select, text
+from sqlalchemy.orm import Session
+
+from tests.casework import create_vault, grant, unlock
+from tests.reportwork import (
+    CATEGORY_COUNTS,
+    CONVERSATION_MINUTES,
+    KEY_FIGURES,
+    PRODUCTIE,
+    Plan,
+    add_case,
+    departments,
+    seed_activities,
+    seed_year,
+)
+from vp_registry.config import Settings
+from vp_registry.core.crypto import DecryptionError
+from vp_registry.core.report import AnnualReport, ReportTexts
+from vp_registry.db.accounts import User
+from vp_registry.db.audit import AuditEntry
+from vp_registry.db.disclosure import DisclosureFigure, DisclosureRelease
+from vp_registry.db.reports import AnnualReportRow
+from vp_registry.services import cases, ledger, reports, retention, rotation
+from vp_registry.services.audit import Actor
+from vp_registry.services.vault import VaultKeys
+
+YEAR = 2025
+TODAY = date(2026, 11, 25)
+TEXTS = ReportTexts(
+    introduction="Marieke de Boer is de vertrouwenspersoon.\n\nBereikbaar via de website.",
+    recommendations="Investeer in de Toolbox Sociaal Veilig Werken in het magazijn.",
+)
+
+
+@pytest.fixture
+def counsellor(app: Flask, settings: Settings, create_user: Callable[..., User]) -> User:
+    setup = create_vault(app, settings)
+    user = create_user("counsellor")
+    grant(app, settings, user, setup.recovery_key)
+    return user
+
+
+@pytest.fixture
+def actor(counsellor: User) -> Actor:
+    return Actor(counsellor.id, "counsellor")
+
+
+@pytest.fixture
+def keys(db: Session, settings: Settings, counsellor: User) -> VaultKeys:
+    return unlock(db, settings, counsellor)
+
+
+@pytest.fixture
+def seeded(db: Session, settings: Settings, actor: Actor, keys: VaultKeys) -> list[str]:
+    references = seed_year(db, settings, actor, keys, YEAR, today=TODAY)
+    seed_activities(db, settings, actor, keys, YEAR, today=TODAY)
+    return references
+
+
+def _rows(table: Any) -> dict[str, list[str]]:
+    return {row.label: [cell.display for cell in row.cells] for row in table.rows}
+
+
+def _draft(db: Session, settings: Settings, actor: Actor, keys: VaultKeys,
+           texts: ReportTexts = TEXTS, locale: str = "nl", year: int = YEAR) -> int:
+    version = reports.save_texts(db, settings, actor, keys, year, 0, texts, locale, today=TODAY)
+    db.commit()
+    return version.revision
+
+
+def _finalise(db: Session, settings: Settings, actor: Actor, keys: VaultKeys,
+              year: int = YEAR) -> reports.ReportVersion:
+    draft = reports.get_draft(db, settings, keys, year)
+    assert draft is not None
+    version = reports.finalise(db, settings, actor, keys, year, draft.revision, today=TODAY)
+    db.commit()
+    return version
+
+
+def _count(db: Session, model: type) -> int:
+    return int(db.execute(select(func.count()).select_from(model)).scalar_one())
+
+
+# -------------------------------------------------------------------- drafts
+
+
+def test_draft_is_built_from_the_encrypted_cases(
+    db: Session, settings: Settings, actor: Actor, keys: VaultKeys, seeded: list[str]
+) -> None:
+    _draft(db, settings, actor, keys)
+    report = reports.preview(db, settings, keys, YEAR, today=TODAY)
+    assert report.draft and report.version == 1 and report.year == YEAR
+    assert report.organisation == settings.organisation_name
+    key = _rows(report.table("key_figures"))
+    assert list(key.values()) == [[str(KEY_FIGURES[name])] for name in
+                                  ("carried_over", "opened", "closed", "open_at_end",
+                                   "conversations")]
+    categories = _rows(report.table("categories"))
+    assert categories["Pesten"][0] == str(CATEGORY_COUNTS["pesten"])
+    assert categories["Werkdruk"][0] == str(CATEGORY_COUNTS["werkdruk"])
+    assert categories["Seksisme en seksuele intimidatie"][0] == "3"
+    # organisation-wide totals per category and year are exact (DESIGN section 4)
+    assert categories["Uitsluiting en discriminatie"][0] == "1"
+    assert categories["Aantal nieuwe casussen"][0] == "14"
+    # every category is a row, retired or unused ones too (rows never depend on the data)
+    assert "Agressie en geweld" in categories and "Integriteit" in categories
+    time = _rows(report.table("time"))
+    assert time["Gesprekken"] == [f"{CONVERSATION_MINUTES / 60:.1f}".replace(".", ",")]
+    assert time["Activiteiten"] == ["4,5"]  # 1.5 + 2 + 1 hours
+    assert report.section("introduction").paragraphs == (
+        "Marieke de Boer is de vertrouwenspersoon.", "Bereikbaar via de website.")
+    assert report.section("recommendations").paragraphs == (TEXTS.recommendations,)
+    activity_list = report.table("activity_list")
+    assert [row.cells[2].display for row in activity_list.rows] == [
+        "Voorlichting sociale veiligheid voor ploeg A", "Spreekuur in de kantine",
+        "Overleg met de directie over de signalen"]
+    # a preview writes nothing to the ledger
+    assert ledger.load_ledger(db) == []
+
+
+def test_draft_in_english_uses_english_category_names(
+    db: Session, settings: Settings, actor: Actor, keys: VaultKeys, seeded: list[str]
+) -> None:
+    _draft(db, settings, actor, keys, locale="en")
+    report = reports.preview(db, settings, keys, YEAR, today=TODAY)
+    assert report.locale == "en"
+    assert "Bullying" in _rows(report.table("categories"))
+
+
+def test_a_year_without_a_saved_draft_previews_with_empty_texts(
+    db: Session, settings: Settings, keys: VaultKeys, seeded: list[str]
+) -> None:
+    report = reports.preview(db, settings, keys, YEAR, today=TODAY)
+    assert report.section("introduction").paragraphs == ("(Nog geen tekst.)",)
+    assert reports.versions(db, YEAR) == []
+
+
+def test_texts_are_encrypted_at_rest_and_bound_to_their_row(
+    db: Session, settings: Settings, actor: Actor, keys: VaultKeys, seeded: list[str]
+) -> None:
+    _draft(db, settings, actor, keys)
+    _draft(db, settings, actor, keys, year=YEAR - 1)
+    raw = db.execute(text("SELECT id, texts FROM annual_reports ORDER BY year")).all()
+    for _, blob in raw:
+        assert b"Toolbox" not in bytes(blob) and b"Marieke" not in bytes(blob)
+    # a ciphertext moved to the other row no longer opens
+    db.execute(text("UPDATE annual_reports SET texts = :blob WHERE id = :id"),
+               {"blob": raw[0][1], "id": raw[1][0]})
+    db.commit()
+    db.expire_all()
+    with pytest.raises(DecryptionError):
+        reports.get_draft(db, settings, keys, YEAR)
+
+
+def test_stale_draft_edit_is_a_conflict(
+    db: Session, settings: Settings, actor: Actor, keys: VaultKeys, seeded: list[str]
+) -> None:
+    revision = _draft(db, settings, actor, keys)
+    reports.save_texts(db, settings, actor, keys, YEAR, revision,
+                       ReportTexts("Nieuwe inleiding", ""), "nl", today=TODAY)
+    db.commit()
+    with pytest.raises(reports.ReportConflict):
+        reports.save_texts(db, settings, actor, keys, YEAR, revision, TEXTS, "nl", today=TODAY)
+    draft = reports.get_draft(db, settings, keys, YEAR)
+    assert draft is not None and draft.texts.introduction == "Nieuwe inleiding"
+
+
+# -------------------------------------------------------------------- finalising
+
+
+def test_finalising_waits_until_the_year_is_over(
+    db: Session, settings: Settings, actor: Actor, keys: VaultKeys, seeded: list[str]
+) -> None:
+    revision = _draft(db, settings, actor, keys, year=TODAY.year)
+    with pytest.raises(reports.YearNotOver):
+        reports.finalise(db, settings, actor, keys, TODAY.year, revision, today=TODAY)
+    assert ledger.load_ledger(db) == []
+
+
+def test_finalising_writes_the_ledger_and_freezes_the_report(
+    db: Session, settings: Settings, actor: Actor, keys: VaultKeys, seeded: list[str]
+) -> None:
+    _draft(db, settings, actor, keys)
+    preview = reports.preview(db, settings, keys, YEAR, today=TODAY)
+    version = _finalise(db, settings, actor, keys)
+    assert version.final and version.version == 1 and version.issued_on == TODAY
+
+    release = db.execute(select(DisclosureRelease)).scalar_one()
+    assert (release.kind, release.reference) == ("report", "report-2025-v1")
+    assert _count(db, DisclosureFigure) == len(preview.figures)
+    assert {f.cells for f in ledger.load_ledger(db)} == {f.cells for f in preview.figures}
+
+    stored, report = reports.final_report(db, YEAR)
+    assert stored == version
+    assert not report.draft and report.issued_on == TODAY
+    assert [t.rows for t in report.tables()] == [t.rows for t in preview.tables()]
+    row = db.execute(select(AnnualReportRow)).scalar_one()
+    assert row.aggregates_json is not None and row.disclosure_release_id == release.id
+    aggregates = report.aggregates
+    assert (aggregates.cases_opened, aggregates.cases_closed) == (14, 12)
+
+    entry = db.execute(select(AuditEntry).where(AuditEntry.action == "report.finalise")
+                       ).scalar_one()
+    assert entry.target_id == "report-2025-v1" and "Toolbox" not in entry.details
+    assert reports.published(db) == [version]
+
+
+def test_a_final_report_never_changes(
+    db: Session, settings: Settings, actor: Actor, keys: VaultKeys, seeded: list[str]
+) -> None:
+    _draft(db, settings, actor, keys)
+    version = _finalise(db, settings, actor, keys)
+    before = db.execute(select(AnnualReportRow.report_json)).scalar_one()
+
+    # a case of that year is added afterwards: the final version stays as it was published
+    ids = departments(db, settings)
+    add_case(db, settings, actor, keys, YEAR,
+             Plan(PRODUCTIE, ("pesten",), (6, 6), None, None, "colleague"), ids[PRODUCTIE],
+             today=TODAY)
+    db.commit()
+    _, report = reports.final_report(db, YEAR)
+    assert _rows(report.table("key_figures"))["Nieuwe casussen in 2025"] == ["14"]
+    assert db.execute(select(AnnualReportRow.report_json)).scalar_one() == before
+
+    with pytest.raises(reports.AlreadyFinal):
+        reports.save_texts(db, settings, actor, keys, YEAR, version.revision, TEXTS, "nl",
+                           today=TODAY)
+    with pytest.raises(reports.AlreadyFinal):
+        reports.finalise(db, settings, actor, keys, YEAR, version.revision, today=TODAY)
+    assert reports.get_draft(db, settings, keys, YEAR) is None
+    with pytest.raises(reports.NoDraft):
+        reports.preview(db, settings, keys, YEAR, today=TODAY)
+
+
+def test_a_correction_with_the_same_figures_passes_the_auditor(
+    db: Session, settings: Settings, actor: Actor, keys: VaultKeys, seeded: list[str]
+) -> None:
+    _draft(db, settings, actor, keys)
+    first = _finalise(db, settings, actor, keys)
+    correction = reports.start_correction(db, settings, actor, keys, YEAR)
+    db.commit()
+    assert (correction.version, correction.status) == (2, "draft")
+    draft = reports.get_draft(db, settings, keys, YEAR)
+    assert draft is not None and draft.texts == TEXTS  # starts from the published texts
+    with pytest.raises(reports.ReportConflict):
+        reports.start_correction(db, settings, actor, keys, YEAR)
+    reports.save_texts(db, settings, actor, keys, YEAR, draft.revision,
+                       ReportTexts(TEXTS.introduction, "Aangepaste aanbeveling."), "nl",
+                       today=TODAY)
+    db.commit()
+    second = _finalise(db, settings, actor, keys)
+    assert second.version == 2
+    assert [v.version for v in reports.published(db)] == [2, 1]
+    _, latest = reports.final_report(db, YEAR)
+    _, original = reports.final_report(db, YEAR, first.version)
+    assert latest.section("recommendations").paragraphs == ("Aangepaste aanbeveling.",)
+    assert original.section("recommendations").paragraphs == (TEXTS.recommendations,)
+    assert [r.reference for r in db.execute(select(DisclosureRelease)
+                                            .order_by(DisclosureRelease.id)).scalars()] == [
+        "report-2025-v1", "report-2025-v2"]
+
+
+def test_a_correction_that_would_change_a_released_figure_is_refused(
+    db: Session, settings: Settings, actor: Actor, keys: VaultKeys, seeded: list[str]
+) -> None:
+    _draft(db, settings, actor, keys)
+    _finalise(db, settings, actor, keys)
+    ids = departments(db, settings)
+    add_case(db, settings, actor, keys, YEAR,
+             Plan(PRODUCTIE, ("pesten",), (6, 6), None, None, "colleague"), ids[PRODUCTIE],
+             today=TODAY)
+    reports.start_correction(db, settings, actor, keys, YEAR)
+    db.commit()
+    with pytest.raises(reports.ReportBlocked) as refused:
+        reports.preview(db, settings, keys, YEAR, today=TODAY)
+    assert "released before" in refused.value.explanation
+    draft = reports.get_draft(db, settings, keys, YEAR)
+    assert draft is not None
+    audit_before = _count(db, AuditEntry)
+    with pytest.raises(reports.ReportBlocked) as blocked:
+        reports.finalise(db, settings, actor, keys, YEAR, draft.revision, today=TODAY)
+    assert "released before" in blocked.value.explanation
+    assert "'15'" in blocked.value.explanation  # the new count: for the counsellor only
+    assert "'15'" not in str(blocked.value) and "'15'" not in repr(blocked.value)
+    db.rollback()
+    assert _count(db, DisclosureRelease) == 1
+    assert [v.status for v in reports.versions(db, YEAR)] == ["draft", "final"]
+    assert _count(db, AuditEntry) == audit_before
+
+
+def test_the_auditor_refusal_is_explained_to_the_counsellor_only(
+    db: Session, settings: Settings, actor: Actor, keys: VaultKeys, seeded: list[str],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """When the ledger's auditor refuses, nothing is frozen and the audit entry holds no
+    explanation (it could describe a small number)."""
+    _draft(db, settings, actor, keys)
+    from vp_registry.core.disclosure import AuditResult, DisclosureProblem
+
+    refusal = AuditResult(ok=False, problems=[DisclosureProblem(
+        "disclosure", frozenset(), "Kantoor · pesten", "Pesten bij Kantoor: 1 casus")])
+    monkeypatch.setattr(ledger, "check", lambda *args, **kwargs: refusal)
+    draft = reports.get_draft(db, settings, keys, YEAR)
+    assert draft is not None
+    with pytest.raises(reports.ReportBlocked) as blocked:
+        reports.finalise(db, settings, actor, keys, YEAR, draft.revision, today=TODAY)
+    assert blocked.value.explanation == "Pesten bij Kantoor: 1 casus"
+    db.commit()  # what the request would commit: the refusal's audit entry
+    assert reports.published(db) == [] and _count(db, DisclosureRelease) == 0
+    entry = db.execute(select(AuditEntry).where(AuditEntry.action == "disclosure.refused")
+                       ).scalar_one()
+    assert "Kantoor" not in entry.details and "casus" not in entry.details
+
+
+# -------------------------------------------------------------------- retention and trends
+
+
+def test_cases_become_due_for_retention_only_after_a_final_report(
+    db: Session, settings: Settings, actor: Actor, keys: VaultKeys, seeded: list[str]
+) -> None:
+    assert retention.due_cases(db, settings, today=TODAY) == []
+    assert not retention.year_is_reported(db, YEAR)
+    _draft(db, settings, actor, keys)
+    assert retention.due_cases(db, settings, today=TODAY) == []  # a draft is not enough
+    _finalise(db, settings, actor, keys)
+    assert retention.year_is_reported(db, YEAR)
+    due = retention.due_cases(db, settings, today=TODAY)
+    # the 11 closed cases opened in 2025; the carried-over one also counts in 2024 (no report)
+    assert len(due) == 11
+    assert all(case.opened_on.year == YEAR for case in due)
+
+
+def test_trends_come_from_frozen_aggregates_not_from_erased_cases(
+    db: Session, settings: Settings, actor: Actor, keys: VaultKeys, seeded: list[str]
+) -> None:
+    # 2024: the carried-over case was opened then; finalise 2024, then erase its cases
+    _draft(db, settings, actor, keys, year=YEAR - 1)
+    _finalise(db, settings, actor, keys, year=YEAR - 1)
+    _, report_2024 = reports.final_report(db, YEAR - 1)
+    assert report_2024.aggregates.cases_opened == 1
+    _draft(db, settings, actor, keys)
+    before = reports.preview(db, settings, keys, YEAR, today=TODAY)
+    trend = _rows(before.table("trend_key_figures"))
+    assert trend["Nieuwe casussen"] == ["1", "14"]
+
+    cases.shred(db, [f.case_id for f in cases.case_facts(db, keys)
+                     if f.opened_on.year == YEAR - 1])
+    db.commit()
+    after = reports.preview(db, settings, keys, YEAR, today=TODAY)
+    # 2024 still counts its case (frozen); 2025 no longer sees it carried over
+    assert _rows(after.table("trend_key_figures"))["Nieuwe casussen"] == ["1", "14"]
+    assert _rows(after.table("key_figures"))["Lopend uit 2024"] == ["0"]
+    assert reports.frozen_aggregates(db, before=YEAR)[YEAR - 1].cases_opened == 1
+
+
+def test_overview_lists_each_year_with_its_state(
+    db: Session, settings: Settings, actor: Actor, keys: VaultKeys, seeded: list[str]
+) -> None:
+    _draft(db, settings, actor, keys)
+    _finalise(db, settings, actor, keys)
+    _draft(db, settings, actor, keys, year=TODAY.year)
+    states = {s.year: (s.state, s.year_over) for s in reports.overview(db, today=TODAY)}
+    assert states == {2026: ("draft", False), 2025: ("final", True), 2024: ("none", True)}
+
+
+# -------------------------------------------------------------------- keys
+
+
+def test_key_rotation_rewraps_report_and_activity_keys(
+    db: Session, settings: Settings, actor: Actor, keys: VaultKeys, seeded: list[str]
+) -> None:
+    _draft(db, settings, actor, keys)
+    current, new_keys = rotation.start(db, settings, actor, keys)
+    db.commit()
+    assert rotation.data_keys_on(db, current.from_version) == len(seeded) + 3 + 1
+    while rotation.rewrap_batch(db, new_keys, current, batch_size=4):
+        db.commit()
+    assert rotation.finish(db, settings, actor, current) == 0
+    db.commit()
+    assert rotation.rows_on_old_versions(db) == 0
+    only_new = VaultKeys(new_keys.version, {new_keys.version: new_keys.current},
+                         new_keys.cipher)
+    draft = reports.get_draft(db, settings, only_new, YEAR)
+    assert draft is not None and draft.texts == TEXTS
+    report: AnnualReport = reports.preview(db, settings, only_new, YEAR, today=TODAY)
+    assert _rows(report.table("time"))["Activiteiten"] == ["4,5"]
