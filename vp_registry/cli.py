@@ -19,7 +19,7 @@ from flask.cli import AppGroup, FlaskGroup, with_appcontext
 from flask_babel import gettext as _
 from sqlalchemy.orm import Session
 
-from vp_registry import cli_cases, cli_operations
+from vp_registry import cli_cases, cli_operations, cli_reports
 from vp_registry.config import Settings
 from vp_registry.core.taxonomy import Role
 from vp_registry.messages import describe
@@ -263,7 +263,8 @@ COMMANDS = [init_command, users_group, departments_group, audit_group,
 
 
 def register_commands(app: Flask) -> None:
-    for command in [*COMMANDS, *cli_operations.COMMANDS, *cli_cases.COMMANDS]:
+    for command in [*COMMANDS, *cli_operations.COMMANDS, *cli_cases.COMMANDS,
+                    *cli_reports.COMMANDS]:
         app.cli.add_command(command)
 
 
