@@ -13,7 +13,14 @@ from sqlalchemy.orm import Session
 
 from vp_registry.config import Settings
 from vp_registry.core.taxonomy import Role
-from vp_registry.services import accounts, demo_cases, demo_contact, demo_signals, organisation
+from vp_registry.services import (
+    accounts,
+    demo_cases,
+    demo_contact,
+    demo_reports,
+    demo_signals,
+    organisation,
+)
 from vp_registry.services.audit import Actor
 
 # (name, headcount, parent)
@@ -82,4 +89,5 @@ def create_demo(
         demo_signals.add_demo_signals(session, settings, user, counsellor.password, manager,
                                       progress)
         demo_contact.add_demo_contact(session, settings, user, counsellor.password, progress)
+        demo_reports.add_demo_reports(session, settings, user, counsellor.password, progress)
     return DEMO_USERS

@@ -1,0 +1,51 @@
+"""``vp-registry demo`` includes last year's annual report, finalised through the ledger, and a
+draft for this year (which is not over), with activities in both years - once."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from flask import Flask
+from flask.testing import FlaskCliRunner
+from sqlalchemy import select
+
+from tests.conftest import db_session_for
+from vp_registry.config import Settings
+from vp_registry.db.disclosure import DisclosureRelease
+from vp_registry.services import accounts, activities, reports, vault
+from vp_registry.services.demo import DEMO_USERS
+
+
+def test_demo_has_a_final_report_for_last_year_and_a_draft_for_this_year(
+    app: Flask, settings: Settings, runner: FlaskCliRunner
+) -> None:
+    assert runner.invoke(args=["init"]).exit_code == 0
+    first = runner.invoke(args=["demo"])
+    assert first.exit_code == 0, first.output
+    today = date.today()
+    last, this = today.year - 1, today.year
+    assert f"{last} vastgesteld / finalised, {this} concept / draft" in first.output
+    again = runner.invoke(args=["demo"])
+    assert again.exit_code == 0 and "Jaarverslagen / annual reports: al aanwezig" in again.output
+
+    with app.app_context(), db_session_for(app) as session:
+        assert [(v.year, v.version) for v in reports.published(session)] == [(last, 1)]
+        assert [v.status for v in reports.versions(session, this)] == ["draft"]
+        release = session.execute(select(DisclosureRelease).where(
+            DisclosureRelease.kind == "report")).scalar_one()
+        assert release.reference == f"report-{last}-v1"
+        _, report = reports.final_report(session, last)
+        assert "Toolbox Sociaal Veilig Werken" in " ".join(
+            report.section("recommendations").paragraphs)
+        assert report.table("activities").rows[-1].cells[0].value == 9  # all nine activities
+
+        login = DEMO_USERS[0]
+        user = accounts.find_by_email(session, login.email)
+        assert user is not None
+        keys = vault.open_keys(session, settings, vault.unlock_with_password(
+            session, settings, user, login.password))
+        assert len(activities.list_activities(session, keys, last)) == 9
+        draft = reports.get_draft(session, settings, keys, this)
+        assert draft is not None and draft.stored
+        preview = reports.preview(session, settings, keys, this)
+        assert preview.draft and preview.year == this
