@@ -36,6 +36,13 @@ def _recovery_key(output: str) -> str:
 
 
 @pytest.fixture
+def settings(settings: Settings) -> Settings:
+    """The commands answer in the default locale: English here (the tests read English
+    source strings; the Dutch catalogue is tested elsewhere)."""
+    return settings.with_overrides(default_locale="en")
+
+
+@pytest.fixture
 def recovery_key(runner: FlaskCliRunner) -> str:
     result = runner.invoke(args=["init"])
     assert result.exit_code == 0, result.output
