@@ -39,10 +39,11 @@ from tests.reliability.harness import (
     inspect_database,
 )
 from vp_registry.config import Settings
+from vp_registry.core.report import ReportTexts
 from vp_registry.db import make_engine
 from vp_registry.db.accounts import User
 from vp_registry.db.cases import CaseKey
-from vp_registry.services import cases, organisation
+from vp_registry.services import cases, organisation, reports
 from vp_registry.services.audit import Actor
 from vp_registry.services.cases import Closing, ContactInput
 
@@ -95,6 +96,11 @@ def _seed_cases(app: Flask, settings: Settings, create_user: Callable[..., User]
                 cases.close_case(session, settings, actor, keys, record.reference, 1, Closing(
                     closed_on=opened + timedelta(days=closed_after), outcome="advice"),
                     today=today)
+        # retention waits for the finalised annual report of every year a case counts in
+        for year in sorted({opened.year for kind, opened, _ in plan if kind == "due"}):
+            draft = reports.save_texts(session, settings, actor, keys, year, 0, ReportTexts(),
+                                       "nl", today=today)
+            reports.finalise(session, settings, actor, keys, year, draft.revision, today=today)
         session.commit()
     app.extensions["vp_engine"].dispose()  # the subprocesses get the database to themselves
     return setup.recovery_key

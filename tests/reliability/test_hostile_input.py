@@ -21,52 +21,32 @@ fuzzed automatically; if its form cannot be found it is still fuzzed blind (no 5
 
 from __future__ import annotations
 
-import hashlib
 import html
 import io
-import logging
-import re
-import secrets
 import string
-from collections.abc import Iterator
-from dataclasses import dataclass, field
 from datetime import date
-from html.parser import HTMLParser
-from pathlib import Path
 from typing import Any
-from urllib.parse import urlsplit
 
-import pyotp
 import pytest
-from flask import Flask
-from flask.testing import FlaskClient
 from hypothesis import HealthCheck, given
 from hypothesis import settings as hypothesis_settings
 from hypothesis import strategies as st
-from sqlalchemy import select, text
-from sqlalchemy.orm import Session
 
-from tests.conftest import POSTGRES_URL, _fresh_postgres_database
-from tests.reliability.harness import cloned
-from vp_registry import create_app
-from vp_registry.config import Settings
-from vp_registry.core.crypto import FAST_KDF_FOR_TESTS
-from vp_registry.db import Base
-from vp_registry.db.accounts import User
-from vp_registry.db.cases import Case, CaseContact
-from vp_registry.db.contact import ContactThread
-from vp_registry.db.organisation import Category, Department
-from vp_registry.db.signals import ReleasedSignal
-from vp_registry.services import accounts, organisation, signals, vault
-from vp_registry.services.audit import Actor
-from vp_registry.services.demo import DEMO_USERS
-from vp_registry.web.access import PUBLIC, allowed_roles_of
+from tests.reliability.world import (
+    Form,
+    FormField,
+    Visit,
+    database_digest,
+    find_form,
+    forms_on,
+    prepare,
+    rules_with,
+    url_of,
+)
 
 pytestmark = pytest.mark.slow
 
 EXAMPLES = 12  # per POST rule; about 45 rules
-VOLATILE_TABLES = {"audit_entries", "audit_head", "web_sessions", "login_throttles",
-                   "case_listing_caches"}
 SCRIPT = "<script>alert('vp')</script>"
 IMG = '"><img src=x onerror=alert(1)>'
 SVG = "<svg/onload=alert(1)>"
@@ -82,313 +62,6 @@ TEXT_TYPES = {"text", "email", "search", "tel", "url", "textarea", "number", "da
 # Tried in every field of every form, deterministically, besides the random examples.
 EDGES = ("99999999999999999999", "-99999999999999999999", "9223372036854775808",
          "9999-12-31", "0001-01-01", "0", "-1", SCRIPT, "x" * 25_000, "\u202e" + "é" * 10)
-
-
-# ------------------------------------------------------------------- parsing forms
-
-
-@dataclass
-class FormField:
-    name: str
-    kind: str  # input type, "select", "textarea", "button"
-    value: str = ""
-    options: list[str] = field(default_factory=list)
-    multiple: bool = False
-    checked: bool = False
-
-
-@dataclass
-class Form:
-    action: str
-    method: str
-    enctype: str
-    fields: list[FormField] = field(default_factory=list)
-
-
-class FormParser(HTMLParser):
-    def __init__(self) -> None:
-        super().__init__(convert_charrefs=True)
-        self.forms: list[Form] = []
-        self._select: FormField | None = None
-        self._textarea: FormField | None = None
-
-    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
-        found = {key: value or "" for key, value in attrs}
-        if tag == "form":
-            self.forms.append(Form(found.get("action", ""), found.get("method", "get").lower(),
-                                   found.get("enctype", "")))
-            return
-        if not self.forms or "name" not in found:
-            if tag == "option" and self._select is not None:
-                self._select.options.append(found.get("value", ""))
-                if "selected" in found:
-                    self._select.value = found.get("value", "")
-            return
-        form = self.forms[-1]
-        if tag == "input":
-            form.fields.append(FormField(found["name"], found.get("type", "text").lower(),
-                                         found.get("value", ""), checked="checked" in found))
-        elif tag == "textarea":
-            self._textarea = FormField(found["name"], "textarea")
-            form.fields.append(self._textarea)
-        elif tag == "button":
-            form.fields.append(FormField(found["name"], "button", found.get("value", "")))
-        elif tag == "select":
-            self._select = FormField(found["name"], "select", multiple="multiple" in found)
-            form.fields.append(self._select)
-
-    def handle_data(self, data: str) -> None:
-        if self._textarea is not None:
-            self._textarea.value += data
-
-    def handle_endtag(self, tag: str) -> None:
-        if tag == "select":
-            self._select = None
-        elif tag == "textarea":
-            if self._textarea is not None:
-                self._textarea.value = self._textarea.value.lstrip("\n")
-            self._textarea = None
-
-
-def forms_on(page: str, method: str = "post") -> list[Form]:
-    parser = FormParser()
-    parser.feed(page)
-    return [form for form in parser.forms if form.method == method]
-
-
-# ------------------------------------------------------------------ the world
-
-
-@dataclass
-class Account:
-    email: str
-    password: str
-    totp_secret: str
-
-
-@dataclass
-class World:
-    settings: Settings
-    url: str
-    ids: dict[str, str]
-    accounts: dict[str, Account]
-    receipt_code: str
-
-
-def _settings(tmp: Path, url: str) -> Settings:
-    return Settings(environment="development", secret_key=secrets.token_urlsafe(48),
-                    audit_key=secrets.token_urlsafe(48), backup_key=secrets.token_urlsafe(48),
-                    database_url=url, instance_path=str(tmp / "instance"),
-                    password_kdf=FAST_KDF_FOR_TESTS, testing=True)
-
-
-def _enrol(session: Session, settings: Settings, user: User) -> str:
-    secret = pyotp.random_base32(32)
-    accounts.complete_enrolment(session, settings, user, secret, pyotp.TOTP(secret).now(), None)
-    user.totp_last_step = 0
-    return secret
-
-
-def _build_world(app: Flask, settings: Settings) -> tuple[dict[str, str], dict[str, Account],
-                                                          str]:
-    runner = app.test_cli_runner()
-    assert runner.invoke(args=["init"]).exit_code == 0
-    demo = runner.invoke(args=["demo"])
-    assert demo.exit_code == 0, demo.output
-    found = re.search(r"receipt code: ([a-z]+(?: [a-z]+){5})", demo.output)
-    receipt_code = found.group(1) if found else "een twee drie vier vijf zes"
-    people: dict[str, Account] = {}
-    ids: dict[str, str] = {"locale": "nl", "version": "1"}
-    factory = app.extensions["vp_session_factory"]
-    with app.app_context(), factory() as session:
-        for login in DEMO_USERS:
-            user = accounts.find_by_email(session, login.email)
-            assert user is not None
-            people[login.role] = Account(login.email, login.password,
-                                         _enrol(session, settings, user))
-        extra = {"counsellor2": ("counsellor", False, True), "enrol": ("manager", False, False),
-                 "renew": ("manager", True, True)}
-        for name, (role, must_change, enrolled) in extra.items():
-            password = "Een-lang-wachtwoord-nummer-" + str(len(people))
-            user = accounts.create_user(session, settings, Actor.system(),
-                                        email=f"{name}@voorbeeld.nl", display_name=name.title(),
-                                        role=role, password=password,
-                                        must_change_password=must_change)
-            if role == "counsellor":
-                vault.ensure_counsellor_key(session, settings, user, password)
-            secret = _enrol(session, settings, user) if enrolled else ""
-            people[name] = Account(user.email, password, secret)
-            ids[f"{name}_id"] = str(user.id)
-        category = organisation.create_category(session, settings, Actor.system(),
-                                                code="fuzzcat", label_nl="Fuzz", label_en="Fuzz")
-        open_case = session.execute(select(Case).where(Case.status == "open")
-                                    .where(Case.id.in_(select(CaseContact.case_id)))
-                                    .order_by(Case.reference)).scalars().first()
-        closed_case = session.execute(select(Case).where(Case.status == "closed")
-                                      .order_by(Case.reference)).scalars().first()
-        assert open_case is not None and closed_case is not None
-        contact_id = session.execute(select(CaseContact.id).where(
-            CaseContact.case_id == open_case.id)).scalars().first()
-        manager = accounts.find_by_email(session, people["manager"].email)
-        assert manager is not None
-        counsellor = accounts.find_by_email(session, people["counsellor"].email)
-        assert counsellor is not None
-        keys = vault.open_keys(session, settings, vault.unlock_with_password(
-            session, settings, counsellor, people["counsellor"].password))
-        review = signals.review(session, settings, Actor(counsellor.id, "counsellor"), keys)
-        ids.update({
-            "reference": open_case.reference, "closed_reference": closed_case.reference,
-            "contact_id": str(contact_id), "category_id": str(category.id),
-            "department_id": str(session.execute(select(Department.id)).scalars().first()),
-            "signal_id": str(session.execute(select(ReleasedSignal.id)).scalars().first()),
-            "token": review.open[0].token if review.open else "x" * 16,
-            "thread_id": str(session.execute(select(ContactThread.id)).scalars().first()),
-            "user_id": str(manager.id),
-            "manager_id": str(manager.id), "counsellor_id": str(counsellor.id),
-        })
-        assert session.get(Category, category.id) is not None
-        session.commit()
-    return ids, people, receipt_code
-
-
-@pytest.fixture(scope="module")
-def world(tmp_path_factory: pytest.TempPathFactory) -> Iterator[World]:
-    tmp = tmp_path_factory.mktemp("hostile-world")
-    databases = _fresh_postgres_database() if POSTGRES_URL else iter(
-        [f"sqlite:///{tmp / 'world.sqlite3'}"])
-    url = next(databases)
-    settings = _settings(tmp, url)
-    app = create_app(settings)
-    try:
-        ids, people, code = _build_world(app, settings)
-    finally:
-        app.extensions["vp_engine"].dispose()
-    yield World(settings, url, ids, people, code)
-    for _ in databases:  # drops the PostgreSQL database
-        pass
-
-
-class ErrorLog(logging.Handler):
-    def __init__(self) -> None:
-        super().__init__(logging.ERROR)
-        self.records: list[logging.LogRecord] = []
-
-    def emit(self, record: logging.LogRecord) -> None:
-        self.records.append(record)
-
-
-@dataclass
-class Visit:
-    app: Flask
-    client: FlaskClient
-    errors: ErrorLog
-    world: World
-
-
-@pytest.fixture
-def visit(world: World, tmp_path: Path) -> Iterator[Visit]:
-    with cloned(world.url, tmp_path) as url:
-        app = create_app(world.settings.with_overrides(database_url=url))
-        errors = ErrorLog()
-        app.logger.addHandler(errors)
-        try:
-            yield Visit(app, app.test_client(), errors, world)
-        finally:
-            app.extensions["vp_engine"].dispose()
-
-
-# ------------------------------------------------------------------ the rules
-
-
-def _rules(method: str) -> list[tuple[str, str]]:
-    app = create_app(_settings(Path("/nonexistent"), "sqlite://"))
-    rules = sorted((rule.endpoint, rule.rule) for rule in app.url_map.iter_rules()
-                   if method in (rule.methods or set()) and rule.endpoint != "static")
-    app.extensions["vp_engine"].dispose()
-    return rules
-
-
-ARGUMENT_FOR = {  # (endpoint, argument) -> world id, where the default would be wrong
-    ("admin.set_user_active", "user_id"): "manager_id",
-    ("admin.reset_password", "user_id"): "manager_id",
-    ("vault.grant", "user_id"): "counsellor2_id",
-    ("cases.reopen", "reference"): "closed_reference",
-}
-PENDING_LOGIN = {"auth.login_code": "counsellor", "auth.login_enrol": "enrol",
-                 "auth.login_new_password": "renew"}
-HUB_PAGES = ("/start", "/admin/users", "/admin/departments", "/admin/categories",
-             "/admin/categories/{category_id}", "/cases/{reference}",
-             "/cases/{closed_reference}", "/signals", "/management/signals/{signal_id}",
-             "/messages/{thread_id}", "/profile", "/vault", "/vault/colleagues", "/login",
-             "/contact")
-
-
-def _visitor(app: Flask, endpoint: str) -> str:
-    allowed = allowed_roles_of(app, endpoint) or frozenset()
-    if PUBLIC in allowed:
-        return "anonymous"
-    return next(role for role in ("counsellor", "manager", "admin") if role in allowed)
-
-
-def _url(world: World, endpoint: str, rule: str) -> str:
-    def value(match: re.Match[str]) -> str:
-        name = match.group(1)
-        return world.ids.get(ARGUMENT_FOR.get((endpoint, name), name), "1")
-
-    return re.sub(r"<(?:[a-z]+:)?([a-z_]+)>", value, rule)
-
-
-def _log_in(client: FlaskClient, account: Account) -> None:
-    from tests.conftest import post_form
-
-    first = post_form(client, "/login", {"email": account.email, "password": account.password})
-    assert first.status_code == 302, first.get_data(as_text=True)[:500]
-    if first.headers["Location"].endswith("/login/code"):
-        second = post_form(client, "/login/code", {"code": pyotp.TOTP(account.totp_secret).now()})
-        assert second.status_code == 302
-
-
-def _prepare(visit: Visit, endpoint: str) -> None:
-    """Log in as a role that may use the endpoint, or stop at the login stage it serves."""
-    world, client = visit.world, visit.client
-    if endpoint in PENDING_LOGIN:
-        account = world.accounts[PENDING_LOGIN[endpoint]]
-        from tests.conftest import post_form
-
-        response = post_form(client, "/login", {"email": account.email,
-                                                "password": account.password})
-        assert response.status_code == 302
-        if endpoint == "auth.login_new_password":
-            post_form(client, "/login/code", {"code": pyotp.TOTP(account.totp_secret).now()})
-        return
-    role = _visitor(visit.app, endpoint)
-    if role != "anonymous":
-        _log_in(client, world.accounts[role])
-
-
-def _find_form(visit: Visit, endpoint: str, url: str, methods: set[str]) -> tuple[Form | None,
-                                                                                 str]:
-    """The form that posts to ``url`` and a CSRF token of this session."""
-    pages = [url] if "GET" in methods else []
-    pages += [page.format(**visit.world.ids) for page in HUB_PAGES]
-    token = ""
-    for page in pages:
-        response = visit.client.get(page)
-        if response.status_code != 200:
-            continue
-        body = response.get_data(as_text=True)
-        for form in forms_on(body):
-            for item in form.fields:
-                if item.name == "csrf_token" and item.value:
-                    token = item.value
-            action = urlsplit(form.action).path or page.split("?")[0]
-            if action == url:
-                return form, token
-    if not token:
-        found = re.search(r'name="csrf_token"[^>]*value="([^"]+)"',
-                          visit.client.get("/login").get_data(as_text=True))
-        token = found.group(1) if found else ""
-    return None, token
 
 
 # -------------------------------------------------------------- the strategies
@@ -490,18 +163,6 @@ def _form_data(form: Form | None) -> st.SearchStrategy[dict[str, Any]]:
 # ------------------------------------------------------------------- the checks
 
 
-def _database_digest(app: Flask) -> dict[str, str]:
-    digests = {}
-    with app.extensions["vp_engine"].connect() as connection:
-        for table in Base.metadata.sorted_tables:
-            if table.name in VOLATILE_TABLES:
-                continue
-            order = ", ".join(column.name for column in table.primary_key.columns)
-            rows = connection.execute(text(f"SELECT * FROM {table.name} ORDER BY {order}"))  # noqa: S608 - our own table names
-            digests[table.name] = hashlib.sha256(repr(rows.all()).encode()).hexdigest()
-    return digests
-
-
 def _refused(status: int, body: str) -> bool:
     return status in {400, 401, 403, 404, 405, 409, 413, 422, 429} or (
         status == 200 and ('aria-invalid="true"' in body or "notice-error" in body
@@ -554,9 +215,9 @@ def _encode(data: dict[str, Any], token: str, form: Form | None) -> dict[str, An
 
 
 def _fuzz(visit: Visit, endpoint: str, rule: str, methods: set[str]) -> None:
-    _prepare(visit, endpoint)
-    url = _url(visit.world, endpoint, rule)
-    form, token = _find_form(visit, endpoint, url, methods)
+    prepare(visit, endpoint)
+    url = url_of(visit.world, endpoint, rule)
+    form, token = find_form(visit, endpoint, url, methods)
     if endpoint not in {"auth.logout", "auth.set_language"} and form is None:
         print(f"{endpoint}: no form found for {url}, fuzzing blind")
     multipart = bool(form and "multipart" in form.enctype)
@@ -570,7 +231,7 @@ def _fuzz(visit: Visit, endpoint: str, rule: str, methods: set[str]) -> None:
         check(data)
 
     def check(data: dict[str, Any]) -> None:
-        before = _database_digest(visit.app)
+        before = database_digest(visit.app)
         payload = _encode(data, token, form)
         response = visit.client.post(url, data=payload,
                                      content_type="multipart/form-data" if multipart else None)
@@ -581,7 +242,7 @@ def _fuzz(visit: Visit, endpoint: str, rule: str, methods: set[str]) -> None:
         assert not visit.errors.records, visit.errors.records[0].getMessage()
         _check_escaped(body, data, url)
         if _refused(response.status_code, body):
-            assert _database_digest(visit.app) == before, f"{endpoint} stored refused input"
+            assert database_digest(visit.app) == before, f"{endpoint} stored refused input"
             if response.status_code == 200:
                 _check_kept(body, form, data)
         location = response.headers.get("Location", "")
@@ -604,16 +265,16 @@ def _fuzz(visit: Visit, endpoint: str, rule: str, methods: set[str]) -> None:
           f"{len(form.fields) if form else 0} fields; answers (negative: refused): "
           f"{sorted(statuses)}")
     # an oversized body: the friendly 413, nothing stored
-    before = _database_digest(visit.app)
+    before = database_digest(visit.app)
     limit = visit.world.settings.max_request_bytes
     response = visit.client.post(url, data={"csrf_token": token, "x": "y" * (limit + 10)})
     assert response.status_code == 413 and "Traceback" not in response.get_data(as_text=True)
-    assert _database_digest(visit.app) == before
+    assert database_digest(visit.app) == before
     assert not visit.errors.records, visit.errors.records[0].getMessage()
 
 
-RULES = _rules("POST")
-PAGES = _rules("GET")
+RULES = rules_with("POST")
+PAGES = rules_with("GET")
 QUERY_NAMES = ("page", "next", "sort", "q", "status", "year", "department", "category",
                "period", "group", "actor", "action", "date_from", "date_to", "code", "lang")
 
@@ -629,8 +290,8 @@ def test_every_form_survives_hostile_input(visit: Visit, endpoint: str, rule: st
 def test_every_page_survives_hostile_query_strings(visit: Visit, endpoint: str,
                                                    rule: str) -> None:
     """Search and filter forms (GET) and any query parameter a page might read."""
-    _prepare(visit, endpoint)
-    url = _url(visit.world, endpoint, rule)
+    prepare(visit, endpoint)
+    url = url_of(visit.world, endpoint, rule)
     first = visit.client.get(url)
     assert first.status_code < 500
     names = {item.name for form in forms_on(first.get_data(as_text=True), "get")

@@ -1,7 +1,10 @@
 """One database session per request: the unit of work commits once, after the view.
 
-Services only flush. ``after_request`` commits unless an exception escaped the view (then it
-rolls back), so a response never claims success for work that was not stored.
+Services only flush. ``after_request`` commits unless an exception escaped the view or the
+answer is a server error (then it rolls back), so a response never claims success for work
+that was not stored, and the 500 page's "Nothing was saved" is true. (The catch-all error
+handler turns every exception into a 500 page, and Flask signals ``got_request_exception``
+only for exceptions that no handler took: the status is what tells.)
 """
 
 from __future__ import annotations
@@ -27,7 +30,7 @@ def _mark_failed(_sender: Any, **_extra: Any) -> None:
 def _commit(response: Response) -> Response:
     session: Session | None = g.get("db_session")
     if session is not None:
-        if g.get("unit_of_work_failed"):
+        if g.get("unit_of_work_failed") or response.status_code >= 500:
             session.rollback()
         else:
             session.commit()

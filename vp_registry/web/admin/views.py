@@ -16,7 +16,7 @@ from vp_registry.config import Settings
 from vp_registry.core.taxonomy import Role
 from vp_registry.messages import describe
 from vp_registry.services import accounts, audit, organisation
-from vp_registry.services.errors import DomainError
+from vp_registry.services.errors import DomainError, NotFound
 from vp_registry.web.access import roles
 from vp_registry.web.admin.forms import (
     AuditFilterForm,
@@ -28,6 +28,7 @@ from vp_registry.web.admin.forms import (
     ResetPasswordForm,
 )
 from vp_registry.web.database import db_session
+from vp_registry.web.errors import render_error
 from vp_registry.web.forms import page_number, show_error
 
 blueprint = Blueprint("admin", __name__, url_prefix="/admin")
@@ -41,6 +42,13 @@ def settings() -> Settings:
 
 def actor() -> audit.Actor:
     return accounts.actor_of(current_user)
+
+
+@blueprint.errorhandler(NotFound)
+def _not_found(_error: NotFound) -> tuple[str, int]:
+    """An unknown user, department or category id: the 404 page (it was a server error)."""
+    db_session().rollback()
+    return render_error(404)
 
 
 # ------------------------------------------------------------------- accounts
