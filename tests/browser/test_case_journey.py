@@ -115,3 +115,39 @@ def test_counsellor_registers_converses_and_closes_and_admin_cannot_open(
         screenshot(admin_page, "cases-08-admin-refused", phone=False)
     finally:
         context.close()
+
+
+def test_newcomer_is_told_what_to_do_and_a_colleague_grants_access(
+    app: Flask, settings: Settings, page: Any, live_server: LiveServer,
+    create_user: Callable[..., User], chromium_browser: Any,
+) -> None:
+    setup = create_vault(app, settings)
+    veteran = create_user("counsellor", display_name="Marieke de Boer")
+    grant(app, settings, veteran, setup.recovery_key)
+    newcomer = create_user("counsellor", display_name="Ahmed Benali")
+
+    browser_login(page, live_server, newcomer)  # creates the newcomer's key pair
+    page.goto(f"{live_server.url}/cases/")
+    assert page.locator("form[action$='/vault/unlock'] #password").count() == 1
+    visit(page, "cases-09-no-access")
+
+    context = chromium_browser.new_context(base_url=live_server.url, locale="nl-NL")
+    try:
+        colleague = context.new_page()
+        browser_login(colleague, live_server, veteran, accessibility=False)
+        colleague.goto(f"{live_server.url}/vault/colleagues")
+        check_accessibility(colleague)
+        screenshot(colleague, "cases-10-colleagues")
+        row = colleague.locator("tr", has_text="Ahmed Benali")
+        row.locator("input[name=confirmed]").check()
+        row.locator("button[type=submit]").click()
+        colleague.wait_for_load_state("load")
+        assert colleague.locator("tr", has_text="Ahmed Benali").locator("form").count() == 0
+    finally:
+        context.close()
+
+    page.fill("#password", newcomer.test_password)  # type: ignore[attr-defined]
+    submit(page)
+    page.wait_for_url(re.compile(r"/cases/$"))
+    assert page.locator("a[href$='/cases/new']").count() >= 1
+    check_accessibility(page)
