@@ -11,9 +11,14 @@ disclosure cache is cleared before every figures run (a cold build).
 * ``figures 100k (10 years)``: the same organisation with 100,000 cases over ten years, all
   passed in (the core picks the year's cases itself);
 * ``figures 100k (one year)``: 100,000 new cases in one year (a stress case);
-* ``render <fmt>``: each format of the 10k report (PDF, HTML, DOCX, XLSX, CSV).
+* ``render <fmt>``: each format of the 10k report (PDF, HTML, DOCX, XLSX, CSV);
+* with ``--service N``: the whole service path on a fresh SQLite database holding N encrypted
+  cases of last year, created through the real services (the audit log switched off while
+  seeding): ``service preview`` (select the year's cases on their plaintext dates, unwrap and
+  decrypt them, build the figures) and ``service finalise`` (the same, plus the auditor against
+  the ledger and the writes). Seeding takes about a minute per 10,000 cases.
 
-Run: ``.venv/bin/python benchmarks/bench_report.py [--runs N]``.
+Run: ``.venv/bin/python benchmarks/bench_report.py [--runs N] [--service 10000]``.
 """
 
 from __future__ import annotations
@@ -206,10 +211,117 @@ def line(name: str, seconds: tuple[float, float], target: float | None = None) -
     print(f"{name:<26} median {wall:7.3f} s wall, {cpu:7.3f} s cpu{goal}{verdict}")
 
 
+def _no_audit(*_args: object, **_kwargs: object) -> None:
+    return None
+
+
+def service(n: int, seed: int, runs: int) -> None:
+    """Preview and finalise through the services on ``n`` encrypted cases of last year."""
+    import secrets
+    import tempfile
+    from pathlib import Path
+
+    from vp_registry import create_app
+    from vp_registry.config import Settings
+    from vp_registry.core.crypto import FAST_KDF_FOR_TESTS, format_recovery_key
+    from vp_registry.services import accounts, audit, reports, schema, vault
+    from vp_registry.services import cases as case_service
+    from vp_registry.services import organisation as org_service
+    from vp_registry.services.audit import Actor
+    from vp_registry.services.cases import CaseInput, Closing, ContactInput
+
+    year = date.today().year - 1
+    password = secrets.token_urlsafe(16)
+    rng = random.Random(seed)
+    with tempfile.TemporaryDirectory() as directory:
+        settings = Settings(
+            environment="development", secret_key=secrets.token_urlsafe(48),
+            audit_key=secrets.token_urlsafe(48),
+            database_url=f"sqlite:///{Path(directory) / 'bench.db'}", instance_path=directory,
+            password_kdf=FAST_KDF_FOR_TESTS, testing=True)
+        app = create_app(settings)
+        schema.upgrade(app.extensions["vp_engine"])
+        with app.app_context():
+            session = app.extensions["vp_session_factory"]()
+            org_service.ensure_default_categories(session)
+            ids: dict[int, int] = {}
+            for d in organisation(seed):  # parents come before their departments
+                ids[d.department_id] = org_service.create_department(
+                    session, settings, Actor.system(), name=d.name, headcount=d.headcount,
+                    parent_id=ids.get(d.parent_id) if d.parent_id else None).id
+            user = accounts.create_user(session, settings, Actor.system(),
+                                        email="vp@bench.example", display_name="Bench",
+                                        role="counsellor", password=password,
+                                        must_change_password=False)
+            recovery = vault.create_vault(session, settings, Actor.system())
+            vault.ensure_counsellor_key(session, settings, user, password)
+            vault.recover_access(session, settings, Actor.system(),
+                                 format_recovery_key(recovery or b""), user)
+            session.commit()
+            keys = vault.open_keys(session, settings,
+                                   vault.unlock_with_password(session, settings, user, password))
+            actor = Actor(user.id, "counsellor")
+            department_ids = list(ids.values())
+            weights = [rng.gammavariate(0.7, 1.0) for _ in department_ids]
+            codes = list(DEFAULT_CATEGORIES)
+            started = time.perf_counter()
+            real_record = audit.record
+            audit.record = _no_audit  # type: ignore[assignment]
+            try:
+                for number in range(n):
+                    opened = date(year, 1, 1) + timedelta(days=rng.randrange(365))
+                    record = case_service.create_case(session, settings, actor, keys, CaseInput(
+                        opened_on=opened,
+                        department_id=rng.choices(department_ids, weights)[0],
+                        categories=tuple(rng.sample(codes, rng.choice((1, 1, 1, 1, 2)))),
+                        relation=rng.choice([r.value for r in Relation]),
+                        gender=rng.choice([None, *(g.value for g in Gender)]),
+                        employment_type=rng.choice([None, *(e.value for e in EmploymentType)]),
+                        minutes_spent=rng.randrange(0, 120)))
+                    for _ in range(rng.choice((1, 1, 2, 3))):
+                        case_service.add_contact(
+                            session, settings, actor, keys, record.reference, ContactInput(
+                                held_on=min(date(year, 12, 31),
+                                            opened + timedelta(days=rng.randrange(40))),
+                                minutes=rng.choice((30, 45, 60)),
+                                channel=rng.choice([c.value for c in Channel])))
+                    if rng.random() < 0.85:
+                        outcome = rng.choice([o.value for o in Outcome])
+                        case_service.close_case(
+                            session, settings, actor, keys, record.reference, 1, Closing(
+                                closed_on=opened + timedelta(days=rng.randrange(0, 90)),
+                                outcome=outcome,
+                                referral=rng.choice([r.value for r in Referral])
+                                if outcome == Outcome.REFERRAL.value else None))
+                    if number % 500 == 499:
+                        session.commit()
+                reports.save_texts(session, settings, actor, keys, year, 0, TEXTS, "nl")
+                session.commit()
+            finally:
+                audit.record = real_record  # type: ignore[assignment]
+            print(f"service: {n} encrypted cases of {year} seeded in "
+                  f"{time.perf_counter() - started:.0f} s")
+            line(f"service preview {n // 1000}k",
+                 median_time(lambda: reports.preview(session, settings, keys, year), runs), 1)
+            draft = reports.get_draft(session, settings, keys, year)
+            assert draft is not None
+            clear_cache()
+            wall, cpu = time.perf_counter(), time.process_time()
+            reports.finalise(session, settings, actor, keys, year, draft.revision)
+            session.commit()
+            line(f"service finalise {n // 1000}k",
+                 (time.perf_counter() - wall, time.process_time() - cpu))
+            session.close()
+        app.extensions["vp_engine"].dispose()
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=(__doc__ or "").splitlines()[0])
     parser.add_argument("--runs", type=int, default=5)
     parser.add_argument("--seed", type=int, default=2026)
+    parser.add_argument("--service", type=int, default=0, metavar="N",
+                        help="also measure preview and finalise through the services on N "
+                             "encrypted cases (0: skip)")
     args = parser.parse_args()
     print(f"python {platform.python_version()} on {platform.machine()} {platform.system()} "
           f"{platform.release()}, {platform.processor() or 'unknown cpu'}, "
@@ -245,6 +357,8 @@ def main() -> None:
     line("render pdf", median_time(lambda: render(report, "pdf"), 3, cold=False), 5)
     for fmt in ("html", "docx", "xlsx", "csv"):
         line(f"render {fmt}", median_time(lambda fmt=fmt: render(report, fmt), 3, cold=False))
+    if args.service:
+        service(args.service, args.seed, max(1, args.runs // 2))
 
 
 if __name__ == "__main__":
