@@ -19,6 +19,8 @@ import threading
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
+from datetime import date
+from decimal import Decimal
 from functools import partial
 from pathlib import Path
 from typing import Any
@@ -30,7 +32,7 @@ from flask.testing import FlaskClient
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from tests.casework import VaultSetup, create_vault, department, grant
+from tests.casework import VaultSetup, create_vault, department, grant, unlock
 from tests.conftest import POSTGRES_URL, AuthActions, db_session_for, post_form
 from tests.reliability.harness import cli_environment, inspect_database
 from tests.reliability.webclient import (
@@ -44,6 +46,9 @@ from vp_registry.config import Settings
 from vp_registry.db.accounts import User
 from vp_registry.db.audit import AuditEntry
 from vp_registry.db.cases import Case
+from vp_registry.services import activities
+from vp_registry.services.activities import ActivityInput
+from vp_registry.services.audit import Actor
 
 ROUNDS = 4
 
@@ -140,6 +145,42 @@ def test_two_counsellors_saving_the_same_conversation_at_once_lose_nothing(
     winner = next(n for n, r in enumerate(responses) if r.status_code == 302)
     page = _text(responses[1 - winner])
     assert f"notitie van {winner}" in page and f"notitie van {1 - winner}" in page
+
+
+def test_a_stale_activity_save_keeps_what_was_typed(
+    app: Flask, settings: Settings, create_user: Callable[..., User]
+) -> None:
+    """Found by the hostile-input fuzzing: the activity form answered a conflict by loading
+    the stored activity over part of what the counsellor had typed."""
+    team = _team(app, settings, create_user, 1)
+    user = team.counsellors[0]
+    client = app.test_client()
+    assert AuthActions(client).login(user).status_code == 302
+    actor = Actor(user.id, "counsellor")
+    with app.app_context(), db_session_for(app) as session:
+        keys = unlock(session, settings, user)
+        made = activities.create_activity(session, settings, actor, keys, ActivityInput(
+            held_on=date.today(), activity_type="training", hours=Decimal(2),
+            description="Training omstandersgedrag"))
+        session.commit()
+    path = f"/activities/{made.id}/edit"
+    token = _token(client, path)
+    with app.app_context(), db_session_for(app) as session:  # a colleague saves meanwhile
+        activities.update_activity(session, settings, actor, unlock(session, settings, user),
+                                   made.id, made.revision, ActivityInput(
+                                       held_on=date.today(), activity_type="training",
+                                       hours=Decimal(3), description="Versie van de collega"))
+        session.commit()
+    mine = {"csrf_token": token, "held_on": date.today().isoformat(),
+            "activity_type": "presentation", "hours": "4,5", "description": "Mijn versie",
+            "revision": str(made.revision)}
+    response = client.post(path, data=mine)
+    page = _text(response)
+    assert response.status_code == 200
+    assert "Mijn versie" in page and 'value="4,5"' in page and "Versie van de collega" \
+        not in page
+    again = client.post(path, data={**mine, "revision": str(made.revision + 1)})
+    assert again.status_code == 302  # saving again is a deliberate overwrite
 
 
 def _token(client: FlaskClient, path: str) -> str:

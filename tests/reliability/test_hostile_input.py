@@ -46,7 +46,7 @@ from tests.reliability.world import (
 
 pytestmark = pytest.mark.slow
 
-EXAMPLES = 12  # per POST rule; about 45 rules
+EXAMPLES = 10  # random examples per POST rule (about 50 rules); GET pages get 4
 SCRIPT = "<script>alert('vp')</script>"
 IMG = '"><img src=x onerror=alert(1)>'
 SVG = "<svg/onload=alert(1)>"
@@ -250,7 +250,7 @@ def _fuzz(visit: Visit, endpoint: str, rule: str, methods: set[str]) -> None:
                 "logout" not in endpoint:
             followed = visit.client.get(location)
             assert followed.status_code < 500, (endpoint, location)
-            _check_escaped(followed.get_data(as_text=True), data, location)
+            _check_escaped(followed.get_data().decode("utf-8", "replace"), data, location)
 
     one()
     fields = [item for item in (form.fields if form else [])
@@ -294,11 +294,11 @@ def test_every_page_survives_hostile_query_strings(visit: Visit, endpoint: str,
     url = url_of(visit.world, endpoint, rule)
     first = visit.client.get(url)
     assert first.status_code < 500
-    names = {item.name for form in forms_on(first.get_data(as_text=True), "get")
+    names = {item.name for form in forms_on(first.get_data().decode("utf-8", "replace"), "get")
              for item in form.fields} | set(QUERY_NAMES)
     values = st.one_of(texts, numbers, dates)
 
-    @hypothesis_settings(max_examples=EXAMPLES // 2, deadline=None, database=None,
+    @hypothesis_settings(max_examples=4, deadline=None, database=None,
                          suppress_health_check=list(HealthCheck))
     @given(query=st.dictionaries(st.sampled_from(sorted(names)), st.one_of(
         values, st.lists(values, min_size=2, max_size=3)), min_size=1, max_size=6))
@@ -306,14 +306,13 @@ def test_every_page_survives_hostile_query_strings(visit: Visit, endpoint: str,
         response = visit.client.get(url, query_string=query)
         assert response.status_code < 500, (endpoint, response.status_code)
         assert not visit.errors.records, visit.errors.records[0].getMessage()
-        _check_escaped(response.get_data(as_text=True), query, url)
+        _check_escaped(response.get_data().decode("utf-8", "replace"), query, url)
 
     one()
     for edge in EDGES:
-        for query in ({name: edge for name in names}, {"page": edge}):
-            response = visit.client.get(url, query_string=query)
-            assert response.status_code < 500, (endpoint, query, response.status_code)
-            assert not visit.errors.records, visit.errors.records[0].getMessage()
+        response = visit.client.get(url, query_string={name: edge for name in names})
+        assert response.status_code < 500, (endpoint, edge, response.status_code)
+        assert not visit.errors.records, visit.errors.records[0].getMessage()
 
 
 def test_the_walk_covers_every_route() -> None:

@@ -17,6 +17,7 @@ import logging
 import re
 import secrets
 from dataclasses import dataclass, field
+from datetime import date
 from html.parser import HTMLParser
 from pathlib import Path
 from urllib.parse import urlsplit
@@ -36,6 +37,7 @@ from vp_registry.db.accounts import User
 from vp_registry.db.cases import Case, CaseContact
 from vp_registry.db.contact import ContactThread
 from vp_registry.db.organisation import Category, Department
+from vp_registry.db.reports import Activity
 from vp_registry.db.signals import ReleasedSignal
 from vp_registry.services import accounts, organisation, signals, vault
 from vp_registry.services.audit import Actor
@@ -204,6 +206,9 @@ def build_world(app: Flask, settings: Settings) -> tuple[dict[str, str], dict[st
             "thread_id": str(session.execute(select(ContactThread.id)).scalars().first()),
             "user_id": str(manager.id),
             "manager_id": str(manager.id), "counsellor_id": str(counsellor.id),
+            # the demo finalised last year's annual report (version 1) and keeps activities
+            "year": str(date.today().year - 1), "fmt": "csv",
+            "activity_id": str(session.execute(select(Activity.id)).scalars().first()),
         })
         assert session.get(Category, category.id) is not None
         session.commit()
@@ -302,7 +307,7 @@ def find_form(visit: Visit, endpoint: str, url: str, methods: set[str]) -> tuple
         response = visit.client.get(page)
         if response.status_code != 200:
             continue
-        body = response.get_data(as_text=True)
+        body = response.get_data().decode("utf-8", "replace")
         for form in forms_on(body):
             for item in form.fields:
                 if item.name == "csrf_token" and item.value:

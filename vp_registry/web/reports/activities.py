@@ -119,8 +119,9 @@ def edit(activity_id: int) -> Response | str:
             saved = activities.update_activity(db, settings(), actor(), keys, record.id,
                                                _revision(form.revision.data), _input(form))
         except ActivityConflict as error:
+            # keep what was typed (I-7); saving again deliberately replaces the stored version
             flash(describe(error), "error")
-            _load(form, activities.get_activity(db, keys, activity_id))
+            form.revision.data = str(activities.get_activity(db, keys, activity_id).revision)
         except DomainError as error:
             show_error(form, error, "description")
         else:
