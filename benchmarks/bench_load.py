@@ -1,0 +1,304 @@
+"""Load benchmark: gunicorn with 2 workers on PostgreSQL, 20 logged-in clients.
+
+Run from the repository root: ``python benchmarks/bench_load.py [--clients 20] [--seconds 20]``.
+
+1. Starts a throwaway PostgreSQL server (``scripts/pg-test-server``; or uses
+   ``VP_TEST_POSTGRES_URL``), creates a database with production settings (real Argon2
+   parameters, AES-256-GCM), a vault, one counsellor per client with vault access, and
+   ``--cases`` encrypted cases with a conversation each.
+2. Starts ``gunicorn --workers 2 'vp_registry:create_app()'`` on 127.0.0.1 only.
+3. Logs every client in (password + TOTP), then runs two timed phases with the same clients,
+   each client sending its next request as soon as the last one was answered:
+   - base: a trivial endpoint (``/static/style.css``, with the session cookie, so the session
+     lookup is included as in every request);
+   - case work: the case list (a random page) and single case pages, half each.
+4. Prints requests/second and p50/p95/p99 latency per phase and the ratio; exits 1 when a
+   request failed, and says whether the targets (p95 <= 100 ms, case-work throughput >= 30%
+   of the base) were met. Traffic goes only to 127.0.0.1; every phase is bounded in time.
+
+The clients run in the same 2-core machine as the server and the database: what is measured
+is the whole system on that machine.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import multiprocessing
+import os
+import platform
+import random
+import secrets
+import statistics
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import date, timedelta
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+import pyotp  # noqa: E402
+import sqlalchemy as sa  # noqa: E402
+from sqlalchemy.orm import Session  # noqa: E402
+
+from tests.reliability.webclient import Browser, GunicornServer  # noqa: E402
+from vp_registry.config import Settings  # noqa: E402
+from vp_registry.core import crypto  # noqa: E402
+from vp_registry.db import make_engine  # noqa: E402
+from vp_registry.services import accounts, cases, organisation, schema, vault  # noqa: E402
+from vp_registry.services.audit import Actor  # noqa: E402
+from vp_registry.services.cases import CaseInput, ContactInput  # noqa: E402
+
+P95_TARGET_MS = 100.0
+RATIO_TARGET = 0.30
+PASSWORD = "Belasting-test-wachtwoord-2026"  # noqa: S105 - synthetic accounts only
+DEPARTMENTS = ("Productie", "Magazijn en logistiek", "Monteurs buitendienst", "Engineering",
+               "Kantoor")
+CATEGORIES = ("pesten", "seksisme", "uitsluiting", "agressie", "integriteit", "werkdruk")
+
+
+# ------------------------------------------------------------------ database
+
+
+@contextmanager
+def postgres_server() -> Iterator[str]:
+    """The URL of a PostgreSQL server: VP_TEST_POSTGRES_URL, or a throwaway one."""
+    given = os.environ.get("VP_TEST_POSTGRES_URL")
+    if given:
+        yield given
+        return
+    started = subprocess.run([str(ROOT / "scripts" / "pg-test-server"), "start"],
+                             capture_output=True, text=True, check=True)
+    values = dict(line.split("=", 1) for line in started.stdout.split())
+    try:
+        yield values["VP_TEST_POSTGRES_URL"]
+    finally:
+        subprocess.run([str(ROOT / "scripts" / "pg-test-server"), "stop",
+                        values["PG_TEST_DIR"]], capture_output=True, check=False)
+
+
+@contextmanager
+def fresh_database(server_url: str) -> Iterator[str]:
+    admin = sa.create_engine(server_url, isolation_level="AUTOCOMMIT")
+    name = "vp_bench_" + uuid.uuid4().hex[:10]
+    with admin.connect() as connection:
+        connection.exec_driver_sql(f'CREATE DATABASE "{name}"')
+    try:
+        yield sa.engine.make_url(server_url).set(database=name).render_as_string(
+            hide_password=False)
+    finally:
+        with admin.connect() as connection:
+            connection.exec_driver_sql(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        admin.dispose()
+
+
+def production_settings(url: str, instance: Path) -> Settings:
+    return Settings(environment="production", secret_key=secrets.token_urlsafe(48),
+                    audit_key=secrets.token_urlsafe(48), backup_key=secrets.token_urlsafe(48),
+                    database_url=url, instance_path=str(instance)).validated()
+
+
+def seed(settings: Settings, clients: int, case_count: int) -> tuple[list[dict[str, str]],
+                                                                      list[str]]:
+    """Counsellors with vault access (email, TOTP secret) and the case references."""
+    engine = make_engine(settings.database_url)
+    schema.upgrade(engine)
+    people: list[dict[str, str]] = []
+    references: list[str] = []
+    rng = random.Random(20260515)
+    with Session(engine) as session:
+        organisation.ensure_default_categories(session)
+        departments = [organisation.create_department(
+            session, settings, Actor.system(), name=name, headcount=60).id
+            for name in DEPARTMENTS]
+        recovery = vault.create_vault(session, settings, Actor.system())
+        assert recovery is not None
+        recovery_text = crypto.format_recovery_key(recovery)
+        for number in range(clients):
+            user = accounts.create_user(
+                session, settings, Actor.system(), email=f"vp{number}@bench.example",
+                display_name=f"Vertrouwenspersoon {number}", role="counsellor",
+                password=PASSWORD, must_change_password=False)
+            secret = pyotp.random_base32(32)
+            accounts.complete_enrolment(session, settings, user, secret,
+                                        pyotp.TOTP(secret).now(), None)
+            user.totp_last_step = 0
+            vault.ensure_counsellor_key(session, settings, user, PASSWORD)
+            vault.recover_access(session, settings, Actor.system(), recovery_text, user)
+            people.append({"email": user.email, "secret": secret})
+        session.commit()
+        first = accounts.find_by_email(session, people[0]["email"])
+        assert first is not None
+        keys = vault.open_keys(session, settings,
+                               vault.unlock_with_password(session, settings, first, PASSWORD))
+        actor = Actor(first.id, "counsellor")
+        today = date.today()
+        for number in range(case_count):
+            opened = today - timedelta(days=rng.randrange(700))
+            record = cases.create_case(session, settings, actor, keys, CaseInput(
+                opened_on=opened, department_id=rng.choice(departments),
+                categories=(rng.choice(CATEGORIES),), relation="colleague", consent=False,
+                narrative=f"Synthetische casus {number}: " + "tekst " * rng.randrange(5, 80),
+                next_steps="Vervolggesprek.", minutes_spent=15), today=today)
+            cases.add_contact(session, settings, actor, keys, record.reference, ContactInput(
+                held_on=opened, minutes=45, channel="phone", notes="Gesprek " * 20),
+                today=today)
+            references.append(record.reference)
+            if number % 200 == 199:
+                session.commit()
+        session.commit()
+    engine.dispose()
+    return people, references
+
+
+# ------------------------------------------------------------------- clients
+
+
+def _client_process(port: int, people: list[dict[str, str]], references: list[str],
+                    phases: list[tuple[str, float]], pages: int, ready: Any, start: Any,
+                    out: Any) -> None:
+    """One load process: a thread per client, all logged in, then the timed phases."""
+    browsers = [Browser(port) for _ in people]
+    for browser, person in zip(browsers, people, strict=True):
+        browser.login(person["email"], PASSWORD, person["secret"])
+    ready.wait(timeout=600)  # every process has logged its clients in
+    while start.value == 0.0:  # the parent sets the common start time right after
+        time.sleep(0.01)
+    start_at = start.value
+    results: dict[str, list[tuple[float, int]]] = {name: [] for name, _ in phases}
+    lock = threading.Lock()
+
+    def run(browser: Browser, seed_value: int) -> None:
+        rng = random.Random(seed_value)
+        begin = start_at
+        for name, seconds in phases:
+            while time.time() < begin:
+                time.sleep(0.001)
+            end = begin + seconds
+            found: list[tuple[float, int]] = []
+            while time.time() < end:
+                if name == "base":
+                    path = "/static/style.css"
+                elif rng.random() < 0.5:
+                    path = f"/cases/?page={rng.randrange(1, pages + 1)}"
+                else:
+                    path = f"/cases/{rng.choice(references)}"
+                began = time.perf_counter()
+                try:
+                    status = browser.get(path).status
+                except OSError:
+                    status = 599
+                found.append((time.perf_counter() - began, status))
+            with lock:
+                results[name].extend(found)
+            begin = end + 2.0  # a pause between phases
+
+    threads = [threading.Thread(target=run, args=(browser, number))
+               for number, browser in enumerate(browsers)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    for browser in browsers:
+        browser.close()
+    out.put(results)
+
+
+def percentile(values: list[float], fraction: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(fraction * len(ordered)))]
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--clients", type=int, default=20)
+    parser.add_argument("--seconds", type=float, default=20.0)
+    parser.add_argument("--cases", type=int, default=500)
+    parser.add_argument("--workers", type=int, default=2)
+    parser.add_argument("--processes", type=int, default=2,
+                        help="load-generating processes (the clients are spread over them)")
+    args = parser.parse_args()
+    print(f"platform: {platform.platform()}, python {platform.python_version()}, "
+          f"{os.cpu_count()} cpus")
+    with postgres_server() as server_url, fresh_database(server_url) as url, \
+            tempfile.TemporaryDirectory() as tmp:
+        settings = production_settings(url, Path(tmp))
+        began = time.perf_counter()
+        people, references = seed(settings, args.clients, args.cases)
+        print(f"seeded {len(references)} cases and {len(people)} counsellors in "
+              f"{time.perf_counter() - began:.1f} s")
+        env = {k: v for k, v in os.environ.items()
+               if not k.startswith("VP_") and k != "DATABASE_URL"}
+        env.update({"DATABASE_URL": url, "VP_INSTANCE_PATH": tmp,
+                    "VP_CONFIG": str(Path(tmp) / "none.py"),
+                    "VP_SECRET_KEY": settings.secret_key, "VP_AUDIT_KEY": settings.audit_key,
+                    "VP_BACKUP_KEY": settings.backup_key})
+        log = Path(tmp) / "gunicorn.log"
+        phases = [("base", args.seconds), ("cases", args.seconds)]
+        pages = max(1, -(-len(references) // cases.PAGE_SIZE))
+        with GunicornServer(env, workers=args.workers, log=log) as server:
+            queue: multiprocessing.Queue[Any] = multiprocessing.Queue()
+            groups = [group for group in (people[i::args.processes]
+                                          for i in range(args.processes)) if group]
+            ready = multiprocessing.Barrier(len(groups) + 1)
+            start = multiprocessing.Value("d", 0.0)
+            workers = [multiprocessing.Process(target=_client_process, args=(
+                server.port, group, references, phases, pages, ready, start, queue))
+                for group in groups]
+            for worker in workers:
+                worker.start()
+            began = time.perf_counter()
+            ready.wait(timeout=600)
+            start.value = time.time() + 1.0
+            print(f"{len(people)} clients logged in ({time.perf_counter() - began:.1f} s); "
+                  f"{args.seconds:.0f} s per phase")
+            collected = [queue.get(timeout=600) for _ in workers]
+            for worker in workers:
+                worker.join(60)
+            errors = server.server_errors()
+        summary: dict[str, dict[str, float]] = {}
+        failed = 0
+        for name, seconds in phases:
+            samples = [sample for result in collected for sample in result[name]]
+            latencies = [latency for latency, status in samples if status == 200]
+            failed += sum(1 for _latency, status in samples if status != 200)
+            summary[name] = {
+                "requests": len(samples), "rps": len(latencies) / seconds,
+                "p50_ms": 1000 * statistics.median(latencies),
+                "p95_ms": 1000 * percentile(latencies, 0.95),
+                "p99_ms": 1000 * percentile(latencies, 0.99),
+            }
+        base, work = summary["base"], summary["cases"]
+        ratio = work["rps"] / base["rps"]
+        for name, label in (("base", "trivial endpoint (/static/style.css)"),
+                            ("cases", "case list + case pages")):
+            row = summary[name]
+            print(f"{label:38s} {row['rps']:7.1f} req/s  p50 {row['p50_ms']:6.1f} ms  "
+                  f"p95 {row['p95_ms']:6.1f} ms  p99 {row['p99_ms']:6.1f} ms  "
+                  f"({int(row['requests'])} requests)")
+        print(f"case-work throughput / trivial throughput: {ratio:.0%} "
+              f"(target >= {RATIO_TARGET:.0%}); case-work p95 {work['p95_ms']:.1f} ms "
+              f"(target <= {P95_TARGET_MS:.0f} ms)")
+        met = work["p95_ms"] <= P95_TARGET_MS and ratio >= RATIO_TARGET
+        print("targets: " + ("met" if met else "NOT met"))
+        print("json: " + json.dumps({"clients": args.clients, "workers": args.workers,
+                                     "cases": len(references), **{
+                                         f"{n}_{k}": round(v, 2) for n, row in summary.items()
+                                         for k, v in row.items()}, "ratio": round(ratio, 3)}))
+        if errors or failed:
+            print(f"FAILED: {failed} requests did not answer 200; server log: {errors[:5]}",
+                  file=sys.stderr)
+            return 1
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
