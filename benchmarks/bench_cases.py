@@ -232,22 +232,27 @@ def requests_of(org: Organisation) -> dict[str, tuple[Callable[[], Any], int]]:
     }
 
 
-def measure(orgs: dict[str, Organisation], repeat: int) -> dict[str, dict[str, float]]:
-    """Median milliseconds per cipher and request. The ciphers take turns request by request,
-    so a change in machine load hits both alike and the ratio stays fair."""
+def measure(orgs: dict[str, Organisation], repeat: int
+            ) -> dict[str, dict[str, tuple[float, float]]]:
+    """Median (wall, CPU) milliseconds per cipher and request. The ciphers take turns request
+    by request, so a change in machine load hits both alike and the ratio stays fair; the CPU
+    time of this process shows the cost when other processes compete for the cores."""
     plans = {cipher: requests_of(org) for cipher, org in orgs.items()}
-    results: dict[str, dict[str, float]] = {cipher: {} for cipher in orgs}
+    results: dict[str, dict[str, tuple[float, float]]] = {cipher: {} for cipher in orgs}
     for name in plans["aes-256-gcm"]:
-        timings: dict[str, list[float]] = {cipher: [] for cipher in orgs}
+        wall: dict[str, list[float]] = {cipher: [] for cipher in orgs}
+        cpu: dict[str, list[float]] = {cipher: [] for cipher in orgs}
         for cipher in orgs:
             plans[cipher][name][0]()  # warm up (templates, statement caches, listing cache)
         for _ in range(max(5, repeat // plans["aes-256-gcm"][name][1])):
             for cipher in orgs:
-                began = time.perf_counter()
+                began, began_cpu = time.perf_counter(), time.process_time()
                 plans[cipher][name][0]()
-                timings[cipher].append((time.perf_counter() - began) * 1000)
+                wall[cipher].append((time.perf_counter() - began) * 1000)
+                cpu[cipher].append((time.process_time() - began_cpu) * 1000)
         for cipher in orgs:
-            results[cipher][name] = statistics.median(timings[cipher])
+            results[cipher][name] = (statistics.median(wall[cipher]),
+                                     statistics.median(cpu[cipher]))
     return results
 
 
@@ -272,7 +277,7 @@ def main() -> int:
     args = parser.parse_args()
     sizes = sorted(args.cases)
     print(f"platform: {platform_info()}")
-    results: dict[tuple[str, int], dict[str, float]] = {}
+    results: dict[tuple[str, int], dict[str, tuple[float, float]]] = {}
     with tempfile.TemporaryDirectory(prefix="vp-bench-") as directory:
         orgs = {}
         for cipher in ("aes-256-gcm", "null"):
@@ -290,20 +295,23 @@ def main() -> int:
         for org in orgs.values():
             org.app.extensions["vp_engine"].dispose()
 
-    print()
-    print(f"{'median server time (ms)':<24}" + "".join(
-        f"{f'{size} AES':>12}{f'{size} null':>12}{'ratio':>8}" for size in sizes))
     failed = False
-    for name in results[("aes-256-gcm", sizes[0])]:
-        row = f"{name:<24}"
-        for size in sizes:
-            aes, null = results[("aes-256-gcm", size)][name], results[("null", size)][name]
-            row += f"{aes:12.1f}{null:12.1f}{aes / null:8.2f}"
-            if name == "list category" and size >= 10000:
-                failed |= aes > TARGET_LIST_MS or aes / null > TARGET_RATIO
-        print(row)
+    for index, title in ((0, "median server time (ms)"), (1, "median CPU time (ms)")):
+        print()
+        print(f"{title:<24}" + "".join(
+            f"{f'{size} AES':>12}{f'{size} null':>12}{'ratio':>8}" for size in sizes))
+        for name in results[("aes-256-gcm", sizes[0])]:
+            row = f"{name:<24}"
+            for size in sizes:
+                aes = results[("aes-256-gcm", size)][name][index]
+                null = results[("null", size)][name][index]
+                row += f"{aes:12.1f}{null:12.1f}{aes / null:8.2f}"
+                if index == 0 and name == "list category" and size >= 10000:
+                    failed |= aes > TARGET_LIST_MS or aes / null > TARGET_RATIO
+            print(row)
     print()
-    print(f"targets: 'list category' at 10,000 cases <= {TARGET_LIST_MS:.0f} ms, "
+    print(f"load average at the end: {os.getloadavg()[0]:.2f} (1 min)")
+    print(f"targets: 'list category' at 10,000 cases <= {TARGET_LIST_MS:.0f} ms server time, "
           f"AES/null <= {TARGET_RATIO}: {'MISSED' if failed else 'met'}")
     return 1 if failed else 0
 
