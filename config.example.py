@@ -61,5 +61,13 @@ RETENTION_MONTHS = 12
 # Name of the issuer shown in authenticator apps.
 TOTP_ISSUER = "vp-registry"
 
+# How many reverse proxies (nginx, a load balancer) stand in front of the app and append the
+# client's address to X-Forwarded-For and the scheme to X-Forwarded-Proto. 0 (default): none
+# is trusted and the client address is the TCP peer; behind one proxy that address is the
+# proxy's, so login throttling per client address then throttles all clients together. Set
+# 1 for one proxy that overwrites X-Forwarded-For. Never set it higher than the number of
+# proxies: clients could then forge their address. See docs/operations.md.
+TRUSTED_PROXIES = 0
+
 # Field cipher. Only "aes-256-gcm" is allowed in production ("null" exists for benchmarks).
 FIELD_CIPHER = "aes-256-gcm"

@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from flask import Flask
+from werkzeug.middleware.proxy_fix import ProxyFix
 
 from vp_registry.config import Settings, load_settings
 from vp_registry.db import make_engine, make_session_factory
@@ -46,12 +47,20 @@ def configure_app(app: Flask, settings: Settings) -> None:
         MAX_FORM_MEMORY_SIZE=settings.max_request_bytes,
         TESTING=settings.testing,
         WTF_CSRF_TIME_LIMIT=None,  # the token lives in the server-side session, which expires
-        WTF_CSRF_SSL_STRICT=settings.session_cookie_secure,
+        # No Referer check on https: our Referrer-Policy is no-referrer, so browsers send
+        # none and every POST behind a TLS proxy would be refused. The session-bound token
+        # and SameSite=Strict cookies are the CSRF protection.
+        WTF_CSRF_SSL_STRICT=False,
         BABEL_DEFAULT_LOCALE=settings.default_locale,
         BABEL_TRANSLATION_DIRECTORIES=str(Path(__file__).resolve().parent / "translations"),
         TEMPLATES_AUTO_RELOAD=settings.is_development,
     )
     app.extensions["vp_settings"] = settings
+    if settings.trusted_proxies:
+        # remote_addr (login throttling) and https detection from the trusted proxies only
+        app.wsgi_app = ProxyFix(  # type: ignore[method-assign]
+            app.wsgi_app, x_for=settings.trusted_proxies, x_proto=settings.trusted_proxies,
+            x_host=0, x_port=0, x_prefix=0)
 
 
 def configure_database(app: Flask, settings: Settings) -> None:

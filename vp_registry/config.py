@@ -54,6 +54,9 @@ class Settings:
     field_cipher: str = "aes-256-gcm"
     backup_key: str = ""
     totp_issuer: str = "vp-registry"
+    # Reverse proxies in front of the app that append to X-Forwarded-For/-Proto (0: none are
+    # trusted, the client address is the TCP peer; see docs/operations.md).
+    trusted_proxies: int = 0
     testing: bool = False
 
     @property
@@ -100,6 +103,8 @@ class Settings:
             problems.append("SESSION_IDLE_MINUTES must be between 5 and 1440")
         if self.retention_months < 1:
             problems.append("RETENTION_MONTHS must be at least 1")
+        if not 0 <= self.trusted_proxies <= 5:
+            problems.append("TRUSTED_PROXIES must be between 0 and 5")
         if self.default_locale not in {"nl", "en"}:
             problems.append("DEFAULT_LOCALE must be 'nl' or 'en'")
         if problems:
