@@ -139,11 +139,18 @@ def test_draft_in_english_uses_english_category_names(
     assert "Bullying" in _rows(report.table("categories"))
 
 
-def test_a_year_without_a_saved_draft_previews_with_empty_texts(
-    db: Session, settings: Settings, keys: VaultKeys, seeded: list[str]
+def test_a_new_draft_starts_with_an_introduction_and_previews_without_being_saved(
+    db: Session, settings: Settings, counsellor: User, keys: VaultKeys, seeded: list[str]
 ) -> None:
+    draft = reports.get_draft(db, settings, keys, YEAR)
+    assert draft is not None and not draft.stored
+    assert draft.texts.introduction == (
+        f"Dit jaarverslag beschrijft het werk van de vertrouwenspersoon ongewenst gedrag van "
+        f"{settings.organisation_name} van 1 januari tot en met 31 december {YEAR}. "
+        f"Vertrouwenspersoon: {counsellor.display_name}.")
     report = reports.preview(db, settings, keys, YEAR, today=TODAY)
-    assert report.section("introduction").paragraphs == ("(Nog geen tekst.)",)
+    assert report.section("introduction").paragraphs == (draft.texts.introduction,)
+    assert report.section("recommendations").paragraphs == ("(Nog geen tekst.)",)
     assert reports.versions(db, YEAR) == []
 
 

@@ -48,8 +48,9 @@ from vp_registry.core.report import (
     build_report,
     report_true_counts,
 )
-from vp_registry.core.taxonomy import N_
+from vp_registry.core.taxonomy import N_, Role
 from vp_registry.db import utcnow
+from vp_registry.db.accounts import User
 from vp_registry.db.reports import DRAFT, FINAL, AnnualReportRow
 from vp_registry.services import activities, audit, cases, ledger, organisation, signals
 from vp_registry.services.audit import Actor
@@ -271,17 +272,44 @@ def _texts(keys: VaultKeys, row: AnnualReportRow) -> ReportTexts:
                        str(value.get("recommendations") or ""))
 
 
+_INTRODUCTION: Final = {
+    "nl": "Dit jaarverslag beschrijft het werk van de vertrouwenspersoon ongewenst gedrag van "
+          "{organisation} van 1 januari tot en met 31 december {year}. {who}",
+    "en": "This annual report describes the work of the confidential counsellor of "
+          "{organisation} from 1 January to 31 December {year}. {who}",
+}
+_WHO: Final = {
+    "nl": ("Vertrouwenspersoon: {names}.", "Vertrouwenspersonen: {names}."),
+    "en": ("Confidential counsellor: {names}.", "Confidential counsellors: {names}."),
+}
+
+
+def default_introduction(session: Session, settings: Settings, year: int, locale: str) -> str:
+    """A first sentence for a new draft: organisation, period and the counsellors' names
+    (their names are public: the counsellors page shows them). The counsellor adds how
+    people can reach them."""
+    names = sorted(session.execute(
+        select(User.display_name).where(User.role == Role.COUNSELLOR.value,
+                                        User.active.is_(True))).scalars())
+    joined = ", ".join(names)
+    who = _WHO[locale][len(names) > 1].format(names=joined) if names else ""
+    return _INTRODUCTION[locale].format(organisation=settings.organisation_name, year=year,
+                                        who=who).strip()
+
+
 def get_draft(session: Session, settings: Settings, keys: VaultKeys, year: int) -> Draft | None:
-    """The year's draft; a new, unsaved one when the year has no report yet; None when the
-    year is finalised and no correction has been started."""
+    """The year's draft; a new, unsaved one when the year has no report yet (its introduction
+    started for the counsellor); None when the year is finalised and no correction has been
+    started."""
     row = _draft_row(session, year)
     if row is not None:
         return Draft(year=year, version=row.version, revision=row.revision, locale=row.locale,
                      texts=_texts(keys, row))
     if _latest_final_row(session, year) is not None:
         return None
-    return Draft(year=year, version=1, revision=0, locale=settings.default_locale,
-                 texts=ReportTexts())
+    locale = settings.default_locale
+    return Draft(year=year, version=1, revision=0, locale=locale, texts=ReportTexts(
+        default_introduction(session, settings, year, locale), ""))
 
 
 # ------------------------------------------------------------------ writing
