@@ -52,12 +52,15 @@ translations: $(STAMP)
 	    echo "translations: no .po catalogues yet, nothing to compile"; \
 	fi
 
-# Extract every marked string into messages.pot and merge it into the existing catalogues.
+# Extract every marked string into messages.pot (not committed) and merge it into the existing
+# catalogues. The keywords are also in tests/unit/test_translations.py: keep them the same.
+BABEL_KEYWORDS := -k _l -k N_ -k lazy_gettext -k ngettext:1,2 -k lazy_ngettext:1,2
 translations-extract: $(STAMP)
-	$(BIN)/pybabel extract -F babel.cfg -k _l -k N_ --sort-by-file --no-wrap \
-	    --project vp-registry -o messages.pot .
+	$(BIN)/pybabel extract -F babel.cfg $(BABEL_KEYWORDS) --sort-by-file --no-wrap \
+	    --add-location=file --project vp-registry -o messages.pot .
 	@if compgen -G '$(TRANSLATIONS)/*/LC_MESSAGES/messages.po' >/dev/null; then \
-	    $(BIN)/pybabel update -i messages.pot -d $(TRANSLATIONS) --no-wrap; \
+	    $(BIN)/pybabel update -i messages.pot -d $(TRANSLATIONS) --no-wrap --no-fuzzy-matching \
+	        --ignore-obsolete; \
 	else \
 	    echo "no catalogue yet: pybabel init -i messages.pot -d $(TRANSLATIONS) -l nl"; \
 	fi

@@ -10,6 +10,7 @@ import re
 from collections.abc import Callable
 from typing import Any
 
+import pytest
 from flask import Flask
 
 from tests.browser.conftest import (
@@ -32,6 +33,13 @@ from vp_registry.services.counsellors import ProfileInput
 MESSAGE = ("Sinds ik in het magazijn werk, word ik bij de pauze steeds overgeslagen. "
            "Ik zie er elke ochtend tegenop.")
 REPLY = "Dank je wel voor je bericht. Zullen we donderdag om 8 uur praten, in kamer 1.12?"
+
+
+@pytest.fixture
+def settings(settings: Settings) -> Settings:
+    """The pages answer in English here: this journey reads the English source strings (the
+    Dutch catalogue is tested in tests/unit/test_translations.py)."""
+    return settings.with_overrides(default_locale="en")
 
 
 def visit(page: Any, name: str) -> None:

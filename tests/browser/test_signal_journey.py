@@ -10,6 +10,7 @@ from collections.abc import Callable
 from datetime import date
 from typing import Any
 
+import pytest
 from flask import Flask
 
 from tests.browser.conftest import (
@@ -27,6 +28,13 @@ from tests.signalwork import seed
 from vp_registry.config import Settings
 from vp_registry.db.accounts import User
 from vp_registry.services.audit import Actor
+
+
+@pytest.fixture
+def settings(settings: Settings) -> Settings:
+    """The pages answer in English here: this journey reads the English source strings (the
+    Dutch catalogue is tested in tests/unit/test_translations.py)."""
+    return settings.with_overrides(default_locale="en")
 
 
 def visit(page: Any, name: str) -> None:
@@ -57,11 +65,11 @@ def test_counsellor_releases_a_signal_and_the_manager_follows_it_up(
     assert page.get_by_text("never released to management").is_visible()
 
     # --- prepares the Magazijn concentration: preview, then release
-    magazijn = candidates.filter(has_text="cases of pesten in Magazijn en logistiek since")
+    magazijn = candidates.filter(has_text="cases of bullying in Magazijn en logistiek since")
     magazijn.get_by_role("link", name="Prepare release").click()
     page.wait_for_url(re.compile(r"/signals/[0-9a-f]{32}/release$"))
     visit(page, "signals-02-prepare")
-    assert "3-4 cases of pesten in Magazijn en logistiek" in page.locator(
+    assert "3-4 cases of bullying in Magazijn en logistiek" in page.locator(
         ".preview .signal-sentence").inner_text()
     page.check("input[name=actions][value=team_talk]")
     page.check("input[name=actions][value=training]")

@@ -35,6 +35,13 @@ TODAY = date(2026, 11, 25)
 
 
 @pytest.fixture
+def settings(settings: Settings) -> Settings:
+    """The commands answer in English here: the tests read the English source strings
+    (the Dutch catalogue is tested in tests/unit/test_translations.py)."""
+    return settings.with_overrides(default_locale="en")
+
+
+@pytest.fixture
 def counsellor(app: Flask, settings: Settings, create_user: Callable[..., User]) -> User:
     setup = create_vault(app, settings)
     user = create_user("counsellor", display_name="Marieke de Boer")

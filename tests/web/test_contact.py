@@ -29,6 +29,13 @@ ADDRESS = "203.0.113.77"
 
 
 @pytest.fixture
+def settings(settings: Settings) -> Settings:
+    """Pages answer in English by default here: these tests read the English source strings
+    (the Dutch catalogue is tested in tests/unit/test_translations.py)."""
+    return settings.with_overrides(default_locale="en")
+
+
+@pytest.fixture
 def vault_setup(app: Flask, settings: Settings) -> VaultSetup:
     return create_vault(app, settings)
 
@@ -105,6 +112,7 @@ def test_the_counsellors_page_shows_profiles_and_the_general_text(
         session.add(CounsellorProfile(user_id=hidden.id, public_name="Verborgen Persoon",
                                       kind="external", visible=False, photo_version=0))
         session.commit()
+    anonymous.set_cookie("vp_lang", "nl")
     page = anonymous.get("/counsellors").get_data(as_text=True)
     assert "Marieke de Boer" in page and "06-12345678" in page and "Dinsdag 9-12 uur" in page
     assert 'href="tel:0612345678"' in page
@@ -384,6 +392,7 @@ def test_the_admin_edits_the_general_text(
     app: Flask, client: FlaskClient, create_user: Callable[..., User], anonymous: FlaskClient
 ) -> None:
     admin = create_user("admin")
+    anonymous.set_cookie("vp_lang", "nl")  # the Dutch text is edited and read back
     assert AuthActions(client).login(admin).status_code == 302
     page = client.get("/admin/public-page/nl").get_data(as_text=True)
     assert "Luistert naar jouw verhaal" in page

@@ -33,6 +33,13 @@ RULES = DisclosureRules()
 
 
 @pytest.fixture
+def settings(settings: Settings) -> Settings:
+    """Pages answer in English by default here: these tests read the English source strings
+    (the Dutch catalogue is tested in tests/unit/test_translations.py)."""
+    return settings.with_overrides(default_locale="en")
+
+
+@pytest.fixture
 def vault_setup(app: Flask, settings: Settings) -> VaultSetup:
     return create_vault(app, settings)
 
@@ -72,7 +79,7 @@ def _magazijn_token(client: FlaskClient) -> str:
     page = _text(client.get("/signals"))
     for token in _tokens(page):
         release_page = _text(client.get(f"/signals/{token}/release"))
-        if "Magazijn en logistiek" in release_page and "pesten" in release_page \
+        if "Magazijn en logistiek" in release_page and "bullying" in release_page \
                 and "Concentration" not in release_page:
             return token
     raise AssertionError("no release link for the Magazijn concentration")
@@ -100,8 +107,8 @@ def test_the_counsellor_reviews_candidates_with_exact_counts(
     client: FlaskClient, org: Organisation
 ) -> None:
     page = _text(client.get("/signals"))
-    assert "4 cases of pesten in Magazijn en logistiek since" in page
-    assert "3 cases of werkdruk in Productie" in page
+    assert "4 cases of bullying in Magazijn en logistiek since" in page
+    assert "3 cases of work pressure in Productie" in page
     assert "2 cases since" in page and "name the same person involved" in page
     # three releasable candidates (two concentrations and a rise); recurrence is not one
     assert len(_tokens(page)) == 3
@@ -138,7 +145,7 @@ def test_preview_then_release(app: Flask, client: FlaskClient, org: Organisation
     token = _magazijn_token(client)
     page = _text(client.get(f"/signals/{token}/release"))
     assert "What management will see" in page
-    assert "3-4 cases of pesten in Magazijn en logistiek in" in page
+    assert "3-4 cases of bullying in Magazijn en logistiek in" in page
     assert 'value="release"' not in page, "no release button before a preview"
 
     # a preview without any suggested action keeps what was typed and says what is missing
@@ -225,13 +232,13 @@ def test_management_sees_bands_exports_what_it_sees_and_records_follow_up(
 ) -> None:
     _release(client, _magazijn_token(client))
     page = _text(manager_client.get("/management/signals"))
-    assert "3-4 cases of pesten in Magazijn en logistiek" in page or "3-4" in page
+    assert "3-4 cases of bullying in Magazijn en logistiek" in page or "3-4" in page
     assert "4 cases" not in page.replace("3-4 cases", "")
     assert not re.search(r"VP-\d{4}-[0-9A-Z]{4}", page), "no case reference for management"
     assert '<svg class="chart"' in page and 'role="img"' in page
     header, rows = _table(page)
     assert header[:4] == ["Period", "Department", "Category", "Cases"]
-    assert len(rows) == 1 and rows[0][1:4] == ["Magazijn en logistiek", "Pesten", "3-4"]
+    assert len(rows) == 1 and rows[0][1:4] == ["Magazijn en logistiek", "Bullying", "3-4"]
 
     response = manager_client.get("/management/signals.csv")
     assert response.status_code == 200

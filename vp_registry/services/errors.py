@@ -8,9 +8,11 @@ from __future__ import annotations
 
 from typing import Any
 
+from vp_registry.core.taxonomy import N_
+
 
 class DomainError(Exception):
-    message: str = "The request could not be completed."
+    message: str = N_("The request could not be completed.")
 
     def __init__(
         self, message: str | None = None, *, field: str | None = None, **params: Any
@@ -23,20 +25,20 @@ class DomainError(Exception):
 
 
 class NotFound(DomainError):
-    message = "Not found."
+    message = N_("Not found.")
 
 
 class ValidationFailed(DomainError):
-    message = "The input is not valid."
+    message = N_("The input is not valid.")
 
 
 class Conflict(DomainError):
-    message = "Someone else changed this in the meantime."
+    message = N_("Someone else changed this in the meantime.")
 
 
 class AuthenticationFailed(DomainError):
-    message = "Unknown e-mail address or wrong password."
+    message = N_("Unknown e-mail address or wrong password.")
 
 
 class Throttled(DomainError):
-    message = "Too many attempts. Try again in %(minutes)s minutes."
+    message = N_("Too many attempts. Try again in %(minutes)s minutes.")

@@ -7,25 +7,27 @@ from flask_babel import gettext as _
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
 
+from vp_registry.core.taxonomy import N_
+
 TITLES = {
-    400: "The request could not be handled",
-    401: "Please log in",
-    403: "No access",
-    404: "Page not found",
-    405: "The request could not be handled",
-    413: "Too much data",
-    429: "Too many requests",
-    500: "Something went wrong",
+    400: N_("The request could not be handled"),
+    401: N_("Please log in"),
+    403: N_("No access"),
+    404: N_("Page not found"),
+    405: N_("The request could not be handled"),
+    413: N_("Too much data"),
+    429: N_("Too many requests"),
+    500: N_("Something went wrong"),
 }
 EXPLANATIONS = {
-    400: "The page received something it could not use. Go back and try again.",
-    401: "This page is only available after logging in.",
-    403: "Your account has no access to this page.",
-    404: "This page does not exist (any more). Check the address or use the menu.",
-    405: "The request could not be handled. Go back and try again.",
-    413: "What you sent is larger than allowed. Shorten the text or send a smaller file.",
-    429: "Too many requests in a short time. Wait a moment and try again.",
-    500: "An unexpected error occurred. Nothing was saved. Please try again later.",
+    400: N_("The page received something it could not use. Go back and try again."),
+    401: N_("This page is only available after logging in."),
+    403: N_("Your account has no access to this page."),
+    404: N_("This page does not exist (any more). Check the address or use the menu."),
+    405: N_("The request could not be handled. Go back and try again."),
+    413: N_("What you sent is larger than allowed. Shorten the text or send a smaller file."),
+    429: N_("Too many requests in a short time. Wait a moment and try again."),
+    500: N_("An unexpected error occurred. Nothing was saved. Please try again later."),
 }
 
 

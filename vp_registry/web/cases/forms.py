@@ -25,6 +25,7 @@ from vp_registry.core.taxonomy import (
     CHANNEL_LABELS,
     EMPLOYMENT_LABELS,
     GENDER_LABELS,
+    N_,
     OUTCOME_LABELS,
     REFERRAL_LABELS,
     RELATION_LABELS,
@@ -71,7 +72,7 @@ class CaseForm(FlaskForm):  # type: ignore[misc]
     )
     relation = SelectField(
         _l("Relation to the person(s) involved"),
-        choices=_choices(RELATION_LABELS, "(not recorded)"), default=NOT_CHOSEN,
+        choices=_choices(RELATION_LABELS, N_("(not recorded)")), default=NOT_CHOSEN,
     )
     consent = BooleanField(
         _l("The reporter consents to storing identifying details (name, contact details)")
@@ -95,9 +96,9 @@ class CaseForm(FlaskForm):  # type: ignore[misc]
     next_steps = TextAreaField(_l("Agreed next steps"),
                                validators=[Optional(), Length(max=MAX_TEXT)])
     gender = SelectField(_l("Gender (for the annual report only)"),
-                         choices=_choices(GENDER_LABELS, "(not recorded)"), default=NOT_CHOSEN)
+                         choices=_choices(GENDER_LABELS, N_("(not recorded)")), default=NOT_CHOSEN)
     employment_type = SelectField(_l("Employment type (for the annual report only)"),
-                                  choices=_choices(EMPLOYMENT_LABELS, "(not recorded)"),
+                                  choices=_choices(EMPLOYMENT_LABELS, N_("(not recorded)")),
                                   default=NOT_CHOSEN)
     minutes_spent = IntegerField(
         _l("Other time spent, in minutes"),
@@ -118,9 +119,10 @@ class CaseForm(FlaskForm):  # type: ignore[misc]
 class CloseForm(FlaskForm):  # type: ignore[misc]
     closed_on = DateField(_l("Closing date"), validators=[InputRequired(
         message=_l("Enter a date."))])
-    outcome = SelectField(_l("Outcome"), choices=_choices(OUTCOME_LABELS, "(choose)"),
+    outcome = SelectField(_l("Outcome"), choices=_choices(OUTCOME_LABELS, N_("(choose)")),
                           validators=[DataRequired(message=_l("Choose the outcome."))])
-    referral = SelectField(_l("Referred to"), choices=_choices(REFERRAL_LABELS, "(no referral)"),
+    referral = SelectField(_l("Referred to"),
+                           choices=_choices(REFERRAL_LABELS, N_("(no referral)")),
                            default=NOT_CHOSEN,
                            description=_l("Required when the outcome is a referral."))
     referral_target = StringField(_l("Referral details (optional)"),
@@ -137,7 +139,7 @@ class ContactForm(FlaskForm):  # type: ignore[misc]
                     NumberRange(min=1, max=MAX_CONTACT_MINUTES)],
         render_kw={"inputmode": "numeric"},
     )
-    channel = SelectField(_l("How"), choices=_choices(CHANNEL_LABELS, "(choose)"),
+    channel = SelectField(_l("How"), choices=_choices(CHANNEL_LABELS, N_("(choose)")),
                           validators=[DataRequired(message=_l("Choose how the conversation "
                                                               "took place."))])
     notes = TextAreaField(_l("Notes"), validators=[Optional(), Length(max=MAX_TEXT)])
