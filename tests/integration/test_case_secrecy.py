@@ -11,6 +11,7 @@
 from __future__ import annotations
 
 import os
+import re
 import secrets
 import shutil
 import subprocess
@@ -78,8 +79,13 @@ def database_bytes(settings: Settings) -> bytes:
         return b"".join(p.read_bytes() for p in parts if p.exists())
     pg_dump = shutil.which("pg_dump") or "/usr/lib/postgresql/15/bin/pg_dump"
     plain = url.set(drivername="postgresql").render_as_string(hide_password=False)
-    return subprocess.run([pg_dump, "--no-owner", plain], check=True, capture_output=True,
+    dump = subprocess.run([pg_dump, "--no-owner", plain], check=True, capture_output=True,
                           timeout=120).stdout
+    # pg_dump writes bytea as hex text: decode it, so plaintext stored in a binary column is
+    # found, and random ciphertext hex cannot look like a number such as 4321 by chance.
+    hex_blob = re.compile(rb"\\\\x([0-9a-f]+)")
+    decoded = b"".join(bytes.fromhex(match.decode()) for match in hex_blob.findall(dump))
+    return hex_blob.sub(b"", dump) + b"\n" + decoded
 
 
 def test_case_tables_hold_only_allowed_plaintext_columns() -> None:
