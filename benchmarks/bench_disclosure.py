@@ -9,6 +9,20 @@ column and grand totals is protected against it. Prints median wall times over a
 * ``audit (warm)``: the same audit again (the service layer audits right before releasing);
 * ``protect_table``: building the annual table including complementary suppression.
 
+A second scenario measures signal releases *after* an annual table: last year's table (row,
+column and grand totals, via ``protect_table``) is in the ledger, then 30 signal releases
+(banded group x category figures over a trailing year or, for a rise, two single quarters) are
+audited and appended one after another; then one more signal release is audited:
+
+* ``signal audit (next)``: as the service runs it - the previous release was audited just
+  before (its cached parts are warm), the new figures make a new constraint set;
+* ``signal audit (cold)``: the same audit with all caches cleared (e.g. after a restart).
+
+The organisation-wide totals join every department into one part of the constraint system, so
+every signal release re-checks all small units of the annual table (about 2,000 of some
+20,000). Wall-clock medians and CPU time (``time.process_time``) are printed; the machine may
+be shared, so compare CPU times.
+
 Run: ``.venv/bin/python benchmarks/bench_disclosure.py [--runs N] [--cases N]``.
 """
 
@@ -27,13 +41,17 @@ import scipy
 
 from vp_registry.core.disclosure import (
     CellKey,
+    DepartmentGrouping,
     DisclosureRules,
     Figure,
     audit,
+    cell_set,
     clear_cache,
     merge_departments,
+    period_label,
     periods_of_year,
     protect_table,
+    trailing_quarters,
 )
 from vp_registry.core.facts import DepartmentFacts
 from vp_registry.core.taxonomy import DEFAULT_CATEGORIES
@@ -108,14 +126,115 @@ def signal_ledger(
 
 
 def median_time(action: Callable[[], object], runs: int, cold: bool) -> float:
-    times = []
+    return median_times(action, runs, clear_cache if cold else None)[0]
+
+
+def median_times(
+    action: Callable[[], object], runs: int, prepare: Callable[[], object] | None = None
+) -> tuple[float, float, float]:
+    """Median wall time, median CPU time (process_time) and maximum wall time of ``action``."""
+    walls, cpus = [], []
     for _ in range(runs):
-        if cold:
-            clear_cache()
-        start = time.perf_counter()
+        if prepare is not None:
+            prepare()
+        start, start_cpu = time.perf_counter(), time.process_time()
         action()
-        times.append(time.perf_counter() - start)
-    return statistics.median(times)
+        walls.append(time.perf_counter() - start)
+        cpus.append(time.process_time() - start_cpu)
+    return statistics.median(walls), statistics.median(cpus), max(walls)
+
+
+def signal_releases(
+    counts: dict[CellKey, int], grouping: DepartmentGrouping, rules: DisclosureRules,
+    year: int, last_quarter: int, n: int, seed: int,
+) -> list[list[Figure]]:
+    """``n`` signal releases in random order, built like ``signals.publication``.
+
+    Concentration: the band of a group x category over the trailing four quarters ending at
+    ``year``-Q``last_quarter``, when it holds at least k cases. Rise: the bands of the last
+    quarter and the one before, when the last holds at least k and at least twice as many.
+    """
+    k = rules.k
+    window = trailing_quarters(f"{year}-Q{last_quarter}", 4)
+    last, before = window[-1], window[-2]
+
+    def band(group_ids: frozenset[int], label: str, category: str,
+             quarters: list[str]) -> tuple[Figure, int]:
+        cells = cell_set(group_ids, [category], quarters)
+        value = sum(counts.get(c, 0) for c in cells)
+        return Figure.band(cells, value, rules,
+                           f"{label} · {category} · {period_label(quarters)}"), value
+
+    releases: list[list[Figure]] = []
+    for group in grouping.groups.values():
+        for category in CATEGORIES:
+            main, value = band(group.department_ids, group.label, category, window)
+            if value >= k:
+                releases.append([main])
+            now, now_value = band(group.department_ids, group.label, category, [last])
+            prev, prev_value = band(group.department_ids, group.label, category, [before])
+            if now_value >= k and now_value >= 2 * max(prev_value, 1):
+                releases.append([now, prev])
+    random.Random(seed).shuffle(releases)
+    return releases[:n]
+
+
+def annual_then_signals(args: argparse.Namespace) -> None:
+    """Last year's annual table in the ledger, 30 signal releases, then one more signal audit."""
+    rules = DisclosureRules()
+    year = 2026
+    departments = organisation(args.seed)
+    counts = case_counts(departments, args.cases // 2, year - 1, args.seed)
+    counts.update(case_counts(departments, args.cases - args.cases // 2, year, args.seed + 1))
+    grouping = merge_departments(departments, rules)
+
+    clear_cache()
+    start, start_cpu = time.perf_counter(), time.process_time()
+    table = protect_table(
+        counts, grouping, CATEGORIES, periods_of_year(year - 1), rules,
+        row_totals=True, column_totals=True, grand_total=True,
+    )
+    table_wall, table_cpu = time.perf_counter() - start, time.process_time() - start_cpu
+    ledger: list[Figure] = list(table.released)
+    releases = signal_releases(counts, grouping, rules, year, 3, args.signals + 1, args.seed)
+    if len(releases) < 2:
+        print("too few signal candidates for this scenario; use more --cases")
+        return
+    refused = 0
+    audits: list[float] = []
+    before_previous: list[Figure] = []
+    for figures in releases[:-1]:
+        before_previous = list(ledger)
+        start = time.perf_counter()
+        result = audit(figures, ledger, counts, rules)
+        audits.append(time.perf_counter() - start)
+        if result.ok:
+            ledger.extend(figures)
+        else:
+            refused += 1
+    previous, upcoming = releases[-2], releases[-1]
+    result = audit(upcoming, ledger, counts, rules)
+
+    def service_state() -> None:
+        clear_cache()
+        audit(previous, before_previous, counts, rules)
+
+    def next_audit() -> object:
+        return audit(upcoming, ledger, counts, rules)
+
+    signal_median = statistics.median(audits) if audits else 0.0
+    print(f"annual table {year - 1} (ok={table.ok}, {len(table.released)} figures, "
+          f"complementary {len(table.complementary)}): protect_table {table_wall * 1000:.1f} ms "
+          f"wall, {table_cpu * 1000:.1f} ms CPU; then {len(releases) - 1} signal releases "
+          f"audited one after another: median {signal_median * 1000:.1f} ms, "
+          f"max {max(audits, default=0.0) * 1000:.1f} ms, {refused} refused")
+    print(f"ledger {len(ledger)} figures; one more signal release "
+          f"({', '.join(f.display for f in upcoming)}): ok={result.ok}, "
+          f"units checked {result.units_checked}")
+    for name, prepare in (("next", service_state), ("cold", clear_cache)):
+        wall, cpu, worst = median_times(next_audit, args.runs, prepare)
+        print(f"signal audit ({name}) median {wall * 1000:8.1f} ms wall, "
+              f"{cpu * 1000:8.1f} ms CPU, max {worst * 1000:8.1f} ms wall")
 
 
 def main() -> None:
@@ -123,6 +242,8 @@ def main() -> None:
     parser.add_argument("--runs", type=int, default=5)
     parser.add_argument("--cases", type=int, default=10_000)
     parser.add_argument("--seed", type=int, default=2026)
+    parser.add_argument("--signals", type=int, default=30,
+                        help="signal releases in the ledger before the measured one")
     args = parser.parse_args()
 
     rules = DisclosureRules()
@@ -160,7 +281,10 @@ def main() -> None:
           f"units checked {result.units_checked}")
     print(f"audit (cold)   median {median_time(lambda: audit(release, ledger, counts, rules), args.runs, True) * 1000:8.1f} ms")  # noqa: E501
     print(f"audit (warm)   median {median_time(lambda: audit(release, ledger, counts, rules), args.runs, False) * 1000:8.1f} ms")  # noqa: E501
-    print(f"protect_table  median {median_time(build, max(1, args.runs // 2), True) * 1000:8.1f} ms")  # noqa: E501
+    wall, cpu, _ = median_times(build, max(1, args.runs // 2), clear_cache)
+    print(f"protect_table  median {wall * 1000:8.1f} ms wall, {cpu * 1000:8.1f} ms CPU")
+    print()
+    annual_then_signals(args)
 
 
 if __name__ == "__main__":

@@ -22,6 +22,7 @@ from vp_registry.core.disclosure import (
     Naming,
     audit,
     cell_set,
+    clear_cache,
     is_complete,
     merge_departments,
     period_label,
@@ -529,3 +530,69 @@ def test_protected_cells_of_a_group_holding_everybody_stay_protected() -> None:
     # even "3+" would pin both cells (each <= 2, together >= 3): the total is withheld
     assert table.withheld == {(TOTAL, TOTAL)}
     assert [f.display for f in table.released] == ["< 3", "< 3"]
+
+
+# --------------------------------------------------------------------------------------------
+# The auditor's caches: speed only, never the verdict
+# --------------------------------------------------------------------------------------------
+
+
+def _verdict(result: object) -> list[tuple[object, ...]]:
+    problems = getattr(result, "problems", [])
+    return [
+        (p.kind, p.cells, p.low, p.high, p.explanation, tuple(f.label for f in p.figures))
+        for p in problems
+    ]
+
+
+def test_tables_carried_over_from_an_earlier_audit_are_checked_again() -> None:
+    # Magazijn 1, Kantoor 5. First "< 3" and the total 6: Magazijn can still be 0 (Kantoor 6),
+    # and the auditor keeps such tables to start from in the next audit. Then Kantoor's exact
+    # 5 pins Magazijn to 1: the table with Kantoor 6 no longer fits and must not clear it.
+    counts = {(MAGAZIJN, "pesten", Q1): 1, (KANTOOR, "pesten", Q1): 5}
+    small = Figure.protected(cells([MAGAZIJN], ["pesten"], [Q1]), RULES, "Magazijn · Q1")
+    total = Figure.exact(cells([MAGAZIJN, KANTOOR], ["pesten"], [Q1]), 6, "Samen · Q1")
+    kantoor = Figure.exact(cells([KANTOOR], ["pesten"], [Q1]), 5, "Kantoor · Q1")
+    clear_cache()
+    assert audit([small, total], [], counts, RULES).ok
+    result = audit([kantoor], [small, total], counts, RULES)
+    assert [(p.label, p.low, p.high) for p in result.problems] == [("Magazijn · Q1", 1, 1)]
+    clear_cache()
+    assert _verdict(audit([kantoor], [small, total], counts, RULES)) == _verdict(result)
+
+
+def test_audit_results_do_not_depend_on_what_is_cached() -> None:
+    # a sequence of releases over a year, each audited against all before: with the caches
+    # warm from the earlier audits (as in the service) and cold must give the same answers
+    counts = {
+        (d, c, q): n
+        for (d, c, q), n in {
+            (MAGAZIJN, "pesten", Q1): 1, (MAGAZIJN, "pesten", Q2): 2, (MAGAZIJN, "werkdruk", Q1): 4,
+            (KANTOOR, "pesten", Q1): 3, (KANTOOR, "werkdruk", Q3): 1, (KANTOOR, "werkdruk", Q4): 6,
+            (PRODUCTIE, "pesten", Q2): 5, (PRODUCTIE, "werkdruk", Q4): 2,
+        }.items()
+    }
+    releases = [
+        protect_table(counts, GROUPING, ["pesten", "werkdruk"], YEAR, RULES, row_totals=True,
+                      column_totals=True, grand_total=True).released,
+        [Figure.band(cells([d], [c], [Q1, Q2]), sum(counts.get((d, c, q), 0) for q in (Q1, Q2)),
+                     RULES, f"{d} · {c} · H1") for d in (MAGAZIJN, KANTOOR) for c in ("pesten",)],
+        [Figure.exact(cells([PRODUCTIE], ["pesten", "werkdruk"], [Q2, Q3, Q4]), 7, "P · Q2-Q4")],
+        [Figure.exact(cells([KANTOOR], ["werkdruk"], [Q4]), 6, "K · werkdruk · Q4")],
+    ]
+    ledger: list[Figure] = []
+    clear_cache()
+    warm = []
+    for release in releases:
+        result = audit(release, ledger, counts, RULES, naming=NAMES)
+        warm.append(_verdict(result))
+        if result.ok:
+            ledger.extend(release)
+    assert any(warm) and not all(warm)  # some releases pass, some are refused
+    ledger = []
+    for release, expected in zip(releases, warm, strict=True):
+        clear_cache()
+        result = audit(release, ledger, counts, RULES, naming=NAMES)
+        assert _verdict(result) == expected
+        if result.ok:
+            ledger.extend(release)

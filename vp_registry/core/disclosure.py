@@ -28,15 +28,26 @@ Auditing
 The outsider's knowledge is the set of non-negative integer atom tables that satisfy every
 published interval. Because the true table is one of them, a unit whose true value is 0 or >= k
 can never be narrowed into [1, k-1]; for the others two feasibility questions decide: can the
-unit be 0, can it be >= k? They are answered cheaply first (the true table with the unit zeroed,
-an atom no finite figure bounds, a pool of integer solutions found earlier), then with an LP
-(HiGHS via SciPy) that minimises all still-open units at once (its integral vertices certify
-many units in one go), then per unit with an LP and only if that is not integral with a MILP.
-The system is split into connected components (atoms linked by figures) and results per
-component are cached (keyed by the component's constraints, never by true counts; shared
-across threads - every cached witness is valid for those constraints, so a race can only cost
-time), so the repeated audits during complementary suppression stay fast. A MILP that hits its
-time limit counts as "cannot": the auditor errs towards refusing.
+unit be 0, can it be >= k? A unit is cleared only by an atom no finite figure bounds or by a
+*witness*: a non-negative integer table that satisfies every figure and gives the unit 0 or
+>= k. The cheap witnesses are tried first, for all units of a component at once with sparse
+matrix products (units x atoms): the true table with the unit zeroed (one product gives, for
+every unit and figure, how far the figure's sum drops), and a pool of tables known to satisfy
+every figure - the true table, LP solutions found earlier, and the pools of the constraint sets
+audited just before (typically the same ledger without the latest release), each carried over
+atom by atom and checked against every figure before it joins. Then an LP (HiGHS via SciPy)
+minimises all still-open units at once (its integral vertices certify many units in one go);
+then, per unit, the LP minimum and maximum of the unit (a relaxation minimum above 0 or maximum
+below k settles "cannot" for the integers too, and the same LPs name the binding figures of a
+disclosed unit), and only where that is not decisive an LP with the unit fixed and a MILP.
+For the feasibility LPs and MILPs, atoms in exactly the same figures and with the same role in
+the question are merged into one variable: exact, as a sum of non-negative integers takes every
+non-negative integer value. The system is split into connected components (atoms linked by
+figures) and results per component are cached (keyed by the component's constraints, never by
+true counts; shared across threads - every cached witness is valid for those constraints, so a
+race can only cost time), so the repeated audits during complementary suppression and signal
+releases stay fast. A MILP that hits its time limit counts as "cannot": the auditor errs
+towards refusing.
 
 If the current counts no longer satisfy a ledger figure (a case added or erased in a reported
 period), the shortcut "the truth is feasible" does not hold for that component: every unit
@@ -72,7 +83,6 @@ from collections import OrderedDict
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date
-from functools import partial
 from itertools import pairwise
 from types import MappingProxyType
 from typing import Final, Literal, TypeVar
@@ -559,9 +569,12 @@ class AuditResult:
 # --------------------------------------------------------------------------------------------
 
 _Constraint = tuple[frozenset[CellKey], int, int | None]
+_LPSolution = tuple[int, "_FloatArray | None", "_FloatArray"]
 _CACHE_SIZE: Final = 256
 _EPS: Final = 1e-6
+_LP_MARGIN: Final = 1e-4  # an LP bound settles "cannot" only when clearly beyond 0 or k
 _POOL_SIZE: Final = 64
+_DONORS: Final = 3
 
 
 class _Component:
@@ -572,14 +585,23 @@ class _Component:
     audits whose constraints in this part are the same.
     """
 
-    def __init__(self, matrix: sparse.csr_matrix, lows: _FloatArray, highs: _FloatArray) -> None:
+    def __init__(
+        self,
+        matrix: sparse.csr_matrix,
+        lows: _FloatArray,
+        highs: _FloatArray,
+        atoms: Sequence[CellKey] = (),
+    ) -> None:
         self.matrix = matrix
         self.lows = lows
         self.highs = highs
         self.n = matrix.shape[1]
+        self.atoms = tuple(atoms)
+        self.seeded = False
         self.pool: list[_IntArray] = []
         self.verdicts: dict[tuple[bytes, int], tuple[bool, bool]] = {}
         self.feasible: bool | None = None
+        self._stacked: _FloatArray | None = None
         eq = lows == highs
         upper = ~eq & np.isfinite(highs)
         lower = ~eq & (lows > 0)
@@ -601,6 +623,24 @@ class _Component:
         coo = matrix.tocoo()
         np.minimum.at(atom_high, coo.col, highs[coo.row])
         self.atom_unbounded = ~np.isfinite(atom_high)
+        # atoms with the same column (in exactly the same figures) are interchangeable
+        by_column = matrix.tocsc()
+        by_column.sort_indices()
+        signatures: dict[tuple[bytes, bytes], int] = {}
+        self.column_class = np.fromiter(
+            (
+                signatures.setdefault(
+                    (
+                        by_column.indices[by_column.indptr[j] : by_column.indptr[j + 1]].tobytes(),
+                        by_column.data[by_column.indptr[j] : by_column.indptr[j + 1]].tobytes(),
+                    ),
+                    len(signatures),
+                )
+                for j in range(self.n)
+            ),
+            dtype=np.int64,
+            count=self.n,
+        )
 
     # -- witnesses --------------------------------------------------------------------------
 
@@ -619,50 +659,161 @@ class _Component:
         candidate = np.maximum(rounded, 0).astype(np.int64)
         return candidate if self.is_solution(candidate) else None
 
-    def add_witness(self, x: _IntArray) -> None:
+    def add_witness(self, x: _IntArray) -> bool:
+        """Pool a table that satisfies every constraint (anything else is dropped: False)."""
+        if not self.is_solution(x):
+            return False
         self.pool.append(x)
         if len(self.pool) > _POOL_SIZE:
             del self.pool[0]
+        self._stacked = None
+        return True
+
+    def seed(self, donors: Sequence[_Component], fill: _IntArray) -> None:
+        """Try the witness tables of other components (e.g. this part before the latest release).
+
+        Each donor table is carried over atom by atom (same (department, category, quarter)),
+        completed with ``fill`` on the atoms it does not cover, and joins the pool only if it
+        is a non-negative integer table satisfying every constraint here. So the pool stays
+        sound whatever the donors are; a good donor only saves LPs.
+        """
+        if len(self.atoms) != self.n or fill.size != self.n:
+            return
+        position = {a: i for i, a in enumerate(self.atoms)}
+        blocks: list[_IntArray] = []
+        for donor in donors:
+            pool = list(donor.pool)
+            if not pool or len(donor.atoms) != donor.n:
+                continue
+            target = np.fromiter(
+                (position.get(a, -1) for a in donor.atoms), dtype=np.int64, count=donor.n
+            )
+            hit = target >= 0
+            if not bool(hit.any()):
+                continue
+            block = np.repeat(fill[:, np.newaxis], len(pool), axis=1)
+            block[target[hit]] = np.column_stack(pool)[hit]
+            blocks.append(block)
+        if not blocks:
+            return
+        tables = np.concatenate(blocks[::-1], axis=1)
+        sums = self.matrix @ tables.astype(np.float64)
+        valid = (
+            (tables >= 0).all(axis=0)
+            & (sums >= self.lows[:, np.newaxis] - 0.5).all(axis=0)
+            & (sums <= self.highs[:, np.newaxis] + 0.5).all(axis=0)
+        )
+        known = {w.tobytes() for w in self.pool}
+        for column in np.flatnonzero(valid)[-_POOL_SIZE:]:
+            table = np.ascontiguousarray(tables[:, column])
+            if table.tobytes() not in known:
+                known.add(table.tobytes())
+                self.add_witness(table)
+
+    def witness_matrix(self) -> _FloatArray:
+        """The pool as columns of one (atoms x witnesses) matrix, for one product per check."""
+        stacked = self._stacked
+        if stacked is None:
+            pool = list(self.pool)
+            stacked = (
+                np.column_stack(pool).astype(np.float64) if pool else np.zeros((self.n, 0))
+            )
+            self._stacked = stacked
+        return stacked
 
     # -- LP / MILP --------------------------------------------------------------------------
+
+    def _merge(
+        self, objective: _FloatArray, zero: _IntArray | None, at_least: _IntArray | None
+    ) -> tuple[_IntArray, _IntArray, sparse.csr_matrix]:
+        """Merge interchangeable atoms for one LP/MILP: same column, objective and bounds.
+
+        Such atoms only ever appear through their sum, and a sum of non-negative (integer)
+        variables takes exactly the non-negative (integer) values, so the merged problem has
+        the same feasible values, optimum, integrality and constraint rows; a solution maps
+        back by putting each merged value on one atom. Returns (one atom per merged variable,
+        in atom order; the merged variable of every atom; the atoms x variables pick matrix).
+        """
+        flags = np.zeros(self.n, dtype=np.int64)
+        if zero is not None:
+            flags[zero] |= 1
+        if at_least is not None:
+            flags[at_least] |= 2
+        order = np.lexsort((flags, objective, self.column_class))
+        change = np.ones(self.n, dtype=bool)
+        change[1:] = (
+            (np.diff(self.column_class[order]) != 0)
+            | (np.diff(objective[order]) != 0)
+            | (np.diff(flags[order]) != 0)
+        )
+        first = order[change]  # lexsort is stable: the lowest atom of each merged set
+        rank = np.argsort(first, kind="stable")
+        merged = np.empty(self.n, dtype=np.int64)
+        merged[order] = np.argsort(rank, kind="stable")[np.cumsum(change) - 1]
+        reps = first[rank]
+        pick = sparse.csr_matrix(
+            (np.ones(reps.size), (reps, np.arange(reps.size))), shape=(self.n, reps.size)
+        )
+        return reps, merged, pick
 
     def lp(
         self,
         objective: _FloatArray,
         zero: _IntArray | None = None,
         at_least: tuple[_IntArray, int] | None = None,
+        *,
+        merge: bool = True,
     ) -> tuple[int, _FloatArray | None, _FloatArray]:
-        """Solve the LP relaxation; return (status, x, |dual| per constraint row)."""
-        upper = np.full(self.n, np.inf)
+        """Solve the LP relaxation; return (status, x, |dual| per constraint row).
+
+        ``merge=False`` solves it over all atoms as they are: the same optimum, but the duals
+        (which figures are binding, used to choose complementary suppressions) are the ones
+        the solver picks for the unmerged problem, so explanations do not depend on merging.
+        """
+        if merge:
+            reps, merged, pick = self._merge(
+                objective, zero, at_least[0] if at_least is not None else None
+            )
+            a_eq = self.a_eq @ pick if self.a_eq is not None else None
+            a_ub = self.a_ub @ pick if self.a_ub is not None else None
+        else:
+            reps = merged = np.arange(self.n)
+            a_eq, a_ub = self.a_eq, self.a_ub
+        m = reps.size
+        upper = np.full(m, np.inf)
         if zero is not None:
-            upper[zero] = 0.0
-        a_ub, b_ub = self.a_ub, self.b_ub
+            upper[merged[zero]] = 0.0
+        b_ub = self.b_ub
         if at_least is not None:
             idx, bound = at_least
+            columns = np.unique(merged[idx])
             row = sparse.csr_matrix(
-                (-np.ones(idx.size), (np.zeros(idx.size, dtype=np.int64), idx)), shape=(1, self.n)
+                (-np.ones(columns.size), (np.zeros(columns.size, dtype=np.int64), columns)),
+                shape=(1, m),
             )
             a_ub = row if a_ub is None else sparse.vstack([a_ub, row], format="csr")
             b_ub = np.concatenate([b_ub, [-float(bound)]])
         res = linprog(
-            objective,
+            objective[reps],
             A_ub=a_ub,
             b_ub=b_ub if a_ub is not None else None,
-            A_eq=self.a_eq,
-            b_eq=self.b_eq if self.a_eq is not None else None,
-            bounds=np.column_stack([np.zeros(self.n), upper]),
+            A_eq=a_eq,
+            b_eq=self.b_eq if a_eq is not None else None,
+            bounds=np.column_stack([np.zeros(m), upper]),
             method="highs",
         )
         duals = np.zeros(self.matrix.shape[0])
         if res.status == 0:
-            if self.a_eq is not None:
+            if a_eq is not None:
                 duals[self.eq_rows] += np.abs(res.eqlin.marginals)
             if a_ub is not None:
                 marg = np.abs(res.ineqlin.marginals)
                 nu = self.upper_rows.size
                 duals[self.upper_rows] += marg[:nu]
                 duals[self.lower_rows] += marg[nu : nu + self.lower_rows.size]
-            return 0, np.asarray(res.x, dtype=np.float64), duals
+            x = np.zeros(self.n)
+            x[reps] = np.asarray(res.x, dtype=np.float64)
+            return 0, x, duals
         return int(res.status), None, duals
 
     def milp(
@@ -672,24 +823,29 @@ class _Component:
         at_least: tuple[_IntArray, int] | None = None,
     ) -> tuple[int, _IntArray | None]:
         """Solve exactly over the integers; status 0 optimal, 2 infeasible, 3 unbounded."""
-        upper = np.full(self.n, np.inf)
+        reps, merged, pick = self._merge(
+            objective, zero, at_least[0] if at_least is not None else None
+        )
+        m = reps.size
+        upper = np.full(m, np.inf)
         if zero is not None:
-            upper[zero] = 0.0
-        constraints = [LinearConstraint(self.matrix, self.lows, self.highs)]
+            upper[merged[zero]] = 0.0
+        constraints = [LinearConstraint(self.matrix @ pick, self.lows, self.highs)]
         if at_least is not None:
             idx, bound = at_least
-            row = np.zeros(self.n)
-            row[idx] = 1.0
+            row = np.zeros(m)
+            row[np.unique(merged[idx])] = 1.0
             constraints.append(LinearConstraint(row[np.newaxis, :], float(bound), np.inf))
         res = milp(
-            objective,
-            integrality=np.ones(self.n),
-            bounds=Bounds(np.zeros(self.n), upper),
+            objective[reps],
+            integrality=np.ones(m),
+            bounds=Bounds(np.zeros(m), upper),
             constraints=constraints,
             options={"time_limit": 30.0},
         )
         if res.status == 0 and res.x is not None:
-            x = np.maximum(np.round(res.x), 0).astype(np.int64)
+            x = np.zeros(self.n, dtype=np.int64)
+            x[reps] = np.maximum(np.round(res.x), 0).astype(np.int64)
             return 0, x
         if res.status in (2, 3):
             return int(res.status), None
@@ -714,57 +870,105 @@ class _Component:
 
     # -- the two questions ------------------------------------------------------------------
 
-    def _pool_answers(self, idx: _IntArray, k: int) -> tuple[bool, bool]:
-        zero = reach = False
-        for w in self.pool:
-            value = int(w[idx].sum())
-            zero |= value == 0
-            reach |= value >= k
-            if zero and reach:
-                break
-        return zero, reach
-
-    def can_zero(self, idx: _IntArray, objective: _FloatArray) -> bool:
+    def can_zero(self, idx: _IntArray, objective: _FloatArray) -> tuple[bool, _IntArray | None]:
+        """Can the unit be 0? Also returns the integer table that shows it (if any)."""
         status, x, _ = self.lp(objective, zero=idx)
         if status != 0:
-            return False
+            return False, None
         witness = self._integral(x)
         if witness is None:
             mstatus, witness = self.milp(objective, zero=idx)
             if mstatus != 0:
-                return False
-        if witness is not None:
-            self.add_witness(witness)
-        return True
+                return False, None
+        if witness is not None and not self.add_witness(witness):
+            witness = None  # a MILP solution that does not check out is not pooled
+        return True, witness
 
-    def can_reach(self, idx: _IntArray, k: int, objective: _FloatArray) -> bool:
+    def can_reach(
+        self, idx: _IntArray, k: int, objective: _FloatArray
+    ) -> tuple[bool, _IntArray | None]:
+        """Can the unit reach k? Also returns the integer table that shows it (if any)."""
         if bool(self.atom_unbounded[idx].any()):
-            return True
+            return True, None
         status, x, _ = self.lp(objective, at_least=(idx, k))
         if status != 0:
-            return False
+            return False, None
         witness = self._integral(x)
         if witness is None:
             mstatus, witness = self.milp(objective, at_least=(idx, k))
             if mstatus != 0:
-                return False
-        if witness is not None:
-            self.add_witness(witness)
-        return True
+                return False, None
+        if witness is not None and not self.add_witness(witness):
+            witness = None
+        return True, witness
 
-    def explain(self, idx: _IntArray) -> tuple[int, int | None, set[int]]:
+    def decide(
+        self, idx: _IntArray, k: int, objective: _FloatArray
+    ) -> tuple[bool, bool, list[_IntArray], dict[float, _LPSolution]]:
+        """Can the unit be 0, can it reach k? Returns both, the tables found, and the LPs solved.
+
+        First the LP minimum and maximum of the unit itself, which :meth:`explain` needs anyway
+        when the unit turns out to be disclosed: a minimum above 0 (or a maximum below k) of
+        the relaxation bounds every integer table too, so it settles "cannot"; "can" needs an
+        integral optimum that is a solution. Anything else goes to :meth:`can_zero` /
+        :meth:`can_reach` (LP with the unit fixed, then MILP), as before.
+        """
+        unit = np.zeros(self.n)
+        unit[idx] = 1.0
+        solved: dict[float, _LPSolution] = {}
+        found: list[_IntArray] = []
+
+        def settle(sign: float) -> bool | None:
+            solved[sign] = status, x, _ = self.lp(sign * unit, merge=False)
+            if status != 0 or x is None:
+                return None
+            value = float(x[idx].sum())
+            if (sign > 0 and value > _LP_MARGIN) or (sign < 0 and value < k - _LP_MARGIN):
+                return False
+            witness = self._integral(x)
+            if witness is None:
+                return None
+            reached = int(witness[idx].sum())
+            if (sign > 0 and reached != 0) or (sign < 0 and reached < k):
+                return None
+            if self.add_witness(witness):
+                found.append(witness)
+            return True
+
+        zero = settle(1.0)
+        if zero is None:
+            zero, witness = self.can_zero(idx, objective)
+            if witness is not None:
+                found.append(witness)
+        if zero:
+            return True, False, found, solved
+        reach = settle(-1.0)
+        if reach is None:
+            reach, witness = self.can_reach(idx, k, objective)
+            if witness is not None:
+                found.append(witness)
+        return False, reach, found, solved
+
+    def explain(
+        self, idx: _IntArray, solved: Mapping[float, _LPSolution] | None = None
+    ) -> tuple[int, int | None, set[int]]:
         """For a disclosed unit: its exact integer (min, max) and the binding constraint rows.
 
         The LP optimum gives both the bound (when its vertex is integral, as it usually is) and
         the duals that name the figures holding the unit away from 0 and from k; MILP is used
-        only for a fractional vertex.
+        only for a fractional vertex. ``solved`` holds LPs :meth:`decide` already solved
+        (keyed 1.0 for the minimum, -1.0 for the maximum).
         """
         c = np.zeros(self.n)
         c[idx] = 1.0
         rows: set[int] = set()
         bounds: list[int | None] = []
-        for objective in (c, -c):
-            status, x, duals = self.lp(objective)
+        for sign in (1.0, -1.0):
+            objective = sign * c
+            earlier = solved.get(sign) if solved is not None else None
+            status, x, duals = (
+                earlier if earlier is not None else self.lp(objective, merge=False)
+            )
             if status == 0:
                 rows |= {int(r) for r in np.flatnonzero(duals > _EPS)}
                 witness = self._integral(x)
@@ -800,6 +1004,17 @@ class _ComponentCache:
             while len(self._items) > self._size:
                 self._items.popitem(last=False)
         return made
+
+    def recent(self, count: int, exclude: _Component) -> list[_Component]:
+        """The ``count`` most recently used components other than ``exclude``, newest first."""
+        with self._lock:
+            found: list[_Component] = []
+            for item in reversed(self._items.values()):
+                if item is not exclude:
+                    found.append(item)
+                    if len(found) == count:
+                        break
+            return found
 
     def clear(self) -> None:
         with self._lock:
@@ -904,10 +1119,6 @@ def unit_families(figures: Iterable[Figure]) -> UnitFamilies:
     )
 
 
-def _identity(cells: frozenset[CellKey]) -> frozenset[CellKey]:
-    return cells
-
-
 def audit(
     candidate: Sequence[Figure],
     ledger: Sequence[Figure],
@@ -959,7 +1170,7 @@ def audit(
         seen.setdefault(f.cells, f)
     # 2. every candidate figure must be true, and only whole-year totals organisation-wide
     for f in candidate:
-        if f.organisation_wide and not _whole_years(q for _, _, q in f.cells):
+        if f.organisation_wide and not _whole_years({q for _, _, q in f.cells}):
             problems.append(
                 DisclosureProblem(
                     "incorrect_figure",
@@ -1016,77 +1227,41 @@ def audit(
         atom_comp = np.zeros(0, dtype=np.int64)
         cons_comp = np.zeros(0, dtype=np.int64)
 
-    # 4. units to check: truths of all D x C x P products at once (D-sum, then C x P matrix)
+    # 4. units to check: the truths of all D x C x P products at once, then the atoms of the
+    # few that need a check (true count 1..k-1, or in a part the current counts contradict)
     sums = incidence @ truth_vec if n_atoms else np.zeros(0)
     violated = (sums < lows - 0.5) | (sums > highs + 0.5)
     stale_comps = {int(c) for c in cons_comp[violated]}
     families = unit_families(all_figures)
-    pending_by_key: dict[frozenset[int], list[tuple[_Unit, _IntArray]]] = {}
+    units = _units_to_check(families, true_counts, atom_index, atom_comp, stale_comps, k)
+    units_checked = len(families.explicit) + (
+        len(families.departments) * len(families.categories) * len(families.periods)
+    )
 
-    def consider(cells_of: Callable[[], frozenset[CellKey]], truth: int, idx: _IntArray) -> None:
-        if idx.size == 0 or bool((idx < 0).any()):
-            return  # an unpublished atom can grow freely, so the unit can reach k
-        comps = frozenset(int(c) for c in np.unique(atom_comp[idx]))
-        if not 1 <= truth <= k - 1 and not (comps & stale_comps):
-            return  # the true table is feasible, so the derived interval holds the truth
-        pending_by_key.setdefault(comps, []).append((_Unit(cells_of(), truth), idx))
-
-    dept_list = sorted({d for ds in families.departments for d in ds})
-    cat_list = sorted({c for cs in families.categories for c in cs})
-    q_list = sorted({q for ps in families.periods for q in ps})
-    d_pos = {d: i for i, d in enumerate(dept_list)}
-    c_pos = {c: i for i, c in enumerate(cat_list)}
-    q_pos = {q: i for i, q in enumerate(q_list)}
-    cube = np.zeros((len(dept_list), len(cat_list), len(q_list)), dtype=np.int64)
-    index_cube = np.full(cube.shape, -1, dtype=np.int64)
-    for (d, c, q), value in true_counts.items():
-        if value and d in d_pos and c in c_pos and q in q_pos:
-            cube[d_pos[d], c_pos[c], q_pos[q]] = value
-    for (d, c, q), i in atom_index.items():
-        if d in d_pos and c in c_pos and q in q_pos:
-            index_cube[d_pos[d], c_pos[c], q_pos[q]] = i
-    c_sets = [np.array(sorted(c_pos[c] for c in cs), dtype=np.int64) for cs in families.categories]
-    p_sets = [np.array(sorted(q_pos[q] for q in ps), dtype=np.int64) for ps in families.periods]
-    c_matrix = np.zeros((len(c_sets), len(cat_list)))
-    for row, cols_ in enumerate(c_sets):
-        c_matrix[row, cols_] = 1.0
-    p_matrix = np.zeros((len(p_sets), len(q_list)))
-    for row, cols_ in enumerate(p_sets):
-        p_matrix[row, cols_] = 1.0
-    units_checked = len(families.explicit)
-    for ds in families.departments:
-        d_rows = np.array(sorted(d_pos[d] for d in ds), dtype=np.int64)
-        per_cq = cube[d_rows].sum(axis=0).astype(np.float64)
-        truths = np.rint(c_matrix @ per_cq @ p_matrix.T).astype(np.int64)
-        units_checked += truths.size
-        if stale_comps:
-            positions = np.argwhere(truths >= 0)
-        else:
-            positions = np.argwhere((truths >= 1) & (truths <= k - 1))
-        for ci, pi in positions:
-            cs, ps = families.categories[int(ci)], families.periods[int(pi)]
-            idx = index_cube[np.ix_(d_rows, c_sets[int(ci)], p_sets[int(pi)])].ravel()
-            consider(partial(cell_set, ds, cs, ps), int(truths[ci, pi]), idx)
-    for cells in families.explicit:
-        idx = np.fromiter((atom_index.get(a, -1) for a in cells), dtype=np.int64)
-        consider(partial(_identity, cells), truth_of(cells), idx)
-
-    # 5. solve per component set
+    # 5. solve per set of components the units touch
     inconsistent_reported: set[int] = set()
-    for comps, pending in pending_by_key.items():
-        comp_atoms = np.flatnonzero(np.isin(atom_comp, list(comps)))
-        comp_rows = np.flatnonzero(np.isin(cons_comp, list(comps)))
+    atoms_by_comp = _Partition(atom_comp)
+    rows_by_comp = _Partition(cons_comp)
+    for comps, members in _group_by_components(units, atom_comp):
+        comp_atoms = atoms_by_comp.members(comps)
+        comp_rows = rows_by_comp.members(comps)
         key = frozenset(cons_list[r] for r in comp_rows)
-        local = {int(g): i for i, g in enumerate(comp_atoms)}
 
         def build(
             comp_rows: _IntArray = comp_rows, comp_atoms: _IntArray = comp_atoms
         ) -> _Component:
             sub = incidence[comp_rows][:, comp_atoms].tocsr()
-            return _Component(sub, lows[comp_rows], highs[comp_rows])
+            return _Component(
+                sub, lows[comp_rows], highs[comp_rows], [atoms[int(i)] for i in comp_atoms]
+            )
 
         comp = _CACHE.get(key, build)
         truth_local = truth_vec[comp_atoms]
+        if not comp.seeded:
+            # a new constraint set, typically an earlier one plus the latest figures: start
+            # from the tables that worked there (each is checked against these constraints)
+            comp.seeded = True
+            comp.seed(_CACHE.recent(_DONORS, comp), truth_local)
         truth_ok = comp.is_solution(truth_local)
         if truth_ok and not any(np.array_equal(truth_local, w) for w in comp.pool):
             comp.add_witness(truth_local)
@@ -1097,14 +1272,20 @@ def audit(
                 involved = tuple(f for r in comp_rows for f in constraints[cons_list[r]])
                 problems.append(_inconsistent_problem(involved))
             continue
-        local_units = [
-            (unit, np.fromiter((local[int(i)] for i in idx), dtype=np.int64))
-            for unit, idx in pending
-        ]
-        for unit, lidx, disclosed in _check_units(comp, local_units, truth_local, truth_ok, k):
-            if not disclosed:
-                continue
-            low, high, binding = comp.explain(lidx)
+        local = np.full(n_atoms, -1, dtype=np.int64)
+        local[comp_atoms] = np.arange(comp_atoms.size)
+        counts, flat = _gather(units.ptr, units.atoms, members)
+        unit_matrix = sparse.csr_matrix(
+            (np.ones(flat.size), local[flat], np.concatenate([[0], np.cumsum(counts)])),
+            shape=(members.size, comp_atoms.size),
+        )
+        unit_matrix.sort_indices()
+        disclosed, solved = _check_units(comp, unit_matrix, truth_local, truth_ok, k)
+        for j in np.flatnonzero(disclosed):
+            u = int(members[j])
+            lidx = unit_matrix.indices[unit_matrix.indptr[j] : unit_matrix.indptr[j + 1]]
+            unit = _Unit(units.cells(u, families), int(units.truths[u]))
+            low, high, binding = comp.explain(lidx, solved.get(int(j)))
             involved_list: list[Figure] = []
             for r in sorted(binding):
                 involved_list.extend(constraints[cons_list[int(comp_rows[r])]])
@@ -1115,74 +1296,293 @@ def audit(
     return AuditResult(not problems, problems, units_checked=units_checked)
 
 
+@dataclass(frozen=True)
+class _UnitBatch:
+    """Units to check, as rows of global atom indices (CSR layout: ``atoms[ptr[u]:ptr[u+1]]``).
+
+    ``origins[u]`` is ``(d, c, p)`` for the product of the ``d``-th department set, ``c``-th
+    category set and ``p``-th period set of the families, or ``(-1 - j, 0, 0)`` for the
+    ``j``-th explicit unit.
+    """
+
+    ptr: _IntArray
+    atoms: _IntArray
+    truths: _IntArray
+    origins: _IntArray
+
+    @property
+    def size(self) -> int:
+        return int(self.truths.size)
+
+    def cells(self, u: int, families: UnitFamilies) -> frozenset[CellKey]:
+        d, c, p = (int(v) for v in self.origins[u])
+        if d < 0:
+            return families.explicit[-1 - d]
+        return cell_set(families.departments[d], families.categories[c], families.periods[p])
+
+
+def _gather(ptr: _IntArray, values: _IntArray, rows: _IntArray) -> tuple[_IntArray, _IntArray]:
+    """Rows ``rows`` of a CSR layout: (length per row, their values concatenated)."""
+    counts = ptr[rows + 1] - ptr[rows]
+    starts = np.cumsum(counts) - counts
+    offsets = np.repeat(ptr[rows] - starts, counts) + np.arange(int(counts.sum()))
+    return counts, values[offsets]
+
+
+def _row_products(
+    left: tuple[_IntArray, _IntArray], right: tuple[_IntArray, _IntArray], width: int
+) -> tuple[_IntArray, _IntArray]:
+    """Row-wise products of two CSR layouts: row i holds ``a * width + b`` for all pairs."""
+    left_counts, left_values = left
+    right_counts, right_values = right
+    counts = left_counts * right_counts
+    total = int(counts.sum())
+    within = np.arange(total) - np.repeat(np.cumsum(counts) - counts, counts)
+    per_right = np.repeat(right_counts, counts)
+    a = left_values[np.repeat(np.cumsum(left_counts) - left_counts, counts) + within // per_right]
+    b = right_values[np.repeat(np.cumsum(right_counts) - right_counts, counts) + within % per_right]
+    return counts, a * width + b
+
+
+def _set_layout(
+    sets: Sequence[frozenset[_T]], position: Mapping[_T, int], width: int
+) -> tuple[_IntArray, _IntArray, _FloatArray]:
+    """Sets as a CSR layout of sorted positions, and as a dense 0/1 matrix."""
+    rows = [sorted(position[v] for v in s) for s in sets]
+    ptr = np.zeros(len(rows) + 1, dtype=np.int64)
+    ptr[1:] = np.cumsum([len(r) for r in rows])
+    values = np.fromiter((v for r in rows for v in r), dtype=np.int64, count=int(ptr[-1]))
+    dense = np.zeros((len(rows), width))
+    dense[np.repeat(np.arange(len(rows)), np.diff(ptr)), values] = 1.0
+    return ptr, values, dense
+
+
+def _units_to_check(
+    families: UnitFamilies,
+    true_counts: Mapping[CellKey, int],
+    atom_index: Mapping[CellKey, int],
+    atom_comp: _IntArray,
+    stale_comps: set[int],
+    k: int,
+) -> _UnitBatch:
+    """The units whose interval must be derived: true count 1..k-1, or touching a stale part.
+
+    A unit with an unpublished atom is skipped (that atom can grow freely, so the unit can
+    reach k); so is one whose true count is 0 or >= k in a part the truth satisfies (the true
+    table is consistent with everything published, and it gives the unit 0 or >= k).
+    """
+    dept_list = sorted({d for ds in families.departments for d in ds})
+    cat_list = sorted({c for cs in families.categories for c in cs})
+    q_list = sorted({q for ps in families.periods for q in ps})
+    d_pos = {d: i for i, d in enumerate(dept_list)}
+    c_pos = {c: i for i, c in enumerate(cat_list)}
+    q_pos = {q: i for i, q in enumerate(q_list)}
+    shape = (len(dept_list), len(cat_list), len(q_list))
+    cube = np.zeros(shape)
+    index_cube = np.full(shape, -1, dtype=np.int64)
+    for (d, c, q), value in true_counts.items():
+        if value and d in d_pos and c in c_pos and q in q_pos:
+            cube[d_pos[d], c_pos[c], q_pos[q]] = value
+    for (d, c, q), i in atom_index.items():
+        if d in d_pos and c in c_pos and q in q_pos:
+            index_cube[d_pos[d], c_pos[c], q_pos[q]] = i
+    d_ptr, d_values, d_dense = _set_layout(families.departments, d_pos, shape[0])
+    c_ptr, c_values, c_dense = _set_layout(families.categories, c_pos, shape[1])
+    p_ptr, p_values, p_dense = _set_layout(families.periods, q_pos, shape[2])
+
+    def per_unit(values: _FloatArray) -> _FloatArray:
+        """Sum ``values`` (a cube) over every unit D x C x P: an array (D sets, C, P)."""
+        by_dept = (d_dense @ values.reshape(shape[0], shape[1] * shape[2])).reshape(
+            d_dense.shape[0], shape[1], shape[2]
+        )
+        result: _FloatArray = np.matmul(c_dense, by_dept) @ p_dense.T
+        return result
+
+    truths = np.rint(per_unit(cube)).astype(np.int64)
+    published = per_unit((index_cube < 0).astype(np.float64)) < 0.5
+    wanted = (truths >= 1) & (truths <= k - 1)
+    stale_atoms = np.isin(atom_comp, sorted(stale_comps)) if stale_comps else None
+    if stale_atoms is not None:
+        stale_cube = np.zeros(shape)
+        inside = index_cube >= 0
+        stale_cube[inside] = stale_atoms[index_cube[inside]]
+        wanted |= per_unit(stale_cube) > 0.5
+    d_sel, c_sel, p_sel = np.nonzero(wanted & published)
+    by_dc = _row_products(
+        _gather(d_ptr, d_values, d_sel), _gather(c_ptr, c_values, c_sel), shape[1]
+    )
+    counts, flat = _row_products(by_dc, _gather(p_ptr, p_values, p_sel), shape[2])
+    atoms = [index_cube.reshape(-1)[flat]]
+    lengths = [counts]
+    unit_truths = [truths[d_sel, c_sel, p_sel]]
+    origins = [np.column_stack([d_sel, c_sel, p_sel]).astype(np.int64)]
+    for j, cells in enumerate(families.explicit):
+        idx = np.fromiter((atom_index.get(a, -1) for a in cells), dtype=np.int64)
+        if idx.size == 0 or bool((idx < 0).any()):
+            continue
+        truth = sum(true_counts.get(c, 0) for c in cells)
+        touches_stale = stale_atoms is not None and bool(stale_atoms[idx].any())
+        if not 1 <= truth <= k - 1 and not touches_stale:
+            continue
+        atoms.append(idx)
+        lengths.append(np.array([idx.size], dtype=np.int64))
+        unit_truths.append(np.array([truth], dtype=np.int64))
+        origins.append(np.array([[-1 - j, 0, 0]], dtype=np.int64))
+    ptr = np.zeros(sum(len(x) for x in lengths) + 1, dtype=np.int64)
+    ptr[1:] = np.cumsum(np.concatenate(lengths))
+    return _UnitBatch(
+        ptr, np.concatenate(atoms), np.concatenate(unit_truths), np.concatenate(origins)
+    )
+
+
+class _Partition:
+    """Members per label (e.g. the atoms of each component), ascending."""
+
+    def __init__(self, labels: _IntArray) -> None:
+        self._order = np.argsort(labels, kind="stable")
+        sorted_labels = labels[self._order]
+        self._labels = sorted_labels
+
+    def members(self, labels: Iterable[int]) -> _IntArray:
+        parts = [
+            self._order[
+                np.searchsorted(self._labels, label, "left") : np.searchsorted(
+                    self._labels, label, "right"
+                )
+            ]
+            for label in labels
+        ]
+        if not parts:
+            return np.zeros(0, dtype=np.int64)
+        return np.sort(np.concatenate(parts))
+
+
+def _group_by_components(
+    units: _UnitBatch, atom_comp: _IntArray
+) -> list[tuple[frozenset[int], _IntArray]]:
+    """Units grouped by the set of components their atoms touch, in order of appearance."""
+    if units.size == 0:
+        return []
+    comps = atom_comp[units.atoms]
+    starts = units.ptr[:-1]
+    first = np.minimum.reduceat(comps, starts)
+    single = first == np.maximum.reduceat(comps, starts)
+    parts: dict[frozenset[int], list[_IntArray]] = {}
+    single_units = np.flatnonzero(single)
+    order = np.argsort(first[single_units], kind="stable")
+    boundaries = np.flatnonzero(np.diff(first[single_units][order])) + 1
+    for chunk in np.split(single_units[order], boundaries):
+        if chunk.size:
+            parts[frozenset({int(first[chunk[0]])})] = [chunk]
+    for u in np.flatnonzero(~single):
+        key = frozenset(np.unique(comps[units.ptr[u] : units.ptr[u + 1]]).tolist())
+        parts.setdefault(key, []).append(np.array([u], dtype=np.int64))
+    grouped = [(key, np.sort(np.concatenate(chunks))) for key, chunks in parts.items()]
+    return sorted(grouped, key=lambda item: int(item[1][0]))
+
+
+def _clear_by(
+    unit_matrix: sparse.csr_matrix, rows: _IntArray, witnesses: _FloatArray, k: int
+) -> npt.NDArray[np.bool_]:
+    """Which of ``rows`` some witness table (a column) gives 0 or >= k: one sparse product."""
+    if rows.size == 0 or witnesses.shape[1] == 0:
+        return np.zeros(rows.size, dtype=bool)
+    values = np.asarray(unit_matrix[rows] @ witnesses)
+    cleared = np.asarray(((values < 0.5) | (values > k - 0.5)).any(axis=1), dtype=bool)
+    return cleared
+
+
 def _check_units(
     comp: _Component,
-    units: list[tuple[_Unit, _IntArray]],
+    unit_matrix: sparse.csr_matrix,
     truth: _IntArray,
     truth_ok: bool,
     k: int,
-) -> list[tuple[_Unit, _IntArray, bool]]:
-    """Answer "can it be 0 or reach k?" for each unit, cheapest evidence first."""
-    results: list[tuple[_Unit, _IntArray, bool]] = []
-    open_units: list[tuple[_Unit, _IntArray, bytes]] = []
-    for unit, idx in units:
-        key = (np.sort(idx).tobytes(), k)
-        cached = comp.verdicts.get(key)
+) -> tuple[npt.NDArray[np.bool_], dict[int, dict[float, _LPSolution]]]:
+    """Answer "can it be 0 or reach k?" for each unit (row), cheapest evidence first.
+
+    Returns which units are disclosed (neither), with the LPs already solved for them (for
+    :meth:`_Component.explain`). A unit is cleared only by an integer table that satisfies
+    every constraint of the component and gives it 0 or >= k, or by an atom that no finite
+    figure bounds: first for all units at once (sparse products), then by LP and MILP.
+    """
+    m = unit_matrix.shape[0]
+    open_mask = np.ones(m, dtype=bool)
+    disclosed = np.zeros(m, dtype=bool)
+    if bool(comp.atom_unbounded.any()):
+        open_mask &= (unit_matrix @ comp.atom_unbounded.astype(np.float64)) < 0.5
+    if truth_ok:
+        # the true table with the unit zeroed: only the sums of constraints that share atoms
+        # with the unit go down, by the unit's true count in them; none may drop below its low
+        rows = np.flatnonzero(open_mask)
+        if rows.size:
+            sub = unit_matrix[rows]
+            weighted = sparse.csr_matrix(
+                (truth[sub.indices].astype(np.float64), sub.indices, sub.indptr),
+                shape=sub.shape,
+            )
+            removed = sparse.coo_matrix(comp.matrix @ weighted.T)
+            base = comp.matrix @ truth.astype(np.float64)
+            short = base[removed.row] - removed.data < comp.lows[removed.row] - 0.5
+            fails = np.zeros(rows.size, dtype=bool)
+            fails[removed.col[short]] = True
+            open_mask[rows[~fails]] = False
+    rows = np.flatnonzero(open_mask)
+    open_mask[rows[_clear_by(unit_matrix, rows, comp.witness_matrix(), k)]] = False
+
+    def key_of(j: int) -> tuple[bytes, int]:
+        return unit_matrix.indices[unit_matrix.indptr[j] : unit_matrix.indptr[j + 1]].tobytes(), k
+
+    for j in np.flatnonzero(open_mask):
+        cached = comp.verdicts.get(key_of(int(j)))
         if cached is not None:
-            results.append((unit, idx, not (cached[0] or cached[1])))
-            continue
-        safe = bool(comp.atom_unbounded[idx].any())
-        if not safe and truth_ok:
-            zeroed = truth.copy()
-            zeroed[idx] = 0
-            if comp.is_solution(zeroed):
-                safe = True
-        if not safe:
-            zero, reach = comp._pool_answers(idx, k)
-            safe = zero or reach
-        if safe:
-            comp.verdicts[key] = (True, True)
-            results.append((unit, idx, False))
-        else:
-            open_units.append((unit, idx, key[0]))
+            open_mask[j] = False
+            disclosed[j] = not (cached[0] or cached[1])
 
     # batch: minimise the sum of all open units; an integral optimum zeroes many at once
     for _ in range(8):
-        if not open_units:
+        rows = np.flatnonzero(open_mask)
+        if rows.size == 0:
             break
-        objective = np.zeros(comp.n)
-        for _, idx, _ in open_units:
-            objective[idx] += 1.0
+        objective = np.asarray(unit_matrix[rows].sum(axis=0), dtype=np.float64).reshape(-1)
         status, x, _ = comp.lp(objective)
         witness = comp._integral(x) if status == 0 else None
         if witness is None:
             break
         comp.add_witness(witness)
-        still = []
-        for unit, idx, raw in open_units:
-            value = int(witness[idx].sum())
-            if value == 0 or value >= k:
-                comp.verdicts[(raw, k)] = (True, True)
-                results.append((unit, idx, False))
-            else:
-                still.append((unit, idx, raw))
-        if len(still) == len(open_units):
+        cleared = rows[_clear_by(unit_matrix, rows, witness[:, np.newaxis].astype(float), k)]
+        for j in cleared:
+            comp.verdicts[key_of(int(j))] = (True, True)
+        open_mask[cleared] = False
+        if cleared.size == 0:
             break
-        open_units = still
 
-    # one by one: LP first, MILP only when the LP vertex is fractional
-    for position, (unit, idx, raw) in enumerate(open_units):
-        zero, reach = comp._pool_answers(idx, k)
-        if not (zero or reach):
-            objective = np.zeros(comp.n)
-            for _, other, _ in open_units[position + 1 :]:
-                objective[other] += 1.0
-            zero = comp.can_zero(idx, objective)
-            if not zero:
-                reach = comp.can_reach(idx, k, objective)
-        comp.verdicts[(raw, k)] = (zero, reach)
-        results.append((unit, idx, not (zero or reach)))
-    return results
+    # one by one: LP first, MILP only when the LP vertex is fractional; every table found on
+    # the way is tried on the units still to come
+    pending = np.flatnonzero(open_mask)
+    objective = np.asarray(unit_matrix[pending].sum(axis=0), dtype=np.float64).reshape(-1)
+    solved: dict[int, dict[float, _LPSolution]] = {}
+    for j in pending:
+        lidx = unit_matrix.indices[unit_matrix.indptr[j] : unit_matrix.indptr[j + 1]]
+        if not open_mask[j]:
+            continue
+        open_mask[j] = False
+        objective[lidx] -= 1.0
+        zero, reach, found, solved_here = comp.decide(lidx, k, objective)
+        comp.verdicts[key_of(int(j))] = (zero, reach)
+        disclosed[j] = not (zero or reach)
+        if disclosed[j]:
+            solved[int(j)] = solved_here
+        if found:
+            rows = np.flatnonzero(open_mask)
+            tables = np.column_stack(found).astype(np.float64)
+            cleared = rows[_clear_by(unit_matrix, rows, tables, k)]
+            for c in cleared:
+                comp.verdicts[key_of(int(c))] = (True, True)
+                cidx = unit_matrix.indices[unit_matrix.indptr[c] : unit_matrix.indptr[c + 1]]
+                objective[cidx] -= 1.0
+            open_mask[cleared] = False
+    return disclosed, solved
 
 
 def _figure_list(figures: Sequence[Figure], ledger_ids: set[int]) -> str:
@@ -1307,11 +1707,12 @@ def protect_table(
     cats = tuple(dict.fromkeys(categories))
     if not cats or TOTAL in cats:
         raise ValueError("a table needs at least one category (and none named '*')")
+    known_departments = grouping.department_ids
     for (dept_id, _, quarter), value in counts.items():
         parse_quarter(quarter)
         if value < 0:
             raise ValueError("case counts cannot be negative")
-        if value and dept_id not in grouping.department_ids:
+        if value and dept_id not in known_departments:
             raise ValueError(f"department {dept_id} has cases but is in no department group")
     if groups is None:
         group_keys = tuple(grouping.groups)
