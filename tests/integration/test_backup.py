@@ -97,3 +97,13 @@ def test_cli_create_verify_and_copy(
     assert result.exit_code == 1
     result = runner.invoke(args=["database", "copy", "--to", _empty_target(tmp_path)])
     assert result.exit_code == 0, result.output
+
+
+def test_sessions_are_not_backed_up(
+    populated: Flask, settings: Settings, create_user: Callable[..., User]
+) -> None:
+    from tests.conftest import AuthActions
+
+    AuthActions(populated.test_client()).login(create_user("manager"))
+    _manifest, tables = backup.dump(populated.extensions["vp_engine"])
+    assert "web_sessions" not in tables and "login_throttles" not in tables

@@ -83,8 +83,14 @@ def _decode(value: Any) -> Any:
     return value
 
 
+# Login sessions, their listing caches and throttle counters are not worth restoring: a
+# restore must not log back in a browser that was logged in when the backup was made.
+TRANSIENT_TABLES = frozenset({"web_sessions", "case_listing_caches", "login_throttles"})
+
+
 def _tables() -> list[Table]:
-    return list(Base.metadata.sorted_tables)
+    return [table for table in Base.metadata.sorted_tables
+            if table.name not in TRANSIENT_TABLES]
 
 
 @contextmanager
