@@ -8,12 +8,14 @@ from pathlib import Path
 import pytest
 from flask import Flask
 from flask.testing import FlaskCliRunner
-from sqlalchemy import select
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
 
-from tests.conftest import db_session_for
+from tests.conftest import POSTGRES_URL, _fresh_postgres_database, db_session_for
 from vp_registry.config import Settings
 from vp_registry.db import make_engine
 from vp_registry.db.accounts import User
+from vp_registry.db.organisation import Department
 from vp_registry.services import audit, backup, organisation
 from vp_registry.services.audit import Actor
 
@@ -45,8 +47,6 @@ def test_backup_round_trip_restores_every_row_and_the_audit_chain(
     assert restored.row_counts == made.row_counts
     again, _ = backup.dump(target)
     assert again.sha256 == made.sha256
-    from sqlalchemy.orm import Session
-
     with Session(target) as session:
         assert audit.verify(session, settings.audit_key).ok
         names = session.execute(select(User.email)).scalars().all()
@@ -107,3 +107,26 @@ def test_sessions_are_not_backed_up(
     AuthActions(populated.test_client()).login(create_user("manager"))
     _manifest, tables = backup.dump(populated.extensions["vp_engine"])
     assert "web_sessions" not in tables and "login_throttles" not in tables
+
+
+@pytest.mark.skipif(not POSTGRES_URL, reason="needs PostgreSQL: set VP_TEST_POSTGRES_URL")
+def test_restore_into_postgresql_moves_every_sequence_past_the_restored_rows(
+    populated: Flask, settings: Settings, tmp_path: Path
+) -> None:
+    """New rows after a restore get fresh ids: the serial sequences were reset (setval)."""
+    path = tmp_path / "backup.vpb"
+    backup.create_backup(populated.extensions["vp_engine"], settings.backup_key, path)
+    urls = _fresh_postgres_database()
+    target = make_engine(next(urls))
+    try:
+        backup.restore_backup(target, settings.backup_key, path)
+        with Session(target) as session:
+            highest = session.execute(select(func.max(Department.id))).scalar_one()
+            added = organisation.create_department(session, settings, Actor.system(),
+                                                   name="Na herstel", headcount=12)
+            session.commit()
+            assert added.id > highest
+            assert audit.verify(session, settings.audit_key).ok
+    finally:
+        target.dispose()
+        urls.close()

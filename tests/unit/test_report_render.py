@@ -9,6 +9,7 @@ count. Each format is rendered once per module (the PDF takes a few seconds).
 from __future__ import annotations
 
 import csv
+import dataclasses
 import io
 import re
 import zipfile
@@ -33,7 +34,7 @@ from tests.unit.test_report_figures import (
 )
 from vp_registry.core.report import AnnualReport, ReleasedSignalFacts, ReportTexts, build_report
 from vp_registry.render import FORMATS, content_type, filename, render
-from vp_registry.render.html import render_fragment
+from vp_registry.render.html import render_fragment, render_html
 from vp_registry.render.tabular import table_names
 
 Rows = list[list[str]]
@@ -307,3 +308,17 @@ def test_typed_text_is_never_markup_nor_a_formula() -> None:
     document = Document(io.BytesIO(render(report, "docx")))
     assert any(evil == cell.text for table in document.tables for row in table.rows
                for cell in row.cells)
+
+
+def test_typed_names_cannot_leave_the_print_stylesheet(report: AnnualReport) -> None:
+    """The organisation name goes into the print CSS (page footer) as a CSS string: neither
+    a quote nor ``</style>`` may end the string or the element."""
+    name = 'Zorg & Co "B.V." \\ </style><img src=x>\nx'
+    html = render_html(dataclasses.replace(report, organisation=name), for_print=True)
+    style = html[html.index("<style>"):html.index("</style>")]
+    assert "<img" not in style and "</" not in style
+    footer = re.search(r"@bottom-left \{ content: (\"[^\"]*\");", style)
+    assert footer is not None
+    assert footer.group(1) == ('"Zorg \\000026 Co \\000022B.V.\\000022 \\00005c '
+                               '\\00003c/style\\00003e\\00003cimg src\\00003dx\\00003e x"')
+    assert html.count("</style>") == 1

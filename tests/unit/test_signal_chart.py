@@ -43,3 +43,11 @@ def test_every_bar_is_labelled_with_its_band_and_nothing_else() -> None:
     texts = [t.text for t in root.iter(f"{SVG}text")]
     assert texts.index("Q2 2026") < texts.index("Q3 2026")
     assert not re.search(r"\b(4|6|7|8)\b cases", svg)
+
+
+def test_attribute_values_are_escaped_too() -> None:
+    svg = str(signal_chart(_bars(), title='"t"', description="d", chart_id='c" onload="x'))
+    root = ET.fromstring(svg)  # noqa: S314 - our own output
+    assert root.get("id") == 'c" onload="x'
+    assert root.get("onload") is None
+    assert root.find(f"{SVG}title").text == '"t"'  # type: ignore[union-attr]

@@ -11,9 +11,10 @@ input) they are ``<img>`` elements with an SVG data URI, which WeasyPrint draws 
 from __future__ import annotations
 
 import base64
+import string
 from functools import cache
 from pathlib import Path
-from typing import Any
+from typing import Any, Final
 
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
 from markupsafe import Markup
@@ -24,10 +25,24 @@ from vp_registry.render.charts import chart_svg
 TEMPLATES = Path(__file__).resolve().parent / "templates"
 
 
+_CSS_PLAIN: Final = frozenset(string.ascii_letters + string.digits + " .,:;()/+-_")
+
+
+def _css_char(char: str) -> str:
+    if char in "\r\n\t":
+        return " "
+    if char in _CSS_PLAIN or (ord(char) >= 0xA0 and char not in "\u2028\u2029"):
+        return char
+    return f"\\{ord(char):06x}"  # six hex digits: no space needed to end the escape
+
+
 def _css_string(value: object) -> Markup:
-    """A CSS string literal (for ``content:``), quotes and backslashes escaped."""
-    text = str(value).replace("\\", "\\\\").replace('"', '\\"').replace("\n", " ")
-    return Markup(f'"{text}"')  # noqa: S704 - escaped for a CSS string just above
+    """A CSS string literal (for ``content:``) that is also safe inside an HTML ``<style>``
+    element: every character but letters, digits, spaces and a little punctuation becomes a
+    CSS hex escape, so neither a quote, a backslash nor ``</style>`` can end the string or the
+    element."""
+    text = "".join(_css_char(char) for char in str(value))
+    return Markup(f'"{text}"')  # noqa: S704  # nosec B704 # escaped above
 
 
 @cache
@@ -70,8 +85,10 @@ def context(report: AnnualReport, *, for_print: bool) -> dict[str, Any]:
         title = report.word("chart_of", title=table.title)
         svg = chart_svg(table, title)
         if svg is not None:
+            # chart_svg re-serialises matplotlib's drawing itself, every text and attribute
+            # value escaped (charts._serialise); no markup from any user reaches it
             charts[table.key] = (_as_image(svg, title) if for_print
-                                 else Markup(svg))  # noqa: S704 - our own sanitised SVG
+                                 else Markup(svg))  # noqa: S704  # nosec B704 # see above
     return {
         "report": report,
         "charts": charts,

@@ -24,7 +24,8 @@ from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Connection, Engine, Table, create_engine, func, inspect, select, text
+from sqlalchemy import Connection, Engine, Table, cast, create_engine, func, inspect, select, text
+from sqlalchemy.dialects.postgresql import REGCLASS
 from sqlalchemy.pool import StaticPool
 
 from vp_registry.core import crypto
@@ -216,17 +217,22 @@ def load(engine: Engine, manifest: Manifest, tables: dict[str, list[dict[str, An
 
 
 def _reset_sequences(connection: Connection) -> None:
+    """Move every serial column's sequence past the restored rows (PostgreSQL).
+
+    No SQL is built from strings: the table and column are our own metadata's objects, which
+    SQLAlchemy quotes, and the sequence name is a bound parameter cast to ``regclass``.
+    """
     for table in _tables():
         for column in table.primary_key.columns:
             if column.autoincrement is True or (column.autoincrement == "auto"
                                                 and column.type.python_type is int
                                                 and len(table.primary_key.columns) == 1):
-                sequence = connection.execute(text("SELECT pg_get_serial_sequence(:t, :c)"),
-                                              {"t": table.name, "c": column.name}).scalar()
+                sequence = connection.execute(select(func.pg_get_serial_sequence(
+                    table.name, column.name))).scalar()
                 if sequence:
-                    connection.execute(text(
-                        f"SELECT setval('{sequence}', COALESCE((SELECT MAX({column.name}) "  # noqa: S608 - names from our own metadata
-                        f"FROM {table.name}), 0) + 1, false)"))
+                    highest = select(func.max(column)).scalar_subquery()
+                    connection.execute(select(func.setval(
+                        cast(sequence, REGCLASS), func.coalesce(highest, 0) + 1, False)))
 
 
 def restore_backup(engine: Engine, backup_key: str, path: Path,

@@ -40,7 +40,7 @@ PENDING_KEY = "pending_login"
 PENDING_SECONDS = 600
 STAGE_ENDPOINTS = {
     "totp": "auth.login_code",
-    "change_password": "auth.login_new_password",
+    "change_password": "auth.login_new_password",  # nosec B105 # an endpoint name
     "enrol": "auth.login_enrol",
 }
 
