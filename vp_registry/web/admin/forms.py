@@ -11,6 +11,7 @@ from wtforms import (
     EmailField,
     IntegerField,
     PasswordField,
+    SelectChoice,
     SelectField,
     StringField,
 )
@@ -22,8 +23,8 @@ from vp_registry.core.taxonomy import ROLE_LABELS
 class CreateUserForm(FlaskForm):  # type: ignore[misc]
     display_name = StringField(_l("Name"), validators=[DataRequired(), Length(max=120)])
     email = EmailField(_l("E-mail address"), validators=[DataRequired(), Length(max=254)])
-    role = SelectField(_l("Role"), choices=[(role.value, _l(text)) for role, text in
-                                            ROLE_LABELS.items()])
+    role = SelectField(_l("Role"), choices=[SelectChoice(role.value, _l(text))
+                                            for role, text in ROLE_LABELS.items()])
     password = PasswordField(
         _l("Temporary password"), validators=[DataRequired(), Length(min=12, max=128)],
         description=_l("Give this to the person in a safe way. They must choose their own "

@@ -11,6 +11,7 @@ from flask import Blueprint, current_app, flash, redirect, render_template, requ
 from flask_babel import gettext as _
 from flask_login import current_user
 from werkzeug.wrappers import Response
+from wtforms import SelectChoice
 
 from vp_registry.config import Settings
 from vp_registry.core.taxonomy import Role
@@ -114,9 +115,10 @@ def reset_password(user_id: int) -> Response | str:
 # ---------------------------------------------------------------- departments
 
 
-def _parent_choices(exclude: int | None = None) -> list[tuple[int, str]]:
-    return [(0, _("(none: top level)"))] + [
-        (d.id, d.name) for d in organisation.list_departments(db_session()) if d.id != exclude
+def _parent_choices(exclude: int | None = None) -> list[SelectChoice]:
+    return [SelectChoice(0, _("(none: top level)"))] + [
+        SelectChoice(d.id, d.name)
+        for d in organisation.list_departments(db_session()) if d.id != exclude
     ]
 
 
@@ -239,9 +241,10 @@ def audit_log() -> str:
     db = db_session()
     all_users = accounts.list_users(db)
     form = AuditFilterForm(request.args)
-    form.actor.choices = [(0, _("Everyone"))] + [(u.id, f"{u.display_name} ({u.email})")
-                                                 for u in all_users]
-    form.action.choices = [("", _("All actions"))] + [(a, a) for a in audit.known_actions(db)]
+    form.actor.choices = [SelectChoice(0, _("Everyone"))] + [
+        SelectChoice(u.id, f"{u.display_name} ({u.email})") for u in all_users]
+    form.action.choices = [SelectChoice("", _("All actions"))] + [
+        SelectChoice(a) for a in audit.known_actions(db)]
     form.validate()
     page = page_number()
     criteria = audit.AuditFilter(

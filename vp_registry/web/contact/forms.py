@@ -4,7 +4,14 @@ from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import HiddenField, RadioField, SelectField, StringField, TextAreaField
+from wtforms import (
+    HiddenField,
+    RadioField,
+    SelectChoice,
+    SelectField,
+    StringField,
+    TextAreaField,
+)
 from wtforms.validators import DataRequired, InputRequired, Length, Optional
 
 from vp_registry.services.contact import KIND_LABELS, KINDS, MAX_CONTACT, MAX_MESSAGE
@@ -16,7 +23,7 @@ NOT_SAID = ""
 class ContactForm(FlaskForm):  # type: ignore[misc]
     kind = RadioField(
         _l("What would you like?"), default="message",
-        choices=[(kind, _l(KIND_LABELS[kind])) for kind in KINDS],
+        choices=[SelectChoice(kind, _l(KIND_LABELS[kind])) for kind in KINDS],
         validators=[InputRequired(message=_l("Choose one of the options."))],
     )
     message = TextAreaField(

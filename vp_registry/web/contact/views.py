@@ -24,6 +24,7 @@ from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_login import current_user
 from werkzeug.wrappers import Response as BaseResponse
+from wtforms import SelectChoice
 
 from vp_registry.config import Settings
 from vp_registry.core.taxonomy import Role
@@ -102,10 +103,12 @@ def photo(user_id: int, version: int) -> Response:
 
 def _fill_choices(form: ContactForm) -> None:
     db = db_session()
-    form.department_id.choices = [(0, _("I'd rather not say"))] + [
-        (d.id, d.name) for d in organisation.list_departments(db, active_only=True)]
-    form.category.choices = [(NOT_SAID, _("I'd rather not say / I don't know"))] + [
-        (c.code, category_label(c)) for c in organisation.list_categories(db, active_only=True)]
+    form.department_id.choices = [SelectChoice(0, _("I'd rather not say"))] + [
+        SelectChoice(d.id, d.name)
+        for d in organisation.list_departments(db, active_only=True)]
+    form.category.choices = [SelectChoice(NOT_SAID, _("I'd rather not say / I don't know"))] + [
+        SelectChoice(c.code, category_label(c))
+        for c in organisation.list_categories(db, active_only=True)]
 
 
 @blueprint.route("/contact", methods=["GET", "POST"])

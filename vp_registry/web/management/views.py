@@ -18,6 +18,7 @@ from flask_babel import format_date
 from flask_babel import gettext as _
 from flask_login import current_user
 from werkzeug.wrappers import Response as BaseResponse
+from wtforms import SelectChoice
 
 from vp_registry.core.taxonomy import Role
 from vp_registry.db.organisation import Category
@@ -91,12 +92,12 @@ def _criteria() -> tuple[SignalFilterForm, SignalFilter]:
     options = signals.filter_options(db)
     categories = categories_by_code()
     form = SignalFilterForm(request.args)
-    form.period.choices = [("", _("All periods"))] + [
-        (p, words.quarter_text(p)) for p in options.periods]
-    form.group.choices = [("", _("All departments"))] + [
-        (key, words.group_text(key, label)) for key, label in options.groups]
-    form.category.choices = [("", _("All categories"))] + [
-        (code, words.category_text(code, categories)) for code in options.categories]
+    form.period.choices = [SelectChoice("", _("All periods"))] + [
+        SelectChoice(p, words.quarter_text(p)) for p in options.periods]
+    form.group.choices = [SelectChoice("", _("All departments"))] + [
+        SelectChoice(key, words.group_text(key, label)) for key, label in options.groups]
+    form.category.choices = [SelectChoice("", _("All categories"))] + [
+        SelectChoice(code, words.category_text(code, categories)) for code in options.categories]
     # the filter is applied as asked (an unknown value simply matches nothing)
     wanted = {name: (request.args.get(name) or "")[:40] or None
               for name in ("period", "group", "category")}

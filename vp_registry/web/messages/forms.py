@@ -9,6 +9,7 @@ from wtforms import (
     BooleanField,
     DateField,
     IntegerField,
+    SelectChoice,
     SelectField,
     StringField,
     TextAreaField,
@@ -51,7 +52,7 @@ class ConvertForm(FlaskForm):  # type: ignore[misc]
     )
     channel = SelectField(
         _l("Record the message as"),
-        choices=[(key.value, _l(text)) for key, text in CHANNEL_LABELS.items()],
+        choices=[SelectChoice(key.value, _l(text)) for key, text in CHANNEL_LABELS.items()],
         default="email",
     )
     minutes = IntegerField(
@@ -68,7 +69,8 @@ class ConvertForm(FlaskForm):  # type: ignore[misc]
 class ProfileForm(FlaskForm):  # type: ignore[misc]
     public_name = StringField(_l("Name on the public page"),
                               validators=[DataRequired(), Length(max=120)])
-    kind = SelectField(_l("You are"), choices=[(k, _l(KIND_LABELS[k])) for k in KINDS])
+    kind = SelectField(_l("You are"),
+                       choices=[SelectChoice(k, _l(KIND_LABELS[k])) for k in KINDS])
     phone = StringField(_l("Phone number (optional)"), validators=[Optional(), Length(max=40)],
                         render_kw={"autocomplete": "tel"})
     email = StringField(_l("E-mail address (optional)"),

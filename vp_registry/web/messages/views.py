@@ -15,6 +15,7 @@ from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 from werkzeug.wrappers import Response
+from wtforms import SelectChoice
 
 from vp_registry.core.taxonomy import Role
 from vp_registry.messages import describe
@@ -141,8 +142,9 @@ def convert(thread_id: int) -> Response | str:
     form = ConvertForm()
     departments = organisation.list_departments(db, active_only=True)
     categories = organisation.list_categories(db, active_only=True)
-    form.department_id.choices = [(0, _("(choose)"))] + [(d.id, d.name) for d in departments]
-    form.categories.choices = [(c.code, category_label(c)) for c in categories]
+    form.department_id.choices = [SelectChoice(0, _("(choose)"))] + [
+        SelectChoice(d.id, d.name) for d in departments]
+    form.categories.choices = [SelectChoice(c.code, category_label(c)) for c in categories]
     if not form.is_submitted():
         form.opened_on.data = record.received_on
         if record.department_id in {d.id for d in departments}:

@@ -6,14 +6,22 @@ from datetime import date
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import BooleanField, DateField, HiddenField, SelectField, StringField, TextAreaField
+from wtforms import (
+    BooleanField,
+    DateField,
+    HiddenField,
+    SelectChoice,
+    SelectField,
+    StringField,
+    TextAreaField,
+)
 from wtforms.validators import DataRequired, InputRequired, Length, Optional
 
 from vp_registry.core.taxonomy import ACTIVITY_LABELS
 from vp_registry.services.activities import MAX_DESCRIPTION
 from vp_registry.services.reports import MAX_TEXT
 
-LANGUAGES = [("nl", "Nederlands"), ("en", "English")]
+LANGUAGES = [SelectChoice("nl", "Nederlands"), SelectChoice("en", "English")]
 
 
 class ReportTextsForm(FlaskForm):  # type: ignore[misc]
@@ -53,8 +61,8 @@ class ActivityForm(FlaskForm):  # type: ignore[misc]
                         validators=[InputRequired(message=_l("Enter a date."))])
     activity_type = SelectField(
         _l("Kind of activity"),
-        choices=[("", _l("(choose)"))] + [(kind.value, _l(text))
-                                          for kind, text in ACTIVITY_LABELS.items()],
+        choices=[SelectChoice("", _l("(choose)"))] + [
+            SelectChoice(kind.value, _l(text)) for kind, text in ACTIVITY_LABELS.items()],
         validators=[DataRequired(message=_l("Choose the kind of activity."))])
     hours = StringField(
         _l("Hours"), validators=[DataRequired(message=_l("Enter the hours."))],

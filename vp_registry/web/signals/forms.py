@@ -6,7 +6,14 @@ from datetime import date
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import DateField, SelectField, SelectMultipleField, StringField, TextAreaField
+from wtforms import (
+    DateField,
+    SelectChoice,
+    SelectField,
+    SelectMultipleField,
+    StringField,
+    TextAreaField,
+)
 from wtforms.validators import DataRequired, Length, Optional
 from wtforms.widgets import CheckboxInput, ListWidget
 
@@ -28,7 +35,8 @@ class MultiCheckboxField(SelectMultipleField):  # type: ignore[misc]
 class ReleaseForm(FlaskForm):  # type: ignore[misc]
     actions = MultiCheckboxField(
         _l("Suggested actions"),
-        choices=[(action.value, _l(text)) for action, text in SUGGESTED_ACTION_LABELS.items()],
+        choices=[SelectChoice(action.value, _l(text))
+                 for action, text in SUGGESTED_ACTION_LABELS.items()],
         description=_l("What management can do: talk with the team, arrange training, change "
                        "the way of working. Choose at least one."),
     )
