@@ -7,19 +7,16 @@ from pathlib import Path
 from flask import Flask
 from werkzeug.middleware.proxy_fix import ProxyFix
 
-from vp_registry.config import Settings, load_settings
+from vp_registry.config import Settings, load_settings, resource_dir
 from vp_registry.db import make_engine, make_session_factory
 from vp_registry.extensions import csrf, login_manager
-
-PROJECT_ROOT = Path(__file__).resolve().parent.parent
-TEMPLATES = Path(__file__).resolve().parent / "templates"
 
 
 def create_app(settings: Settings | None = None) -> Flask:
     settings = (settings or load_settings()).validated()
     app = Flask(
         __name__,
-        template_folder=str(_template_folder()),
+        template_folder=str(resource_dir("templates")),
         instance_path=str(Path(settings.instance_path).resolve()),
         instance_relative_config=False,
     )
@@ -32,12 +29,6 @@ def create_app(settings: Settings | None = None) -> Flask:
     register_template_helpers(app)
     register_cli(app)
     return app
-
-
-def _template_folder() -> Path:
-    """Top-level ``templates/`` in a checkout; the packaged copy when installed as a wheel."""
-    checkout = PROJECT_ROOT / "templates"
-    return checkout if checkout.is_dir() else TEMPLATES
 
 
 def configure_app(app: Flask, settings: Settings) -> None:

@@ -12,6 +12,7 @@ import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import IO, Any
 
 import click
 from flask import Flask, current_app
@@ -20,7 +21,7 @@ from flask_babel import gettext as _
 from sqlalchemy.orm import Session
 
 from vp_registry import cli_cases, cli_operations, cli_reports
-from vp_registry.config import Settings
+from vp_registry.config import ConfigurationError, Settings, config_file_path
 from vp_registry.core.taxonomy import Role
 from vp_registry.messages import describe
 from vp_registry.services import accounts, audit, organisation, schema
@@ -262,20 +263,70 @@ COMMANDS = [init_command, users_group, departments_group, audit_group,
             demo_command]
 
 
+def app_commands() -> list[click.Command]:
+    """Every command that works on the application (all but ``init-config``)."""
+    return [*COMMANDS, *cli_operations.COMMANDS, *cli_cases.COMMANDS, *cli_reports.COMMANDS]
+
+
 def register_commands(app: Flask) -> None:
-    for command in [*COMMANDS, *cli_operations.COMMANDS, *cli_cases.COMMANDS,
-                    *cli_reports.COMMANDS]:
+    for command in app_commands():
         app.cli.add_command(command)
+
+
+class ConfigurationProblem(click.ClickException):
+    """No usable configuration: one clear paragraph and exit code 1, never a traceback."""
+
+    def show(self, file: IO[Any] | None = None) -> None:
+        click.secho(self.format_message(), fg="red", err=True)
+
+
+def configuration_problem(error: ConfigurationError) -> ConfigurationProblem:
+    """Say what is wrong, where the settings were looked for and how to put it right."""
+    config_file = config_file_path()
+    text = (f"vp-registry kan niet starten / cannot start: {error}. "
+            f"Configuratiebestand / config file {config_file}")
+    if config_file.is_file():
+        text += (": pas het aan / correct it (config.example.py beschrijft elke instelling / "
+                 "documents every setting).")
+    else:
+        text += (" bestaat niet / does not exist. Schrijf er een met nieuwe geheimen / write one "
+                 f"with new secrets: vp-registry init-config {config_file} (of gebruik / or use "
+                 "VP_CONFIG, VP_INSTANCE_PATH, VP_* en/and DATABASE_URL).")
+    return ConfigurationProblem(text)
 
 
 def _create_app() -> Flask:
     from vp_registry.app import create_app
 
-    return create_app()
+    try:
+        return create_app()
+    except ConfigurationError as error:
+        raise configuration_problem(error) from None
 
 
-main = FlaskGroup(create_app=_create_app, add_default_commands=True,
-                  help="vp-registry: registratie voor vertrouwenspersonen / registry for "
-                       "confidential counsellors.")
-# Needs no application (there may be no configuration yet).
+class RegistryGroup(FlaskGroup):
+    """The ``vp-registry`` group: its commands are known without creating the application.
+
+    FlaskGroup asks the application for its commands, so ``--help`` (and every command name
+    it resolves) needed a valid configuration and printed a traceback without one. Here the
+    commands are registered on the group itself; a command creates the application only when
+    it runs (``with_appcontext``), and a configuration problem is then a clear message.
+    """
+
+    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
+        self._load_plugin_commands()
+        return click.Group.get_command(self, ctx, cmd_name)
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        self._load_plugin_commands()
+        return click.Group.list_commands(self, ctx)
+
+
+main = RegistryGroup(create_app=_create_app, add_default_commands=True,
+                     help="vp-registry: registratie voor vertrouwenspersonen / registry for "
+                          "confidential counsellors.")
+# init-config needs no application at all (there may be no configuration yet); the others
+# create it when they run, so listing them and their --help need no configuration either.
 main.add_command(init_config_command)
+for _command in app_commands():
+    main.add_command(_command)

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import os
 import runpy
+import traceback
 from collections.abc import Mapping
 from dataclasses import dataclass, field, fields, replace
 from pathlib import Path
@@ -18,10 +19,30 @@ from vp_registry.core.crypto import KdfParams
 
 MIN_SECRET_LENGTH = 32
 DEVELOPMENT_PLACEHOLDER = "development-only-not-secret-development-only-not-secret"
+PACKAGE_DIR = Path(__file__).resolve().parent
 
 
 class ConfigurationError(RuntimeError):
     """Raised at start-up when a setting is missing, weak or out of bounds."""
+
+
+def resource_dir(name: str) -> Path:
+    """The run-time directory ``templates`` or ``migrations``.
+
+    They live at the repository top level (DESIGN.md, layout); a wheel ships them inside the
+    package (pyproject.toml maps them there). The installed copy comes first, so a stray
+    ``site-packages/templates`` of some other distribution is never picked up; a checkout or
+    an editable install falls back to the top level.
+    """
+    packaged = PACKAGE_DIR / name
+    if packaged.is_dir():
+        return packaged
+    checkout = PACKAGE_DIR.parent / name
+    if checkout.is_dir() and (PACKAGE_DIR.parent / "pyproject.toml").is_file():
+        return checkout
+    raise FileNotFoundError(
+        f"vp-registry's {name}/ is missing (looked in {packaged} and {checkout}): reinstall "
+        "the package")
 
 
 @dataclass(frozen=True)
@@ -138,16 +159,43 @@ def _coerce(name: str, raw: Any, default: Any) -> Any:
     return raw
 
 
+def config_file_path(
+    instance_path: str | None = None, environ: Mapping[str, str] | None = None
+) -> Path:
+    """The instance config file that ``load_settings`` reads (it need not exist)."""
+    env = os.environ if environ is None else environ
+    instance = Path(instance_path or env.get("VP_INSTANCE_PATH", "instance")).resolve()
+    return Path(env.get("VP_CONFIG", instance / "config.py"))
+
+
+def _failing_line(error: Exception, config_file: Path) -> int | str:
+    """The config file's line where ``error`` arose; the message is not shown (may hold secrets)."""
+    if isinstance(error, SyntaxError) and error.lineno:
+        return error.lineno
+    lines = [lineno for frame, lineno in traceback.walk_tb(error.__traceback__)
+             if Path(frame.f_code.co_filename) == config_file]
+    return lines[-1] if lines else "?"
+
+
 def load_settings(
     instance_path: str | None = None, environ: Mapping[str, str] | None = None
 ) -> Settings:
-    """Build validated settings from the instance config file and the environment."""
+    """Build validated settings from the instance config file and the environment.
+
+    Every problem, including a config file that does not run or a value of the wrong type,
+    is a ConfigurationError, so the command line can say what is wrong without a traceback.
+    """
     env = os.environ if environ is None else environ
     instance = Path(instance_path or env.get("VP_INSTANCE_PATH", "instance")).resolve()
     values: dict[str, Any] = {"instance_path": str(instance)}
-    config_file = Path(env.get("VP_CONFIG", instance / "config.py"))
+    config_file = config_file_path(str(instance), env)
     if config_file.is_file():
-        namespace = runpy.run_path(str(config_file))
+        try:
+            namespace = runpy.run_path(str(config_file))
+        except Exception as error:  # a typo in an operator-edited file: name file and line
+            raise ConfigurationError(
+                f"{config_file} cannot be run ({type(error).__name__} at line "
+                f"{_failing_line(error, config_file)})") from error
         values.update({k.lower(): v for k, v in namespace.items() if k.isupper()})
     for item in fields(Settings):
         env_name = "DATABASE_URL" if item.name == "database_url" else "VP_" + item.name.upper()
@@ -158,5 +206,12 @@ def load_settings(
     unknown = sorted(set(values) - known)
     if unknown:
         raise ConfigurationError("Unknown settings: " + ", ".join(name.upper() for name in unknown))
-    coerced = {name: _coerce(name, raw, getattr(defaults, name)) for name, raw in values.items()}
+    coerced: dict[str, Any] = {}
+    for name, raw in values.items():
+        try:
+            coerced[name] = _coerce(name, raw, getattr(defaults, name))
+        except (ValueError, TypeError) as error:  # the value may be secret: not repeated
+            raise ConfigurationError(
+                f"{name.upper()} has an invalid value (expected "
+                f"{type(getattr(defaults, name)).__name__})") from error
     return Settings(**coerced).validated()

@@ -2,18 +2,17 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 from alembic import command
 from alembic.config import Config
 from sqlalchemy.engine import Engine
 
-MIGRATIONS = Path(__file__).resolve().parent.parent.parent / "migrations"
+from vp_registry.config import resource_dir
 
 
 def alembic_config(engine: Engine) -> Config:
+    """Alembic on ``migrations/``: in the installed package (wheel) or the checkout."""
     config = Config()
-    config.set_main_option("script_location", str(MIGRATIONS))
+    config.set_main_option("script_location", str(resource_dir("migrations")))
     config.attributes["engine"] = engine
     return config
 
