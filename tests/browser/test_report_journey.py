@@ -139,4 +139,4 @@ def test_counsellor_finalises_the_annual_report_and_the_manager_downloads_it(
     text = " ".join(" ".join((p.extract_text() or "").split()) for p in reader.pages)
     assert f"Jaarverslag vertrouwenspersoon {YEAR}" in text
     assert "Toolbox Sociaal Veilig Werken structureel" in text
-    assert f"Nieuwe casussen in {YEAR} 14" in text
+    assert f"Nieuwe meldingen in {YEAR} 14" in text

@@ -93,7 +93,7 @@ def test_draft_with_the_counsellors_password(
     assert f"jaarverslag-vertrouwenspersoon-{YEAR}-concept.csv.zip" in result.output  # type: ignore[attr-defined]
     tables = _csv_tables(output.read_bytes())
     key = next(rows for name, rows in tables.items() if "kerncijfers" in name)
-    assert [f"Nieuwe casussen in {YEAR}", "14"] in key
+    assert [f"Nieuwe meldingen in {YEAR}", "14"] in key
     assert len(_audit(app, "report.draft_export")) == 1
     with app.app_context(), db_session_for(app) as session:
         assert reports.published(session) == []

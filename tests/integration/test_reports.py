@@ -113,7 +113,7 @@ def test_draft_is_built_from_the_encrypted_cases(
     assert categories["Seksisme en seksuele intimidatie"][0] == "3"
     # organisation-wide totals per category and year are exact (DESIGN section 4)
     assert categories["Uitsluiting en discriminatie"][0] == "1"
-    assert categories["Aantal nieuwe casussen"][0] == "14"
+    assert categories["Aantal nieuwe meldingen"][0] == "14"
     # every category is a row, retired or unused ones too (rows never depend on the data)
     assert "Agressie en geweld" in categories and "Integriteit" in categories
     time = _rows(report.table("time"))
@@ -238,7 +238,7 @@ def test_a_final_report_never_changes(
              today=TODAY)
     db.commit()
     _, report = reports.final_report(db, YEAR)
-    assert _rows(report.table("key_figures"))["Nieuwe casussen in 2025"] == ["14"]
+    assert _rows(report.table("key_figures"))["Nieuwe meldingen in 2025"] == ["14"]
     assert db.execute(select(AnnualReportRow.report_json)).scalar_one() == before
 
     with pytest.raises(reports.AlreadyFinal):
@@ -360,14 +360,14 @@ def test_trends_come_from_frozen_aggregates_not_from_erased_cases(
     _draft(db, settings, actor, keys)
     before = reports.preview(db, settings, keys, YEAR, today=TODAY)
     trend = _rows(before.table("trend_key_figures"))
-    assert trend["Nieuwe casussen"] == ["1", "14"]
+    assert trend["Nieuwe meldingen"] == ["1", "14"]
 
     cases.shred(db, [f.case_id for f in cases.case_facts(db, keys)
                      if f.opened_on.year == YEAR - 1])
     db.commit()
     after = reports.preview(db, settings, keys, YEAR, today=TODAY)
     # 2024 still counts its case (frozen); 2025 no longer sees it carried over
-    assert _rows(after.table("trend_key_figures"))["Nieuwe casussen"] == ["1", "14"]
+    assert _rows(after.table("trend_key_figures"))["Nieuwe meldingen"] == ["1", "14"]
     assert _rows(after.table("key_figures"))["Lopend uit 2024"] == ["0"]
     assert reports.frozen_aggregates(db, before=YEAR)[YEAR - 1].cases_opened == 1
 

@@ -172,27 +172,27 @@ GOLDEN_TABLES: dict[str, list[list[str]]] = {
     "key_figures": [
         ["Kerncijfer", "Aantal"],
         ["Lopend uit 2024", "2"],                 # cases 17 and 18 (19 closed in 2024)
-        ["Nieuwe casussen in 2025", "16"],        # cases 1-16
-        ["Afgesloten casussen in 2025", "13"],    # 1, 2, 4-7, 9-13, 16 and 17
+        ["Nieuwe meldingen in 2025", "16"],        # cases 1-16
+        ["Afgesloten meldingen in 2025", "13"],    # 1, 2, 4-7, 9-13, 16 and 17
         ["Lopend op 31 december 2025", "5"],      # 3, 8, 14, 15, 18 (= 2 + 16 - 13)
         ["Gesprekken in 2025", "22"],             # 12 (Productie) + 7 (Kantoor) + 16, 17, 18
     ],
     "time": [
         ["Tijd", "Uren"],
         ["Gesprekken", "15,6"],                   # 540 + 300 + 20 + 30 + 45 = 935 min
-        ["Overig werk aan casussen", "6,7"],      # closed in 2025: 400 min (case 17: 90)
+        ["Overig werk aan meldingen", "6,7"],      # closed in 2025: 400 min (case 17: 90)
         ["Activiteiten", "10,0"],                 # 1.5 + 2 + 3.5 + 2 + 1 (not 2024's hour)
         ["Totaal", "32,3"],                       # (935 + 400 + 600) / 60 = 32.25
     ],
     "categories": [
-        ["Soort gedrag", "Casussen", "% van de casussen"],
+        ["Soort gedrag", "Meldingen", "% van de meldingen"],
         ["Pesten", "9", "56%"],                   # 1, 2, 3, 4, 5, 10, 11, 12, 16; 9/16
         ["Seksisme en seksuele intimidatie", "4", "25%"],  # 4, 5, 6, 7
         ["Werkdruk", "7", "44%"],                 # 7, 8, 9, 12, 13, 14, 15; 7/16 = 43.75%
-        ["Aantal nieuwe casussen", "16", "100%"],  # 9 + 4 + 7 = 20 > 16: cases 4, 5, 7, 12
+        ["Aantal nieuwe meldingen", "16", "100%"],  # 9 + 4 + 7 = 20 > 16: cases 4, 5, 7, 12
     ],
     "relation": [
-        ["Betrokkene is een", "Casussen"],
+        ["Betrokkene is een", "Meldingen"],
         ["Collega", "10"],
         ["Leidinggevende", "3+"],                 # 4, 7, 8, 12 = 4, complementary
         ["Ondergeschikte", "< 3"],                # 15
@@ -201,7 +201,7 @@ GOLDEN_TABLES: dict[str, list[list[str]]] = {
         ["Totaal", "16"],
     ],
     "outcome": [
-        ["Uitkomst", "Casussen"],
+        ["Uitkomst", "Meldingen"],
         ["Advies en ondersteuning", "4"],         # 1, 6, 10, 17
         ["Informele oplossing", "< 3"],           # 2
         ["Bemiddeling", "< 3"],                   # 7
@@ -213,12 +213,12 @@ GOLDEN_TABLES: dict[str, list[list[str]]] = {
         ["Totaal", "13"],
     ],
     "referral": [
-        ["Verwezen naar", "Casussen"],
+        ["Verwezen naar", "Meldingen"],
         ["Bedrijfsarts", "< 3"],                  # 4
         ["HR / P&O", "< 3"],                      # 5, 11
         ["Maatschappelijk werk", "< 3"],
         ["Politie", "< 3"],
-        ["Anders", "< 3"],
+        ["Overig", "< 3"],
         ["Niet vastgelegd", "< 3"],
         ["Totaal", "3"],
     ],
@@ -231,7 +231,7 @@ GOLDEN_TABLES: dict[str, list[list[str]]] = {
         ["Totaal", "22"],
     ],
     "gender": [
-        ["Geslacht", "Casussen"],
+        ["Geslacht", "Meldingen"],
         ["Vrouw", "9"],
         ["Man", "3+"],                            # 2, 7, 8, 11, 13, 15 = 6, complementary
         ["Anders / zegt liever niet", "< 3"],     # none
@@ -248,8 +248,8 @@ GOLDEN_TABLES: dict[str, list[list[str]]] = {
     ],
     "trend_key_figures": [
         ["Kerncijfer", "2023", "2024", "2025"],
-        ["Nieuwe casussen", "10", "12", "16"],
-        ["Afgesloten casussen", "9", "12", "13"],
+        ["Nieuwe meldingen", "10", "12", "16"],
+        ["Afgesloten meldingen", "9", "12", "13"],
         ["Gesprekken", "15", "18", "22"],
     ],
     "trend_categories": [

@@ -128,7 +128,7 @@ def test_counsellor_writes_previews_and_finalises(
     text = _text(preview)
     assert preview.status_code == 200
     assert "Preview of the draft" in text and "Concept van" in text
-    assert f"Nieuwe casussen in {YEAR}" in text and RECOMMENDATION in text
+    assert f"Nieuwe meldingen in {YEAR}" in text and RECOMMENDATION in text
     assert 'class="report-table' in text and "<svg" in text
     report_part = text[text.index('<article class="report"'):text.index("</article>")]
     assert "style=" not in report_part and "<script" not in report_part  # the app's CSP
@@ -246,7 +246,7 @@ def test_managers_see_finalised_reports_only_and_download_every_format(
     listing = _text(manager_client.get("/reports/published"))
     assert f"Annual report {YEAR}, version 1" in listing
     page = _text(manager_client.get(f"/reports/{YEAR}/v1"))
-    assert RECOMMENDATION in page and f"Nieuwe casussen in {YEAR}" in page
+    assert RECOMMENDATION in page and f"Nieuwe meldingen in {YEAR}" in page
 
     expected = {
         "pdf": "application/pdf",

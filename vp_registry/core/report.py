@@ -436,8 +436,8 @@ _WORDS: Final[dict[str, dict[str, str]]] = {
         "mark_withheld": "niet gepubliceerd.",
         "mark_na": "niet beschikbaar (bijvoorbeeld een soort die dat jaar nog niet bestond).",
         # key figures
-        "key_intro": "Een casus is de zaak van één persoon die contact zocht met de "
-                     "vertrouwenspersoon; een casus kan meerdere gesprekken omvatten. Kleine "
+        "key_intro": "Een melding is de zaak van één persoon die contact zocht met de "
+                     "vertrouwenspersoon; een melding kan meerdere gesprekken omvatten. Kleine "
                      "aantallen kunnen mensen herkenbaar maken. Daarom zijn alle aantallen "
                      "onder {k} in uitsplitsingen afgeschermd; alleen de totalen voor de hele "
                      "organisatie zijn exact.",
@@ -445,61 +445,61 @@ _WORDS: Final[dict[str, dict[str, str]]] = {
         "number": "Aantal",
         "measure": "Kerncijfer",
         "carried_over": "Lopend uit {previous}",
-        "opened": "Nieuwe casussen in {year}",
-        "closed": "Afgesloten casussen in {year}",
+        "opened": "Nieuwe meldingen in {year}",
+        "closed": "Afgesloten meldingen in {year}",
         "open_at_end": "Lopend op 31 december {year}",
         "conversations": "Gesprekken in {year}",
-        "key_note": "Lopend uit {previous}: casussen die vóór {year} zijn geopend en niet vóór "
+        "key_note": "Lopend uit {previous}: meldingen die vóór {year} zijn geopend en niet vóór "
                     "{year} zijn afgesloten.",
         "time_table": "Bestede tijd in {year}",
         "time": "Tijd",
         "hours": "Uren",
         "time_conversations": "Gesprekken",
-        "time_other": "Overig werk aan casussen",
+        "time_other": "Overig werk aan meldingen",
         "time_activities": "Activiteiten",
         "total": "Totaal",
         "time_note": "Gesprekken: de duur van de gesprekken in {year}. Overig werk aan "
-                     "casussen: de vastgelegde tijd naast de gesprekken (voorbereiding, "
-                     "administratie, overleg) van de casussen die in {year} zijn afgesloten; "
-                     "tijd aan een lopende casus telt mee in het jaar waarin die wordt "
+                     "meldingen: de vastgelegde tijd naast de gesprekken (voorbereiding, "
+                     "administratie, overleg) van de meldingen die in {year} zijn afgesloten; "
+                     "tijd aan een lopende melding telt mee in het jaar waarin die wordt "
                      "afgesloten. Door afronding kan het totaal afwijken van de som.",
         # categories
-        "cat_table": "Nieuwe casussen naar soort ongewenst gedrag, {year}",
+        "cat_table": "Nieuwe meldingen naar soort ongewenst gedrag, {year}",
         "category": "Soort gedrag",
-        "cases": "Casussen",
-        "share": "% van de casussen",
-        "cases_total": "Aantal nieuwe casussen",
-        "new_cases": "Nieuwe casussen",
-        "closed_cases": "Afgesloten casussen",
+        "cases": "Meldingen",
+        "share": "% van de meldingen",
+        "cases_total": "Aantal nieuwe meldingen",
+        "new_cases": "Nieuwe meldingen",
+        "closed_cases": "Afgesloten meldingen",
         "conversations_plain": "Gesprekken",
         "year": "Jaar",
         "merged_with": "{group} (met {members})",
         "merged_other": "{group} ({members})",
         "and": "en",
-        "cat_note": "Een casus kan over meer dan één soort gedrag gaan en telt dan bij elke "
+        "cat_note": "Een melding kan over meer dan één soort gedrag gaan en telt dan bij elke "
                     "soort mee. De aantallen per soort tellen daarom op tot meer dan het aantal "
-                    "casussen, en de percentages tot meer dan 100%.",
+                    "meldingen, en de percentages tot meer dan 100%.",
         # breakdowns
         "breakdown_intro": "Deze tabellen gaan over de hele organisatie. Een aantal onder {k} "
                            "staat er als '< {k}'. Omdat het totaal bekend is, is dan ook een "
                            "ander aantal afgeschermd ('{k}+'), zodat het kleine aantal niet kan "
                            "worden teruggerekend.",
-        "relation_table": "Nieuwe casussen naar relatie tot de betrokkene, {year}",
+        "relation_table": "Nieuwe meldingen naar relatie tot de betrokkene, {year}",
         "relation": "Betrokkene is een",
         "relation_note": "De betrokkene is de persoon of zijn de personen over wie de melding "
                          "gaat.",
-        "outcome_table": "Afgesloten casussen naar uitkomst, {year}",
+        "outcome_table": "Afgesloten meldingen naar uitkomst, {year}",
         "outcome": "Uitkomst",
-        "referral_table": "Verwijzingen bij afgesloten casussen, {year}",
+        "referral_table": "Verwijzingen bij afgesloten meldingen, {year}",
         "referral": "Verwezen naar",
-        "referral_note": "Alleen casussen met de uitkomst 'Verwijzing'.",
+        "referral_note": "Alleen meldingen met de uitkomst 'Verwijzing'.",
         "referral_hidden": "De verwijzingen worden niet verder uitgesplitst, omdat het aantal "
                            "verwijzingen hierboven is afgeschermd.",
         "channel_table": "Gesprekken naar contactvorm, {year}",
         "channel": "Contactvorm",
-        "gender_table": "Nieuwe casussen naar geslacht van de melder, {year}",
+        "gender_table": "Nieuwe meldingen naar geslacht van de melder, {year}",
         "gender": "Geslacht",
-        "employment_table": "Nieuwe casussen naar dienstverband van de melder, {year}",
+        "employment_table": "Nieuwe meldingen naar dienstverband van de melder, {year}",
         "employment": "Dienstverband",
         "too_small": "{what}: de aantallen zijn te klein om ze zonder herkenbaarheid te "
                      "publiceren. Deze tabel ontbreekt daarom.",
@@ -511,7 +511,7 @@ _WORDS: Final[dict[str, dict[str, str]]] = {
         "channel_what": "Contactvorm",
         "not_recorded": "Niet vastgelegd",
         # departments
-        "dept_table": "Nieuwe casussen per afdeling en soort gedrag, {year}",
+        "dept_table": "Nieuwe meldingen per afdeling en soort gedrag, {year}",
         "department": "Afdeling",
         "whole_organisation": "Hele organisatie",
         "other_departments": "Overige afdelingen",
@@ -523,7 +523,7 @@ _WORDS: Final[dict[str, dict[str, str]]] = {
                         "eerder gepubliceerde cijfers. Daarom ontbreekt deze tabel; de "
                         "totalen per soort gedrag staan in hoofdstuk 3.",
         "dept_note": "Afdelingen met minder dan {size} medewerkers zijn samengevoegd met de "
-                     "bovenliggende afdeling of met 'Overige afdelingen'. Een casus met meer "
+                     "bovenliggende afdeling of met 'Overige afdelingen'. Een melding met meer "
                      "soorten gedrag telt in elke kolom mee.",
         "dept_merged": "Samengevoegd: {groups}.",
         # trends
@@ -531,11 +531,11 @@ _WORDS: Final[dict[str, dict[str, str]]] = {
                         "van die jaren; ze worden niet opnieuw berekend.",
         "trends_none": "Er zijn nog geen eerdere vastgestelde jaarverslagen om mee te "
                        "vergelijken.",
-        "trend_key_table": "Casussen en gesprekken per jaar",
-        "trend_cat_table": "Nieuwe casussen per soort gedrag per jaar",
-        "trend_cat_note": "Een casus met meer soorten gedrag telt bij elke soort mee.",
+        "trend_key_table": "Meldingen en gesprekken per jaar",
+        "trend_cat_table": "Nieuwe meldingen per soort gedrag per jaar",
+        "trend_cat_note": "Een melding met meer soorten gedrag telt bij elke soort mee.",
         # signals
-        "signals_intro": "Een signaal is een geanonimiseerde melding aan het management dat "
+        "signals_intro": "Een signaal is een geanonimiseerde mededeling aan het management dat "
                          "een soort ongewenst gedrag in een afdeling vaker voorkwam. Aantallen "
                          "staan in klassen ({bands}), nooit exact.",
         "signals_none": "In {year} zijn geen signalen aan het management gegeven.",
@@ -748,7 +748,7 @@ _LABELS: Final[dict[str, dict[str, dict[str, str]]]] = {
                     Outcome.NO_FOLLOW_UP: "Geen vervolg"},
         "referral": {Referral.COMPANY_DOCTOR: "Bedrijfsarts", Referral.HR: "HR / P&O",
                      Referral.SOCIAL_WORK: "Maatschappelijk werk", Referral.POLICE: "Politie",
-                     Referral.OTHER: "Anders"},
+                     Referral.OTHER: "Overig"},
         "channel": {Channel.IN_PERSON: "Persoonlijk", Channel.PHONE: "Telefoon",
                     Channel.VIDEO: "Videogesprek", Channel.EMAIL: "E-mail"},
         "gender": {Gender.WOMAN: "Vrouw", Gender.MAN: "Man",
@@ -765,7 +765,7 @@ _LABELS: Final[dict[str, dict[str, dict[str, str]]]] = {
         "action": {SuggestedAction.TEAM_TALK: "Gesprek met het team",
                    SuggestedAction.TRAINING: "Training",
                    SuggestedAction.WAYS_OF_WORKING: "Aanpassing in de werkwijze",
-                   SuggestedAction.OTHER: "Anders"},
+                   SuggestedAction.OTHER: "Overig"},
     },
     "en": {
         "relation": {Relation.COLLEAGUE: "Colleague", Relation.MANAGER: "Manager",
