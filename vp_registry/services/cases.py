@@ -746,16 +746,22 @@ class ContactConflict(Conflict):
 def update_contact(session: Session, settings: Settings, actor: Actor, keys: VaultKeys,
                    reference: str, contact_id: int, expected_version: int, data: ContactInput,
                    *, today: date | None = None) -> ContactRecord:
+    """Save a conversation if nobody saved it since ``expected_version`` was shown.
+
+    The version is compared on the same loaded row that is flushed (the flush's
+    ``WHERE version = ...`` then holds the comparison until the commit). Loading the row a
+    second time could see a colleague's save committed in between and overwrite it.
+    """
     today = today or date.today()
-    current = get_contact(session, keys, reference, contact_id)
-    if current.version != expected_version:
-        raise ContactConflict(current)
     row = _case_row(session, reference)
-    data = validate_contact(data, row.opened_on, today)
     contact = session.get(CaseContact, contact_id)
-    if contact is None:
+    if contact is None or contact.case_id != row.id:
         raise NotFound()
     crypter = _row_crypter(session, keys, row)
+    if contact.version != expected_version:
+        raise ContactConflict(_decode_contact(crypter, contact.id, row.id, contact.version,
+                                              contact.held_on, contact.content))
+    data = validate_contact(data, row.opened_on, today)
     _encode_contact(crypter, contact, data)
     contact.held_on = data.held_on
     contact.updated_at = utcnow()
