@@ -7,14 +7,17 @@ Run from the repository root: ``python benchmarks/bench_load.py [--clients 20] [
    parameters, AES-256-GCM), a vault, one counsellor per client with vault access, and
    ``--cases`` encrypted cases with a conversation each.
 2. Starts ``gunicorn --workers 2 'vp_registry:create_app()'`` on 127.0.0.1 only.
-3. Logs every client in (password + TOTP), then runs two timed phases with the same clients,
-   each client sending its next request as soon as the last one was answered:
+3. Logs every client in (password + TOTP), then runs three timed phases with the same clients:
    - base: a trivial endpoint (``/static/style.css``, with the session cookie, so the session
-     lookup is included as in every request);
-   - case work: the case list (a random page) and single case pages, half each.
-4. Prints requests/second and p50/p95/p99 latency per phase and the ratio; exits 1 when a
-   request failed, and says whether the targets (p95 <= 100 ms, case-work throughput >= 30%
-   of the base) were met. Traffic goes only to 127.0.0.1; every phase is bounded in time.
+     lookup is included as in every request), each client sending its next request as soon
+     as the last one was answered (saturation);
+   - cases: the case list (a random page) and single case pages, half each, at saturation;
+   - paced: the same mix, each client waiting 0.5-1.5 s between clicks like a person.
+4. Prints requests/second and p50/p95/p99 latency per phase and the ratio cases/base; exits 1
+   when a request failed, and says whether the targets (p95 <= 100 ms, case-work throughput
+   >= 30% of the base) were met. At saturation, latency is clients / throughput (Little's
+   law), so the p95 target is judged on the paced phase and reported for both. Traffic goes
+   only to 127.0.0.1; every phase is bounded in time.
 
 The clients run in the same 2-core machine as the server and the database: what is measured
 is the whole system on that machine.
@@ -187,7 +190,7 @@ def _client_process(port: int, people: list[dict[str, str]], references: list[st
             while time.time() < end:
                 if name == "base":
                     path = "/static/style.css"
-                elif rng.random() < 0.5:
+                elif rng.random() < 0.5:  # "cases" and "paced": the same mix
                     path = f"/cases/?page={rng.randrange(1, pages + 1)}"
                 else:
                     path = f"/cases/{rng.choice(references)}"
@@ -197,6 +200,8 @@ def _client_process(port: int, people: list[dict[str, str]], references: list[st
                 except OSError:
                     status = 599
                 found.append((time.perf_counter() - began, status))
+                if name == "paced":  # a person reads the page before the next click
+                    time.sleep(rng.uniform(0.5, 1.5))
             with lock:
                 results[name].extend(found)
             begin = end + 2.0  # a pause between phases
@@ -242,7 +247,7 @@ def main() -> int:
                     "VP_SECRET_KEY": settings.secret_key, "VP_AUDIT_KEY": settings.audit_key,
                     "VP_BACKUP_KEY": settings.backup_key})
         log = Path(tmp) / "gunicorn.log"
-        phases = [("base", args.seconds), ("cases", args.seconds)]
+        phases = [("base", args.seconds), ("cases", args.seconds), ("paced", args.seconds)]
         pages = max(1, -(-len(references) // cases.PAGE_SIZE))
         with GunicornServer(env, workers=args.workers, log=log) as server:
             queue: multiprocessing.Queue[Any] = multiprocessing.Queue()
@@ -276,19 +281,24 @@ def main() -> int:
                 "p95_ms": 1000 * percentile(latencies, 0.95),
                 "p99_ms": 1000 * percentile(latencies, 0.99),
             }
-        base, work = summary["base"], summary["cases"]
+        base, work, paced = summary["base"], summary["cases"], summary["paced"]
         ratio = work["rps"] / base["rps"]
         for name, label in (("base", "trivial endpoint (/static/style.css)"),
-                            ("cases", "case list + case pages")):
+                            ("cases", "case list + case pages"),
+                            ("paced", "the same, 0.5-1.5 s between clicks")):
             row = summary[name]
             print(f"{label:38s} {row['rps']:7.1f} req/s  p50 {row['p50_ms']:6.1f} ms  "
                   f"p95 {row['p95_ms']:6.1f} ms  p99 {row['p99_ms']:6.1f} ms  "
                   f"({int(row['requests'])} requests)")
         print(f"case-work throughput / trivial throughput: {ratio:.0%} "
-              f"(target >= {RATIO_TARGET:.0%}); case-work p95 {work['p95_ms']:.1f} ms "
+              f"(target >= {RATIO_TARGET:.0%})")
+        print(f"case-work p95 with clients that wait for nothing: {work['p95_ms']:.1f} ms; "
+              f"with 0.5-1.5 s between clicks: {paced['p95_ms']:.1f} ms "
               f"(target <= {P95_TARGET_MS:.0f} ms)")
-        met = work["p95_ms"] <= P95_TARGET_MS and ratio >= RATIO_TARGET
-        print("targets: " + ("met" if met else "NOT met"))
+        print(f"targets: ratio {'met' if ratio >= RATIO_TARGET else 'NOT met'}; p95 "
+              f"{'met' if paced['p95_ms'] <= P95_TARGET_MS else 'NOT met'} at a human pace, "
+              f"{'met' if work['p95_ms'] <= P95_TARGET_MS else 'NOT met'} at saturation "
+              f"(20 clients that never wait need >= 200 req/s for 100 ms: Little's law)")
         print("json: " + json.dumps({"clients": args.clients, "workers": args.workers,
                                      "cases": len(references), **{
                                          f"{n}_{k}": round(v, 2) for n, row in summary.items()

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import func, select, update
+from sqlalchemy import event, func, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
@@ -82,6 +82,44 @@ def _lock_head(session: Session) -> AuditHead:
     ).scalar_one()
 
 
+_DEFERRED = "vp_audit_deferred"
+
+
+@dataclass(frozen=True)
+class _Pending:
+    audit_key: str
+    actor: Actor
+    action: str
+    target_type: str | None
+    target_id: str | int | None
+    details: dict[str, Any]
+    at: datetime
+
+
+def defer_appends(session: Session) -> None:
+    """Queue this session's entries and append them in :func:`append_deferred`, right
+    before the commit (the web request's unit of work does this).
+
+    Appending takes the lock on the single head row until the commit; taken in the middle of
+    a request, it would be held while the page renders, and every audited request of every
+    worker would wait for it. A rollback of the session drops what was queued with it.
+    """
+    session.info[_DEFERRED] = []
+
+    @event.listens_for(session, "after_soft_rollback")
+    def _drop(_session: Session, _previous: Any) -> None:
+        if session.info.get(_DEFERRED):
+            session.info[_DEFERRED] = []
+
+
+def append_deferred(session: Session) -> None:
+    """Append every queued entry, in order, under one lock of the head row."""
+    pending: list[_Pending] = session.info.get(_DEFERRED) or []
+    session.info[_DEFERRED] = []
+    for item in pending:
+        _append(session, item)
+
+
 def record(
     session: Session,
     audit_key: str,
@@ -91,15 +129,27 @@ def record(
     target_type: str | None = None,
     target_id: str | int | None = None,
     **details: Any,
-) -> AuditEntry:
-    """Append one entry. ``details`` is metadata only (counts, ids, field names)."""
+) -> AuditEntry | None:
+    """Append one entry (or queue it, see :func:`defer_appends`; then None is returned).
+    ``details`` is metadata only (counts, ids, field names)."""
     bad = FORBIDDEN_DETAIL_KEYS.intersection(k.lower() for k in details)
     if bad:
         raise ValueError(f"audit details may not contain {sorted(bad)}")
+    item = _Pending(audit_key, actor, action, target_type, target_id, details, utcnow())
+    queue: list[_Pending] | None = session.info.get(_DEFERRED)
+    if queue is not None:
+        queue.append(item)
+        return None
+    return _append(session, item)
+
+
+def _append(session: Session, item: _Pending) -> AuditEntry:
+    audit_key, actor, action = item.audit_key, item.actor, item.action
+    target_type, target_id, details = item.target_type, item.target_id, item.details
     head = _lock_head(session)
     entry = AuditEntry(
         seq=head.last_seq + 1,
-        created_at=utcnow(),
+        created_at=item.at,
         actor_id=actor.user_id,
         actor_role=actor.role,
         action=action,

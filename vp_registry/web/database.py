@@ -14,11 +14,14 @@ from typing import Any
 from flask import Flask, Response, current_app, g, got_request_exception
 from sqlalchemy.orm import Session, sessionmaker
 
+from vp_registry.services import audit
+
 
 def db_session() -> Session:
     if "db_session" not in g:
         factory: sessionmaker[Session] = current_app.extensions["vp_session_factory"]
         g.db_session = factory()
+        audit.defer_appends(g.db_session)  # appended in _commit: the head lock only then
     session: Session = g.db_session
     return session
 
@@ -33,6 +36,7 @@ def _commit(response: Response) -> Response:
         if g.get("unit_of_work_failed") or response.status_code >= 500:
             session.rollback()
         else:
+            audit.append_deferred(session)
             session.commit()
     return response
 
