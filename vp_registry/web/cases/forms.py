@@ -13,6 +13,7 @@ from wtforms import (
     HiddenField,
     IntegerField,
     PasswordField,
+    SelectChoice,
     SelectField,
     SelectMultipleField,
     StringField,
@@ -41,10 +42,10 @@ from vp_registry.services.cases import (
 NOT_CHOSEN = ""
 
 
-def _choices(labels: dict[Any, str], empty: str | None = None) -> list[tuple[str, Any]]:
-    options: list[tuple[str, Any]] = [(key.value, _l(text)) for key, text in labels.items()]
+def _choices(labels: dict[Any, str], empty: str | None = None) -> list[SelectChoice]:
+    options = [SelectChoice(key.value, _l(text)) for key, text in labels.items()]
     if empty is not None:
-        options.insert(0, (NOT_CHOSEN, _l(empty)))
+        options.insert(0, SelectChoice(NOT_CHOSEN, _l(empty)))
     return options
 
 
@@ -160,16 +161,17 @@ class FilterForm(FlaskForm):  # type: ignore[misc]
         csrf = False
 
     status = SelectField(_l("Status"), default="", validators=[Optional()], choices=[
-        ("", _l("All")), ("open", _l("Open")), ("closed", _l("Closed"))])
+        SelectChoice("", _l("All")), SelectChoice("open", _l("Open")),
+        SelectChoice("closed", _l("Closed"))])
     category = SelectField(_l("Category"), default="", validators=[Optional()])
     department = SelectField(_l("Department"), coerce=int, default=0, validators=[Optional()])
     year = SelectField(_l("Year"), coerce=int, default=0, validators=[Optional()])
     q = StringField(_l("Search text"), validators=[Optional(), Length(max=200)],
                     render_kw={"type": "search"})
     sort = SelectField(_l("Sort by"), default="newest", validators=[Optional()], choices=[
-        ("newest", _l("Newest first")), ("oldest", _l("Oldest first")),
-        ("reference", _l("Reference")), ("department", _l("Department")),
-        ("status", _l("Status (open first)"))])
+        SelectChoice("newest", _l("Newest first")), SelectChoice("oldest", _l("Oldest first")),
+        SelectChoice("reference", _l("Reference")), SelectChoice("department", _l("Department")),
+        SelectChoice("status", _l("Status (open first)"))])
 
 
 class UnlockForm(FlaskForm):  # type: ignore[misc]

@@ -13,6 +13,7 @@ from typing import Any
 from flask import Blueprint, abort, flash, g, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from werkzeug.wrappers import Response
+from wtforms import SelectChoice
 
 from vp_registry.core.casework import normalise_reference
 from vp_registry.core.taxonomy import Role
@@ -111,10 +112,11 @@ def _lookups() -> dict[str, Any]:
 def _fill_case_choices(form: CaseForm, record: CaseRecord | None = None) -> None:
     kept_department = record.department_id if record else None
     kept_categories = set(record.categories) if record else set()
-    form.department_id.choices = [(0, _("(choose)"))] + [
-        (d.id, d.name) for d in _departments() if d.active or d.id == kept_department]
+    form.department_id.choices = [SelectChoice(0, _("(choose)"))] + [
+        SelectChoice(d.id, d.name)
+        for d in _departments() if d.active or d.id == kept_department]
     form.categories.choices = [
-        (c.code, category_label(c)) for c in _categories()
+        SelectChoice(c.code, category_label(c)) for c in _categories()
         if c.active or c.code in kept_categories]
 
 
@@ -161,10 +163,12 @@ def _load_case_form(form: CaseForm, record: CaseRecord) -> None:
 def index() -> str:
     db = db_session()
     form = FilterForm(request.args)
-    form.category.choices = [("", _("All"))] + [(c.code, category_label(c))
-                                                for c in _categories()]
-    form.department.choices = [(0, _("All"))] + [(d.id, d.name) for d in _departments()]
-    form.year.choices = [(0, _("All"))] + [(y, str(y)) for y in cases.case_years(db)]
+    form.category.choices = [SelectChoice("", _("All"))] + [
+        SelectChoice(c.code, category_label(c)) for c in _categories()]
+    form.department.choices = [SelectChoice(0, _("All"))] + [
+        SelectChoice(d.id, d.name) for d in _departments()]
+    form.year.choices = [SelectChoice(0, _("All"))] + [
+        SelectChoice(y, str(y)) for y in cases.case_years(db)]
     form.validate()
 
     def valid(field: Any, default: Any) -> Any:
