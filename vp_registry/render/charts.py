@@ -65,6 +65,9 @@ _RC: Final[Any] = {  # matplotlib's stubs want literal keys
     "ytick.color": INK,
     "svg.hashsalt": "vp-registry",
     "svg.fonttype": "none",  # real <text>: searchable, small, fast to draw in the PDF
+    # labels are names people typed (categories): "$...$" is text, never mathtext (which would
+    # draw it in italics or fail on an unknown "\command")
+    "text.parse_math": False,
 }
 
 
@@ -147,7 +150,8 @@ def chart_png(table: ReportTable, dpi: int = 200) -> bytes | None:
         if fig is None:
             return None
         buffer = io.BytesIO()
-        fig.savefig(buffer, format="png", dpi=dpi, metadata={"Software": None})
+        with matplotlib.rc_context(_RC):  # as chart_svg: texts drawn at saving use _RC too
+            fig.savefig(buffer, format="png", dpi=dpi, metadata={"Software": None})
     return buffer.getvalue()
 
 
