@@ -29,9 +29,9 @@ from vp_registry.services.vault import VaultKeys
 
 RECOVERY_WARNING = (
     "BEWAAR DEZE HERSTELSLEUTEL NU, OP PAPIER, OP EEN VEILIGE PLEK (bijvoorbeeld een kluis).\n"
-    "Hij wordt maar één keer getoond. Zonder deze sleutel zijn alle casussen voorgoed\n"
+    "Hij wordt maar één keer getoond. Zonder deze sleutel zijn alle meldingen voorgoed\n"
     "onleesbaar als alle vertrouwenspersonen hun wachtwoord kwijt zijn. Met deze sleutel kan\n"
-    "wie hem heeft alle casussen lezen: bewaar hem dus niet op deze server.\n"
+    "wie hem heeft alle meldingen lezen: bewaar hem dus niet op deze server.\n"
     "\n"
     "WRITE THIS RECOVERY KEY DOWN NOW, ON PAPER, AND KEEP IT SOMEWHERE SAFE (a safe).\n"
     "It is shown only once. Without it every case is lost for good if all confidential\n"
@@ -105,7 +105,7 @@ def create_vault_and_show_key() -> bool:
 
 @click.group("vault", cls=AppGroup)
 def vault_group() -> None:
-    """Toegang tot de casussen / access to the case files."""
+    """Toegang tot de meldingen / access to the case files."""
 
 
 @vault_group.command("recover")
@@ -169,7 +169,7 @@ def retention_group() -> None:
 @click.option("--dry-run", is_flag=True,
               help="Toon alleen wat gewist zou worden / only show what would be erased.")
 def retention_purge(dry_run: bool) -> None:
-    """Wis casussen waarvan de bewaartermijn voorbij is / erase cases past their retention.
+    """Wis meldingen waarvan de bewaartermijn voorbij is / erase cases past their retention.
 
     Needs no key: the case's wrapped data key and every ciphertext and row are deleted, so
     the case is unrecoverable at once. Safe to run from cron (it does nothing when nothing

@@ -251,7 +251,7 @@ def add_demo_cases(
     keys = vault.open_keys(session, settings,
                            vault.bootstrap_for_demo(session, settings, counsellor, password))
     if session.execute(select(func.count()).select_from(Case)).scalar_one():
-        progress("Casussen / cases: al aanwezig / already present")
+        progress("Meldingen / cases: al aanwezig / already present")
         return
     departments = {d.name: d.id for d in session.execute(select(Department)).scalars()}
     actor = Actor(counsellor.id, counsellor.role)
@@ -270,4 +270,4 @@ def add_demo_cases(
                                                    today),
                                      outcome=demo.outcome, referral=demo.referral),
                              today=today)
-    progress(f"Casussen / cases: {len(DEMO_CASES)}")
+    progress(f"Meldingen / cases: {len(DEMO_CASES)}")
