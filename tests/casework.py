@@ -1,5 +1,6 @@
 """Helpers for the vault and case tests: a vault with a counsellor who holds a grant, and
-sample case input. Plain functions (not fixtures), so every test module states its own."""
+sample case input. Plain functions (not fixtures); the fixtures ``vault_setup`` and
+``counsellor_with_vault`` in tests/conftest.py are built on them."""
 
 from __future__ import annotations
 

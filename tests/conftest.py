@@ -12,7 +12,7 @@ import secrets
 import uuid
 from collections.abc import Callable, Iterator
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pyotp
 import pytest
@@ -27,6 +27,9 @@ from vp_registry.core.crypto import FAST_KDF_FOR_TESTS
 from vp_registry.db.accounts import User
 from vp_registry.services import accounts, schema
 from vp_registry.services.audit import Actor
+
+if TYPE_CHECKING:
+    from tests.casework import VaultSetup
 
 POSTGRES_URL = os.environ.get("VP_TEST_POSTGRES_URL", "")
 DEFAULT_PASSWORD = "Correct-horse-battery-staple-42"
@@ -184,6 +187,32 @@ class AuthActions:
 @pytest.fixture
 def auth(client: FlaskClient) -> AuthActions:
     return AuthActions(client)
+
+
+@pytest.fixture
+def vault_setup(app: Flask, settings: Settings) -> VaultSetup:
+    """The vault as ``vp-registry init`` leaves it: the recovery key is the way in for the
+    first counsellor."""
+    from tests.casework import create_vault  # tests.casework imports this module
+
+    return create_vault(app, settings)
+
+
+@pytest.fixture
+def counsellor_with_vault(app: Flask, settings: Settings, create_user: Callable[..., User],
+                          vault_setup: VaultSetup) -> Callable[..., User]:
+    """Factory: a counsellor who holds a grant on this test's vault (not logged in), the world
+    every case, signal, report and contact test starts from. Keyword arguments go to
+    ``create_user``; the user carries the vault's ``recovery_key`` for the tests that need it."""
+    from tests.casework import grant  # tests.casework imports this module
+
+    def make(**user_fields: Any) -> User:
+        user = create_user("counsellor", **user_fields)
+        grant(app, settings, user, vault_setup.recovery_key)
+        user.recovery_key = vault_setup.recovery_key  # type: ignore[attr-defined]
+        return user
+
+    return make
 
 
 @pytest.fixture

@@ -3,19 +3,15 @@ encrypted at rest (date, type and time are not); stale edits are refused; report
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from datetime import date
 from decimal import Decimal
 
 import pytest
-from flask import Flask
 from sqlalchemy import select, text
 from sqlalchemy.orm import Session
 
-from tests.casework import create_vault, grant, unlock
 from vp_registry.config import Settings
 from vp_registry.core.taxonomy import ActivityType
-from vp_registry.db.accounts import User
 from vp_registry.db.audit import AuditEntry
 from vp_registry.db.reports import Activity
 from vp_registry.services import activities
@@ -27,24 +23,6 @@ from vp_registry.services.vault import VaultKeys
 TODAY = date(2026, 11, 25)
 TRAINING = ActivityInput(held_on=date(2026, 3, 12), activity_type="training",
                          hours=Decimal("3.5"), description="Training omstandersgedrag, ploeg B")
-
-
-@pytest.fixture
-def counsellor(app: Flask, settings: Settings, create_user: Callable[..., User]) -> User:
-    setup = create_vault(app, settings)
-    user = create_user("counsellor")
-    grant(app, settings, user, setup.recovery_key)
-    return user
-
-
-@pytest.fixture
-def actor(counsellor: User) -> Actor:
-    return Actor(counsellor.id, "counsellor")
-
-
-@pytest.fixture
-def keys(db: Session, settings: Settings, counsellor: User) -> VaultKeys:
-    return unlock(db, settings, counsellor)
 
 
 def test_create_list_edit_delete(db: Session, settings: Settings, actor: Actor,

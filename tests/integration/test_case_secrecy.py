@@ -15,7 +15,7 @@ import re
 import secrets
 import shutil
 import subprocess
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from datetime import date
 from pathlib import Path
 
@@ -25,12 +25,11 @@ from flask import Flask
 from sqlalchemy import LargeBinary, select, update
 from sqlalchemy.orm import Session
 
-from tests.casework import case_input, create_vault, department, grant, unlock
+from tests.casework import case_input, department
 from vp_registry.config import Settings
 from vp_registry.core import crypto
 from vp_registry.core.crypto import DecryptionError
 from vp_registry.db import Base
-from vp_registry.db.accounts import User
 from vp_registry.db.cases import Case, CaseContact, CaseKey
 from vp_registry.db.vault import VaultGrant
 from vp_registry.services import cases, organisation, vault
@@ -48,25 +47,6 @@ ALLOWED_PLAINTEXT = {
     "case_keys": {"case_id", "vault_key_version"},
     "case_contacts": {"id", "case_id", "held_on", "version", "created_at", "updated_at"},
 }
-
-
-@pytest.fixture
-def counsellor(app: Flask, settings: Settings, create_user: Callable[..., User]) -> User:
-    setup = create_vault(app, settings)
-    user = create_user("counsellor")
-    grant(app, settings, user, setup.recovery_key)
-    user.recovery_key = setup.recovery_key  # type: ignore[attr-defined]
-    return user
-
-
-@pytest.fixture
-def keys(db: Session, settings: Settings, counsellor: User) -> VaultKeys:
-    return unlock(db, settings, counsellor)
-
-
-@pytest.fixture
-def actor(counsellor: User) -> Actor:
-    return Actor(counsellor.id, "counsellor")
 
 
 def database_bytes(settings: Settings) -> bytes:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Callable
 from datetime import date
 
 import pytest
@@ -11,11 +10,10 @@ from flask import Flask
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from tests.casework import case_input, create_vault, department, grant, unlock
+from tests.casework import case_input, department
 from tests.conftest import db_session_for
 from vp_registry.config import Settings
 from vp_registry.core.casework import REFERENCE_PATTERN
-from vp_registry.db.accounts import User
 from vp_registry.db.audit import AuditEntry
 from vp_registry.db.cases import Case, CaseContact, CaseKey
 from vp_registry.services import cases, organisation, usage
@@ -31,24 +29,6 @@ from vp_registry.services.errors import Conflict, NotFound, ValidationFailed
 from vp_registry.services.vault import VaultKeys
 
 TODAY = date(2026, 11, 25)
-
-
-@pytest.fixture
-def counsellor(app: Flask, settings: Settings, create_user: Callable[..., User]) -> User:
-    setup = create_vault(app, settings)
-    user = create_user("counsellor")
-    grant(app, settings, user, setup.recovery_key)
-    return user
-
-
-@pytest.fixture
-def keys(db: Session, settings: Settings, counsellor: User) -> VaultKeys:
-    return unlock(db, settings, counsellor)
-
-
-@pytest.fixture
-def actor(counsellor: User) -> Actor:
-    return Actor(counsellor.id, "counsellor")
 
 
 @pytest.fixture

@@ -17,7 +17,7 @@ from flask.testing import FlaskCliRunner
 from openpyxl import load_workbook
 from sqlalchemy import select
 
-from tests.casework import create_vault, grant, unlock
+from tests.casework import unlock
 from tests.conftest import db_session_for
 from tests.reportwork import seed_activities, seed_year
 from vp_registry import cli_reports
@@ -39,10 +39,9 @@ def english(app: Flask) -> None:
 
 
 @pytest.fixture
-def counsellor(app: Flask, settings: Settings, create_user: Callable[..., User]) -> User:
-    setup = create_vault(app, settings)
-    user = create_user("counsellor")
-    grant(app, settings, user, setup.recovery_key)
+def counsellor(app: Flask, settings: Settings, counsellor_with_vault: Callable[..., User]
+               ) -> User:
+    user = counsellor_with_vault()
     with app.app_context(), db_session_for(app) as session:
         keys = unlock(session, settings, user)
         actor = Actor(user.id, "counsellor")

@@ -16,7 +16,7 @@ from flask import Flask
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
-from tests.casework import create_vault, department, grant, unlock
+from tests.casework import department, unlock
 from tests.contactwork import submission
 from vp_registry.config import Settings
 from vp_registry.core import crypto, receipt
@@ -42,21 +42,8 @@ def settings(settings: Settings) -> Settings:
 
 
 @pytest.fixture
-def counsellor(app: Flask, settings: Settings, create_user: Callable[..., User]) -> User:
-    setup = create_vault(app, settings)
-    user = create_user("counsellor", display_name="Marieke de Boer")
-    grant(app, settings, user, setup.recovery_key)
-    return user
-
-
-@pytest.fixture
-def keys(db: Session, settings: Settings, counsellor: User) -> VaultKeys:
-    return unlock(db, settings, counsellor)
-
-
-@pytest.fixture
-def actor(counsellor: User) -> Actor:
-    return Actor(counsellor.id, "counsellor")
+def counsellor(counsellor_with_vault: Callable[..., User]) -> User:
+    return counsellor_with_vault(display_name="Marieke de Boer")
 
 
 def _send(db: Session, settings: Settings, **overrides: Any) -> str:

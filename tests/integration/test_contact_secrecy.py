@@ -28,7 +28,7 @@ from flask.testing import FlaskClient
 from sqlalchemy import select
 from werkzeug.serving import make_server
 
-from tests.casework import create_vault, department, grant, unlock
+from tests.casework import department, unlock
 from tests.conftest import db_session_for, post_form
 from tests.contactwork import code_from_page
 from tests.integration.test_case_secrecy import database_bytes
@@ -45,11 +45,8 @@ BROWSER = "CanaryBrowser/7.7 (X11; Secret workstation WS-0042)"
 
 
 @pytest.fixture
-def counsellor(app: Flask, settings: Settings, create_user: Callable[..., User]) -> User:
-    setup = create_vault(app, settings)
-    user = create_user("counsellor", display_name="Marieke de Boer")
-    grant(app, settings, user, setup.recovery_key)
-    return user
+def counsellor(counsellor_with_vault: Callable[..., User]) -> User:
+    return counsellor_with_vault(display_name="Marieke de Boer")
 
 
 @pytest.fixture

@@ -9,11 +9,10 @@ from datetime import date
 from typing import Any
 
 import pytest
-from flask import Flask
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from tests.casework import case_input, create_vault, department, grant, unlock
+from tests.casework import case_input, department, unlock
 from vp_registry.config import Settings
 from vp_registry.core import crypto
 from vp_registry.db.accounts import User, WebSession
@@ -28,11 +27,9 @@ TODAY = date(2026, 11, 25)
 
 
 @pytest.fixture
-def setup(app: Flask, db: Session, settings: Settings,
-          create_user: Callable[..., User]) -> tuple[VaultKeys, Actor, dict[str, int], list[str]]:
-    created = create_vault(app, settings)
-    user = create_user("counsellor")
-    grant(app, settings, user, created.recovery_key)
+def setup(db: Session, settings: Settings, counsellor_with_vault: Callable[..., User]
+          ) -> tuple[VaultKeys, Actor, dict[str, int], list[str]]:
+    user = counsellor_with_vault()
     keys = unlock(db, settings, user)
     actor = Actor(user.id, "counsellor")
     depts = {name: department(db, name, settings).id

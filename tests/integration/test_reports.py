@@ -4,16 +4,13 @@ from frozen aggregates, texts encrypted at rest, key rotation."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from datetime import date
 from typing import Any
 
 import pytest
-from flask import Flask
 from sqlalchemy import func, select, text
 from sqlalchemy.orm import Session
 
-from tests.casework import create_vault, grant, unlock
 from tests.reportwork import (
     CATEGORY_COUNTS,
     CONVERSATION_MINUTES,
@@ -42,24 +39,6 @@ TEXTS = ReportTexts(
     introduction="Marieke de Boer is de vertrouwenspersoon.\n\nBereikbaar via de website.",
     recommendations="Investeer in de Toolbox Sociaal Veilig Werken in het magazijn.",
 )
-
-
-@pytest.fixture
-def counsellor(app: Flask, settings: Settings, create_user: Callable[..., User]) -> User:
-    setup = create_vault(app, settings)
-    user = create_user("counsellor")
-    grant(app, settings, user, setup.recovery_key)
-    return user
-
-
-@pytest.fixture
-def actor(counsellor: User) -> Actor:
-    return Actor(counsellor.id, "counsellor")
-
-
-@pytest.fixture
-def keys(db: Session, settings: Settings, counsellor: User) -> VaultKeys:
-    return unlock(db, settings, counsellor)
 
 
 @pytest.fixture

@@ -8,11 +8,10 @@ from collections.abc import Callable
 from datetime import date
 
 import pytest
-from flask import Flask
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from tests.casework import case_input, create_vault, department, grant, unlock
+from tests.casework import case_input, department, unlock
 from vp_registry.config import Settings
 from vp_registry.core.report import ReportTexts
 from vp_registry.db.accounts import User
@@ -27,11 +26,9 @@ TODAY = date(2026, 11, 25)
 
 
 @pytest.fixture
-def counsellor(app: Flask, db: Session, settings: Settings,
-               create_user: Callable[..., User]) -> tuple[Actor, VaultKeys]:
-    setup = create_vault(app, settings)
-    user = create_user("counsellor")
-    grant(app, settings, user, setup.recovery_key)
+def counsellor(db: Session, settings: Settings,
+               counsellor_with_vault: Callable[..., User]) -> tuple[Actor, VaultKeys]:
+    user = counsellor_with_vault()
     return Actor(user.id, "counsellor"), unlock(db, settings, user)
 
 

@@ -10,7 +10,7 @@ from flask import Flask
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from tests.casework import case_input, create_vault, department, grant, unlock
+from tests.casework import case_input, department, unlock
 from tests.conftest import db_session_for
 from vp_registry.config import Settings
 from vp_registry.core import crypto
@@ -33,12 +33,9 @@ class Crash(Exception):
 
 
 @pytest.fixture
-def team(app: Flask, settings: Settings, create_user: Callable[..., User]) -> dict[str, User]:
-    setup = create_vault(app, settings)
-    first, second = create_user("counsellor"), create_user("counsellor")
-    grant(app, settings, first, setup.recovery_key)
-    grant(app, settings, second, setup.recovery_key)
-    first.recovery_key = setup.recovery_key  # type: ignore[attr-defined]
+def team(app: Flask, settings: Settings, counsellor_with_vault: Callable[..., User]
+         ) -> dict[str, User]:
+    first, second = counsellor_with_vault(), counsellor_with_vault()
     with app.app_context(), db_session_for(app) as session:
         keys = unlock(session, settings, first)
         dept = department(session, "Monteurs buitendienst", settings).id

@@ -8,11 +8,9 @@ from dataclasses import fields
 from datetime import date
 
 import pytest
-from flask import Flask
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from tests.casework import create_vault, grant, unlock
 from tests.signalwork import (
     END,
     PREVIOUS,
@@ -44,24 +42,6 @@ from vp_registry.services.vault import VaultKeys
 
 DRAFT = ReleaseDraft(context="Sfeer in de ploeg staat onder druk.",
                      actions=("team_talk", "training"))
-
-
-@pytest.fixture
-def counsellor(app: Flask, settings: Settings, create_user: Callable[..., User]) -> User:
-    setup = create_vault(app, settings)
-    user = create_user("counsellor")
-    grant(app, settings, user, setup.recovery_key)
-    return user
-
-
-@pytest.fixture
-def keys(db: Session, settings: Settings, counsellor: User) -> VaultKeys:
-    return unlock(db, settings, counsellor)
-
-
-@pytest.fixture
-def actor(counsellor: User) -> Actor:
-    return Actor(counsellor.id, "counsellor")
 
 
 @pytest.fixture

@@ -15,7 +15,7 @@ from flask.testing import FlaskClient
 from PIL import Image
 from sqlalchemy import select
 
-from tests.casework import VaultSetup, create_vault, department, grant
+from tests.casework import department
 from tests.conftest import AuthActions, csrf_token, db_session_for, post_form
 from tests.contactwork import code_from_page, without_csrf
 from vp_registry.config import Settings
@@ -36,17 +36,9 @@ def settings(settings: Settings) -> Settings:
 
 
 @pytest.fixture
-def vault_setup(app: Flask, settings: Settings) -> VaultSetup:
-    return create_vault(app, settings)
-
-
-@pytest.fixture
-def counsellor_user(app: Flask, settings: Settings, create_user: Callable[..., User],
-                    vault_setup: VaultSetup) -> User:
+def counsellor_user(counsellor_with_vault: Callable[..., User]) -> User:
     """A counsellor with access to the vault (which creates the message key pair)."""
-    user = create_user("counsellor", display_name="Marieke de Boer")
-    grant(app, settings, user, vault_setup.recovery_key)
-    return user
+    return counsellor_with_vault(display_name="Marieke de Boer")
 
 
 def client_from(app: Flask, address: str) -> FlaskClient:

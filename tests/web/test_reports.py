@@ -18,7 +18,7 @@ from flask.testing import FlaskClient
 from openpyxl import load_workbook
 from sqlalchemy import func, select
 
-from tests.casework import VaultSetup, create_vault, grant, unlock
+from tests.casework import unlock
 from tests.conftest import AuthActions, db_session_for, post_form
 from tests.reportwork import PRODUCTIE, Plan, add_case, departments, seed_activities, seed_year
 from vp_registry.config import Settings
@@ -38,20 +38,6 @@ RECOMMENDATION = "Zet de Toolbox Sociaal Veilig Werken in bij het magazijn."
 def english(client: FlaskClient) -> None:
     """These tests read the app's English source strings (the report itself is Dutch)."""
     client.set_cookie(LOCALE_COOKIE, "en")
-
-
-@pytest.fixture
-def vault_setup(app: Flask, settings: Settings) -> VaultSetup:
-    return create_vault(app, settings)
-
-
-@pytest.fixture
-def counsellor(app: Flask, settings: Settings, client: FlaskClient,
-               create_user: Callable[..., User], vault_setup: VaultSetup) -> User:
-    user = create_user("counsellor")
-    grant(app, settings, user, vault_setup.recovery_key)
-    assert AuthActions(client).login(user).status_code == 302
-    return user
 
 
 @pytest.fixture

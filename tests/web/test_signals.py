@@ -16,7 +16,7 @@ from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy import func, select
 
-from tests.casework import VaultSetup, create_vault, grant, unlock
+from tests.casework import unlock
 from tests.conftest import AuthActions, db_session_for, post_form
 from tests.signalwork import END, WINDOW, Organisation, add_case, day_in, seed
 from vp_registry.config import Settings
@@ -37,20 +37,6 @@ def settings(settings: Settings) -> Settings:
     """Pages answer in English by default here: these tests read the English source strings
     (the Dutch catalogue is tested in tests/unit/test_translations.py)."""
     return settings.with_overrides(default_locale="en")
-
-
-@pytest.fixture
-def vault_setup(app: Flask, settings: Settings) -> VaultSetup:
-    return create_vault(app, settings)
-
-
-@pytest.fixture
-def counsellor(app: Flask, settings: Settings, client: FlaskClient,
-               create_user: Callable[..., User], vault_setup: VaultSetup) -> User:
-    user = create_user("counsellor")
-    grant(app, settings, user, vault_setup.recovery_key)
-    assert AuthActions(client).login(user).status_code == 302
-    return user
 
 
 @pytest.fixture
