@@ -3,7 +3,9 @@
 Each entry's MAC covers the previous entry's MAC and a canonical serialisation of its own
 fields, so a modified, inserted, removed or reordered entry breaks the chain. Appends first
 update the single ``audit_head`` row, which takes a row/write lock and so serialises
-concurrent appends: two requests cannot fork the chain.
+concurrent appends: two requests cannot fork the chain. Web requests queue their entries and
+append them just before the commit (:func:`defer_appends`), so the lock is held for the
+length of the commit, not of the whole request.
 """
 
 from __future__ import annotations
@@ -14,11 +16,12 @@ import json
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import event, func, select, update
+from sqlalchemy import Table, event, func, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
+from sqlalchemy.orm.util import identity_key
 
 from vp_registry.db import utcnow
 from vp_registry.db.audit import AuditEntry, AuditHead
@@ -64,22 +67,28 @@ def compute_mac(audit_key: str, entry: AuditEntry) -> str:
     return hmac.new(audit_key.encode(), _canonical(entry), hashlib.sha256).hexdigest()
 
 
-def _lock_head(session: Session) -> AuditHead:
-    """Lock the head row before reading it; the first append ever creates it.
+_HEAD = cast(Table, AuditHead.__table__)
+_ENTRIES = cast(Table, AuditEntry.__table__)
+_LOCK_AND_READ_HEAD = (update(_HEAD).where(_HEAD.c.id == 1)
+                       .values(last_seq=_HEAD.c.last_seq)
+                       .returning(_HEAD.c.last_seq, _HEAD.c.last_mac))
 
-    ``INSERT ... ON CONFLICT DO NOTHING`` lets two first appends race safely: the second
-    waits for the first and then finds its row. The no-op UPDATE takes the row lock.
+
+def _lock_head(session: Session) -> tuple[int, str]:
+    """Lock the head row and read it in one statement; the first append ever creates it.
+
+    The no-op ``UPDATE ... RETURNING`` takes the row lock (PostgreSQL) or the write lock
+    (SQLite) until the commit, so a concurrent append waits here and then reads the new head.
+    ``INSERT ... ON CONFLICT DO NOTHING`` lets two first appends race safely.
     """
-    dialect = session.get_bind().dialect.name
-    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
-    session.execute(insert(AuditHead).values(id=1, last_seq=0, last_mac=GENESIS_MAC)
-                    .on_conflict_do_nothing(index_elements=["id"]))
-    session.execute(
-        update(AuditHead).where(AuditHead.id == 1).values(last_seq=AuditHead.last_seq)
-    )
-    return session.execute(
-        select(AuditHead).where(AuditHead.id == 1).execution_options(populate_existing=True)
-    ).scalar_one()
+    row = session.execute(_LOCK_AND_READ_HEAD).one_or_none()
+    if row is None:
+        dialect = session.get_bind().dialect.name
+        insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+        session.execute(insert(_HEAD).values(id=1, last_seq=0, last_mac=GENESIS_MAC)
+                        .on_conflict_do_nothing(index_elements=["id"]))
+        row = session.execute(_LOCK_AND_READ_HEAD).one()
+    return int(row.last_seq), str(row.last_mac)
 
 
 _DEFERRED = "vp_audit_deferred"
@@ -116,8 +125,8 @@ def append_deferred(session: Session) -> None:
     """Append every queued entry, in order, under one lock of the head row."""
     pending: list[_Pending] = session.info.get(_DEFERRED) or []
     session.info[_DEFERRED] = []
-    for item in pending:
-        _append(session, item)
+    if pending:
+        _append(session, pending)
 
 
 def record(
@@ -140,31 +149,43 @@ def record(
     if queue is not None:
         queue.append(item)
         return None
-    return _append(session, item)
+    return _append(session, [item])[0]
 
 
-def _append(session: Session, item: _Pending) -> AuditEntry:
-    audit_key, actor, action = item.audit_key, item.actor, item.action
-    target_type, target_id, details = item.target_type, item.target_id, item.details
-    head = _lock_head(session)
-    entry = AuditEntry(
-        seq=head.last_seq + 1,
-        created_at=item.at,
-        actor_id=actor.user_id,
-        actor_role=actor.role,
-        action=action,
-        target_type=target_type,
-        target_id=None if target_id is None else str(target_id),
-        details=json.dumps(details, sort_keys=True, separators=(",", ":"), default=str),
-        prev_mac=head.last_mac,
-        mac="",
-    )
-    entry.mac = compute_mac(audit_key, entry)
-    session.add(entry)
-    head.last_seq = entry.seq
-    head.last_mac = entry.mac
-    session.flush()
-    return entry
+def _append(session: Session, items: list[_Pending]) -> list[AuditEntry]:
+    """Chain ``items`` after the head: lock and read it, insert the entries, move it on.
+
+    Core statements (three in all, however many entries): the entries are never changed
+    after this, so they need no place in the session.
+    """
+    last_seq, last_mac = _lock_head(session)
+    entries: list[AuditEntry] = []
+    for item in items:
+        entry = AuditEntry(
+            seq=last_seq + 1,
+            created_at=item.at,
+            actor_id=item.actor.user_id,
+            actor_role=item.actor.role,
+            action=item.action,
+            target_type=item.target_type,
+            target_id=None if item.target_id is None else str(item.target_id),
+            details=json.dumps(item.details, sort_keys=True, separators=(",", ":"),
+                               default=str),
+            prev_mac=last_mac,
+            mac="",
+        )
+        entry.mac = compute_mac(item.audit_key, entry)
+        entries.append(entry)
+        last_seq, last_mac = entry.seq, entry.mac
+    session.execute(_ENTRIES.insert(), [
+        {column.key: getattr(entry, column.key) for column in _ENTRIES.columns}
+        for entry in entries])
+    session.execute(update(_HEAD).where(_HEAD.c.id == 1)
+                    .values(last_seq=last_seq, last_mac=last_mac))
+    cached = session.identity_map.get(identity_key(AuditHead, 1))
+    if cached is not None:  # a head read earlier in this session is now out of date
+        session.expire(cached)
+    return entries
 
 
 @dataclass(frozen=True)
