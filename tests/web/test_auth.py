@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 import pyotp
 from flask import Flask
@@ -12,6 +12,7 @@ from flask.testing import FlaskClient
 from sqlalchemy import select, update
 
 from tests.conftest import AuthActions, csrf_token, db_session_for, post_form
+from vp_registry.db import utcnow
 from vp_registry.db.accounts import User, WebSession
 from vp_registry.db.audit import AuditEntry
 from vp_registry.web.sessions import COOKIE_NAME
@@ -109,6 +110,37 @@ def test_idle_session_expires(
             row.last_seen_at -= timedelta(minutes=31)
         session.commit()
     assert client.get("/start").status_code == 302
+
+
+def _last_seen(app: Flask) -> list[datetime]:
+    with db_session_for(app) as session:
+        return [row.last_seen_at for row in session.execute(select(WebSession)).scalars()]
+
+
+def test_activity_keeps_a_session_alive(
+    app: Flask, client: FlaskClient, login_as: Callable[..., User]
+) -> None:
+    login_as("admin")
+    with db_session_for(app) as session:
+        for row in session.execute(select(WebSession)).scalars():
+            row.last_seen_at -= timedelta(minutes=29)
+        session.commit()
+    assert client.get("/start").status_code == 200
+    (seen,) = _last_seen(app)
+    assert utcnow() - seen < timedelta(seconds=5)  # the request counted as activity
+
+
+def test_requests_close_together_do_not_rewrite_the_session_row(
+    app: Flask, client: FlaskClient, login_as: Callable[..., User]
+) -> None:
+    """Only every LAST_SEEN_RESOLUTION: a write on every request (static files too) would
+    cost each request a database write, for a timeout measured in minutes."""
+    login_as("admin")
+    before = _last_seen(app)
+    assert client.get("/start").status_code == 200
+    with client.get("/static/style.css") as static:
+        assert static.status_code == 200
+    assert _last_seen(app) == before
 
 
 def test_absolute_session_lifetime(app: Flask, client: FlaskClient,

@@ -14,10 +14,11 @@ from __future__ import annotations
 
 import json
 from datetime import timedelta
-from typing import Any
+from typing import Any, cast
 
 from flask import Flask, Request, Response, current_app, g
 from flask.sessions import SessionInterface, SessionMixin
+from sqlalchemy import CursorResult, update
 from sqlalchemy.orm import Session
 from werkzeug.datastructures import CallbackDict
 
@@ -28,6 +29,7 @@ from vp_registry.db.accounts import WebSession
 
 COOKIE_NAME = "vp_session"
 VAULT_KEY_VERSION = 1
+LAST_SEEN_RESOLUTION = timedelta(seconds=30)
 
 
 class ServerSession(CallbackDict[str, Any], SessionMixin):
@@ -97,11 +99,32 @@ class DatabaseSessionInterface(SessionInterface):
         g.web_session_row = row
         return session
 
+    def _touch(self, loaded: WebSession, response: Response) -> None:
+        """Record activity for the idle timeout, at most every ``LAST_SEEN_RESOLUTION``.
+
+        Most requests change nothing in the session: writing its row on each of them (static
+        files included) would cost every request a database write. A session therefore
+        expires up to that resolution early, never late.
+        """
+        now = utcnow()
+        if response.status_code >= 400 or now - loaded.last_seen_at < LAST_SEEN_RESOLUTION:
+            return
+        with _store() as store:
+            touched = cast(CursorResult[Any], store.execute(
+                update(WebSession).where(WebSession.token_hash == loaded.token_hash)
+                .values(last_seen_at=now)))
+            store.commit()
+        if touched.rowcount == 0:  # revoked while this request ran
+            response.delete_cookie(COOKIE_NAME, path="/")
+
     def save_session(self, app: Flask, session: SessionMixin, response: Response) -> None:
         if not isinstance(session, ServerSession):
             raise TypeError("DatabaseSessionInterface saves only its own sessions")
-        store = _store()
         loaded: WebSession | None = g.pop("web_session_row", None)
+        if loaded is not None and session and not session.modified:
+            self._touch(loaded, response)
+            return
+        store = _store()
         row = store.get(WebSession, loaded.token_hash) if loaded is not None else None
         try:
             if loaded is not None and row is None:  # revoked while this request ran
@@ -113,11 +136,6 @@ class DatabaseSessionInterface(SessionInterface):
                     store.commit()
                 if session.token:
                     response.delete_cookie(COOKIE_NAME, path="/")
-                return
-            if not session.modified and row is not None:
-                if response.status_code < 400:
-                    row.last_seen_at = utcnow()
-                    store.commit()
                 return
             vault_key = session.vault_key_to_store
             new_cookie = row is None or session.regenerate_requested
