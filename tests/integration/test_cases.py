@@ -282,6 +282,8 @@ def test_list_filters_sorts_and_pages(db: Session, settings: Settings, actor: Ac
     second = cases.list_cases(db, settings, actor, keys, CaseFilter(), page=2)
     assert len(second.items) == 5
     assert not {c.id for c in second.items} & {c.id for c in everything.items}
+    past_the_end = cases.list_cases(db, settings, actor, keys, CaseFilter(), page=3)
+    assert past_the_end.items == [] and past_the_end.total == 30  # no row carries the total
 
     by_year = cases.list_cases(db, settings, actor, keys, CaseFilter(year=2025))
     assert by_year.total == 15 and all(c.opened_on.year == 2025 for c in by_year.items)

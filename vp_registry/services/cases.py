@@ -510,8 +510,18 @@ def _key_row(session: Session, case_id: int) -> CaseKey:
     return row
 
 
-def _row_crypter(session: Session, keys: VaultKeys, row: Case) -> RecordCrypter:
-    key = _key_row(session, row.id)
+def _case_and_key(session: Session, reference: str) -> tuple[Case, CaseKey]:
+    """A case with its wrapped data key, in one statement (a case without one is shredded)."""
+    found = session.execute(select(Case, CaseKey).join(CaseKey, CaseKey.case_id == Case.id)
+                            .where(Case.reference == reference)).one_or_none()
+    if found is None:
+        raise NotFound()
+    return found[0], found[1]
+
+
+def _row_crypter(session: Session, keys: VaultKeys, row: Case, key: CaseKey | None = None
+                 ) -> RecordCrypter:
+    key = key or _key_row(session, row.id)
     return _crypter(keys, key.wrapped_key, key.vault_key_version, row.data_key_version)
 
 
@@ -524,8 +534,9 @@ def _contacts(session: Session, crypter: RecordCrypter, case_id: int) -> tuple[C
                  for r in rows)
 
 
-def _decrypt_row(session: Session, keys: VaultKeys, row: Case) -> CaseRecord:
-    crypter = _row_crypter(session, keys, row)
+def _decrypt_row(session: Session, keys: VaultKeys, row: Case, key: CaseKey | None = None
+                 ) -> CaseRecord:
+    crypter = _row_crypter(session, keys, row, key)
     summary = _summary(row.id, row.reference, row.status, row.opened_on, row.closed_on,
                        row.version, _decode_listing(crypter, row.id, row.listing))
     details = _decode_details(crypter, row.id, row.details)
@@ -596,7 +607,7 @@ def create_case(session: Session, settings: Settings, actor: Actor, keys: VaultK
 def read_case(session: Session, settings: Settings, actor: Actor, keys: VaultKeys,
               reference: str) -> CaseRecord:
     """Decrypt one case with its conversations; audited as ``case.read``."""
-    record = _decrypt_row(session, keys, _case_row(session, reference))
+    record = _decrypt_row(session, keys, *_case_and_key(session, reference))
     _audit(session, settings, actor, "case.read", record.reference)
     return record
 
@@ -1086,9 +1097,12 @@ def list_cases(session: Session, settings: Settings, actor: Actor, keys: VaultKe
     query = _list_query(criteria)
     connection = session.connection()  # Core rows: the ORM adds nothing for plain columns
     if not criteria.needs_decryption:
-        total = int(connection.execute(
+        # The total rides along with the page (one statement); a page past the end has no
+        # rows to carry it and asks for it separately.
+        rows = connection.execute(query.add_columns(func.count().over().label("total"))
+                                  .limit(page_size).offset((page - 1) * page_size)).all()
+        total = int(rows[0].total) if rows else int(connection.execute(
             select(func.count()).select_from(query.order_by(None).subquery())).scalar_one())
-        rows = connection.execute(query.limit(page_size).offset((page - 1) * page_size))
         items = [summary for summary, _ in _decode_list_rows(keys, rows)]
         _audit_list(session, settings, actor, len(items))
         return CasePage(items, total, page, page_size)

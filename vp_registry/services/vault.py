@@ -218,10 +218,16 @@ def open_keys(session: Session, settings: Settings, vault_key: bytes | None) -> 
     """
     if vault_key is None:
         raise VaultLocked()
-    vault = require_vault(session)
+    # The vault and an unfinished rotation in one statement: this runs on every request.
+    found = session.execute(
+        select(Vault, VaultRotation)
+        .outerjoin(VaultRotation, VaultRotation.finished_at.is_(None))
+        .where(Vault.id == VAULT_ROW_ID)).first()
+    if found is None:
+        raise VaultNotReady()
+    vault, rotation = found[0], found[1]
     _verify_key(vault, vault_key)
     keys = {vault.key_version: vault_key}
-    rotation = active_rotation(session)
     if rotation is not None and rotation.previous_key_wrapped is not None:
         keys[rotation.from_version] = crypto.unwrap_key(
             vault_key, rotation.previous_key_wrapped, purpose=PURPOSE_VAULT_PREVIOUS,
