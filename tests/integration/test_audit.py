@@ -109,3 +109,28 @@ def test_concurrent_appends_do_not_fork_the_chain(app: Flask, settings: Settings
     with db_session_for(app) as session:
         result = audit.verify(session, settings.audit_key)
     assert result.ok and result.entries == 40
+
+
+def _actions(app: Flask) -> list[str]:
+    with db_session_for(app) as session:
+        return list(session.execute(select(AuditEntry.action).order_by(AuditEntry.seq))
+                    .scalars())
+
+
+def test_deferred_entries_are_appended_at_each_commit_and_dropped_by_a_rollback(
+    app: Flask, settings: Settings
+) -> None:
+    """How a web request audits: queued, then chained just before the commit."""
+    with db_session_for(app) as session:
+        audit.defer_appends(session)
+        audit.record(session, settings.audit_key, Actor.system(), "first.kept")
+        assert _actions(app) == []  # nothing written (and no lock taken) before the commit
+        session.commit()
+        audit.record(session, settings.audit_key, Actor.system(), "rolled.back")
+        session.rollback()
+        audit.record(session, settings.audit_key, Actor.system(), "second.kept")
+        audit.record(session, settings.audit_key, Actor.system(), "third.kept")
+        session.commit()
+    assert _actions(app) == ["first.kept", "second.kept", "third.kept"]
+    with db_session_for(app) as session:
+        assert audit.verify(session, settings.audit_key).ok

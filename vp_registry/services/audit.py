@@ -106,14 +106,18 @@ class _Pending:
 
 
 def defer_appends(session: Session) -> None:
-    """Queue this session's entries and append them in :func:`append_deferred`, right
-    before the commit (the web request's unit of work does this).
+    """Queue this session's entries and append them right before each commit (the web
+    request's unit of work uses this).
 
     Appending takes the lock on the single head row until the commit; taken in the middle of
     a request, it would be held while the page renders, and every audited request of every
     worker would wait for it. A rollback of the session drops what was queued with it.
     """
     session.info[_DEFERRED] = []
+
+    @event.listens_for(session, "before_commit")
+    def _append_queued(_session: Session) -> None:
+        append_deferred(session)
 
     @event.listens_for(session, "after_soft_rollback")
     def _drop(_session: Session, _previous: Any) -> None:
@@ -147,7 +151,8 @@ def record(
     item = _Pending(audit_key, actor, action, target_type, target_id, details, utcnow())
     queue: list[_Pending] | None = session.info.get(_DEFERRED)
     if queue is not None:
-        queue.append(item)
+        session.connection()  # begin the transaction the entry belongs to, so that its
+        queue.append(item)    # rollback drops the entry (see defer_appends)
         return None
     return _append(session, [item])[0]
 
@@ -155,8 +160,8 @@ def record(
 def _append(session: Session, items: list[_Pending]) -> list[AuditEntry]:
     """Chain ``items`` after the head: lock and read it, insert the entries, move it on.
 
-    Core statements (three in all, however many entries): the entries are never changed
-    after this, so they need no place in the session.
+    Core statements (two on PostgreSQL, three on SQLite, however many entries): the entries
+    are never changed after this, so they need no place in the session.
     """
     last_seq, last_mac = _lock_head(session)
     entries: list[AuditEntry] = []
@@ -177,11 +182,16 @@ def _append(session: Session, items: list[_Pending]) -> list[AuditEntry]:
         entry.mac = compute_mac(item.audit_key, entry)
         entries.append(entry)
         last_seq, last_mac = entry.seq, entry.mac
-    session.execute(_ENTRIES.insert(), [
-        {column.key: getattr(entry, column.key) for column in _ENTRIES.columns}
-        for entry in entries])
-    session.execute(update(_HEAD).where(_HEAD.c.id == 1)
-                    .values(last_seq=last_seq, last_mac=last_mac))
+    rows = [{column.key: getattr(entry, column.key) for column in _ENTRIES.columns}
+            for entry in entries]
+    move_head = update(_HEAD).where(_HEAD.c.id == 1).values(last_seq=last_seq,
+                                                            last_mac=last_mac)
+    if session.get_bind().dialect.name == "postgresql":  # one round trip for both
+        added = _ENTRIES.insert().values(rows).returning(_ENTRIES.c.seq).cte("added")
+        session.execute(move_head.add_cte(added))
+    else:  # SQLite has no INSERT inside WITH
+        session.execute(_ENTRIES.insert(), rows)
+        session.execute(move_head)
     cached = session.identity_map.get(identity_key(AuditHead, 1))
     if cached is not None:  # a head read earlier in this session is now out of date
         session.expire(cached)

@@ -21,7 +21,7 @@ def db_session() -> Session:
     if "db_session" not in g:
         factory: sessionmaker[Session] = current_app.extensions["vp_session_factory"]
         g.db_session = factory()
-        audit.defer_appends(g.db_session)  # appended in _commit: the head lock only then
+        audit.defer_appends(g.db_session)  # appended at the commit: the head lock only then
     session: Session = g.db_session
     return session
 
@@ -36,7 +36,6 @@ def _commit(response: Response) -> Response:
         if g.get("unit_of_work_failed") or response.status_code >= 500:
             session.rollback()
         else:
-            audit.append_deferred(session)
             session.commit()
     return response
 
