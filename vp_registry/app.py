@@ -109,9 +109,10 @@ def register_error_handlers(app: Flask) -> None:
 
 
 def register_template_helpers(app: Flask) -> None:
-    from vp_registry.web import templating
+    from vp_registry.web import template_i18n, templating
 
     templating.init_app(app)
+    template_i18n.init_app(app)  # after Flask-Babel's init_app: replaces its template callables
 
 
 def register_cli(app: Flask) -> None:

@@ -31,7 +31,9 @@ from vp_registry.services.cases import (
 )
 from vp_registry.services.errors import Conflict, DomainError, NotFound
 from vp_registry.services.vault import VaultLocked
+from vp_registry.web import widgets
 from vp_registry.web.access import roles
+from vp_registry.web.cases import listing
 from vp_registry.web.cases.common import (
     actor,
     current_keys,
@@ -56,6 +58,7 @@ from vp_registry.web.forms import page_number, show_error
 from vp_registry.web.templating import category_label
 
 blueprint = Blueprint("cases", __name__, url_prefix="/cases")
+blueprint.add_app_template_global(listing.deadline_note, "case_deadline_note")
 
 
 @blueprint.errorhandler(VaultLocked)
@@ -156,6 +159,8 @@ def _load_case_form(form: CaseForm, record: CaseRecord) -> None:
 
 # --------------------------------------------------------------------- list
 
+_FILTER_SELECT = widgets.Select()
+
 
 @blueprint.get("/")
 @roles(Role.COUNSELLOR)
@@ -163,12 +168,15 @@ def _load_case_form(form: CaseForm, record: CaseRecord) -> None:
 def index() -> str:
     db = db_session()
     form = FilterForm(request.args)
+    category_names = listing.category_labels(_categories())
     form.category.choices = [SelectChoice("", _("All"))] + [
-        SelectChoice(c.code, category_label(c)) for c in _categories()]
+        SelectChoice(code, name) for code, name in category_names.items()]
     form.department.choices = [SelectChoice(0, _("All"))] + [
         SelectChoice(d.id, d.name) for d in _departments()]
     form.year.choices = [SelectChoice(0, _("All"))] + [
         SelectChoice(y, str(y)) for y in cases.case_years(db)]
+    for select in (form.status, form.category, form.department, form.year, form.sort):
+        select.widget = _FILTER_SELECT  # same HTML as WTForms' Select, cheaper
     form.validate()
 
     def valid(field: Any, default: Any) -> Any:
@@ -181,9 +189,11 @@ def index() -> str:
     )
     page = cases.list_cases(db, settings(), actor(), require_keys(), criteria,
                             page=page_number(), cache=listing_cache())
+    rows = listing.case_rows(page.items, department_names={d.id: d.name for d in _departments()},
+                             category_names=category_names, today=date.today())
     arguments = {key: value for key, value in request.args.items() if value}
-    return render_template("cases/index.html", form=form, page=page, arguments=arguments,
-                           filtered=criteria != CaseFilter(sort=criteria.sort), **_lookups())
+    return render_template("cases/index.html", form=form, page=page, rows=rows,
+                           arguments=arguments, filtered=criteria != CaseFilter(sort=criteria.sort))
 
 
 # ------------------------------------------------------------------- create

@@ -1,0 +1,124 @@
+"""Templates' gettext, ngettext and ``|dateformat`` with the request's catalogue looked up once.
+
+Flask-Babel's template callables resolve its request context, the locale and the catalogue
+(three context look-ups and a locale-to-string) on every call, and Jinja's ``_`` alias adds
+two more calls on top: a case list page made some 300 such look-ups. These callables ask
+Flask-Babel once per request for the locale and the catalogue and keep both on ``g``.
+
+Flask-Babel stays the owner of the locale: :func:`current` asks ``get_locale()`` on every
+call (cheap once the locale is chosen) and fetches the catalogue again when the locale object
+is not the one it cached, so ``refresh()`` and ``force_locale()`` keep working. Python code
+keeps using Flask-Babel's ``gettext`` and lazy strings unchanged.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+from functools import lru_cache
+from typing import Any
+
+from babel import Locale, dates
+from babel.support import NullTranslations
+from flask import Flask, g
+from flask_babel import format_date as babel_format_date
+from flask_babel import get_babel, get_locale, get_translations
+from jinja2 import pass_context
+from jinja2.runtime import Context
+from markupsafe import Markup
+
+_STATE = "_vp_template_i18n"
+_NAMED_FORMATS = ("short", "medium", "long", "full")
+
+
+@dataclass(frozen=True, slots=True)
+class RequestI18n:
+    """The request's locale, its catalogue and its date format (Flask-Babel's choice)."""
+
+    locale: Locale
+    translations: NullTranslations
+    locale_id: str
+    date_format: str
+
+    def gettext(self, message: str) -> str:
+        return self.translations.ugettext(message)  # as Flask-Babel's gettext
+
+    def ngettext(self, singular: str, plural: str, num: int) -> str:
+        return self.translations.ungettext(singular, plural, num)
+
+    def format_date(self, value: date) -> str:
+        """A date (not a datetime: those are rebased to the user's time zone) as
+        Flask-Babel's ``format_date`` writes it."""
+        return _formatted_date(self.locale_id, self.date_format, value)
+
+
+def current() -> RequestI18n | None:
+    """This request's (or application context's) translations; None outside a context."""
+    locale = get_locale()
+    if locale is None:
+        return None
+    state: RequestI18n | None = g.get(_STATE)
+    if state is None or state.locale is not locale:
+        state = RequestI18n(locale=locale, translations=get_translations(),
+                            locale_id=str(locale), date_format=_date_format())
+        setattr(g, _STATE, state)
+    return state
+
+
+def _date_format() -> str:
+    """Flask-Babel's default date format (``Babel.date_formats``): "medium" unless configured."""
+    formats = get_babel().instance.date_formats
+    name = str(formats["date"])
+    if name in _NAMED_FORMATS:
+        return str(formats[f"date.{name}"] or name)
+    return name
+
+
+@lru_cache(maxsize=4096)
+def _formatted_date(locale_id: str, date_format: str, value: date) -> str:
+    return str(dates.format_date(value, date_format, locale=locale_id))
+
+
+def format_date(value: date | None = None, format: str | None = None,
+                rebase: bool = True) -> str:
+    """``|dateformat``: plain dates in the default format from the cache, the rest by
+    Flask-Babel."""
+    if format is None and type(value) is date:
+        state = current()
+        if state is not None:
+            return state.format_date(value)
+    return str(babel_format_date(value, format, rebase))
+
+
+# Jinja's "newstyle" gettext (jinja2.ext): the translation is a format string (always, even
+# without variables) and, when autoescaping, Markup - the catalogue is trusted like the
+# templates - so that the variables are escaped and the text is not.
+
+
+@pass_context
+def gettext(context: Context, message: str, /, **variables: Any) -> str:
+    state = current()
+    text = state.gettext(message) if state is not None else message
+    if context.eval_ctx.autoescape:
+        text = Markup(text)  # noqa: S704  # nosec B704 # the catalogue
+    return text % variables
+
+
+@pass_context
+def ngettext(context: Context, singular: str, plural: str, num: int, /,
+             **variables: Any) -> str:
+    variables.setdefault("num", num)
+    state = current()
+    if state is not None:
+        text = state.ngettext(singular, plural, num)
+    else:
+        text = singular if num == 1 else plural
+    if context.eval_ctx.autoescape:
+        text = Markup(text)  # noqa: S704  # nosec B704 # the catalogue
+    return text % variables
+
+
+def init_app(app: Flask) -> None:
+    """Replace Flask-Babel's template callables (after ``babel.init_app``)."""
+    app.jinja_env.globals.update(_=gettext, gettext=gettext, ngettext=ngettext)
+    app.jinja_env.filters["dateformat"] = format_date
