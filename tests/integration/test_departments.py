@@ -6,9 +6,11 @@ from pathlib import Path
 
 import pytest
 from flask.testing import FlaskCliRunner
+from sqlalchemy import update
 from sqlalchemy.orm import Session
 
 from vp_registry.config import Settings
+from vp_registry.db.organisation import Department
 from vp_registry.services import organisation
 from vp_registry.services.audit import Actor
 from vp_registry.services.errors import ValidationFailed
@@ -97,3 +99,26 @@ def test_new_category_can_be_renamed_retired_and_deleted(db: Session, settings: 
     assert category.code == "discriminatie" and not category.active
     organisation.delete_category(db, settings, Actor.system(), category)
     assert "discriminatie" not in [c.code for c in organisation.list_categories(db)]
+
+
+def test_directory_cache_sees_its_own_process_at_once_and_other_writers_after_its_ttl(
+    db: Session, settings: Settings
+) -> None:
+    now = [0.0]
+    cache = organisation.DirectoryCache(ttl=5.0, clock=lambda: now[0])
+
+    def names() -> set[str]:
+        return {entry.name for entry in cache.get(db).departments}
+
+    assert "Nieuwbouw" not in names()
+    organisation.create_department(db, settings, Actor.system(), name="Nieuwbouw", headcount=8)
+    db.commit()
+    assert "Nieuwbouw" in names()  # committed through the ORM in this process: seen at once
+    # A writer the ORM events do not see (another worker, plain SQL): seen after the ttl.
+    db.execute(update(Department).where(Department.name == "Nieuwbouw")
+               .values(name="Renovatie"))
+    db.commit()
+    now[0] = 4.9
+    assert "Nieuwbouw" in names()
+    now[0] = 5.1
+    assert "Renovatie" in names() and "Nieuwbouw" not in names()

@@ -10,14 +10,23 @@ from __future__ import annotations
 from datetime import date
 from typing import Any
 
-from flask import Blueprint, abort, flash, g, redirect, render_template, request, url_for
+from flask import (
+    Blueprint,
+    abort,
+    current_app,
+    flash,
+    g,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
 from flask_babel import gettext as _
 from werkzeug.wrappers import Response
 from wtforms import SelectChoice
 
 from vp_registry.core.casework import normalise_reference
 from vp_registry.core.taxonomy import Role
-from vp_registry.db.organisation import Category, Department
 from vp_registry.messages import describe
 from vp_registry.services import cases, organisation, retention
 from vp_registry.services.cases import (
@@ -89,18 +98,23 @@ def _version(raw: Any) -> int:
 # ------------------------------------------------------------------ lookups
 
 
-def _departments() -> list[Department]:
-    if "case_departments" not in g:
-        g.case_departments = organisation.list_departments(db_session())
-    found: list[Department] = g.case_departments
-    return found
+def _directory() -> organisation.Directory:
+    """Departments and categories for this request (from the application's short cache)."""
+    if "case_directory" not in g:
+        cache = current_app.extensions.get("vp_directory")
+        if cache is None:
+            cache = current_app.extensions["vp_directory"] = organisation.DirectoryCache()
+        g.case_directory = cache.get(db_session())
+    directory: organisation.Directory = g.case_directory
+    return directory
 
 
-def _categories() -> list[Category]:
-    if "case_categories" not in g:
-        g.case_categories = organisation.list_categories(db_session())
-    found: list[Category] = g.case_categories
-    return found
+def _departments() -> tuple[organisation.DepartmentEntry, ...]:
+    return _directory().departments
+
+
+def _categories() -> tuple[organisation.CategoryEntry, ...]:
+    return _directory().categories
 
 
 def _lookups() -> dict[str, Any]:
