@@ -510,37 +510,42 @@ def _key_row(session: Session, case_id: int) -> CaseKey:
     return row
 
 
-def _case_and_key(session: Session, reference: str) -> tuple[Case, CaseKey]:
-    """A case with its wrapped data key, in one statement (a case without one is shredded)."""
-    found = session.execute(select(Case, CaseKey).join(CaseKey, CaseKey.case_id == Case.id)
-                            .where(Case.reference == reference)).one_or_none()
-    if found is None:
-        raise NotFound()
-    return found[0], found[1]
-
-
 def _row_crypter(session: Session, keys: VaultKeys, row: Case, key: CaseKey | None = None
                  ) -> RecordCrypter:
     key = key or _key_row(session, row.id)
     return _crypter(keys, key.wrapped_key, key.vault_key_version, row.data_key_version)
 
 
-def _contacts(session: Session, crypter: RecordCrypter, case_id: int) -> tuple[ContactRecord, ...]:
-    rows = session.execute(
-        select(CaseContact).where(CaseContact.case_id == case_id)
-        .order_by(CaseContact.held_on, CaseContact.created_at)
-    ).scalars()
-    return tuple(_decode_contact(crypter, r.id, r.case_id, r.version, r.held_on, r.content)
-                 for r in rows)
+_CONTACT_ORDER = (CaseContact.held_on, CaseContact.created_at)
 
 
-def _decrypt_row(session: Session, keys: VaultKeys, row: Case, key: CaseKey | None = None
-                 ) -> CaseRecord:
+def _contact_rows(session: Session, case_id: int) -> list[CaseContact]:
+    return list(session.execute(select(CaseContact).where(CaseContact.case_id == case_id)
+                                .order_by(*_CONTACT_ORDER)).scalars())
+
+
+def _decrypt_row(session: Session, keys: VaultKeys, row: Case, key: CaseKey | None = None,
+                 contacts: Sequence[CaseContact] | None = None) -> CaseRecord:
     crypter = _row_crypter(session, keys, row, key)
     summary = _summary(row.id, row.reference, row.status, row.opened_on, row.closed_on,
                        row.version, _decode_listing(crypter, row.id, row.listing))
     details = _decode_details(crypter, row.id, row.details)
-    return _record(summary, details, _contacts(session, crypter, row.id))
+    found = _contact_rows(session, row.id) if contacts is None else contacts
+    return _record(summary, details, tuple(
+        _decode_contact(crypter, r.id, r.case_id, r.version, r.held_on, r.content)
+        for r in found))
+
+
+def _whole_case(session: Session, reference: str
+                ) -> tuple[Case, CaseKey, list[CaseContact]]:
+    """A case with its wrapped key and its conversations in one statement (the case page)."""
+    rows = session.execute(
+        select(Case, CaseKey, CaseContact).join(CaseKey, CaseKey.case_id == Case.id)
+        .outerjoin(CaseContact, CaseContact.case_id == Case.id)
+        .where(Case.reference == reference).order_by(*_CONTACT_ORDER)).all()
+    if not rows:
+        raise NotFound()
+    return rows[0][0], rows[0][1], [r[2] for r in rows if r[2] is not None]
 
 
 def _check_version(session: Session, keys: VaultKeys, row: Case, expected: int) -> None:
@@ -607,7 +612,7 @@ def create_case(session: Session, settings: Settings, actor: Actor, keys: VaultK
 def read_case(session: Session, settings: Settings, actor: Actor, keys: VaultKeys,
               reference: str) -> CaseRecord:
     """Decrypt one case with its conversations; audited as ``case.read``."""
-    record = _decrypt_row(session, keys, *_case_and_key(session, reference))
+    record = _decrypt_row(session, keys, *_whole_case(session, reference))
     _audit(session, settings, actor, "case.read", record.reference)
     return record
 
