@@ -232,3 +232,10 @@ def test_login_events_are_audited_without_secrets(
     assert "login.failed" in actions and "login.success" in actions
     dump = " ".join(f"{e.details} {e.target_id}" for e in entries)
     assert user.test_password not in dump and "Wrong-password" not in dump  # type: ignore[attr-defined]
+
+
+def test_wtforms_own_messages_are_dutch(client: FlaskClient) -> None:
+    """WTForms' built-in messages come from its Dutch catalogue (read once per process)."""
+    for _ in range(2):  # the second request uses the cached catalogue
+        page = post_form(client, "/login", {"email": "", "password": ""}).get_data(as_text=True)
+        assert "Dit veld is vereist." in page and "This field is required." not in page

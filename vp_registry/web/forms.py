@@ -2,11 +2,32 @@
 
 from __future__ import annotations
 
+from functools import lru_cache
+from typing import Any
+
+from babel import support
 from flask import request
+from flask_babel import get_locale
 from flask_wtf import FlaskForm
+from wtforms.i18n import messages_path
 
 from vp_registry.messages import describe
 from vp_registry.services.errors import DomainError
+
+
+@lru_cache(maxsize=8)
+def _wtforms_catalogue(locale: str) -> support.NullTranslations:
+    return support.Translations.load(messages_path(), [locale], domain="wtforms")
+
+
+class Form(FlaskForm):  # type: ignore[misc]
+    """Every form of the application: Flask-WTF's, with WTForms' own messages ("This field is
+    required.") translated from a catalogue read once per language and process, where
+    Flask-WTF reads and parses it again in every request that shows a form."""
+
+    class Meta(FlaskForm.Meta):  # type: ignore[misc]
+        def get_translations(self, form: Any) -> support.NullTranslations:
+            return _wtforms_catalogue(str(get_locale() or "nl"))
 
 
 def show_error(form: FlaskForm, error: DomainError, default_field: str) -> None:

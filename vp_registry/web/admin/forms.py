@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, FileRequired
 from wtforms import (
     BooleanField,
@@ -18,9 +17,10 @@ from wtforms import (
 from wtforms.validators import DataRequired, Length, NumberRange, Optional
 
 from vp_registry.core.taxonomy import ROLE_LABELS
+from vp_registry.web.forms import Form
 
 
-class CreateUserForm(FlaskForm):  # type: ignore[misc]
+class CreateUserForm(Form):
     display_name = StringField(_l("Name"), validators=[DataRequired(), Length(max=120)])
     email = EmailField(_l("E-mail address"), validators=[DataRequired(), Length(max=254)])
     role = SelectField(_l("Role"), choices=[SelectChoice(role.value, _l(text))
@@ -33,18 +33,18 @@ class CreateUserForm(FlaskForm):  # type: ignore[misc]
     )
 
 
-class ResetPasswordForm(FlaskForm):  # type: ignore[misc]
+class ResetPasswordForm(Form):
     password = PasswordField(
         _l("New temporary password"), validators=[DataRequired(), Length(min=12, max=128)],
         render_kw={"autocomplete": "new-password"},
     )
 
 
-class ConfirmForm(FlaskForm):  # type: ignore[misc]
+class ConfirmForm(Form):
     """An empty form: a POST button with its CSRF token."""
 
 
-class DepartmentForm(FlaskForm):  # type: ignore[misc]
+class DepartmentForm(Form):
     name = StringField(_l("Name"), validators=[DataRequired(), Length(max=120)])
     headcount = IntegerField(_l("Number of employees"),
                              validators=[DataRequired(message=_l("Enter a number.")),
@@ -53,12 +53,12 @@ class DepartmentForm(FlaskForm):  # type: ignore[misc]
     active = BooleanField(_l("Active"), default=True)
 
 
-class ImportDepartmentsForm(FlaskForm):  # type: ignore[misc]
+class ImportDepartmentsForm(Form):
     file = FileField(_l("CSV file"), validators=[FileRequired()],
                      description=_l("Columns: name,headcount,parent,active"))
 
 
-class CategoryForm(FlaskForm):  # type: ignore[misc]
+class CategoryForm(Form):
     code = StringField(_l("Code"), validators=[Optional(), Length(max=40)],
                        description=_l("Lowercase letters, for example 'discriminatie'. "
                                       "It cannot be changed later."))
@@ -67,7 +67,7 @@ class CategoryForm(FlaskForm):  # type: ignore[misc]
     active = BooleanField(_l("In use for new cases"), default=True)
 
 
-class AuditFilterForm(FlaskForm):  # type: ignore[misc]
+class AuditFilterForm(Form):
     class Meta:
         csrf = False  # a GET search form changes nothing
 

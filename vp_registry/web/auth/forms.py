@@ -3,19 +3,20 @@
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import EmailField, PasswordField, StringField
 from wtforms.validators import DataRequired, EqualTo, Length, Regexp
 
+from vp_registry.web.forms import Form
 
-class LoginForm(FlaskForm):  # type: ignore[misc]
+
+class LoginForm(Form):
     email = EmailField(_l("E-mail address"), validators=[DataRequired(), Length(max=254)],
                        render_kw={"autocomplete": "username"})
     password = PasswordField(_l("Password"), validators=[DataRequired(), Length(max=1024)],
                              render_kw={"autocomplete": "current-password"})
 
 
-class CodeForm(FlaskForm):  # type: ignore[misc]
+class CodeForm(Form):
     code = StringField(
         _l("Six-digit code from your authenticator app"),
         validators=[DataRequired(), Regexp(r"^\s*\d{3}\s?\d{3}\s*$",
@@ -24,7 +25,7 @@ class CodeForm(FlaskForm):  # type: ignore[misc]
     )
 
 
-class NewPasswordForm(FlaskForm):  # type: ignore[misc]
+class NewPasswordForm(Form):
     password = PasswordField(
         _l("New password"), validators=[DataRequired(), Length(min=12, max=128)],
         render_kw={"autocomplete": "new-password"},

@@ -6,7 +6,6 @@ from __future__ import annotations
 from typing import Any
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import (
     BooleanField,
     DateField,
@@ -38,6 +37,7 @@ from vp_registry.services.cases import (
     MAX_NAME,
     MAX_TEXT,
 )
+from vp_registry.web.forms import Form
 
 NOT_CHOSEN = ""
 
@@ -56,13 +56,13 @@ class MultiCheckboxField(SelectMultipleField):  # type: ignore[misc]
     option_widget = CheckboxInput()
 
 
-class VersionForm(FlaskForm):  # type: ignore[misc]
+class VersionForm(Form):
     """A POST button that carries the version the user saw (reopen)."""
 
     version = HiddenField(validators=[InputRequired()])
 
 
-class CaseForm(FlaskForm):  # type: ignore[misc]
+class CaseForm(Form):
     opened_on = DateField(_l("Date of the first contact"), validators=[InputRequired(
         message=_l("Enter a date."))])
     department_id = SelectField(_l("Department"), coerce=int,
@@ -117,7 +117,7 @@ class CaseForm(FlaskForm):  # type: ignore[misc]
     version = HiddenField()
 
 
-class CloseForm(FlaskForm):  # type: ignore[misc]
+class CloseForm(Form):
     closed_on = DateField(_l("Closing date"), validators=[InputRequired(
         message=_l("Enter a date."))])
     outcome = SelectField(_l("Outcome"), choices=_choices(OUTCOME_LABELS, N_("(choose)")),
@@ -132,7 +132,7 @@ class CloseForm(FlaskForm):  # type: ignore[misc]
     version = HiddenField(validators=[InputRequired()])
 
 
-class ContactForm(FlaskForm):  # type: ignore[misc]
+class ContactForm(Form):
     held_on = DateField(_l("Date"), validators=[InputRequired(message=_l("Enter a date."))])
     minutes = IntegerField(
         _l("Duration in minutes"),
@@ -147,14 +147,14 @@ class ContactForm(FlaskForm):  # type: ignore[misc]
     version = HiddenField()
 
 
-class EraseForm(FlaskForm):  # type: ignore[misc]
+class EraseForm(Form):
     confirm = StringField(_l("Type the case reference to confirm"),
                           validators=[DataRequired(message=_l("Type the case reference."))],
                           render_kw={"autocomplete": "off"})
     version = HiddenField(validators=[InputRequired()])
 
 
-class FilterForm(FlaskForm):  # type: ignore[misc]
+class FilterForm(Form):
     """The case list's search form (GET, changes nothing: no CSRF token)."""
 
     class Meta:
@@ -174,12 +174,12 @@ class FilterForm(FlaskForm):  # type: ignore[misc]
         SelectChoice("status", _l("Status (open first)"))])
 
 
-class UnlockForm(FlaskForm):  # type: ignore[misc]
+class UnlockForm(Form):
     password = PasswordField(_l("Your password"), validators=[DataRequired(), Length(max=1024)],
                              render_kw={"autocomplete": "current-password"})
 
 
-class GrantForm(FlaskForm):  # type: ignore[misc]
+class GrantForm(Form):
     confirmed = BooleanField(
         _l("I have confirmed in person or by phone that this account belongs to my colleague "
            "and that they just logged in."),

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import (
     HiddenField,
     RadioField,
@@ -16,11 +15,12 @@ from wtforms.validators import DataRequired, InputRequired, Length, Optional
 
 from vp_registry.services.contact import KIND_LABELS, KINDS, MAX_CONTACT, MAX_MESSAGE
 from vp_registry.services.counsellors import MAX_TEXT
+from vp_registry.web.forms import Form
 
 NOT_SAID = ""
 
 
-class ContactForm(FlaskForm):  # type: ignore[misc]
+class ContactForm(Form):
     kind = RadioField(
         _l("What would you like?"), default="message",
         choices=[SelectChoice(kind, _l(KIND_LABELS[kind])) for kind in KINDS],
@@ -49,7 +49,7 @@ class ContactForm(FlaskForm):  # type: ignore[misc]
                           render_kw={"autocomplete": "off", "tabindex": "-1"})
 
 
-class CodeForm(FlaskForm):  # type: ignore[misc]
+class CodeForm(Form):
     code = StringField(
         _l("Your receipt code"), description=_l("The six words you wrote down."),
         validators=[DataRequired(message=_l("Enter your receipt code.")), Length(max=200)],
@@ -58,7 +58,7 @@ class CodeForm(FlaskForm):  # type: ignore[misc]
     )
 
 
-class SenderReplyForm(FlaskForm):  # type: ignore[misc]
+class SenderReplyForm(Form):
     code = HiddenField(validators=[DataRequired(), Length(max=200)])
     message = TextAreaField(
         _l("Your answer"),
@@ -70,7 +70,7 @@ class SenderReplyForm(FlaskForm):  # type: ignore[misc]
     )
 
 
-class PublicTextForm(FlaskForm):  # type: ignore[misc]
+class PublicTextForm(Form):
     intro = TextAreaField(_l("Introduction"), validators=[DataRequired(), Length(max=MAX_TEXT)],
                           render_kw={"rows": 6})
     does = TextAreaField(_l("What a confidential counsellor does"),

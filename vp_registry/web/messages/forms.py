@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, FileRequired
 from wtforms import (
     BooleanField,
@@ -21,9 +20,10 @@ from vp_registry.services.cases import MAX_CONTACT_MINUTES
 from vp_registry.services.contact import MAX_MESSAGE
 from vp_registry.services.counsellors import KIND_LABELS, KINDS
 from vp_registry.web.cases.forms import MultiCheckboxField
+from vp_registry.web.forms import Form
 
 
-class ReplyForm(FlaskForm):  # type: ignore[misc]
+class ReplyForm(Form):
     message = TextAreaField(
         _l("Your reply"),
         description=_l("Whoever has the receipt code can read it: do not repeat names or "
@@ -34,14 +34,14 @@ class ReplyForm(FlaskForm):  # type: ignore[misc]
     )
 
 
-class DeleteForm(FlaskForm):  # type: ignore[misc]
+class DeleteForm(Form):
     confirmed = BooleanField(
         _l("Yes, delete this conversation permanently"),
         validators=[DataRequired(message=_l("Tick the box to confirm."))],
     )
 
 
-class ConvertForm(FlaskForm):  # type: ignore[misc]
+class ConvertForm(Form):
     opened_on = DateField(_l("Date of the first contact"),
                           validators=[InputRequired(message=_l("Enter a date."))])
     department_id = SelectField(_l("Department"), coerce=int,
@@ -66,7 +66,7 @@ class ConvertForm(FlaskForm):  # type: ignore[misc]
     )
 
 
-class ProfileForm(FlaskForm):  # type: ignore[misc]
+class ProfileForm(Form):
     public_name = StringField(_l("Name on the public page"),
                               validators=[DataRequired(), Length(max=120)])
     kind = SelectField(_l("You are"),
@@ -86,7 +86,7 @@ class ProfileForm(FlaskForm):  # type: ignore[misc]
     visible = BooleanField(_l("Show my entry on the public counsellors page"))
 
 
-class PhotoForm(FlaskForm):  # type: ignore[misc]
+class PhotoForm(Form):
     photo = FileField(
         _l("Photo"), validators=[FileRequired(message=_l("Choose a photo."))],
         description=_l("JPEG or PNG, at most 1.5 MB. It is cropped to a square and stored "
@@ -95,5 +95,5 @@ class PhotoForm(FlaskForm):  # type: ignore[misc]
     )
 
 
-class ConfirmForm(FlaskForm):  # type: ignore[misc]
+class ConfirmForm(Form):
     """An empty form: a POST button with its CSRF token."""

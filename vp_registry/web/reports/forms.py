@@ -5,7 +5,6 @@ from __future__ import annotations
 from datetime import date
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import (
     BooleanField,
     DateField,
@@ -20,11 +19,12 @@ from wtforms.validators import DataRequired, InputRequired, Length, Optional
 from vp_registry.core.taxonomy import ACTIVITY_LABELS
 from vp_registry.services.activities import MAX_DESCRIPTION
 from vp_registry.services.reports import MAX_TEXT
+from vp_registry.web.forms import Form
 
 LANGUAGES = [SelectChoice("nl", "Nederlands"), SelectChoice("en", "English")]
 
 
-class ReportTextsForm(FlaskForm):  # type: ignore[misc]
+class ReportTextsForm(Form):
     locale = SelectField(
         _l("Language of the report"), choices=LANGUAGES, default="nl",
         description=_l("The figures, headings and explanations are written in this language; "
@@ -43,7 +43,7 @@ class ReportTextsForm(FlaskForm):  # type: ignore[misc]
     revision = HiddenField(validators=[InputRequired()])
 
 
-class FinaliseForm(FlaskForm):  # type: ignore[misc]
+class FinaliseForm(Form):
     confirm = BooleanField(
         _l("I have checked this preview. Finalising releases these figures to management and "
            "the works council; a finalised report can never be changed, only corrected by a "
@@ -52,11 +52,11 @@ class FinaliseForm(FlaskForm):  # type: ignore[misc]
     revision = HiddenField(validators=[InputRequired()])
 
 
-class ConfirmForm(FlaskForm):  # type: ignore[misc]
+class ConfirmForm(Form):
     """An empty form: a POST button with its CSRF token."""
 
 
-class ActivityForm(FlaskForm):  # type: ignore[misc]
+class ActivityForm(Form):
     held_on = DateField(_l("Date"), default=date.today,
                         validators=[InputRequired(message=_l("Enter a date."))])
     activity_type = SelectField(
@@ -76,5 +76,5 @@ class ActivityForm(FlaskForm):  # type: ignore[misc]
     revision = HiddenField()
 
 
-class DeleteForm(FlaskForm):  # type: ignore[misc]
+class DeleteForm(Form):
     revision = HiddenField(validators=[InputRequired()])

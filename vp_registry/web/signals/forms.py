@@ -5,7 +5,6 @@ from __future__ import annotations
 from datetime import date
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import (
     DateField,
     SelectChoice,
@@ -19,9 +18,10 @@ from wtforms.widgets import CheckboxInput, ListWidget
 
 from vp_registry.core.taxonomy import SUGGESTED_ACTION_LABELS
 from vp_registry.services.signals import MAX_CONTEXT, MAX_FOLLOW_UP, MAX_OTHER_ACTION
+from vp_registry.web.forms import Form
 
 
-class ConfirmForm(FlaskForm):  # type: ignore[misc]
+class ConfirmForm(Form):
     """An empty form: a POST button with its CSRF token."""
 
 
@@ -32,7 +32,7 @@ class MultiCheckboxField(SelectMultipleField):  # type: ignore[misc]
     option_widget = CheckboxInput()
 
 
-class ReleaseForm(FlaskForm):  # type: ignore[misc]
+class ReleaseForm(Form):
     actions = MultiCheckboxField(
         _l("Suggested actions"),
         choices=[SelectChoice(action.value, _l(text))
@@ -49,7 +49,7 @@ class ReleaseForm(FlaskForm):  # type: ignore[misc]
                        "point to a person: no names, no dates of incidents, no numbers."))
 
 
-class FollowUpForm(FlaskForm):  # type: ignore[misc]
+class FollowUpForm(Form):
     done_on = DateField(_l("When"), default=date.today,
                         validators=[DataRequired(message=_l("Enter the date."))])
     description = TextAreaField(
@@ -60,7 +60,7 @@ class FollowUpForm(FlaskForm):  # type: ignore[misc]
                        "planned, a change in the way of working."))
 
 
-class SignalFilterForm(FlaskForm):  # type: ignore[misc]
+class SignalFilterForm(Form):
     class Meta:
         csrf = False  # a GET filter changes nothing
 
