@@ -105,7 +105,7 @@ def test_directory_cache_sees_its_own_process_at_once_and_other_writers_after_it
     db: Session, settings: Settings
 ) -> None:
     now = [0.0]
-    cache = organisation.DirectoryCache(ttl=5.0, clock=lambda: now[0])
+    cache = organisation.directory_cache(ttl=5.0, clock=lambda: now[0])
 
     def names() -> set[str]:
         return {entry.name for entry in cache.get(db).departments}

@@ -5,13 +5,11 @@ from __future__ import annotations
 import csv
 import io
 import re
-import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any
 
-from sqlalchemy import event, func, select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from vp_registry.config import Settings
@@ -21,6 +19,7 @@ from vp_registry.db.organisation import Category, Department
 from vp_registry.services import audit
 from vp_registry.services.audit import Actor
 from vp_registry.services.errors import NotFound, ValidationFailed
+from vp_registry.services.readcache import ReadCache
 from vp_registry.services.usage import last_case_write
 
 # Dutch labels for the default categories; English labels come from the taxonomy.
@@ -342,32 +341,12 @@ class Directory:
     categories: tuple[CategoryEntry, ...]
 
 
-class DirectoryCache:
-    """The :class:`Directory` of one application, read at most every ``ttl`` seconds.
-
-    Every case page names departments and categories; two queries on each of them were a
-    fifth of the page's database work. The administrator changes them a few times a year: a
-    change committed in this process is seen at once (see :func:`_note_change`), one made in
-    another worker within ``ttl`` seconds. Entries are plain values, never ORM rows, so
-    nothing ties them to the session that read them.
-    """
-
-    def __init__(self, ttl: float = 5.0, clock: Callable[[], float] = time.monotonic) -> None:
-        self.ttl = ttl
-        self.clock = clock
-        self._lock = threading.Lock()
-        self._cached: tuple[float, int, Directory] | None = None
-
-    def get(self, session: Session) -> Directory:
-        cached = self._cached
-        now = self.clock()
-        if cached is not None and now - cached[0] < self.ttl and cached[1] == _generation[0]:
-            return cached[2]
-        generation = _generation[0]
-        directory = read_directory(session)
-        with self._lock:
-            self._cached = (now, generation, directory)
-        return directory
+def directory_cache(*, ttl: float = 5.0, clock: Callable[[], float] = time.monotonic
+                    ) -> ReadCache[Directory]:
+    """Every case page names departments and categories; two queries on each of them were a
+    fifth of the page's database work, for lists the administrator changes a few times a
+    year."""
+    return ReadCache(read_directory, (Department, Category), ttl=ttl, clock=clock)
 
 
 def read_directory(session: Session) -> Directory:
@@ -376,20 +355,3 @@ def read_directory(session: Session) -> Directory:
                           for d in list_departments(session)),
         categories=tuple(CategoryEntry(c.id, c.code, c.label_nl, c.label_en, c.active,
                                        c.position) for c in list_categories(session)))
-
-
-_generation = [0]  # bumped when a commit in this process changed a department or category
-_CHANGED = "vp_directory_changed"
-
-
-@event.listens_for(Session, "after_flush")
-def _note_change(session: Session, _context: Any) -> None:
-    if any(isinstance(row, Department | Category)
-           for row in (*session.new, *session.dirty, *session.deleted)):
-        session.info[_CHANGED] = True
-
-
-@event.listens_for(Session, "after_commit")
-def _bump_generation(session: Session) -> None:
-    if session.info.pop(_CHANGED, False):
-        _generation[0] += 1

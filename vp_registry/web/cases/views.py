@@ -27,6 +27,7 @@ from wtforms import SelectChoice
 
 from vp_registry.core.casework import normalise_reference
 from vp_registry.core.taxonomy import Role
+from vp_registry.db.cases import Case
 from vp_registry.messages import describe
 from vp_registry.services import cases, organisation, retention
 from vp_registry.services.cases import (
@@ -39,6 +40,7 @@ from vp_registry.services.cases import (
     ContactInput,
 )
 from vp_registry.services.errors import Conflict, DomainError, NotFound
+from vp_registry.services.readcache import ReadCache
 from vp_registry.services.vault import VaultLocked
 from vp_registry.web import widgets
 from vp_registry.web.access import roles
@@ -103,10 +105,20 @@ def _directory() -> organisation.Directory:
     if "case_directory" not in g:
         cache = current_app.extensions.get("vp_directory")
         if cache is None:
-            cache = current_app.extensions["vp_directory"] = organisation.DirectoryCache()
+            cache = current_app.extensions["vp_directory"] = organisation.directory_cache()
         g.case_directory = cache.get(db_session())
     directory: organisation.Directory = g.case_directory
     return directory
+
+
+def _case_years() -> list[int]:
+    """The year filter's choices (from the application's short cache: a new year shows up at
+    once in this worker, within seconds in another)."""
+    cache = current_app.extensions.get("vp_case_years")
+    if cache is None:
+        cache = current_app.extensions["vp_case_years"] = ReadCache(cases.case_years, (Case,))
+    years: list[int] = cache.get(db_session())
+    return years
 
 
 def _departments() -> tuple[organisation.DepartmentEntry, ...]:
@@ -188,7 +200,7 @@ def index() -> str:
     form.department.choices = [SelectChoice(0, _("All"))] + [
         SelectChoice(d.id, d.name) for d in _departments()]
     form.year.choices = [SelectChoice(0, _("All"))] + [
-        SelectChoice(y, str(y)) for y in cases.case_years(db)]
+        SelectChoice(y, str(y)) for y in _case_years()]
     for select in (form.status, form.category, form.department, form.year, form.sort):
         select.widget = _FILTER_SELECT  # same HTML as WTForms' Select, cheaper
     form.validate()
