@@ -2,7 +2,7 @@
 
 Each entry's MAC covers the previous entry's MAC and a canonical serialisation of its own
 fields, so a modified, inserted, removed or reordered entry breaks the chain. Appends first
-update the single ``audit_head`` row, which takes a row/write lock and so serialises
+lock the single ``audit_head`` row (a row lock, or SQLite's write lock), which serialises
 concurrent appends: two requests cannot fork the chain. Web requests queue their entries and
 append them just before the commit (:func:`defer_appends`), so the lock is held for the
 length of the commit, not of the whole request.
@@ -69,25 +69,30 @@ def compute_mac(audit_key: str, entry: AuditEntry) -> str:
 
 _HEAD = cast(Table, AuditHead.__table__)
 _ENTRIES = cast(Table, AuditEntry.__table__)
-_LOCK_AND_READ_HEAD = (update(_HEAD).where(_HEAD.c.id == 1)
-                       .values(last_seq=_HEAD.c.last_seq)
-                       .returning(_HEAD.c.last_seq, _HEAD.c.last_mac))
+# PostgreSQL locks the row for reading it (no new row version); SQLite takes its database
+# write lock only by writing, so there the lock is a no-op UPDATE.
+_LOCK_AND_READ_HEAD = {
+    "postgresql": select(_HEAD.c.last_seq, _HEAD.c.last_mac).where(_HEAD.c.id == 1)
+    .with_for_update(),
+    "sqlite": update(_HEAD).where(_HEAD.c.id == 1).values(last_seq=_HEAD.c.last_seq)
+    .returning(_HEAD.c.last_seq, _HEAD.c.last_mac),
+}
 
 
 def _lock_head(session: Session) -> tuple[int, str]:
     """Lock the head row and read it in one statement; the first append ever creates it.
 
-    The no-op ``UPDATE ... RETURNING`` takes the row lock (PostgreSQL) or the write lock
-    (SQLite) until the commit, so a concurrent append waits here and then reads the new head.
-    ``INSERT ... ON CONFLICT DO NOTHING`` lets two first appends race safely.
+    The lock is held until the commit, so a concurrent append waits here and then reads the
+    new head. ``INSERT ... ON CONFLICT DO NOTHING`` lets two first appends race safely.
     """
-    row = session.execute(_LOCK_AND_READ_HEAD).one_or_none()
+    dialect = session.get_bind().dialect.name
+    lock_and_read = _LOCK_AND_READ_HEAD[dialect]
+    row = session.execute(lock_and_read).one_or_none()
     if row is None:
-        dialect = session.get_bind().dialect.name
         insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
         session.execute(insert(_HEAD).values(id=1, last_seq=0, last_mac=GENESIS_MAC)
                         .on_conflict_do_nothing(index_elements=["id"]))
-        row = session.execute(_LOCK_AND_READ_HEAD).one()
+        row = session.execute(lock_and_read).one()
     return int(row.last_seq), str(row.last_mac)
 
 
