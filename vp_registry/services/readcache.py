@@ -19,6 +19,7 @@ from sqlalchemy.orm import Session
 T = TypeVar("T")
 
 _generations: dict[type, int] = {}  # per mapped class: commits in this process that changed it
+_generations_lock = threading.Lock()
 _CHANGED = "vp_readcache_changed"
 
 
@@ -53,5 +54,8 @@ def _note_changes(session: Session, _context: Any) -> None:
 
 @event.listens_for(Session, "after_commit")
 def _bump_generations(session: Session) -> None:
-    for kind in session.info.pop(_CHANGED, ()):
-        _generations[kind] = _generations.get(kind, 0) + 1
+    changed = session.info.pop(_CHANGED, ())
+    if changed:
+        with _generations_lock:  # threaded servers: no bump may be lost
+            for kind in changed:
+                _generations[kind] = _generations.get(kind, 0) + 1
