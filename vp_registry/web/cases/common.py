@@ -12,7 +12,7 @@ from collections.abc import Callable
 from functools import wraps
 from typing import Any, TypeVar, cast
 
-from flask import current_app, g, render_template, request, session
+from flask import Blueprint, current_app, g, render_template, request, session
 from flask_login import current_user
 
 from vp_registry.config import Settings
@@ -21,9 +21,11 @@ from vp_registry.core.crypto import DecryptionError
 from vp_registry.db.vault import CounsellorKey
 from vp_registry.services import accounts, cases, vault
 from vp_registry.services.audit import Actor
+from vp_registry.services.errors import NotFound
 from vp_registry.services.vault import VaultKeys, VaultLocked
 from vp_registry.web.cases.forms import UnlockForm
 from vp_registry.web.database import db_session
+from vp_registry.web.errors import render_error
 from vp_registry.web.sessions import ServerSession, session_vault_key
 
 View = TypeVar("View", bound=Callable[..., Any])
@@ -90,6 +92,19 @@ def locked_page() -> tuple[str, int]:
         "cases/locked.html", state=vault_state(), form=UnlockForm(),
         next_url=request.full_path.rstrip("?") if request.method == "GET" else None,
     ), 200
+
+
+def _not_found(_error: NotFound) -> tuple[str, int]:
+    db_session().rollback()
+    return render_error(404)
+
+
+def answer_vault_errors(blueprint: Blueprint) -> None:
+    """The areas that decrypt (cases, activities, the annual report): a locked vault shows
+    the explanation page, a record that does not exist the 404 page; neither stores anything
+    of the request."""
+    blueprint.register_error_handler(VaultLocked, lambda _error: locked_page())
+    blueprint.register_error_handler(NotFound, _not_found)
 
 
 def needs_vault(view: View) -> View:

@@ -39,7 +39,7 @@ from vp_registry.services.cases import (
     ContactConflict,
     ContactInput,
 )
-from vp_registry.services.errors import Conflict, DomainError, NotFound
+from vp_registry.services.errors import Conflict, DomainError
 from vp_registry.services.readcache import ReadCache
 from vp_registry.services.vault import VaultLocked
 from vp_registry.web import widgets
@@ -47,9 +47,9 @@ from vp_registry.web.access import roles
 from vp_registry.web.cases import listing
 from vp_registry.web.cases.common import (
     actor,
+    answer_vault_errors,
     current_keys,
     listing_cache,
-    locked_page,
     needs_vault,
     require_keys,
     settings,
@@ -64,7 +64,6 @@ from vp_registry.web.cases.forms import (
     VersionForm,
 )
 from vp_registry.web.database import db_session
-from vp_registry.web.errors import render_error
 from vp_registry.web.forms import page_number, show_error
 from vp_registry.web.templating import category_label
 
@@ -72,15 +71,7 @@ blueprint = Blueprint("cases", __name__, url_prefix="/cases")
 blueprint.add_app_template_global(listing.deadline_note, "case_deadline_note")
 
 
-@blueprint.errorhandler(VaultLocked)
-def _vault_locked(_error: VaultLocked) -> tuple[str, int]:
-    return locked_page()
-
-
-@blueprint.errorhandler(NotFound)
-def _not_found(_error: NotFound) -> tuple[str, int]:
-    db_session().rollback()
-    return render_error(404)
+answer_vault_errors(blueprint)
 
 
 def _reference(reference: str) -> str:

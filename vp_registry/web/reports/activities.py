@@ -16,27 +16,23 @@ from vp_registry.core.taxonomy import ActivityType, Role
 from vp_registry.messages import describe
 from vp_registry.services import activities
 from vp_registry.services.activities import ActivityConflict, ActivityInput, ActivityRecord
-from vp_registry.services.errors import DomainError, NotFound
-from vp_registry.services.vault import VaultLocked
+from vp_registry.services.errors import DomainError
 from vp_registry.web.access import roles
-from vp_registry.web.cases.common import actor, locked_page, needs_vault, require_keys, settings
+from vp_registry.web.cases.common import (
+    actor,
+    answer_vault_errors,
+    needs_vault,
+    require_keys,
+    settings,
+)
 from vp_registry.web.database import db_session
-from vp_registry.web.errors import render_error
 from vp_registry.web.forms import show_error
 from vp_registry.web.reports.forms import ActivityForm, DeleteForm
 
 blueprint = Blueprint("activities", __name__, url_prefix="/activities")
 
 
-@blueprint.errorhandler(VaultLocked)
-def _vault_locked(_error: VaultLocked) -> tuple[str, int]:
-    return locked_page()
-
-
-@blueprint.errorhandler(NotFound)
-def _not_found(_error: NotFound) -> tuple[str, int]:
-    db_session().rollback()
-    return render_error(404)
+answer_vault_errors(blueprint)
 
 
 def hours_text(hours: Decimal) -> str:

@@ -29,11 +29,15 @@ from vp_registry.render.html import render_fragment, status_line
 from vp_registry.services import reports
 from vp_registry.services.errors import Conflict, DomainError, NotFound
 from vp_registry.services.reports import ReportBlocked, ReportVersion, YearNotOver
-from vp_registry.services.vault import VaultLocked
 from vp_registry.web.access import roles
-from vp_registry.web.cases.common import actor, locked_page, needs_vault, require_keys, settings
+from vp_registry.web.cases.common import (
+    actor,
+    answer_vault_errors,
+    needs_vault,
+    require_keys,
+    settings,
+)
 from vp_registry.web.database import db_session
-from vp_registry.web.errors import render_error
 from vp_registry.web.forms import show_error
 from vp_registry.web.reports.forms import ConfirmForm, FinaliseForm, ReportTextsForm
 
@@ -47,15 +51,7 @@ if set(DOWNLOADS) != set(FORMATS):  # pragma: no cover - a new format must be of
     raise RuntimeError("every report format must be offered for download")
 
 
-@blueprint.errorhandler(VaultLocked)
-def _vault_locked(_error: VaultLocked) -> tuple[str, int]:
-    return locked_page()
-
-
-@blueprint.errorhandler(NotFound)
-def _not_found(_error: NotFound) -> tuple[str, int]:
-    db_session().rollback()
-    return render_error(404)
+answer_vault_errors(blueprint)
 
 
 def _revision(raw: object) -> int:
