@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Callable
 
+import argon2
 import pytest
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
@@ -25,6 +27,43 @@ def test_unknown_user_and_wrong_password_fail_identically(
     with pytest.raises(AuthenticationFailed) as unknown:
         accounts.check_password(db, settings, "nobody@example.org", "not-the-password", None)
     assert str(wrong_password.value) == str(unknown.value)
+
+
+def test_every_login_attempt_verifies_one_argon2id_hash_with_the_configured_parameters(
+    db: Session, settings: Settings, create_user: Callable[..., User],
+    monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The structural half of "the same timing for unknown users" (DESIGN section 3; issue 11,
+    item 7): right password, wrong password, unknown and disabled account each verify exactly
+    one Argon2id hash made with the configured parameters. The durations themselves are
+    measured by ``benchmarks/bench_timing.py``, never asserted in a test."""
+    user = create_user("admin")
+    disabled = create_user("manager")
+    accounts.set_active(db, settings, Actor.system(), db.get(User, disabled.id), False)  # type: ignore[arg-type]
+    expected = argon2.Parameters(
+        type=argon2.Type.ID, version=19, salt_len=16, hash_len=32,
+        time_cost=settings.password_kdf.time_cost, memory_cost=settings.password_kdf.memory_kib,
+        parallelism=settings.password_kdf.parallelism)
+    verified: list[argon2.Parameters] = []
+    real_verify = argon2.PasswordHasher.verify
+
+    def verify(self: argon2.PasswordHasher, hash: str | bytes, password: str | bytes) -> bool:
+        verified.append(argon2.extract_parameters(str(hash)))
+        return real_verify(self, hash, password)
+
+    passwords.dummy_hash(settings.password_kdf)  # made once per process, before the attempts
+    monkeypatch.setattr(argon2.PasswordHasher, "verify", verify)
+    attempts = {
+        "right": (user.email, user.test_password),  # type: ignore[attr-defined]
+        "wrong": (user.email, "not-the-password-at-all"),
+        "unknown": ("nobody@example.org", "not-the-password-at-all"),
+        "disabled": (disabled.email, disabled.test_password),  # type: ignore[attr-defined]
+    }
+    for name, (email, password) in attempts.items():
+        verified.clear()
+        with contextlib.suppress(AuthenticationFailed):
+            accounts.check_password(db, settings, email, password, None)
+        assert verified == [expected], name
 
 
 def test_backoff_after_repeated_failures_also_for_unknown_accounts(

@@ -4,8 +4,6 @@ receipt code, replies both ways, crypto-shredding and turning a message into a c
 from __future__ import annotations
 
 import contextlib
-import statistics
-import time
 from collections.abc import Callable
 from datetime import date, timedelta
 from typing import Any
@@ -199,29 +197,42 @@ def test_a_wrong_code_is_refused_the_same_way_whatever_is_wrong_with_it(
     assert derivations[-1][1] == settings.password_kdf
 
 
-@pytest.mark.slow
-def test_a_wrong_code_takes_as_long_as_any_other_and_as_the_check_of_a_right_one(
-    app: Flask, db: Session, settings: Settings, counsellor: User
+def test_right_unknown_and_malformed_codes_take_the_same_steps(
+    db: Session, settings: Settings, counsellor: User, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    # Realistic Argon2 cost (16 MiB, t=2) so the derivation dominates, as in production.
-    costly = settings.with_overrides(password_kdf=KdfParams(time_cost=2, memory_kib=16384))
-    code = contact.submit(db, costly, submission(), today=TODAY)
+    """The structural half of "a wrong code costs what a right one costs" (issue 11, item 7):
+    every code - right, unknown, malformed, empty - makes exactly one real Argon2id derivation
+    with the parameters a real thread uses and one AES-GCM decryption, in that order. How
+    long that takes is measured by ``benchmarks/bench_timing.py`` (``make bench``), never
+    asserted in a test: a wall-clock assertion flakes on a loaded machine."""
+    real = settings.with_overrides(password_kdf=KdfParams(time_cost=2, memory_kib=1024))
+    code = contact.submit(db, real, submission(), today=TODAY)
     db.commit()
+    steps: list[tuple[str, object]] = []
+    real_derive = crypto.derive_key
+    real_decrypt = crypto.AesGcmCipher.decrypt
+
+    def derive(password: str, salt: bytes, params: KdfParams) -> bytes:
+        steps.append(("argon2id", params))
+        return real_derive(password, salt, params)  # the real derivation, not a stand-in
+
+    def decrypt(self: crypto.AesGcmCipher, key: bytes, blob: bytes, aad: bytes) -> bytes:
+        steps.append(("aes-gcm", len(blob)))
+        return real_decrypt(self, key, blob, aad)
+
+    monkeypatch.setattr(crypto, "derive_key", derive)
+    monkeypatch.setattr(crypto.AesGcmCipher, "decrypt", decrypt)
     kinds = {"right": code, "unknown": " ".join(reversed(code.split(" "))),
              "malformed": "hallo", "empty": ""}
-    samples: dict[str, list[float]] = {name: [] for name in kinds}
-    for _ in range(9):  # interleaved, so load from other processes hits every kind alike
-        for name, text in kinds.items():
-            start = time.perf_counter()
-            with contextlib.suppress(WrongCode):
-                contact.read_as_sender(db, costly, text)
-            db.rollback()
-            samples[name].append(time.perf_counter() - start)
-    median = {name: statistics.median(values[1:]) for name, values in samples.items()}
-    wrong = [median["unknown"], median["malformed"], median["empty"]]
-    assert max(wrong) / min(wrong) < 1.5, median  # every wrong code costs the same
-    # ... and about what checking the right one costs (which then also reads the replies)
-    assert min(wrong) > 0.6 * median["right"], median
+    taken: dict[str, list[tuple[str, object]]] = {}
+    for name, text in kinds.items():
+        steps.clear()
+        with contextlib.suppress(WrongCode):
+            contact.read_as_sender(db, real, text)
+        db.rollback()
+        taken[name] = list(steps)
+    assert taken["right"] == [("argon2id", real.password_kdf), ("aes-gcm", taken["right"][1][1])]
+    assert taken["unknown"] == taken["malformed"] == taken["empty"] == taken["right"], taken
 
 
 # ----------------------------------------------------------------- replies
