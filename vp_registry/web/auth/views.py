@@ -32,6 +32,7 @@ from vp_registry.web.auth.forms import ChangePasswordForm, CodeForm, LoginForm, 
 from vp_registry.web.database import db_session
 from vp_registry.web.forms import show_error
 from vp_registry.web.i18n import LOCALE_COOKIE, LOCALES
+from vp_registry.web.redirects import safe_next
 from vp_registry.web.sessions import ServerSession, current_token_hash, regenerate
 
 blueprint = Blueprint("auth", __name__)
@@ -55,9 +56,7 @@ def client_address() -> str | None:
 
 
 def _safe_next(target: str | None) -> str:
-    if target and target.startswith("/") and not target.startswith("//") and "\\" not in target:
-        return target
-    return url_for("home.start")
+    return safe_next(target) or url_for("home.start")
 
 
 def _pending() -> tuple[User, dict[str, Any]] | None:

@@ -26,6 +26,7 @@ from vp_registry.web.cases.common import (
 from vp_registry.web.cases.forms import GrantForm, UnlockForm
 from vp_registry.web.database import db_session
 from vp_registry.web.errors import render_error
+from vp_registry.web.redirects import safe_next
 from vp_registry.web.sessions import ServerSession
 
 blueprint = Blueprint("vault", __name__, url_prefix="/vault")
@@ -38,9 +39,7 @@ def _not_found(_error: NotFound) -> tuple[str, int]:
 
 
 def _safe_next(target: str | None) -> str:
-    if target and target.startswith("/") and not target.startswith("//") and "\\" not in target:
-        return target
-    return url_for("home.start")
+    return safe_next(target) or url_for("home.start")
 
 
 @blueprint.get("")
