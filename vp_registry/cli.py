@@ -22,6 +22,7 @@ from sqlalchemy.orm import Session
 
 from vp_registry import cli_cases, cli_operations, cli_reports
 from vp_registry.config import ConfigurationError, Settings, config_file_path
+from vp_registry.core.private_files import write_private
 from vp_registry.core.taxonomy import Role
 from vp_registry.messages import describe
 from vp_registry.services import accounts, audit, organisation, schema
@@ -114,8 +115,7 @@ def init_config_command(development: bool, path: Path) -> None:
         f"AUDIT_KEY = {secrets.token_urlsafe(48)!r}",
         f"BACKUP_KEY = {secrets.token_urlsafe(48)!r}",
     ]
-    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
-    path.chmod(0o600)
+    write_private(path, ("\n".join(lines) + "\n").encode("utf-8"))  # 0600 from the start
     click.echo(f"{path}: geschreven met nieuwe geheimen / written with new random secrets.")
 
 

@@ -14,9 +14,7 @@ clear message and exits non-zero.
 
 from __future__ import annotations
 
-import os
 import sys
-import tempfile
 from pathlib import Path
 from typing import Any
 
@@ -27,6 +25,7 @@ from flask_babel import gettext as _
 
 from vp_registry.cli_cases import _unlock as unlock_vault
 from vp_registry.config import Settings
+from vp_registry.core.private_files import write_private
 from vp_registry.core.report import AnnualReport
 from vp_registry.messages import describe
 from vp_registry.render import FORMATS, filename, render
@@ -80,15 +79,7 @@ def _write(data: bytes, output: Path) -> None:
     directory = output.resolve().parent
     if not directory.is_dir():
         raise click.FileError(str(output), hint=_("the folder does not exist"))
-    descriptor, temporary = tempfile.mkstemp(dir=directory, prefix=".report-", suffix=".tmp")
-    try:
-        with os.fdopen(descriptor, "wb") as handle:
-            handle.write(data)
-        os.chmod(temporary, 0o640)
-        os.replace(temporary, output)
-    except BaseException:
-        Path(temporary).unlink(missing_ok=True)
-        raise
+    write_private(output, data)  # mode 0600 from the start (issue 11, item 5c)
 
 
 @click.group("report", cls=AppGroup)

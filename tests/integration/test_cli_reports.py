@@ -6,6 +6,8 @@ from __future__ import annotations
 
 import csv
 import io
+import os
+import stat
 import zipfile
 from collections.abc import Callable
 from datetime import date
@@ -96,6 +98,22 @@ def test_draft_with_the_counsellors_password(
     assert len(_audit(app, "report.draft_export")) == 1
     with app.app_context(), db_session_for(app) as session:
         assert reports.published(session) == []
+
+
+def test_the_report_file_is_readable_by_its_owner_only(
+    runner: FlaskCliRunner, counsellor: User, tmp_path: Path
+) -> None:
+    """Issue 11, item 5c: a report file written by the command line is mode 0600, whatever
+    the umask (a draft holds the counsellor's own texts)."""
+    previous = os.umask(0o022)
+    try:
+        output = tmp_path / "concept.html"
+        result = _build(runner, output, "html", "--email", counsellor.email, "--password-stdin",
+                        stdin=counsellor.test_password + "\n")  # type: ignore[attr-defined]
+    finally:
+        os.umask(previous)
+    assert result.exit_code == 0, result.output  # type: ignore[attr-defined]
+    assert stat.S_IMODE(output.stat().st_mode) == 0o600
 
 
 def test_final_version_without_a_password(

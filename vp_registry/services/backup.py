@@ -29,6 +29,7 @@ from sqlalchemy.dialects.postgresql import REGCLASS
 from sqlalchemy.pool import StaticPool
 
 from vp_registry.core import crypto
+from vp_registry.core.private_files import write_private
 from vp_registry.core.taxonomy import N_
 from vp_registry.db import Base, utcnow
 from vp_registry.db import models as _models  # noqa: F401 - registers every table
@@ -144,10 +145,7 @@ def create_backup(engine: Engine, backup_key: str, output: Path) -> Manifest:
     payload = json.dumps({"manifest": manifest.__dict__, "tables": tables},
                          separators=(",", ":")).encode()
     sealed = crypto.DEFAULT_CIPHER.encrypt(_backup_key(backup_key), gzip.compress(payload), MAGIC)
-    temporary = output.with_name(output.name + ".partial")
-    temporary.write_bytes(MAGIC + sealed)
-    temporary.chmod(0o600)
-    temporary.replace(output)  # never leave a half-written file under the final name
+    write_private(output, MAGIC + sealed)  # 0600, never half-written under the final name
     return manifest
 
 
