@@ -14,7 +14,7 @@ from vp_registry.core import crypto
 from vp_registry.core.taxonomy import N_, Role
 from vp_registry.db import utcnow
 from vp_registry.db.accounts import User, WebSession
-from vp_registry.services import audit, passwords, throttle, totp, vault
+from vp_registry.services import audit, cases, passwords, throttle, totp, vault
 from vp_registry.services.audit import Actor
 from vp_registry.services.errors import (
     AuthenticationFailed,
@@ -221,14 +221,20 @@ def purge_expired_sessions(session: Session, settings: Settings) -> int:
     absolute_limit = now - timedelta(hours=settings.session_absolute_hours)
     result = session.execute(delete(WebSession).where(
         (WebSession.last_seen_at < idle_limit) | (WebSession.created_at < absolute_limit)))
-    return int(result.rowcount or 0)  # type: ignore[attr-defined]
+    purged = int(result.rowcount or 0)  # type: ignore[attr-defined]
+    if purged:
+        cases.checkpoint_after_commit(session)  # no sealed vault key of theirs stays in the WAL
+    return purged
 
 
 def end_sessions(session: Session, user: User, *, except_token_hash: str | None = None) -> None:
+    """Delete the user's sessions (sealed vault keys with them) and, once committed, checkpoint
+    SQLite's write-ahead log so that no copy of those keys stays in it (issue 11)."""
     query = delete(WebSession).where(WebSession.user_id == user.id)
     if except_token_hash is not None:
         query = query.where(WebSession.token_hash != except_token_hash)
     session.execute(query)
+    cases.checkpoint_after_commit(session)
 
 
 def reset_password(

@@ -6,6 +6,8 @@ step is later than the last accepted one: a code, once used, never works again.
 
 from __future__ import annotations
 
+import base64
+import hashlib
 import hmac
 import io
 import time
@@ -17,8 +19,15 @@ STEP_SECONDS = 30
 TOLERANCE_STEPS = 1
 
 
-def new_secret() -> str:
-    return pyotp.random_base32(length=32)
+SECRET_BYTES = 20  # 160 bits, RFC 4226's recommendation: 32 base32 characters
+
+
+def derived_secret(key: bytes, nonce: str) -> str:
+    """A secret for a pending enrolment, derived from a key the server does not store (one
+    from the session's cookie token) and a random nonce: the session row holds only the nonce,
+    so neither it nor the database's write-ahead log holds the secret (issue 11, 5a)."""
+    digest = hmac.new(key, b"vp-registry/totp-enrolment/" + nonce.encode(), hashlib.sha256)
+    return base64.b32encode(digest.digest()[:SECRET_BYTES]).decode()
 
 
 def provisioning_uri(secret: str, account: str, issuer: str) -> str:

@@ -57,6 +57,11 @@ class VaultLocked(DomainError):
     message = N_("The case files are locked for this session.")
 
 
+class NoGrant(Exception):  # an access check's answer, not an error to show (no DomainError)
+    """The user on whose behalf a session's key is used holds no grant (any more). An access
+    check, not a user error: the caller treats the session as holding no key (issue 11)."""
+
+
 class VaultNotReady(DomainError):
     message = N_("The vault has not been set up yet. Run 'vp-registry init' first.")
 
@@ -210,22 +215,32 @@ def active_rotation(session: Session) -> VaultRotation | None:
     ).scalar_one_or_none()
 
 
-def open_keys(session: Session, settings: Settings, vault_key: bytes | None) -> VaultKeys:
+def open_keys(session: Session, settings: Settings, vault_key: bytes | None, *,
+              holder: int | None = None) -> VaultKeys:
     """Turn the key held by a session (or unlocked by a command) into :class:`VaultKeys`.
 
-    Raises VaultLocked for no key or a key that is not the current one (e.g. the session was
-    opened before a key rotation).
+    ``holder`` is the user on whose behalf a web session's key is used: they must hold a grant
+    at this moment, or :class:`NoGrant` is raised (a grant revoked during a session stops
+    access on the next request, not at the next login). Raises VaultLocked for no key or a key
+    that is not the current one (e.g. the session was opened before a key rotation).
     """
     if vault_key is None:
         raise VaultLocked()
-    # The vault and an unfinished rotation in one statement: this runs on every request.
-    found = session.execute(
-        select(Vault, VaultRotation)
-        .outerjoin(VaultRotation, VaultRotation.finished_at.is_(None))
-        .where(Vault.id == VAULT_ROW_ID)).first()
+    # The vault, an unfinished rotation and the holder's grant in one statement: this runs on
+    # every request that decrypts.
+    query = (select(Vault, VaultRotation).select_from(Vault)
+             .outerjoin(VaultRotation, VaultRotation.finished_at.is_(None))
+             .where(Vault.id == VAULT_ROW_ID))
+    if holder is not None:
+        query = (query.add_columns(VaultGrant.user_id)
+                 .outerjoin(VaultGrant, VaultGrant.user_id == holder))
+    found = session.execute(query).first()
     if found is None:
         raise VaultNotReady()
     vault, rotation = found[0], found[1]
+    granted: tuple[object, ...] = tuple(found)[2:]
+    if holder is not None and (not granted or granted[0] is None):
+        raise NoGrant()
     _verify_key(vault, vault_key)
     keys = {vault.key_version: vault_key}
     if rotation is not None and rotation.previous_key_wrapped is not None:

@@ -6,6 +6,12 @@ copy of the database cannot be turned into a cookie. Sessions expire after 30 id
 and account disable. The vault key is kept in the row encrypted under a key derived from the
 cookie token (DESIGN I-2): neither the row nor the cookie alone yields it.
 
+A new token never inherits the vault key of the row it replaces (issue 11): whoever unlocked
+the vault in this request stores the key explicitly. Logout (:func:`end_session`) deletes the
+row; a flash message after it goes into a fresh anonymous row with a new cookie. Deleting a
+row that held a sealed key checkpoints SQLite's write-ahead log, so no copy of it stays in
+``-wal``. Each request that uses the key also checks the user's grant (web/cases/common.py).
+
 Session rows are written through their own database session, so the request's unit of work
 (which may roll back) never decides whether a login or logout is stored.
 """
@@ -18,7 +24,7 @@ from typing import Any, cast
 
 from flask import Flask, Request, Response, current_app, g
 from flask.sessions import SessionInterface, SessionMixin
-from sqlalchemy import CursorResult, update
+from sqlalchemy import CursorResult, Engine, update
 from sqlalchemy.orm import Session
 from werkzeug.datastructures import CallbackDict
 
@@ -26,6 +32,7 @@ from vp_registry.config import Settings
 from vp_registry.core import crypto
 from vp_registry.db import utcnow
 from vp_registry.db.accounts import WebSession
+from vp_registry.services.cases import checkpoint as checkpoint_engine
 
 COOKIE_NAME = "vp_session"
 VAULT_KEY_VERSION = 1
@@ -43,21 +50,45 @@ class ServerSession(CallbackDict[str, Any], SessionMixin):
         self.regenerate_requested = False
         self.vault_key_to_store: bytes | None = None
         self.vault_key_cached: bytes | None = None
+        self.vault_key_dropped = False
 
     def regenerate(self) -> None:
-        """Issue a new token (at login): a token known before login is worthless after it."""
+        """Issue a new token (at login): a token known before login is worthless after it.
+        The new row holds a vault key only if this request stores one."""
         self.regenerate_requested = True
         self.modified = True
+
+    def end(self) -> None:
+        """Logout: the row goes, with everything in it; data set after this (a flash message)
+        goes into a new anonymous session with a new token."""
+        self.clear()
+        self.vault_key_to_store = None
+        self.vault_key_cached = None
+        self.regenerate()
 
     def store_vault_key(self, vault_key: bytes) -> None:
         self.vault_key_to_store = vault_key
         self.vault_key_cached = vault_key
+        self.vault_key_dropped = False
+        self.modified = True
+
+    def drop_vault_key(self) -> None:
+        """Forget the vault key (the user no longer holds a grant)."""
+        self.vault_key_to_store = None
+        self.vault_key_cached = None
+        self.vault_key_dropped = True
         self.modified = True
 
 
 def _store() -> Session:
     store: Session = current_app.extensions["vp_session_factory"]()
     return store
+
+
+def checkpoint(store: Session) -> None:
+    """After deleting a sealed vault key: no copy of it stays in SQLite's write-ahead log."""
+    bind = store.get_bind()
+    checkpoint_engine(bind if isinstance(bind, Engine) else bind.engine)
 
 
 def _seal(token: str, vault_key: bytes) -> bytes:
@@ -88,8 +119,11 @@ class DatabaseSessionInterface(SessionInterface):
             if row is None:
                 return ServerSession()
             if self._expired(row):
+                held_key = row.vault_key_sealed is not None
                 store.delete(row)
                 store.commit()
+                if held_key:
+                    checkpoint(store)
                 return ServerSession()
         try:
             data = json.loads(row.data)
@@ -130,19 +164,20 @@ class DatabaseSessionInterface(SessionInterface):
             if loaded is not None and row is None:  # revoked while this request ran
                 response.delete_cookie(COOKIE_NAME, path="/")
                 return
+            held_key = row is not None and row.vault_key_sealed is not None
             if not session:
                 if row is not None:
                     store.delete(row)
                     store.commit()
+                    if held_key:
+                        checkpoint(store)
                 if session.token:
                     response.delete_cookie(COOKIE_NAME, path="/")
                 return
             vault_key = session.vault_key_to_store
             new_cookie = row is None or session.regenerate_requested
             if new_cookie:
-                if row is not None:
-                    if vault_key is None and row.vault_key_sealed is not None and session.token:
-                        vault_key = _unseal(session.token, row.vault_key_sealed)
+                if row is not None:  # nothing of it passes to the new row, least of all a key
                     store.delete(row)
                     store.flush()
                 session.token = crypto.new_token()
@@ -152,11 +187,15 @@ class DatabaseSessionInterface(SessionInterface):
                 raise RuntimeError("session row and token must exist here")
             if vault_key is not None:
                 row.vault_key_sealed = _seal(session.token, vault_key)
+            elif session.vault_key_dropped:
+                row.vault_key_sealed = None
             row.data = json.dumps(dict(session), separators=(",", ":"))
             row.last_seen_at = utcnow()
             user_id = session.get("_user_id")
             row.user_id = int(user_id) if user_id else None
             store.commit()
+            if held_key and (new_cookie or session.vault_key_dropped):
+                checkpoint(store)
             if new_cookie:
                 response.set_cookie(
                     COOKIE_NAME, session.token, httponly=True, samesite="Strict", path="/",
@@ -173,6 +212,18 @@ def regenerate(session: SessionMixin) -> None:
     session.regenerate()
 
 
+def end_session(session: SessionMixin) -> None:
+    """End the session at the end of this request (logout): its row is deleted."""
+    if not isinstance(session, ServerSession):
+        raise TypeError("expected a server-side session")
+    session.end()
+
+
+def drop_vault_key(session: SessionMixin) -> None:
+    if isinstance(session, ServerSession):
+        session.drop_vault_key()
+
+
 def session_vault_key(session: SessionMixin) -> bytes | None:
     """The vault key for this request, or None when this session holds none."""
     if not isinstance(session, ServerSession) or session.token is None:
@@ -184,6 +235,14 @@ def session_vault_key(session: SessionMixin) -> bytes | None:
         return None
     session.vault_key_cached = _unseal(session.token, row.vault_key_sealed)
     return session.vault_key_cached
+
+
+def token_key(session: SessionMixin, purpose: str) -> bytes:
+    """A key only the holder of this session's cookie can derive (the database has only the
+    token's hash). Raises when the session has no token yet."""
+    if not isinstance(session, ServerSession) or not session.token:
+        raise RuntimeError("this session has no token yet")
+    return crypto.key_from_token(session.token, purpose)
 
 
 def current_token_hash(session: SessionMixin) -> str | None:

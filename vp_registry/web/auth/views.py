@@ -3,6 +3,7 @@ an admin reset. Only when every stage is done is the user logged in and the sess
 
 from __future__ import annotations
 
+import secrets
 import time
 from typing import Any
 
@@ -33,12 +34,20 @@ from vp_registry.web.database import db_session
 from vp_registry.web.forms import show_error
 from vp_registry.web.i18n import LOCALE_COOKIE, LOCALES
 from vp_registry.web.redirects import safe_next
-from vp_registry.web.sessions import ServerSession, current_token_hash, regenerate
+from vp_registry.web.sessions import (
+    ServerSession,
+    current_token_hash,
+    end_session,
+    regenerate,
+    session_vault_key,
+    token_key,
+)
 
 blueprint = Blueprint("auth", __name__)
 
 PENDING_KEY = "pending_login"
 PENDING_SECONDS = 600
+TOTP_ENROLMENT_PURPOSE = "totp-enrolment"
 STAGE_ENDPOINTS = {
     "totp": "auth.login_code",
     "change_password": "auth.login_new_password",  # nosec B105 # an endpoint name
@@ -77,7 +86,12 @@ def _next_step(user: User, pending: dict[str, Any]) -> Response:
         session[PENDING_KEY] = pending
         return redirect(url_for(STAGE_ENDPOINTS[stages[0]]))
     session.pop(PENDING_KEY, None)
+    # The key this login's password opened: the login form started a new row, so the pending
+    # row holds no other. It passes to the new token explicitly; nothing else does.
+    vault_key = session_vault_key(session)
     regenerate(session)
+    if vault_key is not None and isinstance(session, ServerSession):
+        session.store_vault_key(vault_key)
     login_user(user)
     return redirect(_safe_next(pending.get("next")))
 
@@ -184,6 +198,19 @@ def login_new_password() -> Response | str:
     return render_template("auth/new_password.html", form=form)
 
 
+def _pending_totp_secret(pending: dict[str, Any]) -> str:
+    """The secret being enrolled. The session keeps only a random nonce; the secret follows
+    from it and a key derived from the cookie's token, so it is neither in the session row
+    nor in the database's files (issue 11, 5a). The token stays the same until the login ends.
+    """
+    nonce = pending.get("totp_nonce")
+    if not isinstance(nonce, str):
+        nonce = secrets.token_hex(16)
+        pending["totp_nonce"] = nonce
+        session[PENDING_KEY] = pending
+    return totp.derived_secret(token_key(session, TOTP_ENROLMENT_PURPOSE), nonce)
+
+
 @blueprint.route("/login/enrol", methods=["GET", "POST"])
 @public
 def login_enrol() -> Response | str | tuple[str, int]:
@@ -191,10 +218,7 @@ def login_enrol() -> Response | str | tuple[str, int]:
     if isinstance(guard, Response):
         return guard
     user, pending = guard
-    secret = pending.get("totp_secret") or totp.new_secret()
-    if pending.get("totp_secret") != secret:
-        pending["totp_secret"] = secret
-        session[PENDING_KEY] = pending
+    secret = _pending_totp_secret(pending)
     enrolment = accounts.enrolment_for(settings(), user, secret)
     form = CodeForm()
     if form.validate_on_submit():
@@ -207,7 +231,7 @@ def login_enrol() -> Response | str | tuple[str, int]:
         except DomainError as error:
             return render_template("auth/enrol.html", form=form, enrolment=enrolment,
                                    error=describe(error))
-        pending.pop("totp_secret", None)
+        pending.pop("totp_nonce", None)
         flash(_("Two-step verification is set up. From now on you log in with a code."),
               "success")
         return _finish_stage(user, pending, "enrol")
@@ -219,7 +243,7 @@ def login_enrol() -> Response | str | tuple[str, int]:
 def logout() -> Response:
     audit.record(db_session(), settings().audit_key, accounts.actor_of(current_user), "logout")
     logout_user()
-    session.clear()
+    end_session(session)  # the row goes, sealed vault key and all; the flash gets a new one
     flash(_("You are logged out."), "success")
     return redirect(url_for("auth.login"))
 

@@ -2,7 +2,8 @@
 
 The vault key lives only in the server-side session row (sealed under the cookie's token).
 :func:`current_keys` opens it once per request. A counsellor whose session holds no current
-key - no grant yet, granted after logging in, or keys rotated since - gets the explanation
+key - no grant yet, granted after logging in, keys rotated since, or a grant revoked since
+(checked on every request, in the statement that loads the vault) - gets the explanation
 page from :func:`locked_page`, never an error.
 """
 
@@ -26,7 +27,7 @@ from vp_registry.services.vault import VaultKeys, VaultLocked
 from vp_registry.web.cases.forms import UnlockForm
 from vp_registry.web.database import db_session
 from vp_registry.web.errors import render_error
-from vp_registry.web.sessions import ServerSession, session_vault_key
+from vp_registry.web.sessions import ServerSession, drop_vault_key, session_vault_key
 
 View = TypeVar("View", bound=Callable[..., Any])
 
@@ -46,8 +47,10 @@ def current_keys() -> VaultKeys | None:
         keys: VaultKeys | None = None
         try:
             key = session_vault_key(session)
-            if key is not None:
-                keys = vault.open_keys(db_session(), settings(), key)
+            if key is not None:  # the one guard: the user holds a grant at this moment
+                keys = vault.open_keys(db_session(), settings(), key, holder=current_user.id)
+        except vault.NoGrant:
+            drop_vault_key(session)  # revoked: the session forgets the key
         except (VaultLocked, DecryptionError):
             keys = None
         g.vault_keys = keys
