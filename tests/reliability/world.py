@@ -255,7 +255,7 @@ HUB_PAGES = ("/start", "/admin/users", "/admin/departments", "/admin/categories"
              "/admin/categories/{category_id}", "/cases/{reference}",
              "/cases/{closed_reference}", "/signals", "/management/signals/{signal_id}",
              "/messages/{thread_id}", "/profile", "/vault", "/vault/colleagues", "/login",
-             "/contact")
+             "/contact", "/cases/")
 
 
 def visitor_for(app: Flask, endpoint: str) -> str:

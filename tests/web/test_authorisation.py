@@ -48,6 +48,7 @@ EXPECTED_ACCESS: dict[str, set[str]] = {
     "admin.audit_log": {ADMIN},
     # cases (issue 3): counsellors only; managers and admins reach no case route
     "cases.index": {COUNSELLOR},
+    "cases.filter_list": {COUNSELLOR},
     "cases.create": {COUNSELLOR},
     "cases.view": {COUNSELLOR},
     "cases.edit": {COUNSELLOR},

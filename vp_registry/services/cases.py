@@ -1109,7 +1109,7 @@ def list_cases(session: Session, settings: Settings, actor: Actor, keys: VaultKe
         total = int(rows[0].total) if rows else int(connection.execute(
             select(func.count()).select_from(query.order_by(None).subquery())).scalar_one())
         items = [summary for summary, _ in _decode_list_rows(keys, rows)]
-        _audit_list(session, settings, actor, len(items))
+        _audit_list(session, settings, actor)
         return CasePage(items, total, page, page_size)
 
     departments = (department_subtree(session, criteria.department_id)
@@ -1138,7 +1138,7 @@ def list_cases(session: Session, settings: Settings, actor: Actor, keys: VaultKe
         candidates.sort(key=lambda c: names.get(c[1]["department"], ""))  # stable: SQL order
     shown = candidates[(page - 1) * page_size: page * page_size]
     items = [_row_summary(row, listing) for row, listing, _ in shown]
-    _audit_list(session, settings, actor, len(items), searched=needle is not None)
+    _audit_list(session, settings, actor)
     return CasePage(items, len(candidates), page, page_size)
 
 
@@ -1152,13 +1152,15 @@ def _list_with_cache(session: Session, settings: Settings, actor: Actor, keys: V
         matched.sort(key=lambda item: names.get(item[1], ""))  # stable: newest first within
     ids = [case_id for case_id, _ in matched[(page - 1) * page_size: page * page_size]]
     items = [summary for summary, _ in _decode_list_rows(keys, _page_rows(session, ids))]
-    _audit_list(session, settings, actor, len(items), searched=False)
+    _audit_list(session, settings, actor)
     return CasePage(items, len(matched), page, page_size)
 
 
-def _audit_list(session: Session, settings: Settings, actor: Actor, shown: int,
-                **details: Any) -> None:
-    audit.record(session, settings.audit_key, actor, "case.list", shown=shown, **details)
+def _audit_list(session: Session, settings: Settings, actor: Actor, **details: Any) -> None:
+    """One ``case.list`` read, the same whatever was filtered or searched for: no count (how
+    many cases match a category, a department or a name is itself case information, and the
+    admin reads the audit log) and nothing of the filter (issue 11, item 3)."""
+    audit.record(session, settings.audit_key, actor, "case.list", **details)
 
 
 def case_years(session: Session) -> list[int]:
@@ -1202,7 +1204,7 @@ def overview(session: Session, settings: Settings, actor: Actor, keys: VaultKeys
         if watch is not None and (watch.overdue(today) or watch.soon(today)):
             deadlines.append(summary)
     deadlines.sort(key=lambda c: (not c.overdue(today), c.opened_on))
-    _audit_list(session, settings, actor, count, view="overview")
+    _audit_list(session, settings, actor, view="overview")
     return Overview(count, shown, deadlines)
 
 

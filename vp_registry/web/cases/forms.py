@@ -155,7 +155,9 @@ class EraseForm(Form):
 
 
 class FilterForm(Form):
-    """The case list's search form (GET, changes nothing: no CSRF token)."""
+    """The case list's filter and search (issue 11, item 3): POSTed, never in a URL, and kept
+    sealed in the session. CSRFProtect checks the POST (the template carries the token); the
+    form itself has no token field because it is also filled from the kept filter."""
 
     class Meta:
         csrf = False

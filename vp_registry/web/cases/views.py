@@ -19,6 +19,7 @@ from flask import (
     redirect,
     render_template,
     request,
+    session,
     url_for,
 )
 from flask_babel import gettext as _
@@ -65,6 +66,7 @@ from vp_registry.web.cases.forms import (
 )
 from vp_registry.web.database import db_session
 from vp_registry.web.forms import page_number, show_error
+from vp_registry.web.sealed import forget_value, open_value, seal_value
 from vp_registry.web.templating import category_label
 
 blueprint = Blueprint("cases", __name__, url_prefix="/cases")
@@ -175,42 +177,88 @@ def _load_case_form(form: CaseForm, record: CaseRecord) -> None:
 
 
 # --------------------------------------------------------------------- list
+#
+# The filter and the search text never travel in a URL (issue 11, item 3): the form is POSTed
+# (CSRF like every form), the filter is kept in the session sealed under the cookie token
+# (web/sealed.py), and the browser is sent on to the plain list URL (Post/Redirect/Get). Only
+# the page number, which says nothing about a case, stays in the URL.
 
 _FILTER_SELECT = widgets.Select()
+FILTER_KEY = "case_filter"
+_FILTER_FIELDS = ("status", "category", "department", "year", "q", "sort")
 
 
-@blueprint.get("/")
-@roles(Role.COUNSELLOR)
-@needs_vault
-def index() -> str:
-    db = db_session()
-    form = FilterForm(request.args)
-    category_names = listing.category_labels(_categories())
+def _filter_form(**kwargs: Any) -> FilterForm:
+    form = FilterForm(**kwargs)
     form.category.choices = [SelectChoice("", _("All"))] + [
-        SelectChoice(code, name) for code, name in category_names.items()]
+        SelectChoice(code, name) for code, name in listing.category_labels(_categories()).items()]
     form.department.choices = [SelectChoice(0, _("All"))] + [
         SelectChoice(d.id, d.name) for d in _departments()]
     form.year.choices = [SelectChoice(0, _("All"))] + [
         SelectChoice(y, str(y)) for y in _case_years()]
     for select in (form.status, form.category, form.department, form.year, form.sort):
         select.widget = _FILTER_SELECT  # same HTML as WTForms' Select, cheaper
-    form.validate()
+    return form
 
+
+def _stored_filter_form() -> FilterForm:
+    """The form as the filter kept in this session fills it (empty when none is kept)."""
+    stored = open_value(session, FILTER_KEY)
+    data = {name: stored[name] for name in _FILTER_FIELDS
+            if isinstance(stored, dict) and name in stored}
+    form = _filter_form(formdata=None, data=data)
+    form.validate()  # a department or year gone since: that part of the filter lapses
+    return form
+
+
+def _criteria(form: FilterForm) -> CaseFilter:
     def valid(field: Any, default: Any) -> Any:
         return default if field.errors else (field.data or default)
 
-    criteria = CaseFilter(
+    return CaseFilter(
         status=valid(form.status, None), category=valid(form.category, None),
         department_id=valid(form.department, None), year=valid(form.year, None),
         text=valid(form.q, None), sort=valid(form.sort, "newest"),
     )
-    page = cases.list_cases(db, settings(), actor(), require_keys(), criteria,
+
+
+def _list_page(form: FilterForm, criteria: CaseFilter) -> str:
+    category_names = listing.category_labels(_categories())
+    page = cases.list_cases(db_session(), settings(), actor(), require_keys(), criteria,
                             page=page_number(), cache=listing_cache())
     rows = listing.case_rows(page.items, department_names={d.id: d.name for d in _departments()},
                              category_names=category_names, today=date.today())
-    arguments = {key: value for key, value in request.args.items() if value}
     return render_template("cases/index.html", form=form, page=page, rows=rows,
-                           arguments=arguments, filtered=criteria != CaseFilter(sort=criteria.sort))
+                           filtered=criteria != CaseFilter(sort=criteria.sort))
+
+
+@blueprint.get("/")
+@roles(Role.COUNSELLOR)
+@needs_vault
+def index() -> Response | str:
+    if any(name != "page" for name in request.args):  # an old link with the filter in it
+        page = page_number()
+        return redirect(url_for("cases.index", page=page) if page > 1
+                        else url_for("cases.index"), 303)
+    form = _stored_filter_form()
+    return _list_page(form, _criteria(form))
+
+
+@blueprint.post("/filter")
+@roles(Role.COUNSELLOR)
+@needs_vault
+def filter_list() -> Response | str:
+    """Keep the filter (sealed) in the session, or forget it ("Clear filter"), and go on to
+    the first page of the plain list URL."""
+    if request.form.get("clear"):
+        forget_value(session, FILTER_KEY)
+        return redirect(url_for("cases.index"), 303)
+    form = _filter_form()
+    if not form.validate():  # what was typed stays in the form; the kept filter stays
+        return _list_page(form, _criteria(_stored_filter_form()))
+    chosen = {name: getattr(form, name).data for name in _FILTER_FIELDS}
+    seal_value(session, FILTER_KEY, chosen)
+    return redirect(url_for("cases.index"), 303)
 
 
 # ------------------------------------------------------------------- create
