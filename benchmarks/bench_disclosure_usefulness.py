@@ -1,0 +1,301 @@
+"""How useful are the released figures? (issue 12: disclosure control vs. a reader who knows it)
+
+Disclosure control may only hide more when it has to; this benchmark counts what a manager gets
+to see, for random but realistic organisations, through the real release path:
+
+* **annual report** (``core.report.build_report``, as the service calls it): every cell of the
+  department x category table and the organisation totals per category (section 3). A cell is
+  counted as ``exact`` (a number), ``band`` (e.g. ``3-4``, ``10+``), ``< k``, ``k+``, ``x``
+  (withheld) or ``refused`` (the department table replaced by a sentence: all its cells), and
+  ``no breakdown`` when the organisation is too small for one (not a disclosure decision);
+* **quarterly signals** (``services.signals.basis_of`` / ``publication`` and the auditor, the
+  Flask- and database-free steps of ``services.signals.release``): for eight consecutive quarters
+  every releasable candidate (concentration, rise) is offered for release against the ledger
+  built so far; a release is ``released`` or ``refused``, and each released figure is counted
+  like a report cell (a rise also shows the quarter before, often ``< k``).
+
+Organisations: 60, seeded; 6-25 departments with headcounts like the demo data
+(``services/demo.py``: sub-departments of 6-45, divisions of 12-140, a few tiny teams that get
+merged), 7 categories (``DEFAULT_CATEGORIES``), 4-12 cases a year per 100 employees (a
+counsellor's realistic case load), skewed over departments (headcount x gamma) and categories
+(Zipf-like), over two years.
+
+Speed (issue 12 targets: annual table <= 1 s, a signal check <= 100 ms): ``protect_table`` for
+the annual table of 50 departments x 7 categories with organisation totals (as the report
+builds it), median seconds, caches cleared; and one signal release audit against a ledger that
+holds that table and earlier signals, median ms (warm, as the service runs it).
+
+Run: ``.venv/bin/python benchmarks/bench_disclosure_usefulness.py [--orgs 60] [--runs 5]``.
+The output of one run before the issue 12 change is in the issue's notes for comparison.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import platform
+import random
+import statistics
+import time
+from collections import Counter
+from collections.abc import Callable, Sequence
+from datetime import date, timedelta
+
+import numpy as np
+
+from vp_registry.core.disclosure import (
+    CellKey,
+    DisclosureRules,
+    Figure,
+    audit,
+    clear_cache,
+    merge_departments,
+    periods_of_year,
+    protect_table,
+)
+from vp_registry.core.facts import CaseFacts, DepartmentFacts
+from vp_registry.core.report import ReportRefused, ReportTexts, build_report
+from vp_registry.core.taxonomy import DEFAULT_CATEGORIES
+from vp_registry.services import signals as signal_service
+
+CATEGORIES = list(DEFAULT_CATEGORIES)
+YEAR = 2026
+KINDS = ("exact", "band", "< k", "k+", "x", "refused", "no breakdown")
+
+
+def cpu_model() -> str:
+    try:
+        with open("/proc/cpuinfo", encoding="utf-8") as info:
+            for line in info:
+                if line.startswith("model name"):
+                    return line.split(":", 1)[1].strip()
+    except OSError:
+        pass
+    return platform.processor() or "unknown"
+
+
+def realistic_organisation(rng: random.Random) -> list[DepartmentFacts]:
+    """Divisions with sub-departments and a few loose teams, headcounts like the demo data."""
+    departments: list[DepartmentFacts] = []
+    next_id = 1
+    for division in range(rng.randint(2, 6)):
+        head = next_id
+        departments.append(
+            DepartmentFacts(head, f"Divisie {division + 1}", rng.choice([7, 12, 18, 27, 65, 140]))
+        )
+        next_id += 1
+        for sub in range(rng.randint(0, 4)):
+            departments.append(DepartmentFacts(
+                next_id, f"Afdeling {division + 1}.{sub + 1}",
+                rng.choice([6, 8, 18, 24, 38, 42, 45]), head))
+            next_id += 1
+    for team in range(rng.randint(0, 4)):
+        departments.append(DepartmentFacts(next_id, f"Team {team + 1}", rng.choice([3, 7, 12])))
+        next_id += 1
+    return departments
+
+
+def realistic_cases(
+    departments: Sequence[DepartmentFacts], rng: random.Random, years: Sequence[int]
+) -> list[CaseFacts]:
+    nrng = np.random.default_rng(rng.randrange(2**32))
+    headcount = sum(d.headcount for d in departments)
+    dept_w = np.array([max(d.headcount, 1) * nrng.gamma(0.8) for d in departments])
+    dept_w /= dept_w.sum()
+    cat_w = 1.0 / np.arange(1, len(CATEGORIES) + 1) ** 1.2
+    cat_w /= cat_w.sum()
+    rate = rng.uniform(0.04, 0.12)
+    cases: list[CaseFacts] = []
+    for year in years:
+        for _ in range(int(nrng.poisson(rate * headcount))):
+            dept = departments[int(nrng.choice(len(departments), p=dept_w))]
+            n_cats = 1 if rng.random() < 0.8 else 2
+            cats = tuple(dict.fromkeys(
+                CATEGORIES[int(i)] for i in nrng.choice(len(CATEGORIES), n_cats, p=cat_w)))
+            opened = date(year, 1, 1) + timedelta(days=rng.randrange(365))
+            cases.append(CaseFacts(len(cases) + 1, opened, None, dept.department_id, cats))
+    return cases
+
+
+def classify(display: str, k: int) -> str:
+    text = display.strip()
+    if text == "x":
+        return "x"
+    if text == f"< {k}":
+        return "< k"
+    if text == f"{k}+":
+        return "k+"
+    if text.isdigit():
+        return "exact"
+    return "band"
+
+
+def annual_cells(
+    departments: Sequence[DepartmentFacts], cases: Sequence[CaseFacts], rules: DisclosureRules
+) -> tuple[Counter[str], Counter[str]]:
+    """(department table cells, organisation totals per category) of the year's report."""
+    table_counts: Counter[str] = Counter()
+    total_counts: Counter[str] = Counter()
+    grouping = merge_departments(departments, rules)
+    n_cells = len(grouping.groups) * len(CATEGORIES)
+    categories = [(c, c) for c in CATEGORIES]
+    try:
+        report = build_report(YEAR, cases, departments, categories, [], [], {}, ReportTexts(),
+                              rules, [], "en")
+    except ReportRefused:
+        table_counts["refused"] += n_cells
+        total_counts["refused"] += len(CATEGORIES)
+        return table_counts, total_counts
+    section = report.section("departments")
+    tables = [t for t in section.tables if t.key == "departments"]
+    if tables:
+        for row in tables[0].rows:
+            for cell in row.cells:
+                table_counts[classify(cell.display, rules.k)] += 1
+    elif not grouping.breakdown_allowed:
+        table_counts["no breakdown"] += len(CATEGORIES)
+    else:
+        table_counts["refused"] += n_cells
+    for row in report.table("categories").rows:
+        if not row.total:
+            total_counts[classify(row.cells[0].display, rules.k)] += 1
+    return table_counts, total_counts
+
+
+def signal_cells(
+    departments: Sequence[DepartmentFacts], cases: list[CaseFacts], rules: DisclosureRules
+) -> tuple[Counter[str], Counter[str]]:
+    """(released figures by kind, releases released/refused) over eight quarters."""
+    figures: Counter[str] = Counter()
+    outcomes: Counter[str] = Counter()
+    grouping = merge_departments(departments, rules)
+    labels = {c: c for c in CATEGORIES}
+    ledger: list[Figure] = []
+    for year in (YEAR - 1, YEAR):
+        for quarter in range(4):
+            today = date(year + (quarter == 3), (quarter + 1) % 4 * 3 + 1, 1)
+            seen = [c for c in cases if c.opened_on < today]
+            basis = signal_service.basis_of(seen, grouping, rules, today, labels)
+            for candidate in basis.candidates:
+                if not candidate.releasable:
+                    continue
+                published = signal_service.publication(basis, candidate)
+                result = audit(published.figures, ledger, basis.counts(), rules)
+                if not result.ok:
+                    outcomes["refused"] += 1
+                    continue
+                outcomes["released"] += 1
+                ledger.extend(published.figures)
+                for f in published.figures:
+                    figures[classify(f.display, rules.k)] += 1
+    return figures, outcomes
+
+
+def median_times(action: Callable[[], object], runs: int,
+                 prepare: Callable[[], object] | None = None) -> tuple[float, float]:
+    walls, cpus = [], []
+    for _ in range(runs):
+        if prepare is not None:
+            prepare()
+        start, start_cpu = time.perf_counter(), time.process_time()
+        action()
+        walls.append(time.perf_counter() - start)
+        cpus.append(time.process_time() - start_cpu)
+    return statistics.median(walls), statistics.median(cpus)
+
+
+def speed(runs: int, seed: int) -> None:
+    rules = DisclosureRules()
+    rng = random.Random(seed)
+    departments: list[DepartmentFacts] = []
+    for i in range(50):
+        departments.append(DepartmentFacts(i + 1, f"Afdeling {i + 1}",
+                                           rng.choice([12, 18, 24, 38, 45, 65, 140])))
+    cases = realistic_cases(departments, rng, [YEAR])
+    # a busier organisation than the usefulness sample: about 10,000 cases a year
+    while len(cases) < 10_000:
+        cases += realistic_cases(departments, rng, [YEAR])
+    counts: Counter[CellKey] = Counter()
+    for case in cases:
+        for c in case.categories:
+            counts[(case.department_id, c, f"{YEAR}-Q{(case.opened_on.month - 1) // 3 + 1}")] += 1
+    grouping = merge_departments(departments, rules)
+    quarters = periods_of_year(YEAR)
+
+    def table() -> object:
+        return protect_table(dict(counts), grouping, CATEGORIES, quarters, rules,
+                             column_totals=True)
+
+    wall, cpu = median_times(table, runs, clear_cache)
+    ledger = list(protect_table(dict(counts), grouping, CATEGORIES, quarters, rules,
+                                column_totals=True).released)
+    labels = {c: c for c in CATEGORIES}
+    basis = signal_service.basis_of(cases, grouping, rules, date(YEAR + 1, 1, 1), labels)
+    releasable = [c for c in basis.candidates if c.releasable]
+    for candidate in releasable[:10]:  # some earlier signals in the ledger
+        published = signal_service.publication(basis, candidate)
+        if audit(published.figures, ledger, basis.counts(), rules).ok:
+            ledger.extend(published.figures)
+    last = signal_service.publication(basis, releasable[10])
+
+    def signal_check() -> object:
+        return audit(last.figures, ledger, basis.counts(), rules)
+
+    signal_check()  # warm, as in the service: the ledger's parts were audited just before
+    s_wall, s_cpu = median_times(signal_check, runs)
+    print(f"annual table 50 departments x 7 categories ({len(cases)} cases), cold: "
+          f"median {wall:.3f} s wall, {cpu:.3f} s CPU (target <= 1 s)")
+    print(f"signal check against a ledger of {len(ledger)} figures, warm: "
+          f"median {s_wall * 1000:.1f} ms wall, {s_cpu * 1000:.1f} ms CPU (target <= 100 ms)")
+
+
+def row(name: str, counts: Counter[str]) -> str:
+    total = sum(counts.values()) or 1
+    cells = "".join(f"{counts[k]:>7} {100 * counts[k] / total:5.1f}%" for k in KINDS)
+    return f"{name:<28}{cells}"
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n", 1)[0])
+    parser.add_argument("--orgs", type=int, default=60)
+    parser.add_argument("--runs", type=int, default=5)
+    parser.add_argument("--seed", type=int, default=12)
+    parser.add_argument("--no-speed", action="store_true")
+    args = parser.parse_args()
+    print(f"machine: {os.cpu_count()} CPUs ({cpu_model()}), Python {platform.python_version()}")
+    rules = DisclosureRules()
+    table_total: Counter[str] = Counter()
+    org_total: Counter[str] = Counter()
+    signal_total: Counter[str] = Counter()
+    outcome_total: Counter[str] = Counter()
+    n_cases = 0
+    start = time.perf_counter()
+    for i in range(args.orgs):
+        rng = random.Random(args.seed * 1000 + i)
+        departments = realistic_organisation(rng)
+        cases = realistic_cases(departments, rng, [YEAR - 1, YEAR])
+        n_cases += len(cases)
+        clear_cache()
+        table, totals = annual_cells(departments, cases, rules)
+        table_total += table
+        org_total += totals
+        clear_cache()
+        figures, outcomes = signal_cells(departments, cases, rules)
+        signal_total += figures
+        outcome_total += outcomes
+    elapsed = time.perf_counter() - start
+    print(f"{args.orgs} organisations, {n_cases} cases over two years, k={rules.k} "
+          f"({elapsed:.1f} s)")
+    print(f"{'':<28}" + "".join(f"{k:>14}" for k in KINDS))
+    print(row("annual: department cells", table_total))
+    print(row("annual: category totals", org_total))
+    print(row("signals: released figures", signal_total))
+    released, refused = outcome_total["released"], outcome_total["refused"]
+    print(f"signal releases: {released} released, {refused} refused "
+          f"({100 * refused / max(released + refused, 1):.1f}% refused)")
+    if not args.no_speed:
+        speed(args.runs, args.seed)
+
+
+if __name__ == "__main__":
+    main()

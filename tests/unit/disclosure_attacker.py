@@ -1,0 +1,515 @@
+"""An attacker who knows the release algorithm (issue 12): brute force over consistent data.
+
+The linear attacker in ``test_disclosure_properties.py`` checks what the *figures* give away.
+A manager who has read the (open source) code learns more: every decision the pipeline takes -
+which complement it adds, whether a table is withheld or a report refused, which signal exists
+(a rise means ``now >= 2 x before`` and ``now - before >= 2``) - is a function of the data.
+This harness plays that manager:
+
+1. A :class:`History` is a small organisation (raw departments with public headcounts, which
+   may change between steps: merges and splits of department groups), a *world* of integer
+   variables (case counts per atom department x category x quarter; optionally cases
+   registered late, which a correction of a finalised report adds; optionally a retention
+   erasure) and a sequence of steps: quarterly signal releases (the counsellor offers a public
+   set of (kind, category) candidates whenever they exist), annual reports and corrections.
+2. :func:`observe` runs the REAL release path on one data set - ``services.signals.basis_of``
+   / ``publication`` and the auditor (the Flask- and database-free steps of
+   ``services.signals.release``), ``core.report.build_report`` and the auditor as
+   ``services.reports.finalise`` runs it - and returns exactly what a manager sees: released
+   signals (kind, group, category, period, band, previous band), every visible block of every
+   report version (paragraphs, table cells as displayed, ``x`` marks), or "refused".
+3. :func:`attack` searches, for every protected *unit* (a department group of any step, or a
+   single raw department, x a category x a quarter or the year; for corrections also the late
+   cases and the corrected totals), the set of values it takes over all data sets that
+   reproduce the manager's view exactly, and reports every unit whose set neither contains
+   all of ``0..k-1`` nor lies at or above ``k`` (zero is protected like ``1..k-1``).
+
+Search, not blind enumeration: a data set can only reproduce the view when it satisfies
+every released figure (the pipeline only shows true intervals; the auditor refuses an
+``incorrect_figure``), so candidates are enumerated by branch and bound over those linear
+constraints plus "unit == v", nearest to the true data first, and the pipeline is re-run only
+on them (step by step, stopping at the first step whose view differs; results memoised per
+step input). A value is *possible* once one candidate reproduces the view; it is *impossible*
+only when every candidate was tried. A search that exceeds its budget is reported as
+inconclusive (``Finding.exhausted`` False), never silently as safe or unsafe.
+
+Bound and what it misses: every variable ranges over ``0..bound`` (default ``2k``). Values up
+to ``2k`` suffice for the criterion: "some consistent data set gives the unit 0, 1, .. k-1" is
+witnessed by small tables, and "the unit can reach k" by a table whose unit holds exactly k
+(<= 2k per atom whenever a figure does not force more). What it misses: data sets needing an
+atom above the bound (a cell shown ``10+`` or an exact ``12``); scenarios therefore keep
+exact figures below the bound (the truth draws values up to ``k + 2``), and a unit that is
+only reachable with bigger atoms can at worst be reported as a (false) leak, never hidden.
+The world assumes no cases outside its quarters (public: the registry started then).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+from itertools import product
+from typing import Any
+
+from vp_registry.core.disclosure import (
+    CellKey,
+    DisclosureRules,
+    Figure,
+    audit,
+    merge_departments,
+    parse_quarter,
+)
+from vp_registry.core.facts import CaseFacts, DepartmentFacts
+from vp_registry.core.report import (
+    ReportRefused,
+    ReportTable,
+    ReportTexts,
+    build_report,
+    report_true_counts,
+)
+from vp_registry.services import signals as signal_service
+
+Observation = tuple[Any, ...]
+Var = int
+
+
+# --------------------------------------------------------------------------------------------
+# Scenario
+# --------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Signals:
+    """Quarterly signal releases on ``today``: every existing candidate in ``offer`` is offered."""
+
+    today: date
+    offer: frozenset[tuple[str, str]]  # (kind, category)
+
+
+@dataclass(frozen=True)
+class Report:
+    """Finalise the annual report of ``year`` on ``today`` (version 1, or a correction)."""
+
+    year: int
+    today: date
+    version: int = 1
+
+
+@dataclass(frozen=True)
+class Headcounts:
+    """The organisation changes (public): new headcounts, hence possibly other groups."""
+
+    departments: tuple[DepartmentFacts, ...]
+
+
+@dataclass(frozen=True)
+class LateCases:
+    """From now on the late cases of the world exist (registered after a report, same year)."""
+
+
+@dataclass(frozen=True)
+class Erase:
+    """Retention: cases opened before ``before`` are erased from now on."""
+
+    before: date
+
+
+Step = Signals | Report | Headcounts | LateCases | Erase
+
+
+@dataclass(frozen=True)
+class History:
+    departments: tuple[DepartmentFacts, ...]
+    categories: tuple[str, ...]
+    quarters: tuple[str, ...]  # the quarters with cases (the registry started with the first)
+    steps: tuple[Step, ...]
+    rules: DisclosureRules = field(default_factory=DisclosureRules)
+    late: tuple[CellKey, ...] = ()  # atoms that may receive late cases (a correction)
+    moves: tuple[tuple[CellKey, CellKey], ...] = ()  # a correction moves cases from -> to
+
+
+    @property
+    def atoms(self) -> tuple[CellKey, ...]:
+        return tuple(
+            (d.department_id, c, q)
+            for d in self.departments for c in self.categories for q in self.quarters
+        )
+
+    @property
+    def variables(self) -> tuple[tuple[str, CellKey], ...]:
+        return (*(("base", a) for a in self.atoms), *(("late", a) for a in self.late),
+                *(("move", a) for a, _ in self.moves))
+
+
+def _first_day(quarter: str) -> date:
+    year, number = parse_quarter(quarter)
+    return date(year, 3 * number - 2, 1)
+
+
+class Invalid(Exception):
+    """A correction moves more cases out of an atom than it holds: no such data set."""
+
+
+def _cases(history: History, values: Sequence[int], *, late: bool,
+           erased_before: date | None) -> list[CaseFacts]:
+    """One single-category case per unit of count; opened on the quarter's first days.
+
+    After :class:`LateCases`, late cases exist and moved cases are in their new atom.
+    """
+    counts = list(values)
+    variables = list(history.variables)
+    if late:
+        index = {v: i for i, v in enumerate(variables)}
+        for source, target in history.moves:
+            moved = counts[index[("move", source)]]
+            counts[index[("base", source)]] -= moved
+            counts[index[("base", target)]] += moved
+            if counts[index[("base", source)]] < 0:
+                raise Invalid()
+    cases: list[CaseFacts] = []
+    for (kind, (dept, cat, quarter)), n in zip(variables, counts, strict=True):
+        if kind == "move" or (kind == "late" and not late):
+            continue
+        start = _first_day(quarter) + timedelta(days=40 if kind == "late" else 0)
+        if erased_before is not None and start < erased_before:
+            continue
+        for i in range(n):
+            cases.append(CaseFacts(len(cases) + 1, start + timedelta(days=i), None, dept, (cat,)))
+    return cases
+
+
+# --------------------------------------------------------------------------------------------
+# The real release path, as a manager sees it
+# --------------------------------------------------------------------------------------------
+
+
+def release_signal(basis: signal_service.SignalBasis, candidate: Any,
+                   ledger: Sequence[Figure]) -> tuple[bool, Sequence[Figure], Observation]:
+    """The Flask-free steps of ``services.signals.release``: (released?, figures, view)."""
+    published = signal_service.publication(basis, candidate)
+    result = audit(published.figures, ledger, basis.counts(), basis.rules,
+                   naming=basis.naming())
+    view = (published.kind, published.group_label, published.category,
+            published.period_label, published.band, published.previous_band)
+    return result.ok, published.figures, view
+
+
+def report_view(report: Any) -> Observation:
+    """Every block a manager sees in a report (all formats print exactly these strings)."""
+    blocks: list[Any] = [report.title, report.version, report.legend]
+    for section in report.sections:
+        blocks.append(section.title)
+        for block in section.blocks:
+            if isinstance(block, ReportTable):
+                blocks.append((block.key, block.title, block.columns, block.note, tuple(
+                    (row.label, tuple(cell.display for cell in row.cells)) for row in block.rows
+                )))
+            else:
+                blocks.append(block)
+    return tuple(blocks)
+
+
+def finalise_report(history: History, step: Report, facts: list[CaseFacts],
+                    departments: Sequence[DepartmentFacts],
+                    ledger: Sequence[Figure]) -> tuple[bool, Sequence[Figure], Observation]:
+    """``build_report`` + the auditor on its figures, as ``services.reports.finalise``."""
+    rules = history.rules
+    try:
+        report = build_report(
+            step.year, facts, departments, [(c, c) for c in history.categories], [], [], {},
+            ReportTexts("intro", "advice"), rules, ledger, "en", draft=False,
+            version=step.version, issued_on=step.today,
+        )
+    except ReportRefused:
+        return False, (), ("report refused", step.year, step.version)
+    result = audit(report.figures, ledger, report_true_counts(step.year, facts), rules)
+    if not result.ok:
+        return False, (), ("report refused", step.year, step.version)
+    return True, report.figures, report_view(report)
+
+
+@dataclass
+class Run:
+    """One data set through the history: the manager's view, and the figures per step."""
+
+    view: list[Observation] = field(default_factory=list)
+    figures: list[tuple[Figure, tuple[int, ...]]] = field(default_factory=list)
+
+
+class Pipeline:
+    """Runs histories on data sets, memoised per step on the step's whole input."""
+
+    def __init__(self, history: History) -> None:
+        self.history = history
+        self.memo: dict[Any, tuple[bool, tuple[Figure, ...], Observation]] = {}
+        self.runs = 0
+
+    def run(self, values: Sequence[int], expected: Sequence[Observation] | None = None,
+            record: bool = False) -> Run | None:
+        """The view of ``values``; None as soon as it differs from ``expected``."""
+        h = self.history
+        departments = h.departments
+        late = False
+        erased: date | None = None
+        ledger: list[Figure] = []
+        out = Run()
+        self.runs += 1
+        index_of = {v: i for i, v in enumerate(h.variables)}
+        for step in h.steps:
+            if isinstance(step, Headcounts):
+                departments = step.departments
+                continue
+            if isinstance(step, LateCases):
+                late = True
+                continue
+            if isinstance(step, Erase):
+                erased = step.before
+                continue
+            try:
+                cases = _cases(h, values, late=late, erased_before=erased)
+            except Invalid:
+                return None
+            facts = [c for c in cases if c.opened_on < step.today]
+            key = (step, tuple(sorted((c.department_id, c.categories, c.opened_on)
+                                      for c in facts)), departments, tuple(ledger))
+            views: list[Observation] = []
+            if isinstance(step, Signals):
+                cached = self.memo.get(key)
+                if cached is None:
+                    figures_out: list[Figure] = []
+                    step_ledger = list(ledger)
+                    grouping = merge_departments(departments, h.rules)
+                    basis = signal_service.basis_of(facts, grouping, h.rules, step.today,
+                                                    {c: c for c in h.categories})
+                    offered = sorted((c for c in basis.candidates if c.releasable
+                                      and (c.kind, c.category) in step.offer),
+                                     key=lambda c: c.key)
+                    for candidate in offered:
+                        ok, figures, view = release_signal(basis, candidate, step_ledger)
+                        if ok:
+                            step_ledger.extend(figures)
+                            figures_out.extend(figures)
+                            views.append(view)
+                    cached = (True, tuple(figures_out), tuple(sorted(views, key=repr)))
+                    self.memo[key] = cached
+            else:
+                cached = self.memo.get(key)
+                if cached is None:
+                    ok, figures, view = finalise_report(h, step, facts, departments, ledger)
+                    cached = (ok, tuple(figures), view)
+                    self.memo[key] = cached
+            _, figures, view = cached
+            position = len(out.view)
+            if expected is not None and expected[position] != view:
+                return None
+            out.view.append(view)
+            ledger.extend(figures)
+            if record:
+                for f in figures:
+                    variables = _variables_of(f, h, index_of, late=late, erased=erased,
+                                              today=step.today)
+                    if variables is not None:
+                        out.figures.append((f, variables))
+        return out
+
+
+def _variables_of(f: Figure, h: History, index_of: Mapping[tuple[str, CellKey], int], *,
+                  late: bool, erased: date | None, today: date) -> tuple[int, ...] | None:
+    """The world variables a figure sums (None when it is not a sum of world atoms)."""
+    found: list[int] = []
+    moved = {a for pair in h.moves for a in pair} if late else set()
+    for atom in f.cells:
+        if atom[0] < 0 or atom in moved:
+            return None  # organisation-level pseudo atoms, or not a plain sum after a move
+        for kind in ("base", "late"):
+            i = index_of.get((kind, atom))
+            if i is None or (kind == "late" and not late):
+                continue
+            start = _first_day(atom[2]) + timedelta(days=40 if kind == "late" else 0)
+            if (erased is not None and start < erased) or start >= today:
+                continue
+            found.append(i)
+    return tuple(sorted(found))
+
+
+# --------------------------------------------------------------------------------------------
+# Search over consistent data sets
+# --------------------------------------------------------------------------------------------
+
+Constraint = tuple[tuple[Var, ...], int, int | None]
+
+
+def _propagate(constraints: Sequence[Constraint], lo: list[int], hi: list[int]) -> bool:
+    changed = True
+    while changed:
+        changed = False
+        for variables, low, high in constraints:
+            min_sum = sum(lo[v] for v in variables)
+            max_sum = sum(hi[v] for v in variables)
+            if (high is not None and min_sum > high) or max_sum < low:
+                return False
+            for v in variables:
+                if high is not None and high - (min_sum - lo[v]) < hi[v]:
+                    hi[v] = high - (min_sum - lo[v])
+                    max_sum = sum(hi[w] for w in variables)
+                    changed = True
+                if low - (max_sum - hi[v]) > lo[v]:
+                    lo[v] = low - (max_sum - hi[v])
+                    min_sum = sum(lo[w] for w in variables)
+                    changed = True
+                if lo[v] > hi[v]:
+                    return False
+    return True
+
+
+def candidates(constraints: Sequence[Constraint], truth: Sequence[int],
+               bound: int) -> Iterator[tuple[int, ...]]:
+    """Every integer table in [0, bound]^n satisfying the constraints, nearest to truth first."""
+    n = len(truth)
+
+    def walk(lo: list[int], hi: list[int]) -> Iterator[tuple[int, ...]]:
+        if not _propagate(constraints, lo, hi):
+            return
+        open_vars = [v for v in range(n) if lo[v] < hi[v]]
+        if not open_vars:
+            yield tuple(lo)
+            return
+        v = min(open_vars, key=lambda i: (hi[i] - lo[i], i))
+        for value in sorted(range(lo[v], hi[v] + 1), key=lambda x: (abs(x - truth[v]), x)):
+            lo2, hi2 = list(lo), list(hi)
+            lo2[v] = hi2[v] = value
+            yield from walk(lo2, hi2)
+
+    yield from walk([0] * n, [bound] * n)
+
+
+@dataclass(frozen=True)
+class Finding:
+    unit: str
+    variables: tuple[Var, ...]
+    truth: int
+    possible: frozenset[int]  # values found possible below k (and k meaning ">= k")
+    exhausted: bool  # every consistent candidate was tried for the missing values
+
+    def __str__(self) -> str:
+        shown = sorted(self.possible)
+        return (f"{self.unit}: true {self.truth}, a reader who knows the algorithm can only "
+                f"have {shown} (k = '>= k'){'' if self.exhausted else ' (search budget hit)'}")
+
+
+@dataclass
+class Attack:
+    history: History
+    truth: tuple[int, ...]
+    bound: int
+    budget: int = 400
+    pipeline: Pipeline = field(init=False)
+    expected: list[Observation] = field(init=False)
+    constraints: list[Constraint] = field(init=False)
+    matching: set[tuple[int, ...]] = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.pipeline = Pipeline(self.history)
+        run = self.pipeline.run(self.truth, record=True)
+        assert run is not None
+        self.expected = run.view
+        self.constraints = sorted({(v, f.low, f.high) for f, v in run.figures if v}, key=repr)
+        self.matching = {self.truth}
+
+    def matches(self, values: tuple[int, ...]) -> bool:
+        if values in self.matching:
+            return True
+        if self.pipeline.run(values, self.expected) is not None:
+            self.matching.add(values)
+            return True
+        return False
+
+    def reachable(self, unit: tuple[Var, ...], low: int, high: int | None) -> bool | None:
+        """Can a data set reproducing the view give ``unit`` a value in [low, high]?"""
+        for values in self.matching:
+            total = sum(values[v] for v in unit)
+            if total >= low and (high is None or total <= high):
+                return True
+        search = candidates([*self.constraints, (unit, low, high)], self.truth, self.bound)
+        for tried, values in enumerate(search, 1):
+            if self.matches(values):
+                return True
+            if tried >= self.budget:
+                return None
+        return False
+
+    def check(self, name: str, unit: tuple[Var, ...], k: int) -> Finding | None:
+        truth = sum(self.truth[v] for v in unit)
+        possible: set[int] = set()
+        exhausted = True
+        for value in range(k):
+            found = self.reachable(unit, value, value)
+            if found:
+                possible.add(value)
+            exhausted &= found is not None
+        if len(possible) == k:
+            return None
+        if not possible and exhausted:
+            return None  # lies at or above k
+        reach = self.reachable(unit, k, None)
+        if reach:
+            possible.add(k)
+        return Finding(name, unit, truth, frozenset(possible), exhausted and reach is not None)
+
+
+def units(history: History) -> list[tuple[str, tuple[Var, ...]]]:
+    """Protected units: department groups shown by some step x a category x a period.
+
+    Department sets: the groups of every grouping with a breakdown (before and after each
+    headcount change) and the differences of nested ones (a department split off a merged
+    group), never the whole organisation (organisation-wide totals per year may be exact, and
+    they bound every department: an organisation total of 1 leaves each department 0 or 1,
+    which DESIGN section 4 accepts when no department figure is shown). Periods: each quarter
+    and the whole year of the world's quarters. For corrections also the late cases (the
+    change a correction makes), base + late, and the number of moved cases.
+    """
+    h = history
+    index = {v: i for i, v in enumerate(h.variables)}
+    dept_sets: set[frozenset[int]] = set()
+    organisations = [h.departments] + [s.departments for s in h.steps
+                                       if isinstance(s, Headcounts)]
+    for departments in organisations:
+        grouping = merge_departments(departments, h.rules)
+        if grouping.breakdown_allowed:
+            dept_sets |= {g.department_ids for g in grouping.groups.values()}
+    dept_sets |= {a - b for a in dept_sets for b in dept_sets if b < a}
+    everybody = frozenset(d.department_id for d in h.departments)
+    dept_sets.discard(everybody)
+    periods = [(q, (q,)) for q in h.quarters]
+    years = sorted({parse_quarter(q)[0] for q in h.quarters})
+    periods += [(str(y), tuple(q for q in h.quarters if parse_quarter(q)[0] == y)) for y in years]
+    found: list[tuple[str, tuple[Var, ...]]] = []
+    for depts, cat, (plabel, quarters) in product(sorted(dept_sets, key=sorted), h.categories,
+                                                  periods):
+        atoms = [(d, cat, q) for d in sorted(depts) for q in quarters]
+        label = f"D{'+'.join(map(str, sorted(depts)))} · {cat} · {plabel}"
+        base = tuple(index[("base", a)] for a in atoms)
+        late = tuple(index[("late", a)] for a in atoms if ("late", a) in index)
+        found.append((label, base))
+        if late:
+            found.append((label + " (late cases)", late))
+            found.append((label + " (with late cases)", base + late))
+    for source, target in h.moves:
+        found.append((f"cases moved from {source} to {target}", (index[("move", source)],)))
+    return found
+
+
+def attack(history: History, truth: Sequence[int], *, bound: int | None = None,
+           budget: int = 400,
+           only: Callable[[str], bool] | None = None) -> tuple[list[Finding], Attack]:
+    """Every unit a reader who knows the algorithm narrows; see the module docstring."""
+    k = history.rules.k
+    state = Attack(history, tuple(truth), bound if bound is not None else 2 * k, budget)
+    findings = []
+    for name, unit in units(history):
+        if only is not None and not only(name):
+            continue
+        finding = state.check(name, unit, k)
+        if finding is not None:
+            findings.append(finding)
+    return findings, state

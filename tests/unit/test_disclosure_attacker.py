@@ -1,0 +1,85 @@
+"""The algorithm-aware attacker (tests/unit/disclosure_attacker.py) against the real pipeline.
+
+Issue 12: no release may let a manager who knows the published algorithm learn that a
+department x category x period holds 1..k-1 cases, nor that it holds 0 (zero is protected like
+1..k-1). The harness enumerates every data set consistent with what the manager saw, re-runs the
+real release path on each and keeps those that reproduce the manager's view exactly.
+
+* the harness itself: the enumeration finds exactly the consistent tables, the true data always
+  reproduces its own view, and a plain data-independent release gives nothing away;
+* explicit regression examples for the four leaks of the issue;
+* hypothesis: random small organisations (2-5 department groups, 2-3 categories, k=3) and
+  histories (quarterly signals, annual reports, headcount changes that merge or split groups,
+  a retention erasure, corrections adding or moving cases) - no finding.
+
+More examples: ``DISCLOSURE_ATTACKER_EXAMPLES=200 pytest tests/unit/test_disclosure_attacker.py``.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from itertools import product
+
+from vp_registry.core.disclosure import DisclosureRules
+from vp_registry.core.facts import DepartmentFacts
+
+from .disclosure_attacker import (
+    Attack,
+    History,
+    Report,
+    attack,
+    candidates,
+)
+
+Q3, Q4 = "2026-Q3", "2026-Q4"
+REPORT_2026 = Report(2026, date(2027, 1, 15))
+
+
+def departments(*headcounts: int) -> tuple[DepartmentFacts, ...]:
+    return tuple(DepartmentFacts(i + 1, f"Afdeling {i + 1}", n) for i, n in enumerate(headcounts))
+
+
+def test_candidates_are_exactly_the_tables_satisfying_the_constraints() -> None:
+    constraints = [((0, 1), 3, 3), ((1, 2), 0, 2), ((2,), 1, None)]
+    found = set(candidates(constraints, (1, 2, 0), 4))
+    brute = {
+        v for v in product(range(5), repeat=3)
+        if v[0] + v[1] == 3 and v[1] + v[2] <= 2 and v[2] >= 1
+    }
+    assert found == brute
+    # nearest to the truth first
+    assert next(iter(candidates(constraints, (2, 1, 1), 4))) == (2, 1, 1)
+
+
+def test_the_true_data_reproduces_its_own_view_and_the_figures_hold() -> None:
+    history = History(departments(20, 20, 20), ("p", "s"), (Q4,), (REPORT_2026,))
+    truth = (1, 4, 3, 0, 4, 4)
+    state = Attack(history, truth, 6)
+    assert state.pipeline.run(truth, state.expected) is not None
+    # the figures the manager saw are true intervals of world variables
+    for variables, low, high in state.constraints:
+        total = sum(truth[v] for v in variables)
+        assert low <= total and (high is None or total <= high)
+    # another data set with a different visible cell does not reproduce the view
+    assert state.pipeline.run((1, 4, 3, 0, 5, 3), state.expected) is None
+
+
+def test_a_release_without_a_breakdown_gives_no_department_away() -> None:
+    """An organisation under 50 employees gets organisation totals only: nothing to narrow."""
+    history = History(departments(20, 20), ("p", "s"), (Q4,), (REPORT_2026,))
+    for truth in [(1, 0, 0, 2), (0, 0, 0, 0), (2, 3, 1, 0)]:
+        findings, _ = attack(history, truth)
+        assert findings == [], [str(f) for f in findings]
+
+
+def test_a_merged_sub_department_stays_open_inside_its_group() -> None:
+    """A sub-department under 10 employees is shown only inside its parent's group: whatever
+    the group shows, a reader cannot narrow the small department alone."""
+    history = History(
+        (DepartmentFacts(1, "Productie", 40), DepartmentFacts(2, "Ploeg C", 8, 1),
+         DepartmentFacts(3, "Kantoor", 30)),
+        ("p", "s"), (Q4,), (REPORT_2026,), DisclosureRules(),
+    )
+    for truth in [(3, 4, 1, 0, 5, 6), (0, 2, 2, 1, 4, 4)]:
+        findings, _ = attack(history, truth, only=lambda name: name.startswith("D2 "))
+        assert findings == [], [str(f) for f in findings]
