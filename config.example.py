@@ -42,9 +42,13 @@ ORGANISATION_NAME = "Voorbeeld Techniek B.V."
 
 # Login throttling: failed attempts allowed per account and per client address before
 # exponential back-off starts (first lock-out, doubling up to the maximum, in seconds).
+# An account's failures add up until it logs in; a client address's count only within the
+# last THROTTLE_WINDOW_SECONDS (a sliding window, 60-86400), so behind a company NAT an
+# occasional typo never locks everyone out. Wrong receipt codes use the same numbers.
 THROTTLE_FREE_ATTEMPTS = 5
 THROTTLE_BASE_SECONDS = 30
 THROTTLE_MAX_SECONDS = 3600
+THROTTLE_WINDOW_SECONDS = 900
 
 # Disclosure control (DESIGN section 4). k: cells with fewer cases are shown as "< k"
 # (allowed 3-10). Departments smaller than MIN_DEPARTMENT_SIZE are merged; organisations

@@ -65,6 +65,8 @@ class Settings:
     throttle_free_attempts: int = 5
     throttle_base_seconds: int = 30
     throttle_max_seconds: int = 3600
+    # A client address's failures count for this long (sliding window; accounts never forget).
+    throttle_window_seconds: int = 900
     # Disclosure control (DESIGN section 4)
     disclosure_k: int = 3
     min_department_size: int = 10
@@ -122,6 +124,8 @@ class Settings:
             problems.append("FIELD_CIPHER must be 'aes-256-gcm' in production")
         if not 5 <= self.session_idle_minutes <= 24 * 60:
             problems.append("SESSION_IDLE_MINUTES must be between 5 and 1440")
+        if not 60 <= self.throttle_window_seconds <= 24 * 3600:
+            problems.append("THROTTLE_WINDOW_SECONDS must be between 60 and 86400")
         if self.retention_months < 1:
             problems.append("RETENTION_MONTHS must be at least 1")
         if not 0 <= self.trusted_proxies <= 5:

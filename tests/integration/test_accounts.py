@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 from collections.abc import Callable
+from datetime import datetime, timedelta
 
 import argon2
 import pytest
@@ -12,8 +13,8 @@ from sqlalchemy.orm import Session
 
 from vp_registry.config import Settings
 from vp_registry.core.crypto import KdfParams
-from vp_registry.db.accounts import User, WebSession
-from vp_registry.services import accounts, passwords
+from vp_registry.db.accounts import LoginThrottle, User, WebSession
+from vp_registry.services import accounts, passwords, throttle
 from vp_registry.services.audit import Actor
 from vp_registry.services.errors import AuthenticationFailed, Throttled, ValidationFailed
 
@@ -83,6 +84,64 @@ def test_client_address_is_throttled_across_accounts(db: Session, settings: Sett
             accounts.check_password(db, settings, f"u{number}@example.org", "wrong", "10.0.0.9")
     with pytest.raises(Throttled):
         accounts.check_password(db, settings, "fresh@example.org", "wrong", "10.0.0.9")
+
+
+def test_behind_one_address_occasional_typos_of_many_users_never_lock_anyone_out(
+    db: Session, settings: Settings
+) -> None:
+    """Issue 11, item 6a: behind a company NAT every user has the same client address. The
+    address's failures count in a sliding window (``THROTTLE_WINDOW_SECONDS``), so a typo now
+    and then over a working day locks nobody out; the clock is injected, nothing sleeps."""
+    start = datetime(2026, 12, 1, 8, 0)
+    nat = "192.0.2.10"
+    for minute in range(0, 8 * 60, 7):  # somebody mistypes every seven minutes, all day
+        now = start + timedelta(minutes=minute)
+        keys = throttle.throttle_keys(f"user{minute % 12}@example.org", nat)
+        throttle.ensure_not_locked(db, keys, now)  # nobody is turned away
+        assert not throttle.register_failure(db, settings, keys, now)
+        throttle.ensure_not_locked(db, keys, now + timedelta(seconds=20))  # the second try
+        throttle.clear(db, keys)  # ... is right
+    db.commit()
+
+
+def test_a_burst_from_one_address_is_still_throttled_and_forgotten_a_window_later(
+    db: Session, settings: Settings
+) -> None:
+    start = datetime(2026, 12, 1, 8, 0)
+    attacker = "203.0.113.9"
+    free = settings.throttle_free_attempts
+    for number in range(free):
+        now = start + timedelta(seconds=10 * number)
+        keys = throttle.throttle_keys(f"target{number}@example.org", attacker)
+        throttle.ensure_not_locked(db, keys, now)
+        locked = throttle.register_failure(db, settings, keys, now)
+    assert locked  # the last of the burst started the lock-out
+    fresh = throttle.throttle_keys("someone-else@example.org", attacker)
+    with pytest.raises(Throttled):
+        throttle.ensure_not_locked(db, fresh, start + timedelta(minutes=1))
+    later = start + timedelta(seconds=settings.throttle_window_seconds + 60)
+    throttle.ensure_not_locked(db, fresh, later)
+    assert not throttle.register_failure(db, settings, fresh, later)  # the count starts afresh
+    assert db.scalar(select(func.count()).select_from(LoginThrottle).where(
+        LoginThrottle.last_failure_at < later - timedelta(
+            seconds=settings.throttle_window_seconds))) == free  # only the accounts' counters
+
+
+def test_an_accounts_failures_add_up_until_it_logs_in_however_slowly(
+    db: Session, settings: Settings
+) -> None:
+    """The per-account lock stays: the account's failures are not forgotten with time (only
+    a successful login clears them), so guessing one password slowly gains nothing."""
+    start = datetime(2026, 12, 1, 8, 0)
+    for number in range(settings.throttle_free_attempts):
+        now = start + timedelta(hours=2 * number)
+        keys = throttle.throttle_keys("marieke@example.org", f"198.51.100.{number}")
+        throttle.ensure_not_locked(db, keys, now)
+        locked = throttle.register_failure(db, settings, keys, now)
+    assert locked
+    with pytest.raises(Throttled):
+        throttle.ensure_not_locked(db, throttle.throttle_keys("marieke@example.org", None),
+                                   now + timedelta(seconds=1))
 
 
 def test_disabled_account_cannot_log_in(

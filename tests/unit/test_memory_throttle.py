@@ -35,6 +35,27 @@ def test_back_off_after_the_free_attempts_doubles_and_is_capped() -> None:
     assert len(throttle) == 0
 
 
+def test_occasional_wrong_codes_behind_one_address_never_lock_it_out() -> None:
+    """Issue 11, item 6a: behind a company NAT many senders share one address. Failures count
+    within a sliding window only, so a wrong code now and then over hours locks nobody out,
+    while a burst from the same address still does."""
+    clock = Clock()
+    throttle = BackOff(free_attempts=5, base_seconds=30, max_seconds=3600, window_seconds=900,
+                       clock=clock)
+    nat = "192.0.2.10"
+    for _ in range(60):  # a wrong code every seven minutes, for seven hours
+        assert throttle.wait_seconds(nat) == 0
+        throttle.failure(nat)
+        clock.now += 7 * 60
+    for _ in range(4):  # a burst: the three of the last quarter plus these reach five
+        throttle.failure(nat)
+        clock.now += 5
+    assert throttle.wait_seconds(nat) > 0
+    clock.now += 900  # a quiet window later everything is forgotten
+    assert throttle.wait_seconds(nat) == 0
+    assert len(throttle) == 0
+
+
 def test_window_allows_n_events_per_period() -> None:
     clock = Clock()
     window = Window(limit=3, seconds=3600, clock=clock)

@@ -7,9 +7,11 @@ and the keys mean nothing to another process or after a restart.
 
 Two kinds:
 
-* :class:`BackOff` - wrong receipt codes: some free failures, then every further failure
-  locks the address out for base * 2^n seconds, capped. A correct code does not reset the
-  count (otherwise an attacker would interleave their own valid code with guesses).
+* :class:`BackOff` - wrong receipt codes: the failures of the last ``window_seconds`` count
+  (a sliding window, so behind a company NAT a wrong code now and then never locks the
+  address out; issue 11, item 6a); the one that reaches the free attempts, and every further
+  one, locks the address out for base * 2^n seconds, capped. A correct code does not reset
+  the count (otherwise an attacker would interleave their own valid code with guesses).
 * :class:`Window` - sending: at most N events per address in a sliding window.
 
 Both forget an address once its entry has expired, and hold at most ``max_entries`` entries
@@ -49,25 +51,31 @@ class _Keyed:
 
 @dataclass
 class _Failures:
-    count: int
+    times: deque[float]  # the failures within the window, oldest first
     locked_until: float
     last: float
 
 
 class BackOff(_Keyed):
     def __init__(self, *, free_attempts: int, base_seconds: float, max_seconds: float,
-                 max_entries: int = DEFAULT_MAX_ENTRIES, clock: Clock = time.monotonic) -> None:
+                 window_seconds: float | None = None, max_entries: int = DEFAULT_MAX_ENTRIES,
+                 clock: Clock = time.monotonic) -> None:
         super().__init__(max_entries, clock)
         self.free_attempts = free_attempts
         self.base_seconds = base_seconds
         self.max_seconds = max_seconds
+        self.window_seconds = max_seconds if window_seconds is None else window_seconds
+        # beyond this many failures in the window the lock-out is at its cap anyway
+        self._kept = free_attempts + max(1, math.ceil(math.log2(
+            max(max_seconds, base_seconds) / max(base_seconds, 1e-9)))) + 1
         self._entries: OrderedDict[str, _Failures] = OrderedDict()
 
     def _expire(self, now: float) -> None:
-        # An address is forgotten once it has been quiet for the longest lock-out.
+        # An address is forgotten once its last failure left the window and its lock ended.
         while self._entries:
             key, entry = next(iter(self._entries.items()))
-            if now - entry.last < self.max_seconds and len(self._entries) <= self._max_entries:
+            if (now - entry.last < self.window_seconds or entry.locked_until > now) and \
+                    len(self._entries) <= self._max_entries:
                 break
             del self._entries[key]
 
@@ -85,10 +93,14 @@ class BackOff(_Keyed):
         now = self._clock()
         key = self.key(address)
         with self._lock:
-            entry = self._entries.pop(key, None) or _Failures(0, 0.0, now)
-            entry.count += 1
+            entry = self._entries.pop(key, None) or _Failures(deque(), 0.0, now)
+            while entry.times and now - entry.times[0] >= self.window_seconds:
+                entry.times.popleft()
+            entry.times.append(now)
+            while len(entry.times) > self._kept:
+                entry.times.popleft()
             entry.last = now
-            excess = entry.count - self.free_attempts
+            excess = len(entry.times) - self.free_attempts
             if excess >= 0:
                 entry.locked_until = now + min(self.max_seconds, self.base_seconds * 2**excess)
             self._entries[key] = entry  # most recent last

@@ -2,6 +2,18 @@
 
 Keys are hashed, so the table stores neither e-mail addresses nor client addresses. Unknown
 accounts are throttled exactly like known ones.
+
+* **Per account** (``acct:``): the failures add up until the account logs in, however slowly
+  they come, so guessing one password slowly gains nothing.
+* **Per client address** (``addr:``): only the failures of the last ``THROTTLE_WINDOW_SECONDS``
+  count (a sliding window), so behind a company NAT - everybody one address - a typo now and
+  then never locks everyone out, while a burst still does (issue 11, item 6a). The window is
+  kept as one row per address and minute (key ``addr:<hash>@<minute>``); rows older than the
+  window are deleted at the next failure of any address. The address's own row holds its
+  lock-out.
+
+In both, the failure that reaches ``THROTTLE_FREE_ATTEMPTS`` locks the key out for
+``THROTTLE_BASE_SECONDS`` and each further one doubles it, up to ``THROTTLE_MAX_SECONDS``.
 """
 
 from __future__ import annotations
@@ -9,8 +21,9 @@ from __future__ import annotations
 import hashlib
 import math
 from datetime import datetime, timedelta
+from typing import Final
 
-from sqlalchemy import delete
+from sqlalchemy import delete, func, or_, select
 from sqlalchemy.orm import Session
 
 from vp_registry.config import Settings
@@ -18,11 +31,17 @@ from vp_registry.db import utcnow
 from vp_registry.db.accounts import LoginThrottle
 from vp_registry.services.errors import Throttled
 
+ACCOUNT: Final = "acct:"
+ADDRESS: Final = "addr:"
+_SLOT: Final = "@"  # addr:<hash>@<minute>: an address's failures in one minute
+_SLOT_SECONDS: Final = 60
+_EPOCH: Final = datetime(2000, 1, 1)
+
 
 def throttle_keys(email: str, client_address: str | None) -> list[str]:
-    keys = ["acct:" + hashlib.sha256(email.strip().lower().encode()).hexdigest()[:48]]
+    keys = [ACCOUNT + hashlib.sha256(email.strip().lower().encode()).hexdigest()[:48]]
     if client_address:
-        keys.append("addr:" + hashlib.sha256(client_address.encode()).hexdigest()[:48])
+        keys.append(ADDRESS + hashlib.sha256(client_address.encode()).hexdigest()[:48])
     return keys
 
 
@@ -35,18 +54,53 @@ def ensure_not_locked(session: Session, keys: list[str], now: datetime | None = 
             raise Throttled(minutes=minutes)
 
 
+def _row(session: Session, key: str) -> LoginThrottle:
+    row = session.get(LoginThrottle, key)
+    if row is None:
+        row = LoginThrottle(key=key, failures=0)
+        session.add(row)
+    return row
+
+
+def _failures_in_window(session: Session, key: str, now: datetime, window: timedelta) -> int:
+    """Record one failure of an address in its minute's row; the failures of the window."""
+    minute = int((now - _EPOCH).total_seconds() // _SLOT_SECONDS)
+    slot = _row(session, f"{key}{_SLOT}{minute}")
+    slot.failures += 1
+    slot.last_failure_at = now
+    session.flush()
+    return int(session.execute(
+        select(func.coalesce(func.sum(LoginThrottle.failures), 0)).where(
+            LoginThrottle.key.startswith(key + _SLOT, autoescape=True),
+            LoginThrottle.last_failure_at > now - window)
+    ).scalar_one())
+
+
+def _forget(session: Session, now: datetime, window: timedelta) -> None:
+    """Addresses forget: minute rows older than the window, and address rows neither locked
+    nor failed within it, are deleted (account rows stay until the account logs in)."""
+    cutoff = now - window
+    session.execute(delete(LoginThrottle).where(
+        LoginThrottle.key.startswith(ADDRESS, autoescape=True),
+        LoginThrottle.last_failure_at <= cutoff,
+        or_(LoginThrottle.locked_until.is_(None), LoginThrottle.locked_until <= now),
+    ).execution_options(synchronize_session=False))
+
+
 def register_failure(
     session: Session, settings: Settings, keys: list[str], now: datetime | None = None
 ) -> bool:
     """Count a failure; returns True when this failure started a lock-out."""
     now = now or utcnow()
+    window = timedelta(seconds=settings.throttle_window_seconds)
+    _forget(session, now, window)
     locked = False
     for key in keys:
-        row = session.get(LoginThrottle, key)
-        if row is None:
-            row = LoginThrottle(key=key, failures=0)
-            session.add(row)
-        row.failures += 1
+        row = _row(session, key)
+        if key.startswith(ADDRESS):
+            row.failures = _failures_in_window(session, key, now, window)
+        else:
+            row.failures += 1
         row.last_failure_at = now
         excess = row.failures - settings.throttle_free_attempts
         if excess >= 0:
@@ -59,5 +113,5 @@ def register_failure(
 
 def clear(session: Session, keys: list[str]) -> None:
     """A successful login resets the account's counter (not the address's)."""
-    account_keys = [key for key in keys if key.startswith("acct:")]
+    account_keys = [key for key in keys if key.startswith(ACCOUNT)]
     session.execute(delete(LoginThrottle).where(LoginThrottle.key.in_(account_keys)))

@@ -64,7 +64,8 @@ def init_app(app: Flask, settings: Settings) -> None:
     app.extensions[EXTENSION] = Throttles(
         codes=BackOff(free_attempts=settings.throttle_free_attempts,
                       base_seconds=settings.throttle_base_seconds,
-                      max_seconds=settings.throttle_max_seconds),
+                      max_seconds=settings.throttle_max_seconds,
+                      window_seconds=settings.throttle_window_seconds),
         sends=Window(limit=SENDS_PER_HOUR, seconds=3600),
     )
 
