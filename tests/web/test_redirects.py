@@ -140,3 +140,16 @@ def test_vault_unlock_does_not_redirect_to_another_host(
         form_page="/start")
     assert response.status_code == 302
     assert _location(response) == "/start"
+
+
+def test_the_login_redirect_keeps_only_the_path_of_the_page_asked_for(
+    client: FlaskClient,
+) -> None:
+    """An old bookmark with a search in its query string must not be copied into ``next``:
+    the login page's URL would carry the name into the access log and the history again."""
+    response = client.get("/cases/?q=Anna+Visser&category=pesten")
+    assert response.status_code == 302
+    location = response.headers["Location"]
+    assert "Anna" not in unquote(location) and "pesten" not in unquote(location)
+    assert urlsplit(location).path == "/login"
+    assert unquote(location).endswith("next=/cases/")

@@ -58,7 +58,8 @@ def enforce_access() -> Response | None:
         return None
     if not current_user.is_authenticated:
         if request.method == "GET":
-            return redirect(url_for("auth.login", next=request.full_path.rstrip("?")))
+            # the path only: a query string may hold what was typed (issue 11, item 3)
+            return redirect(url_for("auth.login", next=request.path))
         abort(401)
     if current_user.role not in allowed:
         abort(403)
