@@ -288,10 +288,21 @@ def _details_values(data: CaseInput, referral: str | None, referral_target: str 
     }
 
 
+# Size classes (issue 11, item 5b; docs/vault-and-cases.md): the length of a ciphertext
+# reveals neither a choice nor a flag. The listing holds choices only (at most 242 bytes with
+# every default category, the longest ids, dates and outcome); the details' choices take at
+# most ~270 bytes besides their free text, and a conversation's ~50 besides its notes.
+LISTING_SIZE: Final = crypto.SizeClass(fixed=512)
+DETAILS_SIZE: Final = crypto.SizeClass(fixed=512, free_text=(
+    "reporter_name", "reporter_contact", "involved_person", "narrative", "next_steps",
+    "referral_target"))
+CONTENT_SIZE: Final = crypto.SizeClass(fixed=128, free_text=("notes",))
+
+
 def _encode_case(crypter: RecordCrypter, row: Case, listing: dict[str, Any],
                  details: dict[str, Any]) -> None:
-    row.listing = crypter.encrypt_json(CASES, LISTING, row.id, listing)
-    row.details = crypter.encrypt_json(CASES, DETAILS, row.id, details)
+    row.listing = crypter.encrypt_json(CASES, LISTING, row.id, listing, LISTING_SIZE)
+    row.details = crypter.encrypt_json(CASES, DETAILS, row.id, details, DETAILS_SIZE)
 
 
 def _decode_listing(crypter: RecordCrypter, case_id: int, blob: bytes) -> dict[str, Any]:
@@ -339,7 +350,7 @@ def _record(summary: CaseSummary, details: dict[str, Any],
 def _encode_contact(crypter: RecordCrypter, row: CaseContact, data: ContactInput) -> None:
     row.content = crypter.encrypt_json(CONTACTS, CONTENT, row.id, {
         "minutes": data.minutes, "channel": data.channel, "notes": data.notes,
-    })
+    }, CONTENT_SIZE)
 
 
 def _decode_contact(crypter: RecordCrypter, row_id: int, case_id: int, version: int,
@@ -915,6 +926,7 @@ CACHE_PURPOSE: Final = "case-listing-cache"
 _CACHE_FORMAT: Final = b"VPLC1"
 _CACHE_ENTRY: Final = struct.Struct("<qiiQ")  # case id, case version, department id, categories
 _MAX_CACHED_CODES: Final = 64  # one bit per category code
+_CACHE_HEADER_SIZE: Final = crypto.SizeClass(fixed=512)  # format, codes in use (issue 11, 5b)
 
 
 class ListingCache:
@@ -959,7 +971,8 @@ class ListingCache:
         if row is None or row.key_version != keys.version:
             return
         try:
-            data = keys.cipher.decrypt(self._key(keys), row.entries, self._aad(keys))
+            data = crypto.unpad(keys.cipher.decrypt(self._key(keys), row.entries,
+                                                    self._aad(keys)))
             if not data.startswith(_CACHE_FORMAT):
                 return
             size = int.from_bytes(data[5:9], "big")
@@ -1001,6 +1014,9 @@ class ListingCache:
         header = json.dumps(self._codes).encode("utf-8")
         data = b"".join([_CACHE_FORMAT, len(header).to_bytes(4, "big"), header] + [
             _CACHE_ENTRY.pack(case_id, *entry) for case_id, entry in self._entries.items()])
+        # the header's length would tell which category codes are in use: padded to its class
+        data = crypto.pad(data, _CACHE_HEADER_SIZE.size(9 + len(header), 0)
+                          + _CACHE_ENTRY.size * len(self._entries))
         row = session.get(CaseListingCache, self.owner)
         if row is None:
             row = CaseListingCache(token_hash=self.owner)

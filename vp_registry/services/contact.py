@@ -26,7 +26,6 @@ Functions take the session, the settings and (counsellor side) the actor and unl
 
 from __future__ import annotations
 
-import json
 import secrets
 import threading
 from collections.abc import Iterable
@@ -66,6 +65,10 @@ THREAD_KEY_VERSION: Final = 1  # format of key_by_code and of replies under the 
 SEAL_VERSION: Final = 1  # format of what is sealed to the message public key
 LOOKUP_PURPOSE: Final = "receipt-lookup"
 _ID_BITS: Final = 53
+# Every post, sealed or encrypted, is padded (issue 11, item 5b): kind, department, category
+# and the counsellor's name in a fixed 256 bytes, the message and the sender's contact details
+# to a power-of-two bucket, so a post's length does not tell what was chosen.
+POST_SIZE: Final = crypto.SizeClass(fixed=256, free_text=("text", "contact"))
 # Argon2id needs 64 MiB per derivation: at most this many at once per process, so a burst of
 # requests cannot exhaust memory.
 _ARGON2_SLOTS: Final = threading.BoundedSemaphore(2)
@@ -205,10 +208,8 @@ def _crypter(thread_key: bytes) -> RecordCrypter:
 
 
 def _open_sealed_json(private_key: bytes, blob: bytes, aad: bytes) -> dict[str, Any]:
-    try:
-        value = json.loads(crypto.unseal(private_key, blob, aad).decode("utf-8"))
-    except ValueError:  # bad UTF-8 or JSON inside a valid seal: treat like tampering
-        raise DecryptionError() from None
+    # bad UTF-8, JSON or padding inside a valid seal raises DecryptionError, like tampering
+    value = crypto.unpadded_json(crypto.unseal(private_key, blob, aad))
     if not isinstance(value, dict):
         raise DecryptionError()
     return value
@@ -284,8 +285,7 @@ def _add_sender_post(session: Session, thread: ContactThread, public_key: bytes,
         .where(ContactPost.thread_id == thread.id)).scalar_one()) + 1
     post = ContactPost(id=_random_id(), thread_id=thread.id, position=position, author=SENDER,
                        written_on=today)
-    payload = json.dumps(content, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
-    post.content = crypto.seal(public_key, payload.encode("utf-8"),
+    post.content = crypto.seal(public_key, crypto.padded_json(content, POST_SIZE),
                                _sealed_post_aad(thread.id, post.id))
     session.add(post)
     return post
@@ -541,7 +541,7 @@ def reply(session: Session, settings: Settings, actor: Actor, keys: VaultKeys, t
     post = ContactPost(id=_random_id(), thread_id=row.id, position=position, author=COUNSELLOR,
                        written_on=today)
     post.content = crypter.encrypt_json(POSTS, "content", _post_row(row.id, post.id),
-                                        {"text": message, "by": author_name})
+                                        {"text": message, "by": author_name}, POST_SIZE)
     session.add(post)
     row.unread = False
     row.last_activity_on = today

@@ -93,7 +93,7 @@ def locked_page() -> tuple[str, int]:
     db_session().rollback()  # nothing of a refused request is stored
     return render_template(
         "cases/locked.html", state=vault_state(), form=UnlockForm(),
-        next_url=request.full_path.rstrip("?") if request.method == "GET" else None,
+        next_url=request.path if request.method == "GET" else None,  # no query: it may hold a search
     ), 200
 
 
