@@ -15,6 +15,7 @@ from sqlalchemy.orm import Session
 from tests.casework import case_input, department, unlock
 from vp_registry.config import Settings
 from vp_registry.core import crypto
+from vp_registry.core.taxonomy import DEFAULT_CATEGORIES
 from vp_registry.db.accounts import User, WebSession
 from vp_registry.db.cases import CaseListingCache
 from vp_registry.db.vault import Vault
@@ -116,7 +117,8 @@ def test_the_cache_opens_only_with_vault_key_and_session_secret(
     assert row is not None and b"pesten" not in row.entries and b"werkdruk" not in row.entries
     aad = crypto.associated_data(cases.LISTING_CACHE, "entries", owner, keys.version)
     right = crypto.derive_subkey(keys.current + secret, cases.CACHE_PURPOSE)
-    assert crypto.AesGcmCipher().decrypt(right, row.entries, aad).startswith(b"VPLC1")
+    assert crypto.unpad(crypto.AesGcmCipher().decrypt(right, row.entries, aad)
+                        ).startswith(b"VPLC1")
     for key in (crypto.derive_subkey(keys.current, cases.CACHE_PURPOSE),
                 crypto.derive_subkey(secret + secret, cases.CACHE_PURPOSE),
                 crypto.derive_subkey(crypto.random_key() + secret, cases.CACHE_PURPOSE)):
@@ -174,3 +176,27 @@ def test_the_cache_goes_with_its_session(db: Session, settings: Settings, setup:
     assert db.get(CaseListingCache, owner) is None
     with pytest.raises(ValueError):
         ListingCache(owner, b"short")
+
+
+def test_the_caches_length_does_not_tell_which_categories_are_in_use(
+    db: Session, settings: Settings, setup: Any
+) -> None:
+    """Issue 11, item 5b: the cache's header lists the category codes in use; it is padded
+    to a size class, so two caches of as many cases have equal lengths whatever the codes."""
+    keys = setup[0]
+    lengths = []
+    for codes in (["overig"], list(DEFAULT_CATEGORIES)):
+        owner, secret = _session_row(db)
+        cache = ListingCache(owner, secret)
+        cache.load(db, keys)
+        for number in range(12):
+            cache.put(number + 1, 1, {"department": 1 + number,
+                                      "categories": codes[: 1 + number % len(codes)]})
+        cache.save(db, keys)
+        row = db.get(CaseListingCache, owner)
+        assert row is not None
+        lengths.append(len(row.entries))
+        again = ListingCache(owner, secret)
+        again.load(db, keys)
+        assert again.match(12, 1) == (12, cache.match(12, 1)[1])  # type: ignore[index]
+    assert lengths[0] == lengths[1]

@@ -37,6 +37,7 @@ from sqlalchemy.orm import Session
 from sqlalchemy.orm.exc import StaleDataError
 
 from vp_registry.config import Settings
+from vp_registry.core.crypto import SizeClass
 from vp_registry.core.disclosure import Naming, is_complete, merge_departments, periods_of_year
 from vp_registry.core.facts import CaseFacts
 from vp_registry.core.report import (
@@ -65,6 +66,8 @@ from vp_registry.services.vault import VaultKeys
 
 TABLE: Final = "annual_reports"
 TEXTS: Final = "texts"
+# the counsellor's texts are free text: padded to a power-of-two bucket (issue 11, item 5b)
+TEXTS_SIZE: Final = SizeClass(fixed=64, free_text=("introduction", "recommendations"))
 LEDGER_KIND: Final = "report"
 MAX_TEXT: Final = 20_000
 EARLIEST_YEAR: Final = 2000
@@ -351,7 +354,8 @@ def _new_row(session: Session, keys: VaultKeys, actor: Actor, year: int, version
         id=row_id, year=year, version=version, status=DRAFT, locale=locale,
         wrapped_key=wrapped, vault_key_version=vault_version, data_key_version=DATA_KEY_VERSION,
         texts=crypter.encrypt_json(TABLE, TEXTS, row_id, {
-            "introduction": texts.introduction, "recommendations": texts.recommendations}),
+            "introduction": texts.introduction, "recommendations": texts.recommendations},
+            TEXTS_SIZE),
         created_by=actor.user_id, created_at=now, updated_at=now,
     )
     session.add(row)
@@ -386,7 +390,8 @@ def save_texts(session: Session, settings: Settings, actor: Actor, keys: VaultKe
         raise ReportConflict()
     crypter = open_record_key(keys, row.wrapped_key, row.vault_key_version, row.data_key_version)
     row.texts = crypter.encrypt_json(TABLE, TEXTS, row.id, {
-        "introduction": clean.introduction, "recommendations": clean.recommendations})
+        "introduction": clean.introduction, "recommendations": clean.recommendations},
+        TEXTS_SIZE)
     row.locale = locale
     row.updated_at = utcnow()
     _flush(session)
