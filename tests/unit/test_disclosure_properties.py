@@ -74,11 +74,18 @@ def _propagate(constraints: Sequence[Constraint], lo: list[int], hi: list[int]) 
     return True
 
 
-def _exists(constraints: Sequence[Constraint], lo: list[int], hi: list[int]) -> bool:
-    """Is there an integer point within [lo, hi] satisfying every constraint? (branch & prune)"""
+def _exists(constraints: Sequence[Constraint], lo: list[int], hi: list[int],
+            rules: Sequence[LinearRule] = ()) -> bool:
+    """Is there an integer point within [lo, hi] satisfying every constraint and rule?"""
     lo, hi = list(lo), list(hi)
-    if not _propagate(constraints, lo, hi):
-        return False
+    while True:
+        if not _propagate(constraints, lo, hi):
+            return False
+        tightened = _propagate_rules(rules, lo, hi)
+        if tightened is None:
+            return False
+        if not tightened:
+            break
     open_vars = [v for v in range(len(lo)) if lo[v] < hi[v]]
     if not open_vars:
         return True
@@ -86,15 +93,62 @@ def _exists(constraints: Sequence[Constraint], lo: list[int], hi: list[int]) -> 
     mid = (lo[v] + hi[v]) // 2
     left_hi = list(hi)
     left_hi[v] = mid
-    if _exists(constraints, lo, left_hi):
+    if _exists(constraints, lo, left_hi, rules):
         return True
     right_lo = list(lo)
     right_lo[v] = mid + 1
-    return _exists(constraints, right_lo, hi)
+    return _exists(constraints, right_lo, hi, rules)
+
+
+@dataclass(frozen=True)
+class RuleFact:
+    """A published rule a reader applies: ``sum(coefficient x cells) >= low`` (issue 12).
+
+    A released rise of ``now`` over ``before`` means ``now - 2 x before >= 0`` and ``now -
+    before >= 2`` (and ``now >= k``); a concentration means its window holds at least the
+    threshold. The reader knows them, so the attacker uses them.
+    """
+
+    terms: tuple[tuple[frozenset[CellKey], int], ...]
+    low: int
+
+
+def rise_facts(now: frozenset[CellKey], before: frozenset[CellKey], k: int) -> list[RuleFact]:
+    return [RuleFact(((now, 1), (before, -2)), 0), RuleFact(((now, 1), (before, -1)), 2),
+            RuleFact(((now, 1),), k)]
+
+
+LinearRule = tuple[tuple[tuple[int, int], ...], int]  # ((variable, coefficient), ...), low
+
+
+def _propagate_rules(rules: Sequence[LinearRule], lo: list[int], hi: list[int]) -> bool | None:
+    """Tighten bounds with ``sum(a x) >= low``; None when one cannot hold, else whether a
+    bound changed."""
+    changed = False
+    for terms, low in rules:
+        best = sum(a * (hi[v] if a > 0 else lo[v]) for v, a in terms)
+        if best < low:
+            return None
+        for v, a in terms:
+            rest = best - a * (hi[v] if a > 0 else lo[v])
+            need = low - rest  # a * x_v >= need
+            if a > 0:
+                new_lo = -(-need // a)
+                if new_lo > lo[v]:
+                    lo[v], changed = new_lo, True
+            else:
+                new_hi = (-need) // (-a)  # a < 0: x <= need / a, rounded down
+                if new_hi < hi[v]:
+                    hi[v], changed = new_hi, True
+            if lo[v] > hi[v]:
+                return None
+            best = sum(a2 * (hi[w] if a2 > 0 else lo[w]) for w, a2 in terms)
+    return changed
 
 
 def consistent_values_allow(
-    figures: Sequence[Figure], unit: frozenset[CellKey], bound: int, k: int
+    figures: Sequence[Figure], unit: frozenset[CellKey], bound: int, k: int,
+    facts: Sequence[RuleFact] = (),
 ) -> tuple[bool, bool]:
     """(some consistent table gives the unit 0, some gives it >= k).
 
@@ -102,6 +156,8 @@ def consistent_values_allow(
     each such class is one variable (its sum); the search space shrinks a lot.
     """
     distinct = sorted({(f.cells, f.low, f.high) for f in figures}, key=repr)
+    for fact in facts:  # the cell sets of rule facts must also separate atom classes
+        distinct += [(cells, 0, None) for cells, _ in fact.terms]
     atoms = set(unit).union(*(cells for cells, _, _ in distinct))
     classes: dict[tuple[tuple[int, ...], bool], int] = {}
     class_of: dict[CellKey, int] = {}
@@ -115,10 +171,17 @@ def consistent_values_allow(
     constraints: list[Constraint] = [
         (tuple(sorted({class_of[a] for a in cells})), low, high) for cells, low, high in distinct
     ]
+    rules: list[LinearRule] = []
+    for fact in facts:
+        coefficients: dict[int, int] = {}
+        for cells, a in fact.terms:
+            for v in {class_of[x] for x in cells}:
+                coefficients[v] = coefficients.get(v, 0) + a
+        rules.append((tuple((v, a) for v, a in sorted(coefficients.items()) if a), fact.low))
     unit_vars = tuple(sorted({class_of[a] for a in unit}))
     zero_hi = [0 if v in unit_vars else bound for v in range(n)]
-    can_zero = _exists(constraints, [0] * n, zero_hi)
-    can_reach = _exists([*constraints, (unit_vars, k, None)], [0] * n, [bound] * n)
+    can_zero = _exists(constraints, [0] * n, zero_hi, rules)
+    can_reach = _exists([*constraints, (unit_vars, k, None)], [0] * n, [bound] * n, rules)
     return can_zero, can_reach
 
 
@@ -160,8 +223,9 @@ def department_units(figures: Iterable[Figure]) -> set[frozenset[CellKey]]:
     return units
 
 
-def assert_no_disclosure(ledger: Sequence[Figure], counts: dict[CellKey, int], k: int) -> int:
-    """Attack the whole ledger; return how many small units were checked."""
+def assert_no_disclosure(ledger: Sequence[Figure], counts: dict[CellKey, int], k: int,
+                         facts: Sequence[RuleFact] = ()) -> int:
+    """Attack the whole ledger (and the rules' facts); return how many small units were checked."""
     bound = sum(counts.values()) + 2 * k
     checked = 0
     for unit in sorted(department_units(ledger), key=lambda u: (len(u), sorted(u))):
@@ -169,7 +233,7 @@ def assert_no_disclosure(ledger: Sequence[Figure], counts: dict[CellKey, int], k
         if not 1 <= truth <= k - 1:
             continue
         checked += 1
-        can_zero, can_reach = consistent_values_allow(ledger, unit, bound, k)
+        can_zero, can_reach = consistent_values_allow(ledger, unit, bound, k, facts)
         assert can_zero or can_reach, (
             f"unit {sorted(unit)} (true count {truth}) is narrowed into [1, {k - 1}] by "
             f"{[(f.label, f.display) for f in ledger]}"
@@ -371,3 +435,75 @@ def test_attacker_finds_the_classic_leak() -> None:
     else:  # pragma: no cover - the attacker must see this leak
         raise AssertionError("the attacker missed total-minus-cell")
     assert not audit(figures, [], counts, rules).ok
+
+
+@settings(
+    max_examples=MAX_EXAMPLES // 2,
+    deadline=None,
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
+)
+@given(scenarios(), st.data())
+def test_rise_signals_and_their_rule_narrow_no_small_cell(
+    scenario: tuple[int, list[int], dict[CellKey, int], list[Release]], data: st.DataObject,
+) -> None:
+    """Signals as ``services.signals.publication`` builds them, after the tables: a rise
+    publishes the bands of its quarter and the one before, and a reader also knows the rule
+    (now >= k, now >= 2 x before, now - before >= 2); a concentration its window's band, at
+    least the threshold k. The attacker uses the rule's inequalities as constraints."""
+    k, departments, counts, releases = scenario
+    rules = DisclosureRules(k=k, band_edges=(k, k + 2, k + 6))
+    quarters = sorted({q for _, _, q in counts} | {QUARTERS[0], QUARTERS[1]})
+    ledger: list[Figure] = []
+    facts: list[RuleFact] = []
+    for release in releases:
+        grouping = grouping_for(release, departments)
+        table = protect_table(
+            counts, grouping, release.categories, release.quarters, rules, ledger,
+            banded=release.banded, column_totals=release.column_totals,
+        )
+        if table.ok:
+            ledger.extend(table.released)
+    grouping = grouping_for(releases[-1], departments)
+    for _ in range(data.draw(st.integers(1, 4))):
+        group = data.draw(st.sampled_from(sorted(grouping.groups)))
+        ids = grouping.groups[group].department_ids
+        category = data.draw(st.sampled_from(CATEGORIES))
+        at = data.draw(st.integers(1, len(quarters) - 1))
+        now = frozenset(product(ids, [category], [quarters[at]]))
+        before = frozenset(product(ids, [category], [quarters[at - 1]]))
+        window = frozenset(product(ids, [category], quarters[: at + 1]))
+        n, b = (sum(counts.get(a, 0) for a in cells) for cells in (now, before))
+        w = sum(counts.get(a, 0) for a in window)
+        if data.draw(st.booleans()) and n >= k and n >= 2 * b and n - b >= 2:
+            figures = [Figure.band(now, n, rules, "now"), Figure.band(before, b, rules, "before")]
+            new_facts = rise_facts(now, before, k)
+        elif w >= k:
+            figures = [Figure.band(window, w, rules, "window")]
+            new_facts = [RuleFact(((window, 1),), k)]
+        else:
+            continue
+        result = audit(figures, ledger, counts, rules)
+        event(f"signal {'released' if result.ok else 'refused'}")
+        if result.ok:
+            ledger.extend(figures)
+            facts.extend(new_facts)
+    note(f"ledger {[(f.label, f.display) for f in ledger]}")
+    assert_no_disclosure(ledger, counts, k, facts)
+
+
+def test_the_attacker_applies_the_rise_rule() -> None:
+    """Sanity check: "now" in 3-4 and "now + before" in 5-9 leave before in 1..6 (it can reach
+    3); with the rise rule (before <= now / 2, now - before >= 2) only 1 or 2 are left."""
+    now = frozenset({(1, "pesten", "2026-Q2")})
+    before = frozenset({(1, "pesten", "2026-Q1")})
+    figures = [Figure(now, 3, 4, "now"), Figure(now | before, 5, 9, "both")]
+    assert consistent_values_allow(figures, before, 20, 3) == (False, True)
+    facts = rise_facts(now, before, 3)
+    assert consistent_values_allow(figures, before, 20, 3, facts) == (False, False)
+    try:
+        assert_no_disclosure(figures, {(1, "pesten", "2026-Q2"): 4,
+                                       (1, "pesten", "2026-Q1"): 1}, 3, facts)
+    except AssertionError:
+        pass
+    else:  # pragma: no cover - the attacker must apply the rule
+        raise AssertionError("the attacker ignored the rise rule")
