@@ -26,11 +26,13 @@ Model
 Auditing
 --------
 The outsider's knowledge is the set of non-negative integer atom tables that satisfy every
-published interval. Because the true table is one of them, a unit whose true value is 0 or >= k
-can never be narrowed into [1, k-1]; for the others two feasibility questions decide: can the
-unit be 0, can it be >= k? A unit is cleared only by an atom no finite figure bounds or by a
-*witness*: a non-negative integer table that satisfies every figure and gives the unit 0 or
->= k. The cheap witnesses are tried first, for all units of a component at once with sparse
+published interval. The verdict is a function of the published figures only (simulatable
+auditing, issue 12; docs/design.md): EVERY published unit is checked, whatever its true value,
+and it is safe when its consistent values include all of 0..k-1 (it can be 0 and can reach
+k-1 - zero is protected like 1..k-1) or are all at least k. "Can" is shown by an atom no
+finite figure bounds or by a *witness*: a non-negative integer table that satisfies every
+figure (the true table is one of them, nothing more). The cheap witnesses are tried first,
+for all units of a component at once with sparse
 matrix products (units x atoms): the true table with the unit zeroed (one product gives, for
 every unit and figure, how far the figure's sum drops), and a pool of tables known to satisfy
 every figure - the true table, LP solutions found earlier, and the pools of the constraint sets
@@ -70,9 +72,11 @@ withheld entirely. If the release still leaks - typically because the ledger plu
 protected marks alone pin a cell, e.g. an earlier total of one group split into cells that are
 all ``< k`` - the result is not ``ok`` and the problems say why; nothing may be released.
 
-Known limitation (as for every cell-suppression method): *whether* complementary suppression
-was needed depends on the data. The pattern only ever reveals "some unit is small", never which
-value, and the auditor's guarantee covers every interval a reader can derive from the figures.
+Tables without row totals or a grand total (the annual report's) do not use the greedy loop:
+:func:`_protect_by_column` decides from public facts only (the exact column total, the number
+of groups, the ``< k`` pattern, the ledger). Known limitation: the greedy loop for tables
+with row totals or a grand total still chooses complements by the audit of candidate values,
+so *whether* a complement appears there can depend on hidden counts (issue 12, open).
 """
 
 from __future__ import annotations
@@ -599,7 +603,7 @@ class _Component:
         self.atoms = tuple(atoms)
         self.seeded = False
         self.pool: list[_IntArray] = []
-        self.verdicts: dict[tuple[bytes, int], tuple[bool, bool]] = {}
+        self.verdicts: dict[tuple[bytes, int], bool] = {}  # unit -> disclosed
         self.feasible: bool | None = None
         self._stacked: _FloatArray | None = None
         eq = lows == highs
@@ -904,50 +908,61 @@ class _Component:
 
     def decide(
         self, idx: _IntArray, k: int, objective: _FloatArray
-    ) -> tuple[bool, bool, list[_IntArray], dict[float, _LPSolution]]:
-        """Can the unit be 0, can it reach k? Returns both, the tables found, and the LPs solved.
+    ) -> tuple[bool, list[_IntArray], dict[float, _LPSolution]]:
+        """Is the unit disclosed? Safe when its values include all of 0..k-1 or are all >= k.
 
-        First the LP minimum and maximum of the unit itself, which :meth:`explain` needs anyway
-        when the unit turns out to be disclosed: a minimum above 0 (or a maximum below k) of
-        the relaxation bounds every integer table too, so it settles "cannot"; "can" needs an
-        integral optimum that is a solution. Anything else goes to :meth:`can_zero` /
-        :meth:`can_reach` (LP with the unit fixed, then MILP), as before.
+        Returns the verdict, the integer tables found on the way and the LPs solved (keyed 1.0
+        for the minimum, -1.0 for the maximum, for :meth:`explain`). The LP minimum settles
+        "min >= k" when it is above k-1; otherwise the unit must be able to be 0 (integral LP
+        vertex, LP with the unit fixed, MILP) and then to reach k-1 (LP maximum, LP with the
+        bound, MILP). A question the solver cannot answer counts as disclosed.
         """
         unit = np.zeros(self.n)
         unit[idx] = 1.0
         solved: dict[float, _LPSolution] = {}
         found: list[_IntArray] = []
 
-        def settle(sign: float) -> bool | None:
-            solved[sign] = status, x, _ = self.lp(sign * unit, merge=False)
-            if status != 0 or x is None:
-                return None
-            value = float(x[idx].sum())
-            if (sign > 0 and value > _LP_MARGIN) or (sign < 0 and value < k - _LP_MARGIN):
-                return False
-            witness = self._integral(x)
-            if witness is None:
-                return None
-            reached = int(witness[idx].sum())
-            if (sign > 0 and reached != 0) or (sign < 0 and reached < k):
-                return None
-            if self.add_witness(witness):
+        def keep(witness: _IntArray | None) -> None:
+            if witness is not None and self.add_witness(witness):
                 found.append(witness)
-            return True
 
-        zero = settle(1.0)
-        if zero is None:
-            zero, witness = self.can_zero(idx, objective)
-            if witness is not None:
-                found.append(witness)
-        if zero:
-            return True, False, found, solved
-        reach = settle(-1.0)
-        if reach is None:
-            reach, witness = self.can_reach(idx, k, objective)
-            if witness is not None:
-                found.append(witness)
-        return False, reach, found, solved
+        solved[1.0] = status, x, _ = self.lp(unit, merge=False)
+        if status != 0 or x is None:
+            return True, found, solved
+        low = float(x[idx].sum())
+        if low > k - 1 + _LP_MARGIN:
+            return False, found, solved  # every consistent table gives it k or more
+        zero = False
+        if low <= _LP_MARGIN:
+            witness = self._integral(x)
+            if witness is not None and int(witness[idx].sum()) == 0:
+                keep(witness)
+                zero = True
+            else:
+                zero, witness = self.can_zero(idx, objective)
+                if witness is not None:
+                    found.append(witness)
+        if not zero:
+            # the integer minimum decides: k or more is safe, 1..k-1 is disclosed
+            mstatus, witness = self.milp(unit)
+            if mstatus != 0 or witness is None:
+                return True, found, solved
+            keep(witness)
+            return int(witness[idx].sum()) < k, found, solved
+        if bool(self.atom_unbounded[idx].any()):
+            return False, found, solved
+        solved[-1.0] = status, x, _ = self.lp(-unit, merge=False)
+        if status == 0 and x is not None:
+            if float(x[idx].sum()) < k - 1 - _LP_MARGIN:
+                return True, found, solved
+            witness = self._integral(x)
+            if witness is not None and int(witness[idx].sum()) >= k - 1:
+                keep(witness)
+                return False, found, solved
+        reach, witness = self.can_reach(idx, k - 1, objective)
+        if witness is not None:
+            found.append(witness)
+        return not reach, found, solved
 
     def explain(
         self, idx: _IntArray, solved: Mapping[float, _LPSolution] | None = None
@@ -1227,13 +1242,10 @@ def audit(
         atom_comp = np.zeros(0, dtype=np.int64)
         cons_comp = np.zeros(0, dtype=np.int64)
 
-    # 4. units to check: the truths of all D x C x P products at once, then the atoms of the
-    # few that need a check (true count 1..k-1, or in a part the current counts contradict)
-    sums = incidence @ truth_vec if n_atoms else np.zeros(0)
-    violated = (sums < lows - 0.5) | (sums > highs + 0.5)
-    stale_comps = {int(c) for c in cons_comp[violated]}
+    # 4. units to check: every published D x C x P product and explicit unit, whatever its
+    # true count (the verdict must be a function of the published figures only)
     families = unit_families(all_figures)
-    units = _units_to_check(families, true_counts, atom_index, atom_comp, stale_comps, k)
+    units = _units_to_check(families, true_counts, atom_index)
     units_checked = len(families.explicit) + (
         len(families.departments) * len(families.categories) * len(families.periods)
     )
@@ -1281,11 +1293,28 @@ def audit(
         )
         unit_matrix.sort_indices()
         disclosed, solved = _check_units(comp, unit_matrix, truth_local, truth_ok, k)
+        found: dict[int, tuple[frozenset[CellKey], int, int | None, set[int]]] = {}
         for j in np.flatnonzero(disclosed):
-            u = int(members[j])
             lidx = unit_matrix.indices[unit_matrix.indptr[j] : unit_matrix.indptr[j + 1]]
-            unit = _Unit(units.cells(u, families), int(units.truths[u]))
             low, high, binding = comp.explain(lidx, solved.get(int(j)))
+            found[int(j)] = (units.cells(int(members[j]), families), low, high, binding)
+        def implies(by: tuple[frozenset[CellKey], int, int | None],
+                    unit: tuple[frozenset[CellKey], int, int | None]) -> bool:
+            """A part known to be >= 1 bounds its whole, a whole below k-1 its parts."""
+            return (by[0] < unit[0] and by[1] >= 1) or (
+                by[0] > unit[0] and by[2] is not None and by[2] < k - 1
+            )
+
+        for jj, (cells, low, high, binding) in found.items():
+            # strictly implied by another disclosed unit: that one explains it, and loosening
+            # it loosens this one (units implying each other are both reported)
+            this = (cells, low, high)
+            if any(
+                implies(other[:3], this) and not implies(this, other[:3])
+                for other in found.values()
+            ):
+                continue
+            unit = _Unit(cells, int(units.truths[int(members[jj])]))
             involved_list: list[Figure] = []
             for r in sorted(binding):
                 involved_list.extend(constraints[cons_list[int(comp_rows[r])]])
@@ -1361,15 +1390,11 @@ def _units_to_check(
     families: UnitFamilies,
     true_counts: Mapping[CellKey, int],
     atom_index: Mapping[CellKey, int],
-    atom_comp: _IntArray,
-    stale_comps: set[int],
-    k: int,
 ) -> _UnitBatch:
-    """The units whose interval must be derived: true count 1..k-1, or touching a stale part.
-
-    A unit with an unpublished atom is skipped (that atom can grow freely, so the unit can
-    reach k); so is one whose true count is 0 or >= k in a part the truth satisfies (the true
-    table is consistent with everything published, and it gives the unit 0 or >= k).
+    """Every unit whose atoms are all published, whatever its true count (issue 12: which
+    units are checked must not depend on the data). A unit with an unpublished atom is
+    skipped: that atom can grow freely, and its published part is a unit checked on its own.
+    The true counts are carried only as the units' values in the true table (a witness).
     """
     dept_list = sorted({d for ds in families.departments for d in ds})
     cat_list = sorted({c for cs in families.categories for c in cs})
@@ -1400,14 +1425,7 @@ def _units_to_check(
 
     truths = np.rint(per_unit(cube)).astype(np.int64)
     published = per_unit((index_cube < 0).astype(np.float64)) < 0.5
-    wanted = (truths >= 1) & (truths <= k - 1)
-    stale_atoms = np.isin(atom_comp, sorted(stale_comps)) if stale_comps else None
-    if stale_atoms is not None:
-        stale_cube = np.zeros(shape)
-        inside = index_cube >= 0
-        stale_cube[inside] = stale_atoms[index_cube[inside]]
-        wanted |= per_unit(stale_cube) > 0.5
-    d_sel, c_sel, p_sel = np.nonzero(wanted & published)
+    d_sel, c_sel, p_sel = np.nonzero(published)
     by_dc = _row_products(
         _gather(d_ptr, d_values, d_sel), _gather(c_ptr, c_values, c_sel), shape[1]
     )
@@ -1421,9 +1439,6 @@ def _units_to_check(
         if idx.size == 0 or bool((idx < 0).any()):
             continue
         truth = sum(true_counts.get(c, 0) for c in cells)
-        touches_stale = stale_atoms is not None and bool(stale_atoms[idx].any())
-        if not 1 <= truth <= k - 1 and not touches_stale:
-            continue
         atoms.append(idx)
         lengths.append(np.array([idx.size], dtype=np.int64))
         unit_truths.append(np.array([truth], dtype=np.int64))
@@ -1481,15 +1496,18 @@ def _group_by_components(
     return sorted(grouped, key=lambda item: int(item[1][0]))
 
 
-def _clear_by(
+def _values_by(
     unit_matrix: sparse.csr_matrix, rows: _IntArray, witnesses: _FloatArray, k: int
-) -> npt.NDArray[np.bool_]:
-    """Which of ``rows`` some witness table (a column) gives 0 or >= k: one sparse product."""
+) -> tuple[npt.NDArray[np.bool_], npt.NDArray[np.bool_]]:
+    """For ``rows``: does some witness table (a column) give the unit 0, does some give it
+    k-1 or more? One sparse product."""
     if rows.size == 0 or witnesses.shape[1] == 0:
-        return np.zeros(rows.size, dtype=bool)
+        none = np.zeros(rows.size, dtype=bool)
+        return none, none.copy()
     values = np.asarray(unit_matrix[rows] @ witnesses)
-    cleared = np.asarray(((values < 0.5) | (values > k - 0.5)).any(axis=1), dtype=bool)
-    return cleared
+    zero = np.asarray((values < 0.5).any(axis=1), dtype=bool)
+    reach = np.asarray((values > k - 1.5).any(axis=1), dtype=bool)
+    return zero, reach
 
 
 def _check_units(
@@ -1499,22 +1517,38 @@ def _check_units(
     truth_ok: bool,
     k: int,
 ) -> tuple[npt.NDArray[np.bool_], dict[int, dict[float, _LPSolution]]]:
-    """Answer "can it be 0 or reach k?" for each unit (row), cheapest evidence first.
+    """Is each unit (row) disclosed? Safe when its consistent values include all of 0..k-1
+    or are all at least k - a question about the published constraints only.
 
-    Returns which units are disclosed (neither), with the LPs already solved for them (for
-    :meth:`_Component.explain`). A unit is cleared only by an integer table that satisfies
-    every constraint of the component and gives it 0 or >= k, or by an atom that no finite
-    figure bounds: first for all units at once (sparse products), then by LP and MILP.
+    Returns which units are disclosed, with the LPs already solved for them (for
+    :meth:`_Component.explain`). "Can be 0" and "can reach k-1" are shown by integer tables
+    that satisfy every constraint of the component (the true table, the true table with the
+    unit zeroed, pooled tables, LP vertices) or, for reaching, by an atom no finite figure
+    bounds; "at least k" by a figure of at least k inside the unit. What is left goes to LPs
+    and MILPs one by one (:meth:`_Component.decide`). The true table only ever serves as one
+    consistent table among others: which units are checked never depends on it.
     """
     m = unit_matrix.shape[0]
-    open_mask = np.ones(m, dtype=bool)
+    zero_ok = np.zeros(m, dtype=bool)
+    reach_ok = np.zeros(m, dtype=bool)
     disclosed = np.zeros(m, dtype=bool)
     if bool(comp.atom_unbounded.any()):
-        open_mask &= (unit_matrix @ comp.atom_unbounded.astype(np.float64)) < 0.5
+        reach_ok |= (unit_matrix @ comp.atom_unbounded.astype(np.float64)) > 0.5
+    # a unit containing all atoms of a figure whose low is k or more is at least k
+    big = np.flatnonzero(comp.lows >= k)
+    if big.size:
+        sizes = np.asarray(comp.matrix[big].sum(axis=1)).reshape(-1)
+        inside = sparse.csr_matrix(unit_matrix @ comp.matrix[big].T)
+        covered = np.asarray((inside.toarray() > sizes[np.newaxis, :] - 0.5).any(axis=1))
+        zero_ok |= covered
+        reach_ok |= covered  # "safe" below; explain never sees these
     if truth_ok:
+        values = unit_matrix @ truth.astype(np.float64)
+        zero_ok |= values < 0.5
+        reach_ok |= values > k - 1.5
         # the true table with the unit zeroed: only the sums of constraints that share atoms
         # with the unit go down, by the unit's true count in them; none may drop below its low
-        rows = np.flatnonzero(open_mask)
+        rows = np.flatnonzero(~zero_ok)
         if rows.size:
             sub = unit_matrix[rows]
             weighted = sparse.csr_matrix(
@@ -1526,59 +1560,70 @@ def _check_units(
             short = base[removed.row] - removed.data < comp.lows[removed.row] - 0.5
             fails = np.zeros(rows.size, dtype=bool)
             fails[removed.col[short]] = True
-            open_mask[rows[~fails]] = False
-    rows = np.flatnonzero(open_mask)
-    open_mask[rows[_clear_by(unit_matrix, rows, comp.witness_matrix(), k)]] = False
+            zero_ok[rows[~fails]] = True
+
+    def absorb(rows: _IntArray, tables: _FloatArray) -> None:
+        zero, reach = _values_by(unit_matrix, rows, tables, k)
+        zero_ok[rows[zero]] = True
+        reach_ok[rows[reach]] = True
+
+    absorb(np.flatnonzero(~(zero_ok & reach_ok)), comp.witness_matrix())
 
     def key_of(j: int) -> tuple[bytes, int]:
         return unit_matrix.indices[unit_matrix.indptr[j] : unit_matrix.indptr[j + 1]].tobytes(), k
 
+    open_mask = ~(zero_ok & reach_ok)
     for j in np.flatnonzero(open_mask):
         cached = comp.verdicts.get(key_of(int(j)))
         if cached is not None:
             open_mask[j] = False
-            disclosed[j] = not (cached[0] or cached[1])
+            disclosed[j] = cached
 
-    # batch: minimise the sum of all open units; an integral optimum zeroes many at once
-    for _ in range(8):
-        rows = np.flatnonzero(open_mask)
-        if rows.size == 0:
-            break
-        objective = np.asarray(unit_matrix[rows].sum(axis=0), dtype=np.float64).reshape(-1)
-        status, x, _ = comp.lp(objective)
-        witness = comp._integral(x) if status == 0 else None
-        if witness is None:
-            break
-        comp.add_witness(witness)
-        cleared = rows[_clear_by(unit_matrix, rows, witness[:, np.newaxis].astype(float), k)]
-        for j in cleared:
-            comp.verdicts[key_of(int(j))] = (True, True)
-        open_mask[cleared] = False
-        if cleared.size == 0:
-            break
+    # batch: minimise the sum of the units still needing 0, maximise those still needing k-1;
+    # an integral optimum settles many at once
+    for sign, needed in ((1.0, zero_ok), (-1.0, reach_ok)):
+        for _ in range(8):
+            rows = np.flatnonzero(open_mask & ~needed)
+            if rows.size == 0:
+                break
+            objective = sign * np.asarray(
+                unit_matrix[rows].sum(axis=0), dtype=np.float64
+            ).reshape(-1)
+            status, x, _ = comp.lp(objective)
+            witness = comp._integral(x) if status == 0 else None
+            if witness is None:
+                break
+            comp.add_witness(witness)
+            before = int(needed[rows].sum())
+            absorb(rows, witness[:, np.newaxis].astype(np.float64))
+            for j in rows[zero_ok[rows] & reach_ok[rows]]:
+                comp.verdicts[key_of(int(j))] = False
+            open_mask &= ~(zero_ok & reach_ok)
+            if int(needed[rows].sum()) == before:
+                break
 
-    # one by one: LP first, MILP only when the LP vertex is fractional; every table found on
+    # one by one: LPs first, MILP only where the LP does not decide; every table found on
     # the way is tried on the units still to come
     pending = np.flatnonzero(open_mask)
     objective = np.asarray(unit_matrix[pending].sum(axis=0), dtype=np.float64).reshape(-1)
     solved: dict[int, dict[float, _LPSolution]] = {}
     for j in pending:
-        lidx = unit_matrix.indices[unit_matrix.indptr[j] : unit_matrix.indptr[j + 1]]
         if not open_mask[j]:
             continue
+        lidx = unit_matrix.indices[unit_matrix.indptr[j] : unit_matrix.indptr[j + 1]]
         open_mask[j] = False
         objective[lidx] -= 1.0
-        zero, reach, found, solved_here = comp.decide(lidx, k, objective)
-        comp.verdicts[key_of(int(j))] = (zero, reach)
-        disclosed[j] = not (zero or reach)
-        if disclosed[j]:
+        verdict, found, solved_here = comp.decide(lidx, k, objective)
+        comp.verdicts[key_of(int(j))] = verdict
+        disclosed[j] = verdict
+        if verdict:
             solved[int(j)] = solved_here
         if found:
             rows = np.flatnonzero(open_mask)
-            tables = np.column_stack(found).astype(np.float64)
-            cleared = rows[_clear_by(unit_matrix, rows, tables, k)]
+            absorb(rows, np.column_stack(found).astype(np.float64))
+            cleared = rows[zero_ok[rows] & reach_ok[rows]]
             for c in cleared:
-                comp.verdicts[key_of(int(c))] = (True, True)
+                comp.verdicts[key_of(int(c))] = False
                 cidx = unit_matrix.indices[unit_matrix.indptr[c] : unit_matrix.indptr[c + 1]]
                 objective[cidx] -= 1.0
             open_mask[cleared] = False
@@ -1779,7 +1824,12 @@ def protect_table(
             else:
                 status[key] = "withheld"  # cannot repeat it, must not change it
             continue
-        if organisation_wide:
+        if organisation_wide and value < k:
+            # an exact total below k bounds every department in it below k-1 (0 pins them
+            # all to 0): shown as "< k" like a cell; at k or more every cell keeps 0..k-1
+            figures[key] = Figure(cells, 0, k - 1, label, True)
+            status[key] = "primary"
+        elif organisation_wide:
             figures[key] = Figure.exact(cells, value, label, organisation_wide=True)
             status[key] = "value"
         elif value < k:
@@ -1804,8 +1854,12 @@ def protect_table(
             figures[key] = Figure(f.cells, 0, k - 1, f.label, False)
         status[key] = "complementary"
 
+    by_column = breakdown and not row_totals and not grand_total
+    if by_column:
+        _protect_by_column(figures, status, {key: cells for key, cells, _, _ in specs},
+                           group_keys, cats, ledger, k)
     result = audit(list(figures.values()), ledger, counts, rules, naming=naming)
-    for _ in range(max_rounds):
+    for _ in range(0 if by_column else max_rounds):
         if result.ok:
             break
         disclosures = [p for p in result.problems if p.kind == "disclosure"]
@@ -1845,6 +1899,88 @@ def protect_table(
         periods=quarters,
         audit=result,
     )
+
+
+def _protect_by_column(
+    figures: dict[TableKey, Figure],
+    status: dict[TableKey, _Status],
+    spec_cells: Mapping[TableKey, frozenset[CellKey]],
+    group_keys: Sequence[str],
+    categories: Sequence[str],
+    ledger: Sequence[Figure],
+    k: int,
+) -> None:
+    """Simulatable protection of a table without row totals (issue 12), column by column.
+
+    Every decision uses only what the table shows or the reader already has: the column
+    total (shown exact), the ``< k`` pattern (shown), the number of groups and the ledger.
+
+    * A column whose atoms an earlier figure of another shape touches (a signal, a merged
+      group, a total over other departments) shows no department cells: whether its cells
+      could be shown safely would depend on counts the ledger leaves open. An earlier
+      organisation-wide total over exactly the column counts as the column's total.
+    * An exact organisation-wide total ``T`` below ``k * n - 1`` (``n`` groups) - or a total
+      that is not exact - withholds the column's department cells. From ``k * n - 1`` on,
+      every ``< k`` cell can take every value 0..k-1 next to cells that are ``k+``:
+      ``T >= k * (n - 1) + (k - 1)``.
+    * In a column with a ``< k`` cell every other department cell is shown as ``k+`` (never
+      its value), whatever the values - unless the total is department-level: then the total
+      is withheld and the cells stand alone.
+    * A column without ``< k`` cells shows every value.
+    """
+    table_cells = {f.cells for f in figures.values()}
+    column_cells: dict[str, frozenset[CellKey]] = {}
+    for c in categories:
+        atoms: set[CellKey] = set()
+        for g in group_keys:
+            if (g, c) in status:
+                atoms |= spec_cells[(g, c)]
+        column_cells[c] = frozenset(atoms)
+    earlier_totals = {f.cells: f for f in ledger if f.organisation_wide}
+    touched: set[CellKey] = set()
+    for f in ledger:
+        if f.cells not in table_cells and not (
+            f.organisation_wide and f.cells in column_cells.values()
+        ):
+            touched |= f.cells
+    n = len(group_keys)
+    for c in categories:
+        keys = [(g, c) for g in group_keys if (g, c) in status]
+        column = column_cells[c]
+        total_key = (TOTAL, c)
+        # the column's total: in this table, or released before over exactly these atoms
+        total = figures.get(total_key) or earlier_totals.get(column)
+        withhold = not column.isdisjoint(touched)
+        if total is not None and total.organisation_wide:
+            withhold = withhold or not total.is_exact or total.low < k * n - 1
+        hidden = any(
+            status[key] == "primary"
+            or (status[key] == "repeated" and figures[key].is_protected(k))
+            for key in keys
+        )
+        fixed = [
+            key for key in keys
+            if status[key] == "repeated" and not figures[key].is_protected(k)
+            and figures[key].interval != (k, None)
+        ]
+        if hidden and total is not None and total.organisation_wide and fixed:
+            withhold = True  # an earlier exact cell cannot become k+ now
+        if withhold:
+            for key in keys:
+                figures.pop(key, None)
+                status[key] = "withheld"
+            continue
+        if not hidden or total is None:
+            continue
+        if not total.organisation_wide and total_key in figures:
+            del figures[total_key]
+            status[total_key] = "withheld"
+            continue
+        for key in keys:
+            if status[key] == "value":
+                f = figures[key]
+                figures[key] = Figure(f.cells, k, None, f.label, False)
+                status[key] = "complementary"
 
 
 def _choose_complement(
