@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pyotp
 import pytest
+import segno
 
 from vp_registry.core.crypto import FAST_KDF_FOR_TESTS, KdfParams
 from vp_registry.services import passwords, totp
@@ -75,3 +76,15 @@ def test_malformed_codes_are_refused(code: str) -> None:
 def test_qr_code_is_inline_svg_without_script() -> None:
     svg = totp.qr_svg(totp.provisioning_uri(SECRET, "vp@example.org", "vp-registry"))
     assert svg.startswith("<svg") and "<script" not in svg
+
+
+def test_qr_code_scales_with_its_box_and_keeps_the_quiet_zone() -> None:
+    """No fixed width or height (CSS sizes it; a fixed size cropped it, issue 14) but a viewBox
+    holding the whole symbol and the four-module quiet zone that ISO/IEC 18004 asks for."""
+    uri = totp.provisioning_uri(SECRET, "vp@example.org", "vp-registry")
+    svg = totp.qr_svg(uri)
+    opening = svg[: svg.index(">")]
+    assert " width=" not in opening and " height=" not in opening
+    modules = segno.make(uri, error="m").symbol_size(scale=1, border=0)[0]
+    side = modules + 2 * 4
+    assert f'viewBox="0 0 {side} {side}"' in opening

@@ -34,12 +34,18 @@ def provisioning_uri(secret: str, account: str, issuer: str) -> str:
     return pyotp.TOTP(secret).provisioning_uri(name=account, issuer_name=issuer)
 
 
+QR_QUIET_ZONE_MODULES = 4  # ISO/IEC 18004: four light modules around the symbol
+
+
 def qr_svg(uri: str) -> str:
-    """An inline SVG (no external request, no script) for the authenticator app to scan."""
+    """An inline SVG (no external request, no script) for the authenticator app to scan.
+
+    A viewBox and no fixed width or height, so the stylesheet scales the whole symbol, quiet
+    zone included, to the space it has; a fixed size was cropped by the CSS (issue 14)."""
     buffer = io.BytesIO()
     segno.make(uri, error="m").save(
-        buffer, kind="svg", scale=5, border=2, xmldecl=False, svgns=True,
-        title="QR code", nl=False,
+        buffer, kind="svg", border=QR_QUIET_ZONE_MODULES, omitsize=True, xmldecl=False,
+        svgns=True, title="QR code", nl=False,
     )
     return buffer.getvalue().decode()
 

@@ -1,0 +1,64 @@
+"""The enrolment QR code scans (issue 14, first login): the rendered code, as the browser shows
+it at desktop and at phone width, decodes to the otpauth URI for the secret on the page.
+
+The element is screenshotted and read back with OpenCV's QR detector (opencv-python-headless,
+a test dependency): a code whose edges or finder patterns are cut off does not decode.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from typing import Any
+
+import pytest
+
+from tests.browser.conftest import (
+    DESKTOP,
+    PHONE,
+    SCREENSHOTS,
+    LiveServer,
+    check_accessibility,
+    submit,
+)
+from vp_registry.services.totp import provisioning_uri
+
+
+def decode_qr(png: bytes) -> str:
+    """The text of the one QR code in a PNG, or "" when none can be read."""
+    import cv2
+    import numpy as np
+
+    image = cv2.imdecode(np.frombuffer(png, dtype=np.uint8), cv2.IMREAD_GRAYSCALE)
+    text, _points, _straight = cv2.QRCodeDetector().detectAndDecode(image)
+    return str(text)
+
+
+@pytest.mark.parametrize("viewport", [DESKTOP, PHONE], ids=["1280px", "390px"])
+def test_the_enrolment_qr_code_decodes_to_the_otpauth_uri(
+    page: Any, live_server: LiveServer, create_user: Callable[..., Any],
+    settings: Any, viewport: dict[str, int],
+) -> None:
+    user = create_user(
+        "counsellor", enrolled=False,
+        email="m.van.den.berg-de.jong@vertrouwenspersonen.gemeente-voorbeeldstad.nl")
+    page.set_viewport_size(viewport)
+    page.goto("/login")
+    page.fill("#email", user.email)
+    page.fill("#password", user.test_password)
+    submit(page)
+    page.wait_for_url(re.compile(r"/login/enrol$"))
+
+    secret = "".join(page.locator("#totp-secret").inner_text().split())
+    expected = provisioning_uri(secret, user.email, settings.totp_issuer)
+    svg = page.locator(".qr svg")
+    box = svg.bounding_box()
+    assert box is not None
+    assert box["x"] >= 0 and box["x"] + box["width"] <= viewport["width"], (
+        "the QR code does not fit the window")
+    # The element's own box: a cropped drawing shows in it without its right and bottom edges.
+    png = page.locator(".qr").screenshot()
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(SCREENSHOTS / f"enrolment-qr-{viewport['width']}.png"))
+    assert decode_qr(png) == expected
+    check_accessibility(page)
