@@ -25,7 +25,9 @@ from vp_registry.core.facts import DepartmentFacts
 
 from .disclosure_attacker import (
     Attack,
+    Finding,
     History,
+    LateCases,
     Report,
     attack,
     candidates,
@@ -83,3 +85,37 @@ def test_a_merged_sub_department_stays_open_inside_its_group() -> None:
     for truth in [(3, 4, 1, 0, 5, 6), (0, 2, 2, 1, 4, 4)]:
         findings, _ = attack(history, truth, only=lambda name: name.startswith("D2 "))
         assert findings == [], [str(f) for f in findings]
+
+
+# --- regression examples of the leaks in issue 12 (each failed before the fix) --------------
+
+
+def no_findings(findings: list[Finding]) -> None:
+    assert findings == [], "\n".join(map(str, findings))
+
+
+def test_leak1_complement_chosen_by_the_data() -> None:
+    """A/p hidden as < 3 with 1 case: B/p became 3+ only because A/p was 1 or 2 (with A/p = 0
+    B/p stayed exact), so seeing the complement told 0 from 1..2."""
+    history = History(departments(20, 20, 20), ("p", "s"), (Q4,), (REPORT_2026,))
+    findings, _ = attack(history, (1, 4, 3, 0, 4, 4), only=lambda n: n.startswith("D1 · p"))
+    no_findings(findings)
+
+
+def test_leak1_zero_is_protected_like_one_or_two() -> None:
+    """The exact column total minus the visible cells pinned B/s = 0."""
+    history = History(departments(20, 20, 20), ("p", "s"), (Q4,), (REPORT_2026,))
+    findings, _ = attack(history, (1, 4, 3, 0, 4, 4), only=lambda n: n.startswith("D2 · s"))
+    no_findings(findings)
+
+
+def test_leak3_a_correction_that_moves_a_case_does_not_mark_it() -> None:
+    """A correction moves one case from B/p (shown 4) to A/p: the version 2 showed B/p as 'x'
+    (no longer true) or was refused, so the manager learnt that 1..k-1 cases moved."""
+    history = History(
+        departments(20, 20, 20), ("p", "s"), (Q4,),
+        (REPORT_2026, LateCases(), Report(2026, date(2027, 2, 1), version=2)),
+        moves=(((2, "p", Q4), (1, "p", Q4)),),
+    )
+    findings, _ = attack(history, (0, 4, 4, 4, 4, 4, 1), only=lambda n: n.startswith("cases"))
+    no_findings(findings)
