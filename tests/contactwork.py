@@ -4,8 +4,13 @@ from __future__ import annotations
 
 import html
 import re
+from datetime import date, timedelta
 from typing import Any
 
+from sqlalchemy.orm import Session
+
+from vp_registry.config import Settings
+from vp_registry.services import audit
 from vp_registry.services.contact import Submission
 
 RECEIPT_WORDS = re.compile(r'<p class="receipt-code"[^>]*>(.*?)</p>', re.S)
@@ -36,3 +41,12 @@ def code_from_page(page: str) -> str:
 def without_csrf(page: str) -> str:
     """A page with its CSRF tokens blanked, to compare two answers byte for byte."""
     return re.sub(r'(name="csrf_token"[^>]*?value=")[^"]+"', r'\1"', page)
+
+
+def chain_channel_entries(session: Session, settings: Settings) -> int:
+    """Move the anonymous channel's waiting audit entries into the chain now, as the first
+    append of the next day would (they hold their date only: services/audit.py)."""
+    moved = audit.chain_waiting(session, settings.audit_key,
+                                before=date.today() + timedelta(days=2))
+    session.commit()
+    return moved

@@ -20,7 +20,7 @@ from flask.cli import AppGroup, FlaskGroup, with_appcontext
 from flask_babel import gettext as _
 from sqlalchemy.orm import Session
 
-from vp_registry import cli_cases, cli_operations, cli_reports
+from vp_registry import cli_cases, cli_operations, cli_reports, cli_serve
 from vp_registry.config import ConfigurationError, Settings, config_file_path
 from vp_registry.core.private_files import write_private
 from vp_registry.core.taxonomy import Role
@@ -330,3 +330,5 @@ main = RegistryGroup(create_app=_create_app, add_default_commands=True,
 main.add_command(init_config_command)
 for _command in app_commands():
     main.add_command(_command)
+# Flask's own ``run`` (added with the default commands) logs every client address.
+main.add_command(cli_serve.run_command)

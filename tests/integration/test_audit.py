@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import threading
+from datetime import datetime, timedelta
 
 import pytest
 from flask import Flask
@@ -134,3 +135,42 @@ def test_deferred_entries_are_appended_at_each_commit_and_dropped_by_a_rollback(
     assert _actions(app) == ["first.kept", "second.kept", "third.kept"]
     with db_session_for(app) as session:
         assert audit.verify(session, settings.audit_key).ok
+
+
+def test_dated_entries_join_the_chain_on_a_later_day_dated_and_verifiable(
+    db: Session, settings: Settings, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Issue 11, item 2: an event of the anonymous channel is kept with its date only and
+    waits until its day is over; the first append of a later day puts it in the chain (before
+    that append's own entry), dated with its day, and the chain still verifies. A rollback
+    drops a waiting entry with the rest of its transaction."""
+    day = datetime(2026, 12, 3, 14, 7, 31, 123456)
+    monkeypatch.setattr(audit, "utcnow", lambda: day)
+    audit.record(db, settings.audit_key, Actor(1, "counsellor"), "login.success")
+    audit.record_dated(db, Actor.anonymous(), "contact.receive")
+    audit.record_dated(db, Actor(1, "counsellor"), "contact.list", shown=2)
+    audit.record(db, settings.audit_key, Actor(1, "counsellor"), "case.read",
+                 target_type="case", target_id="VP-2026-AAAA")
+    db.commit()
+    audit.record_dated(db, Actor.anonymous(), "contact.sender_read")
+    db.rollback()
+    with pytest.raises(ValueError, match="address"):
+        audit.record_dated(db, Actor.anonymous(), "contact.receive", address="203.0.113.7")
+    chained = [e.action for e in db.execute(select(AuditEntry).order_by(AuditEntry.seq))
+               .scalars()]
+    assert chained == ["login.success", "case.read"], "the day is not over"
+    assert audit.waiting_entries(db) == 2
+
+    monkeypatch.setattr(audit, "utcnow", lambda: day + timedelta(days=1, hours=-5))
+    audit.record(db, settings.audit_key, Actor(2, "admin"), "login.success")
+    db.commit()
+    entries = list(db.execute(select(AuditEntry).order_by(AuditEntry.seq)).scalars())
+    assert [e.action for e in entries][:2] == ["login.success", "case.read"]
+    assert sorted(e.action for e in entries[2:4]) == ["contact.list", "contact.receive"]
+    assert entries[4].action == "login.success" and not entries[4].date_only
+    for entry in entries[2:4]:
+        assert entry.created_at == datetime(2026, 12, 3) and entry.date_only
+        assert entry.target_type is None and entry.target_id is None
+    assert audit.waiting_entries(db) == 0
+    result = audit.verify(db, settings.audit_key)
+    assert result.ok and result.entries == 5

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import contextlib
 from collections.abc import Callable
-from datetime import date, timedelta
+from datetime import date, datetime, time, timedelta
 from typing import Any
 
 import pytest
@@ -15,15 +15,15 @@ from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from tests.casework import department, unlock
-from tests.contactwork import submission
+from tests.contactwork import chain_channel_entries, submission
 from vp_registry.config import Settings
 from vp_registry.core import crypto, receipt
 from vp_registry.core.crypto import DecryptionError, KdfParams
-from vp_registry.db import Base
+from vp_registry.db import Base, utcnow
 from vp_registry.db.accounts import User
-from vp_registry.db.audit import AuditEntry
+from vp_registry.db.audit import AuditEntry, AuditPending
 from vp_registry.db.contact import ContactPost, ContactThread
-from vp_registry.services import cases, contact
+from vp_registry.services import audit, cases, contact
 from vp_registry.services.audit import Actor
 from vp_registry.services.contact import Conversion, WrongCode
 from vp_registry.services.errors import ValidationFailed
@@ -344,9 +344,10 @@ def test_delete_crypto_shreds_the_conversation(
         raw = database_bytes(settings)
         for remnant in remnants:
             assert remnant[13:45] not in raw
+    chain_channel_entries(db, settings)
     entry = db.execute(select(AuditEntry).where(AuditEntry.action == "contact.delete")
                        ).scalar_one()
-    assert entry.target_id == str(thread_id) and entry.actor_id == actor.user_id
+    assert entry.target_id is None and entry.actor_id == actor.user_id
 
 
 def test_inactive_conversations_are_purged(
@@ -391,11 +392,12 @@ def test_turning_a_message_into_a_case_keeps_the_text_as_first_contact(
     contact.reply(db, settings, actor, keys, thread.id, "Wil je erover praten?",
                   author_name="Marieke de Boer", today=TODAY)
     db.commit()
-    case = contact.convert_to_case(db, settings, actor, keys, thread.id, Conversion(
+    reference = contact.convert_to_case(db, settings, actor, keys, thread.id, Conversion(
         opened_on=TODAY, department_id=dept.id, categories=("seksisme",), minutes=20,
         channel="email", keep_contact=True, sender_label="Anonieme afzender",
     ), today=TODAY)
     db.commit()
+    case = cases.read_case(db, settings, actor, keys, reference)
     assert case.department_id == dept.id and case.categories == ("seksisme",)
     assert case.consent and case.reporter_contact == "06-99887766"
     first = case.contacts[0]
@@ -433,18 +435,27 @@ def test_a_refused_conversion_writes_nothing(
         db.rollback()
     assert cases.count_by_status(db) == {}
     # without consent the contact details stay out of the case
-    case = contact.convert_to_case(db, settings, actor, keys, thread.id, Conversion(
+    reference = contact.convert_to_case(db, settings, actor, keys, thread.id, Conversion(
         opened_on=TODAY, department_id=dept.id, categories=("pesten",), minutes=10,
         channel="email"), today=TODAY)
+    case = cases.read_case(db, settings, actor, keys, reference)
     assert case.reporter_contact is None and not case.consent
 
 
 # ------------------------------------------------------------------- audit
 
 
-def test_audit_entries_name_the_thread_never_content_or_address(
+def _channel_entries(db: Session) -> list[AuditEntry]:
+    return list(db.execute(select(AuditEntry).where(AuditEntry.action.like("contact.%"))
+                           .order_by(AuditEntry.seq)).scalars())
+
+
+def test_channel_entries_hold_the_date_only_and_name_no_thread(
     db: Session, settings: Settings, actor: Actor, keys: VaultKeys
 ) -> None:
+    """Issue 11, item 2: every event of the anonymous channel - the sender's and the
+    counsellor's - is stored with its date only and without the thread id, and waits for the
+    end of its day: its place in the chain, between entries with a time, would tell the time."""
     code = _send(db, settings, message="GEHEIMEINHOUD", contact="GEHEIMCONTACT")
     thread = db.execute(select(ContactThread)).scalar_one()
     contact.read_as_sender(db, settings, code)
@@ -454,18 +465,58 @@ def test_audit_entries_name_the_thread_never_content_or_address(
     contact.read_thread(db, settings, actor, keys, thread.id)
     contact.reply(db, settings, actor, keys, thread.id, "GEHEIMREPLY", author_name="M",
                   today=TODAY)
+    audit.record(db, settings.audit_key, actor, "case.list")  # a chained entry the same day
     db.commit()
-    entries = list(db.execute(select(AuditEntry).where(AuditEntry.action.like("contact.%"))
-                              .order_by(AuditEntry.seq)).scalars())
-    assert [e.action for e in entries] == [
+    assert _channel_entries(db) == [], "the day is not over: nothing of it in the chain yet"
+    waiting = list(db.execute(select(AuditPending)).scalars())
+    assert len(waiting) == 6 and {w.day for w in waiting} == {utcnow().date()}
+
+    assert chain_channel_entries(db, settings) == 6
+    entries = _channel_entries(db)
+    assert sorted(e.action for e in entries) == sorted([
         "contact.receive", "contact.sender_read", "contact.code_refused",
-        "contact.sender_reply", "contact.read", "contact.reply"]
-    for entry in entries[:4]:
-        assert entry.actor_role == "anonymous" and entry.actor_id is None
-    refused = entries.pop(2)
-    assert refused.target_id is None and refused.details == "{}"  # nothing of what was typed
+        "contact.sender_reply", "contact.read", "contact.reply"])
     for entry in entries:
-        assert entry.target_id == str(thread.id)
-    for entry in [*entries, refused]:
+        assert entry.date_only and entry.created_at == datetime.combine(utcnow().date(),
+                                                                        time.min)
+        assert (entry.target_type, entry.target_id, entry.details) == (None, None, "{}")
+        assert (entry.actor_id, entry.actor_role) == (
+            (actor.user_id, "counsellor") if entry.action in {"contact.read", "contact.reply"}
+            else (None, "anonymous"))
         text = " ".join(str(v) for v in entry.__dict__.values())
-        assert "GEHEIM" not in text and code not in text
+        assert str(thread.id) not in text and "GEHEIM" not in text and code not in text
+    assert audit.verify(db, settings.audit_key).ok
+    assert audit.waiting_entries(db) == 0
+
+
+def test_a_converted_case_cannot_be_linked_to_its_message_in_the_audit_log(
+    db: Session, settings: Settings, counsellor: User, actor: Actor, keys: VaultKeys
+) -> None:
+    """The conversion writes what any new case writes - one case.create with its time - and
+    a date-only contact.convert naming neither the thread nor the case, which joins the chain
+    after the day is over: neither time, place in the chain nor an id links the two."""
+    dept = department(db, "Magazijn en logistiek", settings)
+    _send(db, settings, department_id=dept.id)
+    thread = db.execute(select(ContactThread)).scalar_one()
+    db.commit()
+    before = audit.verify(db, settings.audit_key).entries
+    reference = contact.convert_to_case(db, settings, actor, keys, thread.id, Conversion(
+        opened_on=TODAY, department_id=dept.id, categories=("pesten",), minutes=10,
+        channel="email"), today=TODAY)
+    db.commit()
+    written = list(db.execute(select(AuditEntry).where(AuditEntry.seq > before)
+                              .order_by(AuditEntry.seq)).scalars())
+    assert [(e.action, e.target_type, e.target_id) for e in written] == [
+        ("case.create", "case", reference)], "a new case made by hand writes the same"
+    assert not written[0].date_only
+
+    audit.record(db, settings.audit_key, actor, "case.list")  # later work the same day
+    chain_channel_entries(db, settings)
+    convert = db.execute(select(AuditEntry).where(AuditEntry.action == "contact.convert")
+                         ).scalar_one()
+    assert convert.date_only and convert.seq > written[0].seq + 1  # not next to case.create
+    assert (convert.target_type, convert.target_id, convert.details) == (None, None, "{}")
+    everything = " ".join(" ".join(str(v) for v in e.__dict__.values())
+                          for e in db.execute(select(AuditEntry)).scalars())
+    assert str(thread.id) not in everything
+    assert cases.read_case(db, settings, actor, keys, reference).contacts, "first conversation"

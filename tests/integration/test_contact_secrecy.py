@@ -9,8 +9,9 @@ replies with markers too. Afterwards:
   before the message;
 * the application log (captured at DEBUG) and the audit log hold no address, no browser name,
   no receipt code and no content;
-* werkzeug's request log - the one place that writes client addresses - leaves out the
-  anonymous pages entirely, and so does gunicorn's access log.
+* the request log of werkzeug with the application's request handler (``vp-registry run``)
+  names no client and leaves out the anonymous pages entirely (gunicorn's logger:
+  tests/unit/test_request_log.py; both servers for real: tests/browser/test_request_logs.py).
 """
 
 from __future__ import annotations
@@ -30,7 +31,7 @@ from werkzeug.serving import make_server
 
 from tests.casework import department, unlock
 from tests.conftest import db_session_for, post_form
-from tests.contactwork import code_from_page
+from tests.contactwork import chain_channel_entries, code_from_page
 from tests.integration.test_case_secrecy import database_bytes
 from vp_registry.config import Settings
 from vp_registry.db.accounts import User
@@ -38,7 +39,7 @@ from vp_registry.db.audit import AuditEntry
 from vp_registry.db.contact import ContactThread
 from vp_registry.services import contact, organisation
 from vp_registry.services.audit import Actor
-from vp_registry.web.contact.privacy import AnonymousPathsFilter
+from vp_registry.web.request_log import NoAddressRequestHandler
 
 ADDRESS = "203.0.113.77"
 BROWSER = "CanaryBrowser/7.7 (X11; Secret workstation WS-0042)"
@@ -116,6 +117,7 @@ def test_markers_addresses_and_codes_never_reach_the_files_logs_or_audit(
         assert secret.encode() not in raw, secret
 
     with app.app_context(), db_session_for(app) as db:
+        chain_channel_entries(db, settings)
         audit_text = _everything(db)
     logged = caplog.text + "\n".join(str(r.__dict__) for r in caplog.records)
     for secret in (ADDRESS, BROWSER, "CanaryBrowser", code, *markers.values()):
@@ -131,8 +133,9 @@ def test_markers_addresses_and_codes_never_reach_the_files_logs_or_audit(
 
 @pytest.fixture
 def real_server(app: Flask) -> Iterator[str]:
-    """The app behind werkzeug's own request handler, which logs every request line."""
-    server = make_server("127.0.0.1", 0, app, threaded=True)
+    """The app behind the request handler of ``vp-registry run``."""
+    server = make_server("127.0.0.1", 0, app, threaded=True,
+                         request_handler=NoAddressRequestHandler)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
     try:
@@ -154,32 +157,4 @@ def test_werkzeug_logs_no_request_line_of_the_anonymous_pages(
     lines = [r.getMessage() for r in caplog.records if r.name == "werkzeug"]
     assert any('"GET /login HTTP/1.1" 200' in line for line in lines), lines  # logging works
     assert not [line for line in lines if "/contact" in line or "/counsellors" in line]
-
-
-@pytest.mark.parametrize(("line", "kept"), [
-    ('203.0.113.77 - - [25/Nov/2026 10:00:00] "POST /contact HTTP/1.1" 200 -', False),
-    ('203.0.113.77 - - [25/Nov/2026 10:00:00] "GET /contact?kind=message HTTP/1.1" 200', False),
-    ('203.0.113.77 - - [25/Nov/2026 10:00:00] "POST /contact/replies/answer HTTP/1.1" 200',
-     False),
-    ('203.0.113.77 - - [25/Nov/2026 10:00:00] "GET /counsellors/3/photo/1 HTTP/1.1" 200',
-     False),
-    ('203.0.113.77 - - [25/Nov/2026 10:00:00] "GET /login HTTP/1.1" 200 -', True),
-    ('203.0.113.77 - - [25/Nov/2026 10:00:00] "GET /cases/contacts HTTP/1.1" 200 -', True),
-])
-def test_the_filter_drops_request_lines_of_the_anonymous_pages(line: str, kept: bool) -> None:
-    record = logging.LogRecord("werkzeug", logging.INFO, __file__, 1, line, None, None)
-    assert AnonymousPathsFilter().filter(record) is kept
-
-
-def test_gunicorns_access_log_leaves_out_the_anonymous_pages(
-    app: Flask, caplog: pytest.LogCaptureFixture
-) -> None:
-    caplog.set_level(logging.INFO, logger="gunicorn.access")
-    access = logging.getLogger("gunicorn.access")
-    atoms = {"h": ADDRESS, "t": "[25/Nov/2026:10:00:00 +0100]", "s": "200", "a": BROWSER}
-    fmt = '%(h)s - - %(t)s "%(r)s" %(s)s "%(a)s"'
-    access.info(fmt, {**atoms, "r": "POST /contact HTTP/1.1"})
-    access.info(fmt, {**atoms, "r": "GET /counsellors HTTP/1.1"})
-    access.info(fmt, {**atoms, "r": "GET /login HTTP/1.1"})
-    lines = [r.getMessage() for r in caplog.records if r.name == "gunicorn.access"]
-    assert len(lines) == 1 and "/login" in lines[0]
+    assert not [line for line in lines if "127.0.0.1" in line], lines

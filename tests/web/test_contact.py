@@ -17,7 +17,7 @@ from sqlalchemy import select
 
 from tests.casework import department
 from tests.conftest import AuthActions, csrf_token, db_session_for, post_form
-from tests.contactwork import code_from_page, without_csrf
+from tests.contactwork import chain_channel_entries, code_from_page, without_csrf
 from vp_registry.config import Settings
 from vp_registry.db.accounts import User
 from vp_registry.db.cases import Case
@@ -402,3 +402,42 @@ def test_the_admin_edits_the_general_text(
     assert "<script>alert(1)</script>" not in anonymous.get("/counsellors").get_data(
         as_text=True)
     assert client.get("/admin/public-page/de").status_code == 404
+
+
+def test_the_admin_audit_page_shows_the_channel_by_date_only_and_no_thread(
+    app: Flask, settings: Settings, anonymous: FlaskClient, client: FlaskClient,
+    counsellor: User, create_user: Callable[..., User]
+) -> None:
+    """Issue 11, item 2: what the admin reads of the anonymous channel - a message sent, read,
+    turned into a case - holds the date only and no thread id; the case's own entry is the
+    case.create any new case gets."""
+    with app.app_context(), db_session_for(app) as session:
+        dept_id = department(session, "Magazijn en logistiek", settings).id
+        session.commit()
+    _code(anonymous, message="De chef scheldt ons uit.", department_id=str(dept_id),
+          category="agressie")
+    thread_id = _thread_id(app)
+    assert client.get(f"/messages/{thread_id}").status_code == 200
+    with app.app_context(), db_session_for(app) as session:
+        received = session.execute(select(ContactThread.received_on)).scalar_one()
+    response = post_form(client, f"/messages/{thread_id}/case", {
+        "opened_on": received.isoformat(), "department_id": str(dept_id),
+        "categories": ["agressie"], "channel": "email", "minutes": "15"})
+    assert response.status_code == 302
+    reference = response.headers["Location"].rsplit("/", 1)[1]
+    with app.app_context(), db_session_for(app) as session:
+        chain_channel_entries(session, settings)  # as the first append of tomorrow would
+
+    admin = app.test_client()
+    assert AuthActions(admin).login(create_user("admin")).status_code == 302
+    page = admin.get("/admin/audit").get_data(as_text=True)
+    rows = [" ".join(re.sub(r"<[^>]+>", " ", row).split())
+            for row in re.findall(r"<tr>(.*?)</tr>", page, re.S)]
+    channel = [row for row in rows if " contact." in row and "contact.create" not in row]
+    actions = {re.search(r"contact\.\w+", row).group(0) for row in channel}  # type: ignore[union-attr]
+    assert actions == {"contact.receive", "contact.read", "contact.convert"}, rows
+    for row in channel:
+        assert not re.search(r"\d\d:\d\d:\d\d", row), row
+        assert str(thread_id) not in row and reference not in row, row
+    assert [row for row in rows if "case.create" in row and reference in row]
+    assert not [row for row in rows if "contact.create" in row and reference in row]

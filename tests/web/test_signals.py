@@ -283,3 +283,50 @@ def test_each_side_reaches_only_its_own_pages(
     assert client.get("/management/signals.csv").status_code == 403
     assert manager_client.get("/signals").status_code == 403
     assert manager_client.get("/signals/released/1").status_code == 403
+
+
+def test_the_admin_audit_page_shows_no_kind_category_or_quarter_of_a_signal(
+    app: Flask, settings: Settings, client: FlaskClient, counsellor: User, org: Organisation,
+    create_user: Callable[..., User]
+) -> None:
+    """Issue 11, item 6: the admin reads the audit log, and is not a reader of signals. After
+    a refused and a released candidate, its signal and disclosure entries carry opaque
+    references only - no kind, category, quarter or count; the counsellor's signal pages keep
+    the detail."""
+    with app.app_context(), db_session_for(app) as session:  # makes the Magazijn one refused
+        keys = unlock(session, settings, counsellor)
+        actor = Actor(counsellor.id, "counsellor")
+        add_case(session, settings, actor, keys, org.magazijn, day_in(WINDOW[1], 2),
+                 ("werkdruk",))
+        pesten = cell_set([org.magazijn], ["pesten"], WINDOW)
+        werkdruk = cell_set([org.magazijn], ["werkdruk"], WINDOW)
+        counts = {(org.magazijn, "pesten", q): 1 for q in WINDOW}
+        counts[(org.magazijn, "werkdruk", WINDOW[1])] = 1
+        ledger.release(session, settings, actor, kind="report", reference="earlier table",
+                       figures=[Figure.exact(pesten | werkdruk, 5, "Magazijn · total"),
+                                Figure.protected(werkdruk, RULES, "Magazijn · werkdruk"),
+                                Figure.at_least_k(pesten, RULES, "Magazijn · pesten")],
+                       true_counts=counts)
+        session.commit()
+    refused = _magazijn_token(client)
+    assert "Disclosure control refused this release" in _text(_release(client, refused))
+    released = next(t for t in _tokens(_text(client.get("/signals"))) if t != refused)
+    response = _release(client, released)
+    assert response.status_code == 302  # type: ignore[attr-defined]
+    shown = _text(client.get(response.headers["Location"]))  # type: ignore[attr-defined]
+    assert re.search(r"\d+-\d+|10\+", shown), "the counsellor's page keeps the detail"
+
+    admin = app.test_client()
+    assert AuthActions(admin).login(create_user("admin")).status_code == 302
+    page = html.unescape(_text(admin.get("/admin/audit")))
+    rows = [" ".join(re.sub(r"<[^>]+>", " ", row).split())
+            for row in re.findall(r"<tr>(.*?)</tr>", page, re.S)]
+    signal_rows = [row for row in rows if re.search(r"\b(signal|disclosure)\.", row)
+                   and "earlier table" not in row]
+    assert {re.search(r"\b((?:signal|disclosure)\.\w+)", row).group(1)  # type: ignore[union-attr]
+            for row in signal_rows} >= {"disclosure.refused", "disclosure.release",
+                                        "signal.release"}, rows
+    words = re.compile(r"pesten|werkdruk|bullying|work pressure|concentration|rise|recurrence|"
+                       r"\d{4}-?Q[1-4]|Q[1-4]|figures|problems|Magazijn|Productie", re.I)
+    leaks = [row for row in signal_rows if words.search(row)]
+    assert not leaks, leaks

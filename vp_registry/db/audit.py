@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime, time
 
-from sqlalchemy import DateTime, Integer, String, Text
+from sqlalchemy import BigInteger, Date, DateTime, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from vp_registry.db import Base, utcnow
@@ -25,6 +25,11 @@ class AuditEntry(Base):
     prev_mac: Mapped[str] = mapped_column(String(64))
     mac: Mapped[str] = mapped_column(String(64))
 
+    @property
+    def date_only(self) -> bool:
+        """An event of the anonymous channel: dated with its day, no time (AuditPending)."""
+        return self.created_at.time() == time.min
+
 
 class AuditHead(Base):
     """One row (id=1) naming the last entry; updating it first serialises appends."""
@@ -34,3 +39,24 @@ class AuditHead(Base):
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
     last_seq: Mapped[int] = mapped_column(Integer, default=0)
     last_mac: Mapped[str] = mapped_column(String(64))
+
+
+class AuditPending(Base):
+    """An event of the anonymous channel, waiting for the end of its day (DESIGN I-9).
+
+    It holds the date only and names no thread or case. The first append to the chain on a
+    later day moves every waiting entry of earlier days into the chain, dated with its day
+    and in random order, so neither its time nor its place among the other entries of the
+    log (logins, case reads, case creations) says when it happened. Row ids are random: they
+    do not keep the order of arrival either.
+    """
+
+    __tablename__ = "audit_pending"
+
+    id: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
+    day: Mapped[date] = mapped_column(Date, index=True)
+    actor_id: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    actor_role: Mapped[str | None] = mapped_column(String(20), nullable=True)
+    action: Mapped[str] = mapped_column(String(64))
+    # Canonical JSON of metadata only (counts), like AuditEntry.details.
+    details: Mapped[str] = mapped_column(Text, default="{}")

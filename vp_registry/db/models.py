@@ -1,7 +1,7 @@
 """Import every model module so ``Base.metadata`` is complete (Alembic, tests, create_all)."""
 
 from vp_registry.db.accounts import LoginThrottle, User, WebSession
-from vp_registry.db.audit import AuditEntry, AuditHead
+from vp_registry.db.audit import AuditEntry, AuditHead, AuditPending
 from vp_registry.db.cases import Case, CaseContact, CaseKey, CaseListingCache
 from vp_registry.db.contact import ContactPost, ContactThread, CounsellorProfile, PublicText
 from vp_registry.db.disclosure import DisclosureFigure, DisclosureRelease
@@ -15,6 +15,7 @@ __all__ = [
     "AnnualReportRow",
     "AuditEntry",
     "AuditHead",
+    "AuditPending",
     "Case",
     "CaseContact",
     "CaseKey",

@@ -6,6 +6,12 @@ lock the single ``audit_head`` row (a row lock, or SQLite's write lock), which s
 concurrent appends: two requests cannot fork the chain. Web requests queue their entries and
 append them just before the commit (:func:`defer_appends`), so the lock is held for the
 length of the commit, not of the whole request.
+
+Events of the anonymous channel (:func:`record_dated`) carry their date only and name no
+thread or case (DESIGN I-9). They wait in ``audit_pending`` until their day is over and join
+the chain at the first append of a later day, dated with their day and in random order: a
+timestamp cut to the day would not be enough, because an entry's place in the chain, between
+entries with a time, would still tell when it happened.
 """
 
 from __future__ import annotations
@@ -13,18 +19,19 @@ from __future__ import annotations
 import hashlib
 import hmac
 import json
+import secrets
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime, time
 from typing import Any, cast
 
-from sqlalchemy import Table, event, func, select, update
+from sqlalchemy import Table, delete, event, func, insert, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.util import identity_key
 
 from vp_registry.db import utcnow
-from vp_registry.db.audit import AuditEntry, AuditHead
+from vp_registry.db.audit import AuditEntry, AuditHead, AuditPending
 
 GENESIS_MAC = "0" * 64
 
@@ -69,6 +76,7 @@ def compute_mac(audit_key: str, entry: AuditEntry) -> str:
 
 _HEAD = cast(Table, AuditHead.__table__)
 _ENTRIES = cast(Table, AuditEntry.__table__)
+_PENDING = cast(Table, AuditPending.__table__)
 # PostgreSQL locks the row for reading it (no new row version); SQLite takes its database
 # write lock only by writing, so there the lock is a no-op UPDATE.
 _LOCK_AND_READ_HEAD = {
@@ -135,7 +143,7 @@ def append_deferred(session: Session) -> None:
     pending: list[_Pending] = session.info.get(_DEFERRED) or []
     session.info[_DEFERRED] = []
     if pending:
-        _append(session, pending)
+        _append(session, pending[0].audit_key, pending)
 
 
 def record(
@@ -150,25 +158,82 @@ def record(
 ) -> AuditEntry | None:
     """Append one entry (or queue it, see :func:`defer_appends`; then None is returned).
     ``details`` is metadata only (counts, ids, field names)."""
-    bad = FORBIDDEN_DETAIL_KEYS.intersection(k.lower() for k in details)
-    if bad:
-        raise ValueError(f"audit details may not contain {sorted(bad)}")
+    _check_details(details)
     item = _Pending(audit_key, actor, action, target_type, target_id, details, utcnow())
     queue: list[_Pending] | None = session.info.get(_DEFERRED)
     if queue is not None:
         session.connection()  # begin the transaction the entry belongs to, so that its
         queue.append(item)    # rollback drops the entry (see defer_appends)
         return None
-    return _append(session, [item])[0]
+    return _append(session, audit_key, [item])[-1]
 
 
-def _append(session: Session, items: list[_Pending]) -> list[AuditEntry]:
+def _check_details(details: dict[str, Any]) -> None:
+    bad = FORBIDDEN_DETAIL_KEYS.intersection(k.lower() for k in details)
+    if bad:
+        raise ValueError(f"audit details may not contain {sorted(bad)}")
+
+
+def record_dated(session: Session, actor: Actor, action: str, **details: Any) -> None:
+    """Record an event of the anonymous channel with its date only (DESIGN I-9).
+
+    No target: the entry names no thread and no case, so nothing links a sender's visits to
+    each other, to a counsellor's work on the conversation or to the case it became. The
+    entry waits in ``audit_pending`` (part of this transaction: a rollback drops it) and joins
+    the chain at the first append of a later day (:func:`_append`). ``details`` is metadata
+    only (counts).
+    """
+    _check_details(details)
+    session.execute(insert(_PENDING).values(
+        id=secrets.randbits(62), day=utcnow().date(), actor_id=actor.user_id,
+        actor_role=actor.role, action=action,
+        details=json.dumps(details, sort_keys=True, separators=(",", ":"), default=str)))
+
+
+def waiting_entries(session: Session) -> int:
+    """How many entries of the anonymous channel wait for the end of their day."""
+    return int(session.execute(select(func.count()).select_from(_PENDING)).scalar_one())
+
+
+def chain_waiting(session: Session, audit_key: str, *, before: date | None = None) -> int:
+    """Move the waiting entries of the days before ``before`` (default: today, UTC) into the
+    chain now; returns how many. Appends do this by themselves; tests and commands call it to
+    see a day's entries in the chain without waiting for the next day."""
+    return len(_append(session, audit_key, [], before=before))
+
+
+_DUE_CHUNK = 500
+
+
+def _take_due(session: Session, audit_key: str, before: date) -> list[_Pending]:
+    """The waiting entries of days before ``before``, removed from the waiting table: by day,
+    in random order within a day (their ids are random). Called with the head locked.
+
+    Removal is by id, not by day: a request that began before midnight may still add an entry
+    of the old day after this read, and it must wait for the next append, not vanish."""
+    rows = session.execute(select(_PENDING).where(_PENDING.c.day < before)
+                           .order_by(_PENDING.c.day, _PENDING.c.id)).all()
+    ids = [row.id for row in rows]
+    for start in range(0, len(ids), _DUE_CHUNK):
+        session.execute(delete(_PENDING).where(_PENDING.c.id.in_(ids[start:start + _DUE_CHUNK])))
+    return [_Pending(audit_key, Actor(row.actor_id, row.actor_role), row.action, None, None,
+                     json.loads(row.details), datetime.combine(row.day, time.min))
+            for row in rows]
+
+
+def _append(session: Session, audit_key: str, items: list[_Pending], *,
+            before: date | None = None) -> list[AuditEntry]:
     """Chain ``items`` after the head: lock and read it, insert the entries, move it on.
 
+    Entries of the anonymous channel whose day is over (before ``before``, default today in
+    UTC) go first, so they join the chain at a moment unrelated to when they happened.
     Core statements (two on PostgreSQL, three on SQLite, however many entries): the entries
     are never changed after this, so they need no place in the session.
     """
     last_seq, last_mac = _lock_head(session)
+    items = [*_take_due(session, audit_key, before or utcnow().date()), *items]
+    if not items:
+        return []
     entries: list[AuditEntry] = []
     for item in items:
         entry = AuditEntry(

@@ -733,8 +733,11 @@ def erase_case(session: Session, settings: Settings, actor: Actor, reference: st
 
 
 def add_contact(session: Session, settings: Settings, actor: Actor, keys: VaultKeys,
-                reference: str, data: ContactInput, *, today: date | None = None
-                ) -> ContactRecord:
+                reference: str, data: ContactInput, *, today: date | None = None,
+                audited: bool = True) -> ContactRecord:
+    """Add a conversation (audited as ``contact.create``). ``audited=False`` only for the
+    first conversation of a case made in the same transaction, whose ``case.create`` already
+    records the write (a message turned into a case: services/contact.py)."""
     today = today or date.today()
     row = _case_row(session, reference)
     data = validate_contact(data, row.opened_on, today)
@@ -745,7 +748,8 @@ def add_contact(session: Session, settings: Settings, actor: Actor, keys: VaultK
     _encode_contact(crypter, contact, data)
     session.add(contact)
     session.flush()
-    _audit(session, settings, actor, "contact.create", reference, contact=contact.id)
+    if audited:
+        _audit(session, settings, actor, "contact.create", reference, contact=contact.id)
     return _decode_contact(crypter, contact.id, row.id, contact.version, contact.held_on,
                            contact.content)
 

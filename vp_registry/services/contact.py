@@ -17,8 +17,11 @@ How it is protected (issue 6; DESIGN I-1, I-2, I-5, I-8) - see docs/anonymous-co
 * **A wrong code costs what a right one costs.** Lookup, one Argon2id derivation with the
   current parameters and one decryption happen whether or not the code exists, and every
   wrong code - unknown, malformed, mistyped - raises the same :class:`WrongCode`.
-* **Audit without content or address.** Anonymous actions are recorded as
-  ``Actor.anonymous()`` with the thread id only.
+* **Audit without content, address, time or thread.** Every event of the channel - the
+  sender's (as ``Actor.anonymous()``) and the counsellor's - is recorded with
+  :func:`audit.record_dated`: the date only, no thread id, no case reference, joining the
+  chain after its day is over (DESIGN I-9). A conversion into a case writes the ordinary
+  ``case.create`` entry of a new case, and nothing links the two.
 
 Functions take the session, the settings and (counsellor side) the actor and unlocked
 :class:`VaultKeys`; they flush and never commit.
@@ -46,7 +49,7 @@ from vp_registry.db.contact import ContactPost, ContactThread
 from vp_registry.db.organisation import Category, Department
 from vp_registry.services import audit, cases, vault
 from vp_registry.services.audit import Actor
-from vp_registry.services.cases import CaseInput, CaseRecord, ContactInput
+from vp_registry.services.cases import CaseInput, ContactInput
 from vp_registry.services.errors import Conflict, DomainError, NotFound, ValidationFailed
 from vp_registry.services.vault import VaultKeys
 
@@ -325,8 +328,7 @@ def submit(session: Session, settings: Settings, data: Submission, *,
         "category": data.category, "contact": data.contact,
     }, today)
     session.flush()
-    audit.record(session, settings.audit_key, Actor.anonymous(), "contact.receive",
-                 target_type="contact_thread", target_id=thread_id)
+    audit.record_dated(session, Actor.anonymous(), "contact.receive")
     return code
 
 
@@ -337,7 +339,7 @@ def _open_with_code(session: Session, settings: Settings, code_text: str
     try:
         return _check_code(session, settings, code_text)
     except WrongCode:
-        audit.record(session, settings.audit_key, Actor.anonymous(), "contact.code_refused")
+        audit.record_dated(session, Actor.anonymous(), "contact.code_refused")
         raise
 
 
@@ -381,8 +383,7 @@ def read_as_sender(session: Session, settings: Settings, code: str) -> SenderVie
     """What the holder of a receipt code sees: the counsellor's replies, dates of their own."""
     row, thread_key = _open_with_code(session, settings, code)
     view = _sender_view(session, row, thread_key)
-    audit.record(session, settings.audit_key, Actor.anonymous(), "contact.sender_read",
-                 target_type="contact_thread", target_id=row.id)
+    audit.record_dated(session, Actor.anonymous(), "contact.sender_read")
     return view
 
 
@@ -396,8 +397,7 @@ def reply_as_sender(session: Session, settings: Settings, code: str, text: str, 
     row.unread = True
     row.last_activity_on = today
     _flush(session)
-    audit.record(session, settings.audit_key, Actor.anonymous(), "contact.sender_reply",
-                 target_type="contact_thread", target_id=row.id)
+    audit.record_dated(session, Actor.anonymous(), "contact.sender_reply")
     return _sender_view(session, row, thread_key)
 
 
@@ -502,7 +502,7 @@ def list_threads(session: Session, settings: Settings, actor: Actor, keys: Vault
             post_count=int(counts.get(row.id, 0)),
             case_reference=_case_reference(crypter, row),
         ))
-    audit.record(session, settings.audit_key, actor, "contact.list", shown=len(summaries))
+    audit.record_dated(session, actor, "contact.list", shown=len(summaries))
     return summaries
 
 
@@ -514,8 +514,7 @@ def read_thread(session: Session, settings: Settings, actor: Actor, keys: VaultK
     if row.unread:
         row.unread = False
         _flush(session)
-    audit.record(session, settings.audit_key, actor, "contact.read",
-                 target_type="contact_thread", target_id=thread_id)
+    audit.record_dated(session, actor, "contact.read")
     return record
 
 
@@ -546,8 +545,7 @@ def reply(session: Session, settings: Settings, actor: Actor, keys: VaultKeys, t
     row.unread = False
     row.last_activity_on = today
     _flush(session)
-    audit.record(session, settings.audit_key, actor, "contact.reply",
-                 target_type="contact_thread", target_id=row.id)
+    audit.record_dated(session, actor, "contact.reply")
     return Post(id=post.id, position=position, author=COUNSELLOR, written_on=today,
                 text=message, counsellor_name=author_name)
 
@@ -570,8 +568,7 @@ def delete_thread(session: Session, settings: Settings, actor: Actor, thread_id:
     """Delete a conversation (spam, or on request): unrecoverable at once (I-4)."""
     _thread_row(session, thread_id)
     shred(session, [thread_id])
-    audit.record(session, settings.audit_key, actor, "contact.delete",
-                 target_type="contact_thread", target_id=thread_id)
+    audit.record_dated(session, actor, "contact.delete")
 
 
 def purge_inactive(session: Session, settings: Settings, actor: Actor, before: date, *,
@@ -583,7 +580,7 @@ def purge_inactive(session: Session, settings: Settings, actor: Actor, before: d
     if dry_run or not ids:
         return len(ids)
     shred(session, ids)
-    audit.record(session, settings.audit_key, actor, "contact.purge", count=len(ids))
+    audit.record_dated(session, actor, "contact.purge", count=len(ids))
     return len(ids)
 
 
@@ -607,13 +604,20 @@ def _transcript(record: ThreadRecord, sender_label: str) -> str:
 
 def convert_to_case(session: Session, settings: Settings, actor: Actor, keys: VaultKeys,
                     thread_id: int, conversion: Conversion, *, today: date | None = None
-                    ) -> CaseRecord:
-    """Open a case whose first conversation is this message thread - nothing re-typed.
+                    ) -> str:
+    """Open a case whose first conversation is this message thread - nothing re-typed; returns
+    the new case's reference.
 
     The conversation's text (every post, in order) becomes the first contact's notes, held on
     the day the message arrived; the sender's contact details are kept only when the
     counsellor records consent. The thread stays, so the sender can still read replies, and
     remembers the case reference (encrypted under the thread key).
+
+    The audit log shows what any new case shows: one ``case.create`` naming the case, with its
+    time (the first conversation is part of the creation, as the form of a new case would
+    make it; no read follows in this request). The conversion itself is a ``contact.convert``
+    of the anonymous channel: its date only, no thread, no case. So nothing outside the vault
+    links the case to the message (issue 11, item 2).
     """
     today = today or date.today()
     row = _thread_row(session, thread_id)
@@ -638,15 +642,14 @@ def convert_to_case(session: Session, settings: Settings, actor: Actor, keys: Va
     cases.validate_contact(first_contact, conversion.opened_on, today)
     case = cases.create_case(session, settings, actor, keys, case_input, today=today)
     cases.add_contact(session, settings, actor, keys, case.reference, first_contact,
-                      today=today)
+                      today=today, audited=False)  # part of the creation: one case.create
     row.case_link = _crypter(_thread_key_for_vault(
         vault.unwrap_message_private_key(session, keys), row)).encrypt_text(
         THREADS, "case_link", row.id, case.reference)
     row.unread = False
     _flush(session)
-    audit.record(session, settings.audit_key, actor, "contact.convert",
-                 target_type="contact_thread", target_id=row.id)
-    return cases.read_case(session, settings, actor, keys, case.reference)
+    audit.record_dated(session, actor, "contact.convert")
+    return case.reference
 
 
 # ------------------------------------------------------------------ start page

@@ -71,13 +71,20 @@ class ReleaseRefused(Exception):
 def release(
     session: Session, settings: Settings, actor: Actor, *, kind: str, reference: str,
     figures: Sequence[Figure], true_counts: Mapping[CellKey, int],
-    naming: Naming | None = None,
+    naming: Naming | None = None, audit_subject: str | None = None,
 ) -> DisclosureRelease:
-    """Audit, then append. Raises ReleaseRefused (with a plain explanation) when unsafe."""
+    """Audit, then append. Raises ReleaseRefused (with a plain explanation) when unsafe.
+
+    The audit entries name ``audit_subject`` (default: ``reference``) and hold no count: the
+    admin reads them, and the number of problems or figures follows from the cases (a rise
+    releases two figures, a concentration one). A caller whose reference says more than an
+    admin may read - a signal's kind, category and quarter - passes an opaque subject.
+    """
+    subject = reference if audit_subject is None else audit_subject
     result = check(session, settings, figures, true_counts, naming=naming)
     if not result.ok:
         audit_log.record(session, settings.audit_key, actor, "disclosure.refused",
-                         target_type=kind, target_id=reference, problems=len(result.problems))
+                         target_type=kind, target_id=subject)
         raise ReleaseRefused(result)
     entry = DisclosureRelease(kind=kind, reference=reference, released_by=actor.user_id)
     session.add(entry)
@@ -88,5 +95,5 @@ def release(
                                      organisation_wide=figure.organisation_wide))
     session.flush()
     audit_log.record(session, settings.audit_key, actor, "disclosure.release",
-                     target_type=kind, target_id=reference, figures=len(figures))
+                     target_type=kind, target_id=subject, release=entry.id)
     return entry

@@ -519,7 +519,8 @@ def release(session: Session, settings: Settings, actor: Actor, keys: VaultKeys,
     try:
         entry = ledger.release(session, settings, actor, kind=LEDGER_KIND,
                                reference=reference[:80], figures=published.figures,
-                               true_counts=basis.counts(), naming=basis.naming())
+                               true_counts=basis.counts(), naming=basis.naming(),
+                               audit_subject=view.token[:12])  # the admin reads the log
     except ledger.ReleaseRefused as refused:
         raise SignalRefused(refusal_reasons(refused.result.problems, basis.rules.k,
                                             earlier)) from None
@@ -536,7 +537,7 @@ def release(session: Session, settings: Settings, actor: Actor, keys: VaultKeys,
     session.add(row)
     session.flush()
     audit.record(session, settings.audit_key, actor, "signal.release", target_type="signal",
-                 target_id=row.id, disclosure_release=entry.id, figures=len(published.figures))
+                 target_id=row.id, disclosure_release=entry.id)  # no count: it tells the kind
     return row
 
 

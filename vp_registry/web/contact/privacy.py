@@ -1,19 +1,19 @@
 """What the anonymous pages keep about their visitors: nothing that points at a person.
 
-* **Request logs.** werkzeug's development server and gunicorn's access log write the client
-  address with every request line. :class:`AnonymousPathsFilter` drops the lines of the public
-  pages (``/counsellors``, ``/contact``) from both loggers, so neither the address nor the
-  fact that someone from that address opened the contact form reaches a log file. The app
-  itself never logs an address. (A reverse proxy in front of the app has its own access log:
-  docs/anonymous-contact.md says how to keep these paths out of it.)
+* **Request logs.** No log line the application's servers write names a client, for any
+  page or status, and the anonymous pages (``/counsellors``, ``/contact``) get no request
+  line at all: that is how the lines are made (:mod:`vp_registry.web.request_log` for
+  ``vp-registry run``, :mod:`vp_registry.gunicorn_conf` for gunicorn), not a filter over
+  finished text. The app's own logging never names an address. (A reverse proxy in front
+  of the app has its own access log: docs/operations.md says how to keep addresses out.)
+* **Audit** entries of the channel carry their date only and no thread id
+  (:func:`vp_registry.services.audit.record_dated`).
 * **Throttling** is in memory only (:mod:`vp_registry.services.memory_throttle`): addresses
   are held as keyed hashes and forgotten after an hour of quiet, never written anywhere.
 """
 
 from __future__ import annotations
 
-import logging
-import re
 from dataclasses import dataclass
 from typing import Final
 
@@ -22,33 +22,8 @@ from flask import Flask, current_app, request
 from vp_registry.config import Settings
 from vp_registry.services.memory_throttle import BackOff, Window
 
-ANONYMOUS_PREFIXES: Final = ("/counsellors", "/contact")
-REQUEST_LOGGERS: Final = ("werkzeug", "gunicorn.access")
-# A request line as werkzeug and gunicorn write it: METHOD /path[?query] ...
-_REQUEST_LINE: Final = re.compile(
-    r"\b[A-Z]{3,10} (?:https?://[^/\s]+)?/(?:counsellors|contact)(?:[/?#\s\"]|$)"
-)
 SENDS_PER_HOUR: Final = 10
 EXTENSION: Final = "vp_contact_throttles"
-
-
-class AnonymousPathsFilter(logging.Filter):
-    """Drop request-log records about the anonymous pages (they carry the client address)."""
-
-    def filter(self, record: logging.LogRecord) -> bool:
-        try:
-            message = record.getMessage()
-        except (TypeError, ValueError):  # a malformed record: judge its raw template
-            message = str(record.msg)
-        return _REQUEST_LINE.search(message) is None
-
-
-def install_log_filter() -> None:
-    """Attach the filter to the request loggers once per process (idempotent)."""
-    for name in REQUEST_LOGGERS:
-        logger = logging.getLogger(name)
-        if not any(isinstance(f, AnonymousPathsFilter) for f in logger.filters):
-            logger.addFilter(AnonymousPathsFilter())
 
 
 @dataclass(frozen=True)
@@ -60,7 +35,6 @@ class Throttles:
 
 
 def init_app(app: Flask, settings: Settings) -> None:
-    install_log_filter()
     app.extensions[EXTENSION] = Throttles(
         codes=BackOff(free_attempts=settings.throttle_free_attempts,
                       base_seconds=settings.throttle_base_seconds,

@@ -153,13 +153,13 @@ def convert(thread_id: int) -> Response | str:
             form.categories.data = [record.category]
     if form.validate_on_submit():
         try:
-            case = contact.convert_to_case(db, settings(), actor(), require_keys(), thread_id,
-                                           Conversion(
-                opened_on=form.opened_on.data, department_id=form.department_id.data or 0,
-                categories=tuple(form.categories.data or ()), minutes=form.minutes.data,
-                channel=form.channel.data, keep_contact=bool(form.keep_contact.data),
-                sender_label=_("Anonymous sender"),
-            ))
+            reference = contact.convert_to_case(
+                db, settings(), actor(), require_keys(), thread_id, Conversion(
+                    opened_on=form.opened_on.data, department_id=form.department_id.data or 0,
+                    categories=tuple(form.categories.data or ()), minutes=form.minutes.data,
+                    channel=form.channel.data, keep_contact=bool(form.keep_contact.data),
+                    sender_label=_("Anonymous sender"),
+                ))
         except VaultLocked:
             raise
         except DomainError as error:
@@ -167,8 +167,8 @@ def convert(thread_id: int) -> Response | str:
             show_error(form, error, "opened_on")
         else:
             flash(_("Case %(reference)s has been opened with this message as its first "
-                    "conversation.", reference=case.reference), "success")
-            return redirect(url_for("cases.view", reference=case.reference))
+                    "conversation.", reference=reference), "success")
+            return redirect(url_for("cases.view", reference=reference))
     return render_template("messages/convert.html", thread=record, form=form,
                            today=date.today(), **_lookups())
 
