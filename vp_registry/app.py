@@ -96,8 +96,9 @@ def register_blueprints(app: Flask) -> None:
 
 
 def register_request_hooks(app: Flask) -> None:
-    from vp_registry.web import access, security
+    from vp_registry.web import access, security, slashes
 
+    slashes.init_app(app)
     app.before_request(access.enforce_access)
     security.init_app(app)
 
