@@ -229,10 +229,13 @@ def audit_verify() -> None:
     """Controleer de hashketen van de auditlog / verify the audit log's hash chain."""
     with unit_of_work() as session:
         result = audit.verify(session, settings().audit_key)
+        waiting = audit.waiting_entries(session)
     if not result.ok:
         fail(f"FAILED: entry {result.first_bad_seq}: {result.reason} "
              f"({result.entries} entries verified before it)")
-    click.echo(f"OK: {result.entries} entries")
+    click.echo(f"OK: {result.entries} entries"
+               + (f" (+{waiting} of the anonymous channel, waiting for the end of their day)"
+                  if waiting else ""))
 
 
 # ----------------------------------------------------------------------- demo

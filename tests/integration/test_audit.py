@@ -138,7 +138,7 @@ def test_deferred_entries_are_appended_at_each_commit_and_dropped_by_a_rollback(
 
 
 def test_dated_entries_join_the_chain_on_a_later_day_dated_and_verifiable(
-    db: Session, settings: Settings, monkeypatch: pytest.MonkeyPatch
+    db: Session, settings: Settings, monkeypatch: pytest.MonkeyPatch, runner: FlaskCliRunner
 ) -> None:
     """Issue 11, item 2: an event of the anonymous channel is kept with its date only and
     waits until its day is over; the first append of a later day puts it in the chain (before
@@ -160,6 +160,8 @@ def test_dated_entries_join_the_chain_on_a_later_day_dated_and_verifiable(
                .scalars()]
     assert chained == ["login.success", "case.read"], "the day is not over"
     assert audit.waiting_entries(db) == 2
+    output = runner.invoke(args=["audit", "verify"]).output
+    assert "OK: 2 entries (+2 of the anonymous channel" in output, output
 
     monkeypatch.setattr(audit, "utcnow", lambda: day + timedelta(days=1, hours=-5))
     audit.record(db, settings.audit_key, Actor(2, "admin"), "login.success")
