@@ -93,7 +93,8 @@ def locked_page() -> tuple[str, int]:
     db_session().rollback()  # nothing of a refused request is stored
     return render_template(
         "cases/locked.html", state=vault_state(), form=UnlockForm(),
-        next_url=request.path if request.method == "GET" else None,  # no query: it may hold a search
+        # the path only: a query string may hold a search (issue 11, item 3)
+        next_url=request.path if request.method == "GET" else None,
     ), 200
 
 
