@@ -75,11 +75,12 @@ constraints: $(STAMP) $(CHECK_STAMP)
 
 # ------------------------------------------------------------------------------ demo
 
-# Safe to run again: init-config keeps an existing file, init and demo are idempotent.
+# Safe to run again: init-config keeps an existing file, demo is idempotent. No separate
+# 'init': demo upgrades the database and creates the vault itself, and its counsellor gets access
+# at once, so the output does not send anyone to 'vault recover' (issue 14).
 demo: install
 	mkdir -p $(INSTANCE)
 	VP_INSTANCE_PATH=$(INSTANCE) $(BIN)/vp-registry init-config --development $(INSTANCE)/config.py
-	VP_INSTANCE_PATH=$(INSTANCE) $(BIN)/vp-registry init
 	VP_INSTANCE_PATH=$(INSTANCE) $(BIN)/vp-registry demo
 	@echo "Serving on http://$(DEMO_HOST):$(DEMO_PORT)/ (Ctrl-C stops)"
 	VP_INSTANCE_PATH=$(INSTANCE) $(BIN)/vp-registry run --host $(DEMO_HOST) --port $(DEMO_PORT)

@@ -23,7 +23,7 @@ from sqlalchemy.orm import Session
 from vp_registry import cli_cases, cli_operations, cli_reports, cli_serve
 from vp_registry.config import ConfigurationError, Settings, config_file_path
 from vp_registry.core.private_files import write_private
-from vp_registry.core.taxonomy import Role
+from vp_registry.core.taxonomy import ROLE_LABELS, Role
 from vp_registry.messages import describe
 from vp_registry.services import accounts, audit, organisation, schema
 from vp_registry.services.audit import Actor
@@ -251,15 +251,25 @@ def demo_command() -> None:
     cli_cases.create_vault_and_show_key()  # when 'init' has not made it yet
     with unit_of_work() as session:
         try:
-            logins = demo.create_demo(session, settings(), progress=click.echo)
+            logins = demo.create_demo(session, settings(), progress=_echo_translated)
         except DomainError as error:
             fail(describe(error))
             return
     click.echo("")
+    click.echo(_("The demo counsellor already has access to the case files: logging in "
+                 "with the password below is enough."))
+    click.echo("")
     click.secho(_("Demo logins (first login: set up two-step verification with an "
                   "authenticator app; the secret is also shown as text):"), bold=True)
+    labels = {login.role: _(ROLE_LABELS[Role(login.role)]) for login in logins}
+    width = max(len(label) for label in labels.values()) + 2
     for login in logins:
-        click.echo(f"  {login.role:<11} {login.email:<32} {login.password}")
+        click.echo(f"  {labels[login.role]:<{width}}{login.email:<34}{login.password}")
+
+
+def _echo_translated(message: str, **values: object) -> None:
+    """A progress line of the demo in the configured language (the message is marked N_)."""
+    click.echo(_(message, **values))
 
 
 COMMANDS = [init_command, users_group, departments_group, audit_group,

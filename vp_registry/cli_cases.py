@@ -78,7 +78,7 @@ def print_recovery_key(private_key: bytes) -> None:
     groups = crypto.format_recovery_key(private_key).split("-")
     click.echo("")
     click.secho("=" * 72, bold=True)
-    click.secho("HERSTELSLEUTEL / RECOVERY KEY", bold=True)
+    click.secho("HERSTELSLEUTEL", bold=True)  # the English paragraph names it too
     click.echo("")
     click.secho("    " + "  ".join(groups[:7]), bold=True)
     click.secho("    " + "  ".join(groups[7:]), bold=True)

@@ -208,7 +208,7 @@ def test_demo_gives_the_demo_counsellor_access_and_is_idempotent(
     assert first.exit_code == 0, first.output
     assert not KEY_LINES.search(first.output)  # init already showed the key
     again = runner.invoke(args=["demo"])
-    assert again.exit_code == 0 and "already present" in again.output
+    assert again.exit_code == 0 and "Cases: already present" in again.output
     with app.app_context(), db_session_for(app) as session:
         assert session.execute(select(func.count()).select_from(Case)).scalar_one() == \
             len(DEMO_CASES)

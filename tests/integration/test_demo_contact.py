@@ -23,11 +23,11 @@ def test_demo_adds_the_public_entry_and_messages_once(
     assert runner.invoke(args=["init"]).exit_code == 0
     first = runner.invoke(args=["demo"])
     assert first.exit_code == 0, first.output
-    found = re.search(r"demo receipt code: ([a-z]+(?: [a-z]+){5})", first.output)
+    found = re.search(r"ontvangstcode van de demo: ([a-z]+(?: [a-z]+){5})", first.output)
     assert found, first.output
     again = runner.invoke(args=["demo"])
     assert again.exit_code == 0, again.output
-    assert "Anonieme berichten / anonymous messages: al aanwezig" in again.output
+    assert "Anonieme berichten: al aanwezig" in again.output
 
     with app.app_context(), db_session_for(app) as session:
         assert session.execute(select(func.count()).select_from(ContactThread)

@@ -24,9 +24,9 @@ def test_demo_has_a_final_report_for_last_year_and_a_draft_for_this_year(
     assert first.exit_code == 0, first.output
     today = date.today()
     last, this = today.year - 1, today.year
-    assert f"{last} vastgesteld / finalised, {this} concept / draft" in first.output
+    assert f"Jaarverslagen: {last} vastgesteld, {this} concept" in first.output
     again = runner.invoke(args=["demo"])
-    assert again.exit_code == 0 and "Jaarverslagen / annual reports: al aanwezig" in again.output
+    assert again.exit_code == 0 and "Jaarverslagen: al aanwezig" in again.output
 
     with app.app_context(), db_session_for(app) as session:
         assert [(v.year, v.version) for v in reports.published(session)] == [(last, 1)]

@@ -28,10 +28,10 @@ def test_demo_releases_one_signal_with_follow_up_and_leaves_candidates(
     assert runner.invoke(args=["init"]).exit_code == 0
     first = runner.invoke(args=["demo"])
     assert first.exit_code == 0, first.output
-    assert "released with follow-up" in first.output
+    assert "1 vrijgegeven met een opvolging" in first.output
     again = runner.invoke(args=["demo"])
     assert again.exit_code == 0, again.output
-    assert "Signalen / signals: al aanwezig" in again.output
+    assert "Signalen: al aanwezig" in again.output
 
     with app.app_context(), db_session_for(app) as session:
         assert _count(session, ReleasedSignal) == 1

@@ -6,13 +6,13 @@ sector. Nothing here is real; every case is encrypted like a real one.
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Protocol
 
 from sqlalchemy.orm import Session
 
 from vp_registry.config import Settings
-from vp_registry.core.taxonomy import Role
+from vp_registry.core.taxonomy import N_, Role
 from vp_registry.services import (
     accounts,
     demo_cases,
@@ -40,6 +40,17 @@ DEMO_DEPARTMENTS: list[tuple[str, int, str | None]] = [
 ]
 
 
+class Progress(Protocol):
+    """Reports one step: an English message marked with N_ and its values. The command line
+    translates it into the configured language, so every line is in one language."""
+
+    def __call__(self, message: str, **values: object) -> object: ...
+
+
+def print_progress(message: str, **values: object) -> None:
+    print(message % values if values else message)
+
+
 @dataclass(frozen=True)
 class DemoLogin:
     role: str
@@ -61,7 +72,7 @@ DEMO_NAMES = {
 
 
 def create_demo(
-    session: Session, settings: Settings, progress: Callable[[str], object] = print
+    session: Session, settings: Settings, progress: Progress = print_progress
 ) -> list[DemoLogin]:
     organisation.ensure_default_categories(session)
     existing = {d.name: d for d in organisation.list_departments(session)}
@@ -74,13 +85,14 @@ def create_demo(
             session, settings, Actor.system(), name=name, headcount=headcount, parent_id=parent_id
         )
         created += 1
-    progress(f"Afdelingen / departments: {created} nieuw, {len(existing)} totaal")
+    progress(N_("Departments: %(created)s new, %(total)s in all"), created=created,
+             total=len(existing))
     for login in DEMO_USERS:
         if accounts.find_by_email(session, login.email) is None:
             accounts.create_user(session, settings, Actor.system(), email=login.email,
                                  display_name=DEMO_NAMES[login.role], role=login.role,
                                  password=login.password, must_change_password=False)
-    progress(f"Accounts: {len(DEMO_USERS)}")
+    progress(N_("Accounts: %(count)s"), count=len(DEMO_USERS))
     counsellor = DEMO_USERS[0]
     user = accounts.find_by_email(session, counsellor.email)
     if user is not None:

@@ -17,6 +17,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from vp_registry.config import Settings
+from vp_registry.core.taxonomy import N_
 from vp_registry.db.accounts import User
 from vp_registry.db.cases import Case
 from vp_registry.db.organisation import Department
@@ -243,7 +244,7 @@ def _demo_input(demo: DemoCase, department_id: int, opened: date, today: date) -
 
 def add_demo_cases(
     session: Session, settings: Settings, counsellor: User, password: str,
-    progress: Callable[[str], object], *, today: date | None = None,
+    progress: Callable[..., object], *, today: date | None = None,
 ) -> None:
     """Give the demo counsellor access (creating the vault key if there is none yet) and add
     the demo cases once. The vault itself must exist (``init`` or the demo command made it)."""
@@ -251,7 +252,7 @@ def add_demo_cases(
     keys = vault.open_keys(session, settings,
                            vault.bootstrap_for_demo(session, settings, counsellor, password))
     if session.execute(select(func.count()).select_from(Case)).scalar_one():
-        progress("Meldingen / cases: al aanwezig / already present")
+        progress(N_("Cases: already present"))
         return
     departments = {d.name: d.id for d in session.execute(select(Department)).scalars()}
     actor = Actor(counsellor.id, counsellor.role)
@@ -270,4 +271,4 @@ def add_demo_cases(
                                                    today),
                                      outcome=demo.outcome, referral=demo.referral),
                              today=today)
-    progress(f"Meldingen / cases: {len(DEMO_CASES)}")
+    progress(N_("Cases: %(count)s"), count=len(DEMO_CASES))

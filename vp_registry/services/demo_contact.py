@@ -14,6 +14,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from vp_registry.config import Settings
+from vp_registry.core.taxonomy import N_
 from vp_registry.db.accounts import User
 from vp_registry.db.contact import ContactThread
 from vp_registry.db.organisation import Department
@@ -58,7 +59,7 @@ REQUEST = Submission(
 
 def add_demo_contact(
     session: Session, settings: Settings, counsellor: User, password: str,
-    progress: Callable[[str], object], *, today: date | None = None,
+    progress: Callable[..., object], *, today: date | None = None,
 ) -> str | None:
     """Add the demo profile and messages once; returns the demo receipt code (new only)."""
     today = today or date.today()
@@ -66,7 +67,7 @@ def add_demo_contact(
         counsellors.save_profile(session, settings, Actor(counsellor.id, counsellor.role),
                                  counsellor.id, DEMO_PROFILE)
     if session.execute(select(func.count()).select_from(ContactThread)).scalar_one():
-        progress("Anonieme berichten / anonymous messages: al aanwezig / already present")
+        progress(N_("Anonymous messages: already present"))
         return None
     keys = vault.open_keys(session, settings,
                            vault.bootstrap_for_demo(session, settings, counsellor, password))
@@ -85,6 +86,6 @@ def add_demo_contact(
                          contact=REQUEST.contact,
                          department_id=departments.get("Productie ploeg C"))
     contact.submit(session, settings, request, today=today - timedelta(days=1))
-    progress("Anonieme berichten / anonymous messages: 2 (one answered; read the reply at "
-             f"/contact/replies with the demo receipt code: {code})")
+    progress(N_("Anonymous messages: 2 (one answered; read the reply at /contact/replies "
+                "with the demo receipt code: %(code)s)"), code=code)
     return code

@@ -20,6 +20,7 @@ from sqlalchemy.orm import Session
 
 from vp_registry.config import Settings
 from vp_registry.core.report import ReportTexts
+from vp_registry.core.taxonomy import N_
 from vp_registry.db.accounts import User
 from vp_registry.db.reports import AnnualReportRow
 from vp_registry.services import activities, reports, vault
@@ -67,11 +68,11 @@ DRAFT_RECOMMENDATIONS: Final = (
 
 def add_demo_reports(
     session: Session, settings: Settings, counsellor: User, password: str,
-    progress: Callable[[str], object], *, today: date | None = None,
+    progress: Callable[..., object], *, today: date | None = None,
 ) -> None:
     today = today or date.today()
     if session.execute(select(func.count()).select_from(AnnualReportRow)).scalar_one():
-        progress("Jaarverslagen / annual reports: al aanwezig / already present")
+        progress(N_("Annual reports: already present"))
         return
     keys = vault.open_keys(session, settings,
                            vault.bootstrap_for_demo(session, settings, counsellor, password))
@@ -91,11 +92,15 @@ def add_demo_reports(
         ReportTexts(INTRODUCTION.format(year=last), RECOMMENDATIONS), "nl", today=today)
     try:
         reports.finalise(session, settings, actor, keys, last, version.revision, today=today)
-        outcome = "vastgesteld / finalised"
+        finalised = True
     except reports.ReportBlocked:  # its explanation is for the counsellor's screen only
-        outcome = "concept (niet vrij te geven) / draft (cannot be released)"
+        finalised = False
     reports.save_texts(session, settings, actor, keys, this, 0,
                        ReportTexts(INTRODUCTION.format(year=this), DRAFT_RECOMMENDATIONS), "nl",
                        today=today)
-    progress(f"Jaarverslagen / annual reports: {last} {outcome}, {this} concept / draft; "
-             f"{logged} activiteiten / activities")
+    if finalised:
+        progress(N_("Annual reports: %(last)s finalised, %(this)s draft; %(logged)s activities"),
+                 last=last, this=this, logged=logged)
+    else:
+        progress(N_("Annual reports: %(last)s draft (cannot be released), %(this)s draft; "
+                    "%(logged)s activities"), last=last, this=this, logged=logged)

@@ -20,6 +20,7 @@ from sqlalchemy.orm import Session
 
 from vp_registry.config import Settings
 from vp_registry.core.signals import CONCENTRATION
+from vp_registry.core.taxonomy import N_
 from vp_registry.db.accounts import User
 from vp_registry.db.signals import ReleasedSignal
 from vp_registry.services import organisation, signals, vault
@@ -47,11 +48,11 @@ DEMO_FOLLOW_UP: Final = (
 
 def add_demo_signals(
     session: Session, settings: Settings, counsellor: User, password: str, manager: User | None,
-    progress: Callable[[str], object], *, today: date | None = None,
+    progress: Callable[..., object], *, today: date | None = None,
 ) -> ReleasedSignal | None:
     today = today or date.today()
     if session.execute(select(func.count()).select_from(ReleasedSignal)).scalar_one():
-        progress("Signalen / signals: al aanwezig / already present")
+        progress(N_("Signals: already present"))
         return None
     keys = vault.open_keys(session, settings,
                            vault.bootstrap_for_demo(session, settings, counsellor, password))
@@ -64,7 +65,7 @@ def add_demo_signals(
               and view.releasable
               and str(departments.get(DEMO_DEPARTMENT)) == view.candidate.group_key]
     if not wanted:
-        progress("Signalen / signals: geen kandidaat om vrij te geven / no candidate to release")
+        progress(N_("Signals: no candidate to release"))
         return None
     row = signals.release(session, settings, actor, keys, wanted[0].token, DEMO_DRAFT,
                           today=today)
@@ -74,6 +75,6 @@ def add_demo_signals(
                               done_on=today - timedelta(days=3), description=DEMO_FOLLOW_UP,
                               today=today)
     remaining = len(review.open) - 1
-    progress(f"Signalen / signals: 1 vrijgegeven met opvolging / released with follow-up; "
-             f"{remaining} kandidaten / candidates to review")
+    progress(N_("Signals: 1 released with a follow-up; %(remaining)s candidates to review"),
+             remaining=remaining)
     return row
