@@ -127,7 +127,8 @@ def test_a_session_ends_when_the_admin_disables_or_resets_the_account(
     admin = _login(visit.app, visit.world.accounts["admin"])
     user_id = visit.world.ids["manager_id"]
     if event == "disable":
-        response = post_form(admin, f"/admin/users/{user_id}/active", {"active": "0"},
+        response = post_form(admin, f"/admin/users/{user_id}/active",
+                             {"active": "0", "confirmed": "1"},
                              form_page="/admin/users")
     else:
         response = post_form(admin, f"/admin/users/{user_id}/reset",

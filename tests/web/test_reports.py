@@ -297,7 +297,8 @@ def test_activities_create_edit_delete(app: Flask, client: FlaskClient, counsell
     assert "Voorlichting" in page and "Training omstandersgedrag" not in page
 
     response = post_form(client, f"/activities/{activity_id}/delete",
-                         {"revision": _revision(page)}, form_page=f"/activities?year={YEAR}")
+                         {"revision": _revision(page), "confirmed": "1"},
+                         form_page=f"/activities?year={YEAR}")
     assert response.status_code == 302
     assert "No activities recorded" in _text(client.get(f"/activities?year={YEAR}"))
     with app.app_context(), db_session_for(app) as session:

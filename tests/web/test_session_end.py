@@ -259,7 +259,8 @@ def test_password_change_disable_and_reset_still_end_sessions_with_their_keys(
         admin = create_user("admin")
         assert AuthActions(actor).login(admin).status_code == 302
         if event == "disable":
-            response = post_form(actor, f"/admin/users/{victim.id}/active", {"active": "0"},
+            response = post_form(actor, f"/admin/users/{victim.id}/active",
+                                 {"active": "0", "confirmed": "1"},
                                  form_page="/admin/users")
         else:
             response = post_form(actor, f"/admin/users/{victim.id}/reset",

@@ -14,7 +14,7 @@ from werkzeug.wrappers import Response
 from wtforms import SelectChoice
 
 from vp_registry.config import Settings
-from vp_registry.core.taxonomy import Role
+from vp_registry.core.taxonomy import ROLE_LABELS, Role
 from vp_registry.messages import describe
 from vp_registry.services import accounts, audit, organisation
 from vp_registry.services.errors import DomainError, NotFound
@@ -81,13 +81,23 @@ def create_user() -> Response | str:
 
 @blueprint.post("/users/<int:user_id>/active")
 @roles(Role.ADMIN)
-def set_user_active(user_id: int) -> Response:
+def set_user_active(user_id: int) -> Response | str:
     form = ConfirmForm()
     if form.validate_on_submit():
         user = accounts.get_user(db_session(), user_id)
+        active = request.form.get("active") == "1"
+        if not active and request.form.get("confirmed") != "1":  # first the question (issue 14)
+            return render_template(
+                "confirm.html", title=_("Disable this account?"),
+                facts=[(_("Name"), user.display_name), (_("E-mail address"), user.email),
+                       (_("Role"), _(ROLE_LABELS[Role(user.role)]))],
+                consequence=_("They are logged out at once and can no longer log in until the "
+                              "account is enabled again. Nothing they recorded is deleted."),
+                action=url_for("admin.set_user_active", user_id=user.id),
+                fields=[("active", "0")], confirm_label=_("Disable account"),
+                back=url_for("admin.users"))
         try:
-            accounts.set_active(db_session(), settings(), actor(), user,
-                                request.form.get("active") == "1")
+            accounts.set_active(db_session(), settings(), actor(), user, active)
         except DomainError as error:
             flash(describe(error), "error")
         else:

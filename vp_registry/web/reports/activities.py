@@ -8,11 +8,11 @@ from datetime import date
 from decimal import Decimal
 
 from flask import Blueprint, flash, redirect, render_template, request, url_for
-from flask_babel import get_locale
+from flask_babel import format_date, get_locale
 from flask_babel import gettext as _
 from werkzeug.wrappers import Response
 
-from vp_registry.core.taxonomy import ActivityType, Role
+from vp_registry.core.taxonomy import ACTIVITY_LABELS, ActivityType, Role
 from vp_registry.messages import describe
 from vp_registry.services import activities
 from vp_registry.services.activities import ActivityConflict, ActivityInput, ActivityRecord
@@ -129,7 +129,7 @@ def edit(activity_id: int) -> Response | str:
 @blueprint.post("/<int:activity_id>/delete")
 @roles(Role.COUNSELLOR)
 @needs_vault
-def delete(activity_id: int) -> Response:
+def delete(activity_id: int) -> Response | str:
     form = DeleteForm()
     year = date.today().year
     if form.validate_on_submit():
@@ -137,6 +137,19 @@ def delete(activity_id: int) -> Response:
         try:
             record = activities.get_activity(db, require_keys(), activity_id)
             year = record.held_on.year
+            if request.form.get("confirmed") != "1":  # first the question (issue 14)
+                return render_template(
+                    "confirm.html", title=_("Delete this activity?"),
+                    facts=[(_("Date"), format_date(record.held_on)),
+                           (_("Kind"), _(ACTIVITY_LABELS[ActivityType(record.activity_type)])),
+                           (_("Hours"), hours_text(record.hours)),
+                           (_("Description"), record.description or "—")],
+                    consequence=_("The activity is removed from the list and from the annual "
+                                  "report's figures. This cannot be undone."),
+                    action=url_for("activities.delete", activity_id=record.id),
+                    fields=[("revision", form.revision.data)],
+                    confirm_label=_("Delete activity"),
+                    back=url_for("activities.index", year=year))
             activities.delete_activity(db, settings(), actor(), activity_id,
                                        _revision(form.revision.data))
         except ActivityConflict as error:
