@@ -31,7 +31,7 @@ from vp_registry.services.cases import Closing, ContactInput
 from vp_registry.services.vault import VaultKeys
 
 TODAY = date(2026, 11, 25)
-LONGEST_ID = 2**53 - 1  # as long as a department id gets in practice (19 digits for int64)
+LONGEST_ID = 2**31 - 1  # the largest id the INTEGER column holds (PostgreSQL: 32 bits)
 
 
 def _departments(db: Session, settings: Settings) -> tuple[int, int]:
