@@ -104,10 +104,10 @@ def test_counsellor_finalises_the_annual_report_and_the_manager_downloads_it(
     page.locator(f"main a[href='/reports/{YEAR}/preview']").first.click()
     page.wait_for_url(re.compile(rf"/reports/{YEAR}/preview$"))
     key_figures = page.locator("#t-key_figures")
-    assert "14" in key_figures.inner_text()
+    assert "12" in key_figures.inner_text()  # closed; opened is withheld (issue 12)
     assert "5,5" in page.locator("#t-time").inner_text()  # activities' hours
     assert RECOMMENDATION in page.locator("#s-recommendations").inner_text()
-    assert page.locator("svg.chart-svg").count() >= 2
+    assert page.locator("svg.chart-svg").count() >= 1  # no category chart: one total is < 3
     visit(page, "report-04-preview")
 
     # --- finalises: released through disclosure control, frozen
@@ -139,4 +139,4 @@ def test_counsellor_finalises_the_annual_report_and_the_manager_downloads_it(
     text = " ".join(" ".join((p.extract_text() or "").split()) for p in reader.pages)
     assert f"Jaarverslag vertrouwenspersoon {YEAR}" in text
     assert "Toolbox Sociaal Veilig Werken structureel" in text
-    assert f"Nieuwe meldingen in {YEAR} 14" in text
+    assert f"Afgesloten meldingen in {YEAR} 12" in text  # opened: withheld (issue 12)

@@ -61,6 +61,7 @@ from vp_registry.core.disclosure import (
 )
 from vp_registry.core.facts import CaseFacts, DepartmentFacts
 from vp_registry.core.report import (
+    AnnualReport,
     ReportRefused,
     ReportTable,
     ReportTexts,
@@ -210,22 +211,26 @@ def report_view(report: Any) -> Observation:
 
 
 def finalise_report(history: History, step: Report, facts: list[CaseFacts],
-                    departments: Sequence[DepartmentFacts],
-                    ledger: Sequence[Figure]) -> tuple[bool, Sequence[Figure], Observation]:
-    """``build_report`` + the auditor on its figures, as ``services.reports.finalise``."""
+                    departments: Sequence[DepartmentFacts], ledger: Sequence[Figure],
+                    corrects: AnnualReport | None = None,
+                    ) -> tuple[bool, Sequence[Figure], Observation, AnnualReport | None]:
+    """``build_report`` + the auditor on its figures, as ``services.reports.finalise``
+    (a correction gets the latest final version of its year, as the service passes it)."""
     rules = history.rules
+    if step.version > 1 and corrects is None:  # nothing final to correct
+        return False, (), ("report refused", step.year, step.version), None
     try:
         report = build_report(
             step.year, facts, departments, [(c, c) for c in history.categories], [], [], {},
             ReportTexts("intro", "advice"), rules, ledger, "en", draft=False,
-            version=step.version, issued_on=step.today,
+            version=step.version, issued_on=step.today, corrects=corrects,
         )
     except ReportRefused:
-        return False, (), ("report refused", step.year, step.version)
+        return False, (), ("report refused", step.year, step.version), None
     result = audit(report.figures, ledger, report_true_counts(step.year, facts), rules)
     if not result.ok:
-        return False, (), ("report refused", step.year, step.version)
-    return True, report.figures, report_view(report)
+        return False, (), ("report refused", step.year, step.version), None
+    return True, report.figures, report_view(report), report
 
 
 @dataclass
@@ -241,7 +246,7 @@ class Pipeline:
 
     def __init__(self, history: History) -> None:
         self.history = history
-        self.memo: dict[Any, tuple[bool, tuple[Figure, ...], Observation]] = {}
+        self.memo: dict[Any, tuple[bool, tuple[Figure, ...], Observation, Any]] = {}
         self.runs = 0
 
     def run(self, values: Sequence[int], expected: Sequence[Observation] | None = None,
@@ -252,6 +257,7 @@ class Pipeline:
         late = False
         erased: date | None = None
         ledger: list[Figure] = []
+        finals: dict[int, AnnualReport] = {}  # the latest final version per year
         out = Run()
         self.runs += 1
         index_of = {v: i for i, v in enumerate(h.variables)}
@@ -270,8 +276,10 @@ class Pipeline:
             except Invalid:
                 return None
             facts = [c for c in cases if c.opened_on < step.today]
+            corrects = finals.get(step.year) if isinstance(step, Report) else None
             key = (step, tuple(sorted((c.department_id, c.categories, c.opened_on)
-                                      for c in facts)), departments, tuple(ledger))
+                                      for c in facts)), departments, tuple(ledger),
+                   None if corrects is None else report_view(corrects))
             views: list[Observation] = []
             if isinstance(step, Signals):
                 cached = self.memo.get(key)
@@ -290,15 +298,19 @@ class Pipeline:
                             step_ledger.extend(figures)
                             figures_out.extend(figures)
                             views.append(view)
-                    cached = (True, tuple(figures_out), tuple(sorted(views, key=repr)))
+                    cached = (True, tuple(figures_out), tuple(sorted(views, key=repr)), None)
                     self.memo[key] = cached
             else:
                 cached = self.memo.get(key)
                 if cached is None:
-                    ok, figures, view = finalise_report(h, step, facts, departments, ledger)
-                    cached = (ok, tuple(figures), view)
+                    ok, figures, view, report = finalise_report(
+                        h, step, facts, departments, ledger,
+                        corrects if step.version > 1 else None)
+                    cached = (ok, tuple(figures), view, report)
                     self.memo[key] = cached
-            _, figures, view = cached
+            _, figures, view, report = cached
+            if report is not None:
+                finals[report.year] = report
             position = len(out.view)
             if expected is not None and expected[position] != view:
                 return None

@@ -119,3 +119,27 @@ def test_leak3_a_correction_that_moves_a_case_does_not_mark_it() -> None:
     )
     findings, _ = attack(history, (0, 4, 4, 4, 4, 4, 1), only=lambda n: n.startswith("cases"))
     no_findings(findings)
+
+
+def test_leak3_a_late_case_is_not_given_away_by_the_correction() -> None:
+    """A late case added to A/p ('< 3' in version 1): version 2 was refused because the exact
+    key figure 'opened' changed, so the manager learnt that 1..k-1 cases came late. A
+    correction now repeats every figure of the version it corrects, whatever changed."""
+    history = History(
+        departments(20, 20, 20), ("p", "s"), (Q4,),
+        (REPORT_2026, LateCases(), Report(2026, date(2027, 2, 1), version=2)),
+        late=((1, "p", Q4),),
+    )
+    findings, _ = attack(history, (0, 4, 4, 4, 4, 4, 1),
+                         only=lambda n: "late cases)" in n)
+    no_findings(findings)
+
+
+def test_the_number_of_opened_cases_does_not_pin_department_cells() -> None:
+    """The hypothesis' minimal example: 2 groups (42 and 'other departments' 8). An exact key
+    figure 'opened' (0) pinned every cell to 0; next to hidden category totals it gave their
+    sum away (opened 5, p = 4 exact: s = 1, so each department's s is 0 or 1)."""
+    history = History(departments(42, 8), ("p", "s"), (Q4,), (REPORT_2026,))
+    for truth in [(0, 0, 0, 0), (4, 0, 0, 0), (4, 1, 0, 0), (1, 0, 0, 0)]:
+        findings, _ = attack(history, truth)
+        no_findings(findings)

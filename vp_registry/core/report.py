@@ -46,7 +46,20 @@ Disclosure control (decisions, DESIGN section 4)
   cannot pass the auditor, the section says so and only the organisation totals are released.
 * **Organisation-wide figures shown exactly**: the key figures (carried over, opened, closed,
   open at year end, conversations, hours) and the totals per category - the "organisation-
-  wide totals per year" that DESIGN section 4 allows to be exact.
+  wide totals per year" that DESIGN section 4 allows to be exact - with two exceptions
+  (issue 12, simulatable: decided by the ``< k`` pattern only). A category total below k is
+  ``< k`` (``disclosure.protect_table``). Next to such a hidden category total the number of
+  cases *opened* is withheld (``x``): a case has one category or more, so the opened count
+  bounds the sum of the category totals and, with the visible ones, gives the hidden ones
+  away (an opened count of 0 pins every department to 0). So is everything that gives it
+  away: *open at year end* (= carried over + opened - closed), the shares of the category
+  table, the relation, gender and employment tables (their lines add up to it), and the
+  trend's "new cases" (the frozen aggregates hold ``None``).
+* **Corrections** (version 2 on) repeat every figure and table of the version they correct,
+  whatever changed in the cases since, and release nothing new; only the texts change, and
+  the introduction says so (``_correction``). Whether a figure could be repeated, or had to
+  be marked, withheld or refused, would tell a reader comparing versions that 1..k-1 cases
+  were registered late or moved.
 * **Organisation-level breakdowns are protected like department cells** (conservative: a
   count of 1 or 2 "managers as the person involved" in a small organisation points at a
   person). Relation, outcome, referral, channel, gender and employment type tables are
@@ -80,7 +93,8 @@ and every line of the breakdowns above) use atoms of the pseudo-department
 quarters of the year, and are flagged ``organisation_wide``. They share no atom with a
 department table, so the auditor keeps them apart; their protection is the partition rule
 above. A figure of this report already in the ledger with another interval makes
-:func:`build_report` raise :class:`ReportRefused` (a released figure is never changed).
+:func:`build_report` raise :class:`ReportRefused` (a released figure is never changed; a
+correction never gets there, it releases no figure).
 """
 
 from __future__ import annotations
@@ -217,9 +231,9 @@ class FrozenAggregates:
 
     year: int
     cases_carried_over: int
-    cases_opened: int
+    cases_opened: int | None  # None: not published (next to a hidden category total)
     cases_closed: int
-    cases_open_at_end: int
+    cases_open_at_end: int | None
     conversations: int
     conversation_minutes: int
     other_case_minutes: int
@@ -251,11 +265,14 @@ class FrozenAggregates:
     def from_dict(cls, data: Mapping[str, Any]) -> FrozenAggregates:
         if data.get("format") != AGGREGATES_FORMAT:
             raise ValueError(f"unknown frozen aggregates format: {data.get('format')!r}")
-        ints = {}
+        ints: dict[str, Any] = {}
         for name in ("year", "cases_carried_over", "cases_opened", "cases_closed",
                      "cases_open_at_end", "conversations", "conversation_minutes",
                      "other_case_minutes", "activity_minutes"):
             value = data[name]
+            if value is None and name in ("cases_opened", "cases_open_at_end"):
+                ints[name] = None  # not published (next to a hidden category total)
+                continue
             if isinstance(value, bool) or not isinstance(value, int) or value < 0:
                 raise ValueError(f"frozen aggregates: {name} must be a whole number >= 0")
             ints[name] = value
@@ -418,6 +435,10 @@ _WORDS: Final[dict[str, dict[str, str]]] = {
         "made_with": "Opgesteld met vp-registry. Dit verslag bevat alleen geanonimiseerde, "
                      "afgeschermde aantallen.",
         "empty_text": "(Nog geen tekst.)",
+        "correction_note": "Dit is een correctie van de teksten. Alle cijfers en tabellen zijn "
+                           "die van versie {version} van {date}: een correctie berekent geen "
+                           "cijfer opnieuw, zodat uit het verschil tussen versies niets over "
+                           "kleine aantallen valt af te leiden.",
         # sections
         "s_introduction": "Inleiding",
         "s_key_figures": "Kerncijfers",
@@ -503,6 +524,9 @@ _WORDS: Final[dict[str, dict[str, str]]] = {
         "employment": "Dienstverband",
         "too_small": "{what}: de aantallen zijn te klein om ze zonder herkenbaarheid te "
                      "publiceren. Deze tabel ontbreekt daarom.",
+        "opened_withheld": "{what}: niet gepubliceerd, omdat het totaal van minstens één soort "
+                           "gedrag onder {k} ligt; met het totaal aantal nieuwe meldingen zou dat "
+                           "aantal te herleiden zijn.",
         "gender_what": "Geslacht",
         "employment_what": "Dienstverband",
         "relation_what": "Relatie tot de betrokkene",
@@ -593,6 +617,10 @@ _WORDS: Final[dict[str, dict[str, str]]] = {
         "made_with": "Made with vp-registry. This report contains anonymised, protected "
                      "counts only.",
         "empty_text": "(No text yet.)",
+        "correction_note": "This is a correction of the texts. Every figure and table is that "
+                           "of version {version} of {date}: a correction recalculates no "
+                           "figure, so that nothing about small numbers can be learnt from the "
+                           "difference between versions.",
         "s_introduction": "Introduction",
         "s_key_figures": "Key figures",
         "s_categories": "Cases by type of undesirable behaviour",
@@ -669,6 +697,9 @@ _WORDS: Final[dict[str, dict[str, str]]] = {
         "gender": "Gender",
         "employment_table": "New cases by employment type of the reporter, {year}",
         "employment": "Employment type",
+        "opened_withheld": "{what}: not published, because the total of at least one kind of "
+                           "behaviour is below {k}; with the total number of new cases that "
+                           "number could be worked out.",
         "too_small": "{what}: the numbers are too small to publish without making people "
                      "recognisable, so this table is left out.",
         "gender_what": "Gender",
@@ -916,6 +947,11 @@ _OPTIONAL: Final = frozenset({"relation", "outcome", "referral", "gender", "empl
 
 _KEY_FIGURES: Final = ("carried_over", "opened", "closed", "open_at_end", "conversations")
 _TIME_FIGURES: Final = ("conversation_minutes", "other_case_minutes")
+_OPENED_FIGURES: Final = frozenset({"opened", "open_at_end"})
+"""Key figures that give away the cases opened in the year (open at the end = carried over +
+opened - closed), withheld next to a hidden category total."""
+_OPENED_PARTITIONS: Final = frozenset({"relation", "gender", "employment"})
+"""Breakdowns whose lines add up to the cases opened in the year."""
 
 
 def _org_cells(dimension: str, value: str, year: int) -> frozenset[CellKey]:
@@ -1225,7 +1261,9 @@ def _trend_blocks(
     years = [*previous, current]
     year_columns = tuple(str(a.year) for a in years)
     key_rows = tuple(
-        ReportRow(text(locale, word), tuple(_exact(getattr(a, attr)) for a in years))
+        ReportRow(text(locale, word), tuple(
+            ReportCell(WITHHELD_MARK, None, True) if (v := getattr(a, attr)) is None
+            else _exact(v) for a in years))
         for word, attr in (("new_cases", "cases_opened"), ("closed_cases", "cases_closed"),
                            ("conversations_plain", "conversations"))
     )
@@ -1335,6 +1373,7 @@ def build_report(
     issued_on: date | None = None,
     include_gender: bool = True,
     include_employment: bool = True,
+    corrects: AnnualReport | None = None,
 ) -> AnnualReport:
     """Build the annual report of ``year`` (see the module docstring for every rule).
 
@@ -1350,6 +1389,14 @@ def build_report(
     _check_locale(locale)
     if version < 1:
         raise ValueError("a report version starts at 1")
+    if (version > 1) != (corrects is not None):
+        raise ValueError("a correction (version 2 on) needs the version it corrects, "
+                         "and only a correction takes one")
+    if corrects is not None:
+        if corrects.year != year:
+            raise ValueError("a correction corrects a version of the same year")
+        return _correction(corrects, texts, locale, version=version, draft=draft,
+                           issued_on=issued_on, organisation=organisation)
     for earlier_year, aggregates in previous_years.items():
         if earlier_year != aggregates.year or earlier_year >= year:
             raise ValueError(f"previous_years[{earlier_year}] must hold an earlier year's "
@@ -1367,11 +1414,25 @@ def build_report(
     introduction = ReportSection("introduction", 1, text(locale, "s_introduction"),
                                  _paragraphs(texts.introduction, locale))
 
+    # 5 first: the department table also yields the organisation totals per category (3, 6)
+    department = _department_part(locale, year, tally, departments, codes, labels, rules,
+                                  ledger)
+    if department.figures:
+        category_cells = {c: _figure_cell(department.category_figures[c]) for c in codes}
+    else:  # no departments, so no cases: every total is a plain zero
+        category_cells = {c: _exact(0) for c in codes}
+    # the number of cases opened in the year bounds the sum of the category totals (a case
+    # has one category or more): next to a hidden category total it is not published, and
+    # neither is anything that gives it away (issue 12; the decision uses the '< k' pattern)
+    opened_public = not any(cell.suppressed for cell in category_cells.values())
+
     # 2. key figures and time
     key = tally.key
     key_rows = tuple(
         ReportRow(text(locale, name, year=year, previous=year - 1),
-                  (_key_figure(release, name, key[name]),))
+                  (_key_figure(release, name, key[name])
+                   if opened_public or name not in _OPENED_FIGURES
+                   else ReportCell(WITHHELD_MARK, None, True),))
         for name in _KEY_FIGURES
     )
     key_table = ReportTable("key_figures", text(locale, "key_table", year=year),
@@ -1398,27 +1459,22 @@ def build_report(
     key_section = ReportSection("key_figures", 2, text(locale, "s_key_figures"),
                                 (text(locale, "key_intro", k=k), key_table, time_table))
 
-    # 5 first: the department table also yields the organisation totals per category (3, 6)
-    department = _department_part(locale, year, tally, departments, codes, labels, rules,
-                                  ledger)
-    if department.figures:
-        category_cells = {c: _figure_cell(department.category_figures[c]) for c in codes}
-    else:  # no departments, so no cases: every total is a plain zero
-        category_cells = {c: _exact(0) for c in codes}
-
     # 3. categories
     opened = key["opened"]
 
     def share(cell: ReportCell) -> ReportCell:
-        if isinstance(cell.value, int):
+        if isinstance(cell.value, int) and opened_public:
             return ReportCell(_percent(cell.value, opened))
         return ReportCell(WITHHELD_MARK, None, True)
 
     cat_rows = [ReportRow(labels[c], (category_cells[c], share(category_cells[c])))
                 for c in codes]
-    cat_rows.append(ReportRow(text(locale, "cases_total"),
-                              (_exact(opened), ReportCell("100%" if opened else
-                                                          NOT_AVAILABLE_MARK)), total=True))
+    cat_rows.append(ReportRow(
+        text(locale, "cases_total"),
+        (_exact(opened), ReportCell("100%" if opened else NOT_AVAILABLE_MARK))
+        if opened_public else (ReportCell(WITHHELD_MARK, None, True),
+                               ReportCell(WITHHELD_MARK, None, True)),
+        total=True))
     cat_table = ReportTable(
         "categories", text(locale, "cat_table", year=year),
         (text(locale, "category"), text(locale, "cases"), text(locale, "share")),
@@ -1429,6 +1485,9 @@ def build_report(
 
     # 4. relation, outcome, referral, channel, gender, employment
     def partition(dimension: str, **options: Any) -> Block:
+        if dimension in _OPENED_PARTITIONS and not opened_public:
+            # its lines add up to the cases opened in the year, which is withheld
+            return text(locale, "opened_withheld", what=text(locale, f"{dimension}_what"), k=k)
         table, sentence = _partition_table(
             locale, release, rules, tally, dimension, key=dimension,
             title=text(locale, f"{dimension}_table", year=year),
@@ -1462,9 +1521,9 @@ def build_report(
     aggregates = FrozenAggregates(
         year=year,
         cases_carried_over=key["carried_over"],
-        cases_opened=opened,
+        cases_opened=opened if opened_public else None,
         cases_closed=key["closed"],
-        cases_open_at_end=key["open_at_end"],
+        cases_open_at_end=key["open_at_end"] if opened_public else None,
         conversations=key["conversations"],
         conversation_minutes=key["conversation_minutes"],
         other_case_minutes=key["other_case_minutes"],
@@ -1509,6 +1568,45 @@ def build_report(
                   recommendations),
         figures=(*department.figures, *release.figures),
         aggregates=aggregates,
+    )
+
+
+def _correction(
+    corrects: AnnualReport, texts: ReportTexts, locale: str, *, version: int, draft: bool,
+    issued_on: date | None, organisation: str,
+) -> AnnualReport:
+    """A correction: new texts, every figure and table exactly as in the version it corrects.
+
+    Decision (issue 12, docs/decisions.md): a correction never recomputes a figure. Whether a
+    figure could still be repeated, or had to be marked, withheld or refused, would depend on
+    what changed in the cases since - the difference between two versions is itself a table
+    of small counts (one case registered late, one moved) - so a reader comparing versions
+    would learn it. Repeating the published figures whatever changed is the only choice that
+    depends on public information alone; it releases nothing new (``figures`` is empty).
+    A case registered late or changed after the year's report is in the counsellor's
+    register, never in this year's published figures.
+    """
+    if corrects.version >= version or corrects.draft:
+        raise ValueError("a correction follows a final version of the same year")
+    if corrects.locale != locale:
+        raise ValueError("a correction keeps the language of the version it corrects")
+    when = (format_date(locale, corrects.issued_on, long=True)
+            if corrects.issued_on is not None else "")
+    note = text(locale, "correction_note", version=corrects.version, date=when)
+    sections = []
+    for section in corrects.sections:
+        if section.key == "introduction":
+            section = ReportSection(section.key, section.number, section.title,
+                                    (*_paragraphs(texts.introduction, locale), note))
+        elif section.key == "recommendations":
+            section = ReportSection(section.key, section.number, section.title,
+                                    _paragraphs(texts.recommendations, locale))
+        sections.append(section)
+    return AnnualReport(
+        year=corrects.year, locale=locale, title=corrects.title,
+        organisation=organisation or corrects.organisation, draft=draft, version=version,
+        issued_on=issued_on, k=corrects.k, legend=corrects.legend, sections=tuple(sections),
+        figures=(), aggregates=corrects.aggregates,
     )
 
 

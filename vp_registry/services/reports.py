@@ -15,8 +15,10 @@
   aggregates (for later years' trends) in the row. A final row never changes. From then on the
   year's closed cases can become due for retention (``services/retention.py``).
 * **Correction**: a new draft version of the same year, starting from the last version's
-  texts. Finalising it goes through the same ledger: a figure that would now come out
-  differently (a case edited or erased since) is refused, with an explanation.
+  texts. It corrects the texts only: every figure and table is repeated exactly as the latest
+  final version published it, whatever changed in the cases since (issue 12: whether a figure
+  changed is itself a small count), in that version's language; the report says so.
+  Finalising it goes through the same ledger, with no new figure.
 * **Managers** read final versions only, from their frozen JSON (no vault key, no case).
 
 A refusal's explanation can describe small numbers: it is for the counsellor's screen only,
@@ -426,6 +428,13 @@ class _Built:
 def _build(session: Session, settings: Settings, keys: VaultKeys, draft: Draft, *,
            final: bool, today: date, progress: Progress | None) -> _Built:
     year, locale = draft.year, draft.locale
+    corrects: AnnualReport | None = None
+    if draft.version > 1:  # a correction repeats the figures of the latest final version
+        corrected = _latest_final_row(session, year)
+        if corrected is None or corrected.report_json is None:
+            raise NoDraft()
+        corrects = AnnualReport.from_json(corrected.report_json)
+        locale = corrects.locale
     facts = cases.case_facts(session, keys, year=year, progress=progress)
     departments = organisation.department_facts(session)
     categories = [(c.code, c.label_en if locale == "en" else c.label_nl)
@@ -439,7 +448,7 @@ def _build(session: Session, settings: Settings, keys: VaultKeys, draft: Draft, 
             frozen_aggregates(session, before=year),
             draft.texts, rules, ledger.load_ledger(session), locale,
             organisation=settings.organisation_name, draft=not final, version=draft.version,
-            issued_on=today,
+            issued_on=today, corrects=corrects,
         )
     except ReportRefused as refused:
         raise ReportBlocked(refused.explanation) from None

@@ -1,0 +1,102 @@
+"""Simulatable decisions in the annual report (issue 12, docs/decisions.md).
+
+* The number of cases opened in the year bounds the sum of the category totals: next to a
+  category total shown as '< k' it is withheld, with everything that gives it away (open at
+  the end of the year, the shares, the breakdowns whose lines add up to it, the trends).
+* A correction repeats every figure of the version it corrects, whatever changed in the cases
+  since, and releases nothing new.
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from datetime import date
+
+import pytest
+
+from tests.unit.test_report_figures import (
+    CASES,
+    CATEGORIES,
+    DEPARTMENTS,
+    RULES,
+    TEXTS,
+    YEAR,
+    case,
+    golden_report,
+)
+from vp_registry.core.report import (
+    AnnualReport,
+    FrozenAggregates,
+    ReportTable,
+    ReportTexts,
+    build_report,
+)
+
+
+def _cells(report: AnnualReport, key: str) -> dict[str, list[str]]:
+    return {row.label: [c.display for c in row.cells] for row in report.table(key).rows}
+
+
+def test_opened_cases_are_withheld_next_to_a_hidden_category_total() -> None:
+    # pesten 4 (Kantoor), seksisme 1 (Productie), werkdruk 0: two totals are '< 3'
+    cases = [case(i, 3, ("pesten",), date(YEAR, 2, i), None, "colleague", None, "woman",
+                  "permanent", 0, []) for i in range(1, 5)]
+    cases.append(case(5, 1, ("seksisme",), date(YEAR, 3, 1), None, "manager", None, "man",
+                      "permanent", 0, []))
+    report = build_report(YEAR, cases, DEPARTMENTS, CATEGORIES, [], [], {}, TEXTS, RULES, [],
+                          "en", include_gender=True, include_employment=True)
+    key = _cells(report, "key_figures")
+    assert key[f"New cases in {YEAR}"] == ["x"]
+    assert key[f"Open on 31 December {YEAR}"] == ["x"]
+    categories = _cells(report, "categories")
+    assert categories["Pesten"] == ["4", "x"]  # the share would give the total away
+    assert categories["Seksisme en seksuele intimidatie"] == ["< 3", "x"]
+    assert list(categories.values())[-1] == ["x", "x"]
+    tables = {t.key for t in report.tables()}
+    assert not {"relation", "gender", "employment"} & tables
+    assert any("not published" in b for b in report.section("breakdowns").paragraphs)
+    assert (report.aggregates.cases_opened, report.aggregates.cases_open_at_end) == (None, None)
+    assert not any("key:opened" in c for f in report.figures for _, c, _ in f.cells)
+    # stored and read back for a later year's trends, where it is shown as withheld too
+    stored = FrozenAggregates.from_json(report.aggregates.to_json())
+    assert stored == report.aggregates
+    later = build_report(YEAR + 1, [], DEPARTMENTS, CATEGORIES, [], [], {YEAR: stored}, TEXTS,
+                         RULES, [], "en")
+    assert _cells(later, "trend_key_figures")["New cases"][0] == "x"
+
+
+def test_opened_cases_are_exact_when_every_category_total_is() -> None:
+    report = golden_report("en")
+    assert _cells(report, "key_figures")[f"New cases in {YEAR}"] == ["16"]
+    assert isinstance(report.table("relation"), ReportTable)
+
+
+def test_a_correction_repeats_every_figure_of_the_version_it_corrects() -> None:
+    first = golden_report("en", draft=False, issued_on=date(YEAR + 1, 1, 15))
+    # since then: a late case, a case moved to another department, one erased
+    changed = [replace(CASES[0], department_id=3), *CASES[2:],
+               case(99, 4, ("pesten",), date(YEAR, 12, 1), None, "colleague", None, None,
+                    None, 0, [])]
+    texts = ReportTexts(TEXTS.introduction, "A corrected recommendation.")
+    second = build_report(YEAR, changed, DEPARTMENTS, CATEGORIES, [], [], {}, texts, RULES,
+                          list(first.figures), "en", draft=False, version=2,
+                          issued_on=date(YEAR + 1, 2, 1), corrects=first)
+    assert second.figures == ()  # nothing new is released
+    assert second.aggregates == first.aggregates
+    for a, b in zip(first.sections, second.sections, strict=True):
+        if a.key not in {"introduction", "recommendations"}:
+            assert a == b
+    assert second.section("recommendations").paragraphs == ("A corrected recommendation.",)
+    assert "version 1 of 15 January 2026" in second.section("introduction").paragraphs[-1]
+    assert second.version == 2
+
+
+def test_a_correction_needs_the_final_version_it_corrects() -> None:
+    first = golden_report("en", draft=False, issued_on=date(YEAR + 1, 1, 15))
+    args = (YEAR, CASES, DEPARTMENTS, CATEGORIES, [], [], {}, TEXTS, RULES, list(first.figures))
+    with pytest.raises(ValueError, match="needs the version it corrects"):
+        build_report(*args, "en", version=2)
+    with pytest.raises(ValueError, match="language"):
+        build_report(*args, "nl", version=2, corrects=first)
+    with pytest.raises(ValueError, match="needs the version it corrects"):
+        build_report(*args, "en", version=1, corrects=first)
