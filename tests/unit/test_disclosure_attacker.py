@@ -20,15 +20,19 @@ from __future__ import annotations
 from datetime import date
 from itertools import product
 
+import pytest
+
 from vp_registry.core.disclosure import DisclosureRules
 from vp_registry.core.facts import DepartmentFacts
 
 from .disclosure_attacker import (
     Attack,
     Finding,
+    Headcounts,
     History,
     LateCases,
     Report,
+    Signals,
     attack,
     candidates,
 )
@@ -143,3 +147,41 @@ def test_the_number_of_opened_cases_does_not_pin_department_cells() -> None:
     for truth in [(0, 0, 0, 0), (4, 0, 0, 0), (4, 1, 0, 0), (1, 0, 0, 0)]:
         findings, _ = attack(history, truth)
         no_findings(findings)
+
+
+@pytest.mark.parametrize("truth", [(2, 1, 4), (3, 0, 4), (3, 1, 4), (2, 2, 4), (1, 2, 4)])
+def test_leak2_a_department_table_withheld_after_a_split(truth: tuple[int, ...]) -> None:
+    """Leak 2: Ploeg (8 employees) is merged into Productie when a concentration signal is
+    released for Productie + Ploeg (4 cases, band '3-4'); then Ploeg grows to 12 and the
+    annual report shows Productie and Ploeg apart. Productie's 3 leaves Ploeg 0 or 1 - if
+    the table were published when Ploeg has 0 (nothing to protect) and withheld when it has
+    1, 'cannot be published' would tell the manager Ploeg had cases. (Before the fix, with
+    Productie 2 and Ploeg 1 the table was left out, and that pinned Ploeg to 1 or 2.)"""
+    before = (DepartmentFacts(1, "Productie", 30), DepartmentFacts(2, "Ploeg", 8, 1),
+              DepartmentFacts(3, "Kantoor", 20))
+    after = (before[0], DepartmentFacts(2, "Ploeg", 12, 1), before[2])
+    history = History(
+        before, ("p",), ("2026-Q4",),
+        (Signals(date(2027, 1, 1), frozenset({("concentration", "p")})), Headcounts(after),
+         REPORT_2026),
+    )
+    findings, _ = attack(history, truth, only=lambda n: n.startswith("D2 "))
+    no_findings(findings)
+
+
+@pytest.mark.parametrize("truth", [(1, 3, 5, 4), (0, 3, 5, 4), (2, 4, 5, 4), (0, 4, 4, 3)])
+def test_leak4_the_rise_rule_is_a_constraint_like_the_figures(truth: tuple[int, ...]) -> None:
+    """Leak 4: the registry started in 2026-Q4. A rise signal for Productie x p in 2027-Q1
+    shows band '3-4' and the quarter before '< 3'; the 2027 annual report then shows
+    Productie's p count 3 exactly (2027-Q1 is the only quarter with cases). The figures alone
+    leave 2026-Q4 at 0, 1 or 2, but the published rule (now >= 2 x before, now - before >= 2)
+    with now = 3 leaves 0 or 1 - never 2. The old auditor saw only the two bands."""
+    history = History(
+        (DepartmentFacts(1, "Productie", 30), DepartmentFacts(2, "Kantoor", 20)),
+        ("p",), ("2026-Q4", "2027-Q1"),
+        (Signals(date(2027, 4, 1), frozenset({("rise", "p")})), Report(2027, date(2028, 1, 15))),
+    )
+    # (1, 3, 5, 4): Productie 2026-Q4 1, 2027-Q1 3 (a rise); Kantoor 5 then 4 (no rise), so
+    # the key figure "carried over from 2026" (6) narrows nothing by itself
+    findings, _ = attack(history, truth, bound=8, only=lambda n: n.startswith("D1 "))
+    no_findings(findings)
