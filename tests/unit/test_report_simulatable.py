@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from dataclasses import replace
 from datetime import date
+from itertools import combinations, product
 
 import pytest
 
@@ -30,6 +31,7 @@ from vp_registry.core.report import (
     ReportTable,
     ReportTexts,
     build_report,
+    protect_partition,
 )
 
 
@@ -68,7 +70,7 @@ def test_opened_cases_are_withheld_next_to_a_hidden_category_total() -> None:
 def test_opened_cases_are_exact_when_every_category_total_is() -> None:
     report = golden_report("en")
     assert _cells(report, "key_figures")[f"New cases in {YEAR}"] == ["16"]
-    assert isinstance(report.table("relation"), ReportTable)
+    assert isinstance(report.table("channel"), ReportTable)
 
 
 def test_a_correction_repeats_every_figure_of_the_version_it_corrects() -> None:
@@ -100,3 +102,41 @@ def test_a_correction_needs_the_final_version_it_corrects() -> None:
         build_report(*args, "nl", version=2, corrects=first)
     with pytest.raises(ValueError, match="needs the version it corrects"):
         build_report(*args, "en", version=1, corrects=first)
+
+
+# --------------------------------------------------------------------------------------------
+# Organisation-level partitions (relation, outcome, ...): decisions a reader can simulate
+# --------------------------------------------------------------------------------------------
+
+
+def _partition_view(counts: tuple[int, ...], k: int) -> tuple[object, ...] | None:
+    """What a reader sees of a partition of a published total (None: the table is left out)."""
+    statuses = protect_partition(list(counts), list(range(len(counts) - 1, -1, -1)), k)
+    if statuses is None:
+        return None
+    marks = {"primary": f"< {k}", "complementary": f"{k}+", "withheld": "x"}
+    return tuple(n if s == "exact" else marks[s] for n, s in zip(counts, statuses, strict=True))
+
+
+@pytest.mark.parametrize("lines", [2, 3, 4])
+def test_a_partition_reader_who_knows_the_rule_learns_nothing_beyond_the_total(
+    lines: int,
+) -> None:
+    """Every partition of every total up to 10 (k = 3): group the data sets by what a reader
+    sees (the published total and the table, or its absence) and check that every line and
+    every pair of lines can still take every value 0..min(k-1, total) - or is at least k. The
+    old rule added a '3+' line only when the hidden lines were pinned, so seeing it (or a
+    table left out) told the reader about them."""
+    k = 3
+    for total in range(11):
+        views: dict[object, list[tuple[int, ...]]] = {}
+        for counts in product(range(total + 1), repeat=lines):
+            if sum(counts) == total:
+                views.setdefault(_partition_view(counts, k), []).append(counts)
+        units = [u for size in (1, 2) for u in combinations(range(lines), size)
+                 if len(u) < lines]
+        for view, datas in views.items():
+            for unit in units:
+                values = {sum(d[i] for i in unit) for d in datas}
+                wanted = set(range(min(k - 1, total) + 1))
+                assert wanted <= values or min(values) >= k, (total, view, unit, values)
