@@ -10,6 +10,7 @@ from flask_babel import gettext as _
 
 from vp_registry.core import taxonomy
 from vp_registry.core.taxonomy import Role
+from vp_registry.web import navigation
 
 
 def label(mapping: dict[Any, str], value: str | None) -> str:
@@ -34,6 +35,8 @@ def init_app(app: Flask) -> None:
         label=label,
         category_label=category_label,
         current_locale=lambda: str(get_locale() or "nl"),
+        main_menu=navigation.main_menu,
+        account_menu=navigation.account_menu,
     )
     app.jinja_env.filters["reject_page"] = _without_page
     app.jinja_env.filters["grouped"] = _grouped
