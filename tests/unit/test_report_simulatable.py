@@ -28,6 +28,7 @@ from tests.unit.test_report_figures import (
 from vp_registry.core.report import (
     AnnualReport,
     FrozenAggregates,
+    ReportRefused,
     ReportTable,
     ReportTexts,
     build_report,
@@ -140,3 +141,26 @@ def test_a_partition_reader_who_knows_the_rule_learns_nothing_beyond_the_total(
                 values = {sum(d[i] for i in unit) for d in datas}
                 wanted = set(range(min(k - 1, total) + 1))
                 assert wanted <= values or min(values) >= k, (total, view, unit, values)
+
+
+def test_the_department_table_is_never_swapped_for_totals_on_the_auditors_verdict(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Before issue 12 a department table the auditor refused was replaced by organisation
+    totals and a sentence - a choice made on the counts behind the would-be table. Now the
+    column rule decides from public facts; an objection of the auditor refuses the report."""
+    from vp_registry.core import report as report_module
+    from vp_registry.core.disclosure import AuditResult, DisclosureProblem
+
+    real = report_module.protect_table
+
+    def objecting(*args: object, **kwargs: object) -> object:
+        table = real(*args, **kwargs)  # type: ignore[arg-type]
+        objection = AuditResult(False, [DisclosureProblem(
+            "disclosure", frozenset(), "Kantoor · pesten", "could be narrowed")])
+        return replace(table, audit=objection)
+
+    monkeypatch.setattr(report_module, "protect_table", objecting)
+    with pytest.raises(ReportRefused) as refused:
+        golden_report("en")
+    assert "public facts only" in refused.value.explanation

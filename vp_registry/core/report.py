@@ -42,8 +42,9 @@ Disclosure control (decisions, DESIGN section 4)
   grand total: a department's sum over categories counts case-category pairs, not cases (so it
   would mislead), and every extra total forces more complementary suppression (on the 10,000
   case benchmark 10 hidden cells instead of 2) and doubles the auditor's work. When the
-  organisation is too small for a breakdown, a sentence replaces the table. When the table
-  cannot pass the auditor, the section says so and only the organisation totals are released.
+  organisation is too small for a breakdown, a sentence replaces the table. The column rule
+  decides from public facts only; if the auditor still objects, the report is refused (never
+  silently reduced to organisation totals: that choice would depend on hidden counts).
 * **Organisation-wide figures shown exactly**: the key figures (carried over, opened, closed,
   open at year end, conversations, hours) and the totals per category - the "organisation-
   wide totals per year" that DESIGN section 4 allows to be exact - with two exceptions
@@ -1217,21 +1218,16 @@ def _department_part(
             column_totals=True, category_labels=labels,
         )
 
+    # Which department cells are shown is decided column by column from public facts only
+    # (disclosure._protect_by_column), which keeps every consistent data set safe. The report
+    # no longer swaps the table for organisation totals when the auditor objects: that swap
+    # depended on the counts behind the would-be table, so a reader learnt from it (issue 12).
+    # An objection here means the rule and the auditor disagree: the report is refused.
     table = protect(grouping)
-    refused = False
-    if not table.ok and grouping.breakdown_allowed:
-        whole = DepartmentGroup(ORGANISATION, "Whole organisation", all_ids,
-                                sum(d.headcount for d in departments if d.active))
-        table = protect(DepartmentGrouping({ORGANISATION: whole}, False,
-                                           dict(grouping.department_names)))
-        refused = True
     if not table.ok:
-        raise ReportRefused(table.audit.explanation, table.audit)
+        raise ReportRefused(_SAFETY_STOP + "\n" + table.audit.explanation, table.audit)
     by_cells = {f.cells: f for f in table.figures.values()}
     category_figures = {c: by_cells.get(cell_set(all_ids, [c], quarters)) for c in codes}
-    if refused:
-        return _DepartmentPart((text(locale, "dept_refused"),), tuple(table.released),
-                               category_figures)
     if not grouping.breakdown_allowed:
         return _DepartmentPart((text(locale, "dept_none", size=rules.min_organisation_size),),
                                tuple(table.released), category_figures)
@@ -1259,6 +1255,14 @@ def _department_part(
         tuple(rows), note,
     )
     return _DepartmentPart((result,), tuple(table.released), category_figures)
+
+
+_SAFETY_STOP: Final = (
+    "The department table was protected by the published rule, which decides from public "
+    "facts only (the totals per category, the '< k' pattern, the number of department groups "
+    "and earlier releases), but the auditor still found a figure a reader could narrow. "
+    "Leaving the table out now would itself tell readers something about the counts, so the "
+    "report is not released; please report this to the maintainers.")
 
 
 def _key_figure(release: _Release, name: str, value: int) -> ReportCell:
