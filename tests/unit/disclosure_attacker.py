@@ -186,10 +186,9 @@ def _cases(history: History, values: Sequence[int], *, late: bool,
 
 def release_signal(basis: signal_service.SignalBasis, candidate: Any,
                    ledger: Sequence[Figure]) -> tuple[bool, Sequence[Figure], Observation]:
-    """The Flask-free steps of ``services.signals.release``: (released?, figures, view)."""
-    published = signal_service.publication(basis, candidate)
-    result = audit(published.figures, ledger, basis.counts(), basis.rules,
-                   naming=basis.naming())
+    """The Flask-free steps of ``services.signals.release``: (released?, figures, view)
+    (``audit_release``: refused when some band the candidate could have had would leak)."""
+    published, result = signal_service.audit_release(basis, candidate, ledger)
     view = (published.kind, published.group_label, published.category,
             published.period_label, published.band, published.previous_band)
     return result.ok, published.figures, view

@@ -114,7 +114,10 @@ K_MAX: Final = 10
 
 _T = TypeVar("_T", int, str)
 
-ProblemKind = Literal["disclosure", "changed_figure", "incorrect_figure", "inconsistent"]
+ProblemKind = Literal[
+    "disclosure", "changed_figure", "incorrect_figure", "inconsistent",
+    "simulated",  # refused for another value the release could have had (services/signals)
+]
 
 _IntArray = npt.NDArray[np.int64]
 _FloatArray = npt.NDArray[np.float64]

@@ -28,6 +28,7 @@ from collections import defaultdict
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import date
+from itertools import pairwise
 from typing import TYPE_CHECKING, Any, Final
 
 from sqlalchemy import select
@@ -53,6 +54,7 @@ from vp_registry.core.disclosure import (
     quarter_of,
     trailing_quarters,
 )
+from vp_registry.core.disclosure import audit as audit_figures
 from vp_registry.core.facts import CaseFacts
 from vp_registry.core.signals import (
     CONCENTRATION,
@@ -435,6 +437,60 @@ def publication(basis: SignalBasis, candidate: SignalCandidate) -> Publication:
     )
 
 
+def _alternatives(published: Publication, rules: DisclosureRules) -> list[tuple[Figure, ...]]:
+    """Every set of figures this candidate could have published, its own included.
+
+    The same cells with every band the published rule allows: a concentration any band from
+    k on; a rise any band from k on for its last quarter and, for the quarter before, ``< k``
+    or any band with which the last quarter can still be a rise (now >= 2 x before and
+    now - before >= 2). Structure only, never the counts.
+    """
+    k = rules.k
+    edges = rules.band_edges
+    bands: list[tuple[int, int | None]] = [
+        (low, nxt - 1) for low, nxt in pairwise(edges)] + [(edges[-1], None)]
+    main = published.figures[0]
+    if published.kind != RISE:
+        return [(replace(main, low=low, high=high),) for low, high in bands]
+    before = published.figures[1]
+    out: list[tuple[Figure, ...]] = []
+    for now_low, now_high in bands:
+        for b_low, b_high in [(0, k - 1), *bands]:
+            if now_high is not None and (now_high < 2 * b_low or now_high - b_low < 2):
+                continue  # not a rise for any counts in these bands
+            out.append((replace(main, low=now_low, high=now_high),
+                        replace(before, low=b_low, high=b_high)))
+    return out
+
+
+def audit_release(basis: SignalBasis, candidate: SignalCandidate,
+                  ledger_figures: Sequence[Figure]) -> tuple[Publication, AuditResult]:
+    """The release decision for a candidate, simulatable (issue 12; DB-free).
+
+    Refused when releasing it would let management narrow a small count for SOME band it
+    could have had - not only for its true band - so a refusal (nothing released) tells a
+    reader nothing about which band that was. The auditor's verdict for each alternative is a
+    function of the figures and the ledger only; the true counts are at most a witness.
+    """
+    published = publication(basis, candidate)
+    rules, counts, naming = basis.rules, basis.counts(), basis.naming()
+    result = audit_figures(published.figures, ledger_figures, counts, rules, naming=naming)
+    if not result.ok:
+        return published, result
+    for alternative in _alternatives(published, rules):
+        if alternative == published.figures:
+            continue
+        other = audit_figures(alternative, ledger_figures, counts, rules, naming=naming)
+        problems = [p for p in other.problems if p.kind == "disclosure"]
+        if problems:
+            return published, AuditResult(False, [
+                DisclosureProblem("simulated", frozenset(), published.group_label,
+                                  "refused for another band this candidate could have had",
+                                  figures=alternative)],
+                units_checked=result.units_checked)
+    return published, result
+
+
 def _figure_names(figures: Sequence[Figure], ledger_cells: set[frozenset[CellKey]]) -> str:
     names: list[str] = []
     for f in figures:
@@ -463,6 +519,13 @@ def refusal_reasons(problems: Sequence[DisclosureProblem], k: int,
                    "‘%(cell)s’ holds %(amount)s cases (from: %(figures)s). Fewer than %(k)s "
                    "cases must never be recognisable, not even that there were any."),
                 {"cell": problem.label, "amount": amount, "figures": figures, "k": k}))
+        elif problem.kind == "simulated":
+            reasons.append(RefusalReason(
+                N_("Disclosure control decides only from what is already public - earlier "
+                   "releases, the rules and which figures would be shown - never from the "
+                   "actual number. For at least one number this signal could have had, "
+                   "management could then work out a small count, so it is refused whatever "
+                   "the actual number is: the refusal itself tells nobody anything."), {}))
         elif problem.kind == "changed_figure":
             reasons.append(RefusalReason(
                 N_("‘%(cell)s’ was released before with another number. A released figure is "
@@ -493,10 +556,9 @@ def preview(session: Session, settings: Settings, keys: VaultKeys, token: str,
     view = _find(session, keys, basis, token)
     if view.released is not None:
         raise AlreadyReleased()
-    published = publication(basis, view.candidate)
-    result: AuditResult = ledger.check(session, settings, published.figures, basis.counts(),
-                                       naming=basis.naming())
-    reasons = refusal_reasons(result.problems, basis.rules.k, ledger.load_ledger(session))
+    earlier = ledger.load_ledger(session)
+    published, result = audit_release(basis, view.candidate, earlier)
+    reasons = refusal_reasons(result.problems, basis.rules.k, earlier)
     return Preview(view, published, draft, result.ok, tuple(reasons))
 
 
@@ -516,6 +578,11 @@ def release(session: Session, settings: Settings, actor: Actor, keys: VaultKeys,
     candidate = view.candidate
     reference = f"{LEDGER_KIND}:{candidate.kind}:{candidate.category}:{published.last_quarter}"
     earlier = ledger.load_ledger(session)
+    _, decided = audit_release(basis, candidate, earlier)
+    if not decided.ok:  # for some band it could have had: refused whatever its own band
+        audit.record(session, settings.audit_key, actor, "disclosure.refused",
+                     target_type=LEDGER_KIND, target_id=view.token[:12])  # as the ledger does
+        raise SignalRefused(refusal_reasons(decided.problems, basis.rules.k, earlier))
     try:
         entry = ledger.release(session, settings, actor, kind=LEDGER_KIND,
                                reference=reference[:80], figures=published.figures,
