@@ -19,6 +19,7 @@ import struct
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, replace
 from datetime import date
+from functools import partial
 from math import ceil
 from typing import Any, Final
 
@@ -397,48 +398,66 @@ def _values(enum: Iterable[Any]) -> list[str]:
     return [member.value for member in enum]
 
 
-def validate_case(session: Session, data: CaseInput, *, today: date,
-                  previous: CaseSummary | None = None) -> CaseInput:
-    """Return the input cleaned, or raise ValidationFailed naming the field.
+def case_problems(session: Session, data: CaseInput, *, today: date,
+                  previous: CaseSummary | None = None) -> list[ValidationFailed]:
+    """Every problem of ``data`` at once, each naming its field (empty when it is valid): a
+    form shows them all together instead of one per submit (issue 14)."""
+    problems: list[ValidationFailed] = []
 
-    Without consent the identifying fields must be empty: the service refuses to store them
-    whatever the form sent (the form disables them; without JavaScript the user is told).
-    """
-    _check_date(data.opened_on, today, "opened_on")
-    if previous is not None and previous.closed_on is not None and \
-            data.opened_on > previous.closed_on:
-        raise ValidationFailed(N_("The case cannot open after it was closed."), field="opened_on")
-    department = session.get(Department, data.department_id)
-    if department is None or (not department.active and (
-            previous is None or previous.department_id != data.department_id)):
-        raise ValidationFailed(N_("Choose a department."), field="department_id")
-    categories = tuple(dict.fromkeys(data.categories))
-    if not categories:
-        raise ValidationFailed(N_("Choose at least one category."), field="categories")
-    known = {c.code: c for c in session.execute(
-        select(Category).where(Category.code.in_(categories))).scalars()}
-    kept = set(previous.categories) if previous is not None else set()
-    for code in categories:
-        category = known.get(code)
-        if category is None or (not category.active and code not in kept):
-            raise ValidationFailed(N_("Choose categories from the list."), field="categories")
-    reporter_name = _clean(data.reporter_name, MAX_NAME, "reporter_name")
-    reporter_contact = _clean(data.reporter_contact, MAX_CONTACT_DETAILS, "reporter_contact")
-    if not data.consent and (reporter_name or reporter_contact):
-        raise ValidationFailed(
-            N_("Without consent to store identifying details, leave name and contact details "
-               "empty (or tick the consent box)."),
-            field="reporter_name" if reporter_name else "reporter_contact",
-        )
-    if not 0 <= data.minutes_spent <= MAX_MINUTES:
-        raise ValidationFailed(N_("Enter a number of minutes between 0 and %(max)s."),
-                               field="minutes_spent", max=MAX_MINUTES)
+    def check(step: Callable[[], object]) -> None:
+        try:
+            step()
+        except ValidationFailed as problem:
+            problems.append(problem)
+
+    def opened_on() -> None:
+        _check_date(data.opened_on, today, "opened_on")
+        if previous is not None and previous.closed_on is not None and \
+                data.opened_on > previous.closed_on:
+            raise ValidationFailed(N_("The case cannot open after it was closed."),
+                                   field="opened_on")
+
+    def department() -> None:
+        found = session.get(Department, data.department_id) if data.department_id else None
+        if found is None or (not found.active and (
+                previous is None or previous.department_id != data.department_id)):
+            raise ValidationFailed(N_("Choose a department."), field="department_id")
+
+    def categories() -> None:
+        codes = tuple(dict.fromkeys(data.categories))
+        if not codes:
+            raise ValidationFailed(N_("Choose at least one category."), field="categories")
+        known = {c.code: c for c in session.execute(
+            select(Category).where(Category.code.in_(codes))).scalars()}
+        kept = set(previous.categories) if previous is not None else set()
+        for code in codes:
+            category = known.get(code)
+            if category is None or (not category.active and code not in kept):
+                raise ValidationFailed(N_("Choose categories from the list."),
+                                       field="categories")
+
+    def identifying() -> None:
+        name = _clean(data.reporter_name, MAX_NAME, "reporter_name")
+        contact = _clean(data.reporter_contact, MAX_CONTACT_DETAILS, "reporter_contact")
+        if not data.consent and (name or contact):
+            raise ValidationFailed(
+                N_("Without consent to store identifying details, leave name and contact "
+                   "details empty (or tick the consent box)."),
+                field="reporter_name" if name else "reporter_contact",
+            )
+
+    def minutes() -> None:
+        if not 0 <= data.minutes_spent <= MAX_MINUTES:
+            raise ValidationFailed(N_("Enter a number of minutes between 0 and %(max)s."),
+                                   field="minutes_spent", max=MAX_MINUTES)
+
     integrity = data.integrity_report or (
         previous is not None and previous.outcome == Outcome.INTEGRITY_REPORT.value)
-    for name in ("acknowledged_on", "feedback_on"):
+
+    def integrity_date(name: str) -> None:
         value: date | None = getattr(data, name)
         if value is None:
-            continue
+            return
         if not integrity:
             raise ValidationFailed(
                 N_("Only an integrity report has an acknowledgement and feedback date."),
@@ -447,12 +466,37 @@ def validate_case(session: Session, data: CaseInput, *, today: date,
         if value < data.opened_on:
             raise ValidationFailed(N_("The date cannot be before the case was opened."),
                                    field=name)
+
+    for step in (opened_on, department, categories, identifying, minutes):
+        check(step)
+    for name in ("acknowledged_on", "feedback_on"):
+        check(partial(integrity_date, name))
+    check(lambda: _enum(data.relation, _values(Relation), "relation"))
+    check(lambda: _clean(data.involved_person, MAX_NAME, "involved_person"))
+    check(lambda: _clean(data.narrative, MAX_TEXT, "narrative"))
+    check(lambda: _clean(data.next_steps, MAX_TEXT, "next_steps"))
+    check(lambda: _enum(data.gender, _values(Gender), "gender"))
+    check(lambda: _enum(data.employment_type, _values(EmploymentType), "employment_type"))
+    return problems
+
+
+def validate_case(session: Session, data: CaseInput, *, today: date,
+                  previous: CaseSummary | None = None) -> CaseInput:
+    """Return the input cleaned, or raise ValidationFailed naming the field (the first of
+    ``case_problems``).
+
+    Without consent the identifying fields must be empty: the service refuses to store them
+    whatever the form sent (the form disables them; without JavaScript the user is told).
+    """
+    problems = case_problems(session, data, today=today, previous=previous)
+    if problems:
+        raise problems[0]
     return replace(
         data,
-        categories=categories,
+        categories=tuple(dict.fromkeys(data.categories)),
         relation=_enum(data.relation, _values(Relation), "relation"),
-        reporter_name=reporter_name,
-        reporter_contact=reporter_contact,
+        reporter_name=_clean(data.reporter_name, MAX_NAME, "reporter_name"),
+        reporter_contact=_clean(data.reporter_contact, MAX_CONTACT_DETAILS, "reporter_contact"),
         involved_person=_clean(data.involved_person, MAX_NAME, "involved_person"),
         narrative=_clean(data.narrative, MAX_TEXT, "narrative"),
         next_steps=_clean(data.next_steps, MAX_TEXT, "next_steps"),

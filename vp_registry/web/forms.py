@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from functools import lru_cache
 from typing import Any
 
@@ -28,6 +29,15 @@ class Form(FlaskForm):  # type: ignore[misc]
     class Meta(FlaskForm.Meta):  # type: ignore[misc]
         def get_translations(self, form: Any) -> support.NullTranslations:
             return _wtforms_catalogue(str(get_locale() or "nl"))
+
+
+def add_problems(form: FlaskForm, problems: Iterable[DomainError]) -> None:
+    """Put each of a service's problems under the field it names, where the form's own
+    checks left no message (one message a field; the first one is the most basic)."""
+    for problem in problems:
+        field = getattr(form, problem.field, None) if problem.field else None
+        if field is not None and not field.errors:
+            field.errors = [*field.errors, describe(problem)]
 
 
 def show_error(form: FlaskForm, error: DomainError, default_field: str) -> None:

@@ -7,6 +7,7 @@ messages; the services encrypt, validate, audit and flush; the request commits o
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import date
 from typing import Any
 
@@ -65,7 +66,7 @@ from vp_registry.web.cases.forms import (
     VersionForm,
 )
 from vp_registry.web.database import db_session
-from vp_registry.web.forms import page_number, show_error
+from vp_registry.web.forms import add_problems, page_number, show_error
 from vp_registry.web.sealed import forget_value, open_value, seal_value
 from vp_registry.web.templating import category_label
 
@@ -162,6 +163,23 @@ def _case_input(form: CaseForm) -> CaseInput:
         acknowledged_on=form.acknowledged_on.data,
         feedback_on=form.feedback_on.data,
     )
+
+
+def _case_form_valid(form: CaseForm, previous: CaseRecord | None = None) -> bool:
+    """A submitted case form checked by the form and by the service at once, every problem
+    under its field (issue 14: not the category on one submit and the department on the
+    next). A date the form could not read is left to the form's message."""
+    if not form.is_submitted():
+        return False
+    valid = bool(form.validate())
+    if form.csrf_token.errors:
+        return False
+    data = _case_input(form)
+    if data.opened_on is None:
+        data = replace(data, opened_on=date.min)  # its own message is there already
+    problems = cases.case_problems(db_session(), data, today=date.today(), previous=previous)
+    add_problems(form, problems)
+    return valid and not problems
 
 
 def _load_case_form(form: CaseForm, record: CaseRecord) -> None:
@@ -272,7 +290,7 @@ def create() -> Response | str:
     _fill_case_choices(form)
     if request.method == "GET":
         form.opened_on.data = date.today()
-    if form.validate_on_submit():
+    if _case_form_valid(form):
         try:
             record = cases.create_case(db_session(), settings(), actor(), require_keys(),
                                        _case_input(form))
@@ -315,7 +333,7 @@ def edit(reference: str) -> Response | str:
     _fill_case_choices(form, record)
     if request.method == "GET":
         _load_case_form(form, record)
-    if form.validate_on_submit():
+    if _case_form_valid(form, record):
         try:
             cases.update_case(db, settings(), actor(), keys, record.reference,
                               _version(form.version.data), _case_input(form))
