@@ -7,9 +7,12 @@ case between two department groups whose cells of the case's categories are show
 ``k+`` or ``x`` and stay inside what those marks say (``< k``: 0..k-1, ``k+``: k or more,
 ``x``: anything), or add / drop a category on a case when that category's organisation total
 is shown ``< k`` and stays below k - so that every figure the report shows is still true of the
-second data set. When both reports are allowed, the manager's downloads must be the same:
-whatever the report decides to hide, withhold or refuse may depend only on what it shows
-(Kenthapadi, Mishra & Nissim, simulatable auditing), so the hidden difference must not show.
+second data set. Optionally signals are released first (every releasable candidate, through
+the auditor): their figures are in the ledger the report is checked against, and the change
+must leave the released signals the same too. When both reports are allowed, the manager's
+downloads must be the same: whatever the report decides to hide, withhold or refuse may depend
+only on what it shows (Kenthapadi, Mishra & Nissim, simulatable auditing), so the hidden
+difference must not show.
 
 What "the same" means per format:
 
@@ -37,7 +40,7 @@ from hypothesis import HealthCheck, assume, event, given, note, settings
 from hypothesis import strategies as st
 from pypdf import PdfReader
 
-from vp_registry.core.disclosure import DisclosureRules, audit, merge_departments
+from vp_registry.core.disclosure import DisclosureRules, Figure, audit, merge_departments
 from vp_registry.core.facts import CaseFacts, DepartmentFacts
 from vp_registry.core.report import (
     AnnualReport,
@@ -48,6 +51,9 @@ from vp_registry.core.report import (
     report_true_counts,
 )
 from vp_registry.render import render
+from vp_registry.services import signals as signal_service
+
+from .disclosure_attacker import release_signal
 
 YEAR = 2026
 RULES = DisclosureRules()  # k = 3
@@ -67,6 +73,7 @@ class World:
     departments: tuple[DepartmentFacts, ...]
     categories: tuple[tuple[str, str], ...]
     cases: tuple[CaseFacts, ...]
+    signals_on: date | None = None  # signals released before the report (their ledger)
 
 
 @st.composite
@@ -92,20 +99,42 @@ def worlds(draw: st.DrawFn) -> World:
             i + 1, opened, closed, draw(st.integers(1, len(departments))), tuple(sorted(cats)),
             relation=draw(st.sampled_from(RELATIONS)),
             outcome=None if closed is None else draw(st.sampled_from(OUTCOMES))))
-    return World(departments, categories, tuple(cases))
+    signals_on = draw(st.sampled_from([None, date(YEAR, 10, 1), date(YEAR + 1, 1, 1)]))
+    return World(departments, categories, tuple(cases), signals_on)
+
+
+def released_signals(world: World) -> tuple[tuple[object, ...], tuple[Figure, ...]]:
+    """Every releasable candidate on ``world.signals_on``, rises first, through the auditor
+    as ``services.signals.release`` does: (what the manager sees, the ledger it leaves)."""
+    if world.signals_on is None:
+        return (), ()
+    today = world.signals_on
+    facts = [c for c in world.cases if c.opened_on < today]
+    basis = signal_service.basis_of(facts, merge_departments(world.departments, RULES), RULES,
+                                    today, dict(world.categories))
+    ledger: list[Figure] = []
+    views = []
+    for candidate in sorted((c for c in basis.candidates if c.releasable),
+                            key=lambda c: (c.kind != "rise", c.key)):
+        ok, figures, view = release_signal(basis, candidate, ledger)
+        if ok:
+            ledger.extend(figures)
+            views.append(view)
+    return tuple(views), tuple(ledger)
 
 
 def final_report(world: World) -> AnnualReport | None:
-    """The final report as ``services.reports.finalise`` releases it (no ledger before), or
-    None when it is refused (by ``build_report`` or by the auditor)."""
+    """The final report as ``services.reports.finalise`` releases it (after the signals of
+    ``world.signals_on``), or None when it is refused (by ``build_report`` or the auditor)."""
+    _views, ledger = released_signals(world)
     try:
         report = build_report(
             YEAR, world.cases, world.departments, world.categories, [], [], {},
-            ReportTexts("Inleiding.", "Advies."), RULES, [], "nl",
+            ReportTexts("Inleiding.", "Advies."), RULES, ledger, "nl",
             organisation="Voorbeeld BV", draft=False, issued_on=date(YEAR + 1, 1, 15))
     except ReportRefused:
         return None
-    if not audit(report.figures, [], report_true_counts(YEAR, world.cases), RULES).ok:
+    if not audit(report.figures, ledger, report_true_counts(YEAR, world.cases), RULES).ok:
         return None
     return report
 
@@ -263,7 +292,13 @@ def check_same_outputs(world: World, data: st.DataObject, formats: Sequence[str]
         assume(not only_with_a_change)
         return
     how, changed = data.draw(st.sampled_from(changes), label="hidden change")
-    note(f"{brief(world)}; change: {how}")
+    note(f"{brief(world)}; signals on {world.signals_on}; change: {how}")
+    if released_signals(world)[0] != released_signals(changed)[0]:
+        # the signals published before show the change: not a hidden one (whether that is
+        # itself a leak is the attacker's question, tests/unit/test_disclosure_attacker.py)
+        event("the change shows in the signals")
+        assume(not only_with_a_change)
+        return
     other = final_report(changed)
     if other is None:
         # the refusal itself then depends on hidden values: a leak of its own (issue 12,
@@ -281,14 +316,14 @@ def check_same_outputs(world: World, data: st.DataObject, formats: Sequence[str]
 # --------------------------------------------------------------------------------------------
 
 
-@settings(max_examples=50, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(worlds(), st.data())
 def test_a_hidden_change_leaves_html_csv_xlsx_and_docx_identical(world: World,
                                                                    data: st.DataObject) -> None:
     check_same_outputs(world, data, ("html", "csv", "xlsx", "docx"))
 
 
-@settings(max_examples=4, deadline=None,
+@settings(max_examples=3, deadline=None,
           suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much])
 @given(worlds(), st.data())
 def test_a_hidden_change_leaves_the_pdf_text_identical(world: World,
