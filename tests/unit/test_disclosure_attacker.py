@@ -185,3 +185,21 @@ def test_leak4_the_rise_rule_is_a_constraint_like_the_figures(truth: tuple[int, 
     # the key figure "carried over from 2026" (6) narrows nothing by itself
     findings, _ = attack(history, truth, bound=8, only=lambda n: n.startswith("D1 "))
     no_findings(findings)
+
+
+@pytest.mark.parametrize("truth", [(1, 3, 0, 0, 0, 0), (0, 3, 0, 0, 0, 0), (1, 3, 2, 0, 0, 0)])
+def test_leak4_consecutive_signals_a_concentration_after_a_rise(truth: tuple[int, ...]) -> None:
+    """Consecutive quarterly signals: a rise for Productie x p in 2027-Q1 ('3-4' after '< 3'),
+    then the concentration of the window 2026-Q3..2027-Q2. Before the fix a '3-4'
+    concentration was released (the first two data sets), which with 2027-Q1 >= 3 leaves
+    2026-Q4 and 2027-Q2 at 0 or 1. The third (a '5-9' window) is the control: releasing or
+    refusing it must not depend on the band the concentration would show either."""
+    history = History(
+        (DepartmentFacts(1, "Productie", 30), DepartmentFacts(2, "Kantoor", 20)),
+        ("p",), ("2026-Q4", "2027-Q1", "2027-Q2"),
+        (Signals(date(2027, 4, 1), frozenset({("rise", "p")})),
+         Signals(date(2027, 7, 1), frozenset({("concentration", "p")}))),
+    )
+    # the budget covers every candidate table (2026-Q4 = 2 needs 2027-Q1 = 4: searched last)
+    findings, _ = attack(history, truth, budget=6000, only=lambda n: n.startswith("D1 "))
+    no_findings(findings)
