@@ -40,6 +40,7 @@ from collections.abc import Callable
 
 import numpy as np
 import scipy
+from synthetic import organisation
 
 from vp_registry.core.disclosure import (
     CellKey,
@@ -59,29 +60,6 @@ from vp_registry.core.facts import DepartmentFacts
 from vp_registry.core.taxonomy import DEFAULT_CATEGORIES
 
 CATEGORIES = list(DEFAULT_CATEGORIES)
-
-
-def organisation(seed: int) -> list[DepartmentFacts]:
-    """Eight divisions with four sub-departments each, plus ten loose departments (50 in all)."""
-    rng = random.Random(seed)
-    departments: list[DepartmentFacts] = []
-    next_id = 1
-    for division in range(8):
-        head = next_id
-        departments.append(DepartmentFacts(head, f"Divisie {division + 1}", rng.randint(5, 60)))
-        next_id += 1
-        for sub in range(4):
-            size = rng.choice([4, 8, 15, 25, 40, 80])
-            departments.append(
-                DepartmentFacts(next_id, f"Afdeling {division + 1}.{sub + 1}", size, head)
-            )
-            next_id += 1
-    for loose in range(10):
-        departments.append(
-            DepartmentFacts(next_id, f"Team {loose + 1}", rng.choice([3, 6, 12, 30, 120]))
-        )
-        next_id += 1
-    return departments
 
 
 def case_counts(

@@ -42,6 +42,7 @@ from collections.abc import Callable, Sequence
 from datetime import date, timedelta
 
 import numpy as np
+from synthetic import realistic_organisation
 
 from vp_registry.core.disclosure import (
     CellKey,
@@ -72,27 +73,6 @@ def cpu_model() -> str:
     except OSError:
         pass
     return platform.processor() or "unknown"
-
-
-def realistic_organisation(rng: random.Random) -> list[DepartmentFacts]:
-    """Divisions with sub-departments and a few loose teams, headcounts like the demo data."""
-    departments: list[DepartmentFacts] = []
-    next_id = 1
-    for division in range(rng.randint(2, 6)):
-        head = next_id
-        departments.append(
-            DepartmentFacts(head, f"Divisie {division + 1}", rng.choice([7, 12, 18, 27, 65, 140]))
-        )
-        next_id += 1
-        for sub in range(rng.randint(0, 4)):
-            departments.append(DepartmentFacts(
-                next_id, f"Afdeling {division + 1}.{sub + 1}",
-                rng.choice([6, 8, 18, 24, 38, 42, 45]), head))
-            next_id += 1
-    for team in range(rng.randint(0, 4)):
-        departments.append(DepartmentFacts(next_id, f"Team {team + 1}", rng.choice([3, 7, 12])))
-        next_id += 1
-    return departments
 
 
 def realistic_cases(

@@ -37,6 +37,7 @@ import matplotlib
 import numpy as np
 import scipy
 import weasyprint
+from synthetic import organisation
 
 from vp_registry.core.disclosure import (
     DisclosureRules,
@@ -77,27 +78,6 @@ CATEGORY_LABELS = {
 }
 CATEGORIES = [(code, CATEGORY_LABELS[code]) for code in DEFAULT_CATEGORIES]
 RULES = DisclosureRules()
-
-
-def organisation(seed: int) -> list[DepartmentFacts]:
-    """Eight divisions with four sub-departments each, plus ten loose departments (50 in all)."""
-    rng = random.Random(seed)
-    departments: list[DepartmentFacts] = []
-    next_id = 1
-    for division in range(8):
-        head = next_id
-        departments.append(DepartmentFacts(head, f"Divisie {division + 1}", rng.randint(5, 60)))
-        next_id += 1
-        for sub in range(4):
-            size = rng.choice([4, 8, 15, 25, 40, 80])
-            departments.append(
-                DepartmentFacts(next_id, f"Afdeling {division + 1}.{sub + 1}", size, head))
-            next_id += 1
-    for loose in range(10):
-        departments.append(
-            DepartmentFacts(next_id, f"Team {loose + 1}", rng.choice([3, 6, 12, 30, 120])))
-        next_id += 1
-    return departments
 
 
 def cases(departments: list[DepartmentFacts], n: int, years: list[int], seed: int

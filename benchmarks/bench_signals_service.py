@@ -34,6 +34,8 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
+from synthetic import organisation
+
 from vp_registry.core.disclosure import (
     DisclosureRules,
     Figure,
@@ -50,27 +52,7 @@ from vp_registry.services import signals
 CATEGORIES = list(DEFAULT_CATEGORIES)
 TODAY = date(2026, 11, 25)
 RUNS = 5
-
-
-def organisation(seed: int = 7) -> list[DepartmentFacts]:
-    """Eight divisions of four sub-departments, plus ten loose departments: 50 in all."""
-    rng = random.Random(seed)
-    departments: list[DepartmentFacts] = []
-    next_id = 1
-    for division in range(8):
-        head = next_id
-        departments.append(DepartmentFacts(head, f"Divisie {division + 1}", rng.randint(5, 60)))
-        next_id += 1
-        for sub in range(4):
-            departments.append(DepartmentFacts(
-                next_id, f"Afdeling {division + 1}.{sub + 1}",
-                rng.choice([4, 8, 15, 25, 40, 80]), head))
-            next_id += 1
-    for loose in range(10):
-        departments.append(DepartmentFacts(next_id, f"Team {loose + 1}",
-                                           rng.choice([3, 6, 12, 30, 120])))
-        next_id += 1
-    return departments
+ORGANISATION_SEED = 7
 
 
 def synthetic_cases(departments: list[DepartmentFacts], n: int, seed: int = 11
@@ -104,7 +86,7 @@ def median_max(action: Callable[[], object], runs: int = RUNS) -> tuple[float, f
 
 def core_benchmark(n_cases: int, releases: int) -> tuple[float, float]:
     rules = DisclosureRules()
-    departments = organisation()
+    departments = organisation(ORGANISATION_SEED)
     facts = synthetic_cases(departments, n_cases)
     grouping = merge_departments(departments, rules)
     labels = {c: c.title() for c in CATEGORIES}
@@ -173,7 +155,7 @@ def database_benchmark(n_cases: int) -> None:
         with app.app_context():
             org_service.ensure_default_categories(session)
             ids = {}
-            for dept in organisation():
+            for dept in organisation(ORGANISATION_SEED):
                 parent = ids.get(dept.parent_id) if dept.parent_id else None
                 ids[dept.department_id] = org_service.create_department(
                     session, settings, Actor.system(), name=dept.name,
@@ -187,7 +169,7 @@ def database_benchmark(n_cases: int) -> None:
                                    vault.bootstrap_for_demo(session, settings, user, password))
             actor = Actor(user.id, "counsellor")
             began = time.perf_counter()
-            for fact in synthetic_cases(organisation(), n_cases):
+            for fact in synthetic_cases(organisation(ORGANISATION_SEED), n_cases):
                 create_case(session, settings, actor, keys, CaseInput(
                     opened_on=fact.opened_on, department_id=ids[fact.department_id],
                     categories=fact.categories), today=TODAY)
