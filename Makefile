@@ -2,6 +2,7 @@
 #
 #   make demo            virtualenv + install, instance config, database, demo data, serve on :5000
 #   make test            ruff, mypy (strict on vp_registry/) and the whole pytest suite
+#   make test-quick      the edit-test loop: unit and integration tests only (no browser, SQLite)
 #   make test-postgres   the database tests on PostgreSQL (starts a throwaway server if needed)
 #   make bench           every benchmarks/bench_*.py in turn
 #   make check           security checks: bandit, pip-audit of constraints.txt, no unsafe crypto
@@ -25,11 +26,11 @@ PYTEST_ARGS ?=
 DEMO_HOST ?= 127.0.0.1
 DEMO_PORT ?= 5000
 
-.PHONY: help venv install translations translations-extract demo test lint typecheck pytest \
-        test-postgres bench check constraints clean
+.PHONY: help venv install translations translations-extract demo test test-quick lint typecheck \
+        pytest test-postgres bench check constraints clean
 
 help:
-	@sed -n 's/^#   //p' $(firstword $(MAKEFILE_LIST))
+	@sed -n '1,/^$$/s/^#   //p' $(firstword $(MAKEFILE_LIST))
 
 # ------------------------------------------------------------------ virtualenv and install
 
@@ -105,6 +106,12 @@ test: install
 	$(BIN)/pytest $(PYTEST_ARGS) || failed="$$failed pytest"; \
 	if [ -n "$$failed" ]; then echo "make test: FAILED:$$failed" >&2; exit 1; fi; \
 	echo "make test: ruff, mypy and pytest passed"
+
+# For the edit-test loop: no ruff, no mypy, no browser, no web or reliability tests, SQLite even
+# when VP_TEST_POSTGRES_URL is set. `make test` before a commit.
+QUICK_TESTS ?= -m "not browser" tests/unit tests/integration
+test-quick: install
+	env -u VP_TEST_POSTGRES_URL $(BIN)/pytest $(QUICK_TESTS) $(PYTEST_ARGS)
 
 # The database tests on PostgreSQL. Uses VP_TEST_POSTGRES_URL when set; otherwise starts a
 # throwaway server (scripts/pg-test-server) and always stops it again.

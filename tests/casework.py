@@ -12,7 +12,7 @@ from flask import Flask
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from tests.conftest import db_session_for
+from tests.support.sessions import db_session_for
 from vp_registry.config import Settings
 from vp_registry.core import crypto
 from vp_registry.db.accounts import User

@@ -4,60 +4,41 @@
 - Every test in this directory gets the ``browser`` marker (``pytest -m "not browser"`` skips
   them). Outside CI they are skipped with a reason when Chromium is missing; with CI=true a
   missing Chromium is a failure, so CI cannot pass without having run them.
-- ``live_server`` serves the ``app`` fixture of tests/conftest.py (fresh database, fast KDF) with
-  werkzeug in a daemon thread, so ``create_user`` and the browser see the same database.
+- ``live_server`` serves the ``app`` fixture of tests/support/fixtures.py (own database, fast
+  KDF) with werkzeug in a daemon thread, so ``create_user`` and the browser see the same database.
 - ``page`` fails the test at teardown when the page logged a console error (a CSP violation,
   a failed script) or a same-origin request got a 5xx answer.
+
+The helpers (login, screenshots, axe-core) are in tests/support/browser.py.
 """
 
 from __future__ import annotations
 
-import os
-import re
 import threading
-import time
 from collections.abc import Iterator
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import pyotp
 import pytest
 from flask import Flask
-from werkzeug.serving import BaseWSGIServer, WSGIRequestHandler, make_server
+from werkzeug.serving import make_server
 
-CHROMIUM = Path(os.environ.get("VP_TEST_CHROMIUM", "/usr/bin/chromium"))
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-]
-IN_CI = os.environ.get("CI", "").lower() == "true"
+from tests.support.browser import (
+    CHROMIUM,
+    CHROMIUM_ARGS,
+    DESKTOP,
+    IN_CI,
+    LiveServer,
+    QuietHandler,
+    chromium_problem,
+    console_problem,
+)
+
 HERE = Path(__file__).resolve().parent
-ARTIFACTS = HERE.parent.parent / "test-artifacts"
-SCREENSHOTS = ARTIFACTS / "screenshots"
-DESKTOP = {"width": 1280, "height": 800}
-PHONE = {"width": 390, "height": 844}
-TOTP_STEP_SECONDS = 30
-BLOCKING_IMPACTS = ("serious", "critical")
-
-
-def _chromium_problem() -> str | None:
-    if not CHROMIUM.exists():
-        return (f"Chromium not found at {CHROMIUM}: install Debian's package "
-                "(apt-get install -y chromium) to run the browser tests")
-    try:
-        import playwright.sync_api  # noqa: F401
-    except ImportError:
-        return "the Python package playwright is not installed (pip install -e '.[test]')"
-    return None
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
-    problem = _chromium_problem()
+    problem = chromium_problem()
     for item in items:
         if HERE not in item.path.parents:
             continue  # this hook sees the whole session's items
@@ -71,7 +52,7 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
 
 @pytest.fixture(scope="session")
 def chromium_browser() -> Iterator[Any]:
-    problem = _chromium_problem()
+    problem = chromium_problem()
     if problem:
         if IN_CI:
             pytest.fail(f"CI=true but the browser tests cannot run: {problem}", pytrace=False)
@@ -89,22 +70,10 @@ def chromium_browser() -> Iterator[Any]:
 # ----------------------------------------------------------------------- live server
 
 
-class _QuietHandler(WSGIRequestHandler):
-    def log_request(self, *args: Any, **kwargs: Any) -> None:
-        """No access log lines in the test output."""
-
-
-@dataclass
-class LiveServer:
-    url: str
-    app: Flask
-    server: BaseWSGIServer
-
-
 @pytest.fixture
 def live_server(app: Flask) -> Iterator[LiveServer]:
     """The test's app (fresh database, migrated, default categories) on a free local port."""
-    server = make_server("127.0.0.1", 0, app, threaded=True, request_handler=_QuietHandler)
+    server = make_server("127.0.0.1", 0, app, threaded=True, request_handler=QuietHandler)
     thread = threading.Thread(target=server.serve_forever, name="live-server", daemon=True)
     thread.start()
     try:
@@ -128,7 +97,7 @@ def page(chromium_browser: Any, live_server: LiveServer) -> Iterator[Any]:
     context.set_default_timeout(15_000)
     new_page = context.new_page()
     problems: list[str] = []
-    new_page.on("console", lambda message: _console_problem(message, problems))
+    new_page.on("console", lambda message: console_problem(message, problems))
     new_page.on("pageerror", lambda error: problems.append(f"page error: {error}"))
     new_page.on("response", lambda response: problems.append(
         f"HTTP {response.status} for {response.url}")
@@ -141,111 +110,17 @@ def page(chromium_browser: Any, live_server: LiveServer) -> Iterator[Any]:
         pytest.fail("the browser reported problems:\n  " + "\n  ".join(problems), pytrace=False)
 
 
-def _console_problem(message: Any, problems: list[str]) -> None:
-    if message.type != "error":
-        return
-    source = (message.location or {}).get("url", "")
-    if source.endswith("/favicon.ico"):
-        return  # Chromium asks for it unprompted; the app has no favicon (yet)
-    problems.append(f"console {message.type}: {message.text} ({source or 'no url'})")
-
-
-# ------------------------------------------------------------------------- helpers
-
-# Last TOTP step used per secret: the server never accepts a step twice (DESIGN section 3).
-_used_steps: dict[str, int] = {}
-
-
-def fresh_totp_code(secret: str) -> str:
-    """A code for a time step not used before with this secret; waits for the next step if
-    the current one was already used (a second login within 30 s)."""
-    step = int(time.time() // TOTP_STEP_SECONDS)
-    last = _used_steps.get(secret)
-    if last is not None and step <= last:
-        step = last + 1
-        wait = step * TOTP_STEP_SECONDS - time.time() + 0.2
-        if wait > 0:
-            time.sleep(wait)
-    _used_steps[secret] = step
-    return str(pyotp.TOTP(secret).at(step * TOTP_STEP_SECONDS))
-
-
-def remember_totp_use(secret: str, code: str) -> None:
-    """Record a code the test typed itself (e.g. at enrolment), so the next login waits."""
-    now = int(time.time() // TOTP_STEP_SECONDS)
-    totp = pyotp.TOTP(secret)
-    for step in (now - 1, now, now + 1):
-        if totp.at(step * TOTP_STEP_SECONDS) == code:
-            _used_steps[secret] = max(step, _used_steps.get(secret, step))
-
-
-def submit(page: Any) -> None:
-    """Press the main form's primary button and wait for the next page."""
-    page.locator("main form button[type=submit].primary").click()
-    page.wait_for_load_state("load")
-
-
-def browser_login(page: Any, live_server: LiveServer, user: Any, *,
-                  accessibility: bool = True) -> None:
-    """Log in with password and a fresh TOTP code; ends on the start page."""
-    page.goto(f"{live_server.url}/login")
-    if accessibility:
-        check_accessibility(page)
-    page.fill("#email", user.email)
-    page.fill("#password", user.test_password)
-    submit(page)
-    page.wait_for_url(re.compile(r"/login/code$"))
-    if accessibility:
-        check_accessibility(page)
-    page.fill("#code", fresh_totp_code(user.test_totp_secret))
-    submit(page)
-    page.wait_for_url(re.compile(r"/start$"))
-
-
-def browser_logout(page: Any) -> None:
-    page.locator("nav form[action$='/logout'] button[type=submit]").click()
-    page.wait_for_url(re.compile(r"/login$"))
-
-
-def check_accessibility(page: Any) -> None:
-    """axe-core on the current page: no violation of serious or critical impact."""
-    from axe_playwright_python.sync_playwright import Axe
-
-    results = Axe().run(page)
-    blocking = [v for v in results.response["violations"] if v.get("impact") in BLOCKING_IMPACTS]
-    others = [v for v in results.response["violations"] if v not in blocking]
-    for violation in others:
-        print(f"axe ({violation['impact']}) on {page.url}: {violation['id']} - "
-              f"{violation['help']} ({len(violation['nodes'])} elements)")
-    if blocking:
-        lines = []
-        for violation in blocking:
-            targets = ", ".join(" ".join(node["target"]) for node in violation["nodes"][:5])
-            lines.append(f"{violation['id']} ({violation['impact']}): {violation['help']} "
-                         f"[{targets}] {violation['helpUrl']}")
-        print("\n".join(lines))
-        pytest.fail(f"axe-core: {len(blocking)} serious/critical accessibility violations on "
-                    f"{page.url}:\n  " + "\n  ".join(lines), pytrace=False)
-
-
-def screenshot(page: Any, name: str, *, phone: bool = True) -> Path:
-    """Full-page PNG at the page's size (NAME.png), and at phone width (NAME.phone.png)."""
-    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
-    path = SCREENSHOTS / f"{name}.png"
-    page.screenshot(path=str(path), full_page=True)
-    if phone:
-        size = page.viewport_size
-        page.set_viewport_size(PHONE)
-        page.screenshot(path=str(SCREENSHOTS / f"{name}.phone.png"), full_page=True)
-        overflow = horizontal_overflow(page)
-        if overflow:
-            print(f"layout: {page.url} is {overflow}px wider than a {PHONE['width']}px phone "
-                  "(the whole page scrolls sideways)")
-        page.set_viewport_size(size)
-    return path
-
-
-def horizontal_overflow(page: Any) -> int:
-    """How many pixels the document is wider than the viewport (0 when it fits)."""
-    return int(page.evaluate(
-        "() => document.documentElement.scrollWidth - document.documentElement.clientWidth"))
+# Temporary re-exports for browser tests written before tests/support/browser.py (issue 13):
+# import from tests.support.browser instead.
+from tests.support.browser import (  # noqa: E402, F401
+    PHONE,
+    SCREENSHOTS,
+    browser_login,
+    browser_logout,
+    check_accessibility,
+    fresh_totp_code,
+    horizontal_overflow,
+    remember_totp_use,
+    screenshot,
+    submit,
+)

@@ -13,7 +13,8 @@ from typing import Any
 import pytest
 from flask import Flask
 
-from tests.browser.conftest import (
+from tests.casework import create_vault, department, grant
+from tests.support.browser import (
     DESKTOP,
     LiveServer,
     browser_login,
@@ -22,8 +23,7 @@ from tests.browser.conftest import (
     screenshot,
     submit,
 )
-from tests.casework import create_vault, department, grant
-from tests.conftest import db_session_for
+from tests.support.sessions import db_session_for
 from vp_registry.config import Settings
 from vp_registry.db.accounts import User
 from vp_registry.services import counsellors

@@ -11,15 +11,15 @@ from typing import Any
 
 from flask import Flask
 
-from tests.browser.conftest import (
+from tests.browser.test_report_journey import log_activity
+from tests.casework import create_vault, grant
+from tests.support.browser import (
     LiveServer,
     browser_login,
     check_accessibility,
     horizontal_overflow,
     screenshot,
 )
-from tests.browser.test_report_journey import log_activity
-from tests.casework import create_vault, grant
 from vp_registry.config import Settings
 from vp_registry.db.accounts import User
 

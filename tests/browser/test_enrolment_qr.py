@@ -13,7 +13,7 @@ from typing import Any
 
 import pytest
 
-from tests.browser.conftest import (
+from tests.support.browser import (
     DESKTOP,
     PHONE,
     SCREENSHOTS,

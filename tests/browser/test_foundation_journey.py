@@ -14,7 +14,7 @@ from typing import Any
 
 import pyotp
 
-from tests.browser.conftest import (
+from tests.support.browser import (
     LiveServer,
     browser_login,
     browser_logout,

@@ -16,7 +16,9 @@ from typing import Any
 from flask import Flask
 from pypdf import PdfReader
 
-from tests.browser.conftest import (
+from tests.casework import create_vault, grant, unlock
+from tests.reportwork import seed_year
+from tests.support.browser import (
     PHONE,
     LiveServer,
     browser_login,
@@ -26,9 +28,7 @@ from tests.browser.conftest import (
     screenshot,
     submit,
 )
-from tests.casework import create_vault, grant, unlock
-from tests.conftest import db_session_for
-from tests.reportwork import seed_year
+from tests.support.sessions import db_session_for
 from vp_registry.config import Settings
 from vp_registry.db.accounts import User
 from vp_registry.services.audit import Actor

@@ -29,11 +29,11 @@ from typing import Any
 
 import pytest
 
-from tests.browser.conftest import DESKTOP, submit
 from tests.casework import department
-from tests.conftest import db_session_for
 from tests.reliability.harness import cli_environment
 from tests.reliability.webclient import HOST, Browser, GunicornServer, free_port
+from tests.support.browser import DESKTOP, submit
+from tests.support.sessions import db_session_for
 from vp_registry.config import Settings
 from vp_registry.db.accounts import User
 

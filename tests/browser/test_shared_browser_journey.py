@@ -10,9 +10,9 @@ from typing import Any
 
 from flask import Flask
 
-from tests.browser.conftest import LiveServer, browser_login, browser_logout, screenshot
 from tests.casework import case_input, department, unlock
-from tests.conftest import db_session_for
+from tests.support.browser import LiveServer, browser_login, browser_logout, screenshot
+from tests.support.sessions import db_session_for
 from vp_registry.config import Settings
 from vp_registry.db.accounts import User
 from vp_registry.services import cases

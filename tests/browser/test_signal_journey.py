@@ -13,7 +13,9 @@ from typing import Any
 import pytest
 from flask import Flask
 
-from tests.browser.conftest import (
+from tests.casework import create_vault, grant, unlock
+from tests.signalwork import seed
+from tests.support.browser import (
     LiveServer,
     browser_login,
     browser_logout,
@@ -22,9 +24,7 @@ from tests.browser.conftest import (
     screenshot,
     submit,
 )
-from tests.casework import create_vault, grant, unlock
-from tests.conftest import db_session_for
-from tests.signalwork import seed
+from tests.support.sessions import db_session_for
 from vp_registry.config import Settings
 from vp_registry.db.accounts import User
 from vp_registry.services.audit import Actor

@@ -11,7 +11,7 @@ from flask.testing import FlaskCliRunner
 from sqlalchemy import delete, select, update
 from sqlalchemy.orm import Session
 
-from tests.conftest import db_session_for
+from tests.support.sessions import db_session_for
 from vp_registry.config import Settings
 from vp_registry.db.audit import AuditEntry
 from vp_registry.services import audit

@@ -11,7 +11,8 @@ from flask.testing import FlaskCliRunner
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from tests.conftest import POSTGRES_URL, _fresh_postgres_database, db_session_for
+from tests.support.database import POSTGRES_URL, fresh_postgres_database
+from tests.support.sessions import db_session_for
 from vp_registry.config import Settings
 from vp_registry.db import make_engine
 from vp_registry.db.accounts import User
@@ -102,7 +103,7 @@ def test_cli_create_verify_and_copy(
 def test_sessions_are_not_backed_up(
     populated: Flask, settings: Settings, create_user: Callable[..., User]
 ) -> None:
-    from tests.conftest import AuthActions
+    from tests.support.forms import AuthActions
 
     AuthActions(populated.test_client()).login(create_user("manager"))
     _manifest, tables = backup.dump(populated.extensions["vp_engine"])
@@ -116,7 +117,7 @@ def test_restore_into_postgresql_moves_every_sequence_past_the_restored_rows(
     """New rows after a restore get fresh ids: the serial sequences were reset (setval)."""
     path = tmp_path / "backup.vpb"
     backup.create_backup(populated.extensions["vp_engine"], settings.backup_key, path)
-    urls = _fresh_postgres_database()
+    urls = fresh_postgres_database()
     target = make_engine(next(urls))
     try:
         backup.restore_backup(target, settings.backup_key, path)

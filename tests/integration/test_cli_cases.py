@@ -14,7 +14,7 @@ from flask.testing import FlaskCliRunner
 from sqlalchemy import func, select
 
 from tests.casework import case_input, department, unlock
-from tests.conftest import db_session_for
+from tests.support.sessions import db_session_for
 from vp_registry.config import Settings
 from vp_registry.core.report import ReportTexts
 from vp_registry.db.accounts import User

@@ -20,8 +20,8 @@ from openpyxl import load_workbook
 from sqlalchemy import select
 
 from tests.casework import unlock
-from tests.conftest import db_session_for
 from tests.reportwork import seed_activities, seed_year
+from tests.support.sessions import db_session_for
 from vp_registry import cli_reports
 from vp_registry.config import Settings
 from vp_registry.core.report import ReportTexts

@@ -30,9 +30,10 @@ from sqlalchemy import select
 from werkzeug.serving import make_server
 
 from tests.casework import department, unlock
-from tests.conftest import db_session_for, post_form
 from tests.contactwork import chain_channel_entries, code_from_page
 from tests.integration.test_case_secrecy import database_bytes
+from tests.support.forms import post_form
+from tests.support.sessions import db_session_for
 from vp_registry.config import Settings
 from vp_registry.db.accounts import User
 from vp_registry.db.audit import AuditEntry

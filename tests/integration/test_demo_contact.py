@@ -9,7 +9,7 @@ from flask import Flask
 from flask.testing import FlaskCliRunner
 from sqlalchemy import func, select
 
-from tests.conftest import db_session_for
+from tests.support.sessions import db_session_for
 from vp_registry.config import Settings
 from vp_registry.db.contact import ContactThread
 from vp_registry.services import accounts, contact, counsellors, vault

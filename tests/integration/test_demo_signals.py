@@ -7,7 +7,7 @@ from flask import Flask
 from flask.testing import FlaskCliRunner
 from sqlalchemy import func, select
 
-from tests.conftest import db_session_for
+from tests.support.sessions import db_session_for
 from vp_registry.config import Settings
 from vp_registry.core.signals import CONCENTRATION, RECURRENCE
 from vp_registry.db.disclosure import DisclosureFigure, DisclosureRelease

@@ -20,7 +20,7 @@ from flask import Flask
 from flask.testing import FlaskCliRunner
 from sqlalchemy import text
 
-from tests.conftest import POSTGRES_URL
+from tests.support.database import POSTGRES_URL
 from vp_registry import cli
 from vp_registry.db import make_engine
 

@@ -10,7 +10,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from tests.casework import create_vault, grant, unlock
-from tests.conftest import db_session_for
+from tests.support.sessions import db_session_for
 from vp_registry.config import Settings
 from vp_registry.core import crypto
 from vp_registry.core.crypto import DecryptionError, KdfParams

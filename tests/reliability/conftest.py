@@ -7,16 +7,15 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import POSTGRES_URL, _fresh_postgres_database
-from tests.reliability.harness import cloned
 from tests.reliability.world import ErrorLog, Visit, World, build_world, make_settings
+from tests.support.database import POSTGRES_URL, cloned, fresh_postgres_database
 from vp_registry import create_app
 
 
 @pytest.fixture(scope="module")
 def world(tmp_path_factory: pytest.TempPathFactory) -> Iterator[World]:
     tmp = tmp_path_factory.mktemp("world")
-    databases = _fresh_postgres_database() if POSTGRES_URL else iter(
+    databases = fresh_postgres_database() if POSTGRES_URL else iter(
         [f"sqlite:///{tmp / 'world.sqlite3'}"])
     url = next(databases)
     settings = make_settings(tmp, url)

@@ -7,22 +7,19 @@
 - :func:`inspect_database` is the consistency check: the audit chain verifies, every case has
   its key, every remaining case and conversation decrypts (with the recovery key), no row is
   orphaned. It returns a :class:`Snapshot` to compare runs with.
-- :func:`cloned` copies a database (SQLite file copy, PostgreSQL ``TEMPLATE``) so a command
-  can be calibrated on a copy and then killed on another.
+- :func:`cloned` (from tests/support/database.py) copies a database (SQLite file copy,
+  PostgreSQL ``TEMPLATE``) so a command can be calibrated on a copy and then killed on another.
 """
 
 from __future__ import annotations
 
 import json
 import os
-import shutil
 import signal
 import subprocess
 import sys
 import time
 import uuid
-from collections.abc import Iterator
-from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
@@ -32,6 +29,7 @@ import sqlalchemy as sa
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from tests.support.database import cloned  # noqa: F401 - part of the harness
 from vp_registry.config import Settings
 from vp_registry.db import make_engine
 from vp_registry.db.accounts import User
@@ -240,29 +238,3 @@ def inspect_database(url: str, settings: Settings, recovery_key: str) -> Snapsho
             return snapshot
     finally:
         engine.dispose()
-
-
-@contextmanager
-def cloned(url: str, workdir: Path) -> Iterator[str]:
-    """A copy of the database at ``url`` (nobody may be connected to it meanwhile)."""
-    parsed = sa.engine.make_url(url)
-    if parsed.get_backend_name() == "sqlite":
-        source = Path(str(parsed.database))
-        target = workdir / f"clone-{uuid.uuid4().hex[:8]}.sqlite3"
-        shutil.copyfile(source, target)
-        for suffix in ("-wal", "-shm"):
-            assert not Path(str(source) + suffix).exists(), "dispose every engine first"
-        yield f"sqlite:///{target}"
-        return
-    name = "vp_clone_" + uuid.uuid4().hex[:12]
-    admin = sa.create_engine(parsed.set(database="postgres"), isolation_level="AUTOCOMMIT")
-    try:
-        with admin.connect() as connection:
-            connection.exec_driver_sql(
-                f'CREATE DATABASE "{name}" TEMPLATE "{parsed.database}"')
-        yield parsed.set(database=name).render_as_string(hide_password=False)
-    finally:
-        with admin.connect() as connection:
-            connection.exec_driver_sql(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-        admin.dispose()
-

@@ -34,7 +34,6 @@ from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy import select, update
 
-from tests.conftest import csrf_token, post_form
 from tests.reliability.world import (
     PENDING_LOGIN,
     Account,
@@ -46,6 +45,7 @@ from tests.reliability.world import (
     url_of,
     visitor_for,
 )
+from tests.support.forms import csrf_token, post_form
 from vp_registry.db.accounts import User, WebSession
 from vp_registry.services.demo_cases import DEMO_CASES
 from vp_registry.web.access import PUBLIC, allowed_roles_of

@@ -33,7 +33,6 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from tests.casework import VaultSetup, create_vault, department, grant, unlock
-from tests.conftest import POSTGRES_URL, AuthActions, db_session_for, post_form
 from tests.reliability.harness import cli_environment, inspect_database
 from tests.reliability.webclient import (
     REFERENCE,
@@ -42,6 +41,9 @@ from tests.reliability.webclient import (
     case_form,
     contact_form,
 )
+from tests.support.database import POSTGRES_URL
+from tests.support.forms import AuthActions, post_form
+from tests.support.sessions import db_session_for
 from vp_registry.config import Settings
 from vp_registry.db.accounts import User
 from vp_registry.db.audit import AuditEntry
@@ -184,7 +186,7 @@ def test_a_stale_activity_save_keeps_what_was_typed(
 
 
 def _token(client: FlaskClient, path: str) -> str:
-    from tests.conftest import csrf_token
+    from tests.support.forms import csrf_token
 
     return csrf_token(client, path)
 

@@ -28,7 +28,6 @@ from sqlalchemy import Engine, func, select
 from sqlalchemy.orm import Session
 
 from tests.casework import case_input, create_vault, department, grant, unlock
-from tests.conftest import db_session_for
 from tests.reliability.harness import (
     VP_REGISTRY,
     Cli,
@@ -38,6 +37,7 @@ from tests.reliability.harness import (
     cloned,
     inspect_database,
 )
+from tests.support.sessions import db_session_for
 from vp_registry.config import Settings
 from vp_registry.core.report import ReportTexts
 from vp_registry.db import make_engine

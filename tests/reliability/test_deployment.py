@@ -9,7 +9,7 @@ import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 
-from tests.conftest import AuthActions, post_form
+from tests.support.forms import AuthActions, post_form
 from vp_registry import create_app
 from vp_registry.config import ConfigurationError, Settings
 from vp_registry.db.accounts import User

@@ -16,7 +16,9 @@ missing, repeated and unknown fields. Then, for every example:
   that was sent (passwords excepted).
 
 Finally an oversized body gets the friendly 413 and stores nothing. A new POST route is
-fuzzed automatically; if its form cannot be found it is still fuzzed blind (no 5xx).
+fuzzed automatically; if its form cannot be found the test fails (never fuzzed blind): say in
+tests/reliability/world.py where the form is (``FORM_PAGES``) and what state shows it
+(``set_the_stage``).
 """
 
 from __future__ import annotations
@@ -41,6 +43,7 @@ from tests.reliability.world import (
     forms_on,
     prepare,
     rules_with,
+    set_the_stage,
     url_of,
 )
 
@@ -216,10 +219,12 @@ def _encode(data: dict[str, Any], token: str, form: Form | None) -> dict[str, An
 
 def _fuzz(visit: Visit, endpoint: str, rule: str, methods: set[str]) -> None:
     prepare(visit, endpoint)
+    shown = set_the_stage(visit, endpoint)
     url = url_of(visit.world, endpoint, rule)
-    form, token = find_form(visit, endpoint, url, methods)
-    if endpoint not in {"auth.logout", "auth.set_language"} and form is None:
-        print(f"{endpoint}: no form found for {url}, fuzzing blind")
+    form, token = find_form(visit, endpoint, url, methods, shown)
+    assert form is not None, (
+        f"{endpoint}: no form found that posts to {url}; tell tests/reliability/world.py where "
+        "it is (FORM_PAGES) and what state shows it (set_the_stage), not fuzz blind")
     multipart = bool(form and "multipart" in form.enctype)
 
     statuses: list[int] = []

@@ -3,7 +3,7 @@
 One database is made per test module with ``vp-registry init`` and ``vp-registry demo`` (cases
 with conversations, a released signal with follow-up, candidate signals, anonymous messages,
 the counsellor's public entry) plus accounts in every login stage, each enrolled in TOTP with
-a known secret. Each test gets its own copy (:func:`tests.reliability.harness.cloned`).
+a known secret. Each test gets its own copy (:func:`tests.support.database.cloned`).
 
 Also here: an HTML form parser, URLs with real ids for every rule of the URL map, logging in
 as the role an endpoint allows, finding the form that posts to a URL, and a digest of every
@@ -13,6 +13,7 @@ table that is not a log, a session, a throttle or a cache ("was anything stored?
 from __future__ import annotations
 
 import hashlib
+import io
 import logging
 import re
 import secrets
@@ -28,7 +29,7 @@ from flask.testing import FlaskClient
 from sqlalchemy import select, text
 from sqlalchemy.orm import Session
 
-from tests.conftest import post_form
+from tests.support.forms import post_form
 from vp_registry import create_app
 from vp_registry.config import Settings
 from vp_registry.core.crypto import FAST_KDF_FOR_TESTS
@@ -44,8 +45,8 @@ from vp_registry.services.audit import Actor
 from vp_registry.services.demo import DEMO_USERS
 from vp_registry.web.access import PUBLIC, allowed_roles_of
 
-VOLATILE_TABLES = {"audit_entries", "audit_head", "web_sessions", "login_throttles",
-                   "case_listing_caches"}
+VOLATILE_TABLES = {"audit_entries", "audit_head", "audit_pending", "web_sessions",
+                   "login_throttles", "case_listing_caches"}
 
 
 @dataclass
@@ -156,8 +157,11 @@ def build_world(app: Flask, settings: Settings) -> tuple[dict[str, str], dict[st
     assert runner.invoke(args=["init"]).exit_code == 0
     demo = runner.invoke(args=["demo"])
     assert demo.exit_code == 0, demo.output
-    found = re.search(r"receipt code: ([a-z]+(?: [a-z]+){5})", demo.output)
-    receipt_code = found.group(1) if found else "een twee drie vier vijf zes"
+    # "... receipt code: CODE)" or, in Dutch, "... ontvangstcode van de demo: CODE)"
+    found = re.search(r"(?:receipt code|ontvangstcode)[^:]*: ([^\s)]+(?: [^\s)]+){5})",
+                      demo.output)
+    assert found, demo.output
+    receipt_code = found.group(1)
     people: dict[str, Account] = {}
     ids: dict[str, str] = {"locale": "nl", "version": "1"}
     factory = app.extensions["vp_session_factory"]
@@ -197,6 +201,8 @@ def build_world(app: Flask, settings: Settings) -> tuple[dict[str, str], dict[st
         keys = vault.open_keys(session, settings, vault.unlock_with_password(
             session, settings, counsellor, people["counsellor"].password))
         review = signals.review(session, settings, Actor(counsellor.id, "counsellor"), keys)
+        activity = session.execute(select(Activity).order_by(Activity.id)).scalars().first()
+        assert activity is not None
         ids.update({
             "reference": open_case.reference, "closed_reference": closed_case.reference,
             "contact_id": str(contact_id), "category_id": str(category.id),
@@ -208,7 +214,9 @@ def build_world(app: Flask, settings: Settings) -> tuple[dict[str, str], dict[st
             "manager_id": str(manager.id), "counsellor_id": str(counsellor.id),
             # the demo finalised last year's annual report (version 1) and keeps activities
             "year": str(date.today().year - 1), "fmt": "csv",
-            "activity_id": str(session.execute(select(Activity.id)).scalars().first()),
+            "activity_id": str(activity.id), "activity_year": str(activity.held_on.year),
+            # this year's annual report is a draft (the texts form)
+            "draft_year": str(date.today().year),
         })
         assert session.get(Category, category.id) is not None
         session.commit()
@@ -248,6 +256,7 @@ ARGUMENT_FOR = {  # (endpoint, argument) -> world id, where the default would be
     ("admin.reset_password", "user_id"): "manager_id",
     ("vault.grant", "user_id"): "counsellor2_id",
     ("cases.reopen", "reference"): "closed_reference",
+    ("reports.edit", "year"): "draft_year",
 }
 PENDING_LOGIN = {"auth.login_code": "counsellor", "auth.login_enrol": "enrol",
                  "auth.login_new_password": "renew"}
@@ -297,17 +306,77 @@ def prepare(visit: Visit, endpoint: str) -> None:
         log_in(client, world.accounts[role])
 
 
-def find_form(visit: Visit, endpoint: str, url: str, methods: set[str]) -> tuple[Form | None,
-                                                                                 str]:
-    """The form that posts to ``url`` and a CSRF token of this session."""
+# Where a form is that neither its own URL nor a hub page shows (endpoint -> pages).
+FORM_PAGES = {
+    "activities.delete": ("/activities?year={activity_year}",),
+    "reports.correct": ("/reports/{year}",),
+    "reports.finalise": ("/reports/{year}/preview",),
+}
+
+
+def _page(visit: Visit, path: str) -> str | None:
+    response = visit.client.get(path)
+    return response.get_data().decode("utf-8", "replace") if response.status_code == 200 else None
+
+
+def _png() -> bytes:
+    from PIL import Image
+
+    out = io.BytesIO()
+    Image.new("RGB", (64, 64), (200, 120, 40)).save(out, format="PNG")
+    return out.getvalue()
+
+
+def set_the_stage(visit: Visit, endpoint: str) -> str | None:
+    """After ``prepare``: bring this test's copy of the world into the state in which the
+    endpoint's form is shown (a form that is only there for a dismissed candidate, a stored
+    photo, an unacknowledged signal, ...). Returns the page that holds the form when no GET
+    shows it (the conversation page of an anonymous sender is the answer to a POST)."""
+    world, client = visit.world, visit.client
+    ids = world.ids
+    if endpoint == "contact.answer":
+        response = post_form(client, "/contact/replies", {"code": world.receipt_code})
+        assert response.status_code == 200
+        return str(response.get_data(as_text=True))
+    if endpoint == "signals.restore":  # the restore button is shown for a dismissed candidate
+        response = post_form(client, f"/signals/{ids['token']}/dismiss", {}, form_page="/signals")
+        assert response.status_code == 302
+    elif endpoint == "messages.remove_photo":  # and the remove button for a stored photo
+        token = re.search(r'name="csrf_token"[^>]*value="([^"]+)"', _page(visit, "/profile") or "")
+        assert token
+        response = client.post("/profile/photo", content_type="multipart/form-data", data={
+            "csrf_token": token.group(1), "photo": (io.BytesIO(_png()), "photo.png")})
+        assert response.status_code == 302, response.get_data(as_text=True)[:500]
+    elif endpoint == "reports.finalise":  # a draft of a finished year: start a correction
+        response = post_form(client, f"/reports/{ids['year']}/correction", {},
+                             form_page=f"/reports/{ids['year']}")
+        assert response.status_code == 302
+    elif endpoint == "management.acknowledge":
+        # The demo manager acknowledged the demo's signal; this copy goes back to before that.
+        with visit.app.extensions["vp_engine"].begin() as connection:
+            connection.execute(text("UPDATE released_signals SET acknowledged_at = NULL, "
+                                    "acknowledged_by = NULL WHERE id = :id"),
+                               {"id": int(ids["signal_id"])})
+    elif endpoint == "vault.unlock":  # the locked page: a counsellor without access yet
+        post_form(client, "/logout", {}, form_page="/start")
+        log_in(client, world.accounts["counsellor2"])
+    return None
+
+
+def find_form(visit: Visit, endpoint: str, url: str, methods: set[str],
+              shown: str | None = None) -> tuple[Form | None, str]:
+    """The form that posts to ``url`` and a CSRF token of this session: on the page ``shown``
+    (from ``set_the_stage``), the URL itself, the endpoint's ``FORM_PAGES`` or a hub page."""
     pages = [url] if "GET" in methods else []
-    pages += [page.format(**visit.world.ids) for page in HUB_PAGES]
+    pages += [page.format(**visit.world.ids)
+              for page in (*FORM_PAGES.get(endpoint, ()), *HUB_PAGES)]
     token = ""
-    for page in pages:
-        response = visit.client.get(page)
-        if response.status_code != 200:
+    candidates: list[tuple[str, str | None]] = [(url, shown)] if shown is not None else []
+    candidates += [(page, None) for page in pages]
+    for page, given in candidates:
+        body = given if given is not None else _page(visit, page)
+        if body is None:
             continue
-        body = response.get_data().decode("utf-8", "replace")
         for form in forms_on(body):
             for item in form.fields:
                 if item.name == "csrf_token" and item.value:

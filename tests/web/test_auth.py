@@ -11,7 +11,8 @@ from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy import select, update
 
-from tests.conftest import AuthActions, csrf_token, db_session_for, post_form
+from tests.support.forms import AuthActions, csrf_token, post_form
+from tests.support.sessions import db_session_for
 from vp_registry.db import utcnow
 from vp_registry.db.accounts import User, WebSession
 from vp_registry.db.audit import AuditEntry

@@ -13,7 +13,7 @@ import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 
-from tests.conftest import AuthActions
+from tests.support.forms import AuthActions
 from vp_registry.db.accounts import User
 from vp_registry.web.access import PUBLIC, allowed_roles_of
 

@@ -12,7 +12,8 @@ from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy import func, select
 
-from tests.conftest import AuthActions, db_session_for, post_form
+from tests.support.forms import AuthActions, post_form
+from tests.support.sessions import db_session_for
 from vp_registry.db.accounts import User
 from vp_registry.db.reports import Activity
 

@@ -16,8 +16,9 @@ from PIL import Image
 from sqlalchemy import select
 
 from tests.casework import department
-from tests.conftest import AuthActions, csrf_token, db_session_for, post_form
 from tests.contactwork import chain_channel_entries, code_from_page, without_csrf
+from tests.support.forms import AuthActions, csrf_token, post_form
+from tests.support.sessions import db_session_for
 from vp_registry.config import Settings
 from vp_registry.db.accounts import User
 from vp_registry.db.cases import Case

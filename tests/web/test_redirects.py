@@ -21,7 +21,7 @@ from hypothesis import given
 from hypothesis import settings as hypothesis_settings
 from hypothesis import strategies as st
 
-from tests.conftest import post_form
+from tests.support.forms import post_form
 from vp_registry.db.accounts import User
 from vp_registry.web.redirects import safe_next
 

@@ -19,8 +19,9 @@ from openpyxl import load_workbook
 from sqlalchemy import func, select
 
 from tests.casework import unlock
-from tests.conftest import AuthActions, db_session_for, post_form
 from tests.reportwork import PRODUCTIE, Plan, add_case, departments, seed_activities, seed_year
+from tests.support.forms import AuthActions, post_form
+from tests.support.sessions import db_session_for
 from vp_registry.config import Settings
 from vp_registry.db.accounts import User
 from vp_registry.db.audit import AuditEntry

@@ -26,8 +26,9 @@ from flask.testing import FlaskClient
 from sqlalchemy import select
 
 from tests.casework import case_input, department, grant, unlock
-from tests.conftest import AuthActions, db_session_for, post_form
 from tests.integration.test_case_secrecy import database_bytes
+from tests.support.forms import AuthActions, post_form
+from tests.support.sessions import db_session_for
 from vp_registry.config import Settings
 from vp_registry.core import crypto
 from vp_registry.db.accounts import User, WebSession

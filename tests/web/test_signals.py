@@ -17,8 +17,9 @@ from flask.testing import FlaskClient
 from sqlalchemy import func, select
 
 from tests.casework import unlock
-from tests.conftest import AuthActions, db_session_for, post_form
 from tests.signalwork import END, WINDOW, Organisation, add_case, day_in, seed
+from tests.support.forms import AuthActions, post_form
+from tests.support.sessions import db_session_for
 from vp_registry.config import Settings
 from vp_registry.core.disclosure import DisclosureRules, Figure, cell_set
 from vp_registry.db.accounts import User
