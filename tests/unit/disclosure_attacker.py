@@ -55,6 +55,7 @@ from vp_registry.core.disclosure import (
     CellKey,
     DisclosureRules,
     Figure,
+    RuleConstraint,
     audit,
     merge_departments,
     parse_quarter,
@@ -184,14 +185,17 @@ def _cases(history: History, values: Sequence[int], *, late: bool,
 # --------------------------------------------------------------------------------------------
 
 
-def release_signal(basis: signal_service.SignalBasis, candidate: Any,
-                   ledger: Sequence[Figure]) -> tuple[bool, Sequence[Figure], Observation]:
-    """The Flask-free steps of ``services.signals.release``: (released?, figures, view)
-    (``audit_release``: refused when some band the candidate could have had would leak)."""
-    published, result = signal_service.audit_release(basis, candidate, ledger)
+def release_signal(
+    basis: signal_service.SignalBasis, candidate: Any, ledger: Sequence[Figure],
+    rules: Sequence[RuleConstraint] = (),
+) -> tuple[bool, Sequence[Figure], Observation, tuple[RuleConstraint, ...]]:
+    """The Flask-free steps of ``services.signals.release``: (released?, figures, view, the
+    rules it adds to the ledger) (``audit_release``: refused when some band the candidate
+    could have had would leak; a rise's inequalities go to the ledger with its figures)."""
+    published, result = signal_service.audit_release(basis, candidate, ledger, rules)
     view = (published.kind, published.group_label, published.category,
             published.period_label, published.band, published.previous_band)
-    return result.ok, published.figures, view
+    return result.ok, published.figures, view, published.constraints
 
 
 def report_view(report: Any) -> Observation:
@@ -212,21 +216,23 @@ def report_view(report: Any) -> Observation:
 def finalise_report(history: History, step: Report, facts: list[CaseFacts],
                     departments: Sequence[DepartmentFacts], ledger: Sequence[Figure],
                     corrects: AnnualReport | None = None,
+                    rules: Sequence[RuleConstraint] = (),
                     ) -> tuple[bool, Sequence[Figure], Observation, AnnualReport | None]:
     """``build_report`` + the auditor on its figures, as ``services.reports.finalise``
-    (a correction gets the latest final version of its year, as the service passes it)."""
-    rules = history.rules
+    (a correction gets the latest final version of its year, as the service passes it;
+    ``rules``: the published rules in the ledger, which ``ledger.check`` adds)."""
     if step.version > 1 and corrects is None:  # nothing final to correct
         return False, (), ("report refused", step.year, step.version), None
     try:
         report = build_report(
             step.year, facts, departments, [(c, c) for c in history.categories], [], [], {},
-            ReportTexts("intro", "advice"), rules, ledger, "en", draft=False,
+            ReportTexts("intro", "advice"), history.rules, ledger, "en", draft=False,
             version=step.version, issued_on=step.today, corrects=corrects,
         )
     except ReportRefused:
         return False, (), ("report refused", step.year, step.version), None
-    result = audit(report.figures, ledger, report_true_counts(step.year, facts), rules)
+    result = audit(report.figures, ledger, report_true_counts(step.year, facts), history.rules,
+                   constraints=rules)
     if not result.ok:
         return False, (), ("report refused", step.year, step.version), None
     return True, report.figures, report_view(report), report
@@ -245,7 +251,7 @@ class Pipeline:
 
     def __init__(self, history: History) -> None:
         self.history = history
-        self.memo: dict[Any, tuple[bool, tuple[Figure, ...], Observation, Any]] = {}
+        self.memo: dict[Any, tuple[bool, tuple[Figure, ...], Observation, Any, Any]] = {}
         self.runs = 0
 
     def run(self, values: Sequence[int], expected: Sequence[Observation] | None = None,
@@ -256,6 +262,7 @@ class Pipeline:
         late = False
         erased: date | None = None
         ledger: list[Figure] = []
+        rules: list[RuleConstraint] = []  # published rules in the ledger (a rise's)
         finals: dict[int, AnnualReport] = {}  # the latest final version per year
         out = Run()
         self.runs += 1
@@ -277,14 +284,16 @@ class Pipeline:
             facts = [c for c in cases if c.opened_on < step.today]
             corrects = finals.get(step.year) if isinstance(step, Report) else None
             key = (step, tuple(sorted((c.department_id, c.categories, c.opened_on)
-                                      for c in facts)), departments, tuple(ledger),
+                                      for c in facts)), departments, tuple(ledger), tuple(rules),
                    None if corrects is None else report_view(corrects))
             views: list[Observation] = []
             if isinstance(step, Signals):
                 cached = self.memo.get(key)
                 if cached is None:
                     figures_out: list[Figure] = []
+                    rules_out: list[RuleConstraint] = []
                     step_ledger = list(ledger)
+                    step_rules = list(rules)
                     grouping = merge_departments(departments, h.rules)
                     basis = signal_service.basis_of(facts, grouping, h.rules, step.today,
                                                     {c: c for c in h.categories})
@@ -292,22 +301,26 @@ class Pipeline:
                                       and (c.kind, c.category) in step.offer),
                                      key=lambda c: c.key)
                     for candidate in offered:
-                        ok, figures, view = release_signal(basis, candidate, step_ledger)
+                        ok, figures, view, added = release_signal(basis, candidate, step_ledger,
+                                                                  step_rules)
                         if ok:
                             step_ledger.extend(figures)
+                            step_rules.extend(added)
                             figures_out.extend(figures)
+                            rules_out.extend(added)
                             views.append(view)
-                    cached = (True, tuple(figures_out), tuple(sorted(views, key=repr)), None)
+                    cached = (True, tuple(figures_out), tuple(sorted(views, key=repr)), None,
+                              tuple(rules_out))
                     self.memo[key] = cached
             else:
                 cached = self.memo.get(key)
                 if cached is None:
                     ok, figures, view, report = finalise_report(
                         h, step, facts, departments, ledger,
-                        corrects if step.version > 1 else None)
-                    cached = (ok, tuple(figures), view, report)
+                        corrects if step.version > 1 else None, rules)
+                    cached = (ok, tuple(figures), view, report, ())
                     self.memo[key] = cached
-            _, figures, view, report = cached
+            _, figures, view, report, added_rules = cached
             if report is not None:
                 finals[report.year] = report
             position = len(out.view)
@@ -315,6 +328,7 @@ class Pipeline:
                 return None
             out.view.append(view)
             ledger.extend(figures)
+            rules.extend(added_rules)
             if record:
                 for f in figures:
                     variables = _variables_of(f, h, index_of, late=late, erased=erased,

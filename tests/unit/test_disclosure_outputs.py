@@ -40,7 +40,13 @@ from hypothesis import HealthCheck, assume, event, given, note, settings
 from hypothesis import strategies as st
 from pypdf import PdfReader
 
-from vp_registry.core.disclosure import DisclosureRules, Figure, audit, merge_departments
+from vp_registry.core.disclosure import (
+    DisclosureRules,
+    Figure,
+    RuleConstraint,
+    audit,
+    merge_departments,
+)
 from vp_registry.core.facts import CaseFacts, DepartmentFacts
 from vp_registry.core.report import (
     AnnualReport,
@@ -113,12 +119,14 @@ def released_signals(world: World) -> tuple[tuple[object, ...], tuple[Figure, ..
     basis = signal_service.basis_of(facts, merge_departments(world.departments, RULES), RULES,
                                     today, dict(world.categories))
     ledger: list[Figure] = []
+    rules: list[RuleConstraint] = []  # a rise's inequalities, kept in the ledger
     views = []
     for candidate in sorted((c for c in basis.candidates if c.releasable),
                             key=lambda c: (c.kind != "rise", c.key)):
-        ok, figures, view = release_signal(basis, candidate, ledger)
+        ok, figures, view, added = release_signal(basis, candidate, ledger, rules)
         if ok:
             ledger.extend(figures)
+            rules.extend(added)
             views.append(view)
     return tuple(views), tuple(ledger)
 

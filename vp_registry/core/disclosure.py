@@ -1,4 +1,5 @@
-"""Disclosure control: every figure that leaves the system goes through here (DESIGN I-3, §4).
+"""Disclosure control: every figure that leaves the system goes through here (docs/design.md
+I-3, section 4).
 
 Small numbers identify people. This module decides how a table of case counts may be shown, and
 an auditor proves, before anything is released, that no reader can work out that a small cell
@@ -14,14 +15,17 @@ Model
 * A published :class:`Figure` is a claim "the sum of these atoms lies in ``[low, high]``":
   exact numbers (``low == high``), bands (``5-9``, ``10+``), protected marks (``< k`` =
   ``[0, k-1]``, so zero looks exactly like 1..k-1) and complementary suppressions (``k+``).
+* A :class:`RuleConstraint` is a published rule a reader applies to released figures, with
+  coefficients (a rise: ``now - 2 x before >= 0`` and ``now - before >= 2``); the ledger keeps
+  them and :func:`audit` adds them to the constraint system (issue 12).
 * A **department-level unit** (:class:`UnitFamilies`) is a product D x C x P where D is one
   department, a department set of some released figure (a merged group) or the difference of
   two nested such sets; C is one category, a category set of a figure or a nested difference
   ("all categories but bullying"); P likewise for quarters (so "the year minus Q1-Q3" = Q4 is
   a unit). Every such unit, and every protected figure, whose true count is 1..k-1 must keep a
   derived interval that contains 0 or reaches k. Organisation-wide totals per category over
-  whole years may be exact (DESIGN §4) and are flagged ``organisation_wide``; their department
-  set (the whole organisation) is not a unit.
+  whole years may be exact (docs/design.md section 4) and are flagged ``organisation_wide``;
+  their department set (the whole organisation) is not a unit.
 
 Auditing
 --------
@@ -284,8 +288,8 @@ class Figure:
     """One released quantity: the sum of ``cells`` lies in ``[low, high]``.
 
     ``organisation_wide`` marks an organisation-wide total per category over whole years, which
-    DESIGN §4 allows to be exact; every other figure is department-level and its cell set is
-    protected like any cell. The ledger must persist all five fields.
+    docs/design.md section 4 allows to be exact; every other figure is department-level and its
+    cell set is protected like any cell. The ledger must persist all five fields.
     """
 
     cells: frozenset[CellKey]
@@ -350,6 +354,47 @@ class Figure:
     def display(self) -> str:
         """What the reader sees: "7", "3-4", "10+", "3+" or "< 3" (never a small exact count)."""
         return _interval_text(self.low, self.high)
+
+
+@dataclass(frozen=True)
+class RuleConstraint:
+    """A published rule a reader applies to released figures: ``sum(coefficient x sum of
+    cells) >= low`` over the terms (issue 12: the auditor must know every rule a reader knows).
+
+    A rise signal releases its last quarter ``now`` and the quarter ``before``, and means
+    ``now >= 2 x before`` and ``now - before >= 2``: :meth:`rise` gives both. The ledger keeps
+    them next to the figures (``disclosure_constraints``).
+    """
+
+    terms: tuple[tuple[frozenset[CellKey], int], ...]
+    low: int
+    label: str
+
+    def __post_init__(self) -> None:
+        if not self.terms or any(not cells or coefficient == 0
+                                 for cells, coefficient in self.terms):
+            raise ValueError(f"rule {self.label!r} needs non-empty terms with coefficients")
+        object.__setattr__(self, "terms", tuple(
+            sorted(((frozenset(c), int(w)) for c, w in self.terms),
+                   key=lambda t: (sorted(t[0]), t[1]))))
+
+    @classmethod
+    def rise(cls, now: Figure, before: Figure, *, factor: int = 2,
+             increase: int = 2) -> tuple[RuleConstraint, RuleConstraint]:
+        """``now >= factor x before`` and ``now - before >= increase`` (core/signals' rule)."""
+        label = f"rise: {now.label} against {before.label}"
+        return (cls(((now.cells, 1), (before.cells, -factor)), 0, label),
+                cls(((now.cells, 1), (before.cells, -1)), increase, label))
+
+    def coefficients(self) -> dict[CellKey, int]:
+        out: dict[CellKey, int] = {}
+        for cells, coefficient in self.terms:
+            for cell in cells:
+                out[cell] = out.get(cell, 0) + coefficient
+        return {cell: w for cell, w in out.items() if w}
+
+    def holds(self, counts: Mapping[CellKey, int]) -> bool:
+        return sum(w * counts.get(c, 0) for c, w in self.coefficients().items()) >= self.low
 
 
 # --------------------------------------------------------------------------------------------
@@ -609,9 +654,14 @@ class _Component:
         self.verdicts: dict[tuple[bytes, int], bool] = {}  # unit -> disclosed
         self.feasible: bool | None = None
         self._stacked: _FloatArray | None = None
+        # rows with a negative coefficient (published rules, e.g. a rise) bind even at low 0
+        negative = np.zeros(matrix.shape[0], dtype=bool)
+        coo_all = matrix.tocoo()
+        negative[coo_all.row[coo_all.data < 0]] = True
+        self.negative_rows = negative
         eq = lows == highs
         upper = ~eq & np.isfinite(highs)
-        lower = ~eq & (lows > 0)
+        lower = ~eq & ((lows > 0) | negative)
         self.eq_rows = np.flatnonzero(eq)
         self.upper_rows = np.flatnonzero(upper)
         self.lower_rows = np.flatnonzero(lower)
@@ -630,6 +680,8 @@ class _Component:
         coo = matrix.tocoo()
         np.minimum.at(atom_high, coo.col, highs[coo.row])
         self.atom_unbounded = ~np.isfinite(atom_high)
+        # an atom in a rule with a negative coefficient may be bounded through the rule
+        self.atom_unbounded[coo.col[negative[coo.row]]] = False
         # atoms with the same column (in exactly the same figures) are interchangeable
         by_column = matrix.tocsc()
         by_column.sort_indices()
@@ -1144,8 +1196,12 @@ def audit(
     rules: DisclosureRules = DEFAULT_RULES,
     *,
     naming: Naming | None = None,
+    constraints: Sequence[RuleConstraint] = (),
 ) -> AuditResult:
     """Check a candidate release against itself and the whole ledger; see the module docstring.
+
+    ``constraints``: the published rules a reader applies to the figures (a rise's
+    inequalities, from the ledger and the candidate); they join the constraint system.
 
     Refuses (``ok=False``) when a protected cell or department-level unit holding 1..k-1 cases
     could be narrowed into [1, k-1], when a figure was released before with another interval,
@@ -1212,27 +1268,47 @@ def audit(
             )
 
     # 3. the constraint system: one row per distinct (cells, interval) that says something
-    constraints: dict[_Constraint, list[Figure]] = {}
+    by_cells: dict[_Constraint, list[Figure]] = {}
     for f in all_figures:
         if f.low == 0 and f.high is None:
             continue
-        constraints.setdefault((f.cells, f.low, f.high), []).append(f)
-    cons_list = list(constraints)
-    atoms = sorted({a for cells, _, _ in cons_list for a in cells})
+        by_cells.setdefault((f.cells, f.low, f.high), []).append(f)
+    figure_rows = list(by_cells)
+    # published rules: one row each, coefficients per atom (e.g. now - 2 x before >= 0)
+    rule_rows: dict[tuple[frozenset[tuple[CellKey, int]], int], RuleConstraint] = {}
+    for rule in constraints:
+        rule_rows.setdefault((frozenset(rule.coefficients().items()), rule.low), rule)
+    cons_list: list[object] = [*figure_rows, *(("rule", *key) for key in rule_rows)]
+    atoms = sorted({a for cells, _, _ in figure_rows for a in cells}
+                   | {a for terms, _ in rule_rows for a, _ in terms})
     atom_index = {a: i for i, a in enumerate(atoms)}
     n_atoms, n_cons = len(atoms), len(cons_list)
     rows: list[int] = []
     cols: list[int] = []
-    for r, (cells, _, _) in enumerate(cons_list):
+    data: list[float] = []
+    for r, (cells, _, _) in enumerate(figure_rows):
         for a in cells:
             rows.append(r)
             cols.append(atom_index[a])
+            data.append(1.0)
+    for r, (terms, _) in enumerate(rule_rows, start=len(figure_rows)):
+        for a, w in sorted(terms):
+            rows.append(r)
+            cols.append(atom_index[a])
+            data.append(float(w))
     incidence = sparse.csr_matrix(
-        (np.ones(len(rows)), (np.asarray(rows, dtype=np.int64), np.asarray(cols, dtype=np.int64))),
+        (np.asarray(data, dtype=np.float64),
+         (np.asarray(rows, dtype=np.int64), np.asarray(cols, dtype=np.int64))),
         shape=(n_cons, n_atoms),
     )
-    lows = np.array([lo for _, lo, _ in cons_list], dtype=np.float64)
-    highs = np.array([np.inf if hi is None else hi for _, _, hi in cons_list], dtype=np.float64)
+    lows = np.array([lo for _, lo, _ in figure_rows] + [lo for _, lo in rule_rows],
+                    dtype=np.float64)
+    highs = np.array([np.inf if hi is None else hi for _, _, hi in figure_rows]
+                     + [np.inf] * len(rule_rows), dtype=np.float64)
+
+    def figures_of(r: int) -> list[Figure]:
+        """The figures behind constraint row ``r`` (none for a published rule)."""
+        return by_cells[figure_rows[r]] if r < len(figure_rows) else []
     truth_vec = np.array([true_counts.get(a, 0) for a in atoms], dtype=np.int64)
 
     # connected components over atoms (figures link their atoms)
@@ -1284,7 +1360,7 @@ def audit(
             bad = sorted(comps - inconsistent_reported)
             inconsistent_reported |= comps
             if bad:
-                involved = tuple(f for r in comp_rows for f in constraints[cons_list[r]])
+                involved = tuple(f for r in comp_rows for f in figures_of(int(r)))
                 problems.append(_inconsistent_problem(involved))
             continue
         local = np.full(n_atoms, -1, dtype=np.int64)
@@ -1320,7 +1396,7 @@ def audit(
             unit = _Unit(cells, int(units.truths[int(members[jj])]))
             involved_list: list[Figure] = []
             for r in sorted(binding):
-                involved_list.extend(constraints[cons_list[int(comp_rows[r])]])
+                involved_list.extend(figures_of(int(comp_rows[r])))
             problems.append(
                 _disclosure_problem(unit, describe(unit.cells), low, high, involved_list,
                                     set(map(id, ledger)), k)
@@ -1538,7 +1614,7 @@ def _check_units(
     if bool(comp.atom_unbounded.any()):
         reach_ok |= (unit_matrix @ comp.atom_unbounded.astype(np.float64)) > 0.5
     # a unit containing all atoms of a figure whose low is k or more is at least k
-    big = np.flatnonzero(comp.lows >= k)
+    big = np.flatnonzero((comp.lows >= k) & ~comp.negative_rows)
     if big.size:
         sizes = np.asarray(comp.matrix[big].sum(axis=1)).reshape(-1)
         inside = sparse.csr_matrix(unit_matrix @ comp.matrix[big].T)

@@ -1,4 +1,4 @@
-"""The append-only disclosure ledger: every figure that ever left the system (DESIGN I-3).
+"""The append-only disclosure ledger: every figure that ever left the system (docs/design.md I-3).
 
 It holds only what was published (cell sets and the published interval), never a true count
 of a protected cell, so it may be stored in plaintext. Rows are only ever inserted.
@@ -37,3 +37,20 @@ class DisclosureFigure(Base):
     high: Mapped[int | None] = mapped_column(Integer, nullable=True)
     label: Mapped[str] = mapped_column(String(300))
     organisation_wide: Mapped[bool] = mapped_column(Boolean, default=False)
+
+
+class DisclosureConstraint(Base):
+    """A published rule over released figures that a reader applies (issue 12): a rise means
+    ``now >= 2 x before`` and ``now - before >= 2``. ``terms`` is canonical JSON
+    ``[[coefficient, [[department_id, category, quarter], ...]], ...]``; the rule says
+    ``sum(coefficient x sum of cells) >= low``. Only ever inserted, with its release."""
+
+    __tablename__ = "disclosure_constraints"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    release_id: Mapped[int] = mapped_column(
+        ForeignKey("disclosure_releases.id", ondelete="RESTRICT"), index=True
+    )
+    terms: Mapped[str] = mapped_column(Text)
+    low: Mapped[int] = mapped_column(Integer)
+    label: Mapped[str] = mapped_column(String(300))

@@ -4,7 +4,7 @@ from vp_registry.db.accounts import LoginThrottle, User, WebSession
 from vp_registry.db.audit import AuditEntry, AuditHead, AuditPending
 from vp_registry.db.cases import Case, CaseContact, CaseKey, CaseListingCache
 from vp_registry.db.contact import ContactPost, ContactThread, CounsellorProfile, PublicText
-from vp_registry.db.disclosure import DisclosureFigure, DisclosureRelease
+from vp_registry.db.disclosure import DisclosureConstraint, DisclosureFigure, DisclosureRelease
 from vp_registry.db.organisation import Category, Department
 from vp_registry.db.reports import Activity, AnnualReportRow
 from vp_registry.db.signals import ReleasedSignal, SignalDismissal, SignalFollowUp
@@ -26,6 +26,7 @@ __all__ = [
     "CounsellorKey",
     "CounsellorProfile",
     "Department",
+    "DisclosureConstraint",
     "DisclosureFigure",
     "DisclosureRelease",
     "LoginThrottle",

@@ -20,9 +20,10 @@ from vp_registry.core.disclosure import (
     DisclosureRules,
     Figure,
     Naming,
+    RuleConstraint,
     audit,
 )
-from vp_registry.db.disclosure import DisclosureFigure, DisclosureRelease
+from vp_registry.db.disclosure import DisclosureConstraint, DisclosureFigure, DisclosureRelease
 from vp_registry.services import audit as audit_log
 from vp_registry.services.audit import Actor
 
@@ -44,6 +45,23 @@ def _decode_cells(text: str) -> frozenset[CellKey]:
     return frozenset((int(d), str(c), str(q)) for d, c, q in json.loads(text))
 
 
+def _encode_terms(rule: RuleConstraint) -> str:
+    terms = sorted([w, sorted([list(cell) for cell in cells])] for cells, w in rule.terms)
+    return json.dumps(terms, separators=(",", ":"))
+
+
+def _decode_terms(text: str) -> tuple[tuple[frozenset[CellKey], int], ...]:
+    return tuple((frozenset((int(d), str(c), str(q)) for d, c, q in cells), int(w))
+                 for w, cells in json.loads(text))
+
+
+def load_constraints(session: Session) -> list[RuleConstraint]:
+    """The published rules released so far (a rise's inequalities), oldest first."""
+    rows = session.execute(
+        select(DisclosureConstraint).order_by(DisclosureConstraint.id)).scalars()
+    return [RuleConstraint(_decode_terms(row.terms), row.low, row.label) for row in rows]
+
+
 def load_ledger(session: Session) -> list[Figure]:
     rows = session.execute(select(DisclosureFigure).order_by(DisclosureFigure.id)).scalars()
     return [Figure(_decode_cells(row.cells), row.low, row.high, row.label,
@@ -53,13 +71,15 @@ def load_ledger(session: Session) -> list[Figure]:
 def check(
     session: Session, settings: Settings, candidate: Sequence[Figure],
     true_counts: Mapping[CellKey, int], *, naming: Naming | None = None,
+    constraints: Sequence[RuleConstraint] = (),
 ) -> AuditResult:
-    """Would releasing ``candidate`` be safe, given everything released before?
+    """Would releasing ``candidate`` (with the rules it publishes, ``constraints``) be safe,
+    given everything released before - figures and rules?
 
     ``naming`` names departments, groups and categories in the explanation of a refusal.
     """
     return audit(candidate, load_ledger(session), true_counts, rules_from(settings),
-                 naming=naming)
+                 naming=naming, constraints=[*load_constraints(session), *constraints])
 
 
 class ReleaseRefused(Exception):
@@ -72,6 +92,7 @@ def release(
     session: Session, settings: Settings, actor: Actor, *, kind: str, reference: str,
     figures: Sequence[Figure], true_counts: Mapping[CellKey, int],
     naming: Naming | None = None, audit_subject: str | None = None,
+    constraints: Sequence[RuleConstraint] = (),
 ) -> DisclosureRelease:
     """Audit, then append. Raises ReleaseRefused (with a plain explanation) when unsafe.
 
@@ -81,7 +102,8 @@ def release(
     admin may read - a signal's kind, category and quarter - passes an opaque subject.
     """
     subject = reference if audit_subject is None else audit_subject
-    result = check(session, settings, figures, true_counts, naming=naming)
+    result = check(session, settings, figures, true_counts, naming=naming,
+                   constraints=constraints)
     if not result.ok:
         audit_log.record(session, settings.audit_key, actor, "disclosure.refused",
                          target_type=kind, target_id=subject)
@@ -93,6 +115,9 @@ def release(
         session.add(DisclosureFigure(release_id=entry.id, cells=_encode_cells(figure.cells),
                                      low=figure.low, high=figure.high, label=figure.label[:300],
                                      organisation_wide=figure.organisation_wide))
+    for rule in constraints:
+        session.add(DisclosureConstraint(release_id=entry.id, terms=_encode_terms(rule),
+                                         low=rule.low, label=rule.label[:300]))
     session.flush()
     audit_log.record(session, settings.audit_key, actor, "disclosure.release",
                      target_type=kind, target_id=subject, release=entry.id)

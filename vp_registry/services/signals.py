@@ -46,6 +46,7 @@ from vp_registry.core.disclosure import (
     DisclosureRules,
     Figure,
     Naming,
+    RuleConstraint,
     cell_set,
     is_complete,
     merge_departments,
@@ -378,6 +379,9 @@ class Publication:
     previous_quarter: str | None
     previous_band: str | None
     figures: tuple[Figure, ...]
+    constraints: tuple[RuleConstraint, ...] = ()
+    """The rule a reader applies to the figures (a rise: now >= 2 x before, now - before >= 2),
+    kept in the ledger next to them so that the auditor knows it too (issue 12)."""
 
     @property
     def first_quarter(self) -> str:
@@ -421,12 +425,14 @@ def publication(basis: SignalBasis, candidate: SignalCandidate) -> Publication:
         main = band(quarters)
         previous_quarter = previous = None
         figures: tuple[Figure, ...] = (main,)
+        constraints: tuple[RuleConstraint, ...] = ()
     elif candidate.kind == RISE:
         previous_quarter, last = candidate.periods
         quarters = (last,)
         main = band(quarters)
         previous = band((previous_quarter,))
         figures = (main, previous)
+        constraints = RuleConstraint.rise(main, previous)
     else:  # pragma: no cover - KINDS is closed
         raise NotReleasable()
     return Publication(
@@ -434,6 +440,7 @@ def publication(basis: SignalBasis, candidate: SignalCandidate) -> Publication:
         category=candidate.category, quarters=quarters, band=main.display,
         band_low=main.low, band_high=main.high, previous_quarter=previous_quarter,
         previous_band=previous.display if previous is not None else None, figures=figures,
+        constraints=constraints,
     )
 
 
@@ -463,8 +470,10 @@ def _alternatives(published: Publication, rules: DisclosureRules) -> list[tuple[
     return out
 
 
-def audit_release(basis: SignalBasis, candidate: SignalCandidate,
-                  ledger_figures: Sequence[Figure]) -> tuple[Publication, AuditResult]:
+def audit_release(
+    basis: SignalBasis, candidate: SignalCandidate, ledger_figures: Sequence[Figure],
+    ledger_constraints: Sequence[RuleConstraint] = (),
+) -> tuple[Publication, AuditResult]:
     """The release decision for a candidate, simulatable (issue 12; DB-free).
 
     Refused when releasing it would let management narrow a small count for SOME band it
@@ -474,13 +483,16 @@ def audit_release(basis: SignalBasis, candidate: SignalCandidate,
     """
     published = publication(basis, candidate)
     rules, counts, naming = basis.rules, basis.counts(), basis.naming()
-    result = audit_figures(published.figures, ledger_figures, counts, rules, naming=naming)
+    known = [*ledger_constraints, *published.constraints]  # the rule, same cells for every band
+    result = audit_figures(published.figures, ledger_figures, counts, rules, naming=naming,
+                           constraints=known)
     if not result.ok:
         return published, result
     for alternative in _alternatives(published, rules):
         if alternative == published.figures:
             continue
-        other = audit_figures(alternative, ledger_figures, counts, rules, naming=naming)
+        other = audit_figures(alternative, ledger_figures, counts, rules, naming=naming,
+                              constraints=known)
         problems = [p for p in other.problems if p.kind == "disclosure"]
         if problems:
             return published, AuditResult(False, [
@@ -557,7 +569,8 @@ def preview(session: Session, settings: Settings, keys: VaultKeys, token: str,
     if view.released is not None:
         raise AlreadyReleased()
     earlier = ledger.load_ledger(session)
-    published, result = audit_release(basis, view.candidate, earlier)
+    published, result = audit_release(basis, view.candidate, earlier,
+                                      ledger.load_constraints(session))
     reasons = refusal_reasons(result.problems, basis.rules.k, earlier)
     return Preview(view, published, draft, result.ok, tuple(reasons))
 
@@ -578,7 +591,7 @@ def release(session: Session, settings: Settings, actor: Actor, keys: VaultKeys,
     candidate = view.candidate
     reference = f"{LEDGER_KIND}:{candidate.kind}:{candidate.category}:{published.last_quarter}"
     earlier = ledger.load_ledger(session)
-    _, decided = audit_release(basis, candidate, earlier)
+    _, decided = audit_release(basis, candidate, earlier, ledger.load_constraints(session))
     if not decided.ok:  # for some band it could have had: refused whatever its own band
         audit.record(session, settings.audit_key, actor, "disclosure.refused",
                      target_type=LEDGER_KIND, target_id=view.token[:12])  # as the ledger does
@@ -587,6 +600,7 @@ def release(session: Session, settings: Settings, actor: Actor, keys: VaultKeys,
         entry = ledger.release(session, settings, actor, kind=LEDGER_KIND,
                                reference=reference[:80], figures=published.figures,
                                true_counts=basis.counts(), naming=basis.naming(),
+                               constraints=published.constraints,
                                audit_subject=view.token[:12])  # the admin reads the log
     except ledger.ReleaseRefused as refused:
         raise SignalRefused(refusal_reasons(refused.result.problems, basis.rules.k,
