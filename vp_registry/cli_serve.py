@@ -2,7 +2,7 @@
 
 The same options as ``flask run`` (they are Flask's own), but werkzeug is given
 :class:`~vp_registry.web.request_log.NoAddressRequestHandler`: no client address in any line,
-no line at all for the anonymous pages (issue 11, item 2; DESIGN I-9). ``flask --app
+no line at all for the anonymous pages (issue 11, item 2; docs/design.md I-9). ``flask --app
 vp_registry run`` would still use werkzeug's own handler: use ``vp-registry run``.
 """
 

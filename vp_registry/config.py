@@ -29,7 +29,7 @@ class ConfigurationError(RuntimeError):
 def resource_dir(name: str) -> Path:
     """The run-time directory ``templates`` or ``migrations``.
 
-    They live at the repository top level (DESIGN.md, layout); a wheel ships them inside the
+    They live at the repository top level (docs/design.md section 6); a wheel ships them inside the
     package (pyproject.toml maps them there). The installed copy comes first, so a stray
     ``site-packages/templates`` of some other distribution is never picked up; a checkout or
     an editable install falls back to the top level.
@@ -67,7 +67,7 @@ class Settings:
     throttle_max_seconds: int = 3600
     # A client address's failures count for this long (sliding window; accounts never forget).
     throttle_window_seconds: int = 900
-    # Disclosure control (DESIGN section 4)
+    # Disclosure control (docs/design.md section 4)
     disclosure_k: int = 3
     min_department_size: int = 10
     min_organisation_size: int = 50

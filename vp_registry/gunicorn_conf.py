@@ -13,7 +13,7 @@
   gunicorn's one error message with an address in it ("Invalid request from ip=...") loses
   the address.
 
-Issue 11, item 2; DESIGN I-9. The reverse proxy has its own log: docs/operations.md.
+Issue 11, item 2; docs/design.md I-9. The reverse proxy has its own log: docs/operations.md.
 """
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""All cryptography of the registry in one small, framework-free module (DESIGN I-1, I-2).
+"""All cryptography of the registry in one small, framework-free module (docs/design.md I-1, I-2).
 
 Rules that hold throughout:
 
@@ -596,7 +596,7 @@ def _seal_key(shared: bytes, eph_pub: bytes, recipient_pub: bytes) -> bytes:
 
 def seal(public_key: bytes, plaintext: bytes, aad: bytes = b"") -> bytes:
     """Anonymous encryption to the vault's public key: the server can accept a message without
-    being able to read it (DESIGN I-2). blob = format || eph_pub || nonce || ct+tag."""
+    being able to read it (docs/design.md I-2). blob = format || eph_pub || nonce || ct+tag."""
     if len(public_key) != _X25519_BYTES:
         raise ValueError("public_key must be 32 bytes")
     recipient = X25519PublicKey.from_public_bytes(public_key)

@@ -15,7 +15,7 @@ Easy to write down and type back:
   d/t) never both occur, so a code read aloud or copied by hand has one meaning.
 
 There is no check word: a mistyped code is refused like any other wrong code, and the
-refusal must look the same for every wrong code (DESIGN I-8, issue 6).
+refusal must look the same for every wrong code (docs/design.md I-8, issue 6).
 """
 
 from __future__ import annotations

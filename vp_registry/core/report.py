@@ -1,6 +1,6 @@
 """The annual report (jaarverslag): figures for one year, already through disclosure control.
 
-Flask-free and database-free (DESIGN section 6). The services decrypt the cases into
+Flask-free and database-free (docs/design.md section 6). The services decrypt the cases into
 :class:`~vp_registry.core.facts.CaseFacts` and call :func:`build_report`; the result is an
 :class:`AnnualReport` of frozen dataclasses that the renderers (``vp_registry.render``) print as
 HTML, PDF, DOCX, CSV and XLSX without computing anything. Every figure in it is a display
@@ -34,7 +34,7 @@ a report whose figures no longer change. Section 2 shows conversations, other ca
 activities separately and their total, in hours with one decimal (rounded half up, the total
 from the unrounded minutes).
 
-Disclosure control (decisions, DESIGN section 4)
+Disclosure control (decisions, docs/design.md section 4)
 ------------------------------------------------
 * **Department x category table** (cases opened in Y, groups from ``merge_departments``):
   built and audited against the ledger by ``disclosure.protect_table``; its bottom row holds
@@ -47,7 +47,7 @@ Disclosure control (decisions, DESIGN section 4)
   silently reduced to organisation totals: that choice would depend on hidden counts).
 * **Organisation-wide figures shown exactly**: the key figures (carried over, opened, closed,
   open at year end, conversations, hours) and the totals per category - the "organisation-
-  wide totals per year" that DESIGN section 4 allows to be exact - with two exceptions
+  wide totals per year" that docs/design.md section 4 allows to be exact - with two exceptions
   (issue 12, simulatable: decided by the ``< k`` pattern only). A category total below k is
   ``< k`` (``disclosure.protect_table``). Next to such a hidden category total the number of
   cases *opened* is withheld (``x``): a case has one category or more, so the opened count
@@ -158,7 +158,7 @@ class ReportRefused(Exception):
     """The report cannot be released as built; ``explanation`` is for the counsellor only.
 
     The explanation may describe small counts: show it to the counsellor, never to a manager,
-    and never write it to a log (DESIGN I-8).
+    and never write it to a log (docs/design.md I-8).
     """
 
     def __init__(self, explanation: str, audit_result: AuditResult | None = None) -> None:

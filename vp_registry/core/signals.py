@@ -1,8 +1,8 @@
-"""Candidate signals for the counsellor (DESIGN section 5).
+"""Candidate signals for the counsellor (docs/design.md section 5).
 
 Pure functions over decrypted :class:`~vp_registry.core.facts.CaseFacts`: no Flask, no database,
 no disclosure control. A candidate is what the counsellor reviews; whether any figure of it may
-leave is decided afterwards by the disclosure module (DESIGN section 4), never here.
+leave is decided afterwards by the disclosure module (docs/design.md section 4), never here.
 
 Rules (all periods are whole calendar quarters, cases are counted by ``opened_on``):
 

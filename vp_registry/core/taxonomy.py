@@ -1,4 +1,4 @@
-"""The fixed vocabularies of the domain (DESIGN section 1).
+"""The fixed vocabularies of the domain (docs/design.md section 1).
 
 Labels are English source strings marked with ``N_`` so Babel extracts them; the web layer
 translates them (Dutch by default). The core stays free of Flask-Babel.

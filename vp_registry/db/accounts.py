@@ -54,7 +54,7 @@ class WebSession(Base):
     """A server-side session; the cookie holds a random token, the row only its SHA-256.
 
     ``vault_key_sealed`` holds the vault key encrypted under a key derived from that token, so
-    neither this row nor the cookie alone yields the vault key (DESIGN I-2).
+    neither this row nor the cookie alone yields the vault key (docs/design.md I-2).
     """
 
     __tablename__ = "web_sessions"

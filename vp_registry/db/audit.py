@@ -1,4 +1,4 @@
-"""The append-only, HMAC-chained audit log (DESIGN I-5)."""
+"""The append-only, HMAC-chained audit log (docs/design.md I-5)."""
 
 from __future__ import annotations
 
@@ -42,7 +42,7 @@ class AuditHead(Base):
 
 
 class AuditPending(Base):
-    """An event of the anonymous channel, waiting for the end of its day (DESIGN I-9).
+    """An event of the anonymous channel, waiting for the end of its day (docs/design.md I-9).
 
     It holds the date only and names no thread or case. The first append to the chain on a
     later day moves every waiting entry of earlier days into the chain, dated with its day

@@ -1,4 +1,4 @@
-"""Released signals, their follow-up, and the counsellor's dismissals (DESIGN section 5).
+"""Released signals, their follow-up, and the counsellor's dismissals (docs/design.md section 5).
 
 A released signal holds only what management may see: the group and category it concerns, the
 period, the *band* that passed disclosure control (never an exact count, never a case id), the

@@ -1,4 +1,4 @@
-"""The organisation's vault: wrapped keys only, never a usable key (DESIGN I-2).
+"""The organisation's vault: wrapped keys only, never a usable key (docs/design.md I-2).
 
 Key hierarchy as stored here (see docs/vault-and-cases.md):
 

@@ -248,7 +248,7 @@ def reset_password(
     user.totp_enrolled_at = None
     user.totp_last_step = 0
     end_sessions(session, user)
-    vault.remove_access(session, settings, actor, user)  # DESIGN I-2: until granted again
+    vault.remove_access(session, settings, actor, user)  # docs/design.md I-2: until granted again
     audit.record(session, settings.audit_key, actor, "account.password_reset",
                  target_type="user", target_id=user.id)
     audit.record(session, settings.audit_key, actor, "totp.reset",

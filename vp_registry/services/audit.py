@@ -1,4 +1,4 @@
-"""Append to and verify the HMAC-chained audit log (DESIGN I-5).
+"""Append to and verify the HMAC-chained audit log (docs/design.md I-5).
 
 Each entry's MAC covers the previous entry's MAC and a canonical serialisation of its own
 fields, so a modified, inserted, removed or reordered entry breaks the chain. Appends first
@@ -8,7 +8,7 @@ append them just before the commit (:func:`defer_appends`), so the lock is held 
 length of the commit, not of the whole request.
 
 Events of the anonymous channel (:func:`record_dated`) carry their date only and name no
-thread or case (DESIGN I-9). They wait in ``audit_pending`` until their day is over and join
+thread or case (docs/design.md I-9). They wait in ``audit_pending`` until their day is over and join
 the chain at the first append of a later day, dated with their day and in random order: a
 timestamp cut to the day would not be enough, because an entry's place in the chain, between
 entries with a time, would still tell when it happened.
@@ -175,7 +175,7 @@ def _check_details(details: dict[str, Any]) -> None:
 
 
 def record_dated(session: Session, actor: Actor, action: str, **details: Any) -> None:
-    """Record an event of the anonymous channel with its date only (DESIGN I-9).
+    """Record an event of the anonymous channel with its date only (docs/design.md I-9).
 
     No target: the entry names no thread and no case, so nothing links a sender's visits to
     each other, to a counsellor's work on the conversation or to the case it became. The

@@ -1,6 +1,6 @@
 """The anonymous contact channel: messages without an account, replies with a receipt code.
 
-How it is protected (issue 6; DESIGN I-1, I-2, I-5, I-8) - see docs/anonymous-contact.md:
+How it is protected (issue 6; docs/design.md I-1, I-2, I-5, I-8) - see docs/anonymous-contact.md:
 
 * **Sending needs no secret.** Everything a sender writes (the message, the kind of contact
   wanted, department, category, how to reach them) is sealed with :func:`crypto.seal` to the
@@ -20,7 +20,7 @@ How it is protected (issue 6; DESIGN I-1, I-2, I-5, I-8) - see docs/anonymous-co
 * **Audit without content, address, time or thread.** Every event of the channel - the
   sender's (as ``Actor.anonymous()``) and the counsellor's - is recorded with
   :func:`audit.record_dated`: the date only, no thread id, no case reference, joining the
-  chain after its day is over (DESIGN I-9). A conversion into a case writes the ordinary
+  chain after its day is over (docs/design.md I-9). A conversion into a case writes the ordinary
   ``case.create`` entry of a new case, and nothing links the two.
 
 Functions take the session, the settings and (counsellor side) the actor and unlocked

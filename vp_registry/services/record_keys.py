@@ -1,6 +1,6 @@
 """Rows with their own data key wrapped by the vault key: annual report texts and activities.
 
-The scheme of a case (``services/cases.py``, DESIGN I-2): a random 256-bit data key per row,
+The scheme of a case (``services/cases.py``, docs/design.md I-2): a random 256-bit data key per row,
 wrapped by the vault key with :meth:`VaultKeys.wrap_data_key` (so key rotation re-wraps it,
 ``services/rotation.py``), and every sensitive field encrypted with
 :class:`~vp_registry.core.crypto.RecordCrypter`: AES-256-GCM, a fresh nonce per value, and

@@ -22,7 +22,7 @@
 * **Managers** read final versions only, from their frozen JSON (no vault key, no case).
 
 A refusal's explanation can describe small numbers: it is for the counsellor's screen only,
-never for a log, a manager or an audit entry (DESIGN I-8). Every function takes the session,
+never for a log, a manager or an audit entry (docs/design.md I-8). Every function takes the session,
 settings and actor explicitly, flushes and never commits.
 """
 

@@ -1,4 +1,4 @@
-"""Retention by crypto-shredding (DESIGN I-4): runs without the vault key.
+"""Retention by crypto-shredding (docs/design.md I-4): runs without the vault key.
 
 A closed case is *due* when both hold:
 

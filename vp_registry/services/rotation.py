@@ -1,4 +1,4 @@
-"""Vault key rotation (DESIGN I-2): new key version, everything re-wrapped, resumable.
+"""Vault key rotation (docs/design.md I-2): new key version, everything re-wrapped, resumable.
 
 1. :func:`start` (one transaction): a new vault key; the old key wrapped under the new one
    in ``vault_rotations`` (so rows not yet re-wrapped stay readable); every counsellor grant,

@@ -1,4 +1,4 @@
-"""The vault: who can open the cases, and how (DESIGN I-2). See docs/vault-and-cases.md.
+"""The vault: who can open the cases, and how (docs/design.md I-2). See docs/vault-and-cases.md.
 
 * ``vp-registry init`` calls :func:`create_vault`: a recovery key pair whose private half is
   the recovery key (printed once). The vault key itself does not exist yet.
@@ -344,7 +344,7 @@ def change_password(
 
 
 def remove_access(session: Session, settings: Settings, actor: Actor, user: User) -> None:
-    """Drop a counsellor's key pair and grant (admin password reset, DESIGN I-2)."""
+    """Drop a counsellor's key pair and grant (admin password reset, docs/design.md I-2)."""
     had_grant = session.get(VaultGrant, user.id) is not None
     session.execute(delete(VaultGrant).where(VaultGrant.user_id == user.id))
     session.execute(delete(CounsellorKey).where(CounsellorKey.user_id == user.id))

@@ -1,4 +1,4 @@
-"""Deny by default (DESIGN I-6).
+"""Deny by default (docs/design.md I-6).
 
 Every view declares who may use it with ``@roles(...)`` or ``@public``. A single
 ``before_request`` hook refuses any endpoint without a declaration, so a forgotten decorator

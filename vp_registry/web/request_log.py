@@ -1,4 +1,4 @@
-"""Request logs that name no client (issue 11, item 2; DESIGN I-9).
+"""Request logs that name no client (issue 11, item 2; docs/design.md I-9).
 
 No request line the application's servers write carries a client address, whatever the path
 or status: not the development server's (``vp-registry run``), not gunicorn's access or error

@@ -1,4 +1,4 @@
-"""Security headers on every response (DESIGN section 3), and refusal of NUL characters.
+"""Security headers on every response (docs/design.md section 3), and refusal of NUL characters.
 
 No browser sends a NUL character in a form or an address, and PostgreSQL cannot store one in
 a text column (psycopg raises DataError: a server error). Every request that carries one in

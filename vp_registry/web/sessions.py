@@ -1,10 +1,10 @@
-"""Server-side sessions (DESIGN section 3).
+"""Server-side sessions (docs/design.md section 3).
 
 The cookie holds only a random 256-bit token; the database row is keyed by its SHA-256, so a
 copy of the database cannot be turned into a cookie. Sessions expire after 30 idle minutes and
 8 hours in all, are regenerated at login, and are deleted at logout, password change, 2FA reset
 and account disable. The vault key is kept in the row encrypted under a key derived from the
-cookie token (DESIGN I-2): neither the row nor the cookie alone yields it.
+cookie token (docs/design.md I-2): neither the row nor the cookie alone yields it.
 
 A new token never inherits the vault key of the row it replaces (issue 11): whoever unlocked
 the vault in this request stores the key explicitly. Logout (:func:`end_session`) deletes the

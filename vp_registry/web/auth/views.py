@@ -116,7 +116,7 @@ def _stage_guard(stage: str) -> tuple[User, dict[str, Any]] | Response:
 
 def _unlock_vault(user: User, password: str) -> None:
     """A counsellor's password is at hand only now: open the vault with it and keep the key in
-    the server-side session row only, sealed under the cookie's token (DESIGN I-2). The
+    the server-side session row only, sealed under the cookie's token (docs/design.md I-2). The
     session is logged in only after the remaining stages; without a grant nothing is stored.
     """
     db = db_session()
