@@ -1,6 +1,6 @@
 """Helpers for the vault and case tests: a vault with a counsellor who holds a grant, and
 sample case input. Plain functions (not fixtures); the fixtures ``vault_setup`` and
-``counsellor_with_vault`` in tests/conftest.py are built on them."""
+``counsellor_with_vault`` in tests/support/fixtures.py are built on them."""
 
 from __future__ import annotations
 

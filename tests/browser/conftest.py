@@ -108,19 +108,3 @@ def page(chromium_browser: Any, live_server: LiveServer) -> Iterator[Any]:
         context.close()
     if problems:
         pytest.fail("the browser reported problems:\n  " + "\n  ".join(problems), pytrace=False)
-
-
-# Temporary re-exports for browser tests written before tests/support/browser.py (issue 13):
-# import from tests.support.browser instead.
-from tests.support.browser import (  # noqa: E402, F401
-    PHONE,
-    SCREENSHOTS,
-    browser_login,
-    browser_logout,
-    check_accessibility,
-    fresh_totp_code,
-    horizontal_overflow,
-    remember_totp_use,
-    screenshot,
-    submit,
-)

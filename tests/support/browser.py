@@ -77,7 +77,7 @@ def console_problem(message: Any, problems: list[str]) -> None:
 
 # ------------------------------------------------------------------------- helpers
 
-# Last TOTP step used per secret: the server never accepts a step twice (DESIGN section 3).
+# Last TOTP step used per secret: the server never accepts a step twice (docs/design.md section 3).
 _used_steps: dict[str, int] = {}
 
 

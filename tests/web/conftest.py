@@ -7,7 +7,7 @@ from collections.abc import Callable
 import pytest
 from flask.testing import FlaskClient
 
-from tests.conftest import AuthActions
+from tests.support.forms import AuthActions
 from vp_registry.db.accounts import User
 
 

@@ -35,7 +35,9 @@ from flask import Flask
 from flask.testing import FlaskClient
 
 from tests.casework import case_input, create_vault, department, grant, unlock
-from tests.conftest import POSTGRES_URL, AuthActions, _fresh_postgres_database, db_session_for
+from tests.support.database import POSTGRES_URL, fresh_postgres_database
+from tests.support.forms import AuthActions
+from tests.support.sessions import db_session_for
 from tests.unit.test_disclosure_outputs import comparable
 from vp_registry import create_app
 from vp_registry.config import Settings
@@ -164,7 +166,7 @@ def manager_view(registry: Registry) -> dict[str, object]:
 @pytest.fixture
 def twin(settings: Settings, tmp_path: Path) -> Iterator[tuple[Flask, Settings]]:
     """A second registry: the same settings, a database and an instance folder of its own."""
-    databases = _fresh_postgres_database() if POSTGRES_URL else None
+    databases = fresh_postgres_database() if POSTGRES_URL else None
     url = next(databases) if databases else f"sqlite:///{tmp_path / 'twin.sqlite3'}"
     twin_settings = replace(settings, database_url=url,
                             instance_path=str(tmp_path / "twin-instance"))
