@@ -37,6 +37,9 @@ MAX_REQUEST_BYTES = 2 * 1024 * 1024
 # "nl" (default) or "en": the language for visitors who have not chosen one, and for the CLI.
 DEFAULT_LOCALE = "nl"
 
+# The organisation's time zone (an IANA name): the pages show times in it (the database keeps UTC).
+TIME_ZONE = "Europe/Amsterdam"
+
 # Shown on the pages and in reports.
 ORGANISATION_NAME = "Voorbeeld Techniek B.V."
 

@@ -43,6 +43,7 @@ def configure_app(app: Flask, settings: Settings) -> None:
         # and SameSite=Strict cookies are the CSRF protection.
         WTF_CSRF_SSL_STRICT=False,
         BABEL_DEFAULT_LOCALE=settings.default_locale,
+        BABEL_DEFAULT_TIMEZONE=settings.time_zone,
         BABEL_TRANSLATION_DIRECTORIES=str(Path(__file__).resolve().parent / "translations"),
         TEMPLATES_AUTO_RELOAD=settings.is_development,
     )

@@ -14,6 +14,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field, fields, replace
 from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from vp_registry.core.crypto import KdfParams
 
@@ -60,6 +61,9 @@ class Settings:
     session_absolute_hours: int = 8
     max_request_bytes: int = 2 * 1024 * 1024
     default_locale: str = "nl"
+    # The organisation's time zone (IANA name): times on the pages, such as the audit log's,
+    # are shown in it; the database keeps UTC.
+    time_zone: str = "Europe/Amsterdam"
     organisation_name: str = "Voorbeeld Techniek B.V."
     # Login throttling: failures allowed before back-off starts, first and maximum lock-out.
     throttle_free_attempts: int = 5
@@ -132,6 +136,8 @@ class Settings:
             problems.append("TRUSTED_PROXIES must be between 0 and 5")
         if self.default_locale not in {"nl", "en"}:
             problems.append("DEFAULT_LOCALE must be 'nl' or 'en'")
+        if not _is_time_zone(self.time_zone):
+            problems.append("TIME_ZONE must be a time zone name such as 'Europe/Amsterdam'")
         if problems:
             raise ConfigurationError("Invalid configuration: " + "; ".join(problems))
         return self
@@ -144,6 +150,14 @@ class Settings:
         if self.database_url:
             return self.database_url
         return "sqlite:///" + str(Path(self.instance_path).resolve() / "vp-registry.sqlite3")
+
+
+def _is_time_zone(name: str) -> bool:
+    try:
+        ZoneInfo(name)
+    except (ValueError, OSError, ZoneInfoNotFoundError):  # OSError: a directory ("Europe")
+        return False
+    return True
 
 
 def _coerce(name: str, raw: Any, default: Any) -> Any:

@@ -309,6 +309,8 @@ def verify(session: Session, audit_key: str) -> VerifyResult:
 class AuditFilter:
     actor_id: int | None = None
     action: str | None = None
+    # One of these codes (a kind of event); an empty tuple matches nothing.
+    actions: tuple[str, ...] | None = None
     date_from: datetime | None = None
     date_to: datetime | None = None
 
@@ -321,6 +323,8 @@ def search(
         query = query.where(AuditEntry.actor_id == criteria.actor_id)
     if criteria.action:
         query = query.where(AuditEntry.action == criteria.action)
+    if criteria.actions is not None:
+        query = query.where(AuditEntry.action.in_(criteria.actions))
     if criteria.date_from is not None:
         query = query.where(AuditEntry.created_at >= criteria.date_from)
     if criteria.date_to is not None:

@@ -72,6 +72,7 @@ class AuditFilterForm(Form):
         csrf = False  # a GET search form changes nothing
 
     actor = SelectField(_l("Who"), coerce=int, default=0, validators=[Optional()])
-    action = SelectField(_l("Action"), default="", validators=[Optional()])
+    kind = SelectField(_l("Kind of event"), default="", validators=[Optional()])
+    action = SelectField(_l("Event"), default="", validators=[Optional()])
     date_from = DateField(_l("From"), validators=[Optional()])
     date_to = DateField(_l("Up to and including"), validators=[Optional()])

@@ -5,9 +5,13 @@ The admin can never read a case: no view here touches case data.
 
 from __future__ import annotations
 
-from datetime import date, datetime, time, timedelta
+import json
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, time, timedelta
+from zoneinfo import ZoneInfo
 
 from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
+from flask_babel import format_date, format_datetime
 from flask_babel import gettext as _
 from flask_login import current_user
 from werkzeug.wrappers import Response
@@ -15,10 +19,12 @@ from wtforms import SelectChoice
 
 from vp_registry.config import Settings
 from vp_registry.core.taxonomy import ROLE_LABELS, Role
+from vp_registry.db.audit import AuditEntry
 from vp_registry.messages import describe
 from vp_registry.services import accounts, audit, organisation
 from vp_registry.services.errors import DomainError, NotFound
 from vp_registry.web.access import roles
+from vp_registry.web.admin import audit_labels
 from vp_registry.web.admin.forms import (
     AuditFilterForm,
     CategoryForm,
@@ -253,20 +259,70 @@ def audit_log() -> str:
     form = AuditFilterForm(request.args)
     form.actor.choices = [SelectChoice(0, _("Everyone"))] + [
         SelectChoice(u.id, f"{u.display_name} ({u.email})") for u in all_users]
-    form.action.choices = [SelectChoice("", _("All actions"))] + [
-        SelectChoice(a) for a in audit.known_actions(db)]
+    form.kind.choices = [SelectChoice("", _("All kinds"))] + [
+        SelectChoice(k.code, str(k.label)) for k in audit_labels.EVENT_KINDS]
+    known = audit.known_actions(db)
+    events = sorted((SelectChoice(a, audit_labels.describe_action(a)) for a in known),
+                    key=lambda choice: choice.label.casefold())
+    form.action.choices = [SelectChoice("", _("All events")), *events]
     form.validate()
+    kind = audit_labels.kind(form.kind.data or "") if not form.kind.errors else None
+    zone = ZoneInfo(settings().time_zone)
     page = page_number()
     criteria = audit.AuditFilter(
         actor_id=form.actor.data or None if not form.actor.errors else None,
         action=form.action.data or None if not form.action.errors else None,
-        date_from=datetime.combine(form.date_from.data, time.min) if form.date_from.data
-        else None,
-        date_to=datetime.combine(form.date_to.data + timedelta(days=1), time.min)
+        actions=None if kind is None else tuple(
+            a for a in known if kind.holds(a)),
+        date_from=_utc_start_of(form.date_from.data, zone) if form.date_from.data else None,
+        date_to=_utc_start_of(form.date_to.data + timedelta(days=1), zone)
         if form.date_to.data and form.date_to.data < date.max else None,
     )
     entries, total = audit.search(db, criteria, limit=AUDIT_PAGE_SIZE,
                                   offset=(page - 1) * AUDIT_PAGE_SIZE)
     names = {u.id: u.display_name for u in all_users}
     return render_template("admin/audit.html", form=form, entries=entries, total=total,
-                           page=page, pages=max(1, -(-total // AUDIT_PAGE_SIZE)), names=names)
+                           page=page, pages=max(1, -(-total // AUDIT_PAGE_SIZE)), names=names,
+                           rows=[_audit_row(entry, zone, names) for entry in entries])
+
+
+def _utc_start_of(day: date, zone: ZoneInfo) -> datetime:
+    """The moment a day of the organisation's time zone begins, as the log's naive UTC."""
+    return datetime.combine(day, time.min, zone).astimezone(UTC).replace(tzinfo=None)
+
+
+@dataclass(frozen=True)
+class AuditRow:
+    """One entry as the page shows it: local time (the date alone for the anonymous
+    channel's entries, which hold no time), a description, the subject in words and the
+    details as a list of names and values."""
+
+    when: str
+    when_iso: str
+    who: str
+    event: str
+    subject: str
+    details: list[tuple[str, str]]
+
+
+def _audit_row(entry: AuditEntry, zone: ZoneInfo, names: dict[int, str]) -> AuditRow:
+    if entry.date_only:  # a date of its own: not moved to another day by the time zone
+        when, iso = format_date(entry.created_at.date(), "d MMM yyyy"), \
+            entry.created_at.date().isoformat()
+    else:
+        local = entry.created_at.replace(tzinfo=UTC).astimezone(zone)
+        when = format_datetime(local, "d MMM yyyy HH:mm:ss", rebase=False)
+        iso = local.isoformat(timespec="seconds")
+    try:
+        loaded = json.loads(entry.details or "{}")
+    except ValueError:
+        loaded = {"": entry.details}
+    details = [(str(key), value if isinstance(value, str) else json.dumps(value))
+               for key, value in (loaded.items() if isinstance(loaded, dict)
+                                  else [("", loaded)])]
+    subject = " ".join(part for part in (audit_labels.describe_subject(entry.target_type),
+                                         entry.target_id or "") if part)
+    who = names.get(entry.actor_id or 0) or audit_labels.describe_actor(entry.actor_role)
+    return AuditRow(when=when, when_iso=iso, who=who,
+                    event=audit_labels.describe_action(entry.action), subject=subject,
+                    details=details)
