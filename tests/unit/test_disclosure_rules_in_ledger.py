@@ -6,6 +6,9 @@ the two bands, so the auditor let through what the rule gives away.
 
 from __future__ import annotations
 
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
 from vp_registry.core.disclosure import DisclosureRules, Figure, RuleConstraint, audit, cell_set
 
 RULES = DisclosureRules()
@@ -39,3 +42,50 @@ def test_a_rise_without_more_information_stays_releasable() -> None:
     rules = RuleConstraint.rise(now, before)
     assert all(rule.holds(truth) for rule in rules)
     assert audit([now, before], [], truth, RULES, constraints=rules).ok
+
+
+# --------------------------------------------------------------------------------------------
+# Speed shortcuts never change the verdict
+# --------------------------------------------------------------------------------------------
+
+
+def _verdict(result: object) -> tuple[object, ...]:
+    ok = result.ok
+    problems = result.problems
+    return ok, tuple(sorted((p.kind, tuple(sorted(p.cells)), p.low, p.high) for p in problems))
+
+
+@settings(max_examples=20, deadline=None)
+@given(st.lists(st.tuples(st.integers(0, 5), st.integers(0, 5)), min_size=4, max_size=4),
+       st.lists(st.tuples(st.sampled_from(["D1", "D2", "G", "Q3", "Q4", "ALL"]),
+                          st.booleans()), min_size=1, max_size=4),
+       st.booleans())
+def test_moving_cases_between_interchangeable_atoms_changes_no_verdict(
+    values: list[tuple[int, int]], shapes: list[tuple[str, bool]], rise: bool,
+) -> None:
+    import vp_registry.core.disclosure as disclosure
+
+    truth = {(d, "p", q): values[d - 1][i] for d in (1, 2) for i, q in enumerate((Q3, Q4))}
+    truth |= {(d + 2, "p", q): values[d + 1][i] for d in (1, 2) for i, q in enumerate((Q3, Q4))}
+    depts = {"D1": [1], "D2": [2], "G": [1, 2], "Q3": [1, 2, 3], "Q4": [1, 2, 3],
+             "ALL": [1, 2, 3, 4]}
+    figures = []
+    for shape, banded in shapes:
+        quarters = [Q3] if shape == "Q3" else [Q4] if shape == "Q4" else [Q3, Q4]
+        cells = cell_set(depts[shape], ["p"], quarters)
+        value = sum(truth.get(c, 0) for c in cells)
+        figures.append(Figure.band(cells, value, RULES, shape) if banded
+                       else Figure.exact(cells, value, shape))
+    constraints: tuple[RuleConstraint, ...] = ()
+    if rise:
+        now, before = _rise()
+        constraints = RuleConstraint.rise(now, before)
+    verdicts = []
+    for swap in (True, False):
+        disclosure.clear_cache()
+        disclosure._SWAP_WITNESSES = swap
+        try:
+            verdicts.append(_verdict(audit(figures, [], truth, RULES, constraints=constraints)))
+        finally:
+            disclosure._SWAP_WITNESSES = True
+    assert verdicts[0] == verdicts[1]
