@@ -194,3 +194,61 @@ def test_the_case_list_on_a_phone_is_cards_with_the_filters_folded(
     page.locator("details.filter-panel > summary").click()
     screenshot(page, "phone-case-list-filter-open", phone=False)
     page.set_viewport_size(DESKTOP)
+
+
+# ------------------------------------------------------------------ the manager (issue 14)
+
+
+def test_the_manager_sees_what_is_new_and_marks_a_signal_as_read(
+    page: Any, live_server: LiveServer, demo_world: dict[str, User], app: Flask,
+) -> None:
+    # the demo's released signal was acknowledged and followed up; a second one is new
+    with app.app_context(), db_session_for(app) as session:
+        from vp_registry.services import signals
+
+        released = signals.released_signals(session)
+        assert len(released) == 1
+        released[0].acknowledged_at = None  # as if just released: unread
+        session.commit()
+    browser_login(page, live_server, demo_world["manager"], accessibility=False)
+    new = page.locator("#new-signals")
+    assert new.is_visible()
+    card = new.locator("li.signal-card")
+    assert card.count() == 1
+    text = card.inner_text()
+    assert "Magazijn en logistiek" in text and "Pesten" in text
+    assert released[0].band in text and "Nog niet gelezen" in text
+    check_accessibility(page)
+    screenshot(page, "manager-start-1280", phone=False)
+    page.set_viewport_size(PHONE)
+    assert _fits(page) == 0
+    check_accessibility(page)
+    screenshot(page, "manager-start-390", phone=False)
+
+    card.locator("a").first.click()
+    page.wait_for_url(re.compile(r"/management/signals/\d+$"))
+    button = page.get_by_role("button", name="Markeer als gelezen")
+    assert button.is_visible()
+    button.click()
+    page.wait_for_load_state("load")
+    assert page.get_by_text("Gelezen op").is_visible()
+    page.goto("/start")
+    assert page.locator("#new-signals").count() == 0
+    page.set_viewport_size(DESKTOP)
+
+    page.goto("/management/signals")
+    cards = page.locator("ul.signal-cards > li.signal-card")
+    assert cards.count() == 1 and page.locator("main table").count() == 0
+    facts = cards.first.inner_text()
+    for term in ("Afdeling", "Soort gedrag", "Aantal meldingen", "Periode", "Status",
+                 "Laatste opvolging"):
+        assert term in facts, term
+    assert " | " not in facts
+    height = cards.first.bounding_box()["height"]
+    assert height < 600, f"a signal card is {height}px high"
+    check_accessibility(page)
+    screenshot(page, "manager-signals-1280", phone=False)
+    page.set_viewport_size(PHONE)
+    assert _fits(page) == 0
+    check_accessibility(page)
+    screenshot(page, "manager-signals-390", phone=False)

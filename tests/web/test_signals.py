@@ -199,21 +199,6 @@ def test_a_refused_release_says_why_and_releases_nothing(
     assert "disclosure.refused" in _audit_actions(app)
 
 
-def _table(page: str) -> tuple[list[str], list[list[str]]]:
-    table = re.search(r'<table class="stack" id="signals-table">(.*?)</table>', page, re.S)
-    assert table, "no signals table"
-
-    def clean(cell: str) -> str:
-        return " ".join(html.unescape(re.sub(r"<[^>]+>", "", cell)).split())
-
-    header = [clean(c) for c in re.findall(r"<th[^>]*>(.*?)</th>", table.group(1), re.S)]
-    body = re.search(r"<tbody>(.*?)</tbody>", table.group(1), re.S)
-    assert body
-    rows = [[clean(c) for c in re.findall(r"<td[^>]*>(.*?)</td>", row, re.S)]
-            for row in re.findall(r"<tr>(.*?)</tr>", body.group(1), re.S)]
-    return header, rows
-
-
 def test_management_sees_bands_exports_what_it_sees_and_records_follow_up(
     app: Flask, client: FlaskClient, manager_client: FlaskClient, org: Organisation
 ) -> None:
@@ -223,15 +208,21 @@ def test_management_sees_bands_exports_what_it_sees_and_records_follow_up(
     assert "4 cases" not in page.replace("3-4 cases", "")
     assert not re.search(r"VP-\d{4}-[0-9A-Z]{4}", page), "no case reference for management"
     assert '<svg class="chart"' in page and 'role="img"' in page
-    header, rows = _table(page)
-    assert header[:4] == ["Period", "Department", "Category", "Cases"]
-    assert len(rows) == 1 and rows[0][1:4] == ["Magazijn en logistiek", "Bullying", "3-4"]
+    cards = _cards(page)
+    assert len(cards) == 1
+    card = cards[0]
+    assert [card["Department"], card["Category"], card["Number of cases"]] == [
+        "Magazijn en logistiek", "Bullying", "3-4"]
 
     response = manager_client.get("/management/signals.csv")
     assert response.status_code == 200
     assert response.headers["Content-Type"].startswith("text/csv")
     exported = list(csv.reader(io.StringIO(_text(response).lstrip("\ufeff")), delimiter=";"))
-    assert exported == [header, *rows]
+    header = ["Period", "Department", "Category", "Cases", "Suggested actions", "Context",
+              "Follow-up"]
+    assert exported[0] == header and len(exported) == 2
+    assert exported[1][:4] == [card["Period"], card["Department"], card["Category"],
+                               card["Number of cases"]]
     assert "signal.export" in _audit_actions(app)
 
     # the filtered view and its export match too
@@ -265,8 +256,8 @@ def test_management_sees_bands_exports_what_it_sees_and_records_follow_up(
     counsellor_view = _text(client.get(f"/signals/released/{signal_id}"))
     assert "Teamgesprek gehouden; training gepland." in counsellor_view
     assert "1 follow-up recorded" in _text(client.get("/signals"))
-    header, rows = _table(_text(manager_client.get("/management/signals")))
-    assert "Teamgesprek gehouden; training gepland." in rows[0][6]
+    card = _cards(_text(manager_client.get("/management/signals")))[0]
+    assert "Teamgesprek gehouden; training gepland." in card["Last follow-up"]
 
 
 def test_csv_cells_cannot_start_a_formula(
@@ -331,3 +322,86 @@ def test_the_admin_audit_page_shows_no_kind_category_or_quarter_of_a_signal(
                        r"\d{4}-?Q[1-4]|Q[1-4]|figures|problems|Magazijn|Productie", re.I)
     leaks = [row for row in signal_rows if words.search(row)]
     assert not leaks, leaks
+
+
+# ------------------------------------------------- the manager's view (issue 14)
+
+
+def _cards(page: str) -> list[dict[str, str]]:
+    """The signal cards of the manager's overview: title link, and the facts by their term."""
+    found = []
+    ends = r"</li>\s*(?=<li class=\"panel|</ul>)"
+    for card in re.findall(r'<li class="panel signal-card[^"]*">(.*?)' + ends, page, re.S):
+        clean = lambda cell: " ".join(html.unescape(re.sub(r"<[^>]+>", "", cell)).split())  # noqa: E731
+        facts = {clean(t): clean(d) for t, d in
+                 re.findall(r"<dt>(.*?)</dt>\s*<dd[^>]*>(.*?)</dd>", card, re.S)}
+        link = re.search(r'<a href="(/management/signals/\d+)">(.*?)</a>', card, re.S)
+        assert link, card
+        facts["href"], facts["title"] = link.group(1), clean(link.group(2))
+        found.append(facts)
+    return found
+
+
+def test_the_manager_start_page_shows_unread_signals_and_follow_up_due(
+    app: Flask, client: FlaskClient, manager_client: FlaskClient, org: Organisation
+) -> None:
+    assert "No signal has been released yet." in _text(manager_client.get("/start"))
+    _release(client, _magazijn_token(client))
+    start = _text(manager_client.get("/start"))
+    new = re.search(r'<section[^>]*id="new-signals".*?</section>', start, re.S)
+    assert new, "no section with the unread signals"
+    assert "Magazijn en logistiek" in new.group(0) and "3-4" in new.group(0)
+    assert "Bullying" in new.group(0)
+    detail = re.search(r'href="(/management/signals/\d+)"', new.group(0))
+    assert detail
+    url = detail.group(1)
+
+    # read: it moves to the follow-up still to record
+    page = _text(manager_client.get(url))
+    assert re.search(r'<button type="submit" class="primary">\s*Mark as read\s*</button>', page)
+    assert post_form(manager_client, f"{url}/acknowledge", {}, form_page=url).status_code == 302
+    start = _text(manager_client.get("/start"))
+    assert 'id="new-signals"' not in start
+    due = re.search(r'<section[^>]*id="follow-up-due".*?</section>', start, re.S)
+    assert due and "Magazijn en logistiek" in due.group(0) and url in due.group(0)
+
+    # followed up: nothing new
+    assert post_form(manager_client, f"{url}/follow-up",
+                     {"done_on": date.today().isoformat(), "description": "Teamgesprek."},
+                     form_page=url).status_code == 302
+    start = _text(manager_client.get("/start"))
+    assert 'id="new-signals"' not in start and 'id="follow-up-due"' not in start
+    assert "Nothing new: every released signal has been read and followed up." in start
+
+
+def test_the_manager_overview_is_a_list_of_signal_cards(
+    app: Flask, client: FlaskClient, manager_client: FlaskClient, org: Organisation
+) -> None:
+    _release(client, _magazijn_token(client))
+    page = _text(manager_client.get("/management/signals"))
+    assert "<table" not in page.split("<main", 1)[1]
+    cards = _cards(page)
+    assert len(cards) == 1
+    card = cards[0]
+    assert card["Department"] == "Magazijn en logistiek" and card["Category"] == "Bullying"
+    assert card["Number of cases"] == "3-4" and card["Status"] == "Not yet read"
+    assert card["Period"] and card["Last follow-up"] == "None yet"
+    assert card["title"].startswith("3-4 cases of bullying in Magazijn en logistiek")
+
+    # the export holds the same signals (and the texts the signal's page shows)
+    exported = list(csv.reader(io.StringIO(_text(manager_client.get(
+        "/management/signals.csv")).lstrip("\ufeff")), delimiter=";"))
+    assert [row[:4] for row in exported[1:]] == [
+        [card["Period"], card["Department"], card["Category"], card["Number of cases"]]]
+
+    url = card["href"]
+    assert post_form(manager_client, f"{url}/acknowledge", {}, form_page=url).status_code == 302
+    for done, text in ((date.today() - timedelta(days=3), "Eerste teamgesprek gehouden."),
+                       (date.today(), "Toolbox-sessie gepland.")):
+        post_form(manager_client, f"{url}/follow-up",
+                  {"done_on": done.isoformat(), "description": text}, form_page=url)
+    card = _cards(_text(manager_client.get("/management/signals")))[0]
+    assert card["Status"] == "2 follow-ups recorded"
+    assert "Toolbox-sessie gepland." in card["Last follow-up"]
+    assert "Eerste teamgesprek" not in card["Last follow-up"]
+    assert " | " not in card["Last follow-up"]

@@ -14,6 +14,7 @@ from vp_registry.services import contact, reports
 from vp_registry.web.access import authenticated, public
 from vp_registry.web.cases.views import overview_context as case_overview
 from vp_registry.web.database import db_session
+from vp_registry.web.management import views as management
 
 blueprint = Blueprint("home", __name__)
 
@@ -37,4 +38,5 @@ def start() -> str:
         context["report_years"] = reports.overview(db_session(), today=date.today())[:2]
     elif current_user.role == Role.MANAGER.value:
         context["published_reports"] = reports.published(db_session())  # final versions only
+        context.update(management.start_overview())  # unread signals, follow-up to record
     return render_template(f"home/{current_user.role}.html", **context)

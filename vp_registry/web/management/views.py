@@ -122,7 +122,22 @@ def _chart(rows: Sequence[ReleasedSignal], categories: Mapping[str, Category]) -
         bars, title=_("Released signals per period"),
         description=_("One bar per released signal, grouped by the last quarter of its period. "
                       "The bar shows the band of the number of cases; the same figures are in "
-                      "the table below."))
+                      "the list below."))
+
+
+def start_overview() -> dict[str, object]:
+    """What is new for the manager's start page: released signals not yet marked as read, and
+    read ones without any follow-up yet - the released rows as they are, nothing computed."""
+    db = db_session()
+    rows = signals.released_signals(db)
+    notes = signals.follow_ups(db, [row.id for row in rows])
+    return {
+        "released_count": len(rows),
+        "new_signals": [row for row in rows if row.acknowledged_at is None],
+        "follow_up_due": [row for row in rows
+                          if row.acknowledged_at is not None and not notes.get(row.id)],
+        **template_helpers(),
+    }
 
 
 # ------------------------------------------------------------------- the views
@@ -136,8 +151,7 @@ def overview() -> str:
     query = {k: v for k, v in request.args.items() if k in ("period", "group", "category") and v}
     return render_template(
         "management/signals.html", form=form, signals=rows,
-        header=table_header(), rows=table_rows(rows, categories, notes),
-        chart=_chart(rows, categories), filtered=bool(query), query=query,
+        notes=notes, chart=_chart(rows, categories), filtered=bool(query), query=query,
         unacknowledged=sum(1 for r in rows if r.acknowledged_at is None),
         **template_helpers())
 
