@@ -319,7 +319,7 @@ def test_the_admin_audit_page_shows_no_kind_category_or_quarter_of_a_signal(
             for row in signal_rows} >= {"disclosure.refused", "disclosure.release",
                                         "signal.release"}, rows
     words = re.compile(r"pesten|werkdruk|bullying|work pressure|concentration|rise|recurrence|"
-                       r"\d{4}-?Q[1-4]|Q[1-4]|figures|problems|Magazijn|Productie", re.I)
+                       r"\d{4}-?Q[1-4]|Q[1-4]|figures\W*\d|problems\W*\d|Magazijn|Productie", re.I)
     leaks = [row for row in signal_rows if words.search(row)]
     assert not leaks, leaks
 
