@@ -25,6 +25,11 @@ NAMING_CONVENTION = {
 }
 
 
+# The largest id an INTEGER primary key holds on PostgreSQL (32 bits): an id from input beyond
+# it names no row, and SQLite would refuse to bind a Python int beyond 64 bits.
+MAX_ROW_ID = 2**31 - 1
+
+
 class Base(DeclarativeBase):
     metadata = MetaData(naming_convention=NAMING_CONVENTION)
 

@@ -48,7 +48,7 @@ from vp_registry.core.taxonomy import (
     Referral,
     Relation,
 )
-from vp_registry.db import utcnow
+from vp_registry.db import MAX_ROW_ID, utcnow
 from vp_registry.db.cases import Case, CaseContact, CaseKey, CaseListingCache
 from vp_registry.db.organisation import Category, Department
 from vp_registry.db.vault import VAULT_ROW_ID, Vault
@@ -418,7 +418,10 @@ def case_problems(session: Session, data: CaseInput, *, today: date,
                                    field="opened_on")
 
     def department() -> None:
-        found = session.get(Department, data.department_id) if data.department_id else None
+        department_id = data.department_id
+        # an id outside the INTEGER column cannot name a department (and would not bind)
+        in_range = department_id is not None and 0 < department_id <= MAX_ROW_ID
+        found = session.get(Department, department_id) if in_range else None
         if found is None or (not found.active and (
                 previous is None or previous.department_id != data.department_id)):
             raise ValidationFailed(N_("Choose a department."), field="department_id")

@@ -287,8 +287,13 @@ def audit_log() -> str:
 
 
 def _utc_start_of(day: date, zone: ZoneInfo) -> datetime:
-    """The moment a day of the organisation's time zone begins, as the log's naive UTC."""
-    return datetime.combine(day, time.min, zone).astimezone(UTC).replace(tzinfo=None)
+    """The moment a day of the organisation's time zone begins, as the log's naive UTC.
+    At the ends of the calendar (1 January of year 1) that moment lies before the first
+    representable one: the filter then starts at the earliest."""
+    try:
+        return datetime.combine(day, time.min, zone).astimezone(UTC).replace(tzinfo=None)
+    except OverflowError:
+        return datetime.min if day.year == date.min.year else datetime.max
 
 
 @dataclass(frozen=True)
