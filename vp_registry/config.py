@@ -12,6 +12,7 @@ import runpy
 import traceback
 from collections.abc import Mapping
 from dataclasses import dataclass, field, fields, replace
+from datetime import date
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -76,6 +77,10 @@ class Settings:
     min_department_size: int = 10
     min_organisation_size: int = 50
     band_edges: tuple[int, ...] = (3, 5, 10)
+    # The registry's first day (YYYY-MM-DD, public; empty: not known). No case may be opened
+    # before it, and the annual report may then show "carried over" for its first year (none,
+    # issue 12); without it that number is shown only when it repeats last year's report.
+    registry_start: str = ""
     retention_months: int = 12
     # Null cipher is for benchmarks only; refused outside development.
     field_cipher: str = "aes-256-gcm"
@@ -85,6 +90,11 @@ class Settings:
     # trusted, the client address is the TCP peer; see docs/operations.md).
     trusted_proxies: int = 0
     testing: bool = False
+
+    @property
+    def registry_start_date(self) -> date | None:
+        """``registry_start`` as a date (None when not set); validated() checks the format."""
+        return date.fromisoformat(self.registry_start) if self.registry_start else None
 
     @property
     def is_development(self) -> bool:
@@ -130,6 +140,11 @@ class Settings:
             problems.append("SESSION_IDLE_MINUTES must be between 5 and 1440")
         if not 60 <= self.throttle_window_seconds <= 24 * 3600:
             problems.append("THROTTLE_WINDOW_SECONDS must be between 60 and 86400")
+        if self.registry_start:
+            try:
+                date.fromisoformat(self.registry_start)
+            except ValueError:
+                problems.append("REGISTRY_START must be a date such as 2025-01-01 (or empty)")
         if self.retention_months < 1:
             problems.append("RETENTION_MONTHS must be at least 1")
         if not 0 <= self.trusted_proxies <= 5:

@@ -83,11 +83,11 @@ def test_draft_is_built_from_the_encrypted_cases(
     assert report.draft and report.version == 1 and report.year == YEAR
     assert report.organisation == settings.organisation_name
     key = _rows(report.table("key_figures"))
-    # the number opened (and open at the end, which gives it away) is withheld next to a
-    # category total below k (issue 12): with it, that total could be worked out
-    assert list(key.values()) == [
-        [str(KEY_FIGURES["carried_over"])], ["x"], [str(KEY_FIGURES["closed"])], ["x"],
-        [str(KEY_FIGURES["conversations"])]]
+    # the number opened (and open at the end and closed, which give it away) is withheld
+    # next to a category total below k (issue 12): with it, that total could be worked out;
+    # carried over is withheld too: no report of the year before published it
+    assert list(key.values()) == [["x"], ["x"], ["x"], ["x"],
+                                  [str(KEY_FIGURES["conversations"])]]
     categories = _rows(report.table("categories"))
     assert categories["Pesten"][0] == str(CATEGORY_COUNTS["pesten"])
     assert categories["Werkdruk"][0] == str(CATEGORY_COUNTS["werkdruk"])
@@ -198,8 +198,9 @@ def test_finalising_writes_the_ledger_and_freezes_the_report(
     row = db.execute(select(AnnualReportRow)).scalar_one()
     assert row.aggregates_json is not None and row.disclosure_release_id == release.id
     aggregates = report.aggregates
-    # opened: withheld next to the hidden total of 'uitsluiting' (issue 12)
-    assert (aggregates.cases_opened, aggregates.cases_closed) == (None, 12)
+    # opened: withheld next to the hidden total of 'uitsluiting', and closed with it (closed -
+    # carried over bounds it from below; issue 12)
+    assert (aggregates.cases_opened, aggregates.cases_closed) == (None, None)
 
     entry = db.execute(select(AuditEntry).where(AuditEntry.action == "report.finalise")
                        ).scalar_one()
@@ -342,7 +343,9 @@ def test_cases_become_due_for_retention_only_after_a_final_report(
 def test_trends_come_from_frozen_aggregates_not_from_erased_cases(
     db: Session, settings: Settings, actor: Actor, keys: VaultKeys, seeded: list[str]
 ) -> None:
-    # 2024: the carried-over case was opened then; finalise 2024, then erase its cases
+    # 2024: the carried-over case was opened then; finalise 2024, then erase its cases. The
+    # registry started in 2024 (public), so the 2024 report shows 'carried over' (none)
+    settings = settings.with_overrides(registry_start=f"{YEAR - 1}-01-01")
     _draft(db, settings, actor, keys, year=YEAR - 1)
     _finalise(db, settings, actor, keys, year=YEAR - 1)
     _, report_2024 = reports.final_report(db, YEAR - 1)
@@ -353,15 +356,18 @@ def test_trends_come_from_frozen_aggregates_not_from_erased_cases(
     before = reports.preview(db, settings, keys, YEAR, today=TODAY)
     trend = _rows(before.table("trend_key_figures"))
     assert trend["Nieuwe meldingen"] == ["x", "x"]
-    assert _rows(before.table("key_figures"))["Lopend uit 2024"] == ["1"]
+    # the 2024 report withheld its open cases at the end, so 2025 withholds 'carried over'
+    # (issue 12): it would be a new exact total over 2024, whose category total is '< 3'
+    assert _rows(before.table("key_figures"))["Lopend uit 2024"] == ["x"]
 
     cases.shred(db, [f.case_id for f in cases.case_facts(db, keys)
                      if f.opened_on.year == YEAR - 1])
     db.commit()
     after = reports.preview(db, settings, keys, YEAR, today=TODAY)
-    # 2024 still counts its case (frozen); 2025 no longer sees it carried over
+    # 2024 still counts its case (frozen); 2025's 'carried over' stays withheld (it would
+    # have changed from 1 to 0 and told a reader about the erasure)
     assert _rows(after.table("trend_key_figures"))["Nieuwe meldingen"] == ["x", "x"]
-    assert _rows(after.table("key_figures"))["Lopend uit 2024"] == ["0"]
+    assert _rows(after.table("key_figures"))["Lopend uit 2024"] == ["x"]
     assert reports.frozen_aggregates(db, before=YEAR)[YEAR - 1] == report_2024.aggregates
 
 

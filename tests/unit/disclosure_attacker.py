@@ -63,6 +63,7 @@ from vp_registry.core.disclosure import (
 from vp_registry.core.facts import CaseFacts, DepartmentFacts
 from vp_registry.core.report import (
     AnnualReport,
+    FrozenAggregates,
     ReportRefused,
     ReportTable,
     ReportTexts,
@@ -217,17 +218,21 @@ def finalise_report(history: History, step: Report, facts: list[CaseFacts],
                     departments: Sequence[DepartmentFacts], ledger: Sequence[Figure],
                     corrects: AnnualReport | None = None,
                     rules: Sequence[RuleConstraint] = (),
+                    previous: Mapping[int, FrozenAggregates] | None = None,
                     ) -> tuple[bool, Sequence[Figure], Observation, AnnualReport | None]:
     """``build_report`` + the auditor on its figures, as ``services.reports.finalise``
     (a correction gets the latest final version of its year, as the service passes it;
-    ``rules``: the published rules in the ledger, which ``ledger.check`` adds)."""
+    ``rules``: the published rules in the ledger, which ``ledger.check`` adds; ``previous``:
+    the frozen aggregates of earlier final reports; the registry starts with the world's
+    first quarter, the public ``REGISTRY_START``)."""
     if step.version > 1 and corrects is None:  # nothing final to correct
         return False, (), ("report refused", step.year, step.version), None
     try:
         report = build_report(
-            step.year, facts, departments, [(c, c) for c in history.categories], [], [], {},
-            ReportTexts("intro", "advice"), history.rules, ledger, "en", draft=False,
-            version=step.version, issued_on=step.today, corrects=corrects,
+            step.year, facts, departments, [(c, c) for c in history.categories], [], [],
+            dict(previous or {}), ReportTexts("intro", "advice"), history.rules, ledger, "en",
+            draft=False, version=step.version, issued_on=step.today, corrects=corrects,
+            registry_start=_first_day(history.quarters[0]),
         )
     except ReportRefused:
         return False, (), ("report refused", step.year, step.version), None
@@ -283,8 +288,11 @@ class Pipeline:
                 return None
             facts = [c for c in cases if c.opened_on < step.today]
             corrects = finals.get(step.year) if isinstance(step, Report) else None
-            key = (step, tuple(sorted((c.department_id, c.categories, c.opened_on)
-                                      for c in facts)), departments, tuple(ledger), tuple(rules),
+            previous = ({y: r.aggregates for y, r in finals.items() if y < step.year}
+                        if isinstance(step, Report) else {})
+            key = (step, tuple(sorted(previous.items())),
+                   tuple(sorted((c.department_id, c.categories, c.opened_on) for c in facts)),
+                   departments, tuple(ledger), tuple(rules),
                    None if corrects is None else report_view(corrects))
             views: list[Observation] = []
             if isinstance(step, Signals):
@@ -317,7 +325,7 @@ class Pipeline:
                 if cached is None:
                     ok, figures, view, report = finalise_report(
                         h, step, facts, departments, ledger,
-                        corrects if step.version > 1 else None, rules)
+                        corrects if step.version > 1 else None, rules, previous)
                     cached = (ok, tuple(figures), view, report, ())
                     self.memo[key] = cached
             _, figures, view, report, added_rules = cached

@@ -203,3 +203,20 @@ def test_leak4_consecutive_signals_a_concentration_after_a_rise(truth: tuple[int
     # the budget covers every candidate table (2026-Q4 = 2 needs 2027-Q1 = 4: searched last)
     findings, _ = attack(history, truth, budget=6000, only=lambda n: n.startswith("D1 "))
     no_findings(findings)
+
+
+def test_carried_over_does_not_pin_a_quarter_of_the_year_before() -> None:
+    """Registry from 2026-Q4. Productie p: 1 in 2026-Q4, 3 in 2027-Q1; Kantoor p: 0, then 4.
+    Rise signals for both in 2027-Q1 ('3-4', before '< 3'). The 2027 report's key figure
+    'carried over from 2026' was the exact organisation total of 2026-Q4 (1), so Productie's
+    2026-Q4 was 0 or 1, never 2: an exact organisation total below k over a breakdown the
+    signals published. It is now shown only when it repeats a published figure (the open
+    cases at the end of 2026 in the 2026 report) or the registry started in the report year."""
+    history = History(
+        (DepartmentFacts(1, "Productie", 30), DepartmentFacts(2, "Kantoor", 20)),
+        ("p",), ("2026-Q4", "2027-Q1"),
+        (Signals(date(2027, 4, 1), frozenset({("rise", "p")})), Report(2027, date(2028, 1, 15))),
+    )
+    findings, _ = attack(history, (1, 3, 0, 4), only=lambda n: n.startswith("D1 "))
+    no_findings(findings)
+

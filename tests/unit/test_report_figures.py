@@ -444,7 +444,11 @@ def test_first_report_has_no_trend_tables() -> None:
 def test_carried_over_boundary(closed: date | None, carried_over: int) -> None:
     old = case(1, 1, ("pesten",), D(2024, 12, 31), closed, "colleague",
                "advice" if closed else None, None, None, 0, [])
-    report = build_report(YEAR, [old], DEPARTMENTS, CATEGORIES, [], [], {}, TEXTS, RULES, [])
+    # last year's report published its open cases at the end, so carried over is shown
+    # (issue 12: it repeats a published figure; without it the number is withheld)
+    earlier = {YEAR - 1: FrozenAggregates(YEAR - 1, 0, 1, 0, 1, 0, 0, 0, 0, ())}
+    report = build_report(YEAR, [old], DEPARTMENTS, CATEGORIES, [], [], earlier, TEXTS, RULES,
+                          [])
     assert report.aggregates.cases_carried_over == carried_over
     # no case opened: every category total is '< 3', so the number opened is withheld
     assert report.aggregates.cases_opened is None

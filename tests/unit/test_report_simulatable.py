@@ -68,6 +68,68 @@ def test_opened_cases_are_withheld_next_to_a_hidden_category_total() -> None:
     assert _cells(later, "trend_key_figures")["New cases"][0] == "x"
 
 
+def _exact_number(cells: list[str]) -> int | None:
+    return int(cells[0]) if cells[0].isdigit() else None
+
+
+def test_closed_minus_carried_over_gives_no_bound_on_withheld_opened_cases() -> None:
+    """Cases closed in the year were carried over or opened in it: closed - carried over is a
+    lower bound on the opened cases. Next to a hidden category total (opened withheld) that
+    bound gives the hidden total away (here: every case of the year is seksisme, shown
+    '< 3'; closed 2 - carried over 0 says seksisme is 2). The last year's report published
+    its open cases at the end (0), so 'carried over' repeats a public figure; then 'closed'
+    and the outcome table (whose total is the closed cases) are what must go."""
+    earlier = FrozenAggregates(YEAR - 1, 0, 0, 0, 0, 0, 0, 0, 0, ())
+    cases = [case(i, 3, ("seksisme",), date(YEAR, 2, i), date(YEAR, 5, i), "colleague",
+                  "advice", "woman", "permanent", 0, []) for i in (1, 2)]
+    report = build_report(YEAR, cases, DEPARTMENTS, CATEGORIES, [], [], {YEAR - 1: earlier},
+                          TEXTS, RULES, [], "en")
+    key = _cells(report, "key_figures")
+    assert key[f"New cases in {YEAR}"] == ["x"]
+    carried = _exact_number(key[f"Carried over from {YEAR - 1}"])
+    closed = [_exact_number(key[f"Cases closed in {YEAR}"])]
+    closed += [_exact_number(cells) for t in report.tables() if t.key in ("outcome", "referral")
+               for label, cells in _cells(report, t.key).items() if label == "Total"]
+    bounds = [c - (carried if carried is not None else c) for c in closed if c is not None]
+    assert all(b <= 0 for b in bounds), (key, bounds)
+    assert report.aggregates.cases_closed is None
+    tables = {t.key for t in report.tables()}
+    assert not {"outcome", "referral"} & tables
+
+
+def test_carried_over_is_shown_only_when_it_repeats_a_published_figure() -> None:
+    """'Carried over from Y-1' counts cases opened before Y: an exact organisation total over
+    earlier periods whose department figures (signals, last year's table) may be '< k'. It is
+    shown when last year's report published the open cases at the end of Y-1 (the same
+    number), withheld otherwise - the decision uses the earlier report only."""
+    cases = [case(1, 3, ("pesten",), date(YEAR - 1, 11, 2), None, "colleague", None,
+                  "woman", "permanent", 0, [])]
+    cases += [case(i, 3, ("pesten", "seksisme", "werkdruk"), date(YEAR, 2, i), None,
+                   "colleague", None, "woman", "permanent", 0, []) for i in range(2, 6)]
+    without = build_report(YEAR, cases, DEPARTMENTS, CATEGORIES, [], [], {}, TEXTS, RULES, [],
+                           "en")
+    key = _cells(without, "key_figures")
+    assert key[f"New cases in {YEAR}"] == ["4"]
+    assert key[f"Carried over from {YEAR - 1}"] == ["x"]
+    assert key[f"Open on 31 December {YEAR}"] == ["x"]  # carried over + opened - closed
+    assert key[f"Cases closed in {YEAR}"] == ["x"]  # closed - opened bounds carried over
+    assert without.aggregates.cases_carried_over is None
+    earlier = FrozenAggregates(YEAR - 1, 0, 1, 0, 1, 0, 0, 0, 0, ())
+    with_earlier = build_report(YEAR, cases, DEPARTMENTS, CATEGORIES, [], [],
+                                {YEAR - 1: earlier}, TEXTS, RULES, [], "en")
+    key = _cells(with_earlier, "key_figures")
+    assert [key[f"Carried over from {YEAR - 1}"], key[f"Open on 31 December {YEAR}"],
+            key[f"Cases closed in {YEAR}"]] == [["1"], ["5"], ["0"]]
+    # the registry started this year (public setting): nothing was carried over
+    started = build_report(YEAR, cases[1:], DEPARTMENTS, CATEGORIES, [], [], {}, TEXTS, RULES,
+                           [], "en", registry_start=date(YEAR, 1, 1))
+    assert _cells(started, "key_figures")[f"Carried over from {YEAR - 1}"] == ["0"]
+    with pytest.raises(ReportRefused) as refused:
+        build_report(YEAR, cases, DEPARTMENTS, CATEGORIES, [], [], {}, TEXTS, RULES, [], "en",
+                     registry_start=date(YEAR, 1, 1))
+    assert "before the registry's first day" in refused.value.explanation
+
+
 def test_opened_cases_are_exact_when_every_category_total_is() -> None:
     report = golden_report("en")
     assert _cells(report, "key_figures")[f"New cases in {YEAR}"] == ["16"]

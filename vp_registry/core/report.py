@@ -53,9 +53,16 @@ Disclosure control (decisions, docs/design.md section 4)
   cases *opened* is withheld (``x``): a case has one category or more, so the opened count
   bounds the sum of the category totals and, with the visible ones, gives the hidden ones
   away (an opened count of 0 pins every department to 0). So is everything that gives it
-  away: *open at year end* (= carried over + opened - closed), the shares of the category
-  table, the relation, gender and employment tables (their lines add up to it), and the
-  trend's "new cases" (the frozen aggregates hold ``None``).
+  away: *open at year end* (= carried over + opened - closed), *closed* (closed - carried
+  over <= opened) with the outcome and referral tables (their lines add up to it), the
+  shares of the category table, the relation, gender and employment tables (their lines add
+  up to it), and the trend's "new cases" (the frozen aggregates hold ``None``).
+* *Carried over from Y-1* counts cases opened before Y: an exact organisation total over
+  earlier periods whose department figures (signals, last year's table) may be ``< k``. It
+  is shown only when it is public already: the final report of Y-1 published *open at year
+  end* (the same cases), or the public ``REGISTRY_START`` lies in Y (none; a case opened
+  before it refuses the report). Otherwise it is withheld, and with it *open at year end*
+  and *closed* (closed - opened <= carried over). Decided from earlier reports and settings.
 * **Corrections** (version 2 on) repeat every figure and table of the version they correct,
   whatever changed in the cases since, and release nothing new; only the texts change, and
   the introduction says so (``_correction``). Whether a figure could be repeated, or had to
@@ -231,9 +238,9 @@ class FrozenAggregates:
     """
 
     year: int
-    cases_carried_over: int
+    cases_carried_over: int | None  # None: not published (repeats no published figure)
     cases_opened: int | None  # None: not published (next to a hidden category total)
-    cases_closed: int
+    cases_closed: int | None  # None: not published (with opened or carried over withheld)
     cases_open_at_end: int | None
     conversations: int
     conversation_minutes: int
@@ -271,8 +278,8 @@ class FrozenAggregates:
                      "cases_open_at_end", "conversations", "conversation_minutes",
                      "other_case_minutes", "activity_minutes"):
             value = data[name]
-            if value is None and name in ("cases_opened", "cases_open_at_end"):
-                ints[name] = None  # not published (next to a hidden category total)
+            if value is None and name in _WITHHOLDABLE_AGGREGATES:
+                ints[name] = None  # not published (issue 12: decided from public facts)
                 continue
             if isinstance(value, bool) or not isinstance(value, int) or value < 0:
                 raise ValueError(f"frozen aggregates: {name} must be a whole number >= 0")
@@ -529,6 +536,9 @@ _WORDS: Final[dict[str, dict[str, str]]] = {
         "opened_withheld": "{what}: niet gepubliceerd, omdat het totaal van minstens één soort "
                            "gedrag onder {k} ligt; met het totaal aantal nieuwe meldingen zou dat "
                            "aantal te herleiden zijn.",
+        "closed_withheld": "{what}: niet gepubliceerd, omdat het aantal afgesloten meldingen "
+                           "niet wordt gepubliceerd; samen met de kerncijfers zou het kleine "
+                           "aantallen nieuwe of lopende meldingen te herleiden maken.",
         "gender_what": "Geslacht",
         "employment_what": "Dienstverband",
         "relation_what": "Relatie tot de betrokkene",
@@ -703,6 +713,9 @@ _WORDS: Final[dict[str, dict[str, str]]] = {
         "opened_withheld": "{what}: not published, because the total of at least one kind of "
                            "behaviour is below {k}; with the total number of new cases that "
                            "number could be worked out.",
+        "closed_withheld": "{what}: not published, because the number of cases closed is not "
+                           "published; with the key figures it would let small numbers of new "
+                           "or carried-over cases be worked out.",
         "too_small": "{what}: the numbers are too small to publish without making people "
                      "recognisable, so this table is left out.",
         "gender_what": "Gender",
@@ -963,11 +976,18 @@ _DIMENSIONS: Final[dict[str, tuple[str, ...]]] = {
 }
 _OPTIONAL: Final = frozenset({"relation", "outcome", "referral", "gender", "employment"})
 
+_WITHHOLDABLE_AGGREGATES: Final = frozenset({"cases_carried_over", "cases_opened",
+                                             "cases_closed", "cases_open_at_end"})
 _KEY_FIGURES: Final = ("carried_over", "opened", "closed", "open_at_end", "conversations")
 _TIME_FIGURES: Final = ("conversation_minutes", "other_case_minutes")
-_OPENED_FIGURES: Final = frozenset({"opened", "open_at_end"})
+_OPENED_FIGURES: Final = frozenset({"opened", "open_at_end", "closed"})
 """Key figures that give away the cases opened in the year (open at the end = carried over +
-opened - closed), withheld next to a hidden category total."""
+opened - closed; closed - carried over <= opened), withheld next to a hidden category total."""
+_CARRIED_FIGURES: Final = frozenset({"carried_over", "open_at_end", "closed"})
+"""Key figures that give away the cases carried over (cases opened before the year: closed -
+opened <= carried over), withheld unless the carried-over number is already public."""
+_CLOSED_PARTITIONS: Final = frozenset({"outcome", "referral"})
+"""Breakdowns whose lines add up to the cases closed in the year."""
 _OPENED_PARTITIONS: Final = frozenset({"relation", "gender", "employment"})
 """Breakdowns whose lines add up to the cases opened in the year."""
 
@@ -1399,6 +1419,7 @@ def build_report(
     include_gender: bool = True,
     include_employment: bool = True,
     corrects: AnnualReport | None = None,
+    registry_start: date | None = None,
 ) -> AnnualReport:
     """Build the annual report of ``year`` (see the module docstring for every rule).
 
@@ -1409,7 +1430,8 @@ def build_report(
     ``previous_years`` are the frozen aggregates of earlier finalised reports. ``ledger`` is
     every figure released so far. Raises :class:`ReportRefused` when the report would change
     or give away a figure (the department table is left out rather than refused when only it
-    fails), ValueError on inconsistent input.
+    fails), ValueError on inconsistent input. ``registry_start`` (public: the registry's
+    first day, ``REGISTRY_START``) says that no case was opened before it.
     """
     _check_locale(locale)
     if version < 1:
@@ -1450,13 +1472,30 @@ def build_report(
     # has one category or more): next to a hidden category total it is not published, and
     # neither is anything that gives it away (issue 12; the decision uses the '< k' pattern)
     opened_public = not any(cell.suppressed for cell in category_cells.values())
+    # "carried over" counts the cases opened before the year: an exact organisation total over
+    # earlier periods whose department figures (signals, last year's table) may be '< k'. It
+    # is shown only when it is public already - last year's report published the open cases
+    # at its end (the same cases), or the registry started in this year (none) - and so is
+    # what gives it away: open at the end, and closed (closed - opened <= carried over, and
+    # closed - carried over <= opened). Decided from earlier reports and settings only.
+    key = tally.key
+    last_year = previous_years.get(year - 1)
+    started_this_year = registry_start is not None and registry_start >= date(year, 1, 1)
+    if started_this_year and key["carried_over"]:
+        raise ReportRefused(
+            f"{key['carried_over']} case(s) were opened before the registry's first day "
+            f"({registry_start}); the published rules assume there are none. Correct the "
+            "opening dates (or the REGISTRY_START setting) first.")
+    carried_public = started_this_year or (
+        last_year is not None and last_year.cases_open_at_end is not None)
+    withheld_figures = ((set() if opened_public else set(_OPENED_FIGURES))
+                        | (set() if carried_public else set(_CARRIED_FIGURES)))
 
     # 2. key figures and time
-    key = tally.key
     key_rows = tuple(
         ReportRow(text(locale, name, year=year, previous=year - 1),
                   (_key_figure(release, name, key[name])
-                   if opened_public or name not in _OPENED_FIGURES
+                   if name not in withheld_figures
                    else ReportCell(WITHHELD_MARK, None, True),))
         for name in _KEY_FIGURES
     )
@@ -1513,6 +1552,9 @@ def build_report(
         if dimension in _OPENED_PARTITIONS and not opened_public:
             # its lines add up to the cases opened in the year, which is withheld
             return text(locale, "opened_withheld", what=text(locale, f"{dimension}_what"), k=k)
+        if dimension in _CLOSED_PARTITIONS and "closed" in withheld_figures:
+            # its lines add up to the cases closed in the year, which is withheld
+            return text(locale, "closed_withheld", what=text(locale, f"{dimension}_what"))
         table, sentence = _partition_table(
             locale, release, rules, tally, dimension, key=dimension,
             title=text(locale, f"{dimension}_table", year=year),
@@ -1545,10 +1587,11 @@ def build_report(
     # 6. trends
     aggregates = FrozenAggregates(
         year=year,
-        cases_carried_over=key["carried_over"],
+        cases_carried_over=(None if "carried_over" in withheld_figures
+                            else key["carried_over"]),
         cases_opened=opened if opened_public else None,
-        cases_closed=key["closed"],
-        cases_open_at_end=key["open_at_end"] if opened_public else None,
+        cases_closed=None if "closed" in withheld_figures else key["closed"],
+        cases_open_at_end=None if "open_at_end" in withheld_figures else key["open_at_end"],
         conversations=key["conversations"],
         conversation_minutes=key["conversation_minutes"],
         other_case_minutes=key["other_case_minutes"],

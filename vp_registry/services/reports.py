@@ -448,7 +448,7 @@ def _build(session: Session, settings: Settings, keys: VaultKeys, draft: Draft, 
             frozen_aggregates(session, before=year),
             draft.texts, rules, ledger.load_ledger(session), locale,
             organisation=settings.organisation_name, draft=not final, version=draft.version,
-            issued_on=today, corrects=corrects,
+            issued_on=today, corrects=corrects, registry_start=settings.registry_start_date,
         )
     except ReportRefused as refused:
         raise ReportBlocked(refused.explanation) from None
