@@ -8,7 +8,8 @@ a form field, a file name or the query string gets the generic 400 page before a
 from __future__ import annotations
 
 from flask import Flask, Response, abort, request
-from flask_login import current_user
+
+from vp_registry.web.sessions import COOKIE_NAME
 
 CONTENT_SECURITY_POLICY = (
     "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
@@ -24,7 +25,10 @@ def _headers(response: Response) -> Response:
     response.headers["X-Frame-Options"] = "DENY"
     response.headers["Cross-Origin-Opener-Policy"] = "same-origin"
     response.headers["Permissions-Policy"] = "camera=(), microphone=(), geolocation=()"
-    if request.endpoint != "static" or current_user.is_authenticated:
+    # A static file request opens no session (web/sessions.py), so whether it came from a
+    # logged-in user is not known: with a session cookie it gets no-store, as every
+    # authenticated answer does (issue 15).
+    if request.endpoint != "static" or request.cookies.get(COOKIE_NAME):
         response.headers["Cache-Control"] = "no-store"
         response.headers["Pragma"] = "no-cache"
     return response

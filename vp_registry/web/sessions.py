@@ -51,6 +51,7 @@ class ServerSession(CallbackDict[str, Any], SessionMixin):
         self.vault_key_to_store: bytes | None = None
         self.vault_key_cached: bytes | None = None
         self.vault_key_dropped = False
+        self.detached = False
 
     def regenerate(self) -> None:
         """Issue a new token (at login): a token known before login is worthless after it.
@@ -78,6 +79,19 @@ class ServerSession(CallbackDict[str, Any], SessionMixin):
         self.vault_key_cached = None
         self.vault_key_dropped = True
         self.modified = True
+
+
+def _detached() -> ServerSession:
+    """The session of a static file request (issue 15): empty, never looked up, never saved.
+
+    A static file is the same for everybody, so its request neither reads the cookie's row
+    (no user, no key: nothing of the session is usable) nor writes it: the cookie stays as it
+    is and a static request does not count as activity for the idle timeout. Whatever a
+    response to it puts into the session (a CSRF token on the 404 page) is dropped.
+    """
+    session = ServerSession()
+    session.detached = True
+    return session
 
 
 def _store() -> Session:
@@ -111,6 +125,8 @@ class DatabaseSessionInterface(SessionInterface):
                 or row.created_at + timedelta(hours=self.settings.session_absolute_hours) < now)
 
     def open_session(self, app: Flask, request: Request) -> ServerSession:
+        if app.static_url_path and request.path.startswith(app.static_url_path + "/"):
+            return _detached()
         token = request.cookies.get(COOKIE_NAME)
         if not token or len(token) > 100:
             return ServerSession()
@@ -154,6 +170,8 @@ class DatabaseSessionInterface(SessionInterface):
     def save_session(self, app: Flask, session: SessionMixin, response: Response) -> None:
         if not isinstance(session, ServerSession):
             raise TypeError("DatabaseSessionInterface saves only its own sessions")
+        if session.detached:  # a static file: the cookie's session is left as it is
+            return
         loaded: WebSession | None = g.pop("web_session_row", None)
         if loaded is not None and session and not session.modified:
             self._touch(loaded, response)

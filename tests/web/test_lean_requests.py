@@ -1,0 +1,81 @@
+"""The lean request path (issue 15): a request does only the work its answer needs.
+
+Statements are counted with a SQLAlchemy event listener on the application's engine (the
+session rows are read and written through the same engine); no test here measures time
+(the figures are in benchmarks/bench_lean.py and benchmarks/profile_request.py).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from typing import Any
+
+from flask import Flask
+from flask.testing import FlaskClient
+from sqlalchemy import event
+
+from vp_registry.db.accounts import User
+from vp_registry.web.sessions import COOKIE_NAME
+
+
+@contextmanager
+def counted_statements(app: Flask) -> Iterator[list[str]]:
+    """Every SQL statement sent through the application's engine inside the block."""
+    seen: list[str] = []
+
+    def record(_conn: Any, _cursor: Any, statement: str, *_rest: Any) -> None:
+        seen.append(statement)
+
+    engine = app.extensions["vp_engine"]
+    event.listen(engine, "before_cursor_execute", record)
+    try:
+        yield seen
+    finally:
+        event.remove(engine, "before_cursor_execute", record)
+
+
+def test_static_file_with_a_session_cookie_makes_no_database_statement(
+    app: Flask, client: FlaskClient, login_as: Callable[..., User]
+) -> None:
+    """A static file is the same for everybody: no session lookup, no user load, no session
+    write - and the security headers of every response, no-store included when a session
+    cookie came with the request (without the database we cannot tell whether it belongs to
+    a logged-in user, so the stricter answer)."""
+    login_as("counsellor")
+    cookie = client.get_cookie(COOKIE_NAME)
+    assert cookie is not None
+    with counted_statements(app) as statements, client.get("/static/style.css") as static:
+        assert static.status_code == 200
+        headers = static.headers
+    assert statements == []
+    assert "Set-Cookie" not in headers
+    assert "frame-ancestors 'none'" in headers["Content-Security-Policy"]
+    assert headers["X-Content-Type-Options"] == "nosniff"
+    assert headers["Referrer-Policy"] == "no-referrer"
+    assert headers["X-Frame-Options"] == "DENY"
+    assert headers["Cache-Control"] == "no-store"
+    # the session is untouched and still works
+    after = client.get_cookie(COOKIE_NAME)
+    assert after is not None and after.value == cookie.value
+    assert client.get("/start").status_code == 200
+
+
+def test_static_file_without_a_cookie_may_be_cached(app: Flask, client: FlaskClient) -> None:
+    with counted_statements(app) as statements, client.get("/static/style.css") as static:
+        assert static.status_code == 200
+        assert "no-store" not in static.headers.get("Cache-Control", "")
+        assert static.headers["X-Content-Type-Options"] == "nosniff"
+    assert statements == []
+
+
+def test_missing_static_file_is_a_404_without_a_session(
+    app: Flask, client: FlaskClient, login_as: Callable[..., User]
+) -> None:
+    login_as("counsellor")
+    with counted_statements(app) as statements:
+        response = client.get("/static/does-not-exist.css")
+    assert response.status_code == 404
+    assert response.headers["Cache-Control"] == "no-store"
+    assert "Set-Cookie" not in response.headers
+    assert statements == []
