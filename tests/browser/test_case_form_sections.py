@@ -34,9 +34,10 @@ OFF = re.compile(re.escape(HINT) + r".*uitgeschakeld", re.S | re.I)
 ON = re.compile(re.escape(HINT) + r".*worden vastgelegd", re.S)
 
 
-def _look(field: Any) -> tuple[str, str]:
-    return field.evaluate(
-        "e => [getComputedStyle(e).backgroundColor, getComputedStyle(e).borderStyle]")
+def _look(field: Any) -> list[str]:
+    """The field's background colour and border style as drawn."""
+    return list(field.evaluate(
+        "e => [getComputedStyle(e).backgroundColor, getComputedStyle(e).borderStyle]"))
 
 
 def test_consent_switches_the_look_and_description_of_the_identifying_fields(

@@ -48,8 +48,8 @@ def dept_id(app: Flask, settings: Settings) -> int:
 
 def _form(response: Any) -> Any:
     assert response.status_code == 200
-    forms = lxml.html.fromstring(response.get_data(as_text=True)).xpath("//main//form[@method='post']")
-    return forms[-1]
+    page = lxml.html.fromstring(response.get_data(as_text=True))  # lxml: python-docx needs it
+    return page.xpath("//main//form[@method='post']")[-1]
 
 
 def _folded(form: Any) -> dict[str, bool]:
