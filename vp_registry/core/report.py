@@ -562,6 +562,30 @@ _WORDS: Final[dict[str, dict[str, str]]] = {
                      "bovenliggende afdeling of met 'Overige afdelingen'. Een melding met meer "
                      "soorten gedrag telt in elke kolom mee.",
         "dept_merged": "Samengevoegd: {groups}.",
+        # the department table as people read it (render.readable: made from the marks only)
+        "fold_all_small": "Per afdeling en soort gedrag kwamen minder dan {k} meldingen binnen, "
+                          "daarom staat hier geen tabel. De totalen voor de hele organisatie "
+                          "staan in hoofdstuk 3.",
+        "fold_all_withheld": "De aantallen per afdeling en soort gedrag zijn afgeschermd, daarom "
+                             "staat hier geen tabel. De totalen voor de hele organisatie staan "
+                             "in hoofdstuk 3.",
+        "fold_all_both": "Per afdeling en soort gedrag kwamen minder dan {k} meldingen binnen of "
+                         "zijn de aantallen afgeschermd, daarom staat hier geen tabel. De "
+                         "totalen voor de hele organisatie staan in hoofdstuk 3.",
+        "fold_rows_small": "Bij {names} kwamen per soort gedrag minder dan {k} meldingen binnen.",
+        "fold_rows_withheld": "Bij {names} zijn de aantallen per soort gedrag afgeschermd.",
+        "fold_rows_both": "Bij {names} kwamen per soort gedrag minder dan {k} meldingen binnen "
+                          "of zijn de aantallen afgeschermd.",
+        "fold_columns_small": "Over {names} kwamen per afdeling minder dan {k} meldingen "
+                              "binnen; de totalen staan in hoofdstuk 3.",
+        "fold_columns_withheld": "Over {names} zijn de aantallen per afdeling afgeschermd; de "
+                                 "totalen staan in hoofdstuk 3.",
+        "fold_columns_both": "Over {names} kwamen per afdeling minder dan {k} meldingen binnen "
+                             "of zijn de aantallen afgeschermd; de totalen staan in hoofdstuk 3.",
+        "org_totals_exact": "De totalen voor de hele organisatie kunnen wel precies worden "
+                            "genoemd: ze gaan over de hele organisatie en een heel jaar, dus ze "
+                            "wijzen niet naar een persoon. Kleine aantallen staan ook daar als "
+                            "'< {k}'.",
         # trends
         "trends_intro": "De cijfers van eerdere jaren komen uit de vastgestelde jaarverslagen "
                         "van die jaren; ze worden niet opnieuw berekend.",
@@ -739,6 +763,28 @@ _WORDS: Final[dict[str, dict[str, str]]] = {
                      "department or into 'Other departments'. A case with several types of "
                      "behaviour counts in each column.",
         "dept_merged": "Merged: {groups}.",
+        "fold_all_small": "Fewer than {k} cases came in per department and type of behaviour, "
+                          "so there is no table here. The totals for the whole organisation "
+                          "are in chapter 3.",
+        "fold_all_withheld": "The numbers per department and type of behaviour are hidden, so "
+                             "there is no table here. The totals for the whole organisation are "
+                             "in chapter 3.",
+        "fold_all_both": "Fewer than {k} cases came in per department and type of behaviour, or "
+                         "the numbers are hidden, so there is no table here. The totals for the "
+                         "whole organisation are in chapter 3.",
+        "fold_rows_small": "In {names} fewer than {k} cases came in per type of behaviour.",
+        "fold_rows_withheld": "In {names} the numbers per type of behaviour are hidden.",
+        "fold_rows_both": "In {names} fewer than {k} cases came in per type of behaviour, or "
+                          "the numbers are hidden.",
+        "fold_columns_small": "For {names} fewer than {k} cases came in per department; the "
+                              "totals are in chapter 3.",
+        "fold_columns_withheld": "For {names} the numbers per department are hidden; the "
+                                 "totals are in chapter 3.",
+        "fold_columns_both": "For {names} fewer than {k} cases came in per department, or the "
+                             "numbers are hidden; the totals are in chapter 3.",
+        "org_totals_exact": "The totals for the whole organisation can be given exactly: they "
+                            "are about the whole organisation and a whole year, so they cannot "
+                            "point to a person. Small numbers are shown as '< {k}' there too.",
         "trends_intro": "The figures of earlier years come from the finalised annual reports "
                         "of those years; they are not recalculated.",
         "trends_none": "There are no earlier finalised annual reports to compare with yet.",

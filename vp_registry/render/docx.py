@@ -22,6 +22,7 @@ from docx.shared import Cm, Pt, RGBColor
 from vp_registry.core.report import AnnualReport, ReportTable
 from vp_registry.render.charts import chart_png
 from vp_registry.render.html import status_line
+from vp_registry.render.readable import readable_sections
 from vp_registry.render.tabular import clean
 
 ACCENT = RGBColor(0x1D, 0x5F, 0x73)
@@ -203,7 +204,7 @@ def render_docx(report: AnnualReport) -> bytes:
     _field(document.add_paragraph(), 'TOC \\o "1-1" \\h \\z \\u', TOC_HINT[report.locale])
     document.add_paragraph().add_run().add_break(WD_BREAK.PAGE)
 
-    for report_section in report.sections:
+    for report_section in readable_sections(report):
         document.add_heading(f"{report_section.number}  {report_section.title}", level=1)
         if report_section.key == "key_figures":
             document.add_heading(report.word("legend"), level=2)

@@ -21,6 +21,7 @@ from markupsafe import Markup
 
 from vp_registry.core.report import AnnualReport, format_date
 from vp_registry.render.charts import chart_svg
+from vp_registry.render.readable import readable_sections
 
 TEMPLATES = Path(__file__).resolve().parent / "templates"
 
@@ -91,6 +92,7 @@ def context(report: AnnualReport, *, for_print: bool) -> dict[str, Any]:
                                  else Markup(svg))  # noqa: S704  # nosec B704 # see above
     return {
         "report": report,
+        "sections": readable_sections(report),
         "charts": charts,
         "status": status_line(report),
         "for_print": for_print,
