@@ -13,8 +13,9 @@ from typing import Any
 
 from flask import Flask
 from flask.testing import FlaskClient
-from sqlalchemy import event
+from sqlalchemy import event, update
 
+from tests.support.sessions import db_session_for
 from vp_registry.db.accounts import User
 from vp_registry.web.sessions import COOKIE_NAME
 
@@ -79,3 +80,28 @@ def test_missing_static_file_is_a_404_without_a_session(
     assert response.headers["Cache-Control"] == "no-store"
     assert "Set-Cookie" not in response.headers
     assert statements == []
+
+
+def test_a_logged_in_page_reads_session_and_user_in_one_statement(
+    app: Flask, client: FlaskClient, login_as: Callable[..., User]
+) -> None:
+    """The session row and its user come in one statement (they were two on every page)."""
+    user = login_as("counsellor")
+    with counted_statements(app) as statements:
+        assert client.get("/start").status_code == 200
+    session_reads = [s for s in statements if "FROM web_sessions" in s]
+    user_reads = [s for s in statements if s.lstrip().startswith("SELECT users.")]
+    assert len(session_reads) == 1 and "users" in session_reads[0]
+    assert user_reads == []
+    assert user.display_name in client.get("/start").get_data(as_text=True)
+
+
+def test_the_user_of_the_session_row_is_checked_as_before(
+    app: Flask, client: FlaskClient, login_as: Callable[..., User]
+) -> None:
+    """Read with the session row, the user is still refused when disabled meanwhile."""
+    user = login_as("counsellor")
+    with db_session_for(app) as session:
+        session.execute(update(User).where(User.id == user.id).values(active=False))
+        session.commit()
+    assert client.get("/start").status_code == 302  # to the login page

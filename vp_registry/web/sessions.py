@@ -24,14 +24,14 @@ from typing import Any, cast
 
 from flask import Flask, Request, Response, current_app, g
 from flask.sessions import SessionInterface, SessionMixin
-from sqlalchemy import CursorResult, Engine, update
+from sqlalchemy import CursorResult, Engine, select, update
 from sqlalchemy.orm import Session
 from werkzeug.datastructures import CallbackDict
 
 from vp_registry.config import Settings
 from vp_registry.core import crypto
 from vp_registry.db import utcnow
-from vp_registry.db.accounts import WebSession
+from vp_registry.db.accounts import User, WebSession
 from vp_registry.services.cases import checkpoint as checkpoint_engine
 
 COOKIE_NAME = "vp_session"
@@ -131,9 +131,14 @@ class DatabaseSessionInterface(SessionInterface):
         if not token or len(token) > 100:
             return ServerSession()
         with _store() as store:
-            row = store.get(WebSession, crypto.hash_token(token))
-            if row is None:
+            # the row and its user in one statement (issue 15): the user is loaded on every
+            # request that has one (web/auth/loading.py takes it from here)
+            found = store.execute(
+                select(WebSession, User).outerjoin(User, User.id == WebSession.user_id)
+                .where(WebSession.token_hash == crypto.hash_token(token))).first()
+            if found is None:
                 return ServerSession()
+            row, user = found[0], found[1]
             if self._expired(row):
                 held_key = row.vault_key_sealed is not None
                 store.delete(row)
@@ -147,6 +152,8 @@ class DatabaseSessionInterface(SessionInterface):
             data = {}
         session = ServerSession(data if isinstance(data, dict) else {}, token=token)
         g.web_session_row = row
+        if user is not None:
+            g.web_session_user = user
         return session
 
     def _touch(self, loaded: WebSession, response: Response) -> None:
