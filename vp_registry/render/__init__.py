@@ -1,7 +1,10 @@
 """Report output: a finished :class:`~vp_registry.core.report.AnnualReport` to a file.
 
 Renderers never query or compute: they print the ``display`` strings of the report, so every
-format carries the same figures and the same marks. ``render(report, fmt)`` returns the bytes;
+format carries the same figures and the same marks. The formats people read (HTML, PDF, DOCX)
+show section 5 through :mod:`vp_registry.render.readable` (rows and columns of protected cells
+named in a sentence, nothing that the marks do not say); CSV and XLSX keep every table whole.
+``render(report, fmt)`` returns the bytes;
 ``content_type(fmt)`` and ``filename(report, fmt)`` are for the download response. Each
 renderer module is imported only when its format is asked for (WeasyPrint and matplotlib are
 slow to import).
