@@ -9,7 +9,10 @@ Serves, with gunicorn (2 sync workers, 127.0.0.1 only), in turn and in the same 
 - case list: ``/cases/`` logged in (``--cases`` encrypted cases);
 - case page: ``/cases/<reference>`` logged in.
 
-Each target is loaded with ``wrk`` (``--connections`` connections, 2 threads) for ``--seconds``;
+vp-registry is served with the shipped settings (``-c python:vp_registry.gunicorn_conf``: the
+access log without addresses, ``gc.freeze()`` at worker start), as production must be
+(``--config none`` for gunicorn's defaults). Each target is loaded with ``wrk``
+(``--connections`` connections, 2 threads) for ``--seconds``;
 the four targets alternate ``--rounds`` times so that other load on the (shared) machine weighs
 on all alike. Reported: requests/second per round, and per target the median over rounds of its
 ratio to hello-world *of the same round*. Targets of issue 15: static >= 50 %, case list and
@@ -85,13 +88,15 @@ def ensure_wrk() -> str:
 
 @contextmanager
 def gunicorn(app: str, env: Mapping[str, str], workers: int, log: Path,
-             chdir: Path | None = None, probe: str = "/") -> Iterator[int]:
+             chdir: Path | None = None, probe: str = "/",
+             extra: tuple[str, ...] = ()) -> Iterator[int]:
     """gunicorn serving ``app`` on a free port of 127.0.0.1; yields the port."""
     port = free_port()
     args = [str(GUNICORN), "--workers", str(workers), "--bind", f"{HOST}:{port}",
             "--worker-class", "sync", "--timeout", "60", "--error-logfile", "-"]
     if chdir is not None:
         args += ["--chdir", str(chdir)]
+    args += extra
     with log.open("wb") as sink:
         process = subprocess.Popen([*args, app], env=dict(env), stdout=sink,
                                    stderr=subprocess.STDOUT, start_new_session=True)
@@ -147,13 +152,18 @@ def main() -> int:
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--cases", type=int, default=200)
     parser.add_argument("--database", choices=("sqlite", "postgres"), default="sqlite")
+    parser.add_argument("--config", choices=("shipped", "none"), default="shipped",
+                        help="serve vp-registry with -c python:vp_registry.gunicorn_conf "
+                             "(as docs/operations.md says production must), or without")
     args = parser.parse_args()
     wrk = ensure_wrk()
     cpu = next((line.split(":", 1)[1].strip() for line in
                 Path("/proc/cpuinfo").read_text().splitlines()
                 if line.startswith("model name")), platform.processor())
     print(f"platform: {platform.platform()}, python {platform.python_version()}, "
-          f"{os.cpu_count()} cpus ({cpu}); database {args.database}")
+          f"{os.cpu_count()} cpus ({cpu}); database {args.database}; vp-registry served "
+          + ("with the shipped gunicorn settings (access log, gc.freeze at worker start)"
+             if args.config == "shipped" else "without gunicorn settings"))
     with tempfile.TemporaryDirectory() as tmp_name:
         tmp = Path(tmp_name)
         server = postgres_server() if args.database == "postgres" else nullcontext("")
@@ -170,13 +180,15 @@ def main() -> int:
                             "VP_SECRET_KEY": settings.secret_key,
                             "VP_AUDIT_KEY": settings.audit_key,
                             "VP_BACKUP_KEY": settings.backup_key})
+                extra = (("-c", "python:vp_registry.gunicorn_conf")
+                         if args.config == "shipped" else ())
                 hello_dir = tmp / "hello"
                 hello_dir.mkdir()
                 (hello_dir / "hello_app.py").write_text(HELLO_APP)
                 with gunicorn("hello_app:app", env, args.workers, tmp / "hello.log",
                               chdir=hello_dir) as hello_port, \
                         gunicorn("vp_registry:create_app()", env, args.workers,
-                                 tmp / "vp.log", probe="/login") as vp_port:
+                                 tmp / "vp.log", probe="/login", extra=extra) as vp_port:
                     browser = Browser(vp_port)
                     browser.login(people[0]["email"], PASSWORD, people[0]["secret"])
                     cookie = "; ".join(f"{k}={v}" for k, v in browser.cookies.items())
@@ -206,7 +218,8 @@ def main() -> int:
               f"{ratio:6.1%} of hello-world (median of per-round ratios; target >= "
               f"{target:.0%}: {'met' if ratio >= target else 'NOT met'})")
     print("json: " + json.dumps({
-        "database": args.database, "workers": args.workers, "connections": args.connections,
+        "database": args.database, "config": args.config, "workers": args.workers,
+        "connections": args.connections,
         "cases": args.cases, "cpus": os.cpu_count(), "cpu": cpu,
         "rps": {name: [round(v, 1) for v in values] for name, values in rates.items()},
         "ratio": {name: round(value, 4) for name, value in ratios.items()}}))

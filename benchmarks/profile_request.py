@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import argparse
 import cProfile
+import gc
 import io
 import pstats
 import re
@@ -54,6 +55,9 @@ def main() -> int:
     parser.add_argument("--requests", type=int, default=200)
     parser.add_argument("--cases", type=int, default=200)
     parser.add_argument("--top", type=int, default=35)
+    parser.add_argument("--gc-freeze", action="store_true",
+                        help="gc.freeze() after the warm-up (as a server could after start)")
+    parser.add_argument("--sort", default="cumulative", choices=("cumulative", "tottime"))
     parser.add_argument("--filter", default="",
                         help="only functions whose file matches this regular expression")
     parser.add_argument("--show-statements", action="store_true",
@@ -80,6 +84,9 @@ def main() -> int:
         for _ in range(20):
             answer = client.get(path)
             assert answer.status_code == 200, answer.status_code
+        if args.gc_freeze:
+            gc.collect()
+            gc.freeze()
         if args.show_statements:
             shown: list[str] = []
 
@@ -123,7 +130,7 @@ def main() -> int:
                          default=0.0)
         print(f"  {area:40s} {100 * cumulative / total:5.1f} % (largest cumulative entry)")
     out = io.StringIO()
-    pstats.Stats(profile, stream=out).sort_stats("cumulative").print_stats(args.filter,
+    pstats.Stats(profile, stream=out).sort_stats(args.sort).print_stats(args.filter,
                                                                             args.top)
     print(out.getvalue())
     return 0
