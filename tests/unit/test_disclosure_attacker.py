@@ -220,3 +220,18 @@ def test_carried_over_does_not_pin_a_quarter_of_the_year_before() -> None:
     findings, _ = attack(history, (1, 3, 0, 4), only=lambda n: n.startswith("D1 "))
     no_findings(findings)
 
+
+def test_a_signal_band_and_the_exact_column_total_do_not_pin_the_other_group() -> None:
+    """The hypothesis property's minimal example (registry from 2026-Q3, a public fact). A
+    concentration for 'other departments' x s over 2025-Q4..2026-Q3 ('3-4') and the exact
+    2026 total of s (3) left Productie's s at 0 (the window's 2025 quarter is empty). A column
+    an earlier figure of another shape touches now withholds its total as well, and the
+    auditor knows the atoms before the registry's first quarter are 0."""
+    offer = frozenset((kind, c) for kind in ("concentration", "rise") for c in ("p", "s"))
+    history = History(
+        departments(42, 8), ("p", "s"), (Q3, Q4),
+        (Signals(date(2026, 10, 1), offer), REPORT_2026),
+    )
+    findings, _ = attack(history, (0, 0, 0, 0, 0, 0, 3, 0))
+    no_findings(findings)
+

@@ -2027,8 +2027,11 @@ def _protect_by_column(
 
     * A column whose atoms an earlier figure of another shape touches (a signal, a merged
       group, a total over other departments) shows no department cells: whether its cells
-      could be shown safely would depend on counts the ledger leaves open. An earlier
-      organisation-wide total over exactly the column counts as the column's total.
+      could be shown safely would depend on counts the ledger leaves open. Nor its new
+      total: an exact total minus a band released for one group (a signal) bounds the other
+      groups (total 3, "other departments" 3-4: the rest is 0). An earlier
+      organisation-wide total over exactly the column counts as the column's total (and
+      stays; it is public).
     * An exact organisation-wide total ``T`` below ``k * n - 1`` (``n`` groups) - or a total
       that is not exact - withholds the column's department cells. From ``k * n - 1`` on,
       every ``< k`` cell can take every value 0..k-1 next to cells that are ``k+``:
@@ -2079,6 +2082,10 @@ def _protect_by_column(
             for key in keys:
                 figures.pop(key, None)
                 status[key] = "withheld"
+            if (not column.isdisjoint(touched) and total_key in figures
+                    and status.get(total_key) != "repeated"):
+                del figures[total_key]
+                status[total_key] = "withheld"
             continue
         if not hidden or total is None:
             continue
