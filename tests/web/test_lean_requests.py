@@ -11,12 +11,15 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import Any
 
+import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy import event, update
 
+from tests.support.forms import post_form
 from tests.support.sessions import db_session_for
 from vp_registry.db.accounts import User
+from vp_registry.web import navigation
 from vp_registry.web.sessions import COOKIE_NAME
 
 
@@ -105,3 +108,32 @@ def test_the_user_of_the_session_row_is_checked_as_before(
         session.execute(update(User).where(User.id == user.id).values(active=False))
         session.commit()
     assert client.get("/start").status_code == 302  # to the login page
+
+
+def test_the_menu_is_built_once_per_page_and_language(
+    client: FlaskClient, login_as: Callable[..., User], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The menu (labels from the catalogue, one url_for per item) is the same for every
+    request of a role, a page and a language: built once, then taken as it is."""
+    login_as("counsellor")
+    assert client.get("/start").status_code == 200
+    built: list[str] = []
+    real = navigation.url_for
+
+    def counting(endpoint: str, **values: Any) -> str:
+        built.append(endpoint)
+        return real(endpoint, **values)
+
+    monkeypatch.setattr(navigation, "url_for", counting)
+    dutch = client.get("/start").get_data(as_text=True)
+    assert built == []
+    assert '<a href="/cases/">Meldingen</a>' in dutch
+    # another language is another menu, with its own labels
+    assert post_form(client, "/language", {"language": "en", "next": "/start"},
+                     form_page="/start").status_code == 302
+    english = client.get("/start").get_data(as_text=True)
+    assert '<a href="/cases/">Cases</a>' in english and ">Meldingen<" not in english
+    assert built  # built for English once
+    again = len(built)
+    client.get("/start")
+    assert len(built) == again

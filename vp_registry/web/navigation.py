@@ -10,7 +10,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from flask import request, url_for
+from flask import current_app, request, url_for
+from flask_babel import get_locale
 from flask_babel import gettext as _
 
 from vp_registry.core.taxonomy import N_, Role
@@ -70,7 +71,19 @@ def _in_section(entry: _Entry, endpoint: str) -> bool:
                for part in entry.section)
 
 
-def _items(entries: tuple[_Entry, ...], endpoint: str) -> list[MenuItem]:
+def _items(entries: tuple[_Entry, ...], endpoint: str) -> tuple[MenuItem, ...]:
+    """The items for this page, built once per role's entries, page, language and script
+    root in this application (issue 15): labels and URLs are the same for every request."""
+    menus: dict[tuple[Any, ...], tuple[MenuItem, ...]] = current_app.extensions.setdefault(
+        "vp_menus", {})
+    key = (entries, endpoint, str(get_locale()), request.script_root)
+    found = menus.get(key)
+    if found is None:
+        found = menus[key] = tuple(_build(entries, endpoint))
+    return found
+
+
+def _build(entries: tuple[_Entry, ...], endpoint: str) -> list[MenuItem]:
     is_page = [entry.endpoint == endpoint for entry in entries]
     in_section = [not any(is_page) and _in_section(entry, endpoint) for entry in entries]
     marked_section = False
@@ -84,11 +97,11 @@ def _items(entries: tuple[_Entry, ...], endpoint: str) -> list[MenuItem]:
     return items
 
 
-def main_menu(role: str) -> list[MenuItem]:
+def main_menu(role: str) -> tuple[MenuItem, ...]:
     """The menu's parts of the app for ``role``, in order."""
     return _items(_SECTIONS.get(Role(role), ()), request.endpoint or "")
 
 
-def account_menu() -> list[MenuItem]:
+def account_menu() -> tuple[MenuItem, ...]:
     """The user's own links (the logout button is a form in the template)."""
     return _items(_ACCOUNT, request.endpoint or "")
