@@ -8,8 +8,11 @@ to see, for random but realistic organisations, through the real release path:
   counted as ``exact`` (a number), ``band`` (e.g. ``3-4``, ``10+``), ``< k``, ``k+``, ``x``
   (withheld) or ``refused`` (the department table replaced by a sentence: all its cells), and
   ``no breakdown`` when the organisation is too small for one (not a disclosure decision);
-* **quarterly signals** (``services.signals.basis_of`` / ``publication`` and the auditor, the
-  Flask- and database-free steps of ``services.signals.release``): for eight consecutive quarters
+* **key figures** of that report: in how many organisations each is shown as a number (the
+  rest are withheld, ``x``; issue 12);
+* **quarterly signals** (``services.signals.basis_of`` and ``audit_release``, the Flask- and
+  database-free steps of ``services.signals.release``: refused when some band the candidate
+  could have had would leak; a rise's rule goes to the ledger): for eight consecutive quarters
   every releasable candidate (concentration, rise) is offered for release against the ledger
   built so far; a release is ``released`` or ``refused``, and each released figure is counted
   like a report cell (a rise also shows the quarter before, often ``< k``).
@@ -48,7 +51,7 @@ from vp_registry.core.disclosure import (
     CellKey,
     DisclosureRules,
     Figure,
-    audit,
+    RuleConstraint,
     clear_cache,
     merge_departments,
     periods_of_year,
@@ -111,9 +114,11 @@ def classify(display: str, k: int) -> str:
 
 
 def annual_cells(
-    departments: Sequence[DepartmentFacts], cases: Sequence[CaseFacts], rules: DisclosureRules
+    departments: Sequence[DepartmentFacts], cases: Sequence[CaseFacts], rules: DisclosureRules,
+    key_counts: Counter[str] | None = None,
 ) -> tuple[Counter[str], Counter[str]]:
-    """(department table cells, organisation totals per category) of the year's report."""
+    """(department table cells, organisation totals per category) of the year's report;
+    ``key_counts`` counts the key figures shown as a number."""
     table_counts: Counter[str] = Counter()
     total_counts: Counter[str] = Counter()
     grouping = merge_departments(departments, rules)
@@ -126,6 +131,10 @@ def annual_cells(
         table_counts["refused"] += n_cells
         total_counts["refused"] += len(CATEGORIES)
         return table_counts, total_counts
+    if key_counts is not None:
+        for key_row in report.table("key_figures").rows:
+            if key_row.cells[0].display.isdigit():
+                key_counts[" ".join(w for w in key_row.label.split() if not w.isdigit())] += 1
     section = report.section("departments")
     tables = [t for t in section.tables if t.key == "departments"]
     if tables:
@@ -151,6 +160,7 @@ def signal_cells(
     grouping = merge_departments(departments, rules)
     labels = {c: c for c in CATEGORIES}
     ledger: list[Figure] = []
+    constraints: list[RuleConstraint] = []
     for year in (YEAR - 1, YEAR):
         for quarter in range(4):
             today = date(year + (quarter == 3), (quarter + 1) % 4 * 3 + 1, 1)
@@ -159,13 +169,14 @@ def signal_cells(
             for candidate in basis.candidates:
                 if not candidate.releasable:
                     continue
-                published = signal_service.publication(basis, candidate)
-                result = audit(published.figures, ledger, basis.counts(), rules)
+                published, result = signal_service.audit_release(basis, candidate, ledger,
+                                                                 constraints)
                 if not result.ok:
                     outcomes["refused"] += 1
                     continue
                 outcomes["released"] += 1
                 ledger.extend(published.figures)
+                constraints.extend(published.constraints)
                 for f in published.figures:
                     figures[classify(f.display, rules.k)] += 1
     return figures, outcomes
@@ -212,14 +223,16 @@ def speed(runs: int, seed: int) -> None:
     labels = {c: c for c in CATEGORIES}
     basis = signal_service.basis_of(cases, grouping, rules, date(YEAR + 1, 1, 1), labels)
     releasable = [c for c in basis.candidates if c.releasable]
+    constraints: list[RuleConstraint] = []
     for candidate in releasable[:10]:  # some earlier signals in the ledger
-        published = signal_service.publication(basis, candidate)
-        if audit(published.figures, ledger, basis.counts(), rules).ok:
+        published, result = signal_service.audit_release(basis, candidate, ledger, constraints)
+        if result.ok:
             ledger.extend(published.figures)
-    last = signal_service.publication(basis, releasable[10])
+            constraints.extend(published.constraints)
+    last = releasable[10]
 
-    def signal_check() -> object:
-        return audit(last.figures, ledger, basis.counts(), rules)
+    def signal_check() -> object:  # the service's check: every band the candidate could have
+        return signal_service.audit_release(basis, last, ledger, constraints)
 
     signal_check()  # warm, as in the service: the ledger's parts were audited just before
     s_wall, s_cpu = median_times(signal_check, runs)
@@ -248,6 +261,7 @@ def main() -> None:
     org_total: Counter[str] = Counter()
     signal_total: Counter[str] = Counter()
     outcome_total: Counter[str] = Counter()
+    key_total: Counter[str] = Counter()
     n_cases = 0
     start = time.perf_counter()
     for i in range(args.orgs):
@@ -256,7 +270,7 @@ def main() -> None:
         cases = realistic_cases(departments, rng, [YEAR - 1, YEAR])
         n_cases += len(cases)
         clear_cache()
-        table, totals = annual_cells(departments, cases, rules)
+        table, totals = annual_cells(departments, cases, rules, key_total)
         table_total += table
         org_total += totals
         clear_cache()
@@ -270,6 +284,8 @@ def main() -> None:
     print(row("annual: department cells", table_total))
     print(row("annual: category totals", org_total))
     print(row("signals: released figures", signal_total))
+    print("annual: key figures shown as a number, organisations out of "
+          f"{args.orgs}: " + ", ".join(f"{name} {n}" for name, n in sorted(key_total.items())))
     released, refused = outcome_total["released"], outcome_total["refused"]
     print(f"signal releases: {released} released, {refused} refused "
           f"({100 * refused / max(released + refused, 1):.1f}% refused)")
