@@ -60,9 +60,10 @@ DISCLOSURE_K = 3
 MIN_DEPARTMENT_SIZE = 10
 MIN_ORGANISATION_SIZE = 50
 BAND_EDGES = (3, 5, 10)
-# The registry's first day (public; empty: not known). No case may be opened before it; the
-# annual report of its first year can then show "carried over from" the year before (none).
-# Without it that key figure is shown only when it repeats last year's published report.
+# The registry's first day (public; empty: not known). No case may be opened before it. The
+# disclosure auditor then knows the quarters before it are empty (overlapping signal windows
+# nest), and the annual report of its first year can show "carried over" (none). Without it
+# that key figure is shown only when it repeats last year's published report.
 # REGISTRY_START = "2025-01-01"
 
 # Closed cases are crypto-shredded this many months after closing, once their year is

@@ -78,8 +78,9 @@ class Settings:
     min_organisation_size: int = 50
     band_edges: tuple[int, ...] = (3, 5, 10)
     # The registry's first day (YYYY-MM-DD, public; empty: not known). No case may be opened
-    # before it, and the annual report may then show "carried over" for its first year (none,
-    # issue 12); without it that number is shown only when it repeats last year's report.
+    # before it: the disclosure auditor knows the quarters before it are empty, and the annual
+    # report may show "carried over" for its first year (none, issue 12); without it that
+    # number is shown only when it repeats last year's report.
     registry_start: str = ""
     retention_months: int = 12
     # Null cipher is for benchmarks only; refused outside development.

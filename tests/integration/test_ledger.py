@@ -47,6 +47,10 @@ def test_rules_come_from_the_settings(settings: Settings) -> None:
     rules = ledger.rules_from(settings.with_overrides(disclosure_k=5, band_edges=(5, 10, 20)))
     assert (rules.k, rules.band_edges) == (5, (5, 10, 20))
     assert rules.band_label(12) == "10-19"
+    # the registry's start (public) tells the auditor which quarters are empty (issue 12)
+    assert rules.first_quarter is None
+    started = ledger.rules_from(settings.with_overrides(registry_start="2026-05-10"))
+    assert started.first_quarter == "2026-Q2"
 
 
 def test_release_appends_and_load_returns_exactly_what_was_released(

@@ -46,7 +46,7 @@ The world assumes no cases outside its quarters (public: the registry started th
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, timedelta
 from itertools import product
 from typing import Any
@@ -537,6 +537,9 @@ def attack(history: History, truth: Sequence[int], *, bound: int | None = None,
            only: Callable[[str], bool] | None = None) -> tuple[list[Finding], Attack]:
     """Every unit a reader who knows the algorithm narrows; see the module docstring."""
     k = history.rules.k
+    if history.rules.first_quarter is None:  # the registry's start is public (docstring)
+        history = replace(history, rules=replace(history.rules,
+                                                 first_quarter=history.quarters[0]))
     state = Attack(history, tuple(truth), bound if bound is not None else 2 * k, budget)
     findings = []
     for name, unit in units(history):

@@ -6,6 +6,7 @@ the two bands, so the auditor let through what the rule gives away.
 
 from __future__ import annotations
 
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -89,3 +90,25 @@ def test_moving_cases_between_interchangeable_atoms_changes_no_verdict(
         finally:
             disclosure._SWAP_WITNESSES = True
     assert verdicts[0] == verdicts[1]
+
+
+def test_atoms_before_the_registrys_first_quarter_are_known_to_be_empty() -> None:
+    """Two concentration windows of one group, 2025-Q4..2026-Q3 and 2026-Q1..2026-Q4, both
+    '3-4'. With cases possible in 2025-Q4 their difference says little; with the registry
+    started in 2026-Q3 (public: ``first_quarter``) the first window is 2026-Q3 alone and
+    2026-Q4 = second - first is 0 or 1: refused."""
+    q = ["2025-Q4", "2026-Q1", "2026-Q2", "2026-Q3", "2026-Q4"]
+    first = Figure(cell_set([1], ["p"], q[:4]), 3, 4, "window 1")
+    second = Figure(cell_set([1], ["p"], q[1:]), 3, 4, "window 2")
+    truth = {(1, "p", "2026-Q3"): 4}
+    assert audit([second], [first], truth, RULES).ok
+    started = DisclosureRules(first_quarter="2026-Q3")
+    assert not audit([second], [first], truth, started).ok
+    with pytest.raises(ValueError, match="quarter"):
+        DisclosureRules(first_quarter="2026")
+    # a case counted before the registry's first quarter contradicts the public setting
+    early_truth = {(1, "p", "2026-Q1"): 1, (1, "p", "2026-Q3"): 3}
+    assert not any(p.kind == "incorrect_figure"
+                   for p in audit([second], [first], early_truth, RULES).problems)
+    early = audit([second], [first], early_truth, started)
+    assert any(p.kind == "incorrect_figure" for p in early.problems)

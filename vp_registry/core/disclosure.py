@@ -229,6 +229,9 @@ class DisclosureRules:
     min_department_size: int = 10
     min_organisation_size: int = 50
     band_edges: tuple[int, ...] = (3, 5, 10)
+    # The registry's first quarter ("YYYY-Qn", public: REGISTRY_START), or None when not
+    # known. Department atoms before it hold no cases, and the auditor knows it (issue 12).
+    first_quarter: str | None = None
 
     def __post_init__(self) -> None:
         if isinstance(self.k, bool) or not isinstance(self.k, int) or not K_MIN <= self.k <= K_MAX:
@@ -247,6 +250,8 @@ class DisclosureRules:
         if any(b <= a for a, b in pairwise(edges)):
             raise ValueError(f"The band edges must be strictly increasing; got {edges!r}.")
         object.__setattr__(self, "band_edges", edges)
+        if self.first_quarter is not None:
+            parse_quarter(self.first_quarter)  # ValueError: not a calendar quarter
 
     def band_interval(self, count: int) -> tuple[int, int | None]:
         """The band [low, high] (high None = open) holding ``count``; below k it is [0, k-1]."""
@@ -1269,6 +1274,27 @@ def audit(
                     figures=(f,),
                 )
             )
+
+    # 2b. the registry's first quarter is public: department atoms before it are empty, a
+    # rule the reader applies (-atom >= 0); a count there contradicts the setting
+    if rules.first_quarter is not None:
+        start = _quarter_index(rules.first_quarter)
+        early = sorted(
+            {a for f in all_figures for a in f.cells
+             if a[0] >= 0 and _quarter_index(a[2]) < start}
+            | {a for rule in constraints for cells, _ in rule.terms for a in cells
+               if a[0] >= 0 and _quarter_index(a[2]) < start})
+        for a in early:
+            if true_counts.get(a, 0):
+                problems.append(DisclosureProblem(
+                    "incorrect_figure", frozenset({a}), describe(frozenset({a})),
+                    f"Cases are recorded in {a[2]}, before the registry's first quarter "
+                    f"{rules.first_quarter} (REGISTRY_START), which the published rules say "
+                    "is empty. Correct the opening dates or the setting first."))
+        constraints = [*constraints, *(
+            RuleConstraint(((frozenset({a}), -1),), 0,
+                           f"no cases before the registry's first quarter {rules.first_quarter}")
+            for a in early)]
 
     # 3. the constraint system: one row per distinct (cells, interval) that says something
     by_cells: dict[_Constraint, list[Figure]] = {}

@@ -34,6 +34,8 @@ def rules_from(settings: Settings) -> DisclosureRules:
         min_department_size=settings.min_department_size,
         min_organisation_size=settings.min_organisation_size,
         band_edges=tuple(settings.band_edges),
+        first_quarter=(None if (start := settings.registry_start_date) is None
+                       else f"{start.year}-Q{(start.month - 1) // 3 + 1}"),
     )
 
 
