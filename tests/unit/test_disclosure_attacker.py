@@ -17,10 +17,13 @@ More examples: ``DISCLOSURE_ATTACKER_EXAMPLES=200 pytest tests/unit/test_disclos
 
 from __future__ import annotations
 
+import os
 from datetime import date
 from itertools import product
 
 import pytest
+from hypothesis import HealthCheck, event, given, note, settings
+from hypothesis import strategies as st
 
 from vp_registry.core.disclosure import DisclosureRules
 from vp_registry.core.facts import DepartmentFacts
@@ -235,3 +238,70 @@ def test_a_signal_band_and_the_exact_column_total_do_not_pin_the_other_group() -
     findings, _ = attack(history, (0, 0, 0, 0, 0, 0, 3, 0))
     no_findings(findings)
 
+
+
+# --- hypothesis: random small organisations and histories (moved from the pending file) ----
+
+ATTACKER_EXAMPLES = int(os.environ.get("DISCLOSURE_ATTACKER_EXAMPLES", "12"))
+SIGNALS_Q3 = Signals(date(2026, 10, 1), frozenset(
+    (kind, c) for kind in ("concentration", "rise") for c in ("p", "s", "w")))
+SIGNALS_Q4 = Signals(date(2027, 1, 1), SIGNALS_Q3.offer)
+
+
+@st.composite
+def histories(draw: st.DrawFn) -> tuple[History, tuple[int, ...]]:
+    n_depts = draw(st.integers(2, 4))
+    sizes = draw(st.lists(st.sampled_from([8, 12, 20, 30]), min_size=n_depts,
+                          max_size=n_depts))
+    if sum(sizes) < 50:
+        sizes[0] += 50 - sum(sizes)
+    depts = departments(*sizes)
+    cats = ("p", "s", "w")[: draw(st.integers(2, 3 if n_depts <= 2 else 2))]
+    two_quarters = n_depts * len(cats) <= 6 and draw(st.booleans())
+    quarters = (Q3, Q4) if two_quarters else (Q4,)
+    steps: list[object] = []
+    if two_quarters and draw(st.booleans()):
+        steps.append(SIGNALS_Q3)
+    if draw(st.booleans()):
+        steps.append(SIGNALS_Q4)
+    if draw(st.booleans()):  # headcounts change: other merges / splits
+        new = draw(st.lists(st.sampled_from([5, 8, 12, 20, 30]), min_size=n_depts,
+                            max_size=n_depts))
+        if sum(new) < 50:
+            new[0] += 50 - sum(new)
+        steps.append(Headcounts(departments(*new)))
+    steps.append(REPORT_2026)
+    late: tuple[tuple[int, str, str], ...] = ()
+    moves: tuple[tuple[tuple[int, str, str], tuple[int, str, str]], ...] = ()
+    correction = draw(st.sampled_from(["none", "none", "late", "move"]))
+    if correction != "none":
+        d = draw(st.integers(1, n_depts))
+        atom = (d, cats[0], quarters[-1])
+        if correction == "late":
+            late = (atom,)
+        else:
+            moves = ((atom, (d % n_depts + 1, cats[0], quarters[-1])),)
+        steps += [LateCases(), Report(2026, date(2027, 2, 1), version=2)]
+    history = History(depts, cats, quarters, tuple(steps), DisclosureRules(), late, moves)
+    value = st.sampled_from([0, 0, 1, 1, 2, 3, 4, 5])
+    truth = [draw(value) for _ in history.variables]
+    index = {v: i for i, v in enumerate(history.variables)}
+    for source, _ in moves:  # a correction moves at most the cases the atom holds
+        move, base = index[("move", source)], index[("base", source)]
+        truth[move] = min(truth[move], truth[base])
+    return history, tuple(truth)
+
+
+@settings(max_examples=ATTACKER_EXAMPLES, deadline=None,
+          suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
+@given(histories())
+def test_no_history_lets_a_reader_who_knows_the_algorithm_narrow_a_cell(
+    scenario: tuple[History, tuple[int, ...]],
+) -> None:
+    history, truth = scenario
+    note(f"{history}\ntruth {truth}")
+    findings, state = attack(history, truth, budget=150)
+    event(f"pipeline runs: {'<20' if state.pipeline.runs < 20 else '20+'}")
+    no_findings([f for f in findings if f.exhausted])
+    for f in findings:
+        event("search budget hit" if not f.exhausted else "finding")
