@@ -240,6 +240,22 @@ def test_a_signal_band_and_the_exact_column_total_do_not_pin_the_other_group() -
 
 
 
+def test_two_shifted_concentration_windows_do_not_pin_the_quarter_between() -> None:
+    """Registry from 2026-Q3 (public). Productie x s: 4 in 2026-Q3, 0 in 2026-Q4. The
+    concentration over 2025-Q4..2026-Q3 ('3-4', released 2026-10-01) and the one over
+    2026-Q1..2026-Q4 ('3-4', released 2027-01-01) differ only by 2025-Q4 (empty: before the
+    registry) and 2026-Q4, so 2026-Q4 was 0 or 1. The auditor now knows the atoms before the
+    registry's first quarter are 0 (``DisclosureRules.first_quarter``), so the windows nest."""
+    offer = frozenset((kind, c) for kind in ("concentration", "rise") for c in ("p", "s"))
+    history = History(
+        departments(42, 8), ("p", "s"), (Q3, Q4),
+        (Signals(date(2026, 10, 1), offer), Signals(date(2027, 1, 1), offer), REPORT_2026),
+    )
+    findings, _ = attack(history, (0, 0, 4, 0, 5, 1, 3, 0), budget=1000,
+                         only=lambda n: n == "D1 · s · 2026-Q4")
+    no_findings(findings)
+
+
 # --- hypothesis: random small organisations and histories (moved from the pending file) ----
 
 ATTACKER_EXAMPLES = int(os.environ.get("DISCLOSURE_ATTACKER_EXAMPLES", "12"))
