@@ -60,10 +60,15 @@ def test_names_with_dollars_are_drawn_literally(report: AnnualReport, key: str) 
 
 
 def test_whole_report_renders_with_such_names(report: AnnualReport) -> None:
+    """Every format renders; the names come out as typed. The department table of this report
+    is all withheld, so the formats people read fold it into a sentence without department
+    names (render.readable); the data formats keep the grid with the department's name."""
     html = render(report, "html").decode("utf-8")
     assert "R&amp;D $\\foo$" in html and "Kosten $5 en $10" in html
-    assert "Afdeling $\\alpha$ &amp; co" in html
     docx = render(report, "docx")
     with zipfile.ZipFile(io.BytesIO(docx)) as archive:
         body = archive.read("word/document.xml").decode("utf-8")
-    assert "R&amp;D $\\foo$" in body and "Afdeling $\\alpha$ &amp; co" in body
+    assert "R&amp;D $\\foo$" in body
+    with zipfile.ZipFile(io.BytesIO(render(report, "csv"))) as archive:
+        grid = "".join(archive.read(name).decode("utf-8-sig") for name in archive.namelist())
+    assert DEPARTMENT in grid and CRASHING in grid
