@@ -7,38 +7,17 @@ from __future__ import annotations
 
 import html
 import re
-from collections.abc import Callable
 from datetime import date, timedelta
 from typing import Any
 
-import pytest
-from flask import Flask
 from flask.testing import FlaskClient
 
-from tests.casework import department
-from tests.support.forms import AuthActions, post_form
-from tests.support.sessions import db_session_for
-from vp_registry.config import Settings
+from tests.support.forms import post_form
 from vp_registry.db.accounts import User
 
 TODAY = date.today()
 SUMMARY = re.compile(r'<div class="error-summary"[^>]*>(.*?)</div>', re.S)
 SUMMARY_LINK = re.compile(r'<a href="#([^"]+)">(.*?)</a>', re.S)
-
-
-@pytest.fixture
-def counsellor(client: FlaskClient, counsellor_with_vault: Callable[..., User]) -> User:
-    user = counsellor_with_vault()
-    assert AuthActions(client).login(user).status_code == 302
-    return user
-
-
-@pytest.fixture
-def dept_id(app: Flask, settings: Settings) -> int:
-    with app.app_context(), db_session_for(app) as session:
-        found = department(session, "Magazijn en logistiek", settings).id
-        session.commit()
-        return found
 
 
 def _summary(response: Any) -> dict[str, str]:

@@ -6,19 +6,13 @@ disabled is told, not only shown. Field names and ids stay as they were."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from datetime import date, timedelta
 from typing import Any
 
 import lxml.html
-import pytest
-from flask import Flask
 from flask.testing import FlaskClient
 
-from tests.casework import department
-from tests.support.forms import AuthActions, post_form
-from tests.support.sessions import db_session_for
-from vp_registry.config import Settings
+from tests.support.forms import post_form
 from vp_registry.db.accounts import User
 
 SECTIONS = ["Wat speelt er?", "Waar speelt het?", "Wie zijn erbij betrokken?", "Vervolg",
@@ -29,21 +23,6 @@ FIELD_NAMES = {"opened_on", "department_id", "categories", "relation", "consent"
                "reporter_name", "reporter_contact", "involved_person", "narrative",
                "next_steps", "gender", "employment_type", "minutes_spent", "integrity_report",
                "acknowledged_on", "feedback_on", "version", "csrf_token"}
-
-
-@pytest.fixture
-def counsellor(client: FlaskClient, counsellor_with_vault: Callable[..., User]) -> User:
-    user = counsellor_with_vault()
-    assert AuthActions(client).login(user).status_code == 302
-    return user
-
-
-@pytest.fixture
-def dept_id(app: Flask, settings: Settings) -> int:
-    with app.app_context(), db_session_for(app) as session:
-        found = department(session, "Magazijn en logistiek", settings).id
-        session.commit()
-        return found
 
 
 def _form(response: Any) -> Any:

@@ -90,6 +90,28 @@ def _audit_actions(app: Flask) -> list[str]:
         return list(session.execute(select(AuditEntry.action)).scalars())
 
 
+def _release_a_table_the_magazijn_band_would_expose(
+    app: Flask, settings: Settings, counsellor: User, org: Organisation
+) -> None:
+    """An earlier table (row total exact, werkdruk "< 3", pesten "3+") plus a werkdruk case:
+    the Magazijn candidate's "3-4" would then pin werkdruk at Magazijn to 1-2 cases."""
+    with app.app_context(), db_session_for(app) as session:
+        keys = unlock(session, settings, counsellor)
+        actor = Actor(counsellor.id, "counsellor")
+        add_case(session, settings, actor, keys, org.magazijn, day_in(WINDOW[1], 2),
+                 ("werkdruk",))
+        pesten = cell_set([org.magazijn], ["pesten"], WINDOW)
+        werkdruk = cell_set([org.magazijn], ["werkdruk"], WINDOW)
+        counts = {(org.magazijn, "pesten", q): 1 for q in WINDOW}
+        counts[(org.magazijn, "werkdruk", WINDOW[1])] = 1
+        ledger.release(session, settings, actor, kind="report", reference="earlier table",
+                       figures=[Figure.exact(pesten | werkdruk, 5, "Magazijn · total"),
+                                Figure.protected(werkdruk, RULES, "Magazijn · werkdruk"),
+                                Figure.at_least_k(pesten, RULES, "Magazijn · pesten")],
+                       true_counts=counts)
+        session.commit()
+
+
 def test_the_counsellor_reviews_candidates_with_exact_counts(
     client: FlaskClient, org: Organisation
 ) -> None:
@@ -168,21 +190,7 @@ def test_a_refused_release_says_why_and_releases_nothing(
 ) -> None:
     """A table released earlier (row total exact, werkdruk "< 3", pesten "3+") plus this
     signal's "3-4" would pin werkdruk at Magazijn to 1-2 cases."""
-    with app.app_context(), db_session_for(app) as session:
-        keys = unlock(session, settings, counsellor)
-        actor = Actor(counsellor.id, "counsellor")
-        add_case(session, settings, actor, keys, org.magazijn, day_in(WINDOW[1], 2),
-                           ("werkdruk",))
-        pesten = cell_set([org.magazijn], ["pesten"], WINDOW)
-        werkdruk = cell_set([org.magazijn], ["werkdruk"], WINDOW)
-        counts = {(org.magazijn, "pesten", q): 1 for q in WINDOW}
-        counts[(org.magazijn, "werkdruk", WINDOW[1])] = 1
-        ledger.release(session, settings, actor, kind="report", reference="earlier table",
-                       figures=[Figure.exact(pesten | werkdruk, 5, "Magazijn · total"),
-                                Figure.protected(werkdruk, RULES, "Magazijn · werkdruk"),
-                                Figure.at_least_k(pesten, RULES, "Magazijn · pesten")],
-                       true_counts=counts)
-        session.commit()
+    _release_a_table_the_magazijn_band_would_expose(app, settings, counsellor, org)
     before = _count(app, DisclosureFigure)
     token = _magazijn_token(client)
     page = _text(client.get(f"/signals/{token}/release"))
@@ -285,21 +293,7 @@ def test_the_admin_audit_page_shows_no_kind_category_or_quarter_of_a_signal(
     a refused and a released candidate, its signal and disclosure entries carry opaque
     references only - no kind, category, quarter or count; the counsellor's signal pages keep
     the detail."""
-    with app.app_context(), db_session_for(app) as session:  # makes the Magazijn one refused
-        keys = unlock(session, settings, counsellor)
-        actor = Actor(counsellor.id, "counsellor")
-        add_case(session, settings, actor, keys, org.magazijn, day_in(WINDOW[1], 2),
-                 ("werkdruk",))
-        pesten = cell_set([org.magazijn], ["pesten"], WINDOW)
-        werkdruk = cell_set([org.magazijn], ["werkdruk"], WINDOW)
-        counts = {(org.magazijn, "pesten", q): 1 for q in WINDOW}
-        counts[(org.magazijn, "werkdruk", WINDOW[1])] = 1
-        ledger.release(session, settings, actor, kind="report", reference="earlier table",
-                       figures=[Figure.exact(pesten | werkdruk, 5, "Magazijn · total"),
-                                Figure.protected(werkdruk, RULES, "Magazijn · werkdruk"),
-                                Figure.at_least_k(pesten, RULES, "Magazijn · pesten")],
-                       true_counts=counts)
-        session.commit()
+    _release_a_table_the_magazijn_band_would_expose(app, settings, counsellor, org)
     refused = _magazijn_token(client)
     assert "Disclosure control refused this release" in _text(_release(client, refused))
     released = next(t for t in _tokens(_text(client.get("/signals"))) if t != refused)
