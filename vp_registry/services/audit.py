@@ -133,7 +133,9 @@ def defer_appends(session: Session) -> None:
         append_deferred(session)
 
     @event.listens_for(session, "after_soft_rollback")
-    def _drop(_session: Session, _previous: Any) -> None:
+    def _drop(_session: Session, previous: Any) -> None:
+        if previous.nested:  # a savepoint (Work.conflicts): the transaction goes on
+            return
         if session.info.get(_DEFERRED):
             session.info[_DEFERRED] = []
 

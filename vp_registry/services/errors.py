@@ -42,3 +42,18 @@ class AuthenticationFailed(DomainError):
 
 class Throttled(DomainError):
     message = N_("Too many attempts. Try again in %(minutes)s minutes.")
+
+
+class AccessDenied(Exception):
+    """Not a user error but an access answer: this session may not open the case files.
+
+    Not a :class:`DomainError`: the edge has one handler for it (the explanation page),
+    never a form message."""
+
+    message: str = N_("You have no access to this.")
+
+
+class VaultLocked(DomainError):
+    """This session holds no (current) vault key: the counsellor has no access (yet)."""
+
+    message = N_("The case files are locked for this session.")

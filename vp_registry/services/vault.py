@@ -44,17 +44,12 @@ from vp_registry.db.vault import VAULT_ROW_ID, CounsellorKey, Vault, VaultGrant,
 from vp_registry.services import audit
 from vp_registry.services.audit import Actor
 from vp_registry.services.errors import DomainError, NotFound, ValidationFailed
+from vp_registry.services.errors import VaultLocked as VaultLocked  # its home moved; re-exported
 
 PURPOSE_COUNSELLOR_PRIVATE: Final = "counsellor-private"
 PURPOSE_VAULT_PREVIOUS: Final = "vault-previous"
 PURPOSE_BLIND_INDEX: Final = "blind-index"
 COUNSELLOR_KEY_FORMAT: Final = 1
-
-
-class VaultLocked(DomainError):
-    """This session holds no (current) vault key: the counsellor has no access (yet)."""
-
-    message = N_("The case files are locked for this session.")
 
 
 class NoGrant(Exception):  # an access check's answer, not an error to show (no DomainError)

@@ -12,9 +12,13 @@ from __future__ import annotations
 from typing import Any
 
 from flask import Flask, Response, current_app, g, got_request_exception
+from flask_login import current_user
 from sqlalchemy.orm import Session, sessionmaker
 
+from vp_registry.config import Settings
 from vp_registry.services import audit
+from vp_registry.services.audit import Actor
+from vp_registry.services.work import Work
 
 
 def db_session() -> Session:
@@ -24,6 +28,21 @@ def db_session() -> Session:
         audit.defer_appends(g.db_session)  # appended at the commit: the head lock only then
     session: Session = g.db_session
     return session
+
+
+def current_work() -> Work:
+    """This request's unit of work: its session, the settings, who acts, and the vault keys
+    (opened lazily, at most once). Committed or rolled back after the view, below."""
+    if "work" not in g:
+        from vp_registry.web.cases.common import current_keys  # here: an import cycle otherwise
+
+        settings: Settings = current_app.extensions["vp_settings"]
+        user = current_user
+        actor = (Actor(user.id, user.role) if user is not None and user.is_authenticated
+                 else Actor.anonymous())
+        g.work = Work(db_session(), settings, actor, open_keys=current_keys)
+    work: Work = g.work
+    return work
 
 
 def _mark_failed(_sender: Any, **_extra: Any) -> None:
