@@ -23,10 +23,10 @@ from tests.signalwork import (
 )
 from vp_registry.config import Settings
 from vp_registry.core.disclosure import (
+    Figure,
+    audit,
     cell_set,
-    merge_departments,
     periods_of_year,
-    protect_table,
 )
 from vp_registry.core.signals import CONCENTRATION, RECURRENCE, RISE
 from vp_registry.db.accounts import User
@@ -34,7 +34,6 @@ from vp_registry.db.audit import AuditEntry
 from vp_registry.db.disclosure import DisclosureFigure, DisclosureRelease
 from vp_registry.db.signals import ReleasedSignal, SignalDismissal, SignalFollowUp
 from vp_registry.services import cases, ledger, signals
-from vp_registry.services import organisation as org_service
 from vp_registry.services.audit import Actor
 from vp_registry.services.errors import NotFound, ValidationFailed
 from vp_registry.services.signals import ReleaseDraft
@@ -149,12 +148,18 @@ def test_a_release_that_would_narrow_a_protected_cell_is_refused(
     for day in (date(2025, 1, 9), date(2025, 5, 9), date(2025, 10, 9)):
         add_case(db, settings, actor, keys, org.productie, day, ("pesten",))
     counts = signals.atom_counts(cases.case_facts(db, keys))
-    grouping = merge_departments(org_service.department_facts(db), ledger.rules_from(settings))
-    table = protect_table(counts, grouping, ["pesten", "werkdruk"], periods_of_year(2025),
-                          ledger.rules_from(settings), row_totals=True)
-    assert table.ok
+    rules = ledger.rules_from(settings)
+    year = periods_of_year(2025)
+    table = [  # the cells and Magazijn's row total (protect_table no longer makes row totals)
+        Figure.protected(cell_set([org.magazijn], ["pesten"], year), rules, "Magazijn · pesten"),
+        Figure.at_least_k(cell_set([org.magazijn], ["werkdruk"], year), rules,
+                          "Magazijn · werkdruk"),
+        Figure.exact(cell_set([org.magazijn], ["pesten", "werkdruk"], year), 5, "Magazijn"),
+        Figure.exact(cell_set([org.productie], ["pesten"], year), 3, "Productie · pesten"),
+    ]
+    assert audit(table, [], counts, rules).ok
     ledger.release(db, settings, actor, kind="report", reference="report-2025",
-                   figures=table.released, true_counts=counts)
+                   figures=table, true_counts=counts)
     db.commit()
     before = _count(db, DisclosureFigure)
 

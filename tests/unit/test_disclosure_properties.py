@@ -253,10 +253,10 @@ class Release:
     categories: tuple[str, ...]
     quarters: tuple[str, ...]
     banded: bool
-    row_totals: bool
+    row_totals: bool  # naive releases only: protect_table has no row totals (issue 12)
     column_totals: bool
-    grand_total: bool
-    naive: bool  # skip protect_table's complementary suppression: audit must catch leaks
+    grand_total: bool  # naive releases only
+    naive: bool  # skip protect_table's column rule: audit must catch leaks
 
 
 def grouping_for(release: Release, departments: Sequence[int]) -> DepartmentGrouping:
@@ -393,8 +393,7 @@ def test_no_release_sequence_narrows_a_small_cell(
         else:
             table = protect_table(
                 counts, grouping, release.categories, release.quarters, rules, ledger,
-                banded=release.banded, row_totals=release.row_totals,
-                column_totals=release.column_totals, grand_total=release.grand_total,
+                banded=release.banded, column_totals=release.column_totals,
             )
             note(f"table ok={table.ok}: {[(f.label, f.display) for f in table.released]}")
             event(f"table {'ok' if table.ok else 'refused'}")

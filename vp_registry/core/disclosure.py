@@ -61,26 +61,16 @@ there is checked, and contradictory figures are refused as ``inconsistent``.
 
 Suppression strategy (see :func:`protect_table`)
 -----------------------------------------------
-Primary: department-level cells (and row totals) below k are shown as ``< k``. A cell set
-already in the ledger is repeated with its earlier interval (or withheld if that is no longer
-true), never changed. Complementary, greedy: while the auditor reports a disclosure, one
-figure per problem is coarsened from its exact value or band to ``k+`` - exactly what a reader
-infers anyway from "not marked < k" (an organisation total below k becomes ``< k``). It is
-picked among the figures the LP duals show to be binding: inner cells not overlapping the
-problem first, preferring one whose row and column already hold hidden cells (it closes a
-cycle of hidden cells, the classic minimal pattern), then one in the problem's row or column;
-then inner cells overlapping it (a year containing a disclosed quarter); then row totals,
-column totals, the grand total; ties in table order. Never by value: "the smallest cell in
-the row was hidden" would itself give a reader a bound. As a last resort a coarsened margin is
-withheld entirely. If the release still leaks - typically because the ledger plus the
-protected marks alone pin a cell, e.g. an earlier total of one group split into cells that are
-all ``< k`` - the result is not ``ok`` and the problems say why; nothing may be released.
-
-Tables without row totals or a grand total (the annual report's) do not use the greedy loop:
-:func:`_protect_by_column` decides from public facts only (the exact column total, the number
-of groups, the ``< k`` pattern, the ledger). Known limitation: the greedy loop for tables
-with row totals or a grand total still chooses complements by the audit of candidate values,
-so *whether* a complement appears there can depend on hidden counts (issue 12, open).
+Department-level cells below k are shown as ``< k``; a cell set already in the ledger is
+repeated with its earlier interval (or withheld if that is no longer true), never changed.
+Complements are chosen column by column from public facts only (:func:`_protect_by_column`:
+the exact column total, the number of groups, the ``< k`` pattern, the ledger), never by the
+auditor's verdict on candidate values: "a complement appeared" or "the smallest cell was
+hidden" would itself tell a reader about the hidden counts (issue 12). If the audit still
+objects - typically because the ledger plus the protected marks alone pin a cell - the table
+is not ``ok`` and the problems say why; nothing may be released. Tables with row totals or a
+grand total are not offered: no release path needs them, and their complements could not be
+chosen from the pattern alone without withholding most of the table.
 """
 
 from __future__ import annotations
@@ -1865,21 +1855,21 @@ def protect_table(
     ledger: Sequence[Figure] = (),
     *,
     banded: bool = False,
-    row_totals: bool = False,
     column_totals: bool = False,
-    grand_total: bool = False,
     groups: Sequence[str] | None = None,
     category_labels: Mapping[str, str] | None = None,
-    max_rounds: int = 60,
 ) -> ProtectedTable:
     """Build the figures of a group x category table over ``periods`` and protect them.
 
-    ``counts`` are the true atomic counts. Cells (and row totals) below k become ``< k``;
-    others are exact or, with ``banded``, bands. Column totals and the grand total are
-    organisation-wide: exact when the periods are whole years, otherwise treated like cells.
-    Without a department breakdown only the organisation totals are produced. A cell set that
-    is already in the ledger is repeated with its earlier interval. Then complementary
-    suppression (module docstring) runs until :func:`audit` passes against ``ledger``.
+    ``counts`` are the true atomic counts. Cells below k become ``< k``; others are exact or,
+    with ``banded``, bands. Column totals are organisation-wide: exact when the periods are
+    whole years, otherwise treated like cells. Without a department breakdown only the
+    organisation totals are produced. A cell set that is already in the ledger is repeated
+    with its earlier interval. The department cells are then protected column by column from
+    public facts only (:func:`_protect_by_column`), and :func:`audit` checks the result against
+    ``ledger``; an objection makes the table not ``ok`` - nothing is coarsened on the
+    auditor's verdict, which would depend on the hidden counts (issue 12). There are no row
+    totals or grand total: no rule decides their complements from public facts alone.
     """
     k = rules.k
     quarters = tuple(sorted(set(periods), key=_quarter_index))
@@ -1908,7 +1898,7 @@ def protect_table(
     all_depts = grouping.department_ids
     breakdown = grouping.breakdown_allowed
 
-    # table positions in display order: cells, row totals, column totals, grand total
+    # table positions in display order: cells, column totals
     specs: list[tuple[TableKey, frozenset[CellKey], str, bool]] = []
     if breakdown:
         for g in group_keys:
@@ -1918,30 +1908,17 @@ def protect_table(
                     ((g, c), cell_set(group.department_ids, [c], quarters),
                      f"{group.label} · {labels.get(c, c)} · {when}", False)
                 )
-        if row_totals and len(cats) > 1:
-            for g in group_keys:
-                group = grouping.groups[g]
-                specs.append(
-                    ((g, TOTAL), cell_set(group.department_ids, cats, quarters),
-                     f"{group.label} · all categories · {when}", False)
-                )
     if column_totals or not breakdown:
         for c in cats:
             specs.append(
                 ((TOTAL, c), cell_set(all_depts, [c], quarters),
                  f"Whole organisation · {labels.get(c, c)} · {when}", True)
             )
-    if grand_total and all_depts:
-        specs.append(
-            ((TOTAL, TOTAL), cell_set(all_depts, cats, quarters),
-             f"Whole organisation · all categories · {when}", True)
-        )
 
     ledger_by_cells: dict[frozenset[CellKey], Figure] = {}
     for f in ledger:
         ledger_by_cells.setdefault(f.cells, f)
     figures: dict[TableKey, Figure] = {}
-    truth: dict[TableKey, int] = {}
     status: dict[TableKey, _Status] = {}
     used_cells: set[frozenset[CellKey]] = set()
     for key, cells, label, org_total in specs:
@@ -1949,7 +1926,6 @@ def protect_table(
             continue  # e.g. a column total equal to the only group's cell
         used_cells.add(cells)
         value = sum(counts.get(a, 0) for a in cells)
-        truth[key] = value
         organisation_wide = org_total and years
         earlier = ledger_by_cells.get(cells)
         if earlier is not None:
@@ -1979,47 +1955,10 @@ def protect_table(
             status[key] = "value"
 
     naming = Naming.from_grouping(grouping, labels)
-    key_of = {f.cells: key for key, f in figures.items()}
-    order = {key: i for i, key in enumerate(figures)}
-
-    def coarsen(key: TableKey) -> None:
-        f = figures[key]
-        if truth[key] >= k:
-            figures[key] = Figure(f.cells, k, None, f.label, False)
-        else:
-            figures[key] = Figure(f.cells, 0, k - 1, f.label, False)
-        status[key] = "complementary"
-
-    by_column = breakdown and not row_totals and not grand_total
-    if by_column:
+    if breakdown:
         _protect_by_column(figures, status, {key: cells for key, cells, _, _ in specs},
                            group_keys, cats, ledger, k)
     result = audit(list(figures.values()), ledger, counts, rules, naming=naming)
-    for _ in range(0 if by_column else max_rounds):
-        if result.ok:
-            break
-        disclosures = [p for p in result.problems if p.kind == "disclosure"]
-        if len(disclosures) != len(result.problems) or not disclosures:
-            break  # changed/incorrect/inconsistent figures cannot be fixed by suppression
-        touched: set[TableKey] = set()
-        progress = False
-        for problem in disclosures:
-            keys_here = {key_of[f.cells] for f in problem.figures if f.cells in key_of}
-            if keys_here & touched:
-                continue  # already loosened this round by another problem's choice
-            choice = _choose_complement(problem, figures, status, keys_here, order)
-            if choice is None:
-                continue
-            if status[choice] == "complementary":
-                del figures[choice]
-                status[choice] = "withheld"
-            else:
-                coarsen(choice)
-            touched.add(choice)
-            progress = True
-        if not progress:
-            break
-        result = audit(list(figures.values()), ledger, counts, rules, naming=naming)
 
     def with_status(*wanted: _Status) -> frozenset[TableKey]:
         return frozenset(key for key, s in status.items() if s in wanted)
@@ -2124,67 +2063,3 @@ def _protect_by_column(
                 f = figures[key]
                 figures[key] = Figure(f.cells, k, None, f.label, False)
                 status[key] = "complementary"
-
-
-def _choose_complement(
-    problem: DisclosureProblem,
-    figures: Mapping[TableKey, Figure],
-    status: Mapping[TableKey, _Status],
-    binding: set[TableKey],
-    order: Mapping[TableKey, int],
-) -> TableKey | None:
-    """Pick the figure to loosen for one problem, by structure and table order, never by value.
-
-    First coarsen a binding exact/banded figure: inner cells not overlapping the unit, those
-    closing a cycle of hidden cells first (their row and column already hold a hidden cell),
-    then those in the unit's row or column; then inner cells overlapping the unit (e.g. a year
-    that contains a disclosed quarter); then row totals, column totals, grand total. When none
-    is left, any such figure of the table touching the unit's rows or columns; as a last resort
-    withhold a coarsened margin completely.
-    """
-    groups = {d for d, _, _ in problem.cells}
-    cats = {c for _, c, _ in problem.cells}
-    hidden = [
-        key
-        for key, s in status.items()
-        if s in ("primary", "complementary") and TOTAL not in key
-    ]
-    hidden_rows = {g for g, _ in hidden}
-    hidden_columns = {c for _, c in hidden}
-
-    def rank(key: TableKey) -> tuple[int, int, int, int]:
-        f = figures[key]
-        g, c = key
-        if g != TOTAL and c != TOTAL:
-            if f.cells.isdisjoint(problem.cells):
-                # a cell whose row and column already hold hidden cells closes a cycle of
-                # hidden cells, which is what keeps a margin from pinning the unit down
-                closing = (g in hidden_rows) + (c in hidden_columns)
-                same_line = bool({d for d, _, _ in f.cells} & groups) or c in cats
-                return 0, -closing, (0 if same_line else 1), order[key]
-            return 1, 0, 0, order[key]
-        if c == TOTAL and g != TOTAL:
-            return 2, 0, 0, order[key]
-        if g == TOTAL and c != TOTAL:
-            return 3, 0, 0, order[key]
-        return 4, 0, 0, order[key]
-
-    loosenable = [key for key in binding if key in figures and status[key] == "value"]
-    if loosenable:
-        return min(loosenable, key=rank)
-    related = [
-        key
-        for key, f in figures.items()
-        if status[key] == "value"
-        and ({d for d, _, _ in f.cells} & groups or {c for _, c, _ in f.cells} & cats)
-    ]
-    if related:
-        return min(related, key=rank)
-    margins = [
-        key
-        for key in binding
-        if key in figures and status[key] == "complementary" and TOTAL in key
-    ]
-    if margins:
-        return min(margins, key=rank)
-    return None
