@@ -55,16 +55,13 @@ from vp_registry.core.crypto import FAST_KDF_FOR_TESTS
 from vp_registry.core.taxonomy import DEFAULT_CATEGORIES
 from vp_registry.db.accounts import User
 from vp_registry.db.cases import CaseListingCache
-from vp_registry.services import (
-    accounts,
-    audit,
-    cases,
-    organisation,
-    schema,
-    vault,
-)
-from vp_registry.services.audit import Actor
-from vp_registry.services.cases import CaseInput, Closing, ContactInput
+from vp_registry.services.accounts import authentication, organisation, users
+from vp_registry.services.cases import conversations as case_conversations
+from vp_registry.services.cases import lifecycle
+from vp_registry.services.cases.records import CaseInput, Closing, ContactInput
+from vp_registry.services.infrastructure import audit, schema
+from vp_registry.services.infrastructure.audit import Actor
+from vp_registry.services.vault import grants, key_pairs, store, unlocking
 
 TODAY = date(2026, 11, 25)
 PASSWORD = "Benchmark-wachtwoord-voor-de-kluis-1"  # noqa: S105 - a fictional test account
@@ -108,17 +105,17 @@ def build(directory: Path, cipher: str) -> Organisation:
         departments = [organisation.create_department(
             session, settings, Actor.system(), name=f"Afdeling {n:02d}", headcount=20 + n)
             for n in range(DEPARTMENTS)]
-        user = accounts.create_user(session, settings, Actor.system(), email="vp@bench.example",
+        user = users.create_user(session, settings, Actor.system(), email="vp@bench.example",
                                     display_name="Bench", role="counsellor", password=PASSWORD,
                                     must_change_password=False)
-        accounts.complete_enrolment(session, settings, user, totp_secret,
+        authentication.complete_enrolment(session, settings, user, totp_secret,
                                     pyotp.TOTP(totp_secret).now(), None)
         user.totp_last_step = 0
-        recovery = vault.create_vault(session, settings, Actor.system())
-        vault.ensure_counsellor_key(session, settings, user, PASSWORD)
+        recovery = store.create_vault(session, settings, Actor.system())
+        key_pairs.ensure_counsellor_key(session, settings, user, PASSWORD)
         from vp_registry.core.crypto import format_recovery_key
 
-        vault.recover_access(session, settings, Actor.system(),
+        grants.recover_access(session, settings, Actor.system(),
                              format_recovery_key(recovery or b""), user)
         session.commit()
         department_id = departments[0].id
@@ -156,13 +153,13 @@ def _grow(org: Organisation, total: int, rng: random.Random, app: Flask) -> None
     with app.app_context():
         session = app.extensions["vp_session_factory"]()
         user = session.query(User).filter_by(email="vp@bench.example").one()
-        keys = vault.open_keys(session, settings,
-                               vault.unlock_with_password(session, settings, user, PASSWORD))
+        keys = unlocking.open_keys(session, settings,
+                               unlocking.unlock_with_password(session, settings, user, PASSWORD))
         actor = Actor(user.id, "counsellor")
         department_ids = [d.id for d in organisation.list_departments(session)]
         while org.created < total:
             opened = TODAY - timedelta(days=rng.randrange(3 * 365))
-            record = cases.create_case(session, settings, actor, keys, CaseInput(
+            record = lifecycle.create_case(session, settings, actor, keys, CaseInput(
                 opened_on=opened, department_id=rng.choice(department_ids),
                 categories=tuple(rng.sample(CATEGORIES, rng.choice((1, 1, 2, 3)))),
                 relation=rng.choice(("colleague", "manager", "subordinate", "external")),
@@ -171,14 +168,15 @@ def _grow(org: Organisation, total: int, rng: random.Random, app: Flask) -> None
                 minutes_spent=rng.randrange(0, 120), integrity_report=rng.random() < 0.03,
             ), today=TODAY)
             for _ in range(rng.choice((1, 1, 2, 3))):
-                cases.add_contact(session, settings, actor, keys, record.reference, ContactInput(
+                case_conversations.add_contact(
+                    session, settings, actor, keys, record.reference, ContactInput(
                     held_on=min(TODAY, opened + timedelta(days=rng.randrange(60))),
                     minutes=rng.choice((30, 45, 60, 90)), channel=rng.choice(
                         ("in_person", "phone", "video", "email")), notes=_sentence(rng, 40)),
                     today=TODAY)
             # a counsellor has tens of open cases, not thousands: older ones are closed
             if opened < TODAY - timedelta(days=120) and rng.random() < 0.995:
-                cases.close_case(session, settings, actor, keys, record.reference, 1, Closing(
+                lifecycle.close_case(session, settings, actor, keys, record.reference, 1, Closing(
                     closed_on=min(TODAY, opened + timedelta(days=rng.randrange(10, 90))),
                     outcome=rng.choice(("advice", "informal", "mediation", "no_follow_up"))),
                     today=TODAY)

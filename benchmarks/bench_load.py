@@ -58,9 +58,12 @@ from tests.reliability.webclient import Browser, GunicornServer  # noqa: E402
 from vp_registry.config import Settings  # noqa: E402
 from vp_registry.core import crypto  # noqa: E402
 from vp_registry.db import make_engine  # noqa: E402
-from vp_registry.services import accounts, cases, organisation, schema, vault  # noqa: E402
-from vp_registry.services.audit import Actor  # noqa: E402
-from vp_registry.services.cases import CaseInput, ContactInput  # noqa: E402
+from vp_registry.services.accounts import authentication, organisation, users
+from vp_registry.services.cases import conversations, lifecycle, queries  # noqa: E402
+from vp_registry.services.cases.records import CaseInput, ContactInput  # noqa: E402
+from vp_registry.services.infrastructure import schema  # noqa: E402
+from vp_registry.services.infrastructure.audit import Actor  # noqa: E402
+from vp_registry.services.vault import grants, key_pairs, store, unlocking
 
 P95_TARGET_MS = 100.0
 RATIO_TARGET = 0.30
@@ -124,36 +127,37 @@ def seed(settings: Settings, clients: int, case_count: int) -> tuple[list[dict[s
         departments = [organisation.create_department(
             session, settings, Actor.system(), name=name, headcount=60).id
             for name in DEPARTMENTS]
-        recovery = vault.create_vault(session, settings, Actor.system())
+        recovery = store.create_vault(session, settings, Actor.system())
         assert recovery is not None
         recovery_text = crypto.format_recovery_key(recovery)
         for number in range(clients):
-            user = accounts.create_user(
+            user = users.create_user(
                 session, settings, Actor.system(), email=f"vp{number}@bench.example",
                 display_name=f"Vertrouwenspersoon {number}", role="counsellor",
                 password=PASSWORD, must_change_password=False)
             secret = pyotp.random_base32(32)
-            accounts.complete_enrolment(session, settings, user, secret,
+            authentication.complete_enrolment(session, settings, user, secret,
                                         pyotp.TOTP(secret).now(), None)
             user.totp_last_step = 0
-            vault.ensure_counsellor_key(session, settings, user, PASSWORD)
-            vault.recover_access(session, settings, Actor.system(), recovery_text, user)
+            key_pairs.ensure_counsellor_key(session, settings, user, PASSWORD)
+            grants.recover_access(session, settings, Actor.system(), recovery_text, user)
             people.append({"email": user.email, "secret": secret})
         session.commit()
-        first = accounts.find_by_email(session, people[0]["email"])
+        first = users.find_by_email(session, people[0]["email"])
         assert first is not None
-        keys = vault.open_keys(session, settings,
-                               vault.unlock_with_password(session, settings, first, PASSWORD))
+        keys = unlocking.open_keys(session, settings,
+                               unlocking.unlock_with_password(session, settings, first, PASSWORD))
         actor = Actor(first.id, "counsellor")
         today = date.today()
         for number in range(case_count):
             opened = today - timedelta(days=rng.randrange(700))
-            record = cases.create_case(session, settings, actor, keys, CaseInput(
+            record = lifecycle.create_case(session, settings, actor, keys, CaseInput(
                 opened_on=opened, department_id=rng.choice(departments),
                 categories=(rng.choice(CATEGORIES),), relation="colleague", consent=False,
                 narrative=f"Synthetische casus {number}: " + "tekst " * rng.randrange(5, 80),
                 next_steps="Vervolggesprek.", minutes_spent=15), today=today)
-            cases.add_contact(session, settings, actor, keys, record.reference, ContactInput(
+            conversations.add_contact(
+                session, settings, actor, keys, record.reference, ContactInput(
                 held_on=opened, minutes=45, channel="phone", notes="Gesprek " * 20),
                 today=today)
             references.append(record.reference)
@@ -257,7 +261,7 @@ def main() -> int:
         log = Path(tmp) / "gunicorn.log"
         phases = [(f"{kind}#{number}", args.seconds) for number in range(args.rounds)
                   for kind in ("base", "cases")] + [("paced#0", args.paced_seconds)]
-        pages = max(1, -(-len(references) // cases.PAGE_SIZE))
+        pages = max(1, -(-len(references) // queries.PAGE_SIZE))
         with GunicornServer(env, workers=args.workers, log=log) as server:
             queue: multiprocessing.Queue[Any] = multiprocessing.Queue()
             groups = [group for group in (people[i::args.processes]

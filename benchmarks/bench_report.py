@@ -204,11 +204,15 @@ def service(n: int, seed: int, runs: int) -> None:
     from vp_registry import create_app
     from vp_registry.config import Settings
     from vp_registry.core.crypto import FAST_KDF_FOR_TESTS, format_recovery_key
-    from vp_registry.services import accounts, audit, reports, schema, vault
-    from vp_registry.services import cases as case_service
-    from vp_registry.services import organisation as org_service
-    from vp_registry.services.audit import Actor
-    from vp_registry.services.cases import CaseInput, Closing, ContactInput
+    from vp_registry.services.accounts import organisation as org_service
+    from vp_registry.services.accounts import users
+    from vp_registry.services.cases import conversations as case_conversations
+    from vp_registry.services.cases import lifecycle as case_lifecycle
+    from vp_registry.services.cases.records import CaseInput, Closing, ContactInput
+    from vp_registry.services.infrastructure import audit, schema
+    from vp_registry.services.infrastructure.audit import Actor
+    from vp_registry.services.reports import drafts, finalising
+    from vp_registry.services.vault import grants, key_pairs, store, unlocking
 
     year = date.today().year - 1
     password = secrets.token_urlsafe(16)
@@ -229,17 +233,17 @@ def service(n: int, seed: int, runs: int) -> None:
                 ids[d.department_id] = org_service.create_department(
                     session, settings, Actor.system(), name=d.name, headcount=d.headcount,
                     parent_id=ids.get(d.parent_id) if d.parent_id else None).id
-            user = accounts.create_user(session, settings, Actor.system(),
+            user = users.create_user(session, settings, Actor.system(),
                                         email="vp@bench.example", display_name="Bench",
                                         role="counsellor", password=password,
                                         must_change_password=False)
-            recovery = vault.create_vault(session, settings, Actor.system())
-            vault.ensure_counsellor_key(session, settings, user, password)
-            vault.recover_access(session, settings, Actor.system(),
+            recovery = store.create_vault(session, settings, Actor.system())
+            key_pairs.ensure_counsellor_key(session, settings, user, password)
+            grants.recover_access(session, settings, Actor.system(),
                                  format_recovery_key(recovery or b""), user)
             session.commit()
-            keys = vault.open_keys(session, settings,
-                                   vault.unlock_with_password(session, settings, user, password))
+            keys = unlocking.open_keys(session, settings,
+                                   unlocking.unlock_with_password(session, settings, user, password))
             actor = Actor(user.id, "counsellor")
             department_ids = list(ids.values())
             weights = [rng.gammavariate(0.7, 1.0) for _ in department_ids]
@@ -250,7 +254,7 @@ def service(n: int, seed: int, runs: int) -> None:
             try:
                 for number in range(n):
                     opened = date(year, 1, 1) + timedelta(days=rng.randrange(365))
-                    record = case_service.create_case(session, settings, actor, keys, CaseInput(
+                    record = case_lifecycle.create_case(session, settings, actor, keys, CaseInput(
                         opened_on=opened,
                         department_id=rng.choices(department_ids, weights)[0],
                         categories=tuple(rng.sample(codes, rng.choice((1, 1, 1, 1, 2)))),
@@ -259,7 +263,7 @@ def service(n: int, seed: int, runs: int) -> None:
                         employment_type=rng.choice([None, *(e.value for e in EmploymentType)]),
                         minutes_spent=rng.randrange(0, 120)))
                     for _ in range(rng.choice((1, 1, 2, 3))):
-                        case_service.add_contact(
+                        case_conversations.add_contact(
                             session, settings, actor, keys, record.reference, ContactInput(
                                 held_on=min(date(year, 12, 31),
                                             opened + timedelta(days=rng.randrange(40))),
@@ -267,7 +271,7 @@ def service(n: int, seed: int, runs: int) -> None:
                                 channel=rng.choice([c.value for c in Channel])))
                     if rng.random() < 0.85:
                         outcome = rng.choice([o.value for o in Outcome])
-                        case_service.close_case(
+                        case_lifecycle.close_case(
                             session, settings, actor, keys, record.reference, 1, Closing(
                                 closed_on=opened + timedelta(days=rng.randrange(0, 90)),
                                 outcome=outcome,
@@ -275,19 +279,19 @@ def service(n: int, seed: int, runs: int) -> None:
                                 if outcome == Outcome.REFERRAL.value else None))
                     if number % 500 == 499:
                         session.commit()
-                reports.save_texts(session, settings, actor, keys, year, 0, TEXTS, "nl")
+                drafts.save_texts(session, settings, actor, keys, year, 0, TEXTS, "nl")
                 session.commit()
             finally:
                 audit.record = real_record  # type: ignore[assignment]
             print(f"service: {n} encrypted cases of {year} seeded in "
                   f"{time.perf_counter() - started:.0f} s")
             line(f"service preview {n // 1000}k",
-                 median_time(lambda: reports.preview(session, settings, keys, year), runs), 1)
-            draft = reports.get_draft(session, settings, keys, year)
+                 median_time(lambda: finalising.preview(session, settings, keys, year), runs), 1)
+            draft = drafts.get_draft(session, settings, keys, year)
             assert draft is not None
             clear_cache()
             wall, cpu = time.perf_counter(), time.process_time()
-            reports.finalise(session, settings, actor, keys, year, draft.revision)
+            finalising.finalise(session, settings, actor, keys, year, draft.revision)
             session.commit()
             line(f"service finalise {n // 1000}k",
                  (time.perf_counter() - wall, time.process_time() - cpu))

@@ -48,7 +48,7 @@ from vp_registry.core.disclosure import (
 )
 from vp_registry.core.facts import CaseFacts, DepartmentFacts
 from vp_registry.core.taxonomy import DEFAULT_CATEGORIES
-from vp_registry.services import signals
+from vp_registry.services.signals import publishing, reviewing
 
 CATEGORIES = list(DEFAULT_CATEGORIES)
 TODAY = date(2026, 11, 25)
@@ -93,8 +93,8 @@ def core_benchmark(n_cases: int, releases: int) -> tuple[float, float]:
     labels = {c: c.title() for c in CATEGORIES}
 
     candidates_med, candidates_max = median_max(
-        lambda: signals.compute_candidates(facts, grouping, rules, TODAY))
-    basis = signals.basis_of(facts, grouping, rules, TODAY, labels)
+        lambda: reviewing.compute_candidates(facts, grouping, rules, TODAY))
+    basis = reviewing.basis_of(facts, grouping, rules, TODAY, labels)
     counts = basis.counts()
     kinds: dict[str, int] = {}
     for c in basis.candidates:
@@ -116,7 +116,7 @@ def core_benchmark(n_cases: int, releases: int) -> tuple[float, float]:
         audits: list[float] = []
         refused = 0
         for candidate in releasable:
-            figures = signals.publication(basis, candidate).figures
+            figures = publishing.publication(basis, candidate).figures
             began = time.perf_counter()
             result = audit(figures, ledger, counts, rules)
             audits.append(time.perf_counter() - began)
@@ -140,10 +140,13 @@ def database_benchmark(n_cases: int) -> None:
     from vp_registry.app import create_app
     from vp_registry.config import Settings
     from vp_registry.core.crypto import FAST_KDF_FOR_TESTS
-    from vp_registry.services import accounts, schema, vault
-    from vp_registry.services import organisation as org_service
-    from vp_registry.services.audit import Actor
-    from vp_registry.services.cases import CaseInput, create_case
+    from vp_registry.services.accounts import organisation as org_service
+    from vp_registry.services.accounts import users
+    from vp_registry.services.cases.lifecycle import create_case
+    from vp_registry.services.cases.records import CaseInput
+    from vp_registry.services.infrastructure import schema
+    from vp_registry.services.infrastructure.audit import Actor
+    from vp_registry.services.vault import grants, store, unlocking
 
     with tempfile.TemporaryDirectory() as tmp:
         settings = Settings(
@@ -161,13 +164,13 @@ def database_benchmark(n_cases: int) -> None:
                 ids[dept.department_id] = org_service.create_department(
                     session, settings, Actor.system(), name=dept.name,
                     headcount=dept.headcount, parent_id=parent).id
-            vault.create_vault(session, settings, Actor.system())
+            store.create_vault(session, settings, Actor.system())
             password = secrets.token_urlsafe(24)
-            user = accounts.create_user(session, settings, Actor.system(),
+            user = users.create_user(session, settings, Actor.system(),
                                         email="vp@example.org", display_name="VP",
                                         role="counsellor", password=password)
-            keys = vault.open_keys(session, settings,
-                                   vault.bootstrap_for_demo(session, settings, user, password))
+            keys = unlocking.open_keys(session, settings,
+                                   grants.bootstrap_for_demo(session, settings, user, password))
             actor = Actor(user.id, "counsellor")
             began = time.perf_counter()
             for fact in synthetic_cases(organisation(ORGANISATION_SEED), n_cases):
@@ -177,7 +180,7 @@ def database_benchmark(n_cases: int) -> None:
             session.commit()
             created = time.perf_counter() - began
             med, worst = median_max(
-                lambda: signals.review(session, settings, actor, keys, today=TODAY), 3)
+                lambda: reviewing.review(session, settings, actor, keys, today=TODAY), 3)
             print(f"{n_cases:>7} cases in SQLite (created in {created:5.1f} s): signals.review "
                   f"(decrypt + candidates) median {med * 1000:7.1f} ms, max "
                   f"{worst * 1000:7.1f} ms")

@@ -17,10 +17,11 @@ from vp_registry.config import Settings
 from vp_registry.core import crypto
 from vp_registry.db.accounts import User
 from vp_registry.db.organisation import Department
-from vp_registry.services import organisation, vault
-from vp_registry.services.audit import Actor
-from vp_registry.services.cases import CaseInput
-from vp_registry.services.vault import VaultKeys
+from vp_registry.services.accounts import organisation
+from vp_registry.services.cases.records import CaseInput
+from vp_registry.services.infrastructure.audit import Actor
+from vp_registry.services.vault import grants, key_pairs, store, unlocking
+from vp_registry.services.vault.keyring import VaultKeys
 
 
 @dataclass
@@ -30,7 +31,7 @@ class VaultSetup:
 
 def create_vault(app: Flask, settings: Settings) -> VaultSetup:
     with app.app_context(), db_session_for(app) as session:
-        private = vault.create_vault(session, settings, Actor.system())
+        private = store.create_vault(session, settings, Actor.system())
         assert private is not None
         session.commit()
     return VaultSetup(crypto.format_recovery_key(private))
@@ -41,17 +42,17 @@ def grant(app: Flask, settings: Settings, user: User, recovery_key: str) -> None
     with app.app_context(), db_session_for(app) as session:
         fresh = session.get(User, user.id)
         assert fresh is not None
-        vault.ensure_counsellor_key(session, settings, fresh, user.test_password)  # type: ignore[attr-defined]
-        vault.recover_access(session, settings, Actor.system(), recovery_key, fresh)
+        key_pairs.ensure_counsellor_key(session, settings, fresh, user.test_password)  # type: ignore[attr-defined]
+        grants.recover_access(session, settings, Actor.system(), recovery_key, fresh)
         session.commit()
 
 
 def unlock(session: Session, settings: Settings, user: User) -> VaultKeys:
     fresh = session.get(User, user.id)
     assert fresh is not None
-    key = vault.unlock_with_password(session, settings, fresh,
+    key = unlocking.unlock_with_password(session, settings, fresh,
                                      user.test_password)  # type: ignore[attr-defined]
-    return vault.open_keys(session, settings, key)
+    return unlocking.open_keys(session, settings, key)
 
 
 def department(session: Session, name: str, settings: Settings, headcount: int = 40,

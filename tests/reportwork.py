@@ -19,11 +19,13 @@ from sqlalchemy.orm import Session
 
 from tests.casework import case_input, department
 from vp_registry.config import Settings
-from vp_registry.services import activities, cases
-from vp_registry.services.activities import ActivityInput
-from vp_registry.services.audit import Actor
-from vp_registry.services.cases import Closing, ContactInput
-from vp_registry.services.vault import VaultKeys
+from vp_registry.services.cases import conversations as case_conversations
+from vp_registry.services.cases import lifecycle
+from vp_registry.services.cases.records import Closing, ContactInput
+from vp_registry.services.infrastructure.audit import Actor
+from vp_registry.services.reports import activities
+from vp_registry.services.reports.activities import ActivityInput
+from vp_registry.services.vault.keyring import VaultKeys
 
 PRODUCTIE, MAGAZIJN, KANTOOR = "Productie", "Magazijn en logistiek", "Kantoor"
 
@@ -71,14 +73,14 @@ def departments(db: Session, settings: Settings) -> dict[str, int]:
 def add_case(db: Session, settings: Settings, actor: Actor, keys: VaultKeys, year: int,
              plan: Plan, dept: int, *, today: date) -> str:
     opened = date(year, *plan.opened)
-    record = cases.create_case(db, settings, actor, keys, case_input(
+    record = lifecycle.create_case(db, settings, actor, keys, case_input(
         dept, opened_on=opened, categories=plan.categories, relation=plan.relation),
         today=today)
-    cases.add_contact(db, settings, actor, keys, record.reference, ContactInput(
+    case_conversations.add_contact(db, settings, actor, keys, record.reference, ContactInput(
         held_on=opened, minutes=45, channel="in_person", notes="Eerste gesprek."), today=today)
     if plan.closed is not None:
         assert plan.outcome is not None
-        cases.close_case(db, settings, actor, keys, record.reference, 1, Closing(
+        lifecycle.close_case(db, settings, actor, keys, record.reference, 1, Closing(
             closed_on=date(year, *plan.closed), outcome=plan.outcome, referral=plan.referral),
             today=today)
     return record.reference
@@ -90,11 +92,11 @@ def seed_year(db: Session, settings: Settings, actor: Actor, keys: VaultKeys, ye
     ids = departments(db, settings)
     references = [add_case(db, settings, actor, keys, year, plan, ids[plan.department],
                            today=today) for plan in PLANS]
-    carried = cases.create_case(db, settings, actor, keys, case_input(
+    carried = lifecycle.create_case(db, settings, actor, keys, case_input(
         ids[PRODUCTIE], opened_on=date(year - 1, 11, 4), categories=("werkdruk",)), today=today)
-    cases.add_contact(db, settings, actor, keys, carried.reference, ContactInput(
+    case_conversations.add_contact(db, settings, actor, keys, carried.reference, ContactInput(
         held_on=date(year, 1, 15), minutes=30, channel="phone"), today=today)
-    cases.close_case(db, settings, actor, keys, carried.reference, 1, Closing(
+    lifecycle.close_case(db, settings, actor, keys, carried.reference, 1, Closing(
         closed_on=date(year, 1, 20), outcome="advice"), today=today)
     references.append(carried.reference)
     db.commit()

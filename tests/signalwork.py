@@ -19,10 +19,10 @@ from sqlalchemy.orm import Session
 from tests.casework import case_input, department
 from vp_registry.config import Settings
 from vp_registry.core.disclosure import parse_quarter
-from vp_registry.services import cases
-from vp_registry.services.audit import Actor
-from vp_registry.services.signals import window_before
-from vp_registry.services.vault import VaultKeys
+from vp_registry.services.cases import lifecycle
+from vp_registry.services.infrastructure.audit import Actor
+from vp_registry.services.signals.reviewing import window_before
+from vp_registry.services.vault.keyring import VaultKeys
 
 TODAY = date.today()
 WINDOW = tuple(window_before(TODAY))
@@ -52,7 +52,7 @@ def organisation(db: Session, settings: Settings) -> Organisation:
 
 def add_case(db: Session, settings: Settings, actor: Actor, keys: VaultKeys, dept: int,
              opened_on: date, categories: tuple[str, ...], person: str | None = None) -> str:
-    record = cases.create_case(
+    record = lifecycle.create_case(
         db, settings, actor, keys,
         case_input(dept, opened_on=opened_on, categories=categories, involved_person=person),
         today=TODAY)

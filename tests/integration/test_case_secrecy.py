@@ -32,10 +32,14 @@ from vp_registry.core.crypto import DecryptionError
 from vp_registry.db import Base
 from vp_registry.db.cases import Case, CaseContact, CaseKey
 from vp_registry.db.vault import VaultGrant
-from vp_registry.services import cases, organisation, vault
-from vp_registry.services.audit import Actor
-from vp_registry.services.cases import ContactInput
-from vp_registry.services.vault import VaultKeys
+from vp_registry.services.accounts import organisation
+from vp_registry.services.cases import conversations, lifecycle, queries, records
+from vp_registry.services.cases import listing as case_listing
+from vp_registry.services.cases.records import ContactInput
+from vp_registry.services.errors import VaultLocked
+from vp_registry.services.infrastructure.audit import Actor
+from vp_registry.services.vault import keyring, unlocking
+from vp_registry.services.vault.keyring import VaultKeys
 
 TODAY = date(2026, 11, 25)
 POSTGRES = bool(os.environ.get("VP_TEST_POSTGRES_URL"))
@@ -89,21 +93,21 @@ def test_canary_markers_never_reach_the_database_files(
     counts_before = {word: before.count(word.encode()) for word in (
         dept.name, category.code, "pesten", "integriteit")}
 
-    record = cases.create_case(db, settings, actor, keys, case_input(
+    record = lifecycle.create_case(db, settings, actor, keys, case_input(
         dept.id, categories=(category.code, "pesten", "integriteit"),
         reporter_name=markers["name"], reporter_contact=markers["contact"],
         involved_person=markers["involved"], narrative=markers["narrative"],
         next_steps=markers["steps"], integrity_report=True, acknowledged_on=date(2026, 3, 4),
         relation="manager", gender="other", employment_type="agency", minutes_spent=4321,
     ), today=TODAY)
-    cases.add_contact(db, settings, actor, keys, record.reference, ContactInput(
+    conversations.add_contact(db, settings, actor, keys, record.reference, ContactInput(
         held_on=date(2026, 3, 5), minutes=77, channel="video", notes=markers["notes"]),
         today=TODAY)
-    cases.close_case(db, settings, actor, keys, record.reference, 1, cases.Closing(
+    lifecycle.close_case(db, settings, actor, keys, record.reference, 1, records.Closing(
         closed_on=date(2026, 4, 1), outcome="referral", referral="police",
         referral_target=markers["target"]), today=TODAY)
-    cases.list_cases(db, settings, actor, keys, cases.CaseFilter(text=markers["notes"]))
-    cases.read_case(db, settings, actor, keys, record.reference)
+    case_listing.list_cases(db, settings, actor, keys, queries.CaseFilter(text=markers["notes"]))
+    lifecycle.read_case(db, settings, actor, keys, record.reference)
     db.commit()
 
     raw = database_bytes(settings)
@@ -126,7 +130,7 @@ def test_nothing_decrypts_with_the_database_and_settings_alone(
     app: Flask, db: Session, settings: Settings, actor: Actor, keys: VaultKeys
 ) -> None:
     dept = department(db, "Engineering", settings)
-    record = cases.create_case(db, settings, actor, keys, case_input(dept.id), today=TODAY)
+    record = lifecycle.create_case(db, settings, actor, keys, case_input(dept.id), today=TODAY)
     db.commit()
     # Everything the attacker has: every secret in the settings, every key-sized value and
     # every subkey derivable from them, and every blob in every table.
@@ -156,21 +160,21 @@ def test_nothing_decrypts_with_the_database_and_settings_alone(
                               key_version=key_row.vault_key_version)
         with pytest.raises(DecryptionError):
             crypto.unseal(candidate, grant_row.sealed_key,
-                          vault.grant_aad(grant_row.user_id, grant_row.key_version))
+                          keyring.grant_aad(grant_row.user_id, grant_row.key_version))
         with pytest.raises(DecryptionError):
             crypto.RecordCrypter(candidate, 1).decrypt_json("cases", "details", record.id,
                                                             case_row.details)
     assert blobs
-    with pytest.raises(vault.VaultLocked):
-        vault.open_keys(db, settings, None)
+    with pytest.raises(VaultLocked):
+        unlocking.open_keys(db, settings, None)
 
 
 def test_moved_or_tampered_ciphertext_fails(
     db: Session, settings: Settings, actor: Actor, keys: VaultKeys
 ) -> None:
     dept = department(db, "Engineering", settings)
-    first = cases.create_case(db, settings, actor, keys, case_input(dept.id), today=TODAY)
-    second = cases.create_case(db, settings, actor, keys, case_input(dept.id, narrative="B"),
+    first = lifecycle.create_case(db, settings, actor, keys, case_input(dept.id), today=TODAY)
+    second = lifecycle.create_case(db, settings, actor, keys, case_input(dept.id, narrative="B"),
                                today=TODAY)
     db.commit()
     first_row, second_row = db.get(Case, first.id), db.get(Case, second.id)
@@ -178,7 +182,7 @@ def test_moved_or_tampered_ciphertext_fails(
 
     def reads(reference: str) -> bool:
         try:
-            cases.read_case(db, settings, actor, keys, reference)
+            lifecycle.read_case(db, settings, actor, keys, reference)
         except DecryptionError:
             return False
         return True
@@ -211,8 +215,8 @@ def test_moved_or_tampered_ciphertext_fails(
     # a wrapped data key moved to the wrong version, or a flipped byte in it
     db.execute(update(CaseKey).where(CaseKey.case_id == second.id).values(vault_key_version=2))
     db.expire_all()
-    with pytest.raises(vault.VaultLocked):
-        cases.read_case(db, settings, actor, keys, second.reference)
+    with pytest.raises(VaultLocked):
+        lifecycle.read_case(db, settings, actor, keys, second.reference)
     db.rollback()
 
 
@@ -228,8 +232,8 @@ def test_shredded_case_leaves_no_key_or_ciphertext(
     sqlite_only: None,
 ) -> None:
     dept = department(db, "Engineering", settings)
-    record = cases.create_case(db, settings, actor, keys, case_input(dept.id), today=TODAY)
-    cases.add_contact(db, settings, actor, keys, record.reference, ContactInput(
+    record = lifecycle.create_case(db, settings, actor, keys, case_input(dept.id), today=TODAY)
+    conversations.add_contact(db, settings, actor, keys, record.reference, ContactInput(
         held_on=date(2026, 3, 3), minutes=30, channel="phone", notes="Gesprek"), today=TODAY)
     db.commit()
     key_row = db.get(CaseKey, record.id)
@@ -238,7 +242,7 @@ def test_shredded_case_leaves_no_key_or_ciphertext(
     assert key_row is not None and case_row is not None
     remnants = [bytes(key_row.wrapped_key), bytes(case_row.listing), bytes(case_row.details),
                 bytes(contact_row.content)]
-    cases.erase_case(db, settings, actor, record.reference, case_row.version)
+    lifecycle.erase_case(db, settings, actor, record.reference, case_row.version)
     db.commit()
     raw = database_bytes(settings)
     for remnant in remnants:

@@ -25,10 +25,12 @@ from vp_registry.db.cases import Case, CaseContact
 from vp_registry.db.contact import ContactPost
 from vp_registry.db.organisation import Department
 from vp_registry.db.reports import AnnualReportRow
-from vp_registry.services import cases, contact, reports
-from vp_registry.services.audit import Actor
-from vp_registry.services.cases import Closing, ContactInput
-from vp_registry.services.vault import VaultKeys
+from vp_registry.services.cases import conversations, lifecycle
+from vp_registry.services.cases.records import Closing, ContactInput
+from vp_registry.services.contact import channel, threads
+from vp_registry.services.infrastructure.audit import Actor
+from vp_registry.services.reports import drafts
+from vp_registry.services.vault.keyring import VaultKeys
 
 TODAY = date(2026, 11, 25)
 LONGEST_ID = 2**31 - 1  # the largest id the INTEGER column holds (PostgreSQL: 32 bits)
@@ -48,7 +50,7 @@ def _lengths(db: Session, reference: str) -> tuple[int, int]:
 
 def _new(db: Session, settings: Settings, actor: Actor, keys: VaultKeys, **fields: Any
          ) -> str:
-    return cases.create_case(db, settings, actor, keys, case_input(**fields),
+    return lifecycle.create_case(db, settings, actor, keys, case_input(**fields),
                              today=TODAY).reference
 
 
@@ -68,12 +70,12 @@ def test_choices_and_flags_do_not_change_the_length_of_a_case(
         integrity_report=True, acknowledged_on=date(2026, 3, 3), feedback_on=date(2026, 5, 1))
     assert _lengths(db, fewest) == _lengths(db, everything)
     # closing with the longest outcome and referral changes nothing either
-    record = cases.read_case(db, settings, actor, keys, everything)
-    cases.close_case(db, settings, actor, keys, everything, record.version, Closing(
+    record = lifecycle.read_case(db, settings, actor, keys, everything)
+    lifecycle.close_case(db, settings, actor, keys, everything, record.version, Closing(
         closed_on=TODAY, outcome="referral", referral="company_doctor",
         referral_target=None), today=TODAY)
-    record = cases.read_case(db, settings, actor, keys, fewest)
-    cases.close_case(db, settings, actor, keys, fewest, record.version, Closing(
+    record = lifecycle.read_case(db, settings, actor, keys, fewest)
+    lifecycle.close_case(db, settings, actor, keys, fewest, record.version, Closing(
         closed_on=TODAY, outcome="advice"), today=TODAY)
     assert _lengths(db, fewest) == _lengths(db, everything)
     # every single category gives the same length as any other set of them
@@ -103,9 +105,9 @@ def test_conversation_notes_are_padded_to_buckets(
 ) -> None:
     small, _ = _departments(db, settings)
     reference = _new(db, settings, actor, keys, department_id=small)
-    first = cases.add_contact(db, settings, actor, keys, reference, ContactInput(
+    first = conversations.add_contact(db, settings, actor, keys, reference, ContactInput(
         held_on=TODAY, minutes=5, channel="email", notes=None), today=TODAY)
-    second = cases.add_contact(db, settings, actor, keys, reference, ContactInput(
+    second = conversations.add_contact(db, settings, actor, keys, reference, ContactInput(
         held_on=TODAY, minutes=1440, channel="in_person", notes="Lang gesprek. " * 10),
         today=TODAY)
     sizes = {len(row.content) for row in db.execute(select(CaseContact).where(
@@ -118,16 +120,16 @@ def test_anonymous_messages_and_replies_are_padded_to_buckets(
 ) -> None:
     _, longest = _departments(db, settings)
     db.commit()
-    contact.submit(db, settings, submission(message="Hallo.", kind="message",
+    channel.submit(db, settings, submission(message="Hallo.", kind="message",
                                             department_id=None, category=None), today=TODAY)
-    contact.submit(db, settings, submission(
+    channel.submit(db, settings, submission(
         message="Mijn voorman maakt elke ochtend grappen over mijn accent. " * 2,
         kind="conversation", department_id=longest, category="uitsluiting",
         contact="Bel me na 17 uur op 06-12345678"), today=TODAY)
     posts = db.execute(select(ContactPost)).scalars().all()
     assert len({len(post.content) for post in posts}) == 1
     for thread_id in {post.thread_id for post in posts}:
-        contact.reply(db, settings, actor, keys, thread_id, "Dank je." * (thread_id % 20 + 1),
+        threads.reply(db, settings, actor, keys, thread_id, "Dank je." * (thread_id % 20 + 1),
                       author_name="Marieke de Boer", today=TODAY)
     replies = db.execute(select(ContactPost).where(ContactPost.author == "counsellor")
                          ).scalars().all()
@@ -138,7 +140,7 @@ def test_annual_report_texts_are_padded_to_buckets(
     db: Session, settings: Settings, actor: Actor, keys: VaultKeys
 ) -> None:
     for year, length in ((2024, 300), (2025, 480)):
-        reports.save_texts(db, settings, actor, keys, year, 0,
-                           ReportTexts("x" * length, "Aanbeveling."), "nl", today=TODAY)
+        drafts.save_texts(db, settings, actor, keys, year, 0,
+                          ReportTexts("x" * length, "Aanbeveling."), "nl", today=TODAY)
     sizes = {len(row.texts) for row in db.execute(select(AnnualReportRow)).scalars()}
     assert len(sizes) == 1, sizes

@@ -20,10 +20,14 @@ from vp_registry.core.report import ReportTexts
 from vp_registry.db.accounts import User
 from vp_registry.db.audit import AuditEntry
 from vp_registry.db.cases import Case, CaseKey
-from vp_registry.services import cases, reports, rotation, vault
-from vp_registry.services.audit import Actor
-from vp_registry.services.demo import DEMO_USERS
-from vp_registry.services.demo_cases import DEMO_CASES
+from vp_registry.services.cases import facts as case_facts
+from vp_registry.services.cases import lifecycle, listing, queries, records
+from vp_registry.services.demo.cases import DEMO_CASES
+from vp_registry.services.demo.seed import DEMO_USERS
+from vp_registry.services.infrastructure import rotation
+from vp_registry.services.infrastructure.audit import Actor
+from vp_registry.services.reports import drafts, finalising
+from vp_registry.services.vault import key_pairs, unlocking
 
 GROUP = r"[0-9A-Z]{4}"
 KEY_LINES = re.compile(rf"^ +((?:{GROUP}  ){{6}}{GROUP})$", re.MULTILINE)
@@ -54,7 +58,7 @@ def _with_key_pair(app: Flask, settings: Settings, user: User) -> None:
     with app.app_context(), db_session_for(app) as session:
         fresh = session.get(User, user.id)
         assert fresh is not None
-        vault.ensure_counsellor_key(session, settings, fresh, user.test_password)  # type: ignore[attr-defined]
+        key_pairs.ensure_counsellor_key(session, settings, fresh, user.test_password)  # type: ignore[attr-defined]
         session.commit()
 
 
@@ -63,12 +67,12 @@ def _seed(app: Flask, settings: Settings, user: User, count: int) -> None:
         keys = unlock(session, settings, user)
         dept = department(session, "Werkplaats", settings).id
         for number in range(count):
-            record = cases.create_case(session, settings, Actor(user.id, "counsellor"), keys,
+            record = lifecycle.create_case(session, settings, Actor(user.id, "counsellor"), keys,
                                        case_input(dept, opened_on=date(2025, 2, 1 + number)),
                                        today=date(2026, 11, 25))
             if number % 2 == 0:
-                cases.close_case(session, settings, Actor(user.id, "counsellor"), keys,
-                                 record.reference, 1, cases.Closing(
+                lifecycle.close_case(session, settings, Actor(user.id, "counsellor"), keys,
+                                 record.reference, 1, records.Closing(
                                      closed_on=date(2025, 3, 1), outcome="advice"),
                                  today=date(2026, 11, 25))
         session.commit()
@@ -122,9 +126,9 @@ def test_retention_purge_dry_run_then_for_real(
     assert nothing.exit_code == 0 and "0 cases would be erased" in nothing.output
     with app.app_context(), db_session_for(app) as session:  # the 2025 annual report
         keys, actor = unlock(session, settings, user), Actor(user.id, "counsellor")
-        version = reports.save_texts(session, settings, actor, keys, 2025, 0, ReportTexts(),
-                                     "nl")
-        reports.finalise(session, settings, actor, keys, 2025, version.revision)
+        version = drafts.save_texts(session, settings, actor, keys, 2025, 0, ReportTexts(),
+                                    "nl")
+        finalising.finalise(session, settings, actor, keys, 2025, version.revision)
         session.commit()
 
     dry = runner.invoke(args=["retention", "purge", "--dry-run"])
@@ -184,11 +188,11 @@ def test_keys_rotate_interrupted_then_resumed(
     with app.app_context(), db_session_for(app) as session:
         keys = unlock(session, settings, user)
         assert keys.version == 2
-        page = cases.list_cases(session, settings, Actor(user.id, "counsellor"), keys,
-                                cases.CaseFilter())
+        page = listing.list_cases(session, settings, Actor(user.id, "counsellor"), keys,
+                                queries.CaseFilter())
         assert page.total == 9
         for summary in page.items:
-            assert cases.read_case(session, settings, Actor(user.id, "counsellor"), keys,
+            assert lifecycle.read_case(session, settings, Actor(user.id, "counsellor"), keys,
                                    summary.reference).narrative
         assert rotation.rows_on_old_versions(session) == 0
     fresh = runner.invoke(args=["keys", "rotate", "--email", user.email, "--password-stdin"],
@@ -214,9 +218,9 @@ def test_demo_gives_the_demo_counsellor_access_and_is_idempotent(
             len(DEMO_CASES)
         counsellor = session.execute(select(User).where(
             User.email == DEMO_USERS[0].email)).scalar_one()
-        key = vault.unlock_with_password(session, settings, counsellor, DEMO_USERS[0].password)
-        keys = vault.open_keys(session, settings, key)
-        facts = cases.case_facts(session, keys)
+        key = unlocking.unlock_with_password(session, settings, counsellor, DEMO_USERS[0].password)
+        keys = unlocking.open_keys(session, settings, key)
+        facts = case_facts.case_facts(session, keys)
         assert len(facts) == len(DEMO_CASES)
         pesten_magazijn = [f for f in facts if "pesten" in f.categories
                            and (date.today() - f.opened_on).days <= 365

@@ -23,11 +23,15 @@ from vp_registry.db import Base, utcnow
 from vp_registry.db.accounts import User
 from vp_registry.db.audit import AuditEntry, AuditPending
 from vp_registry.db.contact import ContactPost, ContactThread
-from vp_registry.services import audit, cases, contact
-from vp_registry.services.audit import Actor
-from vp_registry.services.contact import Conversion, WrongCode
-from vp_registry.services.errors import ValidationFailed
-from vp_registry.services.vault import VaultKeys
+from vp_registry.services.cases import lifecycle, listing
+from vp_registry.services.contact import channel, conversion, erasure, receipts, sealing, threads
+from vp_registry.services.contact.conversion import Conversion
+from vp_registry.services.contact.receipts import WrongCode
+from vp_registry.services.errors import ValidationFailed, VaultLocked
+from vp_registry.services.infrastructure import audit
+from vp_registry.services.infrastructure.audit import Actor
+from vp_registry.services.vault import unlocking
+from vp_registry.services.vault.keyring import VaultKeys
 
 TODAY = date(2026, 11, 25)
 
@@ -45,7 +49,7 @@ def counsellor(counsellor_with_vault: Callable[..., User]) -> User:
 
 
 def _send(db: Session, settings: Settings, **overrides: Any) -> str:
-    code = contact.submit(db, settings, submission(**overrides), today=TODAY)
+    code = channel.submit(db, settings, submission(**overrides), today=TODAY)
     db.commit()
     return code
 
@@ -56,9 +60,9 @@ def _send(db: Session, settings: Settings, **overrides: Any) -> str:
 def test_the_channel_is_closed_until_the_vault_has_its_message_key(
     db: Session, settings: Settings
 ) -> None:
-    assert not contact.is_open(db)
-    with pytest.raises(contact.ChannelClosed):
-        contact.submit(db, settings, submission(), today=TODAY)
+    assert not channel.is_open(db)
+    with pytest.raises(channel.ChannelClosed):
+        channel.submit(db, settings, submission(), today=TODAY)
 
 
 def test_a_message_is_accepted_without_any_key_and_only_the_vault_opens_it(
@@ -79,9 +83,9 @@ def test_a_message_is_accepted_without_any_key_and_only_the_vault_opens_it(
     for candidate in candidates:
         with pytest.raises(DecryptionError):
             crypto.unseal(candidate, post.content,
-                          contact._sealed_post_aad(thread.id, post.id))
+                          sealing.sealed_post_aad(thread.id, post.id))
     # the counsellor, with the vault key, reads all of it
-    record = contact.read_thread(db, settings, actor, unlock(db, settings, counsellor),
+    record = threads.read_thread(db, settings, actor, unlock(db, settings, counsellor),
                                  thread.id)
     assert record.message == "Er wordt over mij geroddeld."
     assert record.contact == "06-12345678" and record.category == "pesten"
@@ -101,7 +105,7 @@ def test_a_sealed_post_moved_to_another_thread_or_row_does_not_open(
                .values(content=first_content))
     db.expire_all()
     with pytest.raises(DecryptionError):
-        contact.read_thread(db, settings, actor, keys, second.thread_id)
+        threads.read_thread(db, settings, actor, keys, second.thread_id)
     db.rollback()
 
 
@@ -109,22 +113,22 @@ def test_validation_keeps_out_empty_long_and_unknown_values(
     db: Session, settings: Settings, counsellor: User
 ) -> None:
     with pytest.raises(ValidationFailed) as empty:
-        contact.submit(db, settings, submission(message="   "), today=TODAY)
+        channel.submit(db, settings, submission(message="   "), today=TODAY)
     assert empty.value.field == "message"
     with pytest.raises(ValidationFailed) as long:
-        contact.submit(db, settings, submission(message="x" * 5001), today=TODAY)
+        channel.submit(db, settings, submission(message="x" * 5001), today=TODAY)
     assert long.value.field == "message"
     retired = department(db, "Oude afdeling", settings)
     retired.active = False
     db.flush()
     with pytest.raises(ValidationFailed) as dept:
-        contact.submit(db, settings, submission(department_id=retired.id), today=TODAY)
+        channel.submit(db, settings, submission(department_id=retired.id), today=TODAY)
     assert dept.value.field == "department_id"
     with pytest.raises(ValidationFailed) as category:
-        contact.submit(db, settings, submission(category="bestaat-niet"), today=TODAY)
+        channel.submit(db, settings, submission(category="bestaat-niet"), today=TODAY)
     assert category.value.field == "category"
     with pytest.raises(ValidationFailed):
-        contact.submit(db, settings, submission(kind="bellen"), today=TODAY)
+        channel.submit(db, settings, submission(kind="bellen"), today=TODAY)
     assert db.execute(select(ContactThread)).first() is None
 
 
@@ -138,7 +142,7 @@ def test_the_receipt_code_is_six_listed_words_and_never_stored(
     words = code.split(" ")
     assert len(words) == 6 and all(word in receipt.words() for word in words)
     thread = db.execute(select(ContactThread)).scalar_one()
-    assert thread.lookup == contact.lookup_id(code) != code
+    assert thread.lookup == sealing.lookup_id(code) != code
     stored = " ".join(str(v) for v in db.execute(sa.select(ContactThread.__table__))
                       .mappings().one().values())
     assert all(word not in stored for word in words if len(word) > 4)
@@ -149,7 +153,7 @@ def test_the_receipt_code_round_trip_tolerates_how_people_copy_it(
 ) -> None:
     code = _send(db, settings)
     thread = db.execute(select(ContactThread)).scalar_one()
-    contact.reply(db, settings, actor, keys, thread.id, "Dank voor je bericht.",
+    threads.reply(db, settings, actor, keys, thread.id, "Dank voor je bericht.",
                   author_name="Marieke de Boer", today=TODAY)
     db.commit()
     words = code.split(" ")
@@ -161,7 +165,7 @@ def test_the_receipt_code_round_trip_tolerates_how_people_copy_it(
         " ".join(word[:4] + "xx" for word in words),  # read by the first four letters
     ]
     for variant in variants:
-        view = contact.read_as_sender(db, settings, variant)
+        view = receipts.read_as_sender(db, settings, variant)
         assert view.thread_id == thread.id
         assert [p.text for p in view.posts if p.author == "counsellor"] == [
             "Dank voor je bericht."]
@@ -186,13 +190,13 @@ def test_a_wrong_code_is_refused_the_same_way_whatever_is_wrong_with_it(
     messages = set()
     for wrong in wrong_codes:
         with pytest.raises(WrongCode) as refused:
-            contact.read_as_sender(db, settings, wrong)
+            receipts.read_as_sender(db, settings, wrong)
         messages.add(str(refused.value))
     assert len(messages) == 1
     # exactly one Argon2id derivation per attempt, with the parameters a real code uses
     assert len(derivations) == len(wrong_codes)
     assert {params for _, params in derivations} == {settings.password_kdf}
-    contact.read_as_sender(db, settings, code)
+    receipts.read_as_sender(db, settings, code)
     assert len(derivations) == len(wrong_codes) + 1
     assert derivations[-1][1] == settings.password_kdf
 
@@ -206,7 +210,7 @@ def test_right_unknown_and_malformed_codes_take_the_same_steps(
     long that takes is measured by ``benchmarks/bench_timing.py`` (``make bench``), never
     asserted in a test: a wall-clock assertion flakes on a loaded machine."""
     real = settings.with_overrides(password_kdf=KdfParams(time_cost=2, memory_kib=1024))
-    code = contact.submit(db, real, submission(), today=TODAY)
+    code = channel.submit(db, real, submission(), today=TODAY)
     db.commit()
     steps: list[tuple[str, object]] = []
     real_derive = crypto.derive_key
@@ -228,7 +232,7 @@ def test_right_unknown_and_malformed_codes_take_the_same_steps(
     for name, text in kinds.items():
         steps.clear()
         with contextlib.suppress(WrongCode):
-            contact.read_as_sender(db, real, text)
+            receipts.read_as_sender(db, real, text)
         db.rollback()
         taken[name] = list(steps)
     assert taken["right"] == [("argon2id", real.password_kdf), ("aes-gcm", taken["right"][1][1])]
@@ -244,31 +248,31 @@ def test_replies_are_readable_with_the_code_and_by_the_counsellor_only(
     code = _send(db, settings, message="Kan ik langskomen?", kind="conversation",
                  contact="Bel me na 17 uur")
     thread = db.execute(select(ContactThread)).scalar_one()
-    contact.reply(db, settings, actor, keys, thread.id, "Dinsdag om 10 uur in kamer 2.14?",
+    threads.reply(db, settings, actor, keys, thread.id, "Dinsdag om 10 uur in kamer 2.14?",
                   author_name="Marieke de Boer", today=TODAY)
     db.commit()
 
-    view = contact.read_as_sender(db, settings, code)
+    view = receipts.read_as_sender(db, settings, code)
     assert [(p.author, p.text) for p in view.posts] == [
         ("sender", None), ("counsellor", "Dinsdag om 10 uur in kamer 2.14?")]
     assert view.posts[1].counsellor_name == "Marieke de Boer"
     # the sender answers; sealed again, so the code does not reopen it
-    view = contact.reply_as_sender(db, settings, code, "Dinsdag past goed.",
+    view = receipts.reply_as_sender(db, settings, code, "Dinsdag past goed.",
                                    today=TODAY + timedelta(days=1))
     db.commit()
     assert [p.text for p in view.posts] == [None, "Dinsdag om 10 uur in kamer 2.14?", None]
     row = db.get(ContactThread, thread.id)
     assert row is not None and row.unread and row.last_activity_on == TODAY + timedelta(days=1)
 
-    record = contact.read_thread(db, settings, actor, keys, thread.id)
+    record = threads.read_thread(db, settings, actor, keys, thread.id)
     assert [(p.author, p.text) for p in record.posts] == [
         ("sender", "Kan ik langskomen?"), ("counsellor", "Dinsdag om 10 uur in kamer 2.14?"),
         ("sender", "Dinsdag past goed.")]
     assert record.kind == "conversation" and record.contact == "Bel me na 17 uur"
     # a reply does not open under any other thread's code
     other = _send(db, settings)
-    assert contact.read_as_sender(db, settings, other).posts[-1].author == "sender"
-    summaries = contact.list_threads(db, settings, actor, keys)
+    assert receipts.read_as_sender(db, settings, other).posts[-1].author == "sender"
+    summaries = threads.list_threads(db, settings, actor, keys)
     assert {s.id for s in summaries} == {thread.id, db.execute(
         select(ContactThread.id).where(ContactThread.id != thread.id)).scalar_one()}
 
@@ -280,23 +284,23 @@ def test_the_thread_key_opens_under_the_code_or_the_vault_key_and_nothing_else(
     row = db.execute(select(ContactThread)).scalar_one()
     by_code = crypto.AesGcmCipher().decrypt(
         crypto.derive_key(code, row.kdf_salt, KdfParams.from_json(row.kdf_params)),
-        row.key_by_code, contact._code_aad(row.id))
-    private = contact.vault.unwrap_message_private_key(db, keys)
-    assert contact._thread_key_for_vault(private, row) == by_code
+        row.key_by_code, sealing.code_aad(row.id))
+    private = unlocking.unwrap_message_private_key(db, keys)
+    assert sealing.thread_key_for_vault(private, row) == by_code
     with pytest.raises(DecryptionError):  # the right code, another thread's binding
         crypto.AesGcmCipher().decrypt(
             crypto.derive_key(code, row.kdf_salt, KdfParams.from_json(row.kdf_params)),
-            row.key_by_code, contact._code_aad(row.id + 1))
+            row.key_by_code, sealing.code_aad(row.id + 1))
 
 
 def test_messages_and_codes_survive_a_vault_key_rotation(
     db: Session, settings: Settings, counsellor: User, actor: Actor, keys: VaultKeys
 ) -> None:
-    from vp_registry.services import rotation
+    from vp_registry.services.infrastructure import rotation
 
     code = _send(db, settings, message="Voor de rotatie")
     thread = db.execute(select(ContactThread)).scalar_one()
-    contact.reply(db, settings, actor, keys, thread.id, "Antwoord voor de rotatie",
+    threads.reply(db, settings, actor, keys, thread.id, "Antwoord voor de rotatie",
                   author_name="M", today=TODAY)
     db.commit()
     current, new_keys = rotation.start(db, settings, actor, keys)
@@ -306,11 +310,11 @@ def test_messages_and_codes_survive_a_vault_key_rotation(
     db.commit()
     fresh = unlock(db, settings, counsellor)
     assert fresh.version == 2
-    record = contact.read_thread(db, settings, actor, fresh, thread.id)
+    record = threads.read_thread(db, settings, actor, fresh, thread.id)
     assert [p.text for p in record.posts] == ["Voor de rotatie", "Antwoord voor de rotatie"]
-    assert contact.read_as_sender(db, settings, code).replies == 1
-    with pytest.raises(contact.vault.VaultLocked):  # the old key opens nothing any more
-        contact.read_thread(db, settings, actor, keys, thread.id)
+    assert receipts.read_as_sender(db, settings, code).replies == 1
+    with pytest.raises(VaultLocked):  # the old key opens nothing any more
+        threads.read_thread(db, settings, actor, keys, thread.id)
 
 
 # ------------------------------------------------------------------ delete
@@ -324,22 +328,22 @@ def test_delete_crypto_shreds_the_conversation(
     code = _send(db, settings)
     keep = _send(db, settings, message="Dit bericht blijft.")
     thread = db.execute(select(ContactThread).where(
-        ContactThread.lookup == contact.lookup_id(code))).scalar_one()
-    contact.reply(db, settings, actor, keys, thread.id, "Antwoord", author_name="M",
+        ContactThread.lookup == sealing.lookup_id(code))).scalar_one()
+    threads.reply(db, settings, actor, keys, thread.id, "Antwoord", author_name="M",
                   today=TODAY)
     db.commit()
     remnants = [bytes(thread.key_by_code), bytes(thread.key_sealed)] + [
         bytes(p.content) for p in db.execute(
             select(ContactPost).where(ContactPost.thread_id == thread.id)).scalars()]
     thread_id = thread.id
-    contact.delete_thread(db, settings, actor, thread_id)
+    erasure.delete_thread(db, settings, actor, thread_id)
     db.commit()
     assert db.get(ContactThread, thread_id) is None
     assert db.execute(select(ContactPost).where(ContactPost.thread_id == thread_id)
                       ).first() is None
     with pytest.raises(WrongCode):
-        contact.read_as_sender(db, settings, code)
-    assert contact.read_as_sender(db, settings, keep).thread_id != thread_id
+        receipts.read_as_sender(db, settings, code)
+    assert receipts.read_as_sender(db, settings, keep).thread_id != thread_id
     if not POSTGRES:  # the file-level check of secure_delete and the WAL checkpoint
         raw = database_bytes(settings)
         for remnant in remnants:
@@ -354,20 +358,20 @@ def test_inactive_conversations_are_purged(
     db: Session, settings: Settings, counsellor: User
 ) -> None:
     _send(db, settings)
-    assert contact.purge_inactive(db, settings, Actor.system(), TODAY) == 0
+    assert erasure.purge_inactive(db, settings, Actor.system(), TODAY) == 0
     later = TODAY + timedelta(days=1)
-    assert contact.purge_inactive(db, settings, Actor.system(), later, dry_run=True) == 1
+    assert erasure.purge_inactive(db, settings, Actor.system(), later, dry_run=True) == 1
     assert db.execute(select(ContactThread)).first() is not None
-    assert contact.purge_inactive(db, settings, Actor.system(), later) == 1
+    assert erasure.purge_inactive(db, settings, Actor.system(), later) == 1
     assert db.execute(select(ContactThread)).first() is None
-    assert contact.retention_cutoff(settings, date(2027, 11, 25)) == date(2026, 11, 25)
+    assert erasure.retention_cutoff(settings, date(2027, 11, 25)) == date(2026, 11, 25)
 
 
 def test_retention_purge_erases_quiet_conversations(
     app: Flask, settings: Settings, runner: Any, counsellor: User, db: Session
 ) -> None:
-    old = contact.submit(db, settings, submission(), today=date(2020, 1, 1))
-    contact.submit(db, settings, submission(message="Recent"), today=date.today())
+    old = channel.submit(db, settings, submission(), today=date(2020, 1, 1))
+    channel.submit(db, settings, submission(message="Recent"), today=date.today())
     db.commit()
     dry = runner.invoke(args=["retention", "purge", "--dry-run"])
     assert dry.exit_code == 0 and "1 anonymous conversations would be erased" in dry.output
@@ -376,7 +380,7 @@ def test_retention_purge_erases_quiet_conversations(
     db.expire_all()
     assert len(list(db.execute(select(ContactThread)).scalars())) == 1
     with pytest.raises(WrongCode):
-        contact.read_as_sender(db, settings, old)
+        receipts.read_as_sender(db, settings, old)
 
 
 # --------------------------------------------------------- turn into a case
@@ -389,15 +393,15 @@ def test_turning_a_message_into_a_case_keeps_the_text_as_first_contact(
     code = _send(db, settings, message="Op de vloer worden vrouwen steeds nagefloten.",
                  department_id=dept.id, category="seksisme", contact="06-99887766")
     thread = db.execute(select(ContactThread)).scalar_one()
-    contact.reply(db, settings, actor, keys, thread.id, "Wil je erover praten?",
+    threads.reply(db, settings, actor, keys, thread.id, "Wil je erover praten?",
                   author_name="Marieke de Boer", today=TODAY)
     db.commit()
-    reference = contact.convert_to_case(db, settings, actor, keys, thread.id, Conversion(
+    reference = conversion.convert_to_case(db, settings, actor, keys, thread.id, Conversion(
         opened_on=TODAY, department_id=dept.id, categories=("seksisme",), minutes=20,
         channel="email", keep_contact=True, sender_label="Anonieme afzender",
     ), today=TODAY)
     db.commit()
-    case = cases.read_case(db, settings, actor, keys, reference)
+    case = lifecycle.read_case(db, settings, actor, keys, reference)
     assert case.department_id == dept.id and case.categories == ("seksisme",)
     assert case.consent and case.reporter_contact == "06-99887766"
     first = case.contacts[0]
@@ -405,12 +409,12 @@ def test_turning_a_message_into_a_case_keeps_the_text_as_first_contact(
     assert first.notes is not None
     assert "Op de vloer worden vrouwen steeds nagefloten." in first.notes
     assert "Anonieme afzender" in first.notes and "Wil je erover praten?" in first.notes
-    record = contact.read_thread(db, settings, actor, keys, thread.id)
+    record = threads.read_thread(db, settings, actor, keys, thread.id)
     assert record.case_reference == case.reference
     # the sender can still read replies; converting twice is refused
-    assert contact.read_as_sender(db, settings, code).replies == 1
+    assert receipts.read_as_sender(db, settings, code).replies == 1
     with pytest.raises(ValidationFailed):
-        contact.convert_to_case(db, settings, actor, keys, thread.id, Conversion(
+        conversion.convert_to_case(db, settings, actor, keys, thread.id, Conversion(
             opened_on=TODAY, department_id=dept.id, categories=("pesten",), minutes=5,
             channel="email"), today=TODAY)
 
@@ -421,7 +425,7 @@ def test_a_refused_conversion_writes_nothing(
     dept = department(db, "Engineering", settings)
     _send(db, settings)
     thread = db.execute(select(ContactThread)).scalar_one()
-    for conversion in (
+    for refused in (
         Conversion(opened_on=TODAY + timedelta(days=1), department_id=dept.id,
                    categories=("pesten",), minutes=10, channel="email"),  # after arrival
         Conversion(opened_on=TODAY, department_id=dept.id, categories=(), minutes=10,
@@ -430,15 +434,15 @@ def test_a_refused_conversion_writes_nothing(
                    minutes=0, channel="email"),
     ):
         with pytest.raises(ValidationFailed):
-            contact.convert_to_case(db, settings, actor, keys, thread.id, conversion,
+            conversion.convert_to_case(db, settings, actor, keys, thread.id, refused,
                                     today=TODAY + timedelta(days=2))
         db.rollback()
-    assert cases.count_by_status(db) == {}
+    assert listing.count_by_status(db) == {}
     # without consent the contact details stay out of the case
-    reference = contact.convert_to_case(db, settings, actor, keys, thread.id, Conversion(
+    reference = conversion.convert_to_case(db, settings, actor, keys, thread.id, Conversion(
         opened_on=TODAY, department_id=dept.id, categories=("pesten",), minutes=10,
         channel="email"), today=TODAY)
-    case = cases.read_case(db, settings, actor, keys, reference)
+    case = lifecycle.read_case(db, settings, actor, keys, reference)
     assert case.reporter_contact is None and not case.consent
 
 
@@ -458,12 +462,12 @@ def test_channel_entries_hold_the_date_only_and_name_no_thread(
     end of its day: its place in the chain, between entries with a time, would tell the time."""
     code = _send(db, settings, message="GEHEIMEINHOUD", contact="GEHEIMCONTACT")
     thread = db.execute(select(ContactThread)).scalar_one()
-    contact.read_as_sender(db, settings, code)
+    receipts.read_as_sender(db, settings, code)
     with pytest.raises(WrongCode):
-        contact.read_as_sender(db, settings, "GEHEIMGERADEN " + code)
-    contact.reply_as_sender(db, settings, code, "GEHEIMANTWOORD", today=TODAY)
-    contact.read_thread(db, settings, actor, keys, thread.id)
-    contact.reply(db, settings, actor, keys, thread.id, "GEHEIMREPLY", author_name="M",
+        receipts.read_as_sender(db, settings, "GEHEIMGERADEN " + code)
+    receipts.reply_as_sender(db, settings, code, "GEHEIMANTWOORD", today=TODAY)
+    threads.read_thread(db, settings, actor, keys, thread.id)
+    threads.reply(db, settings, actor, keys, thread.id, "GEHEIMREPLY", author_name="M",
                   today=TODAY)
     audit.record(db, settings.audit_key, actor, "case.list")  # a chained entry the same day
     db.commit()
@@ -500,7 +504,7 @@ def test_a_converted_case_cannot_be_linked_to_its_message_in_the_audit_log(
     thread = db.execute(select(ContactThread)).scalar_one()
     db.commit()
     before = audit.verify(db, settings.audit_key).entries
-    reference = contact.convert_to_case(db, settings, actor, keys, thread.id, Conversion(
+    reference = conversion.convert_to_case(db, settings, actor, keys, thread.id, Conversion(
         opened_on=TODAY, department_id=dept.id, categories=("pesten",), minutes=10,
         channel="email"), today=TODAY)
     db.commit()
@@ -519,4 +523,4 @@ def test_a_converted_case_cannot_be_linked_to_its_message_in_the_audit_log(
     everything = " ".join(" ".join(str(v) for v in e.__dict__.values())
                           for e in db.execute(select(AuditEntry)).scalars())
     assert str(thread.id) not in everything
-    assert cases.read_case(db, settings, actor, keys, reference).contacts, "first conversation"
+    assert lifecycle.read_case(db, settings, actor, keys, reference).contacts, "first conversation"

@@ -17,12 +17,15 @@ from vp_registry.config import Settings
 from vp_registry.core import crypto
 from vp_registry.core.taxonomy import DEFAULT_CATEGORIES
 from vp_registry.db.accounts import User, WebSession
-from vp_registry.db.cases import CaseListingCache
+from vp_registry.db.cases import Case, CaseListingCache
 from vp_registry.db.vault import Vault
-from vp_registry.services import cases, vault
-from vp_registry.services.audit import Actor
-from vp_registry.services.cases import CaseFilter, ListingCache
-from vp_registry.services.vault import VaultKeys
+from vp_registry.services.cases import codec, lifecycle, listing_cache, queries
+from vp_registry.services.cases import listing as case_listing
+from vp_registry.services.cases.listing_cache import ListingCache
+from vp_registry.services.cases.queries import CaseFilter
+from vp_registry.services.infrastructure.audit import Actor
+from vp_registry.services.vault import store
+from vp_registry.services.vault.keyring import VaultKeys
 
 TODAY = date(2026, 11, 25)
 
@@ -37,7 +40,7 @@ def setup(db: Session, settings: Settings, counsellor_with_vault: Callable[..., 
              for name in ("Magazijn en logistiek", "Werkplaats", "Engineering")}
     references = []
     for number in range(12):
-        record = cases.create_case(db, settings, actor, keys, case_input(
+        record = lifecycle.create_case(db, settings, actor, keys, case_input(
             list(depts.values())[number % 3], opened_on=date(2025 + number % 2, 3, 1 + number),
             categories=("pesten",) if number % 4 == 0 else ("werkdruk",)), today=TODAY)
         references.append(record.reference)
@@ -49,10 +52,10 @@ def _session_row(db: Session) -> tuple[str, bytes]:
     token = crypto.new_token()
     db.add(WebSession(token_hash=crypto.hash_token(token)))
     db.flush()
-    return crypto.hash_token(token), crypto.key_from_token(token, cases.CACHE_PURPOSE)
+    return crypto.hash_token(token), crypto.key_from_token(token, listing_cache.CACHE_PURPOSE)
 
 
-def _refs(page: cases.CasePage) -> list[str]:
+def _refs(page: queries.CasePage) -> list[str]:
     return [item.reference for item in page.items]
 
 
@@ -67,15 +70,15 @@ def test_same_answers_with_and_without_the_cache(
 ) -> None:
     keys, actor, depts, _ = setup
     owner, secret = _session_row(db)
-    plain = cases.list_cases(db, settings, actor, keys, criteria, page_size=5)
+    plain = case_listing.list_cases(db, settings, actor, keys, criteria, page_size=5)
     for _ in range(2):  # cold, then warm
-        cached = cases.list_cases(db, settings, actor, keys, criteria, page_size=5,
+        cached = case_listing.list_cases(db, settings, actor, keys, criteria, page_size=5,
                                   cache=ListingCache(owner, secret))
         assert _refs(cached) == _refs(plain) and cached.total == plain.total
         assert cached.items == plain.items
     by_dept = CaseFilter(department_id=depts["Werkplaats"], category="werkdruk")
-    assert cases.list_cases(db, settings, actor, keys, by_dept, cache=ListingCache(
-        owner, secret)).items == cases.list_cases(db, settings, actor, keys, by_dept).items
+    assert case_listing.list_cases(db, settings, actor, keys, by_dept, cache=ListingCache(
+        owner, secret)).items == case_listing.list_cases(db, settings, actor, keys, by_dept).items
 
 
 def test_a_warm_cache_decrypts_only_what_changed(
@@ -83,23 +86,23 @@ def test_a_warm_cache_decrypts_only_what_changed(
 ) -> None:
     keys, actor, depts, references = setup
     owner, secret = _session_row(db)
-    cases.list_cases(db, settings, actor, keys, CaseFilter(category="pesten"),
+    case_listing.list_cases(db, settings, actor, keys, CaseFilter(category="pesten"),
                      cache=ListingCache(owner, secret))
     decrypted: list[int] = []
-    real = cases._decode_listing
+    real = codec.decode_listing
 
     def counting(crypter: Any, case_id: int, blob: bytes) -> dict[str, Any]:
         decrypted.append(case_id)
         return real(crypter, case_id, blob)
 
-    monkeypatch.setattr(cases, "_decode_listing", counting)
-    first = cases.list_cases(db, settings, actor, keys, CaseFilter(category="pesten"),
+    monkeypatch.setattr(codec, "decode_listing", counting)
+    first = case_listing.list_cases(db, settings, actor, keys, CaseFilter(category="pesten"),
                              page_size=1, cache=ListingCache(owner, secret))
     assert first.total == 3 and decrypted == [first.items[0].id]  # only the shown case
-    changed = cases.update_case(db, settings, actor, keys, references[1], 1, case_input(
+    changed = lifecycle.update_case(db, settings, actor, keys, references[1], 1, case_input(
         depts["Werkplaats"], opened_on=date(2026, 3, 2), categories=("pesten",)), today=TODAY)
     decrypted.clear()
-    page = cases.list_cases(db, settings, actor, keys, CaseFilter(category="pesten"),
+    page = case_listing.list_cases(db, settings, actor, keys, CaseFilter(category="pesten"),
                             page_size=100, cache=ListingCache(owner, secret))
     assert page.total == 4 and changed.reference in _refs(page)
     # the changed case twice (cache, then shown), the others once (shown only)
@@ -111,17 +114,17 @@ def test_the_cache_opens_only_with_vault_key_and_session_secret(
 ) -> None:
     keys, actor, _, _ = setup
     owner, secret = _session_row(db)
-    cases.list_cases(db, settings, actor, keys, CaseFilter(category="pesten"),
+    case_listing.list_cases(db, settings, actor, keys, CaseFilter(category="pesten"),
                      cache=ListingCache(owner, secret))
     row = db.get(CaseListingCache, owner)
     assert row is not None and b"pesten" not in row.entries and b"werkdruk" not in row.entries
-    aad = crypto.associated_data(cases.LISTING_CACHE, "entries", owner, keys.version)
-    right = crypto.derive_subkey(keys.current + secret, cases.CACHE_PURPOSE)
+    aad = crypto.associated_data(listing_cache.LISTING_CACHE, "entries", owner, keys.version)
+    right = crypto.derive_subkey(keys.current + secret, listing_cache.CACHE_PURPOSE)
     assert crypto.unpad(crypto.AesGcmCipher().decrypt(right, row.entries, aad)
                         ).startswith(b"VPLC1")
-    for key in (crypto.derive_subkey(keys.current, cases.CACHE_PURPOSE),
-                crypto.derive_subkey(secret + secret, cases.CACHE_PURPOSE),
-                crypto.derive_subkey(crypto.random_key() + secret, cases.CACHE_PURPOSE)):
+    for key in (crypto.derive_subkey(keys.current, listing_cache.CACHE_PURPOSE),
+                crypto.derive_subkey(secret + secret, listing_cache.CACHE_PURPOSE),
+                crypto.derive_subkey(crypto.random_key() + secret, listing_cache.CACHE_PURPOSE)):
         with pytest.raises(crypto.DecryptionError):
             crypto.AesGcmCipher().decrypt(key, row.entries, aad)
     # another session's secret simply finds no usable cache and builds its own
@@ -134,17 +137,17 @@ def test_erasure_and_rotation_delete_every_cache(db: Session, settings: Settings
                                                  setup: Any) -> None:
     keys, actor, _, references = setup
     owner, secret = _session_row(db)
-    cases.list_cases(db, settings, actor, keys, CaseFilter(category="werkdruk"),
+    case_listing.list_cases(db, settings, actor, keys, CaseFilter(category="werkdruk"),
                      cache=ListingCache(owner, secret))
     epoch = db.execute(select(Vault.listing_epoch)).scalar_one()
     assert db.get(CaseListingCache, owner) is not None
-    cases.erase_case(db, settings, actor, references[2], 1)
+    lifecycle.erase_case(db, settings, actor, references[2], 1)
     assert db.execute(select(func.count()).select_from(CaseListingCache)).scalar_one() == 0
     assert db.execute(select(Vault.listing_epoch)).scalar_one() == epoch + 1
-    cases.list_cases(db, settings, actor, keys, CaseFilter(category="werkdruk"),
+    case_listing.list_cases(db, settings, actor, keys, CaseFilter(category="werkdruk"),
                      cache=ListingCache(owner, secret))
     assert db.get(CaseListingCache, owner) is not None
-    vault.forget_session_keys(db)  # what a key rotation does
+    store.forget_session_keys(db)  # what a key rotation does
     assert db.execute(select(func.count()).select_from(CaseListingCache)).scalar_one() == 0
 
 
@@ -155,10 +158,10 @@ def test_a_cache_loaded_before_an_erasure_is_not_written(
     owner, secret = _session_row(db)
     slow = ListingCache(owner, secret)
     slow.load(db, keys)  # a request starts ...
-    erased = db.execute(select(cases.Case).where(cases.Case.reference == references[3])
+    erased = db.execute(select(Case).where(Case.reference == references[3])
                         ).scalar_one()
     slow.put(erased.id, erased.version, {"department": 1, "categories": ["pesten"]})
-    cases.erase_case(db, settings, actor, references[3], 1)  # ... another erases a case ...
+    lifecycle.erase_case(db, settings, actor, references[3], 1)  # ... another erases a case ...
     slow.save(db, keys)  # ... and the first one tries to store what it decrypted
     assert db.get(CaseListingCache, owner) is None
 
@@ -166,7 +169,7 @@ def test_a_cache_loaded_before_an_erasure_is_not_written(
 def test_the_cache_goes_with_its_session(db: Session, settings: Settings, setup: Any) -> None:
     keys, actor, _, _ = setup
     owner, secret = _session_row(db)
-    cases.list_cases(db, settings, actor, keys, CaseFilter(category="pesten"),
+    case_listing.list_cases(db, settings, actor, keys, CaseFilter(category="pesten"),
                      cache=ListingCache(owner, secret))
     db.commit()
     session_row = db.get(WebSession, owner)

@@ -29,9 +29,12 @@ from vp_registry.db.accounts import User
 from vp_registry.db.audit import AuditEntry
 from vp_registry.db.disclosure import DisclosureFigure, DisclosureRelease
 from vp_registry.db.reports import AnnualReportRow
-from vp_registry.services import cases, ledger, reports, retention, rotation
-from vp_registry.services.audit import Actor
-from vp_registry.services.vault import VaultKeys
+from vp_registry.services.cases import facts, shredding
+from vp_registry.services.infrastructure import retention, rotation
+from vp_registry.services.infrastructure.audit import Actor
+from vp_registry.services.reports import archive, drafts, finalising, refusals
+from vp_registry.services.signals import ledger
+from vp_registry.services.vault.keyring import VaultKeys
 
 YEAR = 2025
 TODAY = date(2026, 11, 25)
@@ -54,16 +57,16 @@ def _rows(table: Any) -> dict[str, list[str]]:
 
 def _draft(db: Session, settings: Settings, actor: Actor, keys: VaultKeys,
            texts: ReportTexts = TEXTS, locale: str = "nl", year: int = YEAR) -> int:
-    version = reports.save_texts(db, settings, actor, keys, year, 0, texts, locale, today=TODAY)
+    version = drafts.save_texts(db, settings, actor, keys, year, 0, texts, locale, today=TODAY)
     db.commit()
     return version.revision
 
 
 def _finalise(db: Session, settings: Settings, actor: Actor, keys: VaultKeys,
-              year: int = YEAR) -> reports.ReportVersion:
-    draft = reports.get_draft(db, settings, keys, year)
+              year: int = YEAR) -> archive.ReportVersion:
+    draft = drafts.get_draft(db, settings, keys, year)
     assert draft is not None
-    version = reports.finalise(db, settings, actor, keys, year, draft.revision, today=TODAY)
+    version = finalising.finalise(db, settings, actor, keys, year, draft.revision, today=TODAY)
     db.commit()
     return version
 
@@ -79,7 +82,7 @@ def test_draft_is_built_from_the_encrypted_cases(
     db: Session, settings: Settings, actor: Actor, keys: VaultKeys, seeded: list[str]
 ) -> None:
     _draft(db, settings, actor, keys)
-    report = reports.preview(db, settings, keys, YEAR, today=TODAY)
+    report = finalising.preview(db, settings, keys, YEAR, today=TODAY)
     assert report.draft and report.version == 1 and report.year == YEAR
     assert report.organisation == settings.organisation_name
     key = _rows(report.table("key_figures"))
@@ -116,7 +119,7 @@ def test_draft_in_english_uses_english_category_names(
     db: Session, settings: Settings, actor: Actor, keys: VaultKeys, seeded: list[str]
 ) -> None:
     _draft(db, settings, actor, keys, locale="en")
-    report = reports.preview(db, settings, keys, YEAR, today=TODAY)
+    report = finalising.preview(db, settings, keys, YEAR, today=TODAY)
     assert report.locale == "en"
     assert "Bullying" in _rows(report.table("categories"))
 
@@ -124,16 +127,16 @@ def test_draft_in_english_uses_english_category_names(
 def test_a_new_draft_starts_with_an_introduction_and_previews_without_being_saved(
     db: Session, settings: Settings, counsellor: User, keys: VaultKeys, seeded: list[str]
 ) -> None:
-    draft = reports.get_draft(db, settings, keys, YEAR)
+    draft = drafts.get_draft(db, settings, keys, YEAR)
     assert draft is not None and not draft.stored
     assert draft.texts.introduction == (
         f"Dit jaarverslag beschrijft het werk van de vertrouwenspersoon ongewenst gedrag van "
         f"{settings.organisation_name} van 1 januari tot en met 31 december {YEAR}. "
         f"Vertrouwenspersoon: {counsellor.display_name}.")
-    report = reports.preview(db, settings, keys, YEAR, today=TODAY)
+    report = finalising.preview(db, settings, keys, YEAR, today=TODAY)
     assert report.section("introduction").paragraphs == (draft.texts.introduction,)
     assert report.section("recommendations").paragraphs == ("(Nog geen tekst.)",)
-    assert reports.versions(db, YEAR) == []
+    assert archive.versions(db, YEAR) == []
 
 
 def test_texts_are_encrypted_at_rest_and_bound_to_their_row(
@@ -150,19 +153,19 @@ def test_texts_are_encrypted_at_rest_and_bound_to_their_row(
     db.commit()
     db.expire_all()
     with pytest.raises(DecryptionError):
-        reports.get_draft(db, settings, keys, YEAR)
+        drafts.get_draft(db, settings, keys, YEAR)
 
 
 def test_stale_draft_edit_is_a_conflict(
     db: Session, settings: Settings, actor: Actor, keys: VaultKeys, seeded: list[str]
 ) -> None:
     revision = _draft(db, settings, actor, keys)
-    reports.save_texts(db, settings, actor, keys, YEAR, revision,
-                       ReportTexts("Nieuwe inleiding", ""), "nl", today=TODAY)
+    drafts.save_texts(db, settings, actor, keys, YEAR, revision,
+                      ReportTexts("Nieuwe inleiding", ""), "nl", today=TODAY)
     db.commit()
-    with pytest.raises(reports.ReportConflict):
-        reports.save_texts(db, settings, actor, keys, YEAR, revision, TEXTS, "nl", today=TODAY)
-    draft = reports.get_draft(db, settings, keys, YEAR)
+    with pytest.raises(refusals.ReportConflict):
+        drafts.save_texts(db, settings, actor, keys, YEAR, revision, TEXTS, "nl", today=TODAY)
+    draft = drafts.get_draft(db, settings, keys, YEAR)
     assert draft is not None and draft.texts.introduction == "Nieuwe inleiding"
 
 
@@ -173,8 +176,8 @@ def test_finalising_waits_until_the_year_is_over(
     db: Session, settings: Settings, actor: Actor, keys: VaultKeys, seeded: list[str]
 ) -> None:
     revision = _draft(db, settings, actor, keys, year=TODAY.year)
-    with pytest.raises(reports.YearNotOver):
-        reports.finalise(db, settings, actor, keys, TODAY.year, revision, today=TODAY)
+    with pytest.raises(refusals.YearNotOver):
+        finalising.finalise(db, settings, actor, keys, TODAY.year, revision, today=TODAY)
     assert ledger.load_ledger(db) == []
 
 
@@ -182,7 +185,7 @@ def test_finalising_writes_the_ledger_and_freezes_the_report(
     db: Session, settings: Settings, actor: Actor, keys: VaultKeys, seeded: list[str]
 ) -> None:
     _draft(db, settings, actor, keys)
-    preview = reports.preview(db, settings, keys, YEAR, today=TODAY)
+    preview = finalising.preview(db, settings, keys, YEAR, today=TODAY)
     version = _finalise(db, settings, actor, keys)
     assert version.final and version.version == 1 and version.issued_on == TODAY
 
@@ -191,7 +194,7 @@ def test_finalising_writes_the_ledger_and_freezes_the_report(
     assert _count(db, DisclosureFigure) == len(preview.figures)
     assert {f.cells for f in ledger.load_ledger(db)} == {f.cells for f in preview.figures}
 
-    stored, report = reports.final_report(db, YEAR)
+    stored, report = archive.final_report(db, YEAR)
     assert stored == version
     assert not report.draft and report.issued_on == TODAY
     assert [t.rows for t in report.tables()] == [t.rows for t in preview.tables()]
@@ -205,7 +208,7 @@ def test_finalising_writes_the_ledger_and_freezes_the_report(
     entry = db.execute(select(AuditEntry).where(AuditEntry.action == "report.finalise")
                        ).scalar_one()
     assert entry.target_id == "report-2025-v1" and "Toolbox" not in entry.details
-    assert reports.published(db) == [version]
+    assert archive.published(db) == [version]
 
 
 def test_a_final_report_never_changes(
@@ -221,18 +224,18 @@ def test_a_final_report_never_changes(
              Plan(PRODUCTIE, ("pesten",), (6, 6), None, None, "colleague"), ids[PRODUCTIE],
              today=TODAY)
     db.commit()
-    _, report = reports.final_report(db, YEAR)
+    _, report = archive.final_report(db, YEAR)
     assert _rows(report.table("categories"))["Pesten"][0] == "7"  # the new case is pesten
     assert db.execute(select(AnnualReportRow.report_json)).scalar_one() == before
 
-    with pytest.raises(reports.AlreadyFinal):
-        reports.save_texts(db, settings, actor, keys, YEAR, version.revision, TEXTS, "nl",
-                           today=TODAY)
-    with pytest.raises(reports.AlreadyFinal):
-        reports.finalise(db, settings, actor, keys, YEAR, version.revision, today=TODAY)
-    assert reports.get_draft(db, settings, keys, YEAR) is None
-    with pytest.raises(reports.NoDraft):
-        reports.preview(db, settings, keys, YEAR, today=TODAY)
+    with pytest.raises(refusals.AlreadyFinal):
+        drafts.save_texts(db, settings, actor, keys, YEAR, version.revision, TEXTS, "nl",
+                          today=TODAY)
+    with pytest.raises(refusals.AlreadyFinal):
+        finalising.finalise(db, settings, actor, keys, YEAR, version.revision, today=TODAY)
+    assert drafts.get_draft(db, settings, keys, YEAR) is None
+    with pytest.raises(refusals.NoDraft):
+        finalising.preview(db, settings, keys, YEAR, today=TODAY)
 
 
 def test_a_correction_with_the_same_figures_passes_the_auditor(
@@ -240,22 +243,22 @@ def test_a_correction_with_the_same_figures_passes_the_auditor(
 ) -> None:
     _draft(db, settings, actor, keys)
     first = _finalise(db, settings, actor, keys)
-    correction = reports.start_correction(db, settings, actor, keys, YEAR)
+    correction = drafts.start_correction(db, settings, actor, keys, YEAR)
     db.commit()
     assert (correction.version, correction.status) == (2, "draft")
-    draft = reports.get_draft(db, settings, keys, YEAR)
+    draft = drafts.get_draft(db, settings, keys, YEAR)
     assert draft is not None and draft.texts == TEXTS  # starts from the published texts
-    with pytest.raises(reports.ReportConflict):
-        reports.start_correction(db, settings, actor, keys, YEAR)
-    reports.save_texts(db, settings, actor, keys, YEAR, draft.revision,
-                       ReportTexts(TEXTS.introduction, "Aangepaste aanbeveling."), "nl",
-                       today=TODAY)
+    with pytest.raises(refusals.ReportConflict):
+        drafts.start_correction(db, settings, actor, keys, YEAR)
+    drafts.save_texts(db, settings, actor, keys, YEAR, draft.revision,
+                      ReportTexts(TEXTS.introduction, "Aangepaste aanbeveling."), "nl",
+                      today=TODAY)
     db.commit()
     second = _finalise(db, settings, actor, keys)
     assert second.version == 2
-    assert [v.version for v in reports.published(db)] == [2, 1]
-    _, latest = reports.final_report(db, YEAR)
-    _, original = reports.final_report(db, YEAR, first.version)
+    assert [v.version for v in archive.published(db)] == [2, 1]
+    _, latest = archive.final_report(db, YEAR)
+    _, original = archive.final_report(db, YEAR, first.version)
     assert latest.section("recommendations").paragraphs == ("Aangepaste aanbeveling.",)
     assert original.section("recommendations").paragraphs == (TEXTS.recommendations,)
     assert [r.reference for r in db.execute(select(DisclosureRelease)
@@ -271,23 +274,23 @@ def test_a_correction_repeats_the_published_figures_whatever_changed_since(
     corrects, in its language, and releases nothing new."""
     _draft(db, settings, actor, keys)
     _finalise(db, settings, actor, keys)
-    _, first = reports.final_report(db, YEAR)
+    _, first = archive.final_report(db, YEAR)
     ids = departments(db, settings)
     add_case(db, settings, actor, keys, YEAR,
              Plan(PRODUCTIE, ("pesten",), (6, 6), None, None, "colleague"), ids[PRODUCTIE],
              today=TODAY)
-    reports.start_correction(db, settings, actor, keys, YEAR)
+    drafts.start_correction(db, settings, actor, keys, YEAR)
     db.commit()
-    draft = reports.get_draft(db, settings, keys, YEAR)
+    draft = drafts.get_draft(db, settings, keys, YEAR)
     assert draft is not None
-    reports.save_texts(db, settings, actor, keys, YEAR, draft.revision,
-                       ReportTexts(TEXTS.introduction, "Aangepaste aanbeveling."), "en",
-                       today=TODAY)
+    drafts.save_texts(db, settings, actor, keys, YEAR, draft.revision,
+                      ReportTexts(TEXTS.introduction, "Aangepaste aanbeveling."), "en",
+                      today=TODAY)
     db.commit()
-    preview = reports.preview(db, settings, keys, YEAR, today=TODAY)
+    preview = finalising.preview(db, settings, keys, YEAR, today=TODAY)
     assert preview.locale == first.locale == "nl"
     second = _finalise(db, settings, actor, keys)
-    _, latest = reports.final_report(db, YEAR, second.version)
+    _, latest = archive.final_report(db, YEAR, second.version)
     for a, b in zip(first.sections, latest.sections, strict=True):
         if a.key not in {"introduction", "recommendations"}:
             assert a == b, a.key
@@ -310,13 +313,13 @@ def test_the_auditor_refusal_is_explained_to_the_counsellor_only(
     refusal = AuditResult(ok=False, problems=[DisclosureProblem(
         "disclosure", frozenset(), "Kantoor · pesten", "Pesten bij Kantoor: 1 casus")])
     monkeypatch.setattr(ledger, "check", lambda *args, **kwargs: refusal)
-    draft = reports.get_draft(db, settings, keys, YEAR)
+    draft = drafts.get_draft(db, settings, keys, YEAR)
     assert draft is not None
-    with pytest.raises(reports.ReportBlocked) as blocked:
-        reports.finalise(db, settings, actor, keys, YEAR, draft.revision, today=TODAY)
+    with pytest.raises(refusals.ReportBlocked) as blocked:
+        finalising.finalise(db, settings, actor, keys, YEAR, draft.revision, today=TODAY)
     assert blocked.value.explanation == "Pesten bij Kantoor: 1 casus"
     db.commit()  # what the request would commit: the refusal's audit entry
-    assert reports.published(db) == [] and _count(db, DisclosureRelease) == 0
+    assert archive.published(db) == [] and _count(db, DisclosureRelease) == 0
     entry = db.execute(select(AuditEntry).where(AuditEntry.action == "disclosure.refused")
                        ).scalar_one()
     assert "Kantoor" not in entry.details and "casus" not in entry.details
@@ -348,27 +351,27 @@ def test_trends_come_from_frozen_aggregates_not_from_erased_cases(
     settings = settings.with_overrides(registry_start=f"{YEAR - 1}-01-01")
     _draft(db, settings, actor, keys, year=YEAR - 1)
     _finalise(db, settings, actor, keys, year=YEAR - 1)
-    _, report_2024 = reports.final_report(db, YEAR - 1)
+    _, report_2024 = archive.final_report(db, YEAR - 1)
     # one case opened in 2024: its category total is '< 3', so the number is withheld
     assert report_2024.aggregates.cases_opened is None
     assert report_2024.aggregates.cases_carried_over == 0
     _draft(db, settings, actor, keys)
-    before = reports.preview(db, settings, keys, YEAR, today=TODAY)
+    before = finalising.preview(db, settings, keys, YEAR, today=TODAY)
     trend = _rows(before.table("trend_key_figures"))
     assert trend["Nieuwe meldingen"] == ["x", "x"]
     # the 2024 report withheld its open cases at the end, so 2025 withholds 'carried over'
     # (issue 12): it would be a new exact total over 2024, whose category total is '< 3'
     assert _rows(before.table("key_figures"))["Lopend uit 2024"] == ["x"]
 
-    cases.shred(db, [f.case_id for f in cases.case_facts(db, keys)
+    shredding.shred(db, [f.case_id for f in facts.case_facts(db, keys)
                      if f.opened_on.year == YEAR - 1])
     db.commit()
-    after = reports.preview(db, settings, keys, YEAR, today=TODAY)
+    after = finalising.preview(db, settings, keys, YEAR, today=TODAY)
     # 2024 still counts its case (frozen); 2025's 'carried over' stays withheld (it would
     # have changed from 1 to 0 and told a reader about the erasure)
     assert _rows(after.table("trend_key_figures"))["Nieuwe meldingen"] == ["x", "x"]
     assert _rows(after.table("key_figures"))["Lopend uit 2024"] == ["x"]
-    assert reports.frozen_aggregates(db, before=YEAR)[YEAR - 1] == report_2024.aggregates
+    assert archive.frozen_aggregates(db, before=YEAR)[YEAR - 1] == report_2024.aggregates
 
 
 def test_overview_lists_each_year_with_its_state(
@@ -377,7 +380,7 @@ def test_overview_lists_each_year_with_its_state(
     _draft(db, settings, actor, keys)
     _finalise(db, settings, actor, keys)
     _draft(db, settings, actor, keys, year=TODAY.year)
-    states = {s.year: (s.state, s.year_over) for s in reports.overview(db, today=TODAY)}
+    states = {s.year: (s.state, s.year_over) for s in archive.overview(db, today=TODAY)}
     assert states == {2026: ("draft", False), 2025: ("final", True), 2024: ("none", True)}
 
 
@@ -398,7 +401,7 @@ def test_key_rotation_rewraps_report_and_activity_keys(
     assert rotation.rows_on_old_versions(db) == 0
     only_new = VaultKeys(new_keys.version, {new_keys.version: new_keys.current},
                          new_keys.cipher)
-    draft = reports.get_draft(db, settings, only_new, YEAR)
+    draft = drafts.get_draft(db, settings, only_new, YEAR)
     assert draft is not None and draft.texts == TEXTS
-    report: AnnualReport = reports.preview(db, settings, only_new, YEAR, today=TODAY)
+    report: AnnualReport = finalising.preview(db, settings, only_new, YEAR, today=TODAY)
     assert _rows(report.table("time"))["Activiteiten"] == ["4,5"]

@@ -17,10 +17,12 @@ from vp_registry.core.report import ReportTexts
 from vp_registry.db.accounts import User
 from vp_registry.db.audit import AuditEntry
 from vp_registry.db.cases import Case, CaseContact, CaseKey
-from vp_registry.services import cases, reports, retention
-from vp_registry.services.audit import Actor
-from vp_registry.services.cases import Closing, ContactInput
-from vp_registry.services.vault import VaultKeys
+from vp_registry.services.cases import conversations, lifecycle
+from vp_registry.services.cases.records import Closing, ContactInput
+from vp_registry.services.infrastructure import retention
+from vp_registry.services.infrastructure.audit import Actor
+from vp_registry.services.reports import drafts, finalising
+from vp_registry.services.vault.keyring import VaultKeys
 
 TODAY = date(2026, 11, 25)
 
@@ -36,9 +38,9 @@ def finalise_report(db: Session, settings: Settings, counsellor: tuple[Actor, Va
                     year: int, today: date = TODAY) -> None:
     """The counsellor finalises the annual report of ``year`` (through the ledger)."""
     actor, keys = counsellor
-    version = reports.save_texts(db, settings, actor, keys, year, 0, ReportTexts(), "nl",
-                                 today=today)
-    reports.finalise(db, settings, actor, keys, year, version.revision, today=today)
+    version = drafts.save_texts(db, settings, actor, keys, year, 0, ReportTexts(), "nl",
+                                today=today)
+    finalising.finalise(db, settings, actor, keys, year, version.revision, today=today)
     db.commit()
 
 
@@ -58,12 +60,13 @@ def seeded(db: Session, settings: Settings, counsellor: tuple[Actor, VaultKeys]
     }
     references = {}
     for name, (opened, closed) in plan.items():
-        record = cases.create_case(db, settings, actor, keys, case_input(dept, opened_on=opened),
+        record = lifecycle.create_case(db, settings, actor, keys,
+                                       case_input(dept, opened_on=opened),
                                    today=TODAY)
-        cases.add_contact(db, settings, actor, keys, record.reference, ContactInput(
+        conversations.add_contact(db, settings, actor, keys, record.reference, ContactInput(
             held_on=opened, minutes=30, channel="phone"), today=TODAY)
         if closed is not None:
-            cases.close_case(db, settings, actor, keys, record.reference, 1,
+            lifecycle.close_case(db, settings, actor, keys, record.reference, 1,
                              Closing(closed_on=closed, outcome="advice"), today=TODAY)
         references[name] = record.reference
     db.commit()
@@ -81,13 +84,13 @@ def test_year_is_reported_means_a_final_annual_report_exists(
 ) -> None:
     assert not retention.year_is_reported(db, 2025)
     actor, keys = counsellor
-    reports.save_texts(db, settings, actor, keys, 2025, 0, ReportTexts(), "nl", today=TODAY)
+    drafts.save_texts(db, settings, actor, keys, 2025, 0, ReportTexts(), "nl", today=TODAY)
     db.commit()
     assert not retention.year_is_reported(db, 2025)  # a draft is not a report
-    draft = reports.get_draft(db, settings, keys, 2025)
+    draft = drafts.get_draft(db, settings, keys, 2025)
     assert draft is not None
-    reports.finalise(db, settings, actor, keys, 2025, draft.revision,
-                     today=TODAY)
+    finalising.finalise(db, settings, actor, keys, 2025, draft.revision,
+                        today=TODAY)
     db.commit()
     assert retention.year_is_reported(db, 2025)
     assert not retention.year_is_reported(db, 2024)
@@ -99,9 +102,9 @@ def test_nothing_is_due_before_its_years_are_reported(
 ) -> None:
     actor, keys = counsellor
     dept = department(db, "Productie", settings).id
-    record = cases.create_case(db, settings, actor, keys,
+    record = lifecycle.create_case(db, settings, actor, keys,
                                case_input(dept, opened_on=date(2023, 3, 1)), today=TODAY)
-    cases.close_case(db, settings, actor, keys, record.reference, 1,
+    lifecycle.close_case(db, settings, actor, keys, record.reference, 1,
                      Closing(closed_on=date(2023, 4, 1), outcome="advice"), today=TODAY)
     db.commit()
     assert retention.due_cases(db, settings, today=TODAY) == []  # closed long ago: unreported

@@ -19,10 +19,12 @@ from vp_registry.db.accounts import User, WebSession
 from vp_registry.db.audit import AuditEntry
 from vp_registry.db.cases import CaseKey
 from vp_registry.db.vault import Vault, VaultRotation
-from vp_registry.services import cases, rotation, vault
-from vp_registry.services.audit import Actor
-from vp_registry.services.cases import ContactInput
-from vp_registry.services.vault import VaultLocked
+from vp_registry.services.cases import conversations, lifecycle, listing, queries
+from vp_registry.services.cases.records import ContactInput
+from vp_registry.services.errors import VaultLocked
+from vp_registry.services.infrastructure import rotation
+from vp_registry.services.infrastructure.audit import Actor
+from vp_registry.services.vault import store, unlocking
 
 TODAY = date(2026, 11, 25)
 CASES = 23
@@ -40,10 +42,10 @@ def team(app: Flask, settings: Settings, counsellor_with_vault: Callable[..., Us
         keys = unlock(session, settings, first)
         dept = department(session, "Monteurs buitendienst", settings).id
         for number in range(CASES):
-            record = cases.create_case(session, settings, Actor(first.id, "counsellor"), keys,
+            record = lifecycle.create_case(session, settings, Actor(first.id, "counsellor"), keys,
                                        case_input(dept, narrative=f"casus {number}"),
                                        today=TODAY)
-            cases.add_contact(session, settings, Actor(first.id, "counsellor"), keys,
+            conversations.add_contact(session, settings, Actor(first.id, "counsellor"), keys,
                               record.reference, ContactInput(
                                   held_on=TODAY, minutes=30 + number, channel="phone",
                                   notes=f"notitie {number}"), today=TODAY)
@@ -54,11 +56,11 @@ def team(app: Flask, settings: Settings, counsellor_with_vault: Callable[..., Us
 
 def _all_narratives(session: Session, settings: Settings, user: User) -> list[str]:
     keys = unlock(session, settings, user)
-    page = cases.list_cases(session, settings, Actor(user.id, "counsellor"), keys,
-                            cases.CaseFilter(), page_size=1000)
+    page = listing.list_cases(session, settings, Actor(user.id, "counsellor"), keys,
+                            queries.CaseFilter(), page_size=1000)
     found = []
     for summary in page.items:
-        record = cases.read_case(session, settings, Actor(user.id, "counsellor"), keys,
+        record = lifecycle.read_case(session, settings, Actor(user.id, "counsellor"), keys,
                                  summary.reference)
         assert len(record.contacts) == 1
         found.append(record.narrative or "")
@@ -72,7 +74,7 @@ def _run(app: Flask, settings: Settings, user: User, *, batch: int,
     actor = Actor(user.id, "counsellor")
     with db_session_for(app) as session:
         keys = unlock(session, settings, user)
-        current = vault.active_rotation(session)
+        current = store.active_rotation(session)
         if current is None:
             current, keys = rotation.start(session, settings, actor, keys)
         session.commit()
@@ -102,10 +104,10 @@ def test_rotation_interrupted_then_resumed(app: Flask, settings: Settings,
             versions = list(session.execute(select(CaseKey.vault_key_version)).scalars())
             assert versions.count(1) == CASES - 10 and versions.count(2) == 10
             assert _all_narratives(session, settings, second) == expected
-            assert vault.active_rotation(session) is not None
+            assert store.active_rotation(session) is not None
             # the old key no longer opens the vault: sessions must unlock again
             with pytest.raises(VaultLocked):
-                vault.open_keys(session, settings, old_key)
+                unlocking.open_keys(session, settings, old_key)
             assert session.execute(select(WebSession.vault_key_sealed)).scalar_one() is None
 
         assert _run(app, settings, second, batch=5) == 0  # resumed by another counsellor
@@ -113,12 +115,12 @@ def test_rotation_interrupted_then_resumed(app: Flask, settings: Settings,
         with db_session_for(app) as session:
             assert rotation.rows_on_old_versions(session) == 0
             assert set(session.execute(select(CaseKey.vault_key_version)).scalars()) == {2}
-            assert vault.active_rotation(session) is None
+            assert store.active_rotation(session) is None
             finished = session.execute(select(VaultRotation)).scalar_one()
             assert finished.previous_key_wrapped is None and finished.rows_rewrapped == CASES
             assert _all_narratives(session, settings, first) == expected
             assert _all_narratives(session, settings, second) == expected
-            new_key = vault.unlock_with_recovery(session, first.recovery_key)  # type: ignore[attr-defined]
+            new_key = unlocking.unlock_with_recovery(session, first.recovery_key)  # type: ignore[attr-defined]
             assert new_key != old_key
             assert new_key == unlock(session, settings, first).current
             # the old vault key opens no data key any more
@@ -131,7 +133,7 @@ def test_rotation_interrupted_then_resumed(app: Flask, settings: Settings,
             assert row is not None and row.box_key_version == 2
             keys = unlock(session, settings, first)
             blob = crypto.seal(row.box_public_key or b"", b"bericht")
-            assert crypto.unseal(vault.unwrap_message_private_key(session, keys), blob) == \
+            assert crypto.unseal(unlocking.unwrap_message_private_key(session, keys), blob) == \
                 b"bericht"
             stages = [e.details for e in session.execute(
                 select(AuditEntry).where(AuditEntry.action == "keys.rotate")).scalars()]
@@ -144,8 +146,8 @@ def test_rotation_with_the_recovery_key_and_twice(app: Flask, settings: Settings
     with app.app_context():
         for expected_version in (2, 3):
             with db_session_for(app) as session:
-                key = vault.unlock_with_recovery(session, first.recovery_key)  # type: ignore[attr-defined]
-                keys = vault.open_keys(session, settings, key)
+                key = unlocking.unlock_with_recovery(session, first.recovery_key)  # type: ignore[attr-defined]
+                keys = unlocking.open_keys(session, settings, key)
                 current, keys = rotation.start(session, settings, Actor.system(), keys)
                 session.commit()
                 while rotation.rewrap_batch(session, keys, current, 100):
@@ -169,10 +171,10 @@ def test_a_second_start_and_an_early_finish_are_refused(app: Flask, settings: Se
             rotation.finish(session, settings, Actor.system(), current)
         # a case written with keys from before the rotation started is refused, not orphaned
         with pytest.raises(VaultLocked):
-            cases.create_case(session, settings, Actor(first.id, "counsellor"), keys,
+            lifecycle.create_case(session, settings, Actor(first.id, "counsellor"), keys,
                               case_input(department(session, "Engineering", settings).id),
                               today=TODAY)
-        created = cases.create_case(session, settings, Actor(first.id, "counsellor"), new_keys,
+        created = lifecycle.create_case(session, settings, Actor(first.id, "counsellor"), new_keys,
                                     case_input(department(session, "Engineering",
                                                           settings).id), today=TODAY)
         assert session.get(CaseKey, created.id).vault_key_version == 2  # type: ignore[union-attr]

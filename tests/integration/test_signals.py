@@ -33,11 +33,12 @@ from vp_registry.db.accounts import User
 from vp_registry.db.audit import AuditEntry
 from vp_registry.db.disclosure import DisclosureFigure, DisclosureRelease
 from vp_registry.db.signals import ReleasedSignal, SignalDismissal, SignalFollowUp
-from vp_registry.services import cases, ledger, signals
-from vp_registry.services.audit import Actor
+from vp_registry.services.cases import facts as case_facts
 from vp_registry.services.errors import NotFound, ValidationFailed
-from vp_registry.services.signals import ReleaseDraft
-from vp_registry.services.vault import VaultKeys
+from vp_registry.services.infrastructure.audit import Actor
+from vp_registry.services.signals import ledger, management, publishing, refusals, reviewing
+from vp_registry.services.signals.publishing import ReleaseDraft
+from vp_registry.services.vault.keyring import VaultKeys
 
 DRAFT = ReleaseDraft(context="Sfeer in de ploeg staat onder druk.",
                      actions=("team_talk", "training"))
@@ -57,7 +58,7 @@ def _actions(db: Session, action: str) -> list[AuditEntry]:
     return list(db.execute(select(AuditEntry).where(AuditEntry.action == action)).scalars())
 
 
-def _find(review: signals.Review, kind: str, group: str | None = None) -> signals.CandidateView:
+def _find(review: reviewing.Review, kind: str, group: str | None = None) -> reviewing.CandidateView:
     everything = review.open + review.dismissed + review.released
     found = [v for v in everything if v.candidate.kind == kind
              and (group is None or v.candidate.group_key == group)]
@@ -72,7 +73,7 @@ def _count(db: Session, model: type) -> int:
 def test_review_shows_real_candidates_with_exact_counts_for_the_counsellor(
     db: Session, settings: Settings, actor: Actor, keys: VaultKeys, org: Organisation
 ) -> None:
-    review = signals.review(db, settings, actor, keys, today=TODAY)
+    review = reviewing.review(db, settings, actor, keys, today=TODAY)
     assert review.window == WINDOW
     magazijn = _find(review, CONCENTRATION, str(org.magazijn))
     assert magazijn.candidate.count == 4
@@ -84,21 +85,21 @@ def test_review_shows_real_candidates_with_exact_counts_for_the_counsellor(
     recurrence = _find(review, RECURRENCE)
     assert recurrence.candidate.count == 2 and not recurrence.releasable
     assert len({v.token for v in review.open}) == len(review.open) == 4
-    assert all(len(v.token) == signals.TOKEN_CHARS for v in review.open)
+    assert all(len(v.token) == reviewing.TOKEN_CHARS for v in review.open)
     assert _actions(db, "signal.review")
 
 
 def test_release_passes_the_auditor_and_records_banded_figures_only(
     db: Session, settings: Settings, actor: Actor, keys: VaultKeys, org: Organisation
 ) -> None:
-    view = _find(signals.review(db, settings, actor, keys, today=TODAY), CONCENTRATION,
+    view = _find(reviewing.review(db, settings, actor, keys, today=TODAY), CONCENTRATION,
                  str(org.magazijn))
-    preview = signals.preview(db, settings, keys, view.token, DRAFT, today=TODAY)
+    preview = publishing.preview(db, settings, keys, view.token, DRAFT, today=TODAY)
     assert preview.ok and preview.reasons == ()
     assert (preview.publication.band, preview.publication.quarters) == ("3-4", WINDOW)
     assert _count(db, DisclosureFigure) == 0, "a preview must not release anything"
 
-    row = signals.release(db, settings, actor, keys, view.token, DRAFT, today=TODAY)
+    row = publishing.release(db, settings, actor, keys, view.token, DRAFT, today=TODAY)
     db.commit()
     assert (row.band, row.band_low, row.band_high) == ("3-4", 3, 4)
     assert (row.group_label, row.category, row.first_quarter, row.last_quarter) == \
@@ -117,18 +118,18 @@ def test_release_passes_the_auditor_and_records_banded_figures_only(
     values = {str(getattr(row, c.name)) for c in ReleasedSignal.__table__.columns}
     assert not any(ref in value for ref in refs for value in values)
 
-    again = signals.review(db, settings, actor, keys, today=TODAY)
+    again = reviewing.review(db, settings, actor, keys, today=TODAY)
     assert _find(again, CONCENTRATION, str(org.magazijn)) in again.released
-    with pytest.raises(signals.AlreadyReleased):
-        signals.release(db, settings, actor, keys, view.token, DRAFT, today=TODAY)
+    with pytest.raises(refusals.AlreadyReleased):
+        publishing.release(db, settings, actor, keys, view.token, DRAFT, today=TODAY)
 
 
 def test_a_rise_publishes_the_last_quarter_and_the_quarter_before(
     db: Session, settings: Settings, actor: Actor, keys: VaultKeys, org: Organisation
 ) -> None:
-    view = _find(signals.review(db, settings, actor, keys, today=TODAY), RISE,
+    view = _find(reviewing.review(db, settings, actor, keys, today=TODAY), RISE,
                  str(org.productie))
-    row = signals.release(db, settings, actor, keys, view.token, DRAFT, today=TODAY)
+    row = publishing.release(db, settings, actor, keys, view.token, DRAFT, today=TODAY)
     assert (row.band, row.last_quarter, row.previous_quarter, row.previous_band) == \
         ("3-4", END, PREVIOUS, "< 3")
     assert {f.interval for f in ledger.load_ledger(db)} == {(3, 4), (0, 2)}
@@ -147,7 +148,7 @@ def test_a_release_that_would_narrow_a_protected_cell_is_refused(
         add_case(db, settings, actor, keys, org.magazijn, day, ("werkdruk",))
     for day in (date(2025, 1, 9), date(2025, 5, 9), date(2025, 10, 9)):
         add_case(db, settings, actor, keys, org.productie, day, ("pesten",))
-    counts = signals.atom_counts(cases.case_facts(db, keys))
+    counts = reviewing.atom_counts(case_facts.case_facts(db, keys))
     rules = ledger.rules_from(settings)
     year = periods_of_year(2025)
     table = [  # the cells and Magazijn's row total (protect_table no longer makes row totals)
@@ -163,13 +164,13 @@ def test_a_release_that_would_narrow_a_protected_cell_is_refused(
     db.commit()
     before = _count(db, DisclosureFigure)
 
-    view = _find(signals.review(db, settings, actor, keys, today=today), CONCENTRATION,
+    view = _find(reviewing.review(db, settings, actor, keys, today=today), CONCENTRATION,
                  str(org.magazijn))
     assert view.candidate.category == "werkdruk"
-    preview = signals.preview(db, settings, keys, view.token, DRAFT, today=today)
+    preview = publishing.preview(db, settings, keys, view.token, DRAFT, today=today)
     assert not preview.ok
-    with pytest.raises(signals.SignalRefused) as refused:
-        signals.release(db, settings, actor, keys, view.token, DRAFT, today=today)
+    with pytest.raises(refusals.SignalRefused) as refused:
+        publishing.release(db, settings, actor, keys, view.token, DRAFT, today=today)
     db.commit()
     messages = [reason.message % dict(reason.params) for reason in refused.value.reasons]
     assert any("pesten" in m and "1-2 cases" in m for m in messages), messages
@@ -181,11 +182,11 @@ def test_a_release_that_would_narrow_a_protected_cell_is_refused(
 def test_recurrence_is_never_releasable(
     db: Session, settings: Settings, actor: Actor, keys: VaultKeys, org: Organisation
 ) -> None:
-    view = _find(signals.review(db, settings, actor, keys, today=TODAY), RECURRENCE)
-    with pytest.raises(signals.NotReleasable):
-        signals.preview(db, settings, keys, view.token, DRAFT, today=TODAY)
-    with pytest.raises(signals.NotReleasable):
-        signals.release(db, settings, actor, keys, view.token, DRAFT, today=TODAY)
+    view = _find(reviewing.review(db, settings, actor, keys, today=TODAY), RECURRENCE)
+    with pytest.raises(refusals.NotReleasable):
+        publishing.preview(db, settings, keys, view.token, DRAFT, today=TODAY)
+    with pytest.raises(refusals.NotReleasable):
+        publishing.release(db, settings, actor, keys, view.token, DRAFT, today=TODAY)
     assert _count(db, DisclosureFigure) == 0
     assert _count(db, ReleasedSignal) == 0
     assert not _actions(db, "signal.release")
@@ -194,11 +195,11 @@ def test_recurrence_is_never_releasable(
 def test_dismissal_is_remembered_by_a_keyed_digest_and_can_be_undone(
     db: Session, settings: Settings, actor: Actor, keys: VaultKeys, org: Organisation
 ) -> None:
-    review = signals.review(db, settings, actor, keys, today=TODAY)
+    review = reviewing.review(db, settings, actor, keys, today=TODAY)
     recurrence = _find(review, RECURRENCE)
-    signals.dismiss(db, settings, actor, keys, recurrence.token, today=TODAY)
+    reviewing.dismiss(db, settings, actor, keys, recurrence.token, today=TODAY)
     db.commit()
-    review = signals.review(db, settings, actor, keys, today=TODAY)
+    review = reviewing.review(db, settings, actor, keys, today=TODAY)
     assert _find(review, RECURRENCE) in review.dismissed
     assert len(review.open) == 3
     stored = db.execute(select(SignalDismissal)).scalar_one()
@@ -211,19 +212,19 @@ def test_dismissal_is_remembered_by_a_keyed_digest_and_can_be_undone(
         assert "recurrence" not in entry.details and "candidates" not in entry.details
         assert str(recurrence.candidate.case_ids[0]) not in entry.details
 
-    signals.restore(db, settings, actor, keys, recurrence.token, today=TODAY)
+    reviewing.restore(db, settings, actor, keys, recurrence.token, today=TODAY)
     db.commit()
-    assert _find(signals.review(db, settings, actor, keys, today=TODAY),
-                 RECURRENCE) in signals.review(db, settings, actor, keys, today=TODAY).open
+    assert _find(reviewing.review(db, settings, actor, keys, today=TODAY),
+                 RECURRENCE) in reviewing.review(db, settings, actor, keys, today=TODAY).open
     assert _actions(db, "signal.restore")
 
 
 def test_an_unknown_token_is_not_found(
     db: Session, settings: Settings, actor: Actor, keys: VaultKeys, org: Organisation
 ) -> None:
-    for token in ("x", "0" * signals.TOKEN_CHARS):
+    for token in ("x", "0" * reviewing.TOKEN_CHARS):
         with pytest.raises(NotFound):
-            signals.dismiss(db, settings, actor, keys, token, today=TODAY)
+            reviewing.dismiss(db, settings, actor, keys, token, today=TODAY)
 
 
 @pytest.mark.parametrize(("draft", "field"), [
@@ -234,12 +235,12 @@ def test_an_unknown_token_is_not_found(
 ])
 def test_drafts_are_validated(draft: ReleaseDraft, field: str) -> None:
     with pytest.raises(ValidationFailed) as failed:
-        signals.validate_draft(draft)
+        publishing.validate_draft(draft)
     assert failed.value.field == field
 
 
 def test_other_text_implies_the_other_action() -> None:
-    draft = signals.validate_draft(ReleaseDraft(actions=("training",), other_action=" Buddy "))
+    draft = publishing.validate_draft(ReleaseDraft(actions=("training",), other_action=" Buddy "))
     assert draft.actions == ("training", "other") and draft.other_action == "Buddy"
 
 
@@ -247,16 +248,16 @@ def test_management_sees_bands_acknowledges_and_records_follow_up(
     db: Session, settings: Settings, actor: Actor, manager: Actor, keys: VaultKeys,
     org: Organisation
 ) -> None:
-    view = _find(signals.review(db, settings, actor, keys, today=TODAY), CONCENTRATION,
+    view = _find(reviewing.review(db, settings, actor, keys, today=TODAY), CONCENTRATION,
                  str(org.magazijn))
-    row = signals.release(db, settings, actor, keys, view.token, DRAFT, today=TODAY)
+    row = publishing.release(db, settings, actor, keys, view.token, DRAFT, today=TODAY)
     db.commit()
-    shown = signals.released_signals(db)
+    shown = management.released_signals(db)
     assert [s.id for s in shown] == [row.id]
-    assert signals.released_signals(db, signals.SignalFilter(period=END,
+    assert management.released_signals(db, management.SignalFilter(period=END,
                                                              category="pesten")) == shown
-    assert signals.released_signals(db, signals.SignalFilter(category="werkdruk")) == []
-    options = signals.filter_options(db)
+    assert management.released_signals(db, management.SignalFilter(category="werkdruk")) == []
+    options = management.filter_options(db)
     assert options.periods == [END]
     assert options.groups == [(str(org.magazijn), "Magazijn en logistiek")]
     # what a manager can read has no exact count: only the band and its bounds
@@ -264,25 +265,25 @@ def test_management_sees_bands_acknowledges_and_records_follow_up(
     assert not {"count", "case_ids", "cases"} & published
 
     with pytest.raises(ValidationFailed):
-        signals.add_follow_up(db, settings, manager, row.id, done_on=date(2030, 12, 1),
-                              description="Te vroeg", today=TODAY)
+        management.add_follow_up(db, settings, manager, row.id, done_on=date(2030, 12, 1),
+                                 description="Te vroeg", today=TODAY)
     with pytest.raises(ValidationFailed):
-        signals.add_follow_up(db, settings, manager, row.id, done_on=TODAY,
-                              description="   ", today=TODAY)
-    signals.add_follow_up(db, settings, manager, row.id, done_on=TODAY,
-                          description="Teamgesprek gehouden met de ploeg.", today=TODAY)
+        management.add_follow_up(db, settings, manager, row.id, done_on=TODAY,
+                                 description="   ", today=TODAY)
+    management.add_follow_up(db, settings, manager, row.id, done_on=TODAY,
+                             description="Teamgesprek gehouden met de ploeg.", today=TODAY)
     db.commit()
     assert row.acknowledged_by == manager.user_id and row.acknowledged_at is not None
-    notes = signals.follow_ups(db, [row.id])[row.id]
+    notes = management.follow_ups(db, [row.id])[row.id]
     assert [n.description for n in notes] == ["Teamgesprek gehouden met de ploeg."]
     assert _count(db, SignalFollowUp) == 1
     assert _actions(db, "signal.follow_up") and _actions(db, "signal.acknowledge")
     acknowledged_at = row.acknowledged_at
-    signals.acknowledge(db, settings, manager, row.id)
+    management.acknowledge(db, settings, manager, row.id)
     assert row.acknowledged_at == acknowledged_at
     assert len(_actions(db, "signal.acknowledge")) == 1
     with pytest.raises(NotFound):
-        signals.get_signal(db, row.id + 1000)
+        management.get_signal(db, row.id + 1000)
 
 
 def test_report_facts_carry_the_band_and_the_latest_follow_up(
@@ -290,19 +291,19 @@ def test_report_facts_carry_the_band_and_the_latest_follow_up(
     org: Organisation
 ) -> None:
     pytest.importorskip("vp_registry.core.report", reason="the annual report's input types")
-    view = _find(signals.review(db, settings, actor, keys, today=TODAY), CONCENTRATION,
+    view = _find(reviewing.review(db, settings, actor, keys, today=TODAY), CONCENTRATION,
                  str(org.magazijn))
     draft = ReleaseDraft(context="", actions=("team_talk", "other"), other_action="Buddy")
-    row = signals.release(db, settings, actor, keys, view.token, draft, today=TODAY)
-    signals.add_follow_up(db, settings, manager, row.id, done_on=TODAY,
-                          description="Gesprek gevoerd", today=TODAY)
+    row = publishing.release(db, settings, actor, keys, view.token, draft, today=TODAY)
+    management.add_follow_up(db, settings, manager, row.id, done_on=TODAY,
+                             description="Gesprek gevoerd", today=TODAY)
     db.commit()
     year = row.released_at.year
-    facts = signals.report_facts(db, year)
+    facts = management.report_facts(db, year)
     assert len(facts) == 1
     fact = facts[0]
     assert (fact.band, fact.group, fact.category) == ("3-4", "Magazijn en logistiek", "Pesten")
     assert fact.suggested_actions == ("team_talk", "Buddy")
     assert (fact.follow_up, fact.follow_up_on) == ("Gesprek gevoerd", TODAY)
     assert "count" not in {f.name for f in fields(fact)}
-    assert signals.report_facts(db, year - 1) == []
+    assert management.report_facts(db, year - 1) == []

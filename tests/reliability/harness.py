@@ -36,8 +36,10 @@ from vp_registry.db.accounts import User
 from vp_registry.db.cases import Case, CaseContact, CaseKey
 from vp_registry.db.organisation import Department
 from vp_registry.db.vault import Vault
-from vp_registry.services import audit, cases, rotation, vault
-from vp_registry.services.audit import Actor
+from vp_registry.services.cases import lifecycle
+from vp_registry.services.infrastructure import audit, rotation
+from vp_registry.services.infrastructure.audit import Actor
+from vp_registry.services.vault import store, unlocking
 
 KILLPOINT = Path(__file__).resolve().parent / "killpoint.py"
 VP_REGISTRY = Path(sys.executable).parent / "vp-registry"
@@ -221,12 +223,12 @@ def inspect_database(url: str, settings: Settings, recovery_key: str) -> Snapsho
                 assert not references, "cases exist but there is no vault key"
                 return snapshot
             snapshot.vault_version = row.key_version
-            snapshot.rotation_active = vault.active_rotation(session) is not None
+            snapshot.rotation_active = store.active_rotation(session) is not None
             snapshot.rows_on_old_versions = rotation.rows_on_old_versions(session)
-            keys = vault.open_keys(session, settings,
-                                   vault.unlock_with_recovery(session, recovery_key))
+            keys = unlocking.open_keys(session, settings,
+                                   unlocking.unlock_with_recovery(session, recovery_key))
             for reference in references:
-                record = cases.read_case(session, settings, Actor.system(), keys, reference)
+                record = lifecycle.read_case(session, settings, Actor.system(), keys, reference)
                 department = session.get(Department, record.department_id)
                 snapshot.cases[reference] = CaseState(
                     record.status, record.opened_on, record.closed_on,

@@ -43,9 +43,11 @@ from vp_registry.core.report import ReportTexts
 from vp_registry.db import make_engine
 from vp_registry.db.accounts import User
 from vp_registry.db.cases import CaseKey
-from vp_registry.services import cases, organisation, reports
-from vp_registry.services.audit import Actor
-from vp_registry.services.cases import Closing, ContactInput
+from vp_registry.services.accounts import organisation
+from vp_registry.services.cases import conversations, lifecycle
+from vp_registry.services.cases.records import Closing, ContactInput
+from vp_registry.services.infrastructure.audit import Actor
+from vp_registry.services.reports import drafts, finalising
 
 pytestmark = pytest.mark.slow
 
@@ -87,20 +89,21 @@ def _seed_cases(app: Flask, settings: Settings, create_user: Callable[..., User]
                 + [("due", today - timedelta(days=3 * 366 + n), 20) for n in range(due_cases)]
                 + [("recent", today - timedelta(days=40), 30) for _ in range(recent_cases)])
         for number, (kind, opened, closed_after) in enumerate(plan):
-            record = cases.create_case(session, settings, actor, keys, case_input(
+            record = lifecycle.create_case(session, settings, actor, keys, case_input(
                 dept, opened_on=opened, narrative=f"{kind} casus {number}"), today=today)
-            cases.add_contact(session, settings, actor, keys, record.reference, ContactInput(
+            conversations.add_contact(
+                session, settings, actor, keys, record.reference, ContactInput(
                 held_on=opened, minutes=30 + number, channel="phone",
                 notes=f"gesprek {number}"), today=today)
             if closed_after is not None:
-                cases.close_case(session, settings, actor, keys, record.reference, 1, Closing(
+                lifecycle.close_case(session, settings, actor, keys, record.reference, 1, Closing(
                     closed_on=opened + timedelta(days=closed_after), outcome="advice"),
                     today=today)
         # retention waits for the finalised annual report of every year a case counts in
         for year in sorted({opened.year for kind, opened, _ in plan if kind == "due"}):
-            draft = reports.save_texts(session, settings, actor, keys, year, 0, ReportTexts(),
-                                       "nl", today=today)
-            reports.finalise(session, settings, actor, keys, year, draft.revision, today=today)
+            draft = drafts.save_texts(session, settings, actor, keys, year, 0, ReportTexts(),
+                                      "nl", today=today)
+            finalising.finalise(session, settings, actor, keys, year, draft.revision, today=today)
         session.commit()
     app.extensions["vp_engine"].dispose()  # the subprocesses get the database to themselves
     return setup.recovery_key

@@ -25,9 +25,10 @@ from tests.support.sessions import db_session_for
 from vp_registry.config import Settings
 from vp_registry.db.accounts import User, WebSession
 from vp_registry.db.audit import AuditEntry
-from vp_registry.services import cases
-from vp_registry.services.audit import Actor
-from vp_registry.services.cases import CaseFilter
+from vp_registry.services.cases import lifecycle
+from vp_registry.services.cases import listing as case_listing
+from vp_registry.services.cases.queries import CaseFilter
+from vp_registry.services.infrastructure.audit import Actor
 from vp_registry.web.i18n import LOCALE_COOKIE
 
 TODAY = date.today()
@@ -51,7 +52,7 @@ def _make_cases(app: Flask, settings: Settings, user: User, count: int,
         references = []
         for number in range(count):
             extra = overrides if number == 0 else {}
-            record = cases.create_case(
+            record = lifecycle.create_case(
                 session, settings, Actor(user.id, "counsellor"), keys,
                 case_input(first if number == 0 else other,
                            opened_on=TODAY - timedelta(days=number),
@@ -210,7 +211,7 @@ def test_list_cases_audits_the_same_entry_for_every_filter(
         keys = unlock(session, settings, counsellor)
         for criteria in (CaseFilter(), CaseFilter(category="agressie"),
                          CaseFilter(text="Samenvatting 2"), CaseFilter(status="closed")):
-            cases.list_cases(session, settings, actor, keys, criteria)
+            case_listing.list_cases(session, settings, actor, keys, criteria)
         session.flush()
         details = {e.details for e in session.execute(select(AuditEntry)).scalars()
                    if e.action == "case.list"}

@@ -22,8 +22,10 @@ from vp_registry.config import Settings
 from vp_registry.db.accounts import User
 from vp_registry.db.audit import AuditEntry
 from vp_registry.db.cases import Case, CaseListingCache
-from vp_registry.services import accounts, cases
-from vp_registry.services.audit import Actor
+from vp_registry.services.accounts import users
+from vp_registry.services.cases import conversations as case_conversations
+from vp_registry.services.cases import lifecycle, records
+from vp_registry.services.infrastructure.audit import Actor
 from vp_registry.web.i18n import LOCALE_COOKIE
 
 TODAY = date.today()
@@ -147,7 +149,7 @@ def test_stale_edit_shows_both_versions_and_keeps_the_input(
     # a colleague saves in the meantime
     with app.app_context(), db_session_for(app) as session:
         keys = unlock(session, settings, counsellor)
-        cases.update_case(session, settings, Actor(counsellor.id, "counsellor"), keys,
+        lifecycle.update_case(session, settings, Actor(counsellor.id, "counsellor"), keys,
                           reference, 1, case_input(dept_id, opened_on=TODAY,
                                                    narrative="Versie van de collega"),
                           today=TODAY)
@@ -193,7 +195,7 @@ def test_list_filters_and_pages(app: Flask, settings: Settings, client: FlaskCli
         keys = unlock(session, settings, counsellor)
         werkplaats = department(session, "Werkplaats", settings).id
         for number in range(27):
-            cases.create_case(session, settings, Actor(counsellor.id, "counsellor"), keys,
+            lifecycle.create_case(session, settings, Actor(counsellor.id, "counsellor"), keys,
                               case_input(werkplaats if number % 3 else dept_id,
                                          opened_on=TODAY - timedelta(days=number),
                                          categories=("agressie",) if number == 4 else ("pesten",),
@@ -224,10 +226,11 @@ def test_managers_and_admins_reach_no_case_route(
     grant(app, settings, owner, vault_setup.recovery_key)
     with app.app_context(), db_session_for(app) as session:
         keys = unlock(session, settings, owner)
-        record = cases.create_case(session, settings, Actor(owner.id, "counsellor"), keys,
+        record = lifecycle.create_case(session, settings, Actor(owner.id, "counsellor"), keys,
                                    case_input(dept_id, opened_on=TODAY), today=TODAY)
-        contact = cases.add_contact(session, settings, Actor(owner.id, "counsellor"), keys,
-                                    record.reference, cases.ContactInput(
+        contact = case_conversations.add_contact(
+            session, settings, Actor(owner.id, "counsellor"), keys,
+                                    record.reference, records.ContactInput(
                                         held_on=TODAY, minutes=10, channel="phone"),
                                     today=TODAY)
         session.commit()
@@ -331,7 +334,7 @@ def test_admin_reset_removes_access_and_password_change_keeps_it(
     with app.app_context(), db_session_for(app) as session:
         user = session.get(User, counsellor.id)
         assert user is not None
-        accounts.reset_password(session, settings, Actor(admin.id, "admin"), user,
+        users.reset_password(session, settings, Actor(admin.id, "admin"), user,
                                 "Tijdelijk-wachtwoord-van-beheer-5")
         session.commit()
     assert client.get(f"/cases/{reference}").status_code in {302, 401}  # logged out
@@ -362,11 +365,11 @@ def test_start_page_shows_open_cases_deadlines_and_erasure(
     with app.app_context(), db_session_for(app) as session:
         keys = unlock(session, settings, counsellor)
         actor = Actor(counsellor.id, "counsellor")
-        overdue = cases.create_case(session, settings, actor, keys, case_input(
+        overdue = lifecycle.create_case(session, settings, actor, keys, case_input(
             dept_id, opened_on=TODAY - timedelta(days=10), integrity_report=True), today=TODAY)
-        old = cases.create_case(session, settings, actor, keys, case_input(
+        old = lifecycle.create_case(session, settings, actor, keys, case_input(
             dept_id, opened_on=date(TODAY.year - 2, 2, 1)), today=TODAY)
-        cases.close_case(session, settings, actor, keys, old.reference, 1, cases.Closing(
+        lifecycle.close_case(session, settings, actor, keys, old.reference, 1, records.Closing(
             closed_on=date(TODAY.year - 2, 3, 1), outcome="advice"), today=TODAY)
         session.commit()
     page = _text(client.get("/start"))

@@ -44,10 +44,14 @@ from vp_registry.config import Settings
 from vp_registry.core.report import ReportTexts
 from vp_registry.db.accounts import User
 from vp_registry.render import FORMATS
-from vp_registry.services import accounts, organisation, reports, schema, signals
-from vp_registry.services import cases as case_service
-from vp_registry.services.audit import Actor
-from vp_registry.services.signals import ReleaseDraft, SignalRefused
+from vp_registry.services.accounts import authentication, organisation, users
+from vp_registry.services.cases import lifecycle as case_lifecycle
+from vp_registry.services.infrastructure import schema
+from vp_registry.services.infrastructure.audit import Actor
+from vp_registry.services.reports import drafts, finalising
+from vp_registry.services.signals import management, publishing, reviewing
+from vp_registry.services.signals.publishing import ReleaseDraft
+from vp_registry.services.signals.refusals import SignalRefused
 
 YEAR = 2025
 TODAY = date(2026, 11, 25)  # window 2025-Q4..2026-Q3; the report year 2025 is over
@@ -78,12 +82,12 @@ class Registry:
 def _user(app: Flask, settings: Settings, role: str, number: int) -> User:
     """An enrolled account with a known password and TOTP secret (the same in both)."""
     with app.app_context(), db_session_for(app) as session:
-        user = accounts.create_user(
+        user = users.create_user(
             session, settings, Actor.system(), email=f"{role}{number}@example.org",
             display_name=f"{role.title()} {number}", role=role, password=PASSWORD,
             must_change_password=False)
         secret = pyotp.random_base32(32)
-        accounts.complete_enrolment(session, settings, user, secret, pyotp.TOTP(secret).now(),
+        authentication.complete_enrolment(session, settings, user, secret, pyotp.TOTP(secret).now(),
                                     None)
         user.totp_last_step = 0
         session.commit()
@@ -106,16 +110,16 @@ def build(app: Flask, settings: Settings, cases: tuple[tuple[str, str, date], ..
         ids = {name: department(db, name, settings, headcount=size).id
                for name, size in (("Productie", 60), ("Magazijn", 27), ("Kantoor", 24))}
         for name, category, opened in sorted(cases, key=lambda c: (c[2], c[0], c[1])):
-            case_service.create_case(db, settings, actor, keys, case_input(
+            case_lifecycle.create_case(db, settings, actor, keys, case_input(
                 ids[name], opened_on=opened, categories=(category,), involved_person=None),
                 today=TODAY)
         db.commit()
-        draft = reports.save_texts(db, settings, actor, keys, YEAR, 0, ReportTexts(
+        draft = drafts.save_texts(db, settings, actor, keys, YEAR, 0, ReportTexts(
             "De vertrouwenspersoon.", "Blijf investeren."), "nl", today=TODAY)
         db.commit()
-        reports.finalise(db, settings, actor, keys, YEAR, draft.revision, today=TODAY)
+        finalising.finalise(db, settings, actor, keys, YEAR, draft.revision, today=TODAY)
         db.commit()
-        review = signals.review(db, settings, actor, keys, today=TODAY)
+        review = reviewing.review(db, settings, actor, keys, today=TODAY)
         offered = sorted((v for v in review.open if v.releasable),  # rises first
                          key=lambda v: (v.candidate.kind != "rise", v.candidate.kind,
                                         v.candidate.group_label or "",
@@ -123,7 +127,7 @@ def build(app: Flask, settings: Settings, cases: tuple[tuple[str, str, date], ..
         for view in offered:
             what = f"{view.candidate.kind} {view.candidate.group_label} {view.candidate.category}"
             try:
-                signals.release(db, settings, actor, keys, view.token, DRAFT, today=TODAY)
+                publishing.release(db, settings, actor, keys, view.token, DRAFT, today=TODAY)
             except SignalRefused:
                 released.append(what + ": refused")
             else:
@@ -143,7 +147,7 @@ def manager_view(registry: Registry) -> dict[str, object]:
     """Everything the manager can open, as comparable values."""
     client: FlaskClient = registry.app.test_client()
     with registry.app.app_context(), db_session_for(registry.app) as db:
-        ids = [row.id for row in signals.released_signals(db)]
+        ids = [row.id for row in management.released_signals(db)]
     paths = ["/start", "/management/signals", "/management/signals.csv",
              *(f"/management/signals/{i}" for i in ids), "/reports/published",
              f"/reports/{YEAR}/v1"]

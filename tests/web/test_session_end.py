@@ -32,8 +32,9 @@ from tests.support.sessions import db_session_for
 from vp_registry.config import Settings
 from vp_registry.core import crypto
 from vp_registry.db.accounts import User, WebSession
-from vp_registry.services import cases, vault
-from vp_registry.services.audit import Actor
+from vp_registry.services.cases import lifecycle
+from vp_registry.services.infrastructure.audit import Actor
+from vp_registry.services.vault import key_pairs
 from vp_registry.web.sessions import COOKIE_NAME
 
 REPORTER = "Anna Visser"
@@ -73,7 +74,7 @@ def reference(app: Flask, settings: Settings, counsellor_with_vault: Callable[..
     with app.app_context(), db_session_for(app) as session:
         dept = department(session, "Magazijn en logistiek", settings)
         keys = unlock(session, settings, owner)
-        record = cases.create_case(session, settings, Actor(owner.id, "counsellor"), keys,
+        record = lifecycle.create_case(session, settings, Actor(owner.id, "counsellor"), keys,
                                    case_input(dept.id))
         session.commit()
     return record.reference
@@ -200,7 +201,7 @@ def test_a_grant_revoked_during_a_session_stops_access_on_the_next_request(
     with app.app_context(), db_session_for(app) as session:
         fresh = session.get(User, counsellor.id)
         assert fresh is not None
-        vault.remove_access(session, settings, Actor.system(), fresh)
+        key_pairs.remove_access(session, settings, Actor.system(), fresh)
         session.commit()
     _assert_case_closed_to(client, reference)
     token = _cookie(client)
@@ -217,7 +218,7 @@ def test_a_grant_given_again_needs_the_password_again(
     with app.app_context(), db_session_for(app) as session:
         fresh = session.get(User, counsellor.id)
         assert fresh is not None
-        vault.remove_access(session, settings, Actor.system(), fresh)
+        key_pairs.remove_access(session, settings, Actor.system(), fresh)
         session.commit()
     _assert_case_closed_to(client, reference)
     grant(app, settings, counsellor, counsellor.recovery_key)  # type: ignore[attr-defined]

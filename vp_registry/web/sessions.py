@@ -32,7 +32,7 @@ from vp_registry.config import Settings
 from vp_registry.core import crypto
 from vp_registry.db import utcnow
 from vp_registry.db.accounts import User, WebSession
-from vp_registry.services.cases import checkpoint as checkpoint_engine
+from vp_registry.services.cases.shredding import checkpoint as checkpoint_engine
 
 COOKIE_NAME = "vp_session"
 VAULT_KEY_VERSION = 1

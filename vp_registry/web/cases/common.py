@@ -20,10 +20,12 @@ from vp_registry.config import Settings
 from vp_registry.core import crypto
 from vp_registry.core.crypto import DecryptionError
 from vp_registry.db.vault import CounsellorKey
-from vp_registry.services import accounts, cases, vault
-from vp_registry.services.audit import Actor
-from vp_registry.services.errors import NotFound
-from vp_registry.services.vault import VaultKeys, VaultLocked
+from vp_registry.services.accounts import users
+from vp_registry.services.cases import listing_cache as case_listing_cache
+from vp_registry.services.errors import NotFound, VaultLocked
+from vp_registry.services.infrastructure.audit import Actor
+from vp_registry.services.vault import grants, store, unlocking
+from vp_registry.services.vault.keyring import VaultKeys
 from vp_registry.web.cases.forms import UnlockForm
 from vp_registry.web.database import db_session
 from vp_registry.web.errors import render_error
@@ -38,7 +40,7 @@ def settings() -> Settings:
 
 
 def actor() -> Actor:
-    return accounts.actor_of(current_user)
+    return users.actor_of(current_user)
 
 
 def current_keys() -> VaultKeys | None:
@@ -48,8 +50,8 @@ def current_keys() -> VaultKeys | None:
         try:
             key = session_vault_key(session)
             if key is not None:  # the one guard: the user holds a grant at this moment
-                keys = vault.open_keys(db_session(), settings(), key, holder=current_user.id)
-        except vault.NoGrant:
+                keys = unlocking.open_keys(db_session(), settings(), key, holder=current_user.id)
+        except unlocking.NoGrant:
             drop_vault_key(session)  # revoked: the session forgets the key
         except (VaultLocked, DecryptionError):
             keys = None
@@ -57,13 +59,14 @@ def current_keys() -> VaultKeys | None:
     return cast(VaultKeys | None, g.vault_keys)
 
 
-def listing_cache() -> cases.ListingCache | None:
+def listing_cache() -> case_listing_cache.ListingCache | None:
     """This session's encrypted case-listing cache; its secret comes from the cookie token,
     which only the browser holds (the database keeps the token's hash)."""
     if not isinstance(session, ServerSession) or not session.token:
         return None
-    return cases.ListingCache(crypto.hash_token(session.token),
-                              crypto.key_from_token(session.token, cases.CACHE_PURPOSE))
+    return case_listing_cache.ListingCache(
+        crypto.hash_token(session.token),
+        crypto.key_from_token(session.token, case_listing_cache.CACHE_PURPOSE))
 
 
 def require_keys() -> VaultKeys:
@@ -76,14 +79,14 @@ def require_keys() -> VaultKeys:
 def vault_state() -> str:
     """Why this counsellor cannot open the case files, for the explanation page."""
     db = db_session()
-    found = vault.get_vault(db)
+    found = store.get_vault(db)
     if found is None:
         return "not_initialised"
     if found.key_version == 0:
         return "no_key_yet"
     if db.get(CounsellorKey, current_user.id) is None:
         return "no_key_pair"
-    if not vault.has_access(db, current_user.id):
+    if not grants.has_access(db, current_user.id):
         return "no_access"
     return "locked"
 

@@ -30,7 +30,7 @@ from vp_registry.core.taxonomy import (
     REFERRAL_LABELS,
     RELATION_LABELS,
 )
-from vp_registry.services.cases import (
+from vp_registry.services.cases.records import (
     MAX_CONTACT_DETAILS,
     MAX_CONTACT_MINUTES,
     MAX_MINUTES,

@@ -31,19 +31,22 @@ from vp_registry.core.casework import normalise_reference
 from vp_registry.core.taxonomy import Role
 from vp_registry.db.cases import Case
 from vp_registry.messages import describe
-from vp_registry.services import cases, organisation, retention
-from vp_registry.services.cases import (
+from vp_registry.services.accounts import organisation
+from vp_registry.services.cases import conversations as case_conversations
+from vp_registry.services.cases import lifecycle, validation
+from vp_registry.services.cases import listing as case_listing
+from vp_registry.services.cases.queries import CaseFilter
+from vp_registry.services.cases.records import (
     CaseConflict,
-    CaseFilter,
     CaseInput,
     CaseRecord,
     Closing,
     ContactConflict,
     ContactInput,
 )
-from vp_registry.services.errors import Conflict, DomainError
-from vp_registry.services.readcache import ReadCache
-from vp_registry.services.vault import VaultLocked
+from vp_registry.services.errors import Conflict, DomainError, VaultLocked
+from vp_registry.services.infrastructure import retention
+from vp_registry.services.infrastructure.readcache import ReadCache
 from vp_registry.web import widgets
 from vp_registry.web.access import roles
 from vp_registry.web.cases import listing
@@ -110,7 +113,8 @@ def _case_years() -> list[int]:
     once in this worker, within seconds in another)."""
     cache = current_app.extensions.get("vp_case_years")
     if cache is None:
-        cache = current_app.extensions["vp_case_years"] = ReadCache(cases.case_years, (Case,))
+        cache = ReadCache(case_listing.case_years, (Case,))
+        current_app.extensions["vp_case_years"] = cache
     years: list[int] = cache.get(db_session())
     return years
 
@@ -177,7 +181,7 @@ def _case_form_valid(form: CaseForm, previous: CaseRecord | None = None) -> bool
     data = _case_input(form)
     if data.opened_on is None:
         data = replace(data, opened_on=date.min)  # its own message is there already
-    problems = cases.case_problems(db_session(), data, today=date.today(), previous=previous)
+    problems = validation.case_problems(db_session(), data, today=date.today(), previous=previous)
     add_problems(form, problems)
     return valid and not problems
 
@@ -242,7 +246,7 @@ def _criteria(form: FilterForm) -> CaseFilter:
 
 def _list_page(form: FilterForm, criteria: CaseFilter) -> str:
     category_names = listing.category_labels(_categories())
-    page = cases.list_cases(db_session(), settings(), actor(), require_keys(), criteria,
+    page = case_listing.list_cases(db_session(), settings(), actor(), require_keys(), criteria,
                             page=page_number(), cache=listing_cache())
     rows = listing.case_rows(page.items, department_names={d.id: d.name for d in _departments()},
                              category_names=category_names, today=date.today())
@@ -292,7 +296,7 @@ def create() -> Response | str:
         form.opened_on.data = date.today()
     if _case_form_valid(form):
         try:
-            record = cases.create_case(db_session(), settings(), actor(), require_keys(),
+            record = lifecycle.create_case(db_session(), settings(), actor(), require_keys(),
                                        _case_input(form))
         except VaultLocked:
             raise
@@ -312,7 +316,7 @@ def create() -> Response | str:
 @roles(Role.COUNSELLOR)
 @needs_vault
 def view(reference: str) -> str:
-    record = cases.read_case(db_session(), settings(), actor(), require_keys(),
+    record = lifecycle.read_case(db_session(), settings(), actor(), require_keys(),
                              _reference(reference))
     version_form = VersionForm()
     version_form.version.data = str(record.version)
@@ -328,14 +332,14 @@ def view(reference: str) -> str:
 @needs_vault
 def edit(reference: str) -> Response | str:
     db, keys = db_session(), require_keys()
-    record = cases.read_case(db, settings(), actor(), keys, _reference(reference))
+    record = lifecycle.read_case(db, settings(), actor(), keys, _reference(reference))
     form = CaseForm()
     _fill_case_choices(form, record)
     if request.method == "GET":
         _load_case_form(form, record)
     if _case_form_valid(form, record):
         try:
-            cases.update_case(db, settings(), actor(), keys, record.reference,
+            lifecycle.update_case(db, settings(), actor(), keys, record.reference,
                               _version(form.version.data), _case_input(form))
         except CaseConflict as conflict:
             form.version.data = str(conflict.current.version)
@@ -359,7 +363,7 @@ def edit(reference: str) -> Response | str:
 @needs_vault
 def close(reference: str) -> Response | str:
     db, keys = db_session(), require_keys()
-    record = cases.read_case(db, settings(), actor(), keys, _reference(reference))
+    record = lifecycle.read_case(db, settings(), actor(), keys, _reference(reference))
     if not record.is_open:
         flash(_("This case is already closed."), "warning")
         return redirect(url_for("cases.view", reference=record.reference))
@@ -375,7 +379,7 @@ def close(reference: str) -> Response | str:
                           referral=form.referral.data or None,
                           referral_target=form.referral_target.data)
         try:
-            cases.close_case(db, settings(), actor(), keys, record.reference,
+            lifecycle.close_case(db, settings(), actor(), keys, record.reference,
                              _version(form.version.data), closing)
         except CaseConflict:
             flash(_("Someone else changed this case in the meantime. Check it and close it "
@@ -397,7 +401,7 @@ def reopen(reference: str) -> Response:
     form = VersionForm()
     if form.validate_on_submit():
         try:
-            cases.reopen_case(db_session(), settings(), actor(), require_keys(), reference,
+            lifecycle.reopen_case(db_session(), settings(), actor(), require_keys(), reference,
                               _version(form.version.data))
         except CaseConflict:
             flash(_("Someone else changed this case in the meantime. Check it and try again."),
@@ -417,7 +421,7 @@ def reopen(reference: str) -> Response:
 @needs_vault
 def erase(reference: str) -> Response | str:
     db = db_session()
-    record = cases.read_case(db, settings(), actor(), require_keys(), _reference(reference))
+    record = lifecycle.read_case(db, settings(), actor(), require_keys(), _reference(reference))
     form = EraseForm()
     if request.method == "GET":
         form.version.data = str(record.version)
@@ -427,7 +431,7 @@ def erase(reference: str) -> Response | str:
                                          reference=record.reference))
         else:
             try:
-                cases.erase_case(db, settings(), actor(), record.reference,
+                lifecycle.erase_case(db, settings(), actor(), record.reference,
                                  _version(form.version.data))
             except Conflict as error:
                 flash(describe(error), "error")
@@ -451,13 +455,13 @@ def _contact_input(form: ContactForm) -> ContactInput:
 @needs_vault
 def add_contact(reference: str) -> Response | str:
     db, keys = db_session(), require_keys()
-    record = cases.read_case(db, settings(), actor(), keys, _reference(reference))
+    record = lifecycle.read_case(db, settings(), actor(), keys, _reference(reference))
     form = ContactForm()
     if request.method == "GET":
         form.held_on.data = date.today()
     if form.validate_on_submit():
         try:
-            cases.add_contact(db, settings(), actor(), keys, record.reference,
+            case_conversations.add_contact(db, settings(), actor(), keys, record.reference,
                               _contact_input(form))
         except VaultLocked:
             raise
@@ -475,8 +479,8 @@ def add_contact(reference: str) -> Response | str:
 @needs_vault
 def edit_contact(reference: str, contact_id: int) -> Response | str:
     db, keys = db_session(), require_keys()
-    record = cases.read_case(db, settings(), actor(), keys, _reference(reference))
-    contact = cases.get_contact(db, keys, record.reference, contact_id)
+    record = lifecycle.read_case(db, settings(), actor(), keys, _reference(reference))
+    contact = case_conversations.get_contact(db, keys, record.reference, contact_id)
     form = ContactForm()
     if request.method == "GET":
         form.held_on.data, form.minutes.data = contact.held_on, contact.minutes
@@ -484,7 +488,8 @@ def edit_contact(reference: str, contact_id: int) -> Response | str:
         form.version.data = str(contact.version)
     if form.validate_on_submit():
         try:
-            cases.update_contact(db, settings(), actor(), keys, record.reference, contact_id,
+            case_conversations.update_contact(
+                db, settings(), actor(), keys, record.reference, contact_id,
                                  _version(form.version.data), _contact_input(form))
         except ContactConflict as conflict:
             form.version.data = str(conflict.current.version)
@@ -510,7 +515,7 @@ def overview_context() -> dict[str, Any]:
     soon = retention.due_soon(db, settings(), today=today)
     if keys is None:
         return {"vault_open": False, "erasure_soon": soon, "today": today}
-    found = cases.overview(db, settings(), actor(), keys, today=today)
+    found = case_listing.overview(db, settings(), actor(), keys, today=today)
     return {
         "vault_open": True, "open_cases": found.recent, "open_count": found.open_count,
         "deadline_cases": found.deadlines, "erasure_soon": soon, **_lookups(),

@@ -16,9 +16,9 @@ from wtforms import (
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
 
 from vp_registry.core.taxonomy import CHANNEL_LABELS
-from vp_registry.services.cases import MAX_CONTACT_MINUTES
-from vp_registry.services.contact import MAX_MESSAGE
-from vp_registry.services.counsellors import KIND_LABELS, KINDS
+from vp_registry.services.cases.records import MAX_CONTACT_MINUTES
+from vp_registry.services.contact.channel import MAX_MESSAGE
+from vp_registry.services.contact.counsellors import KIND_LABELS, KINDS
 from vp_registry.web.cases.forms import MultiCheckboxField
 from vp_registry.web.forms import Form
 

@@ -1,0 +1,81 @@
+"""Every case as decrypted facts for signals and the annual report."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import date
+from typing import Any
+
+from sqlalchemy import and_, or_, select
+from sqlalchemy.orm import Session
+
+from vp_registry.core import crypto
+from vp_registry.core.facts import CaseFacts, ContactFacts
+from vp_registry.core.taxonomy import CaseStatus
+from vp_registry.db.cases import Case, CaseContact
+from vp_registry.services.cases import codec, queries
+from vp_registry.services.cases.queries import CaseFilter
+from vp_registry.services.vault.keyring import VaultKeys
+
+
+def case_facts(session: Session, keys: VaultKeys, *, year: int | None = None,
+               progress: Callable[[int, int], object] | None = None) -> list[CaseFacts]:
+    """Every case as decrypted :class:`CaseFacts` for signals and the annual report.
+
+    The blind index of the involved person's name is computed here, in memory, with a key
+    derived from the vault key - it is never stored, so the database does not even reveal
+    which cases concern the same person.
+
+    With ``year`` (the annual report): only the cases open at some time in that year or with
+    a conversation in it, and only the conversations held in it - chosen on the plaintext
+    dates, before anything is decrypted. ``progress(done, total)`` is called every few hundred
+    cases (the CLI's progress bar).
+    """
+    case_query = queries.list_query(CaseFilter(sort="oldest")).add_columns(Case.details)
+    contact_query = select(CaseContact.id, CaseContact.case_id, CaseContact.held_on,
+                           CaseContact.content)
+    if year is not None:
+        start, end = date(year, 1, 1), date(year, 12, 31)
+        contact_query = contact_query.where(CaseContact.held_on >= start,
+                                            CaseContact.held_on <= end)
+        case_query = case_query.where(or_(
+            and_(Case.opened_on <= end, or_(Case.closed_on.is_(None), Case.closed_on >= start)),
+            Case.id.in_(select(CaseContact.case_id).where(CaseContact.held_on >= start,
+                                                          CaseContact.held_on <= end)),
+        ))
+    contacts: dict[int, list[tuple[int, date, bytes]]] = {}
+    for contact_id, case_id, held_on, blob in session.execute(contact_query):
+        contacts.setdefault(case_id, []).append((contact_id, held_on, blob))
+    facts: list[CaseFacts] = []
+    rows = session.execute(case_query).all()
+    for done, row in enumerate(rows):
+        if progress is not None and done % queries.CHUNK == 0:
+            progress(done, len(rows))
+        crypter = codec.list_row_crypter(keys, row)
+        listing = codec.decode_listing(crypter, row.id, row.listing)
+        details = codec.decode_details(crypter, row.id, row.details)
+        contact_facts = []
+        for contact_id, held_on, blob in sorted(contacts.get(row.id, []), key=lambda c: c[1]):
+            value = codec.decode_contact(crypter, contact_id, row.id, 0, held_on, blob)
+            contact_facts.append(ContactFacts(held_on, value.minutes, value.channel))
+        facts.append(CaseFacts(
+            case_id=row.id, opened_on=row.opened_on, closed_on=row.closed_on,
+            department_id=int(listing["department"]),
+            categories=tuple(listing.get("categories") or ()),
+            relation=details.get("relation"),
+            outcome=listing.get("outcome") if row.status == CaseStatus.CLOSED.value else None,
+            referral=details.get("referral") if row.status == CaseStatus.CLOSED.value else None,
+            gender=details.get("gender"), employment_type=details.get("employment_type"),
+            minutes_spent=int(details.get("minutes_spent") or 0),
+            contacts=tuple(contact_facts),
+            involved_person_index=_person_index(keys, details.get("involved_person")),
+        ))
+    if progress is not None:
+        progress(len(rows), len(rows))
+    return facts
+
+
+def _person_index(keys: VaultKeys, name: Any) -> str | None:
+    if not isinstance(name, str) or not crypto.normalise_name(name):
+        return None
+    return crypto.blind_index(keys.blind_index_key, name)

@@ -1,0 +1,149 @@
+"""The case list and the counsellor's overview: one page of summaries, audited as one
+``case.list`` read whatever was filtered."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+from typing import Any
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from vp_registry.config import Settings
+from vp_registry.core.casework import fold
+from vp_registry.core.taxonomy import CaseStatus, Outcome
+from vp_registry.db.cases import Case
+from vp_registry.db.organisation import Department
+from vp_registry.services.cases import codec, listing_cache, queries, search
+from vp_registry.services.cases.listing_cache import ListingCache
+from vp_registry.services.cases.queries import PAGE_SIZE, CaseFilter, CasePage
+from vp_registry.services.cases.records import CaseSummary
+from vp_registry.services.infrastructure import audit
+from vp_registry.services.infrastructure.audit import Actor
+from vp_registry.services.vault.keyring import VaultKeys
+
+
+def list_cases(session: Session, settings: Settings, actor: Actor, keys: VaultKeys,
+               criteria: CaseFilter, *, page: int = 1, page_size: int = PAGE_SIZE,
+               cache: ListingCache | None = None) -> CasePage:
+    """One page of the case list. Plaintext filters (status, year) and sorts run in SQL;
+    department, category and free text are applied after decryption, in memory.
+
+    With an encrypted filter every candidate's listing is decrypted (one data-key unwrap and
+    one decryption per case); records are built for the shown page only.
+    """
+    page = max(1, page)
+    query = queries.list_query(criteria)
+    connection = session.connection()  # Core rows: the ORM adds nothing for plain columns
+    if not criteria.needs_decryption:
+        # The total rides along with the page (one statement); a page past the end has no
+        # rows to carry it and asks for it separately.
+        rows = connection.execute(query.add_columns(func.count().over().label("total"))
+                                  .limit(page_size).offset((page - 1) * page_size)).all()
+        total = int(rows[0].total) if rows else int(connection.execute(
+            select(func.count()).select_from(query.order_by(None).subquery())).scalar_one())
+        items = [summary for summary, _ in queries.decode_list_rows(keys, rows)]
+        _audit_list(session, settings, actor)
+        return CasePage(items, total, page, page_size)
+
+    departments = (queries.department_subtree(session, criteria.department_id)
+                   if criteria.department_id else None)
+    category = criteria.category
+    needle = fold(criteria.text.strip()) if criteria.text and criteria.text.strip() else None
+    if cache is not None and needle is None:
+        return _list_with_cache(session, settings, actor, keys, criteria, cache, departments,
+                                page, page_size)
+    if needle is not None:
+        query = query.add_columns(Case.details)
+    candidates: list[search.Candidate] = []
+    for row in connection.execute(query):
+        crypter = codec.list_row_crypter(keys, row)
+        listing = codec.decode_listing(crypter, row.id, row.listing)
+        if departments is not None and listing["department"] not in departments:
+            continue
+        if category and category not in listing["categories"]:
+            continue
+        candidates.append((row, listing, crypter))
+    if needle is not None:
+        candidates = search.matches_text(session, candidates, needle)
+    if criteria.sort == "department":
+        names = {dept_id: fold(name) for dept_id, name in
+                 connection.execute(select(Department.id, Department.name))}
+        candidates.sort(key=lambda c: names.get(c[1]["department"], ""))  # stable: SQL order
+    shown = candidates[(page - 1) * page_size: page * page_size]
+    items = [queries.row_summary(row, listing) for row, listing, _ in shown]
+    _audit_list(session, settings, actor)
+    return CasePage(items, len(candidates), page, page_size)
+
+
+def _list_with_cache(session: Session, settings: Settings, actor: Actor, keys: VaultKeys,
+                     criteria: CaseFilter, cache: ListingCache, departments: set[int] | None,
+                     page: int, page_size: int) -> CasePage:
+    matched = listing_cache.cached_matches(session, keys, criteria, departments, cache)
+    if criteria.sort == "department":
+        names = {dept_id: fold(name) for dept_id, name in
+                 session.connection().execute(select(Department.id, Department.name))}
+        matched.sort(key=lambda item: names.get(item[1], ""))  # stable: newest first within
+    ids = [case_id for case_id, _ in matched[(page - 1) * page_size: page * page_size]]
+    shown = listing_cache.page_rows(session, ids)
+    items = [summary for summary, _ in queries.decode_list_rows(keys, shown)]
+    _audit_list(session, settings, actor)
+    return CasePage(items, len(matched), page, page_size)
+
+
+def _audit_list(session: Session, settings: Settings, actor: Actor, **details: Any) -> None:
+    """One ``case.list`` read, the same whatever was filtered or searched for: no count (how
+    many cases match a category, a department or a name is itself case information, and the
+    admin reads the audit log) and nothing of the filter (issue 11, item 3)."""
+    audit.record(session, settings.audit_key, actor, "case.list", **details)
+
+
+def case_years(session: Session) -> list[int]:
+    """The years from the first to the last case opened, newest first (for the year filter)."""
+    first, last = session.execute(select(func.min(Case.opened_on), func.max(Case.opened_on))
+                                  ).one()
+    if first is None or last is None:
+        return []
+    return list(range(last.year, first.year - 1, -1))
+
+
+@dataclass(frozen=True)
+class Overview:
+    """The counsellor's start page: open cases and whistleblower deadlines to watch."""
+
+    open_count: int
+    recent: list[CaseSummary]  # the most recently opened open cases
+    deadlines: list[CaseSummary]  # open integrity reports with a deadline overdue or soon
+
+
+def overview(session: Session, settings: Settings, actor: Actor, keys: VaultKeys, *,
+             today: date, recent: int = 10) -> Overview:
+    """Every open case's listing is decrypted (deadlines are encrypted); records are built
+    for the few shown only. Audited as one ``case.list`` read."""
+    query = queries.list_query(CaseFilter(status=CaseStatus.OPEN.value))
+    shown: list[CaseSummary] = []
+    deadlines: list[CaseSummary] = []
+    count = 0
+    for row in session.connection().execute(query):
+        count += 1
+        crypter = codec.list_row_crypter(keys, row)
+        listing = codec.decode_listing(crypter, row.id, row.listing)
+        integrity = listing.get("integrity_report") or \
+            listing.get("outcome") == Outcome.INTEGRITY_REPORT.value
+        if len(shown) >= recent and not integrity:
+            continue
+        summary = queries.row_summary(row, listing)
+        if len(shown) < recent:
+            shown.append(summary)
+        watch = summary.deadlines
+        if watch is not None and (watch.overdue(today) or watch.soon(today)):
+            deadlines.append(summary)
+    deadlines.sort(key=lambda c: (not c.overdue(today), c.opened_on))
+    _audit_list(session, settings, actor, view="overview")
+    return Overview(count, shown, deadlines)
+
+
+def count_by_status(session: Session) -> dict[str, int]:
+    return {status: int(count) for status, count in
+            session.execute(select(Case.status, func.count()).group_by(Case.status))}

@@ -1,0 +1,93 @@
+"""Loading case rows, their keys and conversations, decrypted; the version check and the
+audit entry every use case shares."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+from sqlalchemy.orm.exc import StaleDataError
+
+from vp_registry.config import Settings
+from vp_registry.core.crypto import RecordCrypter
+from vp_registry.db.cases import Case, CaseContact, CaseKey
+from vp_registry.services.cases import codec
+from vp_registry.services.cases.records import CaseConflict, CaseRecord
+from vp_registry.services.errors import NotFound
+from vp_registry.services.infrastructure import audit
+from vp_registry.services.infrastructure.audit import Actor
+from vp_registry.services.vault.keyring import VaultKeys
+
+
+def case_row(session: Session, reference: str) -> Case:
+    row = session.execute(select(Case).where(Case.reference == reference)).scalar_one_or_none()
+    if row is None:
+        raise NotFound()
+    return row
+
+
+def _key_row(session: Session, case_id: int) -> CaseKey:
+    row = session.get(CaseKey, case_id)
+    if row is None:  # a case without its key has been shredded
+        raise NotFound()
+    return row
+
+
+def row_crypter(session: Session, keys: VaultKeys, row: Case, key: CaseKey | None = None
+                 ) -> RecordCrypter:
+    key = key or _key_row(session, row.id)
+    return codec.open_crypter(keys, key.wrapped_key, key.vault_key_version, row.data_key_version)
+
+
+_CONTACT_ORDER = (CaseContact.held_on, CaseContact.created_at)
+
+
+def _contact_rows(session: Session, case_id: int) -> list[CaseContact]:
+    return list(session.execute(select(CaseContact).where(CaseContact.case_id == case_id)
+                                .order_by(*_CONTACT_ORDER)).scalars())
+
+
+def decrypt_row(session: Session, keys: VaultKeys, row: Case, key: CaseKey | None = None,
+                 contacts: Sequence[CaseContact] | None = None) -> CaseRecord:
+    crypter = row_crypter(session, keys, row, key)
+    summary = codec.make_summary(row.id, row.reference, row.status, row.opened_on, row.closed_on,
+                       row.version, codec.decode_listing(crypter, row.id, row.listing))
+    details = codec.decode_details(crypter, row.id, row.details)
+    found = _contact_rows(session, row.id) if contacts is None else contacts
+    return codec.make_record(summary, details, tuple(
+        codec.decode_contact(crypter, r.id, r.case_id, r.version, r.held_on, r.content)
+        for r in found))
+
+
+def whole_case(session: Session, reference: str
+                ) -> tuple[Case, CaseKey, list[CaseContact]]:
+    """A case with its wrapped key and its conversations in one statement (the case page)."""
+    rows = session.execute(
+        select(Case, CaseKey, CaseContact).join(CaseKey, CaseKey.case_id == Case.id)
+        .outerjoin(CaseContact, CaseContact.case_id == Case.id)
+        .where(Case.reference == reference).order_by(*_CONTACT_ORDER)).all()
+    if not rows:
+        raise NotFound()
+    return rows[0][0], rows[0][1], [r[2] for r in rows if r[2] is not None]
+
+
+def check_version(session: Session, keys: VaultKeys, row: Case, expected: int) -> None:
+    if row.version != expected:
+        raise CaseConflict(decrypt_row(session, keys, row))
+
+
+def flush(session: Session, keys: VaultKeys, reference: str) -> None:
+    """Flush; a concurrent write between our check and our UPDATE becomes a CaseConflict."""
+    try:
+        session.flush()
+    except StaleDataError:
+        session.rollback()
+        raise CaseConflict(decrypt_row(session, keys, case_row(session, reference))) from None
+
+
+def audit_case(session: Session, settings: Settings, actor: Actor, action: str, reference: str,
+           **details: Any) -> None:
+    audit.record(session, settings.audit_key, actor, action, target_type="case",
+                 target_id=reference, **details)
