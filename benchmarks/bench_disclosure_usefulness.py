@@ -10,15 +10,15 @@ to see, for random but realistic organisations, through the real release path:
   ``no breakdown`` when the organisation is too small for one (not a disclosure decision);
 * **key figures** of that report: in how many organisations each is shown as a number (the
   rest are withheld, ``x``; issue 12);
-* **quarterly signals** (``services.signals.basis_of`` and ``audit_release``, the Flask- and
-  database-free steps of ``services.signals.release``: refused when some band the candidate
-  could have had would leak; a rise's rule goes to the ledger): for eight consecutive quarters
-  every releasable candidate (concentration, rise) is offered for release against the ledger
-  built so far; a release is ``released`` or ``refused``, and each released figure is counted
+* **quarterly signals** (``services.signals.reviewing.basis_of`` and ``audit_release``, the Flask-
+  and database-free steps of ``services.signals.publishing.release``: refused when some band the
+  candidate could have had would leak; a rise's rule goes to the ledger): for eight consecutive
+  quarters every releasable candidate (concentration, rise) is offered for release against the
+  ledger built so far; a release is ``released`` or ``refused``, and each released figure is counted
   like a report cell (a rise also shows the quarter before, often ``< k``).
 
 Organisations: 60, seeded; 6-25 departments with headcounts like the demo data
-(``services/demo.py``: sub-departments of 6-45, divisions of 12-140, a few tiny teams that get
+(``services/demo/seed.py``: sub-departments of 6-45, divisions of 12-140, a few tiny teams that get
 merged), 7 categories (``DEFAULT_CATEGORIES``), 4-12 cases a year per 100 employees (a
 counsellor's realistic case load), skewed over departments (headcount x gamma) and categories
 (Zipf-like), over two years.
@@ -60,7 +60,7 @@ from vp_registry.core.disclosure import (
 from vp_registry.core.facts import CaseFacts, DepartmentFacts
 from vp_registry.core.report import ReportRefused, ReportTexts, build_report
 from vp_registry.core.taxonomy import DEFAULT_CATEGORIES
-from vp_registry.services import signals as signal_service
+from vp_registry.services.signals import publishing, reviewing
 
 CATEGORIES = list(DEFAULT_CATEGORIES)
 YEAR = 2026
@@ -165,12 +165,12 @@ def signal_cells(
         for quarter in range(4):
             today = date(year + (quarter == 3), (quarter + 1) % 4 * 3 + 1, 1)
             seen = [c for c in cases if c.opened_on < today]
-            basis = signal_service.basis_of(seen, grouping, rules, today, labels)
+            basis = reviewing.basis_of(seen, grouping, rules, today, labels)
             for candidate in basis.candidates:
                 if not candidate.releasable:
                     continue
-                published, result = signal_service.audit_release(basis, candidate, ledger,
-                                                                 constraints)
+                published, result = publishing.audit_release(basis, candidate, ledger,
+                                                             constraints)
                 if not result.ok:
                     outcomes["refused"] += 1
                     continue
@@ -221,18 +221,18 @@ def speed(runs: int, seed: int) -> None:
     ledger = list(protect_table(dict(counts), grouping, CATEGORIES, quarters, rules,
                                 column_totals=True).released)
     labels = {c: c for c in CATEGORIES}
-    basis = signal_service.basis_of(cases, grouping, rules, date(YEAR + 1, 1, 1), labels)
+    basis = reviewing.basis_of(cases, grouping, rules, date(YEAR + 1, 1, 1), labels)
     releasable = [c for c in basis.candidates if c.releasable]
     constraints: list[RuleConstraint] = []
     for candidate in releasable[:10]:  # some earlier signals in the ledger
-        published, result = signal_service.audit_release(basis, candidate, ledger, constraints)
+        published, result = publishing.audit_release(basis, candidate, ledger, constraints)
         if result.ok:
             ledger.extend(published.figures)
             constraints.extend(published.constraints)
     last = releasable[10]
 
     def signal_check() -> object:  # the service's check: every band the candidate could have
-        return signal_service.audit_release(basis, last, ledger, constraints)
+        return publishing.audit_release(basis, last, ledger, constraints)
 
     signal_check()  # warm, as in the service: the ledger's parts were audited just before
     s_wall, s_cpu = median_times(signal_check, runs)

@@ -242,8 +242,8 @@ def service(n: int, seed: int, runs: int) -> None:
             grants.recover_access(session, settings, Actor.system(),
                                  format_recovery_key(recovery or b""), user)
             session.commit()
-            keys = unlocking.open_keys(session, settings,
-                                   unlocking.unlock_with_password(session, settings, user, password))
+            vault_key = unlocking.unlock_with_password(session, settings, user, password)
+            keys = unlocking.open_keys(session, settings, vault_key)
             actor = Actor(user.id, "counsellor")
             department_ids = list(ids.values())
             weights = [rng.gammavariate(0.7, 1.0) for _ in department_ids]

@@ -29,9 +29,9 @@ from vp_registry.core.private_files import write_private
 from vp_registry.core.report import AnnualReport
 from vp_registry.messages import describe
 from vp_registry.render import FORMATS, filename, render
-from vp_registry.services import reports
-from vp_registry.services.audit import Actor
 from vp_registry.services.errors import DomainError, NotFound
+from vp_registry.services.infrastructure.audit import Actor
+from vp_registry.services.reports import archive, finalising, refusals
 
 PROGRESS_FROM = 2_000  # cases: below this a draft builds too fast for a progress bar
 
@@ -120,25 +120,25 @@ def report_build(year: int, fmt: str, output: Path, email: str | None, password_
     try:
         if email:
             keys, actor = unlock_vault(session, email, password_stdin, False)
-            report: AnnualReport = reports.preview(session, settings, keys, year,
-                                                   progress=progress)
+            report: AnnualReport = finalising.preview(session, settings, keys, year,
+                                                      progress=progress)
             progress.close()
-            reports.record_draft_export(session, settings, actor, year, report.version, fmt)
+            finalising.record_draft_export(session, settings, actor, year, report.version, fmt)
             what = _("draft")
         else:
-            stored, report = reports.final_report(session, year, report_version)
-            reports.record_download(session, settings, Actor.system(), stored, fmt)
+            stored, report = archive.final_report(session, year, report_version)
+            finalising.record_download(session, settings, Actor.system(), stored, fmt)
             what = _("version %(version)s", version=stored.version)
         data = render(report, fmt)
         _write(data, output)
         session.commit()
-    except reports.ReportBlocked as blocked:
+    except refusals.ReportBlocked as blocked:
         session.rollback()
         progress.close()
         click.secho(blocked.explanation, err=True)  # for the counsellor; never logged
         _fail(describe(blocked))
         return
-    except reports.NoDraft:
+    except refusals.NoDraft:
         session.rollback()
         _fail(_("The annual report of %(year)s has been finalised. Leave out --email to get "
                 "the finalised version, or start a correction on the annual report page.",

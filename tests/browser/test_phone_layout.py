@@ -26,7 +26,7 @@ from tests.support.browser import (
 from tests.support.sessions import db_session_for
 from vp_registry.config import Settings
 from vp_registry.db.accounts import User
-from vp_registry.services import demo
+from vp_registry.services.demo import seed as demo
 
 # Links a crawl must not follow: downloads (files, not pages), the language switch (a page
 # seen already, in the other language) and the public pages (tested in test_navigation.py).
@@ -47,7 +47,7 @@ def _shape(path: str) -> str:
 @pytest.fixture
 def demo_world(app: Flask, settings: Settings,
                create_user: Callable[..., User]) -> dict[str, User]:
-    """The demo (services.demo.create_demo, as ``make demo``) with its three accounts enrolled
+    """The demo (services.demo.seed.create_demo, as ``make demo``) with its three accounts enrolled
     in TOTP by the test, so the browser can log in as each of them."""
     create_vault(app, settings)
     users = {login.role: create_user(login.role, email=login.email, password=login.password,
@@ -202,9 +202,9 @@ def test_the_manager_sees_what_is_new_and_marks_a_signal_as_read(
 ) -> None:
     # the demo's released signal was acknowledged and followed up; a second one is new
     with app.app_context(), db_session_for(app) as session:
-        from vp_registry.services import signals
+        from vp_registry.services.signals import management
 
-        released = signals.released_signals(session)
+        released = management.released_signals(session)
         assert len(released) == 1
         released[0].acknowledged_at = None  # as if just released: unread
         session.commit()

@@ -14,11 +14,11 @@ from vp_registry.config import Settings
 from vp_registry.core.taxonomy import ActivityType
 from vp_registry.db.audit import AuditEntry
 from vp_registry.db.reports import Activity
-from vp_registry.services import activities
-from vp_registry.services.activities import ActivityInput
-from vp_registry.services.audit import Actor
 from vp_registry.services.errors import NotFound, ValidationFailed
-from vp_registry.services.vault import VaultKeys
+from vp_registry.services.infrastructure.audit import Actor
+from vp_registry.services.reports import activities
+from vp_registry.services.reports.activities import ActivityInput
+from vp_registry.services.vault.keyring import VaultKeys
 
 TODAY = date(2026, 11, 25)
 TRAINING = ActivityInput(held_on=date(2026, 3, 12), activity_type="training",

@@ -27,8 +27,8 @@ from vp_registry.config import Settings
 from vp_registry.core.report import ReportTexts
 from vp_registry.db.accounts import User
 from vp_registry.db.audit import AuditEntry
-from vp_registry.services import reports
-from vp_registry.services.audit import Actor
+from vp_registry.services.infrastructure.audit import Actor
+from vp_registry.services.reports import archive, drafts, finalising
 
 TODAY = date.today()
 YEAR = TODAY.year - 1
@@ -49,7 +49,7 @@ def counsellor(app: Flask, settings: Settings, counsellor_with_vault: Callable[.
         actor = Actor(user.id, "counsellor")
         seed_year(session, settings, actor, keys, YEAR, today=TODAY)
         seed_activities(session, settings, actor, keys, YEAR, today=TODAY)
-        reports.save_texts(session, settings, actor, keys, YEAR, 0, ReportTexts(
+        drafts.save_texts(session, settings, actor, keys, YEAR, 0, ReportTexts(
             "Inleiding van de vertrouwenspersoon.", "Aanbeveling: blijf investeren."), "nl")
         session.commit()
     return user
@@ -58,10 +58,10 @@ def counsellor(app: Flask, settings: Settings, counsellor_with_vault: Callable[.
 def _finalise(app: Flask, settings: Settings, user: User) -> None:
     with app.app_context(), db_session_for(app) as session:
         keys = unlock(session, settings, user)
-        draft = reports.get_draft(session, settings, keys, YEAR)
+        draft = drafts.get_draft(session, settings, keys, YEAR)
         assert draft is not None
-        reports.finalise(session, settings, Actor(user.id, "counsellor"), keys, YEAR,
-                         draft.revision)
+        finalising.finalise(session, settings, Actor(user.id, "counsellor"), keys, YEAR,
+                            draft.revision)
         session.commit()
 
 
@@ -99,7 +99,7 @@ def test_draft_with_the_counsellors_password(
     assert [f"Gesprekken in {YEAR}", "15"] in key
     assert len(_audit(app, "report.draft_export")) == 1
     with app.app_context(), db_session_for(app) as session:
-        assert reports.published(session) == []
+        assert archive.published(session) == []
 
 
 def test_the_report_file_is_readable_by_its_owner_only(

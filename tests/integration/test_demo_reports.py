@@ -12,8 +12,10 @@ from sqlalchemy import select
 from tests.support.sessions import db_session_for
 from vp_registry.config import Settings
 from vp_registry.db.disclosure import DisclosureRelease
-from vp_registry.services import accounts, activities, reports, vault
-from vp_registry.services.demo import DEMO_USERS
+from vp_registry.services.accounts import users
+from vp_registry.services.demo.seed import DEMO_USERS
+from vp_registry.services.reports import activities, archive, drafts, finalising
+from vp_registry.services.vault import unlocking
 
 
 def test_demo_has_a_final_report_for_last_year_and_a_draft_for_this_year(
@@ -29,23 +31,23 @@ def test_demo_has_a_final_report_for_last_year_and_a_draft_for_this_year(
     assert again.exit_code == 0 and "Jaarverslagen: al aanwezig" in again.output
 
     with app.app_context(), db_session_for(app) as session:
-        assert [(v.year, v.version) for v in reports.published(session)] == [(last, 1)]
-        assert [v.status for v in reports.versions(session, this)] == ["draft"]
+        assert [(v.year, v.version) for v in archive.published(session)] == [(last, 1)]
+        assert [v.status for v in archive.versions(session, this)] == ["draft"]
         release = session.execute(select(DisclosureRelease).where(
             DisclosureRelease.kind == "report")).scalar_one()
         assert release.reference == f"report-{last}-v1"
-        _, report = reports.final_report(session, last)
+        _, report = archive.final_report(session, last)
         assert "Toolbox Sociaal Veilig Werken" in " ".join(
             report.section("recommendations").paragraphs)
         assert report.table("activities").rows[-1].cells[0].value == 9  # all nine activities
 
         login = DEMO_USERS[0]
-        user = accounts.find_by_email(session, login.email)
+        user = users.find_by_email(session, login.email)
         assert user is not None
-        keys = vault.open_keys(session, settings, vault.unlock_with_password(
+        keys = unlocking.open_keys(session, settings, unlocking.unlock_with_password(
             session, settings, user, login.password))
         assert len(activities.list_activities(session, keys, last)) == 9
-        draft = reports.get_draft(session, settings, keys, this)
+        draft = drafts.get_draft(session, settings, keys, this)
         assert draft is not None and draft.stored
-        preview = reports.preview(session, settings, keys, this)
+        preview = finalising.preview(session, settings, keys, this)
         assert preview.draft and preview.year == this

@@ -12,9 +12,11 @@ from vp_registry.config import Settings
 from vp_registry.core.signals import CONCENTRATION, RECURRENCE
 from vp_registry.db.disclosure import DisclosureFigure, DisclosureRelease
 from vp_registry.db.signals import ReleasedSignal, SignalFollowUp
-from vp_registry.services import accounts, signals, vault
-from vp_registry.services.audit import Actor
-from vp_registry.services.demo import DEMO_USERS
+from vp_registry.services.accounts import users
+from vp_registry.services.demo.seed import DEMO_USERS
+from vp_registry.services.infrastructure.audit import Actor
+from vp_registry.services.signals import reviewing
+from vp_registry.services.vault import unlocking
 
 
 def _count(session: object, model: type) -> int:
@@ -48,12 +50,12 @@ def test_demo_releases_one_signal_with_follow_up_and_leaves_candidates(
         assert (signal_figures[0].low, signal_figures[0].high) == (row.band_low, row.band_high)
 
         login = DEMO_USERS[0]
-        user = accounts.find_by_email(session, login.email)
+        user = users.find_by_email(session, login.email)
         assert user is not None
-        keys = vault.open_keys(session, settings,
-                               vault.unlock_with_password(session, settings, user,
+        keys = unlocking.open_keys(session, settings,
+                               unlocking.unlock_with_password(session, settings, user,
                                                           login.password))
-        review = signals.review(session, settings, Actor(user.id, user.role), keys)
+        review = reviewing.review(session, settings, Actor(user.id, user.role), keys)
         kinds = {view.candidate.kind for view in review.open}
         assert RECURRENCE in kinds and CONCENTRATION in kinds
         assert any(view.candidate.category == "seksisme" for view in review.open)

@@ -17,8 +17,8 @@ from vp_registry.core.disclosure import DisclosureRules, Figure, cell_set
 from vp_registry.db.accounts import User
 from vp_registry.db.audit import AuditEntry
 from vp_registry.db.disclosure import DisclosureFigure, DisclosureRelease
-from vp_registry.services import ledger
-from vp_registry.services.audit import Actor
+from vp_registry.services.infrastructure.audit import Actor
+from vp_registry.services.signals import ledger
 
 RULES = DisclosureRules()
 Q1 = cell_set([7], ["pesten"], ["2026-Q1"])

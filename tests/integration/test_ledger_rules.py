@@ -14,8 +14,8 @@ from vp_registry.config import Settings
 from vp_registry.core.disclosure import Figure, RuleConstraint, cell_set
 from vp_registry.db.accounts import User
 from vp_registry.db.disclosure import DisclosureConstraint
-from vp_registry.services import ledger
-from vp_registry.services.audit import Actor
+from vp_registry.services.infrastructure.audit import Actor
+from vp_registry.services.signals import ledger
 
 Q3, Q4 = "2026-Q3", "2026-Q4"
 

@@ -48,9 +48,9 @@ from vp_registry.config import Settings
 from vp_registry.db.accounts import User
 from vp_registry.db.audit import AuditEntry
 from vp_registry.db.cases import Case
-from vp_registry.services import activities
-from vp_registry.services.activities import ActivityInput
-from vp_registry.services.audit import Actor
+from vp_registry.services.infrastructure.audit import Actor
+from vp_registry.services.reports import activities
+from vp_registry.services.reports.activities import ActivityInput
 
 ROUNDS = 4
 

@@ -40,9 +40,11 @@ from vp_registry.db.contact import ContactThread
 from vp_registry.db.organisation import Category, Department
 from vp_registry.db.reports import Activity
 from vp_registry.db.signals import ReleasedSignal
-from vp_registry.services import accounts, organisation, signals, vault
-from vp_registry.services.audit import Actor
-from vp_registry.services.demo import DEMO_USERS
+from vp_registry.services.accounts import authentication, organisation, users
+from vp_registry.services.demo.seed import DEMO_USERS
+from vp_registry.services.infrastructure.audit import Actor
+from vp_registry.services.signals import reviewing
+from vp_registry.services.vault import key_pairs, unlocking
 from vp_registry.web.access import PUBLIC, allowed_roles_of
 
 VOLATILE_TABLES = {"audit_entries", "audit_head", "audit_pending", "web_sessions",
@@ -146,7 +148,8 @@ def make_settings(tmp: Path, url: str) -> Settings:
 
 def enrol(session: Session, settings: Settings, user: User) -> str:
     secret = pyotp.random_base32(32)
-    accounts.complete_enrolment(session, settings, user, secret, pyotp.TOTP(secret).now(), None)
+    authentication.complete_enrolment(session, settings, user, secret, pyotp.TOTP(secret).now(),
+                                      None)
     user.totp_last_step = 0
     return secret
 
@@ -167,7 +170,7 @@ def build_world(app: Flask, settings: Settings) -> tuple[dict[str, str], dict[st
     factory = app.extensions["vp_session_factory"]
     with app.app_context(), factory() as session:
         for login in DEMO_USERS:
-            user = accounts.find_by_email(session, login.email)
+            user = users.find_by_email(session, login.email)
             assert user is not None
             people[login.role] = Account(login.email, login.password,
                                          enrol(session, settings, user))
@@ -175,12 +178,12 @@ def build_world(app: Flask, settings: Settings) -> tuple[dict[str, str], dict[st
                  "renew": ("manager", True, True)}
         for name, (role, must_change, enrolled) in extra.items():
             password = "Een-lang-wachtwoord-nummer-" + str(len(people))
-            user = accounts.create_user(session, settings, Actor.system(),
+            user = users.create_user(session, settings, Actor.system(),
                                         email=f"{name}@voorbeeld.nl", display_name=name.title(),
                                         role=role, password=password,
                                         must_change_password=must_change)
             if role == "counsellor":
-                vault.ensure_counsellor_key(session, settings, user, password)
+                key_pairs.ensure_counsellor_key(session, settings, user, password)
             secret = enrol(session, settings, user) if enrolled else ""
             people[name] = Account(user.email, password, secret)
             ids[f"{name}_id"] = str(user.id)
@@ -194,13 +197,13 @@ def build_world(app: Flask, settings: Settings) -> tuple[dict[str, str], dict[st
         assert open_case is not None and closed_case is not None
         contact_id = session.execute(select(CaseContact.id).where(
             CaseContact.case_id == open_case.id)).scalars().first()
-        manager = accounts.find_by_email(session, people["manager"].email)
+        manager = users.find_by_email(session, people["manager"].email)
         assert manager is not None
-        counsellor = accounts.find_by_email(session, people["counsellor"].email)
+        counsellor = users.find_by_email(session, people["counsellor"].email)
         assert counsellor is not None
-        keys = vault.open_keys(session, settings, vault.unlock_with_password(
+        keys = unlocking.open_keys(session, settings, unlocking.unlock_with_password(
             session, settings, counsellor, people["counsellor"].password))
-        review = signals.review(session, settings, Actor(counsellor.id, "counsellor"), keys)
+        review = reviewing.review(session, settings, Actor(counsellor.id, "counsellor"), keys)
         activity = session.execute(select(Activity).order_by(Activity.id)).scalars().first()
         assert activity is not None
         ids.update({

@@ -12,12 +12,13 @@ This harness plays that manager:
    registered late, which a correction of a finalised report adds; optionally a retention
    erasure) and a sequence of steps: quarterly signal releases (the counsellor offers a public
    set of (kind, category) candidates whenever they exist), annual reports and corrections.
-2. :func:`observe` runs the REAL release path on one data set - ``services.signals.basis_of``
-   / ``publication`` and the auditor (the Flask- and database-free steps of
-   ``services.signals.release``), ``core.report.build_report`` and the auditor as
-   ``services.reports.finalise`` runs it - and returns exactly what a manager sees: released
-   signals (kind, group, category, period, band, previous band), every visible block of every
-   report version (paragraphs, table cells as displayed, ``x`` marks), or "refused".
+2. :func:`observe` runs the REAL release path on one data set -
+   ``services.signals.reviewing.basis_of`` / ``publication`` and the auditor (the Flask- and
+   database-free steps of ``services.signals.publishing.release``), ``core.report.build_report`` and
+   the auditor as ``services.reports.finalising.finalise`` runs it - and returns exactly what a
+   manager sees: released signals (kind, group, category, period, band, previous band), every
+   visible block of every report version (paragraphs, table cells as displayed, ``x`` marks), or
+   "refused".
 3. :func:`attack` searches, for every protected *unit* (a department group of any step, or a
    single raw department, x a category x a quarter or the year; for corrections also the late
    cases and the corrected totals), the set of values it takes over all data sets that
@@ -47,7 +48,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field, replace
-from datetime import date, timedelta
+from datetime import date, datetime, time, timedelta
 from itertools import product
 from typing import Any
 
@@ -60,8 +61,9 @@ from vp_registry.core.disclosure import (
     merge_departments,
     parse_quarter,
 )
-from vp_registry.core.facts import CaseFacts, DepartmentFacts
+from vp_registry.core.facts import CaseFacts, ContactFacts, DepartmentFacts, as_counted
 from vp_registry.core.report import (
+    ORGANISATION_LEVEL,
     AnnualReport,
     FrozenAggregates,
     ReportRefused,
@@ -70,7 +72,7 @@ from vp_registry.core.report import (
     build_report,
     report_true_counts,
 )
-from vp_registry.services import signals as signal_service
+from vp_registry.services.signals import publishing, reviewing
 
 Observation = tuple[Any, ...]
 Var = int
@@ -107,7 +109,15 @@ class Headcounts:
 
 @dataclass(frozen=True)
 class LateCases:
-    """From now on the late cases of the world exist (registered after a report, same year)."""
+    """From now on the late cases of the world exist (registered after a report, same year).
+
+    ``on``: the day they were registered (the pipeline counts a case registered after its
+    year's final report as opened that day, ``core.facts.as_counted``); None: the harness
+    does not model the registration day (a correction of the same year, which repeats its
+    figures anyway).
+    """
+
+    on: date | None = None
 
 
 @dataclass(frozen=True)
@@ -129,7 +139,9 @@ class History:
     rules: DisclosureRules = field(default_factory=DisclosureRules)
     late: tuple[CellKey, ...] = ()  # atoms that may receive late cases (a correction)
     moves: tuple[tuple[CellKey, CellKey], ...] = ()  # a correction moves cases from -> to
-
+    # conversations: one variable per year, the number of conversations held in it (all with
+    # the first case open in that year; a year with conversations and no case is no data set)
+    talks: bool = False
 
     @property
     def atoms(self) -> tuple[CellKey, ...]:
@@ -141,7 +153,13 @@ class History:
     @property
     def variables(self) -> tuple[tuple[str, CellKey], ...]:
         return (*(("base", a) for a in self.atoms), *(("late", a) for a in self.late),
-                *(("move", a) for a, _ in self.moves))
+                *(("move", a) for a, _ in self.moves),
+                *(("talk", (ORGANISATION_LEVEL, "conversations", str(y))) for y in self.years
+                  if self.talks))
+
+    @property
+    def years(self) -> tuple[int, ...]:
+        return tuple(sorted({parse_quarter(q)[0] for q in self.quarters}))
 
 
 def _first_day(quarter: str) -> date:
@@ -154,10 +172,12 @@ class Invalid(Exception):
 
 
 def _cases(history: History, values: Sequence[int], *, late: bool,
-           erased_before: date | None) -> list[CaseFacts]:
+           erased_before: date | None, late_on: date | None = None) -> list[CaseFacts]:
     """One single-category case per unit of count; opened on the quarter's first days.
 
-    After :class:`LateCases`, late cases exist and moved cases are in their new atom.
+    After :class:`LateCases`, late cases exist (registered ``late_on``, if it is modelled)
+    and moved cases are in their new atom. A year's conversations are held with its first
+    open case, on the year's first day or the case's opening day.
     """
     counts = list(values)
     variables = list(history.variables)
@@ -170,14 +190,35 @@ def _cases(history: History, values: Sequence[int], *, late: bool,
             if counts[index[("base", source)]] < 0:
                 raise Invalid()
     cases: list[CaseFacts] = []
+    talks: list[tuple[int, int]] = []
     for (kind, (dept, cat, quarter)), n in zip(variables, counts, strict=True):
+        if kind == "talk":
+            talks.append((int(quarter), n))
+            continue
         if kind == "move" or (kind == "late" and not late):
             continue
         start = _first_day(quarter) + timedelta(days=40 if kind == "late" else 0)
         if erased_before is not None and start < erased_before:
             continue
+        registered = (datetime.combine(late_on, time(12)) if kind == "late" and late_on
+                      else None)
         for i in range(n):
-            cases.append(CaseFacts(len(cases) + 1, start + timedelta(days=i), None, dept, (cat,)))
+            cases.append(CaseFacts(len(cases) + 1, start + timedelta(days=i), None, dept, (cat,),
+                                   registered_at=registered))
+    return _with_talks(cases, talks)
+
+
+def _with_talks(cases: list[CaseFacts], talks: Sequence[tuple[int, int]]) -> list[CaseFacts]:
+    for year, n in talks:
+        if not n:
+            continue
+        open_then = [c for c in cases if c.opened_on <= date(year, 12, 31)]
+        if not open_then:
+            raise Invalid()  # a conversation belongs to a case
+        first = min(open_then, key=lambda c: (c.opened_on, c.case_id))
+        held = max(first.opened_on, date(year, 1, 1))
+        talk = tuple(ContactFacts(held, 30, "in_person") for _ in range(n))
+        cases[cases.index(first)] = replace(first, contacts=first.contacts + talk)
     return cases
 
 
@@ -187,13 +228,14 @@ def _cases(history: History, values: Sequence[int], *, late: bool,
 
 
 def release_signal(
-    basis: signal_service.SignalBasis, candidate: Any, ledger: Sequence[Figure],
+    basis: reviewing.SignalBasis, candidate: Any, ledger: Sequence[Figure],
     rules: Sequence[RuleConstraint] = (),
 ) -> tuple[bool, Sequence[Figure], Observation, tuple[RuleConstraint, ...]]:
-    """The Flask-free steps of ``services.signals.release``: (released?, figures, view, the
-    rules it adds to the ledger) (``audit_release``: refused when some band the candidate
-    could have had would leak; a rise's inequalities go to the ledger with its figures)."""
-    published, result = signal_service.audit_release(basis, candidate, ledger, rules)
+    """The Flask-free steps of ``services.signals.publishing.release``: (released?, figures,
+    view, the rules it adds to the ledger) (``audit_release``: refused when some band the
+    candidate could have had would leak; a rise's inequalities go to the ledger with its
+    figures)."""
+    published, result = publishing.audit_release(basis, candidate, ledger, rules)
     view = (published.kind, published.group_label, published.category,
             published.period_label, published.band, published.previous_band)
     return result.ok, published.figures, view, published.constraints
@@ -220,7 +262,7 @@ def finalise_report(history: History, step: Report, facts: list[CaseFacts],
                     rules: Sequence[RuleConstraint] = (),
                     previous: Mapping[int, FrozenAggregates] | None = None,
                     ) -> tuple[bool, Sequence[Figure], Observation, AnnualReport | None]:
-    """``build_report`` + the auditor on its figures, as ``services.reports.finalise``
+    """``build_report`` + the auditor on its figures, as ``services.reports.finalising.finalise``
     (a correction gets the latest final version of its year, as the service passes it;
     ``rules``: the published rules in the ledger, which ``ledger.check`` adds; ``previous``:
     the frozen aggregates of earlier final reports; the registry starts with the world's
@@ -265,10 +307,12 @@ class Pipeline:
         h = self.history
         departments = h.departments
         late = False
+        late_on: date | None = None
         erased: date | None = None
         ledger: list[Figure] = []
         rules: list[RuleConstraint] = []  # published rules in the ledger (a rise's)
         finals: dict[int, AnnualReport] = {}  # the latest final version per year
+        finalised: dict[int, datetime] = {}  # when the first final version was finalised
         out = Run()
         self.runs += 1
         index_of = {v: i for i, v in enumerate(h.variables)}
@@ -277,21 +321,24 @@ class Pipeline:
                 departments = step.departments
                 continue
             if isinstance(step, LateCases):
-                late = True
+                late, late_on = True, step.on
                 continue
             if isinstance(step, Erase):
                 erased = step.before
                 continue
             try:
-                cases = _cases(h, values, late=late, erased_before=erased)
+                cases = _cases(h, values, late=late, erased_before=erased, late_on=late_on)
             except Invalid:
                 return None
-            facts = [c for c in cases if c.opened_on < step.today]
+            # as the services count them (a case registered after its year's report: opened
+            # on its registration day)
+            facts = [c for c in as_counted(cases, finalised) if c.opened_on < step.today]
             corrects = finals.get(step.year) if isinstance(step, Report) else None
             previous = ({y: r.aggregates for y, r in finals.items() if y < step.year}
                         if isinstance(step, Report) else {})
             key = (step, tuple(sorted(previous.items())),
-                   tuple(sorted((c.department_id, c.categories, c.opened_on) for c in facts)),
+                   tuple(sorted((c.department_id, c.categories, c.opened_on, c.closed_on,
+                                 tuple(t.held_on for t in c.contacts)) for c in facts)),
                    departments, tuple(ledger), tuple(rules),
                    None if corrects is None else report_view(corrects))
             views: list[Observation] = []
@@ -303,8 +350,8 @@ class Pipeline:
                     step_ledger = list(ledger)
                     step_rules = list(rules)
                     grouping = merge_departments(departments, h.rules)
-                    basis = signal_service.basis_of(facts, grouping, h.rules, step.today,
-                                                    {c: c for c in h.categories})
+                    basis = reviewing.basis_of(facts, grouping, h.rules, step.today,
+                                               {c: c for c in h.categories})
                     offered = sorted((c for c in basis.candidates if c.releasable
                                       and (c.kind, c.category) in step.offer),
                                      key=lambda c: c.key)
@@ -331,6 +378,7 @@ class Pipeline:
             _, figures, view, report, added_rules = cached
             if report is not None:
                 finals[report.year] = report
+                finalised.setdefault(report.year, datetime.combine(step.today, time(9)))
             position = len(out.view)
             if expected is not None and expected[position] != view:
                 return None
@@ -340,26 +388,48 @@ class Pipeline:
             if record:
                 for f in figures:
                     variables = _variables_of(f, h, index_of, late=late, erased=erased,
-                                              today=step.today)
+                                              today=step.today,
+                                              moved=_moved_late(h, late_on, finalised))
                     if variables is not None:
                         out.figures.append((f, variables))
         return out
 
 
+def _moved_late(h: History, late_on: date | None,
+                finalised: Mapping[int, datetime]) -> dict[CellKey, tuple[CellKey, date]]:
+    """Late atoms whose cases count from their registration day (``as_counted``): the atom
+    they count in and that day."""
+    if late_on is None:
+        return {}
+    registered = datetime.combine(late_on, time(12))
+    quarter = f"{late_on.year}-Q{(late_on.month - 1) // 3 + 1}"
+    return {a: ((a[0], a[1], quarter), late_on) for a in h.late
+            if any(m <= registered and y >= parse_quarter(a[2])[0]
+                   for y, m in finalised.items())}
+
+
 def _variables_of(f: Figure, h: History, index_of: Mapping[tuple[str, CellKey], int], *,
-                  late: bool, erased: date | None, today: date) -> tuple[int, ...] | None:
-    """The world variables a figure sums (None when it is not a sum of world atoms)."""
+                  late: bool, erased: date | None, today: date,
+                  moved: Mapping[CellKey, tuple[CellKey, date]] | None = None,
+                  ) -> tuple[int, ...] | None:
+    """The world variables a figure sums (None when it is not a sum of world atoms).
+
+    ``moved``: late atoms counted in another atom from their registration day.
+    """
     found: list[int] = []
-    moved = {a for pair in h.moves for a in pair} if late else set()
+    shifted = {a for pair in h.moves for a in pair} if late else set()
+    counted = dict(moved or {})
     for atom in f.cells:
-        if atom[0] < 0 or atom in moved:
+        if atom[0] < 0 or atom in shifted:
             return None  # organisation-level pseudo atoms, or not a plain sum after a move
-        for kind in ("base", "late"):
-            i = index_of.get((kind, atom))
-            if i is None or (kind == "late" and not late):
-                continue
-            start = _first_day(atom[2]) + timedelta(days=40 if kind == "late" else 0)
-            if (erased is not None and start < erased) or start >= today:
+        sources = [("base", atom, _first_day(atom[2]))]
+        if late:
+            sources += [("late", a, _first_day(a[2]) + timedelta(days=40))
+                        for a in h.late if (counted[a][0] if a in counted else a) == atom]
+        for kind, source, opened in sources:
+            i = index_of.get((kind, source))
+            counts_from = counted[source][1] if kind == "late" and source in counted else opened
+            if i is None or (erased is not None and opened < erased) or counts_from >= today:
                 continue
             found.append(i)
     return tuple(sorted(found))

@@ -35,10 +35,6 @@ LONG_MODULES = frozenset({
     "vp_registry/core/crypto.py",
     "vp_registry/core/disclosure.py",
     "vp_registry/core/report.py",
-    "vp_registry/services/contact.py",
-    "vp_registry/services/reports.py",
-    "vp_registry/services/signals.py",
-    "vp_registry/services/vault.py",
     "vp_registry/web/cases/views.py",
 })
 
@@ -56,7 +52,6 @@ LONG_FUNCTIONS = frozenset({
     "vp_registry/core/report.py::build_report",
     "vp_registry/core/signals.py::detect_signals",
     "vp_registry/render/docx.py::render_docx",
-    "vp_registry/services/organisation.py::import_departments",
     "vp_registry/web/management/chart.py::signal_chart",
 })
 

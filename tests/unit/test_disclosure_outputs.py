@@ -2,8 +2,8 @@
 byte, in every format a manager can download (issue 12, simulatable decisions).
 
 The property: take a data set, build and audit its final annual report as
-``services.reports.finalise`` does; change the data only where the report hides it - move a
-case between two department groups whose cells of the case's categories are shown ``< k``,
+``services.reports.finalising.finalise`` does; change the data only where the report hides it - move
+a case between two department groups whose cells of the case's categories are shown ``< k``,
 ``k+`` or ``x`` and stay inside what those marks say (``< k``: 0..k-1, ``k+``: k or more,
 ``x``: anything), or add / drop a category on a case when that category's organisation total
 is shown ``< k`` and stays below k - so that every figure the report shows is still true of the
@@ -57,7 +57,7 @@ from vp_registry.core.report import (
     report_true_counts,
 )
 from vp_registry.render import render
-from vp_registry.services import signals as signal_service
+from vp_registry.services.signals import reviewing
 
 from .disclosure_attacker import release_signal
 
@@ -111,13 +111,14 @@ def worlds(draw: st.DrawFn) -> World:
 
 def released_signals(world: World) -> tuple[tuple[object, ...], tuple[Figure, ...]]:
     """Every releasable candidate on ``world.signals_on``, rises first, through the auditor
-    as ``services.signals.release`` does: (what the manager sees, the ledger it leaves)."""
+    as ``services.signals.publishing.release`` does: (what the manager sees, the ledger it
+    leaves)."""
     if world.signals_on is None:
         return (), ()
     today = world.signals_on
     facts = [c for c in world.cases if c.opened_on < today]
-    basis = signal_service.basis_of(facts, merge_departments(world.departments, RULES), RULES,
-                                    today, dict(world.categories))
+    basis = reviewing.basis_of(facts, merge_departments(world.departments, RULES), RULES,
+                               today, dict(world.categories))
     ledger: list[Figure] = []
     rules: list[RuleConstraint] = []  # a rise's inequalities, kept in the ledger
     views = []
@@ -132,8 +133,8 @@ def released_signals(world: World) -> tuple[tuple[object, ...], tuple[Figure, ..
 
 
 def final_report(world: World) -> AnnualReport | None:
-    """The final report as ``services.reports.finalise`` releases it (after the signals of
-    ``world.signals_on``), or None when it is refused (by ``build_report`` or the auditor)."""
+    """The final report as ``services.reports.finalising.finalise`` releases it (after the signals
+    of ``world.signals_on``), or None when it is refused (by ``build_report`` or the auditor)."""
     _views, ledger = released_signals(world)
     try:
         report = build_report(

@@ -445,7 +445,7 @@ def test_attacker_finds_the_classic_leak() -> None:
 def test_rise_signals_and_their_rule_narrow_no_small_cell(
     scenario: tuple[int, list[int], dict[CellKey, int], list[Release]], data: st.DataObject,
 ) -> None:
-    """Signals as ``services.signals.publication`` builds them, after the tables: a rise
+    """Signals as ``services.signals.publishing.publication`` builds them, after the tables: a rise
     publishes the bands of its quarter and the one before, and a reader also knows the rule
     (now >= k, now >= 2 x before, now - before >= 2); a concentration its window's band, at
     least the threshold k. The attacker uses the rule's inequalities as constraints."""

@@ -35,7 +35,7 @@ from vp_registry.db.accounts import User
 from vp_registry.db.audit import AuditEntry
 from vp_registry.db.disclosure import DisclosureRelease
 from vp_registry.db.reports import Activity
-from vp_registry.services.audit import Actor
+from vp_registry.services.infrastructure.audit import Actor
 from vp_registry.web.i18n import LOCALE_COOKIE
 
 TODAY = date.today()
@@ -204,7 +204,7 @@ def test_a_refused_finalisation_is_explained_to_the_counsellor_only(
     app: Flask, client: FlaskClient, seeded: None, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     from vp_registry.core.disclosure import AuditResult, DisclosureProblem
-    from vp_registry.services import ledger
+    from vp_registry.services.signals import ledger
 
     refusal = AuditResult(ok=False, problems=[DisclosureProblem(
         "disclosure", frozenset(), "Kantoor · pesten", "Pesten bij Kantoor: released before")])

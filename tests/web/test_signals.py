@@ -26,8 +26,8 @@ from vp_registry.db.accounts import User
 from vp_registry.db.audit import AuditEntry
 from vp_registry.db.disclosure import DisclosureFigure
 from vp_registry.db.signals import ReleasedSignal
-from vp_registry.services import ledger
-from vp_registry.services.audit import Actor
+from vp_registry.services.infrastructure.audit import Actor
+from vp_registry.services.signals import ledger
 
 TOKEN = re.compile(r"/signals/([0-9a-f]{32})/release")
 RULES = DisclosureRules()

@@ -23,10 +23,11 @@ from wtforms import SelectChoice
 from vp_registry.core.taxonomy import Role
 from vp_registry.db.organisation import Category
 from vp_registry.db.signals import ReleasedSignal, SignalFollowUp
-from vp_registry.services import accounts, signals
-from vp_registry.services.audit import Actor
+from vp_registry.services.accounts import users
 from vp_registry.services.errors import NotFound, ValidationFailed
-from vp_registry.services.signals import SignalFilter
+from vp_registry.services.infrastructure.audit import Actor
+from vp_registry.services.signals import management
+from vp_registry.services.signals.management import SignalFilter
 from vp_registry.web.access import roles
 from vp_registry.web.cases.common import settings
 from vp_registry.web.database import db_session
@@ -43,7 +44,7 @@ _CSV_DANGEROUS = ("=", "+", "-", "@", "\t", "\r")
 
 
 def _actor() -> Actor:
-    return accounts.actor_of(current_user)
+    return users.actor_of(current_user)
 
 
 @blueprint.errorhandler(NotFound)
@@ -89,7 +90,7 @@ def table_rows(rows: Sequence[ReleasedSignal], categories: Mapping[str, Category
 
 def _criteria() -> tuple[SignalFilterForm, SignalFilter]:
     db = db_session()
-    options = signals.filter_options(db)
+    options = management.filter_options(db)
     categories = categories_by_code()
     form = SignalFilterForm(request.args)
     form.period.choices = [SelectChoice("", _("All periods"))] + [
@@ -106,8 +107,8 @@ def _criteria() -> tuple[SignalFilterForm, SignalFilter]:
 
 def _shown() -> tuple[SignalFilterForm, list[ReleasedSignal], dict[int, list[SignalFollowUp]]]:
     form, criteria = _criteria()
-    rows = signals.released_signals(db_session(), criteria)
-    return form, rows, signals.follow_ups(db_session(), [r.id for r in rows])
+    rows = management.released_signals(db_session(), criteria)
+    return form, rows, management.follow_ups(db_session(), [r.id for r in rows])
 
 
 def _chart(rows: Sequence[ReleasedSignal], categories: Mapping[str, Category]) -> str:
@@ -129,8 +130,8 @@ def start_overview() -> dict[str, object]:
     """What is new for the manager's start page: released signals not yet marked as read, and
     read ones without any follow-up yet - the released rows as they are, nothing computed."""
     db = db_session()
-    rows = signals.released_signals(db)
-    notes = signals.follow_ups(db, [row.id for row in rows])
+    rows = management.released_signals(db)
+    notes = management.follow_ups(db, [row.id for row in rows])
     return {
         "released_count": len(rows),
         "new_signals": [row for row in rows if row.acknowledged_at is None],
@@ -166,7 +167,7 @@ def export_csv() -> Response:
     writer.writerow(table_header())
     for cells in table:
         writer.writerow([("'" + c) if c.startswith(_CSV_DANGEROUS) else c for c in cells])
-    signals.record_export(db_session(), settings(), _actor(), rows=len(table))
+    management.record_export(db_session(), settings(), _actor(), rows=len(table))
     return Response(
         "\ufeff" + buffer.getvalue(), mimetype="text/csv",
         headers={"Content-Disposition": 'attachment; filename="signalen.csv"'})
@@ -174,10 +175,10 @@ def export_csv() -> Response:
 
 def _detail(signal_id: int, follow_up_form: FollowUpForm | None = None) -> str:
     db = db_session()
-    row = signals.get_signal(db, signal_id)
-    notes = signals.follow_ups(db, [row.id])[row.id]
-    names = signals.user_names(db, [row.released_by, row.acknowledged_by,
-                                    *(n.recorded_by for n in notes)])
+    row = management.get_signal(db, signal_id)
+    notes = management.follow_ups(db, [row.id])[row.id]
+    names = management.user_names(db, [row.released_by, row.acknowledged_by,
+                                       *(n.recorded_by for n in notes)])
     return render_template("management/signal.html", signal=row, notes=notes, names=names,
                            form=follow_up_form or FollowUpForm(), confirm=ConfirmForm(),
                            **template_helpers())
@@ -193,7 +194,7 @@ def signal(signal_id: int) -> str:
 @roles(Role.MANAGER)
 def acknowledge(signal_id: int) -> BaseResponse:
     if ConfirmForm().validate_on_submit():
-        signals.acknowledge(db_session(), settings(), _actor(), signal_id)
+        management.acknowledge(db_session(), settings(), _actor(), signal_id)
         flash(_("Thank you: the confidential counsellor sees that you have read the signal."),
               "success")
     return redirect(url_for("management.signal", signal_id=signal_id))
@@ -205,8 +206,8 @@ def follow_up(signal_id: int) -> BaseResponse | str:
     form = FollowUpForm()
     if form.validate_on_submit():
         try:
-            signals.add_follow_up(db_session(), settings(), _actor(), signal_id,
-                                  done_on=form.done_on.data, description=form.description.data)
+            management.add_follow_up(db_session(), settings(), _actor(), signal_id,
+                                     done_on=form.done_on.data, description=form.description.data)
         except ValidationFailed as error:
             show_error(form, error, "description")
         else:

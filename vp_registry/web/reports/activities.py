@@ -14,9 +14,9 @@ from werkzeug.wrappers import Response
 
 from vp_registry.core.taxonomy import ACTIVITY_LABELS, ActivityType, Role
 from vp_registry.messages import describe
-from vp_registry.services import activities
-from vp_registry.services.activities import ActivityConflict, ActivityInput, ActivityRecord
 from vp_registry.services.errors import DomainError
+from vp_registry.services.reports import activities
+from vp_registry.services.reports.activities import ActivityConflict, ActivityInput, ActivityRecord
 from vp_registry.web.access import roles
 from vp_registry.web.cases.common import (
     actor,

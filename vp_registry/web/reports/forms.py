@@ -17,8 +17,8 @@ from wtforms import (
 from wtforms.validators import DataRequired, InputRequired, Length, Optional
 
 from vp_registry.core.taxonomy import ACTIVITY_LABELS
-from vp_registry.services.activities import MAX_DESCRIPTION
-from vp_registry.services.reports import MAX_TEXT
+from vp_registry.services.reports.activities import MAX_DESCRIPTION
+from vp_registry.services.reports.drafts import MAX_TEXT
 from vp_registry.web.forms import Form
 
 LANGUAGES = [SelectChoice("nl", "Nederlands"), SelectChoice("en", "English")]

@@ -26,9 +26,10 @@ from vp_registry.core.taxonomy import Role
 from vp_registry.messages import describe
 from vp_registry.render import FORMATS, check_format, content_type, filename, render
 from vp_registry.render.html import render_fragment, status_line
-from vp_registry.services import reports
 from vp_registry.services.errors import Conflict, DomainError, NotFound
-from vp_registry.services.reports import ReportBlocked, ReportVersion, YearNotOver
+from vp_registry.services.reports import archive, drafts, finalising
+from vp_registry.services.reports.archive import ReportVersion
+from vp_registry.services.reports.refusals import ReportBlocked, YearNotOver
 from vp_registry.web.access import roles
 from vp_registry.web.cases.common import (
     actor,
@@ -74,8 +75,8 @@ def _file(report: AnnualReport, fmt: str) -> Response:
     return response
 
 
-def _year_status(year: int) -> reports.YearStatus:
-    for status in reports.overview(db_session(), today=date.today()):
+def _year_status(year: int) -> archive.YearStatus:
+    for status in archive.overview(db_session(), today=date.today()):
         if status.year == year:
             return status
     raise NotFound()
@@ -89,7 +90,7 @@ def _year_status(year: int) -> reports.YearStatus:
 def index() -> str:
     """The years and the state of each year's report (plaintext only: no vault key needed)."""
     return render_template("reports/index.html",
-                           years=reports.overview(db_session(), today=date.today()))
+                           years=archive.overview(db_session(), today=date.today()))
 
 
 @blueprint.route("/<int:year>", methods=["GET", "POST"])
@@ -98,7 +99,7 @@ def index() -> str:
 def edit(year: int) -> BaseResponse | str:
     db, keys = db_session(), require_keys()
     status = _year_status(year)
-    draft = reports.get_draft(db, settings(), keys, year)
+    draft = drafts.get_draft(db, settings(), keys, year)
     form = ReportTextsForm()
     if draft is not None and request.method == "GET":
         form.locale.data = draft.locale
@@ -107,11 +108,11 @@ def edit(year: int) -> BaseResponse | str:
         form.revision.data = str(draft.revision)
     if draft is not None and form.validate_on_submit():
         try:
-            reports.save_texts(db, settings(), actor(), keys, year,
-                               _revision(form.revision.data),
-                               ReportTexts(form.introduction.data or "",
+            drafts.save_texts(db, settings(), actor(), keys, year,
+                              _revision(form.revision.data),
+                              ReportTexts(form.introduction.data or "",
                                            form.recommendations.data or ""),
-                               form.locale.data or "nl")
+                              form.locale.data or "nl")
         except Conflict as error:
             flash(describe(error), "error")
             return redirect(url_for("reports.edit", year=year))
@@ -122,7 +123,7 @@ def edit(year: int) -> BaseResponse | str:
             return redirect(url_for("reports.edit", year=year))
     return render_template(
         "reports/edit.html", status=status, draft=draft, form=form,
-        versions=[v for v in reports.versions(db, year) if v.final],
+        versions=[v for v in archive.versions(db, year) if v.final],
         correction_form=ConfirmForm(), downloads=DOWNLOADS, format_names=FORMAT_NAMES)
 
 
@@ -132,13 +133,13 @@ def edit(year: int) -> BaseResponse | str:
 def preview(year: int) -> BaseResponse | str:
     db = db_session()
     status = _year_status(year)
-    draft = reports.get_draft(db, settings(), require_keys(), year)
+    draft = drafts.get_draft(db, settings(), require_keys(), year)
     if draft is None:
         flash(_("This annual report has been finalised. Start a correction to change it."),
               "error")
         return redirect(url_for("reports.edit", year=year))
     try:
-        report = reports.preview(db, settings(), require_keys(), year)
+        report = finalising.preview(db, settings(), require_keys(), year)
     except ReportBlocked as blocked:
         return render_template("reports/refused.html", status=status,
                                explanation=blocked.explanation, finalising=False)
@@ -163,8 +164,8 @@ def finalise(year: int) -> BaseResponse | str:
                 flash(str(message), "error")
         return redirect(url_for("reports.preview", year=year))
     try:
-        version = reports.finalise(db, settings(), actor(), require_keys(), year,
-                                   _revision(form.revision.data))
+        version = finalising.finalise(db, settings(), actor(), require_keys(), year,
+                                      _revision(form.revision.data))
     except ReportBlocked as blocked:  # nothing was released; the ledger audited the refusal
         return render_template("reports/refused.html", status=status,
                                explanation=blocked.explanation, finalising=True)
@@ -182,7 +183,7 @@ def finalise(year: int) -> BaseResponse | str:
 def correct(year: int) -> BaseResponse:
     if ConfirmForm().validate_on_submit():
         try:
-            reports.start_correction(db_session(), settings(), actor(), require_keys(), year)
+            drafts.start_correction(db_session(), settings(), actor(), require_keys(), year)
         except (Conflict, NotFound) as error:
             flash(describe(error), "error")
         else:
@@ -204,11 +205,11 @@ def draft_file(year: int, fmt: str) -> BaseResponse | str:
     db = db_session()
     status = _year_status(year)
     try:
-        report = reports.preview(db, settings(), require_keys(), year)
+        report = finalising.preview(db, settings(), require_keys(), year)
     except ReportBlocked as blocked:
         return render_template("reports/refused.html", status=status,
                                explanation=blocked.explanation, finalising=False)
-    reports.record_draft_export(db, settings(), actor(), year, report.version, fmt)
+    finalising.record_draft_export(db, settings(), actor(), year, report.version, fmt)
     return _file(report, fmt)
 
 
@@ -220,19 +221,19 @@ def draft_file(year: int, fmt: str) -> BaseResponse | str:
 def published() -> str:
     """Every finalised report (managers read nothing else of the reports)."""
     return render_template("reports/published.html",
-                           versions=reports.published(db_session()), downloads=DOWNLOADS,
+                           versions=archive.published(db_session()), downloads=DOWNLOADS,
                            format_names=FORMAT_NAMES)
 
 
 def _final(year: int, version: int) -> tuple[ReportVersion, AnnualReport]:
-    return reports.final_report(db_session(), year, version)
+    return archive.final_report(db_session(), year, version)
 
 
 @blueprint.get("/<int:year>/v<int:version>")
 @roles(Role.COUNSELLOR, Role.MANAGER)
 def view(year: int, version: int) -> str:
     stored, report = _final(year, version)
-    latest, _report = reports.final_report(db_session(), year)
+    latest, _report = archive.final_report(db_session(), year)
     return render_template(
         "reports/view.html", report=report, fragment=_fragment(report),
         status_text=status_line(report), draft=None, status=None, finalise_form=None,
@@ -249,5 +250,5 @@ def download(year: int, version: int, fmt: str) -> Response:
     except ValueError:
         raise NotFound() from None
     stored, report = _final(year, version)
-    reports.record_download(db_session(), settings(), actor(), stored, fmt)
+    finalising.record_download(db_session(), settings(), actor(), stored, fmt)
     return _file(report, fmt)

@@ -17,7 +17,8 @@ from wtforms.validators import DataRequired, Length, Optional
 from wtforms.widgets import CheckboxInput, ListWidget
 
 from vp_registry.core.taxonomy import SUGGESTED_ACTION_LABELS
-from vp_registry.services.signals import MAX_CONTEXT, MAX_FOLLOW_UP, MAX_OTHER_ACTION
+from vp_registry.services.signals.management import MAX_FOLLOW_UP
+from vp_registry.services.signals.publishing import MAX_CONTEXT, MAX_OTHER_ACTION
 from vp_registry.web.forms import Form
 
 

@@ -17,15 +17,11 @@ from werkzeug.wrappers import Response
 from vp_registry.core.taxonomy import Role
 from vp_registry.db.organisation import Category
 from vp_registry.messages import describe
-from vp_registry.services import organisation, signals
-from vp_registry.services.errors import DomainError, NotFound, ValidationFailed
-from vp_registry.services.signals import (
-    AlreadyReleased,
-    NotReleasable,
-    ReleaseDraft,
-    SignalRefused,
-)
-from vp_registry.services.vault import VaultLocked
+from vp_registry.services.accounts import organisation
+from vp_registry.services.errors import DomainError, NotFound, ValidationFailed, VaultLocked
+from vp_registry.services.signals import management, publishing, refusals, reviewing
+from vp_registry.services.signals.publishing import ReleaseDraft
+from vp_registry.services.signals.refusals import AlreadyReleased, NotReleasable, SignalRefused
 from vp_registry.web.access import roles
 from vp_registry.web.cases.common import actor, locked_page, needs_vault, require_keys, settings
 from vp_registry.web.database import db_session
@@ -62,9 +58,9 @@ def _back_to_review(error: DomainError | None = None) -> Response:
 @needs_vault
 def index() -> str:
     db = db_session()
-    review = signals.review(db, settings(), actor(), require_keys())
-    released = signals.released_signals(db)
-    notes = signals.follow_ups(db, [r.id for r in released])
+    review = reviewing.review(db, settings(), actor(), require_keys())
+    released = management.released_signals(db)
+    notes = management.follow_ups(db, [r.id for r in released])
     return render_template("signals/index.html", review=review, released=released, notes=notes,
                            form=ConfirmForm(), **template_helpers())
 
@@ -75,7 +71,7 @@ def index() -> str:
 def dismiss(token: str) -> Response:
     if ConfirmForm().validate_on_submit():
         try:
-            signals.dismiss(db_session(), settings(), actor(), require_keys(), token)
+            reviewing.dismiss(db_session(), settings(), actor(), require_keys(), token)
         except (NotFound, AlreadyReleased) as error:
             return _back_to_review(error)
         flash(_("The candidate has been set aside. You find it under 'Set aside earlier'."),
@@ -89,7 +85,7 @@ def dismiss(token: str) -> Response:
 def restore(token: str) -> Response:
     if ConfirmForm().validate_on_submit():
         try:
-            signals.restore(db_session(), settings(), actor(), require_keys(), token)
+            reviewing.restore(db_session(), settings(), actor(), require_keys(), token)
         except NotFound as error:
             return _back_to_review(error)
         flash(_("The candidate is back among the candidates to review."), "success")
@@ -108,16 +104,16 @@ def release(token: str) -> Response | str:
     draft = ReleaseDraft(context=form.context.data or "", actions=tuple(form.actions.data or ()),
                          other_action=form.other_action.data)
     checked: ReleaseDraft | None = None
-    reasons: tuple[signals.RefusalReason, ...] = ()
+    reasons: tuple[refusals.RefusalReason, ...] = ()
     refused = False
     if form.validate_on_submit():
         try:
-            checked = signals.validate_draft(draft)
+            checked = publishing.validate_draft(draft)
         except ValidationFailed as error:
             show_error(form, error, "actions")
         if checked is not None and request.form.get("step") == "release":
             try:
-                row = signals.release(db, settings(), actor(), keys, token, checked)
+                row = publishing.release(db, settings(), actor(), keys, token, checked)
             except SignalRefused as error:  # audited by the ledger; nothing was released
                 reasons, refused = error.reasons, True
             except (NotFound, AlreadyReleased, NotReleasable) as error:
@@ -126,7 +122,7 @@ def release(token: str) -> Response | str:
                 flash(_("The signal has been released to management."), "success")
                 return redirect(url_for("signals.released", signal_id=row.id))
     try:
-        preview = signals.preview(db, settings(), keys, token, checked or draft)
+        preview = publishing.preview(db, settings(), keys, token, checked or draft)
     except (NotFound, AlreadyReleased, NotReleasable) as error:
         return _back_to_review(error)
     return render_template(
@@ -141,11 +137,11 @@ def released(signal_id: int) -> str | tuple[str, int]:
     follow-up (no case data here, so no vault key is needed)."""
     db = db_session()
     try:
-        row = signals.get_signal(db, signal_id)
+        row = management.get_signal(db, signal_id)
     except NotFound:
         return render_error(404)
-    notes = signals.follow_ups(db, [row.id])[row.id]
-    names = signals.user_names(db, [row.released_by, row.acknowledged_by,
-                                    *(n.recorded_by for n in notes)])
+    notes = management.follow_ups(db, [row.id])[row.id]
+    names = management.user_names(db, [row.released_by, row.acknowledged_by,
+                                       *(n.recorded_by for n in notes)])
     return render_template("signals/released.html", signal=row, notes=notes, names=names,
                            **template_helpers())

@@ -19,7 +19,8 @@ from vp_registry.core.signals import CONCENTRATION, RECURRENCE, RISE, SignalCand
 from vp_registry.core.taxonomy import N_, SUGGESTED_ACTION_LABELS, SuggestedAction
 from vp_registry.db.organisation import Category
 from vp_registry.db.signals import ReleasedSignal
-from vp_registry.services.signals import RefusalReason, actions_of
+from vp_registry.services.signals.management import actions_of
+from vp_registry.services.signals.refusals import RefusalReason
 from vp_registry.web.templating import category_label
 
 KIND_LABELS = {

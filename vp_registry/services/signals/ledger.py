@@ -24,8 +24,8 @@ from vp_registry.core.disclosure import (
     audit,
 )
 from vp_registry.db.disclosure import DisclosureConstraint, DisclosureFigure, DisclosureRelease
-from vp_registry.services import audit as audit_log
-from vp_registry.services.audit import Actor
+from vp_registry.services.infrastructure import audit as audit_log
+from vp_registry.services.infrastructure.audit import Actor
 
 
 def rules_from(settings: Settings) -> DisclosureRules:

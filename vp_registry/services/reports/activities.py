@@ -26,17 +26,17 @@ from vp_registry.core.report import ActivityFacts
 from vp_registry.core.taxonomy import N_, ActivityType
 from vp_registry.db import utcnow
 from vp_registry.db.reports import Activity
-from vp_registry.services import audit
-from vp_registry.services.audit import Actor
-from vp_registry.services.cases import ensure_current_key
 from vp_registry.services.errors import Conflict, NotFound, ValidationFailed
+from vp_registry.services.infrastructure import audit
+from vp_registry.services.infrastructure.audit import Actor
 from vp_registry.services.record_keys import (
     DATA_KEY_VERSION,
+    ensure_current_key,
     new_record_key,
     open_record_key,
     random_id,
 )
-from vp_registry.services.vault import VaultKeys
+from vp_registry.services.vault.keyring import VaultKeys
 
 TABLE: Final = "activities"
 DESCRIPTION: Final = "description"
