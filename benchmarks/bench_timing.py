@@ -9,7 +9,7 @@ Two checks that must not reveal, by their duration, what exists:
 * **receipt codes** (anonymous contact): the right code, an unknown (well-formed) code, a
   malformed one and an empty one - ``contact.read_as_sender``;
 * **logins** (first step): the right password, a wrong one, an unknown account and a disabled
-  account - ``accounts.check_password``.
+  account - ``authentication.check_password``.
 
 Each kind is measured ``--repeat`` times, interleaved (so load from other processes hits every
 kind alike), with the production Argon2id parameters by default (64 MiB, t=3). The first round
@@ -44,7 +44,9 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from vp_registry.config import Settings
 from vp_registry.core.crypto import KdfParams, format_recovery_key
 from vp_registry.db import make_engine, make_session_factory
-from vp_registry.services import accounts, contact, organisation, schema, vault
+from vp_registry.services import contact, schema
+from vp_registry.services.accounts import authentication, organisation, users
+from vp_registry.services.vault import grants, key_pairs, store
 from vp_registry.services.audit import Actor
 from vp_registry.services.contact import Submission, WrongCode
 from vp_registry.services.errors import AuthenticationFailed
@@ -97,17 +99,17 @@ def main() -> int:
         schema.upgrade(engine)
         session = make_session_factory(engine)()
         organisation.ensure_default_categories(session)
-        user = accounts.create_user(session, settings, Actor.system(), email="vp@bench.example",
+        user = users.create_user(session, settings, Actor.system(), email="vp@bench.example",
                                     display_name="Bench", role="counsellor", password=PASSWORD,
                                     must_change_password=False)
-        other = accounts.create_user(session, settings, Actor.system(),
+        other = users.create_user(session, settings, Actor.system(),
                                      email="off@bench.example", display_name="Off",
                                      role="manager", password=PASSWORD,
                                      must_change_password=False)
-        accounts.set_active(session, settings, Actor.system(), other, False)
-        recovery = vault.create_vault(session, settings, Actor.system())
-        vault.ensure_counsellor_key(session, settings, user, PASSWORD)
-        vault.recover_access(session, settings, Actor.system(),
+        users.set_active(session, settings, Actor.system(), other, False)
+        recovery = store.create_vault(session, settings, Actor.system())
+        key_pairs.ensure_counsellor_key(session, settings, user, PASSWORD)
+        grants.recover_access(session, settings, Actor.system(),
                              format_recovery_key(recovery or b""), user)  # opens the channel
         code = contact.submit(session, settings, Submission(
             kind="message", message="Een bericht voor de benchmark.", department_id=None,
@@ -124,7 +126,7 @@ def main() -> int:
         def login(email: str, password: str) -> Callable[[], object]:
             def attempt() -> None:
                 with contextlib.suppress(AuthenticationFailed):
-                    accounts.check_password(session, settings, email, password, None)
+                    authentication.check_password(session, settings, email, password, None)
                 session.rollback()  # no throttle counts kept between rounds
             return attempt
 
@@ -132,7 +134,7 @@ def main() -> int:
             "right": read(code), "unknown": read(" ".join(reversed(code.split(" ")))),
             "malformed": read("hallo"), "empty": read(""),
         }, args.repeat), "right")
-        logins_ok = _report("logins (accounts.check_password)", _medians({
+        logins_ok = _report("logins (authentication.check_password)", _medians({
             "right": login(user.email, PASSWORD),
             "wrong": login(user.email, "not-the-password-at-all"),
             "unknown": login("nobody@bench.example", "not-the-password-at-all"),

@@ -25,9 +25,10 @@ from vp_registry.config import ConfigurationError, Settings, config_file_path
 from vp_registry.core.private_files import write_private
 from vp_registry.core.taxonomy import ROLE_LABELS, Role
 from vp_registry.messages import describe
-from vp_registry.services import accounts, audit, organisation, schema
-from vp_registry.services.audit import Actor
+from vp_registry.services.accounts import department_import, organisation, users
 from vp_registry.services.errors import DomainError
+from vp_registry.services.infrastructure import audit, schema
+from vp_registry.services.infrastructure.audit import Actor
 
 
 def settings() -> Settings:
@@ -76,12 +77,12 @@ def init_command(admin_email: str | None, admin_name: str, password_stdin: bool)
     with unit_of_work() as session:
         added = organisation.ensure_default_categories(session)
         if admin_email:
-            if accounts.find_by_email(session, admin_email) is not None:
+            if users.find_by_email(session, admin_email) is not None:
                 click.echo(_("An account for %(email)s already exists.", email=admin_email))
             else:
                 password = read_password(password_stdin, _("Password for the first admin"))
                 try:
-                    accounts.create_user(session, settings(), Actor.system(), email=admin_email,
+                    users.create_user(session, settings(), Actor.system(), email=admin_email,
                                          display_name=admin_name, role=Role.ADMIN.value,
                                          password=password, must_change_password=False)
                 except DomainError as error:
@@ -138,7 +139,7 @@ def users_create(email: str, display_name: str, role: str, password_stdin: bool)
     password = read_password(password_stdin, _("Temporary password"))
     with unit_of_work() as session:
         try:
-            accounts.create_user(session, settings(), Actor.system(), email=email,
+            users.create_user(session, settings(), Actor.system(), email=email,
                                  display_name=display_name, role=role, password=password)
         except DomainError as error:
             fail(describe(error))
@@ -149,7 +150,7 @@ def users_create(email: str, display_name: str, role: str, password_stdin: bool)
 def users_list() -> None:
     """Toon alle accounts / list all accounts."""
     with unit_of_work() as session:
-        for user in accounts.list_users(session):
+        for user in users.list_users(session):
             state = _("active") if user.active else _("disabled")
             click.echo(f"{user.id:>4}  {user.role:<11} {state:<12} {user.email}  "
                        f"({user.display_name})")
@@ -160,12 +161,12 @@ def users_list() -> None:
 def users_disable(email: str) -> None:
     """Blokkeer een account en beëindig zijn sessies / disable an account and end its sessions."""
     with unit_of_work() as session:
-        user = accounts.find_by_email(session, email)
+        user = users.find_by_email(session, email)
         if user is None:
             fail(_("No account with e-mail address %(email)s.", email=email))
             return
         try:
-            accounts.set_active(session, settings(), Actor.system(), user, False)
+            users.set_active(session, settings(), Actor.system(), user, False)
         except DomainError as error:
             fail(describe(error))
     click.echo(_("Account %(email)s disabled.", email=email))
@@ -176,11 +177,11 @@ def users_disable(email: str) -> None:
 def users_enable(email: str) -> None:
     """Heractiveer een account / re-enable an account."""
     with unit_of_work() as session:
-        user = accounts.find_by_email(session, email)
+        user = users.find_by_email(session, email)
         if user is None:
             fail(_("No account with e-mail address %(email)s.", email=email))
             return
-        accounts.set_active(session, settings(), Actor.system(), user, True)
+        users.set_active(session, settings(), Actor.system(), user, True)
     click.echo(_("Account %(email)s enabled.", email=email))
 
 
@@ -205,7 +206,7 @@ def departments_import(csv_file: Path) -> None:
         fail(_("The file is not a UTF-8 CSV file. Save it as 'CSV UTF-8' and try again."))
         return
     with unit_of_work() as session:
-        report = organisation.import_departments(session, settings(), Actor.system(), text)
+        report = department_import.import_departments(session, settings(), Actor.system(), text)
         if not report.ok:
             session.rollback()
             for line, message, params in report.errors:
@@ -245,7 +246,7 @@ def audit_verify() -> None:
 @with_appcontext
 def demo_command() -> None:
     """Vul de database met fictieve demodata / fill the database with fictional demo data."""
-    from vp_registry.services import demo
+    from vp_registry.services.demo import seed as demo
 
     schema.upgrade(current_app.extensions["vp_engine"])
     cli_cases.create_vault_and_show_key()  # when 'init' has not made it yet

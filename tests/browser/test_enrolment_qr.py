@@ -21,7 +21,7 @@ from tests.support.browser import (
     check_accessibility,
     submit,
 )
-from vp_registry.services.totp import provisioning_uri
+from vp_registry.services.accounts.totp import provisioning_uri
 
 
 def decode_qr(png: bytes) -> str:

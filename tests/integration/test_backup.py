@@ -17,7 +17,8 @@ from vp_registry.config import Settings
 from vp_registry.db import make_engine
 from vp_registry.db.accounts import User
 from vp_registry.db.organisation import Department
-from vp_registry.services import audit, backup, organisation
+from vp_registry.services import audit, backup
+from vp_registry.services.accounts import organisation
 from vp_registry.services.audit import Actor
 
 

@@ -38,7 +38,8 @@ from vp_registry.config import Settings
 from vp_registry.db.accounts import User
 from vp_registry.db.audit import AuditEntry
 from vp_registry.db.contact import ContactThread
-from vp_registry.services import contact, organisation
+from vp_registry.services import contact
+from vp_registry.services.accounts import organisation
 from vp_registry.services.audit import Actor
 from vp_registry.web.request_log import NoAddressRequestHandler
 

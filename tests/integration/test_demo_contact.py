@@ -12,7 +12,9 @@ from sqlalchemy import func, select
 from tests.support.sessions import db_session_for
 from vp_registry.config import Settings
 from vp_registry.db.contact import ContactThread
-from vp_registry.services import accounts, contact, counsellors, vault
+from vp_registry.services import contact, counsellors
+from vp_registry.services.accounts import users
+from vp_registry.services.vault import unlocking
 from vp_registry.services.audit import Actor
 from vp_registry.services.demo import DEMO_USERS
 
@@ -38,10 +40,10 @@ def test_demo_adds_the_public_entry_and_messages_once(
         assert view.replies == 1 and "Zullen we eens rustig praten?" in (
             view.posts[-1].text or "")
         login = DEMO_USERS[0]
-        user = accounts.find_by_email(session, login.email)
+        user = users.find_by_email(session, login.email)
         assert user is not None
-        keys = vault.open_keys(session, settings,
-                               vault.unlock_with_password(session, settings, user,
+        keys = unlocking.open_keys(session, settings,
+                               unlocking.unlock_with_password(session, settings, user,
                                                           login.password))
         threads = contact.list_threads(session, settings, Actor(user.id, user.role), keys)
         assert [(t.kind, t.unread) for t in threads] == [("conversation", True),

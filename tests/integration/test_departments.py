@@ -11,9 +11,9 @@ from sqlalchemy.orm import Session
 
 from vp_registry.config import Settings
 from vp_registry.db.organisation import Department
-from vp_registry.services import organisation
-from vp_registry.services.audit import Actor
+from vp_registry.services.accounts import department_import, organisation
 from vp_registry.services.errors import ValidationFailed
+from vp_registry.services.infrastructure.audit import Actor
 
 GOOD_CSV = """name,headcount,parent,active
 Productie,140,,yes
@@ -24,7 +24,7 @@ Oud archief,3,,nee
 
 
 def test_import_creates_departments_with_parents(db: Session, settings: Settings) -> None:
-    report = organisation.import_departments(db, settings, Actor.system(), GOOD_CSV)
+    report = department_import.import_departments(db, settings, Actor.system(), GOOD_CSV)
     assert report.ok and report.created == 4
     by_name = {d.name: d for d in organisation.list_departments(db)}
     assert by_name["Productie ploeg A"].parent_id == by_name["Productie"].id
@@ -32,8 +32,8 @@ def test_import_creates_departments_with_parents(db: Session, settings: Settings
 
 
 def test_import_is_idempotent_and_updates(db: Session, settings: Settings) -> None:
-    organisation.import_departments(db, settings, Actor.system(), GOOD_CSV)
-    report = organisation.import_departments(
+    department_import.import_departments(db, settings, Actor.system(), GOOD_CSV)
+    report = department_import.import_departments(
         db, settings, Actor.system(), GOOD_CSV.replace("Magazijn,27", "Magazijn,30"))
     assert report.ok and report.created == 0 and report.updated == 4
     assert {d.name: d.headcount for d in organisation.list_departments(db)}["Magazijn"] == 30
@@ -43,19 +43,19 @@ def test_any_bad_line_imports_nothing_and_lists_every_bad_line(
     db: Session, settings: Settings
 ) -> None:
     bad = GOOD_CSV + "Kantoor,veel,,yes\nTeam X,5,Bestaat niet,yes\nProductie,1,,yes\n,4,,\n"
-    report = organisation.import_departments(db, settings, Actor.system(), bad)
+    report = department_import.import_departments(db, settings, Actor.system(), bad)
     assert [line for line, _, _ in report.errors] == [6, 7, 8, 9]
     assert organisation.list_departments(db) == []
 
 
 def test_import_refuses_a_cycle(db: Session, settings: Settings) -> None:
-    report = organisation.import_departments(
+    report = department_import.import_departments(
         db, settings, Actor.system(), "name,headcount,parent\nA,10,B\nB,10,A\n")
     assert not report.ok and organisation.list_departments(db) == []
 
 
 def test_import_refuses_a_file_without_header(db: Session, settings: Settings) -> None:
-    report = organisation.import_departments(db, settings, Actor.system(), "Productie,140\n")
+    report = department_import.import_departments(db, settings, Actor.system(), "Productie,140\n")
     assert not report.ok and report.errors[0][0] == 1
 
 

@@ -17,10 +17,10 @@ from vp_registry.core.crypto import DecryptionError, KdfParams
 from vp_registry.db.accounts import User, WebSession
 from vp_registry.db.audit import AuditEntry
 from vp_registry.db.vault import CounsellorKey, Vault, VaultGrant
-from vp_registry.services import accounts, vault
-from vp_registry.services.audit import Actor
-from vp_registry.services.errors import ValidationFailed
-from vp_registry.services.vault import VaultLocked
+from vp_registry.services.accounts import authentication, users
+from vp_registry.services.errors import ValidationFailed, VaultLocked
+from vp_registry.services.infrastructure.audit import Actor
+from vp_registry.services.vault import grants, key_pairs, store, unlocking
 
 NEW_PASSWORD = "Een-nieuw-wachtwoord-voor-de-kluis-7"
 
@@ -37,14 +37,14 @@ def _actions(session: Session) -> list[str]:
 
 def test_init_creates_the_vault_once_without_a_key(app: Flask, settings: Settings,
                                                     db: Session) -> None:
-    recovery = vault.create_vault(db, settings, Actor.system())
+    recovery = store.create_vault(db, settings, Actor.system())
     assert recovery is not None and len(recovery) == crypto.KEY_BYTES
-    assert vault.create_vault(db, settings, Actor.system()) is None  # shown once only
+    assert store.create_vault(db, settings, Actor.system()) is None  # shown once only
     row = db.get(Vault, 1)
     assert row is not None and row.key_version == 0 and row.recovery_sealed_key is None
-    assert vault.message_public_key(db) is None
+    assert unlocking.message_public_key(db) is None
     with pytest.raises(VaultLocked):
-        vault.unlock_with_recovery(db, crypto.format_recovery_key(recovery))
+        unlocking.unlock_with_recovery(db, crypto.format_recovery_key(recovery))
 
 
 def test_first_recover_creates_the_key_and_grants_it(
@@ -59,9 +59,10 @@ def test_first_recover_creates_the_key_and_grants_it(
     assert row is not None and row.box_public_key is not None
     # the message key pair works: sealed to the public key, opened with the vault's private key
     blob = crypto.seal(row.box_public_key, b"anonymous message")
-    assert crypto.unseal(vault.unwrap_message_private_key(db, keys), blob) == b"anonymous message"
+    message_key = unlocking.unwrap_message_private_key(db, keys)
+    assert crypto.unseal(message_key, blob) == b"anonymous message"
     # the recovery key opens the same vault key
-    assert vault.unlock_with_recovery(db, setup.recovery_key) == keys.current
+    assert unlocking.unlock_with_recovery(db, setup.recovery_key) == keys.current
     assert {"vault.create", "vault.key_create", "vault.recover"} <= set(_actions(db))
     assert "vault" in repr(keys).lower() and keys.current.hex() not in repr(keys)
 
@@ -71,12 +72,12 @@ def test_a_wrong_or_mistyped_recovery_key_is_refused(
 ) -> None:
     create_vault(app, settings)
     counsellor = _user(db, create_user("counsellor"))
-    vault.ensure_counsellor_key(db, settings, counsellor, "Correct-horse-battery-staple-42")
+    key_pairs.ensure_counsellor_key(db, settings, counsellor, "Correct-horse-battery-staple-42")
     other = crypto.format_recovery_key(crypto.generate_x25519_keypair()[0])
     with pytest.raises(ValidationFailed, match="does not belong"):
-        vault.recover_access(db, settings, Actor.system(), other, counsellor)
+        grants.recover_access(db, settings, Actor.system(), other, counsellor)
     with pytest.raises(ValidationFailed, match="not valid"):
-        vault.recover_access(db, settings, Actor.system(), "ABCD-EFGH", counsellor)
+        grants.recover_access(db, settings, Actor.system(), "ABCD-EFGH", counsellor)
     assert db.get(Vault, 1).key_version == 0  # type: ignore[union-attr]
 
 
@@ -87,11 +88,11 @@ def test_recovery_needs_a_counsellor_who_logged_in_once(
     counsellor = _user(db, create_user("counsellor"))
     manager = _user(db, create_user("manager"))
     with pytest.raises(ValidationFailed, match="log in once"):
-        vault.recover_access(db, settings, Actor.system(), setup.recovery_key, counsellor)
-    vault.ensure_counsellor_key(db, settings, manager, "Correct-horse-battery-staple-42")
+        grants.recover_access(db, settings, Actor.system(), setup.recovery_key, counsellor)
+    key_pairs.ensure_counsellor_key(db, settings, manager, "Correct-horse-battery-staple-42")
     assert db.get(CounsellorKey, manager.id) is None  # managers never get a key pair
     with pytest.raises(ValidationFailed, match="confidential counsellor"):
-        vault.recover_access(db, settings, Actor.system(), setup.recovery_key, manager)
+        grants.recover_access(db, settings, Actor.system(), setup.recovery_key, manager)
     assert db.get(Vault, 1).key_version == 0  # type: ignore[union-attr]
 
 
@@ -103,18 +104,18 @@ def test_a_colleague_grants_access(
     grant(app, settings, first, setup.recovery_key)
     second = create_user("counsellor")
     second_row = _user(db, second)
-    assert vault.unlock_with_password(db, settings, second_row, second.test_password) is None  # type: ignore[attr-defined]
-    vault.ensure_counsellor_key(db, settings, second_row, second.test_password)  # type: ignore[attr-defined]
+    assert unlocking.unlock_with_password(db, settings, second_row, second.test_password) is None  # type: ignore[attr-defined]
+    key_pairs.ensure_counsellor_key(db, settings, second_row, second.test_password)  # type: ignore[attr-defined]
     keys = unlock(db, settings, first)
-    vault.grant_access(db, settings, Actor(first.id, "counsellor"), keys, second_row)
+    grants.grant_access(db, settings, Actor(first.id, "counsellor"), keys, second_row)
     db.commit()
     assert unlock(db, settings, second).current == keys.current
     entry = db.execute(select(AuditEntry).where(AuditEntry.action == "vault.grant")).scalar_one()
     assert entry.actor_id == first.id and entry.target_id == str(second.id)
-    overview = {a.user_id: a for a in vault.access_overview(db)}
+    overview = {a.user_id: a for a in grants.access_overview(db)}
     assert overview[second.id].has_access and overview[first.id].has_access
     with pytest.raises(ValidationFailed):
-        vault.grant_access(db, settings, Actor(first.id, "counsellor"), keys, _user(db, first))
+        grants.grant_access(db, settings, Actor(first.id, "counsellor"), keys, _user(db, first))
 
 
 def test_password_change_rewraps_and_keeps_access(
@@ -125,11 +126,11 @@ def test_password_change_rewraps_and_keeps_access(
     grant(app, settings, counsellor, setup.recovery_key)
     before = unlock(db, settings, counsellor).current
     user = _user(db, counsellor)
-    accounts.change_password(db, settings, user, counsellor.test_password, NEW_PASSWORD)  # type: ignore[attr-defined]
+    authentication.change_password(db, settings, user, counsellor.test_password, NEW_PASSWORD)  # type: ignore[attr-defined]
     db.commit()
     with pytest.raises(DecryptionError):
-        vault.unlock_with_password(db, settings, user, counsellor.test_password)  # type: ignore[attr-defined]
-    assert vault.unlock_with_password(db, settings, user, NEW_PASSWORD) == before
+        unlocking.unlock_with_password(db, settings, user, counsellor.test_password)  # type: ignore[attr-defined]
+    assert unlocking.unlock_with_password(db, settings, user, NEW_PASSWORD) == before
 
 
 def test_admin_reset_removes_access_until_granted_again(
@@ -140,18 +141,18 @@ def test_admin_reset_removes_access_until_granted_again(
     admin = create_user("admin")
     grant(app, settings, counsellor, setup.recovery_key)
     user = _user(db, counsellor)
-    accounts.reset_password(db, settings, Actor(admin.id, "admin"), user,
+    users.reset_password(db, settings, Actor(admin.id, "admin"), user,
                             "Tijdelijk-wachtwoord-na-reset-11")
     db.commit()
     assert db.get(VaultGrant, user.id) is None and db.get(CounsellorKey, user.id) is None
     assert "vault.access_removed" in _actions(db)
     # the forced password change at the next login creates a new key pair, without access
-    accounts.change_password(db, settings, user, None, NEW_PASSWORD)
+    authentication.change_password(db, settings, user, None, NEW_PASSWORD)
     db.commit()
     assert db.get(CounsellorKey, user.id) is not None
-    assert vault.unlock_with_password(db, settings, user, NEW_PASSWORD) is None
-    vault.recover_access(db, settings, Actor.system(), setup.recovery_key, user)
-    assert vault.unlock_with_password(db, settings, user, NEW_PASSWORD) is not None
+    assert unlocking.unlock_with_password(db, settings, user, NEW_PASSWORD) is None
+    grants.recover_access(db, settings, Actor.system(), setup.recovery_key, user)
+    assert unlocking.unlock_with_password(db, settings, user, NEW_PASSWORD) is not None
 
 
 def test_rising_kdf_costs_rewrap_at_unlock(
@@ -163,11 +164,11 @@ def test_rising_kdf_costs_rewrap_at_unlock(
     stronger = settings.with_overrides(password_kdf=KdfParams(time_cost=2, memory_kib=16,
                                                               parallelism=1))
     user = _user(db, counsellor)
-    key = vault.unlock_with_password(db, stronger, user, counsellor.test_password)  # type: ignore[attr-defined]
+    key = unlocking.unlock_with_password(db, stronger, user, counsellor.test_password)  # type: ignore[attr-defined]
     assert key is not None
     row = db.get(CounsellorKey, user.id)
     assert row is not None and KdfParams.from_json(row.kdf_params).time_cost == 2
-    assert vault.unlock_with_password(db, stronger, user, counsellor.test_password) == key  # type: ignore[attr-defined]
+    assert unlocking.unlock_with_password(db, stronger, user, counsellor.test_password) == key  # type: ignore[attr-defined]
 
 
 def test_open_keys_refuses_a_missing_or_foreign_key(
@@ -177,16 +178,16 @@ def test_open_keys_refuses_a_missing_or_foreign_key(
     counsellor = create_user("counsellor")
     grant(app, settings, counsellor, setup.recovery_key)
     with pytest.raises(VaultLocked):
-        vault.open_keys(db, settings, None)
+        unlocking.open_keys(db, settings, None)
     with pytest.raises(VaultLocked):
-        vault.open_keys(db, settings, crypto.random_key())
+        unlocking.open_keys(db, settings, crypto.random_key())
 
 
 def test_forget_session_keys(app: Flask, settings: Settings, db: Session) -> None:
     db.add(WebSession(token_hash="a" * 64, vault_key_sealed=b"sealed"))
     db.add(WebSession(token_hash="b" * 64))
     db.flush()
-    assert vault.forget_session_keys(db) == 1
+    assert store.forget_session_keys(db) == 1
     assert db.execute(select(func.count()).select_from(WebSession)
                       .where(WebSession.vault_key_sealed.is_not(None))).scalar_one() == 0
 
@@ -197,13 +198,13 @@ def test_demo_bootstrap_is_idempotent(
     create_vault(app, settings)
     counsellor = create_user("counsellor")
     with app.app_context(), db_session_for(app) as session:
-        first = vault.bootstrap_for_demo(session, settings, _user(session, counsellor),
+        first = grants.bootstrap_for_demo(session, settings, _user(session, counsellor),
                                          counsellor.test_password)  # type: ignore[attr-defined]
         session.commit()
-        again = vault.bootstrap_for_demo(session, settings, _user(session, counsellor),
+        again = grants.bootstrap_for_demo(session, settings, _user(session, counsellor),
                                          counsellor.test_password)  # type: ignore[attr-defined]
         assert first == again
         other = create_user("counsellor")
         with pytest.raises(VaultLocked):
-            vault.bootstrap_for_demo(session, settings, _user(session, other),
+            grants.bootstrap_for_demo(session, settings, _user(session, other),
                                      other.test_password)  # type: ignore[attr-defined]

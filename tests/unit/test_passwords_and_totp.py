@@ -7,7 +7,7 @@ import pytest
 import segno
 
 from vp_registry.core.crypto import FAST_KDF_FOR_TESTS, KdfParams
-from vp_registry.services import passwords, totp
+from vp_registry.services.accounts import passwords, totp
 from vp_registry.services.errors import ValidationFailed
 
 

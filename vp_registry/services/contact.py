@@ -47,11 +47,12 @@ from vp_registry.core.crypto import AesGcmCipher, DecryptionError, KdfParams, Re
 from vp_registry.core.taxonomy import N_
 from vp_registry.db.contact import ContactPost, ContactThread
 from vp_registry.db.organisation import Category, Department
-from vp_registry.services import audit, cases, vault
+from vp_registry.services import audit, cases
+from vp_registry.services.vault import unlocking
 from vp_registry.services.audit import Actor
 from vp_registry.services.cases import CaseInput, ContactInput
 from vp_registry.services.errors import Conflict, DomainError, NotFound, ValidationFailed
-from vp_registry.services.vault import VaultKeys
+from vp_registry.services.vault.keyring import VaultKeys
 
 THREADS: Final = "contact_threads"
 POSTS: Final = "contact_posts"
@@ -267,7 +268,7 @@ def validate_submission(session: Session, data: Submission) -> Submission:
 
 
 def _public_key(session: Session) -> bytes:
-    public_key = vault.message_public_key(session)
+    public_key = unlocking.message_public_key(session)
     if public_key is None:
         raise ChannelClosed()
     return public_key
@@ -275,7 +276,7 @@ def _public_key(session: Session) -> bytes:
 
 def is_open(session: Session) -> bool:
     """Whether messages can be received (the vault has its message key pair)."""
-    return vault.message_public_key(session) is not None
+    return unlocking.message_public_key(session) is not None
 
 
 # --------------------------------------------------------------- the sender
@@ -455,7 +456,7 @@ def _preview(text: str, limit: int = 120) -> str:
 
 
 def _record(session: Session, keys: VaultKeys, row: ContactThread) -> ThreadRecord:
-    private_key = vault.unwrap_message_private_key(session, keys)
+    private_key = unlocking.unwrap_message_private_key(session, keys)
     crypter = _crypter(_thread_key_for_vault(private_key, row))
     posts: list[Post] = []
     intake: dict[str, Any] = {}
@@ -486,7 +487,7 @@ def list_threads(session: Session, settings: Settings, actor: Actor, keys: Vault
     first_posts = {post.thread_id: post for post in session.execute(
         select(ContactPost).where(ContactPost.position == 0)).scalars()}
     summaries: list[ThreadSummary] = []
-    private_key = vault.unwrap_message_private_key(session, keys) if rows else b""
+    private_key = unlocking.unwrap_message_private_key(session, keys) if rows else b""
     for row in rows:
         crypter = _crypter(_thread_key_for_vault(private_key, row))
         first = first_posts.get(row.id)
@@ -532,7 +533,7 @@ def reply(session: Session, settings: Settings, actor: Actor, keys: VaultKeys, t
     today = today or date.today()
     message = _message(text)
     row = _thread_row(session, thread_id)
-    private_key = vault.unwrap_message_private_key(session, keys)
+    private_key = unlocking.unwrap_message_private_key(session, keys)
     crypter = _crypter(_thread_key_for_vault(private_key, row))
     position = int(session.execute(
         select(func.coalesce(func.max(ContactPost.position), -1))
@@ -644,7 +645,7 @@ def convert_to_case(session: Session, settings: Settings, actor: Actor, keys: Va
     cases.add_contact(session, settings, actor, keys, case.reference, first_contact,
                       today=today, audited=False)  # part of the creation: one case.create
     row.case_link = _crypter(_thread_key_for_vault(
-        vault.unwrap_message_private_key(session, keys), row)).encrypt_text(
+        unlocking.unwrap_message_private_key(session, keys), row)).encrypt_text(
         THREADS, "case_link", row.id, case.reference)
     row.unread = False
     _flush(session)

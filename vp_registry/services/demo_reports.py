@@ -23,7 +23,8 @@ from vp_registry.core.report import ReportTexts
 from vp_registry.core.taxonomy import N_
 from vp_registry.db.accounts import User
 from vp_registry.db.reports import AnnualReportRow
-from vp_registry.services import activities, reports, vault
+from vp_registry.services import activities, reports
+from vp_registry.services.vault import grants, unlocking
 from vp_registry.services.activities import ActivityInput
 from vp_registry.services.audit import Actor
 
@@ -74,8 +75,8 @@ def add_demo_reports(
     if session.execute(select(func.count()).select_from(AnnualReportRow)).scalar_one():
         progress(N_("Annual reports: already present"))
         return
-    keys = vault.open_keys(session, settings,
-                           vault.bootstrap_for_demo(session, settings, counsellor, password))
+    keys = unlocking.open_keys(session, settings,
+                           grants.bootstrap_for_demo(session, settings, counsellor, password))
     actor = Actor(counsellor.id, counsellor.role)
     last, this = today.year - 1, today.year
     logged = 0

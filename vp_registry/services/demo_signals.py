@@ -23,7 +23,9 @@ from vp_registry.core.signals import CONCENTRATION
 from vp_registry.core.taxonomy import N_
 from vp_registry.db.accounts import User
 from vp_registry.db.signals import ReleasedSignal
-from vp_registry.services import organisation, signals, vault
+from vp_registry.services import signals
+from vp_registry.services.accounts import organisation
+from vp_registry.services.vault import grants, unlocking
 from vp_registry.services.audit import Actor
 from vp_registry.services.signals import ReleaseDraft
 
@@ -54,8 +56,8 @@ def add_demo_signals(
     if session.execute(select(func.count()).select_from(ReleasedSignal)).scalar_one():
         progress(N_("Signals: already present"))
         return None
-    keys = vault.open_keys(session, settings,
-                           vault.bootstrap_for_demo(session, settings, counsellor, password))
+    keys = unlocking.open_keys(session, settings,
+                           grants.bootstrap_for_demo(session, settings, counsellor, password))
     actor = Actor(counsellor.id, counsellor.role)
     departments = {d.name: d.id for d in organisation.list_departments(session)}
     review = signals.review(session, settings, actor, keys, today=today)

@@ -27,7 +27,7 @@ from vp_registry.services.audit import Actor
 from vp_registry.services.errors import DomainError, VaultLocked
 
 if TYPE_CHECKING:
-    from vp_registry.services.vault import VaultKeys
+    from vp_registry.services.vault.keyring import VaultKeys
 
 KeysOpener = Callable[[], "VaultKeys | None"]
 

@@ -21,8 +21,10 @@ from vp_registry.config import Settings
 from vp_registry.core.taxonomy import ROLE_LABELS, Role
 from vp_registry.db.audit import AuditEntry
 from vp_registry.messages import describe
-from vp_registry.services import accounts, audit, organisation
+from vp_registry.services.accounts import department_import, organisation
+from vp_registry.services.accounts import users as user_accounts
 from vp_registry.services.errors import DomainError, NotFound
+from vp_registry.services.infrastructure import audit
 from vp_registry.web.access import roles
 from vp_registry.web.admin import audit_labels
 from vp_registry.web.admin.forms import (
@@ -48,7 +50,7 @@ def settings() -> Settings:
 
 
 def actor() -> audit.Actor:
-    return accounts.actor_of(current_user)
+    return user_accounts.actor_of(current_user)
 
 
 @blueprint.errorhandler(NotFound)
@@ -64,7 +66,7 @@ def _not_found(_error: NotFound) -> tuple[str, int]:
 @blueprint.get("/users")
 @roles(Role.ADMIN)
 def users() -> str:
-    return render_template("admin/users.html", users=accounts.list_users(db_session()),
+    return render_template("admin/users.html", users=user_accounts.list_users(db_session()),
                            form=ConfirmForm())
 
 
@@ -74,7 +76,7 @@ def create_user() -> Response | str:
     form = CreateUserForm()
     if form.validate_on_submit():
         try:
-            accounts.create_user(db_session(), settings(), actor(), email=form.email.data,
+            user_accounts.create_user(db_session(), settings(), actor(), email=form.email.data,
                                  display_name=form.display_name.data, role=form.role.data,
                                  password=form.password.data)
         except DomainError as error:
@@ -90,7 +92,7 @@ def create_user() -> Response | str:
 def set_user_active(user_id: int) -> Response | str:
     form = ConfirmForm()
     if form.validate_on_submit():
-        user = accounts.get_user(db_session(), user_id)
+        user = user_accounts.get_user(db_session(), user_id)
         active = request.form.get("active") == "1"
         if not active and request.form.get("confirmed") != "1":  # first the question (issue 14)
             return render_template(
@@ -103,7 +105,7 @@ def set_user_active(user_id: int) -> Response | str:
                 fields=[("active", "0")], confirm_label=_("Disable account"),
                 back=url_for("admin.users"))
         try:
-            accounts.set_active(db_session(), settings(), actor(), user, active)
+            user_accounts.set_active(db_session(), settings(), actor(), user, active)
         except DomainError as error:
             flash(describe(error), "error")
         else:
@@ -114,11 +116,12 @@ def set_user_active(user_id: int) -> Response | str:
 @blueprint.route("/users/<int:user_id>/reset", methods=["GET", "POST"])
 @roles(Role.ADMIN)
 def reset_password(user_id: int) -> Response | str:
-    user = accounts.get_user(db_session(), user_id)
+    user = user_accounts.get_user(db_session(), user_id)
     form = ResetPasswordForm()
     if form.validate_on_submit():
         try:
-            accounts.reset_password(db_session(), settings(), actor(), user, form.password.data)
+            user_accounts.reset_password(db_session(), settings(), actor(), user,
+                                         form.password.data)
         except DomainError as error:
             show_error(form, error, "password")
         else:
@@ -186,7 +189,7 @@ def import_departments() -> Response | str:
         flash(_("The file is not a UTF-8 CSV file. Save it as 'CSV UTF-8' and try again."),
               "error")
         return redirect(url_for("admin.departments"))
-    report = organisation.import_departments(db_session(), settings(), actor(), text)
+    report = department_import.import_departments(db_session(), settings(), actor(), text)
     if not report.ok:
         errors = [(line, _(text, **params)) for line, text, params in report.errors]
         return render_template("admin/import_report.html", errors=errors)
@@ -255,7 +258,7 @@ def delete_category(category_id: int) -> Response:
 @roles(Role.ADMIN)
 def audit_log() -> str:
     db = db_session()
-    all_users = accounts.list_users(db)
+    all_users = user_accounts.list_users(db)
     form = AuditFilterForm(request.args)
     form.actor.choices = [SelectChoice(0, _("Everyone"))] + [
         SelectChoice(u.id, f"{u.display_name} ({u.email})") for u in all_users]

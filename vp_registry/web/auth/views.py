@@ -26,8 +26,10 @@ from vp_registry.config import Settings
 from vp_registry.core.crypto import DecryptionError
 from vp_registry.db.accounts import User
 from vp_registry.messages import describe
-from vp_registry.services import accounts, audit, totp, vault
+from vp_registry.services.accounts import authentication, totp, users
 from vp_registry.services.errors import DomainError, Throttled
+from vp_registry.services.infrastructure import audit
+from vp_registry.services.vault import key_pairs, unlocking
 from vp_registry.web.access import authenticated, public
 from vp_registry.web.auth.forms import ChangePasswordForm, CodeForm, LoginForm, NewPasswordForm
 from vp_registry.web.database import db_session
@@ -120,9 +122,9 @@ def _unlock_vault(user: User, password: str) -> None:
     session is logged in only after the remaining stages; without a grant nothing is stored.
     """
     db = db_session()
-    vault.ensure_counsellor_key(db, settings(), user, password)
+    key_pairs.ensure_counsellor_key(db, settings(), user, password)
     try:
-        vault_key = vault.unlock_with_password(db, settings(), user, password)
+        vault_key = unlocking.unlock_with_password(db, settings(), user, password)
     except DecryptionError:  # damaged key material: log in, the case pages explain
         vault_key = None
     if vault_key is not None:
@@ -140,8 +142,8 @@ def login() -> Response | str | tuple[str, int]:
     if form.validate_on_submit():
         db = db_session()
         try:
-            user = accounts.check_password(db, settings(), form.email.data, form.password.data,
-                                           client_address())
+            user = authentication.check_password(db, settings(), form.email.data,
+                                                 form.password.data, client_address())
         except Throttled as error:
             return render_template("auth/login.html", form=form, error=describe(error)), 429
         except DomainError as error:
@@ -171,7 +173,8 @@ def login_code() -> Response | str | tuple[str, int]:
     form = CodeForm()
     if form.validate_on_submit():
         try:
-            accounts.check_totp(db_session(), settings(), user, form.code.data, client_address())
+            authentication.check_totp(db_session(), settings(), user, form.code.data,
+                                      client_address())
         except Throttled as error:
             return render_template("auth/code.html", form=form, error=describe(error)), 429
         except DomainError as error:
@@ -190,7 +193,7 @@ def login_new_password() -> Response | str:
     form = NewPasswordForm()
     if form.validate_on_submit():
         try:
-            accounts.change_password(db_session(), settings(), user, None, form.password.data)
+            authentication.change_password(db_session(), settings(), user, None, form.password.data)
         except DomainError as error:
             show_error(form, error, "password")
         else:
@@ -219,12 +222,12 @@ def login_enrol() -> Response | str | tuple[str, int]:
         return guard
     user, pending = guard
     secret = _pending_totp_secret(pending)
-    enrolment = accounts.enrolment_for(settings(), user, secret)
+    enrolment = authentication.enrolment_for(settings(), user, secret)
     form = CodeForm()
     if form.validate_on_submit():
         try:
-            accounts.complete_enrolment(db_session(), settings(), user, secret, form.code.data,
-                                        client_address())
+            authentication.complete_enrolment(db_session(), settings(), user, secret,
+                                              form.code.data, client_address())
         except Throttled as error:
             return render_template("auth/enrol.html", form=form, enrolment=enrolment,
                                    error=describe(error)), 429
@@ -241,7 +244,7 @@ def login_enrol() -> Response | str | tuple[str, int]:
 @blueprint.post("/logout")
 @authenticated
 def logout() -> Response:
-    audit.record(db_session(), settings().audit_key, accounts.actor_of(current_user), "logout")
+    audit.record(db_session(), settings().audit_key, users.actor_of(current_user), "logout")
     logout_user()
     end_session(session)  # the row goes, sealed vault key and all; the flash gets a new one
     flash(_("You are logged out."), "success")
@@ -254,8 +257,9 @@ def change_password() -> Response | str:
     form = ChangePasswordForm()
     if form.validate_on_submit():
         try:
-            accounts.change_password(db_session(), settings(), current_user, form.current.data,
-                                     form.password.data, keep_session=current_token_hash(session))
+            authentication.change_password(db_session(), settings(), current_user,
+                                           form.current.data, form.password.data,
+                                           keep_session=current_token_hash(session))
         except DomainError as error:
             show_error(form, error, "password")
         else:
@@ -271,7 +275,7 @@ def set_language() -> Response:
     if chosen not in LOCALES:
         chosen = settings().default_locale
     if current_user.is_authenticated:
-        accounts.set_locale(db_session(), current_user, chosen)
+        users.set_locale(db_session(), current_user, chosen)
     response = make_response(redirect(_safe_next(request.form.get("next"))))
     response.set_cookie(LOCALE_COOKIE, chosen, max_age=365 * 24 * 3600, httponly=True,
                         samesite="Strict", secure=settings().session_cookie_secure)

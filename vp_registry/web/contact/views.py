@@ -29,7 +29,8 @@ from wtforms import SelectChoice
 from vp_registry.config import Settings
 from vp_registry.core.taxonomy import Role
 from vp_registry.messages import describe
-from vp_registry.services import accounts, contact, counsellors, organisation
+from vp_registry.services import contact, counsellors
+from vp_registry.services.accounts import organisation, users
 from vp_registry.services.contact import SenderView, Submission, WrongCode
 from vp_registry.services.counsellors import LOCALES, PageText
 from vp_registry.services.errors import DomainError, NotFound, Throttled
@@ -246,7 +247,7 @@ def edit_text(locale: str) -> BaseResponse | str:
     form = PublicTextForm(data=None if request.method == "POST" else current.__dict__)
     if form.validate_on_submit():
         try:
-            counsellors.save_page_text(db, settings(), accounts.actor_of(current_user), locale,
+            counsellors.save_page_text(db, settings(), users.actor_of(current_user), locale,
                                        PageText(intro=form.intro.data, does=form.does.data,
                                                 does_not=form.does_not.data,
                                                 confidentiality=form.confidentiality.data))

@@ -19,11 +19,12 @@ from wtforms import SelectChoice
 
 from vp_registry.core.taxonomy import Role
 from vp_registry.messages import describe
-from vp_registry.services import contact, counsellors, organisation
+from vp_registry.services import contact, counsellors
+from vp_registry.services.accounts import organisation
 from vp_registry.services.contact import Conversion, ThreadRecord
 from vp_registry.services.counsellors import ProfileInput
 from vp_registry.services.errors import DomainError, NotFound
-from vp_registry.services.vault import VaultLocked
+from vp_registry.services.errors import VaultLocked
 from vp_registry.web.access import roles
 from vp_registry.web.cases.common import actor, locked_page, needs_vault, require_keys, settings
 from vp_registry.web.database import db_session

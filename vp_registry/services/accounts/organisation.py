@@ -2,12 +2,10 @@
 
 from __future__ import annotations
 
-import csv
-import io
 import re
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
@@ -16,11 +14,11 @@ from vp_registry.config import Settings
 from vp_registry.core.facts import DepartmentFacts
 from vp_registry.core.taxonomy import DEFAULT_CATEGORIES, N_
 from vp_registry.db.organisation import Category, Department
-from vp_registry.services import audit
-from vp_registry.services.audit import Actor
 from vp_registry.services.errors import NotFound, ValidationFailed
-from vp_registry.services.readcache import ReadCache
-from vp_registry.services.usage import last_case_write
+from vp_registry.services.infrastructure import audit
+from vp_registry.services.infrastructure.audit import Actor
+from vp_registry.services.infrastructure.readcache import ReadCache
+from vp_registry.services.infrastructure.usage import last_case_write
 
 # Dutch labels for the default categories; English labels come from the taxonomy.
 DEFAULT_CATEGORY_LABELS_NL = {
@@ -110,107 +108,6 @@ def update_department(
     session.flush()
     audit.record(session, settings.audit_key, actor, "department.update",
                  target_type="department", target_id=department.id)
-
-
-@dataclass
-class ImportReport:
-    created: int = 0
-    updated: int = 0
-    errors: list[tuple[int, str, dict[str, object]]] = field(default_factory=list)
-
-    @property
-    def ok(self) -> bool:
-        return not self.errors
-
-
-def import_departments(
-    session: Session, settings: Settings, actor: Actor, text: str
-) -> ImportReport:
-    """Import ``name,headcount,parent[,active]`` rows; all or nothing.
-
-    Every line is checked first; when any line is bad, nothing is written and the report
-    lists each bad line with its reason. Parents may appear later in the file.
-    """
-    report = ImportReport()
-    reader = csv.DictReader(io.StringIO(text.lstrip("\ufeff")))
-    header = [h.strip().lower() for h in (reader.fieldnames or [])]
-    if "name" not in header or "headcount" not in header:
-        report.errors.append((1, N_("The first line must name the columns: %(columns)s."),
-                              {"columns": "name,headcount,parent,active"}))
-        return report
-    rows: list[tuple[int, str, int, str, bool]] = []
-    seen: dict[str, int] = {}
-    for line_number, raw in enumerate(reader, start=2):
-        row = {(k or "").strip().lower(): (v or "").strip() for k, v in raw.items()}
-        name = " ".join(row.get("name", "").split())
-        if not name and not any(row.values()):
-            continue
-        if not 1 <= len(name) <= 120:
-            report.errors.append(
-                (line_number, N_("The name is empty or longer than 120 characters."), {}))
-            continue
-        if name.lower() in seen:
-            report.errors.append((line_number, N_("%(name)s already appears on line %(line)s."),
-                                  {"name": name, "line": seen[name.lower()]}))
-            continue
-        seen[name.lower()] = line_number
-        try:
-            headcount = int(row.get("headcount", ""))
-            if not 0 <= headcount <= MAX_HEADCOUNT:
-                raise ValueError
-        except ValueError:
-            report.errors.append(
-                (line_number, N_("The headcount must be a whole number of 0 or more."), {}))
-            continue
-        active_text = row.get("active", "").lower() or "yes"
-        if active_text not in {"yes", "no", "ja", "nee", "1", "0", "true", "false"}:
-            report.errors.append((line_number, N_("Active must be yes or no."), {}))
-            continue
-        rows.append((line_number, name, headcount, " ".join(row.get("parent", "").split()),
-                     active_text in {"yes", "ja", "1", "true"}))
-    existing = {d.name.lower(): d for d in list_departments(session)}
-    parent_of = {name: existing[name].parent_id for name in existing}
-    by_id = {d.id: name for name, d in existing.items()}
-    parent_name = {name: by_id.get(pid) if pid else None for name, pid in parent_of.items()}
-    for _, name, _, parent, _ in rows:
-        parent_name[name.lower()] = parent.lower() or None
-    for line_number, name, _, parent, _ in rows:
-        if parent and parent.lower() not in parent_name:
-            report.errors.append((line_number, N_("Parent department %(parent)s is not known."),
-                                  {"parent": parent}))
-        elif _has_cycle(parent_name, name.lower()):
-            report.errors.append(
-                (line_number, N_("A department cannot be placed under itself."), {}))
-    if report.errors:
-        report.errors.sort(key=lambda error: error[0])
-        return report
-    for _, name, headcount, _, active in rows:
-        department = existing.get(name.lower())
-        if department is None:
-            existing[name.lower()] = Department(name=name, headcount=headcount, active=active)
-            session.add(existing[name.lower()])
-            report.created += 1
-        else:
-            department.headcount, department.active = headcount, active
-            report.updated += 1
-    session.flush()
-    for _, name, _, parent, _ in rows:
-        existing[name.lower()].parent_id = existing[parent.lower()].id if parent else None
-    session.flush()
-    audit.record(session, settings.audit_key, actor, "department.import",
-                 created=report.created, updated=report.updated)
-    return report
-
-
-def _has_cycle(parent_name: dict[str, str | None], start: str) -> bool:
-    seen = {start}
-    current = parent_name.get(start)
-    while current is not None:
-        if current in seen:
-            return True
-        seen.add(current)
-        current = parent_name.get(current)
-    return False
 
 
 # ----------------------------------------------------------------- categories

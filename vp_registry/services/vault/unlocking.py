@@ -1,0 +1,153 @@
+"""Opening the vault: a web session's key checked against the grant, a counsellor's
+password, the recovery key."""
+
+from __future__ import annotations
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from vp_registry.config import Settings
+from vp_registry.core import crypto
+from vp_registry.core.crypto import PURPOSE_X25519_PRIVATE, DecryptionError
+from vp_registry.core.taxonomy import N_
+from vp_registry.db.accounts import User
+from vp_registry.db.vault import VAULT_ROW_ID, CounsellorKey, Vault, VaultGrant, VaultRotation
+from vp_registry.services.errors import ValidationFailed, VaultLocked
+from vp_registry.services.vault.key_pairs import (
+    counsellor_private_key,
+    is_counsellor,
+    rewrap_private,
+)
+from vp_registry.services.vault.keyring import (
+    PURPOSE_VAULT_PREVIOUS,
+    VaultKeys,
+    field_cipher,
+    grant_aad,
+    recovery_aad,
+    unseal_key,
+)
+from vp_registry.services.vault.store import VaultNotReady, get_vault, require_vault
+
+
+class NoGrant(Exception):  # an access check's answer, not an error to show (no DomainError)
+    """The user on whose behalf a session's key is used holds no grant (any more). An access
+    check, not a user error: the caller treats the session as holding no key (issue 11)."""
+
+
+def _verify_key(vault: Vault, vault_key: bytes) -> None:
+    """A key is the current vault key iff it unwraps the message private key."""
+    if vault.key_version == 0 or vault.box_private_wrapped is None:
+        raise VaultLocked()
+    try:
+        crypto.unwrap_key(vault_key, vault.box_private_wrapped, purpose=PURPOSE_X25519_PRIVATE,
+                          key_version=vault.box_key_version or 0)
+    except (DecryptionError, ValueError):
+        raise VaultLocked() from None
+
+
+def open_keys(session: Session, settings: Settings, vault_key: bytes | None, *,
+              holder: int | None = None) -> VaultKeys:
+    """Turn the key held by a session (or unlocked by a command) into :class:`VaultKeys`.
+
+    ``holder`` is the user on whose behalf a web session's key is used: they must hold a grant
+    at this moment, or :class:`NoGrant` is raised (a grant revoked during a session stops
+    access on the next request, not at the next login). Raises VaultLocked for no key or a key
+    that is not the current one (e.g. the session was opened before a key rotation).
+    """
+    if vault_key is None:
+        raise VaultLocked()
+    # The vault, an unfinished rotation and the holder's grant in one statement: this runs on
+    # every request that decrypts.
+    query = (select(Vault, VaultRotation).select_from(Vault)
+             .outerjoin(VaultRotation, VaultRotation.finished_at.is_(None))
+             .where(Vault.id == VAULT_ROW_ID))
+    if holder is not None:
+        query = (query.add_columns(VaultGrant.user_id)
+                 .outerjoin(VaultGrant, VaultGrant.user_id == holder))
+    found = session.execute(query).first()
+    if found is None:
+        raise VaultNotReady()
+    vault, rotation = found[0], found[1]
+    granted: tuple[object, ...] = tuple(found)[2:]
+    if holder is not None and (not granted or granted[0] is None):
+        raise NoGrant()
+    _verify_key(vault, vault_key)
+    keys = {vault.key_version: vault_key}
+    if rotation is not None and rotation.previous_key_wrapped is not None:
+        keys[rotation.from_version] = crypto.unwrap_key(
+            vault_key, rotation.previous_key_wrapped, purpose=PURPOSE_VAULT_PREVIOUS,
+            key_version=rotation.from_version,
+        )
+    return VaultKeys(vault.key_version, keys, field_cipher(settings))
+
+
+def message_public_key(session: Session) -> bytes | None:
+    """Public key that anonymous messages are sealed to (issue 6); None before the first grant."""
+    vault = get_vault(session)
+    return vault.box_public_key if vault is not None else None
+
+
+def unwrap_message_private_key(session: Session, keys: VaultKeys) -> bytes:
+    vault = require_vault(session)
+    if vault.box_private_wrapped is None or vault.box_key_version is None:
+        raise VaultLocked()
+    return crypto.unwrap_key(keys.key(vault.box_key_version), vault.box_private_wrapped,
+                             purpose=PURPOSE_X25519_PRIVATE, key_version=vault.box_key_version)
+
+
+def unlock_with_password(
+    session: Session, settings: Settings, user: User, password: str
+) -> bytes | None:
+    """The vault key for a counsellor who typed their (already verified) password.
+
+    Returns None when the counsellor has no grant. Raises DecryptionError when the password
+    does not open the key pair (the caller verified the login password first, so this means
+    the stored key material is damaged). Re-wraps the private key when the Argon2 cost
+    parameters have risen since it was wrapped.
+    """
+    if not is_counsellor(user):
+        return None
+    row = session.get(CounsellorKey, user.id)
+    grant = session.get(VaultGrant, user.id)
+    if row is None or grant is None:
+        return None
+    private = counsellor_private_key(row, password)
+    vault_key = unseal_key(private, grant.sealed_key, grant_aad(user.id, grant.key_version))
+    if row.kdf_params != settings.password_kdf.to_json():
+        rewrap_private(settings, row, private, password)
+        session.flush()
+    return vault_key
+
+
+def recovery_private_key(text: str) -> bytes:
+    try:
+        return crypto.parse_recovery_key(text)
+    except crypto.InvalidRecoveryKey as error:
+        raise ValidationFailed(N_("The recovery key is not valid: %(reason)s."),
+                               reason=str(error)) from None
+
+
+def check_recovery_key(vault: Vault, private: bytes) -> None:
+    """Prove the typed key is this vault's recovery key (seal a probe to its public key)."""
+    probe = crypto.random_key()
+    try:
+        opened = crypto.unseal(private, crypto.seal(vault.recovery_public_key, probe))
+    except DecryptionError:
+        opened = b""
+    if opened != probe:
+        raise ValidationFailed(N_("This recovery key does not belong to this installation."))
+
+
+def unlock_with_recovery(session: Session, recovery_text: str) -> bytes:
+    vault = require_vault(session)
+    private = recovery_private_key(recovery_text)
+    check_recovery_key(vault, private)
+    if vault.key_version == 0 or vault.recovery_sealed_key is None:
+        raise VaultLocked(N_("The vault key has not been created yet: use 'vault recover'."))
+    try:
+        return unseal_key(private, vault.recovery_sealed_key,
+                           recovery_aad(vault.recovery_key_version or 0))
+    except DecryptionError:
+        raise ValidationFailed(
+            N_("This recovery key does not belong to this installation.")
+        ) from None
