@@ -44,12 +44,14 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from vp_registry.config import Settings
 from vp_registry.core.crypto import KdfParams, format_recovery_key
 from vp_registry.db import make_engine, make_session_factory
-from vp_registry.services import contact, schema
 from vp_registry.services.accounts import authentication, organisation, users
-from vp_registry.services.vault import grants, key_pairs, store
-from vp_registry.services.audit import Actor
-from vp_registry.services.contact import Submission, WrongCode
+from vp_registry.services.contact import channel, receipts
+from vp_registry.services.contact.channel import Submission
+from vp_registry.services.contact.receipts import WrongCode
 from vp_registry.services.errors import AuthenticationFailed
+from vp_registry.services.infrastructure import schema
+from vp_registry.services.infrastructure.audit import Actor
+from vp_registry.services.vault import grants, key_pairs, store
 
 PASSWORD = "Benchmark-wachtwoord-voor-de-timing-1"  # noqa: S105 - a fictional test account
 MAX_SPREAD = 1.5
@@ -111,7 +113,7 @@ def main() -> int:
         key_pairs.ensure_counsellor_key(session, settings, user, PASSWORD)
         grants.recover_access(session, settings, Actor.system(),
                              format_recovery_key(recovery or b""), user)  # opens the channel
-        code = contact.submit(session, settings, Submission(
+        code = channel.submit(session, settings, Submission(
             kind="message", message="Een bericht voor de benchmark.", department_id=None,
             category=None, contact=None), today=date.today())
         session.commit()
@@ -119,7 +121,7 @@ def main() -> int:
         def read(text: str) -> Callable[[], object]:
             def attempt() -> None:
                 with contextlib.suppress(WrongCode):
-                    contact.read_as_sender(session, settings, text)
+                    receipts.read_as_sender(session, settings, text)
                 session.rollback()
             return attempt
 
@@ -130,7 +132,7 @@ def main() -> int:
                 session.rollback()  # no throttle counts kept between rounds
             return attempt
 
-        codes_ok = _report("receipt codes (contact.read_as_sender)", _medians({
+        codes_ok = _report("receipt codes (receipts.read_as_sender)", _medians({
             "right": read(code), "unknown": read(" ".join(reversed(code.split(" ")))),
             "malformed": read("hallo"), "empty": read(""),
         }, args.repeat), "right")

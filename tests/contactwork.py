@@ -10,8 +10,8 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from vp_registry.config import Settings
-from vp_registry.services import audit
-from vp_registry.services.contact import Submission
+from vp_registry.services.contact.channel import Submission
+from vp_registry.services.infrastructure import audit
 
 RECEIPT_WORDS = re.compile(r'<p class="receipt-code"[^>]*>(.*?)</p>', re.S)
 SPAN = re.compile(r"<span>([a-z]+)</span>")
@@ -45,7 +45,7 @@ def without_csrf(page: str) -> str:
 
 def chain_channel_entries(session: Session, settings: Settings) -> int:
     """Move the anonymous channel's waiting audit entries into the chain now, as the first
-    append of the next day would (they hold their date only: services/audit.py)."""
+    append of the next day would (they hold their date only: services/infrastructure/audit.py)."""
     moved = audit.chain_waiting(session, settings.audit_key,
                                 before=date.today() + timedelta(days=2))
     session.commit()

@@ -26,9 +26,9 @@ from tests.support.browser import (
 from tests.support.sessions import db_session_for
 from vp_registry.config import Settings
 from vp_registry.db.accounts import User
-from vp_registry.services import counsellors
-from vp_registry.services.audit import Actor
-from vp_registry.services.counsellors import ProfileInput
+from vp_registry.services.contact import counsellors
+from vp_registry.services.contact.counsellors import ProfileInput
+from vp_registry.services.infrastructure.audit import Actor
 
 MESSAGE = ("Sinds ik in het magazijn werk, word ik bij de pauze steeds overgeslagen. "
            "Ik zie er elke ochtend tegenop.")

@@ -38,9 +38,9 @@ from vp_registry.config import Settings
 from vp_registry.db.accounts import User
 from vp_registry.db.audit import AuditEntry
 from vp_registry.db.contact import ContactThread
-from vp_registry.services import contact
 from vp_registry.services.accounts import organisation
-from vp_registry.services.audit import Actor
+from vp_registry.services.contact import threads
+from vp_registry.services.infrastructure.audit import Actor
 from vp_registry.web.request_log import NoAddressRequestHandler
 
 ADDRESS = "203.0.113.77"
@@ -94,7 +94,7 @@ def test_markers_addresses_and_codes_never_reach_the_files_logs_or_audit(
     with app.app_context(), db_session_for(app) as db:
         thread_id = db.execute(select(ContactThread.id)).scalar_one()
         keys = unlock(db, settings, counsellor)
-        contact.reply(db, settings, Actor(counsellor.id, "counsellor"), keys, thread_id,
+        threads.reply(db, settings, Actor(counsellor.id, "counsellor"), keys, thread_id,
                       markers["reply"], author_name="Marieke de Boer")
         db.commit()
     page = post_form(visitor, "/contact/replies", {"code": code}).get_data(as_text=True)

@@ -12,11 +12,11 @@ from sqlalchemy import func, select
 from tests.support.sessions import db_session_for
 from vp_registry.config import Settings
 from vp_registry.db.contact import ContactThread
-from vp_registry.services import contact, counsellors
 from vp_registry.services.accounts import users
+from vp_registry.services.contact import counsellors, receipts, threads
+from vp_registry.services.demo.seed import DEMO_USERS
+from vp_registry.services.infrastructure.audit import Actor
 from vp_registry.services.vault import unlocking
-from vp_registry.services.audit import Actor
-from vp_registry.services.demo import DEMO_USERS
 
 
 def test_demo_adds_the_public_entry_and_messages_once(
@@ -36,7 +36,7 @@ def test_demo_adds_the_public_entry_and_messages_once(
                                ).scalar_one() == 2
         entries = counsellors.public_counsellors(session)
         assert [e.public_name for e in entries] == ["Marieke de Boer"]
-        view = contact.read_as_sender(session, settings, found.group(1))
+        view = receipts.read_as_sender(session, settings, found.group(1))
         assert view.replies == 1 and "Zullen we eens rustig praten?" in (
             view.posts[-1].text or "")
         login = DEMO_USERS[0]
@@ -45,6 +45,6 @@ def test_demo_adds_the_public_entry_and_messages_once(
         keys = unlocking.open_keys(session, settings,
                                unlocking.unlock_with_password(session, settings, user,
                                                           login.password))
-        threads = contact.list_threads(session, settings, Actor(user.id, user.role), keys)
-        assert [(t.kind, t.unread) for t in threads] == [("conversation", True),
+        inbox = threads.list_threads(session, settings, Actor(user.id, user.role), keys)
+        assert [(t.kind, t.unread) for t in inbox] == [("conversation", True),
                                                          ("message", False)]

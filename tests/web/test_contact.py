@@ -23,7 +23,7 @@ from vp_registry.config import Settings
 from vp_registry.db.accounts import User
 from vp_registry.db.cases import Case
 from vp_registry.db.contact import ContactThread, CounsellorProfile
-from vp_registry.services import contact
+from vp_registry.services.contact import threads
 
 PUBLIC_PAGES = ["/counsellors", "/contact", "/contact?kind=conversation", "/contact/replies"]
 ADDRESS = "203.0.113.77"
@@ -259,7 +259,7 @@ def test_an_answer_with_a_wrong_code_is_refused_like_a_wrong_code(
     assert response.status_code == 200
     assert "This receipt code is not known." in response.get_data(as_text=True)
     with app.app_context(), db_session_for(app) as session:
-        assert contact.inbox(session).total == 1
+        assert threads.inbox(session).total == 1
 
 
 # -------------------------------------------------------- counsellor side

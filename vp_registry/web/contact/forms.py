@@ -13,8 +13,8 @@ from wtforms import (
 )
 from wtforms.validators import DataRequired, InputRequired, Length, Optional
 
-from vp_registry.services.contact import KIND_LABELS, KINDS, MAX_CONTACT, MAX_MESSAGE
-from vp_registry.services.counsellors import MAX_TEXT
+from vp_registry.services.contact.channel import KIND_LABELS, KINDS, MAX_CONTACT, MAX_MESSAGE
+from vp_registry.services.contact.public_text import MAX_TEXT
 from vp_registry.web.forms import Form
 
 NOT_SAID = ""

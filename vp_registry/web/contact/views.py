@@ -29,10 +29,11 @@ from wtforms import SelectChoice
 from vp_registry.config import Settings
 from vp_registry.core.taxonomy import Role
 from vp_registry.messages import describe
-from vp_registry.services import contact, counsellors
 from vp_registry.services.accounts import organisation, users
-from vp_registry.services.contact import SenderView, Submission, WrongCode
-from vp_registry.services.counsellors import LOCALES, PageText
+from vp_registry.services.contact import channel, counsellors, public_text, receipts
+from vp_registry.services.contact.channel import Submission
+from vp_registry.services.contact.public_text import LOCALES, PageText
+from vp_registry.services.contact.receipts import SenderView, WrongCode
 from vp_registry.services.errors import DomainError, NotFound, Throttled
 from vp_registry.web.access import public, roles
 from vp_registry.web.contact import privacy
@@ -78,12 +79,12 @@ def _wait_minutes(seconds: int) -> Throttled:
 @public
 def counsellors_page() -> str:
     db = db_session()
-    text = counsellors.page_text(db, _locale())
+    text = public_text.page_text(db, _locale())
     return render_template(
         "contact/counsellors.html", counsellors=counsellors.public_counsellors(db),
-        text={name: counsellors.blocks(getattr(text, name)) for name in
+        text={name: public_text.blocks(getattr(text, name)) for name in
               ("intro", "does", "does_not", "confidentiality")},
-        channel_open=contact.is_open(db), kind_labels=counsellors.KIND_LABELS,
+        channel_open=channel.is_open(db), kind_labels=counsellors.KIND_LABELS,
     )
 
 
@@ -117,10 +118,10 @@ def _fill_choices(form: ContactForm) -> None:
 def send() -> str | tuple[str, int]:
     form = ContactForm()
     _fill_choices(form)
-    if request.method == "GET" and request.args.get("kind") in contact.KINDS:
+    if request.method == "GET" and request.args.get("kind") in channel.KINDS:
         form.kind.data = request.args["kind"]
     db = db_session()
-    if not contact.is_open(db):
+    if not channel.is_open(db):
         return render_template("contact/closed.html")
     error = None
     if request.method == "POST":
@@ -134,7 +135,7 @@ def send() -> str | tuple[str, int]:
                 form.website.errors.append(_("Leave this field empty."))
                 return render_template("contact/send.html", form=form, error=None)
             try:
-                code = contact.submit(db, settings(), Submission(
+                code = channel.submit(db, settings(), Submission(
                     kind=form.kind.data, message=form.message.data,
                     department_id=form.department_id.data or None,
                     category=form.category.data or None, contact=form.contact.data,
@@ -186,7 +187,7 @@ def replies() -> str | tuple[str, int]:
             return throttled
         if form.validate_on_submit():
             try:
-                view = contact.read_as_sender(db_session(), settings(), form.code.data)
+                view = receipts.read_as_sender(db_session(), settings(), form.code.data)
             except WrongCode:
                 return _wrong_code(form)
             return _thread_page(view, form.code.data)
@@ -208,7 +209,7 @@ def answer() -> str | tuple[str, int]:
     if not reply_form.validate_on_submit():
         # Show the conversation again with the form's errors (needs the code once more).
         try:
-            view = contact.read_as_sender(db, settings(), reply_form.code.data)
+            view = receipts.read_as_sender(db, settings(), reply_form.code.data)
         except WrongCode:
             return _wrong_code(code_form)
         return _thread_page(view, reply_form.code.data, reply_form)
@@ -216,19 +217,19 @@ def answer() -> str | tuple[str, int]:
     if wait:
         reply_form.message.errors.append(describe(_wait_minutes(wait)))
         try:
-            view = contact.read_as_sender(db, settings(), reply_form.code.data)
+            view = receipts.read_as_sender(db, settings(), reply_form.code.data)
         except WrongCode:
             return _wrong_code(code_form)
         return _thread_page(view, reply_form.code.data, reply_form), 429
     try:
-        view = contact.reply_as_sender(db, settings(), reply_form.code.data,
+        view = receipts.reply_as_sender(db, settings(), reply_form.code.data,
                                        reply_form.message.data)
     except WrongCode:
         return _wrong_code(code_form)
     except DomainError as failure:
         db.rollback()
         show_error(reply_form, failure, "message")
-        view = contact.read_as_sender(db, settings(), reply_form.code.data)
+        view = receipts.read_as_sender(db, settings(), reply_form.code.data)
         return _thread_page(view, reply_form.code.data, reply_form)
     privacy.throttles().sends.record(address)
     return _thread_page(view, reply_form.code.data, sent=True)
@@ -243,11 +244,11 @@ def edit_text(locale: str) -> BaseResponse | str:
     if locale not in LOCALES:
         abort(404)
     db = db_session()
-    current = counsellors.page_text(db, locale)
+    current = public_text.page_text(db, locale)
     form = PublicTextForm(data=None if request.method == "POST" else current.__dict__)
     if form.validate_on_submit():
         try:
-            counsellors.save_page_text(db, settings(), users.actor_of(current_user), locale,
+            public_text.save_page_text(db, settings(), users.actor_of(current_user), locale,
                                        PageText(intro=form.intro.data, does=form.does.data,
                                                 does_not=form.does_not.data,
                                                 confidentiality=form.confidentiality.data))

@@ -19,12 +19,12 @@ from wtforms import SelectChoice
 
 from vp_registry.core.taxonomy import Role
 from vp_registry.messages import describe
-from vp_registry.services import contact, counsellors
 from vp_registry.services.accounts import organisation
-from vp_registry.services.contact import Conversion, ThreadRecord
-from vp_registry.services.counsellors import ProfileInput
-from vp_registry.services.errors import DomainError, NotFound
-from vp_registry.services.errors import VaultLocked
+from vp_registry.services.contact import channel, conversion, counsellors, erasure, threads
+from vp_registry.services.contact.conversion import Conversion
+from vp_registry.services.contact.counsellors import ProfileInput
+from vp_registry.services.contact.threads import ThreadRecord
+from vp_registry.services.errors import DomainError, NotFound, VaultLocked
 from vp_registry.web.access import roles
 from vp_registry.web.cases.common import actor, locked_page, needs_vault, require_keys, settings
 from vp_registry.web.database import db_session
@@ -59,7 +59,7 @@ def _lookups() -> dict[str, Any]:
     return {
         "department_names": {d.id: d.name for d in organisation.list_departments(db)},
         "categories_by_code": {c.code: c for c in organisation.list_categories(db)},
-        "kind_labels": contact.KIND_LABELS,
+        "kind_labels": channel.KIND_LABELS,
     }
 
 
@@ -75,8 +75,8 @@ def _author_name() -> str:
 @roles(Role.COUNSELLOR)
 @needs_vault
 def index() -> str:
-    threads = contact.list_threads(db_session(), settings(), actor(), require_keys())
-    return render_template("messages/index.html", threads=threads, **_lookups())
+    summaries = threads.list_threads(db_session(), settings(), actor(), require_keys())
+    return render_template("messages/index.html", threads=summaries, **_lookups())
 
 
 def _thread_page(record: ThreadRecord, form: ReplyForm | None = None,
@@ -89,7 +89,7 @@ def _thread_page(record: ThreadRecord, form: ReplyForm | None = None,
 @roles(Role.COUNSELLOR)
 @needs_vault
 def thread(thread_id: int) -> tuple[str, int]:
-    record = contact.read_thread(db_session(), settings(), actor(), require_keys(), thread_id)
+    record = threads.read_thread(db_session(), settings(), actor(), require_keys(), thread_id)
     return _thread_page(record)
 
 
@@ -101,7 +101,7 @@ def reply(thread_id: int) -> Response | tuple[str, int]:
     db = db_session()
     if form.validate_on_submit():
         try:
-            contact.reply(db, settings(), actor(), require_keys(), thread_id, form.message.data,
+            threads.reply(db, settings(), actor(), require_keys(), thread_id, form.message.data,
                           author_name=_author_name())
         except (VaultLocked, NotFound):
             raise
@@ -112,7 +112,7 @@ def reply(thread_id: int) -> Response | tuple[str, int]:
             flash(_("Your reply has been saved. The sender reads it with their receipt code."),
                   "success")
             return redirect(url_for("messages.thread", thread_id=thread_id))
-    record = contact.read_thread(db, settings(), actor(), require_keys(), thread_id)
+    record = threads.read_thread(db, settings(), actor(), require_keys(), thread_id)
     return _thread_page(record, form)
 
 
@@ -121,10 +121,10 @@ def reply(thread_id: int) -> Response | tuple[str, int]:
 @needs_vault
 def delete(thread_id: int) -> Response | str:
     db = db_session()
-    record = contact.read_thread(db, settings(), actor(), require_keys(), thread_id)
+    record = threads.read_thread(db, settings(), actor(), require_keys(), thread_id)
     form = DeleteForm()
     if form.validate_on_submit():
-        contact.delete_thread(db, settings(), actor(), thread_id)
+        erasure.delete_thread(db, settings(), actor(), thread_id)
         flash(_("The conversation has been deleted permanently."), "success")
         return redirect(url_for("messages.index"))
     return render_template("messages/delete.html", thread=record, form=form, **_lookups())
@@ -135,7 +135,7 @@ def delete(thread_id: int) -> Response | str:
 @needs_vault
 def convert(thread_id: int) -> Response | str:
     db = db_session()
-    record = contact.read_thread(db, settings(), actor(), require_keys(), thread_id)
+    record = threads.read_thread(db, settings(), actor(), require_keys(), thread_id)
     if record.case_reference is not None:
         flash(_("This message was already turned into case %(reference)s.",
                 reference=record.case_reference), "warning")
@@ -154,7 +154,7 @@ def convert(thread_id: int) -> Response | str:
             form.categories.data = [record.category]
     if form.validate_on_submit():
         try:
-            reference = contact.convert_to_case(
+            reference = conversion.convert_to_case(
                 db, settings(), actor(), require_keys(), thread_id, Conversion(
                     opened_on=form.opened_on.data, department_id=form.department_id.data or 0,
                     categories=tuple(form.categories.data or ()), minutes=form.minutes.data,

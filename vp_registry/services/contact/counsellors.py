@@ -2,7 +2,7 @@
 
 Everything here is public information by design, stored in plaintext: a counsellor's own entry
 (name, internal or external, phone, e-mail, office hours, a short text and an optional photo)
-and the general text of the page, which the functional administrator edits per language.
+and the general text of the page (:mod:`.public_text`).
 
 Photos are never served as uploaded: the upload must decode as a JPEG or PNG image of
 sensible size; it is re-encoded as a fresh JPEG of at most 400x400 pixels, which drops
@@ -27,10 +27,11 @@ from vp_registry.config import Settings
 from vp_registry.core.taxonomy import N_, Role
 from vp_registry.db import utcnow
 from vp_registry.db.accounts import User
-from vp_registry.db.contact import CounsellorProfile, PublicText
-from vp_registry.services import audit
-from vp_registry.services.audit import Actor
+from vp_registry.db.contact import CounsellorProfile
+from vp_registry.services.contact.fields import clean
 from vp_registry.services.errors import NotFound, ValidationFailed
+from vp_registry.services.infrastructure import audit
+from vp_registry.services.infrastructure.audit import Actor
 
 KINDS: Final = ("internal", "external")
 KIND_LABELS: Final = {"internal": N_("Internal confidential counsellor"),
@@ -39,8 +40,6 @@ MAX_PHOTO_BYTES: Final = 1_500_000
 MAX_PHOTO_PIXELS: Final = 40_000_000  # refuse decompression bombs before decoding
 PHOTO_SIZE: Final = 400
 PHOTO_FORMATS: Final = ("JPEG", "PNG")
-MAX_TEXT: Final = 4000
-LOCALES: Final = ("nl", "en")
 _PHONE: Final = re.compile(r"^\+?[0-9][0-9 ()\-.]{5,38}$")
 _EMAIL: Final = re.compile(r"^[^@\s]{1,64}@[^@\s]{1,190}\.[^@\s]{2,}$")
 
@@ -71,17 +70,6 @@ class PublicCounsellor:
     photo_version: int | None  # None: no photo
 
 
-def _clean(value: str | None, limit: int, field: str) -> str | None:
-    if value is None:
-        return None
-    value = value.replace("\r\n", "\n").strip()
-    if not value:
-        return None
-    if len(value) > limit:
-        raise ValidationFailed(N_("Use at most %(limit)s characters."), field=field, limit=limit)
-    return value
-
-
 def _counsellor(session: Session, user_id: int) -> User:
     user = session.get(User, user_id)
     if user is None or user.role != Role.COUNSELLOR.value:
@@ -105,22 +93,22 @@ def profile_or_default(session: Session, user_id: int) -> ProfileInput:
 
 
 def validate_profile(data: ProfileInput) -> ProfileInput:
-    name = _clean(data.public_name, 120, "public_name")
+    name = clean(data.public_name, 120, "public_name")
     if name is None:
         raise ValidationFailed(N_("Enter the name shown on the public page."),
                                field="public_name")
     if data.kind not in KINDS:
         raise ValidationFailed(N_("Choose one of the options."), field="kind")
-    phone = _clean(data.phone, 40, "phone")
+    phone = clean(data.phone, 40, "phone")
     if phone is not None and not _PHONE.match(phone):
         raise ValidationFailed(N_("Enter a phone number of digits, spaces and dashes."),
                                field="phone")
-    email = _clean(data.email, 254, "email")
+    email = clean(data.email, 254, "email")
     if email is not None and not _EMAIL.match(email):
         raise ValidationFailed(N_("Enter a valid e-mail address."), field="email")
     return ProfileInput(public_name=name, kind=data.kind, phone=phone, email=email,
-                        office_hours=_clean(data.office_hours, 500, "office_hours"),
-                        about=_clean(data.about, 1000, "about"), visible=data.visible)
+                        office_hours=clean(data.office_hours, 500, "office_hours"),
+                        about=clean(data.about, 1000, "about"), visible=data.visible)
 
 
 def save_profile(session: Session, settings: Settings, actor: Actor, user_id: int,
@@ -226,143 +214,3 @@ def public_photo(session: Session, user_id: int) -> bytes:
             or not user.active or user.role != Role.COUNSELLOR.value):
         raise NotFound()
     return bytes(row.photo)
-
-
-# --------------------------------------------------------------- general text
-
-# The defaults, after the "Toolbox Sociaal Veilig Werken" of the technical sector. Lines that
-# start with "- " are shown as a list; an empty line starts a new paragraph.
-DEFAULT_TEXTS: Final[dict[str, dict[str, str]]] = {
-    "nl": {
-        "intro": (
-            "Wil je in contact komen met een vertrouwenspersoon, maar vind je het spannend? "
-            "Dat is begrijpelijk. Je kunt met elk groot of klein probleem bij ons terecht: "
-            "pesten, seksuele intimidatie, uitsluiting of discriminatie, agressie, of een "
-            "vermoeden van een integriteitsschending.\n\n"
-            "Een gesprek duurt meestal 30 tot 60 minuten. Je kunt zelf contact opnemen, of "
-            "iemand anders kan je erop wijzen dat dit kan."
-        ),
-        "does": (
-            "- Luistert naar jouw verhaal, zonder oordeel.\n"
-            "- Denkt met je mee over wat je kunt doen en wat de volgende stap kan zijn.\n"
-            "- Helpt als je niet weet waar je terecht kunt of hoe je iets kunt melden, en "
-            "verwijst je door als dat nodig is (bijvoorbeeld naar de bedrijfsarts of "
-            "maatschappelijk werk).\n"
-            "- Begeleidt je bij een formele klacht of een melding, als je dat wilt.\n"
-            "- Ziet patronen als er vaker iets speelt in een team of afdeling, en meldt dat "
-            "zonder namen aan de directie, zodat er iets aan gedaan kan worden."
-        ),
-        "does_not": (
-            "- Beslist niet voor jou en onderneemt niets zonder jouw toestemming.\n"
-            "- Doet geen onderzoek naar wat er is gebeurd en oordeelt niet over wie gelijk "
-            "heeft.\n"
-            "- Is geen advocaat, therapeut of bemiddelaar.\n"
-            "- Vertelt niets door aan je leidinggevende, HR of collega's zonder jouw "
-            "toestemming."
-        ),
-        "confidentiality": (
-            "Alles wat je met de vertrouwenspersoon bespreekt, blijft vertrouwelijk. De "
-            "vertrouwenspersoon heeft geheimhoudingsplicht en deelt niets zonder jouw "
-            "toestemming; alleen bij acuut gevaar voor jou of voor anderen kan dat anders "
-            "zijn.\n\n"
-            "Aantekeningen worden versleuteld bewaard: alleen vertrouwenspersonen kunnen ze "
-            "lezen. De directie krijgt alleen geanonimiseerde aantallen, nooit namen of "
-            "verhalen."
-        ),
-    },
-    "en": {
-        "intro": (
-            "Would you like to talk to a confidential counsellor, but does it feel like a big "
-            "step? That is understandable. You can come to us with any problem, big or small: "
-            "bullying, sexual harassment, exclusion or discrimination, aggression, or a "
-            "suspected breach of integrity.\n\n"
-            "A conversation usually takes 30 to 60 minutes. You can get in touch yourself, or "
-            "someone else can point you to us."
-        ),
-        "does": (
-            "- Listens to your story, without judging.\n"
-            "- Thinks along with you about what you can do and what the next step could be.\n"
-            "- Helps when you do not know where to go or how to report something, and refers "
-            "you on where needed (for example to the company doctor or social work).\n"
-            "- Supports you with a formal complaint or report, if you want to make one.\n"
-            "- Notices patterns when something happens more often in a team or department, "
-            "and tells management about it without names, so that something can be done."
-        ),
-        "does_not": (
-            "- Does not decide for you and does nothing without your consent.\n"
-            "- Does not investigate what happened and does not judge who is right.\n"
-            "- Is not a lawyer, therapist or mediator.\n"
-            "- Tells nothing to your manager, HR or colleagues without your consent."
-        ),
-        "confidentiality": (
-            "Everything you discuss with a confidential counsellor stays confidential. The "
-            "counsellor is bound to secrecy and shares nothing without your consent; only "
-            "when you or others are in acute danger can that be different.\n\n"
-            "Notes are stored encrypted: only confidential counsellors can read them. "
-            "Management only receives anonymised numbers, never names or stories."
-        ),
-    },
-}
-TEXT_FIELDS: Final = ("intro", "does", "does_not", "confidentiality")
-
-
-@dataclass(frozen=True, kw_only=True)
-class PageText:
-    intro: str
-    does: str
-    does_not: str
-    confidentiality: str
-
-
-@dataclass(frozen=True)
-class Block:
-    """A paragraph (``items`` empty) or a bulleted list, for the template to render escaped."""
-
-    text: str
-    items: tuple[str, ...] = ()
-
-
-def page_text(session: Session, locale: str) -> PageText:
-    locale = locale if locale in LOCALES else "nl"
-    row = session.get(PublicText, locale)
-    if row is None:
-        return PageText(**DEFAULT_TEXTS[locale])
-    return PageText(intro=row.intro, does=row.does, does_not=row.does_not,
-                    confidentiality=row.confidentiality)
-
-
-def save_page_text(session: Session, settings: Settings, actor: Actor, locale: str,
-                   data: PageText) -> None:
-    """The functional administrator edits the general text of the public page."""
-    if locale not in LOCALES:
-        raise ValidationFailed(N_("Choose one of the options."), field="locale")
-    values: dict[str, str] = {}
-    for name in TEXT_FIELDS:
-        value = _clean(getattr(data, name), MAX_TEXT, name)
-        if value is None:
-            raise ValidationFailed(N_("This text cannot be empty."), field=name)
-        values[name] = value
-    row = session.get(PublicText, locale)
-    if row is None:
-        row = PublicText(locale=locale, **values)
-        session.add(row)
-    else:
-        for name, value in values.items():
-            setattr(row, name, value)
-    row.updated_at = utcnow()
-    session.flush()
-    audit.record(session, settings.audit_key, actor, "public_text.update", locale=locale)
-
-
-def blocks(text: str) -> list[Block]:
-    """Paragraphs and "- " lists of a plain text (no markup is ever interpreted)."""
-    found: list[Block] = []
-    for chunk in re.split(r"\n\s*\n", text.strip()):
-        lines = [line.strip() for line in chunk.splitlines() if line.strip()]
-        if not lines:
-            continue
-        if all(line.startswith("- ") for line in lines):
-            found.append(Block("", tuple(line[2:].strip() for line in lines)))
-        else:
-            found.append(Block(" ".join(lines)))
-    return found
