@@ -1,5 +1,6 @@
-"""Alembic environment: runs against the engine handed in by vp_registry.services.schema,
-or against DATABASE_URL / the instance settings when called as ``alembic`` directly."""
+"""Alembic environment: runs against the engine handed in by
+vp_registry.services.infrastructure.schema, or against DATABASE_URL / the instance settings when
+called as ``alembic`` directly."""
 
 from __future__ import annotations
 

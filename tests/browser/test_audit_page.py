@@ -21,8 +21,8 @@ from tests.support.browser import (
 )
 from tests.support.sessions import db_session_for
 from vp_registry.config import Settings
-from vp_registry.services import audit
-from vp_registry.services.audit import Actor
+from vp_registry.services.infrastructure import audit
+from vp_registry.services.infrastructure.audit import Actor
 
 # How many lines of text each entry's time takes (a wrapped time has several line boxes).
 TIME_LINES = """() => [...document.querySelectorAll('main table tbody tr')].map(row => {

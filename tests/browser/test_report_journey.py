@@ -34,7 +34,7 @@ from vp_registry.config import Settings
 from vp_registry.core.report import LOCALES
 from vp_registry.core.report import text as report_text
 from vp_registry.db.accounts import User
-from vp_registry.services.audit import Actor
+from vp_registry.services.infrastructure.audit import Actor
 
 TODAY = date.today()
 YEAR = TODAY.year - 1

@@ -27,7 +27,7 @@ from tests.support.browser import (
 from tests.support.sessions import db_session_for
 from vp_registry.config import Settings
 from vp_registry.db.accounts import User
-from vp_registry.services.audit import Actor
+from vp_registry.services.infrastructure.audit import Actor
 
 
 @pytest.fixture

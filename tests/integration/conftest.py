@@ -12,8 +12,8 @@ from sqlalchemy.orm import Session
 from tests.casework import unlock
 from vp_registry.config import Settings
 from vp_registry.db.accounts import User
-from vp_registry.services.audit import Actor
-from vp_registry.services.vault.keyring import VaultKeys
+from vp_registry.services.infrastructure.audit import Actor
+from vp_registry.services.vault import VaultKeys
 
 
 @pytest.fixture

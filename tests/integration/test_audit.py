@@ -14,8 +14,8 @@ from sqlalchemy.orm import Session
 from tests.support.sessions import db_session_for
 from vp_registry.config import Settings
 from vp_registry.db.audit import AuditEntry
-from vp_registry.services import audit
-from vp_registry.services.audit import Actor
+from vp_registry.services.infrastructure import audit
+from vp_registry.services.infrastructure.audit import Actor
 
 
 @pytest.fixture

@@ -19,7 +19,7 @@ from sqlalchemy.engine import Engine
 
 from vp_registry.db import Base, make_engine
 from vp_registry.db import models as _models  # noqa: F401 - registers every table
-from vp_registry.services import schema
+from vp_registry.services.infrastructure import schema
 
 VERSION_TABLE = "alembic_version"
 

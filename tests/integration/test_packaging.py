@@ -24,7 +24,7 @@ from alembic.script import ScriptDirectory
 from babel.messages.mofile import read_mo
 
 from vp_registry.db import make_engine
-from vp_registry.services import schema
+from vp_registry.services.infrastructure import schema
 
 ROOT = Path(__file__).resolve().parents[2]
 PACKAGE = "vp_registry"
@@ -100,7 +100,7 @@ RUN_INSTALLED = textwrap.dedent("""
     from vp_registry import create_app
     from vp_registry.config import Settings
     from vp_registry.core.crypto import FAST_KDF_FOR_TESTS
-    from vp_registry.services import schema
+    from vp_registry.services.infrastructure import schema
 
     work = Path(sys.argv[1])
     settings = Settings(

@@ -47,7 +47,7 @@ from tests.reliability.world import (
 )
 from tests.support.forms import csrf_token, post_form
 from vp_registry.db.accounts import User, WebSession
-from vp_registry.services.demo_cases import DEMO_CASES
+from vp_registry.services.demo.cases import DEMO_CASES
 from vp_registry.web.access import PUBLIC, allowed_roles_of
 from vp_registry.web.sessions import COOKIE_NAME
 

@@ -40,7 +40,7 @@ def test_throttling_per_client_uses_the_forwarded_address_only_when_trusted(
     settings: Settings, trusted: int
 ) -> None:
     app = create_app(settings.with_overrides(trusted_proxies=trusted))
-    from vp_registry.services import schema
+    from vp_registry.services.infrastructure import schema
 
     schema.upgrade(app.extensions["vp_engine"])
     attacker, other = app.test_client(), app.test_client()

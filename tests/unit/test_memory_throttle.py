@@ -3,7 +3,7 @@ and no address kept in the clear."""
 
 from __future__ import annotations
 
-from vp_registry.services.memory_throttle import BackOff, Window
+from vp_registry.services.infrastructure.memory_throttle import BackOff, Window
 
 
 class Clock:

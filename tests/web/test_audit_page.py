@@ -17,8 +17,8 @@ from flask.testing import FlaskClient
 from tests.support.sessions import db_session_for
 from vp_registry.config import Settings
 from vp_registry.db.accounts import User
-from vp_registry.services import audit
-from vp_registry.services.audit import Actor
+from vp_registry.services.infrastructure import audit
+from vp_registry.services.infrastructure.audit import Actor
 from vp_registry.web.admin import audit_labels
 
 PACKAGE = Path(__file__).resolve().parents[2] / "vp_registry"

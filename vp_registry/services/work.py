@@ -22,12 +22,12 @@ from sqlalchemy.orm import Session, sessionmaker
 from sqlalchemy.orm.exc import StaleDataError
 
 from vp_registry.config import Settings
-from vp_registry.services import audit
-from vp_registry.services.audit import Actor
 from vp_registry.services.errors import DomainError, VaultLocked
+from vp_registry.services.infrastructure import audit
+from vp_registry.services.infrastructure.audit import Actor
 
 if TYPE_CHECKING:
-    from vp_registry.services.vault.keyring import VaultKeys
+    from vp_registry.services.vault import VaultKeys
 
 KeysOpener = Callable[[], "VaultKeys | None"]
 

@@ -16,8 +16,8 @@ from flask_login import current_user
 from sqlalchemy.orm import Session, sessionmaker
 
 from vp_registry.config import Settings
-from vp_registry.services import audit
-from vp_registry.services.audit import Actor
+from vp_registry.services.infrastructure import audit
+from vp_registry.services.infrastructure.audit import Actor
 from vp_registry.services.work import Work
 
 

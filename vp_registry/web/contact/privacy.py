@@ -7,9 +7,10 @@
   finished text. The app's own logging never names an address. (A reverse proxy in front
   of the app has its own access log: docs/operations.md says how to keep addresses out.)
 * **Audit** entries of the channel carry their date only and no thread id
-  (:func:`vp_registry.services.audit.record_dated`).
-* **Throttling** is in memory only (:mod:`vp_registry.services.memory_throttle`): addresses
-  are held as keyed hashes and forgotten after an hour of quiet, never written anywhere.
+  (:func:`vp_registry.services.infrastructure.audit.record_dated`).
+* **Throttling** is in memory only
+  (:mod:`vp_registry.services.infrastructure.memory_throttle`): addresses are held as
+  keyed hashes and forgotten after an hour of quiet, never written anywhere.
 """
 
 from __future__ import annotations
@@ -20,7 +21,7 @@ from typing import Final
 from flask import Flask, current_app, request
 
 from vp_registry.config import Settings
-from vp_registry.services.memory_throttle import BackOff, Window
+from vp_registry.services.infrastructure.memory_throttle import BackOff, Window
 
 SENDS_PER_HOUR: Final = 10
 EXTENSION: Final = "vp_contact_throttles"

@@ -27,9 +27,9 @@ from vp_registry.core.casework import add_months, expected_erasure_on
 from vp_registry.core.taxonomy import CaseStatus
 from vp_registry.db.cases import Case
 from vp_registry.db.reports import FINAL, AnnualReportRow
-from vp_registry.services import audit
-from vp_registry.services.audit import Actor
 from vp_registry.services.cases import shred
+from vp_registry.services.infrastructure import audit
+from vp_registry.services.infrastructure.audit import Actor
 
 SOON_DAYS = 60
 

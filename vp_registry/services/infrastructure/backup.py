@@ -33,8 +33,8 @@ from vp_registry.core.private_files import write_private
 from vp_registry.core.taxonomy import N_
 from vp_registry.db import Base, utcnow
 from vp_registry.db import models as _models  # noqa: F401 - registers every table
-from vp_registry.services import schema
 from vp_registry.services.errors import DomainError
+from vp_registry.services.infrastructure import schema
 
 MAGIC = b"VPREGISTRY-BACKUP-1\n"
 FORMAT_VERSION = 1
