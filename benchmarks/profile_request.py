@@ -39,7 +39,7 @@ from vp_registry import create_app  # noqa: E402
 CSRF = re.compile(r'name="csrf_token"[^>]*?value="([^"]+)"')
 AREAS = {
     "session open/save (web/sessions.py)": "web/sessions.py",
-    "vault unwrap (services/vault.py)": "services/vault.py",
+    "vault unwrap (services/vault/)": "services/vault/",
     "audit (services/infrastructure/audit.py)": "services/infrastructure/audit.py",
     "SQL execution (sqlalchemy)": "sqlalchemy/engine/base.py",
     "template rendering (jinja2)": "jinja2/environment.py",

@@ -22,11 +22,13 @@ from vp_registry.config import Settings
 from vp_registry.core import crypto
 from vp_registry.core.taxonomy import N_
 from vp_registry.messages import describe
-from vp_registry.services import accounts, contact, passwords, vault
-from vp_registry.services.errors import DomainError
+from vp_registry.services import contact
+from vp_registry.services.accounts import passwords, users
+from vp_registry.services.errors import DomainError, VaultLocked
 from vp_registry.services.infrastructure import retention, rotation
 from vp_registry.services.infrastructure.audit import Actor
-from vp_registry.services.vault import VaultKeys
+from vp_registry.services.vault import grants, store, unlocking
+from vp_registry.services.vault.keyring import VaultKeys
 
 RECOVERY_WARNING = (
     "BEWAAR DEZE HERSTELSLEUTEL NU, OP PAPIER, OP EEN VEILIGE PLEK (bijvoorbeeld een kluis).\n"
@@ -93,7 +95,7 @@ def create_vault_and_show_key() -> bool:
     """Create the vault if there is none, commit, and only then show the recovery key (once).
     Returns whether it was created."""
     with _session() as session:
-        private = vault.create_vault(session, _settings(), Actor.system())
+        private = store.create_vault(session, _settings(), Actor.system())
         session.commit()
     if private is None:
         return False
@@ -123,12 +125,12 @@ def vault_recover(email: str, recovery_key_stdin: bool) -> None:
     """
     recovery_key = _read_secret(recovery_key_stdin, _("Recovery key"))
     with _session() as session:
-        user = accounts.find_by_email(session, email)
+        user = users.find_by_email(session, email)
         if user is None:
             _fail(_("No account with e-mail address %(email)s.", email=email))
             return
         try:
-            created = vault.recover_access(session, _settings(), Actor.system(), recovery_key,
+            created = grants.recover_access(session, _settings(), Actor.system(), recovery_key,
                                            user)
         except DomainError as error:
             _fail(describe(error))
@@ -144,7 +146,7 @@ def vault_recover(email: str, recovery_key_stdin: bool) -> None:
 def vault_status() -> None:
     """Toon de toestand van de kluis / show the state of the vault (no secrets)."""
     with _session() as session:
-        state = vault.status(session)
+        state = store.status(session)
         left = rotation.rows_on_old_versions(session) if state.key_version else 0
     if not state.exists:
         _fail(_("There is no vault yet: run 'vp-registry init'."))
@@ -206,18 +208,18 @@ def _unlock(session: Session, email: str | None, password_stdin: bool,
             recovery_key_stdin: bool) -> tuple[VaultKeys, Actor]:
     settings = _settings()
     if recovery_key_stdin or not email:
-        key = vault.unlock_with_recovery(session, _read_secret(recovery_key_stdin,
+        key = unlocking.unlock_with_recovery(session, _read_secret(recovery_key_stdin,
                                                                _("Recovery key")))
-        return vault.open_keys(session, settings, key), Actor.system()
-    user = accounts.find_by_email(session, email)
+        return unlocking.open_keys(session, settings, key), Actor.system()
+    user = users.find_by_email(session, email)
     password = _read_secret(password_stdin, _("Password of %(email)s", email=email))
     if user is None or not user.active or not passwords.verify_password(
             user.password_hash, password, settings.password_kdf):
-        raise vault.VaultLocked(NO_ACCESS)  # the same answer for unknown account and password
-    unlocked = vault.unlock_with_password(session, settings, user, password)
+        raise VaultLocked(NO_ACCESS)  # the same answer for unknown account and password
+    unlocked = unlocking.unlock_with_password(session, settings, user, password)
     if unlocked is None:
-        raise vault.VaultLocked(NO_ACCESS)
-    return vault.open_keys(session, settings, unlocked), accounts.actor_of(user)
+        raise VaultLocked(NO_ACCESS)
+    return unlocking.open_keys(session, settings, unlocked), users.actor_of(user)
 
 
 @keys_group.command("rotate")
@@ -246,7 +248,7 @@ def keys_rotate(email: str | None, password_stdin: bool, recovery_key_stdin: boo
     with _session() as session:
         try:
             keys, actor = _unlock(session, email, password_stdin, recovery_key_stdin)
-            current = vault.active_rotation(session)
+            current = store.active_rotation(session)
             if current is None:
                 current, keys = rotation.start(session, settings, actor, keys)
                 click.echo(_("New key version %(version)s created; access, recovery copy and "

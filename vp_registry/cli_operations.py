@@ -15,7 +15,7 @@ from sqlalchemy import Engine
 from vp_registry.config import Settings
 from vp_registry.db import make_engine
 from vp_registry.messages import describe
-from vp_registry.services import accounts
+from vp_registry.services.accounts import web_sessions
 from vp_registry.services.errors import DomainError
 from vp_registry.services.infrastructure import backup
 
@@ -121,7 +121,7 @@ def sessions_purge() -> None:
     """Verwijder verlopen sessies / delete expired sessions (safe to run from cron)."""
     session = current_app.extensions["vp_session_factory"]()
     try:
-        removed = accounts.purge_expired_sessions(session, _settings())
+        removed = web_sessions.purge_expired_sessions(session, _settings())
         session.commit()
     finally:
         session.close()

@@ -13,7 +13,7 @@ from tests.casework import unlock
 from vp_registry.config import Settings
 from vp_registry.db.accounts import User
 from vp_registry.services.infrastructure.audit import Actor
-from vp_registry.services.vault import VaultKeys
+from vp_registry.services.vault.keyring import VaultKeys
 
 
 @pytest.fixture

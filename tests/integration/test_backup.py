@@ -17,7 +17,7 @@ from vp_registry.config import Settings
 from vp_registry.db import make_engine
 from vp_registry.db.accounts import User
 from vp_registry.db.organisation import Department
-from vp_registry.services import organisation
+from vp_registry.services.accounts import organisation
 from vp_registry.services.infrastructure import audit, backup
 from vp_registry.services.infrastructure.audit import Actor
 

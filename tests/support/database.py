@@ -20,7 +20,7 @@ import sqlalchemy as sa
 
 from vp_registry.core.private_files import PRIVATE_MODE
 from vp_registry.db import make_engine, make_session_factory
-from vp_registry.services import organisation
+from vp_registry.services.accounts import organisation
 from vp_registry.services.infrastructure import schema
 
 POSTGRES_URL = os.environ.get("VP_TEST_POSTGRES_URL", "")

@@ -34,7 +34,7 @@ from vp_registry import create_app
 from vp_registry.config import Settings
 from vp_registry.core.crypto import FAST_KDF_FOR_TESTS
 from vp_registry.db.accounts import User
-from vp_registry.services import accounts
+from vp_registry.services.accounts import authentication, users
 from vp_registry.services.infrastructure.audit import Actor
 
 if TYPE_CHECKING:
@@ -135,7 +135,7 @@ def create_user(app: Flask, settings: Settings) -> Callable[..., User]:
              must_change_password: bool = False, display_name: str | None = None) -> User:
         number = next(counter)
         with app.app_context(), db_session_for(app) as session:
-            user = accounts.create_user(
+            user = users.create_user(
                 session, settings, Actor.system(),
                 email=email or f"{role}{number}@example.org",
                 display_name=display_name or f"{role.title()} {number}", role=role,
@@ -143,7 +143,7 @@ def create_user(app: Flask, settings: Settings) -> Callable[..., User]:
             )
             if enrolled:
                 secret = pyotp.random_base32(32)
-                accounts.complete_enrolment(session, settings, user, secret,
+                authentication.complete_enrolment(session, settings, user, secret,
                                             pyotp.TOTP(secret).now(), None)
                 user.totp_last_step = 0  # let the test log in with the current code
                 user.test_totp_secret = secret  # type: ignore[attr-defined]

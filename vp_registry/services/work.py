@@ -27,7 +27,7 @@ from vp_registry.services.infrastructure import audit
 from vp_registry.services.infrastructure.audit import Actor
 
 if TYPE_CHECKING:
-    from vp_registry.services.vault import VaultKeys
+    from vp_registry.services.vault.keyring import VaultKeys
 
 KeysOpener = Callable[[], "VaultKeys | None"]
 

@@ -21,9 +21,10 @@ from vp_registry.core.taxonomy import N_
 from vp_registry.db.accounts import User
 from vp_registry.db.cases import Case
 from vp_registry.db.organisation import Department
-from vp_registry.services import cases, vault
+from vp_registry.services import cases
 from vp_registry.services.cases import CaseInput, Closing, ContactInput
 from vp_registry.services.infrastructure.audit import Actor
+from vp_registry.services.vault import grants, unlocking
 
 
 @dataclass(frozen=True)
@@ -249,8 +250,8 @@ def add_demo_cases(
     """Give the demo counsellor access (creating the vault key if there is none yet) and add
     the demo cases once. The vault itself must exist (``init`` or the demo command made it)."""
     today = today or date.today()
-    keys = vault.open_keys(session, settings,
-                           vault.bootstrap_for_demo(session, settings, counsellor, password))
+    keys = unlocking.open_keys(session, settings,
+                           grants.bootstrap_for_demo(session, settings, counsellor, password))
     if session.execute(select(func.count()).select_from(Case)).scalar_one():
         progress(N_("Cases: already present"))
         return

@@ -18,10 +18,11 @@ from vp_registry.core.taxonomy import N_
 from vp_registry.db.accounts import User
 from vp_registry.db.contact import ContactThread
 from vp_registry.db.organisation import Department
-from vp_registry.services import contact, counsellors, vault
+from vp_registry.services import contact, counsellors
 from vp_registry.services.contact import Submission
 from vp_registry.services.counsellors import ProfileInput
 from vp_registry.services.infrastructure.audit import Actor
+from vp_registry.services.vault import grants, unlocking
 
 DEMO_PROFILE = ProfileInput(
     public_name="Marieke de Boer",
@@ -69,8 +70,8 @@ def add_demo_contact(
     if session.execute(select(func.count()).select_from(ContactThread)).scalar_one():
         progress(N_("Anonymous messages: already present"))
         return None
-    keys = vault.open_keys(session, settings,
-                           vault.bootstrap_for_demo(session, settings, counsellor, password))
+    keys = unlocking.open_keys(session, settings,
+                           grants.bootstrap_for_demo(session, settings, counsellor, password))
     departments = {d.name: d.id for d in session.execute(select(Department)).scalars()}
     answered = Submission(kind=ANSWERED.kind, message=ANSWERED.message,
                           category=ANSWERED.category,

@@ -13,7 +13,7 @@ from sqlalchemy.orm import Session
 
 from vp_registry.config import Settings
 from vp_registry.core.taxonomy import N_, Role
-from vp_registry.services import accounts, organisation
+from vp_registry.services.accounts import organisation, users
 from vp_registry.services.demo import cases as demo_cases
 from vp_registry.services.demo import contact as demo_contact
 from vp_registry.services.demo import reports as demo_reports
@@ -85,16 +85,16 @@ def create_demo(
     progress(N_("Departments: %(created)s new, %(total)s in all"), created=created,
              total=len(existing))
     for login in DEMO_USERS:
-        if accounts.find_by_email(session, login.email) is None:
-            accounts.create_user(session, settings, Actor.system(), email=login.email,
+        if users.find_by_email(session, login.email) is None:
+            users.create_user(session, settings, Actor.system(), email=login.email,
                                  display_name=DEMO_NAMES[login.role], role=login.role,
                                  password=login.password, must_change_password=False)
     progress(N_("Accounts: %(count)s"), count=len(DEMO_USERS))
     counsellor = DEMO_USERS[0]
-    user = accounts.find_by_email(session, counsellor.email)
+    user = users.find_by_email(session, counsellor.email)
     if user is not None:
         demo_cases.add_demo_cases(session, settings, user, counsellor.password, progress)
-        manager = accounts.find_by_email(session, DEMO_USERS[1].email)
+        manager = users.find_by_email(session, DEMO_USERS[1].email)
         demo_signals.add_demo_signals(session, settings, user, counsellor.password, manager,
                                       progress)
         demo_contact.add_demo_contact(session, settings, user, counsellor.password, progress)

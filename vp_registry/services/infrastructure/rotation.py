@@ -28,16 +28,12 @@ from vp_registry.db import utcnow
 from vp_registry.db.cases import CaseKey
 from vp_registry.db.reports import Activity, AnnualReportRow
 from vp_registry.db.vault import CounsellorKey, VaultGrant, VaultRotation
-from vp_registry.services import vault
-from vp_registry.services.errors import DomainError
+from vp_registry.services.errors import DomainError, VaultLocked
 from vp_registry.services.infrastructure import audit
 from vp_registry.services.infrastructure.audit import Actor
-from vp_registry.services.vault import (
-    PURPOSE_VAULT_PREVIOUS,
-    VaultKeys,
-    field_cipher,
-    require_vault,
-)
+from vp_registry.services.vault import keyring, store, unlocking
+from vp_registry.services.vault.keyring import PURPOSE_VAULT_PREVIOUS, VaultKeys, field_cipher
+from vp_registry.services.vault.store import require_vault
 
 DEFAULT_BATCH = 500
 
@@ -49,11 +45,11 @@ class RotationError(DomainError):
 def start(session: Session, settings: Settings, actor: Actor, keys: VaultKeys
           ) -> tuple[VaultRotation, VaultKeys]:
     """Create the new key version and re-wrap every small key; returns the keys to use."""
-    if vault.active_rotation(session) is not None:
+    if store.active_rotation(session) is not None:
         raise RotationError(N_("A key rotation is already in progress: resume it."))
     row = require_vault(session)
     if row.key_version != keys.version or row.box_private_wrapped is None:
-        raise vault.VaultLocked()
+        raise VaultLocked()
     old_version, new_version = row.key_version, row.key_version + 1
     old_key, new_key = keys.current, crypto.random_key()
 
@@ -67,16 +63,16 @@ def start(session: Session, settings: Settings, actor: Actor, keys: VaultKeys
         select(VaultGrant, CounsellorKey).join(CounsellorKey,
                                                CounsellorKey.user_id == VaultGrant.user_id)
     ):
-        grant.sealed_key = vault.seal_grant(pair.public_key, grant.user_id, new_key, new_version)
+        grant.sealed_key = keyring.seal_grant(pair.public_key, grant.user_id, new_key, new_version)
         grant.key_version = new_version
-    row.recovery_sealed_key = vault.seal_recovery(row.recovery_public_key, new_key, new_version)
+    row.recovery_sealed_key = keyring.seal_recovery(row.recovery_public_key, new_key, new_version)
     row.recovery_key_version = new_version
-    box_private = vault.unwrap_message_private_key(session, keys)
-    row.box_private_wrapped = vault.wrap_box_private(new_key, box_private, new_version)
+    box_private = unlocking.unwrap_message_private_key(session, keys)
+    row.box_private_wrapped = keyring.wrap_box_private(new_key, box_private, new_version)
     row.box_key_version = new_version
     row.key_version = new_version
     session.flush()
-    vault.forget_session_keys(session)
+    store.forget_session_keys(session)
     audit.record(session, settings.audit_key, actor, "keys.rotate", stage="start",
                  from_version=old_version, to_version=new_version)
     return rotation, VaultKeys(new_version, {new_version: new_key, old_version: old_key},
@@ -118,7 +114,7 @@ def rewrap_batch(session: Session, keys: VaultKeys, rotation: VaultRotation,
     the old to the new version; returns how many. Conditional UPDATEs, so a row erased
     meanwhile is simply skipped."""
     if keys.version != rotation.to_version:
-        raise vault.VaultLocked()
+        raise VaultLocked()
     done = 0
     for table, id_name in _WRAPPED_KEY_TABLES:  # cases first, then reports and activities
         if done >= batch_size:

@@ -11,9 +11,10 @@ from werkzeug.wrappers import Response
 from vp_registry.core.crypto import DecryptionError
 from vp_registry.core.taxonomy import Role
 from vp_registry.messages import describe
-from vp_registry.services import passwords, vault
+from vp_registry.services.accounts import passwords
 from vp_registry.services.errors import DomainError, NotFound, Throttled
 from vp_registry.services.infrastructure import audit, throttle
+from vp_registry.services.vault import grants, key_pairs, unlocking
 from vp_registry.web.access import roles
 from vp_registry.web.cases.common import (
     actor,
@@ -75,9 +76,9 @@ def unlock() -> Response | tuple[str, int]:
         form.password.errors.append(_("The password is not correct."))
         return render_template("cases/locked.html", state=vault_state(), form=form,
                                next_url=next_url), 200
-    vault.ensure_counsellor_key(db, settings(), user, form.password.data)
+    key_pairs.ensure_counsellor_key(db, settings(), user, form.password.data)
     try:
-        vault_key = vault.unlock_with_password(db, settings(), user, form.password.data)
+        vault_key = unlocking.unlock_with_password(db, settings(), user, form.password.data)
     except DecryptionError:
         vault_key = None
     if vault_key is None:
@@ -96,7 +97,7 @@ def unlock() -> Response | tuple[str, int]:
 @roles(Role.COUNSELLOR)
 @needs_vault
 def colleagues() -> str:
-    return render_template("cases/colleagues.html", people=vault.access_overview(db_session()),
+    return render_template("cases/colleagues.html", people=grants.access_overview(db_session()),
                            form=GrantForm())
 
 
@@ -106,12 +107,12 @@ def colleagues() -> str:
 def grant(user_id: int) -> Response | str:
     db = db_session()
     form = GrantForm()
-    grantee = vault.get_counsellor(db, user_id)
+    grantee = grants.get_counsellor(db, user_id)
     if not form.validate_on_submit():
         flash(_("Confirm that you checked this with your colleague."), "error")
         return redirect(url_for("vault.colleagues"))
     try:
-        vault.grant_access(db, settings(), actor(), require_keys(), grantee)
+        grants.grant_access(db, settings(), actor(), require_keys(), grantee)
     except DomainError as error:
         flash(describe(error), "error")
     else:
