@@ -213,6 +213,7 @@ def service(n: int, seed: int, runs: int) -> None:
     from vp_registry.services.infrastructure.audit import Actor
     from vp_registry.services.reports import drafts, finalising
     from vp_registry.services.vault import grants, key_pairs, store, unlocking
+    from vp_registry.services.work import Work
 
     year = date.today().year - 1
     password = secrets.token_urlsafe(16)
@@ -231,18 +232,19 @@ def service(n: int, seed: int, runs: int) -> None:
             ids: dict[int, int] = {}
             for d in organisation(seed):  # parents come before their departments
                 ids[d.department_id] = org_service.create_department(
-                    session, settings, Actor.system(), name=d.name, headcount=d.headcount,
+                    Work(session, settings, Actor.system()), name=d.name, headcount=d.headcount,
                     parent_id=ids.get(d.parent_id) if d.parent_id else None).id
-            user = users.create_user(session, settings, Actor.system(),
+            user = users.create_user(Work(session, settings, Actor.system()),
                                         email="vp@bench.example", display_name="Bench",
                                         role="counsellor", password=password,
                                         must_change_password=False)
-            recovery = store.create_vault(session, settings, Actor.system())
-            key_pairs.ensure_counsellor_key(session, settings, user, password)
-            grants.recover_access(session, settings, Actor.system(),
+            recovery = store.create_vault(Work(session, settings, Actor.system()))
+            key_pairs.ensure_counsellor_key(Work(session, settings, Actor.system()), user, password)
+            grants.recover_access(Work(session, settings, Actor.system()),
                                  format_recovery_key(recovery or b""), user)
             session.commit()
-            vault_key = unlocking.unlock_with_password(session, settings, user, password)
+            vault_key = unlocking.unlock_with_password(Work(session, settings, Actor.system()),
+                                                       user, password)
             keys = unlocking.open_keys(session, settings, vault_key)
             actor = Actor(user.id, "counsellor")
             department_ids = list(ids.values())
@@ -254,7 +256,8 @@ def service(n: int, seed: int, runs: int) -> None:
             try:
                 for number in range(n):
                     opened = date(year, 1, 1) + timedelta(days=rng.randrange(365))
-                    record = case_lifecycle.create_case(session, settings, actor, keys, CaseInput(
+                    record = case_lifecycle.create_case(Work(session, settings, actor, keys=keys),
+                                                        CaseInput(
                         opened_on=opened,
                         department_id=rng.choices(department_ids, weights)[0],
                         categories=tuple(rng.sample(codes, rng.choice((1, 1, 1, 1, 2)))),
@@ -263,35 +266,36 @@ def service(n: int, seed: int, runs: int) -> None:
                         employment_type=rng.choice([None, *(e.value for e in EmploymentType)]),
                         minutes_spent=rng.randrange(0, 120)))
                     for _ in range(rng.choice((1, 1, 2, 3))):
-                        case_conversations.add_contact(
-                            session, settings, actor, keys, record.reference, ContactInput(
+                        case_conversations.add_contact(Work(session, settings, actor, keys=keys),
+                                                       record.reference, ContactInput(
                                 held_on=min(date(year, 12, 31),
                                             opened + timedelta(days=rng.randrange(40))),
                                 minutes=rng.choice((30, 45, 60)),
                                 channel=rng.choice([c.value for c in Channel])))
                     if rng.random() < 0.85:
                         outcome = rng.choice([o.value for o in Outcome])
-                        case_lifecycle.close_case(
-                            session, settings, actor, keys, record.reference, 1, Closing(
+                        case_lifecycle.close_case(Work(session, settings, actor, keys=keys),
+                                                  record.reference, 1, Closing(
                                 closed_on=opened + timedelta(days=rng.randrange(0, 90)),
                                 outcome=outcome,
                                 referral=rng.choice([r.value for r in Referral])
                                 if outcome == Outcome.REFERRAL.value else None))
                     if number % 500 == 499:
                         session.commit()
-                drafts.save_texts(session, settings, actor, keys, year, 0, TEXTS, "nl")
+                drafts.save_texts(Work(session, settings, actor, keys=keys), year, 0, TEXTS, "nl")
                 session.commit()
             finally:
                 audit.record = real_record  # type: ignore[assignment]
             print(f"service: {n} encrypted cases of {year} seeded in "
                   f"{time.perf_counter() - started:.0f} s")
             line(f"service preview {n // 1000}k",
-                 median_time(lambda: finalising.preview(session, settings, keys, year), runs), 1)
-            draft = drafts.get_draft(session, settings, keys, year)
+                 median_time(lambda: finalising.preview(Work(session, settings, actor, keys=keys),
+                                                        year), runs), 1)
+            draft = drafts.get_draft(Work(session, settings, actor, keys=keys), year)
             assert draft is not None
             clear_cache()
             wall, cpu = time.perf_counter(), time.process_time()
-            finalising.finalise(session, settings, actor, keys, year, draft.revision)
+            finalising.finalise(Work(session, settings, actor, keys=keys), year, draft.revision)
             session.commit()
             line(f"service finalise {n // 1000}k",
                  (time.perf_counter() - wall, time.process_time() - cpu))

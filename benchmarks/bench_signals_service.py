@@ -49,6 +49,7 @@ from vp_registry.core.disclosure import (
 from vp_registry.core.facts import CaseFacts, DepartmentFacts
 from vp_registry.core.taxonomy import DEFAULT_CATEGORIES
 from vp_registry.services.signals import publishing, reviewing
+from vp_registry.services.work import Work
 
 CATEGORIES = list(DEFAULT_CATEGORIES)
 TODAY = date(2026, 11, 25)
@@ -162,15 +163,16 @@ def database_benchmark(n_cases: int) -> None:
             for dept in organisation(ORGANISATION_SEED):
                 parent = ids.get(dept.parent_id) if dept.parent_id else None
                 ids[dept.department_id] = org_service.create_department(
-                    session, settings, Actor.system(), name=dept.name,
+                    Work(session, settings, Actor.system()), name=dept.name,
                     headcount=dept.headcount, parent_id=parent).id
-            store.create_vault(session, settings, Actor.system())
+            store.create_vault(Work(session, settings, Actor.system()))
             password = secrets.token_urlsafe(24)
-            user = users.create_user(session, settings, Actor.system(),
+            user = users.create_user(Work(session, settings, Actor.system()),
                                         email="vp@example.org", display_name="VP",
                                         role="counsellor", password=password)
+            work = Work(session, settings, Actor.system())
             keys = unlocking.open_keys(session, settings,
-                                   grants.bootstrap_for_demo(session, settings, user, password))
+                                       grants.bootstrap_for_demo(work, user, password))
             actor = Actor(user.id, "counsellor")
             began = time.perf_counter()
             for fact in synthetic_cases(organisation(ORGANISATION_SEED), n_cases):
@@ -180,7 +182,7 @@ def database_benchmark(n_cases: int) -> None:
             session.commit()
             created = time.perf_counter() - began
             med, worst = median_max(
-                lambda: reviewing.review(session, settings, actor, keys, today=TODAY), 3)
+                lambda: reviewing.review(Work(session, settings, actor, keys=keys), today=TODAY), 3)
             print(f"{n_cases:>7} cases in SQLite (created in {created:5.1f} s): signals.review "
                   f"(decrypt + candidates) median {med * 1000:7.1f} ms, max "
                   f"{worst * 1000:7.1f} ms")

@@ -22,6 +22,7 @@ import click
 from flask import current_app
 from flask.cli import AppGroup
 from flask_babel import gettext as _
+from sqlalchemy.orm import Session, sessionmaker
 
 from vp_registry.cli_cases import _unlock as unlock_vault
 from vp_registry.config import Settings
@@ -32,6 +33,7 @@ from vp_registry.render import FORMATS, filename, render
 from vp_registry.services.errors import DomainError, NotFound
 from vp_registry.services.infrastructure.audit import Actor
 from vp_registry.services.reports import archive, finalising, refusals
+from vp_registry.services.work import unit_of_work
 
 PROGRESS_FROM = 2_000  # cases: below this a draft builds too fast for a progress bar
 
@@ -114,48 +116,43 @@ def report_build(year: int, fmt: str, output: Path, email: str | None, password_
     if email and report_version is not None:
         _fail(_("--version is for finalised reports: leave out --email and the password."))
         return
-    settings = _settings()
-    session = current_app.extensions["vp_session_factory"]()
+    factory: sessionmaker[Session] = current_app.extensions["vp_session_factory"]
     progress = _Progress(_("Cases"))
-    try:
-        if email:
-            keys, actor = unlock_vault(session, email, password_stdin, False)
-            report: AnnualReport = finalising.preview(session, settings, keys, year,
-                                                      progress=progress)
+    # committed when the block ends normally; _fail's exit rolls everything back
+    with unit_of_work(factory, _settings(), Actor.system()) as work:
+        try:
+            if email:
+                keys, work.actor = unlock_vault(work, email, password_stdin, False)
+                report: AnnualReport = finalising.preview(work.with_keys(keys), year,
+                                                          progress=progress)
+                progress.close()
+                finalising.record_draft_export(work, year, report.version, fmt)
+                what = _("draft")
+            else:
+                stored, report = archive.final_report(work.session, year, report_version)
+                finalising.record_download(work, stored, fmt)
+                what = _("version %(version)s", version=stored.version)
+            data = render(report, fmt)
+            _write(data, output)
+        except refusals.ReportBlocked as blocked:
             progress.close()
-            finalising.record_draft_export(session, settings, actor, year, report.version, fmt)
-            what = _("draft")
-        else:
-            stored, report = archive.final_report(session, year, report_version)
-            finalising.record_download(session, settings, Actor.system(), stored, fmt)
-            what = _("version %(version)s", version=stored.version)
-        data = render(report, fmt)
-        _write(data, output)
-        session.commit()
-    except refusals.ReportBlocked as blocked:
-        session.rollback()
-        progress.close()
-        click.secho(blocked.explanation, err=True)  # for the counsellor; never logged
-        _fail(describe(blocked))
-        return
-    except refusals.NoDraft:
-        session.rollback()
-        _fail(_("The annual report of %(year)s has been finalised. Leave out --email to get "
-                "the finalised version, or start a correction on the annual report page.",
-                year=year))
-        return
-    except NotFound:
-        session.rollback()
-        _fail(_("There is no finalised annual report of %(year)s. A draft needs a "
-                "counsellor's --email and --password-stdin.", year=year))
-        return
-    except DomainError as error:
-        session.rollback()
-        _fail(describe(error))
-        return
-    finally:
-        progress.close()
-        session.close()
+            click.secho(blocked.explanation, err=True)  # for the counsellor; never logged
+            _fail(describe(blocked))
+            return
+        except refusals.NoDraft:
+            _fail(_("The annual report of %(year)s has been finalised. Leave out --email to "
+                    "get the finalised version, or start a correction on the annual report "
+                    "page.", year=year))
+            return
+        except NotFound:
+            _fail(_("There is no finalised annual report of %(year)s. A draft needs a "
+                    "counsellor's --email and --password-stdin.", year=year))
+            return
+        except DomainError as error:
+            _fail(describe(error))
+            return
+        finally:
+            progress.close()
     target = _("standard output") if str(output) == "-" else str(output)
     click.echo(_("Annual report %(year)s (%(what)s) written to %(target)s: %(name)s, "
                  "%(size)s bytes.", year=year, what=what, target=target,

@@ -16,7 +16,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from tests.casework import case_input, department
-from tests.contactwork import submission
+from tests.contactwork import as_sender, submission
 from vp_registry.config import Settings
 from vp_registry.core.report import ReportTexts
 from vp_registry.core.taxonomy import DEFAULT_CATEGORIES
@@ -31,6 +31,7 @@ from vp_registry.services.contact import channel, threads
 from vp_registry.services.infrastructure.audit import Actor
 from vp_registry.services.reports import drafts
 from vp_registry.services.vault.keyring import VaultKeys
+from vp_registry.services.work import Work
 
 TODAY = date(2026, 11, 25)
 LONGEST_ID = 2**31 - 1  # the largest id the INTEGER column holds (PostgreSQL: 32 bits)
@@ -50,7 +51,7 @@ def _lengths(db: Session, reference: str) -> tuple[int, int]:
 
 def _new(db: Session, settings: Settings, actor: Actor, keys: VaultKeys, **fields: Any
          ) -> str:
-    return lifecycle.create_case(db, settings, actor, keys, case_input(**fields),
+    return lifecycle.create_case(Work(db, settings, actor, keys=keys), case_input(**fields),
                              today=TODAY).reference
 
 
@@ -70,12 +71,12 @@ def test_choices_and_flags_do_not_change_the_length_of_a_case(
         integrity_report=True, acknowledged_on=date(2026, 3, 3), feedback_on=date(2026, 5, 1))
     assert _lengths(db, fewest) == _lengths(db, everything)
     # closing with the longest outcome and referral changes nothing either
-    record = lifecycle.read_case(db, settings, actor, keys, everything)
-    lifecycle.close_case(db, settings, actor, keys, everything, record.version, Closing(
+    record = lifecycle.read_case(Work(db, settings, actor, keys=keys), everything)
+    lifecycle.close_case(Work(db, settings, actor, keys=keys), everything, record.version, Closing(
         closed_on=TODAY, outcome="referral", referral="company_doctor",
         referral_target=None), today=TODAY)
-    record = lifecycle.read_case(db, settings, actor, keys, fewest)
-    lifecycle.close_case(db, settings, actor, keys, fewest, record.version, Closing(
+    record = lifecycle.read_case(Work(db, settings, actor, keys=keys), fewest)
+    lifecycle.close_case(Work(db, settings, actor, keys=keys), fewest, record.version, Closing(
         closed_on=TODAY, outcome="advice"), today=TODAY)
     assert _lengths(db, fewest) == _lengths(db, everything)
     # every single category gives the same length as any other set of them
@@ -105,9 +106,10 @@ def test_conversation_notes_are_padded_to_buckets(
 ) -> None:
     small, _ = _departments(db, settings)
     reference = _new(db, settings, actor, keys, department_id=small)
-    first = conversations.add_contact(db, settings, actor, keys, reference, ContactInput(
+    first = conversations.add_contact(Work(db, settings, actor, keys=keys), reference, ContactInput(
         held_on=TODAY, minutes=5, channel="email", notes=None), today=TODAY)
-    second = conversations.add_contact(db, settings, actor, keys, reference, ContactInput(
+    second = conversations.add_contact(Work(db, settings, actor, keys=keys),
+                                       reference, ContactInput(
         held_on=TODAY, minutes=1440, channel="in_person", notes="Lang gesprek. " * 10),
         today=TODAY)
     sizes = {len(row.content) for row in db.execute(select(CaseContact).where(
@@ -120,17 +122,17 @@ def test_anonymous_messages_and_replies_are_padded_to_buckets(
 ) -> None:
     _, longest = _departments(db, settings)
     db.commit()
-    channel.submit(db, settings, submission(message="Hallo.", kind="message",
+    channel.submit(as_sender(db, settings), submission(message="Hallo.", kind="message",
                                             department_id=None, category=None), today=TODAY)
-    channel.submit(db, settings, submission(
+    channel.submit(as_sender(db, settings), submission(
         message="Mijn voorman maakt elke ochtend grappen over mijn accent. " * 2,
         kind="conversation", department_id=longest, category="uitsluiting",
         contact="Bel me na 17 uur op 06-12345678"), today=TODAY)
     posts = db.execute(select(ContactPost)).scalars().all()
     assert len({len(post.content) for post in posts}) == 1
     for thread_id in {post.thread_id for post in posts}:
-        threads.reply(db, settings, actor, keys, thread_id, "Dank je." * (thread_id % 20 + 1),
-                      author_name="Marieke de Boer", today=TODAY)
+        threads.reply(Work(db, settings, actor, keys=keys), thread_id,
+                      "Dank je." * (thread_id % 20 + 1), author_name="Marieke de Boer", today=TODAY)
     replies = db.execute(select(ContactPost).where(ContactPost.author == "counsellor")
                          ).scalars().all()
     assert len({len(post.content) for post in replies}) == 1
@@ -140,7 +142,7 @@ def test_annual_report_texts_are_padded_to_buckets(
     db: Session, settings: Settings, actor: Actor, keys: VaultKeys
 ) -> None:
     for year, length in ((2024, 300), (2025, 480)):
-        drafts.save_texts(db, settings, actor, keys, year, 0,
+        drafts.save_texts(Work(db, settings, actor, keys=keys), year, 0,
                           ReportTexts("x" * length, "Aanbeveling."), "nl", today=TODAY)
     sizes = {len(row.texts) for row in db.execute(select(AnnualReportRow)).scalars()}
     assert len(sizes) == 1, sizes

@@ -28,6 +28,7 @@ from vp_registry.services.infrastructure import rotation
 from vp_registry.services.infrastructure.audit import Actor
 from vp_registry.services.reports import drafts, finalising
 from vp_registry.services.vault import key_pairs, unlocking
+from vp_registry.services.work import Work
 
 GROUP = r"[0-9A-Z]{4}"
 KEY_LINES = re.compile(rf"^ +((?:{GROUP}  ){{6}}{GROUP})$", re.MULTILINE)
@@ -58,7 +59,8 @@ def _with_key_pair(app: Flask, settings: Settings, user: User) -> None:
     with app.app_context(), db_session_for(app) as session:
         fresh = session.get(User, user.id)
         assert fresh is not None
-        key_pairs.ensure_counsellor_key(session, settings, fresh, user.test_password)  # type: ignore[attr-defined]
+        key_pairs.ensure_counsellor_key(Work(session, settings, Actor.system()),
+                                        fresh, user.test_password)  # type: ignore[attr-defined]
         session.commit()
 
 
@@ -67,11 +69,13 @@ def _seed(app: Flask, settings: Settings, user: User, count: int) -> None:
         keys = unlock(session, settings, user)
         dept = department(session, "Werkplaats", settings).id
         for number in range(count):
-            record = lifecycle.create_case(session, settings, Actor(user.id, "counsellor"), keys,
+            work = Work(session, settings, Actor(user.id, "counsellor"), keys=keys)
+            record = lifecycle.create_case(work,
                                        case_input(dept, opened_on=date(2025, 2, 1 + number)),
                                        today=date(2026, 11, 25))
             if number % 2 == 0:
-                lifecycle.close_case(session, settings, Actor(user.id, "counsellor"), keys,
+                work = Work(session, settings, Actor(user.id, "counsellor"), keys=keys)
+                lifecycle.close_case(work,
                                  record.reference, 1, records.Closing(
                                      closed_on=date(2025, 3, 1), outcome="advice"),
                                  today=date(2026, 11, 25))
@@ -126,9 +130,10 @@ def test_retention_purge_dry_run_then_for_real(
     assert nothing.exit_code == 0 and "0 cases would be erased" in nothing.output
     with app.app_context(), db_session_for(app) as session:  # the 2025 annual report
         keys, actor = unlock(session, settings, user), Actor(user.id, "counsellor")
-        version = drafts.save_texts(session, settings, actor, keys, 2025, 0, ReportTexts(),
+        version = drafts.save_texts(Work(session, settings, actor, keys=keys),
+                                    2025, 0, ReportTexts(),
                                     "nl")
-        finalising.finalise(session, settings, actor, keys, 2025, version.revision)
+        finalising.finalise(Work(session, settings, actor, keys=keys), 2025, version.revision)
         session.commit()
 
     dry = runner.invoke(args=["retention", "purge", "--dry-run"])
@@ -188,11 +193,12 @@ def test_keys_rotate_interrupted_then_resumed(
     with app.app_context(), db_session_for(app) as session:
         keys = unlock(session, settings, user)
         assert keys.version == 2
-        page = listing.list_cases(session, settings, Actor(user.id, "counsellor"), keys,
+        page = listing.list_cases(Work(session, settings, Actor(user.id, "counsellor"), keys=keys),
                                 queries.CaseFilter())
         assert page.total == 9
         for summary in page.items:
-            assert lifecycle.read_case(session, settings, Actor(user.id, "counsellor"), keys,
+            work = Work(session, settings, Actor(user.id, "counsellor"), keys=keys)
+            assert lifecycle.read_case(work,
                                    summary.reference).narrative
         assert rotation.rows_on_old_versions(session) == 0
     fresh = runner.invoke(args=["keys", "rotate", "--email", user.email, "--password-stdin"],
@@ -218,7 +224,8 @@ def test_demo_gives_the_demo_counsellor_access_and_is_idempotent(
             len(DEMO_CASES)
         counsellor = session.execute(select(User).where(
             User.email == DEMO_USERS[0].email)).scalar_one()
-        key = unlocking.unlock_with_password(session, settings, counsellor, DEMO_USERS[0].password)
+        key = unlocking.unlock_with_password(Work(session, settings, Actor.system()),
+                                             counsellor, DEMO_USERS[0].password)
         keys = unlocking.open_keys(session, settings, key)
         facts = case_facts.case_facts(session, keys)
         assert len(facts) == len(DEMO_CASES)

@@ -29,6 +29,7 @@ from vp_registry.db.accounts import User
 from vp_registry.db.audit import AuditEntry
 from vp_registry.services.infrastructure.audit import Actor
 from vp_registry.services.reports import archive, drafts, finalising
+from vp_registry.services.work import Work
 
 TODAY = date.today()
 YEAR = TODAY.year - 1
@@ -49,7 +50,7 @@ def counsellor(app: Flask, settings: Settings, counsellor_with_vault: Callable[.
         actor = Actor(user.id, "counsellor")
         seed_year(session, settings, actor, keys, YEAR, today=TODAY)
         seed_activities(session, settings, actor, keys, YEAR, today=TODAY)
-        drafts.save_texts(session, settings, actor, keys, YEAR, 0, ReportTexts(
+        drafts.save_texts(Work(session, settings, actor, keys=keys), YEAR, 0, ReportTexts(
             "Inleiding van de vertrouwenspersoon.", "Aanbeveling: blijf investeren."), "nl")
         session.commit()
     return user
@@ -58,9 +59,9 @@ def counsellor(app: Flask, settings: Settings, counsellor_with_vault: Callable[.
 def _finalise(app: Flask, settings: Settings, user: User) -> None:
     with app.app_context(), db_session_for(app) as session:
         keys = unlock(session, settings, user)
-        draft = drafts.get_draft(session, settings, keys, YEAR)
+        draft = drafts.get_draft(Work(session, settings, Actor.anonymous(), keys=keys), YEAR)
         assert draft is not None
-        finalising.finalise(session, settings, Actor(user.id, "counsellor"), keys, YEAR,
+        finalising.finalise(Work(session, settings, Actor(user.id, "counsellor"), keys=keys), YEAR,
                             draft.revision)
         session.commit()
 

@@ -14,8 +14,10 @@ from vp_registry.config import Settings
 from vp_registry.db.disclosure import DisclosureRelease
 from vp_registry.services.accounts import users
 from vp_registry.services.demo.seed import DEMO_USERS
+from vp_registry.services.infrastructure.audit import Actor
 from vp_registry.services.reports import activities, archive, drafts, finalising
 from vp_registry.services.vault import unlocking
+from vp_registry.services.work import Work
 
 
 def test_demo_has_a_final_report_for_last_year_and_a_draft_for_this_year(
@@ -45,9 +47,10 @@ def test_demo_has_a_final_report_for_last_year_and_a_draft_for_this_year(
         user = users.find_by_email(session, login.email)
         assert user is not None
         keys = unlocking.open_keys(session, settings, unlocking.unlock_with_password(
-            session, settings, user, login.password))
-        assert len(activities.list_activities(session, keys, last)) == 9
-        draft = drafts.get_draft(session, settings, keys, this)
+            Work(session, settings, Actor.system()), user, login.password))
+        assert len(activities.list_activities(Work(session, settings, Actor.anonymous(), keys=keys),
+                                              last)) == 9
+        draft = drafts.get_draft(Work(session, settings, Actor.anonymous(), keys=keys), this)
         assert draft is not None and draft.stored
-        preview = finalising.preview(session, settings, keys, this)
+        preview = finalising.preview(Work(session, settings, Actor.anonymous(), keys=keys), this)
         assert preview.draft and preview.year == this

@@ -17,6 +17,7 @@ from vp_registry.services.demo.seed import DEMO_USERS
 from vp_registry.services.infrastructure.audit import Actor
 from vp_registry.services.signals import reviewing
 from vp_registry.services.vault import unlocking
+from vp_registry.services.work import Work
 
 
 def _count(session: object, model: type) -> int:
@@ -52,10 +53,10 @@ def test_demo_releases_one_signal_with_follow_up_and_leaves_candidates(
         login = DEMO_USERS[0]
         user = users.find_by_email(session, login.email)
         assert user is not None
-        keys = unlocking.open_keys(session, settings,
-                               unlocking.unlock_with_password(session, settings, user,
-                                                          login.password))
-        review = reviewing.review(session, settings, Actor(user.id, user.role), keys)
+        unlocked = unlocking.unlock_with_password(Work(session, settings, Actor.system()), user,
+                                                  login.password)
+        keys = unlocking.open_keys(session, settings, unlocked)
+        review = reviewing.review(Work(session, settings, Actor(user.id, user.role), keys=keys))
         kinds = {view.candidate.kind for view in review.open}
         assert RECURRENCE in kinds and CONCENTRATION in kinds
         assert any(view.candidate.category == "seksisme" for view in review.open)

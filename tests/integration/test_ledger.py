@@ -19,6 +19,7 @@ from vp_registry.db.audit import AuditEntry
 from vp_registry.db.disclosure import DisclosureFigure, DisclosureRelease
 from vp_registry.services.infrastructure.audit import Actor
 from vp_registry.services.signals import ledger
+from vp_registry.services.work import Work
 
 RULES = DisclosureRules()
 Q1 = cell_set([7], ["pesten"], ["2026-Q1"])
@@ -57,7 +58,7 @@ def test_release_appends_and_load_returns_exactly_what_was_released(
     db: Session, settings: Settings, actor: Actor
 ) -> None:
     first = Figure.band(Q1, 4, RULES, "Magazijn · pesten · 2026-Q1")
-    entry = ledger.release(db, settings, actor, kind="signal", reference="signal:test",
+    entry = ledger.release(Work(db, settings, actor), kind="signal", reference="signal:test",
                            figures=[first], true_counts={(7, "pesten", "2026-Q1"): 4})
     db.commit()
     assert (entry.kind, entry.reference, entry.released_by) == ("signal", "signal:test",
@@ -68,7 +69,7 @@ def test_release_appends_and_load_returns_exactly_what_was_released(
 
     before = _rows(db)
     second = Figure.protected(Q2, RULES, "Magazijn · pesten · 2026-Q2")
-    ledger.release(db, settings, actor, kind="report", reference="report-2026",
+    ledger.release(Work(db, settings, actor), kind="report", reference="report-2026",
                    figures=[second], true_counts={(7, "pesten", "2026-Q1"): 4,
                                                   (7, "pesten", "2026-Q2"): 1})
     db.commit()
@@ -82,7 +83,7 @@ def test_a_refused_release_leaves_the_ledger_unchanged_and_is_audited(
     db: Session, settings: Settings, actor: Actor
 ) -> None:
     counts = {(7, "pesten", "2026-Q1"): 1, (7, "pesten", "2026-Q2"): 4}
-    ledger.release(db, settings, actor, kind="export", reference="half-year",
+    ledger.release(Work(db, settings, actor), kind="export", reference="half-year",
                    figures=[Figure.exact(HALF_YEAR, 5, "Magazijn · pesten · first half")],
                    true_counts=counts)
     db.commit()
@@ -91,7 +92,7 @@ def test_a_refused_release_leaves_the_ledger_unchanged_and_is_audited(
 
     # 2026-Q2 as "3-4" next to the half year's exact 5 would pin 2026-Q1 to 1-2 cases
     with pytest.raises(ledger.ReleaseRefused) as refused:
-        ledger.release(db, settings, actor, kind="signal", reference="signal:q2",
+        ledger.release(Work(db, settings, actor), kind="signal", reference="signal:q2",
                        figures=[Figure.band(Q2, 4, RULES, "Magazijn · pesten · 2026-Q2")],
                        true_counts=counts)
     db.commit()
@@ -108,12 +109,12 @@ def test_a_refused_release_leaves_the_ledger_unchanged_and_is_audited(
 def test_a_figure_is_never_re_released_with_another_value(
     db: Session, settings: Settings, actor: Actor
 ) -> None:
-    ledger.release(db, settings, actor, kind="signal", reference="a",
+    ledger.release(Work(db, settings, actor), kind="signal", reference="a",
                    figures=[Figure.band(Q1, 4, RULES, "Q1")],
                    true_counts={(7, "pesten", "2026-Q1"): 4})
     db.commit()
     # the same figure with the same band may be repeated (e.g. a report after a signal)
-    ledger.release(db, settings, actor, kind="report", reference="b",
+    ledger.release(Work(db, settings, actor), kind="report", reference="b",
                    figures=[Figure.band(Q1, 3, RULES, "Q1")],
                    true_counts={(7, "pesten", "2026-Q1"): 3 + 1})
     db.commit()
@@ -121,7 +122,7 @@ def test_a_figure_is_never_re_released_with_another_value(
     # a case was added later: 5 is a different band, and an exact 5 differs too
     for figure in (Figure.band(Q1, 5, RULES, "Q1"), Figure.exact(Q1, 5, "Q1")):
         with pytest.raises(ledger.ReleaseRefused) as refused:
-            ledger.release(db, settings, actor, kind="signal", reference="c",
+            ledger.release(Work(db, settings, actor), kind="signal", reference="c",
                            figures=[figure], true_counts={(7, "pesten", "2026-Q1"): 5})
         assert "changed_figure" in {p.kind for p in refused.value.result.problems}
     db.rollback()
@@ -129,7 +130,7 @@ def test_a_figure_is_never_re_released_with_another_value(
 
 
 def test_check_does_not_write(db: Session, settings: Settings) -> None:
-    result = ledger.check(db, settings, [Figure.band(Q1, 4, RULES, "Q1")],
+    result = ledger.check(Work(db, settings, Actor.anonymous()), [Figure.band(Q1, 4, RULES, "Q1")],
                           {(7, "pesten", "2026-Q1"): 4})
     assert result.ok
     assert _rows(db) == []

@@ -35,6 +35,7 @@ from vp_registry.services.infrastructure.audit import Actor
 from vp_registry.services.reports import archive, drafts, finalising, refusals
 from vp_registry.services.signals import ledger
 from vp_registry.services.vault.keyring import VaultKeys
+from vp_registry.services.work import Work
 
 YEAR = 2025
 TODAY = date(2026, 11, 25)
@@ -57,16 +58,18 @@ def _rows(table: Any) -> dict[str, list[str]]:
 
 def _draft(db: Session, settings: Settings, actor: Actor, keys: VaultKeys,
            texts: ReportTexts = TEXTS, locale: str = "nl", year: int = YEAR) -> int:
-    version = drafts.save_texts(db, settings, actor, keys, year, 0, texts, locale, today=TODAY)
+    version = drafts.save_texts(Work(db, settings, actor, keys=keys),
+                                year, 0, texts, locale, today=TODAY)
     db.commit()
     return version.revision
 
 
 def _finalise(db: Session, settings: Settings, actor: Actor, keys: VaultKeys,
               year: int = YEAR) -> archive.ReportVersion:
-    draft = drafts.get_draft(db, settings, keys, year)
+    draft = drafts.get_draft(Work(db, settings, actor, keys=keys), year)
     assert draft is not None
-    version = finalising.finalise(db, settings, actor, keys, year, draft.revision, today=TODAY)
+    version = finalising.finalise(Work(db, settings, actor, keys=keys),
+                                  year, draft.revision, today=TODAY)
     db.commit()
     return version
 
@@ -82,7 +85,7 @@ def test_draft_is_built_from_the_encrypted_cases(
     db: Session, settings: Settings, actor: Actor, keys: VaultKeys, seeded: list[str]
 ) -> None:
     _draft(db, settings, actor, keys)
-    report = finalising.preview(db, settings, keys, YEAR, today=TODAY)
+    report = finalising.preview(Work(db, settings, actor, keys=keys), YEAR, today=TODAY)
     assert report.draft and report.version == 1 and report.year == YEAR
     assert report.organisation == settings.organisation_name
     key = _rows(report.table("key_figures"))
@@ -119,7 +122,7 @@ def test_draft_in_english_uses_english_category_names(
     db: Session, settings: Settings, actor: Actor, keys: VaultKeys, seeded: list[str]
 ) -> None:
     _draft(db, settings, actor, keys, locale="en")
-    report = finalising.preview(db, settings, keys, YEAR, today=TODAY)
+    report = finalising.preview(Work(db, settings, actor, keys=keys), YEAR, today=TODAY)
     assert report.locale == "en"
     assert "Bullying" in _rows(report.table("categories"))
 
@@ -127,13 +130,13 @@ def test_draft_in_english_uses_english_category_names(
 def test_a_new_draft_starts_with_an_introduction_and_previews_without_being_saved(
     db: Session, settings: Settings, counsellor: User, keys: VaultKeys, seeded: list[str]
 ) -> None:
-    draft = drafts.get_draft(db, settings, keys, YEAR)
+    draft = drafts.get_draft(Work(db, settings, Actor.anonymous(), keys=keys), YEAR)
     assert draft is not None and not draft.stored
     assert draft.texts.introduction == (
         f"Dit jaarverslag beschrijft het werk van de vertrouwenspersoon ongewenst gedrag van "
         f"{settings.organisation_name} van 1 januari tot en met 31 december {YEAR}. "
         f"Vertrouwenspersoon: {counsellor.display_name}.")
-    report = finalising.preview(db, settings, keys, YEAR, today=TODAY)
+    report = finalising.preview(Work(db, settings, Actor.anonymous(), keys=keys), YEAR, today=TODAY)
     assert report.section("introduction").paragraphs == (draft.texts.introduction,)
     assert report.section("recommendations").paragraphs == ("(Nog geen tekst.)",)
     assert archive.versions(db, YEAR) == []
@@ -153,19 +156,20 @@ def test_texts_are_encrypted_at_rest_and_bound_to_their_row(
     db.commit()
     db.expire_all()
     with pytest.raises(DecryptionError):
-        drafts.get_draft(db, settings, keys, YEAR)
+        drafts.get_draft(Work(db, settings, actor, keys=keys), YEAR)
 
 
 def test_stale_draft_edit_is_a_conflict(
     db: Session, settings: Settings, actor: Actor, keys: VaultKeys, seeded: list[str]
 ) -> None:
     revision = _draft(db, settings, actor, keys)
-    drafts.save_texts(db, settings, actor, keys, YEAR, revision,
+    drafts.save_texts(Work(db, settings, actor, keys=keys), YEAR, revision,
                       ReportTexts("Nieuwe inleiding", ""), "nl", today=TODAY)
     db.commit()
     with pytest.raises(refusals.ReportConflict):
-        drafts.save_texts(db, settings, actor, keys, YEAR, revision, TEXTS, "nl", today=TODAY)
-    draft = drafts.get_draft(db, settings, keys, YEAR)
+        drafts.save_texts(Work(db, settings, actor, keys=keys),
+                          YEAR, revision, TEXTS, "nl", today=TODAY)
+    draft = drafts.get_draft(Work(db, settings, actor, keys=keys), YEAR)
     assert draft is not None and draft.texts.introduction == "Nieuwe inleiding"
 
 
@@ -177,7 +181,7 @@ def test_finalising_waits_until_the_year_is_over(
 ) -> None:
     revision = _draft(db, settings, actor, keys, year=TODAY.year)
     with pytest.raises(refusals.YearNotOver):
-        finalising.finalise(db, settings, actor, keys, TODAY.year, revision, today=TODAY)
+        finalising.finalise(Work(db, settings, actor, keys=keys), TODAY.year, revision, today=TODAY)
     assert ledger.load_ledger(db) == []
 
 
@@ -185,7 +189,7 @@ def test_finalising_writes_the_ledger_and_freezes_the_report(
     db: Session, settings: Settings, actor: Actor, keys: VaultKeys, seeded: list[str]
 ) -> None:
     _draft(db, settings, actor, keys)
-    preview = finalising.preview(db, settings, keys, YEAR, today=TODAY)
+    preview = finalising.preview(Work(db, settings, actor, keys=keys), YEAR, today=TODAY)
     version = _finalise(db, settings, actor, keys)
     assert version.final and version.version == 1 and version.issued_on == TODAY
 
@@ -229,13 +233,14 @@ def test_a_final_report_never_changes(
     assert db.execute(select(AnnualReportRow.report_json)).scalar_one() == before
 
     with pytest.raises(refusals.AlreadyFinal):
-        drafts.save_texts(db, settings, actor, keys, YEAR, version.revision, TEXTS, "nl",
+        drafts.save_texts(Work(db, settings, actor, keys=keys), YEAR, version.revision, TEXTS, "nl",
                           today=TODAY)
     with pytest.raises(refusals.AlreadyFinal):
-        finalising.finalise(db, settings, actor, keys, YEAR, version.revision, today=TODAY)
-    assert drafts.get_draft(db, settings, keys, YEAR) is None
+        finalising.finalise(Work(db, settings, actor, keys=keys),
+                            YEAR, version.revision, today=TODAY)
+    assert drafts.get_draft(Work(db, settings, actor, keys=keys), YEAR) is None
     with pytest.raises(refusals.NoDraft):
-        finalising.preview(db, settings, keys, YEAR, today=TODAY)
+        finalising.preview(Work(db, settings, actor, keys=keys), YEAR, today=TODAY)
 
 
 def test_a_correction_with_the_same_figures_passes_the_auditor(
@@ -243,14 +248,14 @@ def test_a_correction_with_the_same_figures_passes_the_auditor(
 ) -> None:
     _draft(db, settings, actor, keys)
     first = _finalise(db, settings, actor, keys)
-    correction = drafts.start_correction(db, settings, actor, keys, YEAR)
+    correction = drafts.start_correction(Work(db, settings, actor, keys=keys), YEAR)
     db.commit()
     assert (correction.version, correction.status) == (2, "draft")
-    draft = drafts.get_draft(db, settings, keys, YEAR)
+    draft = drafts.get_draft(Work(db, settings, actor, keys=keys), YEAR)
     assert draft is not None and draft.texts == TEXTS  # starts from the published texts
     with pytest.raises(refusals.ReportConflict):
-        drafts.start_correction(db, settings, actor, keys, YEAR)
-    drafts.save_texts(db, settings, actor, keys, YEAR, draft.revision,
+        drafts.start_correction(Work(db, settings, actor, keys=keys), YEAR)
+    drafts.save_texts(Work(db, settings, actor, keys=keys), YEAR, draft.revision,
                       ReportTexts(TEXTS.introduction, "Aangepaste aanbeveling."), "nl",
                       today=TODAY)
     db.commit()
@@ -279,15 +284,15 @@ def test_a_correction_repeats_the_published_figures_whatever_changed_since(
     add_case(db, settings, actor, keys, YEAR,
              Plan(PRODUCTIE, ("pesten",), (6, 6), None, None, "colleague"), ids[PRODUCTIE],
              today=TODAY)
-    drafts.start_correction(db, settings, actor, keys, YEAR)
+    drafts.start_correction(Work(db, settings, actor, keys=keys), YEAR)
     db.commit()
-    draft = drafts.get_draft(db, settings, keys, YEAR)
+    draft = drafts.get_draft(Work(db, settings, actor, keys=keys), YEAR)
     assert draft is not None
-    drafts.save_texts(db, settings, actor, keys, YEAR, draft.revision,
+    drafts.save_texts(Work(db, settings, actor, keys=keys), YEAR, draft.revision,
                       ReportTexts(TEXTS.introduction, "Aangepaste aanbeveling."), "en",
                       today=TODAY)
     db.commit()
-    preview = finalising.preview(db, settings, keys, YEAR, today=TODAY)
+    preview = finalising.preview(Work(db, settings, actor, keys=keys), YEAR, today=TODAY)
     assert preview.locale == first.locale == "nl"
     second = _finalise(db, settings, actor, keys)
     _, latest = archive.final_report(db, YEAR, second.version)
@@ -313,10 +318,10 @@ def test_the_auditor_refusal_is_explained_to_the_counsellor_only(
     refusal = AuditResult(ok=False, problems=[DisclosureProblem(
         "disclosure", frozenset(), "Kantoor · pesten", "Pesten bij Kantoor: 1 casus")])
     monkeypatch.setattr(ledger, "check", lambda *args, **kwargs: refusal)
-    draft = drafts.get_draft(db, settings, keys, YEAR)
+    draft = drafts.get_draft(Work(db, settings, actor, keys=keys), YEAR)
     assert draft is not None
     with pytest.raises(refusals.ReportBlocked) as blocked:
-        finalising.finalise(db, settings, actor, keys, YEAR, draft.revision, today=TODAY)
+        finalising.finalise(Work(db, settings, actor, keys=keys), YEAR, draft.revision, today=TODAY)
     assert blocked.value.explanation == "Pesten bij Kantoor: 1 casus"
     db.commit()  # what the request would commit: the refusal's audit entry
     assert archive.published(db) == [] and _count(db, DisclosureRelease) == 0
@@ -331,13 +336,14 @@ def test_the_auditor_refusal_is_explained_to_the_counsellor_only(
 def test_cases_become_due_for_retention_only_after_a_final_report(
     db: Session, settings: Settings, actor: Actor, keys: VaultKeys, seeded: list[str]
 ) -> None:
-    assert retention.due_cases(db, settings, today=TODAY) == []
+    assert retention.due_cases(Work(db, settings, actor), today=TODAY) == []
     assert not retention.year_is_reported(db, YEAR)
     _draft(db, settings, actor, keys)
-    assert retention.due_cases(db, settings, today=TODAY) == []  # a draft is not enough
+    # a draft is not enough
+    assert retention.due_cases(Work(db, settings, actor), today=TODAY) == []
     _finalise(db, settings, actor, keys)
     assert retention.year_is_reported(db, YEAR)
-    due = retention.due_cases(db, settings, today=TODAY)
+    due = retention.due_cases(Work(db, settings, actor), today=TODAY)
     # the 11 closed cases opened in 2025; the carried-over one also counts in 2024 (no report)
     assert len(due) == 11
     assert all(case.opened_on.year == YEAR for case in due)
@@ -356,7 +362,7 @@ def test_trends_come_from_frozen_aggregates_not_from_erased_cases(
     assert report_2024.aggregates.cases_opened is None
     assert report_2024.aggregates.cases_carried_over == 0
     _draft(db, settings, actor, keys)
-    before = finalising.preview(db, settings, keys, YEAR, today=TODAY)
+    before = finalising.preview(Work(db, settings, actor, keys=keys), YEAR, today=TODAY)
     trend = _rows(before.table("trend_key_figures"))
     assert trend["Nieuwe meldingen"] == ["x", "x"]
     # the 2024 report withheld its open cases at the end, so 2025 withholds 'carried over'
@@ -366,7 +372,7 @@ def test_trends_come_from_frozen_aggregates_not_from_erased_cases(
     shredding.shred(db, [f.case_id for f in facts.case_facts(db, keys)
                      if f.opened_on.year == YEAR - 1])
     db.commit()
-    after = finalising.preview(db, settings, keys, YEAR, today=TODAY)
+    after = finalising.preview(Work(db, settings, actor, keys=keys), YEAR, today=TODAY)
     # 2024 still counts its case (frozen); 2025's 'carried over' stays withheld (it would
     # have changed from 1 to 0 and told a reader about the erasure)
     assert _rows(after.table("trend_key_figures"))["Nieuwe meldingen"] == ["x", "x"]
@@ -391,17 +397,20 @@ def test_key_rotation_rewraps_report_and_activity_keys(
     db: Session, settings: Settings, actor: Actor, keys: VaultKeys, seeded: list[str]
 ) -> None:
     _draft(db, settings, actor, keys)
-    current, new_keys = rotation.start(db, settings, actor, keys)
+    work = Work(db, settings, actor, keys=keys)
+    current = rotation.start(work)
+    new_keys = work.keys
     db.commit()
     assert rotation.data_keys_on(db, current.from_version) == len(seeded) + 3 + 1
-    while rotation.rewrap_batch(db, new_keys, current, batch_size=4):
+    while rotation.rewrap_batch(work, current, batch_size=4):
         db.commit()
-    assert rotation.finish(db, settings, actor, current) == 0
+    assert rotation.finish(work, current) == 0
     db.commit()
     assert rotation.rows_on_old_versions(db) == 0
     only_new = VaultKeys(new_keys.version, {new_keys.version: new_keys.current},
                          new_keys.cipher)
-    draft = drafts.get_draft(db, settings, only_new, YEAR)
+    draft = drafts.get_draft(Work(db, settings, actor, keys=only_new), YEAR)
     assert draft is not None and draft.texts == TEXTS
-    report: AnnualReport = finalising.preview(db, settings, only_new, YEAR, today=TODAY)
+    report: AnnualReport = finalising.preview(Work(db, settings, actor, keys=only_new),
+                                              YEAR, today=TODAY)
     assert _rows(report.table("time"))["Activiteiten"] == ["4,5"]

@@ -23,8 +23,14 @@ from vp_registry.services.infrastructure import retention
 from vp_registry.services.infrastructure.audit import Actor
 from vp_registry.services.reports import drafts, finalising
 from vp_registry.services.vault.keyring import VaultKeys
+from vp_registry.services.work import Work
 
 TODAY = date(2026, 11, 25)
+
+
+def _work(db: Session, settings: Settings) -> Work:
+    """The unit of work of ``vp-registry retention purge`` (it acts as the system)."""
+    return Work(db, settings, Actor.system())
 
 
 @pytest.fixture
@@ -38,9 +44,9 @@ def finalise_report(db: Session, settings: Settings, counsellor: tuple[Actor, Va
                     year: int, today: date = TODAY) -> None:
     """The counsellor finalises the annual report of ``year`` (through the ledger)."""
     actor, keys = counsellor
-    version = drafts.save_texts(db, settings, actor, keys, year, 0, ReportTexts(), "nl",
+    version = drafts.save_texts(Work(db, settings, actor, keys=keys), year, 0, ReportTexts(), "nl",
                                 today=today)
-    finalising.finalise(db, settings, actor, keys, year, version.revision, today=today)
+    finalising.finalise(Work(db, settings, actor, keys=keys), year, version.revision, today=today)
     db.commit()
 
 
@@ -60,13 +66,14 @@ def seeded(db: Session, settings: Settings, counsellor: tuple[Actor, VaultKeys]
     }
     references = {}
     for name, (opened, closed) in plan.items():
-        record = lifecycle.create_case(db, settings, actor, keys,
+        record = lifecycle.create_case(Work(db, settings, actor, keys=keys),
                                        case_input(dept, opened_on=opened),
                                    today=TODAY)
-        conversations.add_contact(db, settings, actor, keys, record.reference, ContactInput(
+        conversations.add_contact(Work(db, settings, actor, keys=keys),
+                                  record.reference, ContactInput(
             held_on=opened, minutes=30, channel="phone"), today=TODAY)
         if closed is not None:
-            lifecycle.close_case(db, settings, actor, keys, record.reference, 1,
+            lifecycle.close_case(Work(db, settings, actor, keys=keys), record.reference, 1,
                              Closing(closed_on=closed, outcome="advice"), today=TODAY)
         references[name] = record.reference
     db.commit()
@@ -84,12 +91,13 @@ def test_year_is_reported_means_a_final_annual_report_exists(
 ) -> None:
     assert not retention.year_is_reported(db, 2025)
     actor, keys = counsellor
-    drafts.save_texts(db, settings, actor, keys, 2025, 0, ReportTexts(), "nl", today=TODAY)
+    drafts.save_texts(Work(db, settings, actor, keys=keys),
+                      2025, 0, ReportTexts(), "nl", today=TODAY)
     db.commit()
     assert not retention.year_is_reported(db, 2025)  # a draft is not a report
-    draft = drafts.get_draft(db, settings, keys, 2025)
+    draft = drafts.get_draft(Work(db, settings, actor, keys=keys), 2025)
     assert draft is not None
-    finalising.finalise(db, settings, actor, keys, 2025, draft.revision,
+    finalising.finalise(Work(db, settings, actor, keys=keys), 2025, draft.revision,
                         today=TODAY)
     db.commit()
     assert retention.year_is_reported(db, 2025)
@@ -102,36 +110,36 @@ def test_nothing_is_due_before_its_years_are_reported(
 ) -> None:
     actor, keys = counsellor
     dept = department(db, "Productie", settings).id
-    record = lifecycle.create_case(db, settings, actor, keys,
+    record = lifecycle.create_case(Work(db, settings, actor, keys=keys),
                                case_input(dept, opened_on=date(2023, 3, 1)), today=TODAY)
-    lifecycle.close_case(db, settings, actor, keys, record.reference, 1,
+    lifecycle.close_case(Work(db, settings, actor, keys=keys), record.reference, 1,
                      Closing(closed_on=date(2023, 4, 1), outcome="advice"), today=TODAY)
     db.commit()
-    assert retention.due_cases(db, settings, today=TODAY) == []  # closed long ago: unreported
+    assert retention.due_cases(_work(db, settings), today=TODAY) == []  # closed long ago: unreported
     finalise_report(db, settings, counsellor, 2023)
-    assert [c.reference for c in retention.due_cases(db, settings, today=TODAY)] == [
+    assert [c.reference for c in retention.due_cases(_work(db, settings), today=TODAY)] == [
         record.reference]
 
 
 def test_due_cases(db: Session, settings: Settings, counsellor: tuple[Actor, VaultKeys],
                    seeded: dict[str, str]) -> None:
-    due = {case.reference for case in retention.due_cases(db, settings, today=TODAY)}
+    due = {case.reference for case in retention.due_cases(_work(db, settings), today=TODAY)}
     assert due == {seeded["due"], seeded["due_multi_year"]}
     # one year later, with 2026 reported, everything closed is due; the open case never is
     shorter = settings.with_overrides(retention_months=1)
-    assert {c.reference for c in retention.due_cases(db, shorter, today=TODAY)} == \
+    assert {c.reference for c in retention.due_cases(_work(db, shorter), today=TODAY)} == \
         due | {seeded["retention_not_passed"]}
     later_day = date(2027, 2, 1)
-    assert {case.reference for case in retention.due_cases(db, settings, today=later_day)
+    assert {case.reference for case in retention.due_cases(_work(db, settings), today=later_day)
             } == due | {seeded["retention_not_passed"]}  # 2026 not reported yet
     finalise_report(db, settings, counsellor, 2026, today=later_day)
-    later = {case.reference for case in retention.due_cases(db, settings, today=later_day)}
+    later = {case.reference for case in retention.due_cases(_work(db, settings), today=later_day)}
     assert later == due | {seeded["retention_not_passed"], seeded["year_not_over"]}
 
 
 def test_dry_run_changes_nothing(db: Session, settings: Settings, seeded: dict[str, str]) -> None:
     counts = [_count(db, m) for m in (Case, CaseKey, CaseContact, AuditEntry)]
-    result = retention.purge(db, settings, Actor.system(), today=TODAY, dry_run=True)
+    result = retention.purge(_work(db, settings), today=TODAY, dry_run=True)
     db.commit()
     assert result.dry_run and result.count == 2
     assert sorted(result.references) == sorted([seeded["due"], seeded["due_multi_year"]])
@@ -140,7 +148,7 @@ def test_dry_run_changes_nothing(db: Session, settings: Settings, seeded: dict[s
 
 def test_purge_shreds_due_cases_without_a_key(db: Session, settings: Settings,
                                               seeded: dict[str, str]) -> None:
-    result = retention.purge(db, settings, Actor.system(), today=TODAY)
+    result = retention.purge(_work(db, settings), today=TODAY)
     db.commit()
     assert result.count == 2 and not result.dry_run
     left = set(db.execute(select(Case.reference)).scalars())
@@ -151,18 +159,18 @@ def test_purge_shreds_due_cases_without_a_key(db: Session, settings: Settings,
     assert entry.details == '{"count":2}' and entry.actor_role == "system"
     # running again (cron) erases nothing and writes nothing
     audit_count = _count(db, AuditEntry)
-    assert retention.purge(db, settings, Actor.system(), today=TODAY).count == 0
+    assert retention.purge(_work(db, settings), today=TODAY).count == 0
     assert _count(db, AuditEntry) == audit_count
 
 
 def test_due_soon_for_the_start_page(db: Session, settings: Settings,
                                      seeded: dict[str, str]) -> None:
-    soon = retention.due_soon(db, settings, today=TODAY, days=30)
+    soon = retention.due_soon(_work(db, settings), today=TODAY, days=30)
     assert [(c.reference, c.erase_on) for c in soon] == sorted(
         [(seeded["due"], TODAY), (seeded["due_multi_year"], TODAY),
          (seeded["retention_not_passed"], date(2026, 12, 20))], key=lambda x: (x[1], x[0]))
     # closed 20 January 2026: retention ends 20 January 2027, after its year is over
-    later = retention.due_soon(db, settings, today=TODAY, days=60)
+    later = retention.due_soon(_work(db, settings), today=TODAY, days=60)
     assert (seeded["year_not_over"], date(2027, 1, 20)) in [(c.reference, c.erase_on)
                                                             for c in later]
     assert seeded["open"] not in {c.reference for c in later}

@@ -39,6 +39,7 @@ from vp_registry.services.infrastructure.audit import Actor
 from vp_registry.services.signals import ledger, management, publishing, refusals, reviewing
 from vp_registry.services.signals.publishing import ReleaseDraft
 from vp_registry.services.vault.keyring import VaultKeys
+from vp_registry.services.work import Work
 
 DRAFT = ReleaseDraft(context="Sfeer in de ploeg staat onder druk.",
                      actions=("team_talk", "training"))
@@ -73,7 +74,7 @@ def _count(db: Session, model: type) -> int:
 def test_review_shows_real_candidates_with_exact_counts_for_the_counsellor(
     db: Session, settings: Settings, actor: Actor, keys: VaultKeys, org: Organisation
 ) -> None:
-    review = reviewing.review(db, settings, actor, keys, today=TODAY)
+    review = reviewing.review(Work(db, settings, actor, keys=keys), today=TODAY)
     assert review.window == WINDOW
     magazijn = _find(review, CONCENTRATION, str(org.magazijn))
     assert magazijn.candidate.count == 4
@@ -92,14 +93,15 @@ def test_review_shows_real_candidates_with_exact_counts_for_the_counsellor(
 def test_release_passes_the_auditor_and_records_banded_figures_only(
     db: Session, settings: Settings, actor: Actor, keys: VaultKeys, org: Organisation
 ) -> None:
-    view = _find(reviewing.review(db, settings, actor, keys, today=TODAY), CONCENTRATION,
+    view = _find(reviewing.review(Work(db, settings, actor, keys=keys), today=TODAY), CONCENTRATION,
                  str(org.magazijn))
-    preview = publishing.preview(db, settings, keys, view.token, DRAFT, today=TODAY)
+    preview = publishing.preview(Work(db, settings, actor, keys=keys),
+                                 view.token, DRAFT, today=TODAY)
     assert preview.ok and preview.reasons == ()
     assert (preview.publication.band, preview.publication.quarters) == ("3-4", WINDOW)
     assert _count(db, DisclosureFigure) == 0, "a preview must not release anything"
 
-    row = publishing.release(db, settings, actor, keys, view.token, DRAFT, today=TODAY)
+    row = publishing.release(Work(db, settings, actor, keys=keys), view.token, DRAFT, today=TODAY)
     db.commit()
     assert (row.band, row.band_low, row.band_high) == ("3-4", 3, 4)
     assert (row.group_label, row.category, row.first_quarter, row.last_quarter) == \
@@ -118,18 +120,18 @@ def test_release_passes_the_auditor_and_records_banded_figures_only(
     values = {str(getattr(row, c.name)) for c in ReleasedSignal.__table__.columns}
     assert not any(ref in value for ref in refs for value in values)
 
-    again = reviewing.review(db, settings, actor, keys, today=TODAY)
+    again = reviewing.review(Work(db, settings, actor, keys=keys), today=TODAY)
     assert _find(again, CONCENTRATION, str(org.magazijn)) in again.released
     with pytest.raises(refusals.AlreadyReleased):
-        publishing.release(db, settings, actor, keys, view.token, DRAFT, today=TODAY)
+        publishing.release(Work(db, settings, actor, keys=keys), view.token, DRAFT, today=TODAY)
 
 
 def test_a_rise_publishes_the_last_quarter_and_the_quarter_before(
     db: Session, settings: Settings, actor: Actor, keys: VaultKeys, org: Organisation
 ) -> None:
-    view = _find(reviewing.review(db, settings, actor, keys, today=TODAY), RISE,
+    view = _find(reviewing.review(Work(db, settings, actor, keys=keys), today=TODAY), RISE,
                  str(org.productie))
-    row = publishing.release(db, settings, actor, keys, view.token, DRAFT, today=TODAY)
+    row = publishing.release(Work(db, settings, actor, keys=keys), view.token, DRAFT, today=TODAY)
     assert (row.band, row.last_quarter, row.previous_quarter, row.previous_band) == \
         ("3-4", END, PREVIOUS, "< 3")
     assert {f.interval for f in ledger.load_ledger(db)} == {(3, 4), (0, 2)}
@@ -159,18 +161,19 @@ def test_a_release_that_would_narrow_a_protected_cell_is_refused(
         Figure.exact(cell_set([org.productie], ["pesten"], year), 3, "Productie · pesten"),
     ]
     assert audit(table, [], counts, rules).ok
-    ledger.release(db, settings, actor, kind="report", reference="report-2025",
+    ledger.release(Work(db, settings, actor), kind="report", reference="report-2025",
                    figures=table, true_counts=counts)
     db.commit()
     before = _count(db, DisclosureFigure)
 
-    view = _find(reviewing.review(db, settings, actor, keys, today=today), CONCENTRATION,
+    view = _find(reviewing.review(Work(db, settings, actor, keys=keys), today=today), CONCENTRATION,
                  str(org.magazijn))
     assert view.candidate.category == "werkdruk"
-    preview = publishing.preview(db, settings, keys, view.token, DRAFT, today=today)
+    preview = publishing.preview(Work(db, settings, actor, keys=keys),
+                                 view.token, DRAFT, today=today)
     assert not preview.ok
     with pytest.raises(refusals.SignalRefused) as refused:
-        publishing.release(db, settings, actor, keys, view.token, DRAFT, today=today)
+        publishing.release(Work(db, settings, actor, keys=keys), view.token, DRAFT, today=today)
     db.commit()
     messages = [reason.message % dict(reason.params) for reason in refused.value.reasons]
     assert any("pesten" in m and "1-2 cases" in m for m in messages), messages
@@ -182,11 +185,11 @@ def test_a_release_that_would_narrow_a_protected_cell_is_refused(
 def test_recurrence_is_never_releasable(
     db: Session, settings: Settings, actor: Actor, keys: VaultKeys, org: Organisation
 ) -> None:
-    view = _find(reviewing.review(db, settings, actor, keys, today=TODAY), RECURRENCE)
+    view = _find(reviewing.review(Work(db, settings, actor, keys=keys), today=TODAY), RECURRENCE)
     with pytest.raises(refusals.NotReleasable):
-        publishing.preview(db, settings, keys, view.token, DRAFT, today=TODAY)
+        publishing.preview(Work(db, settings, actor, keys=keys), view.token, DRAFT, today=TODAY)
     with pytest.raises(refusals.NotReleasable):
-        publishing.release(db, settings, actor, keys, view.token, DRAFT, today=TODAY)
+        publishing.release(Work(db, settings, actor, keys=keys), view.token, DRAFT, today=TODAY)
     assert _count(db, DisclosureFigure) == 0
     assert _count(db, ReleasedSignal) == 0
     assert not _actions(db, "signal.release")
@@ -195,11 +198,11 @@ def test_recurrence_is_never_releasable(
 def test_dismissal_is_remembered_by_a_keyed_digest_and_can_be_undone(
     db: Session, settings: Settings, actor: Actor, keys: VaultKeys, org: Organisation
 ) -> None:
-    review = reviewing.review(db, settings, actor, keys, today=TODAY)
+    review = reviewing.review(Work(db, settings, actor, keys=keys), today=TODAY)
     recurrence = _find(review, RECURRENCE)
-    reviewing.dismiss(db, settings, actor, keys, recurrence.token, today=TODAY)
+    reviewing.dismiss(Work(db, settings, actor, keys=keys), recurrence.token, today=TODAY)
     db.commit()
-    review = reviewing.review(db, settings, actor, keys, today=TODAY)
+    review = reviewing.review(Work(db, settings, actor, keys=keys), today=TODAY)
     assert _find(review, RECURRENCE) in review.dismissed
     assert len(review.open) == 3
     stored = db.execute(select(SignalDismissal)).scalar_one()
@@ -212,10 +215,11 @@ def test_dismissal_is_remembered_by_a_keyed_digest_and_can_be_undone(
         assert "recurrence" not in entry.details and "candidates" not in entry.details
         assert str(recurrence.candidate.case_ids[0]) not in entry.details
 
-    reviewing.restore(db, settings, actor, keys, recurrence.token, today=TODAY)
+    reviewing.restore(Work(db, settings, actor, keys=keys), recurrence.token, today=TODAY)
     db.commit()
-    assert _find(reviewing.review(db, settings, actor, keys, today=TODAY),
-                 RECURRENCE) in reviewing.review(db, settings, actor, keys, today=TODAY).open
+    assert _find(reviewing.review(Work(db, settings, actor, keys=keys), today=TODAY),
+                 RECURRENCE) in reviewing.review(Work(db, settings, actor, keys=keys),
+                                                 today=TODAY).open
     assert _actions(db, "signal.restore")
 
 
@@ -224,7 +228,7 @@ def test_an_unknown_token_is_not_found(
 ) -> None:
     for token in ("x", "0" * reviewing.TOKEN_CHARS):
         with pytest.raises(NotFound):
-            reviewing.dismiss(db, settings, actor, keys, token, today=TODAY)
+            reviewing.dismiss(Work(db, settings, actor, keys=keys), token, today=TODAY)
 
 
 @pytest.mark.parametrize(("draft", "field"), [
@@ -248,9 +252,9 @@ def test_management_sees_bands_acknowledges_and_records_follow_up(
     db: Session, settings: Settings, actor: Actor, manager: Actor, keys: VaultKeys,
     org: Organisation
 ) -> None:
-    view = _find(reviewing.review(db, settings, actor, keys, today=TODAY), CONCENTRATION,
+    view = _find(reviewing.review(Work(db, settings, actor, keys=keys), today=TODAY), CONCENTRATION,
                  str(org.magazijn))
-    row = publishing.release(db, settings, actor, keys, view.token, DRAFT, today=TODAY)
+    row = publishing.release(Work(db, settings, actor, keys=keys), view.token, DRAFT, today=TODAY)
     db.commit()
     shown = management.released_signals(db)
     assert [s.id for s in shown] == [row.id]
@@ -265,12 +269,12 @@ def test_management_sees_bands_acknowledges_and_records_follow_up(
     assert not {"count", "case_ids", "cases"} & published
 
     with pytest.raises(ValidationFailed):
-        management.add_follow_up(db, settings, manager, row.id, done_on=date(2030, 12, 1),
+        management.add_follow_up(Work(db, settings, manager), row.id, done_on=date(2030, 12, 1),
                                  description="Te vroeg", today=TODAY)
     with pytest.raises(ValidationFailed):
-        management.add_follow_up(db, settings, manager, row.id, done_on=TODAY,
+        management.add_follow_up(Work(db, settings, manager), row.id, done_on=TODAY,
                                  description="   ", today=TODAY)
-    management.add_follow_up(db, settings, manager, row.id, done_on=TODAY,
+    management.add_follow_up(Work(db, settings, manager), row.id, done_on=TODAY,
                              description="Teamgesprek gehouden met de ploeg.", today=TODAY)
     db.commit()
     assert row.acknowledged_by == manager.user_id and row.acknowledged_at is not None
@@ -279,7 +283,7 @@ def test_management_sees_bands_acknowledges_and_records_follow_up(
     assert _count(db, SignalFollowUp) == 1
     assert _actions(db, "signal.follow_up") and _actions(db, "signal.acknowledge")
     acknowledged_at = row.acknowledged_at
-    management.acknowledge(db, settings, manager, row.id)
+    management.acknowledge(Work(db, settings, manager), row.id)
     assert row.acknowledged_at == acknowledged_at
     assert len(_actions(db, "signal.acknowledge")) == 1
     with pytest.raises(NotFound):
@@ -291,11 +295,11 @@ def test_report_facts_carry_the_band_and_the_latest_follow_up(
     org: Organisation
 ) -> None:
     pytest.importorskip("vp_registry.core.report", reason="the annual report's input types")
-    view = _find(reviewing.review(db, settings, actor, keys, today=TODAY), CONCENTRATION,
+    view = _find(reviewing.review(Work(db, settings, actor, keys=keys), today=TODAY), CONCENTRATION,
                  str(org.magazijn))
     draft = ReleaseDraft(context="", actions=("team_talk", "other"), other_action="Buddy")
-    row = publishing.release(db, settings, actor, keys, view.token, draft, today=TODAY)
-    management.add_follow_up(db, settings, manager, row.id, done_on=TODAY,
+    row = publishing.release(Work(db, settings, actor, keys=keys), view.token, draft, today=TODAY)
+    management.add_follow_up(Work(db, settings, manager), row.id, done_on=TODAY,
                              description="Gesprek gevoerd", today=TODAY)
     db.commit()
     year = row.released_at.year

@@ -51,6 +51,7 @@ from vp_registry.db.cases import Case
 from vp_registry.services.infrastructure.audit import Actor
 from vp_registry.services.reports import activities
 from vp_registry.services.reports.activities import ActivityInput
+from vp_registry.services.work import Work
 
 ROUNDS = 4
 
@@ -161,15 +162,15 @@ def test_a_stale_activity_save_keeps_what_was_typed(
     actor = Actor(user.id, "counsellor")
     with app.app_context(), db_session_for(app) as session:
         keys = unlock(session, settings, user)
-        made = activities.create_activity(session, settings, actor, keys, ActivityInput(
+        made = activities.create_activity(Work(session, settings, actor, keys=keys), ActivityInput(
             held_on=date.today(), activity_type="training", hours=Decimal(2),
             description="Training omstandersgedrag"))
         session.commit()
     path = f"/activities/{made.id}/edit"
     token = _token(client, path)
     with app.app_context(), db_session_for(app) as session:  # a colleague saves meanwhile
-        activities.update_activity(session, settings, actor, unlock(session, settings, user),
-                                   made.id, made.revision, ActivityInput(
+        colleague = Work(session, settings, actor, keys=unlock(session, settings, user))
+        activities.update_activity(colleague, made.id, made.revision, ActivityInput(
                                        held_on=date.today(), activity_type="training",
                                        hours=Decimal(3), description="Versie van de collega"))
         session.commit()

@@ -48,6 +48,7 @@ from vp_registry.services.cases import conversations, lifecycle
 from vp_registry.services.cases.records import Closing, ContactInput
 from vp_registry.services.infrastructure.audit import Actor
 from vp_registry.services.reports import drafts, finalising
+from vp_registry.services.work import Work
 
 pytestmark = pytest.mark.slow
 
@@ -89,21 +90,24 @@ def _seed_cases(app: Flask, settings: Settings, create_user: Callable[..., User]
                 + [("due", today - timedelta(days=3 * 366 + n), 20) for n in range(due_cases)]
                 + [("recent", today - timedelta(days=40), 30) for _ in range(recent_cases)])
         for number, (kind, opened, closed_after) in enumerate(plan):
-            record = lifecycle.create_case(session, settings, actor, keys, case_input(
+            record = lifecycle.create_case(Work(session, settings, actor, keys=keys), case_input(
                 dept, opened_on=opened, narrative=f"{kind} casus {number}"), today=today)
-            conversations.add_contact(
-                session, settings, actor, keys, record.reference, ContactInput(
+            conversations.add_contact(Work(session, settings, actor, keys=keys),
+                                      record.reference, ContactInput(
                 held_on=opened, minutes=30 + number, channel="phone",
                 notes=f"gesprek {number}"), today=today)
             if closed_after is not None:
-                lifecycle.close_case(session, settings, actor, keys, record.reference, 1, Closing(
+                lifecycle.close_case(Work(session, settings, actor, keys=keys),
+                                     record.reference, 1, Closing(
                     closed_on=opened + timedelta(days=closed_after), outcome="advice"),
                     today=today)
         # retention waits for the finalised annual report of every year a case counts in
         for year in sorted({opened.year for kind, opened, _ in plan if kind == "due"}):
-            draft = drafts.save_texts(session, settings, actor, keys, year, 0, ReportTexts(),
+            draft = drafts.save_texts(Work(session, settings, actor, keys=keys),
+                                      year, 0, ReportTexts(),
                                       "nl", today=today)
-            finalising.finalise(session, settings, actor, keys, year, draft.revision, today=today)
+            finalising.finalise(Work(session, settings, actor, keys=keys),
+                                year, draft.revision, today=today)
         session.commit()
     app.extensions["vp_engine"].dispose()  # the subprocesses get the database to themselves
     return setup.recovery_key
@@ -179,9 +183,9 @@ def test_department_import_killed_at_random_points_reruns(
     tmp_path: Path
 ) -> None:
     with app.app_context(), db_session_for(app) as session:
-        organisation.create_department(session, settings, Actor.system(),
+        organisation.create_department(Work(session, settings, Actor.system()),
                                        name="Magazijn en logistiek", headcount=27)
-        organisation.create_department(session, settings, Actor.system(),
+        organisation.create_department(Work(session, settings, Actor.system()),
                                        name="Productie", headcount=140)
         session.commit()
     app.extensions["vp_engine"].dispose()

@@ -45,6 +45,7 @@ from vp_registry.services.demo.seed import DEMO_USERS
 from vp_registry.services.infrastructure.audit import Actor
 from vp_registry.services.signals import reviewing
 from vp_registry.services.vault import key_pairs, unlocking
+from vp_registry.services.work import Work
 from vp_registry.web.access import PUBLIC, allowed_roles_of
 
 VOLATILE_TABLES = {"audit_entries", "audit_head", "audit_pending", "web_sessions",
@@ -148,7 +149,8 @@ def make_settings(tmp: Path, url: str) -> Settings:
 
 def enrol(session: Session, settings: Settings, user: User) -> str:
     secret = pyotp.random_base32(32)
-    authentication.complete_enrolment(session, settings, user, secret, pyotp.TOTP(secret).now(),
+    authentication.complete_enrolment(Work(session, settings, Actor.system()),
+                                      user, secret, pyotp.TOTP(secret).now(),
                                       None)
     user.totp_last_step = 0
     return secret
@@ -178,16 +180,17 @@ def build_world(app: Flask, settings: Settings) -> tuple[dict[str, str], dict[st
                  "renew": ("manager", True, True)}
         for name, (role, must_change, enrolled) in extra.items():
             password = "Een-lang-wachtwoord-nummer-" + str(len(people))
-            user = users.create_user(session, settings, Actor.system(),
+            user = users.create_user(Work(session, settings, Actor.system()),
                                         email=f"{name}@voorbeeld.nl", display_name=name.title(),
                                         role=role, password=password,
                                         must_change_password=must_change)
             if role == "counsellor":
-                key_pairs.ensure_counsellor_key(session, settings, user, password)
+                key_pairs.ensure_counsellor_key(Work(session, settings, Actor.system()),
+                                                user, password)
             secret = enrol(session, settings, user) if enrolled else ""
             people[name] = Account(user.email, password, secret)
             ids[f"{name}_id"] = str(user.id)
-        category = organisation.create_category(session, settings, Actor.system(),
+        category = organisation.create_category(Work(session, settings, Actor.system()),
                                                 code="fuzzcat", label_nl="Fuzz", label_en="Fuzz")
         open_case = session.execute(select(Case).where(Case.status == "open")
                                     .where(Case.id.in_(select(CaseContact.case_id)))
@@ -202,8 +205,9 @@ def build_world(app: Flask, settings: Settings) -> tuple[dict[str, str], dict[st
         counsellor = users.find_by_email(session, people["counsellor"].email)
         assert counsellor is not None
         keys = unlocking.open_keys(session, settings, unlocking.unlock_with_password(
-            session, settings, counsellor, people["counsellor"].password))
-        review = reviewing.review(session, settings, Actor(counsellor.id, "counsellor"), keys)
+            Work(session, settings, Actor.system()), counsellor, people["counsellor"].password))
+        actor = Actor(counsellor.id, "counsellor")
+        review = reviewing.review(Work(session, settings, actor, keys=keys))
         activity = session.execute(select(Activity).order_by(Activity.id)).scalars().first()
         assert activity is not None
         ids.update({

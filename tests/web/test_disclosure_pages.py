@@ -52,6 +52,7 @@ from vp_registry.services.reports import drafts, finalising
 from vp_registry.services.signals import management, publishing, reviewing
 from vp_registry.services.signals.publishing import ReleaseDraft
 from vp_registry.services.signals.refusals import SignalRefused
+from vp_registry.services.work import Work
 
 YEAR = 2025
 TODAY = date(2026, 11, 25)  # window 2025-Q4..2026-Q3; the report year 2025 is over
@@ -83,11 +84,12 @@ def _user(app: Flask, settings: Settings, role: str, number: int) -> User:
     """An enrolled account with a known password and TOTP secret (the same in both)."""
     with app.app_context(), db_session_for(app) as session:
         user = users.create_user(
-            session, settings, Actor.system(), email=f"{role}{number}@example.org",
+            Work(session, settings, Actor.system()), email=f"{role}{number}@example.org",
             display_name=f"{role.title()} {number}", role=role, password=PASSWORD,
             must_change_password=False)
         secret = pyotp.random_base32(32)
-        authentication.complete_enrolment(session, settings, user, secret, pyotp.TOTP(secret).now(),
+        authentication.complete_enrolment(Work(session, settings, Actor.system()),
+                                          user, secret, pyotp.TOTP(secret).now(),
                                     None)
         user.totp_last_step = 0
         session.commit()
@@ -110,16 +112,16 @@ def build(app: Flask, settings: Settings, cases: tuple[tuple[str, str, date], ..
         ids = {name: department(db, name, settings, headcount=size).id
                for name, size in (("Productie", 60), ("Magazijn", 27), ("Kantoor", 24))}
         for name, category, opened in sorted(cases, key=lambda c: (c[2], c[0], c[1])):
-            case_lifecycle.create_case(db, settings, actor, keys, case_input(
+            case_lifecycle.create_case(Work(db, settings, actor, keys=keys), case_input(
                 ids[name], opened_on=opened, categories=(category,), involved_person=None),
                 today=TODAY)
         db.commit()
-        draft = drafts.save_texts(db, settings, actor, keys, YEAR, 0, ReportTexts(
+        draft = drafts.save_texts(Work(db, settings, actor, keys=keys), YEAR, 0, ReportTexts(
             "De vertrouwenspersoon.", "Blijf investeren."), "nl", today=TODAY)
         db.commit()
-        finalising.finalise(db, settings, actor, keys, YEAR, draft.revision, today=TODAY)
+        finalising.finalise(Work(db, settings, actor, keys=keys), YEAR, draft.revision, today=TODAY)
         db.commit()
-        review = reviewing.review(db, settings, actor, keys, today=TODAY)
+        review = reviewing.review(Work(db, settings, actor, keys=keys), today=TODAY)
         offered = sorted((v for v in review.open if v.releasable),  # rises first
                          key=lambda v: (v.candidate.kind != "rise", v.candidate.kind,
                                         v.candidate.group_label or "",
@@ -127,7 +129,8 @@ def build(app: Flask, settings: Settings, cases: tuple[tuple[str, str, date], ..
         for view in offered:
             what = f"{view.candidate.kind} {view.candidate.group_label} {view.candidate.category}"
             try:
-                publishing.release(db, settings, actor, keys, view.token, DRAFT, today=TODAY)
+                publishing.release(Work(db, settings, actor, keys=keys),
+                                   view.token, DRAFT, today=TODAY)
             except SignalRefused:
                 released.append(what + ": refused")
             else:

@@ -28,6 +28,7 @@ from vp_registry.db.disclosure import DisclosureFigure
 from vp_registry.db.signals import ReleasedSignal
 from vp_registry.services.infrastructure.audit import Actor
 from vp_registry.services.signals import ledger
+from vp_registry.services.work import Work
 
 TOKEN = re.compile(r"/signals/([0-9a-f]{32})/release")
 RULES = DisclosureRules()
@@ -104,7 +105,7 @@ def _release_a_table_the_magazijn_band_would_expose(
         werkdruk = cell_set([org.magazijn], ["werkdruk"], WINDOW)
         counts = {(org.magazijn, "pesten", q): 1 for q in WINDOW}
         counts[(org.magazijn, "werkdruk", WINDOW[1])] = 1
-        ledger.release(session, settings, actor, kind="report", reference="earlier table",
+        ledger.release(Work(session, settings, actor), kind="report", reference="earlier table",
                        figures=[Figure.exact(pesten | werkdruk, 5, "Magazijn · total"),
                                 Figure.protected(werkdruk, RULES, "Magazijn · werkdruk"),
                                 Figure.at_least_k(pesten, RULES, "Magazijn · pesten")],

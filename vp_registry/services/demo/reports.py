@@ -27,6 +27,7 @@ from vp_registry.services.infrastructure.audit import Actor
 from vp_registry.services.reports import activities, drafts, finalising, refusals
 from vp_registry.services.reports.activities import ActivityInput
 from vp_registry.services.vault import grants, unlocking
+from vp_registry.services.work import Work
 
 # (month, day, kind, hours, description): the same rhythm each year
 DEMO_ACTIVITIES: Final = (
@@ -76,27 +77,29 @@ def add_demo_reports(
         progress(N_("Annual reports: already present"))
         return
     keys = unlocking.open_keys(session, settings,
-                           grants.bootstrap_for_demo(session, settings, counsellor, password))
+                           grants.bootstrap_for_demo(Work(session, settings, Actor.system()),
+                                                     counsellor, password))
     actor = Actor(counsellor.id, counsellor.role)
+    work = Work(session, settings, actor, keys=keys)
     last, this = today.year - 1, today.year
     logged = 0
     for year in (last, this):
         for month, day, kind, hours, description in DEMO_ACTIVITIES:
             held_on = date(year, month, day)
             if held_on <= today:
-                activities.create_activity(session, settings, actor, keys, ActivityInput(
+                activities.create_activity(work, ActivityInput(
                     held_on=held_on, activity_type=kind, hours=hours, description=description),
                     today=today)
                 logged += 1
     version = drafts.save_texts(
-        session, settings, actor, keys, last, 0,
+        work, last, 0,
         ReportTexts(INTRODUCTION.format(year=last), RECOMMENDATIONS), "nl", today=today)
     try:
-        finalising.finalise(session, settings, actor, keys, last, version.revision, today=today)
+        finalising.finalise(work, last, version.revision, today=today)
         finalised = True
     except refusals.ReportBlocked:  # its explanation is for the counsellor's screen only
         finalised = False
-    drafts.save_texts(session, settings, actor, keys, this, 0,
+    drafts.save_texts(work, this, 0,
                       ReportTexts(INTRODUCTION.format(year=this), DRAFT_RECOMMENDATIONS), "nl",
                       today=today)
     if finalised:

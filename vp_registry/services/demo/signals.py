@@ -28,6 +28,7 @@ from vp_registry.services.infrastructure.audit import Actor
 from vp_registry.services.signals import management, publishing, reviewing
 from vp_registry.services.signals.publishing import ReleaseDraft
 from vp_registry.services.vault import grants, unlocking
+from vp_registry.services.work import Work
 
 DEMO_DEPARTMENT: Final = "Magazijn en logistiek"
 DEMO_CATEGORY: Final = "pesten"
@@ -57,10 +58,11 @@ def add_demo_signals(
         progress(N_("Signals: already present"))
         return None
     keys = unlocking.open_keys(session, settings,
-                           grants.bootstrap_for_demo(session, settings, counsellor, password))
-    actor = Actor(counsellor.id, counsellor.role)
+                           grants.bootstrap_for_demo(Work(session, settings, Actor.system()),
+                                                     counsellor, password))
+    work = Work(session, settings, Actor(counsellor.id, counsellor.role), keys=keys)
     departments = {d.name: d.id for d in organisation.list_departments(session)}
-    review = reviewing.review(session, settings, actor, keys, today=today)
+    review = reviewing.review(work, today=today)
     wanted = [view for view in review.open
               if view.candidate.kind == CONCENTRATION
               and view.candidate.category == DEMO_CATEGORY
@@ -69,11 +71,10 @@ def add_demo_signals(
     if not wanted:
         progress(N_("Signals: no candidate to release"))
         return None
-    row = publishing.release(session, settings, actor, keys, wanted[0].token, DEMO_DRAFT,
-                             today=today)
+    row = publishing.release(work, wanted[0].token, DEMO_DRAFT, today=today)
     if manager is not None:
         boss = Actor(manager.id, manager.role)
-        management.add_follow_up(session, settings, boss, row.id,
+        management.add_follow_up(Work(session, settings, boss), row.id,
                                  done_on=today - timedelta(days=3), description=DEMO_FOLLOW_UP,
                                  today=today)
     remaining = len(review.open) - 1

@@ -18,17 +18,13 @@ from typing import Final
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
-from sqlalchemy.orm.exc import StaleDataError
 
-from vp_registry.config import Settings
 from vp_registry.core.crypto import RecordCrypter
 from vp_registry.core.report import ActivityFacts
 from vp_registry.core.taxonomy import N_, ActivityType
 from vp_registry.db import utcnow
 from vp_registry.db.reports import Activity
 from vp_registry.services.errors import Conflict, NotFound, ValidationFailed
-from vp_registry.services.infrastructure import audit
-from vp_registry.services.infrastructure.audit import Actor
 from vp_registry.services.record_keys import (
     DATA_KEY_VERSION,
     ensure_current_key,
@@ -37,6 +33,7 @@ from vp_registry.services.record_keys import (
     random_id,
 )
 from vp_registry.services.vault.keyring import VaultKeys
+from vp_registry.services.work import Work
 
 TABLE: Final = "activities"
 DESCRIPTION: Final = "description"
@@ -155,25 +152,13 @@ def _row(session: Session, activity_id: int) -> Activity:
     return row
 
 
-def _audit(session: Session, settings: Settings, actor: Actor, action: str, row_id: int) -> None:
-    audit.record(session, settings.audit_key, actor, action, target_type="activity",
-                 target_id=row_id)
-
-
-def _flush(session: Session) -> None:
-    try:
-        session.flush()
-    except StaleDataError:
-        session.rollback()
-        raise ActivityConflict() from None
-
-
 # ------------------------------------------------------------------ use cases
 
 
-def create_activity(session: Session, settings: Settings, actor: Actor, keys: VaultKeys,
-                    data: ActivityInput, *, today: date | None = None) -> ActivityRecord:
+def create_activity(work: Work, data: ActivityInput, *, today: date | None = None
+                    ) -> ActivityRecord:
     clean, minutes = validate(data, today=today or date.today())
+    keys = work.keys
     crypter, wrapped, vault_version = new_record_key(keys)
     row_id = random_id()
     now = utcnow()
@@ -181,50 +166,52 @@ def create_activity(session: Session, settings: Settings, actor: Actor, keys: Va
         id=row_id, held_on=clean.held_on, activity_type=clean.activity_type, minutes=minutes,
         wrapped_key=wrapped, vault_key_version=vault_version, data_key_version=DATA_KEY_VERSION,
         description=_seal(crypter, row_id, clean.description),
-        created_by=actor.user_id, created_at=now, updated_at=now,
+        created_by=work.actor.user_id, created_at=now, updated_at=now,
     )
-    session.add(row)
-    session.flush()
-    ensure_current_key(session, keys)
-    _audit(session, settings, actor, "activity.create", row.id)
+    work.session.add(row)
+    work.flush()
+    ensure_current_key(work.session, keys)
+    work.audit("activity.create", target_type="activity", target_id=row.id)
     return _record(keys, row)
 
 
-def get_activity(session: Session, keys: VaultKeys, activity_id: int) -> ActivityRecord:
-    return _record(keys, _row(session, activity_id))
+def get_activity(work: Work, activity_id: int) -> ActivityRecord:
+    return _record(work.keys, _row(work.session, activity_id))
 
 
-def update_activity(session: Session, settings: Settings, actor: Actor, keys: VaultKeys,
-                    activity_id: int, expected_revision: int, data: ActivityInput, *,
-                    today: date | None = None) -> ActivityRecord:
-    row = _row(session, activity_id)
+def update_activity(work: Work, activity_id: int, expected_revision: int, data: ActivityInput,
+                    *, today: date | None = None) -> ActivityRecord:
+    """Change an activity at ``expected_revision``; ActivityConflict when someone else changed
+    it first (a savepoint: the caller's transaction and its audit entries stay)."""
+    row = _row(work.session, activity_id)
     if row.revision != expected_revision:
         raise ActivityConflict()
     clean, minutes = validate(data, today=today or date.today())
+    keys = work.keys
     crypter = open_record_key(keys, row.wrapped_key, row.vault_key_version, row.data_key_version)
-    row.held_on = clean.held_on
-    row.activity_type = clean.activity_type
-    row.minutes = minutes
-    row.description = _seal(crypter, row.id, clean.description)
-    row.updated_at = utcnow()
-    _flush(session)
-    _audit(session, settings, actor, "activity.update", row.id)
+    with work.conflicts(ActivityConflict):
+        row.held_on = clean.held_on
+        row.activity_type = clean.activity_type
+        row.minutes = minutes
+        row.description = _seal(crypter, row.id, clean.description)
+        row.updated_at = utcnow()
+    work.audit("activity.update", target_type="activity", target_id=row.id)
     return _record(keys, row)
 
 
-def delete_activity(session: Session, settings: Settings, actor: Actor, activity_id: int,
-                    expected_revision: int) -> None:
+def delete_activity(work: Work, activity_id: int, expected_revision: int) -> None:
     """Delete the row with its wrapped key (needs no vault key)."""
-    row = _row(session, activity_id)
+    row = _row(work.session, activity_id)
     if row.revision != expected_revision:
         raise ActivityConflict()
-    session.delete(row)
-    _flush(session)
-    _audit(session, settings, actor, "activity.delete", activity_id)
+    with work.conflicts(ActivityConflict):
+        work.session.delete(row)
+    work.audit("activity.delete", target_type="activity", target_id=activity_id)
 
 
-def list_activities(session: Session, keys: VaultKeys, year: int) -> list[ActivityRecord]:
+def list_activities(work: Work, year: int) -> list[ActivityRecord]:
     """The year's activities, oldest first."""
+    session, keys = work.session, work.keys
     rows = session.execute(
         select(Activity).where(Activity.held_on >= date(year, 1, 1),
                                Activity.held_on <= date(year, 12, 31))
@@ -241,10 +228,10 @@ def activity_years(session: Session) -> list[int]:
     return list(range(days[1].year, days[0].year - 1, -1))
 
 
-def report_facts(session: Session, keys: VaultKeys, year: int) -> list[ActivityFacts]:
+def report_facts(work: Work, year: int) -> list[ActivityFacts]:
     """The year's activities as the annual report's input."""
     return [ActivityFacts(a.held_on, ActivityType(a.activity_type), a.hours, a.description)
-            for a in list_activities(session, keys, year)]
+            for a in list_activities(work, year)]
 
 
 def totals_by_type(records: list[ActivityRecord]) -> dict[str, tuple[int, int]]:

@@ -9,9 +9,6 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Final
 
-from sqlalchemy.orm import Session
-
-from vp_registry.config import Settings
 from vp_registry.core.disclosure import Naming, is_complete, merge_departments, periods_of_year
 from vp_registry.core.facts import CaseFacts
 from vp_registry.core.report import (
@@ -21,18 +18,15 @@ from vp_registry.core.report import (
     report_true_counts,
 )
 from vp_registry.db import utcnow
-from vp_registry.db.reports import FINAL
+from vp_registry.db.reports import FINAL, AnnualReportRow
 from vp_registry.services.accounts import organisation
 from vp_registry.services.cases import facts as case_facts
-from vp_registry.services.infrastructure import audit
-from vp_registry.services.infrastructure.audit import Actor
 from vp_registry.services.reports import activities
 from vp_registry.services.reports.archive import (
     Draft,
     ReportVersion,
     audit_version,
     draft_row,
-    flush_row,
     frozen_aggregates,
     latest_final_row,
     version_of,
@@ -47,7 +41,7 @@ from vp_registry.services.reports.refusals import (
 )
 from vp_registry.services.signals import ledger
 from vp_registry.services.signals import management as signal_management
-from vp_registry.services.vault.keyring import VaultKeys
+from vp_registry.services.work import Work
 
 LEDGER_KIND: Final = "report"
 
@@ -63,8 +57,9 @@ class _Built:
     naming: Naming
 
 
-def _build(session: Session, settings: Settings, keys: VaultKeys, draft: Draft, *,
-           final: bool, today: date, progress: Progress | None) -> _Built:
+def _build(work: Work, draft: Draft, *, final: bool, today: date, progress: Progress | None
+           ) -> _Built:
+    session, settings = work.session, work.settings
     year, locale = draft.year, draft.locale
     corrects: AnnualReport | None = None
     if draft.version > 1:  # a correction repeats the figures of the latest final version
@@ -73,7 +68,7 @@ def _build(session: Session, settings: Settings, keys: VaultKeys, draft: Draft, 
             raise NoDraft()
         corrects = AnnualReport.from_json(corrected.report_json)
         locale = corrects.locale
-    facts = case_facts.case_facts(session, keys, year=year, progress=progress)
+    facts = case_facts.case_facts(session, work.keys, year=year, progress=progress)
     departments = organisation.department_facts(session)
     categories = [(c.code, c.label_en if locale == "en" else c.label_nl)
                   for c in organisation.list_categories(session)]
@@ -81,7 +76,7 @@ def _build(session: Session, settings: Settings, keys: VaultKeys, draft: Draft, 
     try:
         report = build_report(
             year, facts, departments, categories,
-            activities.report_facts(session, keys, year),
+            activities.report_facts(work, year),
             signal_management.report_facts(session, year, locale),
             frozen_aggregates(session, before=year),
             draft.texts, rules, ledger.load_ledger(session), locale,
@@ -94,8 +89,8 @@ def _build(session: Session, settings: Settings, keys: VaultKeys, draft: Draft, 
     return _Built(report, facts, naming)
 
 
-def preview(session: Session, settings: Settings, keys: VaultKeys, year: int, *,
-            today: date | None = None, progress: Progress | None = None) -> AnnualReport:
+def preview(work: Work, year: int, *, today: date | None = None,
+            progress: Progress | None = None) -> AnnualReport:
     """The draft as it would be finalised now (marked as a draft); writes nothing.
 
     Raises NoDraft when the year is finalised and no correction was started, ReportBlocked
@@ -103,57 +98,65 @@ def preview(session: Session, settings: Settings, keys: VaultKeys, year: int, *,
     """
     today = today or date.today()
     check_year(year, today)
-    draft = get_draft(session, settings, keys, year)
+    draft = get_draft(work, year)
     if draft is None:
         raise NoDraft()
-    return _build(session, settings, keys, draft, final=False, today=today,
-                  progress=progress).report
+    return _build(work, draft, final=False, today=today, progress=progress).report
 
 
-def finalise(session: Session, settings: Settings, actor: Actor, keys: VaultKeys, year: int,
-             expected_revision: int, *, today: date | None = None) -> ReportVersion:
-    """Release the draft through the ledger and freeze it; see the module docstring."""
+def finalise(work: Work, year: int, expected_revision: int, *, today: date | None = None
+             ) -> ReportVersion:
+    """Release the draft through the ledger and freeze it; see the package docstring.
+
+    The ledger's figures and the frozen row are written in one savepoint: a concurrent change
+    of the draft (ReportConflict) leaves neither, and the caller's transaction goes on.
+    """
     today = today or date.today()
     check_year(year, today)
-    row = draft_row(session, year)
+    row = draft_row(work.session, year)
     if row is None:
-        raise AlreadyFinal() if latest_final_row(session, year) is not None else NoDraft()
+        raise AlreadyFinal() if latest_final_row(work.session, year) is not None else NoDraft()
     if row.revision != expected_revision:
         raise ReportConflict()
     if not is_complete(periods_of_year(year), today):
         raise YearNotOver(year=year, next=year + 1)
     draft = Draft(year=year, version=row.version, revision=row.revision, locale=row.locale,
-                  texts=texts_of(keys, row))
-    built = _build(session, settings, keys, draft, final=True, today=today, progress=None)
+                  texts=texts_of(work.keys, row))
+    built = _build(work, draft, final=True, today=today, progress=None)
     try:
-        entry = ledger.release(
-            session, settings, actor, kind=LEDGER_KIND, reference=f"report-{year}-v{row.version}",
+        approval = ledger.approve(
+            work, kind=LEDGER_KIND, reference=f"report-{year}-v{row.version}",
             figures=built.report.figures, true_counts=report_true_counts(year, built.facts),
             naming=built.naming,
         )
     except ledger.ReleaseRefused as refused:  # audited by the ledger; nothing was released
         raise ReportBlocked(refused.result.explanation) from None
-    row.status = FINAL
-    row.report_json = built.report.to_json()
-    row.aggregates_json = built.report.aggregates.to_json()
-    row.disclosure_release_id = entry.id
-    row.issued_on = today
-    row.finalised_at = row.updated_at = utcnow()
-    row.finalised_by = actor.user_id
-    flush_row(session)
-    audit_version(session, settings, actor, "report.finalise", row,
-                  figures=len(built.report.figures))
+    with work.conflicts(ReportConflict):
+        entry = ledger.append(work, approval)
+        _freeze(row, built.report, entry.id, today, work.actor.user_id)
+    ledger.record_release(work, approval, entry)
+    audit_version(work, "report.finalise", row, figures=len(built.report.figures))
     return version_of(row)
 
 
-def record_download(session: Session, settings: Settings, actor: Actor, version: ReportVersion,
-                    fmt: str) -> None:
+def _freeze(row: AnnualReportRow, report: AnnualReport, release_id: int, today: date,
+            user_id: int | None) -> None:
+    """The draft becomes final: its published figures and texts, frozen."""
+    row.status = FINAL
+    row.report_json = report.to_json()
+    row.aggregates_json = report.aggregates.to_json()
+    row.disclosure_release_id = release_id
+    row.issued_on = today
+    row.finalised_at = row.updated_at = utcnow()
+    row.finalised_by = user_id
+
+
+def record_download(work: Work, version: ReportVersion, fmt: str) -> None:
     """A final version left the system as a file (it adds no figure: audited only)."""
-    audit_version(session, settings, actor, "report.download", version, format=fmt)
+    audit_version(work, "report.download", version, format=fmt)
 
 
-def record_draft_export(session: Session, settings: Settings, actor: Actor, year: int,
-                        version: int, fmt: str) -> None:
+def record_draft_export(work: Work, year: int, version: int, fmt: str) -> None:
     """The counsellor took a draft as a file (to proofread; marked "Concept")."""
-    audit.record(session, settings.audit_key, actor, "report.draft_export",
-                 target_type="report", target_id=f"report-{year}-v{version}", format=fmt)
+    work.audit("report.draft_export", target_type="report",
+               target_id=f"report-{year}-v{version}", format=fmt)

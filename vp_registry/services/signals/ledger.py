@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -24,8 +25,7 @@ from vp_registry.core.disclosure import (
     audit,
 )
 from vp_registry.db.disclosure import DisclosureConstraint, DisclosureFigure, DisclosureRelease
-from vp_registry.services.infrastructure import audit as audit_log
-from vp_registry.services.infrastructure.audit import Actor
+from vp_registry.services.work import Work
 
 
 def rules_from(settings: Settings) -> DisclosureRules:
@@ -71,7 +71,7 @@ def load_ledger(session: Session) -> list[Figure]:
 
 
 def check(
-    session: Session, settings: Settings, candidate: Sequence[Figure],
+    work: Work, candidate: Sequence[Figure],
     true_counts: Mapping[CellKey, int], *, naming: Naming | None = None,
     constraints: Sequence[RuleConstraint] = (),
 ) -> AuditResult:
@@ -80,7 +80,8 @@ def check(
 
     ``naming`` names departments, groups and categories in the explanation of a refusal.
     """
-    return audit(candidate, load_ledger(session), true_counts, rules_from(settings),
+    session = work.session
+    return audit(candidate, load_ledger(session), true_counts, rules_from(work.settings),
                  naming=naming, constraints=[*load_constraints(session), *constraints])
 
 
@@ -90,13 +91,25 @@ class ReleaseRefused(Exception):
         self.result = result
 
 
-def release(
-    session: Session, settings: Settings, actor: Actor, *, kind: str, reference: str,
+@dataclass(frozen=True)
+class Approval:
+    """Figures the auditor passed, ready to append (see :func:`approve`)."""
+
+    kind: str
+    reference: str
+    subject: str
+    figures: tuple[Figure, ...]
+    constraints: tuple[RuleConstraint, ...]
+
+
+def approve(
+    work: Work, *, kind: str, reference: str,
     figures: Sequence[Figure], true_counts: Mapping[CellKey, int],
     naming: Naming | None = None, audit_subject: str | None = None,
     constraints: Sequence[RuleConstraint] = (),
-) -> DisclosureRelease:
-    """Audit, then append. Raises ReleaseRefused (with a plain explanation) when unsafe.
+) -> Approval:
+    """The auditor's decision; writes nothing but a refusal's audit entry. Raises
+    ReleaseRefused (with a plain explanation) when unsafe.
 
     The audit entries name ``audit_subject`` (default: ``reference``) and hold no count: the
     admin reads them, and the number of problems or figures follows from the cases (a rise
@@ -104,23 +117,48 @@ def release(
     admin may read - a signal's kind, category and quarter - passes an opaque subject.
     """
     subject = reference if audit_subject is None else audit_subject
-    result = check(session, settings, figures, true_counts, naming=naming,
-                   constraints=constraints)
+    result = check(work, figures, true_counts, naming=naming, constraints=constraints)
     if not result.ok:
-        audit_log.record(session, settings.audit_key, actor, "disclosure.refused",
-                         target_type=kind, target_id=subject)
+        work.audit("disclosure.refused", target_type=kind, target_id=subject)
         raise ReleaseRefused(result)
-    entry = DisclosureRelease(kind=kind, reference=reference, released_by=actor.user_id)
+    return Approval(kind, reference, subject, tuple(figures), tuple(constraints))
+
+
+def append(work: Work, approval: Approval) -> DisclosureRelease:
+    """Append approved figures (no audit entry: :func:`record_release` after the caller's
+    savepoint, so that a rolled-back release is never logged as released)."""
+    session = work.session
+    entry = DisclosureRelease(kind=approval.kind, reference=approval.reference,
+                              released_by=work.actor.user_id)
     session.add(entry)
     session.flush()
-    for figure in figures:
+    for figure in approval.figures:
         session.add(DisclosureFigure(release_id=entry.id, cells=_encode_cells(figure.cells),
                                      low=figure.low, high=figure.high, label=figure.label[:300],
                                      organisation_wide=figure.organisation_wide))
-    for rule in constraints:
+    for rule in approval.constraints:
         session.add(DisclosureConstraint(release_id=entry.id, terms=_encode_terms(rule),
                                          low=rule.low, label=rule.label[:300]))
-    session.flush()
-    audit_log.record(session, settings.audit_key, actor, "disclosure.release",
-                     target_type=kind, target_id=subject, release=entry.id)
+    work.flush()
+    return entry
+
+
+def record_release(work: Work, approval: Approval, entry: DisclosureRelease) -> None:
+    work.audit("disclosure.release", target_type=approval.kind, target_id=approval.subject,
+               release=entry.id)
+
+
+def release(
+    work: Work, *, kind: str, reference: str,
+    figures: Sequence[Figure], true_counts: Mapping[CellKey, int],
+    naming: Naming | None = None, audit_subject: str | None = None,
+    constraints: Sequence[RuleConstraint] = (),
+) -> DisclosureRelease:
+    """Audit, then append and log (:func:`approve`, :func:`append`, :func:`record_release`).
+    Raises ReleaseRefused when unsafe."""
+    approval = approve(work, kind=kind, reference=reference, figures=figures,
+                       true_counts=true_counts, naming=naming, audit_subject=audit_subject,
+                       constraints=constraints)
+    entry = append(work, approval)
+    record_release(work, approval, entry)
     return entry

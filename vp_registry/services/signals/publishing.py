@@ -10,9 +10,6 @@ from datetime import date
 from itertools import pairwise
 from typing import Final
 
-from sqlalchemy.orm import Session
-
-from vp_registry.config import Settings
 from vp_registry.core.disclosure import (
     AuditResult,
     CellKey,
@@ -35,8 +32,6 @@ from vp_registry.core.taxonomy import N_, SuggestedAction
 from vp_registry.db import utcnow
 from vp_registry.db.signals import ReleasedSignal
 from vp_registry.services.errors import ValidationFailed
-from vp_registry.services.infrastructure import audit
-from vp_registry.services.infrastructure.audit import Actor
 from vp_registry.services.signals import ledger
 from vp_registry.services.signals.refusals import (
     AlreadyReleased,
@@ -50,7 +45,7 @@ from vp_registry.services.signals.reviewing import (
     current_basis,
     find_view,
 )
-from vp_registry.services.vault.keyring import VaultKeys
+from vp_registry.services.work import Work
 
 MAX_CONTEXT: Final = 4000
 MAX_OTHER_ACTION: Final = 300
@@ -289,44 +284,44 @@ class Preview:
     reasons: tuple[RefusalReason, ...]
 
 
-def preview(session: Session, settings: Settings, keys: VaultKeys, token: str,
-            draft: ReleaseDraft, *, today: date | None = None) -> Preview:
+def preview(work: Work, token: str, draft: ReleaseDraft, *, today: date | None = None
+            ) -> Preview:
     """What management would see, and whether disclosure control would let it go."""
-    basis = current_basis(session, settings, keys, today or date.today())
-    view = find_view(session, keys, basis, token)
+    basis = current_basis(work, today or date.today())
+    view = find_view(work, basis, token)
     if view.released is not None:
         raise AlreadyReleased()
-    earlier = ledger.load_ledger(session)
+    earlier = ledger.load_ledger(work.session)
     published, result = audit_release(basis, view.candidate, earlier,
-                                      ledger.load_constraints(session))
+                                      ledger.load_constraints(work.session))
     reasons = refusal_reasons(result.problems, basis.rules.k, earlier)
     return Preview(view, published, draft, result.ok, tuple(reasons))
 
 
-def release(session: Session, settings: Settings, actor: Actor, keys: VaultKeys, token: str,
-            draft: ReleaseDraft, *, today: date | None = None) -> ReleasedSignal:
+def release(work: Work, token: str, draft: ReleaseDraft, *, today: date | None = None
+            ) -> ReleasedSignal:
     """Release a candidate to management through disclosure control (audited).
 
     Raises SignalRefused (nothing released, the refusal audited), AlreadyReleased,
     NotReleasable, ValidationFailed or NotFound.
     """
     draft = validate_draft(draft)
-    basis = current_basis(session, settings, keys, today or date.today())
-    view = find_view(session, keys, basis, token)
+    basis = current_basis(work, today or date.today())
+    view = find_view(work, basis, token)
     if view.released is not None:
         raise AlreadyReleased()
     published = publication(basis, view.candidate)
     candidate = view.candidate
     reference = f"{LEDGER_KIND}:{candidate.kind}:{candidate.category}:{published.last_quarter}"
-    earlier = ledger.load_ledger(session)
-    _, decided = audit_release(basis, candidate, earlier, ledger.load_constraints(session))
+    earlier = ledger.load_ledger(work.session)
+    _, decided = audit_release(basis, candidate, earlier, ledger.load_constraints(work.session))
     if not decided.ok:  # for some band it could have had: refused whatever its own band
-        audit.record(session, settings.audit_key, actor, "disclosure.refused",
-                     target_type=LEDGER_KIND, target_id=view.token[:12])  # as the ledger does
+        # audited as the ledger does: an opaque subject, no count
+        work.audit("disclosure.refused", target_type=LEDGER_KIND, target_id=view.token[:12])
         raise SignalRefused(refusal_reasons(decided.problems, basis.rules.k, earlier))
     try:
-        entry = ledger.release(session, settings, actor, kind=LEDGER_KIND,
-                               reference=reference[:80], figures=published.figures,
+        entry = ledger.release(work, kind=LEDGER_KIND, reference=reference[:80],
+                               figures=published.figures,
                                true_counts=basis.counts(), naming=basis.naming(),
                                constraints=published.constraints,
                                audit_subject=view.token[:12])  # the admin reads the log
@@ -341,10 +336,10 @@ def release(session: Session, settings: Settings, actor: Actor, keys: VaultKeys,
         band_low=published.band_low, band_high=published.band_high,
         previous_quarter=published.previous_quarter, previous_band=published.previous_band,
         context=draft.context, actions=",".join(draft.actions), other_action=draft.other_action,
-        disclosure_release_id=entry.id, released_at=utcnow(), released_by=actor.user_id,
+        disclosure_release_id=entry.id, released_at=utcnow(), released_by=work.actor.user_id,
     )
-    session.add(row)
-    session.flush()
-    audit.record(session, settings.audit_key, actor, "signal.release", target_type="signal",
-                 target_id=row.id, disclosure_release=entry.id)  # no count: it tells the kind
+    work.session.add(row)
+    work.flush()
+    work.audit("signal.release", target_type="signal", target_id=row.id,
+               disclosure_release=entry.id)  # no count: it tells the kind
     return row

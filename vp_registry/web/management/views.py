@@ -16,21 +16,17 @@ from collections.abc import Mapping, Sequence
 from flask import Blueprint, Response, flash, redirect, render_template, request, url_for
 from flask_babel import format_date
 from flask_babel import gettext as _
-from flask_login import current_user
 from werkzeug.wrappers import Response as BaseResponse
 from wtforms import SelectChoice
 
 from vp_registry.core.taxonomy import Role
 from vp_registry.db.organisation import Category
 from vp_registry.db.signals import ReleasedSignal, SignalFollowUp
-from vp_registry.services.accounts import users
 from vp_registry.services.errors import NotFound, ValidationFailed
-from vp_registry.services.infrastructure.audit import Actor
 from vp_registry.services.signals import management
 from vp_registry.services.signals.management import SignalFilter
 from vp_registry.web.access import roles
-from vp_registry.web.cases.common import settings
-from vp_registry.web.database import db_session
+from vp_registry.web.database import current_work, db_session
 from vp_registry.web.errors import render_error
 from vp_registry.web.forms import show_error
 from vp_registry.web.management.chart import Bar, signal_chart
@@ -41,10 +37,6 @@ from vp_registry.web.signals.views import categories_by_code, template_helpers
 blueprint = Blueprint("management", __name__, url_prefix="/management")
 
 _CSV_DANGEROUS = ("=", "+", "-", "@", "\t", "\r")
-
-
-def _actor() -> Actor:
-    return users.actor_of(current_user)
 
 
 @blueprint.errorhandler(NotFound)
@@ -167,7 +159,7 @@ def export_csv() -> Response:
     writer.writerow(table_header())
     for cells in table:
         writer.writerow([("'" + c) if c.startswith(_CSV_DANGEROUS) else c for c in cells])
-    management.record_export(db_session(), settings(), _actor(), rows=len(table))
+    management.record_export(current_work(), rows=len(table))
     return Response(
         "\ufeff" + buffer.getvalue(), mimetype="text/csv",
         headers={"Content-Disposition": 'attachment; filename="signalen.csv"'})
@@ -194,7 +186,7 @@ def signal(signal_id: int) -> str:
 @roles(Role.MANAGER)
 def acknowledge(signal_id: int) -> BaseResponse:
     if ConfirmForm().validate_on_submit():
-        management.acknowledge(db_session(), settings(), _actor(), signal_id)
+        management.acknowledge(current_work(), signal_id)
         flash(_("Thank you: the confidential counsellor sees that you have read the signal."),
               "success")
     return redirect(url_for("management.signal", signal_id=signal_id))
@@ -206,8 +198,8 @@ def follow_up(signal_id: int) -> BaseResponse | str:
     form = FollowUpForm()
     if form.validate_on_submit():
         try:
-            management.add_follow_up(db_session(), settings(), _actor(), signal_id,
-                                     done_on=form.done_on.data, description=form.description.data)
+            management.add_follow_up(current_work(), signal_id, done_on=form.done_on.data,
+                                     description=form.description.data)
         except ValidationFailed as error:
             show_error(form, error, "description")
         else:

@@ -18,14 +18,8 @@ from vp_registry.services.errors import DomainError
 from vp_registry.services.reports import activities
 from vp_registry.services.reports.activities import ActivityConflict, ActivityInput, ActivityRecord
 from vp_registry.web.access import roles
-from vp_registry.web.cases.common import (
-    actor,
-    answer_vault_errors,
-    needs_vault,
-    require_keys,
-    settings,
-)
-from vp_registry.web.database import db_session
+from vp_registry.web.cases.common import answer_vault_errors, needs_vault
+from vp_registry.web.database import current_work
 from vp_registry.web.forms import show_error
 from vp_registry.web.reports.forms import ActivityForm, DeleteForm
 
@@ -62,13 +56,13 @@ def _revision(raw: object) -> int:
 @roles(Role.COUNSELLOR)
 @needs_vault
 def index() -> str:
-    db = db_session()
+    work = current_work()
     today = date.today()
     year = request.args.get("year", today.year, type=int) or today.year
     if not 2000 <= year <= today.year:
         year = today.year
-    records = activities.list_activities(db, require_keys(), year)
-    years = sorted({today.year, year, *activities.activity_years(db)}, reverse=True)
+    records = activities.list_activities(work, year)
+    years = sorted({today.year, year, *activities.activity_years(work.session)}, reverse=True)
     totals = activities.totals_by_type(records)
     return render_template(
         "reports/activities.html", year=year, years=years, records=records, totals=totals,
@@ -83,8 +77,7 @@ def create() -> Response | str:
     form = ActivityForm()
     if form.validate_on_submit():
         try:
-            record = activities.create_activity(db_session(), settings(), actor(),
-                                                require_keys(), _input(form))
+            record = activities.create_activity(current_work(), _input(form))
         except DomainError as error:
             show_error(form, error, "description")
         else:
@@ -105,19 +98,19 @@ def _load(form: ActivityForm, record: ActivityRecord) -> None:
 @roles(Role.COUNSELLOR)
 @needs_vault
 def edit(activity_id: int) -> Response | str:
-    db, keys = db_session(), require_keys()
-    record = activities.get_activity(db, keys, activity_id)
+    work = current_work()
+    record = activities.get_activity(work, activity_id)
     form = ActivityForm()
     if request.method == "GET":
         _load(form, record)
     if form.validate_on_submit():
         try:
-            saved = activities.update_activity(db, settings(), actor(), keys, record.id,
-                                               _revision(form.revision.data), _input(form))
+            saved = activities.update_activity(work, record.id, _revision(form.revision.data),
+                                               _input(form))
         except ActivityConflict as error:
             # keep what was typed (I-7); saving again deliberately replaces the stored version
             flash(describe(error), "error")
-            form.revision.data = str(activities.get_activity(db, keys, activity_id).revision)
+            form.revision.data = str(activities.get_activity(work, activity_id).revision)
         except DomainError as error:
             show_error(form, error, "description")
         else:
@@ -133,9 +126,9 @@ def delete(activity_id: int) -> Response | str:
     form = DeleteForm()
     year = date.today().year
     if form.validate_on_submit():
-        db = db_session()
+        work = current_work()
         try:
-            record = activities.get_activity(db, require_keys(), activity_id)
+            record = activities.get_activity(work, activity_id)
             year = record.held_on.year
             if request.form.get("confirmed") != "1":  # first the question (issue 14)
                 return render_template(
@@ -150,8 +143,7 @@ def delete(activity_id: int) -> Response | str:
                     fields=[("revision", form.revision.data)],
                     confirm_label=_("Delete activity"),
                     back=url_for("activities.index", year=year))
-            activities.delete_activity(db, settings(), actor(), activity_id,
-                                       _revision(form.revision.data))
+            activities.delete_activity(work, activity_id, _revision(form.revision.data))
         except ActivityConflict as error:
             flash(describe(error), "error")
         else:

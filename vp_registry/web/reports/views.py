@@ -31,14 +31,8 @@ from vp_registry.services.reports import archive, drafts, finalising
 from vp_registry.services.reports.archive import ReportVersion
 from vp_registry.services.reports.refusals import ReportBlocked, YearNotOver
 from vp_registry.web.access import roles
-from vp_registry.web.cases.common import (
-    actor,
-    answer_vault_errors,
-    needs_vault,
-    require_keys,
-    settings,
-)
-from vp_registry.web.database import db_session
+from vp_registry.web.cases.common import answer_vault_errors, needs_vault
+from vp_registry.web.database import current_work, db_session
 from vp_registry.web.forms import show_error
 from vp_registry.web.reports.forms import ConfirmForm, FinaliseForm, ReportTextsForm
 
@@ -97,9 +91,9 @@ def index() -> str:
 @roles(Role.COUNSELLOR)
 @needs_vault
 def edit(year: int) -> BaseResponse | str:
-    db, keys = db_session(), require_keys()
+    work = current_work()
     status = _year_status(year)
-    draft = drafts.get_draft(db, settings(), keys, year)
+    draft = drafts.get_draft(work, year)
     form = ReportTextsForm()
     if draft is not None and request.method == "GET":
         form.locale.data = draft.locale
@@ -108,8 +102,7 @@ def edit(year: int) -> BaseResponse | str:
         form.revision.data = str(draft.revision)
     if draft is not None and form.validate_on_submit():
         try:
-            drafts.save_texts(db, settings(), actor(), keys, year,
-                              _revision(form.revision.data),
+            drafts.save_texts(work, year, _revision(form.revision.data),
                               ReportTexts(form.introduction.data or "",
                                            form.recommendations.data or ""),
                               form.locale.data or "nl")
@@ -123,7 +116,7 @@ def edit(year: int) -> BaseResponse | str:
             return redirect(url_for("reports.edit", year=year))
     return render_template(
         "reports/edit.html", status=status, draft=draft, form=form,
-        versions=[v for v in archive.versions(db, year) if v.final],
+        versions=[v for v in archive.versions(work.session, year) if v.final],
         correction_form=ConfirmForm(), downloads=DOWNLOADS, format_names=FORMAT_NAMES)
 
 
@@ -131,15 +124,15 @@ def edit(year: int) -> BaseResponse | str:
 @roles(Role.COUNSELLOR)
 @needs_vault
 def preview(year: int) -> BaseResponse | str:
-    db = db_session()
+    work = current_work()
     status = _year_status(year)
-    draft = drafts.get_draft(db, settings(), require_keys(), year)
+    draft = drafts.get_draft(work, year)
     if draft is None:
         flash(_("This annual report has been finalised. Start a correction to change it."),
               "error")
         return redirect(url_for("reports.edit", year=year))
     try:
-        report = finalising.preview(db, settings(), require_keys(), year)
+        report = finalising.preview(work, year)
     except ReportBlocked as blocked:
         return render_template("reports/refused.html", status=status,
                                explanation=blocked.explanation, finalising=False)
@@ -155,7 +148,6 @@ def preview(year: int) -> BaseResponse | str:
 @roles(Role.COUNSELLOR)
 @needs_vault
 def finalise(year: int) -> BaseResponse | str:
-    db = db_session()
     status = _year_status(year)
     form = FinaliseForm()
     if not form.validate_on_submit():
@@ -164,8 +156,7 @@ def finalise(year: int) -> BaseResponse | str:
                 flash(str(message), "error")
         return redirect(url_for("reports.preview", year=year))
     try:
-        version = finalising.finalise(db, settings(), actor(), require_keys(), year,
-                                      _revision(form.revision.data))
+        version = finalising.finalise(current_work(), year, _revision(form.revision.data))
     except ReportBlocked as blocked:  # nothing was released; the ledger audited the refusal
         return render_template("reports/refused.html", status=status,
                                explanation=blocked.explanation, finalising=True)
@@ -183,7 +174,7 @@ def finalise(year: int) -> BaseResponse | str:
 def correct(year: int) -> BaseResponse:
     if ConfirmForm().validate_on_submit():
         try:
-            drafts.start_correction(db_session(), settings(), actor(), require_keys(), year)
+            drafts.start_correction(current_work(), year)
         except (Conflict, NotFound) as error:
             flash(describe(error), "error")
         else:
@@ -202,14 +193,14 @@ def draft_file(year: int, fmt: str) -> BaseResponse | str:
         fmt = check_format(fmt)
     except ValueError:
         raise NotFound() from None
-    db = db_session()
+    work = current_work()
     status = _year_status(year)
     try:
-        report = finalising.preview(db, settings(), require_keys(), year)
+        report = finalising.preview(work, year)
     except ReportBlocked as blocked:
         return render_template("reports/refused.html", status=status,
                                explanation=blocked.explanation, finalising=False)
-    finalising.record_draft_export(db, settings(), actor(), year, report.version, fmt)
+    finalising.record_draft_export(work, year, report.version, fmt)
     return _file(report, fmt)
 
 
@@ -250,5 +241,5 @@ def download(year: int, version: int, fmt: str) -> Response:
     except ValueError:
         raise NotFound() from None
     stored, report = _final(year, version)
-    finalising.record_download(db_session(), settings(), actor(), stored, fmt)
+    finalising.record_download(current_work(), stored, fmt)
     return _file(report, fmt)

@@ -23,8 +23,8 @@ from vp_registry.services.signals import management, publishing, refusals, revie
 from vp_registry.services.signals.publishing import ReleaseDraft
 from vp_registry.services.signals.refusals import AlreadyReleased, NotReleasable, SignalRefused
 from vp_registry.web.access import roles
-from vp_registry.web.cases.common import actor, locked_page, needs_vault, require_keys, settings
-from vp_registry.web.database import db_session
+from vp_registry.web.cases.common import locked_page, needs_vault
+from vp_registry.web.database import current_work, db_session
 from vp_registry.web.errors import render_error
 from vp_registry.web.forms import show_error
 from vp_registry.web.signals import words
@@ -57,10 +57,10 @@ def _back_to_review(error: DomainError | None = None) -> Response:
 @roles(Role.COUNSELLOR)
 @needs_vault
 def index() -> str:
-    db = db_session()
-    review = reviewing.review(db, settings(), actor(), require_keys())
-    released = management.released_signals(db)
-    notes = management.follow_ups(db, [r.id for r in released])
+    work = current_work()
+    review = reviewing.review(work)
+    released = management.released_signals(work.session)
+    notes = management.follow_ups(work.session, [r.id for r in released])
     return render_template("signals/index.html", review=review, released=released, notes=notes,
                            form=ConfirmForm(), **template_helpers())
 
@@ -71,7 +71,7 @@ def index() -> str:
 def dismiss(token: str) -> Response:
     if ConfirmForm().validate_on_submit():
         try:
-            reviewing.dismiss(db_session(), settings(), actor(), require_keys(), token)
+            reviewing.dismiss(current_work(), token)
         except (NotFound, AlreadyReleased) as error:
             return _back_to_review(error)
         flash(_("The candidate has been set aside. You find it under 'Set aside earlier'."),
@@ -85,7 +85,7 @@ def dismiss(token: str) -> Response:
 def restore(token: str) -> Response:
     if ConfirmForm().validate_on_submit():
         try:
-            reviewing.restore(db_session(), settings(), actor(), require_keys(), token)
+            reviewing.restore(current_work(), token)
         except NotFound as error:
             return _back_to_review(error)
         flash(_("The candidate is back among the candidates to review."), "success")
@@ -98,8 +98,7 @@ def restore(token: str) -> Response:
 def release(token: str) -> Response | str:
     """Prepare (context, suggested actions), preview exactly what management will see, and
     release. The release button appears only after a preview that disclosure control passed."""
-    db = db_session()
-    keys = require_keys()
+    work = current_work()
     form = ReleaseForm()
     draft = ReleaseDraft(context=form.context.data or "", actions=tuple(form.actions.data or ()),
                          other_action=form.other_action.data)
@@ -113,7 +112,7 @@ def release(token: str) -> Response | str:
             show_error(form, error, "actions")
         if checked is not None and request.form.get("step") == "release":
             try:
-                row = publishing.release(db, settings(), actor(), keys, token, checked)
+                row = publishing.release(work, token, checked)
             except SignalRefused as error:  # audited by the ledger; nothing was released
                 reasons, refused = error.reasons, True
             except (NotFound, AlreadyReleased, NotReleasable) as error:
@@ -122,7 +121,7 @@ def release(token: str) -> Response | str:
                 flash(_("The signal has been released to management."), "success")
                 return redirect(url_for("signals.released", signal_id=row.id))
     try:
-        preview = publishing.preview(db, settings(), keys, token, checked or draft)
+        preview = publishing.preview(work, token, checked or draft)
     except (NotFound, AlreadyReleased, NotReleasable) as error:
         return _back_to_review(error)
     return render_template(

@@ -1,0 +1,247 @@
+"""The counsellor's candidate signals: computed from the decrypted cases, reviewed,
+dismissed and restored. A candidate lives in memory only; its token is an HMAC."""
+
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+from collections import defaultdict
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field, replace
+from datetime import date
+from typing import Final
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from vp_registry.core import crypto
+from vp_registry.core.disclosure import (
+    CellKey,
+    DepartmentGrouping,
+    DisclosureRules,
+    Naming,
+    merge_departments,
+    parse_quarter,
+    quarter_of,
+    trailing_quarters,
+)
+from vp_registry.core.facts import CaseFacts
+from vp_registry.core.signals import (
+    SignalCandidate,
+    detect_signals,
+)
+from vp_registry.core.taxonomy import N_
+from vp_registry.db.cases import Case
+from vp_registry.db.signals import ReleasedSignal, SignalDismissal
+from vp_registry.services.accounts import organisation
+from vp_registry.services.cases import facts as case_facts
+from vp_registry.services.errors import NotFound
+from vp_registry.services.signals import ledger
+from vp_registry.services.signals.refusals import AlreadyReleased
+from vp_registry.services.vault.keyring import VaultKeys
+from vp_registry.services.work import Work
+
+WINDOW_QUARTERS: Final = 4  # the trailing window of a concentration: 12 months
+TOKEN_CHARS: Final = 32
+PURPOSE_SIGNAL_DIGEST: Final = "signal-candidate"
+
+
+
+
+@dataclass(frozen=True)
+class SignalBasis:
+    """Everything a candidate is computed from, for one request."""
+
+    facts: list[CaseFacts]
+    grouping: DepartmentGrouping
+    rules: DisclosureRules
+    today: date
+    candidates: list[SignalCandidate]
+    category_labels: Mapping[str, str]
+    _counts: dict[CellKey, int] = field(default_factory=dict, init=False, repr=False,
+                                        compare=False)
+
+    def counts(self) -> dict[CellKey, int]:
+        """True atom counts, computed once per basis (read-only by convention)."""
+        if not self._counts:
+            self._counts.update(atom_counts(self.facts))
+        return self._counts
+
+    def naming(self) -> Naming:
+        return Naming.from_grouping(self.grouping, self.category_labels)
+
+
+def atom_counts(facts: Iterable[CaseFacts]) -> dict[CellKey, int]:
+    """True counts per atom (department id, category, quarter opened): what the auditor needs."""
+    counts: defaultdict[CellKey, int] = defaultdict(int)
+    for case in facts:
+        quarter = quarter_of(case.opened_on)
+        for category in dict.fromkeys(case.categories):
+            counts[(case.department_id, category, quarter)] += 1
+    return dict(counts)
+
+
+def compute_candidates(
+    facts: Sequence[CaseFacts], grouping: DepartmentGrouping, rules: DisclosureRules,
+    today: date,
+) -> list[SignalCandidate]:
+    """The candidate signals of ``facts`` with the disclosure grouping and threshold k."""
+    group_of = {d: grouping.group_of(d) for d in grouping.department_ids}
+    labels = {key: group.label for key, group in grouping.groups.items()}
+    return detect_signals(facts, group_of, labels, k=rules.k, today=today,
+                          window_quarters=WINDOW_QUARTERS)
+
+
+def _category_labels(session: Session) -> dict[str, str]:
+    """Dutch category names, used in the ledger's figure labels (the product is Dutch-first)."""
+    return {c.code: c.label_nl for c in organisation.list_categories(session)}
+
+
+def basis_of(facts: list[CaseFacts], grouping: DepartmentGrouping, rules: DisclosureRules,
+             today: date, category_labels: Mapping[str, str]) -> SignalBasis:
+    """Candidates of decrypted cases, with what a release needs (also for benchmarks)."""
+    return SignalBasis(facts, grouping, rules, today,
+                       compute_candidates(facts, grouping, rules, today), category_labels)
+
+
+def current_basis(work: Work, today: date) -> SignalBasis:
+    """The basis of this request: every case decrypted with the work's vault keys."""
+    session, rules = work.session, ledger.rules_from(work.settings)
+    facts = case_facts.case_facts(session, work.keys)
+    grouping = merge_departments(organisation.department_facts(session), rules)
+    return basis_of(facts, grouping, rules, today, _category_labels(session))
+
+
+def _digest(keys: VaultKeys, candidate_key: str) -> str:
+    subkey = crypto.derive_subkey(keys.current, PURPOSE_SIGNAL_DIGEST)
+    return hmac.new(subkey, candidate_key.encode("utf-8"), hashlib.sha256).hexdigest()
+
+
+def token_of(keys: VaultKeys, candidate: SignalCandidate) -> str:
+    return _digest(keys, candidate.key)[:TOKEN_CHARS]
+
+
+
+
+@dataclass(frozen=True)
+class CandidateView:
+    token: str
+    candidate: SignalCandidate
+    references: tuple[str, ...]  # case references, for the counsellor only
+    dismissed: bool
+    released: ReleasedSignal | None
+
+    @property
+    def releasable(self) -> bool:
+        return self.candidate.releasable and self.released is None
+
+
+@dataclass(frozen=True)
+class Review:
+    open: list[CandidateView]
+    dismissed: list[CandidateView]
+    released: list[CandidateView]
+    window: tuple[str, ...]
+    breakdown_allowed: bool
+    k: int
+
+
+def _references(session: Session, case_ids: Iterable[int]) -> dict[int, str]:
+    ids = sorted(set(case_ids))
+    found: dict[int, str] = {}
+    for start in range(0, len(ids), 500):
+        chunk = ids[start:start + 500]
+        for case_id, reference in session.execute(
+                select(Case.id, Case.reference).where(Case.id.in_(chunk))):
+            found[case_id] = reference
+    return found
+
+
+def _views(session: Session, keys: VaultKeys, basis: SignalBasis) -> list[CandidateView]:
+    digests = {c.key: _digest(keys, c.key) for c in basis.candidates}
+    dismissed = set(session.execute(
+        select(SignalDismissal.digest).where(SignalDismissal.digest.in_(digests.values()))
+    ).scalars()) if digests else set()
+    released = {row.candidate_key: row for row in session.execute(
+        select(ReleasedSignal).where(ReleasedSignal.candidate_key.in_(list(digests)))).scalars()
+    } if digests else {}
+    refs = _references(session, (i for c in basis.candidates for i in c.case_ids))
+    return [
+        CandidateView(
+            token=digests[c.key][:TOKEN_CHARS], candidate=c,
+            references=tuple(refs[i] for i in c.case_ids if i in refs),
+            dismissed=digests[c.key] in dismissed,
+            released=released.get(c.key) if c.releasable else None,
+        )
+        for c in basis.candidates
+    ]
+
+
+def review(work: Work, *, today: date | None = None) -> Review:
+    """The counsellor's candidate signals (decrypts every case; audited as ``signal.review``)."""
+    basis = current_basis(work, today or date.today())
+    views = _views(work.session, work.keys, basis)
+    window = tuple(window_before(basis.today))
+    # no count or kind in the log: the admin reads it, and they are derived from cases
+    work.audit("signal.review")
+    return Review(
+        open=[v for v in views if v.released is None and not v.dismissed],
+        dismissed=[v for v in views if v.released is None and v.dismissed],
+        released=[v for v in views if v.released is not None],
+        window=window,
+        breakdown_allowed=basis.grouping.breakdown_allowed,
+        k=basis.rules.k,
+    )
+
+
+def window_before(today: date, n: int = WINDOW_QUARTERS) -> list[str]:
+    """The ``n`` complete quarters before the one ``today`` is in (a concentration's window)."""
+    year, number = parse_quarter(quarter_of(today))
+    previous = f"{year - 1}-Q4" if number == 1 else f"{year}-Q{number - 1}"
+    return trailing_quarters(previous, n)
+
+
+def find_view(work: Work, basis: SignalBasis, token: str) -> CandidateView:
+    """The candidate of ``basis`` whose token is ``token`` (compared in constant time)."""
+    if len(token) != TOKEN_CHARS:
+        raise NotFound(N_("This candidate signal no longer exists (the cases or the period "
+                          "changed). Look at the current candidates."))
+    for view in _views(work.session, work.keys, basis):
+        if hmac.compare_digest(view.token, token):
+            return view
+    raise NotFound(N_("This candidate signal no longer exists (the cases or the period "
+                      "changed). Look at the current candidates."))
+
+
+def find_candidate(work: Work, token: str, *, today: date | None = None) -> CandidateView:
+    return find_view(work, current_basis(work, today or date.today()), token)
+
+
+
+
+def dismiss(work: Work, token: str, *, today: date | None = None) -> CandidateView:
+    """Remember that the counsellor set this candidate aside (audited, no content)."""
+    view = find_view(work, current_basis(work, today or date.today()), token)
+    if view.released is not None:
+        raise AlreadyReleased()
+    digest = _digest(work.keys, view.candidate.key)
+    if not view.dismissed:
+        work.session.add(SignalDismissal(digest=digest, key_version=work.keys.version,
+                                         dismissed_by=work.actor.user_id))
+        work.flush()
+    work.audit("signal.dismiss", target_type="signal_candidate", target_id=view.token[:12])
+    return replace(view, dismissed=True)
+
+
+def restore(work: Work, token: str, *, today: date | None = None) -> CandidateView:
+    """Undo a dismissal: the candidate shows among the open ones again (audited)."""
+    view = find_view(work, current_basis(work, today or date.today()), token)
+    digest = _digest(work.keys, view.candidate.key)
+    row = work.session.execute(
+        select(SignalDismissal).where(SignalDismissal.digest == digest)).scalar_one_or_none()
+    if row is not None:
+        work.session.delete(row)
+        work.flush()
+    work.audit("signal.restore", target_type="signal_candidate", target_id=view.token[:12])
+    return replace(view, dismissed=False)
