@@ -32,6 +32,7 @@ from vp_registry.services.infrastructure import audit
 from vp_registry.services.infrastructure.audit import Actor
 from vp_registry.services.vault import unlocking
 from vp_registry.services.vault.keyring import VaultKeys
+from vp_registry.services.work import Work
 
 TODAY = date(2026, 11, 25)
 
@@ -303,10 +304,11 @@ def test_messages_and_codes_survive_a_vault_key_rotation(
     threads.reply(db, settings, actor, keys, thread.id, "Antwoord voor de rotatie",
                   author_name="M", today=TODAY)
     db.commit()
-    current, new_keys = rotation.start(db, settings, actor, keys)
-    while rotation.rewrap_batch(db, new_keys, current):
+    work = Work(db, settings, actor, keys=keys)
+    current = rotation.start(work)
+    while rotation.rewrap_batch(work, current):
         pass
-    assert rotation.finish(db, settings, actor, current) == 0
+    assert rotation.finish(work, current) == 0
     db.commit()
     fresh = unlock(db, settings, counsellor)
     assert fresh.version == 2

@@ -25,6 +25,7 @@ from vp_registry.services.errors import VaultLocked
 from vp_registry.services.infrastructure import rotation
 from vp_registry.services.infrastructure.audit import Actor
 from vp_registry.services.vault import store, unlocking
+from vp_registry.services.work import Work
 
 TODAY = date(2026, 11, 25)
 CASES = 23
@@ -73,18 +74,18 @@ def _run(app: Flask, settings: Settings, user: User, *, batch: int,
     batch, one to finish. Returns the rows left on the old version."""
     actor = Actor(user.id, "counsellor")
     with db_session_for(app) as session:
-        keys = unlock(session, settings, user)
+        work = Work(session, settings, actor, keys=unlock(session, settings, user))
         current = store.active_rotation(session)
         if current is None:
-            current, keys = rotation.start(session, settings, actor, keys)
+            current = rotation.start(work)
         session.commit()
         batches = 0
-        while rotation.rewrap_batch(session, keys, current, batch):
+        while rotation.rewrap_batch(work, current, batch):
             session.commit()
             batches += 1
             if crash_after is not None and batches >= crash_after:
                 raise Crash()
-        left = rotation.finish(session, settings, actor, current)
+        left = rotation.finish(work, current)
         session.commit()
         return left
 
@@ -147,14 +148,15 @@ def test_rotation_with_the_recovery_key_and_twice(app: Flask, settings: Settings
         for expected_version in (2, 3):
             with db_session_for(app) as session:
                 key = unlocking.unlock_with_recovery(session, first.recovery_key)  # type: ignore[attr-defined]
-                keys = unlocking.open_keys(session, settings, key)
-                current, keys = rotation.start(session, settings, Actor.system(), keys)
+                work = Work(session, settings, Actor.system(),
+                            keys=unlocking.open_keys(session, settings, key))
+                current = rotation.start(work)
                 session.commit()
-                while rotation.rewrap_batch(session, keys, current, 100):
+                while rotation.rewrap_batch(work, current, 100):
                     session.commit()
-                assert rotation.finish(session, settings, Actor.system(), current) == 0
+                assert rotation.finish(work, current) == 0
                 session.commit()
-                assert keys.version == expected_version
+                assert work.keys.version == expected_version
         with db_session_for(app) as session:
             assert len(_all_narratives(session, settings, first)) == CASES
 
@@ -164,11 +166,13 @@ def test_a_second_start_and_an_early_finish_are_refused(app: Flask, settings: Se
     first = team["first"]
     with app.app_context(), db_session_for(app) as session:
         keys = unlock(session, settings, first)
-        current, new_keys = rotation.start(session, settings, Actor.system(), keys)
+        work = Work(session, settings, Actor.system(), keys=keys)
+        current = rotation.start(work)
+        new_keys = work.keys
         with pytest.raises(rotation.RotationError):
-            rotation.start(session, settings, Actor.system(), new_keys)
+            rotation.start(work)
         with pytest.raises(rotation.RotationError):
-            rotation.finish(session, settings, Actor.system(), current)
+            rotation.finish(work, current)
         # a case written with keys from before the rotation started is refused, not orphaned
         with pytest.raises(VaultLocked):
             lifecycle.create_case(session, settings, Actor(first.id, "counsellor"), keys,

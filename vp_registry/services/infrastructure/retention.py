@@ -22,14 +22,12 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from vp_registry.config import Settings
 from vp_registry.core.casework import add_months, expected_erasure_on
 from vp_registry.core.taxonomy import CaseStatus
 from vp_registry.db.cases import Case
 from vp_registry.db.reports import FINAL, AnnualReportRow
-from vp_registry.services.cases import shred
-from vp_registry.services.infrastructure import audit
-from vp_registry.services.infrastructure.audit import Actor
+from vp_registry.services.cases.shredding import shred
+from vp_registry.services.work import Work
 
 SOON_DAYS = 60
 
@@ -64,29 +62,27 @@ def _closed_before(session: Session, cutoff: date) -> list[Any]:
     ))
 
 
-def due_cases(session: Session, settings: Settings, *, today: date) -> list[DueCase]:
+def due_cases(work: Work, *, today: date) -> list[DueCase]:
     """Closed cases that must be erased now."""
-    cutoff = add_months(today, -settings.retention_months)
-    reported = reported_years(session)
+    cutoff = add_months(today, -work.settings.retention_months)
+    reported = reported_years(work.session)
     due = []
-    for row in _closed_before(session, cutoff):
+    for row in _closed_before(work.session, cutoff):
         years = range(row.opened_on.year, row.closed_on.year + 1)
         if all(year in reported for year in years):
             due.append(DueCase(row.id, row.reference, row.opened_on, row.closed_on, today))
     return due
 
 
-def due_soon(session: Session, settings: Settings, *, today: date, days: int = SOON_DAYS
-             ) -> list[DueCase]:
+def due_soon(work: Work, *, today: date, days: int = SOON_DAYS) -> list[DueCase]:
     """Closed cases that will be erased within ``days`` (or are due already), soonest first;
     for the counsellor's start page. An estimate: it assumes each year's annual report is
     finalised once the year is over (until then :func:`due_cases` erases nothing of it)."""
+    months = work.settings.retention_months
     horizon = today + timedelta(days=days)
-    cutoff = add_months(horizon, -settings.retention_months)
     soon = []
-    for row in _closed_before(session, cutoff):
-        erase_on = max(today, expected_erasure_on(row.opened_on, row.closed_on,
-                                                  settings.retention_months))
+    for row in _closed_before(work.session, add_months(horizon, -months)):
+        erase_on = max(today, expected_erasure_on(row.opened_on, row.closed_on, months))
         if erase_on <= horizon:
             soon.append(DueCase(row.id, row.reference, row.opened_on, row.closed_on, erase_on))
     return sorted(soon, key=lambda case: (case.erase_on, case.reference))
@@ -102,16 +98,15 @@ class PurgeResult:
         return len(self.references)
 
 
-def purge(session: Session, settings: Settings, actor: Actor, *, today: date | None = None,
-          dry_run: bool = False) -> PurgeResult:
+def purge(work: Work, *, today: date | None = None, dry_run: bool = False) -> PurgeResult:
     """Erase every due case. A dry run only reports what would be erased (and writes nothing,
     not even an audit entry). Safe to run from cron: with nothing due it changes nothing."""
     today = today or date.today()
-    due = due_cases(session, settings, today=today)
+    due = due_cases(work, today=today)
     references = [case.reference for case in due]
     if dry_run or not due:
         return PurgeResult(references, dry_run)
-    shred(session, [case.id for case in due])
-    audit.record(session, settings.audit_key, actor, "retention.purge", count=len(due))
+    shred(work.session, [case.id for case in due])
+    work.audit("retention.purge", count=len(due))
     return PurgeResult(references, dry_run)
 

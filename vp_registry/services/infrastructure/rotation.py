@@ -21,7 +21,6 @@ from typing import Final, cast
 from sqlalchemy import Table, func, select, update
 from sqlalchemy.orm import Session
 
-from vp_registry.config import Settings
 from vp_registry.core import crypto
 from vp_registry.core.taxonomy import N_
 from vp_registry.db import utcnow
@@ -29,11 +28,10 @@ from vp_registry.db.cases import CaseKey
 from vp_registry.db.reports import Activity, AnnualReportRow
 from vp_registry.db.vault import CounsellorKey, VaultGrant, VaultRotation
 from vp_registry.services.errors import DomainError, VaultLocked
-from vp_registry.services.infrastructure import audit
-from vp_registry.services.infrastructure.audit import Actor
 from vp_registry.services.vault import keyring, store, unlocking
 from vp_registry.services.vault.keyring import PURPOSE_VAULT_PREVIOUS, VaultKeys, field_cipher
 from vp_registry.services.vault.store import require_vault
+from vp_registry.services.work import Work
 
 DEFAULT_BATCH = 500
 
@@ -42,9 +40,10 @@ class RotationError(DomainError):
     message = N_("The key rotation cannot continue.")
 
 
-def start(session: Session, settings: Settings, actor: Actor, keys: VaultKeys
-          ) -> tuple[VaultRotation, VaultKeys]:
-    """Create the new key version and re-wrap every small key; returns the keys to use."""
+def start(work: Work) -> VaultRotation:
+    """Create the new key version and re-wrap every small key. Afterwards ``work`` acts with
+    the new keys (which still open the old version): :func:`rewrap_batch` needs both."""
+    session, keys = work.session, work.keys
     if store.active_rotation(session) is not None:
         raise RotationError(N_("A key rotation is already in progress: resume it."))
     row = require_vault(session)
@@ -73,10 +72,10 @@ def start(session: Session, settings: Settings, actor: Actor, keys: VaultKeys
     row.key_version = new_version
     session.flush()
     store.forget_session_keys(session)
-    audit.record(session, settings.audit_key, actor, "keys.rotate", stage="start",
-                 from_version=old_version, to_version=new_version)
-    return rotation, VaultKeys(new_version, {new_version: new_key, old_version: old_key},
-                               field_cipher(settings))
+    work.audit("keys.rotate", stage="start", from_version=old_version, to_version=new_version)
+    work.with_keys(VaultKeys(new_version, {new_version: new_key, old_version: old_key},
+                             field_cipher(work.settings)))
+    return rotation
 
 
 # Every table holding data keys wrapped by the vault key: (table, its primary key column).
@@ -108,11 +107,11 @@ def rows_on_old_versions(session: Session) -> int:
     return stale
 
 
-def rewrap_batch(session: Session, keys: VaultKeys, rotation: VaultRotation,
-                 batch_size: int = DEFAULT_BATCH) -> int:
+def rewrap_batch(work: Work, rotation: VaultRotation, batch_size: int = DEFAULT_BATCH) -> int:
     """Re-wrap up to ``batch_size`` data keys (of cases, annual reports and activities) from
     the old to the new version; returns how many. Conditional UPDATEs, so a row erased
-    meanwhile is simply skipped."""
+    meanwhile is simply skipped. Only flushes: the caller commits each batch."""
+    session, keys = work.session, work.keys
     if keys.version != rotation.to_version:
         raise VaultLocked()
     done = 0
@@ -139,15 +138,15 @@ def rewrap_batch(session: Session, keys: VaultKeys, rotation: VaultRotation,
     return done
 
 
-def finish(session: Session, settings: Settings, actor: Actor, rotation: VaultRotation) -> int:
+def finish(work: Work, rotation: VaultRotation) -> int:
     """Close the rotation once nothing is left on the old version; returns that count (0)."""
+    session = work.session
     left = rows_on_old_versions(session)
     if left:
         raise RotationError(N_("%(count)s rows are still on the old key version."), count=left)
     rotation.previous_key_wrapped = None
     rotation.finished_at = utcnow()
     session.flush()
-    audit.record(session, settings.audit_key, actor, "keys.rotate", stage="finish",
-                 from_version=rotation.from_version, to_version=rotation.to_version,
-                 rewrapped=rotation.rows_rewrapped)
+    work.audit("keys.rotate", stage="finish", from_version=rotation.from_version,
+               to_version=rotation.to_version, rewrapped=rotation.rows_rewrapped)
     return left
