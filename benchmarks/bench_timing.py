@@ -52,6 +52,7 @@ from vp_registry.services.errors import AuthenticationFailed
 from vp_registry.services.infrastructure import schema
 from vp_registry.services.infrastructure.audit import Actor
 from vp_registry.services.vault import grants, key_pairs, store
+from vp_registry.services.work import Work
 
 PASSWORD = "Benchmark-wachtwoord-voor-de-timing-1"  # noqa: S105 - a fictional test account
 MAX_SPREAD = 1.5
@@ -101,19 +102,19 @@ def main() -> int:
         schema.upgrade(engine)
         session = make_session_factory(engine)()
         organisation.ensure_default_categories(session)
-        user = users.create_user(session, settings, Actor.system(), email="vp@bench.example",
+        user = users.create_user(Work(session, settings, Actor.system()), email="vp@bench.example",
                                     display_name="Bench", role="counsellor", password=PASSWORD,
                                     must_change_password=False)
-        other = users.create_user(session, settings, Actor.system(),
+        other = users.create_user(Work(session, settings, Actor.system()),
                                      email="off@bench.example", display_name="Off",
                                      role="manager", password=PASSWORD,
                                      must_change_password=False)
-        users.set_active(session, settings, Actor.system(), other, False)
-        recovery = store.create_vault(session, settings, Actor.system())
-        key_pairs.ensure_counsellor_key(session, settings, user, PASSWORD)
-        grants.recover_access(session, settings, Actor.system(),
+        users.set_active(Work(session, settings, Actor.system()), other, False)
+        recovery = store.create_vault(Work(session, settings, Actor.system()))
+        key_pairs.ensure_counsellor_key(Work(session, settings, Actor.system()), user, PASSWORD)
+        grants.recover_access(Work(session, settings, Actor.system()),
                              format_recovery_key(recovery or b""), user)  # opens the channel
-        code = channel.submit(session, settings, Submission(
+        code = channel.submit(Work(session, settings, Actor.anonymous()), Submission(
             kind="message", message="Een bericht voor de benchmark.", department_id=None,
             category=None, contact=None), today=date.today())
         session.commit()
@@ -121,14 +122,15 @@ def main() -> int:
         def read(text: str) -> Callable[[], object]:
             def attempt() -> None:
                 with contextlib.suppress(WrongCode):
-                    receipts.read_as_sender(session, settings, text)
+                    receipts.read_as_sender(Work(session, settings, Actor.anonymous()), text)
                 session.rollback()
             return attempt
 
         def login(email: str, password: str) -> Callable[[], object]:
             def attempt() -> None:
                 with contextlib.suppress(AuthenticationFailed):
-                    authentication.check_password(session, settings, email, password, None)
+                    authentication.check_password(Work(session, settings, Actor.system()),
+                                                  email, password, None)
                 session.rollback()  # no throttle counts kept between rounds
             return attempt
 

@@ -12,6 +12,8 @@ from sqlalchemy.orm import Session
 from vp_registry.config import Settings
 from vp_registry.services.contact.channel import Submission
 from vp_registry.services.infrastructure import audit
+from vp_registry.services.infrastructure.audit import Actor
+from vp_registry.services.work import Work
 
 RECEIPT_WORDS = re.compile(r'<p class="receipt-code"[^>]*>(.*?)</p>', re.S)
 SPAN = re.compile(r"<span>([a-z]+)</span>")
@@ -27,6 +29,11 @@ def submission(**overrides: Any) -> Submission:
     }
     values.update(overrides)
     return Submission(**values)
+
+
+def as_sender(db: Session, settings: Settings) -> Work:
+    """The unit of work of an anonymous sender (the channel's services name nobody)."""
+    return Work(db, settings, Actor.anonymous())
 
 
 def code_from_page(page: str) -> str:

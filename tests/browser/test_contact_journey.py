@@ -29,6 +29,7 @@ from vp_registry.db.accounts import User
 from vp_registry.services.contact import counsellors
 from vp_registry.services.contact.counsellors import ProfileInput
 from vp_registry.services.infrastructure.audit import Actor
+from vp_registry.services.work import Work
 
 MESSAGE = ("Sinds ik in het magazijn werk, word ik bij de pauze steeds overgeslagen. "
            "Ik zie er elke ochtend tegenop.")
@@ -64,7 +65,8 @@ def test_visitor_sends_reads_the_reply_and_the_counsellor_opens_a_case(
     with app.app_context(), db_session_for(app) as session:
         department(session, "Magazijn en logistiek", settings)
         department(session, "Productie ploeg C", settings)
-        counsellors.save_profile(session, settings, Actor.system(), counsellor.id, ProfileInput(
+        work = Work(session, settings, Actor.system())
+        counsellors.save_profile(work, counsellor.id, ProfileInput(
             public_name="Marieke de Boer", kind="internal", phone="06-12345678",
             email="vertrouwenspersoon@voorbeeld.nl",
             office_hours="Dinsdag en donderdag 8:00-10:00 in kamer 1.12",

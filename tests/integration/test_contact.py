@@ -15,7 +15,7 @@ from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from tests.casework import department, unlock
-from tests.contactwork import chain_channel_entries, submission
+from tests.contactwork import as_sender, chain_channel_entries, submission
 from vp_registry.config import Settings
 from vp_registry.core import crypto, receipt
 from vp_registry.core.crypto import DecryptionError, KdfParams
@@ -50,7 +50,7 @@ def counsellor(counsellor_with_vault: Callable[..., User]) -> User:
 
 
 def _send(db: Session, settings: Settings, **overrides: Any) -> str:
-    code = channel.submit(db, settings, submission(**overrides), today=TODAY)
+    code = channel.submit(as_sender(db, settings), submission(**overrides), today=TODAY)
     db.commit()
     return code
 
@@ -63,7 +63,7 @@ def test_the_channel_is_closed_until_the_vault_has_its_message_key(
 ) -> None:
     assert not channel.is_open(db)
     with pytest.raises(channel.ChannelClosed):
-        channel.submit(db, settings, submission(), today=TODAY)
+        channel.submit(as_sender(db, settings), submission(), today=TODAY)
 
 
 def test_a_message_is_accepted_without_any_key_and_only_the_vault_opens_it(
@@ -86,7 +86,7 @@ def test_a_message_is_accepted_without_any_key_and_only_the_vault_opens_it(
             crypto.unseal(candidate, post.content,
                           sealing.sealed_post_aad(thread.id, post.id))
     # the counsellor, with the vault key, reads all of it
-    record = threads.read_thread(db, settings, actor, unlock(db, settings, counsellor),
+    record = threads.read_thread(Work(db, settings, actor, keys=unlock(db, settings, counsellor)),
                                  thread.id)
     assert record.message == "Er wordt over mij geroddeld."
     assert record.contact == "06-12345678" and record.category == "pesten"
@@ -106,7 +106,7 @@ def test_a_sealed_post_moved_to_another_thread_or_row_does_not_open(
                .values(content=first_content))
     db.expire_all()
     with pytest.raises(DecryptionError):
-        threads.read_thread(db, settings, actor, keys, second.thread_id)
+        threads.read_thread(Work(db, settings, actor, keys=keys), second.thread_id)
     db.rollback()
 
 
@@ -114,22 +114,22 @@ def test_validation_keeps_out_empty_long_and_unknown_values(
     db: Session, settings: Settings, counsellor: User
 ) -> None:
     with pytest.raises(ValidationFailed) as empty:
-        channel.submit(db, settings, submission(message="   "), today=TODAY)
+        channel.submit(as_sender(db, settings), submission(message="   "), today=TODAY)
     assert empty.value.field == "message"
     with pytest.raises(ValidationFailed) as long:
-        channel.submit(db, settings, submission(message="x" * 5001), today=TODAY)
+        channel.submit(as_sender(db, settings), submission(message="x" * 5001), today=TODAY)
     assert long.value.field == "message"
     retired = department(db, "Oude afdeling", settings)
     retired.active = False
     db.flush()
     with pytest.raises(ValidationFailed) as dept:
-        channel.submit(db, settings, submission(department_id=retired.id), today=TODAY)
+        channel.submit(as_sender(db, settings), submission(department_id=retired.id), today=TODAY)
     assert dept.value.field == "department_id"
     with pytest.raises(ValidationFailed) as category:
-        channel.submit(db, settings, submission(category="bestaat-niet"), today=TODAY)
+        channel.submit(as_sender(db, settings), submission(category="bestaat-niet"), today=TODAY)
     assert category.value.field == "category"
     with pytest.raises(ValidationFailed):
-        channel.submit(db, settings, submission(kind="bellen"), today=TODAY)
+        channel.submit(as_sender(db, settings), submission(kind="bellen"), today=TODAY)
     assert db.execute(select(ContactThread)).first() is None
 
 
@@ -154,7 +154,7 @@ def test_the_receipt_code_round_trip_tolerates_how_people_copy_it(
 ) -> None:
     code = _send(db, settings)
     thread = db.execute(select(ContactThread)).scalar_one()
-    threads.reply(db, settings, actor, keys, thread.id, "Dank voor je bericht.",
+    threads.reply(Work(db, settings, actor, keys=keys), thread.id, "Dank voor je bericht.",
                   author_name="Marieke de Boer", today=TODAY)
     db.commit()
     words = code.split(" ")
@@ -166,7 +166,7 @@ def test_the_receipt_code_round_trip_tolerates_how_people_copy_it(
         " ".join(word[:4] + "xx" for word in words),  # read by the first four letters
     ]
     for variant in variants:
-        view = receipts.read_as_sender(db, settings, variant)
+        view = receipts.read_as_sender(as_sender(db, settings), variant)
         assert view.thread_id == thread.id
         assert [p.text for p in view.posts if p.author == "counsellor"] == [
             "Dank voor je bericht."]
@@ -191,13 +191,13 @@ def test_a_wrong_code_is_refused_the_same_way_whatever_is_wrong_with_it(
     messages = set()
     for wrong in wrong_codes:
         with pytest.raises(WrongCode) as refused:
-            receipts.read_as_sender(db, settings, wrong)
+            receipts.read_as_sender(as_sender(db, settings), wrong)
         messages.add(str(refused.value))
     assert len(messages) == 1
     # exactly one Argon2id derivation per attempt, with the parameters a real code uses
     assert len(derivations) == len(wrong_codes)
     assert {params for _, params in derivations} == {settings.password_kdf}
-    receipts.read_as_sender(db, settings, code)
+    receipts.read_as_sender(as_sender(db, settings), code)
     assert len(derivations) == len(wrong_codes) + 1
     assert derivations[-1][1] == settings.password_kdf
 
@@ -211,7 +211,7 @@ def test_right_unknown_and_malformed_codes_take_the_same_steps(
     long that takes is measured by ``benchmarks/bench_timing.py`` (``make bench``), never
     asserted in a test: a wall-clock assertion flakes on a loaded machine."""
     real = settings.with_overrides(password_kdf=KdfParams(time_cost=2, memory_kib=1024))
-    code = channel.submit(db, real, submission(), today=TODAY)
+    code = channel.submit(as_sender(db, real), submission(), today=TODAY)
     db.commit()
     steps: list[tuple[str, object]] = []
     real_derive = crypto.derive_key
@@ -233,7 +233,7 @@ def test_right_unknown_and_malformed_codes_take_the_same_steps(
     for name, text in kinds.items():
         steps.clear()
         with contextlib.suppress(WrongCode):
-            receipts.read_as_sender(db, real, text)
+            receipts.read_as_sender(as_sender(db, real), text)
         db.rollback()
         taken[name] = list(steps)
     assert taken["right"] == [("argon2id", real.password_kdf), ("aes-gcm", taken["right"][1][1])]
@@ -249,31 +249,32 @@ def test_replies_are_readable_with_the_code_and_by_the_counsellor_only(
     code = _send(db, settings, message="Kan ik langskomen?", kind="conversation",
                  contact="Bel me na 17 uur")
     thread = db.execute(select(ContactThread)).scalar_one()
-    threads.reply(db, settings, actor, keys, thread.id, "Dinsdag om 10 uur in kamer 2.14?",
+    threads.reply(Work(db, settings, actor, keys=keys), thread.id,
+                  "Dinsdag om 10 uur in kamer 2.14?",
                   author_name="Marieke de Boer", today=TODAY)
     db.commit()
 
-    view = receipts.read_as_sender(db, settings, code)
+    view = receipts.read_as_sender(as_sender(db, settings), code)
     assert [(p.author, p.text) for p in view.posts] == [
         ("sender", None), ("counsellor", "Dinsdag om 10 uur in kamer 2.14?")]
     assert view.posts[1].counsellor_name == "Marieke de Boer"
     # the sender answers; sealed again, so the code does not reopen it
-    view = receipts.reply_as_sender(db, settings, code, "Dinsdag past goed.",
+    view = receipts.reply_as_sender(as_sender(db, settings), code, "Dinsdag past goed.",
                                    today=TODAY + timedelta(days=1))
     db.commit()
     assert [p.text for p in view.posts] == [None, "Dinsdag om 10 uur in kamer 2.14?", None]
     row = db.get(ContactThread, thread.id)
     assert row is not None and row.unread and row.last_activity_on == TODAY + timedelta(days=1)
 
-    record = threads.read_thread(db, settings, actor, keys, thread.id)
+    record = threads.read_thread(Work(db, settings, actor, keys=keys), thread.id)
     assert [(p.author, p.text) for p in record.posts] == [
         ("sender", "Kan ik langskomen?"), ("counsellor", "Dinsdag om 10 uur in kamer 2.14?"),
         ("sender", "Dinsdag past goed.")]
     assert record.kind == "conversation" and record.contact == "Bel me na 17 uur"
     # a reply does not open under any other thread's code
     other = _send(db, settings)
-    assert receipts.read_as_sender(db, settings, other).posts[-1].author == "sender"
-    summaries = threads.list_threads(db, settings, actor, keys)
+    assert receipts.read_as_sender(as_sender(db, settings), other).posts[-1].author == "sender"
+    summaries = threads.list_threads(Work(db, settings, actor, keys=keys))
     assert {s.id for s in summaries} == {thread.id, db.execute(
         select(ContactThread.id).where(ContactThread.id != thread.id)).scalar_one()}
 
@@ -301,7 +302,7 @@ def test_messages_and_codes_survive_a_vault_key_rotation(
 
     code = _send(db, settings, message="Voor de rotatie")
     thread = db.execute(select(ContactThread)).scalar_one()
-    threads.reply(db, settings, actor, keys, thread.id, "Antwoord voor de rotatie",
+    threads.reply(Work(db, settings, actor, keys=keys), thread.id, "Antwoord voor de rotatie",
                   author_name="M", today=TODAY)
     db.commit()
     work = Work(db, settings, actor, keys=keys)
@@ -312,11 +313,11 @@ def test_messages_and_codes_survive_a_vault_key_rotation(
     db.commit()
     fresh = unlock(db, settings, counsellor)
     assert fresh.version == 2
-    record = threads.read_thread(db, settings, actor, fresh, thread.id)
+    record = threads.read_thread(Work(db, settings, actor, keys=fresh), thread.id)
     assert [p.text for p in record.posts] == ["Voor de rotatie", "Antwoord voor de rotatie"]
-    assert receipts.read_as_sender(db, settings, code).replies == 1
+    assert receipts.read_as_sender(as_sender(db, settings), code).replies == 1
     with pytest.raises(VaultLocked):  # the old key opens nothing any more
-        threads.read_thread(db, settings, actor, keys, thread.id)
+        threads.read_thread(Work(db, settings, actor, keys=keys), thread.id)
 
 
 # ------------------------------------------------------------------ delete
@@ -331,21 +332,21 @@ def test_delete_crypto_shreds_the_conversation(
     keep = _send(db, settings, message="Dit bericht blijft.")
     thread = db.execute(select(ContactThread).where(
         ContactThread.lookup == sealing.lookup_id(code))).scalar_one()
-    threads.reply(db, settings, actor, keys, thread.id, "Antwoord", author_name="M",
+    threads.reply(Work(db, settings, actor, keys=keys), thread.id, "Antwoord", author_name="M",
                   today=TODAY)
     db.commit()
     remnants = [bytes(thread.key_by_code), bytes(thread.key_sealed)] + [
         bytes(p.content) for p in db.execute(
             select(ContactPost).where(ContactPost.thread_id == thread.id)).scalars()]
     thread_id = thread.id
-    erasure.delete_thread(db, settings, actor, thread_id)
+    erasure.delete_thread(Work(db, settings, actor), thread_id)
     db.commit()
     assert db.get(ContactThread, thread_id) is None
     assert db.execute(select(ContactPost).where(ContactPost.thread_id == thread_id)
                       ).first() is None
     with pytest.raises(WrongCode):
-        receipts.read_as_sender(db, settings, code)
-    assert receipts.read_as_sender(db, settings, keep).thread_id != thread_id
+        receipts.read_as_sender(as_sender(db, settings), code)
+    assert receipts.read_as_sender(as_sender(db, settings), keep).thread_id != thread_id
     if not POSTGRES:  # the file-level check of secure_delete and the WAL checkpoint
         raw = database_bytes(settings)
         for remnant in remnants:
@@ -360,11 +361,11 @@ def test_inactive_conversations_are_purged(
     db: Session, settings: Settings, counsellor: User
 ) -> None:
     _send(db, settings)
-    assert erasure.purge_inactive(db, settings, Actor.system(), TODAY) == 0
+    assert erasure.purge_inactive(Work(db, settings, Actor.system()), TODAY) == 0
     later = TODAY + timedelta(days=1)
-    assert erasure.purge_inactive(db, settings, Actor.system(), later, dry_run=True) == 1
+    assert erasure.purge_inactive(Work(db, settings, Actor.system()), later, dry_run=True) == 1
     assert db.execute(select(ContactThread)).first() is not None
-    assert erasure.purge_inactive(db, settings, Actor.system(), later) == 1
+    assert erasure.purge_inactive(Work(db, settings, Actor.system()), later) == 1
     assert db.execute(select(ContactThread)).first() is None
     assert erasure.retention_cutoff(settings, date(2027, 11, 25)) == date(2026, 11, 25)
 
@@ -372,8 +373,8 @@ def test_inactive_conversations_are_purged(
 def test_retention_purge_erases_quiet_conversations(
     app: Flask, settings: Settings, runner: Any, counsellor: User, db: Session
 ) -> None:
-    old = channel.submit(db, settings, submission(), today=date(2020, 1, 1))
-    channel.submit(db, settings, submission(message="Recent"), today=date.today())
+    old = channel.submit(as_sender(db, settings), submission(), today=date(2020, 1, 1))
+    channel.submit(as_sender(db, settings), submission(message="Recent"), today=date.today())
     db.commit()
     dry = runner.invoke(args=["retention", "purge", "--dry-run"])
     assert dry.exit_code == 0 and "1 anonymous conversations would be erased" in dry.output
@@ -382,7 +383,7 @@ def test_retention_purge_erases_quiet_conversations(
     db.expire_all()
     assert len(list(db.execute(select(ContactThread)).scalars())) == 1
     with pytest.raises(WrongCode):
-        receipts.read_as_sender(db, settings, old)
+        receipts.read_as_sender(as_sender(db, settings), old)
 
 
 # --------------------------------------------------------- turn into a case
@@ -395,15 +396,16 @@ def test_turning_a_message_into_a_case_keeps_the_text_as_first_contact(
     code = _send(db, settings, message="Op de vloer worden vrouwen steeds nagefloten.",
                  department_id=dept.id, category="seksisme", contact="06-99887766")
     thread = db.execute(select(ContactThread)).scalar_one()
-    threads.reply(db, settings, actor, keys, thread.id, "Wil je erover praten?",
+    threads.reply(Work(db, settings, actor, keys=keys), thread.id, "Wil je erover praten?",
                   author_name="Marieke de Boer", today=TODAY)
     db.commit()
-    reference = conversion.convert_to_case(db, settings, actor, keys, thread.id, Conversion(
+    work = Work(db, settings, actor, keys=keys)
+    reference = conversion.convert_to_case(work, thread.id, Conversion(
         opened_on=TODAY, department_id=dept.id, categories=("seksisme",), minutes=20,
         channel="email", keep_contact=True, sender_label="Anonieme afzender",
     ), today=TODAY)
     db.commit()
-    case = lifecycle.read_case(db, settings, actor, keys, reference)
+    case = lifecycle.read_case(Work(db, settings, actor, keys=keys), reference)
     assert case.department_id == dept.id and case.categories == ("seksisme",)
     assert case.consent and case.reporter_contact == "06-99887766"
     first = case.contacts[0]
@@ -411,12 +413,12 @@ def test_turning_a_message_into_a_case_keeps_the_text_as_first_contact(
     assert first.notes is not None
     assert "Op de vloer worden vrouwen steeds nagefloten." in first.notes
     assert "Anonieme afzender" in first.notes and "Wil je erover praten?" in first.notes
-    record = threads.read_thread(db, settings, actor, keys, thread.id)
+    record = threads.read_thread(Work(db, settings, actor, keys=keys), thread.id)
     assert record.case_reference == case.reference
     # the sender can still read replies; converting twice is refused
-    assert receipts.read_as_sender(db, settings, code).replies == 1
+    assert receipts.read_as_sender(as_sender(db, settings), code).replies == 1
     with pytest.raises(ValidationFailed):
-        conversion.convert_to_case(db, settings, actor, keys, thread.id, Conversion(
+        conversion.convert_to_case(Work(db, settings, actor, keys=keys), thread.id, Conversion(
             opened_on=TODAY, department_id=dept.id, categories=("pesten",), minutes=5,
             channel="email"), today=TODAY)
 
@@ -436,15 +438,16 @@ def test_a_refused_conversion_writes_nothing(
                    minutes=0, channel="email"),
     ):
         with pytest.raises(ValidationFailed):
-            conversion.convert_to_case(db, settings, actor, keys, thread.id, refused,
+            conversion.convert_to_case(Work(db, settings, actor, keys=keys), thread.id, refused,
                                     today=TODAY + timedelta(days=2))
         db.rollback()
     assert listing.count_by_status(db) == {}
     # without consent the contact details stay out of the case
-    reference = conversion.convert_to_case(db, settings, actor, keys, thread.id, Conversion(
+    work = Work(db, settings, actor, keys=keys)
+    reference = conversion.convert_to_case(work, thread.id, Conversion(
         opened_on=TODAY, department_id=dept.id, categories=("pesten",), minutes=10,
         channel="email"), today=TODAY)
-    case = lifecycle.read_case(db, settings, actor, keys, reference)
+    case = lifecycle.read_case(Work(db, settings, actor, keys=keys), reference)
     assert case.reporter_contact is None and not case.consent
 
 
@@ -464,12 +467,12 @@ def test_channel_entries_hold_the_date_only_and_name_no_thread(
     end of its day: its place in the chain, between entries with a time, would tell the time."""
     code = _send(db, settings, message="GEHEIMEINHOUD", contact="GEHEIMCONTACT")
     thread = db.execute(select(ContactThread)).scalar_one()
-    receipts.read_as_sender(db, settings, code)
+    receipts.read_as_sender(as_sender(db, settings), code)
     with pytest.raises(WrongCode):
-        receipts.read_as_sender(db, settings, "GEHEIMGERADEN " + code)
-    receipts.reply_as_sender(db, settings, code, "GEHEIMANTWOORD", today=TODAY)
-    threads.read_thread(db, settings, actor, keys, thread.id)
-    threads.reply(db, settings, actor, keys, thread.id, "GEHEIMREPLY", author_name="M",
+        receipts.read_as_sender(as_sender(db, settings), "GEHEIMGERADEN " + code)
+    receipts.reply_as_sender(as_sender(db, settings), code, "GEHEIMANTWOORD", today=TODAY)
+    threads.read_thread(Work(db, settings, actor, keys=keys), thread.id)
+    threads.reply(Work(db, settings, actor, keys=keys), thread.id, "GEHEIMREPLY", author_name="M",
                   today=TODAY)
     audit.record(db, settings.audit_key, actor, "case.list")  # a chained entry the same day
     db.commit()
@@ -506,7 +509,8 @@ def test_a_converted_case_cannot_be_linked_to_its_message_in_the_audit_log(
     thread = db.execute(select(ContactThread)).scalar_one()
     db.commit()
     before = audit.verify(db, settings.audit_key).entries
-    reference = conversion.convert_to_case(db, settings, actor, keys, thread.id, Conversion(
+    work = Work(db, settings, actor, keys=keys)
+    reference = conversion.convert_to_case(work, thread.id, Conversion(
         opened_on=TODAY, department_id=dept.id, categories=("pesten",), minutes=10,
         channel="email"), today=TODAY)
     db.commit()
@@ -525,4 +529,5 @@ def test_a_converted_case_cannot_be_linked_to_its_message_in_the_audit_log(
     everything = " ".join(" ".join(str(v) for v in e.__dict__.values())
                           for e in db.execute(select(AuditEntry)).scalars())
     assert str(thread.id) not in everything
-    assert lifecycle.read_case(db, settings, actor, keys, reference).contacts, "first conversation"
+    assert lifecycle.read_case(Work(db, settings, actor, keys=keys),
+                               reference).contacts, "first conversation"

@@ -41,6 +41,7 @@ from vp_registry.db.contact import ContactThread
 from vp_registry.services.accounts import organisation
 from vp_registry.services.contact import threads
 from vp_registry.services.infrastructure.audit import Actor
+from vp_registry.services.work import Work
 from vp_registry.web.request_log import NoAddressRequestHandler
 
 ADDRESS = "203.0.113.77"
@@ -76,7 +77,7 @@ def test_markers_addresses_and_codes_never_reach_the_files_logs_or_audit(
         "message", "contact", "answer", "reply", "dept", "cat")}
     with app.app_context(), db_session_for(app) as db:
         dept = department(db, markers["dept"], settings)
-        category = organisation.create_category(db, settings, Actor.system(),
+        category = organisation.create_category(Work(db, settings, Actor.system()),
                                                 code=f"cat{tag.lower()}",
                                                 label_nl=markers["cat"], label_en=markers["cat"])
         db.commit()
@@ -94,7 +95,7 @@ def test_markers_addresses_and_codes_never_reach_the_files_logs_or_audit(
     with app.app_context(), db_session_for(app) as db:
         thread_id = db.execute(select(ContactThread.id)).scalar_one()
         keys = unlock(db, settings, counsellor)
-        threads.reply(db, settings, Actor(counsellor.id, "counsellor"), keys, thread_id,
+        threads.reply(Work(db, settings, Actor(counsellor.id, "counsellor"), keys=keys), thread_id,
                       markers["reply"], author_name="Marieke de Boer")
         db.commit()
     page = post_form(visitor, "/contact/replies", {"code": code}).get_data(as_text=True)

@@ -13,7 +13,8 @@ import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 from PIL import Image
-from sqlalchemy import select
+from sqlalchemy import func, select, update
+from sqlalchemy.orm import Session
 
 from tests.casework import department
 from tests.contactwork import chain_channel_entries, code_from_page, without_csrf
@@ -21,9 +22,10 @@ from tests.support.forms import AuthActions, csrf_token, post_form
 from tests.support.sessions import db_session_for
 from vp_registry.config import Settings
 from vp_registry.db.accounts import User
+from vp_registry.db.audit import AuditPending
 from vp_registry.db.cases import Case
 from vp_registry.db.contact import ContactThread, CounsellorProfile
-from vp_registry.services.contact import threads
+from vp_registry.services.contact import conversion, threads
 
 PUBLIC_PAGES = ["/counsellors", "/contact", "/contact?kind=conversation", "/contact/replies"]
 ADDRESS = "203.0.113.77"
@@ -271,6 +273,12 @@ def counsellor(client: FlaskClient, counsellor_user: User) -> User:
     return counsellor_user
 
 
+def _pending(session: Session, action: str) -> int:
+    """How many date-only entries of the channel wait for the end of their day."""
+    return int(session.execute(select(func.count()).select_from(AuditPending)
+                               .where(AuditPending.action == action)).scalar_one())
+
+
 def test_turn_a_message_into_a_case_from_the_thread_page(
     app: Flask, settings: Settings, anonymous: FlaskClient, client: FlaskClient,
     counsellor: User
@@ -442,3 +450,47 @@ def test_the_admin_audit_page_shows_the_channel_by_date_only_and_no_thread(
         assert str(thread_id) not in row and reference not in row, row
     assert [row for row in rows if "case.create" in row and reference in row]
     assert not [row for row in rows if "contact.create" in row and reference in row]
+
+
+def test_a_conversion_that_meets_a_concurrent_change_keeps_the_read_it_shows(
+    app: Flask, settings: Settings, anonymous: FlaskClient, client: FlaskClient,
+    counsellor: User, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Issue 13: the conversion page decrypts the conversation (audited ``contact.read``) and
+    then writes the case in a savepoint. When another change of the thread stales that write,
+    only the savepoint goes: the page shows the conflict with the conversation, its read stays
+    recorded, and no case is left behind. (The service used to roll back the whole request,
+    read entry included.)"""
+    with app.app_context(), db_session_for(app) as session:
+        dept_id = department(session, "Magazijn en logistiek", settings).id
+        session.commit()
+    _code(anonymous, message="De chef scheldt ons uit als het druk is.",
+          contact="Bel 06-55554444")
+    thread_id = _thread_id(app)
+    token = csrf_token(client, f"/messages/{thread_id}/case")  # the form page: one read
+    with app.app_context(), db_session_for(app) as session:
+        received = session.execute(select(ContactThread.received_on)).scalar_one()
+        reads_before = _pending(session, "contact.read")
+
+    checked = conversion._case_input
+
+    def concurrently_changed(session: Session, *args: Any) -> Any:
+        # another request changes the thread after this one read it (same transaction here:
+        # the row's version moves on under the loaded object, as a concurrent commit would)
+        session.connection().execute(
+            update(ContactThread.__table__).where(ContactThread.__table__.c.id == thread_id)
+            .values(version=ContactThread.__table__.c.version + 1))
+        return checked(session, *args)
+
+    monkeypatch.setattr(conversion, "_case_input", concurrently_changed)
+    response = client.post(f"/messages/{thread_id}/case", data={
+        "csrf_token": token, "opened_on": received.isoformat(), "department_id": str(dept_id),
+        "categories": ["agressie"], "channel": "email", "minutes": "15"})
+    page = response.get_data(as_text=True)
+    assert response.status_code == 200, page[:2000]
+    assert "This conversation changed in the meantime" in page
+    assert "Bel 06-55554444" in page  # decrypted content shown...
+    with app.app_context(), db_session_for(app) as session:
+        assert _pending(session, "contact.read") == reads_before + 1  # ...and its read kept
+        assert _pending(session, "contact.convert") == 0
+        assert session.execute(select(Case)).first() is None

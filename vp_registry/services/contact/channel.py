@@ -14,7 +14,6 @@ from typing import Final
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from vp_registry.config import Settings
 from vp_registry.core import crypto, receipt
 from vp_registry.core.crypto import AesGcmCipher
 from vp_registry.core.taxonomy import N_
@@ -26,6 +25,7 @@ from vp_registry.services.errors import DomainError, ValidationFailed
 from vp_registry.services.infrastructure import audit
 from vp_registry.services.infrastructure.audit import Actor
 from vp_registry.services.vault import unlocking
+from vp_registry.services.work import Work
 
 KINDS: Final = ("conversation", "message")
 KIND_LABELS: Final = {
@@ -103,9 +103,10 @@ def _new_lookup(session: Session) -> tuple[str, str]:
     raise RuntimeError("could not find a free receipt code")  # 2^66 codes: never happens
 
 
-def submit(session: Session, settings: Settings, data: Submission, *,
-           today: date | None = None) -> str:
-    """Store an anonymous message; returns the receipt code (to show once, never stored)."""
+def submit(work: Work, data: Submission, *, today: date | None = None) -> str:
+    """Store an anonymous message; returns the receipt code (to show once, never stored).
+    Audited as the anonymous actor whoever is logged in (the channel names nobody)."""
+    session, settings = work.session, work.settings
     today = today or date.today()
     data = validate_submission(session, data)
     key = public_key(session)

@@ -12,7 +12,6 @@ from datetime import date
 
 from sqlalchemy.orm import Session
 
-from vp_registry.config import Settings
 from vp_registry.core.taxonomy import N_
 from vp_registry.services.cases import conversations, lifecycle, validation
 from vp_registry.services.cases import records as case_records
@@ -22,9 +21,7 @@ from vp_registry.services.contact.sealing import SENDER, THREADS
 from vp_registry.services.contact.threads import ThreadRecord
 from vp_registry.services.errors import ValidationFailed
 from vp_registry.services.infrastructure import audit
-from vp_registry.services.infrastructure.audit import Actor
 from vp_registry.services.vault import unlocking
-from vp_registry.services.vault.keyring import VaultKeys
 from vp_registry.services.work import Work
 
 
@@ -76,9 +73,8 @@ def _case_input(session: Session, record: ThreadRecord, conversion: Conversion, 
     return case_input, first_contact
 
 
-def convert_to_case(session: Session, settings: Settings, actor: Actor, keys: VaultKeys,
-                    thread_id: int, conversion: Conversion, *, today: date | None = None
-                    ) -> str:
+def convert_to_case(work: Work, thread_id: int, conversion: Conversion, *,
+                    today: date | None = None) -> str:
     """Open a case whose first conversation is this message thread; returns the new case's
     reference.
 
@@ -92,18 +88,20 @@ def convert_to_case(session: Session, settings: Settings, actor: Actor, keys: Va
     follows in this request), and a ``contact.convert`` of the anonymous channel: its date
     only, no thread, no case.
     """
+    session = work.session
     today = today or date.today()
     row = threads.thread_row(session, thread_id)
-    record = threads.record(session, keys, row)
+    record = threads.record(work, row)
     case_input, first_contact = _case_input(session, record, conversion, today)
-    work = Work(session, settings, actor, keys=keys)
-    case = lifecycle.create_case(work, case_input, today=today)
-    conversations.add_contact(work, case.reference, first_contact,
-                              today=today, audited=False)  # part of the creation: one case.create
-    row.case_link = sealing.crypter(sealing.thread_key_for_vault(
-        unlocking.unwrap_message_private_key(session, keys), row)).encrypt_text(
-        THREADS, "case_link", row.id, case.reference)
-    row.unread = False
-    threads.flush(session)
-    audit.record_dated(session, actor, "contact.convert")
+    # One savepoint for the case and the thread's link to it: a concurrent change of the
+    # thread leaves neither, and the caller's transaction (its contact.read) goes on.
+    with work.conflicts(threads.changed):
+        case = lifecycle.create_case(work, case_input, today=today)
+        conversations.add_contact(work, case.reference, first_contact, today=today,
+                                  audited=False)  # part of the creation: one case.create
+        row.case_link = sealing.crypter(sealing.thread_key_for_vault(
+            unlocking.unwrap_message_private_key(session, work.keys), row)).encrypt_text(
+            THREADS, "case_link", row.id, case.reference)
+        row.unread = False
+    audit.record_dated(session, work.actor, "contact.convert")
     return case.reference

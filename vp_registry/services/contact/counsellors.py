@@ -23,15 +23,13 @@ from PIL import Image, UnidentifiedImageError
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from vp_registry.config import Settings
 from vp_registry.core.taxonomy import N_, Role
 from vp_registry.db import utcnow
 from vp_registry.db.accounts import User
 from vp_registry.db.contact import CounsellorProfile
 from vp_registry.services.contact.fields import clean
 from vp_registry.services.errors import NotFound, ValidationFailed
-from vp_registry.services.infrastructure import audit
-from vp_registry.services.infrastructure.audit import Actor
+from vp_registry.services.work import Work
 
 KINDS: Final = ("internal", "external")
 KIND_LABELS: Final = {"internal": N_("Internal confidential counsellor"),
@@ -111,9 +109,9 @@ def validate_profile(data: ProfileInput) -> ProfileInput:
                         about=clean(data.about, 1000, "about"), visible=data.visible)
 
 
-def save_profile(session: Session, settings: Settings, actor: Actor, user_id: int,
-                 data: ProfileInput) -> CounsellorProfile:
+def save_profile(work: Work, user_id: int, data: ProfileInput) -> CounsellorProfile:
     """A counsellor saves their own public entry (the view passes the logged-in user's id)."""
+    session = work.session
     _counsellor(session, user_id)
     data = validate_profile(data)
     row = get_profile(session, user_id)
@@ -128,9 +126,8 @@ def save_profile(session: Session, settings: Settings, actor: Actor, user_id: in
     row.about = data.about
     row.visible = data.visible
     row.updated_at = utcnow()
-    session.flush()
-    audit.record(session, settings.audit_key, actor, "profile.update",
-                 target_type="user", target_id=user_id, visible=data.visible)
+    work.flush()
+    work.audit("profile.update", target_type="user", target_id=user_id, visible=data.visible)
     return row
 
 
@@ -165,29 +162,28 @@ def process_photo(data: bytes) -> bytes:
     return out.getvalue()
 
 
-def set_photo(session: Session, settings: Settings, actor: Actor, user_id: int,
-              upload: bytes) -> None:
-    row = get_profile(session, user_id)
+def set_photo(work: Work, user_id: int, upload: bytes) -> None:
+    """Replace the counsellor's photo by the re-encoded upload."""
+    row = get_profile(work.session, user_id)
     if row is None:
         raise ValidationFailed(N_("Save your entry first, then add a photo."), field="photo")
     row.photo = process_photo(upload)
     row.photo_version = (row.photo_version or 0) + 1
     row.updated_at = utcnow()
-    session.flush()
-    audit.record(session, settings.audit_key, actor, "profile.photo_set",
-                 target_type="user", target_id=user_id)
+    work.flush()
+    work.audit("profile.photo_set", target_type="user", target_id=user_id)
 
 
-def remove_photo(session: Session, settings: Settings, actor: Actor, user_id: int) -> None:
-    row = get_profile(session, user_id)
+def remove_photo(work: Work, user_id: int) -> None:
+    """Remove the counsellor's photo (nothing to do without one)."""
+    row = get_profile(work.session, user_id)
     if row is None or row.photo is None:
         return
     row.photo = None
     row.photo_version = (row.photo_version or 0) + 1
     row.updated_at = utcnow()
-    session.flush()
-    audit.record(session, settings.audit_key, actor, "profile.photo_remove",
-                 target_type="user", target_id=user_id)
+    work.flush()
+    work.audit("profile.photo_remove", target_type="user", target_id=user_id)
 
 
 def public_counsellors(session: Session) -> list[PublicCounsellor]:

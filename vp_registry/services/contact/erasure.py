@@ -17,7 +17,7 @@ from vp_registry.db.contact import ContactPost, ContactThread
 from vp_registry.services.cases import shredding
 from vp_registry.services.contact import threads
 from vp_registry.services.infrastructure import audit
-from vp_registry.services.infrastructure.audit import Actor
+from vp_registry.services.work import Work
 
 
 def shred(session: Session, thread_ids: Iterable[int]) -> None:
@@ -34,23 +34,23 @@ def shred(session: Session, thread_ids: Iterable[int]) -> None:
     shredding.checkpoint_after_commit(session)
 
 
-def delete_thread(session: Session, settings: Settings, actor: Actor, thread_id: int) -> None:
+def delete_thread(work: Work, thread_id: int) -> None:
     """Delete a conversation (spam, or on request): unrecoverable at once (I-4)."""
-    threads.thread_row(session, thread_id)
-    shred(session, [thread_id])
-    audit.record_dated(session, actor, "contact.delete")
+    threads.thread_row(work.session, thread_id)
+    shred(work.session, [thread_id])
+    audit.record_dated(work.session, work.actor, "contact.delete")
 
 
-def purge_inactive(session: Session, settings: Settings, actor: Actor, before: date, *,
-                   dry_run: bool = False) -> int:
+def purge_inactive(work: Work, before: date, *, dry_run: bool = False) -> int:
     """Retention: shred conversations without activity since ``before``; returns how many.
     A dry run only counts them (and writes nothing)."""
+    session = work.session
     ids = list(session.execute(
         select(ContactThread.id).where(ContactThread.last_activity_on < before)).scalars())
     if dry_run or not ids:
         return len(ids)
     shred(session, ids)
-    audit.record_dated(session, actor, "contact.purge", count=len(ids))
+    audit.record_dated(session, work.actor, "contact.purge", count=len(ids))
     return len(ids)
 
 

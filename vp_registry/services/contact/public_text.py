@@ -12,14 +12,12 @@ from typing import Final
 
 from sqlalchemy.orm import Session
 
-from vp_registry.config import Settings
 from vp_registry.core.taxonomy import N_
 from vp_registry.db import utcnow
 from vp_registry.db.contact import PublicText
 from vp_registry.services.contact.fields import clean
 from vp_registry.services.errors import ValidationFailed
-from vp_registry.services.infrastructure import audit
-from vp_registry.services.infrastructure.audit import Actor
+from vp_registry.services.work import Work
 
 MAX_TEXT: Final = 4000
 LOCALES: Final = ("nl", "en")
@@ -125,9 +123,9 @@ def page_text(session: Session, locale: str) -> PageText:
                     confidentiality=row.confidentiality)
 
 
-def save_page_text(session: Session, settings: Settings, actor: Actor, locale: str,
-                   data: PageText) -> None:
+def save_page_text(work: Work, locale: str, data: PageText) -> None:
     """The functional administrator edits the general text of the public page."""
+    session = work.session
     if locale not in LOCALES:
         raise ValidationFailed(N_("Choose one of the options."), field="locale")
     values: dict[str, str] = {}
@@ -144,8 +142,8 @@ def save_page_text(session: Session, settings: Settings, actor: Actor, locale: s
         for name, value in values.items():
             setattr(row, name, value)
     row.updated_at = utcnow()
-    session.flush()
-    audit.record(session, settings.audit_key, actor, "public_text.update", locale=locale)
+    work.flush()
+    work.audit("public_text.update", locale=locale)
 
 
 def blocks(text: str) -> list[Block]:

@@ -26,6 +26,7 @@ from vp_registry.services.contact.sealing import COUNSELLOR, SENDER
 from vp_registry.services.errors import DomainError
 from vp_registry.services.infrastructure import audit
 from vp_registry.services.infrastructure.audit import Actor
+from vp_registry.services.work import Work
 
 # What a wrong code is checked against, so it costs the same as a right one.
 _NO_CODE: Final = "-" * 32
@@ -105,23 +106,26 @@ def _sender_view(session: Session, row: ContactThread, thread_key: bytes) -> Sen
     return SenderView(thread_id=row.id, received_on=row.received_on, posts=tuple(posts))
 
 
-def read_as_sender(session: Session, settings: Settings, code: str) -> SenderView:
+def read_as_sender(work: Work, code: str) -> SenderView:
     """What the holder of a receipt code sees: the counsellor's replies, dates of their own."""
-    row, thread_key = _open_with_code(session, settings, code)
+    session = work.session
+    row, thread_key = _open_with_code(session, work.settings, code)
     view = _sender_view(session, row, thread_key)
     audit.record_dated(session, Actor.anonymous(), "contact.sender_read")
     return view
 
 
-def reply_as_sender(session: Session, settings: Settings, code: str, text: str, *,
-                    today: date | None = None) -> SenderView:
+def reply_as_sender(work: Work, code: str, text: str, *, today: date | None = None
+                    ) -> SenderView:
     """The sender answers (sealed like the first message); needs the receipt code again."""
+    session = work.session
     today = today or date.today()
     message = channel.message_text(text)
-    row, thread_key = _open_with_code(session, settings, code)
-    sealing.add_sender_post(session, row, channel.public_key(session), {"text": message}, today)
-    row.unread = True
-    row.last_activity_on = today
-    threads.flush(session)
+    row, thread_key = _open_with_code(session, work.settings, code)
+    with work.conflicts(threads.changed):
+        sealing.add_sender_post(session, row, channel.public_key(session), {"text": message},
+                                today)
+        row.unread = True
+        row.last_activity_on = today
     audit.record_dated(session, Actor.anonymous(), "contact.sender_reply")
     return _sender_view(session, row, thread_key)

@@ -12,9 +12,7 @@ from typing import Any
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
-from sqlalchemy.orm.exc import StaleDataError
 
-from vp_registry.config import Settings
 from vp_registry.core.crypto import RecordCrypter
 from vp_registry.core.taxonomy import N_
 from vp_registry.db.contact import ContactPost, ContactThread
@@ -22,9 +20,8 @@ from vp_registry.services.contact import channel, sealing
 from vp_registry.services.contact.sealing import COUNSELLOR, POST_SIZE, POSTS, THREADS
 from vp_registry.services.errors import Conflict, NotFound
 from vp_registry.services.infrastructure import audit
-from vp_registry.services.infrastructure.audit import Actor
 from vp_registry.services.vault import unlocking
-from vp_registry.services.vault.keyring import VaultKeys
+from vp_registry.services.work import Work
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -106,9 +103,10 @@ def _preview(text: str, limit: int = 120) -> str:
     return flat if len(flat) <= limit else flat[: limit - 1].rstrip() + "…"
 
 
-def record(session: Session, keys: VaultKeys, row: ContactThread) -> ThreadRecord:
+def record(work: Work, row: ContactThread) -> ThreadRecord:
     """One conversation decrypted (not audited: the caller records why it was opened)."""
-    private_key = unlocking.unwrap_message_private_key(session, keys)
+    session = work.session
+    private_key = unlocking.unwrap_message_private_key(session, work.keys)
     crypter = sealing.crypter(sealing.thread_key_for_vault(private_key, row))
     posts: list[Post] = []
     intake: dict[str, Any] = {}
@@ -143,9 +141,9 @@ def _summary(private_key: bytes, row: ContactThread, first: ContactPost | None,
     )
 
 
-def list_threads(session: Session, settings: Settings, actor: Actor, keys: VaultKeys
-                 ) -> list[ThreadSummary]:
+def list_threads(work: Work) -> list[ThreadSummary]:
     """Every conversation, unread first, then the most recently active; audited."""
+    session = work.session
     rows = list(session.execute(
         select(ContactThread).order_by(ContactThread.unread.desc(),
                                        ContactThread.last_activity_on.desc(),
@@ -154,51 +152,48 @@ def list_threads(session: Session, settings: Settings, actor: Actor, keys: Vault
         select(ContactPost.thread_id, func.count()).group_by(ContactPost.thread_id))}
     first_posts = {post.thread_id: post for post in session.execute(
         select(ContactPost).where(ContactPost.position == 0)).scalars()}
-    private_key = unlocking.unwrap_message_private_key(session, keys) if rows else b""
+    private_key = unlocking.unwrap_message_private_key(session, work.keys) if rows else b""
     summaries = [_summary(private_key, row, first_posts.get(row.id), counts.get(row.id, 0))
                  for row in rows]
-    audit.record_dated(session, actor, "contact.list", shown=len(summaries))
+    audit.record_dated(session, work.actor, "contact.list", shown=len(summaries))
     return summaries
 
 
-def read_thread(session: Session, settings: Settings, actor: Actor, keys: VaultKeys,
-                thread_id: int) -> ThreadRecord:
+def changed() -> Conflict:
+    """A concurrent change to the conversation (another counsellor, the sender's answer)."""
+    return Conflict(N_("This conversation changed in the meantime. Open it again."))
+
+
+def read_thread(work: Work, thread_id: int) -> ThreadRecord:
     """Decrypt one conversation and mark it read; audited as ``contact.read``."""
-    row = thread_row(session, thread_id)
-    found = record(session, keys, row)
+    row = thread_row(work.session, thread_id)
+    found = record(work, row)
     if row.unread:
-        row.unread = False
-        flush(session)
-    audit.record_dated(session, actor, "contact.read")
+        with work.conflicts(changed):
+            row.unread = False
+    audit.record_dated(work.session, work.actor, "contact.read")
     return found
 
 
-def flush(session: Session) -> None:
-    try:
-        session.flush()
-    except StaleDataError:
-        session.rollback()
-        raise Conflict(N_("This conversation changed in the meantime. Open it again.")) from None
-
-
-def reply(session: Session, settings: Settings, actor: Actor, keys: VaultKeys, thread_id: int,
-          text: str, *, author_name: str, today: date | None = None) -> Post:
+def reply(work: Work, thread_id: int, text: str, *, author_name: str,
+          today: date | None = None) -> Post:
     """A counsellor answers; the sender reads it with the receipt code."""
+    session = work.session
     today = today or date.today()
     message = channel.message_text(text)
     row = thread_row(session, thread_id)
-    private_key = unlocking.unwrap_message_private_key(session, keys)
+    private_key = unlocking.unwrap_message_private_key(session, work.keys)
     crypter = sealing.crypter(sealing.thread_key_for_vault(private_key, row))
-    position = sealing.next_position(session, row.id)
-    post = ContactPost(id=sealing.random_id(), thread_id=row.id, position=position,
-                       author=COUNSELLOR, written_on=today)
-    post.content = crypter.encrypt_json(POSTS, "content", sealing.post_row(row.id, post.id),
-                                        {"text": message, "by": author_name}, POST_SIZE)
-    session.add(post)
-    row.unread = False
-    row.last_activity_on = today
-    flush(session)
-    audit.record_dated(session, actor, "contact.reply")
+    with work.conflicts(changed):
+        position = sealing.next_position(session, row.id)
+        post = ContactPost(id=sealing.random_id(), thread_id=row.id, position=position,
+                           author=COUNSELLOR, written_on=today)
+        post.content = crypter.encrypt_json(POSTS, "content", sealing.post_row(row.id, post.id),
+                                            {"text": message, "by": author_name}, POST_SIZE)
+        session.add(post)
+        row.unread = False
+        row.last_activity_on = today
+    audit.record_dated(session, work.actor, "contact.reply")
     return Post(id=post.id, position=position, author=COUNSELLOR, written_on=today,
                 text=message, counsellor_name=author_name)
 

@@ -13,7 +13,6 @@ from flask import (
     Blueprint,
     Response,
     abort,
-    current_app,
     flash,
     redirect,
     render_template,
@@ -22,14 +21,12 @@ from flask import (
 )
 from flask_babel import get_locale
 from flask_babel import gettext as _
-from flask_login import current_user
 from werkzeug.wrappers import Response as BaseResponse
 from wtforms import SelectChoice
 
-from vp_registry.config import Settings
 from vp_registry.core.taxonomy import Role
 from vp_registry.messages import describe
-from vp_registry.services.accounts import organisation, users
+from vp_registry.services.accounts import organisation
 from vp_registry.services.contact import channel, counsellors, public_text, receipts
 from vp_registry.services.contact.channel import Submission
 from vp_registry.services.contact.public_text import LOCALES, PageText
@@ -44,7 +41,7 @@ from vp_registry.web.contact.forms import (
     PublicTextForm,
     SenderReplyForm,
 )
-from vp_registry.web.database import db_session
+from vp_registry.web.database import current_work
 from vp_registry.web.forms import show_error
 from vp_registry.web.i18n import LOCALES as UI_LOCALES
 from vp_registry.web.templating import category_label
@@ -56,11 +53,6 @@ blueprint = Blueprint("contact", __name__)
 def _setup(state: object) -> None:
     app = state.app  # type: ignore[attr-defined]
     privacy.init_app(app, app.extensions["vp_settings"])
-
-
-def settings() -> Settings:
-    value: Settings = current_app.extensions["vp_settings"]
-    return value
 
 
 def _locale() -> str:
@@ -78,7 +70,7 @@ def _wait_minutes(seconds: int) -> Throttled:
 @blueprint.get("/counsellors")
 @public
 def counsellors_page() -> str:
-    db = db_session()
+    db = current_work().session
     text = public_text.page_text(db, _locale())
     return render_template(
         "contact/counsellors.html", counsellors=counsellors.public_counsellors(db),
@@ -92,7 +84,7 @@ def counsellors_page() -> str:
 @public
 def photo(user_id: int, version: int) -> Response:
     try:
-        data = counsellors.public_photo(db_session(), user_id)
+        data = counsellors.public_photo(current_work().session, user_id)
     except NotFound:
         abort(404)
     response = Response(data, mimetype="image/jpeg")
@@ -104,7 +96,7 @@ def photo(user_id: int, version: int) -> Response:
 
 
 def _fill_choices(form: ContactForm) -> None:
-    db = db_session()
+    db = current_work().session
     form.department_id.choices = [SelectChoice(0, _("I'd rather not say"))] + [
         SelectChoice(d.id, d.name)
         for d in organisation.list_departments(db, active_only=True)]
@@ -120,7 +112,7 @@ def send() -> str | tuple[str, int]:
     _fill_choices(form)
     if request.method == "GET" and request.args.get("kind") in channel.KINDS:
         form.kind.data = request.args["kind"]
-    db = db_session()
+    db = current_work().session
     if not channel.is_open(db):
         return render_template("contact/closed.html")
     error = None
@@ -135,7 +127,7 @@ def send() -> str | tuple[str, int]:
                 form.website.errors.append(_("Leave this field empty."))
                 return render_template("contact/send.html", form=form, error=None)
             try:
-                code = channel.submit(db, settings(), Submission(
+                code = channel.submit(current_work(), Submission(
                     kind=form.kind.data, message=form.message.data,
                     department_id=form.department_id.data or None,
                     category=form.category.data or None, contact=form.contact.data,
@@ -187,7 +179,7 @@ def replies() -> str | tuple[str, int]:
             return throttled
         if form.validate_on_submit():
             try:
-                view = receipts.read_as_sender(db_session(), settings(), form.code.data)
+                view = receipts.read_as_sender(current_work(), form.code.data)
             except WrongCode:
                 return _wrong_code(form)
             return _thread_page(view, form.code.data)
@@ -204,12 +196,12 @@ def answer() -> str | tuple[str, int]:
         return throttled
     if not reply_form.code.data:
         return _code_page(code_form, None)
-    db = db_session()
+    work = current_work()
     address = privacy.client_address()
     if not reply_form.validate_on_submit():
         # Show the conversation again with the form's errors (needs the code once more).
         try:
-            view = receipts.read_as_sender(db, settings(), reply_form.code.data)
+            view = receipts.read_as_sender(work, reply_form.code.data)
         except WrongCode:
             return _wrong_code(code_form)
         return _thread_page(view, reply_form.code.data, reply_form)
@@ -217,19 +209,17 @@ def answer() -> str | tuple[str, int]:
     if wait:
         reply_form.message.errors.append(describe(_wait_minutes(wait)))
         try:
-            view = receipts.read_as_sender(db, settings(), reply_form.code.data)
+            view = receipts.read_as_sender(work, reply_form.code.data)
         except WrongCode:
             return _wrong_code(code_form)
         return _thread_page(view, reply_form.code.data, reply_form), 429
     try:
-        view = receipts.reply_as_sender(db, settings(), reply_form.code.data,
-                                       reply_form.message.data)
+        view = receipts.reply_as_sender(work, reply_form.code.data, reply_form.message.data)
     except WrongCode:
         return _wrong_code(code_form)
     except DomainError as failure:
-        db.rollback()
         show_error(reply_form, failure, "message")
-        view = receipts.read_as_sender(db, settings(), reply_form.code.data)
+        view = receipts.read_as_sender(work, reply_form.code.data)
         return _thread_page(view, reply_form.code.data, reply_form)
     privacy.throttles().sends.record(address)
     return _thread_page(view, reply_form.code.data, sent=True)
@@ -243,15 +233,14 @@ def answer() -> str | tuple[str, int]:
 def edit_text(locale: str) -> BaseResponse | str:
     if locale not in LOCALES:
         abort(404)
-    db = db_session()
+    db = current_work().session
     current = public_text.page_text(db, locale)
     form = PublicTextForm(data=None if request.method == "POST" else current.__dict__)
     if form.validate_on_submit():
         try:
-            public_text.save_page_text(db, settings(), users.actor_of(current_user), locale,
-                                       PageText(intro=form.intro.data, does=form.does.data,
-                                                does_not=form.does_not.data,
-                                                confidentiality=form.confidentiality.data))
+            public_text.save_page_text(current_work(), locale, PageText(
+                intro=form.intro.data, does=form.does.data, does_not=form.does_not.data,
+                confidentiality=form.confidentiality.data))
         except DomainError as failure:
             show_error(form, failure, "intro")
         else:

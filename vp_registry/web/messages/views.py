@@ -26,8 +26,8 @@ from vp_registry.services.contact.counsellors import ProfileInput
 from vp_registry.services.contact.threads import ThreadRecord
 from vp_registry.services.errors import DomainError, NotFound, VaultLocked
 from vp_registry.web.access import roles
-from vp_registry.web.cases.common import actor, locked_page, needs_vault, require_keys, settings
-from vp_registry.web.database import db_session
+from vp_registry.web.cases.common import locked_page, needs_vault
+from vp_registry.web.database import current_work
 from vp_registry.web.errors import render_error
 from vp_registry.web.forms import show_error
 from vp_registry.web.messages.forms import (
@@ -50,12 +50,12 @@ def _vault_locked(_error: VaultLocked) -> tuple[str, int]:
 
 @blueprint.errorhandler(NotFound)
 def _not_found(_error: NotFound) -> tuple[str, int]:
-    db_session().rollback()
+    current_work().rollback()
     return render_error(404)
 
 
 def _lookups() -> dict[str, Any]:
-    db = db_session()
+    db = current_work().session
     return {
         "department_names": {d.id: d.name for d in organisation.list_departments(db)},
         "categories_by_code": {c.code: c for c in organisation.list_categories(db)},
@@ -64,7 +64,7 @@ def _lookups() -> dict[str, Any]:
 
 
 def _author_name() -> str:
-    profile = counsellors.get_profile(db_session(), current_user.id)
+    profile = counsellors.get_profile(current_work().session, current_user.id)
     return profile.public_name if profile is not None else str(current_user.display_name)
 
 
@@ -75,7 +75,7 @@ def _author_name() -> str:
 @roles(Role.COUNSELLOR)
 @needs_vault
 def index() -> str:
-    summaries = threads.list_threads(db_session(), settings(), actor(), require_keys())
+    summaries = threads.list_threads(current_work())
     return render_template("messages/index.html", threads=summaries, **_lookups())
 
 
@@ -89,7 +89,7 @@ def _thread_page(record: ThreadRecord, form: ReplyForm | None = None,
 @roles(Role.COUNSELLOR)
 @needs_vault
 def thread(thread_id: int) -> tuple[str, int]:
-    record = threads.read_thread(db_session(), settings(), actor(), require_keys(), thread_id)
+    record = threads.read_thread(current_work(), thread_id)
     return _thread_page(record)
 
 
@@ -98,21 +98,19 @@ def thread(thread_id: int) -> tuple[str, int]:
 @needs_vault
 def reply(thread_id: int) -> Response | tuple[str, int]:
     form = ReplyForm()
-    db = db_session()
+    work = current_work()
     if form.validate_on_submit():
         try:
-            threads.reply(db, settings(), actor(), require_keys(), thread_id, form.message.data,
-                          author_name=_author_name())
+            threads.reply(work, thread_id, form.message.data, author_name=_author_name())
         except (VaultLocked, NotFound):
             raise
         except DomainError as error:
-            db.rollback()
             show_error(form, error, "message")
         else:
             flash(_("Your reply has been saved. The sender reads it with their receipt code."),
                   "success")
             return redirect(url_for("messages.thread", thread_id=thread_id))
-    record = threads.read_thread(db, settings(), actor(), require_keys(), thread_id)
+    record = threads.read_thread(work, thread_id)
     return _thread_page(record, form)
 
 
@@ -120,11 +118,11 @@ def reply(thread_id: int) -> Response | tuple[str, int]:
 @roles(Role.COUNSELLOR)
 @needs_vault
 def delete(thread_id: int) -> Response | str:
-    db = db_session()
-    record = threads.read_thread(db, settings(), actor(), require_keys(), thread_id)
+    work = current_work()
+    record = threads.read_thread(work, thread_id)
     form = DeleteForm()
     if form.validate_on_submit():
-        erasure.delete_thread(db, settings(), actor(), thread_id)
+        erasure.delete_thread(work, thread_id)
         flash(_("The conversation has been deleted permanently."), "success")
         return redirect(url_for("messages.index"))
     return render_template("messages/delete.html", thread=record, form=form, **_lookups())
@@ -134,8 +132,9 @@ def delete(thread_id: int) -> Response | str:
 @roles(Role.COUNSELLOR)
 @needs_vault
 def convert(thread_id: int) -> Response | str:
-    db = db_session()
-    record = threads.read_thread(db, settings(), actor(), require_keys(), thread_id)
+    work = current_work()
+    db = work.session
+    record = threads.read_thread(work, thread_id)
     if record.case_reference is not None:
         flash(_("This message was already turned into case %(reference)s.",
                 reference=record.case_reference), "warning")
@@ -155,7 +154,7 @@ def convert(thread_id: int) -> Response | str:
     if form.validate_on_submit():
         try:
             reference = conversion.convert_to_case(
-                db, settings(), actor(), require_keys(), thread_id, Conversion(
+                work, thread_id, Conversion(
                     opened_on=form.opened_on.data, department_id=form.department_id.data or 0,
                     categories=tuple(form.categories.data or ()), minutes=form.minutes.data,
                     channel=form.channel.data, keep_contact=bool(form.keep_contact.data),
@@ -164,7 +163,6 @@ def convert(thread_id: int) -> Response | str:
         except VaultLocked:
             raise
         except DomainError as error:
-            db.rollback()
             show_error(form, error, "opened_on")
         else:
             flash(_("Case %(reference)s has been opened with this message as its first "
@@ -178,7 +176,7 @@ def convert(thread_id: int) -> Response | str:
 
 
 def _profile_page(form: ProfileForm, photo_form: PhotoForm) -> str:
-    profile = counsellors.get_profile(db_session(), current_user.id)
+    profile = counsellors.get_profile(current_work().session, current_user.id)
     return render_template("messages/profile.html", form=form, photo_form=photo_form,
                            remove_form=ConfirmForm(), profile=profile)
 
@@ -186,17 +184,17 @@ def _profile_page(form: ProfileForm, photo_form: PhotoForm) -> str:
 @blueprint.route("/profile", methods=["GET", "POST"])
 @roles(Role.COUNSELLOR)
 def profile() -> Response | str:
-    db = db_session()
+    work = current_work()
+    db = work.session
     current = counsellors.profile_or_default(db, current_user.id)
     form = ProfileForm(data=None if request.method == "POST" else current.__dict__)
     if form.validate_on_submit():
         try:
-            counsellors.save_profile(db, settings(), actor(), current_user.id, ProfileInput(
+            counsellors.save_profile(work, current_user.id, ProfileInput(
                 public_name=form.public_name.data, kind=form.kind.data, phone=form.phone.data,
                 email=form.email.data, office_hours=form.office_hours.data,
                 about=form.about.data, visible=bool(form.visible.data)))
         except DomainError as error:
-            db.rollback()
             show_error(form, error, "public_name")
         else:
             flash(_("Your entry on the public page has been saved."), "success")
@@ -207,14 +205,14 @@ def profile() -> Response | str:
 @blueprint.post("/profile/photo")
 @roles(Role.COUNSELLOR)
 def upload_photo() -> Response | str:
-    db = db_session()
+    work = current_work()
+    db = work.session
     photo_form = PhotoForm()
     if photo_form.validate_on_submit():
         try:
-            counsellors.set_photo(db, settings(), actor(), current_user.id,
+            counsellors.set_photo(work, current_user.id,
                                   photo_form.photo.data.read(counsellors.MAX_PHOTO_BYTES + 1))
         except DomainError as error:
-            db.rollback()
             show_error(photo_form, error, "photo")
         else:
             flash(_("Your photo has been saved."), "success")
@@ -227,7 +225,7 @@ def upload_photo() -> Response | str:
 @roles(Role.COUNSELLOR)
 def remove_photo() -> Response:
     if ConfirmForm().validate_on_submit():
-        counsellors.remove_photo(db_session(), settings(), actor(), current_user.id)
+        counsellors.remove_photo(current_work(), current_user.id)
         flash(_("Your photo has been removed."), "success")
     else:
         flash(describe(DomainError()), "error")
