@@ -62,6 +62,7 @@ from vp_registry.services.cases.records import CaseInput, Closing, ContactInput
 from vp_registry.services.infrastructure import audit, schema
 from vp_registry.services.infrastructure.audit import Actor
 from vp_registry.services.vault import grants, key_pairs, store, unlocking
+from vp_registry.services.work import Work
 
 TODAY = date(2026, 11, 25)
 PASSWORD = "Benchmark-wachtwoord-voor-de-kluis-1"  # noqa: S105 - a fictional test account
@@ -103,19 +104,20 @@ def build(directory: Path, cipher: str) -> Organisation:
         session = app.extensions["vp_session_factory"]()
         organisation.ensure_default_categories(session)
         departments = [organisation.create_department(
-            session, settings, Actor.system(), name=f"Afdeling {n:02d}", headcount=20 + n)
+            Work(session, settings, Actor.system()), name=f"Afdeling {n:02d}", headcount=20 + n)
             for n in range(DEPARTMENTS)]
-        user = users.create_user(session, settings, Actor.system(), email="vp@bench.example",
+        user = users.create_user(Work(session, settings, Actor.system()), email="vp@bench.example",
                                     display_name="Bench", role="counsellor", password=PASSWORD,
                                     must_change_password=False)
-        authentication.complete_enrolment(session, settings, user, totp_secret,
+        authentication.complete_enrolment(Work(session, settings, Actor.system()),
+                                          user, totp_secret,
                                     pyotp.TOTP(totp_secret).now(), None)
         user.totp_last_step = 0
-        recovery = store.create_vault(session, settings, Actor.system())
-        key_pairs.ensure_counsellor_key(session, settings, user, PASSWORD)
+        recovery = store.create_vault(Work(session, settings, Actor.system()))
+        key_pairs.ensure_counsellor_key(Work(session, settings, Actor.system()), user, PASSWORD)
         from vp_registry.core.crypto import format_recovery_key
 
-        grants.recover_access(session, settings, Actor.system(),
+        grants.recover_access(Work(session, settings, Actor.system()),
                              format_recovery_key(recovery or b""), user)
         session.commit()
         department_id = departments[0].id
@@ -153,8 +155,9 @@ def _grow(org: Organisation, total: int, rng: random.Random, app: Flask) -> None
     with app.app_context():
         session = app.extensions["vp_session_factory"]()
         user = session.query(User).filter_by(email="vp@bench.example").one()
+        work = Work(session, settings, Actor.system())
         keys = unlocking.open_keys(session, settings,
-                               unlocking.unlock_with_password(session, settings, user, PASSWORD))
+                                   unlocking.unlock_with_password(work, user, PASSWORD))
         actor = Actor(user.id, "counsellor")
         department_ids = [d.id for d in organisation.list_departments(session)]
         while org.created < total:

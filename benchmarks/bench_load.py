@@ -58,12 +58,13 @@ from tests.reliability.webclient import Browser, GunicornServer  # noqa: E402
 from vp_registry.config import Settings  # noqa: E402
 from vp_registry.core import crypto  # noqa: E402
 from vp_registry.db import make_engine  # noqa: E402
-from vp_registry.services.accounts import authentication, organisation, users
+from vp_registry.services.accounts import authentication, organisation, users  # noqa: E402
 from vp_registry.services.cases import conversations, lifecycle, queries  # noqa: E402
 from vp_registry.services.cases.records import CaseInput, ContactInput  # noqa: E402
 from vp_registry.services.infrastructure import schema  # noqa: E402
 from vp_registry.services.infrastructure.audit import Actor  # noqa: E402
-from vp_registry.services.vault import grants, key_pairs, store, unlocking
+from vp_registry.services.vault import grants, key_pairs, store, unlocking  # noqa: E402
+from vp_registry.services.work import Work  # noqa: E402
 
 P95_TARGET_MS = 100.0
 RATIO_TARGET = 0.30
@@ -125,28 +126,29 @@ def seed(settings: Settings, clients: int, case_count: int) -> tuple[list[dict[s
     with Session(engine) as session:
         organisation.ensure_default_categories(session)
         departments = [organisation.create_department(
-            session, settings, Actor.system(), name=name, headcount=60).id
+            Work(session, settings, Actor.system()), name=name, headcount=60).id
             for name in DEPARTMENTS]
-        recovery = store.create_vault(session, settings, Actor.system())
+        recovery = store.create_vault(Work(session, settings, Actor.system()))
         assert recovery is not None
         recovery_text = crypto.format_recovery_key(recovery)
         for number in range(clients):
             user = users.create_user(
-                session, settings, Actor.system(), email=f"vp{number}@bench.example",
+                Work(session, settings, Actor.system()), email=f"vp{number}@bench.example",
                 display_name=f"Vertrouwenspersoon {number}", role="counsellor",
                 password=PASSWORD, must_change_password=False)
             secret = pyotp.random_base32(32)
-            authentication.complete_enrolment(session, settings, user, secret,
+            authentication.complete_enrolment(Work(session, settings, Actor.system()), user, secret,
                                         pyotp.TOTP(secret).now(), None)
             user.totp_last_step = 0
-            key_pairs.ensure_counsellor_key(session, settings, user, PASSWORD)
-            grants.recover_access(session, settings, Actor.system(), recovery_text, user)
+            key_pairs.ensure_counsellor_key(Work(session, settings, Actor.system()), user, PASSWORD)
+            grants.recover_access(Work(session, settings, Actor.system()), recovery_text, user)
             people.append({"email": user.email, "secret": secret})
         session.commit()
         first = users.find_by_email(session, people[0]["email"])
         assert first is not None
+        work = Work(session, settings, Actor.system())
         keys = unlocking.open_keys(session, settings,
-                               unlocking.unlock_with_password(session, settings, first, PASSWORD))
+                                   unlocking.unlock_with_password(work, first, PASSWORD))
         actor = Actor(first.id, "counsellor")
         today = date.today()
         for number in range(case_count):

@@ -22,6 +22,7 @@ from vp_registry.services.cases.records import CaseInput
 from vp_registry.services.infrastructure.audit import Actor
 from vp_registry.services.vault import grants, key_pairs, store, unlocking
 from vp_registry.services.vault.keyring import VaultKeys
+from vp_registry.services.work import Work
 
 
 @dataclass
@@ -31,7 +32,7 @@ class VaultSetup:
 
 def create_vault(app: Flask, settings: Settings) -> VaultSetup:
     with app.app_context(), db_session_for(app) as session:
-        private = store.create_vault(session, settings, Actor.system())
+        private = store.create_vault(Work(session, settings, Actor.system()))
         assert private is not None
         session.commit()
     return VaultSetup(crypto.format_recovery_key(private))
@@ -42,15 +43,16 @@ def grant(app: Flask, settings: Settings, user: User, recovery_key: str) -> None
     with app.app_context(), db_session_for(app) as session:
         fresh = session.get(User, user.id)
         assert fresh is not None
-        key_pairs.ensure_counsellor_key(session, settings, fresh, user.test_password)  # type: ignore[attr-defined]
-        grants.recover_access(session, settings, Actor.system(), recovery_key, fresh)
+        key_pairs.ensure_counsellor_key(Work(session, settings, Actor.system()),
+                                        fresh, user.test_password)  # type: ignore[attr-defined]
+        grants.recover_access(Work(session, settings, Actor.system()), recovery_key, fresh)
         session.commit()
 
 
 def unlock(session: Session, settings: Settings, user: User) -> VaultKeys:
     fresh = session.get(User, user.id)
     assert fresh is not None
-    key = unlocking.unlock_with_password(session, settings, fresh,
+    key = unlocking.unlock_with_password(Work(session, settings, Actor.system()), fresh,
                                      user.test_password)  # type: ignore[attr-defined]
     return unlocking.open_keys(session, settings, key)
 
@@ -63,7 +65,7 @@ def department(session: Session, name: str, settings: Settings, headcount: int =
     parent_id = None
     if parent is not None:
         parent_id = department(session, parent, settings).id
-    return organisation.create_department(session, settings, Actor.system(), name=name,
+    return organisation.create_department(Work(session, settings, Actor.system()), name=name,
                                           headcount=headcount, parent_id=parent_id)
 
 

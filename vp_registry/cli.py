@@ -9,8 +9,7 @@ from __future__ import annotations
 
 import secrets
 import sys
-from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import AbstractContextManager
 from pathlib import Path
 from typing import IO, Any
 
@@ -18,7 +17,7 @@ import click
 from flask import Flask, current_app
 from flask.cli import AppGroup, FlaskGroup, with_appcontext
 from flask_babel import gettext as _
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, sessionmaker
 
 from vp_registry import cli_cases, cli_operations, cli_reports, cli_serve
 from vp_registry.config import ConfigurationError, Settings, config_file_path
@@ -29,25 +28,15 @@ from vp_registry.services.accounts import department_import, organisation, users
 from vp_registry.services.errors import DomainError
 from vp_registry.services.infrastructure import audit, schema
 from vp_registry.services.infrastructure.audit import Actor
+from vp_registry.services.work import Work, unit_of_work
 
 
-def settings() -> Settings:
-    value: Settings = current_app.extensions["vp_settings"]
-    return value
-
-
-@contextmanager
-def unit_of_work() -> Iterator[Session]:
-    """One transaction per command: commit on success, roll back on any error."""
-    session: Session = current_app.extensions["vp_session_factory"]()
-    try:
-        yield session
-        session.commit()
-    except BaseException:
-        session.rollback()
-        raise
-    finally:
-        session.close()
+def command_work() -> AbstractContextManager[Work]:
+    """The command's unit of work, made as a web request's is (services.work): the system acts,
+    it commits when the block ends normally and rolls back on any error or exit."""
+    factory: sessionmaker[Session] = current_app.extensions["vp_session_factory"]
+    settings: Settings = current_app.extensions["vp_settings"]
+    return unit_of_work(factory, settings, Actor.system())
 
 
 def fail(text: str) -> None:
@@ -74,17 +63,17 @@ def read_password(password_stdin: bool, prompt: str) -> str:
 def init_command(admin_email: str | None, admin_name: str, password_stdin: bool) -> None:
     """Maak of upgrade de database / create or upgrade the database (and the first admin)."""
     schema.upgrade(current_app.extensions["vp_engine"])
-    with unit_of_work() as session:
-        added = organisation.ensure_default_categories(session)
+    with command_work() as work:
+        added = organisation.ensure_default_categories(work.session)
         if admin_email:
-            if users.find_by_email(session, admin_email) is not None:
+            if users.find_by_email(work.session, admin_email) is not None:
                 click.echo(_("An account for %(email)s already exists.", email=admin_email))
             else:
                 password = read_password(password_stdin, _("Password for the first admin"))
                 try:
-                    users.create_user(session, settings(), Actor.system(), email=admin_email,
-                                         display_name=admin_name, role=Role.ADMIN.value,
-                                         password=password, must_change_password=False)
+                    users.create_user(work, email=admin_email, display_name=admin_name,
+                                      role=Role.ADMIN.value, password=password,
+                                      must_change_password=False)
                 except DomainError as error:
                     fail(describe(error))
                 click.echo(_("Admin account %(email)s created.", email=admin_email))
@@ -137,10 +126,10 @@ def users_group() -> None:
 def users_create(email: str, display_name: str, role: str, password_stdin: bool) -> None:
     """Maak een account / create an account (password must be changed at first login)."""
     password = read_password(password_stdin, _("Temporary password"))
-    with unit_of_work() as session:
+    with command_work() as work:
         try:
-            users.create_user(session, settings(), Actor.system(), email=email,
-                                 display_name=display_name, role=role, password=password)
+            users.create_user(work, email=email, display_name=display_name, role=role,
+                              password=password)
         except DomainError as error:
             fail(describe(error))
     click.echo(_("Account %(email)s created.", email=email))
@@ -149,8 +138,8 @@ def users_create(email: str, display_name: str, role: str, password_stdin: bool)
 @users_group.command("list")
 def users_list() -> None:
     """Toon alle accounts / list all accounts."""
-    with unit_of_work() as session:
-        for user in users.list_users(session):
+    with command_work() as work:
+        for user in users.list_users(work.session):
             state = _("active") if user.active else _("disabled")
             click.echo(f"{user.id:>4}  {user.role:<11} {state:<12} {user.email}  "
                        f"({user.display_name})")
@@ -160,15 +149,7 @@ def users_list() -> None:
 @click.argument("email")
 def users_disable(email: str) -> None:
     """Blokkeer een account en beëindig zijn sessies / disable an account and end its sessions."""
-    with unit_of_work() as session:
-        user = users.find_by_email(session, email)
-        if user is None:
-            fail(_("No account with e-mail address %(email)s.", email=email))
-            return
-        try:
-            users.set_active(session, settings(), Actor.system(), user, False)
-        except DomainError as error:
-            fail(describe(error))
+    _set_active(email, False)
     click.echo(_("Account %(email)s disabled.", email=email))
 
 
@@ -176,13 +157,21 @@ def users_disable(email: str) -> None:
 @click.argument("email")
 def users_enable(email: str) -> None:
     """Heractiveer een account / re-enable an account."""
-    with unit_of_work() as session:
-        user = users.find_by_email(session, email)
+    _set_active(email, True)
+    click.echo(_("Account %(email)s enabled.", email=email))
+
+
+def _set_active(email: str, active: bool) -> None:
+    """Enable or disable one account; an unknown address or a refusal ends the command."""
+    with command_work() as work:
+        user = users.find_by_email(work.session, email)
         if user is None:
             fail(_("No account with e-mail address %(email)s.", email=email))
             return
-        users.set_active(session, settings(), Actor.system(), user, True)
-    click.echo(_("Account %(email)s enabled.", email=email))
+        try:
+            users.set_active(work, user, active)
+        except DomainError as error:
+            fail(describe(error))
 
 
 # ---------------------------------------------------------------- departments
@@ -205,10 +194,9 @@ def departments_import(csv_file: Path) -> None:
     except UnicodeDecodeError:
         fail(_("The file is not a UTF-8 CSV file. Save it as 'CSV UTF-8' and try again."))
         return
-    with unit_of_work() as session:
-        report = department_import.import_departments(session, settings(), Actor.system(), text)
-        if not report.ok:
-            session.rollback()
+    with command_work() as work:
+        report = department_import.import_departments(work, text)
+        if not report.ok:  # nothing was written; fail() ends the unit of work without a commit
             for line, message, params in report.errors:
                 click.secho(_("Line %(line)s: %(message)s", line=line,
                               message=_(message, **params)), fg="red", err=True)
@@ -228,9 +216,9 @@ def audit_group() -> None:
 @audit_group.command("verify")
 def audit_verify() -> None:
     """Controleer de hashketen van de auditlog / verify the audit log's hash chain."""
-    with unit_of_work() as session:
-        result = audit.verify(session, settings().audit_key)
-        waiting = audit.waiting_entries(session)
+    with command_work() as work:
+        result = audit.verify(work.session, work.settings.audit_key)
+        waiting = audit.waiting_entries(work.session)
     if not result.ok:
         fail(f"FAILED: entry {result.first_bad_seq}: {result.reason} "
              f"({result.entries} entries verified before it)")
@@ -250,9 +238,9 @@ def demo_command() -> None:
 
     schema.upgrade(current_app.extensions["vp_engine"])
     cli_cases.create_vault_and_show_key()  # when 'init' has not made it yet
-    with unit_of_work() as session:
+    with command_work() as work:
         try:
-            logins = demo.create_demo(session, settings(), progress=_echo_translated)
+            logins = demo.create_demo(work.session, work.settings, progress=_echo_translated)
         except DomainError as error:
             fail(describe(error))
             return

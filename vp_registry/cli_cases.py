@@ -29,6 +29,7 @@ from vp_registry.services.infrastructure import retention, rotation
 from vp_registry.services.infrastructure.audit import Actor
 from vp_registry.services.vault import grants, store, unlocking
 from vp_registry.services.vault.keyring import VaultKeys
+from vp_registry.services.work import Work
 
 RECOVERY_WARNING = (
     "BEWAAR DEZE HERSTELSLEUTEL NU, OP PAPIER, OP EEN VEILIGE PLEK (bijvoorbeeld een kluis).\n"
@@ -95,7 +96,7 @@ def create_vault_and_show_key() -> bool:
     """Create the vault if there is none, commit, and only then show the recovery key (once).
     Returns whether it was created."""
     with _session() as session:
-        private = store.create_vault(session, _settings(), Actor.system())
+        private = store.create_vault(Work(session, _settings(), Actor.system()))
         session.commit()
     if private is None:
         return False
@@ -130,7 +131,8 @@ def vault_recover(email: str, recovery_key_stdin: bool) -> None:
             _fail(_("No account with e-mail address %(email)s.", email=email))
             return
         try:
-            created = grants.recover_access(session, _settings(), Actor.system(), recovery_key,
+            created = grants.recover_access(Work(session, _settings(), Actor.system()),
+                                            recovery_key,
                                            user)
         except DomainError as error:
             _fail(describe(error))
@@ -216,7 +218,8 @@ def _unlock(session: Session, email: str | None, password_stdin: bool,
     if user is None or not user.active or not passwords.verify_password(
             user.password_hash, password, settings.password_kdf):
         raise VaultLocked(NO_ACCESS)  # the same answer for unknown account and password
-    unlocked = unlocking.unlock_with_password(session, settings, user, password)
+    unlocked = unlocking.unlock_with_password(Work(session, settings, Actor.system()),
+                                              user, password)
     if unlocked is None:
         raise VaultLocked(NO_ACCESS)
     return unlocking.open_keys(session, settings, unlocked), users.actor_of(user)

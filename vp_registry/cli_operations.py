@@ -12,21 +12,24 @@ from flask.cli import AppGroup
 from flask_babel import gettext as _
 from sqlalchemy import Engine
 
+from vp_registry.app_state import app_state
 from vp_registry.config import Settings
 from vp_registry.db import make_engine
 from vp_registry.messages import describe
 from vp_registry.services.accounts import web_sessions
 from vp_registry.services.errors import DomainError
 from vp_registry.services.infrastructure import backup
+from vp_registry.services.infrastructure.audit import Actor
+from vp_registry.services.work import Work
 
 
 def _settings() -> Settings:
-    value: Settings = current_app.extensions["vp_settings"]
+    value: Settings = app_state().settings
     return value
 
 
 def _engine() -> Engine:
-    engine: Engine = current_app.extensions["vp_engine"]
+    engine: Engine = app_state().engine
     return engine
 
 
@@ -119,9 +122,9 @@ def sessions_group() -> None:
 @sessions_group.command("purge")
 def sessions_purge() -> None:
     """Verwijder verlopen sessies / delete expired sessions (safe to run from cron)."""
-    session = current_app.extensions["vp_session_factory"]()
+    session = app_state().session_factory()
     try:
-        removed = web_sessions.purge_expired_sessions(session, _settings())
+        removed = web_sessions.purge_expired_sessions(Work(session, _settings(), Actor.system()))
         session.commit()
     finally:
         session.close()

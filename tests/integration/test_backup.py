@@ -20,15 +20,16 @@ from vp_registry.db.organisation import Department
 from vp_registry.services.accounts import organisation
 from vp_registry.services.infrastructure import audit, backup
 from vp_registry.services.infrastructure.audit import Actor
+from vp_registry.services.work import Work
 
 
 @pytest.fixture
 def populated(app: Flask, settings: Settings, create_user: Callable[..., User]) -> Flask:
     create_user("admin")
     with db_session_for(app) as session:
-        parent = organisation.create_department(session, settings, Actor.system(),
+        parent = organisation.create_department(Work(session, settings, Actor.system()),
                                                 name="Productie", headcount=140)
-        organisation.create_department(session, settings, Actor.system(), name="Ploeg A",
+        organisation.create_department(Work(session, settings, Actor.system()), name="Ploeg A",
                                        headcount=45, parent_id=parent.id)
         session.commit()
     return app
@@ -124,7 +125,7 @@ def test_restore_into_postgresql_moves_every_sequence_past_the_restored_rows(
         backup.restore_backup(target, settings.backup_key, path)
         with Session(target) as session:
             highest = session.execute(select(func.max(Department.id))).scalar_one()
-            added = organisation.create_department(session, settings, Actor.system(),
+            added = organisation.create_department(Work(session, settings, Actor.system()),
                                                    name="Na herstel", headcount=12)
             session.commit()
             assert added.id > highest

@@ -40,6 +40,7 @@ from vp_registry.services.errors import VaultLocked
 from vp_registry.services.infrastructure.audit import Actor
 from vp_registry.services.vault import keyring, unlocking
 from vp_registry.services.vault.keyring import VaultKeys
+from vp_registry.services.work import Work
 
 TODAY = date(2026, 11, 25)
 POSTGRES = bool(os.environ.get("VP_TEST_POSTGRES_URL"))
@@ -86,7 +87,8 @@ def test_canary_markers_never_reach_the_database_files(
     markers = {name: f"CANARY{tag}{name.upper()}" for name in (
         "name", "contact", "involved", "narrative", "steps", "target", "notes", "dept", "cat")}
     dept = department(db, markers["dept"], settings)
-    category = organisation.create_category(db, settings, Actor.system(), code=f"cat{tag.lower()}",
+    category = organisation.create_category(Work(db, settings, Actor.system()),
+                                            code=f"cat{tag.lower()}",
                                             label_nl=markers["cat"], label_en=markers["cat"])
     db.commit()
     before = database_bytes(settings)

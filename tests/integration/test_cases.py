@@ -27,6 +27,7 @@ from vp_registry.services.errors import Conflict, NotFound, ValidationFailed
 from vp_registry.services.infrastructure import usage
 from vp_registry.services.infrastructure.audit import Actor
 from vp_registry.services.vault.keyring import VaultKeys
+from vp_registry.services.work import Work
 
 TODAY = date(2026, 11, 25)
 
@@ -139,10 +140,11 @@ def test_retired_department_and_category_stay_on_existing_cases(
 ) -> None:
     record = lifecycle.create_case(db, settings, actor, keys, case_input(dept), today=TODAY)
     retired = organisation.get_department(db, dept)
-    organisation.update_department(db, settings, Actor.system(), retired, name=retired.name,
+    organisation.update_department(Work(db, settings, Actor.system()), retired, name=retired.name,
                                    headcount=retired.headcount, parent_id=None, active=False)
     pesten = next(c for c in organisation.list_categories(db) if c.code == "pesten")
-    organisation.update_category(db, settings, Actor.system(), pesten, label_nl=pesten.label_nl,
+    organisation.update_category(Work(db, settings, Actor.system()),
+                                 pesten, label_nl=pesten.label_nl,
                                  label_en=pesten.label_en, active=False)
     updated = lifecycle.update_case(db, settings, actor, keys, record.reference, 1,
                                 case_input(dept, narrative="bijgewerkt"), today=TODAY)

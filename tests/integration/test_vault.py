@@ -21,6 +21,7 @@ from vp_registry.services.accounts import authentication, users
 from vp_registry.services.errors import ValidationFailed, VaultLocked
 from vp_registry.services.infrastructure.audit import Actor
 from vp_registry.services.vault import grants, key_pairs, store, unlocking
+from vp_registry.services.work import Work
 
 NEW_PASSWORD = "Een-nieuw-wachtwoord-voor-de-kluis-7"
 
@@ -37,9 +38,9 @@ def _actions(session: Session) -> list[str]:
 
 def test_init_creates_the_vault_once_without_a_key(app: Flask, settings: Settings,
                                                     db: Session) -> None:
-    recovery = store.create_vault(db, settings, Actor.system())
+    recovery = store.create_vault(Work(db, settings, Actor.system()))
     assert recovery is not None and len(recovery) == crypto.KEY_BYTES
-    assert store.create_vault(db, settings, Actor.system()) is None  # shown once only
+    assert store.create_vault(Work(db, settings, Actor.system())) is None  # shown once only
     row = db.get(Vault, 1)
     assert row is not None and row.key_version == 0 and row.recovery_sealed_key is None
     assert unlocking.message_public_key(db) is None
@@ -72,12 +73,13 @@ def test_a_wrong_or_mistyped_recovery_key_is_refused(
 ) -> None:
     create_vault(app, settings)
     counsellor = _user(db, create_user("counsellor"))
-    key_pairs.ensure_counsellor_key(db, settings, counsellor, "Correct-horse-battery-staple-42")
+    key_pairs.ensure_counsellor_key(Work(db, settings, Actor.system()),
+                                    counsellor, "Correct-horse-battery-staple-42")
     other = crypto.format_recovery_key(crypto.generate_x25519_keypair()[0])
     with pytest.raises(ValidationFailed, match="does not belong"):
-        grants.recover_access(db, settings, Actor.system(), other, counsellor)
+        grants.recover_access(Work(db, settings, Actor.system()), other, counsellor)
     with pytest.raises(ValidationFailed, match="not valid"):
-        grants.recover_access(db, settings, Actor.system(), "ABCD-EFGH", counsellor)
+        grants.recover_access(Work(db, settings, Actor.system()), "ABCD-EFGH", counsellor)
     assert db.get(Vault, 1).key_version == 0  # type: ignore[union-attr]
 
 
@@ -88,11 +90,12 @@ def test_recovery_needs_a_counsellor_who_logged_in_once(
     counsellor = _user(db, create_user("counsellor"))
     manager = _user(db, create_user("manager"))
     with pytest.raises(ValidationFailed, match="log in once"):
-        grants.recover_access(db, settings, Actor.system(), setup.recovery_key, counsellor)
-    key_pairs.ensure_counsellor_key(db, settings, manager, "Correct-horse-battery-staple-42")
+        grants.recover_access(Work(db, settings, Actor.system()), setup.recovery_key, counsellor)
+    key_pairs.ensure_counsellor_key(Work(db, settings, Actor.system()),
+                                    manager, "Correct-horse-battery-staple-42")
     assert db.get(CounsellorKey, manager.id) is None  # managers never get a key pair
     with pytest.raises(ValidationFailed, match="confidential counsellor"):
-        grants.recover_access(db, settings, Actor.system(), setup.recovery_key, manager)
+        grants.recover_access(Work(db, settings, Actor.system()), setup.recovery_key, manager)
     assert db.get(Vault, 1).key_version == 0  # type: ignore[union-attr]
 
 
@@ -104,10 +107,12 @@ def test_a_colleague_grants_access(
     grant(app, settings, first, setup.recovery_key)
     second = create_user("counsellor")
     second_row = _user(db, second)
-    assert unlocking.unlock_with_password(db, settings, second_row, second.test_password) is None  # type: ignore[attr-defined]
-    key_pairs.ensure_counsellor_key(db, settings, second_row, second.test_password)  # type: ignore[attr-defined]
+    assert unlocking.unlock_with_password(Work(db, settings, Actor.system()),
+                                          second_row, second.test_password) is None  # type: ignore[attr-defined]
+    key_pairs.ensure_counsellor_key(Work(db, settings, Actor.system()),
+                                    second_row, second.test_password)  # type: ignore[attr-defined]
     keys = unlock(db, settings, first)
-    grants.grant_access(db, settings, Actor(first.id, "counsellor"), keys, second_row)
+    grants.grant_access(Work(db, settings, Actor(first.id, "counsellor"), keys=keys), second_row)
     db.commit()
     assert unlock(db, settings, second).current == keys.current
     entry = db.execute(select(AuditEntry).where(AuditEntry.action == "vault.grant")).scalar_one()
@@ -115,7 +120,8 @@ def test_a_colleague_grants_access(
     overview = {a.user_id: a for a in grants.access_overview(db)}
     assert overview[second.id].has_access and overview[first.id].has_access
     with pytest.raises(ValidationFailed):
-        grants.grant_access(db, settings, Actor(first.id, "counsellor"), keys, _user(db, first))
+        grants.grant_access(Work(db, settings, Actor(first.id, "counsellor"), keys=keys),
+                            _user(db, first))
 
 
 def test_password_change_rewraps_and_keeps_access(
@@ -126,11 +132,14 @@ def test_password_change_rewraps_and_keeps_access(
     grant(app, settings, counsellor, setup.recovery_key)
     before = unlock(db, settings, counsellor).current
     user = _user(db, counsellor)
-    authentication.change_password(db, settings, user, counsellor.test_password, NEW_PASSWORD)  # type: ignore[attr-defined]
+    authentication.change_password(Work(db, settings, Actor.system()),
+                                   user, counsellor.test_password, NEW_PASSWORD)  # type: ignore[attr-defined]
     db.commit()
     with pytest.raises(DecryptionError):
-        unlocking.unlock_with_password(db, settings, user, counsellor.test_password)  # type: ignore[attr-defined]
-    assert unlocking.unlock_with_password(db, settings, user, NEW_PASSWORD) == before
+        unlocking.unlock_with_password(Work(db, settings, Actor.system()),
+                                       user, counsellor.test_password)  # type: ignore[attr-defined]
+    assert unlocking.unlock_with_password(Work(db, settings, Actor.system()),
+                                          user, NEW_PASSWORD) == before
 
 
 def test_admin_reset_removes_access_until_granted_again(
@@ -141,18 +150,20 @@ def test_admin_reset_removes_access_until_granted_again(
     admin = create_user("admin")
     grant(app, settings, counsellor, setup.recovery_key)
     user = _user(db, counsellor)
-    users.reset_password(db, settings, Actor(admin.id, "admin"), user,
+    users.reset_password(Work(db, settings, Actor(admin.id, "admin")), user,
                             "Tijdelijk-wachtwoord-na-reset-11")
     db.commit()
     assert db.get(VaultGrant, user.id) is None and db.get(CounsellorKey, user.id) is None
     assert "vault.access_removed" in _actions(db)
     # the forced password change at the next login creates a new key pair, without access
-    authentication.change_password(db, settings, user, None, NEW_PASSWORD)
+    authentication.change_password(Work(db, settings, Actor.system()), user, None, NEW_PASSWORD)
     db.commit()
     assert db.get(CounsellorKey, user.id) is not None
-    assert unlocking.unlock_with_password(db, settings, user, NEW_PASSWORD) is None
-    grants.recover_access(db, settings, Actor.system(), setup.recovery_key, user)
-    assert unlocking.unlock_with_password(db, settings, user, NEW_PASSWORD) is not None
+    assert unlocking.unlock_with_password(Work(db, settings, Actor.system()),
+                                          user, NEW_PASSWORD) is None
+    grants.recover_access(Work(db, settings, Actor.system()), setup.recovery_key, user)
+    assert unlocking.unlock_with_password(Work(db, settings, Actor.system()),
+                                          user, NEW_PASSWORD) is not None
 
 
 def test_rising_kdf_costs_rewrap_at_unlock(
@@ -164,11 +175,13 @@ def test_rising_kdf_costs_rewrap_at_unlock(
     stronger = settings.with_overrides(password_kdf=KdfParams(time_cost=2, memory_kib=16,
                                                               parallelism=1))
     user = _user(db, counsellor)
-    key = unlocking.unlock_with_password(db, stronger, user, counsellor.test_password)  # type: ignore[attr-defined]
+    key = unlocking.unlock_with_password(Work(db, stronger, Actor.system()),
+                                         user, counsellor.test_password)  # type: ignore[attr-defined]
     assert key is not None
     row = db.get(CounsellorKey, user.id)
     assert row is not None and KdfParams.from_json(row.kdf_params).time_cost == 2
-    assert unlocking.unlock_with_password(db, stronger, user, counsellor.test_password) == key  # type: ignore[attr-defined]
+    assert unlocking.unlock_with_password(Work(db, stronger, Actor.system()),
+                                          user, counsellor.test_password) == key  # type: ignore[attr-defined]
 
 
 def test_open_keys_refuses_a_missing_or_foreign_key(
@@ -198,13 +211,16 @@ def test_demo_bootstrap_is_idempotent(
     create_vault(app, settings)
     counsellor = create_user("counsellor")
     with app.app_context(), db_session_for(app) as session:
-        first = grants.bootstrap_for_demo(session, settings, _user(session, counsellor),
+        first = grants.bootstrap_for_demo(Work(session, settings, Actor.system()),
+                                          _user(session, counsellor),
                                          counsellor.test_password)  # type: ignore[attr-defined]
         session.commit()
-        again = grants.bootstrap_for_demo(session, settings, _user(session, counsellor),
+        again = grants.bootstrap_for_demo(Work(session, settings, Actor.system()),
+                                          _user(session, counsellor),
                                          counsellor.test_password)  # type: ignore[attr-defined]
         assert first == again
         other = create_user("counsellor")
         with pytest.raises(VaultLocked):
-            grants.bootstrap_for_demo(session, settings, _user(session, other),
+            grants.bootstrap_for_demo(Work(session, settings, Actor.system()),
+                                      _user(session, other),
                                      other.test_password)  # type: ignore[attr-defined]

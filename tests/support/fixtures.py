@@ -36,6 +36,7 @@ from vp_registry.core.crypto import FAST_KDF_FOR_TESTS
 from vp_registry.db.accounts import User
 from vp_registry.services.accounts import authentication, users
 from vp_registry.services.infrastructure.audit import Actor
+from vp_registry.services.work import Work
 
 if TYPE_CHECKING:
     from tests.casework import VaultSetup
@@ -136,14 +137,15 @@ def create_user(app: Flask, settings: Settings) -> Callable[..., User]:
         number = next(counter)
         with app.app_context(), db_session_for(app) as session:
             user = users.create_user(
-                session, settings, Actor.system(),
+                Work(session, settings, Actor.system()),
                 email=email or f"{role}{number}@example.org",
                 display_name=display_name or f"{role.title()} {number}", role=role,
                 password=password, must_change_password=must_change_password,
             )
             if enrolled:
                 secret = pyotp.random_base32(32)
-                authentication.complete_enrolment(session, settings, user, secret,
+                authentication.complete_enrolment(Work(session, settings, Actor.system()),
+                                                  user, secret,
                                             pyotp.TOTP(secret).now(), None)
                 user.totp_last_step = 0  # let the test log in with the current code
                 user.test_totp_secret = secret  # type: ignore[attr-defined]

@@ -23,7 +23,7 @@ from vp_registry.web.admin import audit_labels
 
 PACKAGE = Path(__file__).resolve().parents[2] / "vp_registry"
 ACTION = re.compile(r"[a-z_]+(?:\.[a-z_]+)?")
-AUDIT_CALLS = {"record", "record_dated", "_audit"}
+AUDIT_CALLS = {"record", "record_dated", "_audit", "audit", "audit_case"}  # Work.audit, cases
 
 
 def recorded_actions() -> set[str]:

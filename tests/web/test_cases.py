@@ -26,6 +26,7 @@ from vp_registry.services.accounts import users
 from vp_registry.services.cases import conversations as case_conversations
 from vp_registry.services.cases import lifecycle, records
 from vp_registry.services.infrastructure.audit import Actor
+from vp_registry.services.work import Work
 from vp_registry.web.i18n import LOCALE_COOKIE
 
 TODAY = date.today()
@@ -334,7 +335,7 @@ def test_admin_reset_removes_access_and_password_change_keeps_it(
     with app.app_context(), db_session_for(app) as session:
         user = session.get(User, counsellor.id)
         assert user is not None
-        users.reset_password(session, settings, Actor(admin.id, "admin"), user,
+        users.reset_password(Work(session, settings, Actor(admin.id, "admin")), user,
                                 "Tijdelijk-wachtwoord-van-beheer-5")
         session.commit()
     assert client.get(f"/cases/{reference}").status_code in {302, 401}  # logged out

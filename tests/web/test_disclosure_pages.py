@@ -39,6 +39,7 @@ from tests.support.database import POSTGRES_URL, fresh_postgres_database
 from tests.support.forms import AuthActions
 from tests.support.sessions import db_session_for
 from tests.unit.test_disclosure_outputs import comparable
+from vp_registry.app_state import app_state
 from vp_registry import create_app
 from vp_registry.config import Settings
 from vp_registry.core.report import ReportTexts
@@ -178,12 +179,12 @@ def twin(settings: Settings, tmp_path: Path) -> Iterator[tuple[Flask, Settings]]
     twin_settings = replace(settings, database_url=url,
                             instance_path=str(tmp_path / "twin-instance"))
     application = create_app(twin_settings)
-    schema.upgrade(application.extensions["vp_engine"])
+    schema.upgrade(app_state(application).engine)
     with application.app_context(), db_session_for(application) as session:
         organisation.ensure_default_categories(session)
         session.commit()
     yield application, twin_settings
-    application.extensions["vp_engine"].dispose()
+    app_state(application).engine.dispose()
     if databases:
         for _ in databases:  # the generator's clean-up drops the database
             pass

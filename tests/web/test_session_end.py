@@ -35,6 +35,7 @@ from vp_registry.db.accounts import User, WebSession
 from vp_registry.services.cases import lifecycle
 from vp_registry.services.infrastructure.audit import Actor
 from vp_registry.services.vault import key_pairs
+from vp_registry.services.work import Work
 from vp_registry.web.sessions import COOKIE_NAME
 
 REPORTER = "Anna Visser"
@@ -201,7 +202,7 @@ def test_a_grant_revoked_during_a_session_stops_access_on_the_next_request(
     with app.app_context(), db_session_for(app) as session:
         fresh = session.get(User, counsellor.id)
         assert fresh is not None
-        key_pairs.remove_access(session, settings, Actor.system(), fresh)
+        key_pairs.remove_access(Work(session, settings, Actor.system()), fresh)
         session.commit()
     _assert_case_closed_to(client, reference)
     token = _cookie(client)
@@ -218,7 +219,7 @@ def test_a_grant_given_again_needs_the_password_again(
     with app.app_context(), db_session_for(app) as session:
         fresh = session.get(User, counsellor.id)
         assert fresh is not None
-        key_pairs.remove_access(session, settings, Actor.system(), fresh)
+        key_pairs.remove_access(Work(session, settings, Actor.system()), fresh)
         session.commit()
     _assert_case_closed_to(client, reference)
     grant(app, settings, counsellor, counsellor.recovery_key)  # type: ignore[attr-defined]

@@ -4,8 +4,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from sqlalchemy.orm import Session
-
 from vp_registry.config import Settings
 from vp_registry.core import crypto
 from vp_registry.core.taxonomy import N_
@@ -18,6 +16,7 @@ from vp_registry.services.errors import AuthenticationFailed, ValidationFailed
 from vp_registry.services.infrastructure import audit, throttle
 from vp_registry.services.infrastructure.audit import Actor
 from vp_registry.services.vault import key_pairs
+from vp_registry.services.work import Work
 
 TOTP_FAILED = N_("The code is not correct, or it was already used. Wait for a new code.")
 
@@ -30,10 +29,10 @@ def _totp_aad(user_id: int) -> bytes:
     return crypto.associated_data("users", "totp_secret", user_id, 1)
 
 
-def check_password(
-    session: Session, settings: Settings, email: str, password: str, client_address: str | None
-) -> User:
-    """First login step. Unknown user and wrong password are indistinguishable."""
+def check_password(work: Work, email: str, password: str, client_address: str | None) -> User:
+    """First login step. Unknown user and wrong password are indistinguishable. The audit
+    entries name the account tried, not the (anonymous) actor of the unit of work."""
+    session, settings = work.session, work.settings
     keys = throttle.throttle_keys(email, client_address)
     throttle.ensure_not_locked(session, keys)
     user = find_by_email(session, email)
@@ -54,10 +53,9 @@ def check_password(
     return user
 
 
-def check_totp(
-    session: Session, settings: Settings, user: User, code: str, client_address: str | None
-) -> None:
+def check_totp(work: Work, user: User, code: str, client_address: str | None) -> None:
     """Second login step: a fresh TOTP code (a used step is refused)."""
+    session, settings = work.session, work.settings
     keys = throttle.throttle_keys(user.email, client_address)
     throttle.ensure_not_locked(session, keys)
     secret = totp_secret(settings, user)
@@ -68,7 +66,7 @@ def check_totp(
         raise AuthenticationFailed(TOTP_FAILED)
     user.totp_last_step = step
     throttle.clear(session, keys)
-    purge_expired_sessions(session, settings)
+    purge_expired_sessions(work)
     audit.record(session, settings.audit_key, actor_of(user), "login.success")
 
 
@@ -94,10 +92,10 @@ def enrolment_for(settings: Settings, user: User, secret: str) -> Enrolment:
 
 
 def complete_enrolment(
-    session: Session, settings: Settings, user: User, secret: str, code: str,
-    client_address: str | None,
+    work: Work, user: User, secret: str, code: str, client_address: str | None
 ) -> None:
     """Store the new TOTP secret once the user proves their app produces its codes."""
+    session, settings = work.session, work.settings
     keys = throttle.throttle_keys(user.email, client_address)
     throttle.ensure_not_locked(session, keys)
     step = totp.accept(secret, code, 0)
@@ -115,10 +113,11 @@ def complete_enrolment(
 
 
 def change_password(
-    session: Session, settings: Settings, user: User, current: str | None, new: str,
-    *, keep_session: str | None = None,
+    work: Work, user: User, current: str | None, new: str, *, keep_session: str | None = None
 ) -> None:
-    """Change a password; ``current`` is None only in the forced change after a reset."""
+    """Change a password; ``current`` is None only in the forced change after a reset. The
+    audit entry names the user (in the forced change the unit of work's actor is anonymous)."""
+    session, settings = work.session, work.settings
     if current is not None and not passwords.verify_password(
         user.password_hash, current, settings.password_kdf
     ):
@@ -134,9 +133,9 @@ def change_password(
     # A counsellor's private key (which opens their vault grant) is wrapped under the password:
     # re-wrap it; without the old password (after a reset) it can only be replaced.
     if current is None:
-        key_pairs.replace_counsellor_key(session, settings, user, new)
+        key_pairs.replace_counsellor_key(work, user, new)
     else:
-        key_pairs.change_password(session, settings, user, current, new)
+        key_pairs.change_password(work, user, current, new)
     end_sessions(session, user, except_token_hash=keep_session)
     audit.record(session, settings.audit_key, actor_of(user), "account.password_change",
                  target_type="user", target_id=user.id)

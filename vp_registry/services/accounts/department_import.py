@@ -8,12 +8,10 @@ from dataclasses import dataclass, field
 
 from sqlalchemy.orm import Session
 
-from vp_registry.config import Settings
 from vp_registry.core.taxonomy import N_
 from vp_registry.db.organisation import Department
 from vp_registry.services.accounts.organisation import MAX_HEADCOUNT, list_departments
-from vp_registry.services.infrastructure import audit
-from vp_registry.services.infrastructure.audit import Actor
+from vp_registry.services.work import Work
 
 COLUMNS = "name,headcount,parent,active"
 ACTIVE_WORDS = {"yes", "no", "ja", "nee", "1", "0", "true", "false"}
@@ -43,13 +41,14 @@ class _Row:
 
 
 def import_departments(
-    session: Session, settings: Settings, actor: Actor, text: str
+    work: Work, text: str
 ) -> ImportReport:
     """Import ``name,headcount,parent[,active]`` rows; all or nothing.
 
     Every line is checked first; when any line is bad, nothing is written and the report
     lists each bad line with its reason. Parents may appear later in the file.
     """
+    session = work.session
     report = ImportReport()
     reader = csv.DictReader(io.StringIO(text.lstrip("\ufeff")))
     header = [h.strip().lower() for h in (reader.fieldnames or [])]
@@ -64,8 +63,7 @@ def import_departments(
         report.errors.sort(key=lambda error: error[0])
         return report
     _write(session, rows, existing, report)
-    audit.record(session, settings.audit_key, actor, "department.import",
-                 created=report.created, updated=report.updated)
+    work.audit("department.import", created=report.created, updated=report.updated)
     return report
 
 

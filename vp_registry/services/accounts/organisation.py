@@ -10,15 +10,13 @@ from dataclasses import dataclass
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from vp_registry.config import Settings
 from vp_registry.core.facts import DepartmentFacts
 from vp_registry.core.taxonomy import DEFAULT_CATEGORIES, N_
 from vp_registry.db.organisation import Category, Department
 from vp_registry.services.errors import NotFound, ValidationFailed
-from vp_registry.services.infrastructure import audit
-from vp_registry.services.infrastructure.audit import Actor
 from vp_registry.services.infrastructure.readcache import ReadCache
 from vp_registry.services.infrastructure.usage import last_case_write
+from vp_registry.services.work import Work
 
 # Dutch labels for the default categories; English labels come from the taxonomy.
 DEFAULT_CATEGORY_LABELS_NL = {
@@ -85,29 +83,29 @@ def _validate_department(
 
 
 def create_department(
-    session: Session, settings: Settings, actor: Actor, *, name: str, headcount: int,
+    work: Work, *, name: str, headcount: int,
     parent_id: int | None = None, active: bool = True,
 ) -> Department:
+    session = work.session
     name = _validate_department(session, name, headcount, parent_id, None)
     department = Department(name=name, headcount=headcount, parent_id=parent_id, active=active)
     session.add(department)
     session.flush()
-    audit.record(session, settings.audit_key, actor, "department.create",
-                 target_type="department", target_id=department.id)
+    work.audit("department.create", target_type="department", target_id=department.id)
     return department
 
 
 def update_department(
-    session: Session, settings: Settings, actor: Actor, department: Department, *, name: str,
+    work: Work, department: Department, *, name: str,
     headcount: int, parent_id: int | None, active: bool,
 ) -> None:
+    session = work.session
     department.name = _validate_department(session, name, headcount, parent_id, department.id)
     department.headcount = headcount
     department.parent_id = parent_id
     department.active = active
     session.flush()
-    audit.record(session, settings.audit_key, actor, "department.update",
-                 target_type="department", target_id=department.id)
+    work.audit("department.update", target_type="department", target_id=department.id)
 
 
 # ----------------------------------------------------------------- categories
@@ -148,9 +146,10 @@ def _validate_labels(label_nl: str, label_en: str) -> tuple[str, str]:
 
 
 def create_category(
-    session: Session, settings: Settings, actor: Actor, *, code: str, label_nl: str,
+    work: Work, *, code: str, label_nl: str,
     label_en: str,
 ) -> Category:
+    session = work.session
     code = code.strip().lower()
     if not CODE_PATTERN.match(code):
         raise ValidationFailed(N_("The code must be 2-40 lowercase letters, digits, - or _."))
@@ -162,16 +161,16 @@ def create_category(
     category = Category(code=code, label_nl=label_nl, label_en=label_en, position=position)
     session.add(category)
     session.flush()
-    audit.record(session, settings.audit_key, actor, "category.create",
-                 target_type="category", target_id=category.id)
+    work.audit("category.create", target_type="category", target_id=category.id)
     return category
 
 
 def update_category(
-    session: Session, settings: Settings, actor: Actor, category: Category, *, label_nl: str,
+    work: Work, category: Category, *, label_nl: str,
     label_en: str, active: bool,
 ) -> None:
     """Rename or retire/reinstate. The code never changes: encrypted cases refer to it."""
+    session = work.session
     category.label_nl, category.label_en = _validate_labels(label_nl, label_en)
     was_active = category.active
     category.active = active
@@ -181,12 +180,11 @@ def update_category(
         action = "category.retire"
     elif active and not was_active:
         action = "category.reinstate"
-    audit.record(session, settings.audit_key, actor, action,
-                 target_type="category", target_id=category.id)
+    work.audit(action, target_type="category", target_id=category.id)
 
 
 def delete_category(
-    session: Session, settings: Settings, actor: Actor, category: Category
+    work: Work, category: Category
 ) -> None:
     """Delete a category that no case can be using.
 
@@ -194,14 +192,14 @@ def delete_category(
     be in use if a case was written after the category was created; defaults and any category
     that may be in use can only be retired.
     """
+    session = work.session
     if category.code in DEFAULT_CATEGORIES or category_possibly_in_use(session, category):
         raise ValidationFailed(
             N_("This category may be in use by a case. Retire it instead of deleting it.")
         )
     session.delete(category)
     session.flush()
-    audit.record(session, settings.audit_key, actor, "category.delete",
-                 target_type="category", target_id=category.id)
+    work.audit("category.delete", target_type="category", target_id=category.id)
 
 
 def category_possibly_in_use(session: Session, category: Category) -> bool:

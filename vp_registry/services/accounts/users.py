@@ -8,15 +8,14 @@ import re
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from vp_registry.config import Settings
 from vp_registry.core.taxonomy import N_, Role
 from vp_registry.db.accounts import User
 from vp_registry.services.accounts import passwords
 from vp_registry.services.accounts.web_sessions import end_sessions
 from vp_registry.services.errors import NotFound, ValidationFailed
-from vp_registry.services.infrastructure import audit
 from vp_registry.services.infrastructure.audit import Actor
 from vp_registry.services.vault import key_pairs
+from vp_registry.services.work import Work
 
 EMAIL_PATTERN = re.compile(r"^[^@\s]{1,64}@[^@\s]{1,190}\.[^@\s]{2,}$")
 
@@ -64,9 +63,7 @@ def _check_new_account(session: Session, email: str, display_name: str, role: st
 
 
 def create_user(
-    session: Session,
-    settings: Settings,
-    actor: Actor,
+    work: Work,
     *,
     email: str,
     display_name: str,
@@ -76,54 +73,48 @@ def create_user(
 ) -> User:
     email = normalise_email(email)
     display_name = display_name.strip()
-    _check_new_account(session, email, display_name, role)
+    _check_new_account(work.session, email, display_name, role)
     passwords.check_password_policy(password, email=email)
     user = User(
         email=email,
         display_name=display_name,
         role=role,
-        password_hash=passwords.hash_password(password, settings.password_kdf),
+        password_hash=passwords.hash_password(password, work.settings.password_kdf),
         must_change_password=must_change_password,
         active=True,
     )
-    session.add(user)
-    session.flush()
-    audit.record(session, settings.audit_key, actor, "account.create",
-                 target_type="user", target_id=user.id, role=role)
+    work.session.add(user)
+    work.flush()
+    work.audit("account.create", target_type="user", target_id=user.id, role=role)
     return user
 
 
-def reset_password(
-    session: Session, settings: Settings, actor: Actor, user: User, temporary_password: str
-) -> None:
+def reset_password(work: Work, user: User, temporary_password: str) -> None:
     """Admin reset: new temporary password, new 2FA enrolment, sessions ended."""
     passwords.check_password_policy(temporary_password, email=user.email)
-    user.password_hash = passwords.hash_password(temporary_password, settings.password_kdf)
+    user.password_hash = passwords.hash_password(temporary_password, work.settings.password_kdf)
     user.must_change_password = True
     user.totp_secret_encrypted = None
     user.totp_enrolled_at = None
     user.totp_last_step = 0
-    end_sessions(session, user)
-    key_pairs.remove_access(session, settings, actor, user)  # docs/design.md I-2: until granted
-    audit.record(session, settings.audit_key, actor, "account.password_reset",
-                 target_type="user", target_id=user.id)
-    audit.record(session, settings.audit_key, actor, "totp.reset",
-                 target_type="user", target_id=user.id)
+    end_sessions(work.session, user)
+    key_pairs.remove_access(work, user)  # docs/design.md I-2: until granted again
+    work.audit("account.password_reset", target_type="user", target_id=user.id)
+    work.audit("totp.reset", target_type="user", target_id=user.id)
 
 
-def set_active(
-    session: Session, settings: Settings, actor: Actor, user: User, active: bool
-) -> None:
-    if actor.user_id == user.id and not active:
+def set_active(work: Work, user: User, active: bool) -> None:
+    """Enable or disable an account (disabling ends its sessions). The web and the CLI both
+    come here, so both refuse the same things."""
+    if work.actor.user_id == user.id and not active:
         raise ValidationFailed(N_("You cannot disable your own account."))
-    if not active and user.role == Role.ADMIN and _active_admins(session) <= 1:
+    if not active and user.role == Role.ADMIN and _active_admins(work.session) <= 1:
         raise ValidationFailed(N_("The last active administrator cannot be disabled."))
     user.active = active
     if not active:
-        end_sessions(session, user)
-    audit.record(session, settings.audit_key, actor,
-                 "account.enable" if active else "account.disable",
-                 target_type="user", target_id=user.id)
+        end_sessions(work.session, user)
+    work.audit("account.enable" if active else "account.disable",
+               target_type="user", target_id=user.id)
 
 
 def _active_admins(session: Session) -> int:

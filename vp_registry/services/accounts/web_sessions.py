@@ -7,14 +7,15 @@ from datetime import timedelta
 from sqlalchemy import delete
 from sqlalchemy.orm import Session
 
-from vp_registry.config import Settings
 from vp_registry.db import utcnow
 from vp_registry.db.accounts import User, WebSession
 from vp_registry.services.cases import shredding
+from vp_registry.services.work import Work
 
 
-def purge_expired_sessions(session: Session, settings: Settings) -> int:
+def purge_expired_sessions(work: Work) -> int:
     """Delete session rows past their idle or absolute lifetime (also anonymous ones)."""
+    session, settings = work.session, work.settings
     now = utcnow()
     idle_limit = now - timedelta(minutes=settings.session_idle_minutes)
     absolute_limit = now - timedelta(hours=settings.session_absolute_hours)

@@ -25,6 +25,7 @@ from vp_registry.services import cases
 from vp_registry.services.cases import CaseInput, Closing, ContactInput
 from vp_registry.services.infrastructure.audit import Actor
 from vp_registry.services.vault import grants, unlocking
+from vp_registry.services.work import Work
 
 
 @dataclass(frozen=True)
@@ -251,7 +252,8 @@ def add_demo_cases(
     the demo cases once. The vault itself must exist (``init`` or the demo command made it)."""
     today = today or date.today()
     keys = unlocking.open_keys(session, settings,
-                           grants.bootstrap_for_demo(session, settings, counsellor, password))
+                           grants.bootstrap_for_demo(Work(session, settings, Actor.system()),
+                                                     counsellor, password))
     if session.execute(select(func.count()).select_from(Case)).scalar_one():
         progress(N_("Cases: already present"))
         return

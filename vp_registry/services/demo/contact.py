@@ -18,9 +18,9 @@ from vp_registry.core.taxonomy import N_
 from vp_registry.db.accounts import User
 from vp_registry.db.contact import ContactThread
 from vp_registry.db.organisation import Department
-from vp_registry.services.contact import channel, counsellors, sealing, threads
-from vp_registry.services.contact.channel import Submission
-from vp_registry.services.contact.counsellors import ProfileInput
+from vp_registry.services import contact, counsellors
+from vp_registry.services.contact import Submission
+from vp_registry.services.counsellors import ProfileInput
 from vp_registry.services.infrastructure.audit import Actor
 from vp_registry.services.vault import grants, unlocking
 from vp_registry.services.work import Work
@@ -66,7 +66,7 @@ def add_demo_contact(
     """Add the demo profile and messages once; returns the demo receipt code (new only)."""
     today = today or date.today()
     if counsellors.get_profile(session, counsellor.id) is None:
-        counsellors.save_profile(Work(session, settings, Actor(counsellor.id, counsellor.role)),
+        counsellors.save_profile(session, settings, Actor(counsellor.id, counsellor.role),
                                  counsellor.id, DEMO_PROFILE)
     if session.execute(select(func.count()).select_from(ContactThread)).scalar_one():
         progress(N_("Anonymous messages: already present"))
@@ -78,18 +78,17 @@ def add_demo_contact(
     answered = Submission(kind=ANSWERED.kind, message=ANSWERED.message,
                           category=ANSWERED.category,
                           department_id=departments.get("Magazijn en logistiek"))
-    sender = Work(session, settings, Actor.anonymous())
-    code = channel.submit(sender, answered, today=today - timedelta(days=6))
+    code = contact.submit(session, settings, answered, today=today - timedelta(days=6))
     thread_id = session.execute(select(ContactThread.id).where(
-        ContactThread.lookup == sealing.lookup_id(code))).scalar_one()
-    work = Work(session, settings, Actor(counsellor.id, counsellor.role), keys=keys)
-    threads.read_thread(work, thread_id)
-    threads.reply(work, thread_id, ANSWER, author_name=DEMO_PROFILE.public_name,
-                  today=today - timedelta(days=5))
+        ContactThread.lookup == contact.lookup_id(code))).scalar_one()
+    actor = Actor(counsellor.id, counsellor.role)
+    contact.read_thread(session, settings, actor, keys, thread_id)
+    contact.reply(session, settings, actor, keys, thread_id, ANSWER,
+                  author_name=DEMO_PROFILE.public_name, today=today - timedelta(days=5))
     request = Submission(kind=REQUEST.kind, message=REQUEST.message, category=REQUEST.category,
                          contact=REQUEST.contact,
                          department_id=departments.get("Productie ploeg C"))
-    channel.submit(sender, request, today=today - timedelta(days=1))
+    contact.submit(session, settings, request, today=today - timedelta(days=1))
     progress(N_("Anonymous messages: 2 (one answered; read the reply at /contact/replies "
                 "with the demo receipt code: %(code)s)"), code=code)
     return code

@@ -19,6 +19,7 @@ from vp_registry.services.demo import contact as demo_contact
 from vp_registry.services.demo import reports as demo_reports
 from vp_registry.services.demo import signals as demo_signals
 from vp_registry.services.infrastructure.audit import Actor
+from vp_registry.services.work import Work
 
 # (name, headcount, parent)
 DEMO_DEPARTMENTS: list[tuple[str, int, str | None]] = [
@@ -79,14 +80,14 @@ def create_demo(
             continue
         parent_id = existing[parent].id if parent else None
         existing[name] = organisation.create_department(
-            session, settings, Actor.system(), name=name, headcount=headcount, parent_id=parent_id
-        )
+            Work(session, settings, Actor.system()), name=name, headcount=headcount,
+            parent_id=parent_id)
         created += 1
     progress(N_("Departments: %(created)s new, %(total)s in all"), created=created,
              total=len(existing))
     for login in DEMO_USERS:
         if users.find_by_email(session, login.email) is None:
-            users.create_user(session, settings, Actor.system(), email=login.email,
+            users.create_user(Work(session, settings, Actor.system()), email=login.email,
                                  display_name=DEMO_NAMES[login.role], role=login.role,
                                  password=login.password, must_change_password=False)
     progress(N_("Accounts: %(count)s"), count=len(DEMO_USERS))

@@ -9,16 +9,14 @@ from datetime import datetime
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from vp_registry.config import Settings
 from vp_registry.core.taxonomy import N_, Role
 from vp_registry.db import utcnow
 from vp_registry.db.accounts import User
 from vp_registry.db.vault import CounsellorKey, Vault, VaultGrant
 from vp_registry.services.errors import NotFound, ValidationFailed, VaultLocked
-from vp_registry.services.infrastructure import audit
 from vp_registry.services.infrastructure.audit import Actor
 from vp_registry.services.vault.key_pairs import ensure_counsellor_key, is_counsellor
-from vp_registry.services.vault.keyring import VaultKeys, seal_grant
+from vp_registry.services.vault.keyring import seal_grant
 from vp_registry.services.vault.store import create_vault_key, require_vault
 from vp_registry.services.vault.unlocking import (
     check_recovery_key,
@@ -26,6 +24,7 @@ from vp_registry.services.vault.unlocking import (
     unlock_with_password,
     unlock_with_recovery,
 )
+from vp_registry.services.work import Work
 
 
 @dataclass(frozen=True)
@@ -90,58 +89,58 @@ def _grant(
 
 
 def grant_access(
-    session: Session, settings: Settings, actor: Actor, keys: VaultKeys, grantee: User
+    work: Work, grantee: User
 ) -> None:
     """A counsellor holding the vault key gives a colleague access."""
+    session, actor, keys = work.session, work.actor, work.keys
     if grantee.id == actor.user_id:
         raise ValidationFailed(N_("You already have access."))
     vault = require_vault(session)
     if keys.version != vault.key_version:
         raise VaultLocked()
     _grant(session, vault, keys.current, grantee, actor.user_id)
-    audit.record(session, settings.audit_key, actor, "vault.grant",
-                 target_type="user", target_id=grantee.id, key_version=vault.key_version)
+    work.audit("vault.grant",
+               target_type="user", target_id=grantee.id, key_version=vault.key_version)
 
 
-def recover_access(
-    session: Session, settings: Settings, actor: Actor, recovery_text: str, grantee: User
-) -> bool:
+def recover_access(work: Work, recovery_text: str, grantee: User) -> bool:
     """Grant a counsellor access with the recovery key (``vp-registry vault recover``).
 
     The first time, this creates the vault key. Returns True when it did.
     """
+    session = work.session
     vault = require_vault(session)
     private = recovery_private_key(recovery_text)
     check_recovery_key(vault, private)
     created = False
     if vault.key_version == 0:
         _grantee_key(session, grantee)  # refuse before creating anything
-        vault_key = create_vault_key(session, settings, actor, vault)
+        vault_key = create_vault_key(work, vault)
         created = True
     else:
         vault_key = unlock_with_recovery(session, recovery_text)
     _grant(session, vault, vault_key, grantee, None)
-    audit.record(session, settings.audit_key, actor, "vault.recover",
-                 target_type="user", target_id=grantee.id, key_version=vault.key_version)
+    work.audit("vault.recover",
+               target_type="user", target_id=grantee.id, key_version=vault.key_version)
     return created
 
 
-def bootstrap_for_demo(
-    session: Session, settings: Settings, user: User, password: str
-) -> bytes:
+def bootstrap_for_demo(work: Work, user: User, password: str) -> bytes:
     """Demo only: create the vault key if it does not exist yet and grant it to ``user``.
 
-    When the key exists, ``user`` must already hold a grant (the password opens it).
+    When the key exists, ``user`` must already hold a grant (the password opens it). The
+    system, not the demo's caller, creates and grants the key (as before the unit of work).
     """
-    vault = require_vault(session)
-    ensure_counsellor_key(session, settings, user, password)
+    vault = require_vault(work.session)
+    ensure_counsellor_key(work, user, password)
     if vault.key_version == 0:
-        vault_key = create_vault_key(session, settings, Actor.system(), vault)
-        _grant(session, vault, vault_key, user, None)
-        audit.record(session, settings.audit_key, Actor.system(), "vault.grant",
-                     target_type="user", target_id=user.id, key_version=vault.key_version)
+        system = Work(work.session, work.settings, Actor.system())
+        vault_key = create_vault_key(system, vault)
+        _grant(work.session, vault, vault_key, user, None)
+        system.audit("vault.grant", target_type="user", target_id=user.id,
+                     key_version=vault.key_version)
         return vault_key
-    unlocked = unlock_with_password(session, settings, user, password)
+    unlocked = unlock_with_password(work, user, password)
     if unlocked is None:
         raise VaultLocked(N_("The vault already exists and the demo counsellor has no access. "
                              "Grant it with 'vp-registry vault recover' first."))

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from sqlalchemy import delete
-from sqlalchemy.orm import Session
 
 from vp_registry.config import Settings
 from vp_registry.core import crypto
@@ -11,9 +10,8 @@ from vp_registry.core.crypto import DecryptionError, KdfParams
 from vp_registry.core.taxonomy import Role
 from vp_registry.db.accounts import User
 from vp_registry.db.vault import CounsellorKey, VaultGrant
-from vp_registry.services.infrastructure import audit
-from vp_registry.services.infrastructure.audit import Actor
 from vp_registry.services.vault.keyring import COUNSELLOR_KEY_FORMAT, PURPOSE_COUNSELLOR_PRIVATE
+from vp_registry.services.work import Work
 
 
 def is_counsellor(user: User) -> bool:
@@ -52,8 +50,9 @@ def rewrap_private(settings: Settings, row: CounsellorKey, private: bytes, passw
     )
 
 
-def ensure_counsellor_key(session: Session, settings: Settings, user: User, password: str) -> None:
+def ensure_counsellor_key(work: Work, user: User, password: str) -> None:
     """Give a counsellor a key pair at a login with their (final) password, if they have none."""
+    session, settings = work.session, work.settings
     if not is_counsellor(user) or session.get(CounsellorKey, user.id) is not None:
         return
     session.add(_new_counsellor_key(settings, user.id, password))
@@ -61,10 +60,11 @@ def ensure_counsellor_key(session: Session, settings: Settings, user: User, pass
 
 
 def replace_counsellor_key(
-    session: Session, settings: Settings, user: User, password: str
+    work: Work, user: User, password: str
 ) -> None:
     """New key pair for a password chosen without the old one (after an admin reset): any
     grant sealed to the old pair is dropped, so access must be granted again."""
+    session, settings = work.session, work.settings
     if not is_counsellor(user):
         return
     session.execute(delete(VaultGrant).where(VaultGrant.user_id == user.id))
@@ -74,29 +74,30 @@ def replace_counsellor_key(
 
 
 def change_password(
-    session: Session, settings: Settings, user: User, current: str, new: str
+    work: Work, user: User, current: str, new: str
 ) -> None:
     """Re-wrap the counsellor's private key under the new password (the grant stays valid)."""
+    session, settings = work.session, work.settings
     row = session.get(CounsellorKey, user.id)
     if row is None:
-        ensure_counsellor_key(session, settings, user, new)
+        ensure_counsellor_key(work, user, new)
         return
     try:
         private = counsellor_private_key(row, current)
     except DecryptionError:
         # The pair was wrapped under another password (cannot normally happen): start afresh.
-        replace_counsellor_key(session, settings, user, new)
+        replace_counsellor_key(work, user, new)
         return
     rewrap_private(settings, row, private, new)
     session.flush()
 
 
-def remove_access(session: Session, settings: Settings, actor: Actor, user: User) -> None:
+def remove_access(work: Work, user: User) -> None:
     """Drop a counsellor's key pair and grant (admin password reset, docs/design.md I-2)."""
+    session = work.session
     had_grant = session.get(VaultGrant, user.id) is not None
     session.execute(delete(VaultGrant).where(VaultGrant.user_id == user.id))
     session.execute(delete(CounsellorKey).where(CounsellorKey.user_id == user.id))
     session.flush()
     if had_grant:
-        audit.record(session, settings.audit_key, actor, "vault.access_removed",
-                     target_type="user", target_id=user.id)
+        work.audit("vault.access_removed", target_type="user", target_id=user.id)

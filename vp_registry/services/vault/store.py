@@ -8,7 +8,6 @@ from dataclasses import dataclass
 from sqlalchemy import delete, select, update
 from sqlalchemy.orm import Session
 
-from vp_registry.config import Settings
 from vp_registry.core import crypto
 from vp_registry.core.taxonomy import N_
 from vp_registry.db import utcnow
@@ -16,9 +15,8 @@ from vp_registry.db.accounts import WebSession
 from vp_registry.db.cases import CaseListingCache
 from vp_registry.db.vault import VAULT_ROW_ID, Vault, VaultGrant, VaultRotation
 from vp_registry.services.errors import DomainError
-from vp_registry.services.infrastructure import audit
-from vp_registry.services.infrastructure.audit import Actor
 from vp_registry.services.vault.keyring import seal_recovery, wrap_box_private
+from vp_registry.services.work import Work
 
 
 class VaultNotReady(DomainError):
@@ -36,22 +34,24 @@ def require_vault(session: Session) -> Vault:
     return vault
 
 
-def create_vault(session: Session, settings: Settings, actor: Actor) -> bytes | None:
+def create_vault(work: Work) -> bytes | None:
     """Create the vault if there is none; returns the recovery key (raw) to show ONCE.
 
     Returns None when the vault already exists (the recovery key is never shown again).
     """
+    session = work.session
     if get_vault(session) is not None:
         return None
     private, public = crypto.generate_x25519_keypair()
     session.add(Vault(id=VAULT_ROW_ID, key_version=0, recovery_public_key=public))
     session.flush()
-    audit.record(session, settings.audit_key, actor, "vault.create")
+    work.audit("vault.create")
     return private
 
 
-def create_vault_key(session: Session, settings: Settings, actor: Actor, vault: Vault) -> bytes:
+def create_vault_key(work: Work, vault: Vault) -> bytes:
     """Generate the vault key (version 1) and the message key pair; seal it for recovery."""
+    session = work.session
     vault_key = crypto.random_key()
     box_private, box_public = crypto.generate_x25519_keypair()
     vault.key_version = 1
@@ -62,7 +62,7 @@ def create_vault_key(session: Session, settings: Settings, actor: Actor, vault: 
     vault.box_key_version = 1
     vault.key_created_at = utcnow()
     session.flush()
-    audit.record(session, settings.audit_key, actor, "vault.key_create", key_version=1)
+    work.audit("vault.key_create", key_version=1)
     return vault_key
 
 

@@ -27,6 +27,7 @@ from vp_registry.services.vault.keyring import (
     unseal_key,
 )
 from vp_registry.services.vault.store import VaultNotReady, get_vault, require_vault
+from vp_registry.services.work import Work
 
 
 class NoGrant(Exception):  # an access check's answer, not an error to show (no DomainError)
@@ -96,7 +97,7 @@ def unwrap_message_private_key(session: Session, keys: VaultKeys) -> bytes:
 
 
 def unlock_with_password(
-    session: Session, settings: Settings, user: User, password: str
+    work: Work, user: User, password: str
 ) -> bytes | None:
     """The vault key for a counsellor who typed their (already verified) password.
 
@@ -105,6 +106,7 @@ def unlock_with_password(
     the stored key material is damaged). Re-wraps the private key when the Argon2 cost
     parameters have risen since it was wrapped.
     """
+    session, settings = work.session, work.settings
     if not is_counsellor(user):
         return None
     row = session.get(CounsellorKey, user.id)

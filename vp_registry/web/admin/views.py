@@ -6,18 +6,18 @@ The admin can never read a case: no view here touches case data.
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
-from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
+from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_babel import format_date, format_datetime
 from flask_babel import gettext as _
-from flask_login import current_user
+from flask_wtf import FlaskForm
 from werkzeug.wrappers import Response
 from wtforms import SelectChoice
 
-from vp_registry.config import Settings
 from vp_registry.core.taxonomy import ROLE_LABELS, Role
 from vp_registry.db.audit import AuditEntry
 from vp_registry.messages import describe
@@ -36,21 +36,12 @@ from vp_registry.web.admin.forms import (
     ImportDepartmentsForm,
     ResetPasswordForm,
 )
-from vp_registry.web.database import db_session
+from vp_registry.web.database import current_work, db_session
 from vp_registry.web.errors import render_error
 from vp_registry.web.forms import page_number, show_error
 
 blueprint = Blueprint("admin", __name__, url_prefix="/admin")
 AUDIT_PAGE_SIZE = 50
-
-
-def settings() -> Settings:
-    value: Settings = current_app.extensions["vp_settings"]
-    return value
-
-
-def actor() -> audit.Actor:
-    return user_accounts.actor_of(current_user)
 
 
 @blueprint.errorhandler(NotFound)
@@ -76,9 +67,9 @@ def create_user() -> Response | str:
     form = CreateUserForm()
     if form.validate_on_submit():
         try:
-            user_accounts.create_user(db_session(), settings(), actor(), email=form.email.data,
-                                 display_name=form.display_name.data, role=form.role.data,
-                                 password=form.password.data)
+            user_accounts.create_user(current_work(), email=form.email.data,
+                                      display_name=form.display_name.data, role=form.role.data,
+                                      password=form.password.data)
         except DomainError as error:
             show_error(form, error, "email")
         else:
@@ -105,7 +96,7 @@ def set_user_active(user_id: int) -> Response | str:
                 fields=[("active", "0")], confirm_label=_("Disable account"),
                 back=url_for("admin.users"))
         try:
-            user_accounts.set_active(db_session(), settings(), actor(), user, active)
+            user_accounts.set_active(current_work(), user, active)
         except DomainError as error:
             flash(describe(error), "error")
         else:
@@ -120,8 +111,7 @@ def reset_password(user_id: int) -> Response | str:
     form = ResetPasswordForm()
     if form.validate_on_submit():
         try:
-            user_accounts.reset_password(db_session(), settings(), actor(), user,
-                                         form.password.data)
+            user_accounts.reset_password(current_work(), user, form.password.data)
         except DomainError as error:
             show_error(form, error, "password")
         else:
@@ -129,6 +119,21 @@ def reset_password(user_id: int) -> Response | str:
                     "two-step verification must be set up."), "success")
             return redirect(url_for("admin.users"))
     return render_template("admin/user_reset.html", form=form, user=user)
+
+
+def _saved(form: FlaskForm, save: Callable[[], None], field: str, done: str,
+           back: str) -> Response | None:
+    """The edit forms' one flow: on a valid submit, save; a refusal is shown at ``field``
+    (None: show the form again), success is flashed and goes back to the list."""
+    if not form.validate_on_submit():
+        return None
+    try:
+        save()
+    except DomainError as error:
+        show_error(form, error, field)
+        return None
+    flash(done, "success")
+    return redirect(url_for(back))
 
 
 # ---------------------------------------------------------------- departments
@@ -154,26 +159,25 @@ def departments() -> str:
 @blueprint.route("/departments/<int:department_id>", methods=["GET", "POST"])
 @roles(Role.ADMIN)
 def edit_department(department_id: int | None = None) -> Response | str:
-    db = db_session()
-    department = organisation.get_department(db, department_id) if department_id else None
+    work = current_work()
+    department = (organisation.get_department(work.session, department_id) if department_id
+                  else None)
     form = DepartmentForm(obj=department)
     form.parent_id.choices = _parent_choices(department_id)
     if request.method == "GET" and department is not None:
         form.parent_id.data = department.parent_id or 0
-    if form.validate_on_submit():
+
+    def save() -> None:
         values = {"name": form.name.data, "headcount": form.headcount.data,
                   "parent_id": form.parent_id.data or None, "active": form.active.data}
-        try:
-            if department is None:
-                organisation.create_department(db, settings(), actor(), **values)
-            else:
-                organisation.update_department(db, settings(), actor(), department, **values)
-        except DomainError as error:
-            show_error(form, error, "name")
+        if department is None:
+            organisation.create_department(work, **values)
         else:
-            flash(_("The department has been saved."), "success")
-            return redirect(url_for("admin.departments"))
-    return render_template("admin/department_form.html", form=form, department=department)
+            organisation.update_department(work, department, **values)
+
+    saved = _saved(form, save, "name", _("The department has been saved."), "admin.departments")
+    return saved or render_template("admin/department_form.html", form=form,
+                                    department=department)
 
 
 @blueprint.post("/departments/import")
@@ -189,7 +193,7 @@ def import_departments() -> Response | str:
         flash(_("The file is not a UTF-8 CSV file. Save it as 'CSV UTF-8' and try again."),
               "error")
         return redirect(url_for("admin.departments"))
-    report = department_import.import_departments(db_session(), settings(), actor(), text)
+    report = department_import.import_departments(current_work(), text)
     if not report.ok:
         errors = [(line, _(text, **params)) for line, text, params in report.errors]
         return render_template("admin/import_report.html", errors=errors)
@@ -213,26 +217,20 @@ def categories() -> str:
 @blueprint.route("/categories/<int:category_id>", methods=["GET", "POST"])
 @roles(Role.ADMIN)
 def edit_category(category_id: int | None = None) -> Response | str:
-    db = db_session()
-    category = organisation.get_category(db, category_id) if category_id else None
+    work = current_work()
+    category = organisation.get_category(work.session, category_id) if category_id else None
     form = CategoryForm(obj=category)
-    if form.validate_on_submit():
-        try:
-            if category is None:
-                organisation.create_category(db, settings(), actor(), code=form.code.data or "",
-                                             label_nl=form.label_nl.data,
-                                             label_en=form.label_en.data)
-            else:
-                organisation.update_category(db, settings(), actor(), category,
-                                             label_nl=form.label_nl.data,
-                                             label_en=form.label_en.data,
-                                             active=form.active.data)
-        except DomainError as error:
-            show_error(form, error, "label_nl")
+
+    def save() -> None:
+        if category is None:
+            organisation.create_category(work, code=form.code.data or "",
+                                         label_nl=form.label_nl.data, label_en=form.label_en.data)
         else:
-            flash(_("The category has been saved."), "success")
-            return redirect(url_for("admin.categories"))
-    return render_template("admin/category_form.html", form=form, category=category)
+            organisation.update_category(work, category, label_nl=form.label_nl.data,
+                                         label_en=form.label_en.data, active=form.active.data)
+
+    saved = _saved(form, save, "label_nl", _("The category has been saved."), "admin.categories")
+    return saved or render_template("admin/category_form.html", form=form, category=category)
 
 
 @blueprint.post("/categories/<int:category_id>/delete")
@@ -240,10 +238,10 @@ def edit_category(category_id: int | None = None) -> Response | str:
 def delete_category(category_id: int) -> Response:
     form = ConfirmForm()
     if form.validate_on_submit():
-        db = db_session()
+        work = current_work()
         try:
-            organisation.delete_category(db, settings(), actor(),
-                                         organisation.get_category(db, category_id))
+            organisation.delete_category(work, organisation.get_category(work.session,
+                                                                         category_id))
         except DomainError as error:
             flash(describe(error), "error")
         else:
@@ -270,7 +268,7 @@ def audit_log() -> str:
     form.action.choices = [SelectChoice("", _("All events")), *events]
     form.validate()
     kind = audit_labels.kind(form.kind.data or "") if not form.kind.errors else None
-    zone = ZoneInfo(settings().time_zone)
+    zone = ZoneInfo(current_work().settings.time_zone)
     page = page_number()
     criteria = audit.AuditFilter(
         actor_id=form.actor.data or None if not form.actor.errors else None,

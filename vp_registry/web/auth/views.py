@@ -9,7 +9,6 @@ from typing import Any
 
 from flask import (
     Blueprint,
-    current_app,
     flash,
     make_response,
     redirect,
@@ -22,17 +21,15 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_user, logout_user
 from werkzeug.wrappers import Response
 
-from vp_registry.config import Settings
 from vp_registry.core.crypto import DecryptionError
 from vp_registry.db.accounts import User
 from vp_registry.messages import describe
 from vp_registry.services.accounts import authentication, totp, users
 from vp_registry.services.errors import DomainError, Throttled
-from vp_registry.services.infrastructure import audit
 from vp_registry.services.vault import key_pairs, unlocking
 from vp_registry.web.access import authenticated, public
 from vp_registry.web.auth.forms import ChangePasswordForm, CodeForm, LoginForm, NewPasswordForm
-from vp_registry.web.database import db_session
+from vp_registry.web.database import current_work, db_session
 from vp_registry.web.forms import show_error
 from vp_registry.web.i18n import LOCALE_COOKIE, LOCALES
 from vp_registry.web.redirects import safe_next
@@ -55,11 +52,6 @@ STAGE_ENDPOINTS = {
     "change_password": "auth.login_new_password",  # nosec B105 # an endpoint name
     "enrol": "auth.login_enrol",
 }
-
-
-def settings() -> Settings:
-    value: Settings = current_app.extensions["vp_settings"]
-    return value
 
 
 def client_address() -> str | None:
@@ -121,10 +113,10 @@ def _unlock_vault(user: User, password: str) -> None:
     the server-side session row only, sealed under the cookie's token (docs/design.md I-2). The
     session is logged in only after the remaining stages; without a grant nothing is stored.
     """
-    db = db_session()
-    key_pairs.ensure_counsellor_key(db, settings(), user, password)
+    work = current_work()
+    key_pairs.ensure_counsellor_key(work, user, password)
     try:
-        vault_key = unlocking.unlock_with_password(db, settings(), user, password)
+        vault_key = unlocking.unlock_with_password(work, user, password)
     except DecryptionError:  # damaged key material: log in, the case pages explain
         vault_key = None
     if vault_key is not None:
@@ -140,9 +132,8 @@ def login() -> Response | str | tuple[str, int]:
         return redirect(url_for("home.start"))
     form = LoginForm()
     if form.validate_on_submit():
-        db = db_session()
         try:
-            user = authentication.check_password(db, settings(), form.email.data,
+            user = authentication.check_password(current_work(), form.email.data,
                                                  form.password.data, client_address())
         except Throttled as error:
             return render_template("auth/login.html", form=form, error=describe(error)), 429
@@ -173,8 +164,7 @@ def login_code() -> Response | str | tuple[str, int]:
     form = CodeForm()
     if form.validate_on_submit():
         try:
-            authentication.check_totp(db_session(), settings(), user, form.code.data,
-                                      client_address())
+            authentication.check_totp(current_work(), user, form.code.data, client_address())
         except Throttled as error:
             return render_template("auth/code.html", form=form, error=describe(error)), 429
         except DomainError as error:
@@ -193,7 +183,7 @@ def login_new_password() -> Response | str:
     form = NewPasswordForm()
     if form.validate_on_submit():
         try:
-            authentication.change_password(db_session(), settings(), user, None, form.password.data)
+            authentication.change_password(current_work(), user, None, form.password.data)
         except DomainError as error:
             show_error(form, error, "password")
         else:
@@ -222,12 +212,12 @@ def login_enrol() -> Response | str | tuple[str, int]:
         return guard
     user, pending = guard
     secret = _pending_totp_secret(pending)
-    enrolment = authentication.enrolment_for(settings(), user, secret)
+    enrolment = authentication.enrolment_for(current_work().settings, user, secret)
     form = CodeForm()
     if form.validate_on_submit():
         try:
-            authentication.complete_enrolment(db_session(), settings(), user, secret,
-                                              form.code.data, client_address())
+            authentication.complete_enrolment(current_work(), user, secret, form.code.data,
+                                              client_address())
         except Throttled as error:
             return render_template("auth/enrol.html", form=form, enrolment=enrolment,
                                    error=describe(error)), 429
@@ -244,7 +234,7 @@ def login_enrol() -> Response | str | tuple[str, int]:
 @blueprint.post("/logout")
 @authenticated
 def logout() -> Response:
-    audit.record(db_session(), settings().audit_key, users.actor_of(current_user), "logout")
+    current_work().audit("logout")
     logout_user()
     end_session(session)  # the row goes, sealed vault key and all; the flash gets a new one
     flash(_("You are logged out."), "success")
@@ -257,8 +247,8 @@ def change_password() -> Response | str:
     form = ChangePasswordForm()
     if form.validate_on_submit():
         try:
-            authentication.change_password(db_session(), settings(), current_user,
-                                           form.current.data, form.password.data,
+            authentication.change_password(current_work(), current_user, form.current.data,
+                                           form.password.data,
                                            keep_session=current_token_hash(session))
         except DomainError as error:
             show_error(form, error, "password")
@@ -271,12 +261,13 @@ def change_password() -> Response | str:
 @blueprint.post("/language")
 @public
 def set_language() -> Response:
+    settings = current_work().settings
     chosen = request.form.get("language", "")
     if chosen not in LOCALES:
-        chosen = settings().default_locale
+        chosen = settings.default_locale
     if current_user.is_authenticated:
-        users.set_locale(db_session(), current_user, chosen)
+        users.set_locale(current_work().session, current_user, chosen)
     response = make_response(redirect(_safe_next(request.form.get("next"))))
     response.set_cookie(LOCALE_COOKIE, chosen, max_age=365 * 24 * 3600, httponly=True,
-                        samesite="Strict", secure=settings().session_cookie_secure)
+                        samesite="Strict", secure=settings.session_cookie_secure)
     return response

@@ -21,12 +21,11 @@ from vp_registry.web.cases.common import (
     current_keys,
     locked_page,
     needs_vault,
-    require_keys,
     settings,
     vault_state,
 )
 from vp_registry.web.cases.forms import GrantForm, UnlockForm
-from vp_registry.web.database import db_session
+from vp_registry.web.database import current_work, db_session
 from vp_registry.web.errors import render_error
 from vp_registry.web.redirects import safe_next
 from vp_registry.web.sessions import ServerSession
@@ -76,9 +75,9 @@ def unlock() -> Response | tuple[str, int]:
         form.password.errors.append(_("The password is not correct."))
         return render_template("cases/locked.html", state=vault_state(), form=form,
                                next_url=next_url), 200
-    key_pairs.ensure_counsellor_key(db, settings(), user, form.password.data)
+    key_pairs.ensure_counsellor_key(current_work(), user, form.password.data)
     try:
-        vault_key = unlocking.unlock_with_password(db, settings(), user, form.password.data)
+        vault_key = unlocking.unlock_with_password(current_work(), user, form.password.data)
     except DecryptionError:
         vault_key = None
     if vault_key is None:
@@ -112,7 +111,7 @@ def grant(user_id: int) -> Response | str:
         flash(_("Confirm that you checked this with your colleague."), "error")
         return redirect(url_for("vault.colleagues"))
     try:
-        grants.grant_access(db, settings(), actor(), require_keys(), grantee)
+        grants.grant_access(current_work(), grantee)
     except DomainError as error:
         flash(describe(error), "error")
     else:
