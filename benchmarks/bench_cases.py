@@ -50,6 +50,7 @@ from flask.testing import FlaskClient
 from sqlalchemy import delete
 
 from vp_registry import create_app
+from vp_registry.app_state import app_state
 from vp_registry.config import Settings
 from vp_registry.core.crypto import FAST_KDF_FOR_TESTS
 from vp_registry.core.taxonomy import DEFAULT_CATEGORIES
@@ -98,10 +99,10 @@ def build(directory: Path, cipher: str) -> Organisation:
     )
     app = create_app(settings)
     app.config["WTF_CSRF_ENABLED"] = False  # the benchmark measures the case pages, not forms
-    schema.upgrade(app.extensions["vp_engine"])
+    schema.upgrade(app_state(app).engine)
     totp_secret = pyotp.random_base32(32)
     with app.app_context():
-        session = app.extensions["vp_session_factory"]()
+        session = app_state(app).session_factory()
         organisation.ensure_default_categories(session)
         departments = [organisation.create_department(
             Work(session, settings, Actor.system()), name=f"Afdeling {n:02d}", headcount=20 + n)
@@ -151,9 +152,9 @@ def _no_audit(*_args: Any, **_kwargs: Any) -> None:
 
 
 def _grow(org: Organisation, total: int, rng: random.Random, app: Flask) -> None:
-    settings: Settings = app.extensions["vp_settings"]
+    settings: Settings = app_state(app).settings
     with app.app_context():
-        session = app.extensions["vp_session_factory"]()
+        session = app_state(app).session_factory()
         user = session.query(User).filter_by(email="vp@bench.example").one()
         work = Work(session, settings, Actor.system())
         keys = unlocking.open_keys(session, settings,
@@ -162,7 +163,7 @@ def _grow(org: Organisation, total: int, rng: random.Random, app: Flask) -> None
         department_ids = [d.id for d in organisation.list_departments(session)]
         while org.created < total:
             opened = TODAY - timedelta(days=rng.randrange(3 * 365))
-            record = lifecycle.create_case(session, settings, actor, keys, CaseInput(
+            record = lifecycle.create_case(Work(session, settings, actor, keys=keys), CaseInput(
                 opened_on=opened, department_id=rng.choice(department_ids),
                 categories=tuple(rng.sample(CATEGORIES, rng.choice((1, 1, 2, 3)))),
                 relation=rng.choice(("colleague", "manager", "subordinate", "external")),
@@ -171,15 +172,16 @@ def _grow(org: Organisation, total: int, rng: random.Random, app: Flask) -> None
                 minutes_spent=rng.randrange(0, 120), integrity_report=rng.random() < 0.03,
             ), today=TODAY)
             for _ in range(rng.choice((1, 1, 2, 3))):
-                case_conversations.add_contact(
-                    session, settings, actor, keys, record.reference, ContactInput(
+                case_conversations.add_contact(Work(session, settings, actor, keys=keys),
+                                               record.reference, ContactInput(
                     held_on=min(TODAY, opened + timedelta(days=rng.randrange(60))),
                     minutes=rng.choice((30, 45, 60, 90)), channel=rng.choice(
                         ("in_person", "phone", "video", "email")), notes=_sentence(rng, 40)),
                     today=TODAY)
             # a counsellor has tens of open cases, not thousands: older ones are closed
             if opened < TODAY - timedelta(days=120) and rng.random() < 0.995:
-                lifecycle.close_case(session, settings, actor, keys, record.reference, 1, Closing(
+                lifecycle.close_case(Work(session, settings, actor, keys=keys),
+                                     record.reference, 1, Closing(
                     closed_on=min(TODAY, opened + timedelta(days=rng.randrange(10, 90))),
                     outcome=rng.choice(("advice", "informal", "mediation", "no_follow_up"))),
                     today=TODAY)
@@ -214,7 +216,7 @@ def requests_of(org: Organisation) -> dict[str, tuple[Callable[[], Any], int]]:
 
         def both() -> None:
             with org.app.app_context():
-                session = org.app.extensions["vp_session_factory"]()
+                session = app_state(org.app).session_factory()
                 session.execute(delete(CaseListingCache))
                 session.commit()
                 session.close()
@@ -306,7 +308,7 @@ def main() -> int:
             for cipher, figures in measure(orgs, args.repeat).items():
                 results[(cipher, size)] = figures
         for org in orgs.values():
-            org.app.extensions["vp_engine"].dispose()
+            app_state(org.app).engine.dispose()
 
     failed = False
     for index, title in ((0, "median server time (ms)"), (1, "median CPU time (ms)")):

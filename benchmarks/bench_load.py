@@ -153,13 +153,13 @@ def seed(settings: Settings, clients: int, case_count: int) -> tuple[list[dict[s
         today = date.today()
         for number in range(case_count):
             opened = today - timedelta(days=rng.randrange(700))
-            record = lifecycle.create_case(session, settings, actor, keys, CaseInput(
+            record = lifecycle.create_case(Work(session, settings, actor, keys=keys), CaseInput(
                 opened_on=opened, department_id=rng.choice(departments),
                 categories=(rng.choice(CATEGORIES),), relation="colleague", consent=False,
                 narrative=f"Synthetische casus {number}: " + "tekst " * rng.randrange(5, 80),
                 next_steps="Vervolggesprek.", minutes_spent=15), today=today)
-            conversations.add_contact(
-                session, settings, actor, keys, record.reference, ContactInput(
+            conversations.add_contact(Work(session, settings, actor, keys=keys),
+                                      record.reference, ContactInput(
                 held_on=opened, minutes=45, channel="phone", notes="Gesprek " * 20),
                 today=today)
             references.append(record.reference)

@@ -39,6 +39,7 @@ import scipy
 import weasyprint
 from synthetic import organisation
 
+from vp_registry.app_state import app_state
 from vp_registry.core.disclosure import (
     DisclosureRules,
     Figure,
@@ -225,9 +226,9 @@ def service(n: int, seed: int, runs: int) -> None:
             database_url=f"sqlite:///{Path(directory) / 'bench.db'}", instance_path=directory,
             password_kdf=FAST_KDF_FOR_TESTS, testing=True)
         app = create_app(settings)
-        schema.upgrade(app.extensions["vp_engine"])
+        schema.upgrade(app_state(app).engine)
         with app.app_context():
-            session = app.extensions["vp_session_factory"]()
+            session = app_state(app).session_factory()
             org_service.ensure_default_categories(session)
             ids: dict[int, int] = {}
             for d in organisation(seed):  # parents come before their departments
@@ -300,7 +301,7 @@ def service(n: int, seed: int, runs: int) -> None:
             line(f"service finalise {n // 1000}k",
                  (time.perf_counter() - wall, time.process_time() - cpu))
             session.close()
-        app.extensions["vp_engine"].dispose()
+        app_state(app).engine.dispose()
 
 
 def main() -> None:

@@ -23,6 +23,7 @@ from vp_registry.services.cases import lifecycle
 from vp_registry.services.infrastructure.audit import Actor
 from vp_registry.services.signals.reviewing import window_before
 from vp_registry.services.vault.keyring import VaultKeys
+from vp_registry.services.work import Work
 
 TODAY = date.today()
 WINDOW = tuple(window_before(TODAY))
@@ -52,8 +53,7 @@ def organisation(db: Session, settings: Settings) -> Organisation:
 
 def add_case(db: Session, settings: Settings, actor: Actor, keys: VaultKeys, dept: int,
              opened_on: date, categories: tuple[str, ...], person: str | None = None) -> str:
-    record = lifecycle.create_case(
-        db, settings, actor, keys,
+    record = lifecycle.create_case(Work(db, settings, actor, keys=keys),
         case_input(dept, opened_on=opened_on, categories=categories, involved_person=person),
         today=TODAY)
     return record.reference

@@ -8,28 +8,27 @@ shell history and the process list. Every failure prints a clear message and exi
 from __future__ import annotations
 
 import sys
-from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import AbstractContextManager
 from datetime import date
 
 import click
-from flask import current_app
 from flask.cli import AppGroup
 from flask_babel import gettext as _
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, sessionmaker
 
+from vp_registry.app_state import app_state
 from vp_registry.config import Settings
 from vp_registry.core import crypto
 from vp_registry.core.taxonomy import N_
 from vp_registry.messages import describe
-from vp_registry.services import contact
 from vp_registry.services.accounts import passwords, users
+from vp_registry.services.contact import erasure
 from vp_registry.services.errors import DomainError, VaultLocked
 from vp_registry.services.infrastructure import retention, rotation
 from vp_registry.services.infrastructure.audit import Actor
 from vp_registry.services.vault import grants, store, unlocking
 from vp_registry.services.vault.keyring import VaultKeys
-from vp_registry.services.work import Work
+from vp_registry.services.work import Work, unit_of_work
 
 RECOVERY_WARNING = (
     "BEWAAR DEZE HERSTELSLEUTEL NU, OP PAPIER, OP EEN VEILIGE PLEK (bijvoorbeeld een kluis).\n"
@@ -49,7 +48,7 @@ NO_ACCESS = N_("The e-mail address or password is not correct, or the account ha
 
 
 def _settings() -> Settings:
-    value: Settings = current_app.extensions["vp_settings"]
+    value: Settings = app_state().settings
     return value
 
 
@@ -58,17 +57,12 @@ def _fail(text: str) -> None:
     sys.exit(1)
 
 
-@contextmanager
-def _session() -> Iterator[Session]:
-    """A session whose transactions the command commits itself (once, or per batch)."""
-    session: Session = current_app.extensions["vp_session_factory"]()
-    try:
-        yield session
-    except BaseException:
-        session.rollback()
-        raise
-    finally:
-        session.close()
+def _work(actor: Actor | None = None) -> AbstractContextManager[Work]:
+    """The command's unit of work (services.work.unit_of_work, as a web request's): committed
+    when the block ends normally - a batch job commits each batch itself, work.commit() - and
+    rolled back on any error or exit, so nothing half-done is stored."""
+    factory: sessionmaker[Session] = app_state().session_factory
+    return unit_of_work(factory, _settings(), actor or Actor.system())
 
 
 def _read_secret(from_stdin: bool, prompt: str) -> str:
@@ -95,9 +89,8 @@ def print_recovery_key(private_key: bytes) -> None:
 def create_vault_and_show_key() -> bool:
     """Create the vault if there is none, commit, and only then show the recovery key (once).
     Returns whether it was created."""
-    with _session() as session:
-        private = store.create_vault(Work(session, _settings(), Actor.system()))
-        session.commit()
+    with _work() as work:
+        private = store.create_vault(work)
     if private is None:
         return False
     print_recovery_key(private)
@@ -125,19 +118,16 @@ def vault_recover(email: str, recovery_key_stdin: bool) -> None:
     afterwards they open the case files with their own password.
     """
     recovery_key = _read_secret(recovery_key_stdin, _("Recovery key"))
-    with _session() as session:
-        user = users.find_by_email(session, email)
+    with _work() as work:
+        user = users.find_by_email(work.session, email)
         if user is None:
             _fail(_("No account with e-mail address %(email)s.", email=email))
             return
         try:
-            created = grants.recover_access(Work(session, _settings(), Actor.system()),
-                                            recovery_key,
-                                           user)
+            created = grants.recover_access(work, recovery_key, user)
         except DomainError as error:
             _fail(describe(error))
             return
-        session.commit()
     if created:
         click.echo(_("The vault key has been created."))
     click.echo(_("%(email)s now has access to the case files. They open them with their own "
@@ -147,9 +137,9 @@ def vault_recover(email: str, recovery_key_stdin: bool) -> None:
 @vault_group.command("status")
 def vault_status() -> None:
     """Toon de toestand van de kluis / show the state of the vault (no secrets)."""
-    with _session() as session:
-        state = store.status(session)
-        left = rotation.rows_on_old_versions(session) if state.key_version else 0
+    with _work() as work:
+        state = store.status(work.session)
+        left = rotation.rows_on_old_versions(work.session) if state.key_version else 0
     if not state.exists:
         _fail(_("There is no vault yet: run 'vp-registry init'."))
         return
@@ -180,12 +170,10 @@ def retention_purge(dry_run: bool) -> None:
     the case is unrecoverable at once. Safe to run from cron (it does nothing when nothing
     is due).
     """
-    with _session() as session:
-        result = retention.purge(session, _settings(), Actor.system(), dry_run=dry_run)
-        conversations = contact.purge_inactive(
-            session, _settings(), Actor.system(),
-            contact.retention_cutoff(_settings(), date.today()), dry_run=dry_run)
-        session.commit()
+    with _work() as work:
+        result = retention.purge(work, dry_run=dry_run)
+        conversations = erasure.purge_inactive(
+            work, erasure.retention_cutoff(work.settings, date.today()), dry_run=dry_run)
     for reference in result.references:
         click.echo(f"  {reference}")
     if dry_run:
@@ -206,9 +194,9 @@ def keys_group() -> None:
     """Sleutelbeheer / key management."""
 
 
-def _unlock(session: Session, email: str | None, password_stdin: bool,
+def _unlock(work: Work, email: str | None, password_stdin: bool,
             recovery_key_stdin: bool) -> tuple[VaultKeys, Actor]:
-    settings = _settings()
+    session, settings = work.session, work.settings
     if recovery_key_stdin or not email:
         key = unlocking.unlock_with_recovery(session, _read_secret(recovery_key_stdin,
                                                                _("Recovery key")))
@@ -218,8 +206,7 @@ def _unlock(session: Session, email: str | None, password_stdin: bool,
     if user is None or not user.active or not passwords.verify_password(
             user.password_hash, password, settings.password_kdf):
         raise VaultLocked(NO_ACCESS)  # the same answer for unknown account and password
-    unlocked = unlocking.unlock_with_password(Work(session, settings, Actor.system()),
-                                              user, password)
+    unlocked = unlocking.unlock_with_password(work, user, password)
     if unlocked is None:
         raise VaultLocked(NO_ACCESS)
     return unlocking.open_keys(session, settings, unlocked), users.actor_of(user)
@@ -247,26 +234,27 @@ def keys_rotate(email: str | None, password_stdin: bool, recovery_key_stdin: boo
     if not email and not recovery_key_stdin and not sys.stdin.isatty():
         _fail(_("Give --email (with --password-stdin) or --recovery-key-stdin."))
         return
-    settings = _settings()
-    with _session() as session:
+    with _work() as work:
+        session = work.session
         try:
-            keys, actor = _unlock(session, email, password_stdin, recovery_key_stdin)
+            keys, actor = _unlock(work, email, password_stdin, recovery_key_stdin)
+            work.actor = actor
+            work.with_keys(keys)
             current = store.active_rotation(session)
             if current is None:
-                current, keys = rotation.start(session, settings, actor, keys)
+                current = rotation.start(work)
                 click.echo(_("New key version %(version)s created; access, recovery copy and "
                              "message key re-wrapped.", version=current.to_version))
             else:
                 click.echo(_("Resuming the rotation from version %(old)s to %(new)s.",
                              old=current.from_version, new=current.to_version))
-            session.commit()
+            work.commit()
             total = rotation.data_keys_on(session, current.from_version)
             with click.progressbar(length=total, label=_("Case keys")) as bar:
-                while done := rotation.rewrap_batch(session, keys, current, batch_size):
-                    session.commit()
+                while done := rotation.rewrap_batch(work, current, batch_size):
+                    work.commit()
                     bar.update(done)
-            left = rotation.finish(session, settings, actor, current)
-            session.commit()
+            left = rotation.finish(work, current)
         except DomainError as error:
             _fail(describe(error))
             return

@@ -18,6 +18,7 @@ from vp_registry.config import Settings
 from vp_registry.db.accounts import User
 from vp_registry.services.cases import lifecycle
 from vp_registry.services.infrastructure.audit import Actor
+from vp_registry.services.work import Work
 
 NAME = "Fatima"
 SURNAME = "Amrani"
@@ -51,7 +52,8 @@ def test_a_name_typed_into_search_is_in_no_url_and_back_and_forward_work(
         keys = unlock(session, settings, counsellor)
         dept = department(session, "Magazijn en logistiek", settings).id
         for number in range(3):
-            lifecycle.create_case(session, settings, Actor(counsellor.id, "counsellor"), keys,
+            work = Work(session, settings, Actor(counsellor.id, "counsellor"), keys=keys)
+            lifecycle.create_case(work,
                               case_input(dept, opened_on=date.today() - timedelta(days=number),
                                          reporter_name=f"{NAME} el {SURNAME}" if number == 1
                                          else "Anna Visser"), today=date.today())

@@ -17,6 +17,7 @@ from vp_registry.config import Settings
 from vp_registry.db.accounts import User
 from vp_registry.services.cases import lifecycle
 from vp_registry.services.infrastructure.audit import Actor
+from vp_registry.services.work import Work
 from vp_registry.web.sessions import COOKIE_NAME
 
 REPORTER = "Anna Visser"
@@ -38,8 +39,10 @@ def test_a_counsellor_without_grant_opens_nothing_after_a_colleague_logged_out(
     newcomer = create_user("counsellor")
     with app.app_context(), db_session_for(app) as session:
         dept = department(session, "Magazijn en logistiek", settings)
-        record = lifecycle.create_case(session, settings, Actor(holder.id, "counsellor"),
-                                   unlock(session, settings, holder), case_input(dept.id))
+        work = Work(session, settings, Actor(holder.id, "counsellor"),
+                    keys=unlock(session, settings, holder))
+        record = lifecycle.create_case(work,
+                                       case_input(dept.id))
         session.commit()
     case_url = f"{live_server.url}/cases/{record.reference}"
 

@@ -95,21 +95,22 @@ def test_canary_markers_never_reach_the_database_files(
     counts_before = {word: before.count(word.encode()) for word in (
         dept.name, category.code, "pesten", "integriteit")}
 
-    record = lifecycle.create_case(db, settings, actor, keys, case_input(
+    record = lifecycle.create_case(Work(db, settings, actor, keys=keys), case_input(
         dept.id, categories=(category.code, "pesten", "integriteit"),
         reporter_name=markers["name"], reporter_contact=markers["contact"],
         involved_person=markers["involved"], narrative=markers["narrative"],
         next_steps=markers["steps"], integrity_report=True, acknowledged_on=date(2026, 3, 4),
         relation="manager", gender="other", employment_type="agency", minutes_spent=4321,
     ), today=TODAY)
-    conversations.add_contact(db, settings, actor, keys, record.reference, ContactInput(
+    conversations.add_contact(Work(db, settings, actor, keys=keys), record.reference, ContactInput(
         held_on=date(2026, 3, 5), minutes=77, channel="video", notes=markers["notes"]),
         today=TODAY)
-    lifecycle.close_case(db, settings, actor, keys, record.reference, 1, records.Closing(
+    lifecycle.close_case(Work(db, settings, actor, keys=keys), record.reference, 1, records.Closing(
         closed_on=date(2026, 4, 1), outcome="referral", referral="police",
         referral_target=markers["target"]), today=TODAY)
-    case_listing.list_cases(db, settings, actor, keys, queries.CaseFilter(text=markers["notes"]))
-    lifecycle.read_case(db, settings, actor, keys, record.reference)
+    case_listing.list_cases(Work(db, settings, actor, keys=keys),
+                            queries.CaseFilter(text=markers["notes"]))
+    lifecycle.read_case(Work(db, settings, actor, keys=keys), record.reference)
     db.commit()
 
     raw = database_bytes(settings)
@@ -132,7 +133,8 @@ def test_nothing_decrypts_with_the_database_and_settings_alone(
     app: Flask, db: Session, settings: Settings, actor: Actor, keys: VaultKeys
 ) -> None:
     dept = department(db, "Engineering", settings)
-    record = lifecycle.create_case(db, settings, actor, keys, case_input(dept.id), today=TODAY)
+    record = lifecycle.create_case(Work(db, settings, actor, keys=keys),
+                                   case_input(dept.id), today=TODAY)
     db.commit()
     # Everything the attacker has: every secret in the settings, every key-sized value and
     # every subkey derivable from them, and every blob in every table.
@@ -175,8 +177,10 @@ def test_moved_or_tampered_ciphertext_fails(
     db: Session, settings: Settings, actor: Actor, keys: VaultKeys
 ) -> None:
     dept = department(db, "Engineering", settings)
-    first = lifecycle.create_case(db, settings, actor, keys, case_input(dept.id), today=TODAY)
-    second = lifecycle.create_case(db, settings, actor, keys, case_input(dept.id, narrative="B"),
+    first = lifecycle.create_case(Work(db, settings, actor, keys=keys),
+                                  case_input(dept.id), today=TODAY)
+    second = lifecycle.create_case(Work(db, settings, actor, keys=keys),
+                                   case_input(dept.id, narrative="B"),
                                today=TODAY)
     db.commit()
     first_row, second_row = db.get(Case, first.id), db.get(Case, second.id)
@@ -184,7 +188,7 @@ def test_moved_or_tampered_ciphertext_fails(
 
     def reads(reference: str) -> bool:
         try:
-            lifecycle.read_case(db, settings, actor, keys, reference)
+            lifecycle.read_case(Work(db, settings, actor, keys=keys), reference)
         except DecryptionError:
             return False
         return True
@@ -218,7 +222,7 @@ def test_moved_or_tampered_ciphertext_fails(
     db.execute(update(CaseKey).where(CaseKey.case_id == second.id).values(vault_key_version=2))
     db.expire_all()
     with pytest.raises(VaultLocked):
-        lifecycle.read_case(db, settings, actor, keys, second.reference)
+        lifecycle.read_case(Work(db, settings, actor, keys=keys), second.reference)
     db.rollback()
 
 
@@ -234,8 +238,9 @@ def test_shredded_case_leaves_no_key_or_ciphertext(
     sqlite_only: None,
 ) -> None:
     dept = department(db, "Engineering", settings)
-    record = lifecycle.create_case(db, settings, actor, keys, case_input(dept.id), today=TODAY)
-    conversations.add_contact(db, settings, actor, keys, record.reference, ContactInput(
+    record = lifecycle.create_case(Work(db, settings, actor, keys=keys),
+                                   case_input(dept.id), today=TODAY)
+    conversations.add_contact(Work(db, settings, actor, keys=keys), record.reference, ContactInput(
         held_on=date(2026, 3, 3), minutes=30, channel="phone", notes="Gesprek"), today=TODAY)
     db.commit()
     key_row = db.get(CaseKey, record.id)
@@ -244,7 +249,7 @@ def test_shredded_case_leaves_no_key_or_ciphertext(
     assert key_row is not None and case_row is not None
     remnants = [bytes(key_row.wrapped_key), bytes(case_row.listing), bytes(case_row.details),
                 bytes(contact_row.content)]
-    lifecycle.erase_case(db, settings, actor, record.reference, case_row.version)
+    lifecycle.erase_case(Work(db, settings, actor), record.reference, case_row.version)
     db.commit()
     raw = database_bytes(settings)
     for remnant in remnants:

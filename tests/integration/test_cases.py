@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from datetime import date
+from typing import Any
 
 import pytest
 from flask import Flask
@@ -12,6 +13,7 @@ from sqlalchemy.orm import Session
 
 from tests.casework import case_input, department
 from tests.support.sessions import db_session_for
+from vp_registry.app_state import app_state
 from vp_registry.config import Settings
 from vp_registry.core.casework import REFERENCE_PATTERN
 from vp_registry.db.audit import AuditEntry
@@ -22,12 +24,18 @@ from vp_registry.services.cases import facts as case_facts
 from vp_registry.services.cases import lifecycle
 from vp_registry.services.cases import listing as case_listing
 from vp_registry.services.cases.queries import CaseFilter
-from vp_registry.services.cases.records import CaseConflict, Closing, ContactConflict, ContactInput
+from vp_registry.services.cases.records import (
+    CaseConflict,
+    CaseInput,
+    Closing,
+    ContactConflict,
+    ContactInput,
+)
 from vp_registry.services.errors import Conflict, NotFound, ValidationFailed
 from vp_registry.services.infrastructure import usage
 from vp_registry.services.infrastructure.audit import Actor
 from vp_registry.services.vault.keyring import VaultKeys
-from vp_registry.services.work import Work
+from vp_registry.services.work import Work, begin
 
 TODAY = date(2026, 11, 25)
 
@@ -44,10 +52,10 @@ def _audit_entries(session: Session, action: str) -> list[AuditEntry]:
 def test_create_and_read_round_trip(db: Session, settings: Settings, actor: Actor,
                                     keys: VaultKeys, dept: int) -> None:
     data = case_input(dept, categories=("pesten", "uitsluiting"))
-    created = lifecycle.create_case(db, settings, actor, keys, data, today=TODAY)
+    created = lifecycle.create_case(Work(db, settings, actor, keys=keys), data, today=TODAY)
     db.commit()
     assert REFERENCE_PATTERN.match(created.reference) and created.reference[3:7] == "2026"
-    record = lifecycle.read_case(db, settings, actor, keys, created.reference)
+    record = lifecycle.read_case(Work(db, settings, actor, keys=keys), created.reference)
     assert record.as_input() == data
     assert record.status == "open" and record.version == 1 and record.closed_on is None
     row = db.get(Case, record.id)
@@ -61,14 +69,16 @@ def test_create_and_read_round_trip(db: Session, settings: Settings, actor: Acto
 def test_update_bumps_the_version_and_a_stale_version_conflicts(
     db: Session, settings: Settings, actor: Actor, keys: VaultKeys, dept: int
 ) -> None:
-    created = lifecycle.create_case(db, settings, actor, keys, case_input(dept), today=TODAY)
+    created = lifecycle.create_case(Work(db, settings, actor, keys=keys),
+                                    case_input(dept), today=TODAY)
     changed = case_input(dept, narrative="Nieuwe samenvatting", categories=("agressie",))
-    updated = lifecycle.update_case(db, settings, actor, keys, created.reference, 1, changed,
+    updated = lifecycle.update_case(Work(db, settings, actor, keys=keys),
+                                    created.reference, 1, changed,
                                 today=TODAY)
     assert updated.version == 2 and updated.narrative == "Nieuwe samenvatting"
     assert updated.categories == ("agressie",)
     with pytest.raises(CaseConflict) as caught:
-        lifecycle.update_case(db, settings, actor, keys, created.reference, 1,
+        lifecycle.update_case(Work(db, settings, actor, keys=keys), created.reference, 1,
                           case_input(dept, narrative="Mijn versie"), today=TODAY)
     assert caught.value.current.narrative == "Nieuwe samenvatting"
     assert caught.value.current.version == 2
@@ -77,39 +87,81 @@ def test_update_bumps_the_version_and_a_stale_version_conflicts(
 def test_a_concurrent_write_between_check_and_update_conflicts(
     app: Flask, db: Session, settings: Settings, actor: Actor, keys: VaultKeys, dept: int
 ) -> None:
-    created = lifecycle.create_case(db, settings, actor, keys, case_input(dept), today=TODAY)
+    created = lifecycle.create_case(Work(db, settings, actor, keys=keys),
+                                    case_input(dept), today=TODAY)
     db.commit()
     # both sessions have read version 1 before either writes
     with db_session_for(app) as other:
         other.execute(select(Case).where(Case.reference == created.reference)).scalar_one()
-        lifecycle.update_case(db, settings, actor, keys, created.reference, 1,
+        lifecycle.update_case(Work(db, settings, actor, keys=keys), created.reference, 1,
                           case_input(dept, narrative="eerst"), today=TODAY)
         db.commit()
         with pytest.raises(CaseConflict) as caught:
-            lifecycle.update_case(other, settings, actor, keys, created.reference, 1,
+            lifecycle.update_case(Work(other, settings, actor, keys=keys), created.reference, 1,
                               case_input(dept, narrative="tweede"), today=TODAY)
         assert caught.value.current.narrative == "eerst"
+
+
+def test_a_conflict_keeps_the_callers_transaction_and_its_audit_entries(
+    app: Flask, db: Session, settings: Settings, actor: Actor, keys: VaultKeys, dept: int,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """The edit page reads the case (``case.read``, queued until the commit, as in a request);
+    a colleague saves between our version check and our UPDATE, so the flush finds a stale
+    version. The conflict page shows the content, so the read must still be recorded: the
+    conflict is a savepoint of the unit of work, not a rollback of the caller's transaction
+    (issue 13)."""
+    created = lifecycle.create_case(Work(db, settings, actor, keys=keys), case_input(dept),
+                                    today=TODAY)
+    db.commit()
+    validate = lifecycle.validate_case
+
+    def colleague_saves_meanwhile(*args: Any, **kwargs: Any) -> CaseInput:
+        with db_session_for(app) as colleague:
+            colleague_work = Work(colleague, settings, actor, keys=keys)
+            monkeypatch.setattr(lifecycle, "validate_case", validate)
+            lifecycle.update_case(colleague_work, created.reference, 1,
+                                  case_input(dept, narrative="eerst"), today=TODAY)
+            colleague.commit()
+        return validate(*args, **kwargs)
+
+    work = begin(app_state(app).session_factory, settings, actor, keys=keys)
+    try:
+        shown = lifecycle.read_case(work, created.reference)  # the edit form
+        monkeypatch.setattr(lifecycle, "validate_case", colleague_saves_meanwhile)
+        with pytest.raises(CaseConflict) as caught:
+            lifecycle.update_case(work, created.reference, shown.version,
+                                  case_input(dept, narrative="tweede"), today=TODAY)
+        assert caught.value.current.narrative == "eerst"  # what the conflict page shows
+        work.commit()
+    finally:
+        work.close()
+    db.expire_all()
+    (read,) = _audit_entries(db, "case.read")
+    assert read.target_id == created.reference
+    assert len(_audit_entries(db, "case.update")) == 1  # the colleague's only
 
 
 def test_without_consent_identifying_fields_stay_empty(
     db: Session, settings: Settings, actor: Actor, keys: VaultKeys, dept: int
 ) -> None:
     with pytest.raises(ValidationFailed) as caught:
-        lifecycle.create_case(db, settings, actor, keys, case_input(dept, consent=False),
+        lifecycle.create_case(Work(db, settings, actor, keys=keys), case_input(dept, consent=False),
                           today=TODAY)
     assert caught.value.field == "reporter_name"
     with pytest.raises(ValidationFailed) as caught:
-        lifecycle.create_case(db, settings, actor, keys, case_input(
+        lifecycle.create_case(Work(db, settings, actor, keys=keys), case_input(
             dept, consent=False, reporter_name=" ", reporter_contact="anna@example.org"),
             today=TODAY)
     assert caught.value.field == "reporter_contact"
-    record = lifecycle.create_case(db, settings, actor, keys, case_input(
+    record = lifecycle.create_case(Work(db, settings, actor, keys=keys), case_input(
         dept, consent=False, reporter_name="  ", reporter_contact=None), today=TODAY)
     assert record.reporter_name is None and record.reporter_contact is None
     # withdrawing consent later requires the details to be removed as well
-    with_consent = lifecycle.create_case(db, settings, actor, keys, case_input(dept), today=TODAY)
+    with_consent = lifecycle.create_case(Work(db, settings, actor, keys=keys),
+                                         case_input(dept), today=TODAY)
     with pytest.raises(ValidationFailed):
-        lifecycle.update_case(db, settings, actor, keys, with_consent.reference, 1,
+        lifecycle.update_case(Work(db, settings, actor, keys=keys), with_consent.reference, 1,
                           case_input(dept, consent=False), today=TODAY)
 
 
@@ -130,7 +182,8 @@ def test_invalid_input_names_the_field(
 ) -> None:
     values = {"department_id": dept, **overrides}
     with pytest.raises(ValidationFailed) as caught:
-        lifecycle.create_case(db, settings, actor, keys, case_input(**values), today=TODAY)
+        lifecycle.create_case(Work(db, settings, actor, keys=keys),
+                              case_input(**values), today=TODAY)
     assert caught.value.field == field
     assert db.execute(select(func.count()).select_from(Case)).scalar_one() == 0
 
@@ -138,7 +191,8 @@ def test_invalid_input_names_the_field(
 def test_retired_department_and_category_stay_on_existing_cases(
     db: Session, settings: Settings, actor: Actor, keys: VaultKeys, dept: int
 ) -> None:
-    record = lifecycle.create_case(db, settings, actor, keys, case_input(dept), today=TODAY)
+    record = lifecycle.create_case(Work(db, settings, actor, keys=keys),
+                                   case_input(dept), today=TODAY)
     retired = organisation.get_department(db, dept)
     organisation.update_department(Work(db, settings, Actor.system()), retired, name=retired.name,
                                    headcount=retired.headcount, parent_id=None, active=False)
@@ -146,37 +200,39 @@ def test_retired_department_and_category_stay_on_existing_cases(
     organisation.update_category(Work(db, settings, Actor.system()),
                                  pesten, label_nl=pesten.label_nl,
                                  label_en=pesten.label_en, active=False)
-    updated = lifecycle.update_case(db, settings, actor, keys, record.reference, 1,
+    updated = lifecycle.update_case(Work(db, settings, actor, keys=keys), record.reference, 1,
                                 case_input(dept, narrative="bijgewerkt"), today=TODAY)
     assert updated.department_id == dept and updated.categories == ("pesten",)
     with pytest.raises(ValidationFailed):
-        lifecycle.create_case(db, settings, actor, keys, case_input(dept), today=TODAY)
+        lifecycle.create_case(Work(db, settings, actor, keys=keys), case_input(dept), today=TODAY)
 
 
 def test_close_and_reopen(db: Session, settings: Settings, actor: Actor, keys: VaultKeys,
                           dept: int) -> None:
-    record = lifecycle.create_case(db, settings, actor, keys, case_input(dept), today=TODAY)
+    record = lifecycle.create_case(Work(db, settings, actor, keys=keys),
+                                   case_input(dept), today=TODAY)
     with pytest.raises(ValidationFailed) as caught:
-        lifecycle.close_case(db, settings, actor, keys, record.reference, 1,
+        lifecycle.close_case(Work(db, settings, actor, keys=keys), record.reference, 1,
                          Closing(closed_on=TODAY, outcome="referral"), today=TODAY)
     assert caught.value.field == "referral"
     with pytest.raises(ValidationFailed) as caught:
-        lifecycle.close_case(db, settings, actor, keys, record.reference, 1,
+        lifecycle.close_case(Work(db, settings, actor, keys=keys), record.reference, 1,
                          Closing(closed_on=date(2026, 3, 1), outcome="advice"), today=TODAY)
     assert caught.value.field == "closed_on"
-    closed = lifecycle.close_case(db, settings, actor, keys, record.reference, 1, Closing(
+    closed = lifecycle.close_case(Work(db, settings, actor, keys=keys),
+                                  record.reference, 1, Closing(
         closed_on=date(2026, 6, 1), outcome="referral", referral="company_doctor",
         referral_target="Arbodienst Oost"), today=TODAY)
     assert closed.status == "closed" and closed.closed_on == date(2026, 6, 1)
     assert closed.outcome == "referral" and closed.referral == "company_doctor"
     assert closed.referral_target == "Arbodienst Oost" and closed.version == 2
     with pytest.raises(ValidationFailed):
-        lifecycle.close_case(db, settings, actor, keys, record.reference, 2,
+        lifecycle.close_case(Work(db, settings, actor, keys=keys), record.reference, 2,
                          Closing(closed_on=TODAY, outcome="advice"), today=TODAY)
-    reopened = lifecycle.reopen_case(db, settings, actor, keys, record.reference, 2)
+    reopened = lifecycle.reopen_case(Work(db, settings, actor, keys=keys), record.reference, 2)
     assert reopened.status == "open" and reopened.closed_on is None and reopened.version == 3
     assert reopened.outcome == "referral"  # kept, offered again at the next closing
-    closed_again = lifecycle.close_case(db, settings, actor, keys, record.reference, 3,
+    closed_again = lifecycle.close_case(Work(db, settings, actor, keys=keys), record.reference, 3,
                                     Closing(closed_on=TODAY, outcome="advice",
                                             referral="hr"), today=TODAY)
     assert closed_again.referral is None  # only a referral has a referral target
@@ -187,56 +243,65 @@ def test_close_and_reopen(db: Session, settings: Settings, actor: Actor, keys: V
 def test_erase_removes_key_rows_and_contacts(
     db: Session, settings: Settings, actor: Actor, keys: VaultKeys, dept: int
 ) -> None:
-    record = lifecycle.create_case(db, settings, actor, keys, case_input(dept), today=TODAY)
-    case_conversations.add_contact(db, settings, actor, keys, record.reference, ContactInput(
+    record = lifecycle.create_case(Work(db, settings, actor, keys=keys),
+                                   case_input(dept), today=TODAY)
+    case_conversations.add_contact(Work(db, settings, actor, keys=keys),
+                                   record.reference, ContactInput(
         held_on=date(2026, 3, 3), minutes=45, channel="in_person", notes="Eerste gesprek"),
         today=TODAY)
     with pytest.raises(Conflict):
-        lifecycle.erase_case(db, settings, actor, record.reference, 7)
-    lifecycle.erase_case(db, settings, actor, record.reference, 1)
+        lifecycle.erase_case(Work(db, settings, actor), record.reference, 7)
+    lifecycle.erase_case(Work(db, settings, actor), record.reference, 1)
     db.commit()
     for model in (Case, CaseKey, CaseContact):
         assert db.execute(select(func.count()).select_from(model)).scalar_one() == 0
     with pytest.raises(NotFound):
-        lifecycle.read_case(db, settings, actor, keys, record.reference)
+        lifecycle.read_case(Work(db, settings, actor, keys=keys), record.reference)
     (entry,) = _audit_entries(db, "case.erase")
     assert entry.target_id == record.reference
 
 
 def test_conversations(db: Session, settings: Settings, actor: Actor, keys: VaultKeys,
                        dept: int) -> None:
-    record = lifecycle.create_case(db, settings, actor, keys, case_input(dept), today=TODAY)
-    first = case_conversations.add_contact(
-        db, settings, actor, keys, record.reference, ContactInput(
+    record = lifecycle.create_case(Work(db, settings, actor, keys=keys),
+                                   case_input(dept), today=TODAY)
+    first = case_conversations.add_contact(Work(db, settings, actor, keys=keys),
+                                           record.reference, ContactInput(
         held_on=date(2026, 3, 2), minutes=60, channel="in_person", notes="Intake"), today=TODAY)
-    case_conversations.add_contact(db, settings, actor, keys, record.reference, ContactInput(
+    case_conversations.add_contact(Work(db, settings, actor, keys=keys),
+                                   record.reference, ContactInput(
         held_on=date(2026, 3, 9), minutes=20, channel="phone"), today=TODAY)
     with pytest.raises(ValidationFailed) as caught:
-        case_conversations.add_contact(db, settings, actor, keys, record.reference, ContactInput(
+        case_conversations.add_contact(Work(db, settings, actor, keys=keys),
+                                       record.reference, ContactInput(
             held_on=date(2026, 3, 1), minutes=20, channel="phone"), today=TODAY)
     assert caught.value.field == "held_on"
     with pytest.raises(ValidationFailed) as caught:
-        case_conversations.add_contact(db, settings, actor, keys, record.reference, ContactInput(
+        case_conversations.add_contact(Work(db, settings, actor, keys=keys),
+                                       record.reference, ContactInput(
             held_on=date(2026, 3, 3), minutes=0, channel="phone"), today=TODAY)
     assert caught.value.field == "minutes"
-    edited = case_conversations.update_contact(
-        db, settings, actor, keys, record.reference, first.id, 1,
+    edited = case_conversations.update_contact(Work(db, settings, actor, keys=keys),
+                                               record.reference, first.id, 1,
                                   ContactInput(held_on=date(2026, 3, 2), minutes=75,
                                                channel="video", notes="Intake, uitgebreid"),
                                   today=TODAY)
     assert edited.version == 2 and edited.minutes == 75 and edited.channel == "video"
     with pytest.raises(ContactConflict) as caught_conflict:
-        case_conversations.update_contact(db, settings, actor, keys, record.reference, first.id, 1,
+        case_conversations.update_contact(Work(db, settings, actor, keys=keys),
+                                          record.reference, first.id, 1,
                              ContactInput(held_on=date(2026, 3, 2), minutes=5, channel="email"),
                              today=TODAY)
     assert caught_conflict.value.current.minutes == 75
-    full = lifecycle.read_case(db, settings, actor, keys, record.reference)
+    full = lifecycle.read_case(Work(db, settings, actor, keys=keys), record.reference)
     assert [c.minutes for c in full.contacts] == [75, 20]
     assert full.total_minutes == 30 + 95
     assert full.version == 1  # conversations do not change the case's version
-    other = lifecycle.create_case(db, settings, actor, keys, case_input(dept), today=TODAY)
+    other = lifecycle.create_case(Work(db, settings, actor, keys=keys),
+                                  case_input(dept), today=TODAY)
     with pytest.raises(NotFound):
-        case_conversations.get_contact(db, keys, other.reference, first.id)
+        case_conversations.get_contact(Work(db, settings, actor, keys=keys), other.reference,
+                                       first.id)
     assert len(_audit_entries(db, "contact.create")) == 2
     assert len(_audit_entries(db, "contact.update")) == 1
     assert usage.last_case_write(db) is not None
@@ -244,16 +309,18 @@ def test_conversations(db: Session, settings: Settings, actor: Actor, keys: Vaul
 
 def test_integrity_report_deadlines(db: Session, settings: Settings, actor: Actor,
                                     keys: VaultKeys, dept: int) -> None:
-    record = lifecycle.create_case(db, settings, actor, keys, case_input(
+    record = lifecycle.create_case(Work(db, settings, actor, keys=keys), case_input(
         dept, integrity_report=True, opened_on=date(2026, 11, 10)), today=TODAY)
     deadlines = record.deadlines
     assert deadlines is not None and deadlines.acknowledge.due_on == date(2026, 11, 17)
     assert record.overdue(TODAY)
-    acknowledged = lifecycle.update_case(db, settings, actor, keys, record.reference, 1, case_input(
+    acknowledged = lifecycle.update_case(Work(db, settings, actor, keys=keys),
+                                         record.reference, 1, case_input(
         dept, integrity_report=True, opened_on=date(2026, 11, 10),
         acknowledged_on=date(2026, 11, 12)), today=TODAY)
     assert not acknowledged.overdue(TODAY)
-    plain = lifecycle.create_case(db, settings, actor, keys, case_input(dept), today=TODAY)
+    plain = lifecycle.create_case(Work(db, settings, actor, keys=keys),
+                                  case_input(dept), today=TODAY)
     assert plain.deadlines is None and not plain.overdue(TODAY)
 
 
@@ -267,7 +334,7 @@ def _seed_list(db: Session, settings: Settings, actor: Actor, keys: VaultKeys) -
     for number in range(30):
         dept = depts["Productie ploeg A"] if number % 3 == 0 else depts["Engineering"]
         opened = date(2025 + number % 2, 1 + number % 10, 1 + number % 28)
-        lifecycle.create_case(db, settings, actor, keys, case_input(
+        lifecycle.create_case(Work(db, settings, actor, keys=keys), case_input(
             dept, opened_on=opened,
             categories=("seksisme",) if number % 5 == 0 else ("werkdruk", "overig"),
             narrative=f"Samenvatting nummer {number}",
@@ -279,35 +346,39 @@ def _seed_list(db: Session, settings: Settings, actor: Actor, keys: VaultKeys) -
 def test_list_filters_sorts_and_pages(db: Session, settings: Settings, actor: Actor,
                                       keys: VaultKeys) -> None:
     depts = _seed_list(db, settings, actor, keys)
-    everything = case_listing.list_cases(db, settings, actor, keys, CaseFilter())
+    everything = case_listing.list_cases(Work(db, settings, actor, keys=keys), CaseFilter())
     assert everything.total == 30 and len(everything.items) == 25 and everything.pages == 2
     opened = [c.opened_on for c in everything.items]
     assert opened == sorted(opened, reverse=True)
-    second = case_listing.list_cases(db, settings, actor, keys, CaseFilter(), page=2)
+    second = case_listing.list_cases(Work(db, settings, actor, keys=keys), CaseFilter(), page=2)
     assert len(second.items) == 5
     assert not {c.id for c in second.items} & {c.id for c in everything.items}
-    past_the_end = case_listing.list_cases(db, settings, actor, keys, CaseFilter(), page=3)
+    past_the_end = case_listing.list_cases(Work(db, settings, actor, keys=keys),
+                                           CaseFilter(), page=3)
     assert past_the_end.items == [] and past_the_end.total == 30  # no row carries the total
 
-    by_year = case_listing.list_cases(db, settings, actor, keys, CaseFilter(year=2025))
+    by_year = case_listing.list_cases(Work(db, settings, actor, keys=keys), CaseFilter(year=2025))
     assert by_year.total == 15 and all(c.opened_on.year == 2025 for c in by_year.items)
-    by_category = case_listing.list_cases(db, settings, actor, keys,
+    by_category = case_listing.list_cases(Work(db, settings, actor, keys=keys),
                                           CaseFilter(category="seksisme"))
     assert by_category.total == 6 and all("seksisme" in c.categories for c in by_category.items)
     # a parent department finds the cases of its sub-departments
-    by_dept = case_listing.list_cases(db, settings, actor, keys,
+    by_dept = case_listing.list_cases(Work(db, settings, actor, keys=keys),
                                CaseFilter(department_id=depts["Productie"]))
     assert by_dept.total == 10
     assert {c.department_id for c in by_dept.items} == {depts["Productie ploeg A"]}
-    combined = case_listing.list_cases(db, settings, actor, keys, CaseFilter(
+    combined = case_listing.list_cases(Work(db, settings, actor, keys=keys), CaseFilter(
         department_id=depts["Engineering"], category="werkdruk", year=2026, status="open"))
     assert combined.total == len([n for n in range(30) if n % 3 and n % 5 and n % 2])
-    oldest = case_listing.list_cases(db, settings, actor, keys, CaseFilter(sort="oldest"))
+    oldest = case_listing.list_cases(Work(db, settings, actor, keys=keys),
+                                     CaseFilter(sort="oldest"))
     assert [c.opened_on for c in oldest.items] == sorted(c.opened_on for c in oldest.items)
-    by_reference = case_listing.list_cases(db, settings, actor, keys, CaseFilter(sort="reference"))
+    by_reference = case_listing.list_cases(Work(db, settings, actor, keys=keys),
+                                           CaseFilter(sort="reference"))
     refs = [c.reference for c in by_reference.items]
     assert refs == sorted(refs)
-    by_dept_name = case_listing.list_cases(db, settings, actor, keys, CaseFilter(sort="department"))
+    by_dept_name = case_listing.list_cases(Work(db, settings, actor, keys=keys),
+                                           CaseFilter(sort="department"))
     assert by_dept_name.items[0].department_id == depts["Engineering"]
     assert by_dept_name.total == 30
 
@@ -315,17 +386,20 @@ def test_list_filters_sorts_and_pages(db: Session, settings: Settings, actor: Ac
 def test_free_text_search_in_fields_and_notes(db: Session, settings: Settings, actor: Actor,
                                               keys: VaultKeys) -> None:
     _seed_list(db, settings, actor, keys)
-    found = case_listing.list_cases(db, settings, actor, keys, CaseFilter(text="elise celik"))
+    found = case_listing.list_cases(Work(db, settings, actor, keys=keys),
+                                    CaseFilter(text="elise celik"))
     assert found.total == 1
-    assert case_listing.list_cases(db, settings, actor, keys,
+    assert case_listing.list_cases(Work(db, settings, actor, keys=keys),
                             CaseFilter(text="nummer 1")).total == 11  # 1, 10-19
     target = found.items[0]
-    case_conversations.add_contact(db, settings, actor, keys, target.reference, ContactInput(
+    case_conversations.add_contact(Work(db, settings, actor, keys=keys),
+                                   target.reference, ContactInput(
         held_on=target.opened_on, minutes=30, channel="video",
         notes="Besproken: de heftruckchauffeur"), today=TODAY)
-    assert [c.reference for c in case_listing.list_cases(
-        db, settings, actor, keys, CaseFilter(text="HEFTRUCK")).items] == [target.reference]
-    assert case_listing.list_cases(db, settings, actor, keys,
+    found = case_listing.list_cases(Work(db, settings, actor, keys=keys),
+                                    CaseFilter(text="HEFTRUCK"))
+    assert [c.reference for c in found.items] == [target.reference]
+    assert case_listing.list_cases(Work(db, settings, actor, keys=keys),
                             CaseFilter(text=target.reference.lower())).total == 1
     entries = _audit_entries(db, "case.list")
     assert entries and all("heftruck" not in e.details.lower() for e in entries)
@@ -334,15 +408,15 @@ def test_free_text_search_in_fields_and_notes(db: Session, settings: Settings, a
 
 def test_case_facts_with_blind_index(db: Session, settings: Settings, actor: Actor,
                                      keys: VaultKeys, dept: int) -> None:
-    a = lifecycle.create_case(db, settings, actor, keys,
+    a = lifecycle.create_case(Work(db, settings, actor, keys=keys),
                           case_input(dept, involved_person="Kees de Vries"), today=TODAY)
-    b = lifecycle.create_case(db, settings, actor, keys,
+    b = lifecycle.create_case(Work(db, settings, actor, keys=keys),
                           case_input(dept, involved_person=" kees  DE vries "), today=TODAY)
-    c = lifecycle.create_case(db, settings, actor, keys,
+    c = lifecycle.create_case(Work(db, settings, actor, keys=keys),
                           case_input(dept, involved_person=None), today=TODAY)
-    lifecycle.close_case(db, settings, actor, keys, a.reference, 1,
+    lifecycle.close_case(Work(db, settings, actor, keys=keys), a.reference, 1,
                      Closing(closed_on=TODAY, outcome="mediation"), today=TODAY)
-    case_conversations.add_contact(db, settings, actor, keys, b.reference, ContactInput(
+    case_conversations.add_contact(Work(db, settings, actor, keys=keys), b.reference, ContactInput(
         held_on=TODAY, minutes=40, channel="phone"), today=TODAY)
     facts = {f.case_id: f for f in case_facts.case_facts(db, keys)}
     assert facts[a.id].involved_person_index == facts[b.id].involved_person_index

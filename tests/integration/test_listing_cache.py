@@ -26,6 +26,7 @@ from vp_registry.services.cases.queries import CaseFilter
 from vp_registry.services.infrastructure.audit import Actor
 from vp_registry.services.vault import store
 from vp_registry.services.vault.keyring import VaultKeys
+from vp_registry.services.work import Work
 
 TODAY = date(2026, 11, 25)
 
@@ -40,7 +41,7 @@ def setup(db: Session, settings: Settings, counsellor_with_vault: Callable[..., 
              for name in ("Magazijn en logistiek", "Werkplaats", "Engineering")}
     references = []
     for number in range(12):
-        record = lifecycle.create_case(db, settings, actor, keys, case_input(
+        record = lifecycle.create_case(Work(db, settings, actor, keys=keys), case_input(
             list(depts.values())[number % 3], opened_on=date(2025 + number % 2, 3, 1 + number),
             categories=("pesten",) if number % 4 == 0 else ("werkdruk",)), today=TODAY)
         references.append(record.reference)
@@ -70,15 +71,18 @@ def test_same_answers_with_and_without_the_cache(
 ) -> None:
     keys, actor, depts, _ = setup
     owner, secret = _session_row(db)
-    plain = case_listing.list_cases(db, settings, actor, keys, criteria, page_size=5)
+    plain = case_listing.list_cases(Work(db, settings, actor, keys=keys), criteria, page_size=5)
     for _ in range(2):  # cold, then warm
-        cached = case_listing.list_cases(db, settings, actor, keys, criteria, page_size=5,
+        cached = case_listing.list_cases(Work(db, settings, actor, keys=keys),
+                                         criteria, page_size=5,
                                   cache=ListingCache(owner, secret))
         assert _refs(cached) == _refs(plain) and cached.total == plain.total
         assert cached.items == plain.items
     by_dept = CaseFilter(department_id=depts["Werkplaats"], category="werkdruk")
-    assert case_listing.list_cases(db, settings, actor, keys, by_dept, cache=ListingCache(
-        owner, secret)).items == case_listing.list_cases(db, settings, actor, keys, by_dept).items
+    assert case_listing.list_cases(Work(db, settings, actor, keys=keys),
+                                   by_dept, cache=ListingCache(
+        owner, secret)).items == case_listing.list_cases(Work(db, settings, actor, keys=keys),
+                                                         by_dept).items
 
 
 def test_a_warm_cache_decrypts_only_what_changed(
@@ -86,7 +90,7 @@ def test_a_warm_cache_decrypts_only_what_changed(
 ) -> None:
     keys, actor, depts, references = setup
     owner, secret = _session_row(db)
-    case_listing.list_cases(db, settings, actor, keys, CaseFilter(category="pesten"),
+    case_listing.list_cases(Work(db, settings, actor, keys=keys), CaseFilter(category="pesten"),
                      cache=ListingCache(owner, secret))
     decrypted: list[int] = []
     real = codec.decode_listing
@@ -96,13 +100,16 @@ def test_a_warm_cache_decrypts_only_what_changed(
         return real(crypter, case_id, blob)
 
     monkeypatch.setattr(codec, "decode_listing", counting)
-    first = case_listing.list_cases(db, settings, actor, keys, CaseFilter(category="pesten"),
+    first = case_listing.list_cases(Work(db, settings, actor, keys=keys),
+                                    CaseFilter(category="pesten"),
                              page_size=1, cache=ListingCache(owner, secret))
     assert first.total == 3 and decrypted == [first.items[0].id]  # only the shown case
-    changed = lifecycle.update_case(db, settings, actor, keys, references[1], 1, case_input(
+    changed = lifecycle.update_case(Work(db, settings, actor, keys=keys),
+                                    references[1], 1, case_input(
         depts["Werkplaats"], opened_on=date(2026, 3, 2), categories=("pesten",)), today=TODAY)
     decrypted.clear()
-    page = case_listing.list_cases(db, settings, actor, keys, CaseFilter(category="pesten"),
+    page = case_listing.list_cases(Work(db, settings, actor, keys=keys),
+                                   CaseFilter(category="pesten"),
                             page_size=100, cache=ListingCache(owner, secret))
     assert page.total == 4 and changed.reference in _refs(page)
     # the changed case twice (cache, then shown), the others once (shown only)
@@ -114,7 +121,7 @@ def test_the_cache_opens_only_with_vault_key_and_session_secret(
 ) -> None:
     keys, actor, _, _ = setup
     owner, secret = _session_row(db)
-    case_listing.list_cases(db, settings, actor, keys, CaseFilter(category="pesten"),
+    case_listing.list_cases(Work(db, settings, actor, keys=keys), CaseFilter(category="pesten"),
                      cache=ListingCache(owner, secret))
     row = db.get(CaseListingCache, owner)
     assert row is not None and b"pesten" not in row.entries and b"werkdruk" not in row.entries
@@ -137,14 +144,14 @@ def test_erasure_and_rotation_delete_every_cache(db: Session, settings: Settings
                                                  setup: Any) -> None:
     keys, actor, _, references = setup
     owner, secret = _session_row(db)
-    case_listing.list_cases(db, settings, actor, keys, CaseFilter(category="werkdruk"),
+    case_listing.list_cases(Work(db, settings, actor, keys=keys), CaseFilter(category="werkdruk"),
                      cache=ListingCache(owner, secret))
     epoch = db.execute(select(Vault.listing_epoch)).scalar_one()
     assert db.get(CaseListingCache, owner) is not None
-    lifecycle.erase_case(db, settings, actor, references[2], 1)
+    lifecycle.erase_case(Work(db, settings, actor), references[2], 1)
     assert db.execute(select(func.count()).select_from(CaseListingCache)).scalar_one() == 0
     assert db.execute(select(Vault.listing_epoch)).scalar_one() == epoch + 1
-    case_listing.list_cases(db, settings, actor, keys, CaseFilter(category="werkdruk"),
+    case_listing.list_cases(Work(db, settings, actor, keys=keys), CaseFilter(category="werkdruk"),
                      cache=ListingCache(owner, secret))
     assert db.get(CaseListingCache, owner) is not None
     store.forget_session_keys(db)  # what a key rotation does
@@ -161,7 +168,8 @@ def test_a_cache_loaded_before_an_erasure_is_not_written(
     erased = db.execute(select(Case).where(Case.reference == references[3])
                         ).scalar_one()
     slow.put(erased.id, erased.version, {"department": 1, "categories": ["pesten"]})
-    lifecycle.erase_case(db, settings, actor, references[3], 1)  # ... another erases a case ...
+    lifecycle.erase_case(Work(db, settings, actor),
+                         references[3], 1)  # ... another erases a case ...
     slow.save(db, keys)  # ... and the first one tries to store what it decrypted
     assert db.get(CaseListingCache, owner) is None
 
@@ -169,7 +177,7 @@ def test_a_cache_loaded_before_an_erasure_is_not_written(
 def test_the_cache_goes_with_its_session(db: Session, settings: Settings, setup: Any) -> None:
     keys, actor, _, _ = setup
     owner, secret = _session_row(db)
-    case_listing.list_cases(db, settings, actor, keys, CaseFilter(category="pesten"),
+    case_listing.list_cases(Work(db, settings, actor, keys=keys), CaseFilter(category="pesten"),
                      cache=ListingCache(owner, secret))
     db.commit()
     session_row = db.get(WebSession, owner)

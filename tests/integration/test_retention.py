@@ -115,7 +115,8 @@ def test_nothing_is_due_before_its_years_are_reported(
     lifecycle.close_case(Work(db, settings, actor, keys=keys), record.reference, 1,
                      Closing(closed_on=date(2023, 4, 1), outcome="advice"), today=TODAY)
     db.commit()
-    assert retention.due_cases(_work(db, settings), today=TODAY) == []  # closed long ago: unreported
+    # closed long ago, but unreported
+    assert retention.due_cases(_work(db, settings), today=TODAY) == []
     finalise_report(db, settings, counsellor, 2023)
     assert [c.reference for c in retention.due_cases(_work(db, settings), today=TODAY)] == [
         record.reference]

@@ -43,10 +43,12 @@ def team(app: Flask, settings: Settings, counsellor_with_vault: Callable[..., Us
         keys = unlock(session, settings, first)
         dept = department(session, "Monteurs buitendienst", settings).id
         for number in range(CASES):
-            record = lifecycle.create_case(session, settings, Actor(first.id, "counsellor"), keys,
+            work = Work(session, settings, Actor(first.id, "counsellor"), keys=keys)
+            record = lifecycle.create_case(work,
                                        case_input(dept, narrative=f"casus {number}"),
                                        today=TODAY)
-            conversations.add_contact(session, settings, Actor(first.id, "counsellor"), keys,
+            work = Work(session, settings, Actor(first.id, "counsellor"), keys=keys)
+            conversations.add_contact(work,
                               record.reference, ContactInput(
                                   held_on=TODAY, minutes=30 + number, channel="phone",
                                   notes=f"notitie {number}"), today=TODAY)
@@ -57,11 +59,12 @@ def team(app: Flask, settings: Settings, counsellor_with_vault: Callable[..., Us
 
 def _all_narratives(session: Session, settings: Settings, user: User) -> list[str]:
     keys = unlock(session, settings, user)
-    page = listing.list_cases(session, settings, Actor(user.id, "counsellor"), keys,
+    page = listing.list_cases(Work(session, settings, Actor(user.id, "counsellor"), keys=keys),
                             queries.CaseFilter(), page_size=1000)
     found = []
     for summary in page.items:
-        record = lifecycle.read_case(session, settings, Actor(user.id, "counsellor"), keys,
+        work = Work(session, settings, Actor(user.id, "counsellor"), keys=keys)
+        record = lifecycle.read_case(work,
                                  summary.reference)
         assert len(record.contacts) == 1
         found.append(record.narrative or "")
@@ -168,17 +171,17 @@ def test_a_second_start_and_an_early_finish_are_refused(app: Flask, settings: Se
         keys = unlock(session, settings, first)
         work = Work(session, settings, Actor.system(), keys=keys)
         current = rotation.start(work)
-        new_keys = work.keys
         with pytest.raises(rotation.RotationError):
             rotation.start(work)
         with pytest.raises(rotation.RotationError):
             rotation.finish(work, current)
         # a case written with keys from before the rotation started is refused, not orphaned
         with pytest.raises(VaultLocked):
-            lifecycle.create_case(session, settings, Actor(first.id, "counsellor"), keys,
+            lifecycle.create_case(Work(session, settings, Actor(first.id, "counsellor"), keys=keys),
                               case_input(department(session, "Engineering", settings).id),
                               today=TODAY)
-        created = lifecycle.create_case(session, settings, Actor(first.id, "counsellor"), new_keys,
+        work = Work(session, settings, Actor(first.id, "counsellor"), keys=work.keys)
+        created = lifecycle.create_case(work,
                                     case_input(department(session, "Engineering",
                                                           settings).id), today=TODAY)
         assert session.get(CaseKey, created.id).vault_key_version == 2  # type: ignore[union-attr]

@@ -40,6 +40,7 @@ from vp_registry.services.cases import lifecycle
 from vp_registry.services.infrastructure import audit, rotation
 from vp_registry.services.infrastructure.audit import Actor
 from vp_registry.services.vault import store, unlocking
+from vp_registry.services.work import Work
 
 KILLPOINT = Path(__file__).resolve().parent / "killpoint.py"
 VP_REGISTRY = Path(sys.executable).parent / "vp-registry"
@@ -228,7 +229,8 @@ def inspect_database(url: str, settings: Settings, recovery_key: str) -> Snapsho
             keys = unlocking.open_keys(session, settings,
                                    unlocking.unlock_with_recovery(session, recovery_key))
             for reference in references:
-                record = lifecycle.read_case(session, settings, Actor.system(), keys, reference)
+                record = lifecycle.read_case(Work(session, settings, Actor.system(), keys=keys),
+                                             reference)
                 department = session.get(Department, record.department_id)
                 snapshot.cases[reference] = CaseState(
                     record.status, record.opened_on, record.closed_on,

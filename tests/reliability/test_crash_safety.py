@@ -38,6 +38,7 @@ from tests.reliability.harness import (
     inspect_database,
 )
 from tests.support.sessions import db_session_for
+from vp_registry.app_state import app_state
 from vp_registry.config import Settings
 from vp_registry.core.report import ReportTexts
 from vp_registry.db import make_engine
@@ -109,7 +110,7 @@ def _seed_cases(app: Flask, settings: Settings, create_user: Callable[..., User]
             finalising.finalise(Work(session, settings, actor, keys=keys),
                                 year, draft.revision, today=today)
         session.commit()
-    app.extensions["vp_engine"].dispose()  # the subprocesses get the database to themselves
+    app_state(app).engine.dispose()  # the subprocesses get the database to themselves
     return setup.recovery_key
 
 
@@ -188,7 +189,7 @@ def test_department_import_killed_at_random_points_reruns(
         organisation.create_department(Work(session, settings, Actor.system()),
                                        name="Productie", headcount=140)
         session.commit()
-    app.extensions["vp_engine"].dispose()
+    app_state(app).engine.dispose()
     csv_file = tmp_path / "afdelingen.csv"
     csv_file.write_text(_department_csv(40, 4), encoding="utf-8")
     expected, final, points = _crash_and_finish(cli, database_url, settings, "", rng,
@@ -202,7 +203,7 @@ def test_demo_generation_killed_at_random_points_reruns(
     app: Flask, settings: Settings, database_url: str, cli: Cli, rng: random.Random
 ) -> None:
     recovery_key = create_vault(app, settings).recovery_key
-    app.extensions["vp_engine"].dispose()
+    app_state(app).engine.dispose()
     expected, final, points = _crash_and_finish(cli, database_url, settings, recovery_key,
                                                 rng, "demo")
     assert len(expected.cases) > 20 and expected.users and expected.departments

@@ -29,6 +29,7 @@ from vp_registry.services.cases import lifecycle
 from vp_registry.services.cases import listing as case_listing
 from vp_registry.services.cases.queries import CaseFilter
 from vp_registry.services.infrastructure.audit import Actor
+from vp_registry.services.work import Work
 from vp_registry.web.i18n import LOCALE_COOKIE
 
 TODAY = date.today()
@@ -52,8 +53,8 @@ def _make_cases(app: Flask, settings: Settings, user: User, count: int,
         references = []
         for number in range(count):
             extra = overrides if number == 0 else {}
-            record = lifecycle.create_case(
-                session, settings, Actor(user.id, "counsellor"), keys,
+            work = Work(session, settings, Actor(user.id, "counsellor"), keys=keys)
+            record = lifecycle.create_case(work,
                 case_input(first if number == 0 else other,
                            opened_on=TODAY - timedelta(days=number),
                            narrative=f"Samenvatting {number}", **extra), today=TODAY)
@@ -211,7 +212,7 @@ def test_list_cases_audits_the_same_entry_for_every_filter(
         keys = unlock(session, settings, counsellor)
         for criteria in (CaseFilter(), CaseFilter(category="agressie"),
                          CaseFilter(text="Samenvatting 2"), CaseFilter(status="closed")):
-            case_listing.list_cases(session, settings, actor, keys, criteria)
+            case_listing.list_cases(Work(session, settings, actor, keys=keys), criteria)
         session.flush()
         details = {e.details for e in session.execute(select(AuditEntry)).scalars()
                    if e.action == "case.list"}

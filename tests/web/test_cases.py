@@ -150,7 +150,8 @@ def test_stale_edit_shows_both_versions_and_keeps_the_input(
     # a colleague saves in the meantime
     with app.app_context(), db_session_for(app) as session:
         keys = unlock(session, settings, counsellor)
-        lifecycle.update_case(session, settings, Actor(counsellor.id, "counsellor"), keys,
+        work = Work(session, settings, Actor(counsellor.id, "counsellor"), keys=keys)
+        lifecycle.update_case(work,
                           reference, 1, case_input(dept_id, opened_on=TODAY,
                                                    narrative="Versie van de collega"),
                           today=TODAY)
@@ -196,7 +197,8 @@ def test_list_filters_and_pages(app: Flask, settings: Settings, client: FlaskCli
         keys = unlock(session, settings, counsellor)
         werkplaats = department(session, "Werkplaats", settings).id
         for number in range(27):
-            lifecycle.create_case(session, settings, Actor(counsellor.id, "counsellor"), keys,
+            work = Work(session, settings, Actor(counsellor.id, "counsellor"), keys=keys)
+            lifecycle.create_case(work,
                               case_input(werkplaats if number % 3 else dept_id,
                                          opened_on=TODAY - timedelta(days=number),
                                          categories=("agressie",) if number == 4 else ("pesten",),
@@ -227,10 +229,11 @@ def test_managers_and_admins_reach_no_case_route(
     grant(app, settings, owner, vault_setup.recovery_key)
     with app.app_context(), db_session_for(app) as session:
         keys = unlock(session, settings, owner)
-        record = lifecycle.create_case(session, settings, Actor(owner.id, "counsellor"), keys,
+        work = Work(session, settings, Actor(owner.id, "counsellor"), keys=keys)
+        record = lifecycle.create_case(work,
                                    case_input(dept_id, opened_on=TODAY), today=TODAY)
-        contact = case_conversations.add_contact(
-            session, settings, Actor(owner.id, "counsellor"), keys,
+        work = Work(session, settings, Actor(owner.id, "counsellor"), keys=keys)
+        contact = case_conversations.add_contact(work,
                                     record.reference, records.ContactInput(
                                         held_on=TODAY, minutes=10, channel="phone"),
                                     today=TODAY)
@@ -366,11 +369,12 @@ def test_start_page_shows_open_cases_deadlines_and_erasure(
     with app.app_context(), db_session_for(app) as session:
         keys = unlock(session, settings, counsellor)
         actor = Actor(counsellor.id, "counsellor")
-        overdue = lifecycle.create_case(session, settings, actor, keys, case_input(
+        overdue = lifecycle.create_case(Work(session, settings, actor, keys=keys), case_input(
             dept_id, opened_on=TODAY - timedelta(days=10), integrity_report=True), today=TODAY)
-        old = lifecycle.create_case(session, settings, actor, keys, case_input(
+        old = lifecycle.create_case(Work(session, settings, actor, keys=keys), case_input(
             dept_id, opened_on=date(TODAY.year - 2, 2, 1)), today=TODAY)
-        lifecycle.close_case(session, settings, actor, keys, old.reference, 1, records.Closing(
+        lifecycle.close_case(Work(session, settings, actor, keys=keys),
+                             old.reference, 1, records.Closing(
             closed_on=date(TODAY.year - 2, 3, 1), outcome="advice"), today=TODAY)
         session.commit()
     page = _text(client.get("/start"))

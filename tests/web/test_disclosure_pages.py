@@ -39,8 +39,8 @@ from tests.support.database import POSTGRES_URL, fresh_postgres_database
 from tests.support.forms import AuthActions
 from tests.support.sessions import db_session_for
 from tests.unit.test_disclosure_outputs import comparable
-from vp_registry.app_state import app_state
 from vp_registry import create_app
+from vp_registry.app_state import app_state
 from vp_registry.config import Settings
 from vp_registry.core.report import ReportTexts
 from vp_registry.db.accounts import User

@@ -75,7 +75,8 @@ def reference(app: Flask, settings: Settings, counsellor_with_vault: Callable[..
     with app.app_context(), db_session_for(app) as session:
         dept = department(session, "Magazijn en logistiek", settings)
         keys = unlock(session, settings, owner)
-        record = lifecycle.create_case(session, settings, Actor(owner.id, "counsellor"), keys,
+        work = Work(session, settings, Actor(owner.id, "counsellor"), keys=keys)
+        record = lifecycle.create_case(work,
                                    case_input(dept.id))
         session.commit()
     return record.reference

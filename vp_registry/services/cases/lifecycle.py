@@ -1,5 +1,7 @@
-"""A case's life: create, read, update, close, reopen, erase. Each flushes and never commits;
-reads and writes are audited with the case reference only, never content."""
+"""A case's life: create, read, update, close, reopen, erase. Each takes the unit of work first,
+flushes and never commits or rolls back; a write that a concurrent change can stale runs in
+``work.conflicts`` (a savepoint). Reads and writes are audited with the case reference only,
+never content."""
 
 from __future__ import annotations
 
@@ -8,7 +10,6 @@ from datetime import date
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from vp_registry.config import Settings
 from vp_registry.core import crypto
 from vp_registry.core.casework import new_reference
 from vp_registry.core.crypto import RecordCrypter
@@ -21,9 +22,8 @@ from vp_registry.services.cases.records import CaseInput, CaseRecord, Closing
 from vp_registry.services.cases.shredding import shred
 from vp_registry.services.cases.validation import validate_case, validate_closing
 from vp_registry.services.errors import Conflict, ValidationFailed
-from vp_registry.services.infrastructure.audit import Actor
 from vp_registry.services.record_keys import ensure_current_key, random_id
-from vp_registry.services.vault.keyring import VaultKeys
+from vp_registry.services.work import Work
 
 
 def _new_reference(session: Session, year: int) -> str:
@@ -34,10 +34,9 @@ def _new_reference(session: Session, year: int) -> str:
     raise RuntimeError("could not find a free case reference")  # ~impossible: 32^4 per year
 
 
-def create_case(session: Session, settings: Settings, actor: Actor, keys: VaultKeys,
-                data: CaseInput, *, today: date | None = None) -> CaseRecord:
-    today = today or date.today()
-    data = validate_case(session, data, today=today)
+def create_case(work: Work, data: CaseInput, *, today: date | None = None) -> CaseRecord:
+    session, keys = work.session, work.keys
+    data = validate_case(session, data, today=today or date.today())
     data_key = crypto.random_key()
     wrapped, vault_version = keys.wrap_data_key(data_key)
     crypter = RecordCrypter(data_key, DATA_KEY_VERSION, keys.cipher)
@@ -52,80 +51,76 @@ def create_case(session: Session, settings: Settings, actor: Actor, keys: VaultK
     session.add(CaseKey(case_id=row.id, wrapped_key=wrapped, vault_key_version=vault_version))
     session.flush()
     ensure_current_key(session, keys)
-    rows.audit_case(session, settings, actor, "case.create", row.reference)
+    rows.audit_case(work, "case.create", row.reference)
     summary = codec.make_summary(row.id, row.reference, row.status, row.opened_on, None,
                                  row.version, codec.listing_values(data, None))
     return codec.make_record(summary, codec.details_values(data, None, None), ())
 
 
-def read_case(session: Session, settings: Settings, actor: Actor, keys: VaultKeys,
-              reference: str) -> CaseRecord:
+def read_case(work: Work, reference: str) -> CaseRecord:
     """Decrypt one case with its conversations; audited as ``case.read``."""
-    record = rows.decrypt_row(session, keys, *rows.whole_case(session, reference))
-    rows.audit_case(session, settings, actor, "case.read", record.reference)
+    session = work.session
+    record = rows.decrypt_row(session, work.keys, *rows.whole_case(session, reference))
+    rows.audit_case(work, "case.read", record.reference)
     return record
 
 
-def update_case(session: Session, settings: Settings, actor: Actor, keys: VaultKeys,
-                reference: str, expected_version: int, data: CaseInput, *,
+def update_case(work: Work, reference: str, expected_version: int, data: CaseInput, *,
                 today: date | None = None) -> CaseRecord:
-    today = today or date.today()
+    session, keys = work.session, work.keys
     row = rows.case_row(session, reference)
-    rows.check_version(session, keys, row, expected_version)
+    rows.check_version(work, row, expected_version)
     current = rows.decrypt_row(session, keys, row)
-    data = validate_case(session, data, today=today, previous=current)
+    data = validate_case(session, data, today=today or date.today(), previous=current)
     crypter = rows.row_crypter(session, keys, row)
-    codec.encode_case(crypter, row, codec.listing_values(data, current.outcome),
-                      codec.details_values(data, current.referral, current.referral_target))
-    row.opened_on = data.opened_on
-    row.updated_at = utcnow()
-    rows.flush(session, keys, reference)
-    rows.audit_case(session, settings, actor, "case.update", reference)
+    with work.conflicts(rows.stored_now(work, reference)):
+        codec.encode_case(crypter, row, codec.listing_values(data, current.outcome),
+                          codec.details_values(data, current.referral, current.referral_target))
+        row.opened_on = data.opened_on
+        row.updated_at = utcnow()
+    rows.audit_case(work, "case.update", reference)
     return rows.decrypt_row(session, keys, row)
 
 
-def close_case(session: Session, settings: Settings, actor: Actor, keys: VaultKeys,
-               reference: str, expected_version: int, closing: Closing, *,
+def close_case(work: Work, reference: str, expected_version: int, closing: Closing, *,
                today: date | None = None) -> CaseRecord:
-    today = today or date.today()
+    session, keys = work.session, work.keys
     row = rows.case_row(session, reference)
-    rows.check_version(session, keys, row, expected_version)
+    rows.check_version(work, row, expected_version)
     current = rows.decrypt_row(session, keys, row)
     if not current.is_open:
         raise ValidationFailed(N_("This case is already closed."))
-    closing = validate_closing(closing, current.opened_on, today)
+    closing = validate_closing(closing, current.opened_on, today or date.today())
     crypter = rows.row_crypter(session, keys, row)
-    codec.encode_case(crypter, row, codec.listing_values(current.as_input(), closing.outcome),
-                      codec.details_values(current.as_input(), closing.referral,
-                                           closing.referral_target))
-    row.status = CaseStatus.CLOSED.value
-    row.closed_on = closing.closed_on
-    row.updated_at = utcnow()
-    rows.flush(session, keys, reference)
-    rows.audit_case(session, settings, actor, "case.close", reference)
+    kept = current.as_input()
+    with work.conflicts(rows.stored_now(work, reference)):
+        codec.encode_case(crypter, row, codec.listing_values(kept, closing.outcome),
+                          codec.details_values(kept, closing.referral, closing.referral_target))
+        row.status = CaseStatus.CLOSED.value
+        row.closed_on = closing.closed_on
+        row.updated_at = utcnow()
+    rows.audit_case(work, "case.close", reference)
     return rows.decrypt_row(session, keys, row)
 
 
-def reopen_case(session: Session, settings: Settings, actor: Actor, keys: VaultKeys,
-                reference: str, expected_version: int) -> CaseRecord:
+def reopen_case(work: Work, reference: str, expected_version: int) -> CaseRecord:
     """Reopen a closed case. The earlier outcome is kept (and offered again at closing)."""
-    row = rows.case_row(session, reference)
-    rows.check_version(session, keys, row, expected_version)
+    row = rows.case_row(work.session, reference)
+    rows.check_version(work, row, expected_version)
     if row.status != CaseStatus.CLOSED.value:
         raise ValidationFailed(N_("This case is already open."))
-    row.status = CaseStatus.OPEN.value
-    row.closed_on = None
-    row.updated_at = utcnow()
-    rows.flush(session, keys, reference)
-    rows.audit_case(session, settings, actor, "case.reopen", reference)
-    return rows.decrypt_row(session, keys, row)
+    with work.conflicts(rows.stored_now(work, reference)):
+        row.status = CaseStatus.OPEN.value
+        row.closed_on = None
+        row.updated_at = utcnow()
+    rows.audit_case(work, "case.reopen", reference)
+    return rows.decrypt_row(work.session, work.keys, row)
 
 
-def erase_case(session: Session, settings: Settings, actor: Actor, reference: str,
-               expected_version: int) -> None:
+def erase_case(work: Work, reference: str, expected_version: int) -> None:
     """Erase one case on request (right to erasure): unrecoverable at once (I-4)."""
-    row = rows.case_row(session, reference)
+    row = rows.case_row(work.session, reference)
     if row.version != expected_version:
         raise Conflict(N_("The case changed after you opened this page. Check it and try again."))
-    shred(session, [row.id])
-    rows.audit_case(session, settings, actor, "case.erase", reference)
+    shred(work.session, [row.id])
+    rows.audit_case(work, "case.erase", reference)

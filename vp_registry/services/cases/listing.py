@@ -10,7 +10,6 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from vp_registry.config import Settings
 from vp_registry.core.casework import fold
 from vp_registry.core.taxonomy import CaseStatus, Outcome
 from vp_registry.db.cases import Case
@@ -19,46 +18,64 @@ from vp_registry.services.cases import codec, listing_cache, queries, search
 from vp_registry.services.cases.listing_cache import ListingCache
 from vp_registry.services.cases.queries import PAGE_SIZE, CaseFilter, CasePage
 from vp_registry.services.cases.records import CaseSummary
-from vp_registry.services.infrastructure import audit
-from vp_registry.services.infrastructure.audit import Actor
-from vp_registry.services.vault.keyring import VaultKeys
+from vp_registry.services.work import Work
 
 
-def list_cases(session: Session, settings: Settings, actor: Actor, keys: VaultKeys,
-               criteria: CaseFilter, *, page: int = 1, page_size: int = PAGE_SIZE,
+def list_cases(work: Work, criteria: CaseFilter, *, page: int = 1, page_size: int = PAGE_SIZE,
                cache: ListingCache | None = None) -> CasePage:
     """One page of the case list. Plaintext filters (status, year) and sorts run in SQL;
     department, category and free text are applied after decryption, in memory.
 
     With an encrypted filter every candidate's listing is decrypted (one data-key unwrap and
-    one decryption per case); records are built for the shown page only.
+    one decryption per case) - or taken from the session's ``cache`` where it is current;
+    records are built for the shown page only.
     """
     page = max(1, page)
-    query = queries.list_query(criteria)
-    connection = session.connection()  # Core rows: the ORM adds nothing for plain columns
-    if not criteria.needs_decryption:
-        # The total rides along with the page (one statement); a page past the end has no
-        # rows to carry it and asks for it separately.
-        rows = connection.execute(query.add_columns(func.count().over().label("total"))
-                                  .limit(page_size).offset((page - 1) * page_size)).all()
-        total = int(rows[0].total) if rows else int(connection.execute(
-            select(func.count()).select_from(query.order_by(None).subquery())).scalar_one())
-        items = [summary for summary, _ in queries.decode_list_rows(keys, rows)]
-        _audit_list(session, settings, actor)
-        return CasePage(items, total, page, page_size)
-
-    departments = (queries.department_subtree(session, criteria.department_id)
-                   if criteria.department_id else None)
-    category = criteria.category
     needle = fold(criteria.text.strip()) if criteria.text and criteria.text.strip() else None
-    if cache is not None and needle is None:
-        return _list_with_cache(session, settings, actor, keys, criteria, cache, departments,
-                                page, page_size)
+    if not criteria.needs_decryption:
+        found = _plain_page(work, criteria, page, page_size)
+    elif cache is not None and needle is None:
+        found = _cached_page(work, criteria, cache, page, page_size)
+    else:
+        found = _decrypted_page(work, criteria, needle, page, page_size)
+    _audit_list(work)
+    return found
+
+
+def _plain_page(work: Work, criteria: CaseFilter, page: int, page_size: int) -> CasePage:
+    """Filtered and sorted in SQL; only the shown page is decrypted."""
+    query = queries.list_query(criteria)
+    connection = work.session.connection()  # Core rows: the ORM adds nothing for columns
+    # The total rides along with the page (one statement); a page past the end has no rows
+    # to carry it and asks for it separately.
+    found = connection.execute(query.add_columns(func.count().over().label("total"))
+                               .limit(page_size).offset((page - 1) * page_size)).all()
+    total = int(found[0].total) if found else int(connection.execute(
+        select(func.count()).select_from(query.order_by(None).subquery())).scalar_one())
+    items = [summary for summary, _ in queries.decode_list_rows(work.keys, found)]
+    return CasePage(items, total, page, page_size)
+
+
+def _departments(work: Work, criteria: CaseFilter) -> set[int] | None:
+    return (queries.department_subtree(work.session, criteria.department_id)
+            if criteria.department_id else None)
+
+
+def _department_names(work: Work) -> dict[int, str]:
+    return {dept_id: fold(name) for dept_id, name in
+            work.session.connection().execute(select(Department.id, Department.name))}
+
+
+def _decrypted_page(work: Work, criteria: CaseFilter, needle: str | None, page: int,
+                    page_size: int) -> CasePage:
+    """Every candidate's listing decrypted (and its text, when searching) to filter it."""
+    query = queries.list_query(criteria)
     if needle is not None:
         query = query.add_columns(Case.details)
+    departments, category = _departments(work, criteria), criteria.category
     candidates: list[search.Candidate] = []
-    for row in connection.execute(query):
-        crypter = codec.list_row_crypter(keys, row)
+    for row in work.session.connection().execute(query):
+        crypter = codec.list_row_crypter(work.keys, row)
         listing = codec.decode_listing(crypter, row.id, row.listing)
         if departments is not None and listing["department"] not in departments:
             continue
@@ -66,37 +83,33 @@ def list_cases(session: Session, settings: Settings, actor: Actor, keys: VaultKe
             continue
         candidates.append((row, listing, crypter))
     if needle is not None:
-        candidates = search.matches_text(session, candidates, needle)
+        candidates = search.matches_text(work.session, candidates, needle)
     if criteria.sort == "department":
-        names = {dept_id: fold(name) for dept_id, name in
-                 connection.execute(select(Department.id, Department.name))}
+        names = _department_names(work)
         candidates.sort(key=lambda c: names.get(c[1]["department"], ""))  # stable: SQL order
     shown = candidates[(page - 1) * page_size: page * page_size]
     items = [queries.row_summary(row, listing) for row, listing, _ in shown]
-    _audit_list(session, settings, actor)
     return CasePage(items, len(candidates), page, page_size)
 
 
-def _list_with_cache(session: Session, settings: Settings, actor: Actor, keys: VaultKeys,
-                     criteria: CaseFilter, cache: ListingCache, departments: set[int] | None,
-                     page: int, page_size: int) -> CasePage:
-    matched = listing_cache.cached_matches(session, keys, criteria, departments, cache)
+def _cached_page(work: Work, criteria: CaseFilter, cache: ListingCache, page: int,
+                 page_size: int) -> CasePage:
+    matched = listing_cache.cached_matches(work.session, work.keys, criteria,
+                                           _departments(work, criteria), cache)
     if criteria.sort == "department":
-        names = {dept_id: fold(name) for dept_id, name in
-                 session.connection().execute(select(Department.id, Department.name))}
+        names = _department_names(work)
         matched.sort(key=lambda item: names.get(item[1], ""))  # stable: newest first within
     ids = [case_id for case_id, _ in matched[(page - 1) * page_size: page * page_size]]
-    shown = listing_cache.page_rows(session, ids)
-    items = [summary for summary, _ in queries.decode_list_rows(keys, shown)]
-    _audit_list(session, settings, actor)
+    shown = listing_cache.page_rows(work.session, ids)
+    items = [summary for summary, _ in queries.decode_list_rows(work.keys, shown)]
     return CasePage(items, len(matched), page, page_size)
 
 
-def _audit_list(session: Session, settings: Settings, actor: Actor, **details: Any) -> None:
+def _audit_list(work: Work, **details: Any) -> None:
     """One ``case.list`` read, the same whatever was filtered or searched for: no count (how
     many cases match a category, a department or a name is itself case information, and the
     admin reads the audit log) and nothing of the filter (issue 11, item 3)."""
-    audit.record(session, settings.audit_key, actor, "case.list", **details)
+    work.audit("case.list", **details)
 
 
 def case_years(session: Session) -> list[int]:
@@ -117,17 +130,16 @@ class Overview:
     deadlines: list[CaseSummary]  # open integrity reports with a deadline overdue or soon
 
 
-def overview(session: Session, settings: Settings, actor: Actor, keys: VaultKeys, *,
-             today: date, recent: int = 10) -> Overview:
+def overview(work: Work, *, today: date, recent: int = 10) -> Overview:
     """Every open case's listing is decrypted (deadlines are encrypted); records are built
     for the few shown only. Audited as one ``case.list`` read."""
     query = queries.list_query(CaseFilter(status=CaseStatus.OPEN.value))
     shown: list[CaseSummary] = []
     deadlines: list[CaseSummary] = []
     count = 0
-    for row in session.connection().execute(query):
+    for row in work.session.connection().execute(query):
         count += 1
-        crypter = codec.list_row_crypter(keys, row)
+        crypter = codec.list_row_crypter(work.keys, row)
         listing = codec.decode_listing(crypter, row.id, row.listing)
         integrity = listing.get("integrity_report") or \
             listing.get("outcome") == Outcome.INTEGRITY_REPORT.value
@@ -140,7 +152,7 @@ def overview(session: Session, settings: Settings, actor: Actor, keys: VaultKeys
         if watch is not None and (watch.overdue(today) or watch.soon(today)):
             deadlines.append(summary)
     deadlines.sort(key=lambda c: (not c.overdue(today), c.opened_on))
-    _audit_list(session, settings, actor, view="overview")
+    _audit_list(work, view="overview")
     return Overview(count, shown, deadlines)
 
 

@@ -1,24 +1,21 @@
-"""Loading case rows, their keys and conversations, decrypted; the version check and the
-audit entry every use case shares."""
+"""Loading case rows, their keys and conversations, decrypted; the version check, the conflict
+and the audit entry every use case shares."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
-from sqlalchemy.orm.exc import StaleDataError
 
-from vp_registry.config import Settings
 from vp_registry.core.crypto import RecordCrypter
 from vp_registry.db.cases import Case, CaseContact, CaseKey
 from vp_registry.services.cases import codec
 from vp_registry.services.cases.records import CaseConflict, CaseRecord
 from vp_registry.services.errors import NotFound
-from vp_registry.services.infrastructure import audit
-from vp_registry.services.infrastructure.audit import Actor
 from vp_registry.services.vault.keyring import VaultKeys
+from vp_registry.services.work import Work
 
 
 def case_row(session: Session, reference: str) -> Case:
@@ -36,7 +33,7 @@ def _key_row(session: Session, case_id: int) -> CaseKey:
 
 
 def row_crypter(session: Session, keys: VaultKeys, row: Case, key: CaseKey | None = None
-                 ) -> RecordCrypter:
+                ) -> RecordCrypter:
     key = key or _key_row(session, row.id)
     return codec.open_crypter(keys, key.wrapped_key, key.vault_key_version, row.data_key_version)
 
@@ -50,10 +47,11 @@ def _contact_rows(session: Session, case_id: int) -> list[CaseContact]:
 
 
 def decrypt_row(session: Session, keys: VaultKeys, row: Case, key: CaseKey | None = None,
-                 contacts: Sequence[CaseContact] | None = None) -> CaseRecord:
+                contacts: Sequence[CaseContact] | None = None) -> CaseRecord:
     crypter = row_crypter(session, keys, row, key)
-    summary = codec.make_summary(row.id, row.reference, row.status, row.opened_on, row.closed_on,
-                       row.version, codec.decode_listing(crypter, row.id, row.listing))
+    summary = codec.make_summary(row.id, row.reference, row.status, row.opened_on,
+                                 row.closed_on, row.version,
+                                 codec.decode_listing(crypter, row.id, row.listing))
     details = codec.decode_details(crypter, row.id, row.details)
     found = _contact_rows(session, row.id) if contacts is None else contacts
     return codec.make_record(summary, details, tuple(
@@ -62,32 +60,31 @@ def decrypt_row(session: Session, keys: VaultKeys, row: Case, key: CaseKey | Non
 
 
 def whole_case(session: Session, reference: str
-                ) -> tuple[Case, CaseKey, list[CaseContact]]:
+               ) -> tuple[Case, CaseKey, list[CaseContact]]:
     """A case with its wrapped key and its conversations in one statement (the case page)."""
-    rows = session.execute(
+    found = session.execute(
         select(Case, CaseKey, CaseContact).join(CaseKey, CaseKey.case_id == Case.id)
         .outerjoin(CaseContact, CaseContact.case_id == Case.id)
         .where(Case.reference == reference).order_by(*_CONTACT_ORDER)).all()
-    if not rows:
+    if not found:
         raise NotFound()
-    return rows[0][0], rows[0][1], [r[2] for r in rows if r[2] is not None]
+    return found[0][0], found[0][1], [r[2] for r in found if r[2] is not None]
 
 
-def check_version(session: Session, keys: VaultKeys, row: Case, expected: int) -> None:
+def check_version(work: Work, row: Case, expected: int) -> None:
+    """The form showed ``expected``: anything else is a conflict showing what is stored now."""
     if row.version != expected:
-        raise CaseConflict(decrypt_row(session, keys, row))
+        raise CaseConflict(decrypt_row(work.session, work.keys, row))
 
 
-def flush(session: Session, keys: VaultKeys, reference: str) -> None:
-    """Flush; a concurrent write between our check and our UPDATE becomes a CaseConflict."""
-    try:
-        session.flush()
-    except StaleDataError:
-        session.rollback()
-        raise CaseConflict(decrypt_row(session, keys, case_row(session, reference))) from None
+def stored_now(work: Work, reference: str) -> Callable[[], CaseConflict]:
+    """For ``work.conflicts``: a write that a concurrent change staled becomes a conflict with
+    the case as stored now (read after the savepoint's rollback; the caller's transaction and
+    its queued audit entries stay)."""
+    return lambda: CaseConflict(decrypt_row(work.session, work.keys,
+                                            case_row(work.session, reference)))
 
 
-def audit_case(session: Session, settings: Settings, actor: Actor, action: str, reference: str,
-           **details: Any) -> None:
-    audit.record(session, settings.audit_key, actor, action, target_type="case",
-                 target_id=reference, **details)
+def audit_case(work: Work, action: str, reference: str, **details: Any) -> None:
+    """One audit entry naming the case by its reference only, never its content."""
+    work.audit(action, target_type="case", target_id=reference, **details)

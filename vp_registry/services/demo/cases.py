@@ -21,8 +21,9 @@ from vp_registry.core.taxonomy import N_
 from vp_registry.db.accounts import User
 from vp_registry.db.cases import Case
 from vp_registry.db.organisation import Department
-from vp_registry.services import cases
-from vp_registry.services.cases import CaseInput, Closing, ContactInput
+from vp_registry.services.cases import conversations as case_conversations
+from vp_registry.services.cases import lifecycle
+from vp_registry.services.cases.records import CaseInput, Closing, ContactInput
 from vp_registry.services.infrastructure.audit import Actor
 from vp_registry.services.vault import grants, unlocking
 from vp_registry.services.work import Work
@@ -258,18 +259,17 @@ def add_demo_cases(
         progress(N_("Cases: already present"))
         return
     departments = {d.name: d.id for d in session.execute(select(Department)).scalars()}
-    actor = Actor(counsellor.id, counsellor.role)
+    work = Work(session, settings, Actor(counsellor.id, counsellor.role), keys=keys)
     for demo in DEMO_CASES:
         opened = today - timedelta(days=demo.days_ago)
-        record = cases.create_case(session, settings, actor, keys,
-                                   _demo_input(demo, departments[demo.department], opened, today),
-                                   today=today)
+        record = lifecycle.create_case(
+            work, _demo_input(demo, departments[demo.department], opened, today), today=today)
         for after, minutes, channel, notes in demo.conversations:
             held = min(opened + timedelta(days=after), today)
-            cases.add_contact(session, settings, actor, keys, record.reference, ContactInput(
+            case_conversations.add_contact(work, record.reference, ContactInput(
                 held_on=held, minutes=minutes, channel=channel, notes=notes), today=today)
         if demo.closed_after is not None and demo.outcome is not None:
-            cases.close_case(session, settings, actor, keys, record.reference, record.version,
+            lifecycle.close_case(work, record.reference, record.version,
                              Closing(closed_on=min(opened + timedelta(days=demo.closed_after),
                                                    today),
                                      outcome=demo.outcome, referral=demo.referral),

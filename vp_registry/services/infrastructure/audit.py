@@ -134,8 +134,8 @@ def defer_appends(session: Session) -> None:
 
     @event.listens_for(session, "after_soft_rollback")
     def _drop(_session: Session, previous: Any) -> None:
-        if previous.nested:  # a savepoint (Work.conflicts): the transaction goes on
-            return
+        if previous.parent is not None:  # a savepoint (Work.conflicts), or a failed flush's
+            return  # own subtransaction inside one: the outer transaction goes on
         if session.info.get(_DEFERRED):
             session.info[_DEFERRED] = []
 

@@ -14,7 +14,6 @@ from typing import Any
 from flask import (
     Blueprint,
     abort,
-    current_app,
     flash,
     g,
     redirect,
@@ -27,9 +26,9 @@ from flask_babel import gettext as _
 from werkzeug.wrappers import Response
 from wtforms import SelectChoice
 
+from vp_registry.app_state import app_state
 from vp_registry.core.casework import normalise_reference
 from vp_registry.core.taxonomy import Role
-from vp_registry.db.cases import Case
 from vp_registry.messages import describe
 from vp_registry.services.accounts import organisation
 from vp_registry.services.cases import conversations as case_conversations
@@ -46,19 +45,10 @@ from vp_registry.services.cases.records import (
 )
 from vp_registry.services.errors import Conflict, DomainError, VaultLocked
 from vp_registry.services.infrastructure import retention
-from vp_registry.services.infrastructure.readcache import ReadCache
 from vp_registry.web import widgets
 from vp_registry.web.access import roles
 from vp_registry.web.cases import listing
-from vp_registry.web.cases.common import (
-    actor,
-    answer_vault_errors,
-    current_keys,
-    listing_cache,
-    needs_vault,
-    require_keys,
-    settings,
-)
+from vp_registry.web.cases.common import answer_vault_errors, listing_cache, needs_vault
 from vp_registry.web.cases.forms import (
     NOT_CHOSEN,
     CaseForm,
@@ -68,7 +58,7 @@ from vp_registry.web.cases.forms import (
     FilterForm,
     VersionForm,
 )
-from vp_registry.web.database import db_session
+from vp_registry.web.database import current_work
 from vp_registry.web.forms import add_problems, page_number, show_error
 from vp_registry.web.sealed import forget_value, open_value, seal_value
 from vp_registry.web.templating import category_label
@@ -100,10 +90,7 @@ def _version(raw: Any) -> int:
 def _directory() -> organisation.Directory:
     """Departments and categories for this request (from the application's short cache)."""
     if "case_directory" not in g:
-        cache = current_app.extensions.get("vp_directory")
-        if cache is None:
-            cache = current_app.extensions["vp_directory"] = organisation.directory_cache()
-        g.case_directory = cache.get(db_session())
+        g.case_directory = app_state().directory.get(current_work().session)
     directory: organisation.Directory = g.case_directory
     return directory
 
@@ -111,12 +98,7 @@ def _directory() -> organisation.Directory:
 def _case_years() -> list[int]:
     """The year filter's choices (from the application's short cache: a new year shows up at
     once in this worker, within seconds in another)."""
-    cache = current_app.extensions.get("vp_case_years")
-    if cache is None:
-        cache = ReadCache(case_listing.case_years, (Case,))
-        current_app.extensions["vp_case_years"] = cache
-    years: list[int] = cache.get(db_session())
-    return years
+    return app_state().case_years.get(current_work().session)
 
 
 def _departments() -> tuple[organisation.DepartmentEntry, ...]:
@@ -181,7 +163,8 @@ def _case_form_valid(form: CaseForm, previous: CaseRecord | None = None) -> bool
     data = _case_input(form)
     if data.opened_on is None:
         data = replace(data, opened_on=date.min)  # its own message is there already
-    problems = validation.case_problems(db_session(), data, today=date.today(), previous=previous)
+    problems = validation.case_problems(current_work().session, data, today=date.today(),
+                                        previous=previous)
     add_problems(form, problems)
     return valid and not problems
 
@@ -246,8 +229,8 @@ def _criteria(form: FilterForm) -> CaseFilter:
 
 def _list_page(form: FilterForm, criteria: CaseFilter) -> str:
     category_names = listing.category_labels(_categories())
-    page = case_listing.list_cases(db_session(), settings(), actor(), require_keys(), criteria,
-                            page=page_number(), cache=listing_cache())
+    page = case_listing.list_cases(current_work(), criteria, page=page_number(),
+                                   cache=listing_cache())
     rows = listing.case_rows(page.items, department_names={d.id: d.name for d in _departments()},
                              category_names=category_names, today=date.today())
     return render_template("cases/index.html", form=form, page=page, rows=rows,
@@ -296,8 +279,7 @@ def create() -> Response | str:
         form.opened_on.data = date.today()
     if _case_form_valid(form):
         try:
-            record = lifecycle.create_case(db_session(), settings(), actor(), require_keys(),
-                                       _case_input(form))
+            record = lifecycle.create_case(current_work(), _case_input(form))
         except VaultLocked:
             raise
         except DomainError as error:
@@ -316,8 +298,7 @@ def create() -> Response | str:
 @roles(Role.COUNSELLOR)
 @needs_vault
 def view(reference: str) -> str:
-    record = lifecycle.read_case(db_session(), settings(), actor(), require_keys(),
-                             _reference(reference))
+    record = lifecycle.read_case(current_work(), _reference(reference))
     version_form = VersionForm()
     version_form.version.data = str(record.version)
     return render_template("cases/view.html", record=record, version_form=version_form,
@@ -331,16 +312,16 @@ def view(reference: str) -> str:
 @roles(Role.COUNSELLOR)
 @needs_vault
 def edit(reference: str) -> Response | str:
-    db, keys = db_session(), require_keys()
-    record = lifecycle.read_case(db, settings(), actor(), keys, _reference(reference))
+    work = current_work()
+    record = lifecycle.read_case(work, _reference(reference))
     form = CaseForm()
     _fill_case_choices(form, record)
     if request.method == "GET":
         _load_case_form(form, record)
     if _case_form_valid(form, record):
         try:
-            lifecycle.update_case(db, settings(), actor(), keys, record.reference,
-                              _version(form.version.data), _case_input(form))
+            lifecycle.update_case(work, record.reference, _version(form.version.data),
+                                  _case_input(form))
         except CaseConflict as conflict:
             form.version.data = str(conflict.current.version)
             return render_template("cases/conflict.html", form=form, record=conflict.current,
@@ -362,8 +343,8 @@ def edit(reference: str) -> Response | str:
 @roles(Role.COUNSELLOR)
 @needs_vault
 def close(reference: str) -> Response | str:
-    db, keys = db_session(), require_keys()
-    record = lifecycle.read_case(db, settings(), actor(), keys, _reference(reference))
+    work = current_work()
+    record = lifecycle.read_case(work, _reference(reference))
     if not record.is_open:
         flash(_("This case is already closed."), "warning")
         return redirect(url_for("cases.view", reference=record.reference))
@@ -379,8 +360,7 @@ def close(reference: str) -> Response | str:
                           referral=form.referral.data or None,
                           referral_target=form.referral_target.data)
         try:
-            lifecycle.close_case(db, settings(), actor(), keys, record.reference,
-                             _version(form.version.data), closing)
+            lifecycle.close_case(work, record.reference, _version(form.version.data), closing)
         except CaseConflict:
             flash(_("Someone else changed this case in the meantime. Check it and close it "
                     "again."), "error")
@@ -401,8 +381,7 @@ def reopen(reference: str) -> Response:
     form = VersionForm()
     if form.validate_on_submit():
         try:
-            lifecycle.reopen_case(db_session(), settings(), actor(), require_keys(), reference,
-                              _version(form.version.data))
+            lifecycle.reopen_case(current_work(), reference, _version(form.version.data))
         except CaseConflict:
             flash(_("Someone else changed this case in the meantime. Check it and try again."),
                   "error")
@@ -420,8 +399,8 @@ def reopen(reference: str) -> Response:
 @roles(Role.COUNSELLOR)
 @needs_vault
 def erase(reference: str) -> Response | str:
-    db = db_session()
-    record = lifecycle.read_case(db, settings(), actor(), require_keys(), _reference(reference))
+    work = current_work()
+    record = lifecycle.read_case(work, _reference(reference))
     form = EraseForm()
     if request.method == "GET":
         form.version.data = str(record.version)
@@ -431,8 +410,7 @@ def erase(reference: str) -> Response | str:
                                          reference=record.reference))
         else:
             try:
-                lifecycle.erase_case(db, settings(), actor(), record.reference,
-                                 _version(form.version.data))
+                lifecycle.erase_case(work, record.reference, _version(form.version.data))
             except Conflict as error:
                 flash(describe(error), "error")
                 return redirect(url_for("cases.view", reference=record.reference))
@@ -454,15 +432,14 @@ def _contact_input(form: ContactForm) -> ContactInput:
 @roles(Role.COUNSELLOR)
 @needs_vault
 def add_contact(reference: str) -> Response | str:
-    db, keys = db_session(), require_keys()
-    record = lifecycle.read_case(db, settings(), actor(), keys, _reference(reference))
+    work = current_work()
+    record = lifecycle.read_case(work, _reference(reference))
     form = ContactForm()
     if request.method == "GET":
         form.held_on.data = date.today()
     if form.validate_on_submit():
         try:
-            case_conversations.add_contact(db, settings(), actor(), keys, record.reference,
-                              _contact_input(form))
+            case_conversations.add_contact(work, record.reference, _contact_input(form))
         except VaultLocked:
             raise
         except DomainError as error:
@@ -478,9 +455,9 @@ def add_contact(reference: str) -> Response | str:
 @roles(Role.COUNSELLOR)
 @needs_vault
 def edit_contact(reference: str, contact_id: int) -> Response | str:
-    db, keys = db_session(), require_keys()
-    record = lifecycle.read_case(db, settings(), actor(), keys, _reference(reference))
-    contact = case_conversations.get_contact(db, keys, record.reference, contact_id)
+    work = current_work()
+    record = lifecycle.read_case(work, _reference(reference))
+    contact = case_conversations.get_contact(work, record.reference, contact_id)
     form = ContactForm()
     if request.method == "GET":
         form.held_on.data, form.minutes.data = contact.held_on, contact.minutes
@@ -488,9 +465,8 @@ def edit_contact(reference: str, contact_id: int) -> Response | str:
         form.version.data = str(contact.version)
     if form.validate_on_submit():
         try:
-            case_conversations.update_contact(
-                db, settings(), actor(), keys, record.reference, contact_id,
-                                 _version(form.version.data), _contact_input(form))
+            case_conversations.update_contact(work, record.reference, contact_id,
+                                              _version(form.version.data), _contact_input(form))
         except ContactConflict as conflict:
             form.version.data = str(conflict.current.version)
             return render_template("cases/contact_form.html", form=form, record=record,
@@ -509,13 +485,12 @@ def edit_contact(reference: str, contact_id: int) -> Response | str:
 
 def overview_context() -> dict[str, Any]:
     """What the counsellor's start page shows: open cases, deadlines, erasure soon."""
-    keys = current_keys()
+    work = current_work()
     today = date.today()
-    db = db_session()
-    soon = retention.due_soon(db, settings(), today=today)
-    if keys is None:
+    soon = retention.due_soon(work, today=today)
+    if work.keys_or_none() is None:
         return {"vault_open": False, "erasure_soon": soon, "today": today}
-    found = case_listing.overview(db, settings(), actor(), keys, today=today)
+    found = case_listing.overview(work, today=today)
     return {
         "vault_open": True, "open_cases": found.recent, "open_count": found.open_count,
         "deadline_cases": found.deadlines, "erasure_soon": soon, **_lookups(),
