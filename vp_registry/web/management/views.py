@@ -26,7 +26,7 @@ from vp_registry.services.errors import NotFound, ValidationFailed
 from vp_registry.services.signals import management
 from vp_registry.services.signals.management import SignalFilter
 from vp_registry.web.access import roles
-from vp_registry.web.database import current_work, db_session
+from vp_registry.web.database import current_work
 from vp_registry.web.errors import render_error
 from vp_registry.web.forms import show_error
 from vp_registry.web.management.chart import Bar, signal_chart
@@ -41,7 +41,7 @@ _CSV_DANGEROUS = ("=", "+", "-", "@", "\t", "\r")
 
 @blueprint.errorhandler(NotFound)
 def _not_found(_error: NotFound) -> tuple[str, int]:
-    db_session().rollback()
+    current_work().rollback()
     return render_error(404)
 
 
@@ -81,7 +81,7 @@ def table_rows(rows: Sequence[ReleasedSignal], categories: Mapping[str, Category
 
 
 def _criteria() -> tuple[SignalFilterForm, SignalFilter]:
-    db = db_session()
+    db = current_work().session
     options = management.filter_options(db)
     categories = categories_by_code()
     form = SignalFilterForm(request.args)
@@ -99,8 +99,8 @@ def _criteria() -> tuple[SignalFilterForm, SignalFilter]:
 
 def _shown() -> tuple[SignalFilterForm, list[ReleasedSignal], dict[int, list[SignalFollowUp]]]:
     form, criteria = _criteria()
-    rows = management.released_signals(db_session(), criteria)
-    return form, rows, management.follow_ups(db_session(), [r.id for r in rows])
+    rows = management.released_signals(current_work().session, criteria)
+    return form, rows, management.follow_ups(current_work().session, [r.id for r in rows])
 
 
 def _chart(rows: Sequence[ReleasedSignal], categories: Mapping[str, Category]) -> str:
@@ -121,7 +121,7 @@ def _chart(rows: Sequence[ReleasedSignal], categories: Mapping[str, Category]) -
 def start_overview() -> dict[str, object]:
     """What is new for the manager's start page: released signals not yet marked as read, and
     read ones without any follow-up yet - the released rows as they are, nothing computed."""
-    db = db_session()
+    db = current_work().session
     rows = management.released_signals(db)
     notes = management.follow_ups(db, [row.id for row in rows])
     return {
@@ -166,7 +166,7 @@ def export_csv() -> Response:
 
 
 def _detail(signal_id: int, follow_up_form: FollowUpForm | None = None) -> str:
-    db = db_session()
+    db = current_work().session
     row = management.get_signal(db, signal_id)
     notes = management.follow_ups(db, [row.id])[row.id]
     names = management.user_names(db, [row.released_by, row.acknowledged_by,

@@ -32,7 +32,7 @@ from vp_registry.services.reports.archive import ReportVersion
 from vp_registry.services.reports.refusals import ReportBlocked, YearNotOver
 from vp_registry.web.access import roles
 from vp_registry.web.cases.common import answer_vault_errors, needs_vault
-from vp_registry.web.database import current_work, db_session
+from vp_registry.web.database import current_work
 from vp_registry.web.forms import show_error
 from vp_registry.web.reports.forms import ConfirmForm, FinaliseForm, ReportTextsForm
 
@@ -70,7 +70,7 @@ def _file(report: AnnualReport, fmt: str) -> Response:
 
 
 def _year_status(year: int) -> archive.YearStatus:
-    for status in archive.overview(db_session(), today=date.today()):
+    for status in archive.overview(current_work().session, today=date.today()):
         if status.year == year:
             return status
     raise NotFound()
@@ -84,7 +84,7 @@ def _year_status(year: int) -> archive.YearStatus:
 def index() -> str:
     """The years and the state of each year's report (plaintext only: no vault key needed)."""
     return render_template("reports/index.html",
-                           years=archive.overview(db_session(), today=date.today()))
+                           years=archive.overview(current_work().session, today=date.today()))
 
 
 @blueprint.route("/<int:year>", methods=["GET", "POST"])
@@ -212,19 +212,19 @@ def draft_file(year: int, fmt: str) -> BaseResponse | str:
 def published() -> str:
     """Every finalised report (managers read nothing else of the reports)."""
     return render_template("reports/published.html",
-                           versions=archive.published(db_session()), downloads=DOWNLOADS,
+                           versions=archive.published(current_work().session), downloads=DOWNLOADS,
                            format_names=FORMAT_NAMES)
 
 
 def _final(year: int, version: int) -> tuple[ReportVersion, AnnualReport]:
-    return archive.final_report(db_session(), year, version)
+    return archive.final_report(current_work().session, year, version)
 
 
 @blueprint.get("/<int:year>/v<int:version>")
 @roles(Role.COUNSELLOR, Role.MANAGER)
 def view(year: int, version: int) -> str:
     stored, report = _final(year, version)
-    latest, _report = archive.final_report(db_session(), year)
+    latest, _report = archive.final_report(current_work().session, year)
     return render_template(
         "reports/view.html", report=report, fragment=_fragment(report),
         status_text=status_line(report), draft=None, status=None, finalise_form=None,

@@ -18,13 +18,13 @@ from vp_registry.core.taxonomy import Role
 from vp_registry.db.organisation import Category
 from vp_registry.messages import describe
 from vp_registry.services.accounts import organisation
-from vp_registry.services.errors import DomainError, NotFound, ValidationFailed, VaultLocked
+from vp_registry.services.errors import DomainError, NotFound, ValidationFailed
 from vp_registry.services.signals import management, publishing, refusals, reviewing
 from vp_registry.services.signals.publishing import ReleaseDraft
 from vp_registry.services.signals.refusals import AlreadyReleased, NotReleasable, SignalRefused
 from vp_registry.web.access import roles
-from vp_registry.web.cases.common import locked_page, needs_vault
-from vp_registry.web.database import current_work, db_session
+from vp_registry.web.cases.common import needs_vault
+from vp_registry.web.database import current_work
 from vp_registry.web.errors import render_error
 from vp_registry.web.forms import show_error
 from vp_registry.web.signals import words
@@ -33,13 +33,8 @@ from vp_registry.web.signals.forms import ConfirmForm, ReleaseForm
 blueprint = Blueprint("signals", __name__, url_prefix="/signals")
 
 
-@blueprint.errorhandler(VaultLocked)
-def _vault_locked(_error: VaultLocked) -> tuple[str, int]:
-    return locked_page()
-
-
 def categories_by_code() -> dict[str, Category]:
-    return {c.code: c for c in organisation.list_categories(db_session())}
+    return {c.code: c for c in organisation.list_categories(current_work().session)}
 
 
 def template_helpers() -> dict[str, Any]:
@@ -134,7 +129,7 @@ def release(token: str) -> Response | str:
 def released(signal_id: int) -> str | tuple[str, int]:
     """A released signal as management sees it, with management's acknowledgement and
     follow-up (no case data here, so no vault key is needed)."""
-    db = db_session()
+    db = current_work().session
     try:
         row = management.get_signal(db, signal_id)
     except NotFound:
