@@ -2,8 +2,8 @@
 
 Every sensitive attribute lives in a ``LargeBinary`` column holding AES-256-GCM ciphertext
 under the case's own data key; the associated data binds it to table, column, row id and the
-data key's version. Nothing here encrypts or decrypts: ``services/cases.py`` is the one place
-that converts between these rows and decrypted records, so code that reads a model gets
+data key's version. Nothing here encrypts or decrypts: ``services/cases/codec.py`` is the one
+place that converts between these rows and decrypted records, so code that reads a model gets
 bytes, never a plaintext by accident.
 
 Row ids are random 53-bit integers chosen *before* the row is written, so the ciphertext can
@@ -89,7 +89,7 @@ class CaseContact(Base):
 
 class CaseListingCache(Base):
     """One web session's decrypted case listings, encrypted, so the case list need not
-    decrypt every case on every request (see services/cases.py, ``ListingCache``).
+    decrypt every case on every request (see services/cases/listing_cache.py).
 
     The key needs the vault key *and* a secret derived from the session's cookie token; the
     row goes when the session goes (ON DELETE CASCADE), and every erasure deletes all rows.

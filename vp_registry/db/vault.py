@@ -44,7 +44,7 @@ class Vault(Base):
     created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
     key_created_at: Mapped[datetime | None] = mapped_column(DateTime, nullable=True)
     # Raised at every erasure and key rotation: a case-listing cache written by a request that
-    # started before is discarded (services.cases.ListingCache).
+    # started before is discarded (services.cases.listing_cache).
     listing_epoch: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
 
 

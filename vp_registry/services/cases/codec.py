@@ -62,7 +62,7 @@ def listing_values(data: CaseInput, outcome: str | None) -> dict[str, Any]:
 
 
 def details_values(data: CaseInput, referral: str | None, referral_target: str | None
-                    ) -> dict[str, Any]:
+                   ) -> dict[str, Any]:
     return {
         "relation": data.relation,
         "consent": data.consent,
@@ -91,7 +91,7 @@ CONTENT_SIZE: Final = crypto.SizeClass(fixed=128, free_text=("notes",))
 
 
 def encode_case(crypter: RecordCrypter, row: Case, listing: dict[str, Any],
-                 details: dict[str, Any]) -> None:
+                details: dict[str, Any]) -> None:
     row.listing = crypter.encrypt_json(CASES, LISTING, row.id, listing, LISTING_SIZE)
     row.details = crypter.encrypt_json(CASES, DETAILS, row.id, details, DETAILS_SIZE)
 
@@ -111,7 +111,7 @@ def decode_details(crypter: RecordCrypter, case_id: int, blob: bytes) -> dict[st
 
 
 def make_summary(case_id: int, reference: str, status: str, opened_on: date,
-             closed_on: date | None, version: int, listing: dict[str, Any]) -> CaseSummary:
+                 closed_on: date | None, version: int, listing: dict[str, Any]) -> CaseSummary:
     return CaseSummary(
         id=case_id, reference=reference, status=status, opened_on=opened_on,
         closed_on=closed_on, version=version, department_id=int(listing["department"]),
@@ -123,7 +123,7 @@ def make_summary(case_id: int, reference: str, status: str, opened_on: date,
 
 
 def make_record(summary: CaseSummary, details: dict[str, Any],
-            contacts: tuple[ContactRecord, ...]) -> CaseRecord:
+                contacts: tuple[ContactRecord, ...]) -> CaseRecord:
     return CaseRecord(
         **{f: getattr(summary, f) for f in CaseSummary.__dataclass_fields__},
         relation=details.get("relation"), consent=bool(details.get("consent")),
@@ -145,7 +145,7 @@ def encode_contact(crypter: RecordCrypter, row: CaseContact, data: ContactInput)
 
 
 def decode_contact(crypter: RecordCrypter, row_id: int, case_id: int, version: int,
-                    held_on: date, blob: bytes) -> ContactRecord:
+                   held_on: date, blob: bytes) -> ContactRecord:
     value = crypter.decrypt_json(CONTACTS, CONTENT, row_id, blob)
     if not isinstance(value, dict):
         raise crypto.DecryptionError()

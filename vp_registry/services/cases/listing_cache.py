@@ -139,8 +139,8 @@ def _light_query(criteria: CaseFilter) -> Select[*tuple[Any, ...]]:
 
 
 def cached_matches(session: Session, keys: VaultKeys, criteria: CaseFilter,
-                    departments: set[int] | None, cache: ListingCache
-                    ) -> list[tuple[int, int]]:
+                   departments: set[int] | None, cache: ListingCache
+                   ) -> list[tuple[int, int]]:
     """(case id, department id) of the cases passing every filter, in list order, from the
     cache; only missing or stale entries are decrypted (and the cache rewritten)."""
     connection = session.connection()

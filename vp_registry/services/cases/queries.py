@@ -62,7 +62,7 @@ def list_query(criteria: CaseFilter) -> Select[*tuple[Any, ...]]:
 
 
 def filtered(query: Select[*tuple[Any, ...]], criteria: CaseFilter
-              ) -> Select[*tuple[Any, ...]]:
+             ) -> Select[*tuple[Any, ...]]:
     """The plaintext filters (status, year) and the SQL sort order of the case list."""
     if criteria.status in {s.value for s in CaseStatus}:
         query = query.where(Case.status == criteria.status)
@@ -79,12 +79,11 @@ def filtered(query: Select[*tuple[Any, ...]], criteria: CaseFilter
 
 
 def decode_list_rows(keys: VaultKeys, rows: Iterable[Any]
-                      ) -> Iterator[tuple[CaseSummary, RecordCrypter]]:
+                     ) -> Iterator[tuple[CaseSummary, RecordCrypter]]:
     for row in rows:
         crypter = codec.list_row_crypter(keys, row)
         listing = codec.decode_listing(crypter, row.id, row.listing)
-        yield codec.make_summary(row.id, row.reference, row.status, row.opened_on, row.closed_on,
-                       row.version, listing), crypter
+        yield row_summary(row, listing), crypter
 
 
 def department_subtree(session: Session, department_id: int) -> set[int]:
@@ -102,5 +101,5 @@ def department_subtree(session: Session, department_id: int) -> set[int]:
 
 
 def row_summary(row: Any, listing: dict[str, Any]) -> CaseSummary:
-    return codec.make_summary(row.id, row.reference, row.status, row.opened_on, row.closed_on,
-                    row.version, listing)
+    return codec.make_summary(row.id, row.reference, row.status, row.opened_on,
+                              row.closed_on, row.version, listing)

@@ -20,7 +20,7 @@ Candidate = tuple[Any, dict[str, Any], RecordCrypter]
 
 
 def matches_text(session: Session, candidates: list[Candidate], needle: str
-                  ) -> list[Candidate]:
+                 ) -> list[Candidate]:
     """Free text over the decrypted text fields and conversation notes, in memory."""
     matched_ids: set[int] = set()
     unmatched: dict[int, RecordCrypter] = {}
