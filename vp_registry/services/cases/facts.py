@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import date
+from datetime import date, datetime
 from typing import Any
 
 from sqlalchemy import and_, or_, select
@@ -26,12 +26,14 @@ def case_facts(session: Session, keys: VaultKeys, *, year: int | None = None,
     derived from the vault key - it is never stored, so the database does not even reveal
     which cases concern the same person.
 
-    With ``year`` (the annual report): only the cases open at some time in that year or with
-    a conversation in it, and only the conversations held in it - chosen on the plaintext
-    dates, before anything is decrypted. ``progress(done, total)`` is called every few hundred
-    cases (the CLI's progress bar).
+    With ``year`` (the annual report): only the cases open at some time in that year, with
+    a conversation in it or registered in it (a late case may count from its registration,
+    ``core.facts.as_counted``), and only the conversations held in it - chosen on the
+    plaintext dates, before anything is decrypted. ``progress(done, total)`` is called every
+    few hundred cases (the CLI's progress bar).
     """
-    case_query = queries.list_query(CaseFilter(sort="oldest")).add_columns(Case.details)
+    case_query = queries.list_query(CaseFilter(sort="oldest")).add_columns(Case.details,
+                                                                           Case.created_at)
     contact_query = select(CaseContact.id, CaseContact.case_id, CaseContact.held_on,
                            CaseContact.content)
     if year is not None:
@@ -42,6 +44,8 @@ def case_facts(session: Session, keys: VaultKeys, *, year: int | None = None,
             and_(Case.opened_on <= end, or_(Case.closed_on.is_(None), Case.closed_on >= start)),
             Case.id.in_(select(CaseContact.case_id).where(CaseContact.held_on >= start,
                                                           CaseContact.held_on <= end)),
+            and_(Case.created_at >= datetime(year, 1, 1),
+                 Case.created_at < datetime(year + 1, 1, 1)),
         ))
     contacts: dict[int, list[tuple[int, date, bytes]]] = {}
     for contact_id, case_id, held_on, blob in session.execute(contact_query):
@@ -69,6 +73,7 @@ def case_facts(session: Session, keys: VaultKeys, *, year: int | None = None,
             minutes_spent=int(details.get("minutes_spent") or 0),
             contacts=tuple(contact_facts),
             involved_person_index=_person_index(keys, details.get("involved_person")),
+            registered_at=row.created_at,
         ))
     if progress is not None:
         progress(len(rows), len(rows))

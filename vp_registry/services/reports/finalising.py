@@ -20,8 +20,7 @@ from vp_registry.core.report import (
 from vp_registry.db import utcnow
 from vp_registry.db.reports import FINAL, AnnualReportRow
 from vp_registry.services.accounts import organisation
-from vp_registry.services.cases import facts as case_facts
-from vp_registry.services.reports import activities
+from vp_registry.services.reports import activities, counting
 from vp_registry.services.reports.archive import (
     Draft,
     ReportVersion,
@@ -68,7 +67,7 @@ def _build(work: Work, draft: Draft, *, final: bool, today: date, progress: Prog
             raise NoDraft()
         corrects = AnnualReport.from_json(corrected.report_json)
         locale = corrects.locale
-    facts = case_facts.case_facts(session, work.keys, year=year, progress=progress)
+    facts = counting.counted_case_facts(session, work.keys, year=year, progress=progress)
     departments = organisation.department_facts(session)
     categories = [(c.code, c.label_en if locale == "en" else c.label_nl)
                   for c in organisation.list_categories(session)]

@@ -35,8 +35,8 @@ from vp_registry.core.taxonomy import N_
 from vp_registry.db.cases import Case
 from vp_registry.db.signals import ReleasedSignal, SignalDismissal
 from vp_registry.services.accounts import organisation
-from vp_registry.services.cases import facts as case_facts
 from vp_registry.services.errors import NotFound
+from vp_registry.services.reports import counting
 from vp_registry.services.signals import ledger
 from vp_registry.services.signals.refusals import AlreadyReleased
 from vp_registry.services.vault.keyring import VaultKeys
@@ -108,7 +108,7 @@ def basis_of(facts: list[CaseFacts], grouping: DepartmentGrouping, rules: Disclo
 def current_basis(work: Work, today: date) -> SignalBasis:
     """The basis of this request: every case decrypted with the work's vault keys."""
     session, rules = work.session, ledger.rules_from(work.settings)
-    facts = case_facts.case_facts(session, work.keys)
+    facts = counting.counted_case_facts(session, work.keys)
     grouping = merge_departments(organisation.department_facts(session), rules)
     return basis_of(facts, grouping, rules, today, _category_labels(session))
 
