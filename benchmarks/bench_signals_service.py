@@ -37,6 +37,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from synthetic import organisation
 
+from vp_registry.app_state import app_state
 from vp_registry.core.disclosure import (
     DisclosureRules,
     Figure,
@@ -155,8 +156,8 @@ def database_benchmark(n_cases: int) -> None:
             audit_key=secrets.token_urlsafe(48), database_url=f"sqlite:///{tmp}/bench.sqlite3",
             instance_path=tmp, password_kdf=FAST_KDF_FOR_TESTS, testing=True)
         app = create_app(settings)
-        schema.upgrade(app.extensions["vp_engine"])
-        session = app.extensions["vp_session_factory"]()
+        schema.upgrade(app_state(app).engine)
+        session = app_state(app).session_factory()
         with app.app_context():
             org_service.ensure_default_categories(session)
             ids = {}
@@ -187,7 +188,7 @@ def database_benchmark(n_cases: int) -> None:
                   f"(decrypt + candidates) median {med * 1000:7.1f} ms, max "
                   f"{worst * 1000:7.1f} ms")
         session.close()
-        app.extensions["vp_engine"].dispose()
+        app_state(app).engine.dispose()
 
 
 def main() -> int:

@@ -35,6 +35,7 @@ from bench_load import PASSWORD, production_settings, seed  # noqa: E402
 from sqlalchemy import event  # noqa: E402
 
 from vp_registry import create_app  # noqa: E402
+from vp_registry.app_state import app_state  # noqa: E402
 
 CSRF = re.compile(r'name="csrf_token"[^>]*?value="([^"]+)"')
 AREAS = {
@@ -93,9 +94,9 @@ def main() -> int:
             def show(_conn: Any, _cursor: Any, statement: str, *_rest: Any) -> None:
                 shown.append(" ".join(statement.split())[:150])
 
-            event.listen(app.extensions["vp_engine"], "before_cursor_execute", show)
+            event.listen(app_state(app).engine, "before_cursor_execute", show)
             client.get(path)
-            event.remove(app.extensions["vp_engine"], "before_cursor_execute", show)
+            event.remove(app_state(app).engine, "before_cursor_execute", show)
             print(f"statements of one GET {path}:")
             print("\n".join(f"  {line}" for line in shown))
         began = time.process_time()
@@ -108,7 +109,7 @@ def main() -> int:
             nonlocal statements
             statements += 1
 
-        event.listen(app.extensions["vp_engine"], "before_cursor_execute", count)
+        event.listen(app_state(app).engine, "before_cursor_execute", count)
         profile = cProfile.Profile()
         began = time.process_time()
         profile.enable()
@@ -116,8 +117,8 @@ def main() -> int:
             client.get(path)
         profile.disable()
         cpu = (time.process_time() - began) / args.requests
-        event.remove(app.extensions["vp_engine"], "before_cursor_execute", count)
-        app.extensions["vp_engine"].dispose()
+        event.remove(app_state(app).engine, "before_cursor_execute", count)
+        app_state(app).engine.dispose()
     stats = pstats.Stats(profile)
     total = stats.total_tt  # type: ignore[attr-defined]
     print(f"{path}: {1000 * plain:.2f} ms CPU per request through the test client "

@@ -7,6 +7,7 @@ from pathlib import Path
 from flask import Flask
 from werkzeug.middleware.proxy_fix import ProxyFix
 
+from vp_registry import app_state
 from vp_registry.config import Settings, load_settings, resource_dir
 from vp_registry.db import make_engine, make_session_factory
 from vp_registry.extensions import csrf, login_manager
@@ -21,7 +22,7 @@ def create_app(settings: Settings | None = None) -> Flask:
         instance_relative_config=False,
     )
     configure_app(app, settings)
-    configure_database(app, settings)
+    configure_state(app, settings)
     register_extensions(app, settings)
     register_blueprints(app)
     register_request_hooks(app)
@@ -47,7 +48,6 @@ def configure_app(app: Flask, settings: Settings) -> None:
         BABEL_TRANSLATION_DIRECTORIES=str(Path(__file__).resolve().parent / "translations"),
         TEMPLATES_AUTO_RELOAD=settings.is_development,
     )
-    app.extensions["vp_settings"] = settings
     if settings.trusted_proxies:
         # remote_addr (login throttling) and https detection from the trusted proxies only
         app.wsgi_app = ProxyFix(  # type: ignore[method-assign]
@@ -55,12 +55,24 @@ def configure_app(app: Flask, settings: Settings) -> None:
             x_host=0, x_port=0, x_prefix=0)
 
 
-def configure_database(app: Flask, settings: Settings) -> None:
+def configure_state(app: Flask, settings: Settings) -> None:
+    """The database and everything else one application shares: one typed AppState."""
+    from vp_registry.db.cases import Case
+    from vp_registry.services.accounts import organisation
+    from vp_registry.services.cases import listing
+    from vp_registry.services.infrastructure.readcache import ReadCache
     from vp_registry.web import database
+    from vp_registry.web.contact import privacy
 
     engine = make_engine(settings.effective_database_url)
-    app.extensions["vp_engine"] = engine
-    app.extensions["vp_session_factory"] = make_session_factory(engine)
+    app_state.init_app(app, app_state.AppState(
+        settings=settings,
+        engine=engine,
+        session_factory=make_session_factory(engine),
+        directory=organisation.directory_cache(),
+        case_years=ReadCache(listing.case_years, (Case,)),
+        contact_throttles=privacy.make_throttles(settings),
+    ))
     database.init_app(app)
 
 

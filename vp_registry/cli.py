@@ -14,12 +14,13 @@ from pathlib import Path
 from typing import IO, Any
 
 import click
-from flask import Flask, current_app
+from flask import Flask
 from flask.cli import AppGroup, FlaskGroup, with_appcontext
 from flask_babel import gettext as _
 from sqlalchemy.orm import Session, sessionmaker
 
 from vp_registry import cli_cases, cli_operations, cli_reports, cli_serve
+from vp_registry.app_state import app_state
 from vp_registry.config import ConfigurationError, Settings, config_file_path
 from vp_registry.core.private_files import write_private
 from vp_registry.core.taxonomy import ROLE_LABELS, Role
@@ -34,8 +35,8 @@ from vp_registry.services.work import Work, unit_of_work
 def command_work() -> AbstractContextManager[Work]:
     """The command's unit of work, made as a web request's is (services.work): the system acts,
     it commits when the block ends normally and rolls back on any error or exit."""
-    factory: sessionmaker[Session] = current_app.extensions["vp_session_factory"]
-    settings: Settings = current_app.extensions["vp_settings"]
+    factory: sessionmaker[Session] = app_state().session_factory
+    settings: Settings = app_state().settings
     return unit_of_work(factory, settings, Actor.system())
 
 
@@ -62,7 +63,7 @@ def read_password(password_stdin: bool, prompt: str) -> str:
               help="Lees het wachtwoord van stdin / read the password from standard input.")
 def init_command(admin_email: str | None, admin_name: str, password_stdin: bool) -> None:
     """Maak of upgrade de database / create or upgrade the database (and the first admin)."""
-    schema.upgrade(current_app.extensions["vp_engine"])
+    schema.upgrade(app_state().engine)
     with command_work() as work:
         added = organisation.ensure_default_categories(work.session)
         if admin_email:
@@ -236,7 +237,7 @@ def demo_command() -> None:
     """Vul de database met fictieve demodata / fill the database with fictional demo data."""
     from vp_registry.services.demo import seed as demo
 
-    schema.upgrade(current_app.extensions["vp_engine"])
+    schema.upgrade(app_state().engine)
     cli_cases.create_vault_and_show_key()  # when 'init' has not made it yet
     with command_work() as work:
         try:

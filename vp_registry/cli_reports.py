@@ -19,11 +19,11 @@ from pathlib import Path
 from typing import Any
 
 import click
-from flask import current_app
 from flask.cli import AppGroup
 from flask_babel import gettext as _
 from sqlalchemy.orm import Session, sessionmaker
 
+from vp_registry.app_state import app_state
 from vp_registry.cli_cases import _unlock as unlock_vault
 from vp_registry.config import Settings
 from vp_registry.core.private_files import write_private
@@ -39,7 +39,7 @@ PROGRESS_FROM = 2_000  # cases: below this a draft builds too fast for a progres
 
 
 def _settings() -> Settings:
-    value: Settings = current_app.extensions["vp_settings"]
+    value: Settings = app_state().settings
     return value
 
 
@@ -116,7 +116,7 @@ def report_build(year: int, fmt: str, output: Path, email: str | None, password_
     if email and report_version is not None:
         _fail(_("--version is for finalised reports: leave out --email and the password."))
         return
-    factory: sessionmaker[Session] = current_app.extensions["vp_session_factory"]
+    factory: sessionmaker[Session] = app_state().session_factory
     progress = _Progress(_("Cases"))
     # committed when the block ends normally; _fail's exit rolls everything back
     with unit_of_work(factory, _settings(), Actor.system()) as work:

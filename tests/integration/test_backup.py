@@ -13,6 +13,7 @@ from sqlalchemy.orm import Session
 
 from tests.support.database import POSTGRES_URL, fresh_postgres_database
 from tests.support.sessions import db_session_for
+from vp_registry.app_state import app_state
 from vp_registry.config import Settings
 from vp_registry.db import make_engine
 from vp_registry.db.accounts import User
@@ -43,7 +44,7 @@ def test_backup_round_trip_restores_every_row_and_the_audit_chain(
     populated: Flask, settings: Settings, tmp_path: Path
 ) -> None:
     path = tmp_path / "backup.vpb"
-    made = backup.create_backup(populated.extensions["vp_engine"], settings.backup_key, path)
+    made = backup.create_backup(app_state(populated).engine, settings.backup_key, path)
     assert b"Productie" not in path.read_bytes()
     target = make_engine(_empty_target(tmp_path))
     restored = backup.restore_backup(target, settings.backup_key, path)
@@ -61,7 +62,7 @@ def test_damaged_backup_is_refused_with_a_clear_message(
     populated: Flask, settings: Settings, tmp_path: Path
 ) -> None:
     path = tmp_path / "backup.vpb"
-    backup.create_backup(populated.extensions["vp_engine"], settings.backup_key, path)
+    backup.create_backup(app_state(populated).engine, settings.backup_key, path)
     data = bytearray(path.read_bytes())
     data[len(data) // 2] ^= 0x01
     path.write_bytes(bytes(data))
@@ -72,7 +73,7 @@ def test_damaged_backup_is_refused_with_a_clear_message(
 
 def test_wrong_backup_key_is_refused(populated: Flask, settings: Settings, tmp_path: Path) -> None:
     path = tmp_path / "backup.vpb"
-    backup.create_backup(populated.extensions["vp_engine"], settings.backup_key, path)
+    backup.create_backup(app_state(populated).engine, settings.backup_key, path)
     with pytest.raises(backup.BackupError):
         backup.read_backup(path, "another-backup-key-that-is-long-enough-123")
 
@@ -81,7 +82,7 @@ def test_restore_refuses_a_database_that_is_not_empty(
     populated: Flask, settings: Settings, tmp_path: Path
 ) -> None:
     path = tmp_path / "backup.vpb"
-    engine = populated.extensions["vp_engine"]
+    engine = app_state(populated).engine
     backup.create_backup(engine, settings.backup_key, path)
     with pytest.raises(backup.BackupError, match="not empty"):
         backup.restore_backup(engine, settings.backup_key, path)
@@ -108,7 +109,7 @@ def test_sessions_are_not_backed_up(
     from tests.support.forms import AuthActions
 
     AuthActions(populated.test_client()).login(create_user("manager"))
-    _manifest, tables = backup.dump(populated.extensions["vp_engine"])
+    _manifest, tables = backup.dump(app_state(populated).engine)
     assert "web_sessions" not in tables and "login_throttles" not in tables
 
 
@@ -118,7 +119,7 @@ def test_restore_into_postgresql_moves_every_sequence_past_the_restored_rows(
 ) -> None:
     """New rows after a restore get fresh ids: the serial sequences were reset (setval)."""
     path = tmp_path / "backup.vpb"
-    backup.create_backup(populated.extensions["vp_engine"], settings.backup_key, path)
+    backup.create_backup(app_state(populated).engine, settings.backup_key, path)
     urls = fresh_postgres_database()
     target = make_engine(next(urls))
     try:

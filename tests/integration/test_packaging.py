@@ -98,6 +98,7 @@ RUN_INSTALLED = textwrap.dedent("""
 
     import vp_registry
     from vp_registry import create_app
+    from vp_registry.app_state import app_state
     from vp_registry.config import Settings
     from vp_registry.core.crypto import FAST_KDF_FOR_TESTS
     from vp_registry.services.infrastructure import schema
@@ -109,7 +110,7 @@ RUN_INSTALLED = textwrap.dedent("""
         database_url=f"sqlite:///{work / 'registry.sqlite3'}",
         instance_path=str(work / "instance"), password_kdf=FAST_KDF_FOR_TESTS, testing=True)
     app = create_app(settings)
-    engine = app.extensions["vp_engine"]
+    engine = app_state(app).engine
     schema.upgrade(engine)
     with engine.connect() as connection:
         revision = connection.exec_driver_sql("SELECT version_num FROM alembic_version").scalar()

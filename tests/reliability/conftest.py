@@ -10,6 +10,7 @@ import pytest
 from tests.reliability.world import ErrorLog, Visit, World, build_world, make_settings
 from tests.support.database import POSTGRES_URL, cloned, fresh_postgres_database
 from vp_registry import create_app
+from vp_registry.app_state import app_state
 
 
 @pytest.fixture(scope="module")
@@ -23,7 +24,7 @@ def world(tmp_path_factory: pytest.TempPathFactory) -> Iterator[World]:
     try:
         ids, people, code = build_world(app, settings)
     finally:
-        app.extensions["vp_engine"].dispose()
+        app_state(app).engine.dispose()
     yield World(settings, url, ids, people, code)
     for _ in databases:  # drops the PostgreSQL database
         pass
@@ -38,4 +39,4 @@ def visit(world: World, tmp_path: Path) -> Iterator[Visit]:
         try:
             yield Visit(app, app.test_client(), errors, world)
         finally:
-            app.extensions["vp_engine"].dispose()
+            app_state(app).engine.dispose()

@@ -28,6 +28,8 @@ from typing import Any
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
 
+from vp_registry.app_state import app_state
+
 _state: dict[str, Any] = {"steps": 0, "pause_at": 0, "paused_file": ""}
 
 
@@ -86,7 +88,7 @@ def _warm_up() -> None:
     app = create_app(Settings(environment="development", secret_key=secrets.token_hex(32),
                               audit_key=secrets.token_hex(32), database_url="sqlite://",
                               password_kdf=FAST_KDF_FOR_TESTS, testing=True))
-    app.extensions["vp_engine"].dispose()
+    app_state(app).engine.dispose()
 
 
 def serve() -> None:

@@ -46,6 +46,7 @@ from tests.reliability.world import (
     visitor_for,
 )
 from tests.support.forms import csrf_token, post_form
+from vp_registry.app_state import app_state
 from vp_registry.db.accounts import User, WebSession
 from vp_registry.services.demo.cases import DEMO_CASES
 from vp_registry.web.access import PUBLIC, allowed_roles_of
@@ -60,7 +61,7 @@ CASE_TEXTS = [case.narrative[:40] for case in DEMO_CASES]
 
 def _allow_code_again(app: Flask, email: str) -> None:
     """A second login within 30 s reuses a TOTP step, which is refused: reset it (test only)."""
-    with app.extensions["vp_session_factory"]() as session:
+    with app_state(app).session_factory() as session:
         session.execute(update(User).where(User.email == email).values(totp_last_step=0))
         session.commit()
 
@@ -170,7 +171,7 @@ def _tampered(token: str, stored_hash: str) -> dict[str, str]:
 def test_tampered_random_and_stolen_hash_cookies_are_anonymous(visit: Visit) -> None:
     client = _login(visit.app, visit.world.accounts["counsellor"])
     token = _cookie(client)
-    with visit.app.extensions["vp_session_factory"]() as session:
+    with app_state(visit.app).session_factory() as session:
         stored = session.execute(select(WebSession.token_hash).where(
             WebSession.user_id.is_not(None))).scalars().first()
     assert stored is not None

@@ -44,6 +44,7 @@ from tests.reliability.webclient import (
 from tests.support.database import POSTGRES_URL
 from tests.support.forms import AuthActions, post_form
 from tests.support.sessions import db_session_for
+from vp_registry.app_state import app_state
 from vp_registry.config import Settings
 from vp_registry.db.accounts import User
 from vp_registry.db.audit import AuditEntry
@@ -273,7 +274,7 @@ def test_parallel_clients_under_gunicorn_lose_no_write_and_keep_one_audit_chain(
         assert [notes for _day, _minutes, notes in stored.contacts] == [f"notes of {marker}"]
     assert state.cases[shared].narrative == winner_text
     assert len(state.cases) == CLIENTS * CASES_EACH + 1
-    with Session(app.extensions["vp_engine"]) as session:
+    with Session(app_state(app).engine) as session:
         actions: dict[str, int] = {action: count for action, count in session.execute(
             select(AuditEntry.action, func.count()).group_by(AuditEntry.action))}
     assert actions["case.create"] == CLIENTS * CASES_EACH + 1

@@ -11,6 +11,7 @@ from flask.testing import FlaskClient
 
 from tests.support.forms import AuthActions, post_form
 from vp_registry import create_app
+from vp_registry.app_state import app_state
 from vp_registry.config import ConfigurationError, Settings
 from vp_registry.db.accounts import User
 
@@ -42,7 +43,7 @@ def test_throttling_per_client_uses_the_forwarded_address_only_when_trusted(
     app = create_app(settings.with_overrides(trusted_proxies=trusted))
     from vp_registry.services.infrastructure import schema
 
-    schema.upgrade(app.extensions["vp_engine"])
+    schema.upgrade(app_state(app).engine)
     attacker, other = app.test_client(), app.test_client()
     answers = [_failed_login_from(attacker, "203.0.113.9", n)
                for n in range(settings.throttle_free_attempts + 2)]
@@ -51,7 +52,7 @@ def test_throttling_per_client_uses_the_forwarded_address_only_when_trusted(
     # trusted: another client address is not affected; untrusted: X-Forwarded-For is
     # ignored (it could be forged), every request comes from the same peer
     assert bystander == (200 if trusted else 429)
-    app.extensions["vp_engine"].dispose()
+    app_state(app).engine.dispose()
 
 
 def test_trusted_proxies_is_bounded() -> None:

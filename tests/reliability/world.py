@@ -31,6 +31,7 @@ from sqlalchemy.orm import Session
 
 from tests.support.forms import post_form
 from vp_registry import create_app
+from vp_registry.app_state import app_state
 from vp_registry.config import Settings
 from vp_registry.core.crypto import FAST_KDF_FOR_TESTS
 from vp_registry.db import Base
@@ -169,7 +170,7 @@ def build_world(app: Flask, settings: Settings) -> tuple[dict[str, str], dict[st
     receipt_code = found.group(1)
     people: dict[str, Account] = {}
     ids: dict[str, str] = {"locale": "nl", "version": "1"}
-    factory = app.extensions["vp_session_factory"]
+    factory = app_state(app).session_factory
     with app.app_context(), factory() as session:
         for login in DEMO_USERS:
             user = users.find_by_email(session, login.email)
@@ -254,7 +255,7 @@ def rules_with(method: str) -> list[tuple[str, str]]:
     app = create_app(make_settings(Path("/nonexistent"), "sqlite://"))
     rules = sorted((rule.endpoint, rule.rule) for rule in app.url_map.iter_rules()
                    if method in (rule.methods or set()) and rule.endpoint != "static")
-    app.extensions["vp_engine"].dispose()
+    app_state(app).engine.dispose()
     return rules
 
 
@@ -360,7 +361,7 @@ def set_the_stage(visit: Visit, endpoint: str) -> str | None:
         assert response.status_code == 302
     elif endpoint == "management.acknowledge":
         # The demo manager acknowledged the demo's signal; this copy goes back to before that.
-        with visit.app.extensions["vp_engine"].begin() as connection:
+        with app_state(visit.app).engine.begin() as connection:
             connection.execute(text("UPDATE released_signals SET acknowledged_at = NULL, "
                                     "acknowledged_by = NULL WHERE id = :id"),
                                {"id": int(ids["signal_id"])})
@@ -401,7 +402,7 @@ def find_form(visit: Visit, endpoint: str, url: str, methods: set[str],
 
 def database_digest(app: Flask) -> dict[str, str]:
     digests = {}
-    with app.extensions["vp_engine"].connect() as connection:
+    with app_state(app).engine.connect() as connection:
         for table in Base.metadata.sorted_tables:
             if table.name in VOLATILE_TABLES:
                 continue

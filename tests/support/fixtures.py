@@ -31,6 +31,7 @@ from tests.support.database import (
 from tests.support.forms import DEFAULT_PASSWORD, AuthActions
 from tests.support.sessions import db_session_for
 from vp_registry import create_app
+from vp_registry.app_state import app_state
 from vp_registry.config import Settings
 from vp_registry.core.crypto import FAST_KDF_FOR_TESTS
 from vp_registry.db.accounts import User
@@ -106,7 +107,7 @@ def app(settings: Settings, database: Database) -> Iterator[Flask]:
     if not (database.migrated and settings.database_url == database.url):
         migrate(settings.database_url)  # a module's settings point elsewhere
     yield application
-    application.extensions["vp_engine"].dispose()
+    app_state(application).engine.dispose()
 
 
 @pytest.fixture

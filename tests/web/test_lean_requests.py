@@ -18,6 +18,7 @@ from sqlalchemy import event, update
 
 from tests.support.forms import post_form
 from tests.support.sessions import db_session_for
+from vp_registry.app_state import app_state
 from vp_registry.db.accounts import User
 from vp_registry.web import navigation
 from vp_registry.web.sessions import COOKIE_NAME
@@ -31,7 +32,7 @@ def counted_statements(app: Flask) -> Iterator[list[str]]:
     def record(_conn: Any, _cursor: Any, statement: str, *_rest: Any) -> None:
         seen.append(statement)
 
-    engine = app.extensions["vp_engine"]
+    engine = app_state(app).engine
     event.listen(engine, "before_cursor_execute", record)
     try:
         yield seen

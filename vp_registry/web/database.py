@@ -11,11 +11,11 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Flask, Response, current_app, g, got_request_exception
+from flask import Flask, Response, g, got_request_exception
 from flask_login import current_user
-from sqlalchemy.orm import Session, sessionmaker
+from sqlalchemy.orm import Session
 
-from vp_registry.config import Settings
+from vp_registry.app_state import app_state
 from vp_registry.services.infrastructure import audit
 from vp_registry.services.infrastructure.audit import Actor
 from vp_registry.services.work import Work
@@ -23,8 +23,7 @@ from vp_registry.services.work import Work
 
 def db_session() -> Session:
     if "db_session" not in g:
-        factory: sessionmaker[Session] = current_app.extensions["vp_session_factory"]
-        g.db_session = factory()
+        g.db_session = app_state().session_factory()
         audit.defer_appends(g.db_session)  # appended at the commit: the head lock only then
     session: Session = g.db_session
     return session
@@ -36,7 +35,7 @@ def current_work() -> Work:
     if "work" not in g:
         from vp_registry.web.cases.common import current_keys  # here: an import cycle otherwise
 
-        settings: Settings = current_app.extensions["vp_settings"]
+        settings = app_state().settings
         user = current_user
         actor = (Actor(user.id, user.role) if user is not None and user.is_authenticated
                  else Actor.anonymous())

@@ -10,10 +10,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from flask import current_app, request, url_for
+from flask import request, url_for
 from flask_babel import get_locale
 from flask_babel import gettext as _
 
+from vp_registry.app_state import app_state
 from vp_registry.core.taxonomy import N_, Role
 
 
@@ -74,8 +75,7 @@ def _in_section(entry: _Entry, endpoint: str) -> bool:
 def _items(entries: tuple[_Entry, ...], endpoint: str) -> tuple[MenuItem, ...]:
     """The items for this page, built once per role's entries, page, language and script
     root in this application (issue 15): labels and URLs are the same for every request."""
-    menus: dict[tuple[Any, ...], tuple[MenuItem, ...]] = current_app.extensions.setdefault(
-        "vp_menus", {})
+    menus = app_state().menus
     key = (entries, endpoint, str(get_locale()), request.script_root)
     found = menus.get(key)
     if found is None:

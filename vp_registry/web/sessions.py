@@ -22,12 +22,13 @@ import json
 from datetime import timedelta
 from typing import Any, cast
 
-from flask import Flask, Request, Response, current_app, g
+from flask import Flask, Request, Response, g
 from flask.sessions import SessionInterface, SessionMixin
 from sqlalchemy import CursorResult, Engine, select, update
 from sqlalchemy.orm import Session
 from werkzeug.datastructures import CallbackDict
 
+from vp_registry.app_state import app_state
 from vp_registry.config import Settings
 from vp_registry.core import crypto
 from vp_registry.db import utcnow
@@ -95,7 +96,7 @@ def _detached() -> ServerSession:
 
 
 def _store() -> Session:
-    store: Session = current_app.extensions["vp_session_factory"]()
+    store: Session = app_state().session_factory()
     return store
 
 

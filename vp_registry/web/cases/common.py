@@ -13,9 +13,10 @@ from collections.abc import Callable
 from functools import wraps
 from typing import Any, TypeVar, cast
 
-from flask import Blueprint, current_app, g, render_template, request, session
+from flask import Blueprint, g, render_template, request, session
 from flask_login import current_user
 
+from vp_registry.app_state import app_state
 from vp_registry.config import Settings
 from vp_registry.core import crypto
 from vp_registry.core.crypto import DecryptionError
@@ -35,7 +36,7 @@ View = TypeVar("View", bound=Callable[..., Any])
 
 
 def settings() -> Settings:
-    value: Settings = current_app.extensions["vp_settings"]
+    value: Settings = app_state().settings
     return value
 
 

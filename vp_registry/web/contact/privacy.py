@@ -18,13 +18,13 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Final
 
-from flask import Flask, current_app, request
+from flask import request
 
+from vp_registry.app_state import app_state
 from vp_registry.config import Settings
 from vp_registry.services.infrastructure.memory_throttle import BackOff, Window
 
 SENDS_PER_HOUR: Final = 10
-EXTENSION: Final = "vp_contact_throttles"
 
 
 @dataclass(frozen=True)
@@ -35,8 +35,9 @@ class Throttles:
     sends: Window  # new messages and answers: at most SENDS_PER_HOUR per address
 
 
-def init_app(app: Flask, settings: Settings) -> None:
-    app.extensions[EXTENSION] = Throttles(
+def make_throttles(settings: Settings) -> Throttles:
+    """The application's throttles (one set per process: see AppState)."""
+    return Throttles(
         codes=BackOff(free_attempts=settings.throttle_free_attempts,
                       base_seconds=settings.throttle_base_seconds,
                       max_seconds=settings.throttle_max_seconds,
@@ -46,8 +47,7 @@ def init_app(app: Flask, settings: Settings) -> None:
 
 
 def throttles() -> Throttles:
-    found: Throttles = current_app.extensions[EXTENSION]
-    return found
+    return app_state().contact_throttles
 
 
 def client_address() -> str | None:

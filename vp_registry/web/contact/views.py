@@ -49,12 +49,6 @@ from vp_registry.web.templating import category_label
 blueprint = Blueprint("contact", __name__)
 
 
-@blueprint.record_once
-def _setup(state: object) -> None:
-    app = state.app  # type: ignore[attr-defined]
-    privacy.init_app(app, app.extensions["vp_settings"])
-
-
 def _locale() -> str:
     locale = str(get_locale() or "nl")
     return locale if locale in UI_LOCALES else "nl"
