@@ -51,7 +51,6 @@ LONG_FUNCTIONS = frozenset({
     "vp_registry/core/report.py::build_report",
     "vp_registry/core/signals.py::detect_signals",
     "vp_registry/render/docx.py::render_docx",
-    "vp_registry/web/management/chart.py::signal_chart",
 })
 
 

@@ -28,6 +28,9 @@ PLOT_TOP: Final = 30
 PLOT_HEIGHT: Final = 220
 LEFT: Final = 44
 RIGHT: Final = 12
+BAR_WIDTH: Final = 40
+BAR_GAP: Final = 6
+PERIOD_GAP: Final = 28
 
 
 @dataclass(frozen=True)
@@ -62,29 +65,115 @@ def _legend_rows(series: Sequence[str], width: int) -> list[list[tuple[float, st
     return rows
 
 
-def signal_chart(bars: Sequence[Bar], *, title: str, description: str, chart_id: str = "chart"
-                 ) -> Markup:
-    """The SVG, or an empty Markup when there is nothing to draw."""
-    if not bars:
-        return Markup("")
+@dataclass(frozen=True)
+class _Layout:
+    """Where everything goes: the series' colours, the periods' bars, the scale and size."""
+
+    colour: dict[str, str]
+    periods: list[tuple[str, str]]
+    per_period: dict[str, list[Bar]]
+    y_max: int
+    slots: list[int]
+    width: int
+    legend: list[list[tuple[float, str]]]
+    height: int
+
+    def y(self, value: float) -> float:
+        return PLOT_TOP + PLOT_HEIGHT - PLOT_HEIGHT * value / self.y_max
+
+
+def _layout(bars: Sequence[Bar]) -> _Layout:
     series = list(dict.fromkeys(b.series for b in sorted(bars, key=lambda b: b.series)))
     colour = {name: PALETTE[i % len(PALETTE)] for i, name in enumerate(series)}
     periods = sorted({(b.period, b.period_label) for b in bars})
     per_period = {p: sorted((b for b in bars if b.period == p), key=lambda b: (b.series, b.title))
                   for p, _ in periods}
     top = max((b.high if b.high is not None else b.low + max(3, b.low // 2)) for b in bars)
-    y_max = _nice_max(max(top, 5))
-    bar_width, bar_gap, period_gap = 40, 6, 28
-    slots = [len(per_period[p]) * (bar_width + bar_gap) - bar_gap for p, _ in periods]
+    slots = [len(per_period[p]) * (BAR_WIDTH + BAR_GAP) - BAR_GAP for p, _ in periods]
     # as wide as the bars need (a phone scales it down, a wide screen does not blow it up)
-    width = max(MIN_WIDTH, LEFT + RIGHT + sum(slots) + period_gap * (len(periods) + 1))
+    width = max(MIN_WIDTH, LEFT + RIGHT + sum(slots) + PERIOD_GAP * (len(periods) + 1))
     width = max(width, int(LEFT + RIGHT + 38 + CHAR_WIDTH * max(len(n) for n in series)))
     legend = _legend_rows(series, width)
-    height = PLOT_TOP + PLOT_HEIGHT + 44 + len(legend) * 22
+    return _Layout(colour, periods, per_period, _nice_max(max(top, 5)), slots, width, legend,
+                   PLOT_TOP + PLOT_HEIGHT + 44 + len(legend) * 22)
 
-    def y(value: float) -> float:
-        return PLOT_TOP + PLOT_HEIGHT - PLOT_HEIGHT * value / y_max
 
+def _grid(layout: _Layout) -> list[Markup]:
+    out: list[Markup] = []
+    for tick in range(0, layout.y_max + 1, max(1, layout.y_max // 5)):
+        ty = layout.y(tick)
+        out.append(Markup('<line x1="{}" x2="{}" y1="{:.1f}" y2="{:.1f}" stroke="{}" '
+                          'stroke-width="1"/>').format(LEFT, layout.width - RIGHT, ty, ty, GRID))
+        out.append(Markup('<text x="{}" y="{:.1f}" text-anchor="end" fill="{}">{}</text>')
+                   .format(LEFT - 6, ty + 4, MUTED, tick))
+    return out
+
+
+def _bar(layout: _Layout, bar: Bar, x: float) -> list[Markup]:
+    """One released signal: solid to the band's lower bound, lighter to its upper bound."""
+    fill = layout.colour[bar.series]
+    solid_top = layout.y(bar.low)
+    out = [Markup('<g>'), Markup('<title>{}</title>').format(bar.title),
+           Markup('<rect x="{:.1f}" y="{:.1f}" width="{}" height="{:.1f}" fill="{}"/>').format(
+               x, solid_top, BAR_WIDTH, layout.y(0) - solid_top, fill)]
+    if bar.high is not None and bar.high > bar.low:
+        upper = layout.y(bar.high)
+        out.append(Markup('<rect x="{:.1f}" y="{:.1f}" width="{}" height="{:.1f}" '
+                          'fill="{}" fill-opacity="0.35" stroke="{}" '
+                          'stroke-dasharray="3 2"/>').format(
+            x, upper, BAR_WIDTH, solid_top - upper, fill, fill))
+        label_y = upper - 6
+    elif bar.high is None:
+        tip = layout.y(bar.low + max(3, bar.low // 2))
+        middle = x + BAR_WIDTH / 2
+        out.append(Markup('<polygon points="{:.1f},{:.1f} {:.1f},{:.1f} {:.1f},{:.1f}" '
+                          'fill="{}" fill-opacity="0.35"/>').format(
+            x, solid_top, x + BAR_WIDTH, solid_top, middle, tip, fill))
+        label_y = tip - 6
+    else:
+        label_y = solid_top - 6
+    out.append(Markup('<text x="{:.1f}" y="{:.1f}" text-anchor="middle" fill="{}">{}'
+                      '</text>').format(x + BAR_WIDTH / 2, label_y, INK, bar.band))
+    out.append(Markup('</g>'))
+    return out
+
+
+def _periods(layout: _Layout) -> list[Markup]:
+    """The bars, period by period: the periods share the plot width evenly, and the bars are
+    centred in their period's slot."""
+    out: list[Markup] = []
+    slot_space = (layout.width - LEFT - RIGHT - PERIOD_GAP) / len(layout.periods)
+    for index, (period, label) in enumerate(layout.periods):
+        centre = LEFT + PERIOD_GAP / 2 + slot_space * (index + 0.5)
+        x: float = centre - layout.slots[index] / 2
+        for bar in layout.per_period[period]:
+            out.extend(_bar(layout, bar, x))
+            x += BAR_WIDTH + BAR_GAP
+        out.append(Markup('<text x="{:.1f}" y="{}" text-anchor="middle" fill="{}">{}</text>')
+                   .format(centre, PLOT_TOP + PLOT_HEIGHT + 22, INK, label))
+    return out
+
+
+def _legend(layout: _Layout) -> list[Markup]:
+    out: list[Markup] = []
+    legend_top = PLOT_TOP + PLOT_HEIGHT + 50
+    for row_index, row in enumerate(layout.legend):
+        ly = legend_top + row_index * 22
+        for lx, name in row:
+            out.append(Markup('<rect x="{}" y="{}" width="14" height="14" fill="{}"/>')
+                       .format(lx, ly - 11, layout.colour[name]))
+            out.append(Markup('<text x="{}" y="{}" fill="{}">{}</text>')
+                       .format(lx + 20, ly + 1, INK, name))
+    return out
+
+
+def signal_chart(bars: Sequence[Bar], *, title: str, description: str, chart_id: str = "chart"
+                 ) -> Markup:
+    """The SVG, or an empty Markup when there is nothing to draw."""
+    if not bars:
+        return Markup("")
+    layout = _layout(bars)
+    width, height, y = layout.width, layout.height, layout.y
     out: list[Markup] = [
         Markup('<svg class="chart" id="{id}" xmlns="http://www.w3.org/2000/svg" '
                'width="{w}" height="{h}" viewBox="0 0 {w} {h}" role="img" '
@@ -92,57 +181,9 @@ def signal_chart(bars: Sequence[Bar], *, title: str, description: str, chart_id:
                'font-size="14">').format(id=chart_id, w=width, h=height),
         Markup('<title id="{}-title">{}</title>').format(chart_id, title),
         Markup('<desc id="{}-desc">{}</desc>').format(chart_id, description),
+        *_grid(layout), *_periods(layout),
+        Markup('<line x1="{}" x2="{}" y1="{:.1f}" y2="{:.1f}" stroke="{}" '
+               'stroke-width="1"/>').format(LEFT, width - RIGHT, y(0), y(0), INK),
+        *_legend(layout), Markup('</svg>'),
     ]
-    for tick in range(0, y_max + 1, max(1, y_max // 5)):
-        ty = y(tick)
-        out.append(Markup('<line x1="{}" x2="{}" y1="{:.1f}" y2="{:.1f}" stroke="{}" '
-                          'stroke-width="1"/>').format(LEFT, width - RIGHT, ty, ty, GRID))
-        out.append(Markup('<text x="{}" y="{:.1f}" text-anchor="end" fill="{}">{}</text>')
-                   .format(LEFT - 6, ty + 4, MUTED, tick))
-    # the periods share the plot width evenly; bars are centred in their period's slot
-    slot_space = (width - LEFT - RIGHT - period_gap) / len(periods)
-    for index, (period, label) in enumerate(periods):
-        centre = LEFT + period_gap / 2 + slot_space * (index + 0.5)
-        x: float = centre - slots[index] / 2
-        for bar in per_period[period]:
-            fill = colour[bar.series]
-            solid_top = y(bar.low)
-            out.append(Markup('<g>'))
-            out.append(Markup('<title>{}</title>').format(bar.title))
-            out.append(Markup('<rect x="{:.1f}" y="{:.1f}" width="{}" height="{:.1f}" '
-                              'fill="{}"/>').format(x, solid_top, bar_width, y(0) - solid_top,
-                                                    fill))
-            if bar.high is not None and bar.high > bar.low:
-                upper = y(bar.high)
-                out.append(Markup('<rect x="{:.1f}" y="{:.1f}" width="{}" height="{:.1f}" '
-                                  'fill="{}" fill-opacity="0.35" stroke="{}" '
-                                  'stroke-dasharray="3 2"/>').format(
-                    x, upper, bar_width, solid_top - upper, fill, fill))
-                label_y = upper - 6
-            elif bar.high is None:
-                tip = y(bar.low + max(3, bar.low // 2))
-                middle = x + bar_width / 2
-                out.append(Markup('<polygon points="{:.1f},{:.1f} {:.1f},{:.1f} {:.1f},{:.1f}" '
-                                  'fill="{}" fill-opacity="0.35"/>').format(
-                    x, solid_top, x + bar_width, solid_top, middle, tip, fill))
-                label_y = tip - 6
-            else:
-                label_y = solid_top - 6
-            out.append(Markup('<text x="{:.1f}" y="{:.1f}" text-anchor="middle" fill="{}">{}'
-                              '</text>').format(x + bar_width / 2, label_y, INK, bar.band))
-            out.append(Markup('</g>'))
-            x += bar_width + bar_gap
-        out.append(Markup('<text x="{:.1f}" y="{}" text-anchor="middle" fill="{}">{}</text>')
-                   .format(centre, PLOT_TOP + PLOT_HEIGHT + 22, INK, label))
-    out.append(Markup('<line x1="{}" x2="{}" y1="{:.1f}" y2="{:.1f}" stroke="{}" '
-                      'stroke-width="1"/>').format(LEFT, width - RIGHT, y(0), y(0), INK))
-    legend_top = PLOT_TOP + PLOT_HEIGHT + 50
-    for row_index, row in enumerate(legend):
-        ly = legend_top + row_index * 22
-        for lx, name in row:
-            out.append(Markup('<rect x="{}" y="{}" width="14" height="14" fill="{}"/>')
-                       .format(lx, ly - 11, colour[name]))
-            out.append(Markup('<text x="{}" y="{}" fill="{}">{}</text>')
-                       .format(lx + 20, ly + 1, INK, name))
-    out.append(Markup('</svg>'))
     return Markup("").join(out)
