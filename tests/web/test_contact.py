@@ -22,7 +22,7 @@ from tests.support.forms import AuthActions, csrf_token, post_form
 from tests.support.sessions import db_session_for
 from vp_registry.config import Settings
 from vp_registry.db.accounts import User
-from vp_registry.db.audit import AuditPending
+from vp_registry.db.audit import AuditEntry, AuditPending
 from vp_registry.db.cases import Case
 from vp_registry.db.contact import ContactThread, CounsellorProfile
 from vp_registry.services.contact import conversion, threads
@@ -459,8 +459,8 @@ def test_a_conversion_that_meets_a_concurrent_change_keeps_the_read_it_shows(
     """Issue 13: the conversion page decrypts the conversation (audited ``contact.read``) and
     then writes the case in a savepoint. When another change of the thread stales that write,
     only the savepoint goes: the page shows the conflict with the conversation, its read stays
-    recorded, and no case is left behind. (The service used to roll back the whole request,
-    read entry included.)"""
+    recorded, and no case - nor its ``case.create`` - is left behind. (The service used to roll
+    back the whole request, read entry included.)"""
     with app.app_context(), db_session_for(app) as session:
         dept_id = department(session, "Magazijn en logistiek", settings).id
         session.commit()
@@ -494,3 +494,6 @@ def test_a_conversion_that_meets_a_concurrent_change_keeps_the_read_it_shows(
         assert _pending(session, "contact.read") == reads_before + 1  # ...and its read kept
         assert _pending(session, "contact.convert") == 0
         assert session.execute(select(Case)).first() is None
+        created = select(func.count()).select_from(AuditEntry).where(
+            AuditEntry.action == "case.create")
+        assert session.execute(created).scalar_one() == 0  # no entry for a case not made

@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from datetime import date
 
 from sqlalchemy.orm import Session
+from sqlalchemy.orm.attributes import flag_modified
 
 from vp_registry.core.taxonomy import N_
 from vp_registry.services.cases import conversations, lifecycle, validation
@@ -93,15 +94,18 @@ def convert_to_case(work: Work, thread_id: int, conversion: Conversion, *,
     row = threads.thread_row(session, thread_id)
     record = threads.record(work, row)
     case_input, first_contact = _case_input(session, record, conversion, today)
-    # One savepoint for the case and the thread's link to it: a concurrent change of the
-    # thread leaves neither, and the caller's transaction (its contact.read) goes on.
+    # The thread first: a concurrent change shows in its version check before anything is
+    # created or audited (a savepoint: the caller's transaction and its contact.read go on).
+    # Afterwards this transaction holds the row until it ends, so the link below cannot stale.
     with work.conflicts(threads.changed):
+        row.unread = False
+        flag_modified(row, "unread")  # the version check even when it was read already
+    with work.conflicts(threads.changed):  # anything refused below leaves no half-made case
         case = lifecycle.create_case(work, case_input, today=today)
         conversations.add_contact(work, case.reference, first_contact, today=today,
                                   audited=False)  # part of the creation: one case.create
         row.case_link = sealing.crypter(sealing.thread_key_for_vault(
             unlocking.unwrap_message_private_key(session, work.keys), row)).encrypt_text(
             THREADS, "case_link", row.id, case.reference)
-        row.unread = False
     audit.record_dated(session, work.actor, "contact.convert")
     return case.reference
