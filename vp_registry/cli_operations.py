@@ -1,5 +1,9 @@
 """Operations commands: ``backup create|verify|restore``, ``database copy``,
-``sessions purge``."""
+``sessions purge``.
+
+Backups read and write whole databases through the engine, each in its own snapshot
+transaction (services/infrastructure/backup.py); ``sessions purge`` is one unit of work.
+"""
 
 from __future__ import annotations
 
@@ -9,27 +13,15 @@ from pathlib import Path
 import click
 from flask.cli import AppGroup
 from flask_babel import gettext as _
-from sqlalchemy import Engine
 
 from vp_registry.app_state import app_state
-from vp_registry.config import Settings
 from vp_registry.db import make_engine
 from vp_registry.messages import describe
 from vp_registry.services.accounts import web_sessions
 from vp_registry.services.errors import DomainError
 from vp_registry.services.infrastructure import backup
 from vp_registry.services.infrastructure.audit import Actor
-from vp_registry.services.work import Work
-
-
-def _settings() -> Settings:
-    value: Settings = app_state().settings
-    return value
-
-
-def _engine() -> Engine:
-    engine: Engine = app_state().engine
-    return engine
+from vp_registry.services.work import unit_of_work
 
 
 def _fail(error: DomainError) -> None:
@@ -52,7 +44,8 @@ def backup_group() -> None:
 def backup_create(output: Path) -> None:
     """Maak een consistente back-up terwijl de app draait / back up while the app runs."""
     try:
-        manifest = backup.create_backup(_engine(), _settings().backup_key, output)
+        state = app_state()
+        manifest = backup.create_backup(state.engine, state.settings.backup_key, output)
     except DomainError as error:
         _fail(error)
         return
@@ -65,7 +58,7 @@ def backup_create(output: Path) -> None:
 def backup_verify(backup_file: Path) -> None:
     """Controleer een back-up / check that a backup is complete and readable."""
     try:
-        manifest, _tables = backup.read_backup(backup_file, _settings().backup_key)
+        manifest, _tables = backup.read_backup(backup_file, app_state().settings.backup_key)
     except DomainError as error:
         _fail(error)
         return
@@ -79,7 +72,8 @@ def backup_verify(backup_file: Path) -> None:
 def backup_restore(backup_file: Path) -> None:
     """Zet een back-up terug in een lege database / restore into an empty database."""
     try:
-        manifest = backup.restore_backup(_engine(), _settings().backup_key, backup_file,
+        state = app_state()
+        manifest = backup.restore_backup(state.engine, state.settings.backup_key, backup_file,
                                          _progress)
     except DomainError as error:
         _fail(error)
@@ -103,7 +97,7 @@ def database_copy(target_url: str) -> None:
     """
     target = make_engine(target_url)
     try:
-        manifest = backup.copy_database(_engine(), target, _progress)
+        manifest = backup.copy_database(app_state().engine, target, _progress)
     except DomainError as error:
         _fail(error)
         return
@@ -121,12 +115,9 @@ def sessions_group() -> None:
 @sessions_group.command("purge")
 def sessions_purge() -> None:
     """Verwijder verlopen sessies / delete expired sessions (safe to run from cron)."""
-    session = app_state().session_factory()
-    try:
-        removed = web_sessions.purge_expired_sessions(Work(session, _settings(), Actor.system()))
-        session.commit()
-    finally:
-        session.close()
+    state = app_state()
+    with unit_of_work(state.session_factory, state.settings, Actor.system()) as work:
+        removed = web_sessions.purge_expired_sessions(work)
     click.echo(_("%(count)s expired sessions deleted.", count=removed))
 
 
