@@ -17,14 +17,11 @@ from flask import Blueprint, g, render_template, request, session
 from flask_login import current_user
 
 from vp_registry.app_state import app_state
-from vp_registry.config import Settings
 from vp_registry.core import crypto
 from vp_registry.core.crypto import DecryptionError
 from vp_registry.db.vault import CounsellorKey
-from vp_registry.services.accounts import users
 from vp_registry.services.cases import listing_cache as case_listing_cache
 from vp_registry.services.errors import NotFound, VaultLocked
-from vp_registry.services.infrastructure.audit import Actor
 from vp_registry.services.vault import grants, store, unlocking
 from vp_registry.services.vault.keyring import VaultKeys
 from vp_registry.web.cases.forms import UnlockForm
@@ -35,15 +32,6 @@ from vp_registry.web.sessions import ServerSession, drop_vault_key, session_vaul
 View = TypeVar("View", bound=Callable[..., Any])
 
 
-def settings() -> Settings:
-    value: Settings = app_state().settings
-    return value
-
-
-def actor() -> Actor:
-    return users.actor_of(current_user)
-
-
 def current_keys() -> VaultKeys | None:
     """The unlocked vault keys of this request, or None (opened once per request)."""
     if "vault_keys" not in g:
@@ -51,7 +39,8 @@ def current_keys() -> VaultKeys | None:
         try:
             key = session_vault_key(session)
             if key is not None:  # the one guard: the user holds a grant at this moment
-                keys = unlocking.open_keys(db_session(), settings(), key, holder=current_user.id)
+                keys = unlocking.open_keys(db_session(), app_state().settings, key,
+                                           holder=current_user.id)
         except unlocking.NoGrant:
             drop_vault_key(session)  # revoked: the session forgets the key
         except (VaultLocked, DecryptionError):
@@ -68,13 +57,6 @@ def listing_cache() -> case_listing_cache.ListingCache | None:
     return case_listing_cache.ListingCache(
         crypto.hash_token(session.token),
         crypto.key_from_token(session.token, case_listing_cache.CACHE_PURPOSE))
-
-
-def require_keys() -> VaultKeys:
-    keys = current_keys()
-    if keys is None:
-        raise VaultLocked()
-    return keys
 
 
 def vault_state() -> str:

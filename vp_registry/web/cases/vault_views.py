@@ -13,19 +13,12 @@ from vp_registry.core.taxonomy import Role
 from vp_registry.messages import describe
 from vp_registry.services.accounts import passwords
 from vp_registry.services.errors import DomainError, NotFound, Throttled
-from vp_registry.services.infrastructure import audit, throttle
+from vp_registry.services.infrastructure import throttle
 from vp_registry.services.vault import grants, key_pairs, unlocking
 from vp_registry.web.access import roles
-from vp_registry.web.cases.common import (
-    actor,
-    current_keys,
-    locked_page,
-    needs_vault,
-    settings,
-    vault_state,
-)
+from vp_registry.web.cases.common import current_keys, locked_page, needs_vault, vault_state
 from vp_registry.web.cases.forms import GrantForm, UnlockForm
-from vp_registry.web.database import current_work, db_session
+from vp_registry.web.database import current_work
 from vp_registry.web.errors import render_error
 from vp_registry.web.redirects import safe_next
 from vp_registry.web.sessions import ServerSession
@@ -35,7 +28,7 @@ blueprint = Blueprint("vault", __name__, url_prefix="/vault")
 
 @blueprint.errorhandler(NotFound)
 def _not_found(_error: NotFound) -> tuple[str, int]:
-    db_session().rollback()
+    current_work().rollback()
     return render_error(404)
 
 
@@ -61,7 +54,8 @@ def unlock() -> Response | tuple[str, int]:
     next_url = _safe_next(request.form.get("next"))
     if not form.validate_on_submit():
         return locked_page()
-    db, user = db_session(), current_user
+    work, user = current_work(), current_user
+    db = work.session
     keys = throttle.throttle_keys(user.email, request.remote_addr)
     try:
         throttle.ensure_not_locked(db, keys)
@@ -69,15 +63,15 @@ def unlock() -> Response | tuple[str, int]:
         flash(describe(error), "error")
         return redirect(url_for("vault.status"))
     if not passwords.verify_password(user.password_hash, form.password.data,
-                                     settings().password_kdf):
-        throttle.register_failure(db, settings(), keys)
-        audit.record(db, settings().audit_key, actor(), "vault.unlock_failed")
+                                     work.settings.password_kdf):
+        throttle.register_failure(db, work.settings, keys)
+        work.audit("vault.unlock_failed")
         form.password.errors.append(_("The password is not correct."))
         return render_template("cases/locked.html", state=vault_state(), form=form,
                                next_url=next_url), 200
-    key_pairs.ensure_counsellor_key(current_work(), user, form.password.data)
+    key_pairs.ensure_counsellor_key(work, user, form.password.data)
     try:
-        vault_key = unlocking.unlock_with_password(current_work(), user, form.password.data)
+        vault_key = unlocking.unlock_with_password(work, user, form.password.data)
     except DecryptionError:
         vault_key = None
     if vault_key is None:
@@ -87,7 +81,7 @@ def unlock() -> Response | tuple[str, int]:
         raise TypeError("expected a server-side session")
     session.store_vault_key(vault_key)
     throttle.clear(db, keys)
-    audit.record(db, settings().audit_key, actor(), "vault.unlock")
+    work.audit("vault.unlock")
     flash(_("The case files are open."), "success")
     return redirect(next_url)
 
@@ -96,17 +90,16 @@ def unlock() -> Response | tuple[str, int]:
 @roles(Role.COUNSELLOR)
 @needs_vault
 def colleagues() -> str:
-    return render_template("cases/colleagues.html", people=grants.access_overview(db_session()),
-                           form=GrantForm())
+    people = grants.access_overview(current_work().session)
+    return render_template("cases/colleagues.html", people=people, form=GrantForm())
 
 
 @blueprint.post("/colleagues/<int:user_id>/grant")
 @roles(Role.COUNSELLOR)
 @needs_vault
 def grant(user_id: int) -> Response | str:
-    db = db_session()
     form = GrantForm()
-    grantee = grants.get_counsellor(db, user_id)
+    grantee = grants.get_counsellor(current_work().session, user_id)
     if not form.validate_on_submit():
         flash(_("Confirm that you checked this with your colleague."), "error")
         return redirect(url_for("vault.colleagues"))
