@@ -112,7 +112,7 @@ def register_request_hooks(app: Flask) -> None:
     from vp_registry.web import access, security, slashes
 
     slashes.init_app(app)
-    app.before_request(access.enforce_access)
+    access.init_app(app)  # the role guard and the one handler of access errors
     security.init_app(app)
 
 

@@ -15,7 +15,7 @@ from typing import IO, Any
 
 import click
 from flask import Flask
-from flask.cli import AppGroup, FlaskGroup, with_appcontext
+from flask.cli import AppGroup, FlaskGroup, ScriptInfo, with_appcontext
 from flask_babel import gettext as _
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -26,7 +26,7 @@ from vp_registry.core.private_files import write_private
 from vp_registry.core.taxonomy import ROLE_LABELS, Role
 from vp_registry.messages import describe
 from vp_registry.services.accounts import department_import, organisation, users
-from vp_registry.services.errors import DomainError
+from vp_registry.services.errors import AccessDenied, DomainError
 from vp_registry.services.infrastructure import audit, schema
 from vp_registry.services.infrastructure.audit import Actor
 from vp_registry.services.work import Work, unit_of_work
@@ -266,9 +266,32 @@ COMMANDS = [init_command, users_group, departments_group, audit_group,
             demo_command]
 
 
+def answer_access_errors(command: click.Command) -> click.Command:
+    """The CLI's one answer to an access error (no vault key, no grant) raised in ``command``
+    or its subcommands: the message in red and exit code 1, as the web's one handler shows
+    the explanation page. The command's application context has ended by then: translate in
+    the same application's context."""
+    invoke = command.invoke
+
+    def answering(ctx: click.Context) -> Any:
+        try:
+            return invoke(ctx)
+        except AccessDenied as error:
+            with ctx.ensure_object(ScriptInfo).load_app().app_context():
+                fail(describe(error))
+            raise  # not reached: fail() exits
+
+    command.invoke = answering  # type: ignore[method-assign]
+    return command
+
+
+_APP_COMMANDS = [answer_access_errors(command) for command in (
+    *COMMANDS, *cli_operations.COMMANDS, *cli_cases.COMMANDS, *cli_reports.COMMANDS)]
+
+
 def app_commands() -> list[click.Command]:
     """Every command that works on the application (all but ``init-config``)."""
-    return [*COMMANDS, *cli_operations.COMMANDS, *cli_cases.COMMANDS, *cli_reports.COMMANDS]
+    return list(_APP_COMMANDS)
 
 
 def register_commands(app: Flask) -> None:

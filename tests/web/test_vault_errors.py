@@ -1,14 +1,19 @@
 """The areas that decrypt answer a locked vault with the explanation page and an unknown
-record with the 404 page (web.cases.common.answer_vault_errors)."""
+record with the 404 page (web.cases.common.answer_vault_errors); access errors have one
+handler, the application's (web.access)."""
 
 from __future__ import annotations
 
 from collections.abc import Callable
 
 import pytest
+from flask import Blueprint, Flask
 from flask.testing import FlaskClient
 
+from vp_registry.core.taxonomy import Role
 from vp_registry.db.accounts import User
+from vp_registry.services.errors import AccessDenied, DomainError, NoGrant, VaultLocked
+from vp_registry.web.access import roles
 
 DECRYPTING_PAGES = ("/cases/", "/activities", "/reports/2025")
 
@@ -28,3 +33,39 @@ def test_without_the_vault_key_each_area_explains_instead(
 def test_an_unknown_record_is_not_found(client: FlaskClient, counsellor: User,
                                         path: str) -> None:
     assert client.get(path).status_code == 404
+
+
+def test_access_errors_are_not_domain_errors() -> None:
+    """A locked vault or a revoked grant is an access answer, never a form message: no
+    ``except DomainError`` may turn it into one (issue 13)."""
+    for error in (VaultLocked, NoGrant):
+        assert issubclass(error, AccessDenied)
+        assert not issubclass(error, DomainError)
+
+
+def test_one_handler_for_access_errors_in_the_whole_application(app: Flask) -> None:
+    """No blueprint answers access errors itself: the application has the one handler."""
+    for blueprint, by_code in app.error_handler_spec.items():
+        for handlers in by_code.values():
+            access = [kind for kind in handlers if issubclass(kind, AccessDenied)]
+            assert blueprint is None or not access, (blueprint, access)
+    assert AccessDenied in app.error_handler_spec[None][None]
+
+
+def test_an_access_error_in_any_area_shows_the_explanation_page(
+    app: Flask, client: FlaskClient, login_as: Callable[[str], User]
+) -> None:
+    """Also where no area registered a handler (this blueprint is new), a locked vault shows
+    the explanation page, not the 500 page."""
+    elsewhere = Blueprint("elsewhere", __name__)
+
+    @elsewhere.get("/elsewhere")
+    @roles(Role.COUNSELLOR)
+    def locked() -> str:
+        raise VaultLocked()
+
+    app.register_blueprint(elsewhere)
+    login_as("counsellor")
+    response = client.get("/elsewhere")
+    assert response.status_code == 200
+    assert "vp-registry vault recover --email" in response.get_data(as_text=True)

@@ -47,13 +47,25 @@ class Throttled(DomainError):
 class AccessDenied(Exception):
     """Not a user error but an access answer: this session may not open the case files.
 
-    Not a :class:`DomainError`: the edge has one handler for it (the explanation page),
-    never a form message."""
+    Not a :class:`DomainError`: the edge has one handler for it - the explanation page on the
+    web (web.access), the message and exit code 1 in the CLI (cli.answer_access_errors) -
+    never a form message. ``message`` and ``params`` as for a DomainError."""
 
     message: str = N_("You have no access to this.")
 
+    def __init__(self, message: str | None = None, **params: Any) -> None:
+        if message is not None:
+            self.message = message
+        self.params = params
+        super().__init__(self.message % params if params else self.message)
 
-class VaultLocked(DomainError):
+
+class VaultLocked(AccessDenied):
     """This session holds no (current) vault key: the counsellor has no access (yet)."""
 
     message = N_("The case files are locked for this session.")
+
+
+class NoGrant(AccessDenied):
+    """The user on whose behalf a session's key is used holds no grant (any more): the caller
+    treats the session as holding no key (issue 11)."""

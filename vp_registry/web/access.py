@@ -1,8 +1,12 @@
-"""Deny by default (docs/design.md I-6).
+"""Deny by default (docs/design.md I-6), and one answer to access errors.
 
 Every view declares who may use it with ``@roles(...)`` or ``@public``. A single
 ``before_request`` hook refuses any endpoint without a declaration, so a forgotten decorator
 fails closed. ``tests/web/test_authorisation.py`` walks the URL map against a table.
+
+An access error (:class:`~vp_registry.services.errors.AccessDenied`: no vault key in this
+session, no grant) raised anywhere gets one application-wide answer, the explanation page;
+no area registers its own.
 """
 
 from __future__ import annotations
@@ -15,6 +19,8 @@ from flask_login import current_user
 from werkzeug.wrappers import Response
 
 from vp_registry.core.taxonomy import Role
+from vp_registry.services.errors import AccessDenied
+from vp_registry.web.cases.common import locked_page
 
 PUBLIC = "public"
 ANY_ROLE = frozenset({Role.COUNSELLOR.value, Role.MANAGER.value, Role.ADMIN.value})
@@ -64,3 +70,13 @@ def enforce_access() -> Response | None:
     if current_user.role not in allowed:
         abort(403)
     return None
+
+
+def _access_denied(_error: AccessDenied) -> tuple[str, int]:
+    """The explanation page (200), whatever area raised it; nothing of the request is stored."""
+    return locked_page()
+
+
+def init_app(app: Flask) -> None:
+    app.before_request(enforce_access)
+    app.register_error_handler(AccessDenied, _access_denied)

@@ -12,7 +12,7 @@ from vp_registry.core.crypto import PURPOSE_X25519_PRIVATE, DecryptionError
 from vp_registry.core.taxonomy import N_
 from vp_registry.db.accounts import User
 from vp_registry.db.vault import VAULT_ROW_ID, CounsellorKey, Vault, VaultGrant, VaultRotation
-from vp_registry.services.errors import ValidationFailed, VaultLocked
+from vp_registry.services.errors import NoGrant, ValidationFailed, VaultLocked
 from vp_registry.services.vault.key_pairs import (
     counsellor_private_key,
     is_counsellor,
@@ -28,11 +28,6 @@ from vp_registry.services.vault.keyring import (
 )
 from vp_registry.services.vault.store import VaultNotReady, get_vault, require_vault
 from vp_registry.services.work import Work
-
-
-class NoGrant(Exception):  # an access check's answer, not an error to show (no DomainError)
-    """The user on whose behalf a session's key is used holds no grant (any more). An access
-    check, not a user error: the caller treats the session as holding no key (issue 11)."""
 
 
 def _verify_key(vault: Vault, vault_key: bytes) -> None:

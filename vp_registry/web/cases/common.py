@@ -21,7 +21,7 @@ from vp_registry.core import crypto
 from vp_registry.core.crypto import DecryptionError
 from vp_registry.db.vault import CounsellorKey
 from vp_registry.services.cases import listing_cache as case_listing_cache
-from vp_registry.services.errors import NotFound, VaultLocked
+from vp_registry.services.errors import NoGrant, NotFound, VaultLocked
 from vp_registry.services.vault import grants, store, unlocking
 from vp_registry.services.vault.keyring import VaultKeys
 from vp_registry.web.cases.forms import UnlockForm
@@ -41,7 +41,7 @@ def current_keys() -> VaultKeys | None:
             if key is not None:  # the one guard: the user holds a grant at this moment
                 keys = unlocking.open_keys(db_session(), app_state().settings, key,
                                            holder=current_user.id)
-        except unlocking.NoGrant:
+        except NoGrant:
             drop_vault_key(session)  # revoked: the session forgets the key
         except (VaultLocked, DecryptionError):
             keys = None
@@ -90,20 +90,20 @@ def _not_found(_error: NotFound) -> tuple[str, int]:
 
 
 def answer_vault_errors(blueprint: Blueprint) -> None:
-    """The areas that decrypt (cases, activities, the annual report): a locked vault shows
-    the explanation page, a record that does not exist the 404 page; neither stores anything
-    of the request."""
-    blueprint.register_error_handler(VaultLocked, lambda _error: locked_page())
+    """The areas that decrypt (cases, activities, the annual report): a record that does not
+    exist shows the 404 page, storing nothing of the request. (A locked vault: the
+    application's one handler of access errors, web.access.)"""
     blueprint.register_error_handler(NotFound, _not_found)
 
 
 def needs_vault(view: View) -> View:
-    """Case pages need the vault key: without it the explanation page answers instead."""
+    """Case pages need the vault key: without it the explanation page answers instead (the
+    one handler of access errors, web.access)."""
 
     @wraps(view)
     def wrapper(*args: Any, **kwargs: Any) -> Any:
         if current_keys() is None:
-            return locked_page()
+            raise VaultLocked()
         return view(*args, **kwargs)
 
     return cast(View, wrapper)

@@ -26,7 +26,7 @@ from vp_registry.services.contact.counsellors import ProfileInput
 from vp_registry.services.contact.threads import ThreadRecord
 from vp_registry.services.errors import DomainError, NotFound, VaultLocked
 from vp_registry.web.access import roles
-from vp_registry.web.cases.common import locked_page, needs_vault
+from vp_registry.web.cases.common import needs_vault
 from vp_registry.web.database import current_work
 from vp_registry.web.errors import render_error
 from vp_registry.web.forms import show_error
@@ -41,11 +41,6 @@ from vp_registry.web.messages.forms import (
 from vp_registry.web.templating import category_label
 
 blueprint = Blueprint("messages", __name__)
-
-
-@blueprint.errorhandler(VaultLocked)
-def _vault_locked(_error: VaultLocked) -> tuple[str, int]:
-    return locked_page()
 
 
 @blueprint.errorhandler(NotFound)
