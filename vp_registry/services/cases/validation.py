@@ -34,19 +34,8 @@ from vp_registry.services.cases.records import (
     Closing,
     ContactInput,
 )
+from vp_registry.services.cleaning import clean
 from vp_registry.services.errors import ValidationFailed
-
-
-def _clean(text: str | None, limit: int, field_name: str) -> str | None:
-    if text is None:
-        return None
-    text = text.replace("\r\n", "\n").strip()
-    if not text:
-        return None
-    if len(text) > limit:
-        raise ValidationFailed(N_("Use at most %(limit)s characters."), field=field_name,
-                               limit=limit)
-    return text
 
 
 def _enum(value: str | None, allowed: Iterable[str], field_name: str) -> str | None:
@@ -111,8 +100,8 @@ def _categories(c: _Check) -> None:
 
 
 def _identifying(c: _Check) -> None:
-    name = _clean(c.data.reporter_name, MAX_NAME, "reporter_name")
-    contact = _clean(c.data.reporter_contact, MAX_CONTACT_DETAILS, "reporter_contact")
+    name = clean(c.data.reporter_name, MAX_NAME, "reporter_name")
+    contact = clean(c.data.reporter_contact, MAX_CONTACT_DETAILS, "reporter_contact")
     if not c.data.consent and (name or contact):
         raise ValidationFailed(
             N_("Without consent to store identifying details, leave name and contact "
@@ -147,9 +136,9 @@ def _choices_and_texts(c: _Check) -> list[Callable[[], object]]:
     data = c.data
     return [
         lambda: _enum(data.relation, _values(Relation), "relation"),
-        lambda: _clean(data.involved_person, MAX_NAME, "involved_person"),
-        lambda: _clean(data.narrative, MAX_TEXT, "narrative"),
-        lambda: _clean(data.next_steps, MAX_TEXT, "next_steps"),
+        lambda: clean(data.involved_person, MAX_NAME, "involved_person"),
+        lambda: clean(data.narrative, MAX_TEXT, "narrative"),
+        lambda: clean(data.next_steps, MAX_TEXT, "next_steps"),
         lambda: _enum(data.gender, _values(Gender), "gender"),
         lambda: _enum(data.employment_type, _values(EmploymentType), "employment_type"),
     ]
@@ -188,11 +177,11 @@ def validate_case(session: Session, data: CaseInput, *, today: date,
         data,
         categories=tuple(dict.fromkeys(data.categories)),
         relation=_enum(data.relation, _values(Relation), "relation"),
-        reporter_name=_clean(data.reporter_name, MAX_NAME, "reporter_name"),
-        reporter_contact=_clean(data.reporter_contact, MAX_CONTACT_DETAILS, "reporter_contact"),
-        involved_person=_clean(data.involved_person, MAX_NAME, "involved_person"),
-        narrative=_clean(data.narrative, MAX_TEXT, "narrative"),
-        next_steps=_clean(data.next_steps, MAX_TEXT, "next_steps"),
+        reporter_name=clean(data.reporter_name, MAX_NAME, "reporter_name"),
+        reporter_contact=clean(data.reporter_contact, MAX_CONTACT_DETAILS, "reporter_contact"),
+        involved_person=clean(data.involved_person, MAX_NAME, "involved_person"),
+        narrative=clean(data.narrative, MAX_TEXT, "narrative"),
+        next_steps=clean(data.next_steps, MAX_TEXT, "next_steps"),
         gender=_enum(data.gender, _values(Gender), "gender"),
         employment_type=_enum(data.employment_type, _values(EmploymentType), "employment_type"),
     )
@@ -206,7 +195,7 @@ def validate_closing(closing: Closing, opened_on: date, today: date) -> Closing:
     if outcome is None:
         raise ValidationFailed(N_("Choose the outcome."), field="outcome")
     referral = _enum(closing.referral, _values(Referral), "referral")
-    target = _clean(closing.referral_target, MAX_NAME, "referral_target")
+    target = clean(closing.referral_target, MAX_NAME, "referral_target")
     if outcome == Outcome.REFERRAL.value and referral is None:
         raise ValidationFailed(N_("Choose where the reporter was referred to."), field="referral")
     if outcome != Outcome.REFERRAL.value:
@@ -226,4 +215,4 @@ def validate_contact(data: ContactInput, opened_on: date, today: date) -> Contac
     channel = _enum(data.channel, _values(Channel), "channel")
     if channel is None:
         raise ValidationFailed(N_("Choose how the conversation took place."), field="channel")
-    return replace(data, channel=channel, notes=_clean(data.notes, MAX_TEXT, "notes"))
+    return replace(data, channel=channel, notes=clean(data.notes, MAX_TEXT, "notes"))

@@ -19,8 +19,8 @@ from vp_registry.core.crypto import AesGcmCipher
 from vp_registry.core.taxonomy import N_
 from vp_registry.db.contact import ContactThread
 from vp_registry.db.organisation import Category, Department
+from vp_registry.services.cleaning import clean
 from vp_registry.services.contact import sealing
-from vp_registry.services.contact.fields import clean
 from vp_registry.services.errors import DomainError, ValidationFailed
 from vp_registry.services.infrastructure import audit
 from vp_registry.services.infrastructure.audit import Actor
@@ -53,7 +53,7 @@ class Submission:
 
 def message_text(text: str | None, field: str = "message") -> str:
     """A message of a sender or a counsellor: cleaned, not empty, not too long."""
-    cleaned = clean(text, MAX_MESSAGE, field, drop_nul=True)
+    cleaned = clean(text, MAX_MESSAGE, field)
     if cleaned is None:
         raise ValidationFailed(N_("Write your message."), field=field)
     return cleaned
@@ -77,7 +77,7 @@ def validate_submission(session: Session, data: Submission) -> Submission:
             raise ValidationFailed(N_("Choose a subject from the list."), field="category")
     return Submission(kind=data.kind, message=message, department_id=department_id,
                       category=category,
-                      contact=clean(data.contact, MAX_CONTACT, "contact", drop_nul=True))
+                      contact=clean(data.contact, MAX_CONTACT, "contact"))
 
 
 def public_key(session: Session) -> bytes:

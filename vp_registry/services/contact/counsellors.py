@@ -27,7 +27,7 @@ from vp_registry.core.taxonomy import N_, Role
 from vp_registry.db import utcnow
 from vp_registry.db.accounts import User
 from vp_registry.db.contact import CounsellorProfile
-from vp_registry.services.contact.fields import clean
+from vp_registry.services.cleaning import clean
 from vp_registry.services.errors import NotFound, ValidationFailed
 from vp_registry.services.work import Work
 

@@ -15,7 +15,7 @@ from sqlalchemy.orm import Session
 from vp_registry.core.taxonomy import N_
 from vp_registry.db import utcnow
 from vp_registry.db.contact import PublicText
-from vp_registry.services.contact.fields import clean
+from vp_registry.services.cleaning import clean
 from vp_registry.services.errors import ValidationFailed
 from vp_registry.services.work import Work
 
