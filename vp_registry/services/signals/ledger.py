@@ -131,7 +131,7 @@ def append(work: Work, approval: Approval) -> DisclosureRelease:
     entry = DisclosureRelease(kind=approval.kind, reference=approval.reference,
                               released_by=work.actor.user_id)
     session.add(entry)
-    session.flush()
+    work.flush()  # the release's id, for its figures
     for figure in approval.figures:
         session.add(DisclosureFigure(release_id=entry.id, cells=_encode_cells(figure.cells),
                                      low=figure.low, high=figure.high, label=figure.label[:300],
