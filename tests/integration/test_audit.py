@@ -10,12 +10,16 @@ from flask import Flask
 from flask.testing import FlaskCliRunner
 from sqlalchemy import delete, select, update
 from sqlalchemy.orm import Session
+from sqlalchemy.orm.exc import StaleDataError
 
 from tests.support.sessions import db_session_for
+from vp_registry.app_state import app_state
 from vp_registry.config import Settings
 from vp_registry.db.audit import AuditEntry
+from vp_registry.services.errors import Conflict
 from vp_registry.services.infrastructure import audit
 from vp_registry.services.infrastructure.audit import Actor
+from vp_registry.services.work import begin
 
 
 @pytest.fixture
@@ -176,3 +180,27 @@ def test_dated_entries_join_the_chain_on_a_later_day_dated_and_verifiable(
     assert audit.waiting_entries(db) == 0
     result = audit.verify(db, settings.audit_key)
     assert result.ok and result.entries == 5
+
+
+def test_a_conflict_drops_the_entries_queued_inside_its_savepoint_only(
+    app: Flask, settings: Settings
+) -> None:
+    """Work.conflicts rolls back a savepoint on a concurrent change: what was audited inside
+    it did not happen and must not be appended; what the caller audited before (a read) and
+    after (the conflict page) is appended at the commit, like a committed savepoint's."""
+    with app.app_context():
+        work = begin(app_state(app).session_factory, settings, Actor(1, "counsellor"))
+        try:
+            work.audit("case.read", target_type="case", target_id="VP-1")
+            with work.conflicts(lambda: Conflict()):
+                work.audit("case.saved-in-savepoint")
+            with pytest.raises(Conflict), work.conflicts(lambda: Conflict()):
+                work.audit("case.update", target_type="case", target_id="VP-1")
+                raise StaleDataError("another revision")  # the version check's failure
+            work.audit("case.conflict-shown")
+            work.commit()
+        finally:
+            work.close()
+        assert _actions(app) == ["case.read", "case.saved-in-savepoint", "case.conflict-shown"]
+        with db_session_for(app) as session:
+            assert audit.verify(session, settings.audit_key).ok

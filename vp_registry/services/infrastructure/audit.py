@@ -20,6 +20,7 @@ import hashlib
 import hmac
 import json
 import secrets
+import weakref
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, datetime, time
@@ -124,20 +125,33 @@ def defer_appends(session: Session) -> None:
 
     Appending takes the lock on the single head row until the commit; taken in the middle of
     a request, it would be held while the page renders, and every audited request of every
-    worker would wait for it. A rollback of the session drops what was queued with it.
+    worker would wait for it. A rollback drops what was queued in what it rolls back: the
+    whole queue for the session's transaction, the entries queued since it began for a
+    savepoint (``Work.conflicts``: the change it audited did not happen; the caller's entries
+    from before it stay).
     """
     session.info[_DEFERRED] = []
+    # savepoint -> queue length when it began (weak: a savepoint ends before its rollback
+    # event, and a committed one is simply forgotten)
+    marks: weakref.WeakKeyDictionary[Any, int] = weakref.WeakKeyDictionary()
 
     @event.listens_for(session, "before_commit")
     def _append_queued(_session: Session) -> None:
         append_deferred(session)
 
+    @event.listens_for(session, "after_transaction_create")
+    def _mark(_session: Session, transaction: Any) -> None:
+        if transaction.nested:
+            marks[transaction] = len(session.info.get(_DEFERRED) or ())
+
     @event.listens_for(session, "after_soft_rollback")
     def _drop(_session: Session, previous: Any) -> None:
-        if previous.parent is not None:  # a savepoint (Work.conflicts), or a failed flush's
-            return  # own subtransaction inside one: the outer transaction goes on
-        if session.info.get(_DEFERRED):
+        queue: list[_Pending] = session.info.get(_DEFERRED) or []
+        if previous.parent is None:  # the session's own transaction
             session.info[_DEFERRED] = []
+        elif previous in marks:  # a savepoint: only what was queued inside it
+            del queue[marks.pop(previous):]
+        # else: a failed flush's own subtransaction; the enclosing transaction goes on
 
 
 def append_deferred(session: Session) -> None:
