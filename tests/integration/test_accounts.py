@@ -21,21 +21,25 @@ from vp_registry.services.infrastructure.audit import Actor
 from vp_registry.services.work import Work
 
 
+@pytest.fixture
+def system(db: Session, settings: Settings) -> Work:
+    """A unit of work in which the system acts (as a CLI command does) on the test's session."""
+    return Work(db, settings, Actor.system())
+
+
 def test_unknown_user_and_wrong_password_fail_identically(
-    db: Session, settings: Settings, create_user: Callable[..., User]
+    system: Work, create_user: Callable[..., User]
 ) -> None:
     user = create_user("admin")
     with pytest.raises(AuthenticationFailed) as wrong_password:
-        authentication.check_password(Work(db, settings, Actor.system()),
-                                      user.email, "not-the-password-at-all", None)
+        authentication.check_password(system, user.email, "not-the-password-at-all", None)
     with pytest.raises(AuthenticationFailed) as unknown:
-        authentication.check_password(Work(db, settings, Actor.system()),
-                                      "nobody@example.org", "not-the-password", None)
+        authentication.check_password(system, "nobody@example.org", "not-the-password", None)
     assert str(wrong_password.value) == str(unknown.value)
 
 
 def test_every_login_attempt_verifies_one_argon2id_hash_with_the_configured_parameters(
-    db: Session, settings: Settings, create_user: Callable[..., User],
+    system: Work, db: Session, settings: Settings, create_user: Callable[..., User],
     monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """The structural half of "the same timing for unknown users" (DESIGN section 3; issue 11,
@@ -44,8 +48,7 @@ def test_every_login_attempt_verifies_one_argon2id_hash_with_the_configured_para
     measured by ``benchmarks/bench_timing.py``, never asserted in a test."""
     user = create_user("admin")
     disabled = create_user("manager")
-    users.set_active(Work(db, settings, Actor.system()),
-                     db.get(User, disabled.id), False)  # type: ignore[arg-type]
+    users.set_active(system, db.get(User, disabled.id), False)  # type: ignore[arg-type]
     expected = argon2.Parameters(
         type=argon2.Type.ID, version=19, salt_len=16, hash_len=32,
         time_cost=settings.password_kdf.time_cost, memory_cost=settings.password_kdf.memory_kib,
@@ -68,33 +71,27 @@ def test_every_login_attempt_verifies_one_argon2id_hash_with_the_configured_para
     for name, (email, password) in attempts.items():
         verified.clear()
         with contextlib.suppress(AuthenticationFailed):
-            authentication.check_password(Work(db, settings, Actor.system()), email, password, None)
+            authentication.check_password(system, email, password, None)
         assert verified == [expected], name
 
 
 def test_backoff_after_repeated_failures_also_for_unknown_accounts(
-    db: Session, settings: Settings
+    system: Work, settings: Settings
 ) -> None:
     for _ in range(settings.throttle_free_attempts):
         with pytest.raises(AuthenticationFailed):
-            authentication.check_password(Work(db, settings, Actor.system()),
-                                          "nobody@example.org", "wrong-password",
-                                    "10.0.0.1")
+            authentication.check_password(system, "nobody@example.org", "wrong-password",
+                                          "10.0.0.1")
     with pytest.raises(Throttled):
-        authentication.check_password(Work(db, settings, Actor.system()),
-                                      "nobody@example.org", "wrong-password",
-                                      "10.0.0.1")
+        authentication.check_password(system, "nobody@example.org", "wrong-password", "10.0.0.1")
 
 
-def test_client_address_is_throttled_across_accounts(db: Session, settings: Settings) -> None:
+def test_client_address_is_throttled_across_accounts(system: Work, settings: Settings) -> None:
     for number in range(settings.throttle_free_attempts):
         with pytest.raises(AuthenticationFailed):
-            authentication.check_password(Work(db, settings, Actor.system()),
-                                          f"u{number}@example.org", "wrong",
-                                          "10.0.0.9")
+            authentication.check_password(system, f"u{number}@example.org", "wrong", "10.0.0.9")
     with pytest.raises(Throttled):
-        authentication.check_password(Work(db, settings, Actor.system()),
-                                      "fresh@example.org", "wrong", "10.0.0.9")
+        authentication.check_password(system, "fresh@example.org", "wrong", "10.0.0.9")
 
 
 def test_behind_one_address_occasional_typos_of_many_users_never_lock_anyone_out(
@@ -156,14 +153,13 @@ def test_an_accounts_failures_add_up_until_it_logs_in_however_slowly(
 
 
 def test_disabled_account_cannot_log_in(
-    db: Session, settings: Settings, create_user: Callable[..., User]
+    system: Work, db: Session, create_user: Callable[..., User]
 ) -> None:
     user = create_user("manager")
-    users.set_active(Work(db, settings, Actor.system()),
-                     db.get(User, user.id), False)  # type: ignore[arg-type]
+    users.set_active(system, db.get(User, user.id), False)  # type: ignore[arg-type]
     with pytest.raises(AuthenticationFailed):
-        authentication.check_password(Work(db, settings, Actor.system()),
-                                      user.email, user.test_password, None)  # type: ignore[attr-defined]
+        authentication.check_password(system, user.email,
+                                      user.test_password, None)  # type: ignore[attr-defined]
 
 
 def test_login_rehashes_when_parameters_rise(
@@ -178,13 +174,13 @@ def test_login_rehashes_when_parameters_rise(
 
 
 def test_reset_forces_new_password_and_enrolment_and_ends_sessions(
-    db: Session, settings: Settings, create_user: Callable[..., User]
+    system: Work, db: Session, create_user: Callable[..., User]
 ) -> None:
     user = db.get(User, create_user("counsellor").id)
     assert user is not None
     db.add(WebSession(token_hash="a" * 64, user_id=user.id))
     db.flush()
-    users.reset_password(Work(db, settings, Actor.system()), user, "Tijdelijk-wachtwoord-2026")
+    users.reset_password(system, user, "Tijdelijk-wachtwoord-2026")
     assert user.must_change_password and not user.totp_enrolled
     count = db.execute(select(func.count()).select_from(WebSession)
                        .where(WebSession.user_id == user.id)).scalar_one()
@@ -192,19 +188,17 @@ def test_reset_forces_new_password_and_enrolment_and_ends_sessions(
 
 
 def test_last_admin_cannot_be_disabled(
-    db: Session, settings: Settings, create_user: Callable[..., User]
+    system: Work, db: Session, create_user: Callable[..., User]
 ) -> None:
     admin = db.get(User, create_user("admin").id)
     with pytest.raises(ValidationFailed):
-        users.set_active(Work(db, settings, Actor.system()), admin, False)  # type: ignore[arg-type]
+        users.set_active(system, admin, False)  # type: ignore[arg-type]
 
 
-def test_duplicate_email_is_refused(
-    db: Session, settings: Settings, create_user: Callable[..., User]
-) -> None:
+def test_duplicate_email_is_refused(system: Work, create_user: Callable[..., User]) -> None:
     user = create_user("admin")
     with pytest.raises(ValidationFailed) as error:
-        users.create_user(Work(db, settings, Actor.system()), email=user.email.upper(),
+        users.create_user(system, email=user.email.upper(),
                              display_name="Twin", role="manager",
                              password="Nog-een-goed-wachtwoord-1")
     assert error.value.field == "email"

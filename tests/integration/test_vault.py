@@ -23,6 +23,13 @@ from vp_registry.services.infrastructure.audit import Actor
 from vp_registry.services.vault import grants, key_pairs, store, unlocking
 from vp_registry.services.work import Work
 
+
+@pytest.fixture
+def system(db: Session, settings: Settings) -> Work:
+    """A unit of work in which the system acts (as a CLI command does) on the test's session."""
+    return Work(db, settings, Actor.system())
+
+
 NEW_PASSWORD = "Een-nieuw-wachtwoord-voor-de-kluis-7"
 
 
@@ -36,11 +43,10 @@ def _actions(session: Session) -> list[str]:
     return list(session.execute(select(AuditEntry.action).order_by(AuditEntry.seq)).scalars())
 
 
-def test_init_creates_the_vault_once_without_a_key(app: Flask, settings: Settings,
-                                                    db: Session) -> None:
-    recovery = store.create_vault(Work(db, settings, Actor.system()))
+def test_init_creates_the_vault_once_without_a_key(system: Work, app: Flask, db: Session) -> None:
+    recovery = store.create_vault(system)
     assert recovery is not None and len(recovery) == crypto.KEY_BYTES
-    assert store.create_vault(Work(db, settings, Actor.system())) is None  # shown once only
+    assert store.create_vault(system) is None  # shown once only
     row = db.get(Vault, 1)
     assert row is not None and row.key_version == 0 and row.recovery_sealed_key is None
     assert unlocking.message_public_key(db) is None
@@ -69,48 +75,46 @@ def test_first_recover_creates_the_key_and_grants_it(
 
 
 def test_a_wrong_or_mistyped_recovery_key_is_refused(
-    app: Flask, settings: Settings, db: Session, create_user: Callable[..., User]
+    system: Work, app: Flask, settings: Settings, db: Session, create_user: Callable[..., User]
 ) -> None:
     create_vault(app, settings)
     counsellor = _user(db, create_user("counsellor"))
-    key_pairs.ensure_counsellor_key(Work(db, settings, Actor.system()),
-                                    counsellor, "Correct-horse-battery-staple-42")
+    key_pairs.ensure_counsellor_key(system, counsellor, "Correct-horse-battery-staple-42")
     other = crypto.format_recovery_key(crypto.generate_x25519_keypair()[0])
     with pytest.raises(ValidationFailed, match="does not belong"):
-        grants.recover_access(Work(db, settings, Actor.system()), other, counsellor)
+        grants.recover_access(system, other, counsellor)
     with pytest.raises(ValidationFailed, match="not valid"):
-        grants.recover_access(Work(db, settings, Actor.system()), "ABCD-EFGH", counsellor)
+        grants.recover_access(system, "ABCD-EFGH", counsellor)
     assert db.get(Vault, 1).key_version == 0  # type: ignore[union-attr]
 
 
 def test_recovery_needs_a_counsellor_who_logged_in_once(
-    app: Flask, settings: Settings, db: Session, create_user: Callable[..., User]
+    system: Work, app: Flask, settings: Settings, db: Session, create_user: Callable[..., User]
 ) -> None:
     setup = create_vault(app, settings)
     counsellor = _user(db, create_user("counsellor"))
     manager = _user(db, create_user("manager"))
     with pytest.raises(ValidationFailed, match="log in once"):
-        grants.recover_access(Work(db, settings, Actor.system()), setup.recovery_key, counsellor)
-    key_pairs.ensure_counsellor_key(Work(db, settings, Actor.system()),
-                                    manager, "Correct-horse-battery-staple-42")
+        grants.recover_access(system, setup.recovery_key, counsellor)
+    key_pairs.ensure_counsellor_key(system, manager, "Correct-horse-battery-staple-42")
     assert db.get(CounsellorKey, manager.id) is None  # managers never get a key pair
     with pytest.raises(ValidationFailed, match="confidential counsellor"):
-        grants.recover_access(Work(db, settings, Actor.system()), setup.recovery_key, manager)
+        grants.recover_access(system, setup.recovery_key, manager)
     assert db.get(Vault, 1).key_version == 0  # type: ignore[union-attr]
 
 
 def test_a_colleague_grants_access(
-    app: Flask, settings: Settings, db: Session, create_user: Callable[..., User]
+    system: Work, app: Flask, settings: Settings, db: Session, create_user: Callable[..., User]
 ) -> None:
     setup = create_vault(app, settings)
     first = create_user("counsellor")
     grant(app, settings, first, setup.recovery_key)
     second = create_user("counsellor")
     second_row = _user(db, second)
-    assert unlocking.unlock_with_password(Work(db, settings, Actor.system()),
-                                          second_row, second.test_password) is None  # type: ignore[attr-defined]
-    key_pairs.ensure_counsellor_key(Work(db, settings, Actor.system()),
-                                    second_row, second.test_password)  # type: ignore[attr-defined]
+    assert unlocking.unlock_with_password(system, second_row,
+                                          second.test_password) is None  # type: ignore[attr-defined]
+    key_pairs.ensure_counsellor_key(system, second_row,
+                                    second.test_password)  # type: ignore[attr-defined]
     keys = unlock(db, settings, first)
     grants.grant_access(Work(db, settings, Actor(first.id, "counsellor"), keys=keys), second_row)
     db.commit()
@@ -125,25 +129,24 @@ def test_a_colleague_grants_access(
 
 
 def test_password_change_rewraps_and_keeps_access(
-    app: Flask, settings: Settings, db: Session, create_user: Callable[..., User]
+    system: Work, app: Flask, settings: Settings, db: Session, create_user: Callable[..., User]
 ) -> None:
     setup = create_vault(app, settings)
     counsellor = create_user("counsellor")
     grant(app, settings, counsellor, setup.recovery_key)
     before = unlock(db, settings, counsellor).current
     user = _user(db, counsellor)
-    authentication.change_password(Work(db, settings, Actor.system()),
-                                   user, counsellor.test_password, NEW_PASSWORD)  # type: ignore[attr-defined]
+    password = counsellor.test_password  # type: ignore[attr-defined]
+    authentication.change_password(system, user, password, NEW_PASSWORD)
     db.commit()
     with pytest.raises(DecryptionError):
-        unlocking.unlock_with_password(Work(db, settings, Actor.system()),
-                                       user, counsellor.test_password)  # type: ignore[attr-defined]
-    assert unlocking.unlock_with_password(Work(db, settings, Actor.system()),
-                                          user, NEW_PASSWORD) == before
+        unlocking.unlock_with_password(system, user,
+                                       counsellor.test_password)  # type: ignore[attr-defined]
+    assert unlocking.unlock_with_password(system, user, NEW_PASSWORD) == before
 
 
 def test_admin_reset_removes_access_until_granted_again(
-    app: Flask, settings: Settings, db: Session, create_user: Callable[..., User]
+    system: Work, app: Flask, settings: Settings, db: Session, create_user: Callable[..., User]
 ) -> None:
     setup = create_vault(app, settings)
     counsellor = create_user("counsellor")
@@ -156,14 +159,12 @@ def test_admin_reset_removes_access_until_granted_again(
     assert db.get(VaultGrant, user.id) is None and db.get(CounsellorKey, user.id) is None
     assert "vault.access_removed" in _actions(db)
     # the forced password change at the next login creates a new key pair, without access
-    authentication.change_password(Work(db, settings, Actor.system()), user, None, NEW_PASSWORD)
+    authentication.change_password(system, user, None, NEW_PASSWORD)
     db.commit()
     assert db.get(CounsellorKey, user.id) is not None
-    assert unlocking.unlock_with_password(Work(db, settings, Actor.system()),
-                                          user, NEW_PASSWORD) is None
-    grants.recover_access(Work(db, settings, Actor.system()), setup.recovery_key, user)
-    assert unlocking.unlock_with_password(Work(db, settings, Actor.system()),
-                                          user, NEW_PASSWORD) is not None
+    assert unlocking.unlock_with_password(system, user, NEW_PASSWORD) is None
+    grants.recover_access(system, setup.recovery_key, user)
+    assert unlocking.unlock_with_password(system, user, NEW_PASSWORD) is not None
 
 
 def test_rising_kdf_costs_rewrap_at_unlock(
