@@ -54,9 +54,9 @@ def test_a_name_typed_into_search_is_in_no_url_and_back_and_forward_work(
         for number in range(3):
             work = Work(session, settings, Actor(counsellor.id, "counsellor"), keys=keys)
             lifecycle.create_case(work,
-                              case_input(dept, opened_on=date.today() - timedelta(days=number),
-                                         reporter_name=f"{NAME} el {SURNAME}" if number == 1
-                                         else "Anna Visser"), today=date.today())
+                                  case_input(dept, opened_on=date.today() - timedelta(days=number),
+                                             reporter_name=f"{NAME} el {SURNAME}" if number == 1
+                                             else "Anna Visser"), today=date.today())
         session.commit()
 
     browser_login(page, live_server, counsellor, accessibility=False)

@@ -41,8 +41,7 @@ def test_a_counsellor_without_grant_opens_nothing_after_a_colleague_logged_out(
         dept = department(session, "Magazijn en logistiek", settings)
         work = Work(session, settings, Actor(holder.id, "counsellor"),
                     keys=unlock(session, settings, holder))
-        record = lifecycle.create_case(work,
-                                       case_input(dept.id))
+        record = lifecycle.create_case(work, case_input(dept.id))
         session.commit()
     case_url = f"{live_server.url}/cases/{record.reference}"
 

@@ -79,7 +79,7 @@ def test_update_bumps_the_version_and_a_stale_version_conflicts(
     assert updated.categories == ("agressie",)
     with pytest.raises(CaseConflict) as caught:
         lifecycle.update_case(Work(db, settings, actor, keys=keys), created.reference, 1,
-                          case_input(dept, narrative="Mijn versie"), today=TODAY)
+                              case_input(dept, narrative="Mijn versie"), today=TODAY)
     assert caught.value.current.narrative == "Nieuwe samenvatting"
     assert caught.value.current.version == 2
 
@@ -94,11 +94,11 @@ def test_a_concurrent_write_between_check_and_update_conflicts(
     with db_session_for(app) as other:
         other.execute(select(Case).where(Case.reference == created.reference)).scalar_one()
         lifecycle.update_case(Work(db, settings, actor, keys=keys), created.reference, 1,
-                          case_input(dept, narrative="eerst"), today=TODAY)
+                              case_input(dept, narrative="eerst"), today=TODAY)
         db.commit()
         with pytest.raises(CaseConflict) as caught:
             lifecycle.update_case(Work(other, settings, actor, keys=keys), created.reference, 1,
-                              case_input(dept, narrative="tweede"), today=TODAY)
+                                  case_input(dept, narrative="tweede"), today=TODAY)
         assert caught.value.current.narrative == "eerst"
 
 
@@ -147,7 +147,7 @@ def test_without_consent_identifying_fields_stay_empty(
 ) -> None:
     with pytest.raises(ValidationFailed) as caught:
         lifecycle.create_case(Work(db, settings, actor, keys=keys), case_input(dept, consent=False),
-                          today=TODAY)
+                              today=TODAY)
     assert caught.value.field == "reporter_name"
     with pytest.raises(ValidationFailed) as caught:
         lifecycle.create_case(Work(db, settings, actor, keys=keys), case_input(
@@ -162,7 +162,7 @@ def test_without_consent_identifying_fields_stay_empty(
                                          case_input(dept), today=TODAY)
     with pytest.raises(ValidationFailed):
         lifecycle.update_case(Work(db, settings, actor, keys=keys), with_consent.reference, 1,
-                          case_input(dept, consent=False), today=TODAY)
+                              case_input(dept, consent=False), today=TODAY)
 
 
 @pytest.mark.parametrize(("overrides", "field"), [
@@ -201,7 +201,7 @@ def test_retired_department_and_category_stay_on_existing_cases(
                                  pesten, label_nl=pesten.label_nl,
                                  label_en=pesten.label_en, active=False)
     updated = lifecycle.update_case(Work(db, settings, actor, keys=keys), record.reference, 1,
-                                case_input(dept, narrative="bijgewerkt"), today=TODAY)
+                                    case_input(dept, narrative="bijgewerkt"), today=TODAY)
     assert updated.department_id == dept and updated.categories == ("pesten",)
     with pytest.raises(ValidationFailed):
         lifecycle.create_case(Work(db, settings, actor, keys=keys), case_input(dept), today=TODAY)
@@ -213,11 +213,11 @@ def test_close_and_reopen(db: Session, settings: Settings, actor: Actor, keys: V
                                    case_input(dept), today=TODAY)
     with pytest.raises(ValidationFailed) as caught:
         lifecycle.close_case(Work(db, settings, actor, keys=keys), record.reference, 1,
-                         Closing(closed_on=TODAY, outcome="referral"), today=TODAY)
+                             Closing(closed_on=TODAY, outcome="referral"), today=TODAY)
     assert caught.value.field == "referral"
     with pytest.raises(ValidationFailed) as caught:
         lifecycle.close_case(Work(db, settings, actor, keys=keys), record.reference, 1,
-                         Closing(closed_on=date(2026, 3, 1), outcome="advice"), today=TODAY)
+                             Closing(closed_on=date(2026, 3, 1), outcome="advice"), today=TODAY)
     assert caught.value.field == "closed_on"
     closed = lifecycle.close_case(Work(db, settings, actor, keys=keys),
                                   record.reference, 1, Closing(
@@ -228,13 +228,13 @@ def test_close_and_reopen(db: Session, settings: Settings, actor: Actor, keys: V
     assert closed.referral_target == "Arbodienst Oost" and closed.version == 2
     with pytest.raises(ValidationFailed):
         lifecycle.close_case(Work(db, settings, actor, keys=keys), record.reference, 2,
-                         Closing(closed_on=TODAY, outcome="advice"), today=TODAY)
+                             Closing(closed_on=TODAY, outcome="advice"), today=TODAY)
     reopened = lifecycle.reopen_case(Work(db, settings, actor, keys=keys), record.reference, 2)
     assert reopened.status == "open" and reopened.closed_on is None and reopened.version == 3
     assert reopened.outcome == "referral"  # kept, offered again at the next closing
     closed_again = lifecycle.close_case(Work(db, settings, actor, keys=keys), record.reference, 3,
-                                    Closing(closed_on=TODAY, outcome="advice",
-                                            referral="hr"), today=TODAY)
+                                        Closing(closed_on=TODAY, outcome="advice",
+                                                referral="hr"), today=TODAY)
     assert closed_again.referral is None  # only a referral has a referral target
     assert [e.target_id for e in _audit_entries(db, "case.close")] == [record.reference] * 2
     assert len(_audit_entries(db, "case.reopen")) == 1
@@ -364,7 +364,7 @@ def test_list_filters_sorts_and_pages(db: Session, settings: Settings, actor: Ac
     assert by_category.total == 6 and all("seksisme" in c.categories for c in by_category.items)
     # a parent department finds the cases of its sub-departments
     by_dept = case_listing.list_cases(Work(db, settings, actor, keys=keys),
-                               CaseFilter(department_id=depts["Productie"]))
+                                      CaseFilter(department_id=depts["Productie"]))
     assert by_dept.total == 10
     assert {c.department_id for c in by_dept.items} == {depts["Productie ploeg A"]}
     combined = case_listing.list_cases(Work(db, settings, actor, keys=keys), CaseFilter(
@@ -390,7 +390,7 @@ def test_free_text_search_in_fields_and_notes(db: Session, settings: Settings, a
                                     CaseFilter(text="elise celik"))
     assert found.total == 1
     assert case_listing.list_cases(Work(db, settings, actor, keys=keys),
-                            CaseFilter(text="nummer 1")).total == 11  # 1, 10-19
+                                   CaseFilter(text="nummer 1")).total == 11  # 1, 10-19
     target = found.items[0]
     case_conversations.add_contact(Work(db, settings, actor, keys=keys),
                                    target.reference, ContactInput(
@@ -400,7 +400,7 @@ def test_free_text_search_in_fields_and_notes(db: Session, settings: Settings, a
                                     CaseFilter(text="HEFTRUCK"))
     assert [c.reference for c in found.items] == [target.reference]
     assert case_listing.list_cases(Work(db, settings, actor, keys=keys),
-                            CaseFilter(text=target.reference.lower())).total == 1
+                                   CaseFilter(text=target.reference.lower())).total == 1
     entries = _audit_entries(db, "case.list")
     assert entries and all("heftruck" not in e.details.lower() for e in entries)
     assert json.loads(entries[-1].details) == {}  # no count, nothing of the filter (issue 11)
@@ -409,13 +409,13 @@ def test_free_text_search_in_fields_and_notes(db: Session, settings: Settings, a
 def test_case_facts_with_blind_index(db: Session, settings: Settings, actor: Actor,
                                      keys: VaultKeys, dept: int) -> None:
     a = lifecycle.create_case(Work(db, settings, actor, keys=keys),
-                          case_input(dept, involved_person="Kees de Vries"), today=TODAY)
+                              case_input(dept, involved_person="Kees de Vries"), today=TODAY)
     b = lifecycle.create_case(Work(db, settings, actor, keys=keys),
-                          case_input(dept, involved_person=" kees  DE vries "), today=TODAY)
+                              case_input(dept, involved_person=" kees  DE vries "), today=TODAY)
     c = lifecycle.create_case(Work(db, settings, actor, keys=keys),
-                          case_input(dept, involved_person=None), today=TODAY)
+                              case_input(dept, involved_person=None), today=TODAY)
     lifecycle.close_case(Work(db, settings, actor, keys=keys), a.reference, 1,
-                     Closing(closed_on=TODAY, outcome="mediation"), today=TODAY)
+                         Closing(closed_on=TODAY, outcome="mediation"), today=TODAY)
     case_conversations.add_contact(Work(db, settings, actor, keys=keys), b.reference, ContactInput(
         held_on=TODAY, minutes=40, channel="phone"), today=TODAY)
     facts = {f.case_id: f for f in case_facts.case_facts(db, keys)}

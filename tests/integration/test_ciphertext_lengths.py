@@ -52,7 +52,7 @@ def _lengths(db: Session, reference: str) -> tuple[int, int]:
 def _new(db: Session, settings: Settings, actor: Actor, keys: VaultKeys, **fields: Any
          ) -> str:
     return lifecycle.create_case(Work(db, settings, actor, keys=keys), case_input(**fields),
-                             today=TODAY).reference
+                                 today=TODAY).reference
 
 
 def test_choices_and_flags_do_not_change_the_length_of_a_case(

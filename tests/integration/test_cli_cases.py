@@ -71,14 +71,12 @@ def _seed(app: Flask, settings: Settings, user: User, count: int) -> None:
         for number in range(count):
             work = Work(session, settings, Actor(user.id, "counsellor"), keys=keys)
             record = lifecycle.create_case(work,
-                                       case_input(dept, opened_on=date(2025, 2, 1 + number)),
-                                       today=date(2026, 11, 25))
+                                           case_input(dept, opened_on=date(2025, 2, 1 + number)),
+                                           today=date(2026, 11, 25))
             if number % 2 == 0:
                 work = Work(session, settings, Actor(user.id, "counsellor"), keys=keys)
-                lifecycle.close_case(work,
-                                 record.reference, 1, records.Closing(
-                                     closed_on=date(2025, 3, 1), outcome="advice"),
-                                 today=date(2026, 11, 25))
+                lifecycle.close_case(work, record.reference, 1, records.Closing(
+                    closed_on=date(2025, 3, 1), outcome="advice"), today=date(2026, 11, 25))
         session.commit()
 
 
@@ -194,12 +192,11 @@ def test_keys_rotate_interrupted_then_resumed(
         keys = unlock(session, settings, user)
         assert keys.version == 2
         page = listing.list_cases(Work(session, settings, Actor(user.id, "counsellor"), keys=keys),
-                                queries.CaseFilter())
+                                  queries.CaseFilter())
         assert page.total == 9
         for summary in page.items:
             work = Work(session, settings, Actor(user.id, "counsellor"), keys=keys)
-            assert lifecycle.read_case(work,
-                                   summary.reference).narrative
+            assert lifecycle.read_case(work, summary.reference).narrative
         assert rotation.rows_on_old_versions(session) == 0
     fresh = runner.invoke(args=["keys", "rotate", "--email", user.email, "--password-stdin"],
                           input=password + "\n")

@@ -91,7 +91,7 @@ def test_a_warm_cache_decrypts_only_what_changed(
     keys, actor, depts, references = setup
     owner, secret = _session_row(db)
     case_listing.list_cases(Work(db, settings, actor, keys=keys), CaseFilter(category="pesten"),
-                     cache=ListingCache(owner, secret))
+                            cache=ListingCache(owner, secret))
     decrypted: list[int] = []
     real = codec.decode_listing
 
@@ -122,7 +122,7 @@ def test_the_cache_opens_only_with_vault_key_and_session_secret(
     keys, actor, _, _ = setup
     owner, secret = _session_row(db)
     case_listing.list_cases(Work(db, settings, actor, keys=keys), CaseFilter(category="pesten"),
-                     cache=ListingCache(owner, secret))
+                            cache=ListingCache(owner, secret))
     row = db.get(CaseListingCache, owner)
     assert row is not None and b"pesten" not in row.entries and b"werkdruk" not in row.entries
     aad = crypto.associated_data(listing_cache.LISTING_CACHE, "entries", owner, keys.version)
@@ -145,14 +145,14 @@ def test_erasure_and_rotation_delete_every_cache(db: Session, settings: Settings
     keys, actor, _, references = setup
     owner, secret = _session_row(db)
     case_listing.list_cases(Work(db, settings, actor, keys=keys), CaseFilter(category="werkdruk"),
-                     cache=ListingCache(owner, secret))
+                            cache=ListingCache(owner, secret))
     epoch = db.execute(select(Vault.listing_epoch)).scalar_one()
     assert db.get(CaseListingCache, owner) is not None
     lifecycle.erase_case(Work(db, settings, actor), references[2], 1)
     assert db.execute(select(func.count()).select_from(CaseListingCache)).scalar_one() == 0
     assert db.execute(select(Vault.listing_epoch)).scalar_one() == epoch + 1
     case_listing.list_cases(Work(db, settings, actor, keys=keys), CaseFilter(category="werkdruk"),
-                     cache=ListingCache(owner, secret))
+                            cache=ListingCache(owner, secret))
     assert db.get(CaseListingCache, owner) is not None
     store.forget_session_keys(db)  # what a key rotation does
     assert db.execute(select(func.count()).select_from(CaseListingCache)).scalar_one() == 0
@@ -178,7 +178,7 @@ def test_the_cache_goes_with_its_session(db: Session, settings: Settings, setup:
     keys, actor, _, _ = setup
     owner, secret = _session_row(db)
     case_listing.list_cases(Work(db, settings, actor, keys=keys), CaseFilter(category="pesten"),
-                     cache=ListingCache(owner, secret))
+                            cache=ListingCache(owner, secret))
     db.commit()
     session_row = db.get(WebSession, owner)
     assert session_row is not None

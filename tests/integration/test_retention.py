@@ -74,7 +74,7 @@ def seeded(db: Session, settings: Settings, counsellor: tuple[Actor, VaultKeys]
             held_on=opened, minutes=30, channel="phone"), today=TODAY)
         if closed is not None:
             lifecycle.close_case(Work(db, settings, actor, keys=keys), record.reference, 1,
-                             Closing(closed_on=closed, outcome="advice"), today=TODAY)
+                                 Closing(closed_on=closed, outcome="advice"), today=TODAY)
         references[name] = record.reference
     db.commit()
     for year in (2024, 2025):
@@ -111,9 +111,9 @@ def test_nothing_is_due_before_its_years_are_reported(
     actor, keys = counsellor
     dept = department(db, "Productie", settings).id
     record = lifecycle.create_case(Work(db, settings, actor, keys=keys),
-                               case_input(dept, opened_on=date(2023, 3, 1)), today=TODAY)
+                                   case_input(dept, opened_on=date(2023, 3, 1)), today=TODAY)
     lifecycle.close_case(Work(db, settings, actor, keys=keys), record.reference, 1,
-                     Closing(closed_on=date(2023, 4, 1), outcome="advice"), today=TODAY)
+                         Closing(closed_on=date(2023, 4, 1), outcome="advice"), today=TODAY)
     db.commit()
     # closed long ago, but unreported
     assert retention.due_cases(_work(db, settings), today=TODAY) == []

@@ -44,14 +44,11 @@ def team(app: Flask, settings: Settings, counsellor_with_vault: Callable[..., Us
         dept = department(session, "Monteurs buitendienst", settings).id
         for number in range(CASES):
             work = Work(session, settings, Actor(first.id, "counsellor"), keys=keys)
-            record = lifecycle.create_case(work,
-                                       case_input(dept, narrative=f"casus {number}"),
-                                       today=TODAY)
-            work = Work(session, settings, Actor(first.id, "counsellor"), keys=keys)
-            conversations.add_contact(work,
-                              record.reference, ContactInput(
-                                  held_on=TODAY, minutes=30 + number, channel="phone",
-                                  notes=f"notitie {number}"), today=TODAY)
+            record = lifecycle.create_case(work, case_input(dept, narrative=f"casus {number}"),
+                                           today=TODAY)
+            conversations.add_contact(work, record.reference, ContactInput(
+                held_on=TODAY, minutes=30 + number, channel="phone",
+                notes=f"notitie {number}"), today=TODAY)
         session.add(WebSession(token_hash="c" * 64, user_id=first.id, vault_key_sealed=b"x"))
         session.commit()
     return {"first": first, "second": second}
@@ -60,12 +57,11 @@ def team(app: Flask, settings: Settings, counsellor_with_vault: Callable[..., Us
 def _all_narratives(session: Session, settings: Settings, user: User) -> list[str]:
     keys = unlock(session, settings, user)
     page = listing.list_cases(Work(session, settings, Actor(user.id, "counsellor"), keys=keys),
-                            queries.CaseFilter(), page_size=1000)
+                              queries.CaseFilter(), page_size=1000)
     found = []
     for summary in page.items:
         work = Work(session, settings, Actor(user.id, "counsellor"), keys=keys)
-        record = lifecycle.read_case(work,
-                                 summary.reference)
+        record = lifecycle.read_case(work, summary.reference)
         assert len(record.contacts) == 1
         found.append(record.narrative or "")
     return sorted(found)
@@ -178,10 +174,9 @@ def test_a_second_start_and_an_early_finish_are_refused(app: Flask, settings: Se
         # a case written with keys from before the rotation started is refused, not orphaned
         with pytest.raises(VaultLocked):
             lifecycle.create_case(Work(session, settings, Actor(first.id, "counsellor"), keys=keys),
-                              case_input(department(session, "Engineering", settings).id),
-                              today=TODAY)
+                                  case_input(department(session, "Engineering", settings).id),
+                                  today=TODAY)
         work = Work(session, settings, Actor(first.id, "counsellor"), keys=work.keys)
-        created = lifecycle.create_case(work,
-                                    case_input(department(session, "Engineering",
-                                                          settings).id), today=TODAY)
+        engineering = department(session, "Engineering", settings).id
+        created = lifecycle.create_case(work, case_input(engineering), today=TODAY)
         assert session.get(CaseKey, created.id).vault_key_version == 2  # type: ignore[union-attr]

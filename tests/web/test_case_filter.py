@@ -54,10 +54,9 @@ def _make_cases(app: Flask, settings: Settings, user: User, count: int,
         for number in range(count):
             extra = overrides if number == 0 else {}
             work = Work(session, settings, Actor(user.id, "counsellor"), keys=keys)
-            record = lifecycle.create_case(work,
-                case_input(first if number == 0 else other,
-                           opened_on=TODAY - timedelta(days=number),
-                           narrative=f"Samenvatting {number}", **extra), today=TODAY)
+            record = lifecycle.create_case(work, case_input(
+                first if number == 0 else other, opened_on=TODAY - timedelta(days=number),
+                narrative=f"Samenvatting {number}", **extra), today=TODAY)
             references.append(record.reference)
         session.commit()
     return other, references

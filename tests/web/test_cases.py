@@ -151,10 +151,8 @@ def test_stale_edit_shows_both_versions_and_keeps_the_input(
     with app.app_context(), db_session_for(app) as session:
         keys = unlock(session, settings, counsellor)
         work = Work(session, settings, Actor(counsellor.id, "counsellor"), keys=keys)
-        lifecycle.update_case(work,
-                          reference, 1, case_input(dept_id, opened_on=TODAY,
-                                                   narrative="Versie van de collega"),
-                          today=TODAY)
+        lifecycle.update_case(work, reference, 1, case_input(
+            dept_id, opened_on=TODAY, narrative="Versie van de collega"), today=TODAY)
         session.commit()
     mine = _case_form(dept_id, narrative="Mijn eigen aanvulling", version="1")
     response = post_form(client, f"/cases/{reference}/edit", mine)
@@ -198,11 +196,10 @@ def test_list_filters_and_pages(app: Flask, settings: Settings, client: FlaskCli
         werkplaats = department(session, "Werkplaats", settings).id
         for number in range(27):
             work = Work(session, settings, Actor(counsellor.id, "counsellor"), keys=keys)
-            lifecycle.create_case(work,
-                              case_input(werkplaats if number % 3 else dept_id,
-                                         opened_on=TODAY - timedelta(days=number),
-                                         categories=("agressie",) if number == 4 else ("pesten",),
-                                         narrative=f"Samenvatting {number}"), today=TODAY)
+            lifecycle.create_case(work, case_input(
+                werkplaats if number % 3 else dept_id, opened_on=TODAY - timedelta(days=number),
+                categories=("agressie",) if number == 4 else ("pesten",),
+                narrative=f"Samenvatting {number}"), today=TODAY)
         session.commit()
     first = _text(client.get("/cases/"))
     assert len(set(REFERENCE.findall(first))) == 25 and "27 cases" in first
@@ -230,13 +227,9 @@ def test_managers_and_admins_reach_no_case_route(
     with app.app_context(), db_session_for(app) as session:
         keys = unlock(session, settings, owner)
         work = Work(session, settings, Actor(owner.id, "counsellor"), keys=keys)
-        record = lifecycle.create_case(work,
-                                   case_input(dept_id, opened_on=TODAY), today=TODAY)
-        work = Work(session, settings, Actor(owner.id, "counsellor"), keys=keys)
-        contact = case_conversations.add_contact(work,
-                                    record.reference, records.ContactInput(
-                                        held_on=TODAY, minutes=10, channel="phone"),
-                                    today=TODAY)
+        record = lifecycle.create_case(work, case_input(dept_id, opened_on=TODAY), today=TODAY)
+        contact = case_conversations.add_contact(work, record.reference, records.ContactInput(
+            held_on=TODAY, minutes=10, channel="phone"), today=TODAY)
         session.commit()
     visitor = create_user(role)
     assert AuthActions(client).login(visitor).status_code == 302

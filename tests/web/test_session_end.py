@@ -76,8 +76,7 @@ def reference(app: Flask, settings: Settings, counsellor_with_vault: Callable[..
         dept = department(session, "Magazijn en logistiek", settings)
         keys = unlock(session, settings, owner)
         work = Work(session, settings, Actor(owner.id, "counsellor"), keys=keys)
-        record = lifecycle.create_case(work,
-                                   case_input(dept.id))
+        record = lifecycle.create_case(work, case_input(dept.id))
         session.commit()
     return record.reference
 

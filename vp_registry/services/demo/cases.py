@@ -270,8 +270,8 @@ def add_demo_cases(
                 held_on=held, minutes=minutes, channel=channel, notes=notes), today=today)
         if demo.closed_after is not None and demo.outcome is not None:
             lifecycle.close_case(work, record.reference, record.version,
-                             Closing(closed_on=min(opened + timedelta(days=demo.closed_after),
-                                                   today),
-                                     outcome=demo.outcome, referral=demo.referral),
-                             today=today)
+                                 Closing(closed_on=min(opened + timedelta(days=demo.closed_after),
+                                                       today),
+                                         outcome=demo.outcome, referral=demo.referral),
+                                 today=today)
     progress(N_("Cases: %(count)s"), count=len(DEMO_CASES))
