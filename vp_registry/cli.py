@@ -241,7 +241,7 @@ def demo_command() -> None:
     cli_cases.create_vault_and_show_key()  # when 'init' has not made it yet
     with command_work() as work:
         try:
-            logins = demo.create_demo(work.session, work.settings, progress=_echo_translated)
+            logins = demo.create_demo(work, progress=_echo_translated)
         except DomainError as error:
             fail(describe(error))
             return

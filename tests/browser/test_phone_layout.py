@@ -27,6 +27,8 @@ from tests.support.sessions import db_session_for
 from vp_registry.config import Settings
 from vp_registry.db.accounts import User
 from vp_registry.services.demo import seed as demo
+from vp_registry.services.infrastructure.audit import Actor
+from vp_registry.services.work import Work
 
 # Links a crawl must not follow: downloads (files, not pages), the language switch (a page
 # seen already, in the other language) and the public pages (tested in test_navigation.py).
@@ -54,7 +56,8 @@ def demo_world(app: Flask, settings: Settings,
                                      display_name=demo.DEMO_NAMES[login.role])
              for login in demo.DEMO_USERS}
     with app.app_context(), db_session_for(app) as session:
-        demo.create_demo(session, settings, progress=lambda *_a, **_k: None)
+        demo.create_demo(Work(session, settings, Actor.system()),
+                         progress=lambda *_a, **_k: None)
         session.commit()
     return users
 

@@ -14,9 +14,7 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 
 from sqlalchemy import func, select
-from sqlalchemy.orm import Session
 
-from vp_registry.config import Settings
 from vp_registry.core.taxonomy import N_
 from vp_registry.db.accounts import User
 from vp_registry.db.cases import Case
@@ -24,8 +22,7 @@ from vp_registry.db.organisation import Department
 from vp_registry.services.cases import conversations as case_conversations
 from vp_registry.services.cases import lifecycle
 from vp_registry.services.cases.records import CaseInput, Closing, ContactInput
-from vp_registry.services.infrastructure.audit import Actor
-from vp_registry.services.vault import grants, unlocking
+from vp_registry.services.demo import acting
 from vp_registry.services.work import Work
 
 
@@ -246,20 +243,18 @@ def _demo_input(demo: DemoCase, department_id: int, opened: date, today: date) -
 
 
 def add_demo_cases(
-    session: Session, settings: Settings, counsellor: User, password: str,
-    progress: Callable[..., object], *, today: date | None = None,
+    work: Work, counsellor: User, password: str, progress: Callable[..., object], *,
+    today: date | None = None,
 ) -> None:
     """Give the demo counsellor access (creating the vault key if there is none yet) and add
     the demo cases once. The vault itself must exist (``init`` or the demo command made it)."""
     today = today or date.today()
-    keys = unlocking.open_keys(session, settings,
-                           grants.bootstrap_for_demo(Work(session, settings, Actor.system()),
-                                                     counsellor, password))
+    session = work.session
+    work = acting.as_counsellor(work, counsellor, password)
     if session.execute(select(func.count()).select_from(Case)).scalar_one():
         progress(N_("Cases: already present"))
         return
     departments = {d.name: d.id for d in session.execute(select(Department)).scalars()}
-    work = Work(session, settings, Actor(counsellor.id, counsellor.role), keys=keys)
     for demo in DEMO_CASES:
         opened = today - timedelta(days=demo.days_ago)
         record = lifecycle.create_case(

@@ -11,18 +11,16 @@ from collections.abc import Callable
 from datetime import date, timedelta
 
 from sqlalchemy import func, select
-from sqlalchemy.orm import Session
 
-from vp_registry.config import Settings
 from vp_registry.core.taxonomy import N_
 from vp_registry.db.accounts import User
 from vp_registry.db.contact import ContactThread
 from vp_registry.db.organisation import Department
-from vp_registry.services import contact, counsellors
-from vp_registry.services.contact import Submission
-from vp_registry.services.counsellors import ProfileInput
+from vp_registry.services.contact import channel, counsellors, sealing, threads
+from vp_registry.services.contact.channel import Submission
+from vp_registry.services.contact.counsellors import ProfileInput
+from vp_registry.services.demo import acting
 from vp_registry.services.infrastructure.audit import Actor
-from vp_registry.services.vault import grants, unlocking
 from vp_registry.services.work import Work
 
 DEMO_PROFILE = ProfileInput(
@@ -60,35 +58,33 @@ REQUEST = Submission(
 
 
 def add_demo_contact(
-    session: Session, settings: Settings, counsellor: User, password: str,
-    progress: Callable[..., object], *, today: date | None = None,
+    work: Work, counsellor: User, password: str, progress: Callable[..., object], *,
+    today: date | None = None,
 ) -> str | None:
     """Add the demo profile and messages once; returns the demo receipt code (new only)."""
     today = today or date.today()
+    session = work.session
     if counsellors.get_profile(session, counsellor.id) is None:
-        counsellors.save_profile(session, settings, Actor(counsellor.id, counsellor.role),
-                                 counsellor.id, DEMO_PROFILE)
+        counsellors.save_profile(acting.as_user(work, counsellor), counsellor.id, DEMO_PROFILE)
     if session.execute(select(func.count()).select_from(ContactThread)).scalar_one():
         progress(N_("Anonymous messages: already present"))
         return None
-    keys = unlocking.open_keys(session, settings,
-                           grants.bootstrap_for_demo(Work(session, settings, Actor.system()),
-                                                     counsellor, password))
+    as_counsellor = acting.as_counsellor(work, counsellor, password)
     departments = {d.name: d.id for d in session.execute(select(Department)).scalars()}
     answered = Submission(kind=ANSWERED.kind, message=ANSWERED.message,
                           category=ANSWERED.category,
                           department_id=departments.get("Magazijn en logistiek"))
-    code = contact.submit(session, settings, answered, today=today - timedelta(days=6))
+    sender = Work(session, work.settings, Actor.anonymous())
+    code = channel.submit(sender, answered, today=today - timedelta(days=6))
     thread_id = session.execute(select(ContactThread.id).where(
-        ContactThread.lookup == contact.lookup_id(code))).scalar_one()
-    actor = Actor(counsellor.id, counsellor.role)
-    contact.read_thread(session, settings, actor, keys, thread_id)
-    contact.reply(session, settings, actor, keys, thread_id, ANSWER,
-                  author_name=DEMO_PROFILE.public_name, today=today - timedelta(days=5))
+        ContactThread.lookup == sealing.lookup_id(code))).scalar_one()
+    threads.read_thread(as_counsellor, thread_id)
+    threads.reply(as_counsellor, thread_id, ANSWER, author_name=DEMO_PROFILE.public_name,
+                  today=today - timedelta(days=5))
     request = Submission(kind=REQUEST.kind, message=REQUEST.message, category=REQUEST.category,
                          contact=REQUEST.contact,
                          department_id=departments.get("Productie ploeg C"))
-    contact.submit(session, settings, request, today=today - timedelta(days=1))
+    channel.submit(sender, request, today=today - timedelta(days=1))
     progress(N_("Anonymous messages: 2 (one answered; read the reply at /contact/replies "
                 "with the demo receipt code: %(code)s)"), code=code)
     return code

@@ -16,17 +16,14 @@ from decimal import Decimal
 from typing import Final
 
 from sqlalchemy import func, select
-from sqlalchemy.orm import Session
 
-from vp_registry.config import Settings
 from vp_registry.core.report import ReportTexts
 from vp_registry.core.taxonomy import N_
 from vp_registry.db.accounts import User
 from vp_registry.db.reports import AnnualReportRow
-from vp_registry.services.infrastructure.audit import Actor
+from vp_registry.services.demo import acting
 from vp_registry.services.reports import activities, drafts, finalising, refusals
 from vp_registry.services.reports.activities import ActivityInput
-from vp_registry.services.vault import grants, unlocking
 from vp_registry.services.work import Work
 
 # (month, day, kind, hours, description): the same rhythm each year
@@ -69,18 +66,14 @@ DRAFT_RECOMMENDATIONS: Final = (
 
 
 def add_demo_reports(
-    session: Session, settings: Settings, counsellor: User, password: str,
-    progress: Callable[..., object], *, today: date | None = None,
+    work: Work, counsellor: User, password: str, progress: Callable[..., object], *,
+    today: date | None = None,
 ) -> None:
     today = today or date.today()
-    if session.execute(select(func.count()).select_from(AnnualReportRow)).scalar_one():
+    if work.session.execute(select(func.count()).select_from(AnnualReportRow)).scalar_one():
         progress(N_("Annual reports: already present"))
         return
-    keys = unlocking.open_keys(session, settings,
-                           grants.bootstrap_for_demo(Work(session, settings, Actor.system()),
-                                                     counsellor, password))
-    actor = Actor(counsellor.id, counsellor.role)
-    work = Work(session, settings, actor, keys=keys)
+    work = acting.as_counsellor(work, counsellor, password)
     last, this = today.year - 1, today.year
     logged = 0
     for year in (last, this):

@@ -9,16 +9,12 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Protocol
 
-from sqlalchemy.orm import Session
-
-from vp_registry.config import Settings
 from vp_registry.core.taxonomy import N_, Role
 from vp_registry.services.accounts import organisation, users
 from vp_registry.services.demo import cases as demo_cases
 from vp_registry.services.demo import contact as demo_contact
 from vp_registry.services.demo import reports as demo_reports
 from vp_registry.services.demo import signals as demo_signals
-from vp_registry.services.infrastructure.audit import Actor
 from vp_registry.services.work import Work
 
 # (name, headcount, parent)
@@ -69,9 +65,10 @@ DEMO_NAMES = {
 }
 
 
-def create_demo(
-    session: Session, settings: Settings, progress: Progress = print_progress
-) -> list[DemoLogin]:
+def create_demo(work: Work, progress: Progress = print_progress) -> list[DemoLogin]:
+    """Build (or complete) the demo in ``work``, the system's unit of work; each part is
+    written as the user who would have written it."""
+    session = work.session
     organisation.ensure_default_categories(session)
     existing = {d.name: d for d in organisation.list_departments(session)}
     created = 0
@@ -80,24 +77,22 @@ def create_demo(
             continue
         parent_id = existing[parent].id if parent else None
         existing[name] = organisation.create_department(
-            Work(session, settings, Actor.system()), name=name, headcount=headcount,
-            parent_id=parent_id)
+            work, name=name, headcount=headcount, parent_id=parent_id)
         created += 1
     progress(N_("Departments: %(created)s new, %(total)s in all"), created=created,
              total=len(existing))
     for login in DEMO_USERS:
         if users.find_by_email(session, login.email) is None:
-            users.create_user(Work(session, settings, Actor.system()), email=login.email,
-                                 display_name=DEMO_NAMES[login.role], role=login.role,
-                                 password=login.password, must_change_password=False)
+            users.create_user(work, email=login.email, display_name=DEMO_NAMES[login.role],
+                              role=login.role, password=login.password,
+                              must_change_password=False)
     progress(N_("Accounts: %(count)s"), count=len(DEMO_USERS))
     counsellor = DEMO_USERS[0]
     user = users.find_by_email(session, counsellor.email)
     if user is not None:
-        demo_cases.add_demo_cases(session, settings, user, counsellor.password, progress)
+        demo_cases.add_demo_cases(work, user, counsellor.password, progress)
         manager = users.find_by_email(session, DEMO_USERS[1].email)
-        demo_signals.add_demo_signals(session, settings, user, counsellor.password, manager,
-                                      progress)
-        demo_contact.add_demo_contact(session, settings, user, counsellor.password, progress)
-        demo_reports.add_demo_reports(session, settings, user, counsellor.password, progress)
+        demo_signals.add_demo_signals(work, user, counsellor.password, manager, progress)
+        demo_contact.add_demo_contact(work, user, counsellor.password, progress)
+        demo_reports.add_demo_reports(work, user, counsellor.password, progress)
     return DEMO_USERS

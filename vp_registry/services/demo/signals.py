@@ -16,18 +16,15 @@ from datetime import date, timedelta
 from typing import Final
 
 from sqlalchemy import func, select
-from sqlalchemy.orm import Session
 
-from vp_registry.config import Settings
 from vp_registry.core.signals import CONCENTRATION
 from vp_registry.core.taxonomy import N_
 from vp_registry.db.accounts import User
 from vp_registry.db.signals import ReleasedSignal
 from vp_registry.services.accounts import organisation
-from vp_registry.services.infrastructure.audit import Actor
+from vp_registry.services.demo import acting
 from vp_registry.services.signals import management, publishing, reviewing
 from vp_registry.services.signals.publishing import ReleaseDraft
-from vp_registry.services.vault import grants, unlocking
 from vp_registry.services.work import Work
 
 DEMO_DEPARTMENT: Final = "Magazijn en logistiek"
@@ -50,17 +47,15 @@ DEMO_FOLLOW_UP: Final = (
 
 
 def add_demo_signals(
-    session: Session, settings: Settings, counsellor: User, password: str, manager: User | None,
+    work: Work, counsellor: User, password: str, manager: User | None,
     progress: Callable[..., object], *, today: date | None = None,
 ) -> ReleasedSignal | None:
     today = today or date.today()
+    session = work.session
     if session.execute(select(func.count()).select_from(ReleasedSignal)).scalar_one():
         progress(N_("Signals: already present"))
         return None
-    keys = unlocking.open_keys(session, settings,
-                           grants.bootstrap_for_demo(Work(session, settings, Actor.system()),
-                                                     counsellor, password))
-    work = Work(session, settings, Actor(counsellor.id, counsellor.role), keys=keys)
+    system, work = work, acting.as_counsellor(work, counsellor, password)
     departments = {d.name: d.id for d in organisation.list_departments(session)}
     review = reviewing.review(work, today=today)
     wanted = [view for view in review.open
@@ -73,8 +68,7 @@ def add_demo_signals(
         return None
     row = publishing.release(work, wanted[0].token, DEMO_DRAFT, today=today)
     if manager is not None:
-        boss = Actor(manager.id, manager.role)
-        management.add_follow_up(Work(session, settings, boss), row.id,
+        management.add_follow_up(acting.as_user(system, manager), row.id,
                                  done_on=today - timedelta(days=3), description=DEMO_FOLLOW_UP,
                                  today=today)
     remaining = len(review.open) - 1
