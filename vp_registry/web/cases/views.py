@@ -7,7 +7,6 @@ messages; the services encrypt, validate, audit and flush; the request commits o
 
 from __future__ import annotations
 
-from dataclasses import replace
 from datetime import date
 from typing import Any
 
@@ -15,7 +14,6 @@ from flask import (
     Blueprint,
     abort,
     flash,
-    g,
     redirect,
     render_template,
     request,
@@ -26,28 +24,23 @@ from flask_babel import gettext as _
 from werkzeug.wrappers import Response
 from wtforms import SelectChoice
 
-from vp_registry.app_state import app_state
 from vp_registry.core.casework import normalise_reference
 from vp_registry.core.taxonomy import Role
 from vp_registry.messages import describe
-from vp_registry.services.accounts import organisation
 from vp_registry.services.cases import conversations as case_conversations
-from vp_registry.services.cases import lifecycle, validation
+from vp_registry.services.cases import lifecycle
 from vp_registry.services.cases import listing as case_listing
 from vp_registry.services.cases.queries import CaseFilter
 from vp_registry.services.cases.records import (
     CaseConflict,
-    CaseInput,
-    CaseRecord,
     Closing,
     ContactConflict,
     ContactInput,
 )
 from vp_registry.services.errors import Conflict, DomainError, VaultLocked
 from vp_registry.services.infrastructure import retention
-from vp_registry.web import widgets
 from vp_registry.web.access import roles
-from vp_registry.web.cases import listing
+from vp_registry.web.cases import case_form, listing
 from vp_registry.web.cases.common import answer_vault_errors, listing_cache, needs_vault
 from vp_registry.web.cases.forms import (
     NOT_CHOSEN,
@@ -59,9 +52,9 @@ from vp_registry.web.cases.forms import (
     VersionForm,
 )
 from vp_registry.web.database import current_work
-from vp_registry.web.forms import add_problems, page_number, show_error
+from vp_registry.web.forms import page_number, show_error
 from vp_registry.web.sealed import forget_value, open_value, seal_value
-from vp_registry.web.templating import category_label
+from vp_registry.web.speedups import widgets
 
 blueprint = Blueprint("cases", __name__, url_prefix="/cases")
 blueprint.add_app_template_global(listing.deadline_note, "case_deadline_note")
@@ -84,103 +77,6 @@ def _version(raw: Any) -> int:
         return -1
 
 
-# ------------------------------------------------------------------ lookups
-
-
-def _directory() -> organisation.Directory:
-    """Departments and categories for this request (from the application's short cache)."""
-    if "case_directory" not in g:
-        g.case_directory = app_state().directory.get(current_work().session)
-    directory: organisation.Directory = g.case_directory
-    return directory
-
-
-def _case_years() -> list[int]:
-    """The year filter's choices (from the application's short cache: a new year shows up at
-    once in this worker, within seconds in another)."""
-    return app_state().case_years.get(current_work().session)
-
-
-def _departments() -> tuple[organisation.DepartmentEntry, ...]:
-    return _directory().departments
-
-
-def _categories() -> tuple[organisation.CategoryEntry, ...]:
-    return _directory().categories
-
-
-def _lookups() -> dict[str, Any]:
-    """Names for ids and codes, for templates."""
-    return {
-        "department_names": {d.id: d.name for d in _departments()},
-        "categories_by_code": {c.code: c for c in _categories()},
-        "today": date.today(),
-    }
-
-
-def _fill_case_choices(form: CaseForm, record: CaseRecord | None = None) -> None:
-    kept_department = record.department_id if record else None
-    kept_categories = set(record.categories) if record else set()
-    form.department_id.choices = [SelectChoice(0, _("(choose)"))] + [
-        SelectChoice(d.id, d.name)
-        for d in _departments() if d.active or d.id == kept_department]
-    form.categories.choices = [
-        SelectChoice(c.code, category_label(c)) for c in _categories()
-        if c.active or c.code in kept_categories]
-
-
-def _case_input(form: CaseForm) -> CaseInput:
-    consent = bool(form.consent.data)
-    return CaseInput(
-        opened_on=form.opened_on.data,
-        department_id=form.department_id.data or 0,
-        categories=tuple(form.categories.data or ()),
-        relation=form.relation.data or None,
-        consent=consent,
-        reporter_name=form.reporter_name.data,
-        reporter_contact=form.reporter_contact.data,
-        involved_person=form.involved_person.data,
-        narrative=form.narrative.data,
-        next_steps=form.next_steps.data,
-        gender=form.gender.data or None,
-        employment_type=form.employment_type.data or None,
-        minutes_spent=form.minutes_spent.data or 0,
-        integrity_report=bool(form.integrity_report.data),
-        acknowledged_on=form.acknowledged_on.data,
-        feedback_on=form.feedback_on.data,
-    )
-
-
-def _case_form_valid(form: CaseForm, previous: CaseRecord | None = None) -> bool:
-    """A submitted case form checked by the form and by the service at once, every problem
-    under its field (issue 14: not the category on one submit and the department on the
-    next). A date the form could not read is left to the form's message."""
-    if not form.is_submitted():
-        return False
-    valid = bool(form.validate())
-    if form.csrf_token.errors:
-        return False
-    data = _case_input(form)
-    if data.opened_on is None:
-        data = replace(data, opened_on=date.min)  # its own message is there already
-    problems = validation.case_problems(current_work().session, data, today=date.today(),
-                                        previous=previous)
-    add_problems(form, problems)
-    return valid and not problems
-
-
-def _load_case_form(form: CaseForm, record: CaseRecord) -> None:
-    for name in ("opened_on", "department_id", "relation", "consent", "reporter_name",
-                 "reporter_contact", "involved_person", "narrative", "next_steps", "gender",
-                 "employment_type", "minutes_spent", "integrity_report", "acknowledged_on",
-                 "feedback_on"):
-        value = getattr(record, name)
-        getattr(form, name).data = NOT_CHOSEN if value is None and name in {
-            "relation", "gender", "employment_type"} else value
-    form.categories.data = list(record.categories)
-    form.version.data = str(record.version)
-
-
 # --------------------------------------------------------------------- list
 #
 # The filter and the search text never travel in a URL (issue 11, item 3): the form is POSTed
@@ -196,11 +92,12 @@ _FILTER_FIELDS = ("status", "category", "department", "year", "q", "sort")
 def _filter_form(**kwargs: Any) -> FilterForm:
     form = FilterForm(**kwargs)
     form.category.choices = [SelectChoice("", _("All"))] + [
-        SelectChoice(code, name) for code, name in listing.category_labels(_categories()).items()]
+        SelectChoice(code, name)
+        for code, name in listing.category_labels(case_form.categories()).items()]
     form.department.choices = [SelectChoice(0, _("All"))] + [
-        SelectChoice(d.id, d.name) for d in _departments()]
+        SelectChoice(d.id, d.name) for d in case_form.departments()]
     form.year.choices = [SelectChoice(0, _("All"))] + [
-        SelectChoice(y, str(y)) for y in _case_years()]
+        SelectChoice(y, str(y)) for y in case_form.case_years()]
     for select in (form.status, form.category, form.department, form.year, form.sort):
         select.widget = _FILTER_SELECT  # same HTML as WTForms' Select, cheaper
     return form
@@ -228,11 +125,12 @@ def _criteria(form: FilterForm) -> CaseFilter:
 
 
 def _list_page(form: FilterForm, criteria: CaseFilter) -> str:
-    category_names = listing.category_labels(_categories())
+    category_names = listing.category_labels(case_form.categories())
     page = case_listing.list_cases(current_work(), criteria, page=page_number(),
                                    cache=listing_cache())
-    rows = listing.case_rows(page.items, department_names={d.id: d.name for d in _departments()},
-                             category_names=category_names, today=date.today())
+    names = {d.id: d.name for d in case_form.departments()}
+    rows = listing.case_rows(page.items, department_names=names, category_names=category_names,
+                             today=date.today())
     return render_template("cases/index.html", form=form, page=page, rows=rows,
                            filtered=criteria != CaseFilter(sort=criteria.sort))
 
@@ -274,12 +172,12 @@ def filter_list() -> Response | str:
 @needs_vault
 def create() -> Response | str:
     form = CaseForm()
-    _fill_case_choices(form)
+    case_form.fill_choices(form)
     if request.method == "GET":
         form.opened_on.data = date.today()
-    if _case_form_valid(form):
+    if case_form.valid(form):
         try:
-            record = lifecycle.create_case(current_work(), _case_input(form))
+            record = lifecycle.create_case(current_work(), case_form.to_input(form))
         except VaultLocked:
             raise
         except DomainError as error:
@@ -302,7 +200,7 @@ def view(reference: str) -> str:
     version_form = VersionForm()
     version_form.version.data = str(record.version)
     return render_template("cases/view.html", record=record, version_form=version_form,
-                           **_lookups())
+                           **case_form.lookups())
 
 
 # --------------------------------------------------------------------- edit
@@ -315,17 +213,17 @@ def edit(reference: str) -> Response | str:
     work = current_work()
     record = lifecycle.read_case(work, _reference(reference))
     form = CaseForm()
-    _fill_case_choices(form, record)
+    case_form.fill_choices(form, record)
     if request.method == "GET":
-        _load_case_form(form, record)
-    if _case_form_valid(form, record):
+        case_form.load(form, record)
+    if case_form.valid(form, record):
         try:
             lifecycle.update_case(work, record.reference, _version(form.version.data),
-                                  _case_input(form))
+                                  case_form.to_input(form))
         except CaseConflict as conflict:
             form.version.data = str(conflict.current.version)
             return render_template("cases/conflict.html", form=form, record=conflict.current,
-                                   **_lookups())
+                                   **case_form.lookups())
         except VaultLocked:
             raise
         except DomainError as error:
@@ -493,5 +391,5 @@ def overview_context() -> dict[str, Any]:
     found = case_listing.overview(work, today=today)
     return {
         "vault_open": True, "open_cases": found.recent, "open_count": found.open_count,
-        "deadline_cases": found.deadlines, "erasure_soon": soon, **_lookups(),
+        "deadline_cases": found.deadlines, "erasure_soon": soon, **case_form.lookups(),
     }
