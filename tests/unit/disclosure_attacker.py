@@ -419,6 +419,10 @@ def _variables_of(f: Figure, h: History, index_of: Mapping[tuple[str, CellKey], 
     found: list[int] = []
     shifted = {a for pair in h.moves for a in pair} if late else set()
     counted = dict(moved or {})
+    years = {q[:4] for _, name, q in f.cells if name == "key:conversations"}
+    if h.talks and len(years) == 1 and all(a[1] == "key:conversations" for a in f.cells):
+        # the year's conversations: exactly its talk variable (a search constraint)
+        return (index_of[("talk", (ORGANISATION_LEVEL, "conversations", years.pop()))],)
     for atom in f.cells:
         if atom[0] < 0 or atom in shifted:
             return None  # organisation-level pseudo atoms, or not a plain sum after a move

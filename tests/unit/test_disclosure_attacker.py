@@ -298,10 +298,13 @@ def histories(draw: st.DrawFn) -> tuple[History, tuple[int, ...]]:
         else:
             moves = ((atom, (d % n_depts + 1, cats[0], quarters[-1])),)
         steps += [LateCases(), Report(2026, date(2027, 2, 1), version=2)]
-    history = History(depts, cats, quarters, tuple(steps), DisclosureRules(), late, moves)
+    history = History(depts, cats, quarters, tuple(steps), DisclosureRules(), late, moves,
+                      talks=draw(st.booleans()))
     value = st.sampled_from([0, 0, 1, 1, 2, 3, 4, 5])
     truth = [draw(value) for _ in history.variables]
     index = {v: i for i, v in enumerate(history.variables)}
+    if history.talks and not any(truth[index[("base", a)]] for a in history.atoms):
+        truth[-1] = 0  # a conversation belongs to a case
     for source, _ in moves:  # a correction moves at most the cases the atom holds
         move, base = index[("move", source)], index[("base", source)]
         truth[move] = min(truth[move], truth[base])
@@ -321,3 +324,65 @@ def test_no_history_lets_a_reader_who_knows_the_algorithm_narrow_a_cell(
     no_findings([f for f in findings if f.exhausted])
     for f in findings:
         event("search budget hit" if not f.exhausted else "finding")
+
+
+@pytest.mark.parametrize("late", [0, 1, 2])
+def test_a_case_registered_after_its_years_report_is_not_given_away_by_the_next_report(
+    late: int,
+) -> None:
+    """Registry from 2026-Q4. Productie and Kantoor p: 3 and 3 in 2026-Q4, so the 2026 report
+    shows the cells, 'opened' 6 and 'open on 31 December 2026' 6. After it, 0-2 cases of
+    Productie 2026-Q4 are registered late (1 February 2027). The 2027 report repeats 'carried
+    over from 2026' because 2026 published its open cases - but counted them again, so
+    'carried over' 6 + late gave the late cases away exactly. A case registered after its
+    year's report now counts, in every later figure, as opened on its registration day
+    (``core.facts.as_counted``): carried over stays 6, the late cases are 2027-Q1 cases."""
+    history = History(
+        (DepartmentFacts(1, "Productie", 30), DepartmentFacts(2, "Kantoor", 20)),
+        ("p",), ("2026-Q4", "2027-Q1"),
+        (REPORT_2026, LateCases(on=date(2027, 2, 1)), Report(2027, date(2028, 1, 15))),
+        # the auditor is told less than the world (no cases before 2026-Q4): it refuses the
+        # 2026 report when the registry starts in the year's last quarter (logged for disc)
+        DisclosureRules(first_quarter="2026-Q1"), late=((1, "p", "2026-Q4"),),
+    )
+    findings, state = attack(history, (3, 3, 3, 3, late))
+    no_findings(findings)
+    key = [b[4] for b in state.expected[1] if isinstance(b, tuple) and b[0] == "key_figures"]
+    assert key and key[0][0] == ("Carried over from 2026", ("6",))  # as published for 2026
+
+
+TALKS_2026 = History(departments(42, 8), ("p",), (Q3, Q4), (REPORT_2026,),
+                     DisclosureRules(first_quarter="2026-Q1"), talks=True)
+
+
+@pytest.mark.parametrize(("history", "truth"), [
+    (TALKS_2026, (0, 1, 0, 0, 2)),  # one category, two groups, every total '< 3'
+    (TALKS_2026, (2, 0, 0, 0, 1)),
+    (TALKS_2026, (0, 0, 0, 1, 1)),
+    (TALKS_2026, (0, 0, 0, 0, 0)),
+    (History(departments(20, 20, 20), ("p",), (Q4,), (REPORT_2026,),
+             DisclosureRules(first_quarter="2026-Q1"), talks=True), (1, 0, 0, 1)),
+    (History(departments(42, 8), ("p", "s"), (Q3, Q4),
+             (Signals(date(2026, 10, 1), SIGNALS_Q3.offer), REPORT_2026),
+             DisclosureRules(first_quarter="2026-Q1"), talks=True), (0, 0, 0, 0, 0, 1, 3, 0, 2)),
+    (History((DepartmentFacts(1, "Productie", 30), DepartmentFacts(2, "Kantoor", 20)), ("p",),
+             ("2026-Q4", "2027-Q1"), (REPORT_2026, Report(2027, date(2028, 1, 15))),
+             DisclosureRules(first_quarter="2026-Q1"), talks=True), (0, 0, 1, 0, 0, 1)),
+])
+def test_conversations_in_the_year_narrow_no_department(
+    history: History, truth: tuple[int, ...],
+) -> None:
+    """Issue 12, "still open": the number of conversations (and their hours) is exact, and a
+    conversation belongs to a case, so "conversations > 0" says a case was open in the year;
+    with the registry starting in that year (carried over 0, public) and one category, its
+    organisation total is at least 1. The whole organisation is not a protected unit, and
+    every department group can still hold 0 (another group holds the case) or k-1: the
+    harness finds no narrowed unit in small organisations (one or two categories, two or
+    three groups, with signals, over two years). It does see the fact: with conversations,
+    no data set reproducing the view has an empty organisation."""
+    findings, state = attack(history, truth, budget=2000)
+    no_findings(findings)
+    year_2026 = tuple(i for i, (kind, atom) in enumerate(history.variables)
+                      if kind == "base" and atom[2].startswith("2026"))
+    talked = truth[-2 if len(history.years) > 1 else -1] > 0
+    assert state.reachable(year_2026, 0, 0) is (not talked)
