@@ -36,7 +36,7 @@ from vp_registry.web.admin.forms import (
     ImportDepartmentsForm,
     ResetPasswordForm,
 )
-from vp_registry.web.database import current_work, db_session
+from vp_registry.web.database import current_work
 from vp_registry.web.errors import render_error
 from vp_registry.web.forms import page_number, show_error
 
@@ -47,7 +47,7 @@ AUDIT_PAGE_SIZE = 50
 @blueprint.errorhandler(NotFound)
 def _not_found(_error: NotFound) -> tuple[str, int]:
     """An unknown user, department or category id: the 404 page (it was a server error)."""
-    db_session().rollback()
+    current_work().rollback()
     return render_error(404)
 
 
@@ -57,7 +57,8 @@ def _not_found(_error: NotFound) -> tuple[str, int]:
 @blueprint.get("/users")
 @roles(Role.ADMIN)
 def users() -> str:
-    return render_template("admin/users.html", users=user_accounts.list_users(db_session()),
+    return render_template("admin/users.html",
+                           users=user_accounts.list_users(current_work().session),
                            form=ConfirmForm())
 
 
@@ -83,7 +84,7 @@ def create_user() -> Response | str:
 def set_user_active(user_id: int) -> Response | str:
     form = ConfirmForm()
     if form.validate_on_submit():
-        user = user_accounts.get_user(db_session(), user_id)
+        user = user_accounts.get_user(current_work().session, user_id)
         active = request.form.get("active") == "1"
         if not active and request.form.get("confirmed") != "1":  # first the question (issue 14)
             return render_template(
@@ -107,7 +108,7 @@ def set_user_active(user_id: int) -> Response | str:
 @blueprint.route("/users/<int:user_id>/reset", methods=["GET", "POST"])
 @roles(Role.ADMIN)
 def reset_password(user_id: int) -> Response | str:
-    user = user_accounts.get_user(db_session(), user_id)
+    user = user_accounts.get_user(current_work().session, user_id)
     form = ResetPasswordForm()
     if form.validate_on_submit():
         try:
@@ -142,14 +143,14 @@ def _saved(form: FlaskForm, save: Callable[[], None], field: str, done: str,
 def _parent_choices(exclude: int | None = None) -> list[SelectChoice]:
     return [SelectChoice(0, _("(none: top level)"))] + [
         SelectChoice(d.id, d.name)
-        for d in organisation.list_departments(db_session()) if d.id != exclude
+        for d in organisation.list_departments(current_work().session) if d.id != exclude
     ]
 
 
 @blueprint.get("/departments")
 @roles(Role.ADMIN)
 def departments() -> str:
-    rows = organisation.list_departments(db_session())
+    rows = organisation.list_departments(current_work().session)
     names = {d.id: d.name for d in rows}
     return render_template("admin/departments.html", departments=rows, names=names,
                            import_form=ImportDepartmentsForm())
@@ -209,7 +210,7 @@ def import_departments() -> Response | str:
 @roles(Role.ADMIN)
 def categories() -> str:
     return render_template("admin/categories.html",
-                           categories=organisation.list_categories(db_session()),
+                           categories=organisation.list_categories(current_work().session),
                            form=ConfirmForm())
 
 
@@ -255,7 +256,7 @@ def delete_category(category_id: int) -> Response:
 @blueprint.get("/audit")
 @roles(Role.ADMIN)
 def audit_log() -> str:
-    db = db_session()
+    db = current_work().session
     all_users = user_accounts.list_users(db)
     form = AuditFilterForm(request.args)
     form.actor.choices = [SelectChoice(0, _("Everyone"))] + [

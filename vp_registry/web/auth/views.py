@@ -29,7 +29,7 @@ from vp_registry.services.errors import DomainError, Throttled
 from vp_registry.services.vault import key_pairs, unlocking
 from vp_registry.web.access import authenticated, public
 from vp_registry.web.auth.forms import ChangePasswordForm, CodeForm, LoginForm, NewPasswordForm
-from vp_registry.web.database import current_work, db_session
+from vp_registry.web.database import current_work
 from vp_registry.web.forms import show_error
 from vp_registry.web.i18n import LOCALE_COOKIE, LOCALES
 from vp_registry.web.redirects import safe_next
@@ -67,7 +67,7 @@ def _pending() -> tuple[User, dict[str, Any]] | None:
     if not isinstance(pending, dict) or time.time() - pending.get("started", 0) > PENDING_SECONDS:
         session.pop(PENDING_KEY, None)
         return None
-    user = db_session().get(User, pending.get("user_id"))
+    user = current_work().session.get(User, pending.get("user_id"))
     if user is None or not user.active:
         session.pop(PENDING_KEY, None)
         return None
