@@ -624,6 +624,10 @@ _POOL_SIZE: Final = 64
 _SWAP_WITNESSES = True
 """Settle units by moving cases between interchangeable atoms of a consistent table (speed
 only: the verdict is the same without it, see tests/unit/test_disclosure_rules_in_ledger.py)."""
+_SPREAD_WITNESSES = True
+"""Before the per-unit LPs, look for one table giving many open units k-1 cases at once
+(:meth:`_Component.spread`; speed only, like ``_SWAP_WITNESSES``)."""
+_SPREAD_ROUNDS: Final = 2
 _DONORS: Final = 3
 
 
@@ -925,6 +929,35 @@ class _Component:
                     self.add_witness(witness)
         return self.feasible
 
+    def spread(self, units: sparse.csr_matrix, cap: int) -> _IntArray | None:
+        """An integer table giving as many of ``units`` (rows) as possible ``cap`` cases.
+
+        Maximises the sum of min(unit, cap) (an LP with one capped variable per unit, so the
+        optimum spreads cases over the units instead of piling them into one). The table is
+        returned only when it is an integer table satisfying every constraint - a witness
+        like any other (speed only).
+        """
+        b, n = units.shape
+        link = sparse.hstack([-units, sparse.identity(b, format="csr")], format="csr")
+        parts = [link]
+        if self.a_ub is not None:
+            parts.insert(0, sparse.hstack(
+                [self.a_ub, sparse.csr_matrix((self.a_ub.shape[0], b))], format="csr"))
+        a_ub = sparse.vstack(parts, format="csr")
+        b_ub = np.concatenate([self.b_ub, np.zeros(b)]) if self.a_ub is not None else np.zeros(b)
+        a_eq = (sparse.hstack([self.a_eq, sparse.csr_matrix((self.a_eq.shape[0], b))],
+                              format="csr") if self.a_eq is not None else None)
+        objective = np.concatenate([np.zeros(n), -np.ones(b)])
+        upper = np.concatenate([np.full(n, np.inf), np.full(b, float(cap))])
+        res = linprog(
+            objective, A_ub=a_ub, b_ub=b_ub, A_eq=a_eq,
+            b_eq=self.b_eq if a_eq is not None else None,
+            bounds=np.column_stack([np.zeros(n + b), upper]), method="highs",
+        )
+        if res.status != 0 or res.x is None:
+            return None
+        return self._integral(np.asarray(res.x[:n], dtype=np.float64))
+
     # -- the two questions ------------------------------------------------------------------
 
     def can_zero(self, idx: _IntArray, objective: _FloatArray) -> tuple[bool, _IntArray | None]:
@@ -960,7 +993,8 @@ class _Component:
         return True, witness
 
     def decide(
-        self, idx: _IntArray, k: int, objective: _FloatArray
+        self, idx: _IntArray, k: int, objective: _FloatArray, *,
+        zero_known: bool = False, reach_known: bool = False,
     ) -> tuple[bool, list[_IntArray], dict[float, _LPSolution]]:
         """Is the unit disclosed? Safe when its values include all of 0..k-1 or are all >= k.
 
@@ -969,53 +1003,70 @@ class _Component:
         "min >= k" when it is above k-1; otherwise the unit must be able to be 0 (integral LP
         vertex, LP with the unit fixed, MILP) and then to reach k-1 (LP maximum, LP with the
         bound, MILP). A question the solver cannot answer counts as disclosed.
+        ``zero_known``/``reach_known``: a consistent table already showed it (the question is
+        skipped; :meth:`explain` solves a skipped LP itself, the same LP).
         """
         unit = np.zeros(self.n)
         unit[idx] = 1.0
         solved: dict[float, _LPSolution] = {}
         found: list[_IntArray] = []
+        if not zero_known:
+            verdict = self._decide_zero(idx, k, objective, unit, solved, found)
+            if verdict is not None:
+                return verdict, found, solved
+        if reach_known or bool(self.atom_unbounded[idx].any()):
+            return False, found, solved
+        return self._decide_reach(idx, k, objective, unit, solved, found), found, solved
 
-        def keep(witness: _IntArray | None) -> None:
-            if witness is not None and self.add_witness(witness):
-                found.append(witness)
+    def _keep(self, witness: _IntArray | None, found: list[_IntArray]) -> None:
+        if witness is not None and self.add_witness(witness):
+            found.append(witness)
 
+    def _decide_zero(
+        self, idx: _IntArray, k: int, objective: _FloatArray, unit: _FloatArray,
+        solved: dict[float, _LPSolution], found: list[_IntArray],
+    ) -> bool | None:
+        """The verdict when the minimum decides it (all >= k, or never 0); None: can be 0."""
         solved[1.0] = status, x, _ = self.lp(unit, merge=False)
         if status != 0 or x is None:
-            return True, found, solved
+            return True
         low = float(x[idx].sum())
         if low > k - 1 + _LP_MARGIN:
-            return False, found, solved  # every consistent table gives it k or more
-        zero = False
+            return False  # every consistent table gives it k or more
         if low <= _LP_MARGIN:
             witness = self._integral(x)
             if witness is not None and int(witness[idx].sum()) == 0:
-                keep(witness)
-                zero = True
-            else:
-                zero, witness = self.can_zero(idx, objective)
-                if witness is not None:
-                    found.append(witness)
-        if not zero:
-            # the integer minimum decides: k or more is safe, 1..k-1 is disclosed
-            mstatus, witness = self.milp(unit)
-            if mstatus != 0 or witness is None:
-                return True, found, solved
-            keep(witness)
-            return int(witness[idx].sum()) < k, found, solved
-        if bool(self.atom_unbounded[idx].any()):
-            return False, found, solved
+                self._keep(witness, found)
+                return None
+            zero, witness = self.can_zero(idx, objective)
+            if witness is not None:
+                found.append(witness)
+            if zero:
+                return None
+        # the integer minimum decides: k or more is safe, 1..k-1 is disclosed
+        mstatus, witness = self.milp(unit)
+        if mstatus != 0 or witness is None:
+            return True
+        self._keep(witness, found)
+        return int(witness[idx].sum()) < k
+
+    def _decide_reach(
+        self, idx: _IntArray, k: int, objective: _FloatArray, unit: _FloatArray,
+        solved: dict[float, _LPSolution], found: list[_IntArray],
+    ) -> bool:
+        """The verdict for a unit that can be 0: disclosed unless it can reach k-1."""
         solved[-1.0] = status, x, _ = self.lp(-unit, merge=False)
         if status == 0 and x is not None:
             if float(x[idx].sum()) < k - 1 - _LP_MARGIN:
-                return True, found, solved
+                return True
             witness = self._integral(x)
             if witness is not None and int(witness[idx].sum()) >= k - 1:
-                keep(witness)
-                return False, found, solved
+                self._keep(witness, found)
+                return False
         reach, witness = self.can_reach(idx, k - 1, objective)
         if witness is not None:
             found.append(witness)
-        return not reach, found, solved
+        return not reach
 
     def explain(
         self, idx: _IntArray, solved: Mapping[float, _LPSolution] | None = None
@@ -1344,6 +1395,8 @@ def audit(
     # true count (the verdict must be a function of the published figures only)
     families = unit_families(all_figures)
     units = _units_to_check(families, true_counts, atom_index)
+    if rules.first_quarter is not None:
+        units = _drop_known_empty(units, atom_index, _quarter_index(rules.first_quarter))
     units_checked = len(families.explicit) + (
         len(families.departments) * len(families.categories) * len(families.periods)
     )
@@ -1548,6 +1601,23 @@ def _units_to_check(
     )
 
 
+def _drop_known_empty(
+    units: _UnitBatch, atom_index: Mapping[CellKey, int], start: int
+) -> _UnitBatch:
+    """Without the units wholly before the registry's first quarter: the public setting
+    alone says they are empty, so "exactly 0" there tells a reader nothing new (a unit that
+    reaches into the registry's time is still checked)."""
+    early = np.zeros(len(atom_index) + 1, dtype=bool)
+    for (d, _, q), i in atom_index.items():
+        early[i] = d >= 0 and _quarter_index(q) < start
+    if units.size == 0 or not bool(early.any()):
+        return units
+    keep = np.flatnonzero(~np.logical_and.reduceat(early[units.atoms], units.ptr[:-1]))
+    counts, flat = _gather(units.ptr, units.atoms, keep)
+    ptr = np.concatenate([[0], np.cumsum(counts)]).astype(np.int64)
+    return _UnitBatch(ptr, flat, units.truths[keep], units.origins[keep])
+
+
 class _Partition:
     """Members per label (e.g. the atoms of each component), ascending."""
 
@@ -1707,6 +1777,21 @@ def _check_units(
 
     # batch: minimise the sum of the units still needing 0, maximise those still needing k-1;
     # an integral optimum settles many at once
+    for _ in range(_SPREAD_ROUNDS if _SPREAD_WITNESSES else 0):
+        rows = np.flatnonzero(open_mask & ~reach_ok)
+        if rows.size == 0:
+            break
+        witness = comp.spread(unit_matrix[rows], k - 1)
+        if witness is None:
+            break
+        comp.add_witness(witness)
+        before = int(reach_ok[rows].sum())
+        absorb(np.flatnonzero(open_mask), witness[:, np.newaxis].astype(np.float64))
+        for j in rows[zero_ok[rows] & reach_ok[rows]]:
+            comp.verdicts[key_of(int(j))] = False
+        open_mask &= ~(zero_ok & reach_ok)
+        if int(reach_ok[rows].sum()) == before:
+            break
     for sign, needed in ((1.0, zero_ok), (-1.0, reach_ok)):
         for _ in range(8):
             rows = np.flatnonzero(open_mask & ~needed)
@@ -1739,7 +1824,8 @@ def _check_units(
         lidx = unit_matrix.indices[unit_matrix.indptr[j] : unit_matrix.indptr[j + 1]]
         open_mask[j] = False
         objective[lidx] -= 1.0
-        verdict, found, solved_here = comp.decide(lidx, k, objective)
+        verdict, found, solved_here = comp.decide(
+            lidx, k, objective, zero_known=bool(zero_ok[j]), reach_known=bool(reach_ok[j]))
         comp.verdicts[key_of(int(j))] = verdict
         disclosed[j] = verdict
         if verdict:
