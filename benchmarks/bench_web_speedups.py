@@ -4,17 +4,17 @@ Three places write what Flask, Flask-Babel or WTForms would write, with less CPU
 only while it pays: this benchmark renders the same page-sized unit both ways, checks that the
 output is identical, and prints the median time per unit and the ratio.
 
-1. **Template i18n** (``vp_registry.web.template_i18n``): the templates' ``_``, ``gettext``,
-   ``ngettext`` and ``|dateformat`` take the request's catalogue from Flask-Babel once, instead
-   of Flask-Babel's template callables (three context look-ups and a locale-to-string per
-   call, plus Jinja's ``_`` alias). Unit: a page with the case list's ~300 look-ups, in a
-   fresh request each time (the per-request set-up is part of the cost).
-2. **Select widget** (``vp_registry.web.widgets.Select``): options written directly instead of
-   ``wtforms.widgets.Select`` (``html_params`` and a signature look-up per option). Unit: the
-   case list's five filter selects.
-3. **One url_for per page** (``vp_registry.web.cases.listing._case_url``): the case URL built
-   once with a marker and the reference put in its place, instead of ``url_for`` per row.
-   Unit: a list page of 50 rows.
+1. **Template i18n** (``vp_registry.web.speedups.template_i18n``): the templates' ``_``,
+   ``gettext``, ``ngettext`` and ``|dateformat`` take the request's catalogue from Flask-Babel
+   once, instead of Flask-Babel's template callables (three context look-ups and a
+   locale-to-string per call, plus Jinja's ``_`` alias). Unit: a page with the case list's
+   ~300 look-ups, in a fresh request each time (the per-request set-up is part of the cost).
+2. **Select widget** (``vp_registry.web.speedups.widgets.Select``): options written directly
+   instead of ``wtforms.widgets.Select`` (``html_params`` and a signature look-up per option).
+   Unit: the case list's five filter selects.
+3. **One url_for per page** (``vp_registry.web.speedups.urls.url_builder``): the URL built once
+   with a marker and each value put in its place, instead of ``url_for`` per row. Unit: the
+   links of a case list page of 50 rows.
 
 Run from the repository root: ``python benchmarks/bench_web_speedups.py [--repeat 7]``.
 CPU time (``time.process_time``) of ``--number`` units, median of ``--repeat`` runs. Not a
@@ -47,9 +47,8 @@ from wtforms import widgets as wtforms_widgets  # noqa: E402
 from wtforms.fields.choices import SelectChoice  # noqa: E402
 
 from vp_registry import create_app  # noqa: E402
-from vp_registry.web import template_i18n, widgets  # noqa: E402
-from vp_registry.web.cases.listing import _case_url  # noqa: E402
 from vp_registry.web.i18n import LOCALE_COOKIE  # noqa: E402
+from vp_registry.web.speedups import template_i18n, urls, widgets  # noqa: E402
 
 # About what the case list asks of the catalogue: labels and headings, one status and a few
 # words per row, the pager, dates in every row.
@@ -163,7 +162,7 @@ def bench_case_urls(app: Flask, number: int, repeat: int) -> None:
             return [url_for("cases.view", reference=r) for r in REFERENCES]
 
         def per_page() -> list[str]:
-            build = _case_url()
+            build = urls.url_builder("cases.view", "reference")
             return [build(r) for r in REFERENCES]
 
         assert per_row() == per_page(), "the case URLs differ from url_for's"

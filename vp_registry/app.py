@@ -123,7 +123,8 @@ def register_error_handlers(app: Flask) -> None:
 
 
 def register_template_helpers(app: Flask) -> None:
-    from vp_registry.web import template_i18n, templating
+    from vp_registry.web import templating
+    from vp_registry.web.speedups import template_i18n
 
     templating.init_app(app)
     template_i18n.init_app(app)  # after Flask-Babel's init_app: replaces its template callables

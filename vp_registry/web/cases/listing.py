@@ -18,8 +18,8 @@ from flask import url_for
 from flask_babel import gettext as _
 
 from vp_registry.services.cases.records import CaseSummary
-from vp_registry.web import template_i18n
-from vp_registry.web.template_i18n import format_date
+from vp_registry.web.speedups import template_i18n
+from vp_registry.web.speedups.template_i18n import format_date
 from vp_registry.web.templating import category_label
 
 
