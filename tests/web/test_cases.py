@@ -16,7 +16,7 @@ from sqlalchemy import select
 
 from tests.casework import VaultSetup, case_input, create_vault, department, grant, unlock
 from tests.integration.test_case_secrecy import database_bytes
-from tests.support.forms import AuthActions, post_form
+from tests.support.forms import AuthActions, csrf_token, post_form
 from tests.support.sessions import db_session_for
 from vp_registry.config import Settings
 from vp_registry.db.accounts import User
@@ -166,6 +166,42 @@ def test_stale_edit_shows_both_versions_and_keeps_the_input(
                          form_page=f"/cases/{reference}/edit")
     assert response.status_code == 302
     assert "Mijn eigen aanvulling" in _text(client.get(f"/cases/{reference}"))
+
+
+def test_a_conflict_found_at_the_save_still_records_the_read(
+    app: Flask, settings: Settings, client: FlaskClient, counsellor: User, dept_id: int,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """A colleague saves while our save request runs (after its version check, before its
+    UPDATE): the conflict page shows the stored case, so the request's ``case.read`` is
+    recorded too - the conflict rolls back a savepoint of the request's unit of work, not the
+    request's transaction (issue 13)."""
+    reference = _create(client, dept_id)
+    validate = lifecycle.validate_case
+
+    def colleague_saves_meanwhile(*args: Any, **kwargs: Any) -> records.CaseInput:
+        monkeypatch.setattr(lifecycle, "validate_case", validate)
+        with db_session_for(app) as session:
+            keys = unlock(session, settings, counsellor)
+            work = Work(session, settings, Actor(counsellor.id, "counsellor"), keys=keys)
+            lifecycle.update_case(work, reference, 1, case_input(
+                dept_id, opened_on=TODAY, narrative="Versie van de collega"), today=TODAY)
+            session.commit()
+        return validate(*args, **kwargs)
+
+    def reads() -> int:
+        with db_session_for(app) as session:
+            return len(session.execute(select(AuditEntry).where(
+                AuditEntry.action == "case.read", AuditEntry.target_id == reference)).all())
+
+    token = csrf_token(client, f"/cases/{reference}/edit")  # the edit form: one read
+    before = reads()
+    monkeypatch.setattr(lifecycle, "validate_case", colleague_saves_meanwhile)
+    mine = _case_form(dept_id, narrative="Mijn eigen aanvulling", version="1")
+    response = client.post(f"/cases/{reference}/edit", data={"csrf_token": token, **mine})
+    assert response.status_code == 200
+    assert "Versie van de collega" in _text(response)  # the conflict page, with content
+    assert reads() == before + 1
 
 
 def test_consent_is_enforced_without_javascript(client: FlaskClient, counsellor: User,
