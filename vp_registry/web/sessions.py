@@ -185,50 +185,72 @@ class DatabaseSessionInterface(SessionInterface):
             self._touch(loaded, response)
             return
         store = _store()
-        row = store.get(WebSession, loaded.token_hash) if loaded is not None else None
         try:
+            row = store.get(WebSession, loaded.token_hash) if loaded is not None else None
             if loaded is not None and row is None:  # revoked while this request ran
                 response.delete_cookie(COOKIE_NAME, path="/")
-                return
-            held_key = row is not None and row.vault_key_sealed is not None
-            if not session:
-                if row is not None:
-                    store.delete(row)
-                    store.commit()
-                    if held_key:
-                        checkpoint(store)
-                if session.token:
-                    response.delete_cookie(COOKIE_NAME, path="/")
-                return
-            vault_key = session.vault_key_to_store
-            new_cookie = row is None or session.regenerate_requested
-            if new_cookie:
-                if row is not None:  # nothing of it passes to the new row, least of all a key
-                    store.delete(row)
-                    store.flush()
-                session.token = crypto.new_token()
-                row = WebSession(token_hash=crypto.hash_token(session.token), created_at=utcnow())
-                store.add(row)
-            if row is None or session.token is None:
-                raise RuntimeError("session row and token must exist here")
-            if vault_key is not None:
-                row.vault_key_sealed = _seal(session.token, vault_key)
-            elif session.vault_key_dropped:
-                row.vault_key_sealed = None
-            row.data = json.dumps(dict(session), separators=(",", ":"))
-            row.last_seen_at = utcnow()
-            user_id = session.get("_user_id")
-            row.user_id = int(user_id) if user_id else None
-            store.commit()
-            if held_key and (new_cookie or session.vault_key_dropped):
-                checkpoint(store)
-            if new_cookie:
-                response.set_cookie(
-                    COOKIE_NAME, session.token, httponly=True, samesite="Strict", path="/",
-                    secure=self.settings.session_cookie_secure,
-                )
+            elif not session:
+                _end(store, row, session, response)
+            else:
+                self._write(store, row, session, response)
         finally:
             store.close()
+
+    def _write(self, store: Session, row: WebSession | None, session: ServerSession,
+               response: Response) -> None:
+        """Store the session; a new row and cookie for a new session or at login."""
+        held_key = row is not None and row.vault_key_sealed is not None
+        new_cookie = row is None or session.regenerate_requested
+        if new_cookie:
+            row = _new_row(store, row, session)
+        if row is None or session.token is None:
+            raise RuntimeError("session row and token must exist here")
+        _fill_row(row, session, session.token)
+        store.commit()
+        if held_key and (new_cookie or session.vault_key_dropped):
+            checkpoint(store)
+        if new_cookie:
+            response.set_cookie(
+                COOKIE_NAME, session.token, httponly=True, samesite="Strict", path="/",
+                secure=self.settings.session_cookie_secure,
+            )
+
+
+def _end(store: Session, row: WebSession | None, session: ServerSession,
+         response: Response) -> None:
+    """An emptied session (logout): its row is deleted (a sealed key with it) and the cookie
+    goes."""
+    if row is not None:
+        held_key = row.vault_key_sealed is not None
+        store.delete(row)
+        store.commit()
+        if held_key:
+            checkpoint(store)
+    if session.token:
+        response.delete_cookie(COOKIE_NAME, path="/")
+
+
+def _new_row(store: Session, row: WebSession | None, session: ServerSession) -> WebSession:
+    """A row under a new token; nothing of the old row passes to it, least of all a key."""
+    if row is not None:
+        store.delete(row)
+        store.flush()
+    session.token = crypto.new_token()
+    fresh = WebSession(token_hash=crypto.hash_token(session.token), created_at=utcnow())
+    store.add(fresh)
+    return fresh
+
+
+def _fill_row(row: WebSession, session: ServerSession, token: str) -> None:
+    """The session's data, its vault key sealed under the token (or dropped), who and when."""
+    if session.vault_key_to_store is not None:
+        row.vault_key_sealed = _seal(token, session.vault_key_to_store)
+    elif session.vault_key_dropped:
+        row.vault_key_sealed = None
+    row.data = json.dumps(dict(session), separators=(",", ":"))
+    row.last_seen_at = utcnow()
+    user_id = session.get("_user_id")
+    row.user_id = int(user_id) if user_id else None
 
 
 def regenerate(session: SessionMixin) -> None:
