@@ -6,7 +6,7 @@ from collections.abc import Callable
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import and_, or_, select
+from sqlalchemy import Select, and_, or_, select
 from sqlalchemy.orm import Session
 
 from vp_registry.core import crypto
@@ -32,21 +32,7 @@ def case_facts(session: Session, keys: VaultKeys, *, year: int | None = None,
     plaintext dates, before anything is decrypted. ``progress(done, total)`` is called every
     few hundred cases (the CLI's progress bar).
     """
-    case_query = queries.list_query(CaseFilter(sort="oldest")).add_columns(Case.details,
-                                                                           Case.created_at)
-    contact_query = select(CaseContact.id, CaseContact.case_id, CaseContact.held_on,
-                           CaseContact.content)
-    if year is not None:
-        start, end = date(year, 1, 1), date(year, 12, 31)
-        contact_query = contact_query.where(CaseContact.held_on >= start,
-                                            CaseContact.held_on <= end)
-        case_query = case_query.where(or_(
-            and_(Case.opened_on <= end, or_(Case.closed_on.is_(None), Case.closed_on >= start)),
-            Case.id.in_(select(CaseContact.case_id).where(CaseContact.held_on >= start,
-                                                          CaseContact.held_on <= end)),
-            and_(Case.created_at >= datetime(year, 1, 1),
-                 Case.created_at < datetime(year + 1, 1, 1)),
-        ))
+    case_query, contact_query = _queries(year)
     contacts: dict[int, list[tuple[int, date, bytes]]] = {}
     for contact_id, case_id, held_on, blob in session.execute(contact_query):
         contacts.setdefault(case_id, []).append((contact_id, held_on, blob))
@@ -55,29 +41,56 @@ def case_facts(session: Session, keys: VaultKeys, *, year: int | None = None,
     for done, row in enumerate(rows):
         if progress is not None and done % queries.CHUNK == 0:
             progress(done, len(rows))
-        crypter = codec.list_row_crypter(keys, row)
-        listing = codec.decode_listing(crypter, row.id, row.listing)
-        details = codec.decode_details(crypter, row.id, row.details)
-        contact_facts = []
-        for contact_id, held_on, blob in sorted(contacts.get(row.id, []), key=lambda c: c[1]):
-            value = codec.decode_contact(crypter, contact_id, row.id, 0, held_on, blob)
-            contact_facts.append(ContactFacts(held_on, value.minutes, value.channel))
-        facts.append(CaseFacts(
-            case_id=row.id, opened_on=row.opened_on, closed_on=row.closed_on,
-            department_id=int(listing["department"]),
-            categories=tuple(listing.get("categories") or ()),
-            relation=details.get("relation"),
-            outcome=listing.get("outcome") if row.status == CaseStatus.CLOSED.value else None,
-            referral=details.get("referral") if row.status == CaseStatus.CLOSED.value else None,
-            gender=details.get("gender"), employment_type=details.get("employment_type"),
-            minutes_spent=int(details.get("minutes_spent") or 0),
-            contacts=tuple(contact_facts),
-            involved_person_index=_person_index(keys, details.get("involved_person")),
-            registered_at=row.created_at,
-        ))
+        facts.append(_facts_of(keys, row, contacts.get(row.id, [])))
     if progress is not None:
         progress(len(rows), len(rows))
     return facts
+
+
+def _queries(year: int | None
+             ) -> tuple[Select[*tuple[Any, ...]], Select[int, int, date, bytes]]:
+    """The cases and conversations to decrypt; for a report year chosen on plaintext dates:
+    the cases open at some time in it, with a conversation in it or registered in it, and
+    the conversations held in it."""
+    case_query = queries.list_query(CaseFilter(sort="oldest")).add_columns(Case.details,
+                                                                           Case.created_at)
+    contact_query = select(CaseContact.id, CaseContact.case_id, CaseContact.held_on,
+                           CaseContact.content)
+    if year is None:
+        return case_query, contact_query
+    start, end = date(year, 1, 1), date(year, 12, 31)
+    held_in_year = (CaseContact.held_on >= start, CaseContact.held_on <= end)
+    return case_query.where(or_(
+        and_(Case.opened_on <= end, or_(Case.closed_on.is_(None), Case.closed_on >= start)),
+        Case.id.in_(select(CaseContact.case_id).where(*held_in_year)),
+        and_(Case.created_at >= datetime(year, 1, 1), Case.created_at < datetime(year + 1, 1, 1)),
+    )), contact_query.where(*held_in_year)
+
+
+def _facts_of(keys: VaultKeys, row: Any, contacts: list[tuple[int, date, bytes]]
+              ) -> CaseFacts:
+    """One case row (with its key) and its conversations, decrypted to facts."""
+    crypter = codec.list_row_crypter(keys, row)
+    listing = codec.decode_listing(crypter, row.id, row.listing)
+    details = codec.decode_details(crypter, row.id, row.details)
+    contact_facts = []
+    for contact_id, held_on, blob in sorted(contacts, key=lambda c: c[1]):
+        value = codec.decode_contact(crypter, contact_id, row.id, 0, held_on, blob)
+        contact_facts.append(ContactFacts(held_on, value.minutes, value.channel))
+    closed = row.status == CaseStatus.CLOSED.value
+    return CaseFacts(
+        case_id=row.id, opened_on=row.opened_on, closed_on=row.closed_on,
+        department_id=int(listing["department"]),
+        categories=tuple(listing.get("categories") or ()),
+        relation=details.get("relation"),
+        outcome=listing.get("outcome") if closed else None,
+        referral=details.get("referral") if closed else None,
+        gender=details.get("gender"), employment_type=details.get("employment_type"),
+        minutes_spent=int(details.get("minutes_spent") or 0),
+        contacts=tuple(contact_facts),
+        involved_person_index=_person_index(keys, details.get("involved_person")),
+        registered_at=row.created_at,
+    )
 
 
 def _person_index(keys: VaultKeys, name: Any) -> str | None:
