@@ -1,6 +1,6 @@
 """The areas that decrypt answer a locked vault with the explanation page and an unknown
-record with the 404 page (web.cases.common.answer_vault_errors); access errors have one
-handler, the application's (web.access)."""
+record with the 404 page; each has one handler, the application's (web.access for access
+errors, web.errors for NotFound)."""
 
 from __future__ import annotations
 
@@ -12,7 +12,7 @@ from flask.testing import FlaskClient
 
 from vp_registry.core.taxonomy import Role
 from vp_registry.db.accounts import User
-from vp_registry.services.errors import AccessDenied, DomainError, NoGrant, VaultLocked
+from vp_registry.services.errors import AccessDenied, DomainError, NoGrant, NotFound, VaultLocked
 from vp_registry.web.access import roles
 
 DECRYPTING_PAGES = ("/cases/", "/activities", "/reports/2025")
@@ -69,3 +69,23 @@ def test_an_access_error_in_any_area_shows_the_explanation_page(
     response = client.get("/elsewhere")
     assert response.status_code == 200
     assert "vp-registry vault recover --email" in response.get_data(as_text=True)
+
+
+def test_an_unknown_record_in_any_area_is_the_404_page(
+    app: Flask, client: FlaskClient, login_as: Callable[[str], User]
+) -> None:
+    """One handler of NotFound for the whole application, as for access errors: no area
+    registers its own, and one that did not (this blueprint is new) no longer answers 500."""
+    for blueprint, by_code in app.error_handler_spec.items():
+        for handlers in by_code.values():
+            assert blueprint is None or NotFound not in handlers, blueprint
+    elsewhere = Blueprint("nowhere", __name__)
+
+    @elsewhere.get("/nowhere")
+    @roles(Role.COUNSELLOR)
+    def missing() -> str:
+        raise NotFound()
+
+    app.register_blueprint(elsewhere)
+    login_as("counsellor")
+    assert client.get("/nowhere").status_code == 404

@@ -8,6 +8,8 @@ from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
 
 from vp_registry.core.taxonomy import N_
+from vp_registry.services.errors import NotFound
+from vp_registry.web.database import current_work
 
 TITLES = {
     400: N_("The request could not be handled"),
@@ -57,7 +59,15 @@ def _server_error(error: Exception) -> tuple[str, int]:
     return render_error(500)
 
 
+def _not_found(_error: NotFound) -> tuple[str, int]:
+    """A record that does not exist (an unknown id in any area): the 404 page, and nothing of
+    the request is stored. One handler for the whole application."""
+    current_work().rollback()
+    return render_error(404)
+
+
 def init_app(app: Flask) -> None:
+    app.register_error_handler(NotFound, _not_found)
     app.register_error_handler(CSRFError, _csrf_error)
     app.register_error_handler(HTTPException, _http_error)
     app.register_error_handler(Exception, _server_error)

@@ -23,7 +23,7 @@ from vp_registry.db.audit import AuditEntry
 from vp_registry.messages import describe
 from vp_registry.services.accounts import department_import, organisation
 from vp_registry.services.accounts import users as user_accounts
-from vp_registry.services.errors import DomainError, NotFound
+from vp_registry.services.errors import DomainError
 from vp_registry.services.infrastructure import audit
 from vp_registry.web.access import roles
 from vp_registry.web.admin import audit_labels
@@ -37,18 +37,10 @@ from vp_registry.web.admin.forms import (
     ResetPasswordForm,
 )
 from vp_registry.web.database import current_work
-from vp_registry.web.errors import render_error
 from vp_registry.web.forms import page_number, show_error
 
 blueprint = Blueprint("admin", __name__, url_prefix="/admin")
 AUDIT_PAGE_SIZE = 50
-
-
-@blueprint.errorhandler(NotFound)
-def _not_found(_error: NotFound) -> tuple[str, int]:
-    """An unknown user, department or category id: the 404 page (it was a server error)."""
-    current_work().rollback()
-    return render_error(404)
 
 
 # ------------------------------------------------------------------- accounts

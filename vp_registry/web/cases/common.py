@@ -13,7 +13,7 @@ from collections.abc import Callable
 from functools import wraps
 from typing import Any, TypeVar, cast
 
-from flask import Blueprint, g, render_template, request, session
+from flask import g, render_template, request, session
 from flask_login import current_user
 
 from vp_registry.app_state import app_state
@@ -21,12 +21,11 @@ from vp_registry.core import crypto
 from vp_registry.core.crypto import DecryptionError
 from vp_registry.db.vault import CounsellorKey
 from vp_registry.services.cases import listing_cache as case_listing_cache
-from vp_registry.services.errors import NoGrant, NotFound, VaultLocked
+from vp_registry.services.errors import NoGrant, VaultLocked
 from vp_registry.services.vault import grants, store, unlocking
 from vp_registry.services.vault.keyring import VaultKeys
 from vp_registry.web.cases.forms import UnlockForm
 from vp_registry.web.database import db_session
-from vp_registry.web.errors import render_error
 from vp_registry.web.sessions import ServerSession, drop_vault_key, session_vault_key
 
 View = TypeVar("View", bound=Callable[..., Any])
@@ -82,18 +81,6 @@ def locked_page() -> tuple[str, int]:
         # the path only: a query string may hold a search (issue 11, item 3)
         next_url=request.path if request.method == "GET" else None,
     ), 200
-
-
-def _not_found(_error: NotFound) -> tuple[str, int]:
-    db_session().rollback()
-    return render_error(404)
-
-
-def answer_vault_errors(blueprint: Blueprint) -> None:
-    """The areas that decrypt (cases, activities, the annual report): a record that does not
-    exist shows the 404 page, storing nothing of the request. (A locked vault: the
-    application's one handler of access errors, web.access.)"""
-    blueprint.register_error_handler(NotFound, _not_found)
 
 
 def needs_vault(view: View) -> View:

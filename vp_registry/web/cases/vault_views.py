@@ -12,24 +12,17 @@ from vp_registry.core.crypto import DecryptionError
 from vp_registry.core.taxonomy import Role
 from vp_registry.messages import describe
 from vp_registry.services.accounts import passwords
-from vp_registry.services.errors import DomainError, NotFound, Throttled
+from vp_registry.services.errors import DomainError, Throttled
 from vp_registry.services.infrastructure import throttle
 from vp_registry.services.vault import grants, key_pairs, unlocking
 from vp_registry.web.access import roles
 from vp_registry.web.cases.common import current_keys, locked_page, needs_vault, vault_state
 from vp_registry.web.cases.forms import GrantForm, UnlockForm
 from vp_registry.web.database import current_work
-from vp_registry.web.errors import render_error
 from vp_registry.web.redirects import safe_next
 from vp_registry.web.sessions import ServerSession
 
 blueprint = Blueprint("vault", __name__, url_prefix="/vault")
-
-
-@blueprint.errorhandler(NotFound)
-def _not_found(_error: NotFound) -> tuple[str, int]:
-    current_work().rollback()
-    return render_error(404)
 
 
 def _safe_next(target: str | None) -> str:

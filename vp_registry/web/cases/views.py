@@ -41,7 +41,7 @@ from vp_registry.services.errors import Conflict, DomainError, VaultLocked
 from vp_registry.services.infrastructure import retention
 from vp_registry.web.access import roles
 from vp_registry.web.cases import case_form, listing
-from vp_registry.web.cases.common import answer_vault_errors, listing_cache, needs_vault
+from vp_registry.web.cases.common import listing_cache, needs_vault
 from vp_registry.web.cases.forms import (
     NOT_CHOSEN,
     CaseForm,
@@ -60,7 +60,6 @@ blueprint = Blueprint("cases", __name__, url_prefix="/cases")
 blueprint.add_app_template_global(listing.deadline_note, "case_deadline_note")
 
 
-answer_vault_errors(blueprint)
 
 
 def _reference(reference: str) -> str:

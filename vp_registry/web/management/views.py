@@ -22,12 +22,11 @@ from wtforms import SelectChoice
 from vp_registry.core.taxonomy import Role
 from vp_registry.db.organisation import Category
 from vp_registry.db.signals import ReleasedSignal, SignalFollowUp
-from vp_registry.services.errors import NotFound, ValidationFailed
+from vp_registry.services.errors import ValidationFailed
 from vp_registry.services.signals import management
 from vp_registry.services.signals.management import SignalFilter
 from vp_registry.web.access import roles
 from vp_registry.web.database import current_work
-from vp_registry.web.errors import render_error
 from vp_registry.web.forms import show_error
 from vp_registry.web.management.chart import Bar, signal_chart
 from vp_registry.web.signals import words
@@ -37,12 +36,6 @@ from vp_registry.web.signals.views import categories_by_code, template_helpers
 blueprint = Blueprint("management", __name__, url_prefix="/management")
 
 _CSV_DANGEROUS = ("=", "+", "-", "@", "\t", "\r")
-
-
-@blueprint.errorhandler(NotFound)
-def _not_found(_error: NotFound) -> tuple[str, int]:
-    current_work().rollback()
-    return render_error(404)
 
 
 # ------------------------------------------------------------------ the table

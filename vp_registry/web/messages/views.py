@@ -28,7 +28,6 @@ from vp_registry.services.errors import DomainError, NotFound, VaultLocked
 from vp_registry.web.access import roles
 from vp_registry.web.cases.common import needs_vault
 from vp_registry.web.database import current_work
-from vp_registry.web.errors import render_error
 from vp_registry.web.forms import show_error
 from vp_registry.web.messages.forms import (
     ConfirmForm,
@@ -41,12 +40,6 @@ from vp_registry.web.messages.forms import (
 from vp_registry.web.templating import category_label
 
 blueprint = Blueprint("messages", __name__)
-
-
-@blueprint.errorhandler(NotFound)
-def _not_found(_error: NotFound) -> tuple[str, int]:
-    current_work().rollback()
-    return render_error(404)
 
 
 def _lookups() -> dict[str, Any]:

@@ -18,7 +18,7 @@ from vp_registry.services.errors import DomainError
 from vp_registry.services.reports import activities
 from vp_registry.services.reports.activities import ActivityConflict, ActivityInput, ActivityRecord
 from vp_registry.web.access import roles
-from vp_registry.web.cases.common import answer_vault_errors, needs_vault
+from vp_registry.web.cases.common import needs_vault
 from vp_registry.web.database import current_work
 from vp_registry.web.forms import show_error
 from vp_registry.web.reports.forms import ActivityForm, DeleteForm
@@ -26,7 +26,6 @@ from vp_registry.web.reports.forms import ActivityForm, DeleteForm
 blueprint = Blueprint("activities", __name__, url_prefix="/activities")
 
 
-answer_vault_errors(blueprint)
 
 
 def hours_text(hours: Decimal) -> str:

@@ -31,7 +31,7 @@ from vp_registry.services.reports import archive, drafts, finalising
 from vp_registry.services.reports.archive import ReportVersion
 from vp_registry.services.reports.refusals import ReportBlocked, YearNotOver
 from vp_registry.web.access import roles
-from vp_registry.web.cases.common import answer_vault_errors, needs_vault
+from vp_registry.web.cases.common import needs_vault
 from vp_registry.web.database import current_work
 from vp_registry.web.forms import show_error
 from vp_registry.web.reports.forms import ConfirmForm, FinaliseForm, ReportTextsForm
@@ -46,7 +46,6 @@ if set(DOWNLOADS) != set(FORMATS):  # pragma: no cover - a new format must be of
     raise RuntimeError("every report format must be offered for download")
 
 
-answer_vault_errors(blueprint)
 
 
 def _revision(raw: object) -> int:
