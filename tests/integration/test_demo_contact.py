@@ -9,6 +9,7 @@ from flask import Flask
 from flask.testing import FlaskCliRunner
 from sqlalchemy import func, select
 
+from tests.contactwork import as_sender
 from tests.support.sessions import db_session_for
 from vp_registry.config import Settings
 from vp_registry.db.contact import ContactThread
@@ -37,7 +38,7 @@ def test_demo_adds_the_public_entry_and_messages_once(
                                ).scalar_one() == 2
         entries = counsellors.public_counsellors(session)
         assert [e.public_name for e in entries] == ["Marieke de Boer"]
-        view = receipts.read_as_sender(session, settings, found.group(1))
+        view = receipts.read_as_sender(as_sender(session, settings), found.group(1))
         assert view.replies == 1 and "Zullen we eens rustig praten?" in (
             view.posts[-1].text or "")
         login = DEMO_USERS[0]
@@ -46,6 +47,6 @@ def test_demo_adds_the_public_entry_and_messages_once(
         unlocked = unlocking.unlock_with_password(Work(session, settings, Actor.system()), user,
                                                   login.password)
         keys = unlocking.open_keys(session, settings, unlocked)
-        inbox = threads.list_threads(session, settings, Actor(user.id, user.role), keys)
+        inbox = threads.list_threads(Work(session, settings, Actor(user.id, user.role), keys=keys))
         assert [(t.kind, t.unread) for t in inbox] == [("conversation", True),
                                                          ("message", False)]
