@@ -13,6 +13,7 @@ from sqlalchemy import select, update
 
 from tests.support.forms import AuthActions, csrf_token, post_form
 from tests.support.sessions import db_session_for
+from vp_registry.config import Settings
 from vp_registry.db import utcnow
 from vp_registry.db.accounts import User, WebSession
 from vp_registry.db.audit import AuditEntry
@@ -69,6 +70,24 @@ def test_wrong_code_is_refused_and_a_used_code_never_works_again(
     post_form(client, "/login", {"email": user.email, "password": user.test_password})  # type: ignore[attr-defined]
     replay = post_form(client, "/login/code", {"code": code})
     assert replay.status_code == 200 and client.get("/start").status_code == 302
+
+
+def test_a_throttled_login_step_answers_429_on_its_own_page(
+    client: FlaskClient, settings: Settings, create_user: Callable[..., User]
+) -> None:
+    """Every login step answers a refusal with its page and the reason; once the attempts are
+    throttled, with status 429 (web/auth/views._refused)."""
+    user = create_user("counsellor")
+    post_form(client, "/login", {"email": user.email, "password": user.test_password})  # type: ignore[attr-defined]
+    statuses = [post_form(client, "/login/code", {"code": "000000"}).status_code
+                for _ in range(settings.throttle_free_attempts + 1)]
+    assert statuses[0] == 200 and statuses[-1] == 429
+    throttled = post_form(client, "/login/code", {"code": "000000"})
+    assert throttled.status_code == 429 and 'name="code"' in throttled.get_data(as_text=True)
+    for _ in range(settings.throttle_free_attempts + 1):
+        wrong = post_form(client, "/login", {"email": "ghost@example.org",
+                                             "password": "Wrong-password-123"})
+    assert wrong.status_code == 429 and 'name="password"' in wrong.get_data(as_text=True)
 
 
 def test_session_is_regenerated_at_login_and_deleted_at_logout(

@@ -125,6 +125,12 @@ def _unlock_vault(user: User, password: str) -> None:
         session.store_vault_key(vault_key)
 
 
+def _refused(template: str, error: DomainError, **context: Any) -> tuple[str, int]:
+    """A login step refused: its page again with the reason - 429 when throttled."""
+    status = 429 if isinstance(error, Throttled) else 200
+    return render_template(template, error=describe(error), **context), status
+
+
 @blueprint.route("/login", methods=["GET", "POST"])
 @public
 def login() -> Response | str | tuple[str, int]:
@@ -135,10 +141,8 @@ def login() -> Response | str | tuple[str, int]:
         try:
             user = authentication.check_password(current_work(), form.email.data,
                                                  form.password.data, client_address())
-        except Throttled as error:
-            return render_template("auth/login.html", form=form, error=describe(error)), 429
         except DomainError as error:
-            return render_template("auth/login.html", form=form, error=describe(error))
+            return _refused("auth/login.html", error, form=form)
         stages = []
         if user.totp_enrolled:
             stages.append("totp")
@@ -165,10 +169,8 @@ def login_code() -> Response | str | tuple[str, int]:
     if form.validate_on_submit():
         try:
             authentication.check_totp(current_work(), user, form.code.data, client_address())
-        except Throttled as error:
-            return render_template("auth/code.html", form=form, error=describe(error)), 429
         except DomainError as error:
-            return render_template("auth/code.html", form=form, error=describe(error))
+            return _refused("auth/code.html", error, form=form)
         return _finish_stage(user, pending, "totp")
     return render_template("auth/code.html", form=form, error=None)
 
@@ -218,12 +220,8 @@ def login_enrol() -> Response | str | tuple[str, int]:
         try:
             authentication.complete_enrolment(current_work(), user, secret, form.code.data,
                                               client_address())
-        except Throttled as error:
-            return render_template("auth/enrol.html", form=form, enrolment=enrolment,
-                                   error=describe(error)), 429
         except DomainError as error:
-            return render_template("auth/enrol.html", form=form, enrolment=enrolment,
-                                   error=describe(error))
+            return _refused("auth/enrol.html", error, form=form, enrolment=enrolment)
         pending.pop("totp_nonce", None)
         flash(_("Two-step verification is set up. From now on you log in with a code."),
               "success")
