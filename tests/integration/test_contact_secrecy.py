@@ -95,7 +95,7 @@ def test_markers_addresses_and_codes_never_reach_the_files_logs_or_audit(
     with app.app_context(), db_session_for(app) as db:
         thread_id = db.execute(select(ContactThread.id)).scalar_one()
         keys = unlock(db, settings, counsellor)
-        threads.reply(db, settings, Actor(counsellor.id, "counsellor"), keys, thread_id,
+        threads.reply(Work(db, settings, Actor(counsellor.id, "counsellor"), keys=keys), thread_id,
                       markers["reply"], author_name="Marieke de Boer")
         db.commit()
     page = post_form(visitor, "/contact/replies", {"code": code}).get_data(as_text=True)
