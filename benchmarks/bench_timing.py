@@ -114,7 +114,7 @@ def main() -> int:
         key_pairs.ensure_counsellor_key(Work(session, settings, Actor.system()), user, PASSWORD)
         grants.recover_access(Work(session, settings, Actor.system()),
                              format_recovery_key(recovery or b""), user)  # opens the channel
-        code = channel.submit(session, settings, Submission(
+        code = channel.submit(Work(session, settings, Actor.anonymous()), Submission(
             kind="message", message="Een bericht voor de benchmark.", department_id=None,
             category=None, contact=None), today=date.today())
         session.commit()
@@ -122,7 +122,7 @@ def main() -> int:
         def read(text: str) -> Callable[[], object]:
             def attempt() -> None:
                 with contextlib.suppress(WrongCode):
-                    receipts.read_as_sender(session, settings, text)
+                    receipts.read_as_sender(Work(session, settings, Actor.anonymous()), text)
                 session.rollback()
             return attempt
 
