@@ -18,7 +18,7 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy.orm import Session, sessionmaker
+from sqlalchemy.orm import Session, SessionTransaction, sessionmaker
 from sqlalchemy.orm.exc import StaleDataError
 
 from vp_registry.config import Settings
@@ -77,23 +77,31 @@ class Work:
         self.session.flush()
 
     @contextmanager
-    def conflicts(self, conflict: Callable[[], DomainError]) -> Iterator[None]:
+    def conflicts(self, conflict: Callable[[], DomainError], *,
+                  on: tuple[type[Exception], ...] = (StaleDataError,)) -> Iterator[None]:
         """Changes made in this block are flushed in a savepoint; a concurrent change
-        (a version check that finds another revision) rolls back the savepoint only and
-        raises ``conflict()``. The caller's transaction and its queued audit entries stay,
-        so a conflict page that shows content still records that it was read."""
+        (``on``: by default a version check that finds another revision; pass
+        ``IntegrityError`` too where a concurrent insert of the same unique key is the
+        conflict) rolls back the savepoint only and raises ``conflict()``. The caller's
+        transaction and the audit entries queued before the block stay, so a conflict page
+        that shows content still records that it was read."""
         savepoint = self.session.begin_nested()
         try:
             yield
             self.session.flush()
-        except StaleDataError:
-            savepoint.rollback()
+        except on:
+            self._roll_back(savepoint)
             raise conflict() from None
         except BaseException:
-            if savepoint.is_active:
-                savepoint.rollback()
+            self._roll_back(savepoint)
             raise
         savepoint.commit()
+
+    def _roll_back(self, savepoint: SessionTransaction) -> None:
+        # A failed flush deactivates the savepoint without closing it: roll it back all the
+        # same, or the caller's commit raises PendingRollbackError.
+        if savepoint.is_active or self.session.get_nested_transaction() is savepoint:
+            savepoint.rollback()
 
     def audit(self, action: str, **target: Any) -> None:
         """Queue an audit entry for this actor (appended when the work commits)."""
