@@ -1,7 +1,6 @@
 """Stored versions of the annual reports: reading them, the years overview, the frozen
 aggregates of earlier years. Managers read final versions only (frozen JSON, no key)."""
 
-
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -24,8 +23,6 @@ from vp_registry.services.reports import activities
 from vp_registry.services.work import Work
 
 EARLIEST_YEAR: Final = 2000
-
-
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -89,8 +86,6 @@ def version_of(row: AnnualReportRow) -> ReportVersion:
         revision=row.revision, issued_on=row.issued_on, finalised_at=row.finalised_at,
         finalised_by=row.finalised_by, updated_at=row.updated_at,
     )
-
-
 
 
 def _rows(session: Session, year: int | None = None) -> list[AnnualReportRow]:

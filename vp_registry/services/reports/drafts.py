@@ -1,7 +1,6 @@
 """The counsellor's draft texts of a year's report (encrypted, data key wrapped by the
 vault key) and corrections: a new draft version after the latest final one."""
 
-
 from __future__ import annotations
 
 from datetime import date
@@ -94,8 +93,6 @@ def get_draft(work: Work, year: int) -> Draft | None:
     locale = work.settings.default_locale
     return Draft(year=year, version=1, revision=0, locale=locale, texts=ReportTexts(
         default_introduction(work, year, locale), ""))
-
-
 
 
 def check_year(year: int, today: date) -> None:

@@ -1,7 +1,6 @@
 """Building the report from the decrypted cases (preview) and finalising it through the
 ledger; downloads are audited only."""
 
-
 from __future__ import annotations
 
 from collections.abc import Callable
@@ -45,8 +44,6 @@ from vp_registry.services.work import Work
 LEDGER_KIND: Final = "report"
 
 Progress = Callable[[int, int], object]
-
-
 
 
 @dataclass(frozen=True)

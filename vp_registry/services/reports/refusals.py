@@ -1,6 +1,5 @@
 """Why an annual report action is refused: the year, a conflict, no draft, or the auditor."""
 
-
 from __future__ import annotations
 
 from vp_registry.core.taxonomy import N_

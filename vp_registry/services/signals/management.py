@@ -1,7 +1,6 @@
 """Management's side of released signals: listing, acknowledging, follow-up, the report's
 signal facts. Nothing here is derived from cases except what passed the ledger."""
 
-
 from __future__ import annotations
 
 from collections.abc import Iterable
@@ -28,8 +27,6 @@ if TYPE_CHECKING:
     from vp_registry.core.report import ReleasedSignalFacts
 MAX_FOLLOW_UP: Final = 4000
 EARLIEST_FOLLOW_UP: Final = date(2000, 1, 1)
-
-
 
 
 @dataclass(frozen=True)

@@ -1,7 +1,6 @@
 """A candidate's release to management: the figures it publishes, the auditor's decision
 (for every band it could have had) and the released row."""
 
-
 from __future__ import annotations
 
 from collections.abc import Sequence
@@ -50,8 +49,6 @@ from vp_registry.services.work import Work
 MAX_CONTEXT: Final = 4000
 MAX_OTHER_ACTION: Final = 300
 LEDGER_KIND: Final = "signal"
-
-
 
 
 @dataclass(frozen=True, kw_only=True)

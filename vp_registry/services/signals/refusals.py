@@ -1,6 +1,5 @@
 """Why a signal is not released: the auditor's refusal and the candidate's state."""
 
-
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence

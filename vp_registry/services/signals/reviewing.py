@@ -1,7 +1,6 @@
 """The counsellor's candidate signals: computed from the decrypted cases, reviewed,
 dismissed and restored. A candidate lives in memory only; its token is an HMAC."""
 
-
 from __future__ import annotations
 
 import hashlib
@@ -45,8 +44,6 @@ from vp_registry.services.work import Work
 WINDOW_QUARTERS: Final = 4  # the trailing window of a concentration: 12 months
 TOKEN_CHARS: Final = 32
 PURPOSE_SIGNAL_DIGEST: Final = "signal-candidate"
-
-
 
 
 @dataclass(frozen=True)
@@ -120,8 +117,6 @@ def _digest(keys: VaultKeys, candidate_key: str) -> str:
 
 def token_of(keys: VaultKeys, candidate: SignalCandidate) -> str:
     return _digest(keys, candidate.key)[:TOKEN_CHARS]
-
-
 
 
 @dataclass(frozen=True)
@@ -216,8 +211,6 @@ def find_view(work: Work, basis: SignalBasis, token: str) -> CandidateView:
 
 def find_candidate(work: Work, token: str, *, today: date | None = None) -> CandidateView:
     return find_view(work, current_basis(work, today or date.today()), token)
-
-
 
 
 def dismiss(work: Work, token: str, *, today: date | None = None) -> CandidateView:
