@@ -24,7 +24,7 @@ from vp_registry.services.contact import channel, conversion, counsellors, erasu
 from vp_registry.services.contact.conversion import Conversion
 from vp_registry.services.contact.counsellors import ProfileInput
 from vp_registry.services.contact.threads import ThreadRecord
-from vp_registry.services.errors import DomainError, NotFound, VaultLocked
+from vp_registry.services.errors import DomainError, NotFound
 from vp_registry.web.access import roles
 from vp_registry.web.cases.common import needs_vault
 from vp_registry.web.database import current_work
@@ -90,7 +90,7 @@ def reply(thread_id: int) -> Response | tuple[str, int]:
     if form.validate_on_submit():
         try:
             threads.reply(work, thread_id, form.message.data, author_name=_author_name())
-        except (VaultLocked, NotFound):
+        except NotFound:  # the 404 page, not a form message
             raise
         except DomainError as error:
             show_error(form, error, "message")
@@ -148,8 +148,6 @@ def convert(thread_id: int) -> Response | str:
                     channel=form.channel.data, keep_contact=bool(form.keep_contact.data),
                     sender_label=_("Anonymous sender"),
                 ))
-        except VaultLocked:
-            raise
         except DomainError as error:
             show_error(form, error, "opened_on")
         else:
