@@ -15,6 +15,11 @@ def as_user(work: Work, user: User, *, keys: VaultKeys | None = None) -> Work:
     return Work(work.session, work.settings, Actor(user.id, user.role), keys=keys)
 
 
+def as_anonymous(work: Work) -> Work:
+    """``work``'s transaction, acting as an anonymous visitor (the contact page's sender)."""
+    return Work(work.session, work.settings, Actor.anonymous())
+
+
 def as_counsellor(work: Work, counsellor: User, password: str) -> Work:
     """``work``'s transaction acting as the demo counsellor, with the vault keys (access is
     granted first when the counsellor has none; the vault key is made if there is none)."""

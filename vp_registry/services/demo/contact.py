@@ -20,7 +20,6 @@ from vp_registry.services.contact import channel, counsellors, sealing, threads
 from vp_registry.services.contact.channel import Submission
 from vp_registry.services.contact.counsellors import ProfileInput
 from vp_registry.services.demo import acting
-from vp_registry.services.infrastructure.audit import Actor
 from vp_registry.services.work import Work
 
 DEMO_PROFILE = ProfileInput(
@@ -74,7 +73,7 @@ def add_demo_contact(
     answered = Submission(kind=ANSWERED.kind, message=ANSWERED.message,
                           category=ANSWERED.category,
                           department_id=departments.get("Magazijn en logistiek"))
-    sender = Work(session, work.settings, Actor.anonymous())
+    sender = acting.as_anonymous(work)
     code = channel.submit(sender, answered, today=today - timedelta(days=6))
     thread_id = session.execute(select(ContactThread.id).where(
         ContactThread.lookup == sealing.lookup_id(code))).scalar_one()
