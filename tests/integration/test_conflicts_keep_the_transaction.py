@@ -15,7 +15,7 @@ from datetime import date
 from decimal import Decimal
 
 import pytest
-from sqlalchemy import select, text
+from sqlalchemy import func, select, text
 from sqlalchemy.orm import Session
 
 from tests.reportwork import seed_year
@@ -125,3 +125,23 @@ def test_a_stale_finalisation_releases_nothing_and_keeps_the_read_audited_before
     assert _actions(db)[before:] == ["signal.review"]
     db.expire_all()
     assert db.execute(select(AnnualReportRow.status)).scalar_one() == DRAFT
+
+
+def test_a_draft_created_twice_at_once_keeps_the_read_audited_before_it(
+    db: Session, settings: Settings, actor: Actor, keys: VaultKeys,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    work = Work(db, settings, actor, keys=keys)
+    drafts.save_texts(work, YEAR, 0, ReportTexts("Van de collega.", ""), "nl", today=TODAY)
+    db.commit()
+    before = len(_actions(db))
+
+    _read_before(work)
+    # this request looked before the colleague's draft was stored: it creates version 1 too
+    monkeypatch.setattr(drafts, "draft_row", lambda _session, _year: None)
+    with pytest.raises(ReportConflict):  # the unique (year, version), in a savepoint
+        drafts.save_texts(work, YEAR, 0, ReportTexts("Mijn tekst.", ""), "nl", today=TODAY)
+    db.commit()
+
+    assert _actions(db)[before:] == ["signal.review"]
+    assert db.execute(select(func.count()).select_from(AnnualReportRow)).scalar_one() == 1

@@ -124,11 +124,9 @@ def _new_row(work: Work, year: int, version: int, locale: str, texts: ReportText
             TEXTS_SIZE),
         created_by=work.actor.user_id, created_at=now, updated_at=now,
     )
-    try:
-        with work.conflicts(ReportConflict):
-            work.session.add(row)
-    except IntegrityError:  # the unique (year, version): someone else was quicker
-        raise ReportConflict() from None
+    # the unique (year, version): someone else was quicker
+    with work.conflicts(ReportConflict, on=(IntegrityError,)):
+        work.session.add(row)
     ensure_current_key(work.session, keys)
     return row
 
