@@ -73,16 +73,16 @@ def departments(db: Session, settings: Settings) -> dict[str, int]:
 
 def add_case(db: Session, settings: Settings, actor: Actor, keys: VaultKeys, year: int,
              plan: Plan, dept: int, *, today: date) -> str:
+    work = Work(db, settings, actor, keys=keys)
     opened = date(year, *plan.opened)
-    record = lifecycle.create_case(Work(db, settings, actor, keys=keys), case_input(
+    record = lifecycle.create_case(work, case_input(
         dept, opened_on=opened, categories=plan.categories, relation=plan.relation),
         today=today)
-    case_conversations.add_contact(Work(db, settings, actor, keys=keys),
-                                   record.reference, ContactInput(
+    case_conversations.add_contact(work, record.reference, ContactInput(
         held_on=opened, minutes=45, channel="in_person", notes="Eerste gesprek."), today=today)
     if plan.closed is not None:
         assert plan.outcome is not None
-        lifecycle.close_case(Work(db, settings, actor, keys=keys), record.reference, 1, Closing(
+        lifecycle.close_case(work, record.reference, 1, Closing(
             closed_on=date(year, *plan.closed), outcome=plan.outcome, referral=plan.referral),
             today=today)
     return record.reference
@@ -94,12 +94,12 @@ def seed_year(db: Session, settings: Settings, actor: Actor, keys: VaultKeys, ye
     ids = departments(db, settings)
     references = [add_case(db, settings, actor, keys, year, plan, ids[plan.department],
                            today=today) for plan in PLANS]
-    carried = lifecycle.create_case(Work(db, settings, actor, keys=keys), case_input(
+    work = Work(db, settings, actor, keys=keys)
+    carried = lifecycle.create_case(work, case_input(
         ids[PRODUCTIE], opened_on=date(year - 1, 11, 4), categories=("werkdruk",)), today=today)
-    case_conversations.add_contact(Work(db, settings, actor, keys=keys),
-                                   carried.reference, ContactInput(
+    case_conversations.add_contact(work, carried.reference, ContactInput(
         held_on=date(year, 1, 15), minutes=30, channel="phone"), today=today)
-    lifecycle.close_case(Work(db, settings, actor, keys=keys), carried.reference, 1, Closing(
+    lifecycle.close_case(work, carried.reference, 1, Closing(
         closed_on=date(year, 1, 20), outcome="advice"), today=today)
     references.append(carried.reference)
     db.commit()
@@ -115,8 +115,9 @@ ACTIVITIES: Final = (
 
 def seed_activities(db: Session, settings: Settings, actor: Actor, keys: VaultKeys, year: int,
                     *, today: date) -> None:
+    work = Work(db, settings, actor, keys=keys)
     for (month, day), kind, hours, description in ACTIVITIES:
-        activities.create_activity(Work(db, settings, actor, keys=keys), ActivityInput(
+        activities.create_activity(work, ActivityInput(
             held_on=date(year, month, day), activity_type=kind, hours=hours,
             description=description), today=today)
     db.commit()
