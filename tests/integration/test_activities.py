@@ -26,21 +26,25 @@ TRAINING = ActivityInput(held_on=date(2026, 3, 12), activity_type="training",
                          hours=Decimal("3.5"), description="Training omstandersgedrag, ploeg B")
 
 
-def test_create_list_edit_delete(db: Session, settings: Settings, actor: Actor,
-                                 keys: VaultKeys) -> None:
-    created = activities.create_activity(Work(db, settings, actor, keys=keys),
-                                         TRAINING, today=TODAY)
-    activities.create_activity(Work(db, settings, actor, keys=keys), ActivityInput(
+@pytest.fixture
+def work(db: Session, settings: Settings, actor: Actor, keys: VaultKeys) -> Work:
+    """The counsellor's unit of work on the test's session (a service call needs no request)."""
+    return Work(db, settings, actor, keys=keys)
+
+
+def test_create_list_edit_delete(db: Session, settings: Settings, actor: Actor, work: Work) -> None:
+    created = activities.create_activity(work, TRAINING, today=TODAY)
+    activities.create_activity(work, ActivityInput(
         held_on=date(2025, 12, 1), activity_type="office_hours", hours=Decimal(1)), today=TODAY)
     db.commit()
     assert (created.minutes, created.hours, created.hours_text) == (210, Decimal("3.5"), "3.5")
-    listed = activities.list_activities(Work(db, settings, actor, keys=keys), 2026)
+    listed = activities.list_activities(work, 2026)
     assert [a.id for a in listed] == [created.id]
     assert listed[0].description == TRAINING.description
     assert activities.activity_years(db) == [2026, 2025]
 
     edited = activities.update_activity(
-        Work(db, settings, actor, keys=keys), created.id, created.revision,
+        work, created.id, created.revision,
         ActivityInput(held_on=date(2026, 3, 13), activity_type="presentation",
                       hours=Decimal("1.25"), description="Voorlichting"), today=TODAY)
     db.commit()
@@ -49,9 +53,9 @@ def test_create_list_edit_delete(db: Session, settings: Settings, actor: Actor,
 
     activities.delete_activity(Work(db, settings, actor), created.id, edited.revision)
     db.commit()
-    assert activities.list_activities(Work(db, settings, actor, keys=keys), 2026) == []
+    assert activities.list_activities(work, 2026) == []
     with pytest.raises(NotFound):
-        activities.get_activity(Work(db, settings, actor, keys=keys), created.id)
+        activities.get_activity(work, created.id)
     actions = list(db.execute(select(AuditEntry.action).where(
         AuditEntry.target_type == "activity").order_by(AuditEntry.seq)).scalars())
     assert actions == ["activity.create", "activity.create", "activity.update",
@@ -60,16 +64,14 @@ def test_create_list_edit_delete(db: Session, settings: Settings, actor: Actor,
     assert "Voorlichting" not in details and "omstandersgedrag" not in details
 
 
-def test_stale_edit_or_delete_is_refused(db: Session, settings: Settings, actor: Actor,
-                                         keys: VaultKeys) -> None:
-    created = activities.create_activity(Work(db, settings, actor, keys=keys),
-                                         TRAINING, today=TODAY)
-    activities.update_activity(Work(db, settings, actor, keys=keys), created.id, created.revision,
-                               TRAINING, today=TODAY)
+def test_stale_edit_or_delete_is_refused(
+    db: Session, settings: Settings, actor: Actor, work: Work
+) -> None:
+    created = activities.create_activity(work, TRAINING, today=TODAY)
+    activities.update_activity(work, created.id, created.revision, TRAINING, today=TODAY)
     db.commit()
     with pytest.raises(activities.ActivityConflict):
-        activities.update_activity(Work(db, settings, actor, keys=keys),
-                                   created.id, created.revision,
+        activities.update_activity(work, created.id, created.revision,
                                    TRAINING, today=TODAY)
     with pytest.raises(activities.ActivityConflict):
         activities.delete_activity(Work(db, settings, actor), created.id, created.revision)
@@ -86,13 +88,11 @@ def test_stale_edit_or_delete_is_refused(db: Session, settings: Settings, actor:
     ({"hours": Decimal("0.001")}, "hours"),
     ({"description": "x" * 501}, "description"),
 ])
-def test_invalid_input_names_the_field(db: Session, settings: Settings, actor: Actor,
-                                       keys: VaultKeys, change: dict[str, object],
-                                       field: str) -> None:
+def test_invalid_input_names_the_field(change: dict[str, object], field: str, work: Work) -> None:
     values = {"held_on": TRAINING.held_on, "activity_type": TRAINING.activity_type,
               "hours": TRAINING.hours, "description": TRAINING.description, **change}
     with pytest.raises(ValidationFailed) as error:
-        activities.create_activity(Work(db, settings, actor, keys=keys), ActivityInput(**values),
+        activities.create_activity(work, ActivityInput(**values),
                                    today=TODAY)  # type: ignore[arg-type]
     assert error.value.field == field
 
@@ -109,11 +109,9 @@ def test_hours_that_are_not_a_number(typed: str) -> None:
         activities.parse_hours(typed)
 
 
-def test_description_is_encrypted_at_rest_and_bound_to_its_row(
-    db: Session, settings: Settings, actor: Actor, keys: VaultKeys
-) -> None:
-    first = activities.create_activity(Work(db, settings, actor, keys=keys), TRAINING, today=TODAY)
-    second = activities.create_activity(Work(db, settings, actor, keys=keys), ActivityInput(
+def test_description_is_encrypted_at_rest_and_bound_to_its_row(db: Session, work: Work) -> None:
+    first = activities.create_activity(work, TRAINING, today=TODAY)
+    second = activities.create_activity(work, ActivityInput(
         held_on=date(2026, 4, 1), activity_type="other", hours=Decimal(1),
         description="Iets anders"), today=TODAY)
     db.commit()
@@ -128,15 +126,15 @@ def test_description_is_encrypted_at_rest_and_bound_to_its_row(
     from vp_registry.core.crypto import DecryptionError
 
     with pytest.raises(DecryptionError):
-        activities.get_activity(Work(db, settings, actor, keys=keys), second.id)
+        activities.get_activity(work, second.id)
 
 
-def test_report_facts(db: Session, settings: Settings, actor: Actor, keys: VaultKeys) -> None:
-    activities.create_activity(Work(db, settings, actor, keys=keys), TRAINING, today=TODAY)
-    activities.create_activity(Work(db, settings, actor, keys=keys), ActivityInput(
+def test_report_facts(work: Work) -> None:
+    activities.create_activity(work, TRAINING, today=TODAY)
+    activities.create_activity(work, ActivityInput(
         held_on=date(2026, 5, 1), activity_type="peer_review", hours=Decimal("0.33")),
         today=TODAY)
-    facts = activities.report_facts(Work(db, settings, actor, keys=keys), 2026)
+    facts = activities.report_facts(work, 2026)
     assert [(f.activity_type, f.hours) for f in facts] == [
         (ActivityType.TRAINING, Decimal("3.5")), (ActivityType.PEER_REVIEW, Decimal(20) / 60)]
-    assert activities.report_facts(Work(db, settings, actor, keys=keys), 2025) == []
+    assert activities.report_facts(work, 2025) == []

@@ -46,6 +46,12 @@ TEXTS = ReportTexts(
 
 
 @pytest.fixture
+def work(db: Session, settings: Settings, actor: Actor, keys: VaultKeys) -> Work:
+    """The counsellor's unit of work on the test's session (a service call needs no request)."""
+    return Work(db, settings, actor, keys=keys)
+
+
+@pytest.fixture
 def seeded(db: Session, settings: Settings, actor: Actor, keys: VaultKeys) -> list[str]:
     references = seed_year(db, settings, actor, keys, YEAR, today=TODAY)
     seed_activities(db, settings, actor, keys, YEAR, today=TODAY)
@@ -82,10 +88,10 @@ def _count(db: Session, model: type) -> int:
 
 
 def test_draft_is_built_from_the_encrypted_cases(
-    db: Session, settings: Settings, actor: Actor, keys: VaultKeys, seeded: list[str]
+    db: Session, settings: Settings, actor: Actor, keys: VaultKeys, seeded: list[str], work: Work
 ) -> None:
     _draft(db, settings, actor, keys)
-    report = finalising.preview(Work(db, settings, actor, keys=keys), YEAR, today=TODAY)
+    report = finalising.preview(work, YEAR, today=TODAY)
     assert report.draft and report.version == 1 and report.year == YEAR
     assert report.organisation == settings.organisation_name
     key = _rows(report.table("key_figures"))
@@ -119,10 +125,10 @@ def test_draft_is_built_from_the_encrypted_cases(
 
 
 def test_draft_in_english_uses_english_category_names(
-    db: Session, settings: Settings, actor: Actor, keys: VaultKeys, seeded: list[str]
+    db: Session, settings: Settings, actor: Actor, keys: VaultKeys, seeded: list[str], work: Work
 ) -> None:
     _draft(db, settings, actor, keys, locale="en")
-    report = finalising.preview(Work(db, settings, actor, keys=keys), YEAR, today=TODAY)
+    report = finalising.preview(work, YEAR, today=TODAY)
     assert report.locale == "en"
     assert "Bullying" in _rows(report.table("categories"))
 
@@ -143,7 +149,7 @@ def test_a_new_draft_starts_with_an_introduction_and_previews_without_being_save
 
 
 def test_texts_are_encrypted_at_rest_and_bound_to_their_row(
-    db: Session, settings: Settings, actor: Actor, keys: VaultKeys, seeded: list[str]
+    db: Session, settings: Settings, actor: Actor, keys: VaultKeys, seeded: list[str], work: Work
 ) -> None:
     _draft(db, settings, actor, keys)
     _draft(db, settings, actor, keys, year=YEAR - 1)
@@ -156,20 +162,18 @@ def test_texts_are_encrypted_at_rest_and_bound_to_their_row(
     db.commit()
     db.expire_all()
     with pytest.raises(DecryptionError):
-        drafts.get_draft(Work(db, settings, actor, keys=keys), YEAR)
+        drafts.get_draft(work, YEAR)
 
 
 def test_stale_draft_edit_is_a_conflict(
-    db: Session, settings: Settings, actor: Actor, keys: VaultKeys, seeded: list[str]
+    db: Session, settings: Settings, actor: Actor, keys: VaultKeys, seeded: list[str], work: Work
 ) -> None:
     revision = _draft(db, settings, actor, keys)
-    drafts.save_texts(Work(db, settings, actor, keys=keys), YEAR, revision,
-                      ReportTexts("Nieuwe inleiding", ""), "nl", today=TODAY)
+    drafts.save_texts(work, YEAR, revision, ReportTexts("Nieuwe inleiding", ""), "nl", today=TODAY)
     db.commit()
     with pytest.raises(refusals.ReportConflict):
-        drafts.save_texts(Work(db, settings, actor, keys=keys),
-                          YEAR, revision, TEXTS, "nl", today=TODAY)
-    draft = drafts.get_draft(Work(db, settings, actor, keys=keys), YEAR)
+        drafts.save_texts(work, YEAR, revision, TEXTS, "nl", today=TODAY)
+    draft = drafts.get_draft(work, YEAR)
     assert draft is not None and draft.texts.introduction == "Nieuwe inleiding"
 
 
@@ -177,19 +181,19 @@ def test_stale_draft_edit_is_a_conflict(
 
 
 def test_finalising_waits_until_the_year_is_over(
-    db: Session, settings: Settings, actor: Actor, keys: VaultKeys, seeded: list[str]
+    db: Session, settings: Settings, actor: Actor, keys: VaultKeys, seeded: list[str], work: Work
 ) -> None:
     revision = _draft(db, settings, actor, keys, year=TODAY.year)
     with pytest.raises(refusals.YearNotOver):
-        finalising.finalise(Work(db, settings, actor, keys=keys), TODAY.year, revision, today=TODAY)
+        finalising.finalise(work, TODAY.year, revision, today=TODAY)
     assert ledger.load_ledger(db) == []
 
 
 def test_finalising_writes_the_ledger_and_freezes_the_report(
-    db: Session, settings: Settings, actor: Actor, keys: VaultKeys, seeded: list[str]
+    db: Session, settings: Settings, actor: Actor, keys: VaultKeys, seeded: list[str], work: Work
 ) -> None:
     _draft(db, settings, actor, keys)
-    preview = finalising.preview(Work(db, settings, actor, keys=keys), YEAR, today=TODAY)
+    preview = finalising.preview(work, YEAR, today=TODAY)
     version = _finalise(db, settings, actor, keys)
     assert version.final and version.version == 1 and version.issued_on == TODAY
 
@@ -216,7 +220,7 @@ def test_finalising_writes_the_ledger_and_freezes_the_report(
 
 
 def test_a_final_report_never_changes(
-    db: Session, settings: Settings, actor: Actor, keys: VaultKeys, seeded: list[str]
+    db: Session, settings: Settings, actor: Actor, keys: VaultKeys, seeded: list[str], work: Work
 ) -> None:
     _draft(db, settings, actor, keys)
     version = _finalise(db, settings, actor, keys)
@@ -233,29 +237,27 @@ def test_a_final_report_never_changes(
     assert db.execute(select(AnnualReportRow.report_json)).scalar_one() == before
 
     with pytest.raises(refusals.AlreadyFinal):
-        drafts.save_texts(Work(db, settings, actor, keys=keys), YEAR, version.revision, TEXTS, "nl",
-                          today=TODAY)
+        drafts.save_texts(work, YEAR, version.revision, TEXTS, "nl", today=TODAY)
     with pytest.raises(refusals.AlreadyFinal):
-        finalising.finalise(Work(db, settings, actor, keys=keys),
-                            YEAR, version.revision, today=TODAY)
-    assert drafts.get_draft(Work(db, settings, actor, keys=keys), YEAR) is None
+        finalising.finalise(work, YEAR, version.revision, today=TODAY)
+    assert drafts.get_draft(work, YEAR) is None
     with pytest.raises(refusals.NoDraft):
-        finalising.preview(Work(db, settings, actor, keys=keys), YEAR, today=TODAY)
+        finalising.preview(work, YEAR, today=TODAY)
 
 
 def test_a_correction_with_the_same_figures_passes_the_auditor(
-    db: Session, settings: Settings, actor: Actor, keys: VaultKeys, seeded: list[str]
+    db: Session, settings: Settings, actor: Actor, keys: VaultKeys, seeded: list[str], work: Work
 ) -> None:
     _draft(db, settings, actor, keys)
     first = _finalise(db, settings, actor, keys)
-    correction = drafts.start_correction(Work(db, settings, actor, keys=keys), YEAR)
+    correction = drafts.start_correction(work, YEAR)
     db.commit()
     assert (correction.version, correction.status) == (2, "draft")
-    draft = drafts.get_draft(Work(db, settings, actor, keys=keys), YEAR)
+    draft = drafts.get_draft(work, YEAR)
     assert draft is not None and draft.texts == TEXTS  # starts from the published texts
     with pytest.raises(refusals.ReportConflict):
-        drafts.start_correction(Work(db, settings, actor, keys=keys), YEAR)
-    drafts.save_texts(Work(db, settings, actor, keys=keys), YEAR, draft.revision,
+        drafts.start_correction(work, YEAR)
+    drafts.save_texts(work, YEAR, draft.revision,
                       ReportTexts(TEXTS.introduction, "Aangepaste aanbeveling."), "nl",
                       today=TODAY)
     db.commit()
@@ -272,7 +274,7 @@ def test_a_correction_with_the_same_figures_passes_the_auditor(
 
 
 def test_a_correction_repeats_the_published_figures_whatever_changed_since(
-    db: Session, settings: Settings, actor: Actor, keys: VaultKeys, seeded: list[str]
+    db: Session, settings: Settings, actor: Actor, keys: VaultKeys, seeded: list[str], work: Work
 ) -> None:
     """Issue 12: refusing (or marking) a correction because a case was registered late told
     managers that 1..k-1 cases changed. A correction repeats the figures of the version it
@@ -284,15 +286,15 @@ def test_a_correction_repeats_the_published_figures_whatever_changed_since(
     add_case(db, settings, actor, keys, YEAR,
              Plan(PRODUCTIE, ("pesten",), (6, 6), None, None, "colleague"), ids[PRODUCTIE],
              today=TODAY)
-    drafts.start_correction(Work(db, settings, actor, keys=keys), YEAR)
+    drafts.start_correction(work, YEAR)
     db.commit()
-    draft = drafts.get_draft(Work(db, settings, actor, keys=keys), YEAR)
+    draft = drafts.get_draft(work, YEAR)
     assert draft is not None
-    drafts.save_texts(Work(db, settings, actor, keys=keys), YEAR, draft.revision,
+    drafts.save_texts(work, YEAR, draft.revision,
                       ReportTexts(TEXTS.introduction, "Aangepaste aanbeveling."), "en",
                       today=TODAY)
     db.commit()
-    preview = finalising.preview(Work(db, settings, actor, keys=keys), YEAR, today=TODAY)
+    preview = finalising.preview(work, YEAR, today=TODAY)
     assert preview.locale == first.locale == "nl"
     second = _finalise(db, settings, actor, keys)
     _, latest = archive.final_report(db, YEAR, second.version)
@@ -308,7 +310,7 @@ def test_a_correction_repeats_the_published_figures_whatever_changed_since(
 
 def test_the_auditor_refusal_is_explained_to_the_counsellor_only(
     db: Session, settings: Settings, actor: Actor, keys: VaultKeys, seeded: list[str],
-    monkeypatch: pytest.MonkeyPatch,
+    monkeypatch: pytest.MonkeyPatch, work: Work
 ) -> None:
     """When the ledger's auditor refuses, nothing is frozen and the audit entry holds no
     explanation (it could describe a small number)."""
@@ -318,10 +320,10 @@ def test_the_auditor_refusal_is_explained_to_the_counsellor_only(
     refusal = AuditResult(ok=False, problems=[DisclosureProblem(
         "disclosure", frozenset(), "Kantoor · pesten", "Pesten bij Kantoor: 1 casus")])
     monkeypatch.setattr(ledger, "check", lambda *args, **kwargs: refusal)
-    draft = drafts.get_draft(Work(db, settings, actor, keys=keys), YEAR)
+    draft = drafts.get_draft(work, YEAR)
     assert draft is not None
     with pytest.raises(refusals.ReportBlocked) as blocked:
-        finalising.finalise(Work(db, settings, actor, keys=keys), YEAR, draft.revision, today=TODAY)
+        finalising.finalise(work, YEAR, draft.revision, today=TODAY)
     assert blocked.value.explanation == "Pesten bij Kantoor: 1 casus"
     db.commit()  # what the request would commit: the refusal's audit entry
     assert archive.published(db) == [] and _count(db, DisclosureRelease) == 0
@@ -350,10 +352,8 @@ def test_cases_become_due_for_retention_only_after_a_final_report(
 
 
 def test_trends_come_from_frozen_aggregates_not_from_erased_cases(
-    db: Session, settings: Settings, actor: Actor, keys: VaultKeys, seeded: list[str]
+    db: Session, settings: Settings, actor: Actor, keys: VaultKeys, seeded: list[str], work: Work
 ) -> None:
-    # 2024: the carried-over case was opened then; finalise 2024, then erase its cases. The
-    # registry started in 2024 (public), so the 2024 report shows 'carried over' (none)
     settings = settings.with_overrides(registry_start=f"{YEAR - 1}-01-01")
     _draft(db, settings, actor, keys, year=YEAR - 1)
     _finalise(db, settings, actor, keys, year=YEAR - 1)
@@ -362,7 +362,7 @@ def test_trends_come_from_frozen_aggregates_not_from_erased_cases(
     assert report_2024.aggregates.cases_opened is None
     assert report_2024.aggregates.cases_carried_over == 0
     _draft(db, settings, actor, keys)
-    before = finalising.preview(Work(db, settings, actor, keys=keys), YEAR, today=TODAY)
+    before = finalising.preview(work, YEAR, today=TODAY)
     trend = _rows(before.table("trend_key_figures"))
     assert trend["Nieuwe meldingen"] == ["x", "x"]
     # the 2024 report withheld its open cases at the end, so 2025 withholds 'carried over'
@@ -372,7 +372,7 @@ def test_trends_come_from_frozen_aggregates_not_from_erased_cases(
     shredding.shred(db, [f.case_id for f in facts.case_facts(db, keys)
                      if f.opened_on.year == YEAR - 1])
     db.commit()
-    after = finalising.preview(Work(db, settings, actor, keys=keys), YEAR, today=TODAY)
+    after = finalising.preview(work, YEAR, today=TODAY)
     # 2024 still counts its case (frozen); 2025's 'carried over' stays withheld (it would
     # have changed from 1 to 0 and told a reader about the erasure)
     assert _rows(after.table("trend_key_figures"))["Nieuwe meldingen"] == ["x", "x"]
@@ -394,10 +394,10 @@ def test_overview_lists_each_year_with_its_state(
 
 
 def test_key_rotation_rewraps_report_and_activity_keys(
-    db: Session, settings: Settings, actor: Actor, keys: VaultKeys, seeded: list[str]
+    db: Session, settings: Settings, actor: Actor, keys: VaultKeys, seeded: list[str], work: Work
 ) -> None:
     _draft(db, settings, actor, keys)
-    work = Work(db, settings, actor, keys=keys)
+    work = work
     current = rotation.start(work)
     new_keys = work.keys
     db.commit()

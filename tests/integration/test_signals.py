@@ -46,6 +46,12 @@ DRAFT = ReleaseDraft(context="Sfeer in de ploeg staat onder druk.",
 
 
 @pytest.fixture
+def work(db: Session, settings: Settings, actor: Actor, keys: VaultKeys) -> Work:
+    """The counsellor's unit of work on the test's session (a service call needs no request)."""
+    return Work(db, settings, actor, keys=keys)
+
+
+@pytest.fixture
 def manager(create_user: Callable[..., User]) -> Actor:
     return Actor(create_user("manager").id, "manager")
 
@@ -72,9 +78,9 @@ def _count(db: Session, model: type) -> int:
 
 
 def test_review_shows_real_candidates_with_exact_counts_for_the_counsellor(
-    db: Session, settings: Settings, actor: Actor, keys: VaultKeys, org: Organisation
+    db: Session, org: Organisation, work: Work
 ) -> None:
-    review = reviewing.review(Work(db, settings, actor, keys=keys), today=TODAY)
+    review = reviewing.review(work, today=TODAY)
     assert review.window == WINDOW
     magazijn = _find(review, CONCENTRATION, str(org.magazijn))
     assert magazijn.candidate.count == 4
@@ -91,17 +97,15 @@ def test_review_shows_real_candidates_with_exact_counts_for_the_counsellor(
 
 
 def test_release_passes_the_auditor_and_records_banded_figures_only(
-    db: Session, settings: Settings, actor: Actor, keys: VaultKeys, org: Organisation
+    db: Session, org: Organisation, work: Work
 ) -> None:
-    view = _find(reviewing.review(Work(db, settings, actor, keys=keys), today=TODAY), CONCENTRATION,
-                 str(org.magazijn))
-    preview = publishing.preview(Work(db, settings, actor, keys=keys),
-                                 view.token, DRAFT, today=TODAY)
+    view = _find(reviewing.review(work, today=TODAY), CONCENTRATION, str(org.magazijn))
+    preview = publishing.preview(work, view.token, DRAFT, today=TODAY)
     assert preview.ok and preview.reasons == ()
     assert (preview.publication.band, preview.publication.quarters) == ("3-4", WINDOW)
     assert _count(db, DisclosureFigure) == 0, "a preview must not release anything"
 
-    row = publishing.release(Work(db, settings, actor, keys=keys), view.token, DRAFT, today=TODAY)
+    row = publishing.release(work, view.token, DRAFT, today=TODAY)
     db.commit()
     assert (row.band, row.band_low, row.band_high) == ("3-4", 3, 4)
     assert (row.group_label, row.category, row.first_quarter, row.last_quarter) == \
@@ -120,25 +124,24 @@ def test_release_passes_the_auditor_and_records_banded_figures_only(
     values = {str(getattr(row, c.name)) for c in ReleasedSignal.__table__.columns}
     assert not any(ref in value for ref in refs for value in values)
 
-    again = reviewing.review(Work(db, settings, actor, keys=keys), today=TODAY)
+    again = reviewing.review(work, today=TODAY)
     assert _find(again, CONCENTRATION, str(org.magazijn)) in again.released
     with pytest.raises(refusals.AlreadyReleased):
-        publishing.release(Work(db, settings, actor, keys=keys), view.token, DRAFT, today=TODAY)
+        publishing.release(work, view.token, DRAFT, today=TODAY)
 
 
 def test_a_rise_publishes_the_last_quarter_and_the_quarter_before(
-    db: Session, settings: Settings, actor: Actor, keys: VaultKeys, org: Organisation
+    db: Session, org: Organisation, work: Work
 ) -> None:
-    view = _find(reviewing.review(Work(db, settings, actor, keys=keys), today=TODAY), RISE,
-                 str(org.productie))
-    row = publishing.release(Work(db, settings, actor, keys=keys), view.token, DRAFT, today=TODAY)
+    view = _find(reviewing.review(work, today=TODAY), RISE, str(org.productie))
+    row = publishing.release(work, view.token, DRAFT, today=TODAY)
     assert (row.band, row.last_quarter, row.previous_quarter, row.previous_band) == \
         ("3-4", END, PREVIOUS, "< 3")
     assert {f.interval for f in ledger.load_ledger(db)} == {(3, 4), (0, 2)}
 
 
 def test_a_release_that_would_narrow_a_protected_cell_is_refused(
-    db: Session, settings: Settings, actor: Actor, keys: VaultKeys
+    db: Session, settings: Settings, actor: Actor, keys: VaultKeys, work: Work
 ) -> None:
     """An annual-style table of 2025 is in the ledger (Magazijn: pesten "< 3", werkdruk
     suppressed to "3+", row total exact). A werkdruk signal over 2025 as "3-4" would pin
@@ -166,14 +169,12 @@ def test_a_release_that_would_narrow_a_protected_cell_is_refused(
     db.commit()
     before = _count(db, DisclosureFigure)
 
-    view = _find(reviewing.review(Work(db, settings, actor, keys=keys), today=today), CONCENTRATION,
-                 str(org.magazijn))
+    view = _find(reviewing.review(work, today=today), CONCENTRATION, str(org.magazijn))
     assert view.candidate.category == "werkdruk"
-    preview = publishing.preview(Work(db, settings, actor, keys=keys),
-                                 view.token, DRAFT, today=today)
+    preview = publishing.preview(work, view.token, DRAFT, today=today)
     assert not preview.ok
     with pytest.raises(refusals.SignalRefused) as refused:
-        publishing.release(Work(db, settings, actor, keys=keys), view.token, DRAFT, today=today)
+        publishing.release(work, view.token, DRAFT, today=today)
     db.commit()
     messages = [reason.message % dict(reason.params) for reason in refused.value.reasons]
     assert any("pesten" in m and "1-2 cases" in m for m in messages), messages
@@ -182,27 +183,25 @@ def test_a_release_that_would_narrow_a_protected_cell_is_refused(
     assert len(_actions(db, "disclosure.refused")) == 1
 
 
-def test_recurrence_is_never_releasable(
-    db: Session, settings: Settings, actor: Actor, keys: VaultKeys, org: Organisation
-) -> None:
-    view = _find(reviewing.review(Work(db, settings, actor, keys=keys), today=TODAY), RECURRENCE)
+def test_recurrence_is_never_releasable(db: Session, org: Organisation, work: Work) -> None:
+    view = _find(reviewing.review(work, today=TODAY), RECURRENCE)
     with pytest.raises(refusals.NotReleasable):
-        publishing.preview(Work(db, settings, actor, keys=keys), view.token, DRAFT, today=TODAY)
+        publishing.preview(work, view.token, DRAFT, today=TODAY)
     with pytest.raises(refusals.NotReleasable):
-        publishing.release(Work(db, settings, actor, keys=keys), view.token, DRAFT, today=TODAY)
+        publishing.release(work, view.token, DRAFT, today=TODAY)
     assert _count(db, DisclosureFigure) == 0
     assert _count(db, ReleasedSignal) == 0
     assert not _actions(db, "signal.release")
 
 
 def test_dismissal_is_remembered_by_a_keyed_digest_and_can_be_undone(
-    db: Session, settings: Settings, actor: Actor, keys: VaultKeys, org: Organisation
+    db: Session, org: Organisation, work: Work
 ) -> None:
-    review = reviewing.review(Work(db, settings, actor, keys=keys), today=TODAY)
+    review = reviewing.review(work, today=TODAY)
     recurrence = _find(review, RECURRENCE)
-    reviewing.dismiss(Work(db, settings, actor, keys=keys), recurrence.token, today=TODAY)
+    reviewing.dismiss(work, recurrence.token, today=TODAY)
     db.commit()
-    review = reviewing.review(Work(db, settings, actor, keys=keys), today=TODAY)
+    review = reviewing.review(work, today=TODAY)
     assert _find(review, RECURRENCE) in review.dismissed
     assert len(review.open) == 3
     stored = db.execute(select(SignalDismissal)).scalar_one()
@@ -215,20 +214,17 @@ def test_dismissal_is_remembered_by_a_keyed_digest_and_can_be_undone(
         assert "recurrence" not in entry.details and "candidates" not in entry.details
         assert str(recurrence.candidate.case_ids[0]) not in entry.details
 
-    reviewing.restore(Work(db, settings, actor, keys=keys), recurrence.token, today=TODAY)
+    reviewing.restore(work, recurrence.token, today=TODAY)
     db.commit()
-    assert _find(reviewing.review(Work(db, settings, actor, keys=keys), today=TODAY),
-                 RECURRENCE) in reviewing.review(Work(db, settings, actor, keys=keys),
-                                                 today=TODAY).open
+    assert _find(reviewing.review(work, today=TODAY),
+                 RECURRENCE) in reviewing.review(work, today=TODAY).open
     assert _actions(db, "signal.restore")
 
 
-def test_an_unknown_token_is_not_found(
-    db: Session, settings: Settings, actor: Actor, keys: VaultKeys, org: Organisation
-) -> None:
+def test_an_unknown_token_is_not_found(org: Organisation, work: Work) -> None:
     for token in ("x", "0" * reviewing.TOKEN_CHARS):
         with pytest.raises(NotFound):
-            reviewing.dismiss(Work(db, settings, actor, keys=keys), token, today=TODAY)
+            reviewing.dismiss(work, token, today=TODAY)
 
 
 @pytest.mark.parametrize(("draft", "field"), [
@@ -249,12 +245,10 @@ def test_other_text_implies_the_other_action() -> None:
 
 
 def test_management_sees_bands_acknowledges_and_records_follow_up(
-    db: Session, settings: Settings, actor: Actor, manager: Actor, keys: VaultKeys,
-    org: Organisation
+    db: Session, settings: Settings, manager: Actor, org: Organisation, work: Work
 ) -> None:
-    view = _find(reviewing.review(Work(db, settings, actor, keys=keys), today=TODAY), CONCENTRATION,
-                 str(org.magazijn))
-    row = publishing.release(Work(db, settings, actor, keys=keys), view.token, DRAFT, today=TODAY)
+    view = _find(reviewing.review(work, today=TODAY), CONCENTRATION, str(org.magazijn))
+    row = publishing.release(work, view.token, DRAFT, today=TODAY)
     db.commit()
     shown = management.released_signals(db)
     assert [s.id for s in shown] == [row.id]
@@ -291,14 +285,12 @@ def test_management_sees_bands_acknowledges_and_records_follow_up(
 
 
 def test_report_facts_carry_the_band_and_the_latest_follow_up(
-    db: Session, settings: Settings, actor: Actor, manager: Actor, keys: VaultKeys,
-    org: Organisation
+    db: Session, settings: Settings, manager: Actor, org: Organisation, work: Work
 ) -> None:
     pytest.importorskip("vp_registry.core.report", reason="the annual report's input types")
-    view = _find(reviewing.review(Work(db, settings, actor, keys=keys), today=TODAY), CONCENTRATION,
-                 str(org.magazijn))
+    view = _find(reviewing.review(work, today=TODAY), CONCENTRATION, str(org.magazijn))
     draft = ReleaseDraft(context="", actions=("team_talk", "other"), other_action="Buddy")
-    row = publishing.release(Work(db, settings, actor, keys=keys), view.token, draft, today=TODAY)
+    row = publishing.release(work, view.token, draft, today=TODAY)
     management.add_follow_up(Work(db, settings, manager), row.id, done_on=TODAY,
                              description="Gesprek gevoerd", today=TODAY)
     db.commit()
