@@ -10,7 +10,14 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from vp_registry.core.disclosure import DisclosureRules, Figure, RuleConstraint, audit, cell_set
+from vp_registry.core.disclosure import (
+    DisclosureRules,
+    Figure,
+    RuleConstraint,
+    audit,
+    cell_set,
+    clear_cache,
+)
 
 RULES = DisclosureRules()
 Q3, Q4 = "2026-Q3", "2026-Q4"
@@ -64,7 +71,7 @@ def _verdict(result: object) -> tuple[object, ...]:
 def test_moving_cases_between_interchangeable_atoms_changes_no_verdict(
     values: list[tuple[int, int]], shapes: list[tuple[str, bool]], rise: bool,
 ) -> None:
-    import vp_registry.core.disclosure as disclosure
+    from vp_registry.core.disclosure import checking
 
     truth = {(d, "p", q): values[d - 1][i] for d in (1, 2) for i, q in enumerate((Q3, Q4))}
     truth |= {(d + 2, "p", q): values[d + 1][i] for d in (1, 2) for i, q in enumerate((Q3, Q4))}
@@ -83,13 +90,13 @@ def test_moving_cases_between_interchangeable_atoms_changes_no_verdict(
         constraints = RuleConstraint.rise(now, before)
     verdicts = []
     for fast in (True, False):  # moved cases and spread tables (speed only) on / off
-        disclosure.clear_cache()
-        disclosure._SWAP_WITNESSES = disclosure._SPREAD_WITNESSES = fast
+        clear_cache()
+        checking._SWAP_WITNESSES = checking._SPREAD_WITNESSES = fast
         try:
             result = audit(figures, [], truth, RULES, constraints=constraints)
             verdicts.append((_verdict(result), [p.explanation for p in result.problems]))
         finally:
-            disclosure._SWAP_WITNESSES = disclosure._SPREAD_WITNESSES = True
+            checking._SWAP_WITNESSES = checking._SPREAD_WITNESSES = True
     assert verdicts[0] == verdicts[1]
 
 
