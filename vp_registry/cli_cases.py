@@ -17,7 +17,6 @@ from flask_babel import gettext as _
 from sqlalchemy.orm import Session, sessionmaker
 
 from vp_registry.app_state import app_state
-from vp_registry.config import Settings
 from vp_registry.core import crypto
 from vp_registry.core.taxonomy import N_
 from vp_registry.messages import describe
@@ -47,11 +46,6 @@ NO_ACCESS = N_("The e-mail address or password is not correct, or the account ha
                "to the case files.")
 
 
-def _settings() -> Settings:
-    value: Settings = app_state().settings
-    return value
-
-
 def _fail(text: str) -> None:
     click.secho(text, fg="red", err=True)
     sys.exit(1)
@@ -62,7 +56,7 @@ def _work(actor: Actor | None = None) -> AbstractContextManager[Work]:
     when the block ends normally - a batch job commits each batch itself, work.commit() - and
     rolled back on any error or exit, so nothing half-done is stored."""
     factory: sessionmaker[Session] = app_state().session_factory
-    return unit_of_work(factory, _settings(), actor or Actor.system())
+    return unit_of_work(factory, app_state().settings, actor or Actor.system())
 
 
 def _read_secret(from_stdin: bool, prompt: str) -> str:
@@ -194,8 +188,11 @@ def keys_group() -> None:
     """Sleutelbeheer / key management."""
 
 
-def _unlock(work: Work, email: str | None, password_stdin: bool,
-            recovery_key_stdin: bool) -> tuple[VaultKeys, Actor]:
+def unlock_keys(work: Work, email: str | None, password_stdin: bool,
+                recovery_key_stdin: bool) -> tuple[VaultKeys, Actor]:
+    """The vault keys for a command, and who acts: the counsellor whose password opened them,
+    or the system with the recovery key. Either secret is read from stdin or a hidden prompt;
+    a wrong one is refused with the same answer as an unknown account (VaultLocked)."""
     session, settings = work.session, work.settings
     if recovery_key_stdin or not email:
         key = unlocking.unlock_with_recovery(session, _read_secret(recovery_key_stdin,
@@ -237,7 +234,7 @@ def keys_rotate(email: str | None, password_stdin: bool, recovery_key_stdin: boo
     with _work() as work:
         session = work.session
         try:
-            keys, actor = _unlock(work, email, password_stdin, recovery_key_stdin)
+            keys, actor = unlock_keys(work, email, password_stdin, recovery_key_stdin)
             work.actor = actor
             work.with_keys(keys)
             current = store.active_rotation(session)

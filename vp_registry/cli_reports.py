@@ -24,7 +24,7 @@ from flask_babel import gettext as _
 from sqlalchemy.orm import Session, sessionmaker
 
 from vp_registry.app_state import app_state
-from vp_registry.cli_cases import _unlock as unlock_vault
+from vp_registry.cli_cases import unlock_keys as unlock_vault
 from vp_registry.config import Settings
 from vp_registry.core.private_files import write_private
 from vp_registry.core.report import AnnualReport
