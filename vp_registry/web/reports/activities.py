@@ -21,7 +21,7 @@ from vp_registry.web.access import roles
 from vp_registry.web.cases.common import needs_vault
 from vp_registry.web.database import current_work
 from vp_registry.web.forms import show_error
-from vp_registry.web.reports.forms import ActivityForm, DeleteForm
+from vp_registry.web.reports.forms import ActivityForm, DeleteForm, revision_of
 
 blueprint = Blueprint("activities", __name__, url_prefix="/activities")
 
@@ -42,13 +42,6 @@ def _input(form: ActivityForm) -> ActivityInput:
     return ActivityInput(held_on=form.held_on.data, activity_type=form.activity_type.data or "",
                          hours=activities.parse_hours(form.hours.data or ""),
                          description=form.description.data or "")
-
-
-def _revision(raw: object) -> int:
-    try:
-        return int(str(raw))
-    except ValueError:
-        return -1
 
 
 @blueprint.get("")
@@ -104,7 +97,7 @@ def edit(activity_id: int) -> Response | str:
         _load(form, record)
     if form.validate_on_submit():
         try:
-            saved = activities.update_activity(work, record.id, _revision(form.revision.data),
+            saved = activities.update_activity(work, record.id, revision_of(form.revision.data),
                                                _input(form))
         except ActivityConflict as error:
             # keep what was typed (I-7); saving again deliberately replaces the stored version
@@ -142,7 +135,7 @@ def delete(activity_id: int) -> Response | str:
                     fields=[("revision", form.revision.data)],
                     confirm_label=_("Delete activity"),
                     back=url_for("activities.index", year=year))
-            activities.delete_activity(work, activity_id, _revision(form.revision.data))
+            activities.delete_activity(work, activity_id, revision_of(form.revision.data))
         except ActivityConflict as error:
             flash(describe(error), "error")
         else:

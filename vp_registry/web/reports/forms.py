@@ -24,6 +24,15 @@ from vp_registry.web.forms import Form
 LANGUAGES = [SelectChoice("nl", "Nederlands"), SelectChoice("en", "English")]
 
 
+def revision_of(raw: object) -> int:
+    """The revision a form was made for; -1 (never stored) when it is not a number, so a
+    tampered field is a conflict, not an error page."""
+    try:
+        return int(str(raw))
+    except ValueError:
+        return -1
+
+
 class ReportTextsForm(Form):
     locale = SelectField(
         _l("Language of the report"), choices=LANGUAGES, default="nl",

@@ -34,7 +34,7 @@ from vp_registry.web.access import roles
 from vp_registry.web.cases.common import needs_vault
 from vp_registry.web.database import current_work
 from vp_registry.web.forms import show_error
-from vp_registry.web.reports.forms import ConfirmForm, FinaliseForm, ReportTextsForm
+from vp_registry.web.reports.forms import ConfirmForm, FinaliseForm, ReportTextsForm, revision_of
 
 blueprint = Blueprint("reports", __name__, url_prefix="/reports")
 
@@ -44,15 +44,6 @@ FORMAT_NAMES = {"pdf": "PDF", "docx": "Word (DOCX)", "xlsx": "Excel (XLSX)",
                 "csv": "CSV (zip)", "html": "HTML"}
 if set(DOWNLOADS) != set(FORMATS):  # pragma: no cover - a new format must be offered here
     raise RuntimeError("every report format must be offered for download")
-
-
-
-
-def _revision(raw: object) -> int:
-    try:
-        return int(str(raw))
-    except ValueError:
-        return -1
 
 
 def _fragment(report: AnnualReport) -> Markup:
@@ -101,7 +92,7 @@ def edit(year: int) -> BaseResponse | str:
         form.revision.data = str(draft.revision)
     if draft is not None and form.validate_on_submit():
         try:
-            drafts.save_texts(work, year, _revision(form.revision.data),
+            drafts.save_texts(work, year, revision_of(form.revision.data),
                               ReportTexts(form.introduction.data or "",
                                            form.recommendations.data or ""),
                               form.locale.data or "nl")
@@ -155,7 +146,7 @@ def finalise(year: int) -> BaseResponse | str:
                 flash(str(message), "error")
         return redirect(url_for("reports.preview", year=year))
     try:
-        version = finalising.finalise(current_work(), year, _revision(form.revision.data))
+        version = finalising.finalise(current_work(), year, revision_of(form.revision.data))
     except ReportBlocked as blocked:  # nothing was released; the ledger audited the refusal
         return render_template("reports/refused.html", status=status,
                                explanation=blocked.explanation, finalising=True)
