@@ -22,6 +22,7 @@ from wtforms import SelectChoice
 from vp_registry.core.taxonomy import Role
 from vp_registry.db.organisation import Category
 from vp_registry.db.signals import ReleasedSignal, SignalFollowUp
+from vp_registry.render.tabular import csv_safe
 from vp_registry.services.errors import ValidationFailed
 from vp_registry.services.signals import management
 from vp_registry.services.signals.management import SignalFilter
@@ -34,8 +35,6 @@ from vp_registry.web.signals.forms import ConfirmForm, FollowUpForm, SignalFilte
 from vp_registry.web.signals.views import categories_by_code, template_helpers
 
 blueprint = Blueprint("management", __name__, url_prefix="/management")
-
-_CSV_DANGEROUS = ("=", "+", "-", "@", "\t", "\r")
 
 
 # ------------------------------------------------------------------ the table
@@ -151,7 +150,7 @@ def export_csv() -> Response:
     writer = csv.writer(buffer, delimiter=";", lineterminator="\r\n")
     writer.writerow(table_header())
     for cells in table:
-        writer.writerow([("'" + c) if c.startswith(_CSV_DANGEROUS) else c for c in cells])
+        writer.writerow([csv_safe(c) for c in cells])  # the report's rule: never a formula
     management.record_export(current_work(), rows=len(table))
     return Response(
         "\ufeff" + buffer.getvalue(), mimetype="text/csv",
