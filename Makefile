@@ -9,7 +9,8 @@
 #   make clean           remove build, cache and test artefacts (keeps .venv and instance/)
 #
 # Variables: PYTHON (interpreter for the venv), PYTEST_ARGS (extra pytest arguments, e.g.
-# PYTEST_ARGS="-x -k login"), VP_INSTANCE_PATH (where the demo's config and SQLite live).
+# PYTEST_ARGS="-x -k login"), PYTEST_WORKERS (pytest-xdist processes: auto = one per core, 0 = no
+# xdist, e.g. for --pdb), VP_INSTANCE_PATH (where the demo's config and SQLite live).
 
 SHELL := /bin/bash
 .SHELLFLAGS := -eu -o pipefail -c
@@ -23,6 +24,12 @@ STAMP := $(VENV)/.installed
 INSTANCE := $(or $(VP_INSTANCE_PATH),instance)
 TRANSLATIONS := vp_registry/translations
 PYTEST_ARGS ?=
+# The suite on every core (pytest-xdist). Each worker migrates its own template database, makes
+# its own PostgreSQL databases and serves its browser tests on its own free ports. loadfile keeps
+# a module's tests on one worker, so a module-scoped fixture (the reliability world, the built
+# wheel, a rendered report) is built once, not once per worker.
+PYTEST_WORKERS ?= auto
+XDIST := -n $(PYTEST_WORKERS) --dist loadfile
 DEMO_HOST ?= 127.0.0.1
 DEMO_PORT ?= 5000
 
@@ -96,14 +103,14 @@ typecheck: $(STAMP)
 
 # pytest exits 5 when it collected no test: make treats that as a failure, as it should.
 pytest: install
-	$(BIN)/pytest $(PYTEST_ARGS)
+	$(BIN)/pytest $(XDIST) $(PYTEST_ARGS)
 
 # All three run even when an earlier one fails, so one run shows every problem.
 test: install
 	@failed=""; \
 	$(BIN)/ruff check vp_registry tests benchmarks || failed="$$failed ruff"; \
 	$(BIN)/mypy || failed="$$failed mypy"; \
-	$(BIN)/pytest $(PYTEST_ARGS) || failed="$$failed pytest"; \
+	$(BIN)/pytest $(XDIST) $(PYTEST_ARGS) || failed="$$failed pytest"; \
 	if [ -n "$$failed" ]; then echo "make test: FAILED:$$failed" >&2; exit 1; fi; \
 	echo "make test: ruff, mypy and pytest passed"
 
@@ -111,7 +118,7 @@ test: install
 # when VP_TEST_POSTGRES_URL is set. `make test` before a commit.
 QUICK_TESTS ?= -m "not browser" tests/unit tests/integration
 test-quick: install
-	env -u VP_TEST_POSTGRES_URL $(BIN)/pytest $(QUICK_TESTS) $(PYTEST_ARGS)
+	env -u VP_TEST_POSTGRES_URL $(BIN)/pytest $(XDIST) $(QUICK_TESTS) $(PYTEST_ARGS)
 
 # The database tests on PostgreSQL. Uses VP_TEST_POSTGRES_URL when set; otherwise starts a
 # throwaway server (scripts/pg-test-server) and always stops it again.
@@ -119,13 +126,14 @@ POSTGRES_TESTS ?= -m "not browser" tests/integration tests/web tests/reliability
 test-postgres: install
 	@if [ -n "$${VP_TEST_POSTGRES_URL:-}" ]; then \
 	    echo "PostgreSQL: $${VP_TEST_POSTGRES_URL}"; \
-	    $(BIN)/pytest $(POSTGRES_TESTS) $(PYTEST_ARGS); \
+	    $(BIN)/pytest $(XDIST) $(POSTGRES_TESTS) $(PYTEST_ARGS); \
 	else \
 	    server_env=$$(scripts/pg-test-server start); \
 	    eval "$$server_env"; \
 	    trap 'scripts/pg-test-server stop "$$PG_TEST_DIR"' EXIT; \
 	    echo "PostgreSQL: $$VP_TEST_POSTGRES_URL (throwaway server in $$PG_TEST_DIR)"; \
-	    VP_TEST_POSTGRES_URL="$$VP_TEST_POSTGRES_URL" $(BIN)/pytest $(POSTGRES_TESTS) $(PYTEST_ARGS); \
+	    VP_TEST_POSTGRES_URL="$$VP_TEST_POSTGRES_URL" $(BIN)/pytest $(XDIST) $(POSTGRES_TESTS) \
+	        $(PYTEST_ARGS); \
 	fi
 
 # ------------------------------------------------------------------------- benchmarks
