@@ -28,6 +28,8 @@ _ID_BITS: Final = 53  # random row ids (as for cases): they reveal neither numbe
 
 
 def random_id() -> int:
+    """A random row id below 2**53 (safe in JavaScript too): it reveals neither count nor
+    order."""
     return 1 + secrets.randbelow(2**_ID_BITS - 1)
 
 

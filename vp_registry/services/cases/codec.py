@@ -41,6 +41,7 @@ def _date(value: Any) -> date | None:
 
 def open_crypter(keys: VaultKeys, wrapped: bytes, vault_version: int, data_version: int
                  ) -> RecordCrypter:
+    """The crypter of one case: its data key unwrapped by the vault key of ``vault_version``."""
     return RecordCrypter(keys.unwrap_data_key(wrapped, vault_version), data_version, keys.cipher)
 
 
@@ -51,6 +52,7 @@ def list_row_crypter(keys: VaultKeys, row: Any) -> RecordCrypter:
 
 
 def listing_values(data: CaseInput, outcome: str | None) -> dict[str, Any]:
+    """What the case list filters on and shows (choices only: no free text)."""
     return {
         "department": data.department_id,
         "categories": list(data.categories),
@@ -63,6 +65,7 @@ def listing_values(data: CaseInput, outcome: str | None) -> dict[str, Any]:
 
 def details_values(data: CaseInput, referral: str | None, referral_target: str | None
                    ) -> dict[str, Any]:
+    """Everything else of the form, free text included, and the referral of a closing."""
     return {
         "relation": data.relation,
         "consent": data.consent,
@@ -92,11 +95,13 @@ CONTENT_SIZE: Final = crypto.SizeClass(fixed=128, free_text=("notes",))
 
 def encode_case(crypter: RecordCrypter, row: Case, listing: dict[str, Any],
                 details: dict[str, Any]) -> None:
+    """Encrypt a case's listing and details into its row, each padded to its size class."""
     row.listing = crypter.encrypt_json(CASES, LISTING, row.id, listing, LISTING_SIZE)
     row.details = crypter.encrypt_json(CASES, DETAILS, row.id, details, DETAILS_SIZE)
 
 
 def decode_listing(crypter: RecordCrypter, case_id: int, blob: bytes) -> dict[str, Any]:
+    """A case's decrypted listing (a dict, else the ciphertext was not ours)."""
     value = crypter.decrypt_json(CASES, LISTING, case_id, blob)
     if not isinstance(value, dict):
         raise crypto.DecryptionError()
@@ -104,6 +109,7 @@ def decode_listing(crypter: RecordCrypter, case_id: int, blob: bytes) -> dict[st
 
 
 def decode_details(crypter: RecordCrypter, case_id: int, blob: bytes) -> dict[str, Any]:
+    """A case's decrypted details (a dict, else the ciphertext was not ours)."""
     value = crypter.decrypt_json(CASES, DETAILS, case_id, blob)
     if not isinstance(value, dict):
         raise crypto.DecryptionError()
@@ -112,6 +118,7 @@ def decode_details(crypter: RecordCrypter, case_id: int, blob: bytes) -> dict[st
 
 def make_summary(case_id: int, reference: str, status: str, opened_on: date,
                  closed_on: date | None, version: int, listing: dict[str, Any]) -> CaseSummary:
+    """The list's view of a case: plaintext columns plus the decrypted listing."""
     return CaseSummary(
         id=case_id, reference=reference, status=status, opened_on=opened_on,
         closed_on=closed_on, version=version, department_id=int(listing["department"]),
@@ -124,6 +131,7 @@ def make_summary(case_id: int, reference: str, status: str, opened_on: date,
 
 def make_record(summary: CaseSummary, details: dict[str, Any],
                 contacts: tuple[ContactRecord, ...]) -> CaseRecord:
+    """The whole case: its summary, decrypted details and conversations."""
     return CaseRecord(
         **{f: getattr(summary, f) for f in CaseSummary.__dataclass_fields__},
         relation=details.get("relation"), consent=bool(details.get("consent")),
@@ -139,6 +147,7 @@ def make_record(summary: CaseSummary, details: dict[str, Any],
 
 
 def encode_contact(crypter: RecordCrypter, row: CaseContact, data: ContactInput) -> None:
+    """Encrypt a conversation's minutes, channel and notes into its row."""
     row.content = crypter.encrypt_json(CONTACTS, CONTENT, row.id, {
         "minutes": data.minutes, "channel": data.channel, "notes": data.notes,
     }, CONTENT_SIZE)
@@ -146,6 +155,7 @@ def encode_contact(crypter: RecordCrypter, row: CaseContact, data: ContactInput)
 
 def decode_contact(crypter: RecordCrypter, row_id: int, case_id: int, version: int,
                    held_on: date, blob: bytes) -> ContactRecord:
+    """A conversation decrypted (its row id, case, version and date are plaintext)."""
     value = crypter.decrypt_json(CONTACTS, CONTENT, row_id, blob)
     if not isinstance(value, dict):
         raise crypto.DecryptionError()

@@ -35,6 +35,8 @@ def _new_reference(session: Session, year: int) -> str:
 
 
 def create_case(work: Work, data: CaseInput, *, today: date | None = None) -> CaseRecord:
+    """Open a case under a fresh data key (wrapped by the current vault key); audited as
+    ``case.create``."""
     session, keys = work.session, work.keys
     data = validate_case(session, data, today=today or date.today())
     data_key = crypto.random_key()
@@ -67,6 +69,8 @@ def read_case(work: Work, reference: str) -> CaseRecord:
 
 def update_case(work: Work, reference: str, expected_version: int, data: CaseInput, *,
                 today: date | None = None) -> CaseRecord:
+    """Save the form if nobody saved since ``expected_version`` was shown (else
+    :class:`CaseConflict` with what is stored now); audited as ``case.update``."""
     session, keys = work.session, work.keys
     row = rows.case_row(session, reference)
     rows.check_version(work, row, expected_version)
@@ -84,6 +88,8 @@ def update_case(work: Work, reference: str, expected_version: int, data: CaseInp
 
 def close_case(work: Work, reference: str, expected_version: int, closing: Closing, *,
                today: date | None = None) -> CaseRecord:
+    """Close an open case with its outcome (a referral keeps where to); audited as
+    ``case.close``."""
     session, keys = work.session, work.keys
     row = rows.case_row(session, reference)
     rows.check_version(work, row, expected_version)

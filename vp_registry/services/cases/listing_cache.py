@@ -187,6 +187,7 @@ def _passes(listing: dict[str, Any], criteria: CaseFilter, departments: set[int]
 
 
 def page_rows(session: Session, ids: list[int]) -> list[Any]:
+    """The list rows (with their keys) of the shown ids, in the order given."""
     if not ids:
         return []
     rows = {row.id: row for row in session.connection().execute(

@@ -26,6 +26,8 @@ CHUNK: Final = 500  # ids per IN (...) list
 
 @dataclass(frozen=True)
 class CaseFilter:
+    """What the counsellor filters and sorts the case list on."""
+
     status: str | None = None
     category: str | None = None
     department_id: int | None = None
@@ -42,6 +44,8 @@ class CaseFilter:
 
 @dataclass(frozen=True)
 class CasePage:
+    """One page of the case list and the number of cases that match."""
+
     items: list[CaseSummary]
     total: int
     page: int
@@ -58,6 +62,7 @@ LIST_COLUMNS = (Case.id, Case.reference, Case.status, Case.opened_on, Case.close
 
 
 def list_query(criteria: CaseFilter) -> Select[*tuple[Any, ...]]:
+    """Case rows with their wrapped keys, filtered and sorted on plaintext columns."""
     return filtered(select(*LIST_COLUMNS).join(CaseKey, CaseKey.case_id == Case.id), criteria)
 
 
@@ -80,6 +85,7 @@ def filtered(query: Select[*tuple[Any, ...]], criteria: CaseFilter
 
 def decode_list_rows(keys: VaultKeys, rows: Iterable[Any]
                      ) -> Iterator[tuple[CaseSummary, RecordCrypter]]:
+    """Summaries of list rows, each with its crypter (for a text search after)."""
     for row in rows:
         crypter = codec.list_row_crypter(keys, row)
         listing = codec.decode_listing(crypter, row.id, row.listing)
@@ -101,5 +107,6 @@ def department_subtree(session: Session, department_id: int) -> set[int]:
 
 
 def row_summary(row: Any, listing: dict[str, Any]) -> CaseSummary:
+    """The summary of a list row whose listing is decrypted already."""
     return codec.make_summary(row.id, row.reference, row.status, row.opened_on,
                               row.closed_on, row.version, listing)

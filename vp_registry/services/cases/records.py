@@ -43,6 +43,8 @@ class CaseInput:
 
 @dataclass(frozen=True, kw_only=True)
 class Closing:
+    """What the counsellor enters when closing a case."""
+
     closed_on: date
     outcome: str
     referral: str | None = None
@@ -51,6 +53,8 @@ class Closing:
 
 @dataclass(frozen=True, kw_only=True)
 class ContactInput:
+    """What the counsellor enters for a conversation."""
+
     held_on: date
     minutes: int
     channel: str
@@ -59,6 +63,8 @@ class ContactInput:
 
 @dataclass(frozen=True, kw_only=True)
 class ContactRecord:
+    """A decrypted conversation."""
+
     id: int
     case_id: int
     version: int
@@ -155,6 +161,9 @@ class CaseConflict(Conflict):
 
 
 class ContactConflict(Conflict):
+    """The conversation changed since the form was opened; ``current`` is what is
+    stored now."""
+
     message = N_("Someone else changed this conversation in the meantime. "
                  "Your changes were not saved.")
 

@@ -19,6 +19,7 @@ from vp_registry.services.work import Work
 
 
 def case_row(session: Session, reference: str) -> Case:
+    """The case row of a reference (NotFound when there is none, or it was erased)."""
     row = session.execute(select(Case).where(Case.reference == reference)).scalar_one_or_none()
     if row is None:
         raise NotFound()
@@ -34,6 +35,7 @@ def _key_row(session: Session, case_id: int) -> CaseKey:
 
 def row_crypter(session: Session, keys: VaultKeys, row: Case, key: CaseKey | None = None
                 ) -> RecordCrypter:
+    """The crypter of a loaded case row (its key row read unless given)."""
     key = key or _key_row(session, row.id)
     return codec.open_crypter(keys, key.wrapped_key, key.vault_key_version, row.data_key_version)
 
@@ -48,6 +50,7 @@ def _contact_rows(session: Session, case_id: int) -> list[CaseContact]:
 
 def decrypt_row(session: Session, keys: VaultKeys, row: Case, key: CaseKey | None = None,
                 contacts: Sequence[CaseContact] | None = None) -> CaseRecord:
+    """A loaded case row as a whole decrypted record (its conversations read unless given)."""
     crypter = row_crypter(session, keys, row, key)
     summary = codec.make_summary(row.id, row.reference, row.status, row.opened_on,
                                  row.closed_on, row.version,

@@ -188,6 +188,7 @@ def validate_case(session: Session, data: CaseInput, *, today: date,
 
 
 def validate_closing(closing: Closing, opened_on: date, today: date) -> Closing:
+    """The closing cleaned, or ValidationFailed naming the field."""
     _check_date(closing.closed_on, today, "closed_on")
     if closing.closed_on < opened_on:
         raise ValidationFailed(N_("A case cannot close before it was opened."), field="closed_on")
@@ -205,6 +206,7 @@ def validate_closing(closing: Closing, opened_on: date, today: date) -> Closing:
 
 
 def validate_contact(data: ContactInput, opened_on: date, today: date) -> ContactInput:
+    """The conversation cleaned, or ValidationFailed naming the field."""
     _check_date(data.held_on, today, "held_on")
     if data.held_on < opened_on:
         raise ValidationFailed(N_("A conversation cannot be before the case was opened."),
