@@ -211,7 +211,7 @@ def test_the_department_table_is_never_swapped_for_totals_on_the_auditors_verdic
     """Before issue 12 a department table the auditor refused was replaced by organisation
     totals and a sentence - a choice made on the counts behind the would-be table. Now the
     column rule decides from public facts; an objection of the auditor refuses the report."""
-    from vp_registry.core import report as report_module
+    from vp_registry.core.report import departments as report_module
     from vp_registry.core.disclosure import AuditResult, DisclosureProblem
 
     real = report_module.protect_table

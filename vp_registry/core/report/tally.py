@@ -1,0 +1,165 @@
+"""Counting one year's cases: the true counts live only here and in the auditor's input.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import date
+from typing import Final
+
+from vp_registry.core.disclosure import (
+    CellKey,
+    periods_of_year,
+)
+from vp_registry.core.facts import CaseFacts
+from vp_registry.core.report.model import NOT_RECORDED, ORGANISATION_LEVEL
+from vp_registry.core.taxonomy import (
+    Channel,
+    EmploymentType,
+    Gender,
+    Outcome,
+    Referral,
+    Relation,
+)
+
+# --------------------------------------------------------------------------------------------
+# Counting
+# --------------------------------------------------------------------------------------------
+
+DIMENSIONS: Final[dict[str, tuple[str, ...]]] = {
+    "relation": tuple(Relation),
+    "outcome": tuple(Outcome),
+    "referral": tuple(Referral),
+    "channel": tuple(Channel),
+    "gender": tuple(Gender),
+    "employment": tuple(EmploymentType),
+}
+OPTIONAL: Final = frozenset({"relation", "outcome", "referral", "gender", "employment"})
+
+
+KEY_FIGURES: Final = ("carried_over", "opened", "closed", "open_at_end", "conversations")
+TIME_FIGURES: Final = ("conversation_minutes", "other_case_minutes")
+OPENED_FIGURES: Final = frozenset({"opened", "open_at_end", "closed"})
+"""Key figures that give away the cases opened in the year (open at the end = carried over +
+opened - closed; closed - carried over <= opened), withheld next to a hidden category total."""
+CARRIED_FIGURES: Final = frozenset({"carried_over", "open_at_end", "closed"})
+"""Key figures that give away the cases carried over (cases opened before the year: closed -
+opened <= carried over), withheld unless the carried-over number is already public."""
+CLOSED_PARTITIONS: Final = frozenset({"outcome", "referral"})
+"""Breakdowns whose lines add up to the cases closed in the year."""
+OPENED_PARTITIONS: Final = frozenset({"relation", "gender", "employment"})
+"""Breakdowns whose lines add up to the cases opened in the year."""
+
+
+def org_cells(dimension: str, value: str, year: int) -> frozenset[CellKey]:
+    return frozenset((ORGANISATION_LEVEL, f"{dimension}:{value}", q)
+                     for q in periods_of_year(year))
+
+
+@dataclass
+class Tally:
+    """All true counts of one year; lives only inside this module (never in the report)."""
+
+    year: int
+    atoms: Counter[CellKey] = field(default_factory=Counter)  # department table
+    org: Counter[CellKey] = field(default_factory=Counter)  # organisation-level atoms
+    dimension: dict[str, Counter[str]] = field(default_factory=dict)
+    key: Counter[str] = field(default_factory=Counter)
+    category_totals: Counter[str] = field(default_factory=Counter)
+    case_departments: set[int] = field(default_factory=set)
+
+
+_LINE_NAMES: Final[dict[str, dict[str | None, str]]] = {
+    dimension: {
+        **{str(v): f"{dimension}:{v}" for v in values},
+        **({None: f"{dimension}:{NOT_RECORDED}"} if dimension in OPTIONAL else {}),
+    }
+    for dimension, values in DIMENSIONS.items()
+}
+
+
+def line_name(dimension: str, raw: str | None) -> str:
+    """The organisation-level line name (``"relation:manager"``) of a recorded value."""
+    try:
+        return _LINE_NAMES[dimension][raw]
+    except KeyError:
+        if raw is None:
+            raise ValueError(f"a {dimension} is required") from None
+        raise ValueError(f"unknown {dimension} {raw!r} in the case data") from None
+
+
+Lines = Counter[tuple[str, int]]
+"""(line name, quarter index) -> count or minutes; turned into atoms at the end."""
+
+
+def count_year(year: int, cases: Sequence[CaseFacts]) -> Tally:
+    start, end = date(year, 1, 1), date(year, 12, 31)
+    t = Tally(year, dimension={d: Counter() for d in DIMENSIONS})
+    lines: Lines = Counter()
+    for case in cases:
+        opened, closed = case.opened_on, case.closed_on
+        if closed is not None and closed < opened:
+            raise ValueError(f"case {case.case_id} is closed before it was opened")
+        if opened < start and (closed is None or closed >= start):
+            lines[("key:carried_over", 0)] += 1
+        if opened <= end and (closed is None or closed > end):
+            lines[("key:open_at_end", 3)] += 1
+        if start <= opened <= end:
+            _count_opened(t, lines, case)
+        if closed is not None and start <= closed <= end:
+            _count_closed(lines, case, (closed.month - 1) // 3)
+        for contact in case.contacts:
+            if start <= contact.held_on <= end:
+                q = (contact.held_on.month - 1) // 3
+                lines[("key:conversations", q)] += 1
+                lines[("time:conversation_minutes", q)] += contact.minutes
+                lines[(line_name("channel", contact.channel), q)] += 1
+    _add_lines(t, lines)
+    return t
+
+
+def _count_opened(t: Tally, lines: Lines, case: CaseFacts) -> None:
+    """A case opened in the year: the department table's atoms and the opened lines."""
+    q = (case.opened_on.month - 1) // 3
+    quarter = periods_of_year(t.year)[q]
+    lines[("key:opened", q)] += 1
+    categories = tuple(dict.fromkeys(case.categories))
+    if not categories:
+        raise ValueError(f"case {case.case_id} has no category")
+    t.case_departments.add(case.department_id)
+    for category in categories:
+        t.atoms[(case.department_id, category, quarter)] += 1
+        t.category_totals[category] += 1
+    lines[(line_name("relation", case.relation), q)] += 1
+    lines[(line_name("gender", case.gender), q)] += 1
+    lines[(line_name("employment", case.employment_type), q)] += 1
+
+
+def _count_closed(lines: Lines, case: CaseFacts, q: int) -> None:
+    """A case closed in the year: closed, its other time, outcome and referral."""
+    lines[("key:closed", q)] += 1
+    lines[("time:other_case_minutes", q)] += case.minutes_spent
+    outcome = line_name("outcome", case.outcome)
+    lines[(outcome, q)] += 1
+    if outcome == f"outcome:{Outcome.REFERRAL}":
+        lines[(line_name("referral", case.referral), q)] += 1
+
+
+def _add_lines(t: Tally, lines: Lines) -> None:
+    quarters = periods_of_year(t.year)
+    for (name, q), value in lines.items():
+        t.org[(ORGANISATION_LEVEL, name, quarters[q])] += value
+        dimension, line = name.split(":", 1)
+        if dimension in t.dimension:
+            t.dimension[dimension][line] += value
+        else:
+            t.key[line] += value
+
+
+def report_true_counts(year: int, cases: Sequence[CaseFacts]) -> dict[CellKey, int]:
+    """The true counts of every atom the report's figures use, for the auditor (counsellor
+    side only: it includes the values of protected cells)."""
+    t = count_year(year, cases)
+    return {**{a: v for a, v in t.atoms.items() if v}, **{a: v for a, v in t.org.items() if v}}
