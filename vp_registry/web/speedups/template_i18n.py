@@ -5,9 +5,10 @@ Flask-Babel's template callables resolve its request context, the locale and the
 two more calls on top: a case list page made some 300 such look-ups. These callables ask
 Flask-Babel once per request for the locale and the catalogue and keep both on ``g``.
 
-Flask-Babel stays the owner of the locale: :func:`current` asks ``get_locale()`` on every
-call (cheap once the locale is chosen) and fetches the catalogue again when the locale object
-is not the one it cached, so ``refresh()`` and ``force_locale()`` keep working. Python code
+Flask-Babel stays the owner of the locale: :func:`current` reads the locale Flask-Babel chose
+(``get_locale()`` when none is chosen yet) on every call and fetches the catalogue again when
+the locale object is not the one it cached, so ``refresh()`` and ``force_locale()`` keep
+working. Python code
 keeps using Flask-Babel's ``gettext`` and lazy strings unchanged.
 """
 
@@ -20,7 +21,8 @@ from typing import Any
 
 from babel import Locale, dates
 from babel.support import NullTranslations
-from flask import Flask, g
+from flask import Flask
+from flask.globals import _cv_app  # the application context: what flask.g reads
 from flask_babel import format_date as babel_format_date
 from flask_babel import get_babel, get_locale, get_translations
 from jinja2 import pass_context
@@ -53,15 +55,26 @@ class RequestI18n:
 
 
 def current() -> RequestI18n | None:
-    """This request's (or application context's) translations; None outside a context."""
-    locale = get_locale()
-    if locale is None:
+    """This request's (or application context's) translations; None outside a context.
+
+    Reads the locale where Flask-Babel's ``get_locale()`` keeps it once chosen (its namespace
+    on ``g``), straight from the application context instead of through three ``g`` proxy
+    look-ups (5 µs, some 30-45 times a page); before the choice, or after ``refresh()``,
+    ``get_locale()`` itself chooses. ``force_locale()`` sets that same attribute."""
+    context = _cv_app.get(None)
+    if context is None:
         return None
-    state: RequestI18n | None = g.get(_STATE)
+    request_globals = context.g
+    locale = getattr(getattr(request_globals, "_flask_babel", None), "babel_locale", None)
+    if locale is None:
+        locale = get_locale()
+        if locale is None:
+            return None
+    state: RequestI18n | None = getattr(request_globals, _STATE, None)
     if state is None or state.locale is not locale:
         state = RequestI18n(locale=locale, translations=get_translations(),
                             locale_id=str(locale), date_format=_date_format())
-        setattr(g, _STATE, state)
+        setattr(request_globals, _STATE, state)
     return state
 
 
