@@ -19,6 +19,8 @@ def test_no_module_imports_a_conftest() -> None:
 
 def test_the_root_conftest_only_loads_the_support_plugins() -> None:
     source = (TESTS / "conftest.py").read_text(encoding="utf-8")
-    assert 'pytest_plugins = ["tests.support.fixtures", "tests.support.hypothesis_profiles"]' \
-        in source
+    plugins = re.search(r"^pytest_plugins = \[([^\]]*)\]", source, re.M)
+    assert plugins, "tests/conftest.py loads the support plugins with pytest_plugins"
+    assert set(re.findall(r'"([\w.]+)"', plugins.group(1))) == {
+        "tests.support.fixtures", "tests.support.hypothesis_profiles", "tests.support.cpu_time"}
     assert "def " not in source and "import pytest" not in source
