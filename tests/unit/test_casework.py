@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import unicodedata
 from datetime import date
 
 import pytest
@@ -90,3 +91,20 @@ def test_retention_dates() -> None:
 def test_fold_ignores_case_and_accents() -> None:
     assert fold("Élise ÇELİK") == fold("elise celik")
     assert "gesprek" in fold("Tweede GESPREK")
+
+
+def _fold_by_definition(text: str) -> str:
+    decomposed = unicodedata.normalize("NFKD", text.casefold())
+    return "".join(ch for ch in decomposed if not unicodedata.combining(ch))
+
+
+@given(st.text())
+def test_fold_is_casefold_nfkd_without_combining_marks(text: str) -> None:
+    """The fast paths (ASCII, str.translate) give exactly the definition's result."""
+    assert fold(text) == _fold_by_definition(text)
+
+
+@pytest.mark.parametrize("text", ["Élise ÇELİK", "ideeën", "Straße", "ﬁets", "İstanbul",
+                                  "a\u0301b\u0308", "ΣΑΣ", "plain ASCII Text", ""])
+def test_fold_of_dutch_and_tricky_text(text: str) -> None:
+    assert fold(text) == _fold_by_definition(text)
