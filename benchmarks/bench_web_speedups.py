@@ -1,6 +1,6 @@
 """The web speed-ups and the measurement that justifies each (issue 13, section 2; issue 15).
 
-Three places write what Flask, Flask-Babel or WTForms would write, with less CPU. Each stays
+Four places write what Flask, Flask-Babel or WTForms would write, with less CPU. Each stays
 only while it pays: this benchmark renders the same page-sized unit both ways, checks that the
 output is identical, and prints the median time per unit and the ratio.
 
@@ -15,6 +15,9 @@ output is identical, and prints the median time per unit and the ratio.
 3. **One url_for per page** (``vp_registry.web.speedups.urls.url_builder``): the URL built once
    with a marker and each value put in its place, instead of ``url_for`` per row. Unit: the
    links of a case list page of 50 rows.
+4. **Python's gettext** (``vp_registry.web.speedups.gettext``): ``gettext`` and
+   ``lazy_gettext`` through the same request cache instead of Flask-Babel's domain look-up per
+   call. Unit: 20 form labels (lazy strings) and 5 ``gettext`` calls, as on the case list.
 
 Run from the repository root: ``python benchmarks/bench_web_speedups.py [--repeat 7]``.
 CPU time (``time.process_time``) of ``--number`` units, median of ``--repeat`` runs. Not a
@@ -48,6 +51,7 @@ from wtforms.fields.choices import SelectChoice  # noqa: E402
 
 from vp_registry import create_app  # noqa: E402
 from vp_registry.web.i18n import LOCALE_COOKIE  # noqa: E402
+from vp_registry.web.speedups import gettext as speedups_gettext  # noqa: E402
 from vp_registry.web.speedups import template_i18n, urls, widgets  # noqa: E402
 
 # About what the case list asks of the catalogue: labels and headings, one status and a few
@@ -170,6 +174,33 @@ def bench_case_urls(app: Flask, number: int, repeat: int) -> None:
                 _median_ms(per_page, number, repeat))
 
 
+# ---------------------------------------------------------------- 4. Python's gettext
+
+
+LABELS = ["Year", "Status", "Department", "Category", "Sort", "Search", "Show", "Opened",
+          "Closed", "Reference", "Cases", "Page %(page)s of %(pages)s", "Open", "Deadline",
+          "Categories", "Outcome", "Referral", "Relation", "Next steps", "Notes"]
+
+
+def bench_python_gettext(app: Flask, number: int, repeat: int) -> None:
+    headers = {"Cookie": f"{LOCALE_COOKIE}=nl"}
+    variables = {"page": 2, "pages": 9}
+
+    def labels(lazy: Callable[..., Any], plain: Callable[..., str]) -> Callable[[], list[str]]:
+        strings = [lazy(s, **variables) if "%(" in s else lazy(s) for s in LABELS]
+
+        def render() -> list[str]:
+            with app.test_request_context(headers=headers):
+                return [str(s) for s in strings] + [plain("All") for _ in range(5)]
+        return render
+
+    ours = labels(speedups_gettext.lazy_gettext, speedups_gettext.gettext)
+    theirs = labels(flask_babel.lazy_gettext, flask_babel.gettext)
+    assert ours() == theirs(), "gettext writes other text than Flask-Babel"
+    _report("python gettext (20 labels + 5)", _median_ms(theirs, number, repeat),
+            _median_ms(ours, number, repeat))
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--number", type=int, default=200, help="units per run")
@@ -182,6 +213,7 @@ def main() -> int:
         bench_template_i18n(app, args.number, args.repeat)
         bench_select_widget(args.number, args.repeat)
         bench_case_urls(app, args.number, args.repeat)
+        bench_python_gettext(app, args.number, args.repeat)
     return 0
 
 

@@ -3,10 +3,12 @@ template i18n and the Select widget are in tests/web/test_template_i18n.py)."""
 
 from __future__ import annotations
 
+import flask_babel
 import pytest
 from flask import Flask, url_for
 
-from vp_registry.web.speedups import urls
+from vp_registry.web.i18n import LOCALE_COOKIE
+from vp_registry.web.speedups import gettext, urls
 
 VALUES = ["VP-2026-AB12", "vp-2026-ab12", "A", "x" * 80, "a b", "a/b", "ä", "50%", "a?b=c",
           "<script>", "..", "a.b", "MARKER", "-"]
@@ -20,3 +22,23 @@ def test_the_url_builder_writes_what_url_for_writes(app: Flask, base_url: str) -
             assert build(value) == url_for("cases.view", reference=value), value
         if base_url.endswith("/registry/"):
             assert build("VP-2026-AB12").startswith("/registry/")
+
+
+@pytest.mark.parametrize("locale", ["nl", "en"])
+def test_gettext_and_lazy_gettext_write_what_flask_babel_writes(app: Flask, locale: str
+                                                                 ) -> None:
+    messages = [("Cases", {}), ("Page %(page)s of %(pages)s", {"page": 2, "pages": "<3>"}),
+                ("not in the catalogue %(x)s", {"x": 1}), ("100%", {})]
+    lazy = [(gettext.lazy_gettext(m, **v), flask_babel.lazy_gettext(m, **v))
+            for m, v in messages]
+    with app.test_request_context(headers={"Cookie": f"{LOCALE_COOKIE}={locale}"}):
+        for message, variables in messages:
+            assert gettext.gettext(message, **variables) == flask_babel.gettext(
+                message, **variables)
+        assert [str(ours) for ours, _ in lazy] == [str(theirs) for _, theirs in lazy]
+        assert str(lazy[0][0]) == {"nl": "Meldingen", "en": "Cases"}[locale]
+        other = "en" if locale == "nl" else "nl"
+        with flask_babel.force_locale(other):
+            assert gettext.gettext("Cases") == str(lazy[0][0]) == flask_babel.gettext("Cases")
+            assert str(lazy[0][0]) == {"nl": "Meldingen", "en": "Cases"}[other]
+    assert gettext.gettext("Cases") == "Cases"  # outside a context, as Flask-Babel

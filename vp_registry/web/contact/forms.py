@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from flask_babel import lazy_gettext as _l
 from wtforms import (
     HiddenField,
     RadioField,
@@ -16,6 +15,7 @@ from wtforms.validators import DataRequired, InputRequired, Length, Optional
 from vp_registry.services.contact.channel import KIND_LABELS, KINDS, MAX_CONTACT, MAX_MESSAGE
 from vp_registry.services.contact.public_text import MAX_TEXT
 from vp_registry.web.forms import Form
+from vp_registry.web.speedups.gettext import lazy_gettext as _l
 
 NOT_SAID = ""
 

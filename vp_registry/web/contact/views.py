@@ -20,7 +20,6 @@ from flask import (
     url_for,
 )
 from flask_babel import get_locale
-from flask_babel import gettext as _
 from werkzeug.wrappers import Response as BaseResponse
 from wtforms import SelectChoice
 
@@ -44,6 +43,7 @@ from vp_registry.web.contact.forms import (
 from vp_registry.web.database import current_work
 from vp_registry.web.forms import show_error
 from vp_registry.web.i18n import LOCALES as UI_LOCALES
+from vp_registry.web.speedups.gettext import gettext as _
 from vp_registry.web.templating import category_label
 
 blueprint = Blueprint("contact", __name__)

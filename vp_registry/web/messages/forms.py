@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from flask_babel import lazy_gettext as _l
 from flask_wtf.file import FileField, FileRequired
 from wtforms import (
     BooleanField,
@@ -21,6 +20,7 @@ from vp_registry.services.contact.channel import MAX_MESSAGE
 from vp_registry.services.contact.counsellors import KIND_LABELS, KINDS
 from vp_registry.web.cases.forms import MultiCheckboxField
 from vp_registry.web.forms import Form
+from vp_registry.web.speedups.gettext import lazy_gettext as _l
 
 
 class ReplyForm(Form):

@@ -12,7 +12,6 @@ from datetime import date
 from typing import Any
 
 from flask import Blueprint, flash, redirect, render_template, request, url_for
-from flask_babel import gettext as _
 from flask_login import current_user
 from werkzeug.wrappers import Response
 from wtforms import SelectChoice
@@ -37,6 +36,7 @@ from vp_registry.web.messages.forms import (
     ProfileForm,
     ReplyForm,
 )
+from vp_registry.web.speedups.gettext import gettext as _
 from vp_registry.web.templating import category_label
 
 blueprint = Blueprint("messages", __name__)
