@@ -294,6 +294,7 @@ def test_wrap_unwrap_round_trip() -> None:
         (KEY, "data-key", 5),
         (KEY, "data-key", 41),
     ],
+    ids=["other-key", "other-purpose", "next-version", "other-version"],  # same on every worker
 )
 def test_unwrap_with_wrong_key_purpose_or_version_fails(
     wrapping_key: bytes, purpose: str, version: int
