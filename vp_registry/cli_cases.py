@@ -42,6 +42,7 @@ RECOVERY_WARNING = (
 )
 
 
+PURGE_BATCH = 2000  # cases erased per transaction by retention purge
 NO_ACCESS = N_("The e-mail address or password is not correct, or the account has no access "
                "to the case files.")
 
@@ -165,19 +166,33 @@ def retention_purge(dry_run: bool) -> None:
     is due).
     """
     with _work() as work:
-        result = retention.purge(work, dry_run=dry_run)
+        references = (retention.purge(work, dry_run=True).references if dry_run
+                      else _purge_in_batches(work))
         conversations = erasure.purge_inactive(
             work, erasure.retention_cutoff(work.settings, date.today()), dry_run=dry_run)
-    for reference in result.references:
+    for reference in references:
         click.echo(f"  {reference}")
     if dry_run:
         click.echo(_("%(count)s cases would be erased (dry run: nothing changed).",
-                     count=result.count))
+                     count=len(references)))
         click.echo(_("%(count)s anonymous conversations would be erased.",
                      count=conversations))
     else:
-        click.echo(_("%(count)s cases erased.", count=result.count))
+        click.echo(_("%(count)s cases erased.", count=len(references)))
         click.echo(_("%(count)s anonymous conversations erased.", count=conversations))
+
+
+def _purge_in_batches(work: Work) -> list[str]:
+    """Erase the due cases a batch per transaction (a stopped purge keeps what it erased and
+    the next run goes on from there), with a progress bar; returns the references."""
+    today, erased = date.today(), []
+    with click.progressbar(length=len(retention.due_cases(work, today=today)),
+                           label=_("Cases"), file=sys.stderr) as bar:
+        while batch := retention.purge(work, today=today, limit=PURGE_BATCH).references:
+            work.commit()
+            erased.extend(batch)
+            bar.update(len(batch))
+    return erased
 
 
 # ----------------------------------------------------------------------- keys

@@ -164,6 +164,23 @@ def test_purge_shreds_due_cases_without_a_key(db: Session, settings: Settings,
     assert _count(db, AuditEntry) == audit_count
 
 
+def test_purge_in_batches_erases_the_longest_closed_first_and_resumes(
+    db: Session, settings: Settings, seeded: dict[str, str]
+) -> None:
+    """``retention purge`` commits a batch at a time: a purge stopped after the first batch
+    kept what it erased, and the next run erases the rest."""
+    first = retention.purge(_work(db, settings), today=TODAY, limit=1)
+    db.commit()
+    assert first.references == [seeded["due"]]  # closed 2025-02-10, before 2025-06-30
+    rest = retention.purge(_work(db, settings), today=TODAY, limit=1)
+    db.commit()
+    assert rest.references == [seeded["due_multi_year"]]
+    assert retention.purge(_work(db, settings), today=TODAY, limit=1).count == 0
+    counts = db.execute(select(AuditEntry.details).where(
+        AuditEntry.action == "retention.purge")).scalars()
+    assert list(counts) == ['{"count":1}', '{"count":1}']
+
+
 def test_due_soon_for_the_start_page(db: Session, settings: Settings,
                                      seeded: dict[str, str]) -> None:
     soon = retention.due_soon(_work(db, settings), today=TODAY, days=30)

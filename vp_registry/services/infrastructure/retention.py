@@ -98,11 +98,16 @@ class PurgeResult:
         return len(self.references)
 
 
-def purge(work: Work, *, today: date | None = None, dry_run: bool = False) -> PurgeResult:
-    """Erase every due case. A dry run only reports what would be erased (and writes nothing,
-    not even an audit entry). Safe to run from cron: with nothing due it changes nothing."""
+def purge(work: Work, *, today: date | None = None, dry_run: bool = False,
+          limit: int | None = None) -> PurgeResult:
+    """Erase every due case, or the first ``limit`` of them (longest closed first): the
+    command commits after each such batch, so a purge that is stopped resumes where it was.
+    A dry run only reports what would be erased (and writes nothing, not even an audit
+    entry). Safe to run from cron: with nothing due it changes nothing."""
     today = today or date.today()
     due = due_cases(work, today=today)
+    if limit is not None and not dry_run:
+        due = due[:limit]
     references = [case.reference for case in due]
     if dry_run or not due:
         return PurgeResult(references, dry_run)

@@ -16,9 +16,9 @@ Running ``vp-registry keys rotate`` while a rotation is unfinished resumes it.
 
 from __future__ import annotations
 
-from typing import Final, cast
+from typing import Any, Final, cast
 
-from sqlalchemy import Table, func, select, update
+from sqlalchemy import Table, Update, bindparam, func, select, update
 from sqlalchemy.orm import Session
 
 from vp_registry.core import crypto
@@ -124,18 +124,29 @@ def rewrap_batch(work: Work, rotation: VaultRotation, batch_size: int = DEFAULT_
             .where(table.c.vault_key_version == rotation.from_version)
             .order_by(row_id).limit(batch_size - done)
         ).all()
-        for key_id, wrapped in rows:
-            data_key = keys.unwrap_data_key(wrapped, rotation.from_version)
-            new_wrapped, version = keys.wrap_data_key(data_key)
-            session.execute(
-                update(table)
-                .where(row_id == key_id, table.c.vault_key_version == rotation.from_version)
-                .values(wrapped_key=new_wrapped, vault_key_version=version)
-            )
+        if rows:
+            session.execute(_rewrap_statement(table, id_name, rotation.from_version),
+                            [_rewrapped(keys, rotation.from_version, key_id, wrapped)
+                             for key_id, wrapped in rows])  # one executemany per table
         done += len(rows)
     rotation.rows_rewrapped += done
     session.flush()
     return done
+
+
+def _rewrap_statement(table: Table, id_name: str, from_version: int) -> Update:
+    """The conditional UPDATE of one re-wrapped key (run as one executemany per batch)."""
+    return (update(table)
+            .where(table.c[id_name] == bindparam("key_id"),
+                   table.c.vault_key_version == from_version)
+            .values(wrapped_key=bindparam("new_wrapped"),
+                    vault_key_version=bindparam("new_version")))
+
+
+def _rewrapped(keys: VaultKeys, from_version: int, key_id: int, wrapped: bytes
+               ) -> dict[str, Any]:
+    new_wrapped, version = keys.wrap_data_key(keys.unwrap_data_key(wrapped, from_version))
+    return {"key_id": key_id, "new_wrapped": new_wrapped, "new_version": version}
 
 
 def finish(work: Work, rotation: VaultRotation) -> int:
