@@ -7,6 +7,7 @@ import flask_babel
 import pytest
 from flask import Flask, url_for
 
+from vp_registry.web import templating
 from vp_registry.web.i18n import LOCALE_COOKIE
 from vp_registry.web.speedups import gettext, urls
 
@@ -42,3 +43,13 @@ def test_gettext_and_lazy_gettext_write_what_flask_babel_writes(app: Flask, loca
             assert gettext.gettext("Cases") == str(lazy[0][0]) == flask_babel.gettext("Cases")
             assert str(lazy[0][0]) == {"nl": "Meldingen", "en": "Cases"}[other]
     assert gettext.gettext("Cases") == "Cases"  # outside a context, as Flask-Babel
+
+
+@pytest.mark.parametrize("locale", ["nl", "en"])
+def test_the_templates_locale_is_flask_babels(app: Flask, locale: str) -> None:
+    with app.test_request_context(headers={"Cookie": f"{LOCALE_COOKIE}={locale}"}):
+        assert templating.current_locale() == str(flask_babel.get_locale()) == locale
+        with flask_babel.force_locale("en" if locale == "nl" else "nl"):
+            assert templating.current_locale() == str(flask_babel.get_locale()) != locale
+        assert templating.current_locale() == locale
+    assert templating.current_locale() == "nl"  # outside a request, as before

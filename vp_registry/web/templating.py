@@ -5,12 +5,12 @@ from __future__ import annotations
 from typing import Any
 
 from flask import Flask
-from flask_babel import get_locale
-from flask_babel import gettext as _
 
 from vp_registry.core import taxonomy
 from vp_registry.core.taxonomy import Role
 from vp_registry.web import navigation
+from vp_registry.web.speedups import template_i18n
+from vp_registry.web.speedups.gettext import gettext as _
 
 
 def label(mapping: dict[Any, str], value: str | None) -> str:
@@ -19,13 +19,19 @@ def label(mapping: dict[Any, str], value: str | None) -> str:
         return ""
     for key, text in mapping.items():
         if key == value:
-            return str(_(text))
+            return _(text)
     return value
 
 
+def current_locale() -> str:
+    """The request's language ("nl" outside a request), from the request's cached i18n state
+    (speedups.template_i18n: no Flask-Babel look-up and locale-to-string per call)."""
+    state = template_i18n.current()
+    return state.locale_id if state is not None else "nl"
+
+
 def category_label(category: Any) -> str:
-    locale = str(get_locale() or "nl")
-    return str(category.label_en if locale == "en" else category.label_nl)
+    return str(category.label_en if current_locale() == "en" else category.label_nl)
 
 
 def init_app(app: Flask) -> None:
@@ -34,7 +40,7 @@ def init_app(app: Flask) -> None:
         Role=Role,
         label=label,
         category_label=category_label,
-        current_locale=lambda: str(get_locale() or "nl"),
+        current_locale=current_locale,
         main_menu=navigation.main_menu,
         account_menu=navigation.account_menu,
     )
