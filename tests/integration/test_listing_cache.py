@@ -17,7 +17,7 @@ from vp_registry.config import Settings
 from vp_registry.core import crypto
 from vp_registry.core.taxonomy import DEFAULT_CATEGORIES
 from vp_registry.db.accounts import User, WebSession
-from vp_registry.db.cases import Case, CaseListingCache
+from vp_registry.db.cases import Case, CaseListingCache, CaseListingIndex
 from vp_registry.db.vault import Vault
 from vp_registry.services.cases import codec, lifecycle, listing_cache, queries
 from vp_registry.services.cases import listing as case_listing
@@ -211,3 +211,62 @@ def test_the_caches_length_does_not_tell_which_categories_are_in_use(
         again.load(db, keys)
         assert again.match(12, 1) == (12, cache.match(12, 1)[1])  # type: ignore[index]
     assert lengths[0] == lengths[1]
+
+
+# ------------------------------------------------ the vault's listing index (issue 15)
+
+
+def test_the_index_serves_a_new_session_without_decrypting_every_case(
+    db: Session, settings: Settings, setup: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The first list after a login (a fresh ListingIndex object, as every request makes)
+    reads the vault's index: only the shown page is decrypted, and the answers are those of
+    the uncached list."""
+    keys, actor, _, _ = setup
+    criteria = CaseFilter(category="werkdruk", sort="department")
+    plain = case_listing.list_cases(Work(db, settings, actor, keys=keys), criteria, page_size=4)
+    case_listing.list_cases(Work(db, settings, actor, keys=keys), criteria,
+                            cache=listing_cache.ListingIndex())  # builds the index
+    db.commit()
+    decrypted: list[int] = []
+    real = codec.decode_listing
+
+    def counting(crypter: Any, case_id: int, blob: bytes) -> dict[str, Any]:
+        decrypted.append(case_id)
+        return real(crypter, case_id, blob)
+
+    monkeypatch.setattr(codec, "decode_listing", counting)
+    cached = case_listing.list_cases(Work(db, settings, actor, keys=keys), criteria,
+                                     page_size=4, cache=listing_cache.ListingIndex())
+    assert cached.items == plain.items and cached.total == plain.total == 9
+    assert sorted(decrypted) == sorted(item.id for item in cached.items)  # the page only
+
+
+def test_the_index_opens_only_with_the_vault_key_and_goes_with_erasure(
+    db: Session, settings: Settings, setup: Any
+) -> None:
+    keys, actor, _, references = setup
+    case_listing.list_cases(Work(db, settings, actor, keys=keys), CaseFilter(category="pesten"),
+                            cache=listing_cache.ListingIndex())
+    row = db.get(CaseListingIndex, 1)
+    assert row is not None and b"pesten" not in row.entries and b"werkdruk" not in row.entries
+    with pytest.raises(crypto.DecryptionError):  # not under a session's key, nor another AAD
+        keys.cipher.decrypt(crypto.derive_subkey(keys.current, listing_cache.CACHE_PURPOSE),
+                            row.entries, crypto.associated_data(
+                                listing_cache.LISTING_INDEX, "entries", 1, keys.version))
+    epoch = db.execute(select(Vault.listing_epoch)).scalar_one()
+    lifecycle.erase_case(Work(db, settings, actor), references[2], 1)
+    assert db.get(CaseListingIndex, 1) is None  # no erased case outlives its erasure here
+    assert db.execute(select(Vault.listing_epoch)).scalar_one() == epoch + 1
+    slow = listing_cache.ListingIndex()
+    slow.load(db, keys)  # a request that started before the next erasure ...
+    erased = db.execute(select(Case).where(Case.reference == references[3])).scalar_one()
+    slow.put(erased.id, erased.version, {"department": 1, "categories": ["pesten"]})
+    lifecycle.erase_case(Work(db, settings, actor), references[3], 1)
+    slow.save(db, keys)  # ... writes nothing
+    assert db.get(CaseListingIndex, 1) is None
+    case_listing.list_cases(Work(db, settings, actor, keys=keys), CaseFilter(category="pesten"),
+                            cache=listing_cache.ListingIndex())
+    assert db.get(CaseListingIndex, 1) is not None
+    store.forget_session_keys(db)  # what a key rotation does
+    assert db.get(CaseListingIndex, 1) is None

@@ -21,7 +21,7 @@ from tests.support.sessions import db_session_for
 from vp_registry.config import Settings
 from vp_registry.db.accounts import User
 from vp_registry.db.audit import AuditEntry
-from vp_registry.db.cases import Case, CaseListingCache
+from vp_registry.db.cases import Case, CaseListingIndex
 from vp_registry.services.accounts import users
 from vp_registry.services.cases import conversations as case_conversations
 from vp_registry.services.cases import lifecycle, records
@@ -453,6 +453,6 @@ def test_web_canary_nothing_typed_reaches_the_database_files(
     _filtered(client, category="pesten", sort="department")  # writes the listing cache
     client.get(f"/cases/{reference}")
     with app.app_context(), db_session_for(app) as session:
-        assert session.execute(select(CaseListingCache)).first() is not None
+        assert session.execute(select(CaseListingIndex)).first() is not None
     raw = database_bytes(settings)
     assert tag.encode() not in raw and tag.lower().encode() not in raw

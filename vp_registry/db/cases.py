@@ -103,3 +103,21 @@ class CaseListingCache(Base):
     key_version: Mapped[int] = mapped_column(Integer)
     entries: Mapped[bytes] = mapped_column(LargeBinary)
     updated_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+
+
+class CaseListingIndex(Base):
+    """What the case list filters on (department, categories) of every case, for the whole
+    vault, encrypted under a key derived from the vault key (issue 15): the first list after a
+    login reads one row instead of decrypting every case. Keyed by case id and version, so a
+    changed case is decrypted afresh; every erasure and key rotation deletes the row (see
+    services/cases/listing_cache.py). Derived data: not in backups.
+    """
+
+    __tablename__ = "case_listing_index"
+
+    vault_id: Mapped[int] = mapped_column(
+        ForeignKey("vault.id", ondelete="CASCADE"), primary_key=True, autoincrement=False
+    )
+    key_version: Mapped[int] = mapped_column(Integer)
+    entries: Mapped[bytes] = mapped_column(LargeBinary)
+    updated_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)

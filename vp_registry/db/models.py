@@ -2,7 +2,7 @@
 
 from vp_registry.db.accounts import LoginThrottle, User, WebSession
 from vp_registry.db.audit import AuditEntry, AuditHead, AuditPending
-from vp_registry.db.cases import Case, CaseContact, CaseKey, CaseListingCache
+from vp_registry.db.cases import Case, CaseContact, CaseKey, CaseListingCache, CaseListingIndex
 from vp_registry.db.contact import ContactPost, ContactThread, CounsellorProfile, PublicText
 from vp_registry.db.disclosure import DisclosureConstraint, DisclosureFigure, DisclosureRelease
 from vp_registry.db.organisation import Category, Department
@@ -20,6 +20,7 @@ __all__ = [
     "CaseContact",
     "CaseKey",
     "CaseListingCache",
+    "CaseListingIndex",
     "Category",
     "ContactPost",
     "ContactThread",

@@ -86,8 +86,10 @@ def _decode(value: Any) -> Any:
 
 
 # Login sessions, their listing caches and throttle counters are not worth restoring: a
-# restore must not log back in a browser that was logged in when the backup was made.
-TRANSIENT_TABLES = frozenset({"web_sessions", "case_listing_caches", "login_throttles"})
+# restore must not log back in a browser that was logged in when the backup was made. The
+# vault's listing index is derived from the cases (rebuilt by the first case list).
+TRANSIENT_TABLES = frozenset({"web_sessions", "case_listing_caches", "case_listing_index",
+                              "login_throttles"})
 
 
 def _tables() -> list[Table]:

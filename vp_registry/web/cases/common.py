@@ -17,7 +17,6 @@ from flask import g, render_template, request, session
 from flask_login import current_user
 
 from vp_registry.app_state import app_state
-from vp_registry.core import crypto
 from vp_registry.core.crypto import DecryptionError
 from vp_registry.db.vault import CounsellorKey
 from vp_registry.services.cases import listing_cache as case_listing_cache
@@ -26,7 +25,7 @@ from vp_registry.services.vault import grants, store, unlocking
 from vp_registry.services.vault.keyring import VaultKeys
 from vp_registry.web.cases.forms import UnlockForm
 from vp_registry.web.database import db_session
-from vp_registry.web.sessions import ServerSession, drop_vault_key, session_vault_key
+from vp_registry.web.sessions import drop_vault_key, session_vault_key
 
 View = TypeVar("View", bound=Callable[..., Any])
 
@@ -48,14 +47,10 @@ def current_keys() -> VaultKeys | None:
     return cast(VaultKeys | None, g.vault_keys)
 
 
-def listing_cache() -> case_listing_cache.ListingCache | None:
-    """This session's encrypted case-listing cache; its secret comes from the cookie token,
-    which only the browser holds (the database keeps the token's hash)."""
-    if not isinstance(session, ServerSession) or not session.token:
-        return None
-    return case_listing_cache.ListingCache(
-        crypto.hash_token(session.token),
-        crypto.key_from_token(session.token, case_listing_cache.CACHE_PURPOSE))
+def listing_cache() -> case_listing_cache.ListingCache:
+    """The vault's encrypted case-listing index (issue 15): the first list after a login
+    reads it instead of decrypting every case."""
+    return case_listing_cache.ListingIndex()
 
 
 def vault_state() -> str:
