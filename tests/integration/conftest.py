@@ -1,6 +1,7 @@
 """Fixtures of the service-level tests: the counsellor who does the work, with the keys and the
-audit actor that every service call takes. A module that needs another counsellor (a display
-name, seeded data) overrides ``counsellor``; ``keys`` and ``actor`` follow it."""
+audit actor that every service call takes, and the unit of work that carries them (``work``). A
+module that needs another counsellor (a display name, seeded data) overrides ``counsellor``;
+``keys``, ``actor`` and ``work`` follow it."""
 
 from __future__ import annotations
 
@@ -14,6 +15,7 @@ from vp_registry.config import Settings
 from vp_registry.db.accounts import User
 from vp_registry.services.infrastructure.audit import Actor
 from vp_registry.services.vault.keyring import VaultKeys
+from vp_registry.services.work import Work
 
 
 @pytest.fixture
@@ -32,3 +34,9 @@ def keys(db: Session, settings: Settings, counsellor: User) -> VaultKeys:
 def actor(counsellor: User) -> Actor:
     """Who the services audit: the counsellor, in that role."""
     return Actor(counsellor.id, "counsellor")
+
+
+@pytest.fixture
+def work(db: Session, settings: Settings, actor: Actor, keys: VaultKeys) -> Work:
+    """The counsellor's unit of work on the test's session (a service call needs no request)."""
+    return Work(db, settings, actor, keys=keys)
