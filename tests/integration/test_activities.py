@@ -18,18 +18,11 @@ from vp_registry.services.errors import NotFound, ValidationFailed
 from vp_registry.services.infrastructure.audit import Actor
 from vp_registry.services.reports import activities
 from vp_registry.services.reports.activities import ActivityInput
-from vp_registry.services.vault.keyring import VaultKeys
 from vp_registry.services.work import Work
 
 TODAY = date(2026, 11, 25)
 TRAINING = ActivityInput(held_on=date(2026, 3, 12), activity_type="training",
                          hours=Decimal("3.5"), description="Training omstandersgedrag, ploeg B")
-
-
-@pytest.fixture
-def work(db: Session, settings: Settings, actor: Actor, keys: VaultKeys) -> Work:
-    """The counsellor's unit of work on the test's session (a service call needs no request)."""
-    return Work(db, settings, actor, keys=keys)
 
 
 def test_create_list_edit_delete(db: Session, settings: Settings, actor: Actor, work: Work) -> None:

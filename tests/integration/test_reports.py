@@ -46,12 +46,6 @@ TEXTS = ReportTexts(
 
 
 @pytest.fixture
-def work(db: Session, settings: Settings, actor: Actor, keys: VaultKeys) -> Work:
-    """The counsellor's unit of work on the test's session (a service call needs no request)."""
-    return Work(db, settings, actor, keys=keys)
-
-
-@pytest.fixture
 def seeded(db: Session, settings: Settings, actor: Actor, keys: VaultKeys) -> list[str]:
     references = seed_year(db, settings, actor, keys, YEAR, today=TODAY)
     seed_activities(db, settings, actor, keys, YEAR, today=TODAY)

@@ -46,12 +46,6 @@ DRAFT = ReleaseDraft(context="Sfeer in de ploeg staat onder druk.",
 
 
 @pytest.fixture
-def work(db: Session, settings: Settings, actor: Actor, keys: VaultKeys) -> Work:
-    """The counsellor's unit of work on the test's session (a service call needs no request)."""
-    return Work(db, settings, actor, keys=keys)
-
-
-@pytest.fixture
 def manager(create_user: Callable[..., User]) -> Actor:
     return Actor(create_user("manager").id, "manager")
 
