@@ -9,7 +9,7 @@ protected against it. Prints median wall times over a few runs:
 
 * ``audit (cold)``: one audit of the final annual release against the ledger, caches cleared;
 * ``audit (warm)``: the same audit again (the service layer audits right before releasing);
-* ``protect_table``: building the annual table including complementary suppression.
+* ``protect_table``: building the annual table including the column rule and its audit.
 
 A second scenario measures signal releases *after* an annual table: last year's table (the
 report's shape, via ``protect_table``) is in the ledger, then 30 signal releases
@@ -18,7 +18,11 @@ audited and appended one after another; then one more signal release is audited:
 
 * ``signal audit (next)``: as the service runs it - the previous release was audited just
   before (its cached parts are warm), the new figures make a new constraint set;
-* ``signal audit (cold)``: the same audit with all caches cleared (e.g. after a restart).
+* ``signal audit (cold)``: the same audit with all caches cleared (e.g. after a restart);
+* ``signal check (every band)``: what ``services.signals.publishing.audit_release`` runs for
+  that release - the audit of its true bands, then one audit per other band (or pair of bands,
+  for a rise, with the rise's rule) the candidate could have had, stopping at the first that
+  leaks (issue 12: a refusal must not depend on the true band); warm like ``next``.
 
 The organisation-wide totals join every department into one part of the constraint system, so
 every signal release re-checks all small units of the annual table (about 2,000 of some
@@ -37,6 +41,8 @@ import random
 import statistics
 import time
 from collections.abc import Callable
+from dataclasses import replace
+from itertools import pairwise
 
 import numpy as np
 import scipy
@@ -47,6 +53,7 @@ from vp_registry.core.disclosure import (
     DepartmentGrouping,
     DisclosureRules,
     Figure,
+    RuleConstraint,
     audit,
     cell_set,
     clear_cache,
@@ -159,6 +166,43 @@ def signal_releases(
     return releases[:n]
 
 
+def every_band(figures: list[Figure], rules: DisclosureRules) -> list[tuple[list[Figure],
+                                                                            list[RuleConstraint]]]:
+    """The figure sets (with their rules) the release could have had, as
+    ``services.signals.publishing._alternatives`` builds them: a concentration any band from k;
+    a rise any band from k now and ``< k`` or a band before with which it can still be a rise."""
+    k, edges = rules.k, rules.band_edges
+    bands: list[tuple[int, int | None]] = [
+        (low, nxt - 1) for low, nxt in pairwise(edges)] + [(edges[-1], None)]
+    if len(figures) == 1:
+        return [([replace(figures[0], low=low, high=high)], []) for low, high in bands]
+    now, before = figures
+    out: list[tuple[list[Figure], list[RuleConstraint]]] = []
+    for now_low, now_high in bands:
+        for b_low, b_high in [(0, k - 1), *bands]:
+            if now_high is not None and (now_high < 2 * b_low or now_high - b_low < 2):
+                continue
+            pair = [replace(now, low=now_low, high=now_high),
+                    replace(before, low=b_low, high=b_high)]
+            out.append((pair, list(RuleConstraint.rise(pair[0], pair[1]))))
+    return out
+
+
+def check_every_band(figures: list[Figure], ledger: list[Figure], counts: dict[CellKey, int],
+                     rules: DisclosureRules) -> bool:
+    """``audit_release``'s decision: the true bands, then every other band until one leaks."""
+    rule = list(RuleConstraint.rise(figures[0], figures[1])) if len(figures) == 2 else []
+    if not audit(figures, ledger, counts, rules, constraints=rule).ok:
+        return False
+    for alternative, constraints in every_band(figures, rules):
+        if alternative == figures:
+            continue
+        result = audit(alternative, ledger, counts, rules, constraints=constraints)
+        if any(p.kind == "disclosure" for p in result.problems):
+            return False
+    return True
+
+
 def annual_then_signals(args: argparse.Namespace) -> None:
     """Last year's annual table in the ledger, 30 signal releases, then one more signal audit."""
     rules = DisclosureRules()
@@ -202,6 +246,9 @@ def annual_then_signals(args: argparse.Namespace) -> None:
     def next_audit() -> object:
         return audit(upcoming, ledger, counts, rules)
 
+    def next_check() -> object:
+        return check_every_band(upcoming, ledger, counts, rules)
+
     signal_median = statistics.median(audits) if audits else 0.0
     print(f"annual table {year - 1} (ok={table.ok}, {len(table.released)} figures, "
           f"complementary {len(table.complementary)}): protect_table {table_wall * 1000:.1f} ms "
@@ -215,6 +262,10 @@ def annual_then_signals(args: argparse.Namespace) -> None:
         wall, cpu, worst = median_times(next_audit, args.runs, prepare)
         print(f"signal audit ({name}) median {wall * 1000:8.1f} ms wall, "
               f"{cpu * 1000:8.1f} ms CPU, max {worst * 1000:8.1f} ms wall")
+    wall, cpu, worst = median_times(next_check, args.runs, service_state)
+    print(f"signal check (every band, {len(every_band(upcoming, rules))} sets, "
+          f"released={next_check()}) median {wall * 1000:8.1f} ms wall, "
+          f"{cpu * 1000:8.1f} ms CPU, max {worst * 1000:8.1f} ms wall")
 
 
 def main() -> None:

@@ -4,8 +4,10 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
+from typing import Final
 
 import numpy as np
+import numpy.typing as npt
 from scipy import sparse
 from scipy.sparse.csgraph import connected_components
 
@@ -39,6 +41,7 @@ from vp_registry.core.disclosure.grouping import (
 )
 from vp_registry.core.disclosure.solver import (
     _Constraint,
+    _LPSolution,
 )
 from vp_registry.core.disclosure.units import (
     UnitFamilies,
@@ -50,6 +53,8 @@ from vp_registry.core.disclosure.units import (
     _units_to_check,
     unit_families,
 )
+
+_RESULTS: Final = 8  # unit sets remembered per component
 
 
 @dataclass
@@ -305,7 +310,7 @@ def _check_components(
                 problems.append(_inconsistent_problem(involved))
             continue
         unit_matrix = _unit_matrix(units, members, comp_atoms, len(system.atoms))
-        disclosed, solved = _check_units(comp, unit_matrix, truth_local, truth_ok, k)
+        disclosed, solved = _checked(comp, unit_matrix, truth_local, truth_ok, k)
         found: dict[int, tuple[frozenset[CellKey], int, int | None, set[int]]] = {}
         for j in np.flatnonzero(disclosed):
             lidx = unit_matrix.indices[unit_matrix.indptr[j] : unit_matrix.indptr[j + 1]]
@@ -337,6 +342,21 @@ def _component(system: _System, comp_atoms: _IntArray, comp_rows: _IntArray) -> 
         comp.seeded = True
         comp.seed(_CACHE.recent(_DONORS, comp), system.truth[comp_atoms])
     return comp
+
+
+def _checked(
+    comp: _Component, unit_matrix: sparse.csr_matrix, truth: _IntArray, truth_ok: bool, k: int,
+) -> tuple[npt.NDArray[np.bool_], dict[int, dict[float, _LPSolution]]]:
+    """:func:`_check_units`, or its answer for the same units of the same constraints in an
+    earlier audit (the other bands a signal could have had leave most components alone)."""
+    key = (unit_matrix.indptr.tobytes(), unit_matrix.indices.tobytes(), k)
+    found = comp.results.get(key)
+    if found is None:
+        found = _check_units(comp, unit_matrix, truth, truth_ok, k)
+        comp.results[key] = found
+        while len(comp.results) > _RESULTS:
+            del comp.results[next(iter(comp.results))]
+    return found
 
 
 def _unit_matrix(

@@ -76,6 +76,9 @@ class _Solver:
         self.seeded = False
         self.pool: list[_IntArray] = []
         self.verdicts: dict[tuple[bytes, int], bool] = {}  # unit -> disclosed
+        # a whole unit set -> (disclosed, LPs solved), see auditor._checked
+        self.results: dict[tuple[bytes, bytes, int], tuple[
+            npt.NDArray[np.bool_], dict[int, dict[float, _LPSolution]]]] = {}
         self.feasible: bool | None = None
         self._stacked: _FloatArray | None = None
         # rows with a negative coefficient (published rules, e.g. a rise) bind even at low 0
