@@ -11,11 +11,11 @@ from dataclasses import dataclass
 from typing import Any
 
 from flask import request, url_for
-from flask_babel import get_locale
-from flask_babel import gettext as _
 
 from vp_registry.app_state import app_state
 from vp_registry.core.taxonomy import N_, Role
+from vp_registry.web.speedups import template_i18n
+from vp_registry.web.speedups.gettext import gettext as _
 
 
 @dataclass(frozen=True)
@@ -76,7 +76,8 @@ def _items(entries: tuple[_Entry, ...], endpoint: str) -> tuple[MenuItem, ...]:
     """The items for this page, built once per role's entries, page, language and script
     root in this application (issue 15): labels and URLs are the same for every request."""
     menus = app_state().menus
-    key = (entries, endpoint, str(get_locale()), request.script_root)
+    state = template_i18n.current()  # the request's language without a Flask-Babel look-up
+    key = (entries, endpoint, state.locale_id if state else None, request.script_root)
     found = menus.get(key)
     if found is None:
         found = menus[key] = tuple(_build(entries, endpoint))
