@@ -208,11 +208,13 @@ def service(n: int, seed: int, runs: int) -> None:
     from vp_registry.services.accounts import organisation as org_service
     from vp_registry.services.accounts import users
     from vp_registry.services.cases import conversations as case_conversations
+    from vp_registry.services.cases import facts as case_facts
     from vp_registry.services.cases import lifecycle as case_lifecycle
     from vp_registry.services.cases.records import CaseInput, Closing, ContactInput
     from vp_registry.services.infrastructure import audit, schema
     from vp_registry.services.infrastructure.audit import Actor
     from vp_registry.services.reports import drafts, finalising
+    from vp_registry.services.signals import reviewing
     from vp_registry.services.vault import grants, key_pairs, store, unlocking
     from vp_registry.services.work import Work
 
@@ -289,9 +291,15 @@ def service(n: int, seed: int, runs: int) -> None:
                 audit.record = real_record  # type: ignore[assignment]
             print(f"service: {n} encrypted cases of {year} seeded in "
                   f"{time.perf_counter() - started:.0f} s")
+            counsellor = Work(session, settings, actor, keys=keys)
+            # the decryption alone (issue 15: report figures at 10k <= 0.5 s), and the signals'
+            # basis, which decrypts every case the same way and then finds the candidates
+            line(f"service case facts {n // 1000}k",
+                 median_time(lambda: case_facts.case_facts(session, keys, year=year), runs))
+            line(f"service signal basis {n // 1000}k",
+                 median_time(lambda: reviewing.current_basis(counsellor, date.today()), runs))
             line(f"service preview {n // 1000}k",
-                 median_time(lambda: finalising.preview(Work(session, settings, actor, keys=keys),
-                                                        year), runs), 1)
+                 median_time(lambda: finalising.preview(counsellor, year), runs), 1)
             draft = drafts.get_draft(Work(session, settings, actor, keys=keys), year)
             assert draft is not None
             clear_cache()
