@@ -117,6 +117,65 @@ def _quarter_first_month(index: int) -> int:
 # --- detection ----------------------------------------------------------------------------
 
 
+@dataclass(frozen=True)
+class _Quarters:
+    """The quarters a detection looks at (as quarter indexes)."""
+
+    end: int  # the last complete quarter (or the current one, if asked)
+    window_start: int  # the first quarter of a concentration's window
+
+    @property
+    def previous(self) -> int:  # the quarter a rise compares with
+        return self.end - 1
+
+    @property
+    def earliest(self) -> int:
+        return min(self.window_start, self.previous)
+
+    def window(self) -> tuple[str, ...]:
+        return tuple(_quarter_label(q) for q in range(self.window_start, self.end + 1))
+
+
+Cell = tuple[str, str]  # (group key, category code)
+
+
+@dataclass
+class _Tally:
+    """One pass over the cases: the case ids per cell in the window and in the end quarter,
+    the count per cell in the previous quarter, and the cases per person index."""
+
+    window_ids: defaultdict[Cell, list[int]] = field(default_factory=lambda: defaultdict(list))
+    end_ids: defaultdict[Cell, list[int]] = field(default_factory=lambda: defaultdict(list))
+    previous_counts: defaultdict[Cell, int] = field(default_factory=lambda: defaultdict(int))
+    by_person: defaultdict[str, list[CaseFacts]] = field(
+        default_factory=lambda: defaultdict(list))
+
+    def add(self, case: CaseFacts, group: str, quarter: int, quarters: _Quarters) -> None:
+        for category in dict.fromkeys(case.categories):  # a repeated category counts once
+            cell = (group, category)
+            if quarter >= quarters.window_start:
+                self.window_ids[cell].append(case.case_id)
+            if quarter == quarters.end:
+                self.end_ids[cell].append(case.case_id)
+            elif quarter == quarters.previous:
+                self.previous_counts[cell] += 1
+
+
+def _tally(cases: Sequence[CaseFacts], group_of: Mapping[int, str], quarters: _Quarters
+           ) -> _Tally:
+    tally = _Tally()
+    for case in cases:
+        if case.involved_person_index:
+            tally.by_person[case.involved_person_index].append(case)
+        group = group_of.get(case.department_id)
+        if group is None:
+            continue
+        quarter = _quarter_index(case.opened_on)
+        if quarters.earliest <= quarter <= quarters.end:
+            tally.add(case, group, quarter, quarters)
+    return tally
+
+
 def detect_signals(
     cases: Sequence[CaseFacts],
     group_of: Mapping[int, str],
@@ -139,55 +198,22 @@ def detect_signals(
     """
     _check_settings(k, window_quarters, rise_factor, rise_min_increase, recurrence_min_cases)
     minimum = max(k, threshold if threshold is not None else k)
-
     end = _quarter_index(today) - (0 if include_current_quarter else 1)
-    window_start = end - window_quarters + 1
-    previous = end - 1
-    earliest = min(window_start, previous)
+    quarters = _Quarters(end=end, window_start=end - window_quarters + 1)
+    tally = _tally(cases, group_of, quarters)
 
-    # One pass: the case ids per cell in the window and in the end quarter, the count per cell
-    # in the previous quarter, and the cases per person index.
-    window_ids: defaultdict[tuple[str, str], list[int]] = defaultdict(list)
-    end_ids: defaultdict[tuple[str, str], list[int]] = defaultdict(list)
-    previous_counts: defaultdict[tuple[str, str], int] = defaultdict(int)
-    by_person: defaultdict[str, list[CaseFacts]] = defaultdict(list)
-    for case in cases:
-        if case.involved_person_index:
-            by_person[case.involved_person_index].append(case)
-        group = group_of.get(case.department_id)
-        if group is None:
-            continue
-        quarter = _quarter_index(case.opened_on)
-        if quarter < earliest or quarter > end:
-            continue
-        for category in dict.fromkeys(case.categories):  # a repeated category counts once
-            cell = (group, category)
-            if quarter >= window_start:
-                window_ids[cell].append(case.case_id)
-            if quarter == end:
-                end_ids[cell].append(case.case_id)
-            elif quarter == previous:
-                previous_counts[cell] += 1
-
-    window = tuple(_quarter_label(q) for q in range(window_start, end + 1))
-    candidates: list[SignalCandidate] = []
-    for (group, category), ids in window_ids.items():
-        if len(ids) >= minimum:
-            candidates.append(
-                _concentration(
-                    group, group_labels.get(group, group), category, window, ids, window_start
-                )
-            )
-    for (group, category), ids in end_ids.items():
-        now, before = len(ids), previous_counts.get((group, category), 0)
+    window = quarters.window()
+    candidates: list[SignalCandidate] = [
+        _concentration(group, group_labels.get(group, group), category, window, ids,
+                       quarters.window_start)
+        for (group, category), ids in tally.window_ids.items() if len(ids) >= minimum]
+    for (group, category), ids in tally.end_ids.items():
+        now, before = len(ids), tally.previous_counts.get((group, category), 0)
         if now >= k and now >= rise_factor * before and now - before >= rise_min_increase:
             candidates.append(
-                _rise(group, group_labels.get(group, group), category, ids, before, end)
-            )
-    for person_cases in by_person.values():
-        if len(person_cases) >= recurrence_min_cases:
-            candidates.append(_recurrence(person_cases))
-
+                _rise(group, group_labels.get(group, group), category, ids, before, end))
+    candidates.extend(_recurrence(person_cases) for person_cases in tally.by_person.values()
+                      if len(person_cases) >= recurrence_min_cases)
     candidates.sort(key=lambda c: (-c.count, KINDS.index(c.kind), c.key))
     return candidates
 
