@@ -25,6 +25,7 @@ from tests.unit.test_report_figures import (
     case,
     golden_report,
 )
+from vp_registry.core.disclosure import Figure
 from vp_registry.core.report import (
     AnnualReport,
     FrozenAggregates,
@@ -211,8 +212,8 @@ def test_the_department_table_is_never_swapped_for_totals_on_the_auditors_verdic
     """Before issue 12 a department table the auditor refused was replaced by organisation
     totals and a sentence - a choice made on the counts behind the would-be table. Now the
     column rule decides from public facts; an objection of the auditor refuses the report."""
-    from vp_registry.core.report import departments as report_module
     from vp_registry.core.disclosure import AuditResult, DisclosureProblem
+    from vp_registry.core.report import departments as report_module
 
     real = report_module.protect_table
 
@@ -226,3 +227,23 @@ def test_the_department_table_is_never_swapped_for_totals_on_the_auditors_verdic
     with pytest.raises(ReportRefused) as refused:
         golden_report("en")
     assert "public facts only" in refused.value.explanation
+
+
+def test_category_totals_withheld_by_earlier_signals_are_not_shown_as_zero() -> None:
+    """Every column of the department table touched by an earlier figure of another shape
+    (a signal band over a window reaching into the year before) withholds its organisation
+    total (433d1b3). The report then took the empty list of released department figures for
+    'no departments, so no cases' and printed every category total as an exact 0 - false
+    figures - and, with no total hidden, the exact number opened (13 here) next to them."""
+    cases = [case(i, 1 if i <= 7 else 3, (("pesten",), ("seksisme",), ("werkdruk",))[i % 3],
+                  date(YEAR, 7, i), None, "colleague", None, None, None, 0, [])
+             for i in range(1, 14)]
+    window = [f"{YEAR - 1}-Q4", f"{YEAR}-Q1", f"{YEAR}-Q2", f"{YEAR}-Q3"]
+    ledger = [Figure(frozenset((1, code, q) for q in window), 3, 4, f"signal {code}")
+              for code, _ in CATEGORIES]
+    report = build_report(YEAR, cases, DEPARTMENTS, CATEGORIES, [], [], {}, TEXTS, RULES,
+                          ledger, "en")
+    categories = _cells(report, "categories")
+    assert [cells[0] for cells in categories.values()] == ["x"] * 4, categories
+    assert _cells(report, "key_figures")[f"New cases in {YEAR}"] == ["x"]
+    assert report.aggregates.categories == () and report.aggregates.cases_opened is None

@@ -207,10 +207,12 @@ def _the_year(year: int, locale: str, rules: DisclosureRules, tally: Tally,
               codes: Sequence[str], labels: dict[str, str], ledger: Sequence[Figure],
               department: DepartmentPart, previous_years: Mapping[int, FrozenAggregates],
               registry_start: date | None) -> _Year:
-    if department.figures:
-        category_cells = {c: figure_cell(department.category_figures[c]) for c in codes}
-    else:  # no departments, so no cases: every total is a plain zero
+    # no departments, so no cases: every total is a plain zero. Not "no figure released":
+    # every column total can be withheld ('x') by earlier figures touching it (issue 12)
+    if department.no_departments:
         category_cells = {c: exact_cell(0) for c in codes}
+    else:
+        category_cells = {c: figure_cell(department.category_figures[c]) for c in codes}
     # the number of cases opened in the year bounds the sum of the category totals (a case
     # has one category or more): next to a hidden category total it is not published, and
     # neither is anything that gives it away (issue 12; the decision uses the '< k' pattern)

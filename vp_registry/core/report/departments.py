@@ -31,6 +31,7 @@ class DepartmentPart:
     blocks: tuple[Block, ...]
     figures: tuple[Figure, ...]
     category_figures: Mapping[str, Figure | None]
+    no_departments: bool = False  # hence no cases: every category total is a plain 0
 
 
 def department_part(
@@ -51,7 +52,7 @@ def department_part(
     all_ids = grouping.department_ids
     if not all_ids:  # no departments, hence no cases: nothing to protect or release
         return DepartmentPart((text(locale, "dept_none", size=rules.min_organisation_size),),
-                               (), {c: None for c in codes})
+                              (), {c: None for c in codes}, no_departments=True)
 
     def protect(which: DepartmentGrouping) -> ProtectedTable:
         return protect_table(
@@ -71,7 +72,7 @@ def department_part(
     category_figures = {c: by_cells.get(cell_set(all_ids, [c], quarters)) for c in codes}
     if not grouping.breakdown_allowed:
         return DepartmentPart((text(locale, "dept_none", size=rules.min_organisation_size),),
-                               tuple(table.released), category_figures)
+                              tuple(table.released), category_figures)
 
     result = _department_table(locale, year, grouping, by_cells, category_figures, codes,
                                labels, rules)
