@@ -50,7 +50,8 @@ from vp_registry.services.work import Work
 from vp_registry.web.access import PUBLIC, allowed_roles_of
 
 VOLATILE_TABLES = {"audit_entries", "audit_head", "audit_pending", "web_sessions",
-                   "login_throttles", "case_listing_caches", "case_listing_index"}
+                   "login_throttles", "case_listing_caches", "case_listing_index",
+                   "case_search_index"}
 
 
 @dataclass

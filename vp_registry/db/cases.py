@@ -121,3 +121,21 @@ class CaseListingIndex(Base):
     key_version: Mapped[int] = mapped_column(Integer)
     entries: Mapped[bytes] = mapped_column(LargeBinary)
     updated_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+
+
+class CaseSearchIndex(Base):
+    """The folded searchable text (text fields and conversation notes) of every case, for the
+    whole vault, compressed, padded and encrypted under a key derived from the vault key
+    (issue 15): a free-text search decrypts one row instead of every case. Keyed by case id,
+    version and its conversations' count and version sum; every erasure and key rotation
+    deletes the row (see services/cases/search_index.py). Derived data: not in backups.
+    """
+
+    __tablename__ = "case_search_index"
+
+    vault_id: Mapped[int] = mapped_column(
+        ForeignKey("vault.id", ondelete="CASCADE"), primary_key=True, autoincrement=False
+    )
+    key_version: Mapped[int] = mapped_column(Integer)
+    entries: Mapped[bytes] = mapped_column(LargeBinary)
+    updated_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)

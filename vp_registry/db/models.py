@@ -2,7 +2,14 @@
 
 from vp_registry.db.accounts import LoginThrottle, User, WebSession
 from vp_registry.db.audit import AuditEntry, AuditHead, AuditPending
-from vp_registry.db.cases import Case, CaseContact, CaseKey, CaseListingCache, CaseListingIndex
+from vp_registry.db.cases import (
+    Case,
+    CaseContact,
+    CaseKey,
+    CaseListingCache,
+    CaseListingIndex,
+    CaseSearchIndex,
+)
 from vp_registry.db.contact import ContactPost, ContactThread, CounsellorProfile, PublicText
 from vp_registry.db.disclosure import DisclosureConstraint, DisclosureFigure, DisclosureRelease
 from vp_registry.db.organisation import Category, Department
@@ -21,6 +28,7 @@ __all__ = [
     "CaseKey",
     "CaseListingCache",
     "CaseListingIndex",
+    "CaseSearchIndex",
     "Category",
     "ContactPost",
     "ContactThread",

@@ -14,28 +14,31 @@ from vp_registry.core.casework import fold
 from vp_registry.core.taxonomy import CaseStatus, Outcome
 from vp_registry.db.cases import Case
 from vp_registry.db.organisation import Department
-from vp_registry.services.cases import codec, listing_cache, queries, search
+from vp_registry.services.cases import codec, listing_cache, queries, search, search_index
 from vp_registry.services.cases.listing_cache import ListingCache
 from vp_registry.services.cases.queries import PAGE_SIZE, CaseFilter, CasePage
 from vp_registry.services.cases.records import CaseSummary
+from vp_registry.services.cases.search_index import SearchIndex
 from vp_registry.services.work import Work
 
 
 def list_cases(work: Work, criteria: CaseFilter, *, page: int = 1, page_size: int = PAGE_SIZE,
-               cache: ListingCache | None = None) -> CasePage:
+               cache: ListingCache | None = None, search: SearchIndex | None = None
+               ) -> CasePage:
     """One page of the case list. Plaintext filters (status, year) and sorts run in SQL;
     department, category and free text are applied after decryption, in memory.
 
     With an encrypted filter every candidate's listing is decrypted (one data-key unwrap and
-    one decryption per case) - or taken from the session's ``cache`` where it is current;
+    one decryption per case) - or taken from the ``cache`` where it is current, and a text
+    search reads the ``search`` index (with the cache) instead of decrypting every case's text;
     records are built for the shown page only.
     """
     page = max(1, page)
     needle = fold(criteria.text.strip()) if criteria.text and criteria.text.strip() else None
     if not criteria.needs_decryption:
         found = _plain_page(work, criteria, page, page_size)
-    elif cache is not None and needle is None:
-        found = _cached_page(work, criteria, cache, page, page_size)
+    elif cache is not None and (needle is None or search is not None):
+        found = _cached_page(work, criteria, cache, page, page_size, needle, search)
     else:
         found = _decrypted_page(work, criteria, needle, page, page_size)
     _audit_list(work)
@@ -93,9 +96,14 @@ def _decrypted_page(work: Work, criteria: CaseFilter, needle: str | None, page: 
 
 
 def _cached_page(work: Work, criteria: CaseFilter, cache: ListingCache, page: int,
-                 page_size: int) -> CasePage:
+                 page_size: int, needle: str | None = None, search: SearchIndex | None = None
+                 ) -> CasePage:
     matched = listing_cache.cached_matches(work.session, work.keys, criteria,
                                            _departments(work, criteria), cache)
+    if needle is not None and search is not None:
+        hits = search_index.matching(work.session, work.keys, [i for i, _ in matched],
+                                     needle, search)
+        matched = [item for item in matched if item[0] in hits]
     if criteria.sort == "department":
         names = _department_names(work)
         matched.sort(key=lambda item: names.get(item[1], ""))  # stable: newest first within

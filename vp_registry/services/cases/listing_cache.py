@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import struct
+from collections.abc import Callable
 from typing import Any, Final
 
 from sqlalchemy import Select, delete, select
@@ -13,7 +14,13 @@ from sqlalchemy.orm import Session
 
 from vp_registry.core import crypto
 from vp_registry.db import utcnow
-from vp_registry.db.cases import Case, CaseKey, CaseListingCache, CaseListingIndex
+from vp_registry.db.cases import (
+    Case,
+    CaseKey,
+    CaseListingCache,
+    CaseListingIndex,
+    CaseSearchIndex,
+)
 from vp_registry.db.vault import VAULT_ROW_ID, Vault
 from vp_registry.services.cases import codec, queries
 from vp_registry.services.cases.queries import CaseFilter
@@ -67,18 +74,17 @@ class ListingCache:
     def _aad(self, keys: VaultKeys) -> bytes:
         return crypto.associated_data(LISTING_CACHE, "entries", self.owner, keys.version)
 
-    def _stored(self, session: Session) -> CaseListingCache | CaseListingIndex | None:
+    def _stored(self, session: Session) -> Stored | None:
         return session.get(CaseListingCache, self.owner)
 
-    def _new_row(self) -> CaseListingCache | CaseListingIndex:
+    def _new_row(self) -> Stored:
         return CaseListingCache(token_hash=self.owner)
 
     def _forget(self, session: Session) -> None:
         session.execute(delete(CaseListingCache).where(CaseListingCache.token_hash == self.owner))
 
     def load(self, session: Session, keys: VaultKeys) -> None:
-        self._epoch = session.execute(select(Vault.listing_epoch).where(
-            Vault.id == VAULT_ROW_ID)).scalar_one_or_none()
+        self._epoch = loaded_epoch(session)
         row = self._stored(session)
         if row is None or row.key_version != keys.version:
             return
@@ -130,24 +136,46 @@ class ListingCache:
         data = crypto.pad(data, _CACHE_HEADER_SIZE.size(9 + len(header), 0)
                           + _CACHE_ENTRY.size * len(self._entries))
         entries = keys.cipher.encrypt(self._key(keys), data, self._aad(keys))
-        try:
-            with session.begin_nested():  # two first writers at once: one row wins
-                row = self._stored(session)
-                if row is None:
-                    row = self._new_row()
-                    session.add(row)
-                row.key_version, row.updated_at, row.entries = keys.version, utcnow(), entries
-        except IntegrityError:
-            return  # another request wrote it first; ours was a copy of the same listings
-        # Written first, checked after: an erasure that committed meanwhile raised the epoch
-        # (and deleted every cache); one that comes later waits for our lock and deletes ours.
-        epoch = session.execute(
-            select(Vault.listing_epoch).where(Vault.id == VAULT_ROW_ID)
-            .with_for_update(read=True)
-        ).scalar_one_or_none()
-        if epoch != self._epoch:
-            self._forget(session)
+        write_guarded(session, self._epoch, keys.version, entries, stored=self._stored,
+                      new_row=self._new_row, forget=self._forget)
         self._changed = False
+
+
+Stored = CaseListingCache | CaseListingIndex | CaseSearchIndex
+
+
+def loaded_epoch(session: Session) -> int | None:
+    """The vault's listing epoch when a cache or index is loaded (see :func:`write_guarded`)."""
+    return session.execute(select(Vault.listing_epoch).where(
+        Vault.id == VAULT_ROW_ID)).scalar_one_or_none()
+
+
+def write_guarded(session: Session, epoch: int | None, key_version: int, entries: bytes, *,
+                  stored: Callable[[Session], Stored | None], new_row: Callable[[], Stored],
+                  forget: Callable[[Session], None]) -> None:
+    """Store an encrypted cache or index row unless an erasure came in between.
+
+    Two first writers at once: one row wins (a savepoint; the other's copy is dropped).
+    Written first, checked after: an erasure that committed meanwhile raised the epoch (and
+    deleted every cache and index); one that comes later waits for our lock and deletes ours.
+    """
+    if epoch is None:
+        return
+    try:
+        with session.begin_nested():
+            row = stored(session)
+            if row is None:
+                row = new_row()
+                session.add(row)
+            row.key_version, row.updated_at, row.entries = key_version, utcnow(), entries
+    except IntegrityError:
+        return  # another request wrote it first; ours was a copy of the same values
+    current = session.execute(
+        select(Vault.listing_epoch).where(Vault.id == VAULT_ROW_ID)
+        .with_for_update(read=True)
+    ).scalar_one_or_none()
+    if current != epoch:
+        forget(session)
 
 
 class ListingIndex(ListingCache):
@@ -176,10 +204,10 @@ class ListingIndex(ListingCache):
     def _aad(self, keys: VaultKeys) -> bytes:
         return crypto.associated_data(LISTING_INDEX, "entries", VAULT_ROW_ID, keys.version)
 
-    def _stored(self, session: Session) -> CaseListingCache | CaseListingIndex | None:
+    def _stored(self, session: Session) -> Stored | None:
         return session.get(CaseListingIndex, VAULT_ROW_ID)
 
-    def _new_row(self) -> CaseListingCache | CaseListingIndex:
+    def _new_row(self) -> Stored:
         return CaseListingIndex(vault_id=VAULT_ROW_ID)
 
     def _forget(self, session: Session) -> None:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any, Final
+from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -10,10 +10,7 @@ from sqlalchemy.orm import Session
 from vp_registry.core.casework import fold
 from vp_registry.core.crypto import RecordCrypter
 from vp_registry.db.cases import CaseContact
-from vp_registry.services.cases import codec, queries
-
-_TEXT_FIELDS: Final = ("reporter_name", "reporter_contact", "involved_person", "narrative",
-                       "next_steps", "referral_target")
+from vp_registry.services.cases import codec, queries, search_index
 
 # A case that passed the listing filters: its row, decrypted listing and crypter.
 Candidate = tuple[Any, dict[str, Any], RecordCrypter]
@@ -30,7 +27,7 @@ def matches_text(session: Session, candidates: list[Candidate], needle: str
             continue
         details = codec.decode_details(crypter, row.id, row.details)
         if any(isinstance(details.get(name), str) and needle in fold(details[name])
-               for name in _TEXT_FIELDS):
+               for name in search_index.TEXT_FIELDS):
             matched_ids.add(row.id)
         else:
             unmatched[row.id] = crypter

@@ -87,9 +87,9 @@ def _decode(value: Any) -> Any:
 
 # Login sessions, their listing caches and throttle counters are not worth restoring: a
 # restore must not log back in a browser that was logged in when the backup was made. The
-# vault's listing index is derived from the cases (rebuilt by the first case list).
+# vault's listing and search indexes are derived from the cases (rebuilt when next used).
 TRANSIENT_TABLES = frozenset({"web_sessions", "case_listing_caches", "case_listing_index",
-                              "login_throttles"})
+                              "case_search_index", "login_throttles"})
 
 
 def _tables() -> list[Table]:

@@ -12,7 +12,7 @@ from vp_registry.core import crypto
 from vp_registry.core.taxonomy import N_
 from vp_registry.db import utcnow
 from vp_registry.db.accounts import WebSession
-from vp_registry.db.cases import CaseListingCache, CaseListingIndex
+from vp_registry.db.cases import CaseListingCache, CaseListingIndex, CaseSearchIndex
 from vp_registry.db.vault import VAULT_ROW_ID, Vault, VaultGrant, VaultRotation
 from vp_registry.services.errors import DomainError
 from vp_registry.services.vault.keyring import seal_recovery, wrap_box_private
@@ -87,13 +87,15 @@ def forget_session_keys(session: Session) -> int:
 
 
 def invalidate_listing_caches(session: Session) -> None:
-    """Delete every session's case-listing cache and the vault's listing index and raise the
-    epoch, so that a cache being written by a request that started earlier is discarded (see
-    services/cases/listing_cache.py). Needs no key: retention calls it when it erases cases."""
+    """Delete every session's case-listing cache and the vault's listing and search indexes,
+    and raise the epoch, so that one being written by a request that started earlier is
+    discarded (see services/cases/listing_cache.py). Needs no key: retention calls it when it
+    erases cases."""
     session.execute(update(Vault).where(Vault.id == VAULT_ROW_ID)
                     .values(listing_epoch=Vault.listing_epoch + 1))
     session.execute(delete(CaseListingCache))
     session.execute(delete(CaseListingIndex))
+    session.execute(delete(CaseSearchIndex))
 
 
 @dataclass(frozen=True)

@@ -20,6 +20,7 @@ from vp_registry.app_state import app_state
 from vp_registry.core.crypto import DecryptionError
 from vp_registry.db.vault import CounsellorKey
 from vp_registry.services.cases import listing_cache as case_listing_cache
+from vp_registry.services.cases.search_index import SearchIndex
 from vp_registry.services.errors import NoGrant, VaultLocked
 from vp_registry.services.vault import grants, store, unlocking
 from vp_registry.services.vault.keyring import VaultKeys
@@ -51,6 +52,12 @@ def listing_cache() -> case_listing_cache.ListingCache:
     """The vault's encrypted case-listing index (issue 15): the first list after a login
     reads it instead of decrypting every case."""
     return case_listing_cache.ListingIndex()
+
+
+def search_index() -> SearchIndex:
+    """The vault's encrypted free-text search index (issue 15): a search reads it instead of
+    decrypting every case's text fields and notes."""
+    return SearchIndex()
 
 
 def vault_state() -> str:

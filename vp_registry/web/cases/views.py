@@ -41,7 +41,7 @@ from vp_registry.services.errors import Conflict, DomainError, VaultLocked
 from vp_registry.services.infrastructure import retention
 from vp_registry.web.access import roles
 from vp_registry.web.cases import case_form, listing
-from vp_registry.web.cases.common import listing_cache, needs_vault
+from vp_registry.web.cases.common import listing_cache, needs_vault, search_index
 from vp_registry.web.cases.forms import (
     NOT_CHOSEN,
     CaseForm,
@@ -126,7 +126,7 @@ def _criteria(form: FilterForm) -> CaseFilter:
 def _list_page(form: FilterForm, criteria: CaseFilter) -> str:
     category_names = listing.category_labels(case_form.categories())
     page = case_listing.list_cases(current_work(), criteria, page=page_number(),
-                                   cache=listing_cache())
+                                   cache=listing_cache(), search=search_index())
     names = {d.id: d.name for d in case_form.departments()}
     rows = listing.case_rows(page.items, department_names=names, category_names=category_names,
                              today=date.today())

@@ -1,0 +1,128 @@
+"""The vault's encrypted free-text search index (issue 15): the same answers as decrypting
+every case, kept current by every change, opened only under its own key, and gone with every
+erasure and key rotation."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import date
+from typing import Any
+
+import pytest
+from sqlalchemy.orm import Session
+
+from tests.casework import case_input, department, unlock
+from vp_registry.config import Settings
+from vp_registry.core import crypto
+from vp_registry.db.accounts import User
+from vp_registry.db.cases import CaseSearchIndex
+from vp_registry.services.cases import (
+    codec,
+    conversations,
+    lifecycle,
+    listing,
+    listing_cache,
+    search_index,
+)
+from vp_registry.services.cases.queries import CaseFilter
+from vp_registry.services.cases.records import ContactInput
+from vp_registry.services.infrastructure.audit import Actor
+from vp_registry.services.vault import store
+from vp_registry.services.vault.keyring import VaultKeys
+from vp_registry.services.work import Work
+
+TODAY = date(2026, 11, 25)
+NEEDLES = ["heftruck", "ELISE", "élise", "vries", "nummer 1", "werkplaats", "geen treffer"]
+
+
+@pytest.fixture
+def setup(db: Session, settings: Settings, counsellor_with_vault: Callable[..., User]
+          ) -> tuple[Work, list[str]]:
+    user = counsellor_with_vault()
+    work = Work(db, settings, Actor(user.id, "counsellor"), keys=unlock(db, settings, user))
+    depts = [department(db, name, settings).id for name in ("Werkplaats", "Engineering")]
+    references = []
+    for number in range(12):
+        record = lifecycle.create_case(work, case_input(
+            depts[number % 2], opened_on=date(2025 + number % 2, 3, 1 + number),
+            involved_person="Élise Çelik" if number == 3 else "Kees de Vries",
+            narrative=f"Melding nummer {number} uit de werkplaats"), today=TODAY)
+        if number % 3 == 0:
+            conversations.add_contact(work, record.reference, ContactInput(
+                held_on=date(2026, 3, 20), minutes=30, channel="phone",
+                notes="Besproken: de heftruck" if number == 6 else "Intake"), today=TODAY)
+        references.append(record.reference)
+    db.commit()
+    return work, references
+
+
+def _search(work: Work, text: str, *, indexed: bool, **criteria: Any) -> list[str]:
+    extra: dict[str, Any] = ({"cache": listing_cache.ListingIndex(),
+                              "search": search_index.SearchIndex()} if indexed else {})
+    page = listing.list_cases(work, CaseFilter(text=text, **criteria), page_size=100, **extra)
+    return [item.reference for item in page.items]
+
+
+@pytest.mark.parametrize("needle", NEEDLES)
+def test_the_index_gives_the_answers_of_decrypting_every_case(setup: Any, needle: str) -> None:
+    work, _ = setup
+    expected = _search(work, needle, indexed=False)
+    assert _search(work, needle, indexed=True) == expected  # builds the index
+    assert _search(work, needle, indexed=True) == expected  # reads it
+    assert _search(work, needle, indexed=True, year=2025, sort="department") == \
+        _search(work, needle, indexed=False, year=2025, sort="department")
+
+
+def test_a_warm_index_decrypts_no_text_and_follows_every_change(
+    db: Session, setup: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    work, references = setup
+    _search(work, "heftruck", indexed=True)
+    db.commit()
+    decrypted: list[int] = []
+    real = codec.decode_details
+
+    def counting(crypter: Any, case_id: int, blob: bytes) -> dict[str, Any]:
+        decrypted.append(case_id)
+        return real(crypter, case_id, blob)
+
+    monkeypatch.setattr(codec, "decode_details", counting)
+    assert len(_search(work, "heftruck", indexed=True)) == 1 and decrypted == []
+    # a new conversation, an edited note and an edited case are each found at once
+    added = conversations.add_contact(work, references[1], ContactInput(
+        held_on=date(2026, 3, 20), minutes=10, channel="phone", notes="Ook een heftruck"),
+        today=TODAY)
+    assert set(_search(work, "heftruck", indexed=True)) == {references[6], references[1]}
+    conversations.update_contact(work, references[1], added.id, 1, ContactInput(
+        held_on=date(2026, 3, 20), minutes=10, channel="phone", notes="Niets"), today=TODAY)
+    third = lifecycle.read_case(work, references[2])
+    lifecycle.update_case(work, references[2], 1, case_input(
+        third.department_id, opened_on=third.opened_on, narrative="Nu over een heftruck"),
+        today=TODAY)
+    edited = lifecycle.read_case(work, references[1]).id
+    decrypted.clear()
+    assert set(_search(work, "heftruck", indexed=True)) == {references[6], references[2]}
+    assert sorted(decrypted) == sorted([edited, third.id])  # the changed cases only
+
+
+def test_the_index_holds_no_plaintext_opens_only_under_its_key_and_goes_with_erasure(
+    db: Session, setup: Any
+) -> None:
+    work, references = setup
+    _search(work, "heftruck", indexed=True)
+    row = db.get(CaseSearchIndex, 1)
+    assert row is not None
+    assert b"heftruck" not in row.entries and b"vries" not in row.entries
+    keys: VaultKeys = work.keys
+    with pytest.raises(crypto.DecryptionError):  # not under the listing index's key
+        keys.cipher.decrypt(crypto.derive_subkey(keys.current, listing_cache.INDEX_PURPOSE),
+                            row.entries, crypto.associated_data(
+                                search_index.SEARCH_INDEX, "entries", 1, keys.version))
+    padded = len(row.entries) - 29  # format byte, nonce and tag: a power-of-two bucket
+    assert padded >= 256 and padded & (padded - 1) == 0
+    lifecycle.erase_case(Work(db, work.settings, work.actor), references[6], 1)
+    assert db.get(CaseSearchIndex, 1) is None  # no erased case's text outlives its erasure
+    assert _search(work, "heftruck", indexed=True) == []
+    assert db.get(CaseSearchIndex, 1) is not None
+    store.forget_session_keys(db)  # what a key rotation does
+    assert db.get(CaseSearchIndex, 1) is None
