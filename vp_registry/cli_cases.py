@@ -186,11 +186,12 @@ def _purge_in_batches(work: Work) -> list[str]:
     """Erase the due cases a batch per transaction (a stopped purge keeps what it erased and
     the next run goes on from there), with a progress bar; returns the references."""
     today, erased = date.today(), []
-    with click.progressbar(length=len(retention.due_cases(work, today=today)),
-                           label=_("Cases"), file=sys.stderr) as bar:
-        while batch := retention.purge(work, today=today, limit=PURGE_BATCH).references:
+    due = retention.due_cases(work, today=today)
+    with click.progressbar(length=len(due), label=_("Cases"), file=sys.stderr) as bar:
+        for start in range(0, len(due), PURGE_BATCH):
+            batch = due[start:start + PURGE_BATCH]
+            erased.extend(retention.erase(work, batch, today=today).references)
             work.commit()
-            erased.extend(batch)
             bar.update(len(batch))
     return erased
 

@@ -8,7 +8,7 @@ from collections.abc import Callable
 from datetime import date
 
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
 from tests.casework import case_input, department, unlock
@@ -179,6 +179,18 @@ def test_purge_in_batches_erases_the_longest_closed_first_and_resumes(
     counts = db.execute(select(AuditEntry.details).where(
         AuditEntry.action == "retention.purge")).scalars()
     assert list(counts) == ['{"count":1}', '{"count":1}']
+
+
+def test_a_batch_keeps_a_case_reopened_after_the_due_list_was_made(
+    db: Session, settings: Settings, seeded: dict[str, str]
+) -> None:
+    due = retention.due_cases(_work(db, settings), today=TODAY)
+    assert {case.reference for case in due} == {seeded["due"], seeded["due_multi_year"]}
+    db.execute(update(Case).where(Case.reference == seeded["due"]).values(status="open"))
+    result = retention.erase(_work(db, settings), due, today=TODAY)
+    db.commit()
+    assert result.references == [seeded["due_multi_year"]]
+    assert seeded["due"] in set(db.execute(select(Case.reference)).scalars())
 
 
 def test_due_soon_for_the_start_page(db: Session, settings: Settings,

@@ -15,6 +15,7 @@ Erasing deletes the wrapped data key and every ciphertext and row of the case.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import Any
@@ -115,16 +116,33 @@ class PurgeResult:
 
 def purge(work: Work, *, today: date | None = None, dry_run: bool = False,
           limit: int | None = None) -> PurgeResult:
-    """Erase every due case, or the first ``limit`` of them (longest closed first): the
-    command commits after each such batch, so a purge that is stopped resumes where it was.
-    A dry run only reports what would be erased (and writes nothing, not even an audit
-    entry). Safe to run from cron: with nothing due it changes nothing."""
+    """Erase every due case, or the first ``limit`` of them (longest closed first). A dry run
+    only reports what would be erased (and writes nothing, not even an audit entry). Safe to
+    run from cron: with nothing due it changes nothing."""
     today = today or date.today()
     due = due_cases(work, today=today, limit=None if dry_run else limit)
-    references = [case.reference for case in due]
-    if dry_run or not due:
-        return PurgeResult(references, dry_run)
-    shred(work.session, [case.id for case in due])
-    work.audit("retention.purge", count=len(due))
-    return PurgeResult(references, dry_run)
+    if dry_run:
+        return PurgeResult([case.reference for case in due], dry_run)
+    return erase(work, due, today=today)
 
+
+def erase(work: Work, candidates: Sequence[DueCase], *, today: date) -> PurgeResult:
+    """Erase those of ``candidates`` (a batch of :func:`due_cases`' list, made earlier) that
+    are still due - a case reopened or changed since is kept - and audit their count. The
+    command commits after each batch, so a purge that is stopped resumes where it was."""
+    session = work.session
+    cutoff = add_months(today, -work.settings.retention_months)
+    reported = reported_years(session)
+    rows = session.execute(
+        select(Case.id, Case.reference, Case.opened_on, Case.closed_on)
+        .where(Case.id.in_([case.id for case in candidates]),
+               Case.status == CaseStatus.CLOSED.value, Case.closed_on.is_not(None),
+               Case.closed_on <= cutoff)
+        .order_by(Case.closed_on, Case.reference)) if candidates else ()
+    due = [row for row in rows if all(year in reported for year in range(
+        row.opened_on.year, row.closed_on.year + 1))]
+    if not due:
+        return PurgeResult([], False)
+    shred(session, [row.id for row in due])
+    work.audit("retention.purge", count=len(due))
+    return PurgeResult([row.reference for row in due], False)
