@@ -60,6 +60,7 @@ def message_text(text: str | None, field: str = "message") -> str:
 
 
 def validate_submission(session: Session, data: Submission) -> Submission:
+    """The submission cleaned, or ValidationFailed naming the field (checked before sealing)."""
     if data.kind not in KINDS:
         raise ValidationFailed(N_("Choose one of the options."), field="kind")
     message = message_text(data.message)

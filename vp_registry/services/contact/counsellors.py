@@ -76,6 +76,7 @@ def _counsellor(session: Session, user_id: int) -> User:
 
 
 def get_profile(session: Session, user_id: int) -> CounsellorProfile | None:
+    """A counsellor's public entry, if saved (public data: no key needed)."""
     return session.get(CounsellorProfile, user_id)
 
 
@@ -91,6 +92,7 @@ def profile_or_default(session: Session, user_id: int) -> ProfileInput:
 
 
 def validate_profile(data: ProfileInput) -> ProfileInput:
+    """The entry cleaned, or ValidationFailed naming the field."""
     name = clean(data.public_name, 120, "public_name")
     if name is None:
         raise ValidationFailed(N_("Enter the name shown on the public page."),

@@ -115,6 +115,7 @@ class Block:
 
 
 def page_text(session: Session, locale: str) -> PageText:
+    """The page's general text in ``locale`` (the defaults until the administrator edits it)."""
     locale = locale if locale in LOCALES else "nl"
     row = session.get(PublicText, locale)
     if row is None:

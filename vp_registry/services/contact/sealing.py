@@ -66,27 +66,33 @@ def code_key(code: str, salt: bytes, params: KdfParams) -> bytes:
 
 
 def code_aad(thread_id: int) -> bytes:
+    """The thread key under the code is bound to its thread (moved elsewhere, it fails)."""
     return crypto.associated_data(THREADS, "key_by_code", thread_id, THREAD_KEY_VERSION)
 
 
 def sealed_key_aad(thread_id: int) -> bytes:
+    """The thread key sealed to the vault, bound to its thread."""
     return crypto.associated_data(THREADS, "key_sealed", thread_id, SEAL_VERSION)
 
 
 def post_row(thread_id: int, post_id: int) -> str:
+    """A post's row name in its associated data: thread and post together."""
     return f"{thread_id}.{post_id}"
 
 
 def sealed_post_aad(thread_id: int, post_id: int) -> bytes:
+    """A sender's post sealed to the vault opens only in its own thread and row."""
     return crypto.associated_data(POSTS, "content.sealed", post_row(thread_id, post_id),
                                   SEAL_VERSION)
 
 
 def crypter(thread_key: bytes) -> RecordCrypter:
+    """Replies and the case link are encrypted under the thread key."""
     return RecordCrypter(thread_key, THREAD_KEY_VERSION)
 
 
 def open_sealed_json(private_key: bytes, blob: bytes, aad: bytes) -> dict[str, Any]:
+    """What a sender sealed, opened with the vault's message private key."""
     # bad UTF-8, JSON or padding inside a valid seal raises DecryptionError, like tampering
     value = crypto.unpadded_json(crypto.unseal(private_key, blob, aad))
     if not isinstance(value, dict):
@@ -103,6 +109,7 @@ def thread_key_for_vault(private_key: bytes, row: ContactThread) -> bytes:
 
 
 def post_rows(session: Session, thread_id: int) -> list[ContactPost]:
+    """A thread's posts in order (still encrypted)."""
     return list(session.execute(
         select(ContactPost).where(ContactPost.thread_id == thread_id)
         .order_by(ContactPost.position)).scalars())

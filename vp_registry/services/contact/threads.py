@@ -78,6 +78,7 @@ def _decode_post(private_key: bytes, crypter: RecordCrypter, thread_id: int,
 
 
 def thread_row(session: Session, thread_id: int) -> ContactThread:
+    """The thread's row; NotFound when it does not exist (or was deleted)."""
     row = session.get(ContactThread, thread_id)
     if row is None:
         raise NotFound()
