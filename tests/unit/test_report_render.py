@@ -207,6 +207,9 @@ def test_docx(outputs: dict[str, bytes], report: AnnualReport) -> None:
     assert headings == [f"{s.number}  {s.title}" for s in report.sections]
     body = document.element.body.xml
     assert 'TOC \\o "1-1"' in body
+    # the Word hint under the contents is the report's word, in the report's language
+    assert "Kies in Word 'Velden bijwerken' (F9) als de inhoudsopgave hier leeg is." in [
+        p.text for p in document.paragraphs]
     assert "PAGE" in document.sections[0].footer.paragraphs[0]._p.xml
     assert len(document.inline_shapes) == 4  # the charts
 

@@ -31,10 +31,6 @@ INK = RGBColor(0x1F, 0x2A, 0x33)
 HEADER_FILL = "EEF3F5"
 FONT = "Arial"
 LANGUAGE = {"nl": "nl-NL", "en": "en-GB"}
-TOC_HINT = {
-    "nl": "Kies in Word 'Velden bijwerken' (F9) als de inhoudsopgave hier leeg is.",
-    "en": "Choose 'Update field' (F9) in Word if the contents are empty here.",
-}
 
 
 def _field(paragraph: Any, instruction: str, placeholder: str = "") -> None:
@@ -201,7 +197,7 @@ def render_docx(report: AnnualReport) -> bytes:
     # contents
     contents = document.add_paragraph().add_run(report.word("contents"))
     contents.bold, contents.font.size, contents.font.color.rgb = True, Pt(16), ACCENT
-    _field(document.add_paragraph(), 'TOC \\o "1-1" \\h \\z \\u', TOC_HINT[report.locale])
+    _field(document.add_paragraph(), 'TOC \\o "1-1" \\h \\z \\u', report.word("toc_hint"))
     document.add_paragraph().add_run().add_break(WD_BREAK.PAGE)
 
     for report_section in readable_sections(report):

@@ -72,6 +72,7 @@ WORDS: Final[dict[str, str]] = {
     "made_with": N_("Made with vp-registry. This report contains anonymised, protected counts "
                     "only."),
     "empty_text": N_("(No text yet.)"),
+    "toc_hint": N_("Choose 'Update field' (F9) in Word if the contents are empty here."),
     "correction_note": N_("This is a correction of the texts. Every figure and table is that of "
                           "version {version} of {date}: a correction recalculates no figure, so "
                           "that nothing about small numbers can be learnt from the difference "
