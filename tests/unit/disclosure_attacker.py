@@ -521,6 +521,9 @@ class Attack:
         assert run is not None
         self.expected = run.view
         self.constraints = sorted({(v, f.low, f.high) for f, v in run.figures if v}, key=repr)
+        # an exact (or lower-bounded) sum above the bound needs atoms up to that sum: without
+        # them a unit next to it looks pinned (total 7 over 2k = 6: '0' unreachable)
+        self.bound = max(self.bound, *(low for _, low, _ in self.constraints), *self.truth)
         self.matching = {self.truth}
 
     def matches(self, values: tuple[int, ...]) -> bool:

@@ -384,3 +384,14 @@ def test_conversations_in_the_year_narrow_no_department(
                       if kind == "base" and atom[2].startswith("2026"))
     talked = truth[-2 if len(history.years) > 1 else -1] > 0
     assert state.reachable(year_2026, 0, 0) is (not talked)
+
+
+def test_the_search_bound_covers_the_largest_published_sum() -> None:
+    """The hypothesis property's example (harness, not pipeline): 'other departments' s = 2
+    shown '< 3' next to Afdeling 1 '3+' and the exact total 7. With every atom bounded by
+    2k = 6 the search could not give Afdeling 1 all 7, so 'other departments' looked to be at
+    least 1 - a false finding. The bound now covers the largest published sum."""
+    history = History(departments(42, 8), ("p", "s"), (Q4,), (REPORT_2026,))
+    findings, state = attack(history, (0, 5, 0, 2))
+    no_findings(findings)
+    assert state.bound >= 7
