@@ -15,12 +15,12 @@ Erasing deletes the wrapped data key and every ciphertext and row of the case.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import Any
 
-from sqlalchemy import ColumnElement, and_, func, not_, select
+from sqlalchemy import BindParameter, ColumnElement, and_, bindparam, func, not_, select
 from sqlalchemy.orm import Session
 
 from vp_registry.core.casework import add_months, expected_erasure_on
@@ -126,6 +126,12 @@ def purge(work: Work, *, today: date | None = None, dry_run: bool = False,
     return erase(work, due, today=today)
 
 
+def _inline_ids(ids: Iterable[int]) -> BindParameter[Any]:
+    """Integer ids written into the statement: a driver parsing thousands of parameters per
+    batch cost more than the query (PostgreSQL, psycopg); ints only, nothing to inject."""
+    return bindparam("ids", [int(value) for value in ids], expanding=True, literal_execute=True)
+
+
 def erase(work: Work, candidates: Sequence[DueCase], *, today: date) -> PurgeResult:
     """Erase those of ``candidates`` (a batch of :func:`due_cases`' list, made earlier) that
     are still due - a case reopened or changed since is kept - and audit their count. The
@@ -135,7 +141,7 @@ def erase(work: Work, candidates: Sequence[DueCase], *, today: date) -> PurgeRes
     reported = reported_years(session)
     rows = session.execute(
         select(Case.id, Case.reference, Case.opened_on, Case.closed_on)
-        .where(Case.id.in_([case.id for case in candidates]),
+        .where(Case.id.in_(_inline_ids(case.id for case in candidates)),
                Case.status == CaseStatus.CLOSED.value, Case.closed_on.is_not(None),
                Case.closed_on <= cutoff)
         .order_by(Case.closed_on, Case.reference)) if candidates else ()
