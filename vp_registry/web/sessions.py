@@ -24,7 +24,7 @@ from typing import Any, cast
 
 from flask import Flask, Request, Response, g
 from flask.sessions import SessionInterface, SessionMixin
-from sqlalchemy import CursorResult, Engine, select, update
+from sqlalchemy import CursorResult, Engine, bindparam, select, update
 from sqlalchemy.orm import Session
 from werkzeug.datastructures import CallbackDict
 
@@ -116,6 +116,11 @@ def _unseal(token: str, sealed: bytes) -> bytes:
                              purpose="session-vault", key_version=VAULT_KEY_VERSION)
 
 
+# Built once: constructing the statement cost more CPU than running it (issue 15).
+_ROW_AND_USER = (select(WebSession, User).outerjoin(User, User.id == WebSession.user_id)
+                 .where(WebSession.token_hash == bindparam("token_hash")))
+
+
 class DatabaseSessionInterface(SessionInterface):
     def __init__(self, settings: Settings) -> None:
         self.settings = settings
@@ -134,9 +139,8 @@ class DatabaseSessionInterface(SessionInterface):
         with _store() as store:
             # the row and its user in one statement (issue 15): the user is loaded on every
             # request that has one (web/auth/loading.py takes it from here)
-            found = store.execute(
-                select(WebSession, User).outerjoin(User, User.id == WebSession.user_id)
-                .where(WebSession.token_hash == crypto.hash_token(token))).first()
+            found = store.execute(_ROW_AND_USER,
+                                  {"token_hash": crypto.hash_token(token)}).first()
             if found is None:
                 return ServerSession()
             row, user = found[0], found[1]
