@@ -274,10 +274,16 @@ def translations(locale: str) -> NullTranslations:
 
 def text(locale: str, key: str, **values: object) -> str:
     """One string of the report vocabulary in ``locale``, formatted with ``values``."""
+    template, formatted = _template(locale, key)
+    return template.format(pct="%", **values) if values or formatted else template
+
+
+@cache
+def _template(locale: str, key: str) -> tuple[str, bool]:
+    """The translated template of ``key`` and whether it needs formatting without values
+    (a report asks for each word many times; the catalogue does not change while running)."""
     template = translations(locale).gettext(WORDS[key])
-    if values or "{pct}" in template:
-        return template.format(pct="%", **values)
-    return template
+    return template, "{pct}" in template
 
 
 def labels(locale: str, dimension: str) -> dict[str, str]:
