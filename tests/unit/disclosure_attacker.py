@@ -9,8 +9,10 @@ This harness plays that manager:
 1. A :class:`History` is a small organisation (raw departments with public headcounts, which
    may change between steps: merges and splits of department groups), a *world* of integer
    variables (case counts per atom department x category x quarter; optionally cases
-   registered late, which a correction of a finalised report adds; optionally a retention
-   erasure) and a sequence of steps: quarterly signal releases (the counsellor offers a public
+   registered late, which a correction of a finalised report adds, or registered on a given
+   day after their year's report (``LateCases(on=...)``: the pipeline counts them from that
+   day); optionally a retention erasure; optionally the conversations of each year,
+   ``talks``) and a sequence of steps: quarterly signal releases (the counsellor offers a public
    set of (kind, category) candidates whenever they exist), annual reports and corrections.
 2. :func:`observe` runs the REAL release path on one data set -
    ``services.signals.reviewing.basis_of`` / ``publication`` and the auditor (the Flask- and
