@@ -121,24 +121,3 @@ def test_atoms_before_the_registrys_first_quarter_are_known_to_be_empty() -> Non
     early = audit([second], [first], early_truth, started)
     assert any(p.kind == "incorrect_figure" for p in early.problems)
 
-
-def test_units_before_the_registrys_first_quarter_are_public_zeros_not_leaks() -> None:
-    """With the registry started in 2026-Q4 a year figure's Q1, Q2, Q3 and Q1-Q3 are known to
-    be empty from the public setting alone: the auditor must not refuse the year for them (it
-    did: every annual report of a mid-year REGISTRY_START was a safety stop). A unit that
-    reaches into the registry's time is still checked."""
-    year = ["2026-Q1", "2026-Q2", "2026-Q3", "2026-Q4"]
-    started = DisclosureRules(first_quarter="2026-Q4")
-    truth = {(1, "p", "2026-Q4"): 4, (2, "p", "2026-Q4"): 1}
-    whole = Figure.exact(cell_set([1], ["p"], year), 4, "Productie · p · 2026")
-    assert audit([whole], [], truth, started).ok
-    # Kantoor's year is "< 3" and its last quarter "< 3" too: still protected, still fine
-    small = Figure.protected(cell_set([2], ["p"], year), started, "Kantoor · p · 2026")
-    assert audit([whole, small], [], truth, started).ok
-    # ... but an exact organisation total of the year pins Kantoor's Q4 (5 - 4 = 1)
-    total = Figure.exact(cell_set([1, 2], ["p"], year), 5, "all · p · 2026",
-                         organisation_wide=True)
-    refused = audit([whole, small, total], [], truth, started)
-    assert not refused.ok
-    assert {(p.low, p.high) for p in refused.problems} == {(1, 1)}
-    assert all(p.cells & {(2, "p", "2026-Q4")} for p in refused.problems)

@@ -45,7 +45,6 @@ from vp_registry.core.disclosure.solver import (
 )
 from vp_registry.core.disclosure.units import (
     UnitFamilies,
-    _drop_known_empty,
     _gather,
     _group_by_components,
     _Partition,
@@ -108,8 +107,6 @@ def audit(
     # verdict must be a function of the published figures only)
     families = unit_families(all_figures)
     units = _units_to_check(families, true_counts, system.atom_index)
-    if rules.first_quarter is not None:
-        units = _drop_known_empty(units, system.atom_index, _quarter_index(rules.first_quarter))
     units_checked = len(families.explicit) + (
         len(families.departments) * len(families.categories) * len(families.periods)
     )

@@ -13,7 +13,6 @@ from vp_registry.core.disclosure.cells import (
     CellKey,
     _FloatArray,
     _IntArray,
-    _quarter_index,
     cell_set,
 )
 from vp_registry.core.disclosure.figures import (
@@ -225,23 +224,6 @@ def _units_to_check(
     return _UnitBatch(
         ptr, np.concatenate(atoms), np.concatenate(unit_truths), np.concatenate(origins)
     )
-
-
-def _drop_known_empty(
-    units: _UnitBatch, atom_index: Mapping[CellKey, int], start: int
-) -> _UnitBatch:
-    """Without the units wholly before the registry's first quarter: the public setting
-    alone says they are empty, so "exactly 0" there tells a reader nothing new (a unit that
-    reaches into the registry's time is still checked)."""
-    early = np.zeros(len(atom_index) + 1, dtype=bool)
-    for (d, _, q), i in atom_index.items():
-        early[i] = d >= 0 and _quarter_index(q) < start
-    if units.size == 0 or not bool(early.any()):
-        return units
-    keep = np.flatnonzero(~np.logical_and.reduceat(early[units.atoms], units.ptr[:-1]))
-    counts, flat = _gather(units.ptr, units.atoms, keep)
-    ptr = np.concatenate([[0], np.cumsum(counts)]).astype(np.int64)
-    return _UnitBatch(ptr, flat, units.truths[keep], units.origins[keep])
 
 
 class _Partition:
