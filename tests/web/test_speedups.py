@@ -9,7 +9,7 @@ from flask import Flask, url_for
 
 from vp_registry.web import templating
 from vp_registry.web.i18n import LOCALE_COOKIE
-from vp_registry.web.speedups import gettext, urls
+from vp_registry.web.speedups import gettext, template_i18n, urls
 
 VALUES = ["VP-2026-AB12", "vp-2026-ab12", "A", "x" * 80, "a b", "a/b", "ä", "50%", "a?b=c",
           "<script>", "..", "a.b", "MARKER", "-"]
@@ -53,3 +53,23 @@ def test_the_templates_locale_is_flask_babels(app: Flask, locale: str) -> None:
             assert templating.current_locale() == str(flask_babel.get_locale()) != locale
         assert templating.current_locale() == locale
     assert templating.current_locale() == "nl"  # outside a request, as before
+
+
+def test_the_i18n_cache_finds_the_locale_where_flask_babel_keeps_it(
+    app: Flask, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """template_i18n.current() reads Flask-Babel's chosen locale without calling get_locale();
+    should a Flask-Babel upgrade keep it elsewhere, the cache still answers right (through
+    get_locale) but pays again - this test says so."""
+    with app.test_request_context(headers={"Cookie": f"{LOCALE_COOKIE}=en"}):
+        assert str(template_i18n.current().locale) == "en"  # type: ignore[union-attr]
+        calls = []
+        monkeypatch.setattr(template_i18n, "get_locale",
+                            lambda: calls.append(1) or flask_babel.get_locale())
+        for _ in range(3):
+            assert template_i18n.current().locale_id == "en"  # type: ignore[union-attr]
+        assert calls == [], "Flask-Babel no longer keeps its locale on g._flask_babel"
+        flask_babel.refresh()  # forgets the choice: get_locale() chooses again, once
+        assert template_i18n.current().locale_id == "en"  # type: ignore[union-attr]
+        assert template_i18n.current().locale_id == "en"  # type: ignore[union-attr]
+        assert calls == [1]
