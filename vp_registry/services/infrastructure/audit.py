@@ -136,29 +136,47 @@ def defer_appends(session: Session) -> None:
     whole queue for the session's transaction, the entries queued since it began for a
     savepoint (``Work.conflicts``: the change it audited did not happen; the caller's entries
     from before it stay).
+
+    The three listeners are registered once, on the Session class, and act only on sessions
+    marked here (issue 15: registering them on every request's session cost more CPU than
+    the append itself).
     """
     session.info[_DEFERRED] = []
     # savepoint -> queue length when it began (weak: a savepoint ends before its rollback
     # event, and a committed one is simply forgotten)
-    marks: weakref.WeakKeyDictionary[Any, int] = weakref.WeakKeyDictionary()
+    session.info[_MARKS] = weakref.WeakKeyDictionary()
+    if not _LISTENING:
+        event.listen(Session, "before_commit", _append_queued)
+        event.listen(Session, "after_transaction_create", _mark)
+        event.listen(Session, "after_soft_rollback", _drop)
+        _LISTENING.append(True)
 
-    @event.listens_for(session, "before_commit")
-    def _append_queued(_session: Session) -> None:
+
+_MARKS = "vp_audit_savepoint_marks"
+_LISTENING: list[bool] = []
+
+
+def _append_queued(session: Session) -> None:
+    if _DEFERRED in session.info:
         append_deferred(session)
 
-    @event.listens_for(session, "after_transaction_create")
-    def _mark(_session: Session, transaction: Any) -> None:
-        if transaction.nested:
-            marks[transaction] = len(session.info.get(_DEFERRED) or ())
 
-    @event.listens_for(session, "after_soft_rollback")
-    def _drop(_session: Session, previous: Any) -> None:
-        queue: list[_Pending] = session.info.get(_DEFERRED) or []
-        if previous.parent is None:  # the session's own transaction
-            session.info[_DEFERRED] = []
-        elif previous in marks:  # a savepoint: only what was queued inside it
-            del queue[marks.pop(previous):]
-        # else: a failed flush's own subtransaction; the enclosing transaction goes on
+def _mark(session: Session, transaction: Any) -> None:
+    marks: weakref.WeakKeyDictionary[Any, int] | None = session.info.get(_MARKS)
+    if marks is not None and transaction.nested:
+        marks[transaction] = len(session.info.get(_DEFERRED) or ())
+
+
+def _drop(session: Session, previous: Any) -> None:
+    marks: weakref.WeakKeyDictionary[Any, int] | None = session.info.get(_MARKS)
+    if marks is None:
+        return
+    queue: list[_Pending] = session.info.get(_DEFERRED) or []
+    if previous.parent is None:  # the session's own transaction
+        session.info[_DEFERRED] = []
+    elif previous in marks:  # a savepoint: only what was queued inside it
+        del queue[marks.pop(previous):]
+    # else: a failed flush's own subtransaction; the enclosing transaction goes on
 
 
 def append_deferred(session: Session) -> None:
