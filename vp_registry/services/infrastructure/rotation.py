@@ -119,10 +119,10 @@ def rewrap_batch(work: Work, rotation: VaultRotation, batch_size: int = DEFAULT_
         if done >= batch_size:
             break
         row_id = table.c[id_name]
-        rows = session.execute(
-            select(row_id, table.c.wrapped_key)
-            .where(table.c.vault_key_version == rotation.from_version)
-            .order_by(row_id).limit(batch_size - done)
+        rows = session.execute(  # no ORDER BY: the version index finds the rows left at
+            select(row_id, table.c.wrapped_key)  # once (in id order, later batches scanned
+            .where(table.c.vault_key_version == rotation.from_version)  # every row done)
+            .limit(batch_size - done)
         ).all()
         if rows:
             session.execute(_rewrap_statement(table, id_name, rotation.from_version),
