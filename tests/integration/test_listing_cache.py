@@ -9,14 +9,17 @@ from datetime import date
 from typing import Any
 
 import pytest
+from flask import Flask
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from tests.casework import case_input, department, unlock
+from tests.support.sessions import db_session_for
 from vp_registry.config import Settings
 from vp_registry.core import crypto
 from vp_registry.core.taxonomy import DEFAULT_CATEGORIES
 from vp_registry.db.accounts import User, WebSession
+from vp_registry.db.audit import AuditEntry
 from vp_registry.db.cases import Case, CaseListingCache, CaseListingIndex
 from vp_registry.db.vault import Vault
 from vp_registry.services.cases import codec, lifecycle, listing_cache, queries
@@ -270,3 +273,28 @@ def test_the_index_opens_only_with_the_vault_key_and_goes_with_erasure(
     assert db.get(CaseListingIndex, 1) is not None
     store.forget_session_keys(db)  # what a key rotation does
     assert db.get(CaseListingIndex, 1) is None
+
+
+def test_two_first_writers_of_the_index_at_once_keep_their_transactions(
+    app: Flask, db: Session, settings: Settings, setup: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Two requests find no index and both write one: the second's INSERT meets the first's
+    row; its savepoint is rolled back and its own transaction (and audit) goes on."""
+    keys, actor, _, references = setup
+    first, second = listing_cache.ListingIndex(), listing_cache.ListingIndex()
+    with db_session_for(app) as other:
+        first.load(db, keys)
+        second.load(other, keys)
+        for cache, session in ((first, db), (second, other)):
+            case = session.execute(select(Case).where(Case.reference == references[0])
+                                   ).scalar_one()
+            cache.put(case.id, case.version, {"department": 1, "categories": ["pesten"]})
+        first.save(db, keys)
+        db.commit()
+        lifecycle.read_case(Work(other, settings, actor, keys=keys), references[1])
+        monkeypatch.setattr(second, "_stored", lambda _session: None)  # looked too early
+        second.save(other, keys)  # its INSERT meets the first one's row: keeps its copy
+        other.commit()
+    assert db.get(CaseListingIndex, 1) is not None
+    assert db.execute(select(func.count()).select_from(AuditEntry).where(
+        AuditEntry.action == "case.read")).scalar_one() == 1
