@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from flask_babel import lazy_gettext as _l
 from flask_wtf.file import FileField, FileRequired
 from wtforms import (
     BooleanField,
@@ -18,6 +17,7 @@ from wtforms.validators import DataRequired, Length, NumberRange, Optional
 
 from vp_registry.core.taxonomy import ROLE_LABELS
 from vp_registry.web.forms import Form
+from vp_registry.web.speedups.gettext import lazy_gettext as _l
 
 
 class CreateUserForm(Form):

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from datetime import date
 
-from flask_babel import lazy_gettext as _l
 from wtforms import (
     BooleanField,
     DateField,
@@ -20,6 +19,7 @@ from vp_registry.core.taxonomy import ACTIVITY_LABELS
 from vp_registry.services.reports.activities import MAX_DESCRIPTION
 from vp_registry.services.reports.drafts import MAX_TEXT
 from vp_registry.web.forms import Form
+from vp_registry.web.speedups.gettext import lazy_gettext as _l
 
 LANGUAGES = [SelectChoice("nl", "Nederlands"), SelectChoice("en", "English")]
 

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from datetime import date
 
-from flask_babel import lazy_gettext as _l
 from wtforms import (
     DateField,
     SelectChoice,
@@ -20,6 +19,7 @@ from vp_registry.core.taxonomy import SUGGESTED_ACTION_LABELS
 from vp_registry.services.signals.management import MAX_FOLLOW_UP
 from vp_registry.services.signals.publishing import MAX_CONTEXT, MAX_OTHER_ACTION
 from vp_registry.web.forms import Form
+from vp_registry.web.speedups.gettext import lazy_gettext as _l
 
 
 class ConfirmForm(Form):
