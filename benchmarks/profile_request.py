@@ -45,7 +45,7 @@ AREAS = {
     "SQL execution (sqlalchemy)": "sqlalchemy/engine/base.py",
     "template rendering (jinja2)": "jinja2/environment.py",
     "Babel (flask_babel)": "flask_babel/",
-    "crypto (core/crypto.py)": "core/crypto.py",
+    "crypto (core/crypto/)": "core/crypto/",
 }
 
 

@@ -42,7 +42,7 @@ def _core_modules() -> list[Path]:
 
 
 def test_core_has_modules() -> None:
-    assert (CORE / "crypto.py") in _core_modules()
+    assert (CORE / "crypto" / "__init__.py") in _core_modules()
 
 
 @pytest.mark.parametrize("path", _core_modules(), ids=lambda p: str(p.relative_to(CORE)))
