@@ -110,6 +110,18 @@ class Settings:
         problems: list[str] = []
         if self.environment not in {"production", "development"}:
             problems.append("ENVIRONMENT must be 'production' or 'development'")
+        problems += self._key_problems()
+        problems += self._disclosure_problems()
+        problems += self._hardening_problems()
+        problems += self._operation_problems()
+        problems += self._locale_problems()
+        if problems:
+            raise ConfigurationError("Invalid configuration: " + "; ".join(problems))
+        return self
+
+    def _key_problems(self) -> list[str]:
+        """SECRET_KEY and AUDIT_KEY: present, strong outside development, and different."""
+        problems: list[str] = []
         relaxed = self.is_development or self.testing
         for name in ("secret_key", "audit_key"):
             value: str = getattr(self, name)
@@ -123,6 +135,11 @@ class Settings:
                 )
         if self.secret_key and self.secret_key == self.audit_key:
             problems.append("AUDIT_KEY must differ from SECRET_KEY")
+        return problems
+
+    def _disclosure_problems(self) -> list[str]:
+        """The disclosure thresholds (docs/design.md section 4): none can be set unsafe."""
+        problems: list[str] = []
         if not 3 <= self.disclosure_k <= 10:
             problems.append("DISCLOSURE_K must be between 3 and 10")
         if not self.band_edges or self.band_edges[0] != self.disclosure_k or list(
@@ -131,12 +148,22 @@ class Settings:
             problems.append("BAND_EDGES must be increasing and start at DISCLOSURE_K")
         if self.min_department_size < 1 or self.min_organisation_size < 1:
             problems.append("MIN_DEPARTMENT_SIZE and MIN_ORGANISATION_SIZE must be positive")
+        return problems
+
+    def _hardening_problems(self) -> list[str]:
+        """Password hashing and the field cipher: weakened only for tests (and development)."""
+        problems: list[str] = []
         if self.password_kdf.memory_kib < 65536 and not self.testing:
             problems.append("PASSWORD_KDF memory must be at least 64 MiB (65536 KiB)")
         if self.password_kdf.time_cost < 3 and not self.testing:
             problems.append("PASSWORD_KDF time cost must be at least 3")
         if self.field_cipher != "aes-256-gcm" and not (self.testing or self.is_development):
             problems.append("FIELD_CIPHER must be 'aes-256-gcm' in production")
+        return problems
+
+    def _operation_problems(self) -> list[str]:
+        """Sessions, throttling, the registry's start, retention and proxies within bounds."""
+        problems: list[str] = []
         if not 5 <= self.session_idle_minutes <= 24 * 60:
             problems.append("SESSION_IDLE_MINUTES must be between 5 and 1440")
         if not 60 <= self.throttle_window_seconds <= 24 * 3600:
@@ -150,13 +177,16 @@ class Settings:
             problems.append("RETENTION_MONTHS must be at least 1")
         if not 0 <= self.trusted_proxies <= 5:
             problems.append("TRUSTED_PROXIES must be between 0 and 5")
+        return problems
+
+    def _locale_problems(self) -> list[str]:
+        """A language the application speaks and a time zone the system knows."""
+        problems: list[str] = []
         if self.default_locale not in {"nl", "en"}:
             problems.append("DEFAULT_LOCALE must be 'nl' or 'en'")
         if not _is_time_zone(self.time_zone):
             problems.append("TIME_ZONE must be a time zone name such as 'Europe/Amsterdam'")
-        if problems:
-            raise ConfigurationError("Invalid configuration: " + "; ".join(problems))
-        return self
+        return problems
 
     def with_overrides(self, **overrides: Any) -> Settings:
         return replace(self, **overrides)

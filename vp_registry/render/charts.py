@@ -177,10 +177,16 @@ def clean_svg(svg: str, *, prefix: str, title: str) -> str:
     # Only ever the SVG chart_svg had matplotlib write a moment ago: element and attribute
     # names are matplotlib's, labels are escaped by its XML writer; no document from outside.
     root = ET.fromstring(svg)  # noqa: S314  # nosec B314 # see above
-    ids: set[str] = set()
+    ids = {element.attrib["id"] for element in root.iter() if "id" in element.attrib}
+    _drop_style_and_metadata(root)
     for element in root.iter():
-        if "id" in element.attrib:
-            ids.add(element.attrib["id"])
+        _clean_attributes(element, prefix, ids)
+    _label_root(root, prefix, title)
+    return _serialise(root, top=True)
+
+
+def _drop_style_and_metadata(root: ET.Element) -> None:
+    """Without <style> (a strict Content Security Policy refuses it) and <metadata>."""
     removable: list[tuple[ET.Element, ET.Element]] = []
     for parent in root.iter():
         for child in list(parent):
@@ -189,24 +195,33 @@ def clean_svg(svg: str, *, prefix: str, title: str) -> str:
     for parent, child in removable:
         parent.remove(child)
 
-    def rename(value: str) -> str:
-        return _REF_RE.sub(
-            lambda m: f"#{prefix}-{m.group(1)}" if m.group(1) in ids else m.group(0), value
-        )
 
-    for element in root.iter():
-        href = element.attrib.pop(XLINK_HREF, None)
-        if href is not None:  # SVG 2 "href": no xlink namespace to declare
-            element.set("href", href)
-        style = element.attrib.pop("style", None)
-        if style:
-            for name, value in _STYLE_RE.findall(style):
-                element.set(name, value)
-        for name, value in list(element.attrib.items()):
-            if name == "id":
-                element.set(name, f"{prefix}-{value}")
-            elif "#" in value:
-                element.set(name, rename(value))
+def _clean_attributes(element: ET.Element, prefix: str, ids: set[str]) -> None:
+    """Plain href, style declarations as attributes, ids and references to them prefixed
+    (several charts share one page)."""
+    href = element.attrib.pop(XLINK_HREF, None)
+    if href is not None:  # SVG 2 "href": no xlink namespace to declare
+        element.set("href", href)
+    style = element.attrib.pop("style", None)
+    if style:
+        for name, value in _STYLE_RE.findall(style):
+            element.set(name, value)
+    for name, value in list(element.attrib.items()):
+        if name == "id":
+            element.set(name, f"{prefix}-{value}")
+        elif "#" in value:
+            element.set(name, _rename(value, prefix, ids))
+
+
+def _rename(value: str, prefix: str, ids: set[str]) -> str:
+    """References (``#id``) to this SVG's own ids, prefixed; any other ``#`` text kept."""
+    return _REF_RE.sub(
+        lambda m: f"#{prefix}-{m.group(1)}" if m.group(1) in ids else m.group(0), value
+    )
+
+
+def _label_root(root: ET.Element, prefix: str, title: str) -> None:
+    """The dropped <style>'s defaults, no fixed size, and an accessible title."""
     # the <style> matplotlib drops held these defaults for every path
     root.set("stroke-linejoin", "round")
     root.set("stroke-linecap", "butt")
@@ -218,7 +233,6 @@ def clean_svg(svg: str, *, prefix: str, title: str) -> str:
     title_element = ET.Element(f"{{{SVG_NS}}}title", {"id": f"{prefix}-title"})
     title_element.text = title
     root.insert(0, title_element)
-    return _serialise(root, top=True)
 
 
 def _local(name: str) -> str:

@@ -155,9 +155,8 @@ def _paragraph(document: Any, text: str) -> None:
             run.add_break()
 
 
-def render_docx(report: AnnualReport) -> bytes:
-    document = Document()
-    _styles(document, report.locale)
+def _page(document: Any, report: AnnualReport) -> None:
+    """A4 with margins, the report title in the header (not on the cover) and a page footer."""
     section = document.sections[0]
     section.page_width, section.page_height = Cm(21), Cm(29.7)
     section.left_margin = section.right_margin = Cm(2)
@@ -166,7 +165,11 @@ def render_docx(report: AnnualReport) -> bytes:
     head = section.header.paragraphs[0]
     head_run = head.add_run(report.title)
     head_run.font.size, head_run.font.color.rgb = Pt(8), MUTED
-    foot = section.footer.paragraphs[0]
+    _footer(section.footer.paragraphs[0], report)
+
+
+def _footer(foot: Any, report: AnnualReport) -> None:
+    """Organisation and "page N of M" (Word fields, filled in when the document is shown)."""
     foot.alignment = WD_ALIGN_PARAGRAPH.RIGHT
     foot.add_run(f"{report.organisation}    " if report.organisation else "")
     foot.add_run(f"{report.word('page')} ")
@@ -176,7 +179,9 @@ def render_docx(report: AnnualReport) -> bytes:
     for run in foot.runs:
         run.font.size, run.font.color.rgb = Pt(8), MUTED
 
-    # cover
+
+def _cover(document: Any, report: AnnualReport) -> None:
+    """The first page: organisation, title, status, a draft stamp, then a page break."""
     for _ in range(6):
         document.add_paragraph()
     if report.organisation:
@@ -194,32 +199,45 @@ def render_docx(report: AnnualReport) -> bytes:
     closing.font.size, closing.font.color.rgb = Pt(9), MUTED
     closing.add_break(WD_BREAK.PAGE)
 
-    # contents
+
+def _contents(document: Any, report: AnnualReport) -> None:
+    """The table of contents page: a TOC field Word fills in (``updateFields``)."""
     contents = document.add_paragraph().add_run(report.word("contents"))
     contents.bold, contents.font.size, contents.font.color.rgb = True, Pt(16), ACCENT
     _field(document.add_paragraph(), 'TOC \\o "1-1" \\h \\z \\u', report.word("toc_hint"))
     document.add_paragraph().add_run().add_break(WD_BREAK.PAGE)
 
+
+def _legend(document: Any, report: AnnualReport) -> None:
+    """What each mark means, as a hanging-indent list under the key figures' heading."""
+    document.add_heading(report.word("legend"), level=2)
+    for mark, meaning in report.legend:
+        paragraph = document.add_paragraph()
+        paragraph.paragraph_format.space_after = Pt(2)
+        mark_run = paragraph.add_run(f"{mark}\t")
+        mark_run.bold = True
+        paragraph.add_run(meaning)
+        paragraph.paragraph_format.tab_stops.add_tab_stop(Cm(1.5))
+        paragraph.paragraph_format.left_indent = Cm(1.5)
+        paragraph.paragraph_format.first_line_indent = Cm(-1.5)
+    document.add_paragraph()
+
+
+def _sections(document: Any, report: AnnualReport) -> None:
+    """Each numbered section: a level-1 heading, then its paragraphs and tables in order."""
     for report_section in readable_sections(report):
         document.add_heading(f"{report_section.number}  {report_section.title}", level=1)
         if report_section.key == "key_figures":
-            document.add_heading(report.word("legend"), level=2)
-            for mark, meaning in report.legend:
-                paragraph = document.add_paragraph()
-                paragraph.paragraph_format.space_after = Pt(2)
-                mark_run = paragraph.add_run(f"{mark}\t")
-                mark_run.bold = True
-                paragraph.add_run(meaning)
-                paragraph.paragraph_format.tab_stops.add_tab_stop(Cm(1.5))
-                paragraph.paragraph_format.left_indent = Cm(1.5)
-                paragraph.paragraph_format.first_line_indent = Cm(-1.5)
-            document.add_paragraph()
+            _legend(document, report)
         for block in report_section.blocks:
             if isinstance(block, str):
                 _paragraph(document, block)
             else:
                 _table(document, block)
 
+
+def _properties(document: Any, report: AnnualReport) -> None:
+    """Document properties and the flag that makes Word update the fields on opening."""
     properties = document.core_properties
     properties.title = report.title
     properties.subject = report.organisation
@@ -229,6 +247,16 @@ def render_docx(report: AnnualReport) -> bytes:
     update = OxmlElement("w:updateFields")
     update.set(qn("w:val"), "true")
     document.settings.element.append(update)
+
+
+def render_docx(report: AnnualReport) -> bytes:
+    document = Document()
+    _styles(document, report.locale)
+    _page(document, report)
+    _cover(document, report)
+    _contents(document, report)
+    _sections(document, report)
+    _properties(document, report)
     buffer = io.BytesIO()
     document.save(buffer)
     return buffer.getvalue()

@@ -29,7 +29,7 @@ from typing import Any
 from openpyxl import Workbook
 from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
 
-from vp_registry.core.report import AnnualReport, ReportTable
+from vp_registry.core.report import AnnualReport, ReportRow, ReportTable
 from vp_registry.render.html import status_line
 
 _FIXED_TIME = (1980, 1, 1, 0, 0, 0)  # reproducible ZIP entries
@@ -133,9 +133,8 @@ def _append(sheet: Any, values: list[object]) -> None:
             cell.data_type = "s"
 
 
-def render_xlsx(report: AnnualReport) -> bytes:
-    workbook = Workbook()
-    about = workbook.active
+def _about_sheet(about: Any, report: AnnualReport) -> None:
+    """The first sheet: title, organisation, year, status, the marks; the tables follow."""
     about.title = report.word("sheet_about")[:31]
     _append(about, [report.title])
     about["A1"].font = _TITLE
@@ -153,43 +152,69 @@ def render_xlsx(report: AnnualReport) -> bytes:
     about.column_dimensions["A"].width = 24
     about.column_dimensions["B"].width = 70
 
+
+def _header(sheet: Any, table: ReportTable) -> int:
+    """The column header row, bold on a shaded fill; returns its row number."""
+    _append(sheet, list(table.columns))
+    header_row: int = sheet.max_row
+    for cell in sheet[header_row]:
+        cell.font, cell.fill, cell.border = _BOLD, _HEADER_FILL, _RULE
+        cell.alignment = Alignment(wrap_text=True, vertical="bottom",
+                                   horizontal="left" if table.text or cell.column == 1
+                                   else "right")
+    return header_row
+
+
+def _row_values(table: ReportTable, row: ReportRow) -> list[object]:
+    """The label, then each cell: an exact figure as a number, every mark as its text."""
+    values: list[object] = [row.label]
+    for cell in row.cells:
+        exact = cell.value is not None and not cell.suppressed
+        values.append(cell.value if exact and not table.text else cell.display)
+    return values
+
+
+def _body_row(sheet: Any, table: ReportTable, row: ReportRow) -> None:
+    """One table row, a total in bold under a rule, figures aligned right."""
+    _append(sheet, _row_values(table, row))
+    for cell in sheet[sheet.max_row]:
+        if row.total:
+            cell.font, cell.border = _BOLD, _TOP_RULE
+        if cell.column > 1:
+            cell.alignment = Alignment(
+                horizontal="left" if table.text else "right", wrap_text=table.text,
+                vertical="top")
+            if isinstance(cell.value, Decimal):
+                cell.number_format = "0.0"
+
+
+def _table_sheet(sheet: Any, table: ReportTable) -> None:
+    """One table: title, header, rows, note; header frozen, columns sized."""
+    _append(sheet, [table.title])
+    sheet["A1"].font = _TITLE
+    _append(sheet, [])
+    header_row = _header(sheet, table)
+    for row in table.rows:
+        _body_row(sheet, table, row)
+    if table.note:
+        _append(sheet, [])
+        _append(sheet, [table.note])
+        sheet.cell(sheet.max_row, 1).font = _MUTED
+    sheet.freeze_panes = sheet.cell(header_row + 1, 2)
+    sheet.column_dimensions["A"].width = 40
+    for index in range(2, len(table.columns) + 1):
+        letter = sheet.cell(header_row, index).column_letter
+        sheet.column_dimensions[letter].width = 36 if table.text else 14
+
+
+def render_xlsx(report: AnnualReport) -> bytes:
+    workbook = Workbook()
+    about = workbook.active
+    _about_sheet(about, report)
     for number, (table, short) in enumerate(table_names(report), start=1):
         sheet = workbook.create_sheet(_sheet_title(number, short))
         _append(about, [sheet.title, table.title])
-        _append(sheet, [table.title])
-        sheet["A1"].font = _TITLE
-        _append(sheet, [])
-        _append(sheet, list(table.columns))
-        header_row = sheet.max_row
-        for cell in sheet[header_row]:
-            cell.font, cell.fill, cell.border = _BOLD, _HEADER_FILL, _RULE
-            cell.alignment = Alignment(wrap_text=True, vertical="bottom",
-                                       horizontal="left" if table.text or cell.column == 1
-                                       else "right")
-        for row in table.rows:
-            values: list[object] = [row.label]
-            for cell in row.cells:
-                exact = cell.value is not None and not cell.suppressed
-                values.append(cell.value if exact and not table.text else cell.display)
-            _append(sheet, values)
-            for cell in sheet[sheet.max_row]:
-                if row.total:
-                    cell.font, cell.border = _BOLD, _TOP_RULE
-                if cell.column > 1:
-                    cell.alignment = Alignment(
-                        horizontal="left" if table.text else "right", wrap_text=table.text,
-                        vertical="top")
-                    if isinstance(cell.value, Decimal):
-                        cell.number_format = "0.0"
-        if table.note:
-            _append(sheet, [])
-            _append(sheet, [table.note])
-            sheet.cell(sheet.max_row, 1).font = _MUTED
-        sheet.freeze_panes = sheet.cell(header_row + 1, 2)
-        sheet.column_dimensions["A"].width = 40
-        for index in range(2, len(table.columns) + 1):
-            letter = sheet.cell(header_row, index).column_letter
-            sheet.column_dimensions[letter].width = 36 if table.text else 14
+        _table_sheet(sheet, table)
     buffer = io.BytesIO()
     workbook.save(buffer)
     return buffer.getvalue()
