@@ -202,9 +202,12 @@ def service(n: int, seed: int, runs: int) -> None:
     import tempfile
     from pathlib import Path
 
+    from sqlalchemy import delete
+
     from vp_registry import create_app
     from vp_registry.config import Settings
     from vp_registry.core.crypto import FAST_KDF_FOR_TESTS, format_recovery_key
+    from vp_registry.db.cases import CaseSearchIndex
     from vp_registry.services.accounts import organisation as org_service
     from vp_registry.services.accounts import users
     from vp_registry.services.cases import conversations as case_conversations
@@ -294,6 +297,17 @@ def service(n: int, seed: int, runs: int) -> None:
             counsellor = Work(session, settings, actor, keys=keys)
             # the decryption alone (issue 15: report figures at 10k <= 0.5 s), and the signals'
             # basis, which decrypts every case the same way and then finds the candidates
+            # issue 15: every case decrypted (the way before the index), the index rebuilt
+            # from nothing (after an erasure or rotation), then read (the usual case)
+            line(f"service case facts {n // 1000}k, decrypted",
+                 median_time(lambda: case_facts.decrypted_case_facts(session, keys, year=year),
+                             runs))
+
+            def rebuilt() -> None:
+                session.execute(delete(CaseSearchIndex))
+                case_facts.case_facts(session, keys, year=year)
+
+            line(f"service case facts {n // 1000}k, index rebuilt", median_time(rebuilt, runs))
             line(f"service case facts {n // 1000}k",
                  median_time(lambda: case_facts.case_facts(session, keys, year=year), runs))
             line(f"service signal basis {n // 1000}k",

@@ -5,27 +5,30 @@ erasure and key rotation."""
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import date
+from datetime import date, datetime
 from typing import Any
 
 import pytest
+from sqlalchemy import update
 from sqlalchemy.orm import Session
 
 from tests.casework import case_input, department, unlock
 from vp_registry.config import Settings
 from vp_registry.core import crypto
 from vp_registry.db.accounts import User
-from vp_registry.db.cases import CaseSearchIndex
+from vp_registry.db.cases import Case, CaseSearchIndex
 from vp_registry.services.cases import (
     codec,
     conversations,
+    fact_entries,
+    facts,
     lifecycle,
     listing,
     listing_cache,
     search_index,
 )
 from vp_registry.services.cases.queries import CaseFilter
-from vp_registry.services.cases.records import ContactInput
+from vp_registry.services.cases.records import Closing, ContactInput
 from vp_registry.services.infrastructure.audit import Actor
 from vp_registry.services.vault import store
 from vp_registry.services.vault.keyring import VaultKeys
@@ -126,3 +129,93 @@ def test_the_index_holds_no_plaintext_opens_only_under_its_key_and_goes_with_era
     assert db.get(CaseSearchIndex, 1) is not None
     store.forget_session_keys(db)  # what a key rotation does
     assert db.get(CaseSearchIndex, 1) is None
+
+
+def _all_facts(db: Session, keys: VaultKeys) -> dict[str, list[Any]]:
+    """The report facts of every year (and of all years) through the index and decrypted."""
+    years: list[int | None] = [None, 2024, 2025, 2026]
+    return {f"{year}": [facts.case_facts(db, keys, year=year),
+                        facts.decrypted_case_facts(db, keys, year=year)] for year in years}
+
+
+def test_the_index_gives_the_report_facts_of_decrypting_every_case(
+    db: Session, setup: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    work, references = setup
+    keys: VaultKeys = work.keys
+    late = lifecycle.create_case(work, case_input(
+        lifecycle.read_case(work, references[0]).department_id, opened_on=date(2024, 5, 1),
+        categories=("pesten", "werkdruk")), today=TODAY)
+    lifecycle.close_case(work, late.reference, 1, Closing(
+        closed_on=date(2024, 6, 1), outcome="referral", referral="hr"), today=TODAY)
+    conversations.add_contact(work, references[4], ContactInput(
+        held_on=date(2026, 3, 20), minutes=45, channel="video"), today=TODAY)
+    db.execute(update(Case).where(Case.reference == late.reference)
+               .values(created_at=datetime(2026, 2, 1, 9)))  # a late registration
+    db.commit()
+    for year, (indexed, decrypted) in _all_facts(db, keys).items():  # builds the index
+        assert indexed == decrypted, year
+    db.commit()
+    assert db.get(CaseSearchIndex, 1) is not None
+    opened: list[int] = []
+    real = codec.list_row_crypter
+
+    def counting(keys: VaultKeys, row: Any) -> Any:
+        opened.append(row.id)
+        return real(keys, row)
+
+    monkeypatch.setattr(codec, "list_row_crypter", counting)
+    assert len(facts.case_facts(db, keys)) == 13 and opened == []  # a warm index: no case
+    # changed after the index was built: a case, a conversation, a new conversation, an erasure
+    third = lifecycle.read_case(work, references[3])
+    lifecycle.update_case(work, references[3], 1, case_input(
+        third.department_id, opened_on=third.opened_on, categories=("agressie",),
+        minutes_spent=75, involved_person="Jan Jansen", gender="man"), today=TODAY)
+    talk = conversations.add_contact(work, references[4], ContactInput(
+        held_on=date(2025, 12, 31), minutes=20, channel="phone"), today=TODAY)
+    conversations.update_contact(work, references[4], talk.id, 1, ContactInput(
+        held_on=date(2026, 1, 2), minutes=25, channel="email"), today=TODAY)
+    lifecycle.close_case(work, references[7], 1, Closing(
+        closed_on=date(2026, 5, 1), outcome="referral", referral="police"), today=TODAY)
+    erased = lifecycle.read_case(work, references[6]).id
+    lifecycle.erase_case(Work(db, work.settings, work.actor), references[6], 1)
+    db.commit()
+    monkeypatch.setattr(codec, "list_row_crypter", real)
+    for year, (indexed, decrypted) in _all_facts(db, keys).items():
+        assert indexed == decrypted, year
+        assert erased not in {fact.case_id for fact in indexed}
+    changed = {case.case_id: case for case in facts.case_facts(db, keys)}
+    assert changed[third.id].categories == ("agressie",)
+    assert changed[third.id].minutes_spent == 75
+    db.commit()
+    monkeypatch.setattr(codec, "list_row_crypter", counting)
+    opened.clear()
+    facts.case_facts(db, keys, year=2026)
+    assert opened == []  # rewritten with the changed cases
+    conversations.update_contact(work, references[4], talk.id, 2, ContactInput(
+        held_on=date(2026, 1, 2), minutes=50, channel="phone"), today=TODAY)
+    db.commit()
+    opened.clear()
+    indexed = facts.case_facts(db, keys)
+    assert opened == [lifecycle.read_case(work, references[4]).id]  # only the edited one
+    assert indexed == facts.decrypted_case_facts(db, keys)
+
+
+def test_the_report_facts_in_the_index_are_no_plaintext(db: Session, setup: Any) -> None:
+    work, _ = setup
+    keys: VaultKeys = work.keys
+    assert facts.case_facts(db, keys)
+    row = db.get(CaseSearchIndex, 1)
+    assert row is not None
+    index = search_index.SearchIndex()
+    index.load(db, keys)
+    assert repr(index) == "SearchIndex(entries=12)"  # opened under the vault key
+    person = fact_entries.person_index(keys, "Kees de Vries")
+    assert person is not None
+    for plain in (b"pesten", b"colleague", b"permanent", b"phone", b"woman",
+                  person.encode("ascii")):
+        assert plain not in row.entries
+    with pytest.raises(crypto.DecryptionError):  # only the search index's key opens it
+        keys.cipher.decrypt(crypto.derive_subkey(keys.current, listing_cache.INDEX_PURPOSE),
+                            row.entries, crypto.associated_data(
+                                search_index.SEARCH_INDEX, "entries", 1, keys.version))

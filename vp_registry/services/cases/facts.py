@@ -2,18 +2,17 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from datetime import date, datetime
 from typing import Any
 
 from sqlalchemy import Select, and_, or_, select
 from sqlalchemy.orm import Session
 
-from vp_registry.core import crypto
 from vp_registry.core.facts import CaseFacts, ContactFacts
 from vp_registry.core.taxonomy import CaseStatus
-from vp_registry.db.cases import Case, CaseContact
-from vp_registry.services.cases import codec, queries
+from vp_registry.db.cases import Case, CaseContact, CaseKey
+from vp_registry.services.cases import codec, fact_entries, queries, search_index
 from vp_registry.services.cases.queries import CaseFilter
 from vp_registry.services.vault.keyring import VaultKeys
 
@@ -22,40 +21,94 @@ def case_facts(session: Session, keys: VaultKeys, *, year: int | None = None,
                progress: Callable[[int, int], object] | None = None) -> list[CaseFacts]:
     """Every case as decrypted :class:`CaseFacts` for signals and the annual report.
 
-    The blind index of the involved person's name is computed here, in memory, with a key
-    derived from the vault key - it is never stored, so the database does not even reveal
-    which cases concern the same person.
+    The blind index of the involved person's name is computed with a key derived from the
+    vault key; it is never stored in plaintext (only inside the encrypted index below), so
+    the database does not reveal which cases concern the same person.
 
     With ``year`` (the annual report): only the cases open at some time in that year, with
     a conversation in it or registered in it (a late case may count from its registration,
     ``core.facts.as_counted``), and only the conversations held in it - chosen on the
     plaintext dates, before anything is decrypted. ``progress(done, total)`` is called every
-    few hundred cases (the CLI's progress bar).
+    few hundred decrypted cases (the CLI's progress bar).
+
+    The facts come from the vault's encrypted search index (``search_index``, issue 15): one
+    row decrypted instead of every case; only cases whose entry is missing or stale (a new
+    version, a changed conversation) are decrypted, and the index is rewritten with them.
     """
-    case_query, contact_query = _queries(year)
-    contacts: dict[int, list[tuple[int, date, bytes]]] = {}
-    for contact_id, case_id, held_on, blob in session.execute(contact_query):
-        contacts.setdefault(case_id, []).append((contact_id, held_on, blob))
-    facts: list[CaseFacts] = []
-    rows = session.execute(case_query).all()
-    for done, row in enumerate(rows):
-        if progress is not None and done % queries.CHUNK == 0:
-            progress(done, len(rows))
-        facts.append(_facts_of(keys, row, contacts.get(row.id, [])))
+    case_query, contact_query = _queries(year, light=True)
+    contacts: dict[int, list[tuple[int, date]]] = {}
+    connection = session.connection()
+    for contact_id, case_id, held_on in connection.execute(contact_query):
+        contacts.setdefault(case_id, []).append((contact_id, held_on))
+    rows = connection.execute(case_query).all()
+    index = search_index.SearchIndex()
+    index.load(session, keys)
+    talks = search_index.conversation_signatures(session)
+    facts = _from_index(index, rows, contacts, talks)
+    stale = [row.id for row in rows if row.id not in facts]
+    for start in range(0, len(stale), queries.CHUNK):
+        if progress is not None:
+            progress(len(facts) + start, len(rows))
+        search_index.decrypt_entries(session, keys, stale[start:start + queries.CHUNK],
+                                     talks, index)
+    facts.update(_from_index(index, [row for row in rows if row.id not in facts], contacts,
+                             talks))
+    missing = [row.id for row in rows if row.id not in facts]
+    if missing:  # changed while we read (a conversation added, the case erased): as before
+        facts.update({fact.case_id: fact for fact in
+                      decrypted_case_facts(session, keys, year=year, only=missing)})
+    index.save(session, keys, present=set(connection.execute(select(Case.id)).scalars()))
     if progress is not None:
         progress(len(rows), len(rows))
+    return [facts[row.id] for row in rows if row.id in facts]
+
+
+def _from_index(index: search_index.SearchIndex, rows: Sequence[Any],
+                contacts: dict[int, list[tuple[int, date]]],
+                talks: dict[int, search_index.Conversations]) -> dict[int, CaseFacts]:
+    """The facts of the ``rows`` whose index entry is current."""
+    facts = {}
+    for row in rows:
+        blob = index.facts(row.id, row.version, talks.get(row.id, (0, 0)))
+        found = None if blob is None else fact_entries.decode(row, blob, contacts.get(row.id, []))
+        if found is not None:
+            facts[row.id] = found
     return facts
 
 
-def _queries(year: int | None
-             ) -> tuple[Select[*tuple[Any, ...]], Select[int, int, date, bytes]]:
+def decrypted_case_facts(session: Session, keys: VaultKeys, *, year: int | None = None,
+                         only: list[int] | None = None) -> list[CaseFacts]:
+    """:func:`case_facts` by decrypting every case (or the cases ``only``), without the
+    index: what the index path must equal (tests), and its way out for a case changed while
+    it read."""
+    case_query, contact_query = _queries(year)
+    if only is not None:
+        case_query = case_query.where(Case.id.in_(only))
+        contact_query = contact_query.where(CaseContact.case_id.in_(only))
+    contacts: dict[int, list[tuple[int, date, bytes]]] = {}
+    for contact_id, case_id, held_on, blob in session.execute(contact_query):
+        contacts.setdefault(case_id, []).append((contact_id, held_on, blob))
+    return [_facts_of(keys, row, contacts.get(row.id, []))
+            for row in session.execute(case_query).all()]
+
+
+def _queries(year: int | None, *, light: bool = False
+             ) -> tuple[Select[*tuple[Any, ...]], Select[*tuple[Any, ...]]]:
     """The cases and conversations to decrypt; for a report year chosen on plaintext dates:
     the cases open at some time in it, with a conversation in it or registered in it, and
-    the conversations held in it."""
-    case_query = queries.list_query(CaseFilter(sort="oldest")).add_columns(Case.details,
-                                                                           Case.created_at)
-    contact_query = select(CaseContact.id, CaseContact.case_id, CaseContact.held_on,
-                           CaseContact.content)
+    the conversations held in it. ``light``: only the plaintext columns (the index path)."""
+    contact_query: Select[*tuple[Any, ...]]
+    if light:
+        case_query = queries.filtered(
+            select(Case.id, Case.version, Case.status, Case.opened_on, Case.closed_on,
+                   Case.created_at).join(CaseKey, CaseKey.case_id == Case.id),
+            CaseFilter(sort="oldest"))
+        contact_query = select(CaseContact.id, CaseContact.case_id, CaseContact.held_on)
+    else:
+        case_query = queries.list_query(CaseFilter(sort="oldest")).add_columns(
+            Case.details, Case.created_at)
+        contact_query = select(CaseContact.id, CaseContact.case_id, CaseContact.held_on,
+                               CaseContact.content)
     if year is None:
         return case_query, contact_query
     start, end = date(year, 1, 1), date(year, 12, 31)
@@ -74,7 +127,7 @@ def _facts_of(keys: VaultKeys, row: Any, contacts: list[tuple[int, date, bytes]]
     listing = codec.decode_listing(crypter, row.id, row.listing)
     details = codec.decode_details(crypter, row.id, row.details)
     contact_facts = []
-    for contact_id, held_on, blob in sorted(contacts, key=lambda c: c[1]):
+    for contact_id, held_on, blob in sorted(contacts, key=lambda c: (c[1], c[0])):
         value = codec.decode_contact(crypter, contact_id, row.id, 0, held_on, blob)
         contact_facts.append(ContactFacts(held_on, value.minutes, value.channel))
     closed = row.status == CaseStatus.CLOSED.value
@@ -88,12 +141,6 @@ def _facts_of(keys: VaultKeys, row: Any, contacts: list[tuple[int, date, bytes]]
         gender=details.get("gender"), employment_type=details.get("employment_type"),
         minutes_spent=int(details.get("minutes_spent") or 0),
         contacts=tuple(contact_facts),
-        involved_person_index=_person_index(keys, details.get("involved_person")),
+        involved_person_index=fact_entries.person_index(keys, details.get("involved_person")),
         registered_at=row.created_at,
     )
-
-
-def _person_index(keys: VaultKeys, name: Any) -> str | None:
-    if not isinstance(name, str) or not crypto.normalise_name(name):
-        return None
-    return crypto.blind_index(keys.blind_index_key, name)

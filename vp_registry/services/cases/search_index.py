@@ -15,6 +15,10 @@ decrypted afresh. Every erasure and key rotation deletes the row and raises the 
 listing epoch (``vault.store.invalidate_listing_caches``); a request that loaded the index
 before writes nothing (``listing_cache.write_guarded``), so no erased case's text outlives its
 erasure here.
+
+Each entry also keeps the case's report facts (``fact_entries``: what ``facts.case_facts``
+decrypts for signals and the annual report), so the report's figures at 10,000 cases decrypt
+this one row instead of some 47,000 fields (issue 15).
 """
 
 from __future__ import annotations
@@ -30,7 +34,7 @@ from vp_registry.core import crypto
 from vp_registry.core.casework import fold
 from vp_registry.db.cases import Case, CaseContact, CaseKey, CaseSearchIndex
 from vp_registry.db.vault import VAULT_ROW_ID
-from vp_registry.services.cases import codec, queries
+from vp_registry.services.cases import codec, fact_entries, queries
 from vp_registry.services.cases.listing_cache import Stored, loaded_epoch, write_guarded
 from vp_registry.services.vault.keyring import VaultKeys
 
@@ -38,13 +42,14 @@ SEARCH_INDEX: Final = "case_search_index"
 SEARCH_PURPOSE: Final = "case-search-index"
 TEXT_FIELDS: Final = ("reporter_name", "reporter_contact", "involved_person", "narrative",
                       "next_steps", "referral_target")
-_FORMAT: Final = b"VPSI1"
-_ENTRY: Final = struct.Struct("<qiiqI")  # case id, version, conversations, their versions, bytes
+_FORMAT: Final = b"VPSI2"  # 2: with the report facts (a VPSI1 row is rebuilt)
+_ENTRY: Final = struct.Struct("<qiiqII")  # case id, version, conversations, their versions,
+# text bytes, facts bytes
 _SIZE: Final = crypto.SizeClass(fixed=0, free_text=("*",))  # the whole blob: a bucket
 _SEP: Final = "\x00"  # between a case's fields and notes (fold keeps it; a needle rarely has it)
 
 Conversations = tuple[int, int]  # a case's conversation count and version sum
-Entry = tuple[int, Conversations, str]  # case version, conversations, folded texts
+Entry = tuple[int, Conversations, str, bytes]  # version, conversations, texts, facts
 
 
 class SearchIndex:
@@ -85,8 +90,14 @@ class SearchIndex:
         hit = self._entries.get(case_id)
         return hit[2] if hit is not None and hit[:2] == (version, conversations) else None
 
-    def put(self, case_id: int, version: int, conversations: Conversations, text: str) -> None:
-        self._entries[case_id] = (version, conversations, text)
+    def facts(self, case_id: int, version: int, conversations: Conversations) -> bytes | None:
+        """The encoded report facts of a case (``fact_entries``), if the entry is current."""
+        hit = self._entries.get(case_id)
+        return hit[3] if hit is not None and hit[:2] == (version, conversations) else None
+
+    def put(self, case_id: int, version: int, conversations: Conversations, text: str,
+            facts: bytes) -> None:
+        self._entries[case_id] = (version, conversations, text, facts)
         self._changed = True
 
     def save(self, session: Session, keys: VaultKeys, present: set[int]) -> None:
@@ -118,10 +129,11 @@ def _forget(session: Session) -> None:
 
 def _serialise(entries: dict[int, Entry]) -> bytes:
     parts = []
-    for case_id, (version, (count, versions), text) in entries.items():
+    for case_id, (version, (count, versions), text, facts) in entries.items():
         raw = text.encode("utf-8")
-        parts.append(_ENTRY.pack(case_id, version, count, versions, len(raw)))
+        parts.append(_ENTRY.pack(case_id, version, count, versions, len(raw), len(facts)))
         parts.append(raw)
+        parts.append(facts)
     return b"".join(parts)
 
 
@@ -129,10 +141,11 @@ def _parse(data: bytes) -> dict[int, Entry]:
     entries: dict[int, Entry] = {}
     at, size = 0, _ENTRY.size
     while at < len(data):
-        case_id, version, count, versions, length = _ENTRY.unpack_from(data, at)
+        case_id, version, count, versions, length, facts = _ENTRY.unpack_from(data, at)
         at += size
-        entries[case_id] = (version, (count, versions), data[at:at + length].decode("utf-8"))
-        at += length
+        entries[case_id] = (version, (count, versions), data[at:at + length].decode("utf-8"),
+                            data[at + length:at + length + facts])
+        at += length + facts
     return entries
 
 
@@ -143,11 +156,7 @@ def matching(session: Session, keys: VaultKeys, candidates: list[int], needle: s
     index.load(session, keys)
     cases = {case_id: (version, reference) for case_id, version, reference in
              session.connection().execute(select(Case.id, Case.version, Case.reference))}
-    talks: dict[int, Conversations] = {
-        case_id: (int(count), int(versions or 0)) for case_id, count, versions in
-        session.connection().execute(
-            select(CaseContact.case_id, func.count(), func.sum(CaseContact.version))
-            .group_by(CaseContact.case_id))}
+    talks = conversation_signatures(session)
     found, stale = set(), []
     for case_id in candidates:
         if case_id not in cases:
@@ -161,11 +170,19 @@ def matching(session: Session, keys: VaultKeys, candidates: list[int], needle: s
             stale.append(case_id)
         elif _contains(text, needle):
             found.add(case_id)
-    for case_id, text in _decrypt_texts(session, keys, stale, talks, index):
+    for case_id, text, _ in decrypt_entries(session, keys, stale, talks, index):
         if _contains(text, needle):
             found.add(case_id)
     index.save(session, keys, present=set(cases))
     return found
+
+
+def conversation_signatures(session: Session) -> dict[int, Conversations]:
+    """Per case with conversations: their count and version sum (an entry's freshness)."""
+    return {case_id: (int(count), int(versions or 0)) for case_id, count, versions in
+            session.connection().execute(
+                select(CaseContact.case_id, func.count(), func.sum(CaseContact.version))
+                .group_by(CaseContact.case_id))}
 
 
 def _contains(text: str, needle: str) -> bool:
@@ -174,10 +191,11 @@ def _contains(text: str, needle: str) -> bool:
     return needle in text
 
 
-def _decrypt_texts(session: Session, keys: VaultKeys, ids: list[int],
-                   talks: dict[int, Conversations], index: SearchIndex
-                   ) -> list[tuple[int, str]]:
-    """Fold the text fields and notes of ``ids`` from the cases themselves, into the index."""
+def decrypt_entries(session: Session, keys: VaultKeys, ids: list[int],
+                    talks: dict[int, Conversations], index: SearchIndex
+                    ) -> list[tuple[int, str, bytes]]:
+    """Decrypt ``ids`` from the cases themselves - their folded text fields and notes, and
+    their report facts - into the index: (case id, text, encoded facts) each."""
     done = []
     connection = session.connection()
     for start in range(0, len(ids), queries.CHUNK):
@@ -188,19 +206,24 @@ def _decrypt_texts(session: Session, keys: VaultKeys, ids: list[int],
                 .where(CaseContact.case_id.in_(chunk))):
             notes.setdefault(case_id, []).append((contact_id, blob))
         for row in connection.execute(
-                select(Case.id, Case.version, Case.details, Case.data_key_version,
+                select(Case.id, Case.version, Case.listing, Case.details, Case.data_key_version,
                        CaseKey.wrapped_key, CaseKey.vault_key_version)
                 .join(CaseKey, CaseKey.case_id == Case.id).where(Case.id.in_(chunk))):
             crypter = codec.list_row_crypter(keys, row)
             details = codec.decode_details(crypter, row.id, row.details)
             texts = [fold(details[name]) for name in TEXT_FIELDS
                      if isinstance(details.get(name), str)]
+            held = []
             for contact_id, blob in notes.get(row.id, []):
                 value = crypter.decrypt_json(codec.CONTACTS, codec.CONTENT, contact_id, blob)
-                note = value.get("notes") if isinstance(value, dict) else None
-                if isinstance(note, str):
-                    texts.append(fold(note))
+                if not isinstance(value, dict):
+                    raise crypto.DecryptionError()
+                held.append(fact_entries.held(contact_id, value))
+                if isinstance(value.get("notes"), str):
+                    texts.append(fold(value["notes"]))
             text = _SEP.join(texts)
-            index.put(row.id, row.version, talks.get(row.id, (0, 0)), text)
-            done.append((row.id, text))
+            facts = fact_entries.encode(keys, codec.decode_listing(crypter, row.id, row.listing),
+                                        details, held)
+            index.put(row.id, row.version, talks.get(row.id, (0, 0)), text, facts)
+            done.append((row.id, text, facts))
     return done
