@@ -1,8 +1,8 @@
 """The unit of work: one transaction, who acts in it, the configuration and the vault keys.
 
 Every use case takes a :class:`Work` first (cosmicpython's ``uow``; Indico's operations that
-flush and never commit). A web request and a CLI command create it with the same function,
-:func:`begin`, and end it in one place: :meth:`Work.commit` or :meth:`Work.rollback`.
+flush and never commit). A web request and a CLI command open its session with the same function,
+:func:`new_session`, and end it in one place: :meth:`Work.commit` or :meth:`Work.rollback`.
 Services never commit and never roll back their caller: a write that may meet a concurrent
 change runs inside :meth:`Work.conflicts`, a savepoint whose failure becomes the service's
 ``Conflict`` while the caller's transaction - and the audit entries queued in it - stay.
@@ -120,13 +120,19 @@ class Work:
         self.session.close()
 
 
-def begin(factory: sessionmaker[Session], settings: Settings, actor: Actor, *,
-          keys: VaultKeys | None = None, open_keys: KeysOpener | None = None) -> Work:
-    """A new unit of work; web requests and CLI commands both start here. Audit entries are
-    queued and appended at the commit (the head-row lock is held only then)."""
+def new_session(factory: sessionmaker[Session]) -> Session:
+    """The session of a unit of work, web request or CLI command alike: its audit entries
+    are queued and appended at the commit (the head-row lock is held only then)."""
     session = factory()
     audit.defer_appends(session)
-    return Work(session, settings, actor, keys=keys, open_keys=open_keys)
+    return session
+
+
+def begin(factory: sessionmaker[Session], settings: Settings, actor: Actor, *,
+          keys: VaultKeys | None = None, open_keys: KeysOpener | None = None) -> Work:
+    """A new unit of work on a new session (a web request builds its Work on the request's
+    session from :func:`new_session`, see ``web.database.current_work``)."""
+    return Work(new_session(factory), settings, actor, keys=keys, open_keys=open_keys)
 
 
 @contextmanager

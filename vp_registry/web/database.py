@@ -16,15 +16,13 @@ from flask_login import current_user
 from sqlalchemy.orm import Session
 
 from vp_registry.app_state import app_state
-from vp_registry.services.infrastructure import audit
 from vp_registry.services.infrastructure.audit import Actor
-from vp_registry.services.work import Work
+from vp_registry.services.work import Work, new_session
 
 
 def db_session() -> Session:
     if "db_session" not in g:
-        g.db_session = app_state().session_factory()
-        audit.defer_appends(g.db_session)  # appended at the commit: the head lock only then
+        g.db_session = new_session(app_state().session_factory)  # as a CLI command's
     session: Session = g.db_session
     return session
 
