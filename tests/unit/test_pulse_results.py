@@ -1,0 +1,112 @@
+"""A round's results as a manager sees them (issue 16; core/pulse/results.py)."""
+
+from __future__ import annotations
+
+import pytest
+
+from vp_registry.core.pulse.disclosure import SCOPE_ALL, SCOPE_SHOWN
+from vp_registry.core.pulse.grouping import PulseGroup
+from vp_registry.core.pulse.questions import SAFETY_STATEMENTS, round_statements
+from vp_registry.core.pulse.results import (
+    Response,
+    RoundMeta,
+    compute_results,
+)
+
+STATEMENTS = round_statements(["tb1"])
+GROUPS = (PulseGroup("1", "Productie", (1, 2), 40), PulseGroup("3", "Planning", (3,), 12),
+          PulseGroup("4", "Inkoop", (4,), 11), PulseGroup("5", "Kwaliteit", (5,), 10))
+
+
+def answers(value: int) -> dict[str, int]:
+    return {s.code: value for s in STATEMENTS}
+
+
+def responses(counts: dict[str, int], value: int = 5) -> list[Response]:
+    return [Response(key, answers(value)) for key, n in counts.items() for _ in range(n)]
+
+
+def test_a_shown_group_has_counts_means_bands_and_score() -> None:
+    result = compute_results([*responses({"1": 6}), Response("1", answers(2))], GROUPS, 5,
+                             statements=STATEMENTS)
+    group = result.groups[0]
+    assert group.shown and group.responses == 7 and group.key == "1"
+    ps1 = group.items[0]
+    assert ps1.code == "ps1" and ps1.mean == pytest.approx((6 * 5 + 2) / 7, abs=0.005)
+    assert ps1.bands == (1, 0, 6)
+    # reversed ps1/ps3/ps5 answered 5 score 3, the other four 5: (3*3 + 4*5) / 7
+    assert group.score == pytest.approx(round((6 * 29 / 7 + (3 * 6 + 4 * 2) / 7) / 7, 2))
+
+
+def test_a_hidden_group_shows_nothing_and_the_organisation_covers_the_shown_only() -> None:
+    result = compute_results(responses({"1": 6, "3": 4, "4": 0, "5": 0}), GROUPS, 5,
+                             statements=STATEMENTS)
+    hidden = result.groups[1]
+    assert not hidden.shown and hidden.responses is None and hidden.score is None
+    assert all(item.mean is None and item.bands == (None, None, None) for item in hidden.items)
+    assert result.scope == SCOPE_SHOWN
+    assert result.organisation.responses == 6
+    assert result.organisation.department_ids == (1, 2)
+    assert len(result.groups) == len(GROUPS)  # no "other groups together" row
+
+
+def test_hidden_groups_together_are_a_row_and_the_organisation_is_everyone() -> None:
+    result = compute_results(responses({"1": 6, "3": 2, "4": 2, "5": 1}), GROUPS, 5,
+                             statements=STATEMENTS)
+    assert result.scope == SCOPE_ALL
+    other = result.groups[-1]
+    assert other.key == "other_groups" and other.responses == 5
+    assert other.department_ids == (3, 4, 5)
+    assert result.organisation.responses == 11
+
+
+def test_an_open_round_shows_no_answer_figures() -> None:
+    result = compute_results(responses({"1": 30, "3": 9}), GROUPS, 5, statements=STATEMENTS,
+                             meta=RoundMeta(closed=False))
+    assert not any(group.shown for group in result.groups)
+    assert result.organisation.responses == 39 and result.organisation.score is None
+    few = compute_results(responses({"1": 3}), GROUPS, 5, statements=STATEMENTS,
+                          meta=RoundMeta(closed=False))
+    assert few.organisation.responses is None
+
+
+def test_the_trend_compares_only_the_same_departments_shown_both_times() -> None:
+    before = compute_results(responses({"1": 6, "3": 6}, value=4), GROUPS, 5,
+                             statements=STATEMENTS)
+    after = compute_results(responses({"1": 6, "3": 2}, value=5), GROUPS, 5,
+                            statements=STATEMENTS, previous=before)
+    assert after.trend["1"] == pytest.approx(after.groups[0].score - 4.0, abs=0.01)
+    assert after.trend["3"] is None  # hidden now
+    # the organisation now covers Productie only: compared with Productie before
+    assert after.trend["organisation"] == after.trend["1"]
+    assert compute_results(responses({"1": 6, "3": 6}), GROUPS, 5, statements=STATEMENTS,
+                           previous=before).trend["organisation"] == pytest.approx(1.0 / 7 * 1,
+                                                                                   abs=0.01)
+
+
+def test_every_statement_must_be_answered_on_the_scale() -> None:
+    partial = {s.code: 4 for s in SAFETY_STATEMENTS}  # tb1 missing
+    with pytest.raises(ValueError, match="tb1"):
+        compute_results([Response("1", partial)], GROUPS, 5, statements=STATEMENTS)
+    with pytest.raises(ValueError, match="unknown group"):
+        compute_results([Response("9", answers(4))], GROUPS, 5, statements=STATEMENTS)
+
+
+def test_departments_below_the_minimum_size_are_merged_like_the_case_figures() -> None:
+    from vp_registry.core.facts import DepartmentFacts
+    from vp_registry.core.pulse.grouping import pulse_groups
+
+    departments = [DepartmentFacts(1, "Productie", 40), DepartmentFacts(2, "Lasserij", 4, 1),
+                   DepartmentFacts(3, "Planning", 12), DepartmentFacts(4, "Inkoop", 3),
+                   DepartmentFacts(5, "Kantine", 3)]
+    groups = pulse_groups(departments, minimum_responses=5, min_department_size=10,
+                          min_organisation_size=50)
+    assert [(g.label, g.department_ids) for g in groups] == [
+        ("Planning", (3,)), ("Productie", (1, 2)), ("Other departments", (4, 5))]
+    # a minimum of responses above the department size raises the merge size
+    raised = pulse_groups(departments, minimum_responses=15, min_department_size=10,
+                          min_organisation_size=50)
+    assert ("Planning", (3,)) not in [(g.label, g.department_ids) for g in raised]
+    small = pulse_groups(departments[:2], minimum_responses=5, min_department_size=10,
+                         min_organisation_size=50)
+    assert [g.label for g in small] == ["Whole organisation"]

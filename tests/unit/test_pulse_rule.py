@@ -1,0 +1,93 @@
+"""The pulse disclosure rule (issue 16; core/pulse/disclosure.py): which groups a release
+shows, the hidden groups together, and what the organisation figure covers - checked against
+a brute-force reader who knows the rule and sees the release."""
+
+from __future__ import annotations
+
+import itertools
+
+import pytest
+
+from vp_registry.core.pulse.disclosure import (
+    SCOPE_ALL,
+    SCOPE_NONE,
+    SCOPE_SHOWN,
+    Disclosure,
+    decide,
+    other_allowed,
+)
+
+
+def published(counts: dict[str, int], minimum: int) -> tuple[object, ...]:
+    """Everything about counts a release shows: each shown group's count, "hidden" for the
+    others, the hidden groups' total when shown together, the organisation's count."""
+    d = decide(counts, minimum)
+    hidden_total = sum(counts[k] for k in d.hidden)
+    return (tuple((k, counts[k] if k in d.shown else None) for k in counts),
+            hidden_total if d.other else None,
+            d.scope, sum(counts[k] for k in d.covered))
+
+
+def test_groups_at_or_above_the_minimum_are_shown() -> None:
+    d = decide({"a": 5, "b": 4, "c": 12}, 5)
+    assert d == Disclosure(("a", "c"), ("b",), False, SCOPE_SHOWN)
+    assert d.covered == ("a", "c")
+
+
+def test_nothing_hidden_covers_the_whole_organisation() -> None:
+    assert decide({"a": 5, "b": 9}, 5).scope == SCOPE_ALL
+
+
+def test_one_hidden_group_never_appears_in_the_organisation_figure() -> None:
+    d = decide({"a": 20, "b": 3}, 5)
+    assert d.scope == SCOPE_SHOWN and d.covered == ("a",)
+
+
+def test_two_hidden_groups_are_never_shown_together() -> None:
+    """n_a + n_b >= m with both below m pins both: with m=5, 8 means 4 and 4."""
+    for a, b in itertools.product(range(5), repeat=2):
+        assert not decide({"x": 9, "a": a, "b": b}, 5).other
+
+
+def test_three_hidden_groups_together_when_the_total_leaves_each_open() -> None:
+    assert decide({"x": 9, "a": 2, "b": 2, "c": 1}, 5).other  # 5 in [5, 8]
+    assert decide({"x": 9, "a": 4, "b": 4, "c": 0}, 5).other  # 8
+    assert not decide({"x": 9, "a": 4, "b": 4, "c": 1}, 5).other  # 9 > 8: c >= 1 follows
+    assert not decide({"x": 9, "a": 1, "b": 1, "c": 1}, 5).other  # 3 < 5
+    assert other_allowed(5, 3, 5) and not other_allowed(9, 3, 5)
+
+
+def test_no_group_shown_and_no_other_row_gives_no_organisation_figure() -> None:
+    d = decide({"a": 4, "b": 4}, 5)
+    assert d.scope == SCOPE_NONE and d.covered == ()
+
+
+def test_only_hidden_groups_together_are_the_organisation() -> None:
+    d = decide({"a": 2, "b": 2, "c": 2}, 5)
+    assert d.other and d.scope == SCOPE_ALL and d.covered == ("a", "b", "c")
+
+
+@pytest.mark.parametrize("minimum", [2, 3, 5])
+@pytest.mark.parametrize("groups", [1, 2, 3, 4])
+def test_a_reader_who_knows_the_rule_can_hold_every_count_below_the_minimum_possible(
+        minimum: int, groups: int) -> None:
+    """For every world and every hidden group: among the worlds that publish exactly the same
+    figures, that group's count takes every value 0..m-1 (counts up to m + 2 per group)."""
+    keys = [f"g{i}" for i in range(groups)]
+    worlds = [dict(zip(keys, values, strict=True))
+              for values in itertools.product(range(minimum + 3), repeat=groups)]
+    by_release: dict[tuple[object, ...], list[dict[str, int]]] = {}
+    for world in worlds:
+        by_release.setdefault(published(world, minimum), []).append(world)
+    for release, alike in by_release.items():
+        d = decide(alike[0], minimum)
+        for key in d.hidden:
+            possible = {world[key] for world in alike}
+            assert possible == set(range(minimum)), (release, key, possible)
+
+
+def test_the_minimum_must_be_at_least_two_and_counts_not_negative() -> None:
+    with pytest.raises(ValueError):
+        decide({"a": 1}, 1)
+    with pytest.raises(ValueError):
+        decide({"a": -1}, 5)
