@@ -42,6 +42,7 @@ from vp_registry.core.report.model import (
     ReportTexts,
 )
 from vp_registry.core.report.partitions import partition_table
+from vp_registry.core.report.pulse_section import PulseFacts, pulse_section
 from vp_registry.core.report.sections import activity_blocks, signal_blocks, trend_blocks
 from vp_registry.core.report.tally import (
     CARRIED_FIGURES,
@@ -110,6 +111,7 @@ def build_report(
     include_employment: bool = True,
     corrects: AnnualReport | None = None,
     registry_start: date | None = None,
+    pulse: PulseFacts | None = None,
 ) -> AnnualReport:
     """Build the annual report of ``year`` (see the package docstring for every rule).
 
@@ -121,6 +123,7 @@ def build_report(
     every figure released so far. Raises :class:`ReportRefused` when the report would change
     or give away a figure, ValueError on inconsistent input. ``registry_start`` (public: the
     registry's first day, ``REGISTRY_START``) says that no case was opened before it.
+    ``pulse`` (issue 16): the released pulse rounds, shown as section 8 (``pulse_section``).
     """
     _check_request(year, locale, version, corrects, previous_years)
     if corrects is not None:
@@ -135,6 +138,8 @@ def build_report(
                          previous_years, registry_start)
     sections, aggregates = _sections(the_year, texts, department, activities, signals,
                                      previous_years, include_gender, include_employment)
+    if pulse is not None:  # issue 16: released pulse rounds, after the signals (section 8)
+        sections = _with_pulse(sections, pulse_section(locale, year, 8, pulse))
     if the_year.release.conflicts:
         raise ReportRefused("\n".join(the_year.release.conflicts))
     return AnnualReport(
@@ -172,6 +177,14 @@ def _sections(the_year: _Year, texts: ReportTexts, department: DepartmentPart,
         ReportSection("recommendations", 9, word("s_recommendations"),
                       paragraphs(texts.recommendations, locale)),
     ), aggregates
+
+
+def _with_pulse(sections: tuple[ReportSection, ...], pulse: ReportSection
+                ) -> tuple[ReportSection, ...]:
+    """The pulse section after the signals; the sections after it move one number on."""
+    at = next(i for i, s in enumerate(sections) if s.key == "signals") + 1
+    later = tuple(ReportSection(s.key, s.number + 1, s.title, s.blocks) for s in sections[at:])
+    return (*sections[:at], pulse, *later)
 
 
 def _check_request(year: int, locale: str, version: int, corrects: AnnualReport | None,

@@ -245,6 +245,44 @@ WORDS: Final[dict[str, str]] = {
     "short_signals": N_("Signals"),
     "short_activities": N_("Activities"),
     "short_activity_list": N_("Activity list"),
+    # the pulse section (issue 16, core/report/pulse_section.py)
+    "s_pulse": N_("Pulse survey: how safe people feel"),
+    "pulse_intro": N_("In a pulse round employees answer anonymously how safe they feel in "
+                      "their team, on a scale from 1 (not at all) to 7 (completely): a higher "
+                      "score means safer. Results of a department are published only when at "
+                      "least {minimum} people answered; smaller departments are merged with "
+                      "others or not shown ('x'). These are the figures released to management "
+                      "after each round; they are not recalculated."),
+    "pulse_none": N_("No results of a pulse round were released in {year}."),
+    "pulse_rounds_table": N_("Pulse rounds in {year}"),
+    "pulse_round": N_("Round"),
+    "pulse_closed_on": N_("Closed on"),
+    "pulse_responses": N_("Responses"),
+    "pulse_rate": N_("Response rate"),
+    "pulse_score": N_("Safety score"),
+    "pulse_change": N_("Change"),
+    "pulse_rounds_note": N_("Safety score: the mean score on the statements about "
+                            "psychological safety in the team (1 to 7), for the whole "
+                            "organisation. Change: compared with the previous round whose "
+                            "results were released. Response rate: responses as a share of "
+                            "the people invited."),
+    "pulse_open_note": N_("Rounds without invitation codes ({rounds}) were open to everyone "
+                          "with the link: one person could answer more than once."),
+    "pulse_shown_note": N_("In {rounds} some departments had too few answers: there the "
+                           "organisation's figures cover only the departments shown, so that "
+                           "nothing about the others can be worked out."),
+    "pulse_other_groups": N_("Other groups together"),
+    "pulse_groups_table": N_("Safety score per department, {year}"),
+    "pulse_groups_note": N_("x: fewer than {minimum} answers, or not shown so that the answers "
+                            "of a smaller department cannot be worked out. '.': the department "
+                            "was not part of the round. Change: the latest round compared "
+                            "with the round before it."),
+    "pulse_trend_table": N_("Safety score of the whole organisation per round"),
+    "pulse_trend_note": N_("Including the latest earlier rounds whose results were released."),
+    "pulse_signal_category": N_("Psychological safety (pulse survey)"),
+    "short_pulse_rounds": N_("Pulse rounds"),
+    "short_pulse_groups": N_("Pulse departments"),
+    "short_pulse_trend": N_("Pulse trend"),
 }
 
 
