@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from vp_registry.core.pulse.disclosure import SCOPE_ALL, SCOPE_SHOWN
+from vp_registry.core.pulse.disclosure import SCOPE_SHOWN
 from vp_registry.core.pulse.grouping import PulseGroup
 from vp_registry.core.pulse.questions import SAFETY_STATEMENTS, round_statements
 from vp_registry.core.pulse.results import (
@@ -50,14 +50,12 @@ def test_a_hidden_group_shows_nothing_and_the_organisation_covers_the_shown_only
     assert len(result.groups) == len(GROUPS)  # no "other groups together" row
 
 
-def test_hidden_groups_together_are_a_row_and_the_organisation_is_everyone() -> None:
+def test_hidden_groups_reaching_the_minimum_together_are_in_no_figure() -> None:
     result = compute_results(responses({"1": 6, "3": 2, "4": 2, "5": 1}), GROUPS, 5,
                              statements=STATEMENTS)
-    assert result.scope == SCOPE_ALL
-    other = result.groups[-1]
-    assert other.key == "other_groups" and other.responses == 5
-    assert other.department_ids == (3, 4, 5)
-    assert result.organisation.responses == 11
+    assert result.scope == SCOPE_SHOWN
+    assert [g.key for g in result.groups] == ["1", "3", "4", "5"]
+    assert result.organisation.responses == 6
 
 
 def test_an_open_round_shows_no_answer_figures() -> None:
@@ -75,7 +73,8 @@ def test_the_trend_compares_only_the_same_departments_shown_both_times() -> None
                              statements=STATEMENTS)
     after = compute_results(responses({"1": 6, "3": 2}, value=5), GROUPS, 5,
                             statements=STATEMENTS, previous=before)
-    assert after.trend["1"] == pytest.approx(after.groups[0].score - 4.0, abs=0.01)
+    score = after.groups[0].score
+    assert score is not None and after.trend["1"] == pytest.approx(score - 4.0, abs=0.01)
     assert after.trend["3"] is None  # hidden now
     # the organisation now covers Productie only: compared with Productie before
     assert after.trend["organisation"] == after.trend["1"]

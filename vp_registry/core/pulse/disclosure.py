@@ -7,22 +7,23 @@ below the case threshold k).
 
 1. A group is *shown* (count, item means and bands, score) when it has at least ``m``
    responses, otherwise *hidden*: "fewer than m", nothing else.
-2. The hidden groups together (``H``, with ``n_H`` responses) are shown as one row "other
-   groups together" only when ``m <= n_H <= (m - 1) * (|H| - 1)``. Then every hidden group
-   can still have had any count from 0 to m-1 (the others can make up the rest), so neither a
-   hidden group's count nor its answers follow by subtraction. (With two hidden groups the
-   range is empty: ``n_H`` would pin both counts.)
-3. The organisation figure covers every group when nothing is hidden or the hidden groups are
-   shown together; otherwise it covers the shown groups only and says so (``scope``
-   ``"shown"``), and with no group shown there is no organisation figure (``"none"``).
-   Organisation minus shown groups therefore never isolates a hidden group.
+2. A hidden group's responses are in no published figure at all. The organisation figure
+   covers every group when none is hidden; otherwise it covers the shown groups only and says
+   so (``scope`` ``"shown"``); with no group shown there is no organisation figure
+   (``"none"``). So organisation minus the shown groups is always nothing, and neither a
+   hidden group's count nor its answers follow by subtraction.
 
-Every decision is computed from counts that the release shows (a shown group's count,
-``n_H`` when the row is shown) or from "below m" alone - never from a hidden count otherwise -
-so a reader who knows this rule learns nothing from the decisions (simulatable; docs/design.md
-"Simulatable disclosure control"). When the row of rule 2 is not shown the reader learns only
-that ``n_H`` is outside the range, which every count 0..m-1 of any hidden group is consistent
-with (all other hidden groups at 0).
+Withdrawn (pulse-report's attacker, 19:15): showing the hidden groups *together* ("other
+groups together", or inside the organisation figure) once they reach ``m`` responses, even
+with ``m <= n_H <= (m - 1)(|H| - 1)`` so that every count 0..m-1 stays possible. The counts
+were safe, the answers not: when everyone in the merged row gave the same answer (bands
+``5/0/0``, mean 1.0), every hidden group's respondents - perhaps one person - are known to have
+answered that. ``OTHER_GROUPS`` and ``Disclosure.other`` remain (always ``False``) for code
+that names them.
+
+Every decision is computed from counts that the release shows or from "below m" alone, so a
+reader who knows this rule learns nothing from the decisions (simulatable; docs/design.md
+"Simulatable disclosure control").
 
 Between releases: a round's figures are released once its round is closed and are never
 released again with other values (:func:`same_release`), so late responses or a re-grouping
@@ -39,7 +40,7 @@ from typing import Final
 SCOPE_ALL: Final = "all"  # the organisation figure covers every group
 SCOPE_SHOWN: Final = "shown"  # ... only the groups shown (some are hidden)
 SCOPE_NONE: Final = "none"  # no organisation figure (no group shown)
-OTHER_GROUPS: Final = "other_groups"  # the hidden groups together (rule 2)
+OTHER_GROUPS: Final = "other_groups"  # never produced: see "Withdrawn" above
 ORGANISATION_KEY: Final = "organisation"
 MIN_MINIMUM: Final = 2
 
@@ -50,7 +51,7 @@ class Disclosure:
 
     shown: tuple[str, ...]
     hidden: tuple[str, ...]
-    other: bool  # the hidden groups shown together as one row
+    other: bool  # always False: the hidden groups are never shown together (see above)
     scope: str
 
     @property
@@ -68,11 +69,6 @@ def check_minimum(minimum: int) -> None:
         raise ValueError(f"the minimum number of responses must be at least {MIN_MINIMUM}")
 
 
-def other_allowed(hidden_total: int, hidden_groups: int, minimum: int) -> bool:
-    """Rule 2: may the hidden groups be shown together?"""
-    return hidden_groups >= 2 and minimum <= hidden_total <= (minimum - 1) * (hidden_groups - 1)
-
-
 def decide(counts: Mapping[str, int], minimum: int) -> Disclosure:
     """The rule over the response count of every group of a round (in the round's order)."""
     check_minimum(minimum)
@@ -80,11 +76,10 @@ def decide(counts: Mapping[str, int], minimum: int) -> Disclosure:
         raise ValueError("a response count cannot be negative")
     shown = tuple(key for key, count in counts.items() if count >= minimum)
     hidden = tuple(key for key, count in counts.items() if count < minimum)
-    other = other_allowed(sum(counts[key] for key in hidden), len(hidden), minimum)
-    if not hidden or other:
+    if not hidden:
         scope = SCOPE_ALL
     elif shown:
         scope = SCOPE_SHOWN
     else:
         scope = SCOPE_NONE
-    return Disclosure(shown, hidden, other, scope)
+    return Disclosure(shown, hidden, False, scope)

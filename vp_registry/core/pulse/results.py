@@ -8,8 +8,8 @@ directly. The decisions are :func:`vp_registry.core.pulse.disclosure.decide`'s.
 * A shown group: its response count, per item the mean answer and the low/middle/high bands,
   its scale score (:mod:`.scoring`), its response rate's basis (headcount, public).
 * A hidden group: ``shown=False``, every figure ``None``.
-* The hidden groups together (rule 2), when allowed: one more row, key ``other_groups``.
-* The organisation: every group, or only the shown ones (``RoundResult.scope``), or nothing.
+* The organisation: every group when none is hidden, else the shown ones only
+  (``RoundResult.scope`` ``"shown"``), or nothing; a hidden group's responses are in no figure.
 * A round that is still open gives no answer figures at all (a reader watching them change
   would see single responses): only the organisation's count once it reaches the minimum.
 """
@@ -23,7 +23,6 @@ from datetime import date
 from vp_registry.core.pulse import scoring
 from vp_registry.core.pulse.disclosure import (
     ORGANISATION_KEY,
-    OTHER_GROUPS,
     SCOPE_ALL,
     SCOPE_NONE,
     SCOPE_SHOWN,
@@ -35,7 +34,6 @@ from vp_registry.core.taxonomy import N_
 
 ORGANISATION_LABEL = N_("Whole organisation")
 SHOWN_GROUPS_LABEL = N_("The groups shown together")
-OTHER_GROUPS_LABEL = N_("Other groups together")
 DECIMALS = 2
 
 
@@ -95,7 +93,7 @@ class RoundResult:
     closes_on: date
     open_round: bool
     invited: int
-    groups: tuple[GroupResult, ...]  # the round's groups in order, then "other groups together"
+    groups: tuple[GroupResult, ...]  # the round's groups in order
     organisation: GroupResult
     trend: dict[str, float | None] = field(default_factory=dict)  # group key -> score change
     scope: str = SCOPE_ALL  # what the organisation figure covers (core.pulse.disclosure)
@@ -179,11 +177,6 @@ def results_from_tallies(tallies: Mapping[str, GroupTally], groups: Sequence[Pul
             if g.key in decision.shown else
             _hidden(g.key, g.label, g.department_ids, g.headcount, statements)
             for g in groups]
-    hidden = [g for g in groups if g.key in decision.hidden]
-    if decision.other and decision.shown:
-        rows.append(_shown(OTHER_GROUPS, OTHER_GROUPS_LABEL, _ids(hidden),
-                           sum(g.headcount for g in hidden),
-                           _combined([counted[g.key] for g in hidden], statements), statements))
     covered = [g for g in groups if g.key in decision.covered]
     label = SHOWN_GROUPS_LABEL if decision.scope == SCOPE_SHOWN else ORGANISATION_LABEL
     if decision.scope == SCOPE_NONE:
