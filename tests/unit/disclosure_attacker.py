@@ -63,7 +63,15 @@ from vp_registry.core.disclosure import (
     merge_departments,
     parse_quarter,
 )
-from vp_registry.core.facts import CaseFacts, ContactFacts, DepartmentFacts, as_counted
+from vp_registry.core.facts import (
+    CaseFacts,
+    ContactFacts,
+    DepartmentFacts,
+    ErasedCases,
+    as_counted,
+    erased_facts,
+    erasure_of,
+)
 from vp_registry.core.report import (
     ORGANISATION_LEVEL,
     AnnualReport,
@@ -129,7 +137,27 @@ class Erase:
     before: date
 
 
-Step = Signals | Report | Headcounts | LateCases | Erase
+@dataclass(frozen=True)
+class Closings:
+    """On ``on`` the counsellor closes the world's ``close`` cases of ``atoms`` (the first
+    ones of each atom) with the closing date ``closed_on`` - possibly inside a year whose
+    final report counted them open at its end (a closing date moved back after a report)."""
+
+    on: date
+    closed_on: date
+    atoms: tuple[CellKey, ...]
+
+
+@dataclass(frozen=True)
+class Erasures:
+    """On ``on`` the counsellor erases the world's ``erase`` cases (the last ones of each
+    atom in ``History.erased``), e.g. on the person's request; the service keeps what
+    ``core.facts.erasure_of`` says of each."""
+
+    on: date
+
+
+Step = Signals | Report | Headcounts | LateCases | Erase | Closings | Erasures
 
 
 @dataclass(frozen=True)
@@ -144,6 +172,8 @@ class History:
     # conversations: one variable per year, the number of conversations held in it (all with
     # the first case open in that year; a year with conversations and no case is no data set)
     talks: bool = False
+    closed: tuple[CellKey, ...] = ()  # atoms whose cases a Closings step may close
+    erased: tuple[CellKey, ...] = ()  # atoms whose cases the Erasures step may erase
 
     @property
     def atoms(self) -> tuple[CellKey, ...]:
@@ -156,6 +186,7 @@ class History:
     def variables(self) -> tuple[tuple[str, CellKey], ...]:
         return (*(("base", a) for a in self.atoms), *(("late", a) for a in self.late),
                 *(("move", a) for a, _ in self.moves),
+                *(("close", a) for a in self.closed), *(("erase", a) for a in self.erased),
                 *(("talk", (ORGANISATION_LEVEL, "conversations", str(y))) for y in self.years
                   if self.talks))
 
@@ -173,16 +204,51 @@ class Invalid(Exception):
     """A correction moves more cases out of an atom than it holds: no such data set."""
 
 
+@dataclass(frozen=True)
+class Edits:
+    """The edits made so far: closings (date recorded, closing date, atoms), erasures."""
+
+    closings: tuple[Closings, ...] = ()
+    erase: str = "keep"  # "keep": not erased yet; "drop": erased; "only": the erased ones
+
+
+def _edited(history: History, counts: Sequence[int], index: Mapping[tuple[str, CellKey], int],
+            kind: str, atom: CellKey, edits: Edits) -> list[tuple[int, CaseFacts | None]]:
+    """The cases of one base atom (position in it, None: erased), after the edits."""
+    n = counts[index[(kind, atom)]]
+    closing = {a: step for step in edits.closings for a in step.atoms}
+    closed = counts[index[("close", atom)]] if atom in closing else 0
+    erased = counts[index[("erase", atom)]] if ("erase", atom) in index else 0
+    if closed > n or erased > n or (atom in closing and erased and closed + erased > n):
+        raise Invalid()  # an edit of more cases than the atom holds: no such data set
+    start = _first_day(atom[2])
+    found: list[tuple[int, CaseFacts | None]] = []
+    for i in range(n):
+        gone = i >= n - erased
+        if (edits.erase == "drop" and gone) or (edits.erase == "only" and not gone):
+            continue
+        case = CaseFacts(0, start + timedelta(days=i), None, atom[0], (atom[1],))
+        if i < closed:
+            step = closing[atom]
+            case = replace(case, closed_on=step.closed_on,
+                           closed_recorded_at=datetime.combine(step.on, time(12)))
+        found.append((i, case))
+    return found
+
+
 def _cases(history: History, values: Sequence[int], *, late: bool,
-           erased_before: date | None, late_on: date | None = None) -> list[CaseFacts]:
+           erased_before: date | None, late_on: date | None = None,
+           edits: Edits | None = None) -> list[CaseFacts]:
     """One single-category case per unit of count; opened on the quarter's first days.
 
     After :class:`LateCases`, late cases exist (registered ``late_on``, if it is modelled)
     and moved cases are in their new atom. A year's conversations are held with its first
-    open case, on the year's first day or the case's opening day.
+    open case, on the year's first day or the case's opening day. ``edits``: cases closed
+    and erased after a report (:class:`Closings`, :class:`Erasures`).
     """
     counts = list(values)
     variables = list(history.variables)
+    edits = edits or Edits()
     if late:
         index = {v: i for i, v in enumerate(variables)}
         for source, target in history.moves:
@@ -197,7 +263,17 @@ def _cases(history: History, values: Sequence[int], *, late: bool,
         if kind == "talk":
             talks.append((int(quarter), n))
             continue
-        if kind == "move" or (kind == "late" and not late):
+        if kind in ("move", "close", "erase") or (kind == "late" and not late):
+            continue
+        if kind == "base" and (history.closed or history.erased):
+            if erased_before is not None and _first_day(quarter) < erased_before:
+                continue
+            index = {v: i for i, v in enumerate(variables)}
+            for _, case in _edited(history, counts, index, kind, (dept, cat, quarter), edits):
+                if case is not None:
+                    cases.append(replace(case, case_id=len(cases) + 1))
+            continue
+        if edits.erase == "only":
             continue
         start = _first_day(quarter) + timedelta(days=40 if kind == "late" else 0)
         if erased_before is not None and start < erased_before:
@@ -315,6 +391,8 @@ class Pipeline:
         rules: list[RuleConstraint] = []  # published rules in the ledger (a rise's)
         finals: dict[int, AnnualReport] = {}  # the latest final version per year
         finalised: dict[int, datetime] = {}  # when the first final version was finalised
+        edits = Edits()
+        kept: list[ErasedCases] = []  # what the service keeps of erased cases
         out = Run()
         self.runs += 1
         index_of = {v: i for i, v in enumerate(h.variables)}
@@ -329,12 +407,25 @@ class Pipeline:
                 erased = step.before
                 continue
             try:
-                cases = _cases(h, values, late=late, erased_before=erased, late_on=late_on)
+                if isinstance(step, Closings):
+                    edits = replace(edits, closings=(*edits.closings, step))
+                    continue
+                if isinstance(step, Erasures):
+                    kept += _erase(h, values, step, finalised, late=late, erased_before=erased,
+                                   late_on=late_on, edits=edits)
+                    edits = replace(edits, erase="drop")
+                    continue
+                cases = _cases(h, values, late=late, erased_before=erased, late_on=late_on,
+                               edits=edits)
             except Invalid:
                 return None
             # as the services count them (a case registered after its year's report: opened
-            # on its registration day)
-            facts = [c for c in as_counted(cases, finalised) if c.opened_on < step.today]
+            # on its registration day; a closing recorded after a report from that day; an
+            # erased case that a report counted open at its year's end as kept)
+            counted = as_counted(cases, finalised)
+            if isinstance(step, Report):
+                counted += erased_facts(kept, step.year)
+            facts = [c for c in counted if c.opened_on < step.today]
             corrects = finals.get(step.year) if isinstance(step, Report) else None
             previous = ({y: r.aggregates for y, r in finals.items() if y < step.year}
                         if isinstance(step, Report) else {})
@@ -391,10 +482,26 @@ class Pipeline:
                 for f in figures:
                     variables = _variables_of(f, h, index_of, late=late, erased=erased,
                                               today=step.today,
-                                              moved=_moved_late(h, late_on, finalised))
+                                              moved=_moved_late(h, late_on, finalised),
+                                              edited=set(h.erased) if kept or edits.erase
+                                              == "drop" else set())
                     if variables is not None:
                         out.figures.append((f, variables))
         return out
+
+
+def _erase(h: History, values: Sequence[int], step: Erasures,
+           finalised: Mapping[int, datetime], **state: Any) -> list[ErasedCases]:
+    """What the service keeps of the cases erased on ``step.on`` (``core.facts.erasure_of``
+    on each, as counted at that moment)."""
+    gone = _cases(h, values, **{**state, "edits": replace(state["edits"], erase="only")})
+    moment = datetime.combine(step.on, time(12))
+    kept: dict[tuple[int, date], int] = {}
+    for case in as_counted(gone, finalised):
+        found = erasure_of(case, moment, finalised)
+        if found is not None:
+            kept[found] = kept.get(found, 0) + 1
+    return [ErasedCases(year, closed, n) for (year, closed), n in sorted(kept.items())]
 
 
 def _moved_late(h: History, late_on: date | None,
@@ -413,13 +520,15 @@ def _moved_late(h: History, late_on: date | None,
 def _variables_of(f: Figure, h: History, index_of: Mapping[tuple[str, CellKey], int], *,
                   late: bool, erased: date | None, today: date,
                   moved: Mapping[CellKey, tuple[CellKey, date]] | None = None,
+                  edited: set[CellKey] | None = None,
                   ) -> tuple[int, ...] | None:
     """The world variables a figure sums (None when it is not a sum of world atoms).
 
-    ``moved``: late atoms counted in another atom from their registration day.
+    ``moved``: late atoms counted in another atom from their registration day; ``edited``:
+    atoms that lost erased cases (no plain sum any more).
     """
     found: list[int] = []
-    shifted = {a for pair in h.moves for a in pair} if late else set()
+    shifted = ({a for pair in h.moves for a in pair} if late else set()) | (edited or set())
     counted = dict(moved or {})
     years = {q[:4] for _, name, q in f.cells if name == "key:conversations"}
     if h.talks and len(years) == 1 and all(a[1] == "key:conversations" for a in f.cells):
@@ -608,6 +717,10 @@ def units(history: History) -> list[tuple[str, tuple[Var, ...]]]:
             found.append((label + " (with late cases)", base + late))
     for source, target in h.moves:
         found.append((f"cases moved from {source} to {target}", (index[("move", source)],)))
+    for atom in h.closed:
+        found.append((f"cases of {atom} closed after a report", (index[("close", atom)],)))
+    for atom in h.erased:
+        found.append((f"cases of {atom} erased after a report", (index[("erase", atom)],)))
     return found
 
 

@@ -30,6 +30,8 @@ from vp_registry.core.facts import DepartmentFacts
 
 from .disclosure_attacker import (
     Attack,
+    Closings,
+    Erasures,
     Finding,
     Headcounts,
     History,
@@ -398,3 +400,71 @@ def test_the_search_bound_covers_the_largest_published_sum() -> None:
     findings, state = attack(history, (0, 5, 0, 2))
     no_findings(findings)
     assert state.bound >= 7
+
+
+# --- edits after a report (issue 12, "still open"): a closing date moved back, an erasure ---
+
+Q1_2027 = "2027-Q1"
+PRODUCTIE_KANTOOR = (DepartmentFacts(1, "Productie", 30), DepartmentFacts(2, "Kantoor", 20))
+# the 2027 cases close in May 2027 (ordinary closings, recorded on the day)
+CLOSINGS_2027 = Closings(date(2027, 6, 1), date(2027, 5, 3), ((1, "p", Q1_2027),
+                                                              (2, "p", Q1_2027)))
+
+
+def edits_history(edit: Closings | Erasures, **atoms: tuple[tuple[int, str, str], ...]
+                  ) -> History:
+    """Registry from 2026-Q4 (the auditor is told 1 January, see the late-registration test).
+    Productie and Kantoor p: 3 and 3 in 2026-Q4 and in 2027-Q1; the 2026 report shows 'open
+    on 31 December 2026' 6; then ``edit`` (1 February 2027); then some 2027 cases are closed
+    in May, and the 2027 report repeats 'carried over from 2026' 6."""
+    return History(
+        PRODUCTIE_KANTOOR, ("p",), ("2026-Q4", Q1_2027),
+        (REPORT_2026, edit, CLOSINGS_2027, Report(2027, date(2028, 1, 15))),
+        DisclosureRules(first_quarter="2026-Q1"), **atoms,  # type: ignore[arg-type]
+    )
+
+
+def carried_over(state: Attack) -> tuple[str, ...]:
+    key = [b[4] for b in state.expected[-1] if isinstance(b, tuple) and b[0] == "key_figures"]
+    assert key, state.expected[-1]
+    shown: tuple[str, ...] = dict(key[0])["Carried over from 2026"]
+    return shown
+
+
+@pytest.mark.parametrize("moved", [0, 1, 2])
+def test_a_closing_date_moved_back_after_the_report_is_not_given_away_by_the_next_report(
+    moved: int,
+) -> None:
+    """After the 2026 report (6 cases open on 31 December) the counsellor closes 0-2 of
+    Productie's 2026-Q4 cases with a closing date in December 2026. The 2027 report repeats
+    'carried over from 2026' because 2026 published its open cases - but counted it again
+    (6 - moved): the difference gave the closings away. A closing recorded after the final
+    report of a year that counted the case open at its end now counts from the day it was
+    recorded (``core.facts.as_counted``): carried over stays 6, the cases close in 2027
+    among that year's other closings."""
+    closed_back = (1, "p", "2026-Q4")
+    history = edits_history(Closings(date(2027, 2, 1), date(2026, 12, 20), (closed_back,)),
+                            closed=(closed_back, (1, "p", Q1_2027), (2, "p", Q1_2027)))
+    # variables: 4 atoms, then the closings of (1 p Q4), (1 p Q1), (2 p Q1)
+    findings, state = attack(history, (3, 3, 3, 3, moved, 1, 1))
+    no_findings(findings)
+    assert carried_over(state) == ("6",)  # as published for 2026
+
+
+@pytest.mark.parametrize("erased", [0, 1, 2])
+def test_an_erasure_after_the_report_is_not_given_away_by_the_next_report(
+    erased: int,
+) -> None:
+    """After the 2026 report (6 cases open on 31 December) the counsellor erases 0-2 of
+    Productie's open 2026-Q4 cases (the person asked). 'Carried over from 2026' in the 2027
+    report dropped by the number erased. The service now keeps, of an erased case that a
+    final report counted open at its year's end, that fact only (the year, the day it
+    counts as closed: ``core.facts.erasure_of``), without any identifying content: it stays
+    carried over and counts as closed, outcome not recorded, on its erasure day."""
+    erased_atom = (1, "p", "2026-Q4")
+    history = edits_history(Erasures(date(2027, 2, 1)), erased=(erased_atom,),
+                            closed=((1, "p", Q1_2027), (2, "p", Q1_2027)))
+    # variables: 4 atoms, the closings of (1 p Q1) and (2 p Q1), the erasures of (1 p Q4)
+    findings, state = attack(history, (3, 3, 3, 3, 1, 1, erased))
+    no_findings(findings)
+    assert carried_over(state) == ("6",)  # as published for 2026

@@ -36,6 +36,8 @@ class CaseFacts:
     involved_person_index: str | None = None
     # when the case was registered (UTC, the row's creation); None: on its opening day
     registered_at: datetime | None = None
+    # when its closing was recorded (UTC); None: on its closing day (or not known)
+    closed_recorded_at: datetime | None = None
 
 
 @dataclass(frozen=True)
@@ -51,16 +53,32 @@ def as_counted(cases: Iterable[CaseFacts],
                finalised: Mapping[int, datetime]) -> list[CaseFacts]:
     """The cases as every published figure counts them (issue 12, docs/decisions.md).
 
-    A case registered after the final annual report of a year in which it was open (it was
-    registered late, or its opening date was moved back into that year) was not counted by
-    that report. Counting it there now would change what the next report repeats from it -
-    "carried over from Y-1" against the published "open on 31 December Y-1" - and so give
-    the late case away. Such a case counts, in every later figure (reports, signals), as if
-    it had been opened on the day it was registered, and closed no earlier than that day.
+    A figure of a period that a final annual report covered never moves through an edit made
+    after that report; the edit counts from the day it was recorded instead:
+
+    * A case registered after the final report of a year in which it was open (registered
+      late, or its opening date moved back into that year) was not counted by that report.
+      Counting it there now would change what the next report repeats from it - "carried
+      over from Y-1" against the published "open on 31 December Y-1" - and so give the
+      late case away. It counts, in every later figure (reports, signals), as opened on the
+      day it was registered, and closed no earlier than that day.
+    * A closing recorded after the final report of a year that counted the case open at its
+      end (a closing date inside that year, entered later) counts from the day it was
+      recorded: the case stays "carried over" as published, and closes then.
+
     ``finalised`` maps a year to the moment its first final report was finalised; the
-    decision uses those moments and the registration time only, never a count.
+    decisions use those moments and the recording times only, never a count. Erased cases:
+    :func:`erasure_of`.
     """
-    return [_as_counted(case, finalised) for case in cases]
+    return [_closing_as_counted(_as_counted(case, finalised), finalised) for case in cases]
+
+
+def counts_from(moment: datetime, finalised: Mapping[int, datetime]) -> date:
+    """The day an edit made at ``moment`` counts from: that day, and never inside a year
+    whose final report was finalised by then."""
+    covered = [year for year, at in finalised.items() if at <= moment]
+    day = moment.date()
+    return max(day, date(max(covered) + 1, 1, 1)) if covered else day
 
 
 def _as_counted(case: CaseFacts, finalised: Mapping[int, datetime]) -> CaseFacts:
@@ -69,12 +87,73 @@ def _as_counted(case: CaseFacts, finalised: Mapping[int, datetime]) -> CaseFacts
         moment <= registered and _open_in(case, year) for year, moment in finalised.items()
     ):
         return case
-    day = registered.date()
+    day = counts_from(registered, finalised)
     closed = None if case.closed_on is None else max(case.closed_on, day)
     return replace(case, opened_on=day, closed_on=closed)
+
+
+def _closing_as_counted(case: CaseFacts, finalised: Mapping[int, datetime]) -> CaseFacts:
+    recorded, closed = case.closed_recorded_at, case.closed_on
+    if recorded is None or closed is None or not any(
+        moment <= recorded and case.opened_on <= date(year, 12, 31) and closed.year <= year
+        for year, moment in finalised.items()
+    ):
+        return case
+    return replace(case, closed_on=max(closed, counts_from(recorded, finalised)))
 
 
 def _open_in(case: CaseFacts, year: int) -> bool:
     """Did the annual report of ``year`` count the case (opened, carried over or closed)?"""
     return case.opened_on <= date(year, 12, 31) and (
         case.closed_on is None or case.closed_on >= date(year, 1, 1))
+
+
+def _open_at_end(case: CaseFacts, year: int) -> bool:
+    end = date(year, 12, 31)
+    return case.opened_on <= end and (case.closed_on is None or case.closed_on > end)
+
+
+@dataclass(frozen=True)
+class ErasedCases:
+    """Erased cases that a final report counted open at the end of ``open_at_end_of``, and
+    the day each counts as closed: all that is kept of them (``services.cases.shredding``)."""
+
+    open_at_end_of: int
+    closed_on: date
+    cases: int
+
+
+def erasure_of(case: CaseFacts, erased_at: datetime,
+               finalised: Mapping[int, datetime]) -> tuple[int, date] | None:
+    """What must be kept of ``case`` (as counted) when it is erased at ``erased_at``: the
+    last year whose final report counted it open at the year's end, and the day it counts
+    as closed (its closing, or the erasure's day) - or None when no later report counts it.
+
+    A report repeats "carried over from Y" when Y's report published its open cases; an
+    erased case of those would make it drop, and give the erasure away. Nothing else is
+    needed: a year's other figures are never counted again, and a case closed in a year
+    already final counts in no later report. Uses dates and finalisation moments only (no
+    key: retention erases without one).
+    """
+    ends = [year for year, at in finalised.items()
+            if at <= erased_at and _open_at_end(case, year)]
+    if not ends:
+        return None
+    year = max(ends)
+    following = finalised.get(year + 1)
+    if following is not None and following <= erased_at:
+        return None  # closed in year + 1 (else it would be open at its end): final already
+    closed = case.closed_on if case.closed_on is not None else counts_from(erased_at, finalised)
+    return year, closed
+
+
+def erased_facts(erased: Iterable[ErasedCases], year: int) -> list[CaseFacts]:
+    """The erased cases a report of ``year`` counts: carried over from the year they were
+    open at the end of (before ``year``), closed on their day with nothing recorded - no
+    department, category, outcome or time (they never count as opened in a later year)."""
+    found: list[CaseFacts] = []
+    for group in erased:
+        if group.open_at_end_of < year:
+            found += [CaseFacts(-(len(found) + 1), date(group.open_at_end_of, 12, 31),
+                                group.closed_on, 0, ()) for _ in range(group.cases)]
+    return found

@@ -24,6 +24,7 @@ from sqlalchemy import (
     Integer,
     LargeBinary,
     String,
+    UniqueConstraint,
 )
 from sqlalchemy.orm import Mapped, mapped_column
 
@@ -50,11 +51,32 @@ class Case(Base):
     details: Mapped[bytes] = mapped_column(LargeBinary)
     created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+    # When the closing was recorded (issue 12): a closing date inside a year whose final
+    # report counted the case open at its end counts from this moment (core.facts.as_counted).
+    # None: recorded on the closing day (cases closed before this column existed).
+    closed_recorded_at: Mapped[datetime | None] = mapped_column(DateTime, nullable=True)
 
     __mapper_args__ = {"version_id_col": version}  # noqa: RUF012 - SQLAlchemy's own idiom
     # Covers the case list's id/version scan in list order without reading the large rows.
     __table_args__ = (Index("ix_cases_list", "opened_on", "reference", "version", "id",
                             "status"),)
+
+
+class CaseErasure(Base):
+    """How many erased cases a final report counted open at the end of a year, by the day
+    they count as closed (issue 12, ``core.facts.erasure_of``): the next report repeats that
+    year's open cases as "carried over", so they keep counting there. A count by year and
+    day - no id, reference, department, category or text: nothing of the case itself.
+    """
+
+    __tablename__ = "case_erasures"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    open_at_end_of: Mapped[int] = mapped_column(Integer)
+    closed_on: Mapped[date] = mapped_column(Date)
+    cases: Mapped[int] = mapped_column(Integer)
+
+    __table_args__ = (UniqueConstraint("open_at_end_of", "closed_on"),)
 
 
 class CaseKey(Base):

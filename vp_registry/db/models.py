@@ -5,6 +5,7 @@ from vp_registry.db.audit import AuditEntry, AuditHead, AuditPending
 from vp_registry.db.cases import (
     Case,
     CaseContact,
+    CaseErasure,
     CaseKey,
     CaseListingCache,
     CaseListingIndex,
@@ -25,6 +26,7 @@ __all__ = [
     "AuditPending",
     "Case",
     "CaseContact",
+    "CaseErasure",
     "CaseKey",
     "CaseListingCache",
     "CaseListingIndex",

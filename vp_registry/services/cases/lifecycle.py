@@ -104,7 +104,9 @@ def close_case(work: Work, reference: str, expected_version: int, closing: Closi
                           codec.details_values(kept, closing.referral, closing.referral_target))
         row.status = CaseStatus.CLOSED.value
         row.closed_on = closing.closed_on
-        row.updated_at = utcnow()
+        # a closing date inside a year whose final report counted the case open at its end
+        # counts from this moment (issue 12, core.facts.as_counted)
+        row.updated_at = row.closed_recorded_at = utcnow()
     rows.audit_case(work, "case.close", reference)
     return rows.decrypt_row(session, keys, row)
 
@@ -117,7 +119,7 @@ def reopen_case(work: Work, reference: str, expected_version: int) -> CaseRecord
         raise ValidationFailed(N_("This case is already open."))
     with work.conflicts(rows.stored_now(work, reference)):
         row.status = CaseStatus.OPEN.value
-        row.closed_on = None
+        row.closed_on = row.closed_recorded_at = None
         row.updated_at = utcnow()
     rows.audit_case(work, "case.reopen", reference)
     return rows.decrypt_row(work.session, work.keys, row)

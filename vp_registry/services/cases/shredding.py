@@ -8,7 +8,10 @@ from sqlalchemy import delete, event, text
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session
 
+from vp_registry.db import utcnow
 from vp_registry.db.cases import Case, CaseContact, CaseKey
+from vp_registry.services.cases import erasures
+from vp_registry.services.reports.counting import finalised_moments
 from vp_registry.services.vault.store import invalidate_listing_caches
 
 _CHUNK = 500
@@ -19,9 +22,12 @@ def shred(session: Session, case_ids: Sequence[int]) -> None:
 
     Needs no vault key (retention runs unattended). SQLite's secure_delete overwrites the
     freed pages, and once the transaction commits the write-ahead log is checkpointed and
-    truncated so no copy of a deleted key stays in ``-wal``.
+    truncated so no copy of a deleted key stays in ``-wal``. A case that a final annual
+    report counted open at its year's end leaves a count in the report tally
+    (``erasures.keep_counted``, issue 12): no content, only what a later report repeats.
     """
     invalidate_listing_caches(session)  # no decrypted listing of an erased case survives
+    erasures.keep_counted(session, case_ids, utcnow(), finalised_moments(session))
     for start in range(0, len(case_ids), _CHUNK):
         chunk = list(case_ids[start:start + _CHUNK])
         session.execute(delete(CaseKey).where(CaseKey.case_id.in_(chunk)))

@@ -3,8 +3,9 @@
 A closed case is *due* when both hold:
 
 * ``settings.retention_months`` have passed since it was closed, and
-* every year it counts in (the years from opening to closing) is reported:
-  :func:`year_is_reported`.
+* every year it counts in (the years from opening to closing, as the figures count them:
+  a case registered, or closed, after the final report of a year it was open in counts from
+  that day, ``core.facts.as_counted``) is reported: :func:`year_is_reported`.
 
 A year is reported when a finalised annual report of that year exists (``annual_reports``,
 status "final"): until the counsellor finalises it, no case of that year is erased, however
@@ -17,17 +18,19 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 from typing import Any
 
 from sqlalchemy import BindParameter, ColumnElement, and_, bindparam, func, not_, select
 from sqlalchemy.orm import Session
 
 from vp_registry.core.casework import add_months, expected_erasure_on
+from vp_registry.core.facts import CaseFacts, as_counted
 from vp_registry.core.taxonomy import CaseStatus
 from vp_registry.db.cases import Case
 from vp_registry.db.reports import FINAL, AnnualReportRow
 from vp_registry.services.cases.shredding import shred
+from vp_registry.services.reports.counting import finalised_moments
 from vp_registry.services.work import Work
 
 SOON_DAYS = 60
@@ -52,6 +55,24 @@ class DueCase:
     opened_on: date
     closed_on: date
     erase_on: date
+
+
+_DATES = (Case.id, Case.reference, Case.opened_on, Case.closed_on, Case.created_at,
+          Case.closed_recorded_at)
+
+
+def _all_counted_years_reported(row: Any, reported: set[int],
+                                finalised: dict[int, datetime]) -> bool:
+    """Every year the case counts in is reported: from its opening to its closing, as
+    recorded and as the figures count them (issue 12: a late registration or a closing
+    recorded after a report counts in the year it was recorded - until that year's report
+    counts it, it is kept)."""
+    counted = as_counted([CaseFacts(row.id, row.opened_on, row.closed_on, 0, (),
+                                    registered_at=row.created_at,
+                                    closed_recorded_at=row.closed_recorded_at)], finalised)[0]
+    first = min(row.opened_on, counted.opened_on).year
+    last = max(row.closed_on, counted.closed_on or row.closed_on).year
+    return all(year in reported for year in range(first, last + 1))
 
 
 def _closed_before(session: Session, cutoff: date) -> list[Any]:
@@ -79,15 +100,15 @@ def due_cases(work: Work, *, today: date, limit: int | None = None) -> list[DueC
     session = work.session
     cutoff = add_months(today, -work.settings.retention_months)
     reported = reported_years(session)
+    finalised = finalised_moments(session)
     rows = session.execute(
-        select(Case.id, Case.reference, Case.opened_on, Case.closed_on)
+        select(*_DATES)
         .where(Case.status == CaseStatus.CLOSED.value, Case.closed_on.is_not(None),
                Case.closed_on <= cutoff, *_in_reported_years_only(session, cutoff, reported))
         .order_by(Case.closed_on, Case.reference).limit(limit))
     return [DueCase(row.id, row.reference, row.opened_on, row.closed_on, today)
             for row in rows  # the same rule again, in Python: never erase on a query slip
-            if all(year in reported for year in range(row.opened_on.year,
-                                                       row.closed_on.year + 1))]
+            if _all_counted_years_reported(row, reported, finalised)]
 
 
 def due_soon(work: Work, *, today: date, days: int = SOON_DAYS) -> list[DueCase]:
@@ -139,14 +160,14 @@ def erase(work: Work, candidates: Sequence[DueCase], *, today: date) -> PurgeRes
     session = work.session
     cutoff = add_months(today, -work.settings.retention_months)
     reported = reported_years(session)
+    finalised = finalised_moments(session)
     rows = session.execute(
-        select(Case.id, Case.reference, Case.opened_on, Case.closed_on)
+        select(*_DATES)
         .where(Case.id.in_(_inline_ids(case.id for case in candidates)),
                Case.status == CaseStatus.CLOSED.value, Case.closed_on.is_not(None),
                Case.closed_on <= cutoff)
         .order_by(Case.closed_on, Case.reference)) if candidates else ()
-    due = [row for row in rows if all(year in reported for year in range(
-        row.opened_on.year, row.closed_on.year + 1))]
+    due = [row for row in rows if _all_counted_years_reported(row, reported, finalised)]
     if not due:
         return PurgeResult([], False)
     shred(session, [row.id for row in due])

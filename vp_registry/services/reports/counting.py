@@ -2,21 +2,28 @@
 
 Every figure that leaves - the annual report's and the signals' - counts the decrypted cases
 through :func:`counted_case_facts`: a case registered after the final report of a year in
-which it was open counts from its registration day (``core.facts.as_counted``), so a late
-case never changes what a later report repeats from a published one ("carried over from
-Y-1" against "open on 31 December Y-1") and never changes a released quarter.
+which it was open counts from its registration day, and a closing recorded after the final
+report of a year that counted the case open at its end counts from the day it was recorded
+(``core.facts.as_counted``), so neither changes what a later report repeats from a published
+one ("carried over from Y-1" against "open on 31 December Y-1"), and a late case never
+changes a released quarter. A report also counts the erased cases that an earlier final
+report counted open at its year's end (``services.cases.erasures``, ``core.facts.
+erased_facts``).
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import datetime
+from dataclasses import replace
+from datetime import date, datetime
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from vp_registry.core.facts import CaseFacts, as_counted
+from vp_registry.core.facts import CaseFacts, as_counted, erased_facts
+from vp_registry.db.cases import Case
 from vp_registry.db.reports import FINAL, AnnualReportRow
+from vp_registry.services.cases import erasures
 from vp_registry.services.cases import facts as case_facts
 from vp_registry.services.vault.keyring import VaultKeys
 
@@ -33,6 +40,30 @@ def finalised_moments(session: Session) -> dict[int, datetime]:
 def counted_case_facts(session: Session, keys: VaultKeys, *, year: int | None = None,
                        progress: Callable[[int, int], object] | None = None,
                        ) -> list[CaseFacts]:
-    """The cases as the figures count them (``cases.facts.case_facts`` + ``as_counted``)."""
+    """The cases as the figures count them (``cases.facts.case_facts`` + ``as_counted``).
+
+    With ``year`` (the annual report) also the cases whose closing, recorded in or after
+    the year, counts in it, and the erased cases an earlier final report counted open at
+    its year's end; without (signals) the live cases only (a signal counts cases by their
+    opening quarter, which an erasure's tally does not keep).
+    """
     facts = case_facts.case_facts(session, keys, year=year, progress=progress)
-    return as_counted(facts, finalised_moments(session))
+    if year is not None:
+        facts += _closed_later(session, keys, year, {f.case_id for f in facts})
+    recorded = {case_id: at for case_id, at in session.execute(
+        select(Case.id, Case.closed_recorded_at).where(Case.closed_recorded_at.is_not(None)))}
+    facts = [replace(f, closed_recorded_at=recorded.get(f.case_id)) for f in facts]
+    counted = as_counted(facts, finalised_moments(session))
+    if year is not None:
+        counted += erased_facts(erasures.erased_cases(session), year)
+    return counted
+
+
+def _closed_later(session: Session, keys: VaultKeys, year: int, selected: set[int]
+                  ) -> list[CaseFacts]:
+    """Cases closed with a date before ``year`` but recorded in or after it, which
+    ``case_facts(year=)`` (plaintext dates) does not select; decrypted one by one (rare)."""
+    ids = [i for i in session.execute(select(Case.id).where(
+        Case.opened_on <= date(year, 12, 31), Case.closed_on < date(year, 1, 1),
+        Case.closed_recorded_at >= datetime(year, 1, 1))).scalars() if i not in selected]
+    return case_facts.decrypted_case_facts(session, keys, only=ids) if ids else []

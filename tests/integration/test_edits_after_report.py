@@ -1,0 +1,164 @@
+"""Edits after a year's final report (issue 12, docs/decisions.md): a closing date inside the
+reported year, an erasure. Through the real services, on SQLite and PostgreSQL.
+
+The next report repeats "carried over from Y" when Y's report published "open on 31 December
+Y", but counts it again; so every edit made after the report must leave that count as the
+report saw it. A closing recorded after the report counts from the day it was recorded
+(``core.facts.as_counted``); an erased case that the report counted open at the year's end
+leaves a count with no content (``services.cases.erasures``). Retention waits until the
+report of the year an edit counts in has counted it.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+
+import sqlalchemy as sa
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from tests.casework import case_input
+from tests.integration.test_late_registration import departments_by_name
+from tests.integration.test_reports import TEXTS, TODAY, YEAR, _draft, _finalise
+from tests.reportwork import PRODUCTIE, seed_year
+from vp_registry.config import Settings
+from vp_registry.core.facts import CaseFacts
+from vp_registry.core.report.tally import count_year
+from vp_registry.db.cases import Case, CaseErasure, CaseKey
+from vp_registry.services.cases import lifecycle
+from vp_registry.services.cases.records import Closing
+from vp_registry.services.infrastructure import retention
+from vp_registry.services.infrastructure.audit import Actor
+from vp_registry.services.reports import counting
+from vp_registry.services.vault.keyring import VaultKeys
+from vp_registry.services.work import Work
+
+NEXT = YEAR + 1
+
+
+def reported_year(db: Session, settings: Settings, actor: Actor, keys: VaultKeys
+                  ) -> tuple[Work, int, list[CaseFacts]]:
+    """YEAR's cases (one more open at its end) and its final report; returns the open cases
+    at the end of YEAR as the report counted them."""
+    seed_year(db, settings, actor, keys, YEAR, today=TODAY)
+    work = Work(db, settings, actor, keys=keys)
+    lifecycle.create_case(work, case_input(
+        departments_by_name(db)[PRODUCTIE], opened_on=date(YEAR, 10, 2),
+        categories=("pesten",)), today=TODAY)
+    db.commit()
+    _draft(db, settings, actor, keys, TEXTS)
+    _finalise(db, settings, actor, keys)
+    facts = counting.counted_case_facts(db, keys, year=YEAR)
+    open_at_end = count_year(YEAR, facts).key["open_at_end"]
+    still_open = [f for f in facts if f.closed_on is None]
+    assert open_at_end >= 1 and still_open
+    return work, open_at_end, still_open
+
+
+def carried_over(db: Session, keys: VaultKeys) -> int:
+    return count_year(NEXT, counting.counted_case_facts(db, keys, year=NEXT)).key["carried_over"]
+
+
+def reference_of(db: Session, case_id: int) -> str:
+    return db.execute(select(Case.reference).where(Case.id == case_id)).scalar_one()
+
+
+def test_a_closing_date_inside_the_reported_year_counts_from_the_day_it_was_recorded(
+    db: Session, settings: Settings, actor: Actor, keys: VaultKeys,
+) -> None:
+    work, open_at_end, still_open = reported_year(db, settings, actor, keys)
+    assert carried_over(db, keys) == open_at_end
+    case = still_open[0]
+    lifecycle.close_case(work, reference_of(db, case.case_id), 1,
+                         Closing(closed_on=date(YEAR, 12, 10), outcome="advice"), today=TODAY)
+    db.commit()
+    row = db.get(Case, case.case_id)
+    assert row is not None and row.closed_on == date(YEAR, 12, 10)  # the register keeps it
+    assert row.closed_recorded_at is not None
+    recorded = row.closed_recorded_at.date()
+
+    # the next report still carries it over, as YEAR's report published, and closes it on
+    # the day the closing was recorded
+    assert carried_over(db, keys) == open_at_end
+    counted = {f.case_id: f for f in counting.counted_case_facts(db, keys)}
+    assert counted[case.case_id].closed_on == recorded
+    assert case.case_id in {f.case_id for f in counting.counted_case_facts(
+        db, keys, year=recorded.year)}
+    # retention waits for the report of the year the closing counts in
+    later = date(recorded.year + 1, 6, 1)
+    assert case.case_id not in {c.id for c in retention.due_cases(work, today=later)}
+
+    # reopening clears the recording time
+    lifecycle.reopen_case(work, row.reference, row.version)
+    db.commit()
+    assert db.get(Case, case.case_id).closed_recorded_at is None  # type: ignore[union-attr]
+
+
+def test_an_erased_case_the_report_counted_open_keeps_only_a_count_for_the_next_report(
+    db: Session, settings: Settings, actor: Actor, keys: VaultKeys,
+) -> None:
+    work, open_at_end, still_open = reported_year(db, settings, actor, keys)
+    case = still_open[0]
+    lifecycle.erase_case(work, reference_of(db, case.case_id), 1)
+    db.commit()
+    assert db.get(Case, case.case_id) is None and db.get(CaseKey, case.case_id) is None
+
+    # what is kept: the year at whose end the report counted it open, the day it counts as
+    # closed (the erasure's), a count - no id, reference, department, category or text
+    kept = db.execute(select(CaseErasure)).scalars().all()
+    assert [(k.open_at_end_of, k.cases) for k in kept] == [(YEAR, 1)]
+    columns = {c["name"] for c in sa.inspect(db.connection()).get_columns("case_erasures")}
+    assert columns == {"id", "open_at_end_of", "closed_on", "cases"}
+
+    # the next report still carries it over (as published) and counts it closed, nothing
+    # recorded, on the erasure's day
+    assert carried_over(db, keys) == open_at_end
+    erased_day = kept[0].closed_on
+    tally = count_year(erased_day.year, counting.counted_case_facts(db, keys,
+                                                                  year=erased_day.year))
+    assert tally.key["closed"] >= 1
+    # signals count live cases only (by opening quarter): the tally is not a case there
+    assert all(f.case_id > 0 for f in counting.counted_case_facts(db, keys))
+
+
+def test_an_erasure_no_final_report_counted_at_a_year_end_keeps_nothing(
+    db: Session, settings: Settings, actor: Actor, keys: VaultKeys,
+) -> None:
+    """Without a final report, and for a case closed within the reported year, nothing is
+    kept: no later report repeats a figure that counted them."""
+    seed_year(db, settings, actor, keys, YEAR, today=TODAY)
+    work = Work(db, settings, actor, keys=keys)
+    first = db.execute(select(Case).order_by(Case.opened_on)).scalars().first()
+    assert first is not None
+    lifecycle.erase_case(work, first.reference, first.version)  # no report yet
+    db.commit()
+    _draft(db, settings, actor, keys, TEXTS)
+    _finalise(db, settings, actor, keys)
+    closed = db.execute(select(Case).where(Case.closed_on <= date(YEAR, 12, 31),
+                                           Case.opened_on >= date(YEAR, 1, 1))
+                        ).scalars().first()
+    assert closed is not None
+    lifecycle.erase_case(work, closed.reference, closed.version)
+    db.commit()
+    assert db.execute(select(CaseErasure)).scalars().all() == []
+
+
+def test_retention_keeps_a_late_case_until_the_report_of_its_registration_year_counts_it(
+    db: Session, settings: Settings, actor: Actor, keys: VaultKeys,
+) -> None:
+    """Issue 12's third point: a case closed long ago but registered after its year's report
+    counts from its registration day; retention erased it (closed 12 months ago, its year
+    reported) before the report of its registration year had counted it."""
+    seed_year(db, settings, actor, keys, YEAR, today=TODAY)
+    _draft(db, settings, actor, keys, TEXTS)
+    _finalise(db, settings, actor, keys)
+    work = Work(db, settings, actor, keys=keys)
+    late = lifecycle.create_case(work, case_input(
+        departments_by_name(db)[PRODUCTIE], opened_on=date(YEAR, 1, 6),
+        categories=("pesten",)), today=TODAY)
+    lifecycle.close_case(work, late.reference, 1,
+                         Closing(closed_on=date(YEAR, 1, 20), outcome="advice"), today=TODAY)
+    db.commit()
+    row = db.execute(select(Case).where(Case.reference == late.reference)).scalar_one()
+    later = date(row.created_at.year + 1, 3, 1)  # the registration year is not reported
+    assert row.id not in {c.id for c in retention.due_cases(work, today=later)}
