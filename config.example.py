@@ -60,6 +60,10 @@ DISCLOSURE_K = 3
 MIN_DEPARTMENT_SIZE = 10
 MIN_ORGANISATION_SIZE = 50
 BAND_EDGES = (3, 5, 10)
+# The pulse survey (issue 16): a department group's results are shown only with at least this
+# many responses (allowed DISCLOSURE_K to 100). Departments with fewer people than this (or
+# than MIN_DEPARTMENT_SIZE) are merged when a round is created.
+PULSE_MIN_RESPONSES = 5
 # The registry's first day (public; empty: not known). No case may be opened before it. The
 # disclosure auditor then knows the quarters before it are empty (overlapping signal windows
 # nest), and the annual report of its first year can show "carried over" (none). Without it

@@ -77,6 +77,9 @@ class Settings:
     min_department_size: int = 10
     min_organisation_size: int = 50
     band_edges: tuple[int, ...] = (3, 5, 10)
+    # The pulse (issue 16): a group's results exist only with at least this many responses
+    # (never below DISCLOSURE_K; docs/decisions.md "Pulse survey (issue 16)").
+    pulse_min_responses: int = 5
     # The registry's first day (YYYY-MM-DD, public; empty: not known). No case may be opened
     # before it: the disclosure auditor knows the quarters before it are empty, and the annual
     # report may show "carried over" for its first year (none, issue 12); without it that
@@ -148,6 +151,8 @@ class Settings:
             problems.append("BAND_EDGES must be increasing and start at DISCLOSURE_K")
         if self.min_department_size < 1 or self.min_organisation_size < 1:
             problems.append("MIN_DEPARTMENT_SIZE and MIN_ORGANISATION_SIZE must be positive")
+        if not self.disclosure_k <= self.pulse_min_responses <= 100:
+            problems.append("PULSE_MIN_RESPONSES must be between DISCLOSURE_K and 100")
         return problems
 
     def _hardening_problems(self) -> list[str]:

@@ -14,6 +14,17 @@ from vp_registry.db.cases import (
 from vp_registry.db.contact import ContactPost, ContactThread, CounsellorProfile, PublicText
 from vp_registry.db.disclosure import DisclosureConstraint, DisclosureFigure, DisclosureRelease
 from vp_registry.db.organisation import Category, Department
+from vp_registry.db.pulse import (
+    PulseAnswer,
+    PulseCode,
+    PulseComment,
+    PulseGroupRow,
+    PulseRelease,
+    PulseResponse,
+    PulseRound,
+    PulseRoundDepartment,
+    PulseStatementRow,
+)
 from vp_registry.db.reports import Activity, AnnualReportRow
 from vp_registry.db.signals import ReleasedSignal, SignalDismissal, SignalFollowUp
 from vp_registry.db.vault import CounsellorKey, Vault, VaultGrant, VaultRotation
@@ -42,6 +53,15 @@ __all__ = [
     "DisclosureRelease",
     "LoginThrottle",
     "PublicText",
+    "PulseAnswer",
+    "PulseCode",
+    "PulseComment",
+    "PulseGroupRow",
+    "PulseRelease",
+    "PulseResponse",
+    "PulseRound",
+    "PulseRoundDepartment",
+    "PulseStatementRow",
     "ReleasedSignal",
     "SignalDismissal",
     "SignalFollowUp",

@@ -39,6 +39,7 @@ EVENT_KINDS: tuple[EventKind, ...] = (
     EventKind("organisation", _l("Departments, types of behaviour and public page"),
               ("department", "category", "profile", "public_text")),
     EventKind("retention", _l("Retention period"), ("retention",)),
+    EventKind("pulse", _l("Pulse surveys"), ("pulse",)),
 )
 
 ACTIONS: dict[str, LazyString] = {
@@ -111,6 +112,14 @@ ACTIONS: dict[str, LazyString] = {
     "profile.photo_remove": _l("Profile photo removed"),
     "public_text.update": _l("Text of the public page changed"),
     "retention.purge": _l("Cases past the retention period erased"),
+    "pulse.create": _l("Pulse round created"),
+    "pulse.update": _l("Pulse round changed"),
+    "pulse.close": _l("Pulse round closed"),
+    "pulse.codes_issued": _l("Invitation codes for a pulse round made"),
+    "pulse.code_refused": _l("Wrong invitation code entered"),
+    "pulse.comments_read": _l("Free texts of a pulse round read"),
+    "pulse.release": _l("Results of a pulse round released to management"),
+    "pulse.refused": _l("Results of a pulse round withheld (released before)"),
 }
 
 SUBJECTS: dict[str, LazyString] = {
@@ -122,6 +131,7 @@ SUBJECTS: dict[str, LazyString] = {
     "signal_candidate": _l("Possible signal"),
     "department": _l("Department"),
     "category": _l("Type of behaviour"),
+    "pulse_round": _l("Pulse round"),
 }
 
 # Who acted when no account did: the app itself, or a sender of the anonymous channel.
