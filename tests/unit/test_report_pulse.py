@@ -20,6 +20,7 @@ from openpyxl import load_workbook
 from pypdf import PdfReader
 
 from tests.unit.test_report_figures import golden_report
+from vp_registry.core.disclosure import OTHER_DEPARTMENTS
 from vp_registry.core.pulse.grouping import PulseGroup
 from vp_registry.core.pulse.questions import SAFETY_STATEMENTS
 from vp_registry.core.pulse.results import Response, RoundMeta, RoundResult, compute_results
@@ -179,3 +180,14 @@ def test_the_stored_section_holds_no_hidden_groups_figures() -> None:
     section = json.dumps(json.loads(pulse_report("en").to_json())["sections"][7])
     assert "Werkplaats" in section
     assert '"1.0"' not in section and '"2"' not in section
+
+
+def test_other_departments_are_named_in_the_reports_language() -> None:
+    """The grouping names the small departments' group in English; the report says it in
+    its own language (found by the service test: a Dutch report said 'Other departments')."""
+    groups = (*GROUPS[:2], PulseGroup(OTHER_DEPARTMENTS, "Other departments", (4, 5), 9))
+    result = round_result(4, "Mei", date(2025, 5, 31), {"1": [5, 5, 5], "2": [4, 4, 4]},
+                          groups=groups)
+    for locale, name in (("nl", "Overige afdelingen"), ("en", "Other departments")):
+        table = pulse_report(locale, PulseFacts((result,), (), MINIMUM)).table("pulse_groups")
+        assert [row.label for row in table.rows] == ["Kantoor", "Productie", name]

@@ -32,6 +32,7 @@ from decimal import ROUND_HALF_UP, Decimal
 from functools import partial
 from typing import TYPE_CHECKING, Final
 
+from vp_registry.core.disclosure import OTHER_DEPARTMENTS
 from vp_registry.core.pulse.disclosure import OTHER_GROUPS, SCOPE_ALL
 from vp_registry.core.report.model import (
     WITHHELD_MARK,
@@ -46,6 +47,9 @@ from vp_registry.core.report.words import NOT_AVAILABLE_MARK, format_date, perce
 if TYPE_CHECKING:
     from vp_registry.core.pulse.results import GroupResult, RoundResult
 
+_SPECIAL_GROUPS: Final = {OTHER_GROUPS: "pulse_other_groups",
+                          OTHER_DEPARTMENTS: "other_departments"}
+"""Groups named by the grouping in English: the report's words in its own language."""
 EARLIER_ROUNDS: Final = 3
 """The trend table shows at most this many released rounds before the report year."""
 MAX_CHART_ROUNDS: Final = 6
@@ -134,8 +138,8 @@ def _group_keys(locale: str, rounds: Sequence[RoundResult]) -> dict[str, str]:
     labels: dict[str, str] = {}
     for result in rounds:
         for group in result.groups:
-            labels[group.key] = (text(locale, "pulse_other_groups")
-                                 if group.key == OTHER_GROUPS else group.label)
+            special = _SPECIAL_GROUPS.get(group.key)
+            labels[group.key] = text(locale, special) if special else group.label
     return {key: labels[key] for key in labels}
 
 
