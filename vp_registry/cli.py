@@ -19,7 +19,7 @@ from flask.cli import AppGroup, FlaskGroup, ScriptInfo, with_appcontext
 from flask_babel import gettext as _
 from sqlalchemy.orm import Session, sessionmaker
 
-from vp_registry import cli_cases, cli_operations, cli_reports, cli_serve
+from vp_registry import cli_cases, cli_operations, cli_pulse, cli_reports, cli_serve
 from vp_registry.app_state import app_state
 from vp_registry.config import ConfigurationError, Settings, config_file_path
 from vp_registry.core.private_files import write_private
@@ -286,7 +286,8 @@ def answer_access_errors(command: click.Command) -> click.Command:
 
 
 _APP_COMMANDS = [answer_access_errors(command) for command in (
-    *COMMANDS, *cli_operations.COMMANDS, *cli_cases.COMMANDS, *cli_reports.COMMANDS)]
+    *COMMANDS, *cli_operations.COMMANDS, *cli_cases.COMMANDS, *cli_reports.COMMANDS,
+    *cli_pulse.COMMANDS)]
 
 
 def app_commands() -> list[click.Command]:
