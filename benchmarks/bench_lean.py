@@ -21,8 +21,13 @@ case page >= 15 %.
 ``wrk`` is a Debian package: when it is missing the benchmark says so and, when running as root
 with apt-get available, installs it (``apt-get install -y wrk``); otherwise it stops with exit
 status 1 and the command to run. The database is SQLite in a temporary directory, or PostgreSQL
-with ``--database postgres`` (``VP_TEST_POSTGRES_URL`` or a throwaway server, as in
-bench_load.py). Every wrk run is bounded in time; traffic goes only to 127.0.0.1.
+with ``--database postgresql`` (``VP_TEST_POSTGRES_URL`` or a throwaway server from
+scripts/pg-test-server, as in bench_load.py). Every wrk run is bounded in time; traffic goes
+only to 127.0.0.1.
+
+Besides requests/second, each run reports the gunicorn workers' own CPU time per request
+(user + system from ``/proc``, divided by the requests wrk counted): on a shared machine the
+rate moves with other load, the CPU per request much less.
 """
 
 from __future__ import annotations
@@ -63,6 +68,8 @@ def hello() -> str:
     return "Hello, World!"
 '''
 RATE = re.compile(r"^Requests/sec:\s+([0-9.]+)", re.MULTILINE)
+COUNT = re.compile(r"^\s*(\d+) requests in", re.MULTILINE)
+TICKS = os.sysconf("SC_CLK_TCK")
 NON_2XX = re.compile(r"Non-2xx or 3xx responses:\s+(\d+)")
 ERRORS = re.compile(r"Socket errors:.*")
 
@@ -90,7 +97,8 @@ def ensure_wrk() -> str:
 def gunicorn(app: str, env: Mapping[str, str], workers: int, log: Path,
              chdir: Path | None = None, probe: str = "/",
              extra: tuple[str, ...] = ()) -> Iterator[int]:
-    """gunicorn serving ``app`` on a free port of 127.0.0.1; yields the port."""
+    """gunicorn serving ``app`` on a free port of 127.0.0.1; yields the port (its master's
+    process id is in :data:`MASTERS`)."""
     port = free_port()
     args = [str(GUNICORN), "--workers", str(workers), "--bind", f"{HOST}:{port}",
             "--worker-class", "sync", "--timeout", "60", "--error-logfile", "-"]
@@ -117,6 +125,7 @@ def gunicorn(app: str, env: Mapping[str, str], workers: int, log: Path,
             if time.monotonic() > deadline:
                 raise RuntimeError("gunicorn did not answer:\n" + log.read_text(errors="replace"))
             time.sleep(0.2)
+        MASTERS[port] = process.pid
         yield port
     finally:
         if process.poll() is None:
@@ -128,20 +137,42 @@ def gunicorn(app: str, env: Mapping[str, str], workers: int, log: Path,
                 process.wait()
 
 
+MASTERS: dict[int, int] = {}
+
+
+def workers_cpu(port: int) -> float:
+    """CPU seconds (user + system) used so far by the gunicorn workers serving ``port``:
+    their own cost per request, whatever else runs on the machine (wrk included)."""
+    master = MASTERS[port]
+    children = Path(f"/proc/{master}/task/{master}/children").read_text().split()
+    total = 0
+    for child in children:
+        try:
+            fields = Path(f"/proc/{child}/stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:  # a worker that just exited
+            continue
+        total += int(fields[11]) + int(fields[12])  # utime, stime
+    return total / TICKS
+
+
 def run_wrk(wrk: str, port: int, path: str, cookie: str | None, connections: int,
-            seconds: float) -> float:
-    """Requests/second of 2xx answers; raises when any answer was not 2xx/3xx."""
+            seconds: float) -> tuple[float, float]:
+    """Requests/second of 2xx answers, and the workers' CPU milliseconds per request; raises
+    when any answer was not 2xx/3xx."""
     args = [wrk, "-t2", f"-c{connections}", f"-d{seconds:g}s", "--timeout", "10s"]
     if cookie:
         args += ["-H", f"Cookie: {cookie}"]
     args.append(f"http://{HOST}:{port}{path}")
+    began = workers_cpu(port)
     done = subprocess.run(args, capture_output=True, text=True, check=True,
                           timeout=seconds + 60)
-    rate = RATE.search(done.stdout)
+    used = workers_cpu(port) - began
+    rate, count = RATE.search(done.stdout), COUNT.search(done.stdout)
     bad = NON_2XX.search(done.stdout)
-    if rate is None or (bad and int(bad.group(1)) > 0) or ERRORS.search(done.stdout):
+    if (rate is None or count is None or (bad and int(bad.group(1)) > 0)
+            or ERRORS.search(done.stdout)):
         raise RuntimeError(f"wrk on {path} did not get clean answers:\n{done.stdout}")
-    return float(rate.group(1))
+    return float(rate.group(1)), 1000 * used / max(1, int(count.group(1)))
 
 
 def main() -> int:
@@ -151,11 +182,15 @@ def main() -> int:
     parser.add_argument("--connections", type=int, default=20)
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--cases", type=int, default=200)
-    parser.add_argument("--database", choices=("sqlite", "postgres"), default="sqlite")
+    parser.add_argument("--database", choices=("sqlite", "postgresql", "postgres"),
+                        default="sqlite", help="postgresql (or postgres): VP_TEST_POSTGRES_URL "
+                        "or a throwaway server from scripts/pg-test-server")
     parser.add_argument("--config", choices=("shipped", "none"), default="shipped",
                         help="serve vp-registry with -c python:vp_registry.gunicorn_conf "
                              "(as docs/operations.md says production must), or without")
     args = parser.parse_args()
+    if args.database == "postgres":
+        args.database = "postgresql"
     wrk = ensure_wrk()
     cpu = next((line.split(":", 1)[1].strip() for line in
                 Path("/proc/cpuinfo").read_text().splitlines()
@@ -166,9 +201,9 @@ def main() -> int:
              if args.config == "shipped" else "without gunicorn settings"))
     with tempfile.TemporaryDirectory() as tmp_name:
         tmp = Path(tmp_name)
-        server = postgres_server() if args.database == "postgres" else nullcontext("")
+        server = postgres_server() if args.database == "postgresql" else nullcontext("")
         with server as server_url:
-            database = (fresh_database(server_url) if args.database == "postgres"
+            database = (fresh_database(server_url) if args.database == "postgresql"
                         else nullcontext(f"sqlite:///{tmp / 'bench.sqlite3'}"))
             with database as url:
                 settings = production_settings(url, tmp)
@@ -202,26 +237,37 @@ def main() -> int:
                             ("case_list", vp_port, "/cases/", cookie),
                             ("case_page", vp_port, f"/cases/{references[0]}", cookie)]
                     rates: dict[str, list[float]] = {name: [] for name, *_ in plan}
+                    cpu_ms: dict[str, list[float]] = {name: [] for name, *_ in plan}
                     for number in range(args.rounds):
                         for name, port, path, sent in plan:
-                            rates[name].append(run_wrk(wrk, port, path, sent,
-                                                       args.connections, args.seconds))
+                            rate, used = run_wrk(wrk, port, path, sent, args.connections,
+                                                 args.seconds)
+                            rates[name].append(rate)
+                            cpu_ms[name].append(used)
                         print(f"round {number + 1}: " + ", ".join(
-                            f"{name} {values[-1]:.0f}" for name, values in rates.items())
-                            + " req/s")
+                            f"{name} {rates[name][-1]:.0f} req/s {cpu_ms[name][-1]:.2f} ms"
+                            for name in rates) + " (workers' CPU per request); load "
+                            + " ".join(f"{v:.2f}" for v in os.getloadavg()))
     ratios = {name: statistics.median(rates[name][n] / rates["hello"][n]
                                       for n in range(args.rounds)) for name in TARGETS}
-    print(f"hello-world: median {statistics.median(rates['hello']):.0f} req/s (the floor)")
+    per_request = {name: statistics.median(values) for name, values in cpu_ms.items()}
+    floor = per_request["hello"]
+    print(f"hello-world: median {statistics.median(rates['hello']):.0f} req/s (the floor), "
+          f"workers' CPU {per_request['hello']:.2f} ms per request")
     for name, target in TARGETS.items():
         ratio = ratios[name]
         print(f"{name:10s} median {statistics.median(rates[name]):7.0f} req/s, "
               f"{ratio:6.1%} of hello-world (median of per-round ratios; target >= "
-              f"{target:.0%}: {'met' if ratio >= target else 'NOT met'})")
+              f"{target:.0%}: {'met' if ratio >= target else 'NOT met'}); workers' CPU "
+              f"{per_request[name]:.2f} ms per request ({floor / per_request[name]:.1%} of "
+              "hello-world's)")
     print("json: " + json.dumps({
         "database": args.database, "config": args.config, "workers": args.workers,
         "connections": args.connections,
         "cases": args.cases, "cpus": os.cpu_count(), "cpu": cpu,
         "rps": {name: [round(v, 1) for v in values] for name, values in rates.items()},
+        "cpu_ms": {name: [round(v, 3) for v in values] for name, values in cpu_ms.items()},
+        "load": [round(v, 2) for v in os.getloadavg()],
         "ratio": {name: round(value, 4) for name, value in ratios.items()}}))
     return 0
 

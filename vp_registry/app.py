@@ -99,21 +99,24 @@ def register_blueprints(app: Flask) -> None:
     from vp_registry.web.home import blueprint as home
     from vp_registry.web.management.views import blueprint as management
     from vp_registry.web.messages.views import blueprint as messages
+    from vp_registry.web.pulse import blueprints as pulse_blueprints
     from vp_registry.web.reports.activities import blueprint as activities
     from vp_registry.web.reports.views import blueprint as reports
     from vp_registry.web.signals.views import blueprint as signals
 
     for blueprint in (home, auth, admin, cases, vault, signals, management, contact,
-                      messages, reports, activities):
+                      messages, reports, activities, *pulse_blueprints()):
         app.register_blueprint(blueprint)
 
 
 def register_request_hooks(app: Flask) -> None:
     from vp_registry.web import access, security, slashes
+    from vp_registry.web.speedups import static
 
     slashes.init_app(app)
     access.init_app(app)  # the role guard and the one handler of access errors
     security.init_app(app)
+    static.init_app(app)  # static files answered before Flask, with the same headers
 
 
 def register_error_handlers(app: Flask) -> None:

@@ -84,6 +84,9 @@ EXPECTED_ACCESS: dict[str, set[str]] = {
     "signals.restore": {COUNSELLOR},
     "signals.release": {COUNSELLOR},
     "signals.released": {COUNSELLOR},
+    "signals.pulse_dismiss": {COUNSELLOR},  # issue 16: pulse candidate signals
+    "signals.pulse_restore": {COUNSELLOR},
+    "signals.pulse_release": {COUNSELLOR},
     "management.overview": {MANAGER},
     "management.export_csv": {MANAGER},
     "management.signal": {MANAGER},

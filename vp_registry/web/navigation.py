@@ -41,6 +41,7 @@ _SECTIONS: dict[Role, tuple[_Entry, ...]] = {
         _Entry(N_("New case"), "cases.create"),
         _Entry(N_("Colleagues"), "vault.colleagues", ("vault.",)),
         _Entry(N_("Signals"), "signals.index", ("signals.",)),
+        _Entry(N_("Pulse"), "pulse.rounds_list", ("pulse.",)),
         _Entry(N_("Annual report"), "reports.index", ("reports.",)),
         _Entry(N_("Activities"), "activities.index", ("activities.",)),
         _Entry(N_("Messages"), "messages.index", ("messages.",)),
@@ -50,6 +51,7 @@ _SECTIONS: dict[Role, tuple[_Entry, ...]] = {
     Role.MANAGER: (
         _START,
         _Entry(N_("Signals"), "management.overview", ("management.",)),
+        _Entry(N_("Pulse results"), "pulse_results.released_rounds", ("pulse_results.",)),
         _Entry(N_("Annual reports"), "reports.published", ("reports.view", "reports.download")),
     ),
     Role.ADMIN: (
@@ -60,6 +62,7 @@ _SECTIONS: dict[Role, tuple[_Entry, ...]] = {
                ("admin.edit_department", "admin.import_departments")),
         _Entry(N_("Categories"), "admin.categories",
                ("admin.edit_category", "admin.delete_category")),
+        _Entry(N_("Pulse"), "pulse.rounds_list", ("pulse.",)),
         _Entry(N_("Audit log"), "admin.audit_log"),
         _Entry(N_("Public page"), "contact.edit_text", (), (("locale", "nl"),)),
     ),

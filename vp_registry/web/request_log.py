@@ -11,11 +11,12 @@ log (with the shipped settings, :mod:`vp_registry.gunicorn_conf`). This is how t
   address, no colours - and every other message of the handler (a malformed request, a
   dropped connection) without the address too. ``request.remote_addr`` stays what it was:
   the in-memory throttles need it, no log does.
-* The anonymous pages (:func:`is_anonymous_path`: ``/counsellors``, ``/contact`` and
-  everything below them) get no request line at all, whatever their status: the moment of a
-  visit to the contact form is itself an anonymous event, which is stored with its date only
-  (the audit log's ``contact.*`` entries). The decision is made on the decoded path of the
-  request (``PATH_INFO``), so ``/%63ontact`` or ``//contact`` do not slip through.
+* The anonymous pages (:func:`is_anonymous_path`: ``/counsellors``, ``/contact``, the pulse
+  survey's ``/survey`` and everything below them) get no request line at all, whatever their
+  status: the moment of a visit to the contact form or a survey is itself an anonymous
+  event, which is stored with its date only (the audit log's ``contact.*`` entries). The
+  decision is made on the decoded path of the request (``PATH_INFO``), so ``/%63ontact`` or
+  ``//contact`` do not slip through.
 """
 
 from __future__ import annotations
@@ -28,7 +29,7 @@ from urllib.parse import unquote, urlsplit
 
 from werkzeug.serving import WSGIRequestHandler
 
-ANONYMOUS_PREFIXES: Final = ("/counsellors", "/contact")
+ANONYMOUS_PREFIXES: Final = ("/counsellors", "/contact", "/survey")
 _SLASHES: Final = re.compile(r"/{2,}")
 
 

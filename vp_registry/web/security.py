@@ -8,6 +8,7 @@ a form field, a file name or the query string gets the generic 400 page before a
 from __future__ import annotations
 
 from flask import Flask, Response, abort, request
+from werkzeug.datastructures import Headers
 
 from vp_registry.web.sessions import COOKIE_NAME
 
@@ -18,19 +19,26 @@ CONTENT_SECURITY_POLICY = (
 )
 
 
-def _headers(response: Response) -> Response:
-    response.headers["Content-Security-Policy"] = CONTENT_SECURITY_POLICY
-    response.headers["X-Content-Type-Options"] = "nosniff"
-    response.headers["Referrer-Policy"] = "no-referrer"
-    response.headers["X-Frame-Options"] = "DENY"
-    response.headers["Cross-Origin-Opener-Policy"] = "same-origin"
-    response.headers["Permissions-Policy"] = "camera=(), microphone=(), geolocation=()"
+def add_headers(headers: Headers, *, static: bool, session_cookie: bool) -> None:
+    """The security headers of every answer (Flask's, and the static files answered before
+    Flask: web/speedups/static.py)."""
+    headers["Content-Security-Policy"] = CONTENT_SECURITY_POLICY
+    headers["X-Content-Type-Options"] = "nosniff"
+    headers["Referrer-Policy"] = "no-referrer"
+    headers["X-Frame-Options"] = "DENY"
+    headers["Cross-Origin-Opener-Policy"] = "same-origin"
+    headers["Permissions-Policy"] = "camera=(), microphone=(), geolocation=()"
     # A static file request opens no session (web/sessions.py), so whether it came from a
     # logged-in user is not known: with a session cookie it gets no-store, as every
     # authenticated answer does (issue 15).
-    if request.endpoint != "static" or request.cookies.get(COOKIE_NAME):
-        response.headers["Cache-Control"] = "no-store"
-        response.headers["Pragma"] = "no-cache"
+    if not static or session_cookie:
+        headers["Cache-Control"] = "no-store"
+        headers["Pragma"] = "no-cache"
+
+
+def _headers(response: Response) -> Response:
+    add_headers(response.headers, static=request.endpoint == "static",
+                session_cookie=bool(request.cookies.get(COOKIE_NAME)))
     return response
 
 

@@ -19,6 +19,7 @@ from vp_registry.core.report import (
 from vp_registry.db import utcnow
 from vp_registry.db.reports import FINAL, AnnualReportRow
 from vp_registry.services.accounts import organisation
+from vp_registry.services.pulse import signals as pulse_signals
 from vp_registry.services.reports import activities, counting
 from vp_registry.services.reports.archive import (
     Draft,
@@ -78,6 +79,7 @@ def _build(work: Work, draft: Draft, *, final: bool, today: date, progress: Prog
             draft.texts, rules, ledger.load_ledger(session), locale,
             organisation=settings.organisation_name, draft=not final, version=draft.version,
             issued_on=today, corrects=corrects, registry_start=settings.registry_start_date,
+            pulse=pulse_signals.report_facts(session, settings, year),  # issue 16
         )
     except ReportRefused as refused:
         raise ReportBlocked(refused.explanation) from None

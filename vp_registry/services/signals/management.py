@@ -146,9 +146,11 @@ def report_facts(session: Session, year: int, locale: str = "nl") -> list[Releas
     """Signals released in ``year`` with their latest follow-up, for the annual report
     (category and special group names in the report's language ``locale``)."""
     from vp_registry.core import report  # the report's own input type and vocabulary
+    from vp_registry.services.pulse.signals import PULSE_CATEGORY, PULSE_KINDS
 
     labels = {c.code: c.label_en if locale == "en" else c.label_nl
               for c in session.execute(select(Category)).scalars()}
+    labels[PULSE_CATEGORY] = report.text(locale, "pulse_signal_category")  # issue 16
     special = {ORGANISATION: report.text(locale, "whole_organisation"),
                OTHER_DEPARTMENTS: report.text(locale, "other_departments")}
     rows = [r for r in released_signals(session) if r.released_at.year == year]
@@ -162,9 +164,18 @@ def report_facts(session: Session, year: int, locale: str = "nl") -> list[Releas
         latest = notes[row.id][-1] if notes[row.id] else None
         facts.append(report.ReleasedSignalFacts(
             period=row.period_label, group=special.get(row.group_key, row.group_label),
-            category=labels.get(row.category, row.category), band=row.band,
+            category=labels.get(row.category, row.category),
+            band=_pulse_band(row.band, locale) if row.kind in PULSE_KINDS else row.band,
             context=row.context, suggested_actions=tuple(actions),
             follow_up=latest.description if latest else None,
             follow_up_on=latest.done_on if latest else None,
         ))
     return facts
+
+
+def _pulse_band(score: str, locale: str) -> str:
+    """A pulse signal's released score in the report's words ("Veiligheidsscore 3,4")."""
+    from vp_registry.core import report
+
+    shown = score.replace(".", ",") if locale == "nl" else score
+    return f"{report.text(locale, 'pulse_score')} {shown}"

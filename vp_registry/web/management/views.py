@@ -47,6 +47,8 @@ def table_header() -> list[str]:
 
 
 def _cases_text(row: ReleasedSignal) -> str:
+    if words.is_pulse(row.kind):  # issue 16: a pulse signal's figure is a released score
+        return f"{words.figure_heading(row.kind)}: {words.score_text(row.band)}"
     if row.previous_band and row.previous_quarter:
         return f"{row.band} ({words.quarter_text(row.previous_quarter)}: {row.previous_band})"
     return row.band
@@ -62,7 +64,7 @@ def table_rows(rows: Sequence[ReleasedSignal], categories: Mapping[str, Category
                notes: Mapping[int, Sequence[SignalFollowUp]]) -> list[list[str]]:
     """The overview table, cell by cell: the page and the CSV export both show exactly this."""
     return [[
-        words.period_text(row.first_quarter, row.last_quarter),
+        words.signal_period_text(row),
         words.group_text(row.group_key, row.group_label),
         words.category_text(row.category, categories),
         _cases_text(row),
@@ -102,7 +104,7 @@ def _chart(rows: Sequence[ReleasedSignal], categories: Mapping[str, Category]) -
         series=words.category_text(row.category, categories),
         low=row.band_low, high=row.band_high, band=row.band,
         title=words.signal_sentence(row, categories),
-    ) for row in rows]
+    ) for row in rows if not words.is_pulse(row.kind)]  # a score is no band of cases
     return signal_chart(
         bars, title=_("Released signals per period"),
         description=_("One bar per released signal, grouped by the last quarter of its period. "

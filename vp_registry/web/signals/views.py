@@ -19,6 +19,7 @@ from vp_registry.db.organisation import Category
 from vp_registry.messages import describe
 from vp_registry.services.accounts import organisation
 from vp_registry.services.errors import DomainError, NotFound, ValidationFailed
+from vp_registry.services.pulse import signals as pulse_signals
 from vp_registry.services.signals import management, publishing, refusals, reviewing
 from vp_registry.services.signals.publishing import ReleaseDraft
 from vp_registry.services.signals.refusals import AlreadyReleased, NotReleasable, SignalRefused
@@ -56,7 +57,10 @@ def index() -> str:
     review = reviewing.review(work)
     released = management.released_signals(work.session)
     notes = management.follow_ups(work.session, [r.id for r in released])
+    pulse = pulse_signals.pulse_review(work)  # issue 16: pulse patterns beside the cases'
     return render_template("signals/index.html", review=review, released=released, notes=notes,
+                           pulse=pulse, pulse_low=words.score_text(pulse_signals.LOW_SCORE),
+                           pulse_margin=words.score_text(pulse_signals.FALL_MARGIN),
                            form=ConfirmForm(), **template_helpers())
 
 
@@ -139,3 +143,72 @@ def released(signal_id: int) -> str | tuple[str, int]:
                                        *(n.recorded_by for n in notes)])
     return render_template("signals/released.html", signal=row, notes=notes, names=names,
                            **template_helpers())
+
+
+# ------------------------------------------------------------ pulse signals (issue 16)
+
+
+@blueprint.post("/pulse/<token>/dismiss")
+@roles(Role.COUNSELLOR)
+@needs_vault
+def pulse_dismiss(token: str) -> Response:
+    return _pulse_set_aside(token, dismissed=True)
+
+
+@blueprint.post("/pulse/<token>/restore")
+@roles(Role.COUNSELLOR)
+@needs_vault
+def pulse_restore(token: str) -> Response:
+    return _pulse_set_aside(token, dismissed=False)
+
+
+def _pulse_set_aside(token: str, *, dismissed: bool) -> Response:
+    if ConfirmForm().validate_on_submit():
+        try:
+            pulse_signals.set_aside(current_work(), token, dismissed=dismissed)
+        except (NotFound, AlreadyReleased) as error:
+            return _back_to_review(error)
+        flash(_("The candidate has been set aside. You find it under 'Set aside earlier'.")
+              if dismissed else _("The candidate is back among the candidates to review."),
+              "success")
+    return _back_to_review()
+
+
+@blueprint.route("/pulse/<token>/release", methods=["GET", "POST"])
+@roles(Role.COUNSELLOR)
+@needs_vault
+def pulse_release(token: str) -> Response | str:
+    """A pulse candidate's release: the same form, preview and confirmation as a case signal;
+    the figure is the round's released score, so the check is that it was released."""
+    work = current_work()
+    form = ReleaseForm()
+    draft = ReleaseDraft(context=form.context.data or "", actions=tuple(form.actions.data or ()),
+                         other_action=form.other_action.data)
+    checked: ReleaseDraft | None = None
+    refused = False
+    try:
+        view = pulse_signals.find_pulse_view(work, token)
+    except NotFound as error:
+        return _back_to_review(error)
+    if view.released is not None:
+        return _back_to_review(AlreadyReleased())
+    if form.validate_on_submit():
+        try:
+            checked = publishing.validate_draft(draft)
+        except ValidationFailed as error:
+            show_error(form, error, "actions")
+        if checked is not None and request.form.get("step") == "release":
+            try:
+                row = pulse_signals.release(work, token, checked)
+            except SignalRefused:
+                refused = True
+            except (NotFound, AlreadyReleased, NotReleasable) as error:
+                return _back_to_review(error)
+            else:
+                flash(_("The signal has been released to management."), "success")
+                return redirect(url_for("signals.released", signal_id=row.id))
+    return render_template(
+        "signals/pulse_release.html", form=form, view=view, draft=checked or draft,
+        row=pulse_signals.signal_row(view.candidate, checked or draft),
+        previewed=checked is not None, refused=refused,
+        reasons=pulse_signals.refusal_reasons(view), **template_helpers())

@@ -11,14 +11,22 @@ from __future__ import annotations
 from collections.abc import Mapping
 from datetime import date
 
-from flask_babel import format_date, ngettext
+from flask_babel import format_date, get_locale, ngettext
 from flask_babel import gettext as _
 
 from vp_registry.core.disclosure import ORGANISATION, OTHER_DEPARTMENTS, parse_quarter
+from vp_registry.core.pulse.disclosure import OTHER_GROUPS
 from vp_registry.core.signals import CONCENTRATION, RECURRENCE, RISE, SignalCandidate
 from vp_registry.core.taxonomy import N_, SUGGESTED_ACTION_LABELS, SuggestedAction
 from vp_registry.db.organisation import Category
 from vp_registry.db.signals import ReleasedSignal
+from vp_registry.services.pulse.signals import (
+    PULSE_CATEGORY,
+    PULSE_FALL,
+    PULSE_KINDS,
+    PULSE_LOW,
+    PulseCandidate,
+)
 from vp_registry.services.signals.management import actions_of
 from vp_registry.services.signals.refusals import RefusalReason
 from vp_registry.web.templating import category_label
@@ -27,9 +35,12 @@ KIND_LABELS = {
     CONCENTRATION: N_("Concentration"),
     RISE: N_("Rise"),
     RECURRENCE: N_("Same person"),
+    PULSE_LOW: N_("Low safety score"),
+    PULSE_FALL: N_("Falling safety score"),
 }
 _SPECIAL_GROUPS = {OTHER_DEPARTMENTS: N_("Other departments"),
-                   ORGANISATION: N_("Whole organisation")}
+                   ORGANISATION: N_("Whole organisation"),
+                   OTHER_GROUPS: N_("Other groups together")}  # a pulse round's hidden groups
 
 
 def kind_text(kind: str) -> str:
@@ -60,6 +71,8 @@ def group_text(key: str | None, label: str | None) -> str:
 def category_text(code: str | None, categories: Mapping[str, Category]) -> str:
     if code is None:
         return ""
+    if code == PULSE_CATEGORY:
+        return str(_("Psychological safety (pulse survey)"))
     return category_label(categories[code]) if code in categories else code
 
 
@@ -96,9 +109,13 @@ def candidate_sentence(candidate: SignalCandidate, categories: Mapping[str, Cate
 
 
 def published_sentence(*, kind: str, band: str, category: str, group: str, first: str,
-                       last: str, previous_quarter: str | None, previous_band: str | None
-                       ) -> str:
-    """Management's words for a signal: the band, never an exact count."""
+                       last: str, previous_quarter: str | None, previous_band: str | None,
+                       round_title: str = "") -> str:
+    """Management's words for a signal: the band, never an exact count (a pulse signal: the
+    released safety score)."""
+    if kind in PULSE_KINDS:
+        return pulse_sentence(kind=kind, score=band, group=group, round_title=round_title,
+                              previous=previous_band)
     category = _in_sentence(category)
     if kind == RISE and previous_quarter and previous_band:
         return str(_("%(band)s cases of %(category)s in %(group)s in %(quarter)s, up from "
@@ -114,7 +131,53 @@ def signal_sentence(row: ReleasedSignal, categories: Mapping[str, Category]) -> 
         kind=row.kind, band=row.band, category=category_text(row.category, categories),
         group=group_text(row.group_key, row.group_label), first=row.first_quarter,
         last=row.last_quarter, previous_quarter=row.previous_quarter,
-        previous_band=row.previous_band)
+        previous_band=row.previous_band, round_title=row.period_label)
+
+
+# ----------------------------------------------------------------- pulse signals (issue 16)
+
+
+def is_pulse(kind: str) -> bool:
+    return kind in PULSE_KINDS
+
+
+def score_text(score: object) -> str:
+    """A released score ("3.4", stored language-neutral) in the reader's language."""
+    shown = str(score)
+    return shown.replace(".", ",") if str(get_locale() or "") == "nl" else shown
+
+
+def pulse_sentence(*, kind: str, score: str, group: str, round_title: str,
+                   previous: str | None) -> str:
+    """Words for a pulse signal: the released score (and the previous round's), no count."""
+    if kind == PULSE_FALL and previous:
+        return str(_("Safety score %(score)s in %(group)s in the pulse round ‘%(round)s’, "
+                     "down from %(previous)s in the previous round",
+                     score=score_text(score), group=group, round=round_title,
+                     previous=score_text(previous)))
+    return str(_("Safety score %(score)s (on a scale of 1 to 7) in %(group)s in the pulse "
+                 "round ‘%(round)s’", score=score_text(score), group=group, round=round_title))
+
+
+def pulse_candidate_sentence(candidate: PulseCandidate) -> str:
+    group = group_text(candidate.group_key, candidate.group_label)
+    previous = (None if candidate.previous_score is None or candidate.kind != PULSE_FALL
+                else f"{candidate.previous_score:f}")
+    return pulse_sentence(kind=candidate.kind, score=f"{candidate.score:f}", group=group,
+                          round_title=candidate.round_title, previous=previous)
+
+
+def figure_heading(kind: str) -> str:
+    """The heading of a signal's figure: cases (a band) or a pulse round's safety score."""
+    return str(_("Safety score (1 to 7)") if kind in PULSE_KINDS else _("Number of cases"))
+
+
+def signal_period_text(row: ReleasedSignal) -> str:
+    """A case signal's quarters, or a pulse signal's round and the quarter it closed in."""
+    if row.kind in PULSE_KINDS:
+        return str(_("%(round)s (%(quarter)s)", round=row.period_label,
+                     quarter=quarter_text(row.last_quarter)))
+    return period_text(row.first_quarter, row.last_quarter)
 
 
 def action_texts(row: ReleasedSignal) -> list[str]:

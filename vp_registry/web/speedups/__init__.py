@@ -10,6 +10,8 @@ first; figures of the last run in its commit message and in docs/decisions.md):
 * :mod:`.urls` - one ``url_for`` per page for a list of links to one endpoint (50 rows: 13x);
 * :mod:`.gettext` - Python code's ``gettext``/``lazy_gettext`` (form labels) through the same
   request cache (20 labels and 5 texts in a fresh request: 2.1x).
+* :mod:`.static` - static files answered by a WSGI middleware before Flask, with Flask's own
+  ``send_from_directory`` and the security headers (no request context, no hook; issue 15).
 
 Identical output is a test: tests/web/test_template_i18n.py and tests/web/test_speedups.py.
 """
