@@ -63,16 +63,15 @@ def _verdict(result: object) -> tuple[object, ...]:
     return ok, tuple(sorted((p.kind, tuple(sorted(p.cells)), p.low, p.high) for p in problems))
 
 
-@settings(max_examples=20, deadline=None)
-@given(st.lists(st.tuples(st.integers(0, 5), st.integers(0, 5)), min_size=4, max_size=4),
-       st.lists(st.tuples(st.sampled_from(["D1", "D2", "G", "Q3", "Q4", "ALL"]),
-                          st.booleans()), min_size=1, max_size=4),
-       st.booleans())
-def test_moving_cases_between_interchangeable_atoms_changes_no_verdict(
-    values: list[tuple[int, int]], shapes: list[tuple[str, bool]], rise: bool,
-) -> None:
-    from vp_registry.core.disclosure import checking
+_VALUES = st.lists(st.tuples(st.integers(0, 5), st.integers(0, 5)), min_size=4, max_size=4)
+_SHAPES = st.lists(st.tuples(st.sampled_from(["D1", "D2", "G", "Q3", "Q4", "ALL"]),
+                             st.booleans()), min_size=1, max_size=4)
 
+
+def _example(
+    values: list[tuple[int, int]], shapes: list[tuple[str, bool]], rise: bool,
+) -> tuple[list[Figure], dict[tuple[int, str, str], int], tuple[RuleConstraint, ...]]:
+    """Figures over four departments and two quarters (and a rise's rule)."""
     truth = {(d, "p", q): values[d - 1][i] for d in (1, 2) for i, q in enumerate((Q3, Q4))}
     truth |= {(d + 2, "p", q): values[d + 1][i] for d in (1, 2) for i, q in enumerate((Q3, Q4))}
     depts = {"D1": [1], "D2": [2], "G": [1, 2], "Q3": [1, 2, 3], "Q4": [1, 2, 3],
@@ -88,6 +87,17 @@ def test_moving_cases_between_interchangeable_atoms_changes_no_verdict(
     if rise:
         now, before = _rise()
         constraints = RuleConstraint.rise(now, before)
+    return figures, truth, constraints
+
+
+@settings(max_examples=20, deadline=None)
+@given(_VALUES, _SHAPES, st.booleans())
+def test_moving_cases_between_interchangeable_atoms_changes_no_verdict(
+    values: list[tuple[int, int]], shapes: list[tuple[str, bool]], rise: bool,
+) -> None:
+    from vp_registry.core.disclosure import checking
+
+    figures, truth, constraints = _example(values, shapes, rise)
     verdicts = []
     for fast in (True, False):  # moved cases and spread tables (speed only) on / off
         clear_cache()
@@ -97,6 +107,34 @@ def test_moving_cases_between_interchangeable_atoms_changes_no_verdict(
             verdicts.append((_verdict(result), [p.explanation for p in result.problems]))
         finally:
             checking._SWAP_WITNESSES = checking._SPREAD_WITNESSES = True
+    assert verdicts[0] == verdicts[1]
+
+
+@settings(max_examples=25, deadline=None)
+@given(_VALUES, _SHAPES, st.booleans(), st.sampled_from([None, "2026-Q4"]))
+def test_solving_the_witness_lps_through_highs_directly_changes_no_verdict_or_explanation(
+    values: list[tuple[int, int]], shapes: list[tuple[str, bool]], rise: bool,
+    start: str | None,
+) -> None:
+    """highs.DIRECT (speed only): the witness and decision LPs go to HiGHS without SciPy's
+    linprog; the verdict and every explanation (bounds and the figures named) stay those of
+    the plain path. A registry start in 2026-Q4 adds rules with negative coefficients."""
+    from vp_registry.core.disclosure import highs
+
+    figures, truth, constraints = _example(values, shapes, rise)
+    rules = DisclosureRules(first_quarter=start)
+    if start is not None:
+        truth = {key: (0 if key[2] == Q3 else value) for key, value in truth.items()}
+        figures, _, _ = _example([(0, b) for _, b in values], shapes, rise)
+    verdicts = []
+    for direct in (True, False):
+        clear_cache()
+        highs.DIRECT = direct
+        try:
+            result = audit(figures, [], truth, rules, constraints=constraints)
+            verdicts.append((_verdict(result), [p.explanation for p in result.problems]))
+        finally:
+            highs.DIRECT = True
     assert verdicts[0] == verdicts[1]
 
 

@@ -50,11 +50,12 @@ matrix products (units x atoms): the true table with the unit zeroed (one produc
 every unit and figure, how far the figure's sum drops), and a pool of tables known to satisfy
 every figure - the true table, LP solutions found earlier, and the pools of the constraint sets
 audited just before (typically the same ledger without the latest release), each carried over
-atom by atom and checked against every figure before it joins. Then an LP (HiGHS via SciPy)
+atom by atom and checked against every figure before it joins. Then an LP (HiGHS, `highs.py`)
 minimises all still-open units at once (its integral vertices certify many units in one go);
 then, per unit, the LP minimum and maximum of the unit (a relaxation minimum above 0 or maximum
-below k settles "cannot" for the integers too, and the same LPs name the binding figures of a
-disclosed unit), and only where that is not decisive an LP with the unit fixed and a MILP.
+below k settles "cannot" for the integers too; for a disclosed unit the same LPs over the
+unmerged atoms, through SciPy's ``linprog``, name the binding figures), and only where that is
+not decisive an LP with the unit fixed and a MILP.
 For the feasibility LPs and MILPs, atoms in exactly the same figures and with the same role in
 the question are merged into one variable: exact, as a sum of non-negative integers takes every
 non-negative integer value. The system is split into connected components (atoms linked by

@@ -8,6 +8,7 @@ from collections.abc import Mapping
 
 import numpy as np
 
+from vp_registry.core.disclosure import highs as _highs
 from vp_registry.core.disclosure.cells import (
     _FloatArray,
     _IntArray,
@@ -67,7 +68,10 @@ class _Component(_Solver):
         vertex, LP with the unit fixed, MILP) and then to reach k-1 (LP maximum, LP with the
         bound, MILP). A question the solver cannot answer counts as disclosed.
         ``zero_known``/``reach_known``: a consistent table already showed it (the question is
-        skipped; :meth:`explain` solves a skipped LP itself, the same LP).
+        skipped; :meth:`explain` solves a skipped LP itself, the same LP). With HiGHS called
+        directly (:mod:`.highs`) the minimum and maximum are merged LPs without duals and are
+        not returned: :meth:`explain` solves the unmerged ones for a disclosed unit, so the
+        explanation is the plain path's.
         """
         unit = np.zeros(self.n)
         unit[idx] = 1.0
@@ -90,7 +94,9 @@ class _Component(_Solver):
         solved: dict[float, _LPSolution], found: list[_IntArray],
     ) -> bool | None:
         """The verdict when the minimum decides it (all >= k, or never 0); None: can be 0."""
-        solved[1.0] = status, x, _ = self.lp(unit, merge=False)
+        status, x, _ = found_lp = self.lp(unit, merge=_highs.DIRECT)
+        if not _highs.DIRECT:
+            solved[1.0] = found_lp  # the unmerged LP, whose duals explain() would solve
         if status != 0 or x is None:
             return True
         low = float(x[idx].sum())
@@ -118,7 +124,9 @@ class _Component(_Solver):
         solved: dict[float, _LPSolution], found: list[_IntArray],
     ) -> bool:
         """The verdict for a unit that can be 0: disclosed unless it can reach k-1."""
-        solved[-1.0] = status, x, _ = self.lp(-unit, merge=False)
+        status, x, _ = found_lp = self.lp(-unit, merge=_highs.DIRECT)
+        if not _highs.DIRECT:
+            solved[-1.0] = found_lp
         if status == 0 and x is not None:
             if float(x[idx].sum()) < k - 1 - _LP_MARGIN:
                 return True

@@ -1,5 +1,5 @@
 """The constraint system of one connected part of the figures: its sparse matrix, a pool of
-integer witness tables, and the LP/MILP solvers (HiGHS via SciPy)."""
+integer witness tables, and the LP/MILP solvers (HiGHS: directly, highs.py, or via SciPy)."""
 
 from __future__ import annotations
 
@@ -9,8 +9,9 @@ from typing import Final
 import numpy as np
 import numpy.typing as npt
 from scipy import sparse
-from scipy.optimize import Bounds, LinearConstraint, linprog, milp
+from scipy.optimize import Bounds, LinearConstraint, OptimizeResult, linprog, milp
 
+from vp_registry.core.disclosure import highs as _highs
 from vp_registry.core.disclosure.cells import (
     CellKey,
     _FloatArray,
@@ -101,6 +102,13 @@ class _Solver:
             parts.append(-matrix[self.lower_rows])
         self.a_ub = sparse.vstack(parts, format="csr") if parts else None
         self.b_ub = np.concatenate([highs[self.upper_rows], -lows[self.lower_rows]])
+        # the same rows as ranges, for HiGHS directly (highs.py): a low that binds nothing
+        # (0 without a negative coefficient) is left out like above
+        said = eq | upper | lower
+        self.range_rows = matrix[np.flatnonzero(said)].tocsr()
+        self.range_lower = np.where(eq | lower, lows, -np.inf)[said]
+        self.range_upper = highs[said]
+        self.range_columns = _highs.Columns(self.range_rows)
         # finite upper bound per atom (min over the figures containing it): an atom without one
         # can grow without limit
         atom_high = np.full(self.n, np.inf)
@@ -195,14 +203,14 @@ class _Solver:
 
     def _merge(
         self, objective: _FloatArray, zero: _IntArray | None, at_least: _IntArray | None
-    ) -> tuple[_IntArray, _IntArray, sparse.csr_matrix]:
+    ) -> tuple[_IntArray, _IntArray]:
         """Merge interchangeable atoms for one LP/MILP: same column, objective and bounds.
 
         Such atoms only ever appear through their sum, and a sum of non-negative (integer)
         variables takes exactly the non-negative (integer) values, so the merged problem has
         the same feasible values, optimum, integrality and constraint rows; a solution maps
         back by putting each merged value on one atom. Returns (one atom per merged variable,
-        in atom order; the merged variable of every atom; the atoms x variables pick matrix).
+        in atom order; the merged variable of every atom); :meth:`_pick` maps the rows.
         """
         flags = np.zeros(self.n, dtype=np.int64)
         if zero is not None:
@@ -221,10 +229,14 @@ class _Solver:
         merged = np.empty(self.n, dtype=np.int64)
         merged[order] = np.argsort(rank, kind="stable")[np.cumsum(change) - 1]
         reps = first[rank]
-        pick = sparse.csr_matrix(
+        return reps, merged
+
+    def _pick(self, reps: _IntArray) -> sparse.csr_matrix:
+        """The atoms x merged variables matrix: a merged variable's column is its
+        representative atom's (merged atoms have the same column)."""
+        return sparse.csr_matrix(
             (np.ones(reps.size), (reps, np.arange(reps.size))), shape=(self.n, reps.size)
         )
-        return reps, merged, pick
 
     def lp(
         self,
@@ -236,14 +248,17 @@ class _Solver:
     ) -> tuple[int, _FloatArray | None, _FloatArray]:
         """Solve the LP relaxation; return (status, x, |dual| per constraint row).
 
-        ``merge=False`` solves it over all atoms as they are: the same optimum, but the duals
-        (which figures are binding, used to choose complementary suppressions) are the ones
-        the solver picks for the unmerged problem, so explanations do not depend on merging.
+        ``merge=False`` solves it over all atoms as they are through ``linprog``: the same
+        optimum, but the duals (which figures are binding, named in explanations) are the
+        ones the solver picks for the unmerged problem. Merged LPs have no duals when HiGHS
+        is called directly (:meth:`_lp_direct`).
         """
         if merge:
-            reps, merged, pick = self._merge(
-                objective, zero, at_least[0] if at_least is not None else None
-            )
+            reps, merged = self._merge(objective, zero, None if at_least is None else at_least[0])
+            direct = _highs.DIRECT and self._lp_direct(objective, zero, at_least, reps, merged)
+            if direct:
+                return direct
+            pick = self._pick(reps)
             a_eq = self.a_eq @ pick if self.a_eq is not None else None
             a_ub = self.a_ub @ pick if self.a_ub is not None else None
         else:
@@ -274,17 +289,52 @@ class _Solver:
         )
         duals = np.zeros(self.matrix.shape[0])
         if res.status == 0:
-            if a_eq is not None:
-                duals[self.eq_rows] += np.abs(res.eqlin.marginals)
-            if a_ub is not None:
-                marg = np.abs(res.ineqlin.marginals)
-                nu = self.upper_rows.size
-                duals[self.upper_rows] += marg[:nu]
-                duals[self.lower_rows] += marg[nu : nu + self.lower_rows.size]
+            self._add_duals(duals, res, a_eq is not None, a_ub is not None)
             x = np.zeros(self.n)
             x[reps] = np.asarray(res.x, dtype=np.float64)
             return 0, x, duals
         return int(res.status), None, duals
+
+    def _add_duals(self, duals: _FloatArray, res: OptimizeResult, eq: bool, ub: bool) -> None:
+        """|dual| of each constraint row from a linprog result."""
+        if eq:
+            duals[self.eq_rows] += np.abs(res.eqlin.marginals)
+        if ub:
+            marg = np.abs(res.ineqlin.marginals)
+            nu = self.upper_rows.size
+            duals[self.upper_rows] += marg[:nu]
+            duals[self.lower_rows] += marg[nu : nu + self.lower_rows.size]
+
+    def _lp_direct(
+        self, objective: _FloatArray, zero: _IntArray | None,
+        at_least: tuple[_IntArray, int] | None, reps: _IntArray, merged: _IntArray,
+    ) -> tuple[int, _FloatArray | None, _FloatArray] | None:
+        """The merged LP through HiGHS directly (:mod:`.highs`); None: ask ``linprog``.
+        No duals: only the unmerged LPs (explanations) use them. A merged variable's column
+        is its representative atom's (merged atoms have the same column)."""
+        m = reps.size
+        upper = np.full(m, np.inf)
+        if zero is not None:
+            upper[merged[zero]] = 0.0
+        problem = _highs.Problem(self.range_columns, reps, objective[reps], upper,
+                                 self.range_lower, self.range_upper)
+        if at_least is not None:
+            idx, bound = at_least
+            columns = np.unique(merged[idx])
+            problem.add_rows(
+                sparse.csr_matrix((np.ones(columns.size), columns, [0, columns.size]),
+                                  shape=(1, m)),
+                np.array([float(bound)]), np.array([np.inf]))
+        found = problem.solve()
+        if found is None:
+            return None
+        status, solution = found
+        duals = np.zeros(self.matrix.shape[0])
+        if solution is None:
+            return status, None, duals
+        x = np.zeros(self.n)
+        x[reps] = solution
+        return 0, x, duals
 
     def milp(
         self,
@@ -293,9 +343,10 @@ class _Solver:
         at_least: tuple[_IntArray, int] | None = None,
     ) -> tuple[int, _IntArray | None]:
         """Solve exactly over the integers; status 0 optimal, 2 infeasible, 3 unbounded."""
-        reps, merged, pick = self._merge(
+        reps, merged = self._merge(
             objective, zero, at_least[0] if at_least is not None else None
         )
+        pick = self._pick(reps)
         m = reps.size
         upper = np.full(m, np.inf)
         if zero is not None:
@@ -347,7 +398,24 @@ class _Solver:
         like any other (speed only).
         """
         b, n = units.shape
+        if _highs.DIRECT:
+            # the component's rows over the atoms, then link rows y_j - unit_j(x) <= 0 and
+            # the capped variables y_j
+            problem = _highs.Problem(self.range_columns, np.arange(n), np.zeros(n),
+                                     np.full(n, np.inf), self.range_lower, self.range_upper)
+            problem.add_rows(-units, np.full(b, -np.inf), np.zeros(b))
+            rows = self.range_rows.shape[0]
+            problem.add_columns(
+                sparse.csc_matrix((np.ones(b), np.arange(rows, rows + b), np.arange(b + 1)),
+                                  shape=(rows + b, b)),
+                -np.ones(b), np.full(b, float(cap)))
+            found = problem.solve()
+            if found is not None:
+                status, x = found
+                return self._integral(x[:n]) if status == 0 and x is not None else None
         link = sparse.hstack([-units, sparse.identity(b, format="csr")], format="csr")
+        objective = np.concatenate([np.zeros(n), -np.ones(b)])
+        upper = np.concatenate([np.full(n, np.inf), np.full(b, float(cap))])
         parts = [link]
         if self.a_ub is not None:
             parts.insert(0, sparse.hstack(
@@ -356,8 +424,6 @@ class _Solver:
         b_ub = np.concatenate([self.b_ub, np.zeros(b)]) if self.a_ub is not None else np.zeros(b)
         a_eq = (sparse.hstack([self.a_eq, sparse.csr_matrix((self.a_eq.shape[0], b))],
                               format="csr") if self.a_eq is not None else None)
-        objective = np.concatenate([np.zeros(n), -np.ones(b)])
-        upper = np.concatenate([np.full(n, np.inf), np.full(b, float(cap))])
         res = linprog(
             objective, A_ub=a_ub, b_ub=b_ub, A_eq=a_eq,
             b_eq=self.b_eq if a_eq is not None else None,
