@@ -107,6 +107,20 @@ EXPECTED_ACCESS: dict[str, set[str]] = {
     "activities.create": {COUNSELLOR},
     "activities.edit": {COUNSELLOR},
     "activities.delete": {COUNSELLOR},
+    # pulse (issue 16): counsellors and admins run rounds; only counsellors see results,
+    # release them and read comments; anyone answers (no login); managers read releases
+    "pulse.rounds_list": {COUNSELLOR, ADMIN},
+    "pulse.create_round": {COUNSELLOR, ADMIN},
+    "pulse.edit_round": {COUNSELLOR, ADMIN},
+    "pulse.round_page": {COUNSELLOR, ADMIN},
+    "pulse.issue_codes": {COUNSELLOR, ADMIN},
+    "pulse.close_round": {COUNSELLOR, ADMIN},
+    "pulse.results_page": {COUNSELLOR},
+    "pulse.comments_page": {COUNSELLOR},
+    "survey.answer": EVERYONE,
+    "survey.thanks": EVERYONE,
+    "pulse_results.released_rounds": {MANAGER},
+    "pulse_results.released_round": {MANAGER},
 }
 
 
