@@ -99,10 +99,21 @@ def _row(page: str, label: str) -> str:
     return rows[0]
 
 
-def test_results_wait_for_the_round_to_close(app: Flask, staff: FlaskClient) -> None:
+def test_results_wait_for_the_round_to_close(
+    app: Flask, staff: FlaskClient, manager: FlaskClient,
+) -> None:
     round_id = create_round(staff, with_codes="open")
+    token = public_token(staff, round_id)
+    for _respondent in range(4):
+        assert answer(app.test_client(), token, group="Magazijn").status_code == 302
     page = staff.get(f"/pulse/{round_id}/results").get_data(as_text=True)
     assert "after it has closed" in page and "Release to management" not in page
+    assert "4 answers so far." in page and "Score" not in page  # no figures while open
+    refused = post_form(staff, f"/pulse/{round_id}/results", {"step": "release"})
+    assert refused.status_code == 200  # a release sent anyway is refused, with the reason
+    text = refused.get_data(as_text=True)
+    assert "The results have not been released." in text and "Close the round first" in text
+    assert manager.get(f"/management/pulse/{round_id}").status_code == 404
 
 
 def test_comments_are_for_counsellors_only(
