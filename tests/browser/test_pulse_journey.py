@@ -190,16 +190,23 @@ def test_a_round_from_creation_to_the_managers_results(
     page.wait_for_url(re.compile(r"/pulse/\d+/comments$"))
     assert page.get_by_text(COMMENT).is_visible()
     visit(page, "pulse-11-comments")
+
+    # --- the year's annual report (draft preview) has the round in its pulse section
+    page.goto(f"/reports/{date.today().year}/preview")
+    report = page.locator("main")
+    assert report.get_by_text("Pulse survey: how safe people feel").first.is_visible()
+    assert "Pulsmeting voorjaar" in report.inner_text()
+    visit(page, "pulse-12-annual-report")
     browser_logout(page)
 
     # --- the manager finds the results through the management menu
     browser_login(page, live_server, manager, accessibility=False)
     page.get_by_role("link", name="Pulse results").first.click()
     page.wait_for_url(re.compile(r"/management/pulse$"))
-    visit(page, "pulse-12-manager-list")
+    visit(page, "pulse-13-manager-list")
     page.get_by_role("link", name="Pulsmeting voorjaar").click()
     page.wait_for_url(re.compile(r"/management/pulse/\d+$"))
     main = page.inner_text("main")
     assert "Magazijn" in main and "too few answers" in main
     assert COMMENT not in main
-    visit(page, "pulse-13-manager-round")
+    visit(page, "pulse-14-manager-round")
