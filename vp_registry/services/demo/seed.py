@@ -13,6 +13,7 @@ from vp_registry.core.taxonomy import N_, Role
 from vp_registry.services.accounts import organisation, users
 from vp_registry.services.demo import cases as demo_cases
 from vp_registry.services.demo import contact as demo_contact
+from vp_registry.services.demo import pulse as demo_pulse
 from vp_registry.services.demo import reports as demo_reports
 from vp_registry.services.demo import signals as demo_signals
 from vp_registry.services.work import Work
@@ -95,4 +96,5 @@ def create_demo(work: Work, progress: Progress = print_progress) -> list[DemoLog
         demo_signals.add_demo_signals(work, user, counsellor.password, manager, progress)
         demo_contact.add_demo_contact(work, user, counsellor.password, progress)
         demo_reports.add_demo_reports(work, user, counsellor.password, progress)
+        demo_pulse.add_demo_pulse(work, user, counsellor.password, progress)
     return DEMO_USERS

@@ -22,6 +22,7 @@ import hashlib
 import hmac
 import math
 import secrets
+from datetime import date
 from typing import Final
 
 from sqlalchemy import delete, select
@@ -79,7 +80,8 @@ def new_code() -> str:
     return "".join(secrets.choice(ALPHABET) for _ in range(CODE_LENGTH))
 
 
-def issue_codes(work: Work, round_id: int, count: int) -> list[str]:
+def issue_codes(work: Work, round_id: int, count: int, *,
+                today: date | None = None) -> list[str]:
     """``count`` new codes for the round (shown, e.g. ``ABCD-EFGH-JKMN``): returned once and
     never stored. The round's number invited grows by ``count``."""
     session = work.session
@@ -87,7 +89,7 @@ def issue_codes(work: Work, round_id: int, count: int) -> list[str]:
     if not row.with_codes:
         raise ValidationFailed(N_("This round is open to anyone with the link: it has no "
                                   "codes."), field="count")
-    if rounds.state(row) == rounds.CLOSED:
+    if rounds.state(row, today) == rounds.CLOSED:
         raise ValidationFailed(N_("This round is closed."), field="count")
     if isinstance(count, bool) or not isinstance(count, int) or \
             not 1 <= count <= MAX_CODES_AT_ONCE:
