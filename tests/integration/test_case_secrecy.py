@@ -48,7 +48,8 @@ POSTGRES = bool(os.environ.get("VP_TEST_POSTGRES_URL"))
 # Plaintext columns allowed by I-1: ids, the random reference, dates, status, versions.
 ALLOWED_PLAINTEXT = {
     "cases": {"id", "reference", "status", "opened_on", "closed_on", "version",
-              "data_key_version", "created_at", "updated_at", "closed_recorded_at"},
+              "data_key_version", "created_at", "updated_at", "closed_recorded_at",
+              "counted_opened_on", "counted_closed_on"},
     "case_keys": {"case_id", "vault_key_version"},
     "case_contacts": {"id", "case_id", "held_on", "version", "created_at", "updated_at"},
     # erased cases a final report counted open at a year's end: a count per year and day,

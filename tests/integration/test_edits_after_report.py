@@ -11,6 +11,7 @@ report of the year an edit counts in has counted it.
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import date
 
 import sqlalchemy as sa
@@ -69,8 +70,8 @@ def test_a_closing_date_inside_the_reported_year_counts_from_the_day_it_was_reco
     lifecycle.close_case(work, row.reference, row.version,
                          Closing(closed_on=date(YEAR, 12, 10), outcome="advice"), today=TODAY)
     db.commit()
-    row = db.get(Case, case.case_id)
-    assert row is not None and row.closed_on == date(YEAR, 12, 10)  # the register keeps it
+    row = stored(db, case.case_id)
+    assert row.closed_on == date(YEAR, 12, 10)  # the register keeps it
     assert row.closed_recorded_at is not None
     recorded = row.closed_recorded_at.date()
 
@@ -160,3 +161,71 @@ def test_retention_keeps_a_late_case_until_the_report_of_its_registration_year_c
     row = db.execute(select(Case).where(Case.reference == late.reference)).scalar_one()
     later = date(row.created_at.year + 1, 3, 1)  # the registration year is not reported
     assert row.id not in {c.id for c in retention.due_cases(work, today=later)}
+
+
+def move_opening(work: Work, db: Session, case_id: int, opened_on: date) -> Case:
+    row = stored(db, case_id)
+    record = lifecycle.read_case(work, row.reference)
+    lifecycle.update_case(work, row.reference, row.version,
+                          replace(record.as_input(), opened_on=opened_on), today=TODAY)
+    db.commit()
+    return stored(db, case_id)
+
+
+def test_an_opening_date_moved_out_of_the_reported_year_keeps_the_date_the_report_counted(
+    db: Session, settings: Settings, actor: Actor, keys: VaultKeys,
+) -> None:
+    work, open_at_end, still_open = reported_year(db, settings, actor, keys)
+    case = still_open[0]
+    row = move_opening(work, db, case.case_id, date(NEXT, 1, 5))
+    assert (row.opened_on, row.counted_opened_on) == (date(NEXT, 1, 5), case.opened_on)
+    assert carried_over(db, keys) == open_at_end  # as YEAR's report published
+    counted = {f.case_id: f for f in counting.counted_case_facts(db, keys)}
+    assert counted[case.case_id].opened_on == case.opened_on
+    # a second edit keeps the date the report counted
+    row = move_opening(work, db, case.case_id, date(NEXT, 2, 9))
+    assert row.counted_opened_on == case.opened_on
+
+
+def test_an_opening_date_moved_back_into_the_reported_year_counts_from_the_edit(
+    db: Session, settings: Settings, actor: Actor, keys: VaultKeys,
+) -> None:
+    """A case opened in January of the next year, registered before YEAR's report; after it
+    its opening date moves back into YEAR: counted from the edit's day, like a late case."""
+    seed_year(db, settings, actor, keys, YEAR, today=TODAY)
+    work = Work(db, settings, actor, keys=keys)
+    early = lifecycle.create_case(work, case_input(
+        departments_by_name(db)[PRODUCTIE], opened_on=date(NEXT, 1, 10),
+        categories=("pesten",)), today=TODAY)
+    db.commit()
+    _draft(db, settings, actor, keys, TEXTS)
+    _finalise(db, settings, actor, keys)
+    open_at_end = count_year(YEAR, counting.counted_case_facts(db, keys, year=YEAR)
+                             ).key["open_at_end"]
+    case_id = db.execute(select(Case.id).where(Case.reference == early.reference)).scalar_one()
+    row = move_opening(work, db, case_id, date(YEAR, 12, 20))
+    assert row.opened_on == date(YEAR, 12, 20)
+    assert row.counted_opened_on is not None and row.counted_opened_on > date(YEAR, 12, 31)
+    assert carried_over(db, keys) == open_at_end
+
+
+def test_a_case_reopened_after_the_report_keeps_the_closing_the_report_counted(
+    db: Session, settings: Settings, actor: Actor, keys: VaultKeys,
+) -> None:
+    work, open_at_end, _ = reported_year(db, settings, actor, keys)
+    closed = [f for f in counting.counted_case_facts(db, keys, year=YEAR)
+              if f.closed_on is not None and f.opened_on.year == YEAR]
+    case = closed[0]
+    row = stored(db, case.case_id)
+    lifecycle.reopen_case(work, row.reference, row.version)
+    db.commit()
+    row = stored(db, case.case_id)
+    assert (row.closed_on, row.counted_closed_on) == (None, case.closed_on)
+    assert carried_over(db, keys) == open_at_end  # as YEAR's report published
+    # closed again later: the figures keep the closing YEAR's report counted
+    lifecycle.close_case(work, row.reference, row.version,
+                         Closing(closed_on=date(NEXT, 2, 2), outcome="advice"), today=TODAY)
+    db.commit()
+    counted = {f.case_id: f for f in counting.counted_case_facts(db, keys)}
+    assert counted[case.case_id].closed_on == case.closed_on
+    assert carried_over(db, keys) == open_at_end

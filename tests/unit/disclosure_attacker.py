@@ -69,8 +69,10 @@ from vp_registry.core.facts import (
     DepartmentFacts,
     ErasedCases,
     as_counted,
+    closing_after_reopen,
     erased_facts,
     erasure_of,
+    opening_after_edit,
 )
 from vp_registry.core.report import (
     ORGANISATION_LEVEL,
@@ -157,7 +159,27 @@ class Erasures:
     on: date
 
 
-Step = Signals | Report | Headcounts | LateCases | Erase | Closings | Erasures
+@dataclass(frozen=True)
+class Reopenings:
+    """On ``on`` the counsellor reopens the world's ``reopen`` cases of ``atoms`` (the first
+    of those a :class:`Closings` step closed; ``core.facts.closing_after_reopen`` says which
+    closing the figures keep)."""
+
+    on: date
+    atoms: tuple[CellKey, ...]
+
+
+@dataclass(frozen=True)
+class OpeningsMoved:
+    """On ``on`` the counsellor changes the opening date (and so the atom) of the world's
+    ``move`` cases of each ``History.moves`` source to the target's quarter
+    (``core.facts.opening_after_edit`` says which date the figures count)."""
+
+    on: date
+
+
+Step = (Signals | Report | Headcounts | LateCases | Erase | Closings | Erasures | Reopenings
+        | OpeningsMoved)
 
 
 @dataclass(frozen=True)
@@ -174,6 +196,7 @@ class History:
     talks: bool = False
     closed: tuple[CellKey, ...] = ()  # atoms whose cases a Closings step may close
     erased: tuple[CellKey, ...] = ()  # atoms whose cases the Erasures step may erase
+    reopened: tuple[CellKey, ...] = ()  # atoms whose closed cases a Reopenings step reopens
 
     @property
     def atoms(self) -> tuple[CellKey, ...]:
@@ -187,6 +210,7 @@ class History:
         return (*(("base", a) for a in self.atoms), *(("late", a) for a in self.late),
                 *(("move", a) for a, _ in self.moves),
                 *(("close", a) for a in self.closed), *(("erase", a) for a in self.erased),
+                *(("reopen", a) for a in self.reopened),
                 *(("talk", (ORGANISATION_LEVEL, "conversations", str(y))) for y in self.years
                   if self.talks))
 
@@ -210,6 +234,9 @@ class Edits:
 
     closings: tuple[Closings, ...] = ()
     erase: str = "keep"  # "keep": not erased yet; "drop": erased; "only": the erased ones
+    # reopenings and opening-date edits, with the finalisation moments known then
+    reopenings: tuple[tuple[Reopenings, tuple[tuple[int, datetime], ...]], ...] = ()
+    moved: tuple[tuple[OpeningsMoved, tuple[tuple[int, datetime], ...]], ...] = ()
 
 
 def _edited(history: History, counts: Sequence[int], index: Mapping[tuple[str, CellKey], int],
@@ -219,7 +246,8 @@ def _edited(history: History, counts: Sequence[int], index: Mapping[tuple[str, C
     closing = {a: step for step in edits.closings for a in step.atoms}
     closed = counts[index[("close", atom)]] if atom in closing else 0
     erased = counts[index[("erase", atom)]] if ("erase", atom) in index else 0
-    if closed > n or erased > n or (atom in closing and erased and closed + erased > n):
+    moving = counts[index[("move", atom)]] if ("move", atom) in index and edits.moved else 0
+    if max(moving, closed, erased) > n or (atom in closing and erased and closed + erased > n):
         raise Invalid()  # an edit of more cases than the atom holds: no such data set
     start = _first_day(atom[2])
     found: list[tuple[int, CaseFacts | None]] = []
@@ -232,8 +260,37 @@ def _edited(history: History, counts: Sequence[int], index: Mapping[tuple[str, C
             step = closing[atom]
             case = replace(case, closed_on=step.closed_on,
                            closed_recorded_at=datetime.combine(step.on, time(12)))
-        found.append((i, case))
+        reopen = counts[index[("reopen", atom)]] if ("reopen", atom) in index else 0
+        found.append((i, _reopened(_moved(case, i, counts, index, atom, history, edits),
+                                   i < min(closed, reopen), atom, edits)))
     return found
+
+
+def _reopened(case: CaseFacts, closed: bool, atom: CellKey, edits: Edits) -> CaseFacts:
+    for step, known in edits.reopenings:
+        if closed and atom in step.atoms:
+            finalised = dict(known)
+            moment = datetime.combine(step.on, time(12))
+            counted = as_counted([case], finalised)[0]
+            case = replace(case, closed_on=None, closed_recorded_at=None,
+                           counted_closed_on=closing_after_reopen(counted, moment, finalised))
+    return case
+
+
+def _moved(case: CaseFacts, i: int, counts: Sequence[int],
+           index: Mapping[tuple[str, CellKey], int], atom: CellKey, history: History,
+           edits: Edits) -> CaseFacts:
+    targets = {source: target for source, target in history.moves}
+    if not edits.moved or atom not in targets or i >= counts[index[("move", atom)]]:
+        return case
+    step, known = edits.moved[-1]
+    finalised = dict(known)
+    target = targets[atom]
+    new = replace(case, opened_on=_first_day(target[2]) + timedelta(days=i),
+                  department_id=target[0], categories=(target[1],))
+    counted = as_counted([case], finalised)[0]
+    return replace(new, counted_opened_on=opening_after_edit(
+        counted, new.opened_on, datetime.combine(step.on, time(12)), finalised))
 
 
 def _cases(history: History, values: Sequence[int], *, late: bool,
@@ -263,9 +320,9 @@ def _cases(history: History, values: Sequence[int], *, late: bool,
         if kind == "talk":
             talks.append((int(quarter), n))
             continue
-        if kind in ("move", "close", "erase") or (kind == "late" and not late):
+        if kind in ("move", "close", "erase", "reopen") or (kind == "late" and not late):
             continue
-        if kind == "base" and (history.closed or history.erased):
+        if kind == "base" and (history.closed or history.erased or edits.moved):
             if erased_before is not None and _first_day(quarter) < erased_before:
                 continue
             index = {v: i for i, v in enumerate(variables)}
@@ -410,6 +467,14 @@ class Pipeline:
                 if isinstance(step, Closings):
                     edits = replace(edits, closings=(*edits.closings, step))
                     continue
+                if isinstance(step, Reopenings):
+                    known = tuple(sorted(finalised.items()))
+                    edits = replace(edits, reopenings=(*edits.reopenings, (step, known)))
+                    continue
+                if isinstance(step, OpeningsMoved):
+                    known = tuple(sorted(finalised.items()))
+                    edits = replace(edits, moved=(*edits.moved, (step, known)))
+                    continue
                 if isinstance(step, Erasures):
                     kept += _erase(h, values, step, finalised, late=late, erased_before=erased,
                                    late_on=late_on, edits=edits)
@@ -430,7 +495,8 @@ class Pipeline:
             previous = ({y: r.aggregates for y, r in finals.items() if y < step.year}
                         if isinstance(step, Report) else {})
             key = (step, tuple(sorted(previous.items())),
-                   tuple(sorted((c.department_id, c.categories, c.opened_on, c.closed_on,
+                   tuple(sorted((c.department_id, c.categories, c.opened_on,
+                                 c.closed_on is None, c.closed_on or date.min,
                                  tuple(t.held_on for t in c.contacts)) for c in facts)),
                    departments, tuple(ledger), tuple(rules),
                    None if corrects is None else report_view(corrects))
@@ -483,11 +549,18 @@ class Pipeline:
                     variables = _variables_of(f, h, index_of, late=late, erased=erased,
                                               today=step.today,
                                               moved=_moved_late(h, late_on, finalised),
-                                              edited=set(h.erased) if kept or edits.erase
-                                              == "drop" else set())
+                                              edited=_edited_atoms(h, edits))
                     if variables is not None:
                         out.figures.append((f, variables))
         return out
+
+
+def _edited_atoms(h: History, edits: Edits) -> set[CellKey]:
+    """Atoms whose department figures are no plain sum of world variables after the edits."""
+    found = set(h.erased) if edits.erase == "drop" else set()
+    if edits.moved:
+        found |= {a for pair in h.moves for a in pair}
+    return found
 
 
 def _erase(h: History, values: Sequence[int], step: Erasures,
@@ -721,6 +794,8 @@ def units(history: History) -> list[tuple[str, tuple[Var, ...]]]:
         found.append((f"cases of {atom} closed after a report", (index[("close", atom)],)))
     for atom in h.erased:
         found.append((f"cases of {atom} erased after a report", (index[("erase", atom)],)))
+    for atom in h.reopened:
+        found.append((f"cases of {atom} reopened after a report", (index[("reopen", atom)],)))
     return found
 
 

@@ -20,6 +20,7 @@ from __future__ import annotations
 import os
 from datetime import date
 from itertools import product
+from typing import Any
 
 import pytest
 from hypothesis import HealthCheck, event, given, note, settings
@@ -36,6 +37,8 @@ from .disclosure_attacker import (
     Headcounts,
     History,
     LateCases,
+    OpeningsMoved,
+    Reopenings,
     Report,
     Signals,
     attack,
@@ -411,8 +414,7 @@ CLOSINGS_2027 = Closings(date(2027, 6, 1), date(2027, 5, 3), ((1, "p", Q1_2027),
                                                               (2, "p", Q1_2027)))
 
 
-def edits_history(edit: Closings | Erasures, **atoms: tuple[tuple[int, str, str], ...]
-                  ) -> History:
+def edits_history(edit: Closings | Erasures | OpeningsMoved, **atoms: Any) -> History:
     """Registry from 2026-Q4 (the auditor is told 1 January, see the late-registration test).
     Productie and Kantoor p: 3 and 3 in 2026-Q4 and in 2027-Q1; the 2026 report shows 'open
     on 31 December 2026' 6; then ``edit`` (1 February 2027); then some 2027 cases are closed
@@ -420,7 +422,7 @@ def edits_history(edit: Closings | Erasures, **atoms: tuple[tuple[int, str, str]
     return History(
         PRODUCTIE_KANTOOR, ("p",), ("2026-Q4", Q1_2027),
         (REPORT_2026, edit, CLOSINGS_2027, Report(2027, date(2028, 1, 15))),
-        DisclosureRules(first_quarter="2026-Q1"), **atoms,  # type: ignore[arg-type]
+        DisclosureRules(first_quarter="2026-Q1"), **atoms,
     )
 
 
@@ -468,3 +470,49 @@ def test_an_erasure_after_the_report_is_not_given_away_by_the_next_report(
     findings, state = attack(history, (3, 3, 3, 3, 1, 1, erased))
     no_findings(findings)
     assert carried_over(state) == ("6",)  # as published for 2026
+
+
+@pytest.mark.parametrize("moved", [0, 1, 2])
+@pytest.mark.parametrize("direction", ["out of 2026", "into 2026"])
+def test_an_opening_date_moved_across_the_year_after_the_report_is_not_given_away(
+    moved: int, direction: str,
+) -> None:
+    """After the 2026 report the counsellor moves the opening date of 0-2 of Productie's
+    cases across the year's end: out of 2026-Q4 into 2027-Q1 (the report counted them open
+    on 31 December), or from 2027-Q1 (registered before the report) back into 2026-Q4.
+    'Carried over from 2026' counted them again (6 - moved, 6 + moved). The date a final
+    report counted now stays (``core.facts.opening_after_edit``); a case no final report
+    counted, moved into a reported year, counts from the edit's day."""
+    q4, q1 = (1, "p", "2026-Q4"), (1, "p", Q1_2027)
+    source, target = (q4, q1) if direction == "out of 2026" else (q1, q4)
+    history = edits_history(OpeningsMoved(date(2027, 2, 1)), moves=((source, target),),
+                            closed=((1, "p", Q1_2027), (2, "p", Q1_2027)))
+    # variables: 4 atoms, the moves of the source, the closings of (1 p Q1) and (2 p Q1)
+    findings, state = attack(history, (3, 3, 3, 3, moved, 1, 1))
+    no_findings(findings)
+    assert carried_over(state) == ("6",)  # as published for 2026
+
+
+@pytest.mark.parametrize("reopened", [0, 1, 2])
+def test_a_case_reopened_after_the_report_is_not_given_away_by_the_next_report(
+    reopened: int,
+) -> None:
+    """Two of Productie's 2026-Q4 cases and one of Kantoor's are closed in November 2026,
+    before the 2026 report ('open on 31 December 2026' 3, 'closed' 3); after it the
+    counsellor reopens 0-2 of Productie's. 'Carried over from 2026' counted them as open
+    again (3 + reopened). The closing date a final report counted now stays in the figures
+    (``core.facts.closing_after_reopen``). The units of the closings themselves are left
+    out: the exact organisation total 'closed' bounds them, as DESIGN section 4 allows."""
+    q4, other = (1, "p", "2026-Q4"), (2, "p", "2026-Q4")
+    history = History(
+        PRODUCTIE_KANTOOR, ("p",), ("2026-Q4", Q1_2027),
+        (Closings(date(2026, 11, 30), date(2026, 11, 30), (q4, other)), REPORT_2026,
+         Reopenings(date(2027, 2, 1), (q4,)), CLOSINGS_2027, Report(2027, date(2028, 1, 15))),
+        DisclosureRules(first_quarter="2026-Q1"),
+        closed=(q4, other, (1, "p", Q1_2027), (2, "p", Q1_2027)), reopened=(q4,),
+    )
+    # variables: 4 atoms, the closings of (1 p Q4), (2 p Q4), (1 p Q1), (2 p Q1), reopened
+    findings, state = attack(history, (3, 3, 3, 3, 2, 1, 1, 1, reopened),
+                             only=lambda name: "closed after" not in name)
+    no_findings(findings)
+    assert carried_over(state) == ("3",)  # as published for 2026

@@ -38,6 +38,11 @@ class CaseFacts:
     registered_at: datetime | None = None
     # when its closing was recorded (UTC); None: on its closing day (or not known)
     closed_recorded_at: datetime | None = None
+    # the opening / closing date the figures count instead of the recorded one, kept when an
+    # edit after a final report would have moved a published figure (opening_after_edit,
+    # closing_after_reopen); None: the recorded date
+    counted_opened_on: date | None = None
+    counted_closed_on: date | None = None
 
 
 @dataclass(frozen=True)
@@ -65,12 +70,63 @@ def as_counted(cases: Iterable[CaseFacts],
     * A closing recorded after the final report of a year that counted the case open at its
       end (a closing date inside that year, entered later) counts from the day it was
       recorded: the case stays "carried over" as published, and closes then.
+    * An opening date changed, or a case reopened, after a final report that counted it:
+      the dates that report counted stay (``counted_opened_on``, ``counted_closed_on``:
+      :func:`opening_after_edit`, :func:`closing_after_reopen`).
 
     ``finalised`` maps a year to the moment its first final report was finalised; the
     decisions use those moments and the recording times only, never a count. Erased cases:
     :func:`erasure_of`.
     """
-    return [_closing_as_counted(_as_counted(case, finalised), finalised) for case in cases]
+    return [_frozen(_closing_as_counted(_as_counted(_opened(case), finalised), finalised))
+            for case in cases]
+
+
+def _opened(case: CaseFacts) -> CaseFacts:
+    if case.counted_opened_on is None:
+        return case
+    opened = case.counted_opened_on
+    closed = None if case.closed_on is None else max(case.closed_on, opened)
+    return replace(case, opened_on=opened, closed_on=closed)
+
+
+def _frozen(case: CaseFacts) -> CaseFacts:
+    if case.counted_closed_on is None:
+        return case
+    return replace(case, closed_on=max(case.counted_closed_on, case.opened_on))
+
+
+def opening_after_edit(case: CaseFacts, opened_on: date, edited_at: datetime,
+                       finalised: Mapping[int, datetime]) -> date | None:
+    """The opening date the figures count when the opening date of ``case`` (as counted
+    before the edit) is changed to ``opened_on`` at ``edited_at`` - None: ``opened_on``.
+
+    A final report that counted the case keeps its date (the next report's "carried over"
+    and the released quarters count it there); a case no final report counted, moved into
+    a year already reported, counts from the edit's day, like a late registration.
+    """
+    covered = [year for year, at in finalised.items() if at <= edited_at]
+    if any(_open_in(case, year) for year in covered):
+        return case.opened_on
+    moved = replace(case, opened_on=opened_on)
+    if any(_open_in(moved, year) for year in covered):
+        return counts_from(edited_at, finalised)
+    return None
+
+
+def closing_after_reopen(case: CaseFacts, reopened_at: datetime,
+                         finalised: Mapping[int, datetime]) -> date | None:
+    """The closing date the figures keep counting when ``case`` (as counted) is reopened at
+    ``reopened_at``: its closing date, if a final report finalised by then counted it closed
+    (opened and closed by that year's end) - the next report's "carried over" leaves it
+    out, as that report's "open on 31 December" did; None: the case counts as open again."""
+    closed = case.closed_on
+    if closed is None:
+        return None
+    if any(at <= reopened_at and closed.year <= year and case.opened_on <= date(year, 12, 31)
+           for year, at in finalised.items()):
+        return closed
+    return None
 
 
 def counts_from(moment: datetime, finalised: Mapping[int, datetime]) -> date:

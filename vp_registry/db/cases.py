@@ -55,6 +55,11 @@ class Case(Base):
     # report counted the case open at its end counts from this moment (core.facts.as_counted).
     # None: recorded on the closing day (cases closed before this column existed).
     closed_recorded_at: Mapped[datetime | None] = mapped_column(DateTime, nullable=True)
+    # The opening / closing date a final report counted, kept when an edit after it (a new
+    # opening date, a reopening) would move a published figure (issue 12,
+    # core.facts.opening_after_edit / closing_after_reopen). None: the recorded date.
+    counted_opened_on: Mapped[date | None] = mapped_column(Date, nullable=True)
+    counted_closed_on: Mapped[date | None] = mapped_column(Date, nullable=True)
 
     __mapper_args__ = {"version_id_col": version}  # noqa: RUF012 - SQLAlchemy's own idiom
     # Covers the case list's id/version scan in list order without reading the large rows.

@@ -21,8 +21,9 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from vp_registry.core.facts import CaseFacts, ErasedCases, as_counted, erasure_of
+from vp_registry.core.facts import ErasedCases, as_counted, erasure_of
 from vp_registry.db.cases import Case, CaseErasure
+from vp_registry.services.cases.dating import DATE_COLUMNS, dated_facts
 
 _CHUNK = 500
 
@@ -35,14 +36,9 @@ def keep_counted(session: Session, case_ids: Sequence[int], erased_at: datetime,
         return
     kept: Counter[tuple[int, date]] = Counter()
     for start in range(0, len(case_ids), _CHUNK):
-        rows = session.execute(
-            select(Case.id, Case.opened_on, Case.closed_on, Case.created_at,
-                   Case.closed_recorded_at)
-            .where(Case.id.in_(list(case_ids[start:start + _CHUNK]))))
-        dated = [CaseFacts(row.id, row.opened_on, row.closed_on, 0, (),
-                           registered_at=row.created_at,
-                           closed_recorded_at=row.closed_recorded_at) for row in rows]
-        for case in as_counted(dated, finalised):
+        rows = session.execute(select(*DATE_COLUMNS).where(
+            Case.id.in_(list(case_ids[start:start + _CHUNK]))))
+        for case in as_counted([dated_facts(row) for row in rows], finalised):
             found = erasure_of(case, erased_at, finalised)
             if found is not None:
                 kept[found] += 1

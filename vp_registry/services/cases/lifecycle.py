@@ -5,7 +5,7 @@ never content."""
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, datetime
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -13,16 +13,19 @@ from sqlalchemy.orm import Session
 from vp_registry.core import crypto
 from vp_registry.core.casework import new_reference
 from vp_registry.core.crypto import RecordCrypter
+from vp_registry.core.facts import as_counted, closing_after_reopen, opening_after_edit
 from vp_registry.core.taxonomy import N_, CaseStatus
 from vp_registry.db import utcnow
 from vp_registry.db.cases import Case, CaseKey
 from vp_registry.services.cases import codec, rows
 from vp_registry.services.cases.codec import DATA_KEY_VERSION
+from vp_registry.services.cases.dating import dated_facts
 from vp_registry.services.cases.records import CaseInput, CaseRecord, Closing
 from vp_registry.services.cases.shredding import shred
 from vp_registry.services.cases.validation import validate_case, validate_closing
 from vp_registry.services.errors import Conflict, ValidationFailed
 from vp_registry.services.record_keys import ensure_current_key, random_id
+from vp_registry.services.reports.counting import finalised_moments
 from vp_registry.services.work import Work
 
 
@@ -77,11 +80,15 @@ def update_case(work: Work, reference: str, expected_version: int, data: CaseInp
     current = rows.decrypt_row(session, keys, row)
     data = validate_case(session, data, today=today or date.today(), previous=current)
     crypter = rows.row_crypter(session, keys, row)
+    now = utcnow()
+    counted_opened_on = (row.counted_opened_on if data.opened_on == row.opened_on
+                         else _counted_opening(session, row, data.opened_on, now))
     with work.conflicts(rows.stored_now(work, reference)):
         codec.encode_case(crypter, row, codec.listing_values(data, current.outcome),
                           codec.details_values(data, current.referral, current.referral_target))
         row.opened_on = data.opened_on
-        row.updated_at = utcnow()
+        row.counted_opened_on = counted_opened_on
+        row.updated_at = now
     rows.audit_case(work, "case.update", reference)
     return rows.decrypt_row(session, keys, row)
 
@@ -117,12 +124,29 @@ def reopen_case(work: Work, reference: str, expected_version: int) -> CaseRecord
     rows.check_version(work, row, expected_version)
     if row.status != CaseStatus.CLOSED.value:
         raise ValidationFailed(N_("This case is already open."))
+    now = utcnow()
+    finalised = finalised_moments(work.session)
+    counted_closed_on = (closing_after_reopen(as_counted([dated_facts(row)], finalised)[0],
+                                              now, finalised)
+                         if finalised else row.counted_closed_on)
     with work.conflicts(rows.stored_now(work, reference)):
         row.status = CaseStatus.OPEN.value
         row.closed_on = row.closed_recorded_at = None
-        row.updated_at = utcnow()
+        row.counted_closed_on = counted_closed_on or row.counted_closed_on
+        row.updated_at = now
     rows.audit_case(work, "case.reopen", reference)
     return rows.decrypt_row(work.session, work.keys, row)
+
+
+def _counted_opening(session: Session, row: Case, opened_on: date, now: datetime
+                     ) -> date | None:
+    """The opening date the figures count after the opening date changes to ``opened_on``:
+    a date a final report counted stays (issue 12, ``core.facts.opening_after_edit``)."""
+    finalised = finalised_moments(session)
+    if not finalised:
+        return row.counted_opened_on
+    counted = as_counted([dated_facts(row)], finalised)[0]
+    return opening_after_edit(counted, opened_on, now, finalised)
 
 
 def erase_case(work: Work, reference: str, expected_version: int) -> None:

@@ -25,10 +25,11 @@ from sqlalchemy import BindParameter, ColumnElement, and_, bindparam, func, not_
 from sqlalchemy.orm import Session
 
 from vp_registry.core.casework import add_months, expected_erasure_on
-from vp_registry.core.facts import CaseFacts, as_counted
+from vp_registry.core.facts import as_counted
 from vp_registry.core.taxonomy import CaseStatus
 from vp_registry.db.cases import Case
 from vp_registry.db.reports import FINAL, AnnualReportRow
+from vp_registry.services.cases.dating import DATE_COLUMNS, dated_facts
 from vp_registry.services.cases.shredding import shred
 from vp_registry.services.reports.counting import finalised_moments
 from vp_registry.services.work import Work
@@ -57,8 +58,7 @@ class DueCase:
     erase_on: date
 
 
-_DATES = (Case.id, Case.reference, Case.opened_on, Case.closed_on, Case.created_at,
-          Case.closed_recorded_at)
+_DATES = (*DATE_COLUMNS, Case.reference)
 
 
 def _all_counted_years_reported(row: Any, reported: set[int],
@@ -67,9 +67,7 @@ def _all_counted_years_reported(row: Any, reported: set[int],
     recorded and as the figures count them (issue 12: a late registration or a closing
     recorded after a report counts in the year it was recorded - until that year's report
     counts it, it is kept)."""
-    counted = as_counted([CaseFacts(row.id, row.opened_on, row.closed_on, 0, (),
-                                    registered_at=row.created_at,
-                                    closed_recorded_at=row.closed_recorded_at)], finalised)[0]
+    counted = as_counted([dated_facts(row)], finalised)[0]
     first = min(row.opened_on, counted.opened_on).year
     last = max(row.closed_on, counted.closed_on or row.closed_on).year
     return all(year in reported for year in range(first, last + 1))

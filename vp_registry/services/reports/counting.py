@@ -16,8 +16,9 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import replace
 from datetime import date, datetime
+from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import and_, func, or_, select
 from sqlalchemy.orm import Session
 
 from vp_registry.core.facts import CaseFacts, as_counted, erased_facts
@@ -25,6 +26,7 @@ from vp_registry.db.cases import Case
 from vp_registry.db.reports import FINAL, AnnualReportRow
 from vp_registry.services.cases import erasures
 from vp_registry.services.cases import facts as case_facts
+from vp_registry.services.cases.dating import EDIT_COLUMNS
 from vp_registry.services.vault.keyring import VaultKeys
 
 
@@ -43,27 +45,39 @@ def counted_case_facts(session: Session, keys: VaultKeys, *, year: int | None = 
     """The cases as the figures count them (``cases.facts.case_facts`` + ``as_counted``).
 
     With ``year`` (the annual report) also the cases whose closing, recorded in or after
-    the year, counts in it, and the erased cases an earlier final report counted open at
+    the year, or whose kept dates (``counted_opened_on``/``counted_closed_on``) count in it,
+    and the erased cases an earlier final report counted open at
     its year's end; without (signals) the live cases only (a signal counts cases by their
     opening quarter, which an erasure's tally does not keep).
     """
     facts = case_facts.case_facts(session, keys, year=year, progress=progress)
     if year is not None:
-        facts += _closed_later(session, keys, year, {f.case_id for f in facts})
-    recorded = {case_id: at for case_id, at in session.execute(
-        select(Case.id, Case.closed_recorded_at).where(Case.closed_recorded_at.is_not(None)))}
-    facts = [replace(f, closed_recorded_at=recorded.get(f.case_id)) for f in facts]
+        facts += _counted_elsewhere(session, keys, year, {f.case_id for f in facts})
+    edits = {row.id: row for row in session.execute(select(Case.id, *EDIT_COLUMNS).where(or_(
+        *(column.is_not(None) for column in EDIT_COLUMNS))))}
+    facts = [_with_edits(f, edits.get(f.case_id)) for f in facts]
     counted = as_counted(facts, finalised_moments(session))
     if year is not None:
         counted += erased_facts(erasures.erased_cases(session), year)
     return counted
 
 
-def _closed_later(session: Session, keys: VaultKeys, year: int, selected: set[int]
-                  ) -> list[CaseFacts]:
-    """Cases closed with a date before ``year`` but recorded in or after it, which
-    ``case_facts(year=)`` (plaintext dates) does not select; decrypted one by one (rare)."""
-    ids = [i for i in session.execute(select(Case.id).where(
-        Case.opened_on <= date(year, 12, 31), Case.closed_on < date(year, 1, 1),
-        Case.closed_recorded_at >= datetime(year, 1, 1))).scalars() if i not in selected]
+def _with_edits(facts: CaseFacts, row: Any) -> CaseFacts:
+    if row is None:
+        return facts
+    return replace(facts, closed_recorded_at=row.closed_recorded_at,
+                   counted_opened_on=row.counted_opened_on,
+                   counted_closed_on=row.counted_closed_on)
+
+
+def _counted_elsewhere(session: Session, keys: VaultKeys, year: int, selected: set[int]
+                       ) -> list[CaseFacts]:
+    """Cases that may count in ``year`` although ``case_facts(year=)`` (recorded plaintext
+    dates) does not select them: closed with a date before the year but recorded in or
+    after it, or with a date a final report counted kept; decrypted one by one (rare)."""
+    ids = [i for i in session.execute(select(Case.id).where(or_(
+        and_(Case.opened_on <= date(year, 12, 31), Case.closed_on < date(year, 1, 1),
+             Case.closed_recorded_at >= datetime(year, 1, 1)),
+        Case.counted_opened_on.is_not(None), Case.counted_closed_on.is_not(None),
+    ))).scalars() if i not in selected]
     return case_facts.decrypted_case_facts(session, keys, only=ids) if ids else []
