@@ -28,6 +28,7 @@ from collections import Counter
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import date
+from itertools import product
 from typing import Any
 
 import pytest
@@ -237,3 +238,40 @@ def test_the_attacker_finds_the_withdrawn_rule_2(monkeypatch: pytest.MonkeyPatch
     assert not any(f.startswith("round 2, group 2: 0 responses") for f in findings)
     monkeypatch.setattr(pulse_results, "decide", decide)
     assert attack(organisation, world) == []  # the rule in force shows none of them
+
+
+# ------------------------------------------------- every data set of a tiny organisation
+
+
+def exhaustive_findings(organisation: Organisation, most: int) -> list[str]:
+    """Enumerate EVERY data set of one round (each group 0..``most`` responses answering 1 or
+    7), group them by the manager's whole view, and report each hidden group whose possible
+    (count, answers) in its class miss one of the 0..m-1 counts with any mix of 1 and 7."""
+    keys = [g.key for g in organisation.groups]
+    options = [tuple([1] * ones + [7] * (count - ones))
+               for count in range(most + 1) for ones in range(count + 1)]
+    classes: dict[str, list[Round]] = {}
+    for choice in product(options, repeat=len(keys)):
+        data = dict(zip(keys, choice, strict=True))
+        classes.setdefault(repr(organisation.view((data,))), []).append(data)
+    wanted = {option for option in options if len(option) < organisation.minimum}
+    findings = []
+    for worlds in classes.values():
+        hidden = [g.key for g in organisation.results((worlds[0],))[0].groups if not g.shown]
+        for key in hidden:
+            missing = wanted - {world[key] for world in worlds}
+            if missing:
+                findings.append(f"{key} in a view of {len(worlds)} data sets: "
+                                f"{sorted(missing)[:3]} impossible")
+    return findings
+
+
+def test_every_data_set_of_a_tiny_organisation_leaves_hidden_groups_open() -> None:
+    """The search above is a shortcut; here the manager's view is computed for every data set
+    of three groups (0-4 responses of 1s and 7s each, 3,375 data sets), not searched."""
+    assert exhaustive_findings(Organisation(groups_of(3), 3), 4) == []
+
+
+def test_enumeration_finds_the_leaky_rule(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(pulse_results, "decide", _leaky_decide)
+    assert exhaustive_findings(Organisation(groups_of(2), 3), 4)
