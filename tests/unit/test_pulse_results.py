@@ -109,3 +109,22 @@ def test_departments_below_the_minimum_size_are_merged_like_the_case_figures() -
     small = pulse_groups(departments[:2], minimum_responses=5, min_department_size=10,
                          min_organisation_size=50)
     assert [g.label for g in small] == ["Whole organisation"]
+
+
+def test_a_released_result_survives_its_snapshot_exactly() -> None:
+    from dataclasses import replace
+    from datetime import date
+
+    from vp_registry.core.pulse import snapshot
+
+    result = compute_results(responses({"1": 6, "3": 2}), GROUPS, 5, statements=STATEMENTS,
+                             meta=RoundMeta(7, "Voorjaar", date(2026, 3, 1), date(2026, 3, 21),
+                                            True, 0, True))
+    text = snapshot.to_json(result)
+    assert snapshot.from_json(text) == result and snapshot.to_json(snapshot.from_json(text)) == text
+    assert snapshot.same_figures(text, snapshot.to_json(replace(result, trend={"1": 0.5})))
+    later = compute_results(responses({"1": 7, "3": 2}), GROUPS, 5, statements=STATEMENTS,
+                            meta=RoundMeta(7, "Voorjaar", date(2026, 3, 1), date(2026, 3, 21),
+                                           True, 0, True))
+    assert not snapshot.same_figures(text, snapshot.to_json(later))
+    assert "2" not in [str(g.responses) for g in snapshot.from_json(text).groups]  # hidden
