@@ -15,13 +15,14 @@ from sqlalchemy.orm import Session
 
 from tests.pulsework import Toolbox, answers, make_round, respond, toolbox
 from vp_registry.config import Settings
+from vp_registry.core.report import ReportTexts
 from vp_registry.db.audit import AuditEntry
 from vp_registry.db.disclosure import DisclosureFigure, DisclosureRelease
 from vp_registry.db.pulse import PulseRound
 from vp_registry.db.signals import ReleasedSignal
 from vp_registry.services.pulse import results
 from vp_registry.services.pulse import signals as pulse_signals
-from vp_registry.services.reports import finalising
+from vp_registry.services.reports import archive, drafts, finalising
 from vp_registry.services.signals import management
 from vp_registry.services.signals.publishing import ReleaseDraft
 from vp_registry.services.signals.refusals import AlreadyReleased, SignalRefused
@@ -168,3 +169,35 @@ def test_the_annual_report_shows_the_years_released_rounds(work: Work, org: Tool
         ["Inkoop", "x", "."], ["Kwaliteit", "x", "."], ["Planning", "5,6", "."],
         ["Productie", "3,4", "."], ["Overige afdelingen", "x", "."]]
     assert report.table("pulse_rounds").rows[0].label == "Meting mei"
+
+
+def test_a_finalised_report_keeps_its_pulse_section_and_a_correction_repeats_it(
+        work: Work, org: Toolbox) -> None:
+    """A round of the year released after the report was finalised changes neither the final
+    version nor its correction ("Corrections repeat the figures of the version they
+    correct")."""
+    year = TODAY.year - 1
+    rounds = {}
+    for title, month, productie in (("Maart", 3, [3, 3, 3, 4, 4]), ("September", 9, [5] * 5)):
+        row = make_round(work, org, with_codes=False, title=title,
+                         opens_on=date(year, month, 1), closes_on=date(year, month, 28))
+        for label, values in {"Productie": productie, "Planning": [6, 6, 6, 5, 5]}.items():
+            for value in values:
+                respond(work.session, work.settings, row, label, scored(value))
+        rounds[title] = row
+    results.release_results(work, rounds["Maart"].id)
+    drafts.save_texts(work, year, 0, ReportTexts("Inleiding.", "Aanbevelingen."), "nl",
+                      today=TODAY)
+    revision = drafts.get_draft(work, year)
+    assert revision is not None
+    finalising.finalise(work, year, revision.revision, today=TODAY)
+    _, final = archive.final_report(work.session, year)
+    titles = [r.label for r in final.table("pulse_rounds").rows]
+    assert titles == ["Maart"]
+
+    results.release_results(work, rounds["September"].id)  # released after the report
+    drafts.start_correction(work, year)
+    correction = finalising.preview(work, year, today=TODAY)
+    assert correction.section("pulse") == final.section("pulse")
+    _, still = archive.final_report(work.session, year)
+    assert [r.label for r in still.table("pulse_rounds").rows] == ["Maart"]
