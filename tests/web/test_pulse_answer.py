@@ -103,6 +103,22 @@ def test_a_round_without_the_free_text_question_shows_no_box(
     assert answer(visitor, token).status_code == 302
 
 
+def test_without_the_vaults_message_key_there_is_no_box_to_write_in(
+    app: Flask, settings: Settings, login_as: Callable[[str], User], client: FlaskClient,
+    visitor: FlaskClient,
+) -> None:
+    """Free text is sealed to the vault's message key: before the vault exists the box is not
+    offered (rather than refusing what someone wrote)."""
+    with app.app_context(), db_session_for(app) as session:
+        department(session, "Magazijn", settings, headcount=40)
+        session.commit()
+    login_as("admin")
+    token = public_token(client, create_round(client, with_codes="open"))
+    page = visitor.get(f"/survey/{token}").get_data(as_text=True)
+    assert 'name="free_text"' not in page and "Send my answers" in page
+    assert answer(visitor, token, free_text="Dit zou weg moeten").status_code == 302
+
+
 def test_an_answer_without_the_forms_csrf_token_is_refused(
     staff: FlaskClient, visitor: FlaskClient,
 ) -> None:

@@ -138,3 +138,15 @@ def test_management_gets_404_for_a_round_that_is_not_there_or_not_released(
         assert response.status_code == 404, path
         assert "Magazijn" not in response.get_data(as_text=True)
     assert manager.get(f"/pulse/{round_id}/results").status_code == 403
+
+
+def test_comments_need_the_vault_key(
+    app: Flask, staff: FlaskClient, create_user: Callable[..., User],
+) -> None:
+    """A counsellor without access to the case files gets the explanation page, no text."""
+    round_id = _answered_and_closed(app, staff)
+    other = app.test_client()
+    assert AuthActions(other).login(create_user("counsellor")).status_code == 302
+    response = other.get(f"/pulse/{round_id}/comments")
+    assert MARKER not in response.get_data(as_text=True)
+    assert "Access to the case files" in response.get_data(as_text=True)

@@ -19,6 +19,7 @@ from vp_registry.messages import describe
 from vp_registry.services.errors import DomainError, NotFound, Throttled
 from vp_registry.services.pulse import responding
 from vp_registry.services.pulse.responding import PublicRound, RoundNotOpen
+from vp_registry.services.vault import unlocking
 from vp_registry.web.access import public
 from vp_registry.web.contact import privacy
 from vp_registry.web.database import current_work
@@ -51,12 +52,17 @@ def _form(round_: PublicRound) -> AnswerForm:
     return form
 
 
+def _free_text_box(round_: PublicRound) -> bool:
+    """The round asks for free text and it can be sealed (the vault has its message key)."""
+    return round_.free_text and unlocking.message_public_key(current_work().session) is not None
+
+
 def _page(round_: PublicRound, form: AnswerForm, error: str | None = None,
           status: int = 200) -> tuple[str, int]:
     language = locale()
     anchors = [s.anchors(language) for s in round_.questions]
     return render_template("pulse/answer.html", round=round_, form=form, error=error,
-                           anchors=anchors), status
+                           anchors=anchors, free_text=_free_text_box(round_)), status
 
 
 def _show(round_: PublicRound, form: AnswerForm, error: DomainError) -> None:
@@ -90,7 +96,7 @@ def answer(token: str) -> Any:
         responding.submit_response(
             work.session, work.settings, token, group_key=form.group.data,
             answers=answers_of(form, [s.code for s in round_.questions]),
-            free_text=form.free_text.data if round_.free_text else None,
+            free_text=form.free_text.data if _free_text_box(round_) else None,
             code=form.code.data if round_.with_codes else None,
             guard=privacy.throttles().codes, client=privacy.client_address())
     except Throttled as error:
