@@ -6,10 +6,13 @@ from __future__ import annotations
 from datetime import timedelta
 
 import pytest
+from flask import Flask
 from sqlalchemy import func, inspect, select
+from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session
 
 from tests.pulsework import TODAY, Toolbox, answers, make_round, respond, respond_many, toolbox
+from tests.support.sessions import db_session_for
 from vp_registry.config import Settings
 from vp_registry.db.pulse import PulseAnswer, PulseCode, PulseRelease, PulseResponse
 from vp_registry.services.errors import Throttled, ValidationFailed
@@ -198,3 +201,26 @@ def test_a_second_release_with_other_figures_is_refused(
     with pytest.raises(ValidationFailed):
         rounds.update_round(work, row.id, title=row.title, opens_on=row.opens_on,
                             closes_on=row.closes_on + timedelta(days=5))
+
+
+def test_two_overlapping_answers_with_one_code_store_one_response(
+        app: Flask, db: Session, work: Work, settings: Settings, org: Toolbox) -> None:
+    """A second session that began before the first answer committed cannot spend the code
+    again: on PostgreSQL its DELETE finds the row gone (CodeInvalid), on SQLite its write is
+    refused (the database changed under its snapshot). Either way: one response."""
+    row = make_round(work, org)
+    code = codes.issue_codes(work, row.id, 1)[0]
+    key = rounds.groups_of(db, row.id)[0].key
+    token = row.public_token
+    db.commit()
+    with app.app_context(), db_session_for(app) as first, db_session_for(app) as second:
+        assert codes.unused_codes(second, row.id) == 1  # second's transaction has begun
+        responding.submit_response(first, settings, token, group_key=key, answers=answers(),
+                                   code=code)
+        first.commit()
+        with pytest.raises((CodeInvalid, OperationalError)):
+            responding.submit_response(second, settings, token, group_key=key,
+                                       answers=answers(), code=code)
+        second.rollback()
+    db.rollback()
+    assert db.execute(select(func.count()).select_from(PulseResponse)).scalar_one() == 1
