@@ -97,3 +97,18 @@ def test_a_manager_cannot_reach_the_pulse_release(
     manager = app.test_client()
     assert AuthActions(manager).login(create_user("manager")).status_code == 302
     assert manager.get(f"/signals/pulse/{'0' * 32}/release").status_code == 403
+
+
+def test_a_pulse_candidate_is_set_aside_and_reviewed_again(client: FlaskClient,
+                                                            spring: int) -> None:
+    page = client.get("/signals").get_data(as_text=True)
+    token = re.search(r"/signals/pulse/([0-9a-f]{32})/dismiss", page)
+    assert token is not None
+    post_form(client, f"/signals/pulse/{token.group(1)}/dismiss", {}, form_page="/signals")
+    page = client.get("/signals").get_data(as_text=True)
+    earlier = page[page.index("Set aside earlier"):]
+    assert "Safety score 3.4" in earlier and f"/signals/pulse/{token.group(1)}/restore" in earlier
+    assert "No pulse round shows a low or falling safety score." in page
+    post_form(client, f"/signals/pulse/{token.group(1)}/restore", {}, form_page="/signals")
+    page = client.get("/signals").get_data(as_text=True)
+    assert "Set aside earlier" not in page and f"/signals/pulse/{token.group(1)}/dismiss" in page
