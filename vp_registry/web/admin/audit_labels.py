@@ -132,6 +132,7 @@ SUBJECTS: dict[str, LazyString] = {
     "department": _l("Department"),
     "category": _l("Type of behaviour"),
     "pulse_round": _l("Pulse round"),
+    "pulse-signal": _l("Signal from a pulse round"),  # services/pulse/signals.LEDGER_KIND
 }
 
 # Who acted when no account did: the app itself, or a sender of the anonymous channel.
