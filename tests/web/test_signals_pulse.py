@@ -88,6 +88,7 @@ def test_release_after_the_results_and_management_sees_the_score(
     overview = manager.get("/management/signals").get_data(as_text=True)
     assert "Safety score 3.4 (on a scale of 1 to 7) in Productie" in overview
     assert "Psychological safety (pulse survey)" in overview
+    assert "chart-figure" not in overview  # the band chart has no bar for a score
     export = manager.get("/management/signals.csv").get_data(as_text=True)
     assert "Safety score (1 to 7): 3.4" in export and "Voorjaarsmeting" in export
 
