@@ -129,6 +129,32 @@ def test_an_answer_without_the_forms_csrf_token_is_refused(
     assert "Thank you" not in response.get_data(as_text=True)
 
 
+def test_merged_groups_name_the_departments_in_them(
+    app: Flask, settings: Settings, staff: FlaskClient, visitor: FlaskClient,
+) -> None:
+    """Departments below the minimum size are merged (public structure): the choice names
+    them, so someone from a small department knows which group is theirs."""
+    with app.app_context(), db_session_for(app) as session:
+        department(session, "Productie", settings, headcount=40)
+        department(session, "Montage", settings, headcount=4, parent="Productie")
+        department(session, "Kantine", settings, headcount=3)
+        department(session, "Receptie", settings, headcount=3)
+        session.commit()
+    token = _open_round(staff)
+    groups = groups_on(visitor.get(f"/survey/{token}").get_data(as_text=True))
+    assert "Productie (with Montage)" in groups
+    assert "Other departments (with Kantine, Receptie)" in groups
+    assert "Magazijn" in groups and "Montage" not in groups and "Kantine" not in groups
+    assert answer(visitor, token, group="Productie (with Montage)",
+                  code=issue_codes(staff, _round_id(staff), 1)[0]).status_code == 302
+
+
+def _round_id(staff: FlaskClient) -> int:
+    found = re.search(r'href="/pulse/(\d+)"', staff.get("/pulse").get_data(as_text=True))
+    assert found
+    return int(found.group(1))
+
+
 def test_an_unknown_token_answers_404(staff: FlaskClient, visitor: FlaskClient) -> None:
     assert visitor.get("/survey/no-such-round-token").status_code == 404
 

@@ -16,8 +16,9 @@ from typing import Any
 from flask import Blueprint, abort, redirect, render_template, request, url_for
 
 from vp_registry.messages import describe
+from vp_registry.services.accounts import organisation
 from vp_registry.services.errors import DomainError, NotFound, Throttled
-from vp_registry.services.pulse import responding
+from vp_registry.services.pulse import responding, rounds
 from vp_registry.services.pulse.responding import PublicRound, RoundNotOpen
 from vp_registry.services.vault import unlocking
 from vp_registry.web.access import public
@@ -30,7 +31,7 @@ from vp_registry.web.pulse.forms import (
     form_field,
     statement_field_name,
 )
-from vp_registry.web.pulse.views import locale
+from vp_registry.web.pulse.views import group_label, locale
 from vp_registry.web.speedups.gettext import gettext as _
 
 blueprint = Blueprint("survey", __name__, url_prefix="/survey")
@@ -48,8 +49,24 @@ def _form(round_: PublicRound) -> AnswerForm:
     form = answer_form([(s.code, s.text(language)) for s in round_.questions],
                        with_codes=round_.with_codes,
                        free_text_prompt=round_.free_text_prompt(language))
-    form.group.choices = [("", _("Choose your department")), *round_.groups]
+    form.group.choices = [("", _("Choose your department")), *_group_choices(round_)]
     return form
+
+
+def _group_choices(round_: PublicRound) -> list[tuple[str, str]]:
+    """Each group as respondents recognise it: a merged group names the departments in it
+    (public structure), so someone from a small department finds where it was merged."""
+    db = current_work().session
+    names = {d.id: d.name for d in organisation.list_departments(db)}
+    choices = []
+    for group in rounds.groups_of(db, round_.round_id):
+        label = group_label(group)
+        others = [names[i] for i in group.department_ids if i in names and names[i] != label]
+        if others:
+            label = _("%(group)s (with %(departments)s)", group=label,
+                      departments=", ".join(sorted(others)))
+        choices.append((group.key, label))
+    return choices
 
 
 def _free_text_box(round_: PublicRound) -> bool:
