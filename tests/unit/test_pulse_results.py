@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from vp_registry.core.pulse.disclosure import SCOPE_SHOWN
+from vp_registry.core.pulse.disclosure import ORGANISATION_KEY, SCOPE_SHOWN
 from vp_registry.core.pulse.grouping import PulseGroup
 from vp_registry.core.pulse.questions import SAFETY_STATEMENTS, round_statements
 from vp_registry.core.pulse.results import (
@@ -77,9 +77,9 @@ def test_the_trend_compares_only_the_same_departments_shown_both_times() -> None
     assert score is not None and after.trend["1"] == pytest.approx(score - 4.0, abs=0.01)
     assert after.trend["3"] is None  # hidden now
     # the organisation now covers Productie only: compared with Productie before
-    assert after.trend["organisation"] == after.trend["1"]
+    assert after.trend[ORGANISATION_KEY] == after.trend["1"]
     assert compute_results(responses({"1": 6, "3": 6}), GROUPS, 5, statements=STATEMENTS,
-                           previous=before).trend["organisation"] == pytest.approx(1.0 / 7 * 1,
+                           previous=before).trend[ORGANISATION_KEY] == pytest.approx(1.0 / 7 * 1,
                                                                                    abs=0.01)
 
 
@@ -128,3 +128,13 @@ def test_a_released_result_survives_its_snapshot_exactly() -> None:
                                            True, 0, True))
     assert not snapshot.same_figures(text, snapshot.to_json(later))
     assert "2" not in [str(g.responses) for g in snapshot.from_json(text).groups]  # hidden
+
+
+def test_a_round_of_one_group_keeps_the_group_and_the_organisation_apart() -> None:
+    whole = (PulseGroup("organisation", "Whole organisation", (1, 2, 3), 40),)
+    before = compute_results(responses({"organisation": 6}, value=4), whole, 5,
+                             statements=STATEMENTS)
+    after = compute_results(responses({"organisation": 6}), whole, 5, statements=STATEMENTS,
+                            previous=before)
+    assert after.organisation.key != after.groups[0].key
+    assert set(after.trend) == {"organisation", ORGANISATION_KEY}

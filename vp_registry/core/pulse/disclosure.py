@@ -41,7 +41,8 @@ SCOPE_ALL: Final = "all"  # the organisation figure covers every group
 SCOPE_SHOWN: Final = "shown"  # ... only the groups shown (some are hidden)
 SCOPE_NONE: Final = "none"  # no organisation figure (no group shown)
 OTHER_GROUPS: Final = "other_groups"  # never produced: see "Withdrawn" above
-ORGANISATION_KEY: Final = "organisation"
+# not "organisation": that is the key of the one group of a round without a breakdown
+ORGANISATION_KEY: Final = "organisation_total"
 MIN_MINIMUM: Final = 2
 
 
