@@ -191,3 +191,20 @@ def test_other_departments_are_named_in_the_reports_language() -> None:
     for locale, name in (("nl", "Overige afdelingen"), ("en", "Other departments")):
         table = pulse_report(locale, PulseFacts((result,), (), MINIMUM)).table("pulse_groups")
         assert [row.label for row in table.rows] == ["Kantoor", "Productie", name]
+
+
+def test_a_group_of_other_departments_in_another_round_gets_its_own_row() -> None:
+    """Group keys come from the grouping (the top department's id): when Kantoor (1) was
+    merged with Productie (2) in spring, that group is not autumn's Kantoor."""
+    merged = (PulseGroup("1", "Kantoor (met Productie)", (1, 2), 50), GROUPS[2])
+    spring = round_result(5, "Voorjaar", date(2025, 4, 30), {"1": [5, 5, 5, 6], "3": [4] * 3},
+                          groups=merged)
+    autumn = round_result(6, "Najaar", date(2025, 10, 31),
+                          {"1": [6, 6, 6], "2": [3, 3, 3], "3": [4, 4, 4]}, spring)
+    table = pulse_report("nl", PulseFacts((spring, autumn), (), MINIMUM)).table("pulse_groups")
+    assert cells(table)[1:] == [
+        ["Kantoor (met Productie)", "5,3", ".", "."],
+        ["Werkplaats", "4,0", "4,0", "±0,0"],
+        ["Kantoor", ".", "6,0", "."],
+        ["Productie", ".", "3,0", "."],
+    ]

@@ -133,14 +133,18 @@ def _rounds_table(locale: str, year: int, rounds: Sequence[RoundResult]) -> Repo
         tuple(rows), word("pulse_rounds_note"))
 
 
-def _group_keys(locale: str, rounds: Sequence[RoundResult]) -> dict[str, str]:
-    """Every group's key -> label over the rounds, in order of first appearance."""
-    labels: dict[str, str] = {}
+def _group_rows(locale: str, rounds: Sequence[RoundResult]
+                ) -> dict[tuple[int, ...], tuple[str, str]]:
+    """Every group over the rounds - the same departments make the same row (a group key
+    can stand for other members in another round) - to its key and label, in order of first
+    appearance."""
+    rows: dict[tuple[int, ...], tuple[str, str]] = {}
     for result in rounds:
         for group in result.groups:
             special = _SPECIAL_GROUPS.get(group.key)
-            labels[group.key] = text(locale, special) if special else group.label
-    return {key: labels[key] for key in labels}
+            rows[group.department_ids] = (
+                group.key, text(locale, special) if special else group.label)
+    return rows
 
 
 def _group_cell(locale: str, group: GroupResult | None) -> ReportCell:
@@ -155,8 +159,8 @@ def _groups_table(locale: str, year: int, rounds: Sequence[RoundResult], minimum
     word = _words(locale)
     latest = rounds[-1]
     rows = []
-    for key, label in _group_keys(locale, rounds).items():
-        by_round = [{g.key: g for g in r.groups}.get(key) for r in rounds]
+    for members, (key, label) in _group_rows(locale, rounds).items():
+        by_round = [{g.department_ids: g for g in r.groups}.get(members) for r in rounds]
         last = by_round[-1]
         change = latest.trend.get(key) if last is not None and last.shown else None
         rows.append(ReportRow(label, (
