@@ -11,10 +11,25 @@ from sqlalchemy import func, inspect, select
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session
 
-from tests.pulsework import TODAY, Toolbox, answers, make_round, respond, respond_many, toolbox
+from tests.pulsework import (
+    TODAY,
+    Toolbox,
+    answers,
+    group_key,
+    make_round,
+    respond,
+    respond_many,
+    toolbox,
+)
 from tests.support.sessions import db_session_for
 from vp_registry.config import Settings
-from vp_registry.db.pulse import PulseAnswer, PulseCode, PulseRelease, PulseResponse
+from vp_registry.db.pulse import (
+    PulseAnswer,
+    PulseCode,
+    PulseRelease,
+    PulseResponse,
+    PulseRoundDepartment,
+)
 from vp_registry.services.errors import Throttled, ValidationFailed
 from vp_registry.services.infrastructure.memory_throttle import BackOff
 from vp_registry.services.pulse import codes, responding, results, rounds
@@ -188,6 +203,7 @@ def test_a_second_release_with_other_figures_is_refused(
     respond_many(db, settings, row, {"Planning": 6, "Productie": 7})
     rounds.close_round(work, row.id)
     first = results.release_results(work, row.id)
+    db.commit()
     # a late response slipped in (e.g. through a database edit): the round's figures changed
     row.closed = False
     respond(db, settings, row, "Planning")
@@ -198,6 +214,15 @@ def test_a_second_release_with_other_figures_is_refused(
     with pytest.raises(ReleasedDifferently):
         results.release_results(raised_minimum, row.id)
     assert results.released_results(db, row.id) == first
+    db.rollback()  # back to the release: figures as released again
+    assert results.release_results(work, row.id) == first
+    # re-grouped afterwards (e.g. an edit in the database): Inkoop moved into Planning
+    moved = db.get(PulseRoundDepartment, (row.id, org.inkoop))
+    assert moved is not None
+    moved.group_key = group_key(db, row.id, "Planning")
+    db.flush()
+    with pytest.raises(ReleasedDifferently):
+        results.release_results(work, row.id)
     with pytest.raises(ValidationFailed):
         rounds.update_round(work, row.id, title=row.title, opens_on=row.opens_on,
                             closes_on=row.closes_on + timedelta(days=5))
