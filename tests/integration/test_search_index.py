@@ -4,6 +4,7 @@ erasure and key rotation."""
 
 from __future__ import annotations
 
+import zlib
 from collections.abc import Callable
 from datetime import date, datetime
 from typing import Any
@@ -219,3 +220,53 @@ def test_the_report_facts_in_the_index_are_no_plaintext(db: Session, setup: Any)
         keys.cipher.decrypt(crypto.derive_subkey(keys.current, listing_cache.INDEX_PURPOSE),
                             row.entries, crypto.associated_data(
                                 search_index.SEARCH_INDEX, "entries", 1, keys.version))
+
+
+def test_the_report_reads_the_facts_alone_and_keeps_every_text(
+    db: Session, setup: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The row holds the facts and the texts in two streams (issue 15): the report's facts
+    leave the texts compressed, and an index the report rewrites (a changed case) still gives
+    every other case's text to the next search without decrypting it."""
+    work, references = setup
+    keys: VaultKeys = work.keys
+    _search(work, "heftruck", indexed=True)
+    db.commit()
+    row = db.get(CaseSearchIndex, 1)
+    assert row is not None
+    inflated: list[int] = []
+    real = zlib.decompress
+
+    def measured(data: bytes) -> bytes:
+        inflated.append(len(data))
+        return real(data)
+
+    def no_texts(self: search_index.SearchIndex) -> dict[int, str]:
+        raise AssertionError("the report's facts decompressed the texts")
+
+    monkeypatch.setattr(zlib, "decompress", measured)
+    with monkeypatch.context() as patched:
+        patched.setattr(search_index.SearchIndex, "_all_texts", no_texts)
+        assert len(facts.case_facts(db, keys)) == 12
+    assert len(inflated) == 1 and inflated[0] < len(row.entries) / 2  # the facts' stream
+    changed = lifecycle.read_case(work, references[3])
+    lifecycle.update_case(work, references[3], 1, case_input(
+        changed.department_id, opened_on=changed.opened_on, narrative="Nu over een heftruck"),
+        today=TODAY)
+    db.commit()
+    facts.case_facts(db, keys)  # decrypts the changed case and rewrites the row
+    db.commit()
+    expected = {needle: set(_search(work, needle, indexed=False)) for needle in NEEDLES}
+    opened: list[int] = []
+    real_details = codec.decode_details
+
+    def counting(crypter: Any, case_id: int, blob: bytes) -> dict[str, Any]:
+        opened.append(case_id)
+        return real_details(crypter, case_id, blob)
+
+    monkeypatch.setattr(codec, "decode_details", counting)
+    assert expected["heftruck"] == {references[6], references[3]}
+    for needle in NEEDLES:
+        assert set(_search(work, needle, indexed=True)) == expected[needle], needle
+    assert opened == []  # every text came from the rewritten index
+

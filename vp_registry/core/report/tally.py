@@ -98,6 +98,7 @@ def count_year(year: int, cases: Sequence[CaseFacts]) -> Tally:
     start, end = date(year, 1, 1), date(year, 12, 31)
     t = Tally(year, dimension={d: Counter() for d in DIMENSIONS})
     lines: Lines = Counter()
+    quarters = periods_of_year(year)
     for case in cases:
         opened, closed = case.opened_on, case.closed_on
         if closed is not None and closed < opened:
@@ -107,7 +108,7 @@ def count_year(year: int, cases: Sequence[CaseFacts]) -> Tally:
         if opened <= end and (closed is None or closed > end):
             lines[("key:open_at_end", 3)] += 1
         if start <= opened <= end:
-            _count_opened(t, lines, case)
+            _count_opened(t, lines, case, quarters)
         if closed is not None and start <= closed <= end:
             _count_closed(lines, case, (closed.month - 1) // 3)
         for contact in case.contacts:
@@ -120,10 +121,10 @@ def count_year(year: int, cases: Sequence[CaseFacts]) -> Tally:
     return t
 
 
-def _count_opened(t: Tally, lines: Lines, case: CaseFacts) -> None:
+def _count_opened(t: Tally, lines: Lines, case: CaseFacts, quarters: list[str]) -> None:
     """A case opened in the year: the department table's atoms and the opened lines."""
     q = (case.opened_on.month - 1) // 3
-    quarter = periods_of_year(t.year)[q]
+    quarter = quarters[q]
     lines[("key:opened", q)] += 1
     categories = tuple(dict.fromkeys(case.categories))
     if not categories:

@@ -13,6 +13,7 @@ used while the case's version and its conversations' signature are unchanged.
 from __future__ import annotations
 
 import json
+from collections.abc import Mapping, Sequence
 from datetime import date
 from typing import Any
 
@@ -42,28 +43,53 @@ def encode(keys: VaultKeys, listing: dict[str, Any], details: dict[str, Any],
     ], separators=(",", ":")).encode("utf-8")
 
 
-def decode(row: Any, blob: bytes, contacts: list[tuple[int, date]]) -> CaseFacts | None:
-    """The :class:`CaseFacts` of a case row (plaintext columns) from its entry's facts, with
-    the conversations ``contacts`` ((row id, held on), chosen on plaintext dates); None if a
-    conversation is not in the entry (then the case is decrypted afresh)."""
-    (department, categories, outcome, relation, referral, gender, employment, minutes,
-     person, conversations) = json.loads(blob)
-    known = {item[0]: item for item in conversations}
-    contact_facts = []
-    for contact_id, held_on in sorted(contacts, key=lambda c: (c[1], c[0])):
-        item = known.get(contact_id)
-        if item is None:
+def decode_all(entries: Sequence[tuple[Any, bytes]],
+               contacts: Mapping[int, list[tuple[int, date]]]) -> dict[int, CaseFacts]:
+    """The :class:`CaseFacts` of case rows (plaintext columns) from their entries' facts, with
+    the conversations ``contacts`` ((row id, held on) per case id, chosen on plaintext dates);
+    a case with a conversation its entry does not know is left out (then it is decrypted
+    afresh). One JSON parse for all entries (issue 15: not one per case)."""
+    if not entries:
+        return {}
+    decoded = json.loads(b"[" + b",".join(blob for _, blob in entries) + b"]")
+    facts = {}
+    closed_status = CaseStatus.CLOSED.value
+    for (row, _), values in zip(entries, decoded, strict=True):
+        (department, categories, outcome, relation, referral, gender, employment, minutes,
+         person, conversations) = values
+        held = _held(contacts.get(row.id), conversations)
+        if held is None:
+            continue
+        closed = row.status == closed_status
+        facts[row.id] = CaseFacts(
+            case_id=row.id, opened_on=row.opened_on, closed_on=row.closed_on,
+            department_id=department, categories=tuple(categories), relation=relation,
+            outcome=outcome if closed else None, referral=referral if closed else None,
+            gender=gender, employment_type=employment, minutes_spent=minutes,
+            contacts=held, involved_person_index=person, registered_at=row.created_at,
+        )
+    return facts
+
+
+def _held(contacts: list[tuple[int, date]] | None, conversations: list[list[Any]]
+          ) -> tuple[ContactFacts, ...] | None:
+    """The case's conversations ``contacts`` (sorted by date and id) with the minutes and
+    channel its entry keeps; None if the entry lacks one of them."""
+    if not contacts:
+        return ()
+    held = []
+    for contact_id, held_on in sorted(contacts, key=_by_date) if len(contacts) > 1 else contacts:
+        for item in conversations:  # a case has a handful: no dict
+            if item[0] == contact_id:
+                held.append(ContactFacts(held_on, item[1], item[2]))
+                break
+        else:
             return None
-        contact_facts.append(ContactFacts(held_on, item[1], item[2]))
-    closed = row.status == CaseStatus.CLOSED.value
-    return CaseFacts(
-        case_id=row.id, opened_on=row.opened_on, closed_on=row.closed_on,
-        department_id=department, categories=tuple(categories), relation=relation,
-        outcome=outcome if closed else None, referral=referral if closed else None,
-        gender=gender, employment_type=employment, minutes_spent=minutes,
-        contacts=tuple(contact_facts), involved_person_index=person,
-        registered_at=row.created_at,
-    )
+    return tuple(held)
+
+
+def _by_date(contact: tuple[int, date]) -> tuple[date, int]:
+    return contact[1], contact[0]
 
 
 def person_index(keys: VaultKeys, name: Any) -> str | None:

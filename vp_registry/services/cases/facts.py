@@ -14,6 +14,7 @@ from vp_registry.core.taxonomy import CaseStatus
 from vp_registry.db.cases import Case, CaseContact, CaseKey
 from vp_registry.services.cases import codec, fact_entries, queries, search_index
 from vp_registry.services.cases.queries import CaseFilter
+from vp_registry.services.collector import paused_gc
 from vp_registry.services.vault.keyring import VaultKeys
 
 
@@ -35,15 +36,21 @@ def case_facts(session: Session, keys: VaultKeys, *, year: int | None = None,
     row decrypted instead of every case; only cases whose entry is missing or stale (a new
     version, a changed conversation) are decrypted, and the index is rewritten with them.
     """
+    with paused_gc():  # every case's facts at once (services/collector.py)
+        return _case_facts(session, keys, year, progress)
+
+
+def _case_facts(session: Session, keys: VaultKeys, year: int | None,
+                progress: Callable[[int, int], object] | None) -> list[CaseFacts]:
     case_query, contact_query = _queries(year, light=True)
     contacts: dict[int, list[tuple[int, date]]] = {}
     connection = session.connection()
-    for contact_id, case_id, held_on in connection.execute(contact_query):
+    for contact_id, case_id, held_on in connection.execute(contact_query).all():
         contacts.setdefault(case_id, []).append((contact_id, held_on))
     rows = connection.execute(case_query).all()
     index = search_index.SearchIndex()
     index.load(session, keys)
-    talks = search_index.conversation_signatures(session)
+    talks = {row.id: search_index.signature(row.talk_count, row.talk_versions) for row in rows}
     facts = _from_index(index, rows, contacts, talks)
     stale = [row.id for row in rows if row.id not in facts]
     for start in range(0, len(stale), queries.CHUNK):
@@ -57,7 +64,8 @@ def case_facts(session: Session, keys: VaultKeys, *, year: int | None = None,
     if missing:  # changed while we read (a conversation added, the case erased): as before
         facts.update({fact.case_id: fact for fact in
                       decrypted_case_facts(session, keys, year=year, only=missing)})
-    index.save(session, keys, present=set(connection.execute(select(Case.id)).scalars()))
+    index.save(session, keys, present=lambda: set(
+        connection.execute(select(Case.id)).scalars()))
     if progress is not None:
         progress(len(rows), len(rows))
     return [facts[row.id] for row in rows if row.id in facts]
@@ -67,13 +75,12 @@ def _from_index(index: search_index.SearchIndex, rows: Sequence[Any],
                 contacts: dict[int, list[tuple[int, date]]],
                 talks: dict[int, search_index.Conversations]) -> dict[int, CaseFacts]:
     """The facts of the ``rows`` whose index entry is current."""
-    facts = {}
+    current = []
     for row in rows:
         blob = index.facts(row.id, row.version, talks.get(row.id, (0, 0)))
-        found = None if blob is None else fact_entries.decode(row, blob, contacts.get(row.id, []))
-        if found is not None:
-            facts[row.id] = found
-    return facts
+        if blob is not None:
+            current.append((row, blob))
+    return fact_entries.decode_all(current, contacts)
 
 
 def decrypted_case_facts(session: Session, keys: VaultKeys, *, year: int | None = None,
@@ -96,13 +103,16 @@ def _queries(year: int | None, *, light: bool = False
              ) -> tuple[Select[*tuple[Any, ...]], Select[*tuple[Any, ...]]]:
     """The cases and conversations to decrypt; for a report year chosen on plaintext dates:
     the cases open at some time in it, with a conversation in it or registered in it, and
-    the conversations held in it. ``light``: only the plaintext columns (the index path)."""
+    the conversations held in it. ``light``: only the plaintext columns and each case's
+    conversations' signature (the index path)."""
     contact_query: Select[*tuple[Any, ...]]
     if light:
+        talks = search_index.conversations_of_cases()
         case_query = queries.filtered(
             select(Case.id, Case.version, Case.status, Case.opened_on, Case.closed_on,
-                   Case.created_at).join(CaseKey, CaseKey.case_id == Case.id),
-            CaseFilter(sort="oldest"))
+                   Case.created_at, talks.c.talk_count, talks.c.talk_versions)
+            .join(CaseKey, CaseKey.case_id == Case.id)
+            .outerjoin(talks, talks.c.case_id == Case.id), CaseFilter(sort="oldest"))
         contact_query = select(CaseContact.id, CaseContact.case_id, CaseContact.held_on)
     else:
         case_query = queries.list_query(CaseFilter(sort="oldest")).add_columns(

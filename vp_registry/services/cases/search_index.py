@@ -25,9 +25,10 @@ from __future__ import annotations
 
 import struct
 import zlib
+from collections.abc import Callable
 from typing import Final
 
-from sqlalchemy import delete, func, select
+from sqlalchemy import Subquery, delete, func, select
 from sqlalchemy.orm import Session
 
 from vp_registry.core import crypto
@@ -42,21 +43,30 @@ SEARCH_INDEX: Final = "case_search_index"
 SEARCH_PURPOSE: Final = "case-search-index"
 TEXT_FIELDS: Final = ("reporter_name", "reporter_contact", "involved_person", "narrative",
                       "next_steps", "referral_target")
-_FORMAT: Final = b"VPSI2"  # 2: with the report facts (a VPSI1 row is rebuilt)
+_FORMAT: Final = b"VPSI3"  # 3: facts and texts in two streams (a VPSI1/2 row is rebuilt)
+_HEAD: Final = struct.Struct("<I")  # the compressed facts stream's length
 _ENTRY: Final = struct.Struct("<qiiqII")  # case id, version, conversations, their versions,
 # text bytes, facts bytes
 _SIZE: Final = crypto.SizeClass(fixed=0, free_text=("*",))  # the whole blob: a bucket
 _SEP: Final = "\x00"  # between a case's fields and notes (fold keeps it; a needle rarely has it)
 
 Conversations = tuple[int, int]  # a case's conversation count and version sum
-Entry = tuple[int, Conversations, str, bytes]  # version, conversations, texts, facts
+Entry = tuple[int, Conversations, bytes]  # version, conversations, encoded facts
 
 
 class SearchIndex:
-    """The folded searchable text of every case, loaded from and saved to the vault's row."""
+    """The folded searchable text and the report facts of every case, loaded from and saved
+    to the vault's row.
+
+    The row's plaintext holds two zlib streams: the entries with their facts (small), then
+    every case's text in the same order (large). The report's figures need only the first;
+    the texts are decompressed when a search or a save first needs them (issue 15: at 10,000
+    cases the texts are ~13 MB, the facts ~1.5 MB)."""
 
     def __init__(self) -> None:
         self._entries: dict[int, Entry] = {}
+        self._texts: dict[int, str] = {}  # decompressed texts, and those put since the load
+        self._packed: tuple[bytes, list[tuple[int, int]]] | None = None  # texts, (id, bytes)
         self._epoch: int | None = None
         self._changed = False
 
@@ -81,33 +91,57 @@ class SearchIndex:
                                                     self._aad(keys)))
             if not data.startswith(_FORMAT):
                 return
-            self._entries = _parse(zlib.decompress(data[len(_FORMAT):]))
+            at = len(_FORMAT) + _HEAD.size
+            (length,) = _HEAD.unpack_from(data, len(_FORMAT))
+            self._entries, order = _parse(zlib.decompress(data[at:at + length]))
+            self._packed, self._texts = (data[at + length:], order), {}
         except (crypto.DecryptionError, ValueError, struct.error, zlib.error):
-            self._entries = {}  # another vault key or a damaged row: start afresh
+            self._entries, self._packed = {}, None  # another key or a damaged row: afresh
+
+    def _all_texts(self) -> dict[int, str]:
+        """Every entry's text (the texts' stream decompressed on first use)."""
+        if self._packed is not None:
+            packed, order = self._packed
+            self._packed = None
+            raw, texts, at = zlib.decompress(packed), {}, 0
+            for case_id, length in order:
+                texts[case_id] = raw[at:at + length].decode("utf-8")
+                at += length
+            texts.update(self._texts)  # put since the load
+            self._texts = texts
+        return self._texts
 
     def text(self, case_id: int, version: int, conversations: Conversations) -> str | None:
         """The folded texts of a case (joined by NUL), if the entry is current."""
         hit = self._entries.get(case_id)
-        return hit[2] if hit is not None and hit[:2] == (version, conversations) else None
+        if hit is None or hit[:2] != (version, conversations):
+            return None
+        return self._all_texts()[case_id]
 
     def facts(self, case_id: int, version: int, conversations: Conversations) -> bytes | None:
         """The encoded report facts of a case (``fact_entries``), if the entry is current."""
         hit = self._entries.get(case_id)
-        return hit[3] if hit is not None and hit[:2] == (version, conversations) else None
+        return hit[2] if hit is not None and hit[:2] == (version, conversations) else None
 
     def put(self, case_id: int, version: int, conversations: Conversations, text: str,
             facts: bytes) -> None:
-        self._entries[case_id] = (version, conversations, text, facts)
+        self._entries[case_id] = (version, conversations, facts)
+        self._texts[case_id] = text
         self._changed = True
 
-    def save(self, session: Session, keys: VaultKeys, present: set[int]) -> None:
-        """Write the index if it changed, keeping only the cases in ``present``."""
-        if self._entries.keys() - present:
-            self._entries = {k: v for k, v in self._entries.items() if k in present}
-            self._changed = True
+    def save(self, session: Session, keys: VaultKeys, present: Callable[[], set[int]]
+             ) -> None:
+        """Write the index if it changed, keeping only the cases ``present()`` (asked only
+        then: an unchanged index holds no erased case, as every erasure deletes the row)."""
         if not self._changed:
             return
-        data = _FORMAT + zlib.compress(_serialise(self._entries), 1)
+        kept = present()
+        if self._entries.keys() - kept:
+            self._entries = {k: v for k, v in self._entries.items() if k in kept}
+        texts = self._all_texts()
+        head, body = _serialise(self._entries, texts)
+        packed = zlib.compress(head, 1)
+        data = b"".join((_FORMAT, _HEAD.pack(len(packed)), packed, zlib.compress(body, 1)))
         entries = keys.cipher.encrypt(self._key(keys),
                                       crypto.pad(data, _SIZE.size(0, len(data))), self._aad(keys))
         write_guarded(session, self._epoch, keys.version, entries, stored=_stored,
@@ -127,26 +161,29 @@ def _forget(session: Session) -> None:
     session.execute(delete(CaseSearchIndex))
 
 
-def _serialise(entries: dict[int, Entry]) -> bytes:
-    parts = []
-    for case_id, (version, (count, versions), text, facts) in entries.items():
-        raw = text.encode("utf-8")
-        parts.append(_ENTRY.pack(case_id, version, count, versions, len(raw), len(facts)))
-        parts.append(raw)
-        parts.append(facts)
-    return b"".join(parts)
+def _serialise(entries: dict[int, Entry], texts: dict[int, str]) -> tuple[bytes, bytes]:
+    """The entries with their facts, and their texts in the same order."""
+    head, body = [], []
+    for case_id, (version, (count, versions), facts) in entries.items():
+        raw = texts[case_id].encode("utf-8")
+        head.append(_ENTRY.pack(case_id, version, count, versions, len(raw), len(facts)))
+        head.append(facts)
+        body.append(raw)
+    return b"".join(head), b"".join(body)
 
 
-def _parse(data: bytes) -> dict[int, Entry]:
+def _parse(data: bytes) -> tuple[dict[int, Entry], list[tuple[int, int]]]:
+    """The entries, and (case id, text bytes) in the texts' order."""
     entries: dict[int, Entry] = {}
-    at, size = 0, _ENTRY.size
+    order = []
+    at, size, unpack = 0, _ENTRY.size, _ENTRY.unpack_from
     while at < len(data):
-        case_id, version, count, versions, length, facts = _ENTRY.unpack_from(data, at)
+        case_id, version, count, versions, length, facts = unpack(data, at)
         at += size
-        entries[case_id] = (version, (count, versions), data[at:at + length].decode("utf-8"),
-                            data[at + length:at + length + facts])
-        at += length + facts
-    return entries
+        entries[case_id] = (version, (count, versions), data[at:at + facts])
+        order.append((case_id, length))
+        at += facts
+    return entries, order
 
 
 def matching(session: Session, keys: VaultKeys, candidates: list[int], needle: str,
@@ -154,9 +191,14 @@ def matching(session: Session, keys: VaultKeys, candidates: list[int], needle: s
     """The candidates whose reference, text fields or notes contain ``needle`` (folded), from
     the index; cases new or changed since are decrypted and the index rewritten."""
     index.load(session, keys)
-    cases = {case_id: (version, reference) for case_id, version, reference in
-             session.connection().execute(select(Case.id, Case.version, Case.reference))}
-    talks = conversation_signatures(session)
+    talks_of = conversations_of_cases()
+    cases, talks = {}, {}
+    for case_id, version, reference, count, versions in session.connection().execute(
+            select(Case.id, Case.version, Case.reference, talks_of.c.talk_count,
+                   talks_of.c.talk_versions)
+            .outerjoin(talks_of, talks_of.c.case_id == Case.id)).all():
+        cases[case_id] = (version, reference)
+        talks[case_id] = signature(count, versions)
     found, stale = set(), []
     for case_id in candidates:
         if case_id not in cases:
@@ -173,16 +215,22 @@ def matching(session: Session, keys: VaultKeys, candidates: list[int], needle: s
     for case_id, text, _ in decrypt_entries(session, keys, stale, talks, index):
         if _contains(text, needle):
             found.add(case_id)
-    index.save(session, keys, present=set(cases))
+    index.save(session, keys, present=lambda: set(cases))
     return found
 
 
-def conversation_signatures(session: Session) -> dict[int, Conversations]:
-    """Per case with conversations: their count and version sum (an entry's freshness)."""
-    return {case_id: (int(count), int(versions or 0)) for case_id, count, versions in
-            session.connection().execute(
-                select(CaseContact.case_id, func.count(), func.sum(CaseContact.version))
-                .group_by(CaseContact.case_id))}
+def conversations_of_cases() -> Subquery:
+    """Per case with conversations: ``talk_count`` and version sum ``talk_versions`` (an entry's
+    freshness), to outer-join to a query of cases (one statement, no row per conversation)."""
+    return (select(CaseContact.case_id, func.count().label("talk_count"),
+                   func.sum(CaseContact.version).label("talk_versions"))
+            .group_by(CaseContact.case_id).subquery("conversations"))
+
+
+def signature(count: int | None, versions: int | None) -> Conversations:
+    """A case's conversations' signature from the outer-joined columns (no conversation:
+    (0, 0))."""
+    return int(count or 0), int(versions or 0)
 
 
 def _contains(text: str, needle: str) -> bool:

@@ -19,6 +19,7 @@ from vp_registry.core.report import (
 from vp_registry.db import utcnow
 from vp_registry.db.reports import FINAL, AnnualReportRow
 from vp_registry.services.accounts import organisation
+from vp_registry.services.collector import paused_gc
 from vp_registry.services.pulse import signals as pulse_signals
 from vp_registry.services.reports import activities, counting
 from vp_registry.services.reports.archive import (
@@ -99,7 +100,8 @@ def preview(work: Work, year: int, *, today: date | None = None,
     draft = get_draft(work, year)
     if draft is None:
         raise NoDraft()
-    return _build(work, draft, final=False, today=today, progress=progress).report
+    with paused_gc():  # tens of thousands of short-lived objects (services/collector.py)
+        return _build(work, draft, final=False, today=today, progress=progress).report
 
 
 def finalise(work: Work, year: int, expected_revision: int, *, today: date | None = None
@@ -120,7 +122,8 @@ def finalise(work: Work, year: int, expected_revision: int, *, today: date | Non
         raise YearNotOver(year=year, next=year + 1)
     draft = Draft(year=year, version=row.version, revision=row.revision, locale=row.locale,
                   texts=texts_of(work.keys, row))
-    built = _build(work, draft, final=True, today=today, progress=None)
+    with paused_gc():
+        built = _build(work, draft, final=True, today=today, progress=None)
     try:
         approval = ledger.approve(
             work, kind=LEDGER_KIND, reference=f"report-{year}-v{row.version}",

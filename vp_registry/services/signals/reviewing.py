@@ -34,6 +34,7 @@ from vp_registry.core.taxonomy import N_
 from vp_registry.db.cases import Case
 from vp_registry.db.signals import ReleasedSignal, SignalDismissal
 from vp_registry.services.accounts import organisation
+from vp_registry.services.collector import paused_gc
 from vp_registry.services.errors import NotFound
 from vp_registry.services.reports import counting
 from vp_registry.services.signals import ledger
@@ -105,9 +106,10 @@ def basis_of(facts: list[CaseFacts], grouping: DepartmentGrouping, rules: Disclo
 def current_basis(work: Work, today: date) -> SignalBasis:
     """The basis of this request: every case decrypted with the work's vault keys."""
     session, rules = work.session, ledger.rules_from(work.settings)
-    facts = counting.counted_case_facts(session, work.keys)
-    grouping = merge_departments(organisation.department_facts(session), rules)
-    return basis_of(facts, grouping, rules, today, _category_labels(session))
+    with paused_gc():  # every case's facts at once (services/collector.py)
+        facts = counting.counted_case_facts(session, work.keys)
+        grouping = merge_departments(organisation.department_facts(session), rules)
+        return basis_of(facts, grouping, rules, today, _category_labels(session))
 
 
 def _digest(keys: VaultKeys, candidate_key: str) -> str:
