@@ -93,10 +93,13 @@ def _sentence(rng: random.Random, words: int) -> str:
     return " ".join(rng.choice(WORDS) for _ in range(words)).capitalize() + "."
 
 
-def build(directory: Path, cipher: str) -> Organisation:
+def build(directory: Path, cipher: str, database_url: str | None = None) -> Organisation:
+    """A fresh organisation with a logged-in counsellor (SQLite in ``directory`` unless a
+    ``database_url`` is given: bench_postgres_100k.py)."""
     settings = Settings(
         environment="development", secret_key=secrets.token_urlsafe(48),
-        audit_key=secrets.token_urlsafe(48), database_url=f"sqlite:///{directory / 'bench.db'}",
+        audit_key=secrets.token_urlsafe(48),
+        database_url=database_url or f"sqlite:///{directory / 'bench.db'}",
         instance_path=str(directory), password_kdf=FAST_KDF_FOR_TESTS, field_cipher=cipher,
         testing=True,
     )
