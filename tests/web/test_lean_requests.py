@@ -138,3 +138,27 @@ def test_the_menu_is_built_once_per_page_and_language(
     again = len(built)
     client.get("/start")
     assert len(built) == again
+
+
+def test_a_logged_in_page_reads_its_session_in_its_own_unit_of_work(
+    app: Flask, client: FlaskClient, login_as: Callable[..., User]
+) -> None:
+    """The session lookup goes through the request's database session (issue 15): one
+    connection checked out for the whole page, where a database session of its own for the
+    lookup took a second one (and a merge of the user into the request's)."""
+    user = login_as("counsellor")
+    assert client.get("/start").status_code == 200
+    checkouts: list[str] = []
+
+    def record(*_args: Any) -> None:
+        checkouts.append("checkout")
+
+    engine = app_state(app).engine
+    event.listen(engine.pool, "checkout", record)
+    try:
+        page = client.get("/start")
+    finally:
+        event.remove(engine.pool, "checkout", record)
+    assert page.status_code == 200
+    assert user.display_name in page.get_data(as_text=True)
+    assert checkouts == ["checkout"]

@@ -19,12 +19,13 @@ Session rows are written through their own database session, so the request's un
 from __future__ import annotations
 
 import json
-from datetime import timedelta
+from dataclasses import dataclass
+from datetime import datetime, timedelta
 from typing import Any, cast
 
 from flask import Flask, Request, Response, g
 from flask.sessions import SessionInterface, SessionMixin
-from sqlalchemy import CursorResult, Engine, bindparam, select, update
+from sqlalchemy import CursorResult, Engine, bindparam, delete, select, update
 from sqlalchemy.orm import Session
 from werkzeug.datastructures import CallbackDict
 
@@ -34,6 +35,7 @@ from vp_registry.core import crypto
 from vp_registry.db import utcnow
 from vp_registry.db.accounts import User, WebSession
 from vp_registry.services.cases.shredding import checkpoint as checkpoint_engine
+from vp_registry.web.database import db_session
 
 COOKIE_NAME = "vp_session"
 VAULT_KEY_VERSION = 1
@@ -116,8 +118,22 @@ def _unseal(token: str, sealed: bytes) -> bytes:
                              purpose="session-vault", key_version=VAULT_KEY_VERSION)
 
 
-# Built once: constructing the statement cost more CPU than running it (issue 15).
-_ROW_AND_USER = (select(WebSession, User).outerjoin(User, User.id == WebSession.user_id)
+@dataclass(frozen=True, slots=True)
+class LoadedSession:
+    """What a request keeps of its session row: a copy of four columns, not the ORM row (the
+    row is written, when at all, through a separate database session: save_session)."""
+
+    token_hash: str
+    created_at: datetime
+    last_seen_at: datetime
+    vault_key_sealed: bytes | None
+
+
+# Built once: constructing the statement cost more CPU than running it (issue 15). Columns of
+# the session row, and its user as an ORM object in the request's unit of work (current_user).
+_ROW_AND_USER = (select(WebSession.token_hash, WebSession.data, WebSession.created_at,
+                        WebSession.last_seen_at, WebSession.vault_key_sealed, User)
+                 .outerjoin(User, User.id == WebSession.user_id)
                  .where(WebSession.token_hash == bindparam("token_hash")))
 
 
@@ -125,7 +141,7 @@ class DatabaseSessionInterface(SessionInterface):
     def __init__(self, settings: Settings) -> None:
         self.settings = settings
 
-    def _expired(self, row: WebSession) -> bool:
+    def _expired(self, row: LoadedSession) -> bool:
         now = utcnow()
         return (row.last_seen_at + timedelta(minutes=self.settings.session_idle_minutes) < now
                 or row.created_at + timedelta(hours=self.settings.session_absolute_hours) < now)
@@ -136,32 +152,29 @@ class DatabaseSessionInterface(SessionInterface):
         token = request.cookies.get(COOKIE_NAME)
         if not token or len(token) > 100:
             return ServerSession()
-        with _store() as store:
-            # the row and its user in one statement (issue 15): the user is loaded on every
-            # request that has one (web/auth/loading.py takes it from here)
-            found = store.execute(_ROW_AND_USER,
-                                  {"token_hash": crypto.hash_token(token)}).first()
-            if found is None:
-                return ServerSession()
-            row, user = found[0], found[1]
-            if self._expired(row):
-                held_key = row.vault_key_sealed is not None
-                store.delete(row)
-                store.commit()
-                if held_key:
-                    checkpoint(store)
-                return ServerSession()
+        # The row and its user in one statement, read through the request's unit of work
+        # (issue 15): no database session of its own to open and close, and the user is
+        # already where web/auth/loading.py needs it. Writes still go through their own.
+        found = db_session().execute(_ROW_AND_USER,
+                                     {"token_hash": crypto.hash_token(token)}).first()
+        if found is None:
+            return ServerSession()
+        row = LoadedSession(found.token_hash, found.created_at, found.last_seen_at,
+                            found.vault_key_sealed)
+        if self._expired(row):
+            _delete_expired(row)
+            return ServerSession()
         try:
-            data = json.loads(row.data)
+            data = json.loads(found.data)
         except ValueError:
             data = {}
         session = ServerSession(data if isinstance(data, dict) else {}, token=token)
         g.web_session_row = row
-        if user is not None:
-            g.web_session_user = user
+        if found.User is not None:
+            g.web_session_user = found.User
         return session
 
-    def _touch(self, loaded: WebSession, response: Response) -> None:
+    def _touch(self, loaded: LoadedSession, response: Response) -> None:
         """Record activity for the idle timeout, at most every ``LAST_SEEN_RESOLUTION``.
 
         Most requests change nothing in the session: writing its row on each of them (static
@@ -184,7 +197,7 @@ class DatabaseSessionInterface(SessionInterface):
             raise TypeError("DatabaseSessionInterface saves only its own sessions")
         if session.detached:  # a static file: the cookie's session is left as it is
             return
-        loaded: WebSession | None = g.pop("web_session_row", None)
+        loaded: LoadedSession | None = g.pop("web_session_row", None)
         if loaded is not None and session and not session.modified:
             self._touch(loaded, response)
             return
@@ -218,6 +231,15 @@ class DatabaseSessionInterface(SessionInterface):
                 COOKIE_NAME, session.token, httponly=True, samesite="Strict", path="/",
                 secure=self.settings.session_cookie_secure,
             )
+
+
+def _delete_expired(row: LoadedSession) -> None:
+    """An expired session's row goes (a sealed key with it), whatever the request does."""
+    with _store() as store:
+        store.execute(delete(WebSession).where(WebSession.token_hash == row.token_hash))
+        store.commit()
+        if row.vault_key_sealed is not None:
+            checkpoint(store)
 
 
 def _end(store: Session, row: WebSession | None, session: ServerSession,
@@ -282,7 +304,7 @@ def session_vault_key(session: SessionMixin) -> bytes | None:
         return None
     if session.vault_key_cached is not None:
         return session.vault_key_cached
-    row: WebSession | None = g.get("web_session_row")
+    row: LoadedSession | None = g.get("web_session_row")
     if row is None or row.vault_key_sealed is None:
         return None
     session.vault_key_cached = _unseal(session.token, row.vault_key_sealed)

@@ -13,11 +13,11 @@ def load_user(user_id: str) -> User | None:
         wanted = int(user_id)
     except ValueError:
         return None
-    # Read with the session row in the same statement (web/sessions.py, issue 15): into the
-    # request's unit of work without another query.
+    # Read with the session row in the same statement, into the request's unit of work
+    # (web/sessions.py, issue 15): no other query.
     known: User | None = g.pop("web_session_user", None)
     if known is not None and known.id == wanted:
-        user: User | None = db_session().merge(known, load=False)
+        user: User | None = known
     else:
         user = db_session().get(User, wanted)
     if user is None or not user.active or not user.totp_enrolled or user.must_change_password:
