@@ -204,3 +204,31 @@ def test_a_conflict_drops_the_entries_queued_inside_its_savepoint_only(
         assert _actions(app) == ["case.read", "case.saved-in-savepoint", "case.conflict-shown"]
         with db_session_for(app) as session:
             assert audit.verify(session, settings.audit_key).ok
+
+
+def test_the_mac_covers_the_same_bytes_as_before() -> None:
+    """Known answers computed with the MAC code before issue 15 built entries without ORM
+    objects: an existing chain keeps verifying."""
+    key = "k" * 48
+    read = AuditEntry(seq=7, created_at=datetime(2026, 12, 4, 19, 50, 1, 234567), actor_id=3,
+                      actor_role="counsellor", action="case.read", target_type="case",
+                      target_id="VP-2026-AB12", details='{"n":1}', prev_mac="a" * 64, mac="")
+    dated = AuditEntry(seq=1, created_at=datetime(2026, 1, 1), actor_id=None,
+                       actor_role="anonymous", action="contact.post", target_type=None,
+                       target_id=None, details="{}", prev_mac="0" * 64, mac="")
+    assert audit.compute_mac(key, read) == (
+        "f09590c76f7945a3429ac2c99b99284ebe07a099b8f940cc8e06b5e9946a26e8")
+    assert audit.compute_mac(key, dated) == (
+        "0b193632f818e2dc16546b1f3382954a7066e5801f694664e82071fa42a6d76f")
+
+
+def test_an_entry_appended_at_once_is_returned_with_its_mac(db: Session,
+                                                            settings: Settings) -> None:
+    entry = audit.record(db, settings.audit_key, Actor(1, "admin"), "test.action",
+                         target_type="thing", target_id=5, count=2)
+    assert entry is not None and entry.seq == 1 and entry.target_id == "5"
+    assert entry.mac == audit.compute_mac(settings.audit_key, entry)
+    db.commit()
+    stored = db.execute(select(AuditEntry)).scalar_one()
+    assert (stored.mac, stored.details) == (entry.mac, '{"count":2}')
+    assert audit.verify(db, settings.audit_key).ok

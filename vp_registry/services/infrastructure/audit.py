@@ -24,6 +24,7 @@ import weakref
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, datetime, time
+from functools import cache
 from typing import Any, cast
 
 from sqlalchemy import Table, bindparam, delete, event, func, insert, select, update
@@ -56,23 +57,27 @@ class Actor:
         return cls(None, "anonymous")
 
 
-def _canonical(entry: AuditEntry) -> bytes:
-    payload = {
-        "seq": entry.seq,
-        "created_at": entry.created_at.isoformat(timespec="microseconds"),
-        "actor_id": entry.actor_id,
-        "actor_role": entry.actor_role,
-        "action": entry.action,
-        "target_type": entry.target_type,
-        "target_id": entry.target_id,
-        "details": entry.details,
-        "prev_mac": entry.prev_mac,
-    }
+_MAC_FIELDS = ("seq", "created_at", "actor_id", "actor_role", "action", "target_type",
+               "target_id", "details", "prev_mac")
+
+
+def _canonical_fields(fields: dict[str, Any]) -> bytes:
+    """The bytes an entry's MAC covers, from its fields (every one but the MAC itself)."""
+    payload = {name: fields[name] for name in _MAC_FIELDS}
+    payload["created_at"] = fields["created_at"].isoformat(timespec="microseconds")
     return json.dumps(payload, sort_keys=True, separators=(",", ":")).encode()
 
 
+def _canonical(entry: AuditEntry) -> bytes:
+    return _canonical_fields({name: getattr(entry, name) for name in _MAC_FIELDS})
+
+
+def _mac_of(audit_key: str, canonical: bytes) -> str:
+    return hmac.new(audit_key.encode(), canonical, hashlib.sha256).hexdigest()
+
+
 def compute_mac(audit_key: str, entry: AuditEntry) -> str:
-    return hmac.new(audit_key.encode(), _canonical(entry), hashlib.sha256).hexdigest()
+    return _mac_of(audit_key, _canonical(entry))
 
 
 _HEAD = cast(Table, AuditHead.__table__)
@@ -206,7 +211,7 @@ def record(
         session.connection()  # begin the transaction the entry belongs to, so that its
         queue.append(item)    # rollback drops the entry (see defer_appends)
         return None
-    return _append(session, audit_key, [item])[-1]
+    return AuditEntry(**_append(session, audit_key, [item])[-1])
 
 
 def _check_details(details: dict[str, Any]) -> None:
@@ -263,13 +268,15 @@ def _take_due(session: Session, audit_key: str, before: date) -> list[_Pending]:
 
 
 def _append(session: Session, audit_key: str, items: list[_Pending], *,
-            before: date | None = None) -> list[AuditEntry]:
-    """Chain ``items`` after the head: lock and read it, insert the entries, move it on.
+            before: date | None = None) -> list[dict[str, Any]]:
+    """Chain ``items`` after the head: lock and read it, insert the entries, move it on;
+    returns the entries' columns.
 
     Entries of the anonymous channel whose day is over (before ``before``, default today in
     UTC) go first, so they join the chain at a moment unrelated to when they happened.
     Core statements (two on PostgreSQL, three on SQLite, however many entries): the entries
-    are never changed after this, so they need no place in the session.
+    are never changed after this, so they need no place in the session - nor ORM objects
+    (issue 15: building one cost more than its MAC).
     """
     last_seq, last_mac, oldest_waiting = _lock_head(session)
     due_before = before or utcnow().date()
@@ -277,26 +284,23 @@ def _append(session: Session, audit_key: str, items: list[_Pending], *,
         items = [*_take_due(session, audit_key, due_before), *items]
     if not items:
         return []
-    entries: list[AuditEntry] = []
+    rows: list[dict[str, Any]] = []
     for item in items:
-        entry = AuditEntry(
-            seq=last_seq + 1,
-            created_at=item.at,
-            actor_id=item.actor.user_id,
-            actor_role=item.actor.role,
-            action=item.action,
-            target_type=item.target_type,
-            target_id=None if item.target_id is None else str(item.target_id),
-            details=json.dumps(item.details, sort_keys=True, separators=(",", ":"),
-                               default=str),
-            prev_mac=last_mac,
-            mac="",
-        )
-        entry.mac = compute_mac(item.audit_key, entry)
-        entries.append(entry)
-        last_seq, last_mac = entry.seq, entry.mac
-    rows = [{column.key: getattr(entry, column.key) for column in _ENTRIES.columns}
-            for entry in entries]
+        row: dict[str, Any] = {
+            "seq": last_seq + 1,
+            "created_at": item.at,
+            "actor_id": item.actor.user_id,
+            "actor_role": item.actor.role,
+            "action": item.action,
+            "target_type": item.target_type,
+            "target_id": None if item.target_id is None else str(item.target_id),
+            "details": json.dumps(item.details, sort_keys=True, separators=(",", ":"),
+                                  default=str),
+            "prev_mac": last_mac,
+        }
+        row["mac"] = _mac_of(item.audit_key, _canonical_fields(row))
+        rows.append(row)
+        last_seq, last_mac = row["seq"], row["mac"]
     moved = {"new_seq": last_seq, "new_mac": last_mac}
     if session.get_bind().dialect.name == "postgresql":  # one round trip for both
         added = _ENTRIES.insert().values(rows).returning(_ENTRIES.c.seq).cte("added")
@@ -304,10 +308,16 @@ def _append(session: Session, audit_key: str, items: list[_Pending], *,
     else:  # SQLite has no INSERT inside WITH
         session.execute(_ENTRIES.insert(), rows)
         session.execute(_MOVE_HEAD, moved)
-    cached = session.identity_map.get(identity_key(AuditHead, 1))
+    cached = session.identity_map.get(_head_key())
     if cached is not None:  # a head read earlier in this session is now out of date
         session.expire(cached)
-    return entries
+    return rows
+
+
+@cache
+def _head_key() -> Any:
+    """The identity map's key of the head row (built once: it looks the mapper up)."""
+    return identity_key(AuditHead, 1)
 
 
 @dataclass(frozen=True)
