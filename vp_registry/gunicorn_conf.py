@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import gc
 import re
+import traceback
 from typing import Any, Final
 
 from gunicorn.glogging import Logger
@@ -47,7 +48,23 @@ class NoAddressLogger(Logger):  # type: ignore[misc]  # gunicorn has no type hin
     def access(self, resp: Any, req: Any, environ: dict[str, Any], request_time: Any) -> None:
         if is_anonymous_path(environ.get("PATH_INFO")):
             return
-        super().access(resp, req, environ, request_time)
+        if self.cfg.access_log_format != access_log_format or not self.access_log_enabled:
+            super().access(resp, req, environ, request_time)
+            return
+        # The shipped format needs four atoms: built alone, not gunicorn's ~60 (every header
+        # and environment variable) for each request (issue 15); the same line.
+        status = resp.status
+        sent = getattr(resp, "sent", None)
+        atoms = {
+            "r": f"{environ['REQUEST_METHOD']} {environ['RAW_URI']} {environ['SERVER_PROTOCOL']}",
+            "s": status.split(None, 1)[0] if isinstance(status, str) else status,
+            "b": str(sent) if sent is not None and str(sent) else "-",
+            "M": request_time.seconds * 1000 + int(request_time.microseconds / 1000),
+        }
+        try:
+            self.access_log.info(access_log_format, atoms)
+        except Exception:  # as gunicorn's own access()
+            self.error(traceback.format_exc())
 
     def warning(self, msg: Any, *args: Any, **kwargs: Any) -> None:
         if isinstance(msg, str):

@@ -73,3 +73,15 @@ def test_the_i18n_cache_finds_the_locale_where_flask_babel_keeps_it(
         assert template_i18n.current().locale_id == "en"  # type: ignore[union-attr]
         assert template_i18n.current().locale_id == "en"  # type: ignore[union-attr]
         assert calls == [1]
+
+
+@pytest.mark.parametrize("locale", ["nl", "en"])
+def test_the_locale_is_parsed_once_per_language(app: Flask, locale: str) -> None:
+    """Flask-Babel's locale comes from the selector as a parsed Locale, the same object in
+    every request (issue 15: it parsed the code again in each one)."""
+    chosen = []
+    for _ in range(2):
+        with app.test_request_context(headers={"Cookie": f"{LOCALE_COOKIE}={locale}"}):
+            chosen.append(flask_babel.get_locale())
+    assert chosen[0] is chosen[1]
+    assert str(chosen[0]) == locale

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from functools import cache
+
+from babel import Locale
 from flask import Flask, current_app, has_request_context, request
 from flask_login import current_user
 
@@ -22,5 +25,17 @@ def select_locale() -> str:
     return str(current_app.config["BABEL_DEFAULT_LOCALE"])
 
 
+@cache
+def _parsed(identifier: str) -> Locale:
+    return Locale.parse(identifier)
+
+
+def _selected_locale() -> Locale:
+    """The chosen locale as Flask-Babel's ``Locale`` object, parsed once per language and
+    process (Flask-Babel parses a string in every request; a ``Locale`` it takes as it is).
+    Issue 15."""
+    return _parsed(select_locale())
+
+
 def init_app(app: Flask) -> None:
-    babel.init_app(app, locale_selector=select_locale)
+    babel.init_app(app, locale_selector=_selected_locale)
