@@ -249,3 +249,16 @@ def test_two_overlapping_answers_with_one_code_store_one_response(
         second.rollback()
     db.rollback()
     assert db.execute(select(func.count()).select_from(PulseResponse)).scalar_one() == 1
+
+
+def test_before_the_vault_exists_a_round_offers_no_free_text_box(
+        db: Session, settings: Settings) -> None:
+    from vp_registry.services.infrastructure.audit import Actor
+
+    system = Work(db, settings, Actor.system())
+    row = make_round(system, toolbox(db, settings), with_codes=False)
+    assert row.free_text and not responding.public_round(db, row.public_token).free_text
+    with pytest.raises(AnswerInvalid) as raised:
+        respond(db, settings, row, "Planning", free_text="Iets")
+    assert raised.value.field == "free_text"
+    respond(db, settings, row, "Planning")  # answering without a text works

@@ -81,8 +81,10 @@ def _by_token(session: Session, token: str) -> PulseRound:
 def public_round(session: Session, token: str, *, today: date | None = None) -> PublicRound:
     """The round behind a public link (:class:`NotFound` for an unknown token)."""
     row = _by_token(session, token)
+    # the box only when a text can be sealed (the vault's message key exists)
+    free_text = row.free_text and unlocking.message_public_key(session) is not None
     return PublicRound(row.id, row.public_token, row.title, rounds.state(row, today),
-                       row.opens_on, row.closes_on, row.with_codes, row.free_text,
+                       row.opens_on, row.closes_on, row.with_codes, free_text,
                        rounds.statements_of(session, row.id),
                        tuple((g.key, g.label) for g in rounds.groups_of(session, row.id)))
 
