@@ -82,6 +82,7 @@ def test_preview_release_and_management_see_the_same_protected_figures(
 
     listing = manager.get("/management/pulse").get_data(as_text=True)
     assert "Pulsmeting voorjaar" in listing and f"/management/pulse/{round_id}" in listing
+    assert "(the departments shown)" in listing  # Klantenservice is hidden: the score says so
     page = manager.get(f"/management/pulse/{round_id}").get_data(as_text=True)
     assert "Magazijn" in page and "too few answers" in page
     assert MARKER not in page
@@ -97,6 +98,18 @@ def _row(page: str, label: str) -> str:
     rows = [row for row in table.split("<tr") if f">{label}</th>" in row]
     assert len(rows) == 1, (label, table)
     return rows[0]
+
+
+def test_the_pages_speak_dutch(app: Flask, staff: FlaskClient) -> None:
+    staff.set_cookie("vp_lang", "nl")
+    round_id = create_round(staff, with_codes="open")
+    assert "Nieuwe pulsmeting" in staff.get("/pulse/new").get_data(as_text=True)
+    page = staff.get(f"/pulse/{round_id}").get_data(as_text=True)
+    assert "De link om te antwoorden" in page and "Pulsmeting sluiten" in page
+    assert post_form(staff, f"/pulse/{round_id}/close", {"confirmed": "1"},
+                     form_page=f"/pulse/{round_id}").status_code == 302
+    results = staff.get(f"/pulse/{round_id}/results").get_data(as_text=True)
+    assert "te weinig antwoorden" in results and "Wat het management te zien krijgt" in results
 
 
 def test_results_wait_for_the_round_to_close(
