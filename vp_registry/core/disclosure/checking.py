@@ -20,8 +20,9 @@ from vp_registry.core.disclosure.solver import (
 )
 
 _SWAP_WITNESSES = True
-"""Settle units by moving cases between interchangeable atoms of a consistent table (speed
-only: the verdict is the same without it, see tests/unit/test_disclosure_rules_in_ledger.py)."""
+"""Settle units by moving cases between interchangeable atoms of a consistent table - the true
+table, pooled tables and every spread or batch LP table as it is found (speed only: the
+verdict is the same without it, see tests/unit/test_disclosure_rules_in_ledger.py)."""
 
 
 _SPREAD_WITNESSES = True
@@ -197,7 +198,9 @@ class _Checks:
             self.comp.add_witness(witness)
             before = int(self.reach_ok[rows].sum())
             self.absorb(np.flatnonzero(self.open_mask), witness[:, np.newaxis].astype(np.float64))
-            self.settle(rows)
+            if _SWAP_WITNESSES:
+                self.by_moving_cases([witness])
+            self.settle(np.flatnonzero(self.open_mask))
             if int(self.reach_ok[rows].sum()) == before:
                 break
 
@@ -219,7 +222,9 @@ class _Checks:
                 self.comp.add_witness(witness)
                 before = int(needed[rows].sum())
                 self.absorb(rows, witness[:, np.newaxis].astype(np.float64))
-                self.settle(rows)
+                if _SWAP_WITNESSES:
+                    self.by_moving_cases([witness])
+                self.settle(np.flatnonzero(self.open_mask))
                 if int(needed[rows].sum()) == before:
                     break
 
