@@ -10,7 +10,7 @@ few answers to be shown. Fictional, deterministic, idempotent.
 
 from __future__ import annotations
 
-import random
+import hashlib
 from collections.abc import Callable
 from datetime import date, timedelta
 from typing import Final
@@ -50,19 +50,26 @@ FREE_TEXTS: Final = (
 )
 
 
-def _answers(rng: random.Random, safety: float, codes_asked: tuple[str, ...]
+def _noise(*parts: object) -> float:
+    """A fixed pseudo-random number in [-1, 1] (triangular) for the demo's answers: the same
+    every run, no random generator (tests/unit/test_crypto_hygiene.py)."""
+    digest = hashlib.sha256("|".join(map(str, parts)).encode()).digest()
+    return (digest[0] + digest[1]) / 255 - 1.0
+
+
+def _answers(who: tuple[object, ...], safety: float, codes_asked: tuple[str, ...]
              ) -> dict[str, int]:
     """One respondent: a personal level around the team's, every item a little apart."""
-    person = rng.gauss(safety, 0.8)
+    person = safety + 1.2 * _noise(*who)
     reversed_codes = {s.code for s in SAFETY_STATEMENTS if s.reversed} | {"tb3"}
     values: dict[str, int] = {}
     for code in codes_asked:
-        scored = min(7, max(1, round(rng.gauss(person, 0.9))))
+        scored = min(7, max(1, round(person + 1.4 * _noise(*who, code))))
         values[code] = 8 - scored if code in reversed_codes else scored
     return values
 
 
-def _answer(work: Work, row: PulseRound, rng: random.Random, index: int, day: date,
+def _answer(work: Work, row: PulseRound, index: int, day: date,
             code_for: Callable[[], str | None]) -> None:
     asked = tuple(s.code for s in rounds.statements_of(work.session, row.id))
     keys = {g.label: g.key for g in rounds.groups_of(work.session, row.id)}
@@ -73,7 +80,7 @@ def _answer(work: Work, row: PulseRound, rng: random.Random, index: int, day: da
         for n in range(spring if index == 0 else autumn):
             responding.submit_response(
                 work.session, work.settings, row.public_token, group_key=keys[label],
-                answers=_answers(rng, safety, asked), code=code_for(),
+                answers=_answers((label, index, n), safety, asked), code=code_for(),
                 free_text=texts.get(label) if n == 0 else None, today=day)
 
 
@@ -88,13 +95,12 @@ def add_demo_pulse(work: Work, counsellor: User, password: str,
         return
     as_counsellor = acting.as_counsellor(work, counsellor, password)
     departments = [d.id for d in organisation.list_departments(session, active_only=True)]
-    rng = random.Random(16)  # noqa: S311 - demo answers, deterministic on purpose
     spring_start = today - timedelta(days=240)
     spring = rounds.create_round(
         as_counsellor, title=SPRING, opens_on=spring_start,
         closes_on=spring_start + timedelta(days=20), department_ids=departments,
         statement_codes=TOOLBOX_CODES, with_codes=False, today=spring_start)
-    _answer(as_counsellor, spring, rng, 0, spring_start + timedelta(days=3), lambda: None)
+    _answer(as_counsellor, spring, 0, spring_start + timedelta(days=3), lambda: None)
     rounds.close_round(as_counsellor, spring.id, today=spring_start + timedelta(days=20))
     results.release_results(as_counsellor, spring.id, today=spring_start + timedelta(days=21))
     autumn = rounds.create_round(
@@ -102,5 +108,5 @@ def add_demo_pulse(work: Work, counsellor: User, password: str,
         closes_on=today + timedelta(days=11), department_ids=departments,
         statement_codes=("tb1",), today=today - timedelta(days=10))
     issued = iter(codes.issue_codes(as_counsellor, autumn.id, 300, today=today))
-    _answer(as_counsellor, autumn, rng, 1, today - timedelta(days=2), lambda: next(issued))
+    _answer(as_counsellor, autumn, 1, today - timedelta(days=2), lambda: next(issued))
     progress(N_("Pulse rounds: %(count)s (one released, one open)"), count=2)
