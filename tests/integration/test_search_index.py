@@ -270,3 +270,31 @@ def test_the_report_reads_the_facts_alone_and_keeps_every_text(
         assert set(_search(work, needle, indexed=True)) == expected[needle], needle
     assert opened == []  # every text came from the rewritten index
 
+
+
+def test_one_scan_of_the_loaded_texts_finds_each_case_alone(db: Session, setup: Any) -> None:
+    """A search scans the loaded texts as one byte string (issue 15): a match across two
+    cases' texts is no match, a multi-byte needle matches whole characters only, and texts
+    put since the load replace the loaded ones."""
+    work, _ = setup
+    keys: VaultKeys = work.keys
+    written = search_index.SearchIndex()
+    written.load(db, keys)
+    texts = {1: "melding over de werkplaats", 2: "plaatsvervanger", 3: "", 4: "één\x00ç",
+             5: "werk"}
+    for case_id, text in texts.items():
+        written.put(case_id, 1, (0, 0), text, b"[]")
+    written.save(db, keys, present=lambda: set(texts))
+    index = search_index.SearchIndex()
+    index.load(db, keys)
+    assert index.containing("plaats") == {1, 2}
+    assert index.containing("werkplaatsplaats") == set()  # 1's end + 2's start
+    assert index.containing("tsplaats") == set()
+    assert index.containing("een") == set() and index.containing("één") == {4}
+    assert index.containing("ç") == {4} and index.containing("n\x00ç") == set()
+    assert index.containing("werk") == {1, 5}
+    index.put(5, 2, (0, 0), "iets anders", b"[]")
+    assert index.containing("werk") == {1}
+    assert index.containing("anders") == {5}
+    assert {n: index.text(n, 1, (0, 0)) for n in (1, 2, 3, 4)} == {
+        n: texts[n] for n in (1, 2, 3, 4)}

@@ -49,12 +49,14 @@ def _plain_page(work: Work, criteria: CaseFilter, page: int, page_size: int) -> 
     """Filtered and sorted in SQL; only the shown page is decrypted."""
     query = queries.list_query(criteria)
     connection = work.session.connection()  # Core rows: the ORM adds nothing for columns
-    # The total rides along with the page (one statement); a page past the end has no rows
-    # to carry it and asks for it separately.
-    found = connection.execute(query.add_columns(func.count().over().label("total"))
-                               .limit(page_size).offset((page - 1) * page_size)).all()
-    total = int(found[0].total) if found else int(connection.execute(
-        select(func.count()).select_from(query.order_by(None).subquery())).scalar_one())
+    skipped = (page - 1) * page_size
+    found = connection.execute(query.limit(page_size).offset(skipped)).all()
+    # A short page knows the total; a full one counts the ids apart (issue 15: a window
+    # count(*) over the page's query made the database read every row's listing at 100,000
+    # cases instead of the list index's first rows)
+    total = skipped + len(found) if 0 < len(found) < page_size else int(connection.execute(
+        select(func.count()).select_from(
+            query.with_only_columns(Case.id).order_by(None).subquery())).scalar_one())
     items = [summary for summary, _ in queries.decode_list_rows(work.keys, found)]
     return CasePage(items, total, page, page_size)
 

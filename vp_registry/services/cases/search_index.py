@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import struct
 import zlib
+from bisect import bisect_right
 from collections.abc import Callable
 from typing import Final
 
@@ -65,8 +66,9 @@ class SearchIndex:
 
     def __init__(self) -> None:
         self._entries: dict[int, Entry] = {}
-        self._texts: dict[int, str] = {}  # decompressed texts, and those put since the load
+        self._texts: dict[int, str] = {}  # put since the load
         self._packed: tuple[bytes, list[tuple[int, int]]] | None = None  # texts, (id, bytes)
+        self._stream: _Texts | None = None  # the loaded texts, once decompressed
         self._epoch: int | None = None
         self._changed = False
 
@@ -94,29 +96,49 @@ class SearchIndex:
             at = len(_FORMAT) + _HEAD.size
             (length,) = _HEAD.unpack_from(data, len(_FORMAT))
             self._entries, order = _parse(zlib.decompress(data[at:at + length]))
-            self._packed, self._texts = (data[at + length:], order), {}
+            self._packed, self._texts, self._stream = (data[at + length:], order), {}, None
         except (crypto.DecryptionError, ValueError, struct.error, zlib.error):
             self._entries, self._packed = {}, None  # another key or a damaged row: afresh
 
-    def _all_texts(self) -> dict[int, str]:
-        """Every entry's text (the texts' stream decompressed on first use)."""
+    def _loaded(self) -> _Texts | None:
+        """The loaded texts (their stream decompressed on first use)."""
         if self._packed is not None:
-            packed, order = self._packed
-            self._packed = None
-            raw, texts, at = zlib.decompress(packed), {}, 0
-            for case_id, length in order:
-                texts[case_id] = raw[at:at + length].decode("utf-8")
-                at += length
-            texts.update(self._texts)  # put since the load
-            self._texts = texts
-        return self._texts
+            self._stream, self._packed = _Texts(*self._packed), None
+        return self._stream
+
+    def _all_texts(self) -> dict[int, str]:
+        """Every entry's text: the loaded ones, and those put since."""
+        stream = self._loaded()
+        texts = {} if stream is None else {case_id: stream.text(case_id)
+                                           for case_id in stream.ids}
+        texts.update(self._texts)
+        return texts
+
+    def current(self, case_id: int, version: int, conversations: Conversations) -> bool:
+        """Is the case's entry there and current?"""
+        hit = self._entries.get(case_id)
+        return hit is not None and hit[:2] == (version, conversations)
 
     def text(self, case_id: int, version: int, conversations: Conversations) -> str | None:
         """The folded texts of a case (joined by NUL), if the entry is current."""
-        hit = self._entries.get(case_id)
-        if hit is None or hit[:2] != (version, conversations):
+        if not self.current(case_id, version, conversations):
             return None
-        return self._all_texts()[case_id]
+        if case_id in self._texts:
+            return self._texts[case_id]
+        stream = self._loaded()
+        return None if stream is None else stream.text(case_id)
+
+    def containing(self, needle: str) -> set[int]:
+        """The cases whose text in the index (current or not: ask :meth:`current`) contains
+        the folded ``needle`` - one scan of the loaded texts' UTF-8 bytes (a valid UTF-8
+        needle matches bytes exactly where it matches characters), not one per case."""
+        found: set[int] = set()
+        stream = self._loaded()
+        if stream is not None and _SEP not in needle:
+            found = stream.containing(needle.encode("utf-8")) - self._texts.keys()
+        found.update(case_id for case_id, text in self._texts.items()
+                     if _contains(text, needle))
+        return found
 
     def facts(self, case_id: int, version: int, conversations: Conversations) -> bytes | None:
         """The encoded report facts of a case (``fact_entries``), if the entry is current."""
@@ -147,6 +169,44 @@ class SearchIndex:
         write_guarded(session, self._epoch, keys.version, entries, stored=_stored,
                       new_row=_new_row, forget=_forget)
         self._changed = False
+
+
+class _Texts:
+    """The loaded texts' stream: every case's folded text as UTF-8, one after the other."""
+
+    def __init__(self, packed: bytes, order: list[tuple[int, int]]) -> None:
+        self.raw = zlib.decompress(packed)
+        self.ids: list[int] = []
+        self.starts: list[int] = []
+        self.ends: list[int] = []
+        self.spans: dict[int, int] = {}  # case id -> its position in ids
+        at = 0
+        for case_id, length in order:
+            self.spans[case_id] = len(self.ids)
+            self.ids.append(case_id)
+            self.starts.append(at)
+            at += length
+            self.ends.append(at)
+
+    def text(self, case_id: int) -> str:
+        at = self.spans[case_id]
+        return self.raw[self.starts[at]:self.ends[at]].decode("utf-8")
+
+    def containing(self, needle: bytes) -> set[int]:
+        """The cases whose text holds ``needle`` (a match never spans two cases)."""
+        if not needle:
+            return set(self.ids)
+        found, raw, size = set(), self.raw, len(needle)
+        at = raw.find(needle)
+        while at != -1:
+            number = bisect_right(self.starts, at) - 1
+            end = self.ends[number]
+            if at + size <= end:
+                found.add(self.ids[number])
+                at = raw.find(needle, end)  # the next case
+            else:
+                at = raw.find(needle, at + 1)
+        return found
 
 
 def _stored(session: Session) -> Stored | None:
@@ -199,6 +259,7 @@ def matching(session: Session, keys: VaultKeys, candidates: list[int], needle: s
             .outerjoin(talks_of, talks_of.c.case_id == Case.id)).all():
         cases[case_id] = (version, reference)
         talks[case_id] = signature(count, versions)
+    hits = index.containing(needle)
     found, stale = set(), []
     for case_id in candidates:
         if case_id not in cases:
@@ -207,10 +268,9 @@ def matching(session: Session, keys: VaultKeys, candidates: list[int], needle: s
         if needle in fold(reference):
             found.add(case_id)
             continue
-        text = index.text(case_id, version, talks.get(case_id, (0, 0)))
-        if text is None:
+        if not index.current(case_id, version, talks.get(case_id, (0, 0))):
             stale.append(case_id)
-        elif _contains(text, needle):
+        elif case_id in hits:
             found.add(case_id)
     for case_id, text, _ in decrypt_entries(session, keys, stale, talks, index):
         if _contains(text, needle):
