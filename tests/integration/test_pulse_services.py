@@ -262,3 +262,27 @@ def test_before_the_vault_exists_a_round_offers_no_free_text_box(
         respond(db, settings, row, "Planning", free_text="Iets")
     assert raised.value.field == "free_text"
     respond(db, settings, row, "Planning")  # answering without a text works
+
+
+def test_the_service_shows_exactly_what_compute_results_gives(
+        db: Session, work: Work, settings: Settings, org: Toolbox) -> None:
+    """The database's counting (two GROUP BYs) and the pure function the attacker test runs
+    (core.pulse.results.compute_results) give the same RoundResult for the same responses."""
+    from vp_registry.core.pulse.results import Response, RoundMeta, compute_results
+
+    row = make_round(work, org, with_codes=False, custom=("Ik weet bij wie ik terecht kan.",))
+    statements = rounds.statements_of(db, row.id)
+    groups = rounds.groups_of(db, row.id)
+    given: list[Response] = []
+    for i in range(37):
+        group = groups[(i * 7) % 4].key  # Inkoop, Kwaliteit, Planning, Productie
+        values = {s.code: (i * 3 + j * 5) % 7 + 1 for j, s in enumerate(statements)}
+        given.append(Response(group, values))
+        responding.submit_response(db, settings, row.public_token, group_key=group,
+                                   answers=values)
+    rounds.close_round(work, row.id)
+    service = results.round_results(db, settings, row.id)
+    expected = compute_results(given, groups, 5, statements=statements, meta=RoundMeta(
+        row.id, row.title, row.opens_on, row.closes_on, True, 0, True))
+    assert service == expected
+    assert any(g.shown for g in service.groups) and any(not g.shown for g in service.groups)
