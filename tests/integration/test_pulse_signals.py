@@ -15,6 +15,10 @@ from sqlalchemy.orm import Session
 
 from tests.pulsework import Toolbox, answers, make_round, respond, toolbox
 from vp_registry.config import Settings
+from vp_registry.core.disclosure import ORGANISATION
+from vp_registry.core.pulse.grouping import PulseGroup
+from vp_registry.core.pulse.questions import round_statements
+from vp_registry.core.pulse.results import Response, RoundMeta, compute_results
 from vp_registry.core.report import ReportTexts
 from vp_registry.db.audit import AuditEntry
 from vp_registry.db.disclosure import DisclosureFigure, DisclosureRelease
@@ -201,3 +205,16 @@ def test_a_finalised_report_keeps_its_pulse_section_and_a_correction_repeats_it(
     assert correction.section("pulse") == final.section("pulse")
     _, still = archive.final_report(work.session, year)
     assert [r.label for r in still.table("pulse_rounds").rows] == ["Maart"]
+
+
+def test_a_round_without_a_breakdown_gives_one_candidate_not_two() -> None:
+    """A small organisation's round has one group, the whole organisation, whose figure is
+    also the organisation figure: one candidate (the same signal twice would be released
+    once and listed twice)."""
+    whole = PulseGroup(ORGANISATION, "Whole organisation", (1, 2, 3), 40)
+    result = compute_results([Response(ORGANISATION, scored(3)) for _ in range(5)], (whole,),
+                             5, statements=round_statements(("tb1",)),
+                             meta=RoundMeta(1, "Klein", TODAY, TODAY, False, 40))
+    found = pulse_signals.candidates_of(result, released=True)
+    assert [(c.kind, c.group_key, f"{c.score:f}") for c in found] == [
+        ("pulse_low", ORGANISATION, "3.0")]
