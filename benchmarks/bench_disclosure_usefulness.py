@@ -42,6 +42,7 @@ import statistics
 import time
 from collections import Counter
 from collections.abc import Callable, Sequence
+from dataclasses import replace
 from datetime import date, timedelta
 
 import numpy as np
@@ -59,6 +60,7 @@ from vp_registry.core.disclosure import (
 )
 from vp_registry.core.facts import CaseFacts, DepartmentFacts
 from vp_registry.core.report import ReportRefused, ReportTexts, build_report
+from vp_registry.core.signals import CONCENTRATION, RISE, SignalCandidate
 from vp_registry.core.taxonomy import DEFAULT_CATEGORIES
 from vp_registry.services.signals import publishing, reviewing
 
@@ -151,8 +153,42 @@ def annual_cells(
     return table_counts, total_counts
 
 
+VARIANTS = ("current", "year", "rise-after-small", "kplus")
+"""Signal rules measured (docs/decisions.md, usefulness proposal 3): ``current``; ``year`` -
+concentrations only at the 1 January review (the window is the calendar year of the annual
+report); ``rise-after-small`` - a rise only when the quarter before is ``< k`` (its
+alternatives: any band now, ``< k`` before); ``kplus`` - one band, ``k+``."""
+
+
+def _variant_rules(rules: DisclosureRules, variant: str) -> DisclosureRules:
+    return replace(rules, band_edges=(rules.k,)) if variant == "kplus" else rules
+
+
+def _offered(candidate: SignalCandidate, today: date, rules: DisclosureRules,
+             variant: str) -> bool:
+    if not candidate.releasable:
+        return False
+    if variant == "year" and candidate.kind == CONCENTRATION:
+        return today.month == 1
+    if variant == "rise-after-small" and candidate.kind == RISE:
+        return int(candidate.explanation_parts["previous_count"]) < rules.k
+    return True
+
+
+def _small_before_alternatives(published: publishing.Publication, rules: DisclosureRules,
+                               ) -> list[tuple[Figure, ...]]:
+    """``rise-after-small``: the quarter before is always ``< k``."""
+    k = rules.k
+    return [alt for alt in _ALTERNATIVES(published, rules)
+            if published.kind != RISE or alt[1].interval == (0, k - 1)]
+
+
+_ALTERNATIVES = publishing._alternatives
+
+
 def signal_cells(
-    departments: Sequence[DepartmentFacts], cases: list[CaseFacts], rules: DisclosureRules
+    departments: Sequence[DepartmentFacts], cases: list[CaseFacts], rules: DisclosureRules,
+    variant: str = "current",
 ) -> tuple[Counter[str], Counter[str]]:
     """(released figures by kind, releases released/refused) over eight quarters."""
     figures: Counter[str] = Counter()
@@ -167,7 +203,7 @@ def signal_cells(
             seen = [c for c in cases if c.opened_on < today]
             basis = reviewing.basis_of(seen, grouping, rules, today, labels)
             for candidate in basis.candidates:
-                if not candidate.releasable:
+                if not _offered(candidate, today, rules, variant):
                     continue
                 published, result = publishing.audit_release(basis, candidate, ledger,
                                                              constraints)
@@ -254,9 +290,14 @@ def main() -> None:
     parser.add_argument("--runs", type=int, default=5)
     parser.add_argument("--seed", type=int, default=12)
     parser.add_argument("--no-speed", action="store_true")
+    parser.add_argument("--signals", choices=VARIANTS, default="current",
+                        help="signal rules to measure (usefulness proposal 3)")
     args = parser.parse_args()
     print(f"machine: {os.cpu_count()} CPUs ({cpu_model()}), Python {platform.python_version()}")
     rules = DisclosureRules()
+    if args.signals == "rise-after-small":
+        publishing._alternatives = _small_before_alternatives  # type: ignore[assignment]
+    print(f"signal rules: {args.signals}")
     table_total: Counter[str] = Counter()
     org_total: Counter[str] = Counter()
     signal_total: Counter[str] = Counter()
@@ -274,7 +315,8 @@ def main() -> None:
         table_total += table
         org_total += totals
         clear_cache()
-        figures, outcomes = signal_cells(departments, cases, rules)
+        figures, outcomes = signal_cells(departments, cases,
+                                         _variant_rules(rules, args.signals), args.signals)
         signal_total += figures
         outcome_total += outcomes
     elapsed = time.perf_counter() - start
