@@ -28,6 +28,7 @@ from vp_registry.core.report import AnnualReport, ReportTable
 from vp_registry.core.report.pulse_section import PulseFacts, score_text
 from vp_registry.render import FORMATS, render
 from vp_registry.render.charts import chart_data
+from vp_registry.render.html import render_fragment
 
 MINIMUM = 3
 GROUPS = (PulseGroup("1", "Kantoor", (1,), 20), PulseGroup("2", "Productie", (2,), 30),
@@ -208,3 +209,13 @@ def test_a_group_of_other_departments_in_another_round_gets_its_own_row() -> Non
         ["Kantoor", ".", "6,0", "."],
         ["Productie", ".", "3,0", "."],
     ]
+
+
+def test_the_pulse_tables_scroll_boxes_take_the_keyboard() -> None:
+    """Round titles make even a two- or three-column pulse table wider than a phone: its
+    scroll box is focusable (axe 'scrollable-region-focusable', tests/browser/
+    test_phone_layout.py found the one-round department table at 390 px)."""
+    page = render_fragment(pulse_report("nl", PulseFacts((SPRING,), (EARLIER,), MINIMUM)))
+    for title in ("Veiligheidsscore per afdeling, 2025",
+                  "Veiligheidsscore van de hele organisatie per ronde"):
+        assert f'tabindex="0" role="region" aria-label="{title}"' in page
