@@ -22,7 +22,7 @@ from vp_registry.db.audit import AuditEntry
 from vp_registry.db.pulse import PulseComment
 from vp_registry.services.errors import VaultLocked
 from vp_registry.services.infrastructure import backup
-from vp_registry.services.pulse import codes, comments
+from vp_registry.services.pulse import codes, comments, rounds
 from vp_registry.services.pulse.codes import CodeInvalid
 from vp_registry.services.work import Work
 
@@ -67,6 +67,9 @@ def test_free_text_and_codes_never_reach_the_files_backup_logs_or_audit(
         assert secret not in logged, secret
         assert secret not in audited, secret
 
+    with pytest.raises(comments.CommentsNotYet):  # not while the round runs
+        comments.read_comments(work, row.id)
+    rounds.close_round(work, row.id)
     read = comments.read_comments(work, row.id)
     assert [(c.text, c.group_label) for c in read] == \
         [(f"De voorman schreeuwt. {marker}", "Planning")]
@@ -78,6 +81,7 @@ def test_comments_open_only_with_the_vault_and_only_in_their_own_row(
     row = make_round(work, org, with_codes=False)
     respond(db, settings, row, "Planning", free_text="Meer overleg graag.")
     respond(db, settings, row, "Productie", free_text="Niets.")
+    rounds.close_round(work, row.id)
     with pytest.raises(VaultLocked):
         comments.read_comments(Work(db, settings, work.actor), row.id)
     first, second = db.execute(select(PulseComment).order_by(PulseComment.id)).scalars()

@@ -19,8 +19,10 @@ from sqlalchemy.orm import Session
 
 from vp_registry.core import crypto
 from vp_registry.core.crypto import DecryptionError
+from vp_registry.core.taxonomy import N_
 from vp_registry.db.pulse import PulseComment
 from vp_registry.services.contact import sealing
+from vp_registry.services.errors import DomainError
 from vp_registry.services.pulse import rounds
 from vp_registry.services.vault import unlocking
 from vp_registry.services.work import Work
@@ -29,6 +31,11 @@ TABLE: Final = "pulse_comments"
 COLUMN: Final = "content.sealed"
 SEAL_VERSION: Final = 1
 COMMENT_SIZE: Final = crypto.SizeClass(fixed=128, free_text=("text",))
+
+
+class CommentsNotYet(DomainError):
+    message = N_("The free texts can be read once the round has closed, so that no text can be "
+                 "tied to the moment it was written.")
 
 
 @dataclass(frozen=True)
@@ -59,10 +66,13 @@ def comment_count(session: Session, round_id: int) -> int:
 
 def read_comments(work: Work, round_id: int) -> list[Comment]:
     """The round's free texts, opened with the vault's message private key (counsellors only:
-    needs ``work.keys``). In the order of their random ids, which is no order of arrival.
-    Audited (``pulse.comments_read``)."""
+    needs ``work.keys``), once the round is closed (:class:`CommentsNotYet` before: whoever
+    re-read them during the round would see which text is new). In the order of their random
+    ids, which is no order of arrival. Audited (``pulse.comments_read``)."""
     session = work.session
     row = rounds.get_round(session, round_id)
+    if rounds.state(row) != rounds.CLOSED:
+        raise CommentsNotYet()
     private_key = unlocking.unwrap_message_private_key(session, work.keys)
     labels = {group.key: group.label for group in rounds.groups_of(session, row.id)}
     comments: list[Comment] = []

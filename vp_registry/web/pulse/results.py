@@ -52,7 +52,11 @@ def results_page(round_id: int) -> Response | str:
 @blueprint.get("/<int:round_id>/comments")
 @roles(Role.COUNSELLOR)
 @needs_vault
-def comments_page(round_id: int) -> str:
+def comments_page(round_id: int) -> Response | str:
     round_ = round_or_404(round_id)
-    texts = comments.read_comments(current_work(), round_id)
+    try:
+        texts = comments.read_comments(current_work(), round_id)
+    except comments.CommentsNotYet as error:  # not while the round runs (pulse-core)
+        flash(describe(error), "error")
+        return redirect(url_for("pulse.round_page", round_id=round_id))
     return render_template("pulse/comments.html", round=round_, comments=texts)
