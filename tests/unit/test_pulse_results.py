@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from vp_registry.core.pulse.disclosure import ORGANISATION_KEY, SCOPE_SHOWN
 from vp_registry.core.pulse.grouping import PulseGroup
@@ -138,3 +140,32 @@ def test_a_round_of_one_group_keeps_the_group_and_the_organisation_apart() -> No
                             previous=before)
     assert after.organisation.key != after.groups[0].key
     assert set(after.trend) == {"organisation", ORGANISATION_KEY}
+
+
+def _world(draw_counts: list[int], values: list[int]) -> list[Response]:
+    out: list[Response] = []
+    for group, count in zip(("1", "3", "4", "5"), draw_counts, strict=True):
+        for i in range(count):
+            value = values[(len(out) + i) % len(values)]
+            out.append(Response(group, {s.code: (value + j) % 7 + 1
+                                        for j, s in enumerate(STATEMENTS)}))
+    return out
+
+
+@given(counts=st.lists(st.integers(0, 8), min_size=4, max_size=4),
+       values=st.lists(st.integers(0, 6), min_size=1, max_size=9),
+       other=st.lists(st.integers(0, 6), min_size=1, max_size=9),
+       fewer=st.integers(0, 4))
+def test_a_hidden_groups_responses_change_no_published_figure(
+        counts: list[int], values: list[int], other: list[int], fewer: int) -> None:
+    """Whatever a hidden group answered - and however many of them, below the minimum - the
+    result is the same: its responses are in no figure (rule 2 of core/pulse/disclosure.py)."""
+    result = compute_results(_world(counts, values), GROUPS, 5, statements=STATEMENTS)
+    hidden = [i for i, count in enumerate(counts) if count < 5]
+    if not hidden:
+        return
+    changed = list(counts)
+    changed[hidden[0]] = fewer
+    swapped = [r for r in _world(changed, other) if r.group_key == GROUPS[hidden[0]].key]
+    kept = [r for r in _world(counts, values) if r.group_key != GROUPS[hidden[0]].key]
+    assert compute_results([*kept, *swapped], GROUPS, 5, statements=STATEMENTS) == result
