@@ -18,7 +18,7 @@ from dataclasses import replace
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import and_, func, or_, select
+from sqlalchemy import ColumnElement, and_, func, or_, select
 from sqlalchemy.orm import Session
 
 from vp_registry.core.facts import CaseFacts, as_counted, erased_facts
@@ -53,13 +53,25 @@ def counted_case_facts(session: Session, keys: VaultKeys, *, year: int | None = 
     facts = case_facts.case_facts(session, keys, year=year, progress=progress)
     if year is not None:
         facts += _counted_elsewhere(session, keys, year, {f.case_id for f in facts})
-    edits = {row.id: row for row in session.execute(select(Case.id, *EDIT_COLUMNS).where(or_(
-        *(column.is_not(None) for column in EDIT_COLUMNS))))}
+    finalised = finalised_moments(session)
+    edits = {row.id: row for row in session.execute(
+        select(Case.id, *EDIT_COLUMNS).where(or_(*_edited(finalised))))}
     facts = [_with_edits(f, edits.get(f.case_id)) for f in facts]
-    counted = as_counted(facts, finalised_moments(session))
+    counted = as_counted(facts, finalised)
     if year is not None:
         counted += erased_facts(erasures.erased_cases(session), year)
     return counted
+
+
+def _edited(finalised: dict[int, datetime]) -> list[ColumnElement[bool]]:
+    """The cases whose edit columns can change how they count: kept dates, or a closing
+    recorded after a final report with a date inside a reported year (``as_counted``'s
+    condition; every other recorded closing counts on its date, so it is not read)."""
+    found: list[ColumnElement[bool]] = [Case.counted_opened_on.is_not(None),
+                                        Case.counted_closed_on.is_not(None)]
+    found += [and_(Case.closed_recorded_at >= moment, Case.closed_on <= date(year, 12, 31))
+              for year, moment in finalised.items()]
+    return found
 
 
 def _with_edits(facts: CaseFacts, row: Any) -> CaseFacts:
