@@ -45,9 +45,9 @@ def test_signals_reaching_before_a_mid_year_registry_start_say_nothing() -> None
 
 
 @pytest.mark.xfail(strict=True, reason=(
-    "known leak if the absence of a signal is public (docs/decisions.md, 'Absence of a "
+    "known leak if the absence of a signal is public (docs/decisions.md, 'The absence of a "
     "signal is public'): a silent review whose window is the year plus the report's exact "
-    "column total below k*(n-1)+1 .. k*n-2 pins every group; not fixed - the fixes cost the "
+    "column total T > (n-1)(k-1) pins every group; not fixed - the safe rules cost the "
     "category totals (see there)"))
 def test_a_silent_review_and_an_exact_column_total_do_not_pin_the_groups() -> None:
     """The same leak without any REGISTRY_START question: the registry started on 1 January
