@@ -33,7 +33,7 @@ from vp_registry.core.pulse.questions import SCALE_POINTS, Statement
 from vp_registry.core.taxonomy import N_
 
 ORGANISATION_LABEL = N_("Whole organisation")
-SHOWN_GROUPS_LABEL = N_("The groups shown together")
+SHOWN_GROUPS_LABEL = N_("Total of the departments shown")
 DECIMALS = 2
 
 
