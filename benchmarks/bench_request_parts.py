@@ -11,7 +11,14 @@ then measures in-process, as CPU time per call (median of ``--rounds`` rounds):
 - vault keys: ``services.vault.unlocking.open_keys`` with the holder's grant check (one
   statement, one key unwrap);
 - audited commit: a new database session that queues its audit entries, one ``case.read``
-  entry, commit (the head lock, the entry, the head moved).
+  entry, commit (the head lock, the entry, the head moved);
+- case read: ``services.cases.lifecycle.read_case`` of one case with its conversations (one
+  statement, the data key unwrapped, the fields decrypted; its audit entry queued, then
+  rolled back);
+- case page template: ``render_template("cases/view.html", ...)`` of that case, as the view
+  renders it (the form with its CSRF token, the menu, every translated text);
+- whole page: one GET of the case page through the test client (everything above, and Flask,
+  the hooks, the session, the security headers).
 
 Prints the medians and the statements per call. Not a test (no timing is asserted anywhere).
 Before/after figures of the changes that made these parts cheaper are in their commit
@@ -36,16 +43,19 @@ sys.path.insert(0, str(ROOT / "benchmarks"))
 
 import pyotp  # noqa: E402
 from bench_load import PASSWORD, production_settings, seed  # noqa: E402
-from flask import Flask, request  # noqa: E402
+from flask import Flask, render_template, request  # noqa: E402
 from sqlalchemy import event, select  # noqa: E402
 
 from vp_registry import create_app  # noqa: E402
 from vp_registry.app_state import app_state  # noqa: E402
 from vp_registry.db.accounts import User  # noqa: E402
+from vp_registry.services.cases import lifecycle  # noqa: E402
 from vp_registry.services.infrastructure import audit  # noqa: E402
 from vp_registry.services.infrastructure.audit import Actor  # noqa: E402
 from vp_registry.services.vault import unlocking  # noqa: E402
 from vp_registry.services.work import Work  # noqa: E402
+from vp_registry.web.cases import case_form  # noqa: E402
+from vp_registry.web.cases.forms import VersionForm  # noqa: E402
 from vp_registry.web.sessions import COOKIE_NAME  # noqa: E402
 
 CSRF = re.compile(r'name="csrf_token"[^>]*?value="([^"]+)"')
@@ -84,6 +94,11 @@ def _measure(app: Flask, call: Callable[[], Any], calls: int, rounds: int
     return statistics.median(results), statements / (calls * rounds)
 
 
+def _report(name: str, cpu: float, statements: float, rounds: int) -> None:
+    print(f"{name:26s} {cpu:7.0f} us CPU per call (median of {rounds}), "
+          f"{statements:.1f} statements")
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--calls", type=int, default=2000)
@@ -91,9 +106,10 @@ def main() -> int:
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
         settings = production_settings(f"sqlite:///{tmp}/parts.sqlite3", Path(tmp))
-        people, _ = seed(settings, 1, 5)
+        people, references = seed(settings, 1, 5)
         app = create_app(settings)
         cookie = _log_in(app, people[0]["email"], people[0]["secret"])
+        reference = references[0]
         factory = app_state(app).session_factory
         with app.app_context():
             db = factory()
@@ -115,20 +131,47 @@ def main() -> int:
                 session.commit()
                 session.close()
 
-            with app.test_request_context("/cases/",
+            keys = unlocking.open_keys(db, settings, key, holder=user_id)
+            db.rollback()
+
+            def read_case() -> Any:
+                session = factory()
+                audit.defer_appends(session)  # queued as in a request, dropped by the rollback
+                record = lifecycle.read_case(Work(session, settings, Actor(user_id, role),
+                                                  keys=keys), reference)
+                session.rollback()
+                session.close()
+                return record
+
+            record = read_case()
+            client = app.test_client()
+            client.set_cookie(COOKIE_NAME, cookie)
+            with app.test_request_context(f"/cases/{reference}",
                                           headers={"Cookie": f"{COOKIE_NAME}={cookie}"}):
+                app.preprocess_request()  # the request's user, as the view has it
+
+                def render_page() -> str:
+                    form = VersionForm()
+                    form.version.data = str(record.version)
+                    return render_template("cases/view.html", record=record,
+                                           version_form=form, **case_form.lookups())
+
                 interface = app.session_interface
                 parts = {
                     "session (open_session)": lambda: interface.open_session(app, request),
                     "vault keys (open_keys)": open_keys,
                     "audited commit": audited_commit,
+                    "case read (read_case)": read_case,
+                    "case page template": render_page,
                 }
                 for name, call in parts.items():
-                    cpu, statements = _measure(app, call, args.calls, args.rounds)
-                    print(f"{name:26s} {cpu:7.0f} us CPU per call (median of {args.rounds}), "
-                          f"{statements:.1f} statements")
+                    _report(name, *_measure(app, call, args.calls, args.rounds), args.rounds)
             assert audit.verify(db, settings.audit_key).ok
             db.close()
+        # outside every context above: each request has its own (as in a server)
+        _report("whole case page (GET)", *_measure(
+            app, lambda: client.get(f"/cases/{reference}"), args.calls, args.rounds),
+            args.rounds)
         app_state(app).engine.dispose()
     return 0
 
