@@ -75,7 +75,7 @@ def _all_counted_years_reported(row: Any, reported: set[int],
 
 def _closed_before(session: Session, cutoff: date) -> list[Any]:
     return list(session.execute(
-        select(Case.id, Case.reference, Case.opened_on, Case.closed_on)
+        select(*_DATES)
         .where(Case.status == CaseStatus.CLOSED.value, Case.closed_on.is_not(None),
                Case.closed_on <= cutoff)
         .order_by(Case.closed_on, Case.reference)
@@ -115,9 +115,13 @@ def due_soon(work: Work, *, today: date, days: int = SOON_DAYS) -> list[DueCase]
     finalised once the year is over (until then :func:`due_cases` erases nothing of it)."""
     months = work.settings.retention_months
     horizon = today + timedelta(days=days)
+    finalised = finalised_moments(work.session)
     soon = []
     for row in _closed_before(work.session, add_months(horizon, -months)):
-        erase_on = max(today, expected_erasure_on(row.opened_on, row.closed_on, months))
+        counted = as_counted([dated_facts(row)], finalised)[0]  # the years it counts in
+        last = max(row.closed_on, counted.closed_on or row.closed_on).year
+        erase_on = max(today, expected_erasure_on(row.opened_on, row.closed_on, months),
+                       date(last + 1, 1, 1))
         if erase_on <= horizon:
             soon.append(DueCase(row.id, row.reference, row.opened_on, row.closed_on, erase_on))
     return sorted(soon, key=lambda case: (case.erase_on, case.reference))
