@@ -125,7 +125,7 @@ def candidates_of(result: RoundResult, *, released: bool) -> list[PulseCandidate
     """The candidates of one round's protected result (shown groups only; see the module)."""
     found = []
     groups = [(g, False) for g in result.groups]
-    # "the groups shown together" is no department to signal; nor is an organisation figure
+    # "Total of the departments shown" is no department to signal; nor is an organisation figure
     # that is one group's own (a round without a breakdown: one group, the whole organisation)
     if result.scope == SCOPE_ALL and all(
             g.department_ids != result.organisation.department_ids for g in result.groups):
