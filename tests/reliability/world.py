@@ -39,11 +39,14 @@ from vp_registry.db.accounts import User
 from vp_registry.db.cases import Case, CaseContact
 from vp_registry.db.contact import ContactThread
 from vp_registry.db.organisation import Category, Department
+from vp_registry.db.pulse import PulseRound
 from vp_registry.db.reports import Activity
 from vp_registry.db.signals import ReleasedSignal
 from vp_registry.services.accounts import authentication, organisation, users
+from vp_registry.services.demo import pulse as demo_pulse
 from vp_registry.services.demo.seed import DEMO_USERS
 from vp_registry.services.infrastructure.audit import Actor
+from vp_registry.services.pulse import signals as pulse_signals
 from vp_registry.services.signals import reviewing
 from vp_registry.services.vault import key_pairs, unlocking
 from vp_registry.services.work import Work
@@ -212,6 +215,11 @@ def build_world(app: Flask, settings: Settings) -> tuple[dict[str, str], dict[st
         review = reviewing.review(Work(session, settings, actor, keys=keys))
         activity = session.execute(select(Activity).order_by(Activity.id)).scalars().first()
         assert activity is not None
+        # the demo's open round (with codes) and a pulse candidate of its released round
+        open_round = session.execute(select(PulseRound).where(
+            PulseRound.title == demo_pulse.AUTUMN)).scalar_one()
+        pulse_views = pulse_signals.pulse_review(Work(session, settings, actor, keys=keys))
+        assert pulse_views, "the demo's released pulse round should give a candidate"
         ids.update({
             "reference": open_case.reference, "closed_reference": closed_case.reference,
             "contact_id": str(contact_id), "category_id": str(category.id),
@@ -224,6 +232,8 @@ def build_world(app: Flask, settings: Settings) -> tuple[dict[str, str], dict[st
             # the demo finalised last year's annual report (version 1) and keeps activities
             "year": str(date.today().year - 1), "fmt": "csv",
             "activity_id": str(activity.id), "activity_year": str(activity.held_on.year),
+            "round_id": str(open_round.id), "survey_token": open_round.public_token,
+            "pulse_token": pulse_views[0].token,
             # this year's annual report is a draft (the texts form)
             "draft_year": str(date.today().year),
         })
@@ -266,6 +276,11 @@ ARGUMENT_FOR = {  # (endpoint, argument) -> world id, where the default would be
     ("vault.grant", "user_id"): "counsellor2_id",
     ("cases.reopen", "reference"): "closed_reference",
     ("reports.edit", "year"): "draft_year",
+    ("survey.answer", "token"): "survey_token",
+    ("survey.thanks", "token"): "survey_token",
+    ("signals.pulse_dismiss", "token"): "pulse_token",
+    ("signals.pulse_restore", "token"): "pulse_token",
+    ("signals.pulse_release", "token"): "pulse_token",
 }
 PENDING_LOGIN = {"auth.login_code": "counsellor", "auth.login_enrol": "enrol",
                  "auth.login_new_password": "renew"}
@@ -320,6 +335,8 @@ FORM_PAGES = {
     "activities.delete": ("/activities?year={activity_year}",),
     "reports.correct": ("/reports/{year}",),
     "reports.finalise": ("/reports/{year}/preview",),
+    "pulse.close_round": ("/pulse/{round_id}",),
+    "pulse.issue_codes": ("/pulse/{round_id}",),
 }
 
 
@@ -366,6 +383,14 @@ def set_the_stage(visit: Visit, endpoint: str) -> str | None:
             connection.execute(text("UPDATE released_signals SET acknowledged_at = NULL, "
                                     "acknowledged_by = NULL WHERE id = :id"),
                                {"id": int(ids["signal_id"])})
+    elif endpoint == "signals.pulse_restore":  # shown for a dismissed pulse candidate
+        response = post_form(client, f"/signals/pulse/{ids['pulse_token']}/dismiss", {},
+                             form_page="/signals")
+        assert response.status_code == 302
+    elif endpoint == "pulse.results_page":  # the release form is there once the round closed
+        response = post_form(client, f"/pulse/{ids['round_id']}/close", {"confirmed": "1"},
+                             form_page=f"/pulse/{ids['round_id']}")
+        assert response.status_code == 302
     elif endpoint == "vault.unlock":  # the locked page: a counsellor without access yet
         post_form(client, "/logout", {}, form_page="/start")
         log_in(client, world.accounts["counsellor2"])
