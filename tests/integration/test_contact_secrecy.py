@@ -18,16 +18,14 @@ from __future__ import annotations
 
 import logging
 import secrets
-import threading
 import urllib.request
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from typing import Any
 
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy import select
-from werkzeug.serving import make_server
 
 from tests.casework import department, unlock
 from tests.contactwork import chain_channel_entries, code_from_page
@@ -42,7 +40,6 @@ from vp_registry.services.accounts import organisation
 from vp_registry.services.contact import threads
 from vp_registry.services.infrastructure.audit import Actor
 from vp_registry.services.work import Work
-from vp_registry.web.request_log import NoAddressRequestHandler
 
 ADDRESS = "203.0.113.77"
 BROWSER = "CanaryBrowser/7.7 (X11; Secret workstation WS-0042)"
@@ -132,21 +129,6 @@ def test_markers_addresses_and_codes_never_reach_the_files_logs_or_audit(
 
 
 # ----------------------------------------------------------- request logs
-
-
-@pytest.fixture
-def real_server(app: Flask) -> Iterator[str]:
-    """The app behind the request handler of ``vp-registry run``."""
-    server = make_server("127.0.0.1", 0, app, threaded=True,
-                         request_handler=NoAddressRequestHandler)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{server.server_port}"
-    finally:
-        server.shutdown()
-        server.server_close()
-        thread.join(timeout=10)
 
 
 def test_werkzeug_logs_no_request_line_of_the_anonymous_pages(

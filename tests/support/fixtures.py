@@ -8,6 +8,7 @@ uses the app, an empty one otherwise.
 from __future__ import annotations
 
 import secrets
+import threading
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -19,6 +20,7 @@ import sqlalchemy as sa
 from flask import Flask
 from flask.testing import FlaskClient, FlaskCliRunner
 from sqlalchemy.orm import Session
+from werkzeug.serving import make_server
 
 from tests.support.database import (
     POSTGRES_URL,
@@ -38,6 +40,7 @@ from vp_registry.db.accounts import User
 from vp_registry.services.accounts import authentication, users
 from vp_registry.services.infrastructure.audit import Actor
 from vp_registry.services.work import Work
+from vp_registry.web.request_log import NoAddressRequestHandler
 
 if TYPE_CHECKING:
     from tests.casework import VaultSetup
@@ -202,3 +205,18 @@ def login_as(client: FlaskClient, create_user: Callable[..., User]) -> Callable[
         return user
 
     return login
+
+
+@pytest.fixture
+def real_server(app: Flask) -> Iterator[str]:
+    """The app behind the request handler of ``vp-registry run``."""
+    server = make_server("127.0.0.1", 0, app, threaded=True,
+                         request_handler=NoAddressRequestHandler)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.server_port}"
+    finally:
+        server.shutdown()
+        server.server_close()
+        thread.join(timeout=10)

@@ -8,15 +8,13 @@ from __future__ import annotations
 
 import logging
 import re
-import threading
 import urllib.request
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from datetime import date, timedelta
 
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient
-from werkzeug.serving import make_server
 
 from tests.casework import department
 from tests.support.forms import AuthActions
@@ -32,7 +30,7 @@ from tests.web.pulse_pages import (
 )
 from vp_registry.config import Settings
 from vp_registry.db.accounts import User
-from vp_registry.web.request_log import NoAddressRequestHandler, is_anonymous_path
+from vp_registry.web.request_log import is_anonymous_path
 
 ADDRESS = "203.0.113.91"
 
@@ -259,21 +257,6 @@ def test_nothing_of_the_visitor_reaches_the_logs(
 def test_the_survey_pages_are_anonymous_paths() -> None:
     for path in ("/survey/abc", "/survey/abc/thanks", "//survey/abc"):
         assert is_anonymous_path(path), path
-
-
-@pytest.fixture
-def real_server(app: Flask) -> Iterator[str]:
-    """The app behind the request handler of ``vp-registry run``."""
-    server = make_server("127.0.0.1", 0, app, threaded=True,
-                         request_handler=NoAddressRequestHandler)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{server.server_port}"
-    finally:
-        server.shutdown()
-        server.server_close()
-        thread.join(timeout=10)
 
 
 def test_the_server_writes_no_request_line_for_the_survey(
