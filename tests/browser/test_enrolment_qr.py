@@ -1,8 +1,9 @@
 """The enrolment QR code scans (issue 14, first login): the rendered code, as the browser shows
 it at desktop and at phone width, decodes to the otpauth URI for the secret on the page.
 
-The element is screenshotted and read back with OpenCV's QR detector (opencv-python-headless,
-a test dependency): a code whose edges or finder patterns are cut off does not decode.
+The element is screenshotted and read back with OpenCV (opencv-python-headless, a test
+dependency; ``tests.support.qr``): a code whose edges or finder patterns are cut off does
+not decode.
 """
 
 from __future__ import annotations
@@ -21,29 +22,8 @@ from tests.support.browser import (
     check_accessibility,
     submit,
 )
+from tests.support.qr import decode_qr
 from vp_registry.services.accounts.totp import provisioning_uri
-
-
-def decode_qr(png: bytes) -> str:
-    """The text of the one QR code in a PNG, or "" when none can be read."""
-    import cv2
-    import numpy as np
-
-    image = cv2.imdecode(np.frombuffer(png, dtype=np.uint8), cv2.IMREAD_GRAYSCALE)
-    detector = cv2.QRCodeDetector()
-    text, _points, _straight = detector.detectAndDecode(image)
-    if text:
-        return str(text)
-    # OpenCV's detector misses some codes at screen scale (CI flaked once at 1280 px): try the
-    # pixels as they are, then enlarged with hard edges and a white quiet zone. A code whose
-    # edges or finder patterns are cut off still decodes at no scale.
-    for factor in (1, 2, 3):
-        scaled = cv2.resize(image, None, fx=factor, fy=factor, interpolation=cv2.INTER_NEAREST)
-        framed = cv2.copyMakeBorder(scaled, 32, 32, 32, 32, cv2.BORDER_CONSTANT, value=255)
-        text, _points, _straight = detector.detectAndDecode(framed)
-        if text:
-            return str(text)
-    return ""
 
 
 @pytest.mark.parametrize("viewport", [DESKTOP, PHONE], ids=["1280px", "390px"])

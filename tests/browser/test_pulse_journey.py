@@ -15,7 +15,6 @@ from typing import Any
 import pytest
 from flask import Flask
 
-from tests.browser.test_enrolment_qr import decode_qr
 from tests.casework import create_vault, department, grant
 from tests.support.browser import (
     PHONE,
@@ -29,6 +28,7 @@ from tests.support.browser import (
     screenshot,
     submit,
 )
+from tests.support.qr import decode_qr
 from tests.support.sessions import db_session_for
 from vp_registry.config import Settings
 from vp_registry.db.accounts import User
