@@ -17,7 +17,7 @@ import gzip
 import hashlib
 import json
 import sqlite3
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Collection, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import date, datetime
@@ -74,6 +74,11 @@ def _encode(value: Any) -> Any:
     return value
 
 
+def decode_value(value: Any) -> Any:
+    """A dumped value as the database holds it (bytes, datetime, date or as it is)."""
+    return _decode(value)
+
+
 def _decode(value: Any) -> Any:
     if isinstance(value, dict):
         if "b64" in value:
@@ -92,9 +97,9 @@ TRANSIENT_TABLES = frozenset({"web_sessions", "case_listing_caches", "case_listi
                               "case_search_index", "login_throttles"})
 
 
-def _tables() -> list[Table]:
+def _tables(skip: Collection[str] = ()) -> list[Table]:
     return [table for table in Base.metadata.sorted_tables
-            if table.name not in TRANSIENT_TABLES]
+            if table.name not in TRANSIENT_TABLES and table.name not in skip]
 
 
 @contextmanager
@@ -127,15 +132,26 @@ def _content_digest(tables: dict[str, list[dict[str, Any]]]) -> str:
     return hashlib.sha256(canonical.encode()).hexdigest()
 
 
-def dump(engine: Engine) -> tuple[Manifest, dict[str, list[dict[str, Any]]]]:
+def content_matches(manifest: Manifest, tables: dict[str, list[dict[str, Any]]]) -> bool:
+    """Whether ``tables`` are exactly what ``manifest`` describes (row counts, SHA-256)."""
+    counts = {name: len(rows) for name, rows in tables.items()}
+    return counts == manifest.row_counts and _content_digest(tables) == manifest.sha256
+
+
+def dump(engine: Engine, progress: Callable[[str, int], object] | None = None, *,
+         skip: Collection[str] = ()) -> tuple[Manifest, dict[str, list[dict[str, Any]]]]:
+    """Every table but the transient ones (and ``skip``), from one consistent snapshot;
+    ``progress`` is told each table's name and row count as it is read."""
     tables: dict[str, list[dict[str, Any]]] = {}
     with _snapshot(engine) as connection:
         revision = _revision(connection)
-        for table in _tables():
+        for table in _tables(skip):
             order = list(table.primary_key.columns)
             rows = connection.execute(select(table).order_by(*order)).mappings()
             tables[table.name] = [{key: _encode(value) for key, value in row.items()}
                                   for row in rows]
+            if progress:
+                progress(table.name, len(tables[table.name]))
     manifest = Manifest(FORMAT_VERSION, utcnow().isoformat(), revision,
                         {name: len(rows) for name, rows in tables.items()},
                         _content_digest(tables))
@@ -169,8 +185,7 @@ def read_backup(path: Path, backup_key: str) -> tuple[Manifest, dict[str, list[d
     if manifest.format_version != FORMAT_VERSION:
         raise BackupError(N_("This backup has format %(version)s, which this version cannot "
                              "read."), version=manifest.format_version)
-    counts = {name: len(rows) for name, rows in tables.items()}
-    if counts != manifest.row_counts or _content_digest(tables) != manifest.sha256:
+    if not content_matches(manifest, tables):
         raise BackupError(N_("The backup's content does not match its manifest."))
     return manifest, tables
 
@@ -185,14 +200,23 @@ def _is_empty(engine: Engine) -> bool:
                    for table in _tables() if table.name in present)
 
 
+Upgrade = Callable[[Engine, str], None]
+
+
 def load(engine: Engine, manifest: Manifest, tables: dict[str, list[dict[str, Any]]],
-         progress: Callable[[str, int], object] | None = None) -> None:
-    """Write a dump into an empty database, then upgrade it to the current schema."""
+         progress: Callable[[str, int], object] | None = None, *,
+         upgrade: Upgrade = schema.upgrade) -> None:
+    """Write a dump into an empty database, then upgrade it to the current schema.
+    ``upgrade(engine, revision)`` runs the migrations: a client organisation's database
+    passes its own (services/organisations/databases.py)."""
     if not _is_empty(engine):
         raise BackupError(N_("The target database is not empty. Restore only into an empty "
                              "database."))
-    schema.upgrade(engine, manifest.revision)
+    upgrade(engine, manifest.revision)
     with engine.begin() as connection:
+        for table in reversed(_tables()):  # rows a migration seeded (e.g. 0015's home
+            if tables.get(table.name):     # organisation): the backup's replace them
+                connection.execute(table.delete())
         for table in _tables():
             rows = [{k: _decode(v) for k, v in row.items()} for row in tables.get(table.name, [])]
             if not rows:
@@ -213,7 +237,7 @@ def load(engine: Engine, manifest: Manifest, tables: dict[str, list[dict[str, An
                 progress(table.name, len(rows))
         if connection.dialect.name == "postgresql":
             _reset_sequences(connection)
-    schema.upgrade(engine)
+    upgrade(engine, "head")
 
 
 def _reset_sequences(connection: Connection) -> None:
@@ -236,9 +260,10 @@ def _reset_sequences(connection: Connection) -> None:
 
 
 def restore_backup(engine: Engine, backup_key: str, path: Path,
-                   progress: Callable[[str, int], object] | None = None) -> Manifest:
+                   progress: Callable[[str, int], object] | None = None, *,
+                   upgrade: Upgrade = schema.upgrade) -> Manifest:
     manifest, tables = read_backup(path, backup_key)
-    load(engine, manifest, tables, progress)
+    load(engine, manifest, tables, progress, upgrade=upgrade)
     return manifest
 
 
