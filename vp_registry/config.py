@@ -228,6 +228,23 @@ def _coerce(name: str, raw: Any, default: Any) -> Any:
     return raw
 
 
+def coerce_setting(raw: Any, default: Any) -> Any:
+    """``raw`` (text, or a JSON value) as a value of ``default``'s type; ValueError or
+    TypeError when it is not one (an organisation's overrides, services/organisations)."""
+    value = _coerce("", raw, default)
+    expected = type(default)
+    if isinstance(default, bool) or isinstance(value, bool):
+        if type(value) is not type(default):
+            raise TypeError("wrong type")
+    elif isinstance(default, tuple):
+        if not isinstance(value, tuple) or not all(
+                isinstance(item, int) and not isinstance(item, bool) for item in value):
+            raise TypeError("wrong type")
+    elif not isinstance(value, expected):
+        raise TypeError("wrong type")
+    return value
+
+
 def config_file_path(
     instance_path: str | None = None, environ: Mapping[str, str] | None = None
 ) -> Path:

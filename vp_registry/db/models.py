@@ -14,6 +14,7 @@ from vp_registry.db.cases import (
 from vp_registry.db.contact import ContactPost, ContactThread, CounsellorProfile, PublicText
 from vp_registry.db.disclosure import DisclosureConstraint, DisclosureFigure, DisclosureRelease
 from vp_registry.db.organisation import Category, Department
+from vp_registry.db.practice import Organisation
 from vp_registry.db.pulse import (
     PulseAnswer,
     PulseCode,
@@ -52,6 +53,7 @@ __all__ = [
     "DisclosureFigure",
     "DisclosureRelease",
     "LoginThrottle",
+    "Organisation",
     "PublicText",
     "PulseAnswer",
     "PulseCode",
