@@ -23,7 +23,7 @@ from vp_registry.services.errors import AccessDenied
 from vp_registry.web.cases.common import locked_page
 
 PUBLIC = "public"
-ANY_ROLE = frozenset({Role.COUNSELLOR.value, Role.MANAGER.value, Role.ADMIN.value})
+ANY_ROLE = frozenset(role.value for role in Role)  # the practice admin too (issue 17)
 View = TypeVar("View", bound=Callable[..., Any])
 
 

@@ -244,10 +244,11 @@ def _demo_input(demo: DemoCase, department_id: int, opened: date, today: date) -
 
 def add_demo_cases(
     work: Work, counsellor: User, password: str, progress: Callable[..., object], *,
-    today: date | None = None,
+    today: date | None = None, cases: tuple[DemoCase, ...] = DEMO_CASES,
 ) -> None:
     """Give the demo counsellor access (creating the vault key if there is none yet) and add
-    the demo cases once. The vault itself must exist (``init`` or the demo command made it)."""
+    the demo ``cases`` once. The vault itself must exist (``init`` or the demo command made
+    it)."""
     today = today or date.today()
     session = work.session
     work = acting.as_counsellor(work, counsellor, password)
@@ -255,7 +256,7 @@ def add_demo_cases(
         progress(N_("Cases: already present"))
         return
     departments = {d.name: d.id for d in session.execute(select(Department)).scalars()}
-    for demo in DEMO_CASES:
+    for demo in cases:
         opened = today - timedelta(days=demo.days_ago)
         record = lifecycle.create_case(
             work, _demo_input(demo, departments[demo.department], opened, today), today=today)
@@ -269,4 +270,4 @@ def add_demo_cases(
                                                        today),
                                          outcome=demo.outcome, referral=demo.referral),
                                  today=today)
-    progress(N_("Cases: %(count)s"), count=len(DEMO_CASES))
+    progress(N_("Cases: %(count)s"), count=len(cases))

@@ -40,6 +40,8 @@ EVENT_KINDS: tuple[EventKind, ...] = (
               ("department", "category", "profile", "public_text")),
     EventKind("retention", _l("Retention period"), ("retention",)),
     EventKind("pulse", _l("Pulse surveys"), ("pulse",)),
+    # the main database's log: the practice's client organisations (issue 17)
+    EventKind("organisations", _l("Client organisations"), ("organisation",)),
 )
 
 ACTIONS: dict[str, LazyString] = {
@@ -120,6 +122,11 @@ ACTIONS: dict[str, LazyString] = {
     "pulse.comments_read": _l("Free texts of a pulse round read"),
     "pulse.release": _l("Results of a pulse round released to management"),
     "pulse.refused": _l("Results of a pulse round withheld (released before)"),
+    "organisation.created": _l("Client organisation created"),
+    "organisation.deleted": _l("Client organisation deleted"),
+    "organisation.export": _l("Client organisation exported"),
+    "organisation.imported": _l("Client organisation imported from an export"),
+    "organisation.shredded": _l("Keys of a client organisation destroyed"),
 }
 
 SUBJECTS: dict[str, LazyString] = {
@@ -133,6 +140,7 @@ SUBJECTS: dict[str, LazyString] = {
     "category": _l("Type of behaviour"),
     "pulse_round": _l("Pulse round"),
     "pulse-signal": _l("Signal from a pulse round"),  # services/pulse/signals.LEDGER_KIND
+    "organisation": _l("Client organisation"),
 }
 
 # Who acted when no account did: the app itself, or a sender of the anonymous channel.

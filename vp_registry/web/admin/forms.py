@@ -15,16 +15,20 @@ from wtforms import (
 )
 from wtforms.validators import DataRequired, Length, NumberRange, Optional
 
-from vp_registry.core.taxonomy import ROLE_LABELS
+from vp_registry.core.taxonomy import ROLE_LABELS, Role
 from vp_registry.web.forms import Form
 from vp_registry.web.speedups.gettext import lazy_gettext as _l
+
+# An organisation's own roles: a practice admin is made in the main database by the command
+# line, never by an organisation's admin (issue 17).
+ORGANISATION_ROLES = (Role.COUNSELLOR, Role.MANAGER, Role.ADMIN)
 
 
 class CreateUserForm(Form):
     display_name = StringField(_l("Name"), validators=[DataRequired(), Length(max=120)])
     email = EmailField(_l("E-mail address"), validators=[DataRequired(), Length(max=254)])
-    role = SelectField(_l("Role"), choices=[SelectChoice(role.value, _l(text))
-                                            for role, text in ROLE_LABELS.items()])
+    role = SelectField(_l("Role"), choices=[SelectChoice(role.value, _l(ROLE_LABELS[role]))
+                                            for role in ORGANISATION_ROLES])
     password = PasswordField(
         _l("Temporary password"), validators=[DataRequired(), Length(min=12, max=128)],
         description=_l("Give this to the person in a safe way. They must choose their own "

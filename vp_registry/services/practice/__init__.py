@@ -1,0 +1,26 @@
+"""The practice's own view across its client organisations (issue 17).
+
+An external counsellor serves several client organisations, each with its own database and
+vault (docs/design.md, "Organisations"). These services take one unit of work per
+organisation - :class:`ClientWork` - whose session and vault keys come from that organisation
+alone, and never combine keys or rows of two organisations: every figure shown for a client
+is computed in that client's own database with that client's own keys.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from vp_registry.services.organisations.registry import Organisation
+    from vp_registry.services.work import Work
+
+
+@dataclass(frozen=True)
+class ClientWork:
+    """One client organisation and a unit of work in its own database, acting as the
+    counsellor's account there, with the keys that organisation's session unlocked."""
+
+    organisation: Organisation
+    work: Work

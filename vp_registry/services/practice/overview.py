@@ -1,0 +1,47 @@
+"""The counsellor's overview across clients: open cases and deadlines per organisation.
+
+Each organisation's part is the same overview as its own start page
+(:func:`vp_registry.services.cases.listing.overview`), run in that organisation's unit of work
+with its own keys, and audited there as one ``case.list`` read of that organisation's
+counsellor. Nothing is summed across organisations.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import date
+from typing import TYPE_CHECKING
+
+from vp_registry.services.cases import listing
+from vp_registry.services.cases.records import CaseSummary
+from vp_registry.services.practice import ClientWork
+
+if TYPE_CHECKING:
+    from vp_registry.services.organisations.registry import Organisation
+
+RECENT = 5  # open cases shown per organisation (the rest behind the organisation's link)
+
+
+@dataclass(frozen=True)
+class ClientOverview:
+    organisation: Organisation
+    open_count: int
+    recent: list[CaseSummary]  # the most recently opened open cases
+    deadlines: list[CaseSummary]  # integrity reports with a deadline overdue or soon
+
+    def overdue(self, today: date) -> int:
+        return sum(1 for case in self.deadlines if case.overdue(today))
+
+
+def client_overview(client: ClientWork, *, today: date, recent: int = RECENT) -> ClientOverview:
+    """One organisation's open cases and deadlines, from its own vault only."""
+    found = listing.overview(client.work, today=today, recent=recent)
+    return ClientOverview(client.organisation, found.open_count, found.recent, found.deadlines)
+
+
+def client_overviews(clients: Sequence[ClientWork], *, today: date,
+                     recent: int = RECENT) -> list[ClientOverview]:
+    """Every client's overview, in the order given (the caller's: home first, then by
+    name). The keys of one client never reach another's unit of work."""
+    return [client_overview(client, today=today, recent=recent) for client in clients]
