@@ -45,43 +45,49 @@ def encode(keys: VaultKeys, listing: dict[str, Any], details: dict[str, Any],
 
 def decode_all(entries: Sequence[tuple[Any, bytes]],
                contacts: Mapping[int, list[tuple[int, date]]]) -> dict[int, CaseFacts]:
-    """The :class:`CaseFacts` of case rows (plaintext columns) from their entries' facts, with
-    the conversations ``contacts`` ((row id, held on) per case id, chosen on plaintext dates);
-    a case with a conversation its entry does not know is left out (then it is decrypted
-    afresh). One JSON parse for all entries (issue 15: not one per case)."""
+    """The :class:`CaseFacts` of case rows - (id, version, status, opened on, closed on,
+    registered at) - from their entries' facts, with the conversations ``contacts`` ((row
+    id, held on) per case id, chosen on plaintext dates); a case with a conversation its
+    entry does not know is left out (then it is decrypted afresh). One JSON parse for all
+    entries, and equal conversations share one :class:`ContactFacts` (issue 15)."""
     if not entries:
         return {}
     decoded = json.loads(b"[" + b",".join(blob for _, blob in entries) + b"]")
     facts = {}
     closed_status = CaseStatus.CLOSED.value
+    shared: dict[tuple[date, int, str], ContactFacts] = {}
     for (row, _), values in zip(entries, decoded, strict=True):
+        case_id, _version, status, opened_on, closed_on, registered_at = row
         (department, categories, outcome, relation, referral, gender, employment, minutes,
          person, conversations) = values
-        held = _held(contacts.get(row.id), conversations)
+        held = _held(contacts.get(case_id), conversations, shared)
         if held is None:
             continue
-        closed = row.status == closed_status
-        facts[row.id] = CaseFacts(
-            case_id=row.id, opened_on=row.opened_on, closed_on=row.closed_on,
-            department_id=department, categories=tuple(categories), relation=relation,
-            outcome=outcome if closed else None, referral=referral if closed else None,
-            gender=gender, employment_type=employment, minutes_spent=minutes,
-            contacts=held, involved_person_index=person, registered_at=row.created_at,
-        )
+        closed = status == closed_status
+        facts[case_id] = CaseFacts(
+            case_id, opened_on, closed_on, department, tuple(categories), relation,
+            outcome if closed else None, referral if closed else None, gender, employment,
+            minutes, held, person, registered_at)
     return facts
 
 
-def _held(contacts: list[tuple[int, date]] | None, conversations: list[list[Any]]
+def _held(contacts: list[tuple[int, date]] | None, conversations: list[list[Any]],
+          shared: dict[tuple[date, int, str], ContactFacts]
           ) -> tuple[ContactFacts, ...] | None:
     """The case's conversations ``contacts`` (sorted by date and id) with the minutes and
-    channel its entry keeps; None if the entry lacks one of them."""
+    channel its entry keeps; None if the entry lacks one of them. ``shared``: the
+    :class:`ContactFacts` made so far (frozen: equal ones can be one object)."""
     if not contacts:
         return ()
     held = []
     for contact_id, held_on in sorted(contacts, key=_by_date) if len(contacts) > 1 else contacts:
         for item in conversations:  # a case has a handful: no dict
             if item[0] == contact_id:
-                held.append(ContactFacts(held_on, item[1], item[2]))
+                key = (held_on, item[1], item[2])
+                fact = shared.get(key)
+                if fact is None:
+                    fact = shared[key] = ContactFacts(held_on, item[1], item[2])
+                held.append(fact)
                 break
         else:
             return None

@@ -6,7 +6,7 @@ from collections.abc import Callable, Sequence
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import Select, and_, or_, select
+from sqlalchemy import ColumnElement, Connection, Select, and_, or_, select
 from sqlalchemy.orm import Session
 
 from vp_registry.core.facts import CaseFacts, ContactFacts
@@ -42,25 +42,22 @@ def case_facts(session: Session, keys: VaultKeys, *, year: int | None = None,
 
 def _case_facts(session: Session, keys: VaultKeys, year: int | None,
                 progress: Callable[[int, int], object] | None) -> list[CaseFacts]:
-    case_query, contact_query = _queries(year, light=True)
-    contacts: dict[int, list[tuple[int, date]]] = {}
     connection = session.connection()
-    for contact_id, case_id, held_on in connection.execute(contact_query).all():
-        contacts.setdefault(case_id, []).append((contact_id, held_on))
-    rows = connection.execute(case_query).all()
+    contacts, talks = _conversations(connection, year)
+    rows = connection.execute(_plain_query(year)).all()
     index = search_index.SearchIndex()
     index.load(session, keys)
-    talks = {row.id: search_index.signature(row.talk_count, row.talk_versions) for row in rows}
     facts = _from_index(index, rows, contacts, talks)
-    stale = [row.id for row in rows if row.id not in facts]
+    stale = [row[0] for row in rows if row[0] not in facts]
     for start in range(0, len(stale), queries.CHUNK):
         if progress is not None:
             progress(len(facts) + start, len(rows))
         search_index.decrypt_entries(session, keys, stale[start:start + queries.CHUNK],
                                      talks, index)
-    facts.update(_from_index(index, [row for row in rows if row.id not in facts], contacts,
-                             talks))
-    missing = [row.id for row in rows if row.id not in facts]
+    if stale:
+        facts.update(_from_index(index, [row for row in rows if row[0] not in facts],
+                                 contacts, talks))
+    missing = [row[0] for row in rows if row[0] not in facts]
     if missing:  # changed while we read (a conversation added, the case erased): as before
         facts.update({fact.case_id: fact for fact in
                       decrypted_case_facts(session, keys, year=year, only=missing)})
@@ -68,19 +65,65 @@ def _case_facts(session: Session, keys: VaultKeys, year: int | None,
         connection.execute(select(Case.id)).scalars()))
     if progress is not None:
         progress(len(rows), len(rows))
-    return [facts[row.id] for row in rows if row.id in facts]
+    return [facts[row[0]] for row in rows if row[0] in facts]
 
 
 def _from_index(index: search_index.SearchIndex, rows: Sequence[Any],
                 contacts: dict[int, list[tuple[int, date]]],
                 talks: dict[int, search_index.Conversations]) -> dict[int, CaseFacts]:
-    """The facts of the ``rows`` whose index entry is current."""
+    """The facts of the ``rows`` (``_plain_query``'s columns) whose index entry is current."""
     current = []
+    entry, none = index.facts, (0, 0)
     for row in rows:
-        blob = index.facts(row.id, row.version, talks.get(row.id, (0, 0)))
+        blob = entry(row[0], row[1], talks.get(row[0], none))
         if blob is not None:
             current.append((row, blob))
     return fact_entries.decode_all(current, contacts)
+
+
+def _conversations(connection: Connection, year: int | None
+                   ) -> tuple[dict[int, list[tuple[int, date]]],
+                              dict[int, search_index.Conversations]]:
+    """The conversations the facts count - (row id, held on) per case id, in the year if
+    ``year`` -, and every case's conversations' signature (their count and version sum, which
+    an index entry must match), from the same rows plus, for a year, the conversations
+    outside it (issue 15: no join of a grouped subquery onto the year's cases)."""
+    contacts: dict[int, list[tuple[int, date]]] = {}
+    counts: dict[int, list[int]] = {}
+    held = select(CaseContact.id, CaseContact.case_id, CaseContact.held_on,
+                  CaseContact.version)
+    if year is not None:
+        held = held.where(*_held_in(year))
+    for contact_id, case_id, held_on, version in connection.execute(held):
+        found = contacts.get(case_id)
+        if found is None:
+            contacts[case_id] = [(contact_id, held_on)]
+            counts[case_id] = [1, version]
+        else:
+            found.append((contact_id, held_on))
+            signature = counts[case_id]
+            signature[0] += 1
+            signature[1] += version
+    if year is not None:
+        start, end = date(year, 1, 1), date(year, 12, 31)
+        for case_id, version in connection.execute(
+                select(CaseContact.case_id, CaseContact.version)
+                .where(or_(CaseContact.held_on < start, CaseContact.held_on > end))):
+            signature = counts.setdefault(case_id, [0, 0])
+            signature[0] += 1
+            signature[1] += version
+    return contacts, {case_id: (count, versions) for case_id, (count, versions)
+                      in counts.items()}
+
+
+def _plain_query(year: int | None) -> Select[*tuple[Any, ...]]:
+    """The cases (with a key) whose facts count, oldest first: id, version, status, opened on,
+    closed on, registered at (``_in_year`` for a report year)."""
+    query = queries.filtered(
+        select(Case.id, Case.version, Case.status, Case.opened_on, Case.closed_on,
+               Case.created_at).join(CaseKey, CaseKey.case_id == Case.id),
+        CaseFilter(sort="oldest"))
+    return query if year is None else query.where(_in_year(year))
 
 
 def decrypted_case_facts(session: Session, keys: VaultKeys, *, year: int | None = None,
@@ -99,35 +142,31 @@ def decrypted_case_facts(session: Session, keys: VaultKeys, *, year: int | None 
             for row in session.execute(case_query).all()]
 
 
-def _queries(year: int | None, *, light: bool = False
-             ) -> tuple[Select[*tuple[Any, ...]], Select[*tuple[Any, ...]]]:
-    """The cases and conversations to decrypt; for a report year chosen on plaintext dates:
-    the cases open at some time in it, with a conversation in it or registered in it, and
-    the conversations held in it. ``light``: only the plaintext columns and each case's
-    conversations' signature (the index path)."""
-    contact_query: Select[*tuple[Any, ...]]
-    if light:
-        talks = search_index.conversations_of_cases()
-        case_query = queries.filtered(
-            select(Case.id, Case.version, Case.status, Case.opened_on, Case.closed_on,
-                   Case.created_at, talks.c.talk_count, talks.c.talk_versions)
-            .join(CaseKey, CaseKey.case_id == Case.id)
-            .outerjoin(talks, talks.c.case_id == Case.id), CaseFilter(sort="oldest"))
-        contact_query = select(CaseContact.id, CaseContact.case_id, CaseContact.held_on)
-    else:
-        case_query = queries.list_query(CaseFilter(sort="oldest")).add_columns(
-            Case.details, Case.created_at)
-        contact_query = select(CaseContact.id, CaseContact.case_id, CaseContact.held_on,
-                               CaseContact.content)
+def _queries(year: int | None) -> tuple[Select[*tuple[Any, ...]], Select[*tuple[Any, ...]]]:
+    """The cases and conversations to decrypt; for a report year chosen on plaintext dates
+    (``_in_year``), and the conversations held in it."""
+    case_query = queries.list_query(CaseFilter(sort="oldest")).add_columns(
+        Case.details, Case.created_at)
+    contact_query = select(CaseContact.id, CaseContact.case_id, CaseContact.held_on,
+                           CaseContact.content)
     if year is None:
         return case_query, contact_query
+    return case_query.where(_in_year(year)), contact_query.where(*_held_in(year))
+
+
+def _in_year(year: int) -> ColumnElement[bool]:
+    """The cases open at some time in ``year``, with a conversation in it or registered in
+    it."""
     start, end = date(year, 1, 1), date(year, 12, 31)
-    held_in_year = (CaseContact.held_on >= start, CaseContact.held_on <= end)
-    return case_query.where(or_(
+    return or_(
         and_(Case.opened_on <= end, or_(Case.closed_on.is_(None), Case.closed_on >= start)),
-        Case.id.in_(select(CaseContact.case_id).where(*held_in_year)),
+        Case.id.in_(select(CaseContact.case_id).where(*_held_in(year))),
         and_(Case.created_at >= datetime(year, 1, 1), Case.created_at < datetime(year + 1, 1, 1)),
-    )), contact_query.where(*held_in_year)
+    )
+
+
+def _held_in(year: int) -> tuple[ColumnElement[bool], ColumnElement[bool]]:
+    return CaseContact.held_on >= date(year, 1, 1), CaseContact.held_on <= date(year, 12, 31)
 
 
 def _facts_of(keys: VaultKeys, row: Any, contacts: list[tuple[int, date, bytes]]

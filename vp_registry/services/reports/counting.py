@@ -18,7 +18,7 @@ from dataclasses import replace
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, and_, func, or_, select
+from sqlalchemy import ColumnElement, and_, false, func, or_, select
 from sqlalchemy.orm import Session
 
 from vp_registry.core.facts import CaseFacts, as_counted, erased_facts
@@ -51,12 +51,23 @@ def counted_case_facts(session: Session, keys: VaultKeys, *, year: int | None = 
     opening quarter, which an erasure's tally does not keep).
     """
     facts = case_facts.case_facts(session, keys, year=year, progress=progress)
-    if year is not None:
-        facts += _counted_elsewhere(session, keys, year, {f.case_id for f in facts})
     finalised = finalised_moments(session)
-    edits = {row.id: row for row in session.execute(
-        select(Case.id, *EDIT_COLUMNS).where(or_(*_edited(finalised))))}
-    facts = [_with_edits(f, edits.get(f.case_id)) for f in facts]
+    edited = or_(*_edited(finalised))
+    # one statement for both (issue 15: each scanned every case row)
+    elsewhere = _elsewhere(year) if year is not None else false()
+    rows = session.execute(select(Case.id, *EDIT_COLUMNS, edited.label("edited"),
+                                  elsewhere.label("elsewhere")).where(or_(edited, elsewhere)))
+    edits, more = {}, []
+    for row in rows:
+        if row.edited:
+            edits[row.id] = row
+        if row.elsewhere:
+            more.append(row.id)
+    if more:
+        selected = {f.case_id for f in facts}
+        facts += _counted_elsewhere(session, keys, [i for i in more if i not in selected])
+    if edits:
+        facts = [_with_edits(f, edits.get(f.case_id)) for f in facts]
     counted = as_counted(facts, finalised)
     if year is not None:
         counted += erased_facts(erasures.erased_cases(session), year)
@@ -82,14 +93,18 @@ def _with_edits(facts: CaseFacts, row: Any) -> CaseFacts:
                    counted_closed_on=row.counted_closed_on)
 
 
-def _counted_elsewhere(session: Session, keys: VaultKeys, year: int, selected: set[int]
-                       ) -> list[CaseFacts]:
+def _elsewhere(year: int) -> ColumnElement[bool]:
     """Cases that may count in ``year`` although ``case_facts(year=)`` (recorded plaintext
     dates) does not select them: closed with a date before the year but recorded in or
-    after it, or with a date a final report counted kept; decrypted one by one (rare)."""
-    ids = [i for i in session.execute(select(Case.id).where(or_(
+    after it, or with a date a final report counted kept."""
+    return or_(
         and_(Case.opened_on <= date(year, 12, 31), Case.closed_on < date(year, 1, 1),
              Case.closed_recorded_at >= datetime(year, 1, 1)),
         Case.counted_opened_on.is_not(None), Case.counted_closed_on.is_not(None),
-    ))).scalars() if i not in selected]
+    )
+
+
+def _counted_elsewhere(session: Session, keys: VaultKeys, ids: list[int]) -> list[CaseFacts]:
+    """The cases ``_elsewhere`` found that ``case_facts`` did not select, decrypted one by
+    one (rare)."""
     return case_facts.decrypted_case_facts(session, keys, only=ids) if ids else []
