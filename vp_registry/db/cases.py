@@ -62,9 +62,10 @@ class Case(Base):
     counted_closed_on: Mapped[date | None] = mapped_column(Date, nullable=True)
 
     __mapper_args__ = {"version_id_col": version}  # noqa: RUF012 - SQLAlchemy's own idiom
-    # Covers the case list's id/version scan in list order without reading the large rows.
+    # Covers the case list's id/version scan in list order without reading the large rows,
+    # and the report year's plaintext query (closed_on, created_at; issue 15, migration 0016).
     __table_args__ = (Index("ix_cases_list", "opened_on", "reference", "version", "id",
-                            "status"),)
+                            "status", "closed_on", "created_at"),)
 
 
 class CaseErasure(Base):
@@ -112,6 +113,9 @@ class CaseContact(Base):
     updated_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
 
     __mapper_args__ = {"version_id_col": version}  # noqa: RUF012 - SQLAlchemy's own idiom
+    # A year's conversations (and those outside it) as an index range: the report's facts
+    # (issue 15, migration 0016).
+    __table_args__ = (Index("ix_case_contacts_held", "held_on", "case_id", "id", "version"),)
 
 
 class CaseListingCache(Base):
