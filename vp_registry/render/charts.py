@@ -18,6 +18,7 @@ reports rendered at once must not mix their settings.
 
 from __future__ import annotations
 
+import functools
 import io
 import re
 import textwrap
@@ -156,16 +157,38 @@ def chart_png(table: ReportTable, dpi: int = 200) -> bytes | None:
 
 
 def chart_svg(table: ReportTable, title: str = "") -> str | None:
-    """An inline-safe ``<svg>`` element (no XML declaration) for the table, or None."""
+    """An inline-safe ``<svg>`` element (no XML declaration) for the table, or None.
+
+    Drawn once per content (:func:`_drawn_svg`): a report previewed again with the same
+    figures shows the same charts without matplotlib (issue 15)."""
+    if chart_data(table) is None:
+        return None
+    return _drawn_svg(table, title or table.title)
+
+
+CACHED_CHARTS: Final = 64
+"""How many drawn charts :func:`_drawn_svg` keeps (each some 10-40 kB of SVG)."""
+
+
+@functools.lru_cache(maxsize=CACHED_CHARTS)
+def _drawn_svg(table: ReportTable, title: str) -> str:
+    """The chart of ``table``, keyed by its whole content (every label, value and display,
+    the chart's kind and column; frozen dataclasses compare and hash by value) and the title:
+    equal content draws an equal SVG, so a hit returns exactly what drawing would. The
+    tables are the report's published cells (a chart is drawn only from a table without a
+    hidden cell); nothing else - no organisation, user or case - is in the key or kept."""
+    return _draw_svg(table, title)
+
+
+def _draw_svg(table: ReportTable, title: str) -> str:
     with DRAWING:
         fig = draw(table)
-        if fig is None:
-            return None
+        if fig is None:  # chart_svg asked chart_data first
+            raise ValueError(f"table {table.key!r} gets no chart")
         buffer = io.StringIO()
         with matplotlib.rc_context(_RC):
             fig.savefig(buffer, format="svg", metadata={"Date": None, "Creator": None})
-    return clean_svg(buffer.getvalue(), prefix=f"chart-{table.key}",
-                     title=title or table.title)
+    return clean_svg(buffer.getvalue(), prefix=f"chart-{table.key}", title=title)
 
 
 _STYLE_RE: Final = re.compile(r"\s*([a-z-]+)\s*:\s*([^;]+?)\s*(?:;|$)")
