@@ -24,11 +24,13 @@ from vp_registry.config import Settings
 from vp_registry.core.report import ReportTexts
 from vp_registry.db.accounts import User
 from vp_registry.db.cases import Case, CaseKey
+from vp_registry.db.practice import Organisation as OrganisationRow
 from vp_registry.db.vault import Vault
 from vp_registry.services.cases import lifecycle
 from vp_registry.services.cases.records import Closing
-from vp_registry.services.infrastructure import backup, retention, rotation
+from vp_registry.services.infrastructure import audit, backup, retention, rotation
 from vp_registry.services.infrastructure.audit import Actor
+from vp_registry.services.organisations import lifecycle as org_lifecycle
 from vp_registry.services.reports import drafts, finalising
 from vp_registry.services.work import Work
 
@@ -130,3 +132,30 @@ def test_a_backup_of_one_organisation_holds_its_rows_only(
             assert backup._encode(value)["b64"] not in dumped
     with bolt.factory() as session:
         assert session.scalar(select(func.count()).select_from(User)) == 1
+
+
+def test_a_backup_of_one_organisation_restores_into_its_lost_database_only(
+    app: Flask, settings: Settings, tmp_path: Path
+) -> None:
+    """The database of acme is lost (file gone, schema dropped): its backup restores into
+    it with acme's own migrations - no home row appears there - and bolt is untouched."""
+    acme = create_client(app, settings, "acme")
+    bolt = create_client(app, settings, "bolt")
+    databases = databases_of(app)
+    path = tmp_path / "acme.vpbackup"
+    made = backup.create_backup(databases.engine(acme.organisation), settings.backup_key, path)
+    bolt_before = key_material(bolt)
+    databases.drop_database(acme.organisation)
+
+    restored = org_lifecycle.restore_backup(databases, acme.organisation, settings.backup_key,
+                                            path)
+
+    assert restored.row_counts == made.row_counts
+    with acme.factory() as session:
+        assert session.scalar(select(func.count()).select_from(OrganisationRow)) == 0
+        record = lifecycle.read_case(acme.work(session), acme.reference)
+        assert record.narrative == acme.markers["case"]
+        assert audit.verify(session, settings.audit_key).ok
+    assert key_material(bolt) == bolt_before
+    with pytest.raises(backup.BackupError, match="not empty"):  # never over live data
+        org_lifecycle.restore_backup(databases, bolt.organisation, settings.backup_key, path)

@@ -29,7 +29,7 @@ from sqlalchemy import Engine, func, select
 from vp_registry.core.taxonomy import N_
 from vp_registry.db import utcnow
 from vp_registry.db.audit import AuditEntry
-from vp_registry.services.infrastructure import audit
+from vp_registry.services.infrastructure import audit, backup
 from vp_registry.services.organisations import deletion, export, registry
 from vp_registry.services.organisations.databases import OrganisationDatabases, schema_name
 from vp_registry.services.organisations.registry import Organisation, OrganisationError
@@ -103,10 +103,35 @@ class ImportReport:
 def _empty_database(databases: OrganisationDatabases, organisation: Organisation) -> None:
     """The organisation's database without tables (the export's migrations make them)."""
     databases.drop_database(organisation)
+    _ensure_schema(databases, organisation)
+
+
+def _ensure_schema(databases: OrganisationDatabases, organisation: Organisation) -> None:
+    """PostgreSQL: the organisation's schema, empty if it was missing (SQLite: its file is
+    made by the first connection)."""
     if databases.is_postgresql:
         with databases.main_engine.connect() as connection:
-            connection.exec_driver_sql(f'CREATE SCHEMA "{schema_name(organisation.slug)}"')
+            connection.exec_driver_sql(
+                f'CREATE SCHEMA IF NOT EXISTS "{schema_name(organisation.slug)}"')
             connection.commit()
+
+
+def restore_backup(databases: OrganisationDatabases, organisation: Organisation | None,
+                   backup_key: str, path: Path, *, progress: Progress | None = None
+                   ) -> backup.Manifest:
+    """``vp-registry --organisation SLUG backup restore``: a backup into the organisation's
+    database, which must be empty or missing (a lost SQLite file, a dropped schema); a client
+    organisation's database is migrated with its own runner (no home row in it). ``None``:
+    the home organisation (the main database)."""
+    if organisation is None or organisation.is_home:
+        return backup.restore_backup(databases.main_engine, backup_key, path, progress)
+    _ensure_schema(databases, organisation)
+
+    def upgrade(_engine: Engine, revision: str) -> None:
+        databases.upgrade(organisation, revision)
+
+    return backup.restore_backup(databases.engine(organisation), backup_key, path, progress,
+                                 upgrade=upgrade)
 
 
 def import_organisation(work: Work, databases: OrganisationDatabases, path: Path,
