@@ -47,9 +47,10 @@ def decode_all(entries: Sequence[tuple[Any, bytes]],
                contacts: Mapping[int, list[tuple[int, date]]]) -> dict[int, CaseFacts]:
     """The :class:`CaseFacts` of case rows - (id, version, status, opened on, closed on,
     registered at) - from their entries' facts, with the conversations ``contacts`` ((row
-    id, held on) per case id, chosen on plaintext dates); a case with a conversation its
-    entry does not know is left out (then it is decrypted afresh). One JSON parse for all
-    entries, and equal conversations share one :class:`ContactFacts` (issue 15)."""
+    id, held on) per case id in date order - held on, row id -, chosen on plaintext dates);
+    a case with a conversation its entry does not know is left out (then it is decrypted
+    afresh). One JSON parse for all entries, and equal conversations share one
+    :class:`ContactFacts` (issue 15)."""
     if not entries:
         return {}
     decoded = json.loads(b"[" + b",".join(blob for _, blob in entries) + b"]")
@@ -74,28 +75,24 @@ def decode_all(entries: Sequence[tuple[Any, bytes]],
 def _held(contacts: list[tuple[int, date]] | None, conversations: list[list[Any]],
           shared: dict[tuple[date, int, str], ContactFacts]
           ) -> tuple[ContactFacts, ...] | None:
-    """The case's conversations ``contacts`` (sorted by date and id) with the minutes and
-    channel its entry keeps; None if the entry lacks one of them. ``shared``: the
+    """The case's conversations ``contacts`` (in date order: held on, row id) with the minutes
+    and channel its entry keeps; None if the entry lacks one of them. ``shared``: the
     :class:`ContactFacts` made so far (frozen: equal ones can be one object)."""
     if not contacts:
         return ()
     held = []
-    for contact_id, held_on in sorted(contacts, key=_by_date) if len(contacts) > 1 else contacts:
+    for contact_id, held_on in contacts:
         for item in conversations:  # a case has a handful: no dict
             if item[0] == contact_id:
-                key = (held_on, item[1], item[2])
-                fact = shared.get(key)
-                if fact is None:
-                    fact = shared[key] = ContactFacts(held_on, item[1], item[2])
-                held.append(fact)
                 break
         else:
             return None
+        key = (held_on, item[1], item[2])
+        fact = shared.get(key)
+        if fact is None:
+            fact = shared[key] = ContactFacts(held_on, item[1], item[2])
+        held.append(fact)
     return tuple(held)
-
-
-def _by_date(contact: tuple[int, date]) -> tuple[date, int]:
-    return contact[1], contact[0]
 
 
 def person_index(keys: VaultKeys, name: Any) -> str | None:

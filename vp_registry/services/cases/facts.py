@@ -72,29 +72,25 @@ def _from_index(index: search_index.SearchIndex, rows: Sequence[Any],
                 contacts: dict[int, list[tuple[int, date]]],
                 talks: dict[int, search_index.Conversations]) -> dict[int, CaseFacts]:
     """The facts of the ``rows`` (``_plain_query``'s columns) whose index entry is current."""
-    current = []
-    entry, none = index.facts, (0, 0)
-    for row in rows:
-        blob = entry(row[0], row[1], talks.get(row[0], none))
-        if blob is not None:
-            current.append((row, blob))
-    return fact_entries.decode_all(current, contacts)
+    return fact_entries.decode_all(index.current_facts(rows, talks), contacts)
 
 
 def _conversations(connection: Connection, year: int | None
                    ) -> tuple[dict[int, list[tuple[int, date]]],
                               dict[int, search_index.Conversations]]:
-    """The conversations the facts count - (row id, held on) per case id, in the year if
-    ``year`` -, and every case's conversations' signature (their count and version sum, which
-    an index entry must match), from the same rows plus, for a year, the conversations
-    outside it (issue 15: no join of a grouped subquery onto the year's cases)."""
+    """The conversations the facts count - (row id, held on) per case id in date order, in
+    the year if ``year`` -, and every case's conversations' signature (their count and
+    version sum, which an index entry must match), from the same rows plus, for a year, the
+    conversations outside it (issue 15: no join of a grouped subquery onto the year's cases;
+    both read as ranges of ``ix_case_contacts_held``)."""
     contacts: dict[int, list[tuple[int, date]]] = {}
     counts: dict[int, list[int]] = {}
     held = select(CaseContact.id, CaseContact.case_id, CaseContact.held_on,
-                  CaseContact.version)
+                  CaseContact.version).order_by(CaseContact.held_on, CaseContact.case_id,
+                                                CaseContact.id)
     if year is not None:
         held = held.where(*_held_in(year))
-    for contact_id, case_id, held_on, version in connection.execute(held):
+    for contact_id, case_id, held_on, version in connection.execute(held).all():
         found = contacts.get(case_id)
         if found is None:
             contacts[case_id] = [(contact_id, held_on)]
@@ -108,7 +104,7 @@ def _conversations(connection: Connection, year: int | None
         start, end = date(year, 1, 1), date(year, 12, 31)
         for case_id, version in connection.execute(
                 select(CaseContact.case_id, CaseContact.version)
-                .where(or_(CaseContact.held_on < start, CaseContact.held_on > end))):
+                .where(or_(CaseContact.held_on < start, CaseContact.held_on > end))).all():
             signature = counts.setdefault(case_id, [0, 0])
             signature[0] += 1
             signature[1] += version

@@ -26,8 +26,8 @@ from __future__ import annotations
 import struct
 import zlib
 from bisect import bisect_right
-from collections.abc import Callable
-from typing import Final
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from typing import Any, Final
 
 from sqlalchemy import Subquery, delete, func, select
 from sqlalchemy.orm import Session
@@ -144,6 +144,17 @@ class SearchIndex:
         """The encoded report facts of a case (``fact_entries``), if the entry is current."""
         hit = self._entries.get(case_id)
         return hit[2] if hit is not None and hit[:2] == (version, conversations) else None
+
+    def current_facts(self, rows: Iterable[Sequence[Any]],
+                      talks: Mapping[int, Conversations]) -> list[tuple[Any, bytes]]:
+        """(row, encoded facts) of the case ``rows`` - (id, version, ...) - whose entry is
+        current, ``talks`` giving each case's conversations' signature (none: (0, 0))."""
+        entries, none, found = self._entries, (0, 0), []
+        for row in rows:
+            hit = entries.get(row[0])
+            if hit is not None and hit[0] == row[1] and hit[1] == talks.get(row[0], none):
+                found.append((row, hit[2]))
+        return found
 
     def put(self, case_id: int, version: int, conversations: Conversations, text: str,
             facts: bytes) -> None:
