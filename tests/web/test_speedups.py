@@ -85,3 +85,47 @@ def test_the_locale_is_parsed_once_per_language(app: Flask, locale: str) -> None
             chosen.append(flask_babel.get_locale())
     assert chosen[0] is chosen[1]
     assert str(chosen[0]) == locale
+
+
+CALLS: list[tuple[str, dict[str, object]]] = [
+    ("static", {"filename": "style.css"}), ("static", {"filename": "a b/ä.css"}),
+    ("home.index", {}), ("auth.logout", {}), ("cases.index", {}),
+    ("cases.index", {"page": 2}), ("cases.view", {"reference": "VP-2026-AB12"}),
+    ("home.index", {"_anchor": "main"}), ("home.index", {"_external": True}),
+    ("static", {"filename": "style.css", "v": "1"})]
+
+
+BASES = [("http://localhost/", ""), ("http://localhost/o/acme/", "/o/acme"),
+         ("http://other.example/o/beta/", "/o/beta"), ("http://other.example/", "")]
+
+
+def test_the_templates_url_for_writes_what_url_for_writes(app: Flask) -> None:
+    """The remembering url_for of templates gives app.url_for's URL for every call, under
+    every script root and host, in one application (an organisation's prefix never comes
+    from another's)."""
+    template_url_for = app.jinja_env.globals["url_for"]
+    assert template_url_for is not app.url_for
+    for _ in range(2):  # the second round reads what the first remembered
+        for base_url, prefix in BASES:
+            with app.test_request_context(base_url=base_url):
+                for endpoint, values in CALLS:
+                    assert template_url_for(endpoint, **values) == app.url_for(endpoint,
+                                                                               **values)
+                assert template_url_for("static", filename="style.css") == \
+                    f"{prefix}/static/style.css"
+                assert template_url_for("home.index") == f"{prefix}/"
+    # outside a request: app.url_for itself (here: it refuses, no SERVER_NAME)
+    with app.app_context(), pytest.raises(RuntimeError):
+        template_url_for("home.index")
+
+
+def test_the_templates_url_for_remembers_nothing_when_url_defaults_exist(app: Flask) -> None:
+    template_url_for = app.jinja_env.globals["url_for"]
+    with app.test_request_context():
+        assert template_url_for("cases.index") == "/cases/"
+    app.url_default_functions.setdefault(None, []).append(
+        lambda endpoint, values: values.setdefault("status", "open")
+        if endpoint == "cases.index" else None)
+    with app.test_request_context():
+        assert template_url_for("cases.index") == app.url_for("cases.index") \
+            == "/cases/?status=open"

@@ -3,7 +3,8 @@
 WTForms 3.3's ``Select`` writes every option through ``html_params`` (a ``string.Formatter``
 pass per attribute) and looks up ``render_option``'s signature on every render: the case
 list's five filter selects cost more than the rest of the page. :class:`Select` writes plain
-options (no attributes of their own) directly; anything else goes the WTForms way.
+options (no attributes of their own) directly, escaping plain strings without a ``Markup``
+object each; anything else goes the WTForms way.
 """
 
 from __future__ import annotations
@@ -12,6 +13,16 @@ from typing import Any, cast
 
 from markupsafe import Markup, escape
 from wtforms import widgets
+
+
+def _escaped(text: Any) -> str:
+    """``str(markupsafe.escape(text))``: a plain string by five replacements (0.4 µs instead
+    of 1.6: no ``Markup`` object per option), anything else (a number, a lazy or ``Markup``
+    label with its own ``__html__``) by ``escape`` itself."""
+    if type(text) is not str:
+        return str(escape(text))
+    return (text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+            .replace("'", "&#39;").replace('"', "&#34;"))
 
 
 class Select(widgets.Select):  # type: ignore[misc]
@@ -31,8 +42,8 @@ class Select(widgets.Select):  # type: ignore[misc]
         for choice in choices:
             value = str(choice.value) if isinstance(choice.value, bool) else choice.value
             selected = "selected " if choice.selected else ""
-            value = str(escape(value)).replace('"', "&quot;")  # as html_params
+            value = _escaped(value).replace('"', "&quot;")  # as html_params
             html.append(f'<option {selected}value="{value}">'
-                        f"{escape(choice.label or choice.value)}</option>")
+                        f"{_escaped(choice.label or choice.value)}</option>")
         html.append("</select>")
         return Markup("".join(html))  # noqa: S704  # nosec B704 # escaped above
