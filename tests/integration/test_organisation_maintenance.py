@@ -151,6 +151,7 @@ def test_a_backup_of_one_organisation_restores_into_its_lost_database_only(
                                             path)
 
     assert restored.row_counts == made.row_counts
+    acme.factory = databases.session_factory(acme.organisation)  # the old engine was disposed
     with acme.factory() as session:
         assert session.scalar(select(func.count()).select_from(OrganisationRow)) == 0
         record = lifecycle.read_case(acme.work(session), acme.reference)

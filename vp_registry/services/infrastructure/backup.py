@@ -236,17 +236,21 @@ def load(engine: Engine, manifest: Manifest, tables: dict[str, list[dict[str, An
             if progress:
                 progress(table.name, len(rows))
         if connection.dialect.name == "postgresql":
-            _reset_sequences(connection)
+            _reset_sequences(connection, {name for name, rows in tables.items() if rows})
     upgrade(engine, "head")
 
 
-def _reset_sequences(connection: Connection) -> None:
-    """Move every serial column's sequence past the restored rows (PostgreSQL).
+def _reset_sequences(connection: Connection, loaded: Collection[str]) -> None:
+    """Move the serial columns' sequences of the ``loaded`` tables past their restored rows
+    (PostgreSQL). Only those: a backup of an older revision lacks the tables made later, and
+    at its revision they do not exist yet (an empty table's sequence needs no move anyway).
 
     No SQL is built from strings: the table and column are our own metadata's objects, which
     SQLAlchemy quotes, and the sequence name is a bound parameter cast to ``regclass``.
     """
     for table in _tables():
+        if table.name not in loaded:
+            continue
         for column in table.primary_key.columns:
             if column.autoincrement is True or (column.autoincrement == "auto"
                                                 and column.type.python_type is int
