@@ -1,9 +1,11 @@
 """``core.report.tally.count_year`` (made faster in issue 15) counts exactly as the plain
-per-case count before it (``tests/report_reference.py``): the same tallies, their keys in the
-same order (the auditor receives them as they come), and the same errors."""
+per-case count before it (``tests/report_reference.py``): the same tallies - the department
+atoms and category totals with their keys in the same order (the auditor receives the atoms
+as they come) -, and the same errors."""
 
 from __future__ import annotations
 
+import dataclasses
 import random
 from datetime import date, timedelta
 from typing import Any
@@ -41,10 +43,10 @@ def _case(rng: random.Random, case_id: int) -> CaseFacts:
 
 
 def _ordered(t: tally.Tally) -> dict[str, Any]:
-    """Every tally with its keys in insertion order."""
-    return {"atoms": list(t.atoms.items()), "org": list(t.org.items()),
-            "dimension": {name: list(c.items()) for name, c in t.dimension.items()},
-            "key": list(t.key.items()), "category_totals": list(t.category_totals.items()),
+    """Every tally (zeros included), the atoms and category totals in insertion order."""
+    return {"atoms": list(t.atoms.items()), "org": dict(t.org),
+            "dimension": {name: dict(c) for name, c in t.dimension.items()},
+            "key": dict(t.key), "category_totals": list(t.category_totals.items()),
             "case_departments": sorted(t.case_departments)}
 
 
@@ -82,3 +84,16 @@ def test_count_year_refuses_what_the_plain_count_refuses(change: dict[str, Any])
     with pytest.raises(ValueError) as found:
         tally.count_year(YEAR, [case, bad])
     assert str(found.value) == str(expected.value)
+
+
+def test_lines_without_minutes_are_counted_as_zero_minutes() -> None:
+    """A quarter with closings or conversations of 0 minutes has its minutes line at 0."""
+    rng = random.Random(7)
+    cases = [dataclasses.replace(
+        case, minutes_spent=0,
+        contacts=tuple(dataclasses.replace(c, minutes=0) for c in case.contacts))
+        for case in (_case(rng, number) for number in range(60))]
+    found = tally.count_year(YEAR, cases)
+    assert _ordered(found) == _ordered(report_reference.count_year(YEAR, cases))
+    assert found.key["other_case_minutes"] == 0 and "other_case_minutes" in found.key
+    assert found.key["conversation_minutes"] == 0 and "conversation_minutes" in found.key

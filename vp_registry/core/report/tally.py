@@ -97,77 +97,114 @@ Lines = Counter[tuple[str, int]]
 _QUARTER_OF_MONTH: Final = (-1, 0, 0, 0, 1, 1, 1, 2, 2, 2, 3, 3, 3)
 """The quarter index (0-3) of a month (1-12)."""
 
+Opened = Counter[tuple[int, tuple[str, ...], int]]
+"""(department, categories, quarter index) -> cases opened."""
+People = Counter[tuple[int, str | None, str | None, str | None]]
+"""(quarter index, relation, gender, employment type) -> cases opened."""
+Closings = Counter[tuple[int, str | None, str | None]]
+"""(quarter index, outcome, referral) -> cases closed."""
+Talks = Counter[tuple[int, str]]
+"""(quarter index, channel) -> conversations."""
+
+
+@dataclass
+class _Raw:
+    """One year's cases tallied on their recorded values (turned into lines afterwards)."""
+
+    edges: list[int] = field(default_factory=lambda: [0, 0])  # carried over, open at the end
+    opened: Opened = field(default_factory=Counter)
+    people: People = field(default_factory=Counter)
+    closings: Closings = field(default_factory=Counter)
+    closed_minutes: list[int] = field(default_factory=lambda: [0, 0, 0, 0])
+    talks: Talks = field(default_factory=Counter)
+    talk_minutes: list[int] = field(default_factory=lambda: [0, 0, 0, 0])
+
 
 def count_year(year: int, cases: Sequence[CaseFacts]) -> Tally:
-    """Every true count of ``year`` in one pass over the cases (issue 15: the loop does per
-    case only dictionary look-ups and additions, in the order the cases come - the tallies'
-    keys are inserted in the same order as a plain per-case count would)."""
+    """Every true count of ``year``.
+
+    Issue 15: one pass tallies each case by its recorded values - two or three counter
+    additions per case instead of one per figure line -, then the lines and atoms are made
+    from those tallies. The atoms and category totals come in the order of their first case
+    (as a per-case count would insert them: the order the auditor receives them in)."""
     start, end = date(year, 1, 1), date(year, 12, 31)
-    t = Tally(year, dimension={d: Counter() for d in DIMENSIONS})
-    lines: Lines = Counter()
-    opened_lines = _Opened(t, lines, periods_of_year(year))
-    quarter_of, channels = _QUARTER_OF_MONTH, _LINE_NAMES["channel"]
+    raw, quarter_of = _Raw(), _QUARTER_OF_MONTH
+    edges, opened_by, people, closings = raw.edges, raw.opened, raw.people, raw.closings
+    talks, closed_minutes, talk_minutes = raw.talks, raw.closed_minutes, raw.talk_minutes
     for case in cases:
         opened, closed = case.opened_on, case.closed_on
         if closed is not None and closed < opened:
             raise ValueError(f"case {case.case_id} is closed before it was opened")
         if opened < start and (closed is None or closed >= start):
-            lines[("key:carried_over", 0)] += 1
+            edges[0] += 1
         if opened <= end and (closed is None or closed > end):
-            lines[("key:open_at_end", 3)] += 1
+            edges[1] += 1
         if start <= opened <= end:
-            opened_lines.count(case, quarter_of[opened.month])
+            if not case.categories:
+                raise ValueError(f"case {case.case_id} has no category")
+            q = quarter_of[opened.month]
+            opened_by[(case.department_id, case.categories, q)] += 1
+            people[(q, case.relation, case.gender, case.employment_type)] += 1
         if closed is not None and start <= closed <= end:
-            _count_closed(lines, case, quarter_of[closed.month])
+            q = quarter_of[closed.month]
+            closings[(q, case.outcome, case.referral)] += 1
+            closed_minutes[q] += case.minutes_spent
         for contact in case.contacts:
             held_on = contact.held_on
             if start <= held_on <= end:
                 q = quarter_of[held_on.month]
-                lines[("key:conversations", q)] += 1
-                lines[("time:conversation_minutes", q)] += contact.minutes
-                channel = channels.get(contact.channel) or line_name("channel", contact.channel)
-                lines[(channel, q)] += 1
-    _add_lines(t, lines)
+                talks[(q, contact.channel)] += 1
+                talk_minutes[q] += contact.minutes
+    return _tally(year, raw)
+
+
+def _tally(year: int, raw: _Raw) -> Tally:
+    """The year's tallies from the raw ones."""
+    t = Tally(year, dimension={d: Counter() for d in DIMENSIONS})
+    quarters = periods_of_year(year)
+    for (department, categories, q), count in raw.opened.items():  # in order of first case
+        t.case_departments.add(department)
+        for category in dict.fromkeys(categories) if len(categories) > 1 else categories:
+            t.atoms[(department, category, quarters[q])] += count
+            t.category_totals[category] += count
+    _add_lines(t, _lines(raw))
     return t
 
 
-class _Opened:
-    """Counts a case opened in the year: the department table's atoms and the opened lines."""
+def _lines(raw: _Raw) -> Lines:
+    """The organisation-level lines (a closing or conversation puts its quarter's minutes
+    line there, also with 0 minutes)."""
+    lines: Lines = Counter()
+    carried, at_end = raw.edges
+    if carried:
+        lines[("key:carried_over", 0)] += carried
+    if at_end:
+        lines[("key:open_at_end", 3)] += at_end
+    for (q, relation, gender, employment), count in raw.people.items():
+        lines[("key:opened", q)] += count
+        lines[(line_name("relation", relation), q)] += count
+        lines[(line_name("gender", gender), q)] += count
+        lines[(line_name("employment", employment), q)] += count
+    for (q, outcome, referral), count in raw.closings.items():
+        lines[("key:closed", q)] += count
+        lines[("time:other_case_minutes", q)] += 0
+        outcome_line = line_name("outcome", outcome)
+        lines[(outcome_line, q)] += count
+        if outcome_line == _REFERRAL_LINE:
+            lines[(line_name("referral", referral), q)] += count
+    for (q, channel), count in raw.talks.items():
+        lines[("key:conversations", q)] += count
+        lines[("time:conversation_minutes", q)] += 0
+        lines[(line_name("channel", channel), q)] += count
+    for q in range(4):
+        _add_minutes(lines, ("time:other_case_minutes", q), raw.closed_minutes[q])
+        _add_minutes(lines, ("time:conversation_minutes", q), raw.talk_minutes[q])
+    return lines
 
-    def __init__(self, t: Tally, lines: Lines, quarters: list[str]) -> None:
-        self.t, self.lines, self.quarters = t, lines, quarters
-        self.relations = _LINE_NAMES["relation"]
-        self.genders = _LINE_NAMES["gender"]
-        self.employment = _LINE_NAMES["employment"]
 
-    def count(self, case: CaseFacts, q: int) -> None:
-        lines, t, quarter = self.lines, self.t, self.quarters[q]
-        lines[("key:opened", q)] += 1
-        categories = case.categories
-        if len(categories) > 1:
-            categories = tuple(dict.fromkeys(categories))
-        elif not categories:
-            raise ValueError(f"case {case.case_id} has no category")
-        department = case.department_id
-        t.case_departments.add(department)
-        atoms, totals = t.atoms, t.category_totals
-        for category in categories:
-            atoms[(department, category, quarter)] += 1
-            totals[category] += 1
-        relation, gender, employment = case.relation, case.gender, case.employment_type
-        lines[(self.relations.get(relation) or line_name("relation", relation), q)] += 1
-        lines[(self.genders.get(gender) or line_name("gender", gender), q)] += 1
-        lines[(self.employment.get(employment) or line_name("employment", employment), q)] += 1
-
-
-def _count_closed(lines: Lines, case: CaseFacts, q: int) -> None:
-    """A case closed in the year: closed, its other time, outcome and referral."""
-    lines[("key:closed", q)] += 1
-    lines[("time:other_case_minutes", q)] += case.minutes_spent
-    outcome = line_name("outcome", case.outcome)
-    lines[(outcome, q)] += 1
-    if outcome == _REFERRAL_LINE:
-        lines[(line_name("referral", case.referral), q)] += 1
+def _add_minutes(lines: Lines, line: tuple[str, int], minutes: int) -> None:
+    if line in lines:  # a quarter with closings (conversations)
+        lines[line] += minutes
 
 
 _REFERRAL_LINE: Final = f"outcome:{Outcome.REFERRAL}"
