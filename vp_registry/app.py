@@ -61,17 +61,20 @@ def configure_state(app: Flask, settings: Settings) -> None:
     from vp_registry.services.accounts import organisation
     from vp_registry.services.cases import listing
     from vp_registry.services.infrastructure.readcache import ReadCache
+    from vp_registry.services.organisations.databases import OrganisationDatabases
     from vp_registry.web import database
     from vp_registry.web.contact import privacy
 
     engine = make_engine(settings.effective_database_url)
+    session_factory = make_session_factory(engine)
     app_state.init_app(app, app_state.AppState(
         settings=settings,
         engine=engine,
-        session_factory=make_session_factory(engine),
+        session_factory=session_factory,
         directory=organisation.directory_cache(),
         case_years=ReadCache(listing.case_years, (Case,)),
         contact_throttles=privacy.make_throttles(settings),
+        databases=OrganisationDatabases(engine, session_factory),
     ))
     database.init_app(app)
 
@@ -110,13 +113,14 @@ def register_blueprints(app: Flask) -> None:
 
 
 def register_request_hooks(app: Flask) -> None:
-    from vp_registry.web import access, security, slashes
+    from vp_registry.web import access, organisation, security, slashes
     from vp_registry.web.speedups import static
 
     slashes.init_app(app)
     access.init_app(app)  # the role guard and the one handler of access errors
     security.init_app(app)
     static.init_app(app)  # static files answered before Flask, with the same headers
+    organisation.init_app(app)  # outermost: the request's organisation (prefix or host)
 
 
 def register_error_handlers(app: Flask) -> None:

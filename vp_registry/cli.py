@@ -19,16 +19,25 @@ from flask.cli import AppGroup, FlaskGroup, ScriptInfo, with_appcontext
 from flask_babel import gettext as _
 from sqlalchemy.orm import Session, sessionmaker
 
-from vp_registry import cli_cases, cli_operations, cli_pulse, cli_reports, cli_serve
-from vp_registry.app_state import app_state
+from vp_registry import (
+    cli_cases,
+    cli_operations,
+    cli_organisations,
+    cli_pulse,
+    cli_reports,
+    cli_serve,
+)
+from vp_registry.app_state import app_state, cli_organisation, practice_state
 from vp_registry.config import ConfigurationError, Settings, config_file_path
 from vp_registry.core.private_files import write_private
 from vp_registry.core.taxonomy import ROLE_LABELS, Role
 from vp_registry.messages import describe
 from vp_registry.services.accounts import department_import, organisation, users
 from vp_registry.services.errors import AccessDenied, DomainError
-from vp_registry.services.infrastructure import audit, schema
+from vp_registry.services.infrastructure import audit
 from vp_registry.services.infrastructure.audit import Actor
+from vp_registry.services.organisations import registry
+from vp_registry.services.organisations.registry import Organisation
 from vp_registry.services.work import Work, unit_of_work
 
 
@@ -63,7 +72,7 @@ def read_password(password_stdin: bool, prompt: str) -> str:
               help="Lees het wachtwoord van stdin / read the password from standard input.")
 def init_command(admin_email: str | None, admin_name: str, password_stdin: bool) -> None:
     """Maak of upgrade de database / create or upgrade the database (and the first admin)."""
-    schema.upgrade(app_state().engine)
+    cli_organisations.upgrade_databases()
     with command_work() as work:
         added = organisation.ensure_default_categories(work.session)
         if admin_email:
@@ -237,7 +246,7 @@ def demo_command() -> None:
     """Vul de database met fictieve demodata / fill the database with fictional demo data."""
     from vp_registry.services.demo import seed as demo
 
-    schema.upgrade(app_state().engine)
+    cli_organisations.upgrade_databases()
     cli_cases.create_vault_and_show_key()  # when 'init' has not made it yet
     with command_work() as work:
         try:
@@ -266,20 +275,47 @@ COMMANDS = [init_command, users_group, departments_group, audit_group,
             demo_command]
 
 
+ORGANISATION_OPTION = "organisation"
+INSTALLATION_COMMANDS = frozenset({"organisations"})  # act on the practice, not on one
+
+
+def _chosen_organisation(ctx: click.Context, command: click.Command) -> Organisation | None:
+    """The organisation ``--organisation`` names (None: the home organisation); an unknown or
+    deleted one ends the command with a clear message."""
+    info = ctx.ensure_object(ScriptInfo)
+    slug = info.data.get(ORGANISATION_OPTION)
+    if not slug:
+        return None
+    with info.load_app().app_context():
+        if command.name in INSTALLATION_COMMANDS:
+            fail(_("'%(command)s' acts on the installation: leave out --organisation.",
+                   command=command.name))
+        with practice_state().session_factory() as session:
+            found = registry.find_organisation(session, str(slug))
+        if found is None:
+            fail(_("There is no organisation %(slug)s (vp-registry organisations list).",
+                   slug=slug))
+    return found
+
+
 def answer_access_errors(command: click.Command) -> click.Command:
     """The CLI's one answer to an access error (no vault key, no grant) raised in ``command``
     or its subcommands: the message in red and exit code 1, as the web's one handler shows
     the explanation page. The command's application context has ended by then: translate in
-    the same application's context."""
+    the same application's context. The command acts for the organisation ``--organisation``
+    chose (app_state() gives that organisation's state while it runs)."""
     invoke = command.invoke
 
     def answering(ctx: click.Context) -> Any:
+        token = cli_organisation.set(_chosen_organisation(ctx, command))
         try:
             return invoke(ctx)
         except AccessDenied as error:
             with ctx.ensure_object(ScriptInfo).load_app().app_context():
                 fail(describe(error))
             raise  # not reached: fail() exits
+        finally:
+            cli_organisation.reset(token)
 
     command.invoke = answering  # type: ignore[method-assign]
     return command
@@ -287,7 +323,7 @@ def answer_access_errors(command: click.Command) -> click.Command:
 
 _APP_COMMANDS = [answer_access_errors(command) for command in (
     *COMMANDS, *cli_operations.COMMANDS, *cli_cases.COMMANDS, *cli_reports.COMMANDS,
-    *cli_pulse.COMMANDS)]
+    *cli_pulse.COMMANDS, *cli_organisations.COMMANDS)]
 
 
 def app_commands() -> list[click.Command]:
@@ -349,7 +385,19 @@ class RegistryGroup(FlaskGroup):
         return click.Group.list_commands(self, ctx)
 
 
-main = RegistryGroup(create_app=_create_app, add_default_commands=True,
+def _remember_organisation(ctx: click.Context, _param: click.Parameter,
+                           value: str | None) -> None:
+    if value:
+        ctx.ensure_object(ScriptInfo).data[ORGANISATION_OPTION] = value.strip()
+
+
+ORGANISATION = click.Option(
+    ["--organisation"], metavar="SLUG", envvar="VP_REGISTRY_ORGANISATION", expose_value=False,
+    callback=_remember_organisation, is_eager=True,
+    help="Organisatie waarop de opdracht werkt / the organisation the command acts on "
+         "(default: the home organisation).")
+
+main = RegistryGroup(create_app=_create_app, add_default_commands=True, params=[ORGANISATION],
                      help="vp-registry: registratie voor vertrouwenspersonen / registry for "
                           "confidential counsellors.")
 # init-config needs no application at all (there may be no configuration yet); the others

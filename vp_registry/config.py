@@ -93,6 +93,10 @@ class Settings:
     # Reverse proxies in front of the app that append to X-Forwarded-For/-Proto (0: none are
     # trusted, the client address is the TCP peer; see docs/operations.md).
     trusted_proxies: int = 0
+    # Organisations (issue 17): whether a request's host name may select a client organisation
+    # (its registered host); off, organisations are reached under /o/<slug>/ only, and no
+    # request costs a look-up by host.
+    organisation_hosts: bool = False
     testing: bool = False
 
     @property

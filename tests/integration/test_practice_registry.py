@@ -117,8 +117,11 @@ def test_a_client_database_has_the_schema_of_an_upgraded_one(
         # the client's registry table is empty (no home row there), categories are made
         assert connection.execute(sa.text("SELECT count(*) FROM organisations")).scalar() == 0
         assert connection.execute(sa.text("SELECT count(*) FROM categories")).scalar() == 7
+        version = connection.execute(sa.text("SELECT version_num FROM alembic_version")
+                                     ).scalar()
+    with databases.main_engine.connect() as connection:
         assert connection.execute(sa.text("SELECT version_num FROM alembic_version")
-                                  ).scalar() == "0015"
+                                  ).scalar() == version
 
 
 def test_plain_sql_stays_in_the_organisations_database(databases: OrganisationDatabases,
@@ -241,6 +244,7 @@ def test_settings_overrides_are_validated_and_applied(installation_settings: Set
     applied = settings_for(installation_settings, org(DISCLOSURE_K=5, RETENTION_MONTHS="24"))
     assert (applied.disclosure_k, applied.band_edges, applied.retention_months) == (5, (5, 10), 24)
     assert applied.organisation_name == "Acme B.V."
+    assert applied.totp_issuer == installation_settings.totp_issuer + " acme"
     assert applied.secret_key == installation_settings.secret_key
     home = Organisation(1, "home", "", None, True, {})
     assert settings_for(installation_settings, home) is installation_settings

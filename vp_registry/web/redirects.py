@@ -16,7 +16,7 @@ from __future__ import annotations
 import re
 from urllib.parse import unquote, urlsplit
 
-from flask import current_app
+from flask import current_app, has_request_context, request
 from werkzeug.exceptions import HTTPException
 from werkzeug.routing import RequestRedirect
 
@@ -28,7 +28,8 @@ _PERCENT_ROUNDS = 3  # %25-encoded layers looked through (``%2509`` is ``%09`` i
 
 
 def safe_next(value: str | None) -> str | None:
-    """``value`` when it is a path of this application (with an optional query), else None.
+    """``value`` when it is a path of this application (with an optional query), else None;
+    under an organisation's prefix it is returned with the prefix in front.
 
     Accepted only when: printable ASCII without space or backslash, also after percent-decoding;
     it starts with exactly one ``/``; ``urlsplit`` sees neither scheme nor host nor fragment;
@@ -57,7 +58,9 @@ def safe_next(value: str | None) -> str | None:
     path = urlsplit(value).path
     if not _is_route(path):
         return None
-    return value
+    # A ``next`` is a path of the application (request.path: without an organisation's
+    # /o/<slug> prefix, issue 17); the redirect goes to it under the same prefix.
+    return (request.script_root if has_request_context() else "") + value
 
 
 def _is_route(path: str) -> bool:

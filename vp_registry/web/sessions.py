@@ -36,8 +36,9 @@ from vp_registry.db import utcnow
 from vp_registry.db.accounts import User, WebSession
 from vp_registry.services.cases.shredding import checkpoint as checkpoint_engine
 from vp_registry.web.database import db_session
+from vp_registry.web.organisation import HOME_COOKIE, cookie_name
 
-COOKIE_NAME = "vp_session"
+COOKIE_NAME = HOME_COOKIE  # the home organisation's; others: cookie_name() (issue 17)
 VAULT_KEY_VERSION = 1
 LAST_SEEN_RESOLUTION = timedelta(seconds=30)
 
@@ -149,7 +150,7 @@ class DatabaseSessionInterface(SessionInterface):
     def open_session(self, app: Flask, request: Request) -> ServerSession:
         if app.static_url_path and request.path.startswith(app.static_url_path + "/"):
             return _detached()
-        token = request.cookies.get(COOKIE_NAME)
+        token = request.cookies.get(cookie_name())
         if not token or len(token) > 100:
             return ServerSession()
         # The row and its user in one statement, read through the request's unit of work
@@ -190,7 +191,7 @@ class DatabaseSessionInterface(SessionInterface):
                 .values(last_seen_at=now)))
             store.commit()
         if touched.rowcount == 0:  # revoked while this request ran
-            response.delete_cookie(COOKIE_NAME, path="/")
+            response.delete_cookie(cookie_name(), path="/")
 
     def save_session(self, app: Flask, session: SessionMixin, response: Response) -> None:
         if not isinstance(session, ServerSession):
@@ -205,7 +206,7 @@ class DatabaseSessionInterface(SessionInterface):
         try:
             row = store.get(WebSession, loaded.token_hash) if loaded is not None else None
             if loaded is not None and row is None:  # revoked while this request ran
-                response.delete_cookie(COOKIE_NAME, path="/")
+                response.delete_cookie(cookie_name(), path="/")
             elif not session:
                 _end(store, row, session, response)
             else:
@@ -228,7 +229,7 @@ class DatabaseSessionInterface(SessionInterface):
             checkpoint(store)
         if new_cookie:
             response.set_cookie(
-                COOKIE_NAME, session.token, httponly=True, samesite="Strict", path="/",
+                cookie_name(), session.token, httponly=True, samesite="Strict", path="/",
                 secure=self.settings.session_cookie_secure,
             )
 
@@ -253,7 +254,7 @@ def _end(store: Session, row: WebSession | None, session: ServerSession,
         if held_key:
             checkpoint(store)
     if session.token:
-        response.delete_cookie(COOKIE_NAME, path="/")
+        response.delete_cookie(cookie_name(), path="/")
 
 
 def _new_row(store: Session, row: WebSession | None, session: ServerSession) -> WebSession:

@@ -49,14 +49,19 @@ class Organisation:
     settings: dict[str, Any] = field(default_factory=dict, hash=False, compare=False)
 
 
-def _frozen(row: OrganisationRow) -> Organisation:
+def frozen(id: int, slug: str, name: str, host: str | None, is_home: bool,
+           settings: str | None) -> Organisation:
+    """An :class:`Organisation` from a registry row's columns."""
     try:
-        overrides = json.loads(row.settings or "{}")
+        overrides = json.loads(settings or "{}")
     except ValueError:
         overrides = {}
-    return Organisation(id=row.id, slug=row.slug, name=row.name, host=row.host,
-                        is_home=row.is_home,
+    return Organisation(id=id, slug=slug, name=name, host=host, is_home=bool(is_home),
                         settings=overrides if isinstance(overrides, dict) else {})
+
+
+def _frozen(row: OrganisationRow) -> Organisation:
+    return frozen(row.id, row.slug, row.name, row.host, row.is_home, row.settings)
 
 
 _ACTIVE = select(OrganisationRow).where(OrganisationRow.deleted_at.is_(None))

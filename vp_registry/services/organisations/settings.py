@@ -48,15 +48,19 @@ def parse_overrides(raw: Mapping[str, Any]) -> dict[str, Any]:
 
 
 def apply_overrides(settings: Settings, overrides: Mapping[str, Any], *,
-                    name: str | None = None) -> Settings:
+                    name: str | None = None, slug: str | None = None) -> Settings:
     """``settings`` with ``overrides`` (from :func:`parse_overrides`), validated; a k without
-    band edges keeps the installation's edges above k."""
+    band edges keeps the installation's edges above k. A client organisation's ``name``
+    becomes ORGANISATION_NAME, and its ``slug`` goes into the TOTP issuer, so that a
+    counsellor's authenticator app tells the organisations' codes apart."""
     values = dict(overrides)
     if values.get("band_edges", ...) is None:
         k = int(values["disclosure_k"])
         values["band_edges"] = (k, *(edge for edge in settings.band_edges if edge > k))
     if name:
         values["organisation_name"] = name
+    if slug:
+        values["totp_issuer"] = f"{settings.totp_issuer} {slug}"
     try:
         return settings.with_overrides(**values).validated()
     except ConfigurationError as error:
@@ -79,5 +83,7 @@ def settings_for(settings: Settings, organisation: Organisation) -> Settings:
     the installation's, unchanged."""
     if organisation.is_home and not organisation.settings:
         return settings
+    client = not organisation.is_home
     return apply_overrides(settings, parse_overrides(organisation.settings),
-                           name=None if organisation.is_home else organisation.name)
+                           name=organisation.name if client else None,
+                           slug=organisation.slug if client else None)

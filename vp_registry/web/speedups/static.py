@@ -29,15 +29,15 @@ from typing import TYPE_CHECKING, Any
 from werkzeug.exceptions import NotFound
 from werkzeug.utils import send_from_directory
 
+from vp_registry.web.organisation import HOME_COOKIE, has_session_cookie
 from vp_registry.web.security import add_headers
-from vp_registry.web.sessions import COOKIE_NAME
 
 if TYPE_CHECKING:
     from _typeshed.wsgi import StartResponse, WSGIApplication, WSGIEnvironment
     from flask import Flask
 
 _METHODS = frozenset({"GET", "HEAD"})
-_COOKIE_MARK = f"{COOKIE_NAME}="
+_COOKIE_MARK = HOME_COOKIE  # every organisation's session cookie starts so (issue 17)
 
 
 class StaticFiles:
@@ -85,13 +85,13 @@ class StaticFiles:
 
 
 def _has_session_cookie(header: str) -> bool:
-    """Whether the Cookie header names our session cookie (with any value, even empty: Flask's
-    ``request.cookies.get`` then gives '' - falsy - so that case is parsed properly)."""
+    """Whether the Cookie header names a session cookie of any organisation with a value (as
+    web/security.py decides for Flask's answers; an empty value is parsed properly)."""
     if _COOKIE_MARK not in header:
         return False
     from werkzeug.http import parse_cookie
 
-    return bool(parse_cookie(header).get(COOKIE_NAME))
+    return has_session_cookie(parse_cookie(header))
 
 
 def init_app(app: Flask) -> None:
