@@ -85,12 +85,7 @@ def _conversations(connection: Connection, year: int | None
     both read as ranges of ``ix_case_contacts_held``)."""
     contacts: dict[int, list[tuple[int, date]]] = {}
     counts: dict[int, list[int]] = {}
-    held = select(CaseContact.id, CaseContact.case_id, CaseContact.held_on,
-                  CaseContact.version).order_by(CaseContact.held_on, CaseContact.case_id,
-                                                CaseContact.id)
-    if year is not None:
-        held = held.where(*_held_in(year))
-    for contact_id, case_id, held_on, version in connection.execute(held).all():
+    for contact_id, case_id, held_on, version in connection.execute(_held_query(year)).all():
         found = contacts.get(case_id)
         if found is None:
             contacts[case_id] = [(contact_id, held_on)]
@@ -101,15 +96,26 @@ def _conversations(connection: Connection, year: int | None
             signature[0] += 1
             signature[1] += version
     if year is not None:
-        start, end = date(year, 1, 1), date(year, 12, 31)
-        for case_id, version in connection.execute(
-                select(CaseContact.case_id, CaseContact.version)
-                .where(or_(CaseContact.held_on < start, CaseContact.held_on > end))).all():
+        for case_id, version in connection.execute(_outside_query(year)).all():
             signature = counts.setdefault(case_id, [0, 0])
             signature[0] += 1
             signature[1] += version
     return contacts, {case_id: (count, versions) for case_id, (count, versions)
                       in counts.items()}
+
+
+def _held_query(year: int | None) -> Select[*tuple[Any, ...]]:
+    """Id, case id, date and version of the conversations (held in ``year``), by date."""
+    query = select(CaseContact.id, CaseContact.case_id, CaseContact.held_on,
+                   CaseContact.version).order_by(CaseContact.held_on, CaseContact.case_id,
+                                                 CaseContact.id)
+    return query if year is None else query.where(*_held_in(year))
+
+
+def _outside_query(year: int) -> Select[*tuple[Any, ...]]:
+    """Case id and version of the conversations held outside ``year``."""
+    return select(CaseContact.case_id, CaseContact.version).where(
+        or_(CaseContact.held_on < date(year, 1, 1), CaseContact.held_on > date(year, 12, 31)))
 
 
 def _plain_query(year: int | None) -> Select[*tuple[Any, ...]]:
