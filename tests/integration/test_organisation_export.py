@@ -6,6 +6,7 @@ SQLite by default, PostgreSQL when VP_TEST_POSTGRES_URL is set."""
 from __future__ import annotations
 
 import gzip
+import json
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -217,3 +218,32 @@ def test_an_export_of_an_older_schema_is_imported_and_upgraded(
             opened.manifest.row_counts["audit_entries"]
         assert session.scalar(select(func.count()).select_from(OrganisationRow)) == 0
         assert audit.verify(session, settings.audit_key).ok
+
+
+def test_an_export_that_carries_a_practice_registry_is_refused(
+    app: Flask, settings: Settings, tmp_path: Path
+) -> None:
+    """Anyone can seal a file to a recovery PUBLIC key: an 'export' made by hand with rows
+    of the practice registry (which no organisation's export holds) is not imported."""
+    acme = create_client(app, settings, "acme", data=False)
+    path = tmp_path / "acme.vpexport"
+    _export(app, settings, acme, path)
+    opened = export.read_export(path, crypto.parse_recovery_key(acme.recovery_key))
+    tables = dict(opened.tables)
+    tables["organisations"] = [{"id": 1, "slug": "home", "name": "", "host": None,
+                                "is_home": True, "settings": "{}", "deleted_at": None,
+                                "created_at": {"dt": "2026-01-01T00:00:00"}}]
+    forged = backup.Manifest(backup.FORMAT_VERSION, opened.manifest.created_at,
+                             opened.manifest.revision,
+                             {name: len(rows) for name, rows in tables.items()},
+                             backup._content_digest(tables))
+    recipient = export._recovery_public_key(tables)
+    payload = json.dumps({"manifest": forged.__dict__,
+                          "organisation": opened.organisation.__dict__, "tables": tables})
+    file_key = crypto.random_key()
+    header = export._header(crypto.seal(recipient, file_key, export._SEAL_AAD))
+    sealed = crypto.DEFAULT_CIPHER.encrypt(file_key, gzip.compress(payload.encode()),
+                                           export.MAGIC + header)
+    path.write_bytes(export.MAGIC + export._LENGTH.pack(len(header)) + header + sealed)
+    with pytest.raises(export.ExportError):
+        export.read_export(path, crypto.parse_recovery_key(acme.recovery_key))

@@ -168,6 +168,8 @@ def read_export(path: Path, recovery_private: bytes) -> OpenedExport:
     if manifest.format_version != backup.FORMAT_VERSION or not backup.content_matches(
             manifest, tables):
         raise ExportError(N_("The export's content does not match its manifest."))
+    if any(tables.get(name) for name in PRACTICE_TABLES):  # made by hand: anyone can seal
+        raise ExportError()  # to a public key; an organisation's export has no registry
     return OpenedExport(manifest, organisation, tables)
 
 
