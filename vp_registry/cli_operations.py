@@ -3,6 +3,9 @@
 
 Backups read and write whole databases through the engine, each in its own snapshot
 transaction (services/infrastructure/backup.py); ``sessions purge`` is one unit of work.
+Each acts on the organisation ``vp-registry --organisation SLUG`` names (issue 17; default the
+home organisation): ``backup create`` dumps that organisation's database only, ``restore``
+writes into it (empty or missing) with its own migrations.
 """
 
 from __future__ import annotations
@@ -14,13 +17,14 @@ import click
 from flask.cli import AppGroup
 from flask_babel import gettext as _
 
-from vp_registry.app_state import app_state
+from vp_registry.app_state import app_state, current_organisation_or_none, practice_state
 from vp_registry.db import make_engine
 from vp_registry.messages import describe
 from vp_registry.services.accounts import web_sessions
 from vp_registry.services.errors import DomainError
 from vp_registry.services.infrastructure import backup
 from vp_registry.services.infrastructure.audit import Actor
+from vp_registry.services.organisations import lifecycle
 from vp_registry.services.work import unit_of_work
 
 
@@ -72,9 +76,10 @@ def backup_verify(backup_file: Path) -> None:
 def backup_restore(backup_file: Path) -> None:
     """Zet een back-up terug in een lege database / restore into an empty database."""
     try:
-        state = app_state()
-        manifest = backup.restore_backup(state.engine, state.settings.backup_key, backup_file,
-                                         _progress)
+        state = practice_state()
+        manifest = lifecycle.restore_backup(state.databases, current_organisation_or_none(),
+                                            state.settings.backup_key, backup_file,
+                                            progress=_progress)
     except DomainError as error:
         _fail(error)
         return

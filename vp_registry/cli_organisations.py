@@ -19,6 +19,7 @@ import click
 from flask.cli import AppGroup
 from flask_babel import gettext as _
 
+from vp_registry import cli_organisation_data
 from vp_registry.app_state import cli_organisation, practice_state
 from vp_registry.messages import describe
 from vp_registry.services.errors import DomainError
@@ -187,3 +188,5 @@ def upgrade_databases() -> int:
 
 
 COMMANDS = [organisations_group, database_group]
+
+cli_organisation_data.register(organisations_group)  # export, import, delete (orgs-life)
