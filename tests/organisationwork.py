@@ -18,7 +18,7 @@ from tests.casework import case_input, department
 from tests.contactwork import submission
 from tests.pulsework import answers, make_round, respond, toolbox
 from tests.support.sessions import db_session_for
-from vp_registry.app_state import app_state
+from vp_registry.app_state import practice_state
 from vp_registry.config import Settings
 from vp_registry.core import crypto
 from vp_registry.db import Base
@@ -42,15 +42,7 @@ TODAY = date(2026, 11, 25)
 
 def databases_of(app: Flask) -> OrganisationDatabases:
     """The installation's organisation databases (one per test application)."""
-    state = app_state(app)
-    found = getattr(state, "databases", None)
-    if isinstance(found, OrganisationDatabases):
-        return found
-    made = getattr(app, "_test_databases", None)
-    if made is None:
-        made = OrganisationDatabases(state.engine)
-        app._test_databases = made  # type: ignore[attr-defined]
-    return made
+    return practice_state(app).databases
 
 
 @contextmanager
