@@ -7,20 +7,30 @@ session rows are read and written through the same engine); no test here measure
 
 from __future__ import annotations
 
+import io
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import Any
+from urllib.parse import urlencode
 
 import pytest
-from flask import Flask
+from flask import Flask, request
 from flask.testing import FlaskClient
 from sqlalchemy import event, update
 
-from tests.support.forms import post_form
+from tests.casework import case_input, unlock
+from tests.support.forms import csrf_token, post_form
 from tests.support.sessions import db_session_for
 from vp_registry.app_state import app_state
+from vp_registry.config import Settings
 from vp_registry.db.accounts import User
+from vp_registry.services.cases import lifecycle
+from vp_registry.services.cases.records import Closing
+from vp_registry.services.infrastructure.audit import Actor
+from vp_registry.services.work import Work
 from vp_registry.web import navigation
+from vp_registry.web.cases import views as case_views
+from vp_registry.web.cases.forms import VersionForm
 from vp_registry.web.sessions import COOKIE_NAME
 
 
@@ -162,3 +172,77 @@ def test_a_logged_in_page_reads_its_session_in_its_own_unit_of_work(
     assert page.status_code == 200
     assert user.display_name in page.get_data(as_text=True)
     assert checkouts == ["checkout"]
+
+
+def _parsed_form_of(app: Flask) -> list[bool]:
+    """For each request from here on: whether its form was parsed (werkzeug keeps the parsed
+    form in the request's ``__dict__``)."""
+    seen: list[bool] = []
+
+    def note(response: Any) -> Any:
+        seen.append("form" in request.__dict__)
+        return response
+
+    app.after_request_funcs.setdefault(None, []).insert(0, note)
+    return seen
+
+
+def test_a_request_without_query_or_body_parses_no_form(app: Flask, client: FlaskClient
+                                                        ) -> None:
+    """The NUL check looks into a form only when the request can carry one (before: every
+    GET parsed its empty form and query)."""
+    parsed = _parsed_form_of(app)
+    assert client.get("/login").status_code == 200
+    assert client.get("/no-such-page").status_code == 404
+    assert client.get("/login?next=%2Fcases%2F").status_code == 200
+    assert parsed == [False, False, True]
+
+
+def test_a_nul_is_refused_wherever_it_comes(app: Flask, client: FlaskClient) -> None:
+    token = csrf_token(client, "/login")
+    assert client.get("/login?next=%00").status_code == 400
+    assert client.post("/login", data={"csrf_token": token, "email": "a\x00b",
+                                       "password": "x"}).status_code == 400
+    assert client.post("/login", data={"csrf_token": token, "email": "a", "password": "x",
+                                       "upload": (io.BytesIO(b"x"), "a\x00.txt")},
+                       content_type="multipart/form-data").status_code == 400
+    body = urlencode({"csrf_token": token, "email": "a\x00b", "password": "x"}).encode()
+    chunked = client.post("/login", input_stream=io.BytesIO(body), headers={
+        "Transfer-Encoding": "chunked", "Content-Type": "application/x-www-form-urlencoded"},
+        environ_overrides={"wsgi.input_terminated": True})
+    assert chunked.status_code == 400
+    clean = urlencode({"csrf_token": token, "email": "a@example.org", "password": "x"})
+    assert client.post("/login", input_stream=io.BytesIO(clean.encode()), headers={
+        "Transfer-Encoding": "chunked", "Content-Type": "application/x-www-form-urlencoded"},
+        environ_overrides={"wsgi.input_terminated": True}).status_code == 200
+
+
+def test_an_open_case_page_builds_no_form(app: Flask, settings: Settings, client: FlaskClient,
+                                          counsellor: User, dept_id: int,
+                                          monkeypatch: pytest.MonkeyPatch) -> None:
+    """The case page's one form is "Reopen": built for a closed case only (before: for
+    every case)."""
+    built: list[int] = []
+
+    class CountedVersionForm(VersionForm):
+        def __init__(self, *args: Any, **kwargs: Any) -> None:
+            built.append(1)
+            super().__init__(*args, **kwargs)
+
+    monkeypatch.setattr(case_views, "VersionForm", CountedVersionForm)
+    with app.app_context(), db_session_for(app) as session:
+        work = Work(session, settings, Actor(counsellor.id, "counsellor"),
+                    keys=unlock(session, settings, counsellor))
+        record = lifecycle.create_case(work, case_input(dept_id))
+        session.commit()
+    page = client.get(f"/cases/{record.reference}").get_data(as_text=True)
+    assert built == [] and 'name="version"' not in page
+    assert f'href="/cases/{record.reference}/close"' in page
+    with app.app_context(), db_session_for(app) as session:
+        work = Work(session, settings, Actor(counsellor.id, "counsellor"),
+                    keys=unlock(session, settings, counsellor))
+        lifecycle.close_case(work, record.reference, record.version,
+                             Closing(closed_on=record.opened_on, outcome="advice"))
+        session.commit()
+    page = client.get(f"/cases/{record.reference}").get_data(as_text=True)
+    assert built == [1] and f'name="version" type="hidden" value="{record.version + 1}"' in page

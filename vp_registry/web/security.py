@@ -42,7 +42,18 @@ def _headers(response: Response) -> Response:
     return response
 
 
+def _may_carry_values(environ: dict[str, object]) -> bool:
+    """Whether the request has a query string or a body at all: without Content-Length or
+    Transfer-Encoding a request has no body (RFC 9112, 6.3), so most GETs need no parsing of
+    a form that is not there (issue 15)."""
+    return bool(environ.get("QUERY_STRING")
+                or environ.get("CONTENT_LENGTH") not in (None, "", "0")
+                or environ.get("HTTP_TRANSFER_ENCODING"))
+
+
 def _refuse_nul() -> None:
+    if not _may_carry_values(request.environ):
+        return
     values = [*request.args.items(multi=True), *request.form.items(multi=True)]
     names = [upload.filename or "" for _key, upload in request.files.items(multi=True)]
     if any("\x00" in key or "\x00" in value for key, value in values) or any(

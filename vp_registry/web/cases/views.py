@@ -196,8 +196,10 @@ def create() -> Response | str:
 @needs_vault
 def view(reference: str) -> str:
     record = lifecycle.read_case(current_work(), _reference(reference))
-    version_form = VersionForm()
-    version_form.version.data = str(record.version)
+    version_form = None
+    if not record.is_open:  # the page's one form: "Reopen" (issue 15: not built for nothing)
+        version_form = VersionForm()
+        version_form.version.data = str(record.version)
     return render_template("cases/view.html", record=record, version_form=version_form,
                            **case_form.lookups())
 
