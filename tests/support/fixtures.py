@@ -110,6 +110,7 @@ def app(settings: Settings, database: Database) -> Iterator[Flask]:
     if not (database.migrated and settings.database_url == database.url):
         migrate(settings.database_url)  # a module's settings point elsewhere
     yield application
+    app_state(application).databases.dispose_all()  # client organisations' engines (issue 17)
     app_state(application).engine.dispose()
 
 
