@@ -128,10 +128,18 @@ def organisation_state(organisation: Organisation, app: Flask | None = None, *,
 
 def forget_organisation(organisation: Organisation, app: Flask | None = None) -> None:
     """Drop a (deleted) organisation's state and close its engine's connections."""
-    practice = practice_state(app)
+    forget_slug(practice_state(app), organisation.slug)
+
+
+def forget_slug(practice: AppState, slug: str) -> None:
+    """This worker's state and engine of ``slug``, if it has them, are dropped: the routing
+    found no active organisation of that name (another worker may have deleted it), so no
+    idle connection keeps its database - a SQLite file already unlinked - open here."""
+    if slug not in practice.clients and not practice.databases.has_engine(slug):
+        return
     with practice.lock:
-        practice.clients.pop(organisation.slug, None)
-    practice.databases.dispose(organisation)
+        practice.clients.pop(slug, None)
+    practice.databases.dispose_slug(slug)
 
 
 def _client_state(practice: AppState, organisation: Organisation) -> AppState:

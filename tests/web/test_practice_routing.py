@@ -241,3 +241,18 @@ def test_after_login_the_next_page_is_the_organisations(app: Flask, client: Flas
               {"email": login.email, "password": DEFAULT_PASSWORD})
     done = post_form(client, "/o/bouw-b/login/code", {"code": pyotp.TOTP(login.secret).now()})
     assert done.headers["Location"] == "/o/bouw-b/activities"
+
+
+def test_a_worker_forgets_an_organisation_another_worker_deleted(
+        app: Flask, client: FlaskClient, settings: Settings) -> None:
+    """Deleted in another process (here: without telling this app), the organisation is a
+    404 at its next request, and this worker closes the connections it still held to it."""
+    gone = make_client_organisation(app, settings, "elders")
+    assert client.get("/o/elders/login").status_code == 200
+    state = practice_state(app)
+    assert state.databases.has_engine("elders") and "elders" in state.clients
+    with state.session_factory() as session:  # the other worker's delete, registry part
+        registry.mark_deleted(Work(session, settings, Actor.system()), gone)
+        session.commit()
+    assert client.get("/o/elders/login").status_code == 404
+    assert not state.databases.has_engine("elders") and "elders" not in state.clients

@@ -25,13 +25,19 @@ session anywhere else.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
+from functools import partial
 from typing import TYPE_CHECKING, Any, Final
 
 from flask import Flask
 from sqlalchemy import Engine, bindparam, select
 
-from vp_registry.app_state import ENVIRON_KEY, current_organisation_or_none, practice_state
+from vp_registry.app_state import (
+    ENVIRON_KEY,
+    current_organisation_or_none,
+    forget_slug,
+    practice_state,
+)
 from vp_registry.db.practice import Organisation as OrganisationRow
 from vp_registry.services.organisations import registry
 from vp_registry.services.organisations.registry import Organisation
@@ -95,10 +101,12 @@ def _frozen(row: Any) -> Organisation:
 class OrganisationRouting:
     """WSGI middleware: the request's organisation from its URL prefix or host name."""
 
-    def __init__(self, wsgi_app: WSGIApplication, engine: Engine, *, by_host: bool) -> None:
+    def __init__(self, wsgi_app: WSGIApplication, engine: Engine, *, by_host: bool,
+                 forget: Callable[[str], None] = lambda _slug: None) -> None:
         self.app = wsgi_app
         self.engine = engine
         self.by_host = by_host
+        self.forget = forget  # a slug no longer active: drop this worker's state and engine
 
     def _lookup(self, statement: Any, **value: str) -> Organisation | None:
         with self.engine.connect() as connection:
@@ -118,6 +126,8 @@ class OrganisationRouting:
                 slug, slash, rest = path[len(PREFIX):].partition("/")
                 if registry.SLUG_PATTERN.match(slug):
                     organisation = self._lookup(_BY_SLUG, slug=slug)
+                    if organisation is None:  # deleted by another worker, perhaps
+                        self.forget(slug)
                 if organisation is not None:
                     environ["SCRIPT_NAME"] = environ.get("SCRIPT_NAME", "") + PREFIX + slug
                     environ["PATH_INFO"] = slash + rest
@@ -130,5 +140,6 @@ def init_app(app: Flask) -> None:
     """Put :class:`OrganisationRouting` outside everything else (call it last)."""
     state = practice_state(app)
     wrapped: Any = OrganisationRouting(app.wsgi_app, state.engine,
-                                       by_host=state.settings.organisation_hosts)
+                                       by_host=state.settings.organisation_hosts,
+                                       forget=partial(forget_slug, state))
     app.wsgi_app = wrapped  # type: ignore[method-assign]

@@ -147,10 +147,16 @@ class OrganisationDatabases:
             if not organisation.is_home:
                 self.upgrade(organisation)
 
+    def has_engine(self, slug: str) -> bool:
+        return slug in self._engines
+
     def dispose(self, organisation: Organisation) -> None:
         """Close the organisation's connections (before its database is dropped)."""
+        self.dispose_slug(organisation.slug)
+
+    def dispose_slug(self, slug: str) -> None:
         with self._lock:
-            entry = self._engines.pop(organisation.slug, None)
+            entry = self._engines.pop(slug, None)
         if entry is not None:
             entry[0].dispose()
 
