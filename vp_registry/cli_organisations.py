@@ -144,6 +144,9 @@ def organisations_create(slug: str, name: str, host: str | None, admin_email: st
     if private is not None:
         print_recovery_key(private)
     click.echo(_("Its pages: /o/%(slug)s/ (or its host name).", slug=slug))
+    if organisation.host and not practice_state().settings.organisation_hosts:
+        click.echo(_("Host names select an organisation only with ORGANISATION_HOSTS = True "
+                     "in the configuration."))
 
 
 @organisations_group.command("list")

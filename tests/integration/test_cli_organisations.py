@@ -126,3 +126,10 @@ def test_db_upgrade_upgrades_every_organisation(app: Flask, runner: FlaskCliRunn
     assert "organisations" in sa.inspect(engine).get_table_names()
     with engine.connect() as connection:
         assert connection.execute(sa.text("SELECT count(*) FROM organisations")).scalar() == 0
+
+
+def test_a_host_without_host_routing_is_pointed_out(app: Flask, runner: FlaskCliRunner) -> None:
+    output = run(runner, "organisations", "create", "acme", "--name", "Acme",
+                 "--host", "vp.acme.example")
+    assert "ORGANISATION_HOSTS" in output
+    assert find(app, "acme").host == "vp.acme.example"
