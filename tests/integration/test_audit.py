@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import threading
 from datetime import datetime, timedelta
+from typing import Any
 
 import pytest
 from flask import Flask
@@ -11,6 +12,7 @@ from flask.testing import FlaskCliRunner
 from sqlalchemy import delete, select, update
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.exc import StaleDataError
+from sqlalchemy.sql.compiler import SQLCompiler
 
 from tests.support.sessions import db_session_for
 from vp_registry.app_state import app_state
@@ -231,4 +233,30 @@ def test_an_entry_appended_at_once_is_returned_with_its_mac(db: Session,
     db.commit()
     stored = db.execute(select(AuditEntry)).scalar_one()
     assert (stored.mac, stored.details) == (entry.mac, '{"count":2}')
+    assert audit.verify(db, settings.audit_key).ok
+
+
+def test_a_single_entry_is_appended_by_a_statement_compiled_once(
+        db: Session, settings: Settings, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Every audited request appends one entry: on PostgreSQL its statement (the entry and
+    the head move in one round trip) was compiled anew each time, being built from literal
+    row values that SQLAlchemy cannot cache (issue 15)."""
+    compiled: list[str] = []
+    original = SQLCompiler.visit_insert
+
+    def counted(self: SQLCompiler, insert: Any, *args: Any, **kwargs: Any) -> str:
+        if insert.table.name == "audit_entries":
+            compiled.append(self.dialect.name)
+        return original(self, insert, *args, **kwargs)
+
+    monkeypatch.setattr(SQLCompiler, "visit_insert", counted)
+    for number in range(5):
+        if number == 1:
+            compiled.clear()  # the first append compiles it (and creates the head)
+        audit.record(db, settings.audit_key, Actor(1, "admin"), "test.action",
+                     target_type="thing", target_id=number)
+        db.commit()
+    assert compiled == []
+    assert [entry.target_id for entry in db.execute(select(AuditEntry)).scalars()] == [
+        "0", "1", "2", "3", "4"]
     assert audit.verify(db, settings.audit_key).ok
