@@ -1,7 +1,8 @@
 """Where the CPU of one request goes (issue 15): cProfile over repeated requests in-process.
 
 Run from the repository root:
-``python benchmarks/profile_request.py [--path case_page|case_list|static] [--requests 200]``.
+``python benchmarks/profile_request.py [--path case_page|case_list|static] [--requests 200]
+[--database postgresql]``.
 
 Builds the same organisation as bench_lean.py (SQLite, production settings: real Argon2 and
 AES-256-GCM), logs one counsellor in through the Flask test client (password + TOTP), warms
@@ -23,6 +24,7 @@ import re
 import sys
 import tempfile
 import time
+from contextlib import ExitStack
 from pathlib import Path
 from typing import Any
 
@@ -31,7 +33,13 @@ sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "benchmarks"))
 
 import pyotp  # noqa: E402
-from bench_load import PASSWORD, production_settings, seed  # noqa: E402
+from bench_load import (  # noqa: E402
+    PASSWORD,
+    fresh_database,
+    postgres_server,
+    production_settings,
+    seed,
+)
 from sqlalchemy import event  # noqa: E402
 
 from vp_registry import create_app  # noqa: E402
@@ -63,9 +71,15 @@ def main() -> int:
                         help="only functions whose file matches this regular expression")
     parser.add_argument("--show-statements", action="store_true",
                         help="print the SQL statements of one request first")
+    parser.add_argument("--database", choices=("sqlite", "postgresql"), default="sqlite",
+                        help="postgresql: VP_TEST_POSTGRES_URL or a throwaway server from "
+                             "scripts/pg-test-server (as bench_lean.py)")
     args = parser.parse_args()
-    with tempfile.TemporaryDirectory() as tmp:
-        settings = production_settings(f"sqlite:///{tmp}/profile.sqlite3", Path(tmp))
+    with tempfile.TemporaryDirectory() as tmp, ExitStack() as stack:
+        url = f"sqlite:///{tmp}/profile.sqlite3"
+        if args.database == "postgresql":
+            url = stack.enter_context(fresh_database(stack.enter_context(postgres_server())))
+        settings = production_settings(url, Path(tmp))
         people, references = seed(settings, 1, args.cases)
         app = create_app(settings)
         client = app.test_client()
