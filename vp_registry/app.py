@@ -102,13 +102,15 @@ def register_blueprints(app: Flask) -> None:
     from vp_registry.web.home import blueprint as home
     from vp_registry.web.management.views import blueprint as management
     from vp_registry.web.messages.views import blueprint as messages
+    from vp_registry.web.practice import init_blueprint as practice_blueprint
     from vp_registry.web.pulse import blueprints as pulse_blueprints
     from vp_registry.web.reports.activities import blueprint as activities
     from vp_registry.web.reports.views import blueprint as reports
     from vp_registry.web.signals.views import blueprint as signals
 
     for blueprint in (home, auth, admin, cases, vault, signals, management, contact,
-                      messages, reports, activities, *pulse_blueprints()):
+                      messages, reports, activities, *pulse_blueprints(),
+                      practice_blueprint()):
         app.register_blueprint(blueprint)
 
 

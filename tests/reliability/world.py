@@ -182,7 +182,9 @@ def build_world(app: Flask, settings: Settings) -> tuple[dict[str, str], dict[st
             people[login.role] = Account(login.email, login.password,
                                          enrol(session, settings, user))
         extra = {"counsellor2": ("counsellor", False, True), "enrol": ("manager", False, False),
-                 "renew": ("manager", True, True)}
+                 "renew": ("manager", True, True),
+                 # issue 17: the practice admin of the main database (client organisations)
+                 "practice_admin": ("practice_admin", False, True)}
         for name, (role, must_change, enrolled) in extra.items():
             password = "Een-lang-wachtwoord-nummer-" + str(len(people))
             user = users.create_user(Work(session, settings, Actor.system()),
@@ -288,14 +290,15 @@ HUB_PAGES = ("/start", "/admin/users", "/admin/departments", "/admin/categories"
              "/admin/categories/{category_id}", "/cases/{reference}",
              "/cases/{closed_reference}", "/signals", "/management/signals/{signal_id}",
              "/messages/{thread_id}", "/profile", "/vault", "/vault/colleagues", "/login",
-             "/contact", "/cases/")
+             "/contact", "/cases/", "/practice/organisations")
 
 
 def visitor_for(app: Flask, endpoint: str) -> str:
     allowed = allowed_roles_of(app, endpoint) or frozenset()
     if PUBLIC in allowed:
         return "anonymous"
-    return next(role for role in ("counsellor", "manager", "admin") if role in allowed)
+    return next(role for role in ("counsellor", "manager", "admin", "practice_admin")
+                if role in allowed)
 
 
 def url_of(world: World, endpoint: str, rule: str) -> str:

@@ -1,25 +1,38 @@
-"""Deny by default (DESIGN I-6): every endpoint in the URL map, for every kind of visitor.
+"""Deny by default (DESIGN I-6): every endpoint in the URL map, for every kind of visitor,
+in every kind of organisation (issue 17).
 
 ``EXPECTED_ACCESS`` is the authorisation matrix. A new route fails this test until someone
 decides who may use it and adds a row here; a row whose endpoint no longer exists fails too.
+
+The organisation dimension: the matrix holds in the home organisation (no prefix) and in a
+client organisation under ``/o/<slug>/`` (its own database, its own accounts); the practice's
+pages exist in the home organisation's URL space only. A user of one organisation - home or
+client - is a stranger in any other: on every route of B under ``/o/b/`` they get exactly what
+an anonymous visitor gets.
 """
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable
 
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient
+from werkzeug.test import TestResponse
 
+from tests.organisationwork import create_client
 from tests.support.forms import AuthActions
+from tests.web.organisation_visits import client_account, concrete_urls, log_in
+from vp_registry.config import Settings
 from vp_registry.db.accounts import User
 from vp_registry.web.access import PUBLIC, allowed_roles_of
 
 ANON, COUNSELLOR, MANAGER, ADMIN = "anonymous", "counsellor", "manager", "admin"
-EVERYONE = {ANON, COUNSELLOR, MANAGER, ADMIN}
-SIGNED_IN = {COUNSELLOR, MANAGER, ADMIN}
+PRACTICE_ADMIN = "practice_admin"  # issue 17: a user of the main database only
+EVERYONE = {ANON, COUNSELLOR, MANAGER, ADMIN, PRACTICE_ADMIN}
+SIGNED_IN = {COUNSELLOR, MANAGER, ADMIN, PRACTICE_ADMIN}
+VISITORS = [ANON, COUNSELLOR, MANAGER, ADMIN, PRACTICE_ADMIN]
+PRACTICE_PAGES = "practice."  # the home organisation's URL space only
 
 EXPECTED_ACCESS: dict[str, set[str]] = {
     "static": EVERYONE,
@@ -121,6 +134,14 @@ EXPECTED_ACCESS: dict[str, set[str]] = {
     "survey.thanks": EVERYONE,
     "pulse_results.released_rounds": {MANAGER},
     "pulse_results.released_round": {MANAGER},
+    # the practice (issue 17): its admin creates client organisations; the overview across
+    # clients is open to every visitor, because what it shows comes from the counsellor
+    # sessions this browser holds in each organisation, checked one by one (a visitor
+    # without one sees an empty page)
+    "practice.organisations": {PRACTICE_ADMIN},
+    "practice.create_organisation": {PRACTICE_ADMIN},
+    "practice.clients": EVERYONE,
+    "practice.client_hours": EVERYONE,
 }
 
 
@@ -148,39 +169,94 @@ def test_an_endpoint_without_declaration_is_refused(app: Flask, client: FlaskCli
     assert b"secret" not in response.data
 
 
-def _concrete_urls(app: Flask) -> list[tuple[str, str, str]]:
-    """(endpoint, method, url) for every rule, with placeholder ids filled in."""
-    urls = []
-    for rule in app.url_map.iter_rules():
-        if rule.endpoint == "static":
-            continue
-        url = re.sub(r"<(?:int:)?[a-z_]+>", "1", rule.rule)
-        url = re.sub(r"<[a-z]+:[a-z_]+>", "x", url)
-        for method in sorted((rule.methods or set()) - {"HEAD", "OPTIONS"}):
-            urls.append((rule.endpoint, method, url))
-    return urls
+def _check(visitor: str, endpoint: str, method: str, url: str, response: TestResponse) -> None:
+    """One answer against the matrix."""
+    allowed = visitor in EXPECTED_ACCESS[endpoint]
+    if allowed:
+        assert response.status_code not in {401, 403}, (visitor, method, url)
+        location = response.headers.get("Location", "")
+        assert "/login" not in location or visitor == ANON, (visitor, method, url)
+    elif visitor == ANON:
+        assert response.status_code in {302, 401}, (visitor, method, url)
+        if response.status_code == 302:
+            assert "/login" in response.headers["Location"], (visitor, method, url)
+    else:
+        assert response.status_code == 403, (visitor, method, url, response.status_code)
 
 
-@pytest.mark.parametrize("visitor", [ANON, COUNSELLOR, MANAGER, ADMIN])
-def test_every_url_answers_each_visitor_as_the_matrix_says(
-    app: Flask, client: FlaskClient, create_user: Callable[..., User], visitor: str
-) -> None:
+def _check_practice_page_in_a_client(visitor: str, method: str, url: str,
+                                     response: TestResponse) -> None:
+    """Under a client organisation's prefix the practice's pages do not exist: 404 - after
+    the role guard, which answers first for a page that needs an account (the login page for
+    an anonymous visitor, 403 for a user of the client, who never has the practice's role)."""
+    if visitor == ANON and response.status_code in {302, 401}:
+        assert response.status_code == 401 or "/login" in response.headers["Location"]
+        return
+    assert response.status_code in {403, 404}, (visitor, method, url, response.status_code)
+
+
+def _visitor_in(app: Flask, settings: Settings, browser: FlaskClient,
+                create_user: Callable[..., User], visitor: str, where: str) -> str:
+    """Log ``browser`` in as ``visitor`` of the home organisation or of a new client
+    organisation; returns the URL prefix of that organisation."""
+    if where == "home":
+        if visitor != ANON:
+            assert AuthActions(browser).login(create_user(visitor)).status_code == 302
+        return ""
+    client = create_client(app, settings, "klant-b", data=False)
     if visitor != ANON:
-        user = create_user(visitor)
-        assert AuthActions(client).login(user).status_code == 302
+        log_in(browser, client_account(client, visitor, f"{visitor}@klant-b.example.org"))
+    return f"/o/{client.slug}"
+
+
+@pytest.mark.parametrize("where", ["home", "client"])
+@pytest.mark.parametrize("visitor", VISITORS)
+def test_every_url_answers_each_visitor_as_the_matrix_says(
+    app: Flask, settings: Settings, client: FlaskClient, create_user: Callable[..., User],
+    visitor: str, where: str,
+) -> None:
+    if where == "client" and visitor == PRACTICE_ADMIN:
+        pytest.skip("a practice admin is a user of the main database only")
+    prefix = _visitor_in(app, settings, client, create_user, visitor, where)
     app.config["WTF_CSRF_ENABLED"] = False  # reach the access check, not the CSRF check
-    for endpoint, method, url in _concrete_urls(app):
+    for endpoint, method, url in concrete_urls(app):
         if endpoint in {"auth.logout", "auth.set_language"}:
             continue  # they change the visitor itself; covered in test_auth
-        response = client.open(url, method=method)
-        allowed = visitor in EXPECTED_ACCESS[endpoint]
-        if allowed:
-            assert response.status_code not in {401, 403}, (visitor, method, url)
-            location = response.headers.get("Location", "")
-            assert "/login" not in location or visitor == ANON, (visitor, method, url)
-        elif visitor == ANON:
-            assert response.status_code in {302, 401}, (visitor, method, url)
-            if response.status_code == 302:
-                assert "/login" in response.headers["Location"], (visitor, method, url)
+        response = client.open(prefix + url, method=method)
+        if prefix and endpoint.startswith(PRACTICE_PAGES):
+            _check_practice_page_in_a_client(visitor, method, prefix + url, response)
         else:
-            assert response.status_code == 403, (visitor, method, url, response.status_code)
+            _check(visitor, endpoint, method, prefix + url, response)
+
+
+def _answer(response: TestResponse) -> tuple[int, str]:
+    return response.status_code, response.headers.get("Location", "")
+
+
+@pytest.mark.parametrize("where", ["home", "client"])
+@pytest.mark.parametrize("visitor", VISITORS)
+def test_a_user_of_one_organisation_is_a_stranger_in_another(
+    app: Flask, settings: Settings, client: FlaskClient, create_user: Callable[..., User],
+    visitor: str, where: str,
+) -> None:
+    """A user of the home organisation or of client A, on every route of client B under
+    ``/o/b/``, gets what an anonymous visitor gets there (status and redirect): A's session
+    cookie is no session in B. Each organisation has its own database, so the visitor's user
+    id also names some user of B, or none: neither may matter."""
+    if where == "client" and visitor == PRACTICE_ADMIN:
+        pytest.skip("a practice admin is a user of the main database only")
+    b = create_client(app, settings, "klant-b", data=False)  # with a counsellor of its own
+    if where == "home":
+        if visitor != ANON:
+            assert AuthActions(client).login(create_user(visitor)).status_code == 302
+    elif visitor != ANON:
+        a = create_client(app, settings, "klant-a", data=False)
+        log_in(client, client_account(a, visitor, f"{visitor}@klant-a.example.org"))
+    stranger = app.test_client()
+    app.config["WTF_CSRF_ENABLED"] = False
+    for endpoint, method, url in concrete_urls(app):
+        if endpoint in {"auth.logout", "auth.set_language"}:
+            continue
+        path = f"/o/{b.slug}{url}"
+        expected = _answer(stranger.open(path, method=method))
+        assert _answer(client.open(path, method=method)) == expected, (visitor, method, path)

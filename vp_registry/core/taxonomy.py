@@ -18,12 +18,16 @@ class Role(StrEnum):
     COUNSELLOR = "counsellor"
     MANAGER = "manager"
     ADMIN = "admin"
+    # the practice's own administrator (issue 17): a user of the main database only, who
+    # creates client organisations and reads no case, signal or report of any
+    PRACTICE_ADMIN = "practice_admin"
 
 
 ROLE_LABELS: dict[Role, str] = {
     Role.COUNSELLOR: N_("Confidential counsellor"),
     Role.MANAGER: N_("Manager"),
     Role.ADMIN: N_("Functional administrator"),
+    Role.PRACTICE_ADMIN: N_("Practice administrator"),
 }
 
 # code -> (English label for translation); order is the order shown in forms and reports.

@@ -66,6 +66,10 @@ _SECTIONS: dict[Role, tuple[_Entry, ...]] = {
         _Entry(N_("Audit log"), "admin.audit_log"),
         _Entry(N_("Public page"), "contact.edit_text", (), (("locale", "nl"),)),
     ),
+    Role.PRACTICE_ADMIN: (  # issue 17: the main database's client organisations
+        _START,
+        _Entry(N_("Organisations"), "practice.organisations", ("practice.",)),
+    ),
 }
 _ACCOUNT = (_Entry(N_("Password"), "auth.change_password"),)
 

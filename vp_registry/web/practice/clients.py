@@ -1,0 +1,79 @@
+"""The counsellor's overview across clients and the practice's hours per client."""
+
+from __future__ import annotations
+
+import csv
+import io
+from datetime import date
+
+from flask import Response, render_template, request
+from flask_babel import get_locale
+from flask_babel import gettext as _
+
+from vp_registry.render.tabular import csv_safe
+from vp_registry.services.practice import hours, overview
+from vp_registry.web.access import public
+from vp_registry.web.practice import blueprint
+from vp_registry.web.practice.client_sessions import client_sessions
+
+EARLIEST_YEAR = 2000
+
+
+def hours_text(minutes: int) -> str:
+    """Hours with two decimals as people here write them: "12,50" in Dutch, "12.50" in
+    English (a spreadsheet in Dutch reads the CSV's ';' and ',' so too)."""
+    shown = hours.hours_text(minutes)
+    return shown.replace(".", ",") if str(get_locale() or "nl") == "nl" else shown
+
+
+@blueprint.get("/clients")
+@public  # what it shows comes from the organisations' own sessions, checked one by one
+def clients() -> str:
+    today = date.today()
+    with client_sessions() as sessions:
+        shown = [(item, overview.client_overview(item.client, today=today)
+                  if item.unlocked else None) for item in sessions]
+        return render_template("practice/clients.html", sessions=shown, today=today)
+
+
+def _year() -> int:
+    today = date.today()
+    year = request.args.get("year", today.year, type=int) or today.year
+    return year if EARLIEST_YEAR <= year <= today.year else today.year
+
+
+def _hours_rows(year: int) -> tuple[list[hours.ClientHours], list[str]]:
+    """Every unlocked client's row; the names of the locked ones (no figures)."""
+    with client_sessions() as sessions:
+        rows = hours.clients_hours([s.client for s in sessions if s.unlocked], year=year)
+        locked = [s.organisation.name for s in sessions if not s.unlocked]
+    return rows, locked
+
+
+@blueprint.get("/clients/hours")
+@public  # as /clients
+def client_hours() -> Response | str:
+    year = _year()
+    rows, locked = _hours_rows(year)
+    if request.args.get("format") == "csv":
+        return _csv(year, rows)
+    today = date.today()
+    return render_template("practice/hours.html", year=year, rows=rows, locked=locked,
+                           years=list(range(today.year, today.year - 6, -1)),
+                           hours_text=hours_text,
+                           total=sum(row.total_minutes for row in rows))
+
+
+def _csv(year: int, rows: list[hours.ClientHours]) -> Response:
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, delimiter=";", lineterminator="\r\n")
+    writer.writerow([_("Organisation"), _("Year"), _("New cases"), _("Conversations"),
+                     _("Hours of conversations"), _("Activities"), _("Hours of activities"),
+                     _("Hours in all")])
+    for row in rows:
+        writer.writerow([csv_safe(row.organisation.name), str(year), str(row.new_cases),
+                         str(row.conversations), hours_text(row.conversation_minutes),
+                         str(row.activities), hours_text(row.activity_minutes),
+                         hours_text(row.total_minutes)])
+    return Response("\ufeff" + buffer.getvalue(), mimetype="text/csv", headers={
+        "Content-Disposition": f'attachment; filename="uren-{year}.csv"'})
