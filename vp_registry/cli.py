@@ -27,7 +27,13 @@ from vp_registry import (
     cli_reports,
     cli_serve,
 )
-from vp_registry.app_state import app_state, cli_organisation, practice_state
+from vp_registry.app_state import (
+    app_state,
+    cli_organisation,
+    current_organisation_or_none,
+    organisation_state,
+    practice_state,
+)
 from vp_registry.config import ConfigurationError, Settings, config_file_path
 from vp_registry.core.private_files import write_private
 from vp_registry.core.taxonomy import ROLE_LABELS, Role
@@ -264,6 +270,23 @@ def demo_command() -> None:
     width = max(len(label) for label in labels.values()) + 2
     for login in logins:
         click.echo(f"  {labels[login.role]:<{width}}{login.email:<34}{login.password}")
+    if current_organisation_or_none() is None:  # the home demo: also the practice's clients
+        _client_demo()
+
+
+def _client_demo() -> None:
+    """Two client organisations served by an external counsellor (issue 17)."""
+    from vp_registry.services.demo import clients
+
+    click.echo("")
+    made = clients.create_client_demo(practice_state().databases, practice_state().settings,
+                                      organisation_state, _echo_translated)
+    click.secho(_("The external counsellor of the client organisations (an account in each; "
+                  "log in at each address):"), bold=True)
+    for client in made:
+        click.echo(f"  {client.name}: /o/{client.slug}/")
+    login = clients.EXTERNAL_COUNSELLOR
+    click.echo(f"  {_(ROLE_LABELS[Role.COUNSELLOR])}  {login.email}  {login.password}")
 
 
 def _echo_translated(message: str, **values: object) -> None:
