@@ -57,6 +57,7 @@ def configure_app(app: Flask, settings: Settings) -> None:
 
 def configure_state(app: Flask, settings: Settings) -> None:
     """The database and everything else one application shares: one typed AppState."""
+    from vp_registry.core.disclosure import cache as disclosure_cache
     from vp_registry.db.cases import Case
     from vp_registry.services.accounts import organisation
     from vp_registry.services.cases import listing
@@ -77,6 +78,7 @@ def configure_state(app: Flask, settings: Settings) -> None:
         databases=OrganisationDatabases(engine, session_factory),
     ))
     database.init_app(app)
+    disclosure_cache.set_namespace(app_state.cache_namespace)  # a cache per organisation
 
 
 def register_extensions(app: Flask, settings: Settings) -> None:

@@ -87,6 +87,13 @@ def current_organisation_or_none() -> Organisation | None:
     return cli_organisation.get()
 
 
+def cache_namespace() -> str:
+    """The current organisation's name for process-wide caches ("" for the home
+    organisation): core/disclosure/cache.py keeps each organisation's entries apart."""
+    organisation = current_organisation_or_none()
+    return "" if organisation is None or organisation.is_home else organisation.slug
+
+
 def app_state(app: Flask | None = None) -> AppState:
     """The state of the current organisation (of ``app``, by default the current
     application). With ``app`` given outside a request: the practice (home) state."""

@@ -19,8 +19,14 @@ from werkzeug.test import TestResponse
 
 from tests.support.forms import CSRF_PATTERN, DEFAULT_PASSWORD, post_form
 from vp_registry import create_app
-from vp_registry.app_state import app_state, organisation_state, practice_state
+from vp_registry.app_state import (
+    app_state,
+    cache_namespace,
+    organisation_state,
+    practice_state,
+)
 from vp_registry.config import Settings
+from vp_registry.core.disclosure import cache as disclosure_cache
 from vp_registry.db.accounts import User, WebSession
 from vp_registry.services.accounts import authentication, users
 from vp_registry.services.infrastructure.audit import Actor
@@ -104,6 +110,7 @@ def test_each_organisation_has_its_own_state(app: Flask, client_b: Organisation,
         assert app_state() is state
     with app.test_request_context("/start"):
         assert app_state() is practice_state(app)
+    assert disclosure_cache._namespace is cache_namespace  # the auditor's cache per organisation
 
 
 def test_a_browser_logged_in_to_two_organisations(app: Flask, client: FlaskClient,

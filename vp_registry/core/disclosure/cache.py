@@ -1,4 +1,8 @@
-"""Components cached by their constraint set, shared across audits and threads."""
+"""Components cached by their constraint set, shared across audits and threads - within one
+organisation: each organisation has its own cache (issue 17), so no component, witness table,
+eviction or timing is shared between organisations served by one process.
+The namespace comes from a function the application registers (:func:`set_namespace`; this
+package stays free of Flask); without one it is "" (one organisation, benchmarks, tests)."""
 
 from __future__ import annotations
 
@@ -20,34 +24,55 @@ _CACHE_SIZE: Final = 256
 _DONORS: Final = 3
 
 
+def _no_namespace() -> str:
+    return ""
+
+
+_namespace: Callable[[], str] = _no_namespace
+
+
+def set_namespace(provider: Callable[[], str]) -> None:
+    """Register the function that names the current organisation (the application's)."""
+    global _namespace
+    _namespace = provider
+
+
 class _ComponentCache:
-    """LRU cache of components keyed by their constraint set (thread-safe)."""
+    """LRU cache of components keyed by their constraint set, one per organisation, each of
+    its own size: no organisation's work evicts another's entries (thread-safe)."""
 
     def __init__(self, size: int) -> None:
         self._size = size
-        self._items: OrderedDict[frozenset[_Constraint], _Component] = OrderedDict()
+        self._spaces: dict[str, OrderedDict[frozenset[_Constraint], _Component]] = {}
         self._lock = threading.Lock()
+
+    def _space(self) -> OrderedDict[frozenset[_Constraint], _Component]:
+        """The current organisation's entries (call with the lock held)."""
+        return self._spaces.setdefault(_namespace(), OrderedDict())
 
     def get(
         self, key: frozenset[_Constraint], build: Callable[[], _Component]
     ) -> _Component:
         with self._lock:
-            found = self._items.get(key)
+            items = self._space()
+            found = items.get(key)
             if found is not None:
-                self._items.move_to_end(key)
+                items.move_to_end(key)
                 return found
         made = build()
         with self._lock:
-            self._items[key] = made
-            while len(self._items) > self._size:
-                self._items.popitem(last=False)
+            items = self._space()
+            items[key] = made
+            while len(items) > self._size:
+                items.popitem(last=False)
         return made
 
     def recent(self, count: int, exclude: _Component) -> list[_Component]:
-        """The ``count`` most recently used components other than ``exclude``, newest first."""
+        """The ``count`` most recently used components of the current organisation other
+        than ``exclude``, newest first."""
         with self._lock:
             found: list[_Component] = []
-            for item in reversed(self._items.values()):
+            for item in reversed(self._space().values()):
                 if item is not exclude:
                     found.append(item)
                     if len(found) == count:
@@ -56,7 +81,7 @@ class _ComponentCache:
 
     def clear(self) -> None:
         with self._lock:
-            self._items.clear()
+            self._spaces.clear()
 
 
 _CACHE: Final = _ComponentCache(_CACHE_SIZE)
