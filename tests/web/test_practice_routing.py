@@ -7,6 +7,9 @@ browser can be logged in to several at once, and a cookie of one is a session no
 
 from __future__ import annotations
 
+import logging
+import urllib.error
+import urllib.request
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -35,6 +38,7 @@ from vp_registry.services.organisations.registry import Organisation
 from vp_registry.services.vault import store
 from vp_registry.services.work import Work
 from vp_registry.web.organisation import cookie_name
+from vp_registry.web.request_log import is_anonymous_path
 
 
 @dataclass(frozen=True)
@@ -263,3 +267,30 @@ def test_a_worker_forgets_an_organisation_another_worker_deleted(
         session.commit()
     assert client.get("/o/elders/login").status_code == 404
     assert not state.databases.has_engine("elders") and "elders" not in state.clients
+
+
+@pytest.mark.parametrize(("path", "anonymous"), [
+    ("/o/acme/contact", True), ("/o/acme/contact/replies", True), ("/o/acme/counsellors", True),
+    ("/o/nergens/survey/x", True), ("//o//acme//contact", True), ("/o/acme/login", False),
+    ("/o/acme", False), ("/o/contact", False), ("/o/acme/contactform", False),
+])
+def test_the_anonymous_pages_of_any_organisation_are_never_logged(path: str,
+                                                                  anonymous: bool) -> None:
+    """I-9 under a prefix: the request log leaves out an organisation's anonymous pages,
+    also of a slug that is unknown or was deleted (its path is then not rewritten)."""
+    assert is_anonymous_path(path) is anonymous
+
+
+def test_werkzeug_logs_no_line_of_an_organisations_anonymous_pages(
+        app: Flask, settings: Settings, real_server: str,
+        caplog: pytest.LogCaptureFixture) -> None:
+    make_client_organisation(app, settings, "acme")
+    caplog.set_level(logging.DEBUG)
+    for path in ("/o/acme/contact", "/o/weg/contact", "/o/acme/login"):
+        try:
+            urllib.request.urlopen(real_server + path, timeout=10).close()  # noqa: S310
+        except urllib.error.HTTPError as error:  # the unknown organisation: 404
+            error.close()
+    lines = [r.getMessage() for r in caplog.records if r.name == "werkzeug"]
+    assert any("/o/acme/login" in line for line in lines), lines  # logging works
+    assert not any("contact" in line for line in lines), lines

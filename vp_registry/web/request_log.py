@@ -30,6 +30,7 @@ from urllib.parse import unquote, urlsplit
 from werkzeug.serving import WSGIRequestHandler
 
 ANONYMOUS_PREFIXES: Final = ("/counsellors", "/contact", "/survey")
+ORGANISATION_PREFIX: Final = "/o/"  # web/organisation.py PREFIX (not imported: no cycle here)
 _SLASHES: Final = re.compile(r"/{2,}")
 
 
@@ -38,6 +39,8 @@ def is_anonymous_path(path: str | None) -> bool:
     if not path:
         return False
     path = _SLASHES.sub("/", path)
+    if path.startswith(ORGANISATION_PREFIX):  # an organisation's pages (issue 17), any slug
+        path = "/" + path[len(ORGANISATION_PREFIX):].partition("/")[2]
     return any(path == prefix or path.startswith(prefix + "/") for prefix in ANONYMOUS_PREFIXES)
 
 
