@@ -85,5 +85,11 @@ TOTP_ISSUER = "vp-registry"
 # proxies: clients could then forge their address. See docs/operations.md.
 TRUSTED_PROXIES = 0
 
+# Client organisations (issue 17) are served under /o/<slug>/. With True, the host name an
+# organisation was registered with (vp-registry organisations create --host) selects it too
+# (the proxy must pass the Host header); every request then costs one registry look-up by
+# host. False (default): host names select nothing. See docs/operations.md "Organisations".
+ORGANISATION_HOSTS = False
+
 # Field cipher. Only "aes-256-gcm" is allowed in production ("null" exists for benchmarks).
 FIELD_CIPHER = "aes-256-gcm"
