@@ -155,6 +155,11 @@ def create_organisation(work: Work, databases: OrganisationDatabases, *, slug: s
     work.session.add(row)
     work.flush()
     organisation = _frozen(row)
+    if databases.exists(organisation):
+        # No registry row has ever held this slug (checked above), so this database is the
+        # leftover of a create that was interrupted before its registry row was committed:
+        # nothing can reach it. It goes, and the organisation is made afresh (a re-run).
+        databases.drop_database(organisation)
     databases.create_database(organisation)
     work.audit("organisation.created", target_type="organisation", target_id=row.id)
     return organisation
