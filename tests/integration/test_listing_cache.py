@@ -131,7 +131,7 @@ def test_the_cache_opens_only_with_vault_key_and_session_secret(
     aad = crypto.associated_data(listing_cache.LISTING_CACHE, "entries", owner, keys.version)
     right = crypto.derive_subkey(keys.current + secret, listing_cache.CACHE_PURPOSE)
     assert crypto.unpad(crypto.AesGcmCipher().decrypt(right, row.entries, aad)
-                        ).startswith(b"VPLC1")
+                        ).startswith(listing_cache._CACHE_FORMAT)
     for key in (crypto.derive_subkey(keys.current, listing_cache.CACHE_PURPOSE),
                 crypto.derive_subkey(secret + secret, listing_cache.CACHE_PURPOSE),
                 crypto.derive_subkey(crypto.random_key() + secret, listing_cache.CACHE_PURPOSE)):

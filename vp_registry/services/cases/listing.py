@@ -11,7 +11,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from vp_registry.core.casework import fold
-from vp_registry.core.taxonomy import CaseStatus, Outcome
+from vp_registry.core.taxonomy import CaseStatus
 from vp_registry.db.cases import Case
 from vp_registry.db.organisation import Department
 from vp_registry.services.cases import codec, listing_cache, queries, search, search_index
@@ -141,29 +141,33 @@ class Overview:
 
 
 def overview(work: Work, *, today: date, recent: int = 10) -> Overview:
-    """Every open case's listing is decrypted (deadlines are encrypted); records are built
-    for the few shown only. Audited as one ``case.list`` read."""
-    query = queries.list_query(CaseFilter(status=CaseStatus.OPEN.value))
+    """Only the shown cases and the integrity reports (deadlines are encrypted) are decrypted:
+    the vault's listing index says which open cases are integrity reports, and a case it does
+    not hold yet is decrypted and added. Audited as one ``case.list`` read."""
+    rows = work.session.connection().execute(
+        queries.list_query(CaseFilter(status=CaseStatus.OPEN.value))).all()
+    index = listing_cache.ListingIndex()
+    index.load(work.session, work.keys)
     shown: list[CaseSummary] = []
     deadlines: list[CaseSummary] = []
-    count = 0
-    for row in work.session.connection().execute(query):
-        count += 1
+    for row in rows:
+        integrity = index.integrity(row.id, row.version)
+        if len(shown) >= recent and integrity is False:
+            continue
         crypter = codec.list_row_crypter(work.keys, row)
         listing = codec.decode_listing(crypter, row.id, row.listing)
-        integrity = listing.get("integrity_report") or \
-            listing.get("outcome") == Outcome.INTEGRITY_REPORT.value
-        if len(shown) >= recent and not integrity:
-            continue
+        if integrity is None:
+            index.put(row.id, row.version, listing)
         summary = queries.row_summary(row, listing)
         if len(shown) < recent:
             shown.append(summary)
         watch = summary.deadlines
         if watch is not None and (watch.overdue(today) or watch.soon(today)):
             deadlines.append(summary)
+    index.save(work.session, work.keys)
     deadlines.sort(key=lambda c: (not c.overdue(today), c.opened_on))
     _audit_list(work, view="overview")
-    return Overview(count, shown, deadlines)
+    return Overview(len(rows), shown, deadlines)
 
 
 def count_by_status(session: Session) -> dict[str, int]:

@@ -13,6 +13,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from vp_registry.core import crypto
+from vp_registry.core.taxonomy import Outcome
 from vp_registry.db import utcnow
 from vp_registry.db.cases import (
     Case,
@@ -30,10 +31,18 @@ LISTING_CACHE: Final = "case_listing_caches"
 CACHE_PURPOSE: Final = "case-listing-cache"
 LISTING_INDEX: Final = "case_listing_index"
 INDEX_PURPOSE: Final = "case-listing-index"
-_CACHE_FORMAT: Final = b"VPLC1"
+_CACHE_FORMAT: Final = b"VPLC2"  # 2: integrity reports marked (issue 17, the overview)
 _CACHE_ENTRY: Final = struct.Struct("<qiiQ")  # case id, case version, department id, categories
 _MAX_CACHED_CODES: Final = 64  # one bit per category code
 _CACHE_HEADER_SIZE: Final = crypto.SizeClass(fixed=512)  # format, codes in use (issue 11, 5b)
+# Kept among the category codes, never one itself: the case is an integrity report, so the
+# start page knows which open cases have deadlines without decrypting every listing.
+INTEGRITY_MARK: Final = "\x00integrity-report"
+
+
+def is_integrity_report(listing: dict[str, Any]) -> bool:
+    return bool(listing.get("integrity_report")) or \
+        listing.get("outcome") == Outcome.INTEGRITY_REPORT.value
 
 
 class ListingCache:
@@ -110,9 +119,15 @@ class ListingCache:
         """The bit of a category code (0: not cached, so no cached case has it)."""
         return 1 << self._codes.index(code) if code in self._codes else 0
 
+    def integrity(self, case_id: int, version: int) -> bool | None:
+        """Whether a cached, current entry is an integrity report (None: not cached)."""
+        hit = self.match(case_id, version)
+        return None if hit is None else bool(hit[1] & self.bit(INTEGRITY_MARK))
+
     def put(self, case_id: int, version: int, listing: dict[str, Any]) -> bool:
         bits = 0
-        for code in listing["categories"]:
+        marks = [INTEGRITY_MARK] if is_integrity_report(listing) else []
+        for code in [*listing["categories"], *marks]:
             if code not in self._codes:
                 if len(self._codes) >= _MAX_CACHED_CODES:
                     return False
