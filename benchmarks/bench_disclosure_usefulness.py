@@ -117,10 +117,10 @@ def classify(display: str, k: int) -> str:
 
 def annual_cells(
     departments: Sequence[DepartmentFacts], cases: Sequence[CaseFacts], rules: DisclosureRules,
-    key_counts: Counter[str] | None = None,
+    key_counts: Counter[str] | None = None, ledger: Sequence[Figure] = (),
 ) -> tuple[Counter[str], Counter[str]]:
     """(department table cells, organisation totals per category) of the year's report;
-    ``key_counts`` counts the key figures shown as a number."""
+    ``key_counts`` counts the key figures shown as a number; ``ledger``: released before."""
     table_counts: Counter[str] = Counter()
     total_counts: Counter[str] = Counter()
     grouping = merge_departments(departments, rules)
@@ -128,7 +128,7 @@ def annual_cells(
     categories = [(c, c) for c in CATEGORIES]
     try:
         report = build_report(YEAR, cases, departments, categories, [], [], {}, ReportTexts(),
-                              rules, [], "en")
+                              rules, list(ledger), "en")
     except ReportRefused:
         table_counts["refused"] += n_cells
         total_counts["refused"] += len(CATEGORIES)
@@ -186,22 +186,33 @@ def _small_before_alternatives(published: publishing.Publication, rules: Disclos
 _ALTERNATIVES = publishing._alternatives
 
 
+SILENCES = hasattr(reviewing, "review_answers")  # the held-slot rule (issue 12, session 6)
+
+
 def signal_cells(
     departments: Sequence[DepartmentFacts], cases: list[CaseFacts], rules: DisclosureRules,
-    variant: str = "current",
+    variant: str = "current", ledger: list[Figure] | None = None,
+    constraints: list[RuleConstraint] | None = None,
 ) -> tuple[Counter[str], Counter[str]]:
-    """(released figures by kind, releases released/refused) over eight quarters."""
+    """(released figures by kind, releases released/refused) over eight quarters; with the
+    held-slot rule each review first puts its answers into the ledger (``ledger`` and
+    ``constraints``, when given, are the ledger the caller keeps)."""
     figures: Counter[str] = Counter()
     outcomes: Counter[str] = Counter()
     grouping = merge_departments(departments, rules)
     labels = {c: c for c in CATEGORIES}
-    ledger: list[Figure] = []
-    constraints: list[RuleConstraint] = []
+    ledger = [] if ledger is None else ledger
+    constraints = [] if constraints is None else constraints
     for year in (YEAR - 1, YEAR):
         for quarter in range(4):
             today = date(year + (quarter == 3), (quarter + 1) % 4 * 3 + 1, 1)
             seen = [c for c in cases if c.opened_on < today]
             basis = reviewing.basis_of(seen, grouping, rules, today, labels)
+            if SILENCES:
+                answers = reviewing.review_answers(basis, ledger, constraints)
+                ledger.extend(answers.figures)
+                outcomes["held slots"] += len(answers.held)
+                outcomes["slots"] += len(reviewing.review_slots(basis))
             for candidate in basis.candidates:
                 if not _offered(candidate, today, rules, variant):
                     continue
@@ -276,6 +287,43 @@ def speed(runs: int, seed: int) -> None:
           f"median {wall:.3f} s wall, {cpu:.3f} s CPU (target <= 1 s)")
     print(f"signal check against a ledger of {len(ledger)} figures, warm: "
           f"median {s_wall * 1000:.1f} ms wall, {s_cpu * 1000:.1f} ms CPU (target <= 100 ms)")
+    if SILENCES:
+        speed_silences(runs, departments, cases, dict(counts))
+
+
+def speed_silences(runs: int, departments: Sequence[DepartmentFacts], cases: list[CaseFacts],
+                   counts: dict[CellKey, int]) -> None:
+    """The held-slot rule's costs (issue 12): one review's answers (50 x 7 slots) against
+    the four reviews before it, and the annual table against a year of review answers."""
+    rules = DisclosureRules()
+    labels = {c: c for c in CATEGORIES}
+    grouping = merge_departments(departments, rules)
+    ledger: list[Figure] = []
+    reviews = [date(YEAR, 4, 1), date(YEAR, 7, 1), date(YEAR, 10, 1), date(YEAR + 1, 1, 1)]
+    for day in reviews[:-1]:
+        basis = reviewing.basis_of([c for c in cases if c.opened_on < day], grouping, rules,
+                                   day, labels)
+        ledger += reviewing.review_answers(basis, ledger).figures
+    basis = reviewing.basis_of(cases, grouping, rules, reviews[-1], labels)
+
+    def review() -> object:
+        return reviewing.review_answers(basis, ledger)
+
+    r_wall, r_cpu = median_times(review, max(1, runs // 2), clear_cache)
+    ledger += reviewing.review_answers(basis, ledger).figures
+
+    def table() -> object:
+        return protect_table(counts, grouping, CATEGORIES, periods_of_year(YEAR), rules,
+                             ledger, column_totals=True)
+
+    t_wall, t_cpu = median_times(table, max(1, runs // 2), clear_cache)
+    shown = table()
+    exact = sum(1 for key, f in shown.figures.items()  # type: ignore[attr-defined]
+                if key[0] == "*" and f.is_exact)
+    print(f"review answers, 50 departments x 7 categories against {len(ledger)} earlier "
+          f"answers, cold: median {r_wall:.2f} s wall, {r_cpu:.2f} s CPU")
+    print(f"annual table against those answers, cold: median {t_wall:.2f} s wall, "
+          f"{t_cpu:.2f} s CPU ({exact} of 7 category totals exact)")
 
 
 def row(name: str, counts: Counter[str]) -> str:
@@ -290,11 +338,19 @@ def main() -> None:
     parser.add_argument("--runs", type=int, default=5)
     parser.add_argument("--seed", type=int, default=12)
     parser.add_argument("--no-speed", action="store_true")
+    parser.add_argument("--min-department-size", type=int, default=None,
+                        help="proposal 2: fewer, coarser groups fixed in advance")
+    parser.add_argument("--timeline", action="store_true",
+                        help="build the report after the eight reviews, against their ledger "
+                             "(signals and, with the held-slot rule, the reviews' answers)")
     parser.add_argument("--signals", choices=VARIANTS, default="current",
                         help="signal rules to measure (usefulness proposal 3)")
     args = parser.parse_args()
     print(f"machine: {os.cpu_count()} CPUs ({cpu_model()}), Python {platform.python_version()}")
     rules = DisclosureRules()
+    if args.min_department_size is not None:
+        rules = replace(rules, min_department_size=args.min_department_size)
+        print(f"min_department_size: {rules.min_department_size}")
     if args.signals == "rise-after-small":
         publishing._alternatives = _small_before_alternatives  # type: ignore[assignment]
     print(f"signal rules: {args.signals}")
@@ -311,12 +367,17 @@ def main() -> None:
         cases = realistic_cases(departments, rng, [YEAR - 1, YEAR])
         n_cases += len(cases)
         clear_cache()
-        table, totals = annual_cells(departments, cases, rules, key_total)
+        ledger: list[Figure] = []
+        if not args.timeline:
+            table, totals = annual_cells(departments, cases, rules, key_total)
+            clear_cache()
+        figures, outcomes = signal_cells(departments, cases,
+                                         _variant_rules(rules, args.signals), args.signals,
+                                         ledger)
+        if args.timeline:  # the 2026 report on 15 January 2027, after the eight reviews
+            table, totals = annual_cells(departments, cases, rules, key_total, ledger)
         table_total += table
         org_total += totals
-        clear_cache()
-        figures, outcomes = signal_cells(departments, cases,
-                                         _variant_rules(rules, args.signals), args.signals)
         signal_total += figures
         outcome_total += outcomes
     elapsed = time.perf_counter() - start
@@ -331,6 +392,8 @@ def main() -> None:
     released, refused = outcome_total["released"], outcome_total["refused"]
     print(f"signal releases: {released} released, {refused} refused "
           f"({100 * refused / max(released + refused, 1):.1f}% refused)")
+    if SILENCES:
+        print(f"review slots held: {outcome_total['held slots']} of {outcome_total['slots']}")
     if not args.no_speed:
         speed(args.runs, args.seed)
 

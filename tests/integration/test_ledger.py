@@ -12,19 +12,31 @@ import pytest
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from tests.signalwork import TODAY, WINDOW, seed
 from vp_registry.config import Settings
-from vp_registry.core.disclosure import DisclosureRules, Figure, cell_set
+from vp_registry.core.disclosure import (
+    DisclosureProblem,
+    DisclosureRules,
+    Figure,
+    cell_set,
+    quarter_of,
+)
+from vp_registry.core.signals import CONCENTRATION
 from vp_registry.db.accounts import User
 from vp_registry.db.audit import AuditEntry
 from vp_registry.db.disclosure import DisclosureFigure, DisclosureRelease
+from vp_registry.services.cases import facts as case_facts
 from vp_registry.services.infrastructure.audit import Actor
-from vp_registry.services.signals import ledger
+from vp_registry.services.signals import ledger, publishing, refusals, reviewing
+from vp_registry.services.signals.publishing import ReleaseDraft
+from vp_registry.services.vault.keyring import VaultKeys
 from vp_registry.services.work import Work
 
 RULES = DisclosureRules()
 Q1 = cell_set([7], ["pesten"], ["2026-Q1"])
 Q2 = cell_set([7], ["pesten"], ["2026-Q2"])
 HALF_YEAR = Q1 | Q2
+DRAFT = ReleaseDraft(context="", actions=("team_talk",))
 
 
 @pytest.fixture
@@ -134,3 +146,51 @@ def test_check_does_not_write(db: Session, settings: Settings) -> None:
                           {(7, "pesten", "2026-Q1"): 4})
     assert result.ok
     assert _rows(db) == []
+
+
+def test_a_review_records_each_held_slots_answer_once_per_quarter(
+    db: Session, settings: Settings, actor: Actor, keys: VaultKeys,
+) -> None:
+    """Issue 12 (silences): before a release is decided, the quarter's review answers go into
+    the ledger - '3+' where a candidate exists, '< 3' where none does - once; the review page
+    (a GET) writes nothing, and nothing goes to the audit log (nobody released anything)."""
+    work = Work(db, settings, actor, keys=keys)
+    org = seed(db, settings, actor, keys)
+    reviewing.review(work, today=TODAY)
+    assert ledger.load_ledger(db) == []
+    reviewing.record_reviews(work, reviewing.current_basis(work, TODAY))
+    reviewing.record_reviews(work, reviewing.current_basis(work, TODAY))
+    releases = list(db.execute(select(DisclosureRelease).where(
+        DisclosureRelease.kind == reviewing.REVIEW_KIND)).scalars())
+    assert [r.reference for r in releases] == [f"review-{quarter_of(TODAY)}"]
+    by_cells = {f.cells: f.interval for f in ledger.load_ledger(db)}
+    assert by_cells[cell_set([org.magazijn], ["pesten"], WINDOW)] == (3, None)
+    assert by_cells[cell_set([org.monteurs], ["seksisme"], WINDOW)] == (0, 2)
+    assert _actions(db, "disclosure.release") == 0
+
+
+def test_a_slot_whose_silence_would_disclose_offers_no_candidate(
+    db: Session, settings: Settings, actor: Actor, keys: VaultKeys,
+) -> None:
+    """Magazijn and Productie together had exactly 4 pesten cases in the window (released
+    before): 'Magazijn below 3' would give Productie 2-4, 'at least 3' 0-1. The review holds
+    neither slot, so Magazijn's concentration is refused with the reason, whatever its
+    count; nothing is released."""
+    work = Work(db, settings, actor, keys=keys)
+    org = seed(db, settings, actor, keys)
+    both = cell_set([org.magazijn, org.productie], ["pesten"], WINDOW)
+    counts = reviewing.atom_counts(case_facts.case_facts(db, keys))
+    ledger.release(work, kind="report", reference="earlier",
+                   figures=[Figure.exact(both, 4, "Magazijn + Productie · pesten")],
+                   true_counts=counts)
+    view = next(v for v in reviewing.review(work, today=TODAY).open
+                if v.candidate.kind == CONCENTRATION and v.candidate.category == "pesten")
+    preview = publishing.preview(work, view.token, DRAFT, today=TODAY)
+    assert not preview.ok
+    assert [r.message for r in preview.reasons] == [
+        r.message for r in publishing.refusal_reasons(
+            [DisclosureProblem("unheld", frozenset(), "x", "")], 3)]
+    with pytest.raises(refusals.SignalRefused):
+        publishing.release(work, view.token, DRAFT, today=TODAY)
+    assert not any(f.cells == cell_set([org.magazijn], ["pesten"], WINDOW)
+                   for f in ledger.load_ledger(db))

@@ -68,6 +68,8 @@ def _find(review: reviewing.Review, kind: str, group: str | None = None) -> revi
 
 
 def _count(db: Session, model: type) -> int:
+    if model is DisclosureFigure:  # what was released: not a signal review's answers (issue 12)
+        return len(ledger.load_ledger(db, reviews=False))
     return int(db.execute(select(func.count()).select_from(model)).scalar_one())
 
 
@@ -106,7 +108,7 @@ def test_release_passes_the_auditor_and_records_banded_figures_only(
         ("Magazijn en logistiek", "pesten", WINDOW[0], END)
     assert row.actions == "team_talk,training"
     # the ledger holds the band over the atomic cells: department x category x quarters
-    figures = ledger.load_ledger(db)
+    figures = ledger.load_ledger(db, reviews=False)
     assert len(figures) == 1
     assert figures[0].cells == cell_set([org.magazijn], ["pesten"], WINDOW)
     assert figures[0].interval == (3, 4)
@@ -131,7 +133,7 @@ def test_a_rise_publishes_the_last_quarter_and_the_quarter_before(
     row = publishing.release(work, view.token, DRAFT, today=TODAY)
     assert (row.band, row.last_quarter, row.previous_quarter, row.previous_band) == \
         ("3-4", END, PREVIOUS, "< 3")
-    assert {f.interval for f in ledger.load_ledger(db)} == {(3, 4), (0, 2)}
+    assert {f.interval for f in ledger.load_ledger(db, reviews=False)} == {(3, 4), (0, 2)}
 
 
 def test_a_release_that_would_narrow_a_protected_cell_is_refused(

@@ -434,6 +434,7 @@ class Pipeline:
     def __init__(self, history: History) -> None:
         self.history = history
         self.memo: dict[Any, tuple[bool, tuple[Figure, ...], Observation, Any, Any]] = {}
+        self.unseen: set[Figure] = set()  # a review's answers: in the ledger, not shown
         self.runs = 0
 
     def run(self, values: Sequence[int], expected: Sequence[Observation] | None = None,
@@ -511,8 +512,15 @@ class Pipeline:
                     grouping = merge_departments(departments, h.rules)
                     basis = reviewing.basis_of(facts, grouping, h.rules, step.today,
                                                {c: c for c in h.categories})
-                    offered = sorted((c for c in basis.candidates if c.releasable
-                                      and (c.kind, c.category) in step.offer),
+                    # the review's answers (issue 12): the held slots' "< k" / "k+" go to
+                    # the ledger; the reader sees only what is released (not recorded
+                    # as search constraints: a data set with other answers may look the same)
+                    answered = reviewing.review_answers(basis, step_ledger, step_rules)
+                    step_ledger.extend(answered.figures)
+                    figures_out.extend(answered.figures)
+                    self.unseen.update(answered.figures)
+                    offered = sorted((c for c in reviewing.offered(basis.candidates, answered)
+                                      if c.releasable and (c.kind, c.category) in step.offer),
                                      key=lambda c: c.key)
                     for candidate in offered:
                         ok, figures, view, added = release_signal(basis, candidate, step_ledger,
@@ -546,6 +554,8 @@ class Pipeline:
             rules.extend(added_rules)
             if record:
                 for f in figures:
+                    if f in self.unseen:
+                        continue
                     variables = _variables_of(f, h, index_of, late=late, erased=erased,
                                               today=step.today,
                                               moved=_moved_late(h, late_on, finalised),

@@ -101,8 +101,8 @@ def _audit_actions(app: Flask) -> list[str]:
 
 def _releases(app: Flask) -> int:
     with app.app_context(), db_session_for(app) as session:
-        return int(session.execute(select(func.count()).select_from(DisclosureRelease)
-                                   ).scalar_one())
+        return int(session.execute(select(func.count()).select_from(DisclosureRelease).where(
+            DisclosureRelease.kind != "review")).scalar_one())  # not the reviews' (issue 12)
 
 
 # ------------------------------------------------------------------ the counsellor

@@ -123,7 +123,7 @@ def _changed_figures(
     seen: dict[frozenset[CellKey], Figure] = {f.cells: f for f in ledger}
     for f in candidate:
         before = seen.get(f.cells)
-        if before is not None and before.interval != f.interval:
+        if before is not None and before.interval != f.interval and not _narrows(before, f):
             in_ledger = any(g.cells == f.cells and g.interval == before.interval for g in ledger)
             problems.append(
                 DisclosureProblem(
@@ -139,6 +139,14 @@ def _changed_figures(
             )
         seen.setdefault(f.cells, f)
     return problems
+
+
+def _narrows(before: Figure, f: Figure) -> bool:
+    """A band inside an earlier open-ended department figure on the same cells (a review's
+    ``k+``, then the candidate's released band): it says more, and the audit checks that, but
+    it changes nothing a reader kept (issue 12, ``silences``)."""
+    return (before.high is None and not before.organisation_wide
+            and not f.organisation_wide and f.low >= before.low)
 
 
 def _incorrect_figures(

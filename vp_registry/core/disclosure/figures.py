@@ -22,6 +22,7 @@ K_MAX: Final = 10
 ProblemKind = Literal[
     "disclosure", "changed_figure", "incorrect_figure", "inconsistent",
     "simulated",  # refused for another value the release could have had (services/signals)
+    "unheld",  # a review slot whose silence would disclose: no candidate offered (silences)
 ]
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from types import MappingProxyType
-from typing import Literal
+from typing import Final, Literal
 
 from vp_registry.core.disclosure.auditor import (
     audit,
@@ -25,11 +25,13 @@ from vp_registry.core.disclosure.figures import (
     AuditResult,
     DisclosureRules,
     Figure,
+    RuleConstraint,
 )
 from vp_registry.core.disclosure.grouping import (
     DepartmentGrouping,
     Naming,
 )
+from vp_registry.core.disclosure.totals import bounds_the_column, every_value_safe
 
 _Status = Literal["value", "primary", "complementary", "repeated", "withheld"]
 
@@ -73,6 +75,7 @@ def protect_table(
     column_totals: bool = False,
     groups: Sequence[str] | None = None,
     category_labels: Mapping[str, str] | None = None,
+    constraints: Sequence[RuleConstraint] = (),
 ) -> ProtectedTable:
     """Build the figures of a group x category table over ``periods`` and protect them.
 
@@ -84,14 +87,10 @@ def protect_table(
     public facts only (:func:`_protect_by_column`), and :func:`audit` checks the result against
     ``ledger``; an objection makes the table not ``ok`` - nothing is coarsened on the
     auditor's verdict, which would depend on the hidden counts (issue 12). There are no row
-    totals or grand total: no rule decides their complements from public facts alone.
+    totals or grand total: no rule decides their complements from public facts alone. Totals
+    the ledger bounds: :func:`_withhold_bounded_totals`; ``constraints``: the ledger's rules.
     """
-    quarters = tuple(sorted(set(periods), key=_quarter_index))
-    if not quarters:
-        raise ValueError("a table needs at least one quarter")
-    cats = tuple(dict.fromkeys(categories))
-    if not cats or TOTAL in cats:
-        raise ValueError("a table needs at least one category (and none named '*')")
+    quarters, cats = _shape(periods, categories)
     _check_counts(counts, grouping)
     group_keys = _group_keys(grouping, groups)
     labels = dict(category_labels or {})
@@ -100,11 +99,14 @@ def protect_table(
                        column_totals=column_totals)
     figures, status = _first_figures(specs, counts, rules, ledger, banded=banded,
                                      years=_whole_years(quarters))
+    audited = _withhold_bounded_totals(figures, status, ledger, rules, counts, constraints,
+                                       {key: cells for key, cells, _, _ in specs})
     if breakdown:
         _protect_by_column(figures, status, {key: cells for key, cells, _, _ in specs},
-                           group_keys, cats, ledger, rules.k)
+                           group_keys, cats, ledger, rules.k, audited)
     naming = Naming.from_grouping(grouping, labels)
-    result = audit(list(figures.values()), ledger, counts, rules, naming=naming)
+    result = audit(list(figures.values()), ledger, counts, rules, naming=naming,
+                   constraints=constraints)
 
     def with_status(*wanted: _Status) -> frozenset[TableKey]:
         return frozenset(key for key, s in status.items() if s in wanted)
@@ -120,6 +122,17 @@ def protect_table(
         periods=quarters,
         audit=result,
     )
+
+
+def _shape(periods: Sequence[str], categories: Sequence[str]
+           ) -> tuple[tuple[str, ...], tuple[str, ...]]:
+    quarters = tuple(sorted(set(periods), key=_quarter_index))
+    if not quarters:
+        raise ValueError("a table needs at least one quarter")
+    cats = tuple(dict.fromkeys(categories))
+    if not cats or TOTAL in cats:
+        raise ValueError("a table needs at least one category (and none named '*')")
+    return quarters, cats
 
 
 def _check_counts(counts: Mapping[CellKey, int], grouping: DepartmentGrouping) -> None:
@@ -219,6 +232,42 @@ def _new_figure(
     return Figure.exact(cells, value, label), "value"
 
 
+MAX_AUDITED_GROUPS: Final = 4
+"""A bounded total with more groups the ledger bounds is withheld without the per-value audit
+(its cost grows with them; the count is public, so the decision stays simulatable). Such a
+total is almost never safe anyway: one group the ledger holds below k pins it at the lowest
+or the k-th value the total could have (docs/decisions.md)."""
+
+
+def _withhold_bounded_totals(
+    figures: dict[TableKey, Figure], status: dict[TableKey, _Status], ledger: Sequence[Figure],
+    rules: DisclosureRules, counts: Mapping[CellKey, int],
+    constraints: Sequence[RuleConstraint], spec_cells: Mapping[TableKey, frozenset[CellKey]],
+) -> set[TableKey]:
+    """A new organisation-wide total next to earlier figures that bound its groups: shown only
+    when every value it could have is safe (:func:`.totals.every_value_safe`), decided from
+    the ledger and the structure, never from its value; its column's cells are withheld
+    either way (their ``< k`` pattern next to the bounds is not audited value by value).
+    Returns the totals audited so (shown or not)."""
+    audited: set[TableKey] = set()
+    for key, figure in list(figures.items()):
+        if key[0] != TOTAL or status[key] not in ("value", "primary"):
+            continue
+        if not figure.organisation_wide or not bounds_the_column(figure.cells, ledger):
+            continue
+        audited.add(key)
+        groups = [cells for t, cells in spec_cells.items() if t[0] != TOTAL and t[1] == key[1]]
+        for cell_key in [t for t in figures if t[0] != TOTAL and t[1] == key[1]]:
+            del figures[cell_key]
+            status[cell_key] = "withheld"
+        bounded = sum(1 for cells in groups if bounds_the_column(cells, ledger))
+        if bounded > MAX_AUDITED_GROUPS or not every_value_safe(
+                figure.cells, figure.label, ledger, rules, counts, constraints, groups):
+            del figures[key]
+            status[key] = "withheld"
+    return audited
+
+
 def _protect_by_column(
     figures: dict[TableKey, Figure],
     status: dict[TableKey, _Status],
@@ -227,6 +276,7 @@ def _protect_by_column(
     categories: Sequence[str],
     ledger: Sequence[Figure],
     k: int,
+    audited: set[TableKey] | frozenset[TableKey] = frozenset(),
 ) -> None:
     """Simulatable protection of a table without row totals (issue 12), column by column.
 
@@ -237,7 +287,8 @@ def _protect_by_column(
       group, a total over other departments) shows no department cells: whether its cells
       could be shown safely would depend on counts the ledger leaves open. Nor its new
       total: an exact total minus a band released for one group (a signal) bounds the other
-      groups (total 3, "other departments" 3-4: the rest is 0). An earlier
+      groups (total 3, "other departments" 3-4: the rest is 0) - unless it was audited
+      for every value it could have (:func:`_withhold_bounded_totals`). An earlier
       organisation-wide total over exactly the column counts as the column's total (and
       stays; it is public).
     * An exact organisation-wide total ``T`` below ``k * n - 1`` (``n`` groups) - or a total
@@ -262,7 +313,7 @@ def _protect_by_column(
         total = figures.get((TOTAL, c)) or earlier_totals.get(column_cells[c])
         _protect_column(figures, status, keys, (TOTAL, c), total,
                         touched=not column_cells[c].isdisjoint(touched),
-                        threshold=threshold, k=k)
+                        threshold=threshold, k=k, audited=(TOTAL, c) in audited)
 
 
 def _touched(
@@ -284,7 +335,7 @@ def _touched(
 def _protect_column(
     figures: dict[TableKey, Figure], status: dict[TableKey, _Status],
     keys: Sequence[TableKey], total_key: TableKey, total: Figure | None, *,
-    touched: bool, threshold: int, k: int,
+    touched: bool, threshold: int, k: int, audited: bool = False,
 ) -> None:
     """One column of :func:`_protect_by_column`."""
     hidden = any(
@@ -296,7 +347,8 @@ def _protect_column(
         for key in keys:
             figures.pop(key, None)
             status[key] = "withheld"
-        if touched and total_key in figures and status.get(total_key) != "repeated":
+        if (touched and not audited and total_key in figures
+                and status.get(total_key) != "repeated"):
             del figures[total_key]
             status[total_key] = "withheld"
         return

@@ -8,7 +8,13 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Final
 
-from vp_registry.core.disclosure import Naming, is_complete, merge_departments, periods_of_year
+from vp_registry.core.disclosure import (
+    Figure,
+    Naming,
+    is_complete,
+    merge_departments,
+    periods_of_year,
+)
 from vp_registry.core.facts import CaseFacts
 from vp_registry.core.report import (
     AnnualReport,
@@ -39,7 +45,7 @@ from vp_registry.services.reports.refusals import (
     ReportConflict,
     YearNotOver,
 )
-from vp_registry.services.signals import ledger
+from vp_registry.services.signals import ledger, reviewing
 from vp_registry.services.signals import management as signal_management
 from vp_registry.services.work import Work
 
@@ -53,6 +59,17 @@ class _Built:
     report: AnnualReport
     facts: list[CaseFacts]
     naming: Naming
+
+
+def _reviewed_ledger(work: Work, today: date, *, final: bool) -> list[Figure]:
+    """The ledger with the answers of the signal reviews due by ``today`` (issue 12: a
+    reader may assume a review at every quarter start; its silences bound the report's
+    groups): recorded when finalising, computed in memory for a preview."""
+    basis = reviewing.current_basis(work, today)
+    if final:
+        reviewing.record_reviews(work, basis)
+        return ledger.load_ledger(work.session)
+    return reviewing.ledger_with_reviews(work, basis)
 
 
 def _build(work: Work, draft: Draft, *, final: bool, today: date, progress: Progress | None
@@ -77,7 +94,7 @@ def _build(work: Work, draft: Draft, *, final: bool, today: date, progress: Prog
             activities.report_facts(work, year),
             signal_management.report_facts(session, year, locale),
             frozen_aggregates(session, before=year),
-            draft.texts, rules, ledger.load_ledger(session), locale,
+            draft.texts, rules, _reviewed_ledger(work, today, final=final), locale,
             organisation=settings.organisation_name, draft=not final, version=draft.version,
             issued_on=today, corrects=corrects, registry_start=settings.registry_start_date,
             pulse=pulse_signals.report_facts(session, settings, year),  # issue 16

@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from typing import Final
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -64,10 +65,21 @@ def load_constraints(session: Session) -> list[RuleConstraint]:
     return [RuleConstraint(_decode_terms(row.terms), row.low, row.label) for row in rows]
 
 
-def load_ledger(session: Session) -> list[Figure]:
-    rows = session.execute(select(DisclosureFigure).order_by(DisclosureFigure.id)).scalars()
+REVIEW_KIND: Final = "review"
+"""The kind of a signal review's answers (issue 12, ``reviewing.record_reviews``): public
+facts the ledger keeps like releases, though nobody released them."""
+
+
+def load_ledger(session: Session, *, reviews: bool = True) -> list[Figure]:
+    """Every figure of the ledger, oldest first; ``reviews=False``: only released ones
+    (without the reviews' answers)."""
+    query = select(DisclosureFigure).order_by(DisclosureFigure.id)
+    if not reviews:
+        query = query.join(DisclosureRelease,
+                           DisclosureRelease.id == DisclosureFigure.release_id).where(
+            DisclosureRelease.kind != REVIEW_KIND)
     return [Figure(_decode_cells(row.cells), row.low, row.high, row.label,
-                   row.organisation_wide) for row in rows]
+                   row.organisation_wide) for row in session.execute(query).scalars()]
 
 
 def check(

@@ -31,7 +31,7 @@ from vp_registry.core.taxonomy import N_, SuggestedAction
 from vp_registry.db import utcnow
 from vp_registry.db.signals import ReleasedSignal
 from vp_registry.services.errors import ValidationFailed
-from vp_registry.services.signals import ledger
+from vp_registry.services.signals import ledger, reviewing
 from vp_registry.services.signals.refusals import (
     AlreadyReleased,
     NotReleasable,
@@ -190,6 +190,14 @@ def _alternatives(published: Publication, rules: DisclosureRules) -> list[tuple[
     return out
 
 
+def held(published: Publication, ledger_figures: Sequence[Figure], k: int) -> bool:
+    """Did the review of the concentration's window hold its slot (issue 12)? Then the
+    ledger has ``k+`` (or a band) on exactly its cells: the review's answer "a candidate
+    existed" (``services.signals.reviewing.review_answers``)."""
+    cells = published.figures[0].cells
+    return any(f.cells == cells and f.low >= k for f in ledger_figures)
+
+
 def audit_release(
     basis: SignalBasis, candidate: SignalCandidate, ledger_figures: Sequence[Figure],
     ledger_constraints: Sequence[RuleConstraint] = (),
@@ -203,6 +211,10 @@ def audit_release(
     """
     published = publication(basis, candidate)
     rules, counts, naming = basis.rules, basis.counts(), basis.naming()
+    if published.kind == CONCENTRATION and not held(published, ledger_figures, rules.k):
+        return published, AuditResult(False, [
+            DisclosureProblem("unheld", published.figures[0].cells, published.figures[0].label,
+                              "the review did not hold this group and period")])
     known = [*ledger_constraints, *published.constraints]  # the rule, same cells for every band
     result = audit_figures(published.figures, ledger_figures, counts, rules, naming=naming,
                            constraints=known)
@@ -258,6 +270,16 @@ def refusal_reasons(problems: Sequence[DisclosureProblem], k: int,
                    "actual number. For at least one number this signal could have had, "
                    "management could then work out a small count, so it is refused whatever "
                    "the actual number is: the refusal itself tells nobody anything."), {}))
+        elif problem.kind == "unheld":
+            reasons.append(RefusalReason(
+                N_("Management may assume that every signal review offers every candidate, so "
+                   "even a review without this signal would tell them something: that "
+                   "‘%(cell)s’ had fewer than %(k)s cases. Together with what was released "
+                   "before (for example an annual report's exact total), that could give away a "
+                   "small count. So this group and period are not reviewed at all - decided "
+                   "from what is public only, whatever the actual number: the missing signal "
+                   "tells nobody anything."),
+                {"cell": problem.label, "k": k}))
         elif problem.kind == "changed_figure":
             reasons.append(RefusalReason(
                 N_("‘%(cell)s’ was released before with another number. A released figure is "
@@ -288,7 +310,7 @@ def preview(work: Work, token: str, draft: ReleaseDraft, *, today: date | None =
     view = find_view(work, basis, token)
     if view.released is not None:
         raise AlreadyReleased()
-    earlier = ledger.load_ledger(work.session)
+    earlier = reviewing.ledger_with_reviews(work, basis)  # the due reviews' answers, unwritten
     published, result = audit_release(basis, view.candidate, earlier,
                                       ledger.load_constraints(work.session))
     reasons = refusal_reasons(result.problems, basis.rules.k, earlier)
@@ -310,6 +332,7 @@ def release(work: Work, token: str, draft: ReleaseDraft, *, today: date | None =
     published = publication(basis, view.candidate)
     candidate = view.candidate
     reference = f"{LEDGER_KIND}:{candidate.kind}:{candidate.category}:{published.last_quarter}"
+    reviewing.record_reviews(work, basis)  # the due reviews' answers first (issue 12)
     earlier = ledger.load_ledger(work.session)
     _, decided = audit_release(basis, candidate, earlier, ledger.load_constraints(work.session))
     if not decided.ok:  # for some band it could have had: refused whatever its own band

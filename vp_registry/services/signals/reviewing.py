@@ -19,19 +19,26 @@ from vp_registry.core.disclosure import (
     CellKey,
     DepartmentGrouping,
     DisclosureRules,
+    Figure,
     Naming,
+    RuleConstraint,
+    cell_set,
     merge_departments,
     parse_quarter,
+    period_label,
     quarter_of,
     trailing_quarters,
 )
+from vp_registry.core.disclosure.silences import ReviewAnswers, Slot, answers
 from vp_registry.core.facts import CaseFacts
 from vp_registry.core.signals import (
+    CONCENTRATION,
     SignalCandidate,
     detect_signals,
 )
 from vp_registry.core.taxonomy import N_
 from vp_registry.db.cases import Case
+from vp_registry.db.disclosure import DisclosureRelease
 from vp_registry.db.signals import ReleasedSignal, SignalDismissal
 from vp_registry.services.accounts import organisation
 from vp_registry.services.collector import paused_gc
@@ -45,6 +52,7 @@ from vp_registry.services.work import Work
 WINDOW_QUARTERS: Final = 4  # the trailing window of a concentration: 12 months
 TOKEN_CHARS: Final = 32
 PURPOSE_SIGNAL_DIGEST: Final = "signal-candidate"
+REVIEW_KIND: Final = ledger.REVIEW_KIND  # the ledger's rows of a review's answers (issue 12)
 
 
 @dataclass(frozen=True)
@@ -110,6 +118,93 @@ def current_basis(work: Work, today: date) -> SignalBasis:
         facts = counting.counted_case_facts(session, work.keys)
         grouping = merge_departments(organisation.department_facts(session), rules)
         return basis_of(facts, grouping, rules, today, _category_labels(session))
+
+
+def review_slots(basis: SignalBasis, on: date | None = None) -> list[Slot]:
+    """The concentration slots of the review on ``on`` (default ``basis.today``): every group
+    x category over its window, in the fixed order in which :func:`review_answers` decides
+    them."""
+    window = window_before(on or basis.today)
+    when = period_label(window)
+    return [
+        Slot((key, category), cell_set(group.department_ids, [category], window),
+             f"{group.label} · {basis.category_labels[category]} · {when}")
+        for key, group in sorted(basis.grouping.groups.items())
+        for category in sorted(basis.category_labels)
+    ]
+
+
+def review_answers(basis: SignalBasis, ledger_figures: Sequence[Figure],
+                   ledger_constraints: Sequence[RuleConstraint] = (), *,
+                   on: date | None = None) -> ReviewAnswers:
+    """What the review on ``on`` (default ``basis.today``) makes public (issue 12,
+    ``core.disclosure.silences``): the slots it holds and, per held slot, ``< k`` (silent) or
+    ``k+`` (a candidate existed), for the ledger. A concentration is offered only in a held
+    slot."""
+    return answers(review_slots(basis, on), basis.counts(), ledger_figures, basis.rules,
+                   ledger_constraints)
+
+
+def _quarter_start(day: date) -> date:
+    return date(day.year, 3 * ((day.month - 1) // 3) + 1, 1)
+
+
+def due_reviews(session: Session, today: date) -> list[date]:
+    """The quarter starts up to ``today`` whose review is not in the ledger yet: every one
+    after the last recorded review, or only the current quarter's when none is recorded (the
+    reviews before this rule existed cannot be recorded afterwards). A day before the last
+    recorded review (a back-dated request) gets its own quarter's review only."""
+    recorded = {parse_quarter(reference.removeprefix(REVIEW_KIND + "-"))
+                for reference in session.execute(select(DisclosureRelease.reference).where(
+                    DisclosureRelease.kind == REVIEW_KIND)).scalars()}
+    current = _quarter_start(today)
+    if not recorded or max(recorded) >= parse_quarter(quarter_of(current)):
+        return [] if parse_quarter(quarter_of(current)) in recorded else [current]
+    year, number = max(recorded)
+    due: list[date] = []
+    day = date(year, 3 * number - 2, 1)
+    while day < current:
+        day = date(day.year + 1, 1, 1) if day.month == 10 else date(day.year, day.month + 3, 1)
+        due.append(day)
+    return due
+
+
+def pending_reviews(work: Work, basis: SignalBasis) -> list[tuple[str, ReviewAnswers]]:
+    """The answers of every review due up to ``basis.today`` that the ledger lacks, each
+    decided against the ledger plus the answers before it - in memory (issue 12)."""
+    known = ledger.load_ledger(work.session)
+    constraints = ledger.load_constraints(work.session)
+    found: list[tuple[str, ReviewAnswers]] = []
+    for day in due_reviews(work.session, basis.today):
+        answered = review_answers(basis, known, constraints, on=day)
+        found.append((f"{REVIEW_KIND}-{quarter_of(day)}", answered))
+        known = [*known, *answered.figures]
+    return found
+
+
+def ledger_with_reviews(work: Work, basis: SignalBasis) -> list[Figure]:
+    """The ledger as a release decided now must see it: with the due reviews' answers, not
+    written (for a page that only shows what would happen)."""
+    pending = [f for _, answered in pending_reviews(work, basis) for f in answered.figures]
+    return [*ledger.load_ledger(work.session), *pending]
+
+
+def record_reviews(work: Work, basis: SignalBasis) -> None:
+    """Put the answers of every review due up to ``basis.today`` into the ledger (issue 12):
+    a reader may assume a review at every quarter start that offers every candidate, so its
+    silences are public whether or not the counsellor looked. Before any release is decided.
+    Not in the audit log: nobody released anything (the ledger row says when and in whose
+    request it was recorded)."""
+    for reference, answered in pending_reviews(work, basis):
+        ledger.append(work, ledger.Approval(REVIEW_KIND, reference, reference,
+                                            answered.figures, ()))
+
+
+def offered(candidates: Iterable[SignalCandidate], held: ReviewAnswers
+            ) -> list[SignalCandidate]:
+    """The candidates a review offers: a concentration only in a held slot."""
+    return [c for c in candidates if c.kind != CONCENTRATION
+            or held.holds((c.group_key or "", c.category or ""))]
 
 
 def _digest(keys: VaultKeys, candidate_key: str) -> str:
