@@ -54,7 +54,7 @@ from vp_registry.web.sessions import COOKIE_NAME
 
 pytestmark = pytest.mark.slow
 
-ROLES = ("counsellor", "manager", "admin")
+ROLES = ("counsellor", "manager", "admin", "practice_admin")  # issue 17: + the practice admin
 # Text of every demo case: none of it may reach anyone but a counsellor with vault access.
 CASE_TEXTS = [case.narrative[:40] for case in DEMO_CASES]
 

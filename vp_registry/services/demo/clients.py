@@ -143,6 +143,11 @@ def _registered(databases: OrganisationDatabases, settings: Settings,
         found = registry.find_organisation(work.session, demo.slug)
         if found is not None:
             return found
+        # a run stopped after making the database but before the registry row was stored
+        # left a database no URL reaches: the demo makes it afresh
+        orphan = Organisation(0, demo.slug, demo.name, None, False)
+        if databases.exists(orphan):
+            databases.drop_database(orphan)
         return registry.create_organisation(work, databases, slug=demo.slug, name=demo.name)
 
 
