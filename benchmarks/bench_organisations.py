@@ -231,7 +231,9 @@ def overview_across(app: Flask, members: list[Member], repeat: int) -> dict[str,
     """orgs-web's overview over ``members``, each from its own vault: the sessions opened,
     the vault keys opened with the password (a web request unseals them from its session
     instead: cheaper), every overview computed. Cold: every organisation's engine disposed
-    first (new connections, as after a worker restart); warm: again."""
+    first (new connections, as after a worker restart); warm: again. Each organisation's
+    work is committed, as the web request commits it (its audit entries; the listing index the
+    first overview writes, which later ones read)."""
     try:
         from vp_registry.services.practice import ClientWork, overview
     except ImportError:
@@ -246,6 +248,8 @@ def overview_across(app: Flask, members: list[Member], repeat: int) -> dict[str,
                 keys=member.keys(session))) for member, session in zip(members, sessions,
                                                                        strict=True)]
             overview.client_overviews(clients, today=date.today())
+            for session in sessions:
+                session.commit()  # as the web request does: its audit entries, the index
         finally:
             for session in sessions:
                 session.rollback()
