@@ -202,6 +202,8 @@ def test_a_manager_sees_the_same_pages_and_downloads_whatever_the_hidden_cases(
     assert any(r.startswith("concentration Magazijn") and "refused" not in r
                for r in first.released), first.released
     mine, theirs = manager_view(first), manager_view(second)
-    assert "Productie" in str(mine[f"/reports/{YEAR}/v1"])
+    # released (since issue 12's silence rule its department columns are bounded by the
+    # reviews' answers, so the table's columns are withheld: the page names no department)
+    assert "Aantal nieuwe meldingen" in str(mine[f"/reports/{YEAR}/v1"])
     for what in mine:
         assert mine[what] == theirs[what], f"the manager's {what} differs"
