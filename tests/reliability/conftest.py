@@ -24,6 +24,9 @@ def world(tmp_path_factory: pytest.TempPathFactory) -> Iterator[World]:
     try:
         ids, people, code = build_world(app, settings)
     finally:
+        # the demo's client organisations (issue 17) hold connections of their own: a database
+        # anyone is connected to cannot be the template of the copies below (PostgreSQL)
+        app_state(app).databases.dispose_all()
         app_state(app).engine.dispose()
     yield World(settings, url, ids, people, code)
     for _ in databases:  # drops the PostgreSQL database
@@ -39,4 +42,5 @@ def visit(world: World, tmp_path: Path) -> Iterator[Visit]:
         try:
             yield Visit(app, app.test_client(), errors, world)
         finally:
+            app_state(app).databases.dispose_all()
             app_state(app).engine.dispose()
