@@ -3,21 +3,19 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from datetime import date
 from typing import Any
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from vp_registry.core.casework import fold
-from vp_registry.core.taxonomy import CaseStatus
 from vp_registry.db.cases import Case
 from vp_registry.db.organisation import Department
 from vp_registry.services.cases import codec, listing_cache, queries, search, search_index
 from vp_registry.services.cases.listing_cache import ListingCache
+from vp_registry.services.cases.overview import Overview as Overview  # moved (issue 17)
+from vp_registry.services.cases.overview import overview as overview
 from vp_registry.services.cases.queries import PAGE_SIZE, CaseFilter, CasePage
-from vp_registry.services.cases.records import CaseSummary
 from vp_registry.services.cases.search_index import SearchIndex
 from vp_registry.services.work import Work
 
@@ -129,45 +127,6 @@ def case_years(session: Session) -> list[int]:
     if first is None or last is None:
         return []
     return list(range(last.year, first.year - 1, -1))
-
-
-@dataclass(frozen=True)
-class Overview:
-    """The counsellor's start page: open cases and whistleblower deadlines to watch."""
-
-    open_count: int
-    recent: list[CaseSummary]  # the most recently opened open cases
-    deadlines: list[CaseSummary]  # open integrity reports with a deadline overdue or soon
-
-
-def overview(work: Work, *, today: date, recent: int = 10) -> Overview:
-    """Only the shown cases and the integrity reports (deadlines are encrypted) are decrypted:
-    the vault's listing index says which open cases are integrity reports, and a case it does
-    not hold yet is decrypted and added. Audited as one ``case.list`` read."""
-    rows = work.session.connection().execute(
-        queries.list_query(CaseFilter(status=CaseStatus.OPEN.value))).all()
-    index = listing_cache.ListingIndex()
-    index.load(work.session, work.keys)
-    shown: list[CaseSummary] = []
-    deadlines: list[CaseSummary] = []
-    for row in rows:
-        integrity = index.integrity(row.id, row.version)
-        if len(shown) >= recent and integrity is False:
-            continue
-        crypter = codec.list_row_crypter(work.keys, row)
-        listing = codec.decode_listing(crypter, row.id, row.listing)
-        if integrity is None:
-            index.put(row.id, row.version, listing)
-        summary = queries.row_summary(row, listing)
-        if len(shown) < recent:
-            shown.append(summary)
-        watch = summary.deadlines
-        if watch is not None and (watch.overdue(today) or watch.soon(today)):
-            deadlines.append(summary)
-    index.save(work.session, work.keys)
-    deadlines.sort(key=lambda c: (not c.overdue(today), c.opened_on))
-    _audit_list(work, view="overview")
-    return Overview(len(rows), shown, deadlines)
 
 
 def count_by_status(session: Session) -> dict[str, int]:
