@@ -11,11 +11,14 @@ switcher) and of links into another organisation.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 from flask import Blueprint, abort, request, url_for
+from flask_login import user_logged_out
 
 from vp_registry.web.organisation import COOKIE_PREFIX, current_organisation
+from vp_registry.web.speedups.urls import url_builder
 
 if TYPE_CHECKING:
     from vp_registry.services.organisations.registry import Organisation
@@ -44,6 +47,21 @@ def org_url(organisation: Organisation, endpoint: str, **values: Any) -> str:
     return path if organisation.is_home else f"{PREFIX}{organisation.slug}{path}"
 
 
+def org_case_urls(organisation: Organisation) -> Callable[[str], str]:
+    """``reference -> org_url(organisation, "cases.view", reference=reference)``, with one
+    ``url_for`` for all of them (web/speedups/urls.py): ``/clients`` links every shown case
+    of every organisation."""
+    build = url_builder("cases.view", "reference")
+    root = request.script_root
+    prefix = "" if organisation.is_home else f"{PREFIX}{organisation.slug}"
+
+    def url(reference: str) -> str:
+        path = build(reference)
+        return prefix + (path[len(root):] if root and path.startswith(root + "/") else path)
+
+    return url
+
+
 def header_organisation() -> Organisation | None:
     """The organisation the header names: a client organisation, never the home one (an
     installation with one organisation looks as it always did)."""
@@ -61,12 +79,14 @@ def shows_switcher() -> bool:
     return any(name.startswith(COOKIE_PREFIX) for name in request.cookies)
 
 
-for _helper in (main_url, org_url, header_organisation, shows_switcher):
+for _helper in (main_url, org_url, org_case_urls, header_organisation, shows_switcher):
     blueprint.add_app_template_global(_helper)
 
 
 def init_blueprint() -> Blueprint:
     """The blueprint with its views (imported here: they import this module)."""
     from vp_registry.web.practice import clients, organisations  # noqa: F401 - the views
+    from vp_registry.web.practice.overviews import drop_at_logout
 
+    user_logged_out.connect(drop_at_logout)  # the same receiver once, however many apps
     return blueprint

@@ -22,9 +22,10 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import timedelta
+from typing import Any
 
 from flask import request
-from sqlalchemy import select
+from sqlalchemy import and_, bindparam, select
 
 from vp_registry.app_state import AppState, organisation_state, practice_state
 from vp_registry.core import crypto
@@ -65,50 +66,76 @@ def _unseal(token: str, sealed: bytes) -> bytes:
                              purpose="session-vault", key_version=VAULT_KEY_VERSION)
 
 
-def _expired(state: AppState, row: WebSession) -> bool:
+def _expired(state: AppState, row: Any) -> bool:
     now, settings = utcnow(), state.settings
-    return (row.last_seen_at + timedelta(minutes=settings.session_idle_minutes) < now
-            or row.created_at + timedelta(hours=settings.session_absolute_hours) < now)
+    return bool(row.last_seen_at + timedelta(minutes=settings.session_idle_minutes) < now
+                or row.created_at + timedelta(hours=settings.session_absolute_hours) < now)
 
 
-def _signed_in_user(row: WebSession, user: User) -> bool:
+def _signed_in_user(row: Any) -> bool:
     """The checks of the organisation's own request: Flask-Login's user in the session data,
     and web/auth/loading.py's conditions; and only a counsellor has a case overview."""
     try:
         data = json.loads(row.data)
     except ValueError:
         return False
-    return (isinstance(data, dict) and str(data.get("_user_id", "")) == str(user.id)
-            and user.active and user.totp_enrolled and not user.must_change_password
-            and user.role == Role.COUNSELLOR.value)
+    return bool(isinstance(data, dict) and str(data.get("_user_id", "")) == str(row.user_id)
+                and row.active and row.totp_enrolled and not row.must_change_password
+                and row.role == Role.COUNSELLOR.value)
 
 
-def _open(organisation: Organisation, token: str) -> ClientSession | None:
-    state = organisation_state(organisation)
+# The session row and its user's columns in one statement, built once (no ORM objects: this
+# runs once per organisation on every /clients).
+_ROW_AND_USER = (select(WebSession.data, WebSession.created_at, WebSession.last_seen_at,
+                        WebSession.vault_key_sealed, User.id.label("user_id"), User.role,
+                        User.display_name, User.active,
+                        and_(User.totp_enrolled_at.is_not(None),
+                             User.totp_secret_encrypted.is_not(None)).label("totp_enrolled"),
+                        User.must_change_password)
+                 .join(User, User.id == WebSession.user_id)
+                 .where(WebSession.token_hash == bindparam("token_hash")))
+
+
+def open_in(organisation: Organisation, state: AppState, token: str) -> ClientSession | None:
+    """This browser's counsellor session in ``organisation`` (its ``state``), checked as that
+    organisation's own request checks it; None if there is none. Uses no request context (the
+    overview runs it in a thread per organisation); the caller closes ``work``."""
     session = new_session(state.session_factory)
     try:
-        found = session.execute(
-            select(WebSession, User).join(User, User.id == WebSession.user_id)
-            .where(WebSession.token_hash == crypto.hash_token(token))).first()
-        if found is None or _expired(state, found.WebSession) or not _signed_in_user(
-                found.WebSession, found.User):
+        row = session.connection().execute(
+            _ROW_AND_USER, {"token_hash": crypto.hash_token(token)}).first()
+        if row is None or _expired(state, row) or not _signed_in_user(row):
             session.close()
             return None
-        row, user = found.WebSession, found.User
-        work = Work(session, state.settings, Actor(user.id, user.role))
+        work = Work(session, state.settings, Actor(row.user_id, row.role))
         unlocked = False
         if row.vault_key_sealed is not None:
             try:
                 key = _unseal(token, row.vault_key_sealed)
                 work.with_keys(unlocking.open_keys(session, state.settings, key,
-                                                   holder=user.id))
+                                                   holder=row.user_id))
                 unlocked = True
             except (NoGrant, VaultLocked, DecryptionError):
                 unlocked = False
-        return ClientSession(organisation, user.display_name, work, unlocked)
+        return ClientSession(organisation, row.display_name, work, unlocked)
     except BaseException:
         session.close()
         raise
+
+
+def _open(organisation: Organisation, token: str) -> ClientSession | None:
+    return open_in(organisation, organisation_state(organisation), token)
+
+
+def browser_tokens() -> list[tuple[Organisation, str]]:
+    """The organisations whose session cookie this browser sends, with its token, home
+    first (whether each session is live is for :func:`open_in` to check)."""
+    found = []
+    for organisation in organisations():
+        token = request.cookies.get(cookie_name(organisation))
+        if token and len(token) <= MAX_TOKEN:
+            found.append((organisation, token))
+    return found
 
 
 def organisations() -> list[Organisation]:
@@ -120,10 +147,7 @@ def organisations() -> list[Organisation]:
 def open_client_sessions() -> list[ClientSession]:
     """This browser's live counsellor sessions, one per organisation, home first."""
     found = []
-    for organisation in organisations():
-        token = request.cookies.get(cookie_name(organisation))
-        if not token or len(token) > MAX_TOKEN:
-            continue
+    for organisation, token in browser_tokens():
         opened = _open(organisation, token)
         if opened is not None:
             found.append(opened)

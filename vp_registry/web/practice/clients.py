@@ -11,10 +11,11 @@ from flask_babel import get_locale
 from flask_babel import gettext as _
 
 from vp_registry.render.tabular import csv_safe
-from vp_registry.services.practice import hours, overview
+from vp_registry.services.practice import hours
 from vp_registry.web.access import public
 from vp_registry.web.practice import blueprint
 from vp_registry.web.practice.client_sessions import client_sessions
+from vp_registry.web.practice.overviews import browser_overviews
 
 EARLIEST_YEAR = 2000
 
@@ -30,10 +31,8 @@ def hours_text(minutes: int) -> str:
 @public  # what it shows comes from the organisations' own sessions, checked one by one
 def clients() -> str:
     today = date.today()
-    with client_sessions() as sessions:
-        shown = [(item, overview.client_overview(item.client, today=today)
-                  if item.unlocked else None) for item in sessions]
-        return render_template("practice/clients.html", sessions=shown, today=today)
+    return render_template("practice/clients.html", parts=browser_overviews(today),
+                           today=today)
 
 
 def _year() -> int:
