@@ -27,7 +27,7 @@ from datetime import date, datetime, time
 from functools import cache
 from typing import Any, cast
 
-from sqlalchemy import Table, bindparam, delete, event, func, insert, select, update
+from sqlalchemy import Connection, Table, bindparam, delete, event, func, insert, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.util import identity_key
@@ -98,6 +98,7 @@ _LOCK_AND_READ_HEAD = {
 _MOVE_HEAD = update(_HEAD).where(_HEAD.c.id == 1).values(
     last_seq=bindparam("new_seq"), last_mac=bindparam("new_mac"))
 _ENTRY_COLUMNS = (*_MAC_FIELDS, "mac")
+_INSERT_ENTRY = _ENTRIES.insert()
 # PostgreSQL, the usual single entry: the entry and the head move in one round trip, built
 # once with bind parameters. The same statement built from literal row values cannot be
 # cached (SQLAlchemy's cache key is None), so it was compiled on every audited request
@@ -115,14 +116,15 @@ def _lock_head(session: Session) -> tuple[int, str, date | None]:
     The lock is held until the commit, so a concurrent append waits here and then reads the
     new head. ``INSERT ... ON CONFLICT DO NOTHING`` lets two first appends race safely.
     """
-    dialect = session.get_bind().dialect.name
+    connection = session.connection()
+    dialect = connection.dialect.name
     lock_and_read = _LOCK_AND_READ_HEAD[dialect]
-    row = session.execute(lock_and_read).one_or_none()
+    row = connection.execute(lock_and_read).one_or_none()
     if row is None:
         insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
-        session.execute(insert(_HEAD).values(id=1, last_seq=0, last_mac=GENESIS_MAC)
-                        .on_conflict_do_nothing(index_elements=["id"]))
-        row = session.execute(lock_and_read).one()
+        connection.execute(insert(_HEAD).values(id=1, last_seq=0, last_mac=GENESIS_MAC)
+                           .on_conflict_do_nothing(index_elements=["id"]))
+        row = connection.execute(lock_and_read).one()
     return int(row[0]), str(row[1]), row[2]
 
 
@@ -310,20 +312,27 @@ def _append(session: Session, audit_key: str, items: list[_Pending], *,
         row["mac"] = _mac_of(item.audit_key, _canonical_fields(row))
         rows.append(row)
         last_seq, last_mac = row["seq"], row["mac"]
-    moved = {"new_seq": last_seq, "new_mac": last_mac}
-    if session.get_bind().dialect.name == "postgresql" and len(rows) == 1:
-        session.execute(_ONE_ENTRY_AND_HEAD, {
-            **{f"entry_{name}": value for name, value in rows[0].items()}, **moved})
-    elif session.get_bind().dialect.name == "postgresql":  # one round trip for both
-        added = _ENTRIES.insert().values(rows).returning(_ENTRIES.c.seq).cte("added")
-        session.execute(_MOVE_HEAD.add_cte(added), moved)
-    else:  # SQLite has no INSERT inside WITH
-        session.execute(_ENTRIES.insert(), rows)
-        session.execute(_MOVE_HEAD, moved)
+    _insert_and_move(session.connection(), rows, {"new_seq": last_seq, "new_mac": last_mac})
     cached = session.identity_map.get(_head_key())
     if cached is not None:  # a head read earlier in this session is now out of date
         session.expire(cached)
     return rows
+
+
+def _insert_and_move(connection: Connection, rows: list[dict[str, Any]],
+                     moved: dict[str, Any]) -> None:
+    """Insert the entries and move the head, as Core statements on the session's connection
+    (the ORM session adds nothing to them; issue 15)."""
+    postgres = connection.dialect.name == "postgresql"
+    if postgres and len(rows) == 1:
+        connection.execute(_ONE_ENTRY_AND_HEAD, {
+            **{f"entry_{name}": value for name, value in rows[0].items()}, **moved})
+    elif postgres:  # one round trip for both
+        added = _ENTRIES.insert().values(rows).returning(_ENTRIES.c.seq).cte("added")
+        connection.execute(_MOVE_HEAD.add_cte(added), moved)
+    else:  # SQLite has no INSERT inside WITH; one entry is not an executemany
+        connection.execute(_INSERT_ENTRY, rows[0] if len(rows) == 1 else rows)
+        connection.execute(_MOVE_HEAD, moved)
 
 
 @cache
