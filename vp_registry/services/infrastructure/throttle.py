@@ -14,17 +14,29 @@ accounts are throttled exactly like known ones.
 
 In both, the failure that reaches ``THROTTLE_FREE_ATTEMPTS`` locks the key out for
 ``THROTTLE_BASE_SECONDS`` and each further one doubles it, up to ``THROTTLE_MAX_SECONDS``.
+
+**One address budget per installation** (issue 17): an installation serving 50 client
+organisations has 50 databases, and an address counted in each would get 50 budgets - one
+per organisation it tries. So the address rows of every organisation are kept in the main
+database: a client organisation's engine is registered with the main database's session
+factory (:func:`share_address_budget`, by services/organisations/databases.py), and the
+address keys of a session bound to it are read and written there, in a short transaction of
+their own (a failure counts even if the login's unit of work is rolled back). Account rows
+stay in the organisation's database: an account belongs to one organisation.
 """
 
 from __future__ import annotations
 
 import hashlib
 import math
+import weakref
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import datetime, timedelta
 from typing import Final
 
-from sqlalchemy import delete, func, or_, select
-from sqlalchemy.orm import Session
+from sqlalchemy import Engine, delete, func, or_, select
+from sqlalchemy.orm import Session, sessionmaker
 
 from vp_registry.config import Settings
 from vp_registry.db import utcnow
@@ -38,6 +50,30 @@ _SLOT_SECONDS: Final = 60
 _EPOCH: Final = datetime(2000, 1, 1)
 
 
+# client organisation's engine -> the main database's session factory (the address budget)
+_SHARED: weakref.WeakKeyDictionary[Engine, sessionmaker[Session]] = \
+    weakref.WeakKeyDictionary()
+
+
+def share_address_budget(engine: Engine, main_sessions: sessionmaker[Session]) -> None:
+    """Count the address keys of sessions bound to ``engine`` in the main database."""
+    _SHARED[engine] = main_sessions
+
+
+@contextmanager
+def _addresses(session: Session) -> Iterator[Session]:
+    """The session that holds the address rows for ``session``: itself, or a short one on
+    the main database (committed at the end of the block)."""
+    bind = session.get_bind()
+    main = _SHARED.get(bind if isinstance(bind, Engine) else bind.engine)
+    if main is None:
+        yield session
+        return
+    with main() as shared:
+        yield shared
+        shared.commit()
+
+
 def throttle_keys(email: str, client_address: str | None) -> list[str]:
     keys = [ACCOUNT + hashlib.sha256(email.strip().lower().encode()).hexdigest()[:48]]
     if client_address:
@@ -47,6 +83,14 @@ def throttle_keys(email: str, client_address: str | None) -> list[str]:
 
 def ensure_not_locked(session: Session, keys: list[str], now: datetime | None = None) -> None:
     now = now or utcnow()
+    _check(session, [key for key in keys if not key.startswith(ADDRESS)], now)
+    addresses = [key for key in keys if key.startswith(ADDRESS)]
+    if addresses:
+        with _addresses(session) as shared:
+            _check(shared, addresses, now)
+
+
+def _check(session: Session, keys: list[str], now: datetime) -> None:
     for key in keys:
         row = session.get(LoginThrottle, key)
         if row is not None and row.locked_until is not None and row.locked_until > now:
@@ -94,6 +138,19 @@ def register_failure(
     now = now or utcnow()
     window = timedelta(seconds=settings.throttle_window_seconds)
     _forget(session, now, window)
+    locked = _count(session, settings, [k for k in keys if not k.startswith(ADDRESS)], now,
+                    window)
+    addresses = [key for key in keys if key.startswith(ADDRESS)]
+    if addresses:
+        with _addresses(session) as shared:
+            if shared is not session:
+                _forget(shared, now, window)
+            locked = _count(shared, settings, addresses, now, window) or locked
+    return locked
+
+
+def _count(session: Session, settings: Settings, keys: list[str], now: datetime,
+           window: timedelta) -> bool:
     locked = False
     for key in keys:
         row = _row(session, key)

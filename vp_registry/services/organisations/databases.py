@@ -32,7 +32,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from vp_registry.core.private_files import SQLITE_COMPANIONS
 from vp_registry.db import make_engine, make_session_factory
-from vp_registry.services.infrastructure import schema
+from vp_registry.services.infrastructure import schema, throttle
 
 if TYPE_CHECKING:
     from vp_registry.services.organisations.registry import Organisation
@@ -86,6 +86,8 @@ class OrganisationDatabases:
                 entry = self._engines.get(organisation.slug)
                 if entry is None:
                     engine = self._new_engine(organisation)
+                    # one budget of login failures per client address, whatever organisation
+                    throttle.share_address_budget(engine, self.main_sessions)
                     entry = (engine, make_session_factory(engine))
                     self._engines[organisation.slug] = entry
         return entry
