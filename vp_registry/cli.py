@@ -141,6 +141,9 @@ def users_group() -> None:
               help="Lees het wachtwoord van stdin / read the password from standard input.")
 def users_create(email: str, display_name: str, role: str, password_stdin: bool) -> None:
     """Maak een account / create an account (password must be changed at first login)."""
+    if role == Role.PRACTICE_ADMIN.value and current_organisation_or_none() is not None:
+        fail(_("A practice admin is an account of the practice itself: create it without "
+               "--organisation (in the home organisation), never in a client organisation."))
     password = read_password(password_stdin, _("Temporary password"))
     with command_work() as work:
         try:
