@@ -25,7 +25,7 @@ from typing import Any, cast
 
 from flask import Flask, Request, Response, g
 from flask.sessions import SessionInterface, SessionMixin
-from sqlalchemy import CursorResult, Engine, bindparam, delete, select, update
+from sqlalchemy import CursorResult, Engine, Table, bindparam, delete, select, update
 from sqlalchemy.orm import Session
 from werkzeug.datastructures import CallbackDict
 
@@ -35,6 +35,7 @@ from vp_registry.core import crypto
 from vp_registry.db import utcnow
 from vp_registry.db.accounts import User, WebSession
 from vp_registry.services.cases.shredding import checkpoint as checkpoint_engine
+from vp_registry.web.auth.loading import USER_COLUMNS, remember_session_user
 from vp_registry.web.database import db_session
 from vp_registry.web.organisation import HOME_COOKIE, cookie_name
 
@@ -131,11 +132,14 @@ class LoadedSession:
 
 
 # Built once: constructing the statement cost more CPU than running it (issue 15). Columns of
-# the session row, and its user as an ORM object in the request's unit of work (current_user).
-_ROW_AND_USER = (select(WebSession.token_hash, WebSession.data, WebSession.created_at,
-                        WebSession.last_seen_at, WebSession.vault_key_sealed, User)
-                 .outerjoin(User, User.id == WebSession.user_id)
-                 .where(WebSession.token_hash == bindparam("token_hash")))
+# the session row and of its user (web/auth/loading.py), over the tables: no ORM entity, run
+# on the request's connection (an ORM object for the user and the ORM's statement handling
+# cost more than the statement itself).
+_SESSIONS, _USERS = cast(Table, WebSession.__table__), cast(Table, User.__table__)
+_ROW_AND_USER = (select(_SESSIONS.c.token_hash, _SESSIONS.c.data, _SESSIONS.c.created_at,
+                        _SESSIONS.c.last_seen_at, _SESSIONS.c.vault_key_sealed, *USER_COLUMNS)
+                 .select_from(_SESSIONS.outerjoin(_USERS, _USERS.c.id == _SESSIONS.c.user_id))
+                 .where(_SESSIONS.c.token_hash == bindparam("token_hash")))
 
 
 class DatabaseSessionInterface(SessionInterface):
@@ -156,8 +160,8 @@ class DatabaseSessionInterface(SessionInterface):
         # The row and its user in one statement, read through the request's unit of work
         # (issue 15): no database session of its own to open and close, and the user is
         # already where web/auth/loading.py needs it. Writes still go through their own.
-        found = db_session().execute(_ROW_AND_USER,
-                                     {"token_hash": crypto.hash_token(token)}).first()
+        found = db_session().connection().execute(
+            _ROW_AND_USER, {"token_hash": crypto.hash_token(token)}).first()
         if found is None:
             return ServerSession()
         row = LoadedSession(found.token_hash, found.created_at, found.last_seen_at,
@@ -171,8 +175,7 @@ class DatabaseSessionInterface(SessionInterface):
             data = {}
         session = ServerSession(data if isinstance(data, dict) else {}, token=token)
         g.web_session_row = row
-        if found.User is not None:
-            g.web_session_user = found.User
+        remember_session_user(found)
         return session
 
     def _touch(self, loaded: LoadedSession, response: Response) -> None:

@@ -4,9 +4,10 @@ and the audit entry every use case shares."""
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from typing import Any
+from datetime import date
+from typing import Any, NamedTuple, Protocol, cast
 
-from sqlalchemy import bindparam, select
+from sqlalchemy import Table, bindparam, select
 from sqlalchemy.orm import Session
 
 from vp_registry.core.crypto import RecordCrypter
@@ -33,8 +34,63 @@ def _key_row(session: Session, case_id: int) -> CaseKey:
     return row
 
 
-def row_crypter(session: Session, keys: VaultKeys, row: Case, key: CaseKey | None = None
-                ) -> RecordCrypter:
+class CaseColumns(Protocol):
+    """What decrypting a case reads of its row: an ORM ``Case`` or a Core row."""
+
+    @property
+    def id(self) -> int: ...
+    @property
+    def reference(self) -> str: ...
+    @property
+    def status(self) -> str: ...
+    @property
+    def opened_on(self) -> date: ...
+    @property
+    def closed_on(self) -> date | None: ...
+    @property
+    def version(self) -> int: ...
+    @property
+    def data_key_version(self) -> int: ...
+    @property
+    def listing(self) -> bytes: ...
+    @property
+    def details(self) -> bytes: ...
+
+
+class KeyColumns(Protocol):
+    """What opening a case's data key reads of its key row."""
+
+    @property
+    def wrapped_key(self) -> bytes: ...
+    @property
+    def vault_key_version(self) -> int: ...
+
+
+class ContactColumns(Protocol):
+    """What decrypting a conversation reads of its row."""
+
+    @property
+    def id(self) -> int: ...
+    @property
+    def case_id(self) -> int: ...
+    @property
+    def version(self) -> int: ...
+    @property
+    def held_on(self) -> date: ...
+    @property
+    def content(self) -> bytes: ...
+
+
+class _Contact(NamedTuple):
+    id: int
+    case_id: int
+    version: int
+    held_on: date
+    content: bytes
+
+
+def row_crypter(session: Session, keys: VaultKeys, row: CaseColumns,
+                key: KeyColumns | None = None) -> RecordCrypter:
     """The crypter of a loaded case row (its key row read unless given)."""
     key = key or _key_row(session, row.id)
     return codec.open_crypter(keys, key.wrapped_key, key.vault_key_version, row.data_key_version)
@@ -48,8 +104,9 @@ def _contact_rows(session: Session, case_id: int) -> list[CaseContact]:
                                 .order_by(*_CONTACT_ORDER)).scalars())
 
 
-def decrypt_row(session: Session, keys: VaultKeys, row: Case, key: CaseKey | None = None,
-                contacts: Sequence[CaseContact] | None = None) -> CaseRecord:
+def decrypt_row(session: Session, keys: VaultKeys, row: CaseColumns,
+                key: KeyColumns | None = None,
+                contacts: Sequence[ContactColumns] | None = None) -> CaseRecord:
     """A loaded case row as a whole decrypted record (its conversations read unless given)."""
     crypter = row_crypter(session, keys, row, key)
     summary = codec.make_summary(row.id, row.reference, row.status, row.opened_on,
@@ -63,18 +120,36 @@ def decrypt_row(session: Session, keys: VaultKeys, row: Case, key: CaseKey | Non
 
 
 # Built once (issue 15): constructing this select cost about a quarter of the case page's read.
-_WHOLE_CASE = (select(Case, CaseKey, CaseContact).join(CaseKey, CaseKey.case_id == Case.id)
-               .outerjoin(CaseContact, CaseContact.case_id == Case.id)
-               .where(Case.reference == bindparam("reference")).order_by(*_CONTACT_ORDER))
+# Columns over the tables, no ORM entities (issue 15, session 7: loading a Case, its CaseKey and
+# each CaseContact as objects into the unit of work cost more than decrypting them).
+_CASES, _KEYS, _CONTACTS = (cast(Table, model.__table__) for model in (Case, CaseKey, CaseContact))
+_CASE_FIELDS = ("id", "reference", "status", "opened_on", "closed_on", "version",
+                "data_key_version", "listing", "details")  # CaseColumns
+_CONTACT_FIELDS = _Contact._fields
+_WHOLE_CASE = (
+    select(*(_CASES.c[name] for name in _CASE_FIELDS), _KEYS.c.wrapped_key,
+           _KEYS.c.vault_key_version,
+           *(_CONTACTS.c[name].label(f"contact_{name}") for name in _CONTACT_FIELDS))
+    .select_from(_CASES.join(_KEYS, _KEYS.c.case_id == _CASES.c.id)
+                 .outerjoin(_CONTACTS, _CONTACTS.c.case_id == _CASES.c.id))
+    .where(_CASES.c.reference == bindparam("reference"))
+    .order_by(_CONTACTS.c.held_on, _CONTACTS.c.created_at))
 
 
 def whole_case(session: Session, reference: str
-               ) -> tuple[Case, CaseKey, list[CaseContact]]:
-    """A case with its wrapped key and its conversations in one statement (the case page)."""
-    found = session.execute(_WHOLE_CASE, {"reference": reference}).all()
+               ) -> tuple[CaseColumns, KeyColumns, list[ContactColumns]]:
+    """A case with its wrapped key and its conversations in one statement (the case page), as
+    columns: the first row is both the case and its key."""
+    if session.autoflush:  # as the ORM statement did (nothing to flush on a page that reads)
+        session.flush()
+    found = session.connection().execute(_WHOLE_CASE, {"reference": reference}).all()
     if not found:
         raise NotFound()
-    return found[0][0], found[0][1], [r[2] for r in found if r[2] is not None]
+    first = found[0]
+    contacts: list[ContactColumns] = [
+        _Contact(row.contact_id, row.contact_case_id, row.contact_version, row.contact_held_on,
+                 row.contact_content) for row in found if row.contact_id is not None]
+    return cast(CaseColumns, first), cast(KeyColumns, first), contacts
 
 
 def check_version(work: Work, row: Case, expected: int) -> None:

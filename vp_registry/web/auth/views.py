@@ -29,6 +29,7 @@ from vp_registry.services.errors import DomainError, Throttled
 from vp_registry.services.vault import key_pairs, unlocking
 from vp_registry.web.access import authenticated, public
 from vp_registry.web.auth.forms import ChangePasswordForm, CodeForm, LoginForm, NewPasswordForm
+from vp_registry.web.auth.loading import orm_user
 from vp_registry.web.database import current_work
 from vp_registry.web.forms import show_error
 from vp_registry.web.i18n import LOCALE_COOKIE, LOCALES
@@ -245,7 +246,7 @@ def change_password() -> Response | str:
     form = ChangePasswordForm()
     if form.validate_on_submit():
         try:
-            authentication.change_password(current_work(), current_user, form.current.data,
+            authentication.change_password(current_work(), orm_user(), form.current.data,
                                            form.password.data,
                                            keep_session=current_token_hash(session))
         except DomainError as error:
@@ -264,7 +265,7 @@ def set_language() -> Response:
     if chosen not in LOCALES:
         chosen = settings.default_locale
     if current_user.is_authenticated:
-        users.set_locale(current_work().session, current_user, chosen)
+        users.set_locale(current_work().session, orm_user(), chosen)
     response = make_response(redirect(_safe_next(request.form.get("next"))))
     response.set_cookie(LOCALE_COOKIE, chosen, max_age=365 * 24 * 3600, httponly=True,
                         samesite="Strict", secure=settings.session_cookie_secure)

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 from flask import Blueprint, flash, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
-from flask_login import current_user
 from werkzeug.wrappers import Response
 
 from vp_registry.core.crypto import DecryptionError
@@ -16,6 +15,7 @@ from vp_registry.services.errors import DomainError, Throttled
 from vp_registry.services.infrastructure import throttle
 from vp_registry.services.vault import grants, key_pairs, unlocking
 from vp_registry.web.access import roles
+from vp_registry.web.auth.loading import orm_user
 from vp_registry.web.cases.common import current_keys, locked_page, needs_vault, vault_state
 from vp_registry.web.cases.forms import GrantForm, UnlockForm
 from vp_registry.web.database import current_work
@@ -47,7 +47,7 @@ def unlock() -> Response | tuple[str, int]:
     next_url = _safe_next(request.form.get("next"))
     if not form.validate_on_submit():
         return locked_page()
-    work, user = current_work(), current_user
+    work, user = current_work(), orm_user()
     db = work.session
     keys = throttle.throttle_keys(user.email, request.remote_addr)
     try:
