@@ -22,9 +22,10 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from tests.casework import case_input
-from tests.organisationwork import PASSWORD, Client, create_client
+from tests.organisationwork import PASSWORD, Client, create_client, main_work
 from tests.support.forms import post_form
 from tests.web.organisation_visits import enrolled, log_in
+from vp_registry.app_state import practice_state
 from vp_registry.config import Settings
 from vp_registry.db.accounts import User
 from vp_registry.db.audit import AuditEntry
@@ -32,6 +33,7 @@ from vp_registry.services.cases import lifecycle
 from vp_registry.services.cases import overview as cases_overview
 from vp_registry.services.infrastructure import audit
 from vp_registry.services.infrastructure.audit import Actor
+from vp_registry.services.organisations import registry
 from vp_registry.services.practice.overview import RECENT
 from vp_registry.services.vault import key_pairs
 from vp_registry.services.work import Work
@@ -208,3 +210,20 @@ def test_parts_side_by_side_keep_their_order_and_raise_after_all_ended() -> None
     with pytest.raises(RuntimeError, match="part 3"):
         overviews._each([partial(task, n) for n in range(6)], side_by_side=True)
     assert sorted(ended) == list(range(6))
+
+
+def test_organisations_on_their_own_host_are_said_to_be_apart(
+        app: Flask, settings: Settings, client: FlaskClient, alfa: Client) -> None:
+    log_in(client, enrolled(alfa, alfa.counsellor_id, PASSWORD))
+    page = _page(client)
+    assert "eigen webadres" not in page and "address of their own" not in page
+    with main_work(app, settings) as work:
+        registry.create_organisation(work, practice_state(app).databases, slug="eigen-host",
+                                     name="Eigen Host B.V.", host="vp.eigen-host.example")
+    page = _page(client)
+    assert alfa.organisation.name in page
+    assert "eigen webadres" in page or "address of their own" in page
+    assert "Eigen Host" not in page and "eigen-host.example" not in page  # named nowhere
+    anonymous = app.test_client()  # no session here: the page says nothing about hosts
+    page = _page(anonymous)
+    assert "eigen webadres" not in page and "address of their own" not in page

@@ -24,7 +24,7 @@ from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
 
-from flask import request
+from flask import g, request
 from sqlalchemy import and_, bindparam, select
 
 from vp_registry.app_state import AppState, organisation_state, practice_state
@@ -127,6 +127,12 @@ def _open(organisation: Organisation, token: str) -> ClientSession | None:
     return open_in(organisation, organisation_state(organisation), token)
 
 
+def host_organisations() -> bool:
+    """Whether an organisation is served on a host name of its own: its cookie is set for that
+    host only (never shared across hosts), so /clients here cannot see its session."""
+    return any(organisation.host for organisation in organisations())
+
+
 def browser_tokens() -> list[tuple[Organisation, str]]:
     """The organisations whose session cookie this browser sends, with its token, home
     first (whether each session is live is for :func:`open_in` to check)."""
@@ -139,9 +145,14 @@ def browser_tokens() -> list[tuple[Organisation, str]]:
 
 
 def organisations() -> list[Organisation]:
-    """The active organisations, home first (from the practice registry)."""
-    with new_session(practice_state().session_factory) as session:
-        return registry.list_organisations(session)
+    """The active organisations, home first (from the practice registry; read once a
+    request)."""
+    found: list[Organisation] | None = g.get("practice_organisations")
+    if found is None:
+        with new_session(practice_state().session_factory) as session:
+            found = registry.list_organisations(session)
+        g.practice_organisations = found
+    return found
 
 
 def open_client_sessions() -> list[ClientSession]:

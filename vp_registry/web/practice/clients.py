@@ -14,7 +14,7 @@ from vp_registry.render.tabular import csv_safe
 from vp_registry.services.practice import hours
 from vp_registry.web.access import public
 from vp_registry.web.practice import blueprint
-from vp_registry.web.practice.client_sessions import client_sessions
+from vp_registry.web.practice.client_sessions import client_sessions, host_organisations
 from vp_registry.web.practice.overviews import browser_overviews
 
 EARLIEST_YEAR = 2000
@@ -31,8 +31,9 @@ def hours_text(minutes: int) -> str:
 @public  # what it shows comes from the organisations' own sessions, checked one by one
 def clients() -> str:
     today = date.today()
-    return render_template("practice/clients.html", parts=browser_overviews(today),
-                           today=today)
+    parts = browser_overviews(today)
+    return render_template("practice/clients.html", parts=parts, today=today,
+                           hosts_apart=bool(parts) and host_organisations())
 
 
 def _year() -> int:
