@@ -3,9 +3,11 @@
 
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Iterable
+from functools import lru_cache
+from typing import Any, Final
 
-from sqlalchemy import func, select
+from sqlalchemy import Select, bindparam, func, select
 from sqlalchemy.orm import Session
 
 from vp_registry.core.casework import fold
@@ -16,47 +18,102 @@ from vp_registry.services.cases.listing_cache import ListingCache
 from vp_registry.services.cases.overview import Overview as Overview  # moved (issue 17)
 from vp_registry.services.cases.overview import overview as overview
 from vp_registry.services.cases.queries import PAGE_SIZE, CaseFilter, CasePage
+from vp_registry.services.cases.records import CaseSummary
 from vp_registry.services.cases.search_index import SearchIndex
+from vp_registry.services.vault.keyring import VaultKeys
 from vp_registry.services.work import Work
 
 
 def list_cases(work: Work, criteria: CaseFilter, *, page: int = 1, page_size: int = PAGE_SIZE,
-               cache: ListingCache | None = None, search: SearchIndex | None = None
-               ) -> CasePage:
+               cache: ListingCache | None = None, search: SearchIndex | None = None,
+               decoded: DecodedRows | None = None) -> CasePage:
     """One page of the case list. Plaintext filters (status, year) and sorts run in SQL;
     department, category and free text are applied after decryption, in memory.
 
     With an encrypted filter every candidate's listing is decrypted (one data-key unwrap and
     one decryption per case) - or taken from the ``cache`` where it is current, and a text
     search reads the ``search`` index (with the cache) instead of decrypting every case's text;
-    records are built for the shown page only.
+    records are built for the shown page only; a shown row ``decoded`` holds unchanged is not
+    decrypted again (:class:`DecodedRows`).
     """
     page = max(1, page)
+    decoded = decoded if decoded is not None else DecodedRows()
     needle = fold(criteria.text.strip()) if criteria.text and criteria.text.strip() else None
     if not criteria.needs_decryption:
-        found = _plain_page(work, criteria, page, page_size)
+        found = _plain_page(work, criteria, page, page_size, decoded)
     elif cache is not None and (needle is None or search is not None):
-        found = _cached_page(work, criteria, cache, page, page_size, needle, search)
+        found = _cached_page(work, criteria, cache, page, page_size, decoded, needle, search)
     else:
         found = _decrypted_page(work, criteria, needle, page, page_size)
     _audit_list(work)
     return found
 
 
-def _plain_page(work: Work, criteria: CaseFilter, page: int, page_size: int) -> CasePage:
+@lru_cache(maxsize=64)
+def _plain_statements(status: str | None, year: int | None, sort: str
+                      ) -> tuple[Select[Any], Select[Any]]:
+    """A page of the plain list and the count of its cases, built once per filter (issue 15:
+    building them cost a sixth of the list's CPU); the page's bounds are bind parameters."""
+    query = queries.list_query(CaseFilter(status=status, year=year, sort=sort))
+    return (query.limit(bindparam("page_size")).offset(bindparam("skipped")),
+            select(func.count()).select_from(
+                query.with_only_columns(Case.id).order_by(None).subquery()))
+
+
+def _plain_page(work: Work, criteria: CaseFilter, page: int, page_size: int,
+                decoded: DecodedRows) -> CasePage:
     """Filtered and sorted in SQL; only the shown page is decrypted."""
-    query = queries.list_query(criteria)
+    shown, count = _plain_statements(criteria.status, criteria.year, criteria.sort)
     connection = work.session.connection()  # Core rows: the ORM adds nothing for columns
     skipped = (page - 1) * page_size
-    found = connection.execute(query.limit(page_size).offset(skipped)).all()
+    found = connection.execute(shown, {"page_size": page_size, "skipped": skipped}).all()
     # A short page knows the total; a full one counts the ids apart (issue 15: a window
     # count(*) over the page's query made the database read every row's listing at 100,000
     # cases instead of the list index's first rows)
-    total = skipped + len(found) if 0 < len(found) < page_size else int(connection.execute(
-        select(func.count()).select_from(
-            query.with_only_columns(Case.id).order_by(None).subquery())).scalar_one())
-    items = [summary for summary, _ in queries.decode_list_rows(work.keys, found)]
-    return CasePage(items, total, page, page_size)
+    total = skipped + len(found) if 0 < len(found) < page_size else int(
+        connection.execute(count).scalar_one())
+    return CasePage(decoded.summaries(work.keys, found), total, page, page_size)
+
+
+class DecodedRows:
+    """The summaries of list rows one web session was shown, kept to show them again without
+    decrypting them again (issue 15; the web keeps one per session in the worker's memory,
+    web/speedups/session_memory.py).
+
+    A summary is reused only for a row equal in every column the list reads - id, plaintext
+    columns, version, the listing's ciphertext and the wrapped data key - so any change to a
+    case (its version and ciphertext), a key rotation (its wrapped key) or an erasure (no row)
+    is decrypted afresh or gone. Only rows this request read from the database, with its keys
+    open (the grant checked), are looked up: nothing here is shown that the request could not
+    have decrypted itself.
+    """
+
+    LIMIT: Final = 2000  # summaries kept at most; more and the memory starts afresh
+
+    def __init__(self) -> None:
+        self._rows: dict[int, tuple[tuple[Any, ...], CaseSummary]] = {}
+
+    def __len__(self) -> int:
+        return len(self._rows)
+
+    def summaries(self, keys: VaultKeys, rows: Iterable[Any]) -> list[CaseSummary]:
+        found: list[CaseSummary] = []
+        for row in rows:
+            columns = tuple(row)
+            hit = self._rows.get(row.id)
+            if hit is not None and hit[0] == columns:
+                found.append(hit[1])
+                continue
+            crypter = codec.list_row_crypter(keys, row)
+            summary = queries.row_summary(row, codec.decode_listing(crypter, row.id, row.listing))
+            if len(self._rows) >= self.LIMIT:
+                self._rows.clear()
+            self._rows[row.id] = (columns, summary)
+            found.append(summary)
+        return found
+
+    def forget(self) -> None:
+        self._rows.clear()
 
 
 def _departments(work: Work, criteria: CaseFilter) -> set[int] | None:
@@ -96,8 +153,8 @@ def _decrypted_page(work: Work, criteria: CaseFilter, needle: str | None, page: 
 
 
 def _cached_page(work: Work, criteria: CaseFilter, cache: ListingCache, page: int,
-                 page_size: int, needle: str | None = None, search: SearchIndex | None = None
-                 ) -> CasePage:
+                 page_size: int, decoded: DecodedRows, needle: str | None = None,
+                 search: SearchIndex | None = None) -> CasePage:
     matched = listing_cache.cached_matches(work.session, work.keys, criteria,
                                            _departments(work, criteria), cache)
     if needle is not None and search is not None:
@@ -109,8 +166,7 @@ def _cached_page(work: Work, criteria: CaseFilter, cache: ListingCache, page: in
         matched.sort(key=lambda item: names.get(item[1], ""))  # stable: newest first within
     ids = [case_id for case_id, _ in matched[(page - 1) * page_size: page * page_size]]
     shown = listing_cache.page_rows(work.session, ids)
-    items = [summary for summary, _ in queries.decode_list_rows(work.keys, shown)]
-    return CasePage(items, len(matched), page, page_size)
+    return CasePage(decoded.summaries(work.keys, shown), len(matched), page, page_size)
 
 
 def _audit_list(work: Work, **details: Any) -> None:

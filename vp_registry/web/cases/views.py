@@ -54,7 +54,7 @@ from vp_registry.web.cases.forms import (
 from vp_registry.web.database import current_work
 from vp_registry.web.forms import page_number, show_error
 from vp_registry.web.sealed import forget_value, open_value, seal_value
-from vp_registry.web.speedups import widgets
+from vp_registry.web.speedups import session_memory, widgets
 
 blueprint = Blueprint("cases", __name__, url_prefix="/cases")
 blueprint.add_app_template_global(listing.deadline_note, "case_deadline_note")
@@ -126,7 +126,8 @@ def _criteria(form: FilterForm) -> CaseFilter:
 def _list_page(form: FilterForm, criteria: CaseFilter) -> str:
     category_names = listing.category_labels(case_form.categories())
     page = case_listing.list_cases(current_work(), criteria, page=page_number(),
-                                   cache=listing_cache(), search=search_index())
+                                   cache=listing_cache(), search=search_index(),
+                                   decoded=session_memory.decoded_rows())
     names = {d.id: d.name for d in case_form.departments()}
     rows = listing.case_rows(page.items, department_names=names, category_names=category_names,
                              today=date.today())
