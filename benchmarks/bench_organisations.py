@@ -22,14 +22,20 @@ session cookie:
   ``client first/middle/last``: the same for three client organisations under
   ``/o/<slug>/`` - these four in turn, request by request, so the machine's load hits them
   alike;
-* ``overview``: orgs-web's ``services.practice.overview.client_overviews`` - the counsellor's
-  open cases and deadlines across clients, each computed from that organisation's own vault
-  (its sessions opened, the keys opened with the password, every open case's listing
-  decrypted) - for the home organisation alone and for every client; cold: every client's
-  engine disposed first (new connections, as after a worker restart).
+* ``overview``: ``services.practice.overview.client_overviews`` - the counsellor's open cases
+  and deadlines across clients, each computed from that organisation's own vault (its
+  sessions opened, the keys opened with the password, the listing index read, the shown and
+  integrity cases decrypted), one after the other, no copies - for the home organisation alone
+  and for every client; cold: every client's engine disposed first (new connections, as after
+  a worker restart);
+* ``GET /clients``: the real web request, one browser logged in as the counsellor of the home
+  organisation and every client (51 cookies): warm (each part from the session's copy, still
+  checked, audited and committed in its own organisation, the parts side by side) and with
+  the copies dropped before each request (every part made afresh).
 
 Targets (the single organisation's, issue 15): a client's warm case list costs no more CPU
-than 1.3 x the home organisation's (measured in turn with it); cold <= 150 ms wall. Without
+than 1.3 x the home organisation's (measured in turn with it); cold <= 150 ms wall; the whole
+warm ``GET /clients`` of 50 clients within that page target too (<= 150 ms wall). Without
 PostgreSQL binaries it says so and exits 0.
 
 Run from the repository root: ``python benchmarks/bench_organisations.py [--organisations 50]
@@ -39,6 +45,7 @@ Run from the repository root: ``python benchmarks/bench_organisations.py [--orga
 from __future__ import annotations
 
 import argparse
+import importlib
 import os
 import random
 import secrets
@@ -163,14 +170,21 @@ def seed(member: Member, total: int, rng: random.Random) -> None:
             session.commit()
 
 
-def login(app: Flask, member: Member) -> FlaskClient:
-    client = app.test_client()
-    client.post(f"{member.prefix}/login", data={"email": EMAIL, "password": PASSWORD})
-    client.post(f"{member.prefix}/login/code",
-                data={"code": pyotp.TOTP(member.totp_secret).now()})
-    if client.get(f"{member.prefix}/cases/").status_code != 200:
+def login(app: Flask, member: Member, browser: FlaskClient | None = None) -> FlaskClient:
+    """Log ``member``'s counsellor in (in ``browser``: one browser in many organisations).
+    A TOTP step is accepted once: a second login in the same 30 s waits for the next."""
+    client = browser or app.test_client()
+    for _attempt in range(2):
+        client.post(f"{member.prefix}/login", data={"email": EMAIL, "password": PASSWORD})
+        client.post(f"{member.prefix}/login/code",
+                    data={"code": pyotp.TOTP(member.totp_secret).now()})
+        if client.get(f"{member.prefix}/cases/").status_code == 200:
+            break
+        time.sleep(30.5 - time.time() % 30)
+    else:
         raise SystemExit(f"benchmark login failed at {member.prefix or '/'}")
-    member.client = client
+    if browser is None:
+        member.client = client
     return client
 
 
@@ -266,6 +280,36 @@ def overview_across(app: Flask, members: list[Member], repeat: int) -> dict[str,
             f"overview, warm ({count} org.)": timed(run, repeat)}
 
 
+def clients_page(app: Flask, members: list[Member], repeat: int) -> dict[str, Timing]:
+    """``GET /clients`` as the web serves it, in one browser logged in as the counsellor of
+    every organisation in ``members``: warm (each part from this session's copy, still
+    checked, audited and committed in its organisation) and with the copies dropped (each
+    part made afresh from its vault's listing index, as after a case changed everywhere)."""
+    try:  # a tree before the copies (issue 17, session 7): every request is made afresh
+        copies: Any = importlib.import_module("vp_registry.web.practice.overview_copies").COPIES
+    except ImportError:
+        copies = None
+    browser = app.test_client()
+    for member in members:
+        login(app, member, browser)
+
+    def get() -> None:
+        response = browser.get("/clients")
+        if response.status_code != 200 or response.get_data(as_text=True).count(
+                'class="client"') != len(members):
+            raise SystemExit("/clients did not show every organisation")
+
+    def fresh() -> None:
+        if copies is not None:
+            copies._copies.clear()
+        get()
+
+    get()
+    count = len(members)
+    return {f"GET /clients, warm ({count} org.)": timed(get, repeat),
+            f"GET /clients, no copies ({count} org.)": timed(fresh, repeat)}
+
+
 def report(results: dict[str, dict[str, Timing]], overview: dict[str, Timing],
            cases: int) -> None:
     """Ratios against the home organisation measured in turn with the clients (same load)
@@ -284,6 +328,10 @@ def report(results: dict[str, dict[str, Timing]], overview: dict[str, Timing],
     warm = max(t[request][1] / home[request][1] for t in results.values()
                for request in ("list", "list category"))
     verdict = "met" if cold <= COLD_TARGET_MS else "not met"
+    pages = [wall for name, (wall, _cpu) in overview.items() if name.startswith("GET /clients, w")]
+    if pages:
+        print(f"GET /clients warm <= {COLD_TARGET_MS:.0f} ms wall: "
+              f"{'met' if max(pages) <= COLD_TARGET_MS else 'not met'} ({max(pages):.1f} ms)")
     print(f"\ncold list <= {COLD_TARGET_MS:.0f} ms wall: {verdict} (worst {cold:.1f} ms); "
           f"warm list <= {WARM_RATIO} x the home organisation's CPU: "
           f"{'met' if warm <= WARM_RATIO else 'not met'} (worst {warm:.2f}x)")
@@ -318,11 +366,12 @@ def run(database_url: str, directory: Path, args: argparse.Namespace) -> None:
                          ("client last", clients[-1])):
         if member not in picked.values():  # one login per organisation (TOTP steps)
             picked[name] = member
+    page = clients_page(app, [home, *clients], args.repeat)
     for member in picked.values():
         login(app, member)
     results = {"single organisation": single,
                **measure({"home, with clients": home, **picked}, args.repeat)}
-    overview = {**alone, **overview_across(app, clients, args.repeat)}
+    overview = {**alone, **overview_across(app, clients, args.repeat), **page}
     report(results, overview, args.cases)
     print(f"load average at the end: {os.getloadavg()[0]:.2f} (1 min); "
           f"{TODAY.isoformat()} synthetic dates")
