@@ -14,10 +14,12 @@ from datetime import date
 from typing import Any
 
 from flask_babel import gettext as _
+from markupsafe import Markup, escape
 
 from vp_registry.services.cases.records import CaseSummary
 from vp_registry.web.speedups import template_i18n, urls
 from vp_registry.web.speedups.template_i18n import format_date
+from vp_registry.web.speedups.widgets import escaped_text
 from vp_registry.web.templating import category_label
 
 
@@ -88,3 +90,29 @@ def case_rows(items: Iterable[CaseSummary], *, department_names: Mapping[int, st
         )
         for case in items
     ]
+
+
+def rows_markup(rows: Iterable[CaseRow], opened: Any, status: Any, department: Any,
+                categories: Any, deadline: Any) -> Markup:
+    """The list's table rows as the template's loop wrote them, byte for byte (issue 15,
+    session 7: the loop's ~275 autoescaped outputs were a sixth of the list's CPU). Every
+    value is escaped as Jinja's autoescape does (``markupsafe.escape``); the column labels
+    come from the template (translations, trusted like it)."""
+    labels = [str(escape(label)) for label in (opened, status, department, categories,
+                                               deadline)]
+    html = []
+    for row in rows:
+        note = row.deadline
+        shown = (f'<span class="{escaped_text(note.css_class)}">{escaped_text(note.text)}'
+                 "</span>") if note else ""
+        html.append(
+            "\n    <tr>\n"
+            f'      <td class="card-title"><a href="{escaped_text(row.url)}">'
+            f"{escaped_text(row.reference)}</a></td>\n"
+            f'      <td data-label="{labels[0]}">{escaped_text(row.opened)}</td>\n'
+            f'      <td data-label="{labels[1]}">{escaped_text(row.status)}</td>\n'
+            f'      <td data-label="{labels[2]}">{escaped_text(row.department)}</td>\n'
+            f'      <td data-label="{labels[3]}">{escaped_text(row.categories)}</td>\n'
+            f'      <td data-label="{labels[4]}">{shown}</td>\n'
+            "    </tr>\n  ")
+    return Markup("".join(html))  # noqa: S704  # nosec B704 # escaped above

@@ -132,6 +132,7 @@ def _list_page(form: FilterForm, criteria: CaseFilter) -> str:
     rows = listing.case_rows(page.items, department_names=names, category_names=category_names,
                              today=date.today())
     return render_template("cases/index.html", form=form, page=page, rows=rows,
+                           rows_markup=listing.rows_markup,
                            filtered=criteria != CaseFilter(sort=criteria.sort))
 
 

@@ -15,7 +15,7 @@ from markupsafe import Markup, escape
 from wtforms import widgets
 
 
-def _escaped(text: Any) -> str:
+def escaped_text(text: Any) -> str:
     """``str(markupsafe.escape(text))``: a plain string by five replacements (0.4 µs instead
     of 1.6: no ``Markup`` object per option), anything else (a number, a lazy or ``Markup``
     label with its own ``__html__``) by ``escape`` itself."""
@@ -42,8 +42,8 @@ class Select(widgets.Select):  # type: ignore[misc]
         for choice in choices:
             value = str(choice.value) if isinstance(choice.value, bool) else choice.value
             selected = "selected " if choice.selected else ""
-            value = _escaped(value).replace('"', "&quot;")  # as html_params
+            value = escaped_text(value).replace('"', "&quot;")  # as html_params
             html.append(f'<option {selected}value="{value}">'
-                        f"{_escaped(choice.label or choice.value)}</option>")
+                        f"{escaped_text(choice.label or choice.value)}</option>")
         html.append("</select>")
         return Markup("".join(html))  # noqa: S704  # nosec B704 # escaped above
