@@ -1,5 +1,6 @@
 """Edits after a year's final report (issue 12, docs/decisions.md): a closing date inside the
-reported year, an erasure. Through the real services, on SQLite and PostgreSQL.
+reported year, an erasure; and (session 7) an opening date moved, or a case registered, after
+a signal review counted its quarter. Through the real services, on SQLite and PostgreSQL.
 
 The next report repeats "carried over from Y" when Y's report published "open on 31 December
 Y", but counts it again; so every edit made after the report must leave that count as the
@@ -21,7 +22,7 @@ from sqlalchemy.orm import Session
 from tests.casework import case_input
 from tests.integration.test_late_registration import departments_by_name
 from tests.integration.test_reports import TEXTS, TODAY, YEAR, _draft, _finalise
-from tests.reportwork import PRODUCTIE, seed_year
+from tests.reportwork import PRODUCTIE, departments, seed_year
 from vp_registry.config import Settings
 from vp_registry.core.facts import CaseFacts
 from vp_registry.core.report.tally import count_year
@@ -31,6 +32,7 @@ from vp_registry.services.cases.records import Closing
 from vp_registry.services.infrastructure import retention
 from vp_registry.services.infrastructure.audit import Actor
 from vp_registry.services.reports import counting
+from vp_registry.services.signals import reviewing
 from vp_registry.services.vault.keyring import VaultKeys
 from vp_registry.services.work import Work
 
@@ -233,3 +235,73 @@ def test_a_case_reopened_after_the_report_keeps_the_closing_the_report_counted(
     counted = {f.case_id: f for f in counting.counted_case_facts(db, keys)}
     assert counted[case.case_id].closed_on == case.closed_on
     assert carried_over(db, keys) == open_at_end
+
+
+# --- edits after a signal release, before the year's final report (session 7) -------------
+
+REVIEWED = date(2026, 11, 25)  # the review of 1 October 2026: window 2025-Q4..2026-Q3
+
+
+def reviewed_quarters(db: Session, settings: Settings, actor: Actor, keys: VaultKeys
+                      ) -> tuple[Work, int]:
+    """A Productie case opened on 4 May 2026, then the due review's answers recorded (as a
+    signal release or a report's finalise does first); returns the case's id."""
+    ids = departments(db, settings)
+    work = Work(db, settings, actor, keys=keys)
+    case = lifecycle.create_case(work, case_input(ids[PRODUCTIE], opened_on=date(2026, 5, 4),
+                                                  categories=("pesten",)), today=REVIEWED)
+    db.commit()
+    reviewing.record_reviews(work, reviewing.current_basis(work, REVIEWED))
+    db.commit()
+    published = counting.finalised_moments(db)
+    assert dict(published) == {}  # no final report: only the review's quarters
+    assert {(2025, 4), (2026, 1), (2026, 2), (2026, 3)} <= set(published.quarters)
+    assert (2026, 4) not in published.quarters
+    return work, db.execute(select(Case.id).where(Case.reference == case.reference)
+                            ).scalar_one()
+
+
+def test_an_opening_date_moved_out_of_a_reviewed_window_keeps_the_date_it_counted(
+    db: Session, settings: Settings, actor: Actor, keys: VaultKeys,
+) -> None:
+    """The review's answers counted the case in 2026-Q2; its opening date moved to October
+    afterwards: the figures keep 4 May (a later window, the 2026 report), like after a
+    final report (``core.facts.Published``)."""
+    work, case_id = reviewed_quarters(db, settings, actor, keys)
+    row = move_opening(work, db, case_id, date(2026, 10, 20))
+    assert (row.opened_on, row.counted_opened_on) == (date(2026, 10, 20), date(2026, 5, 4))
+    counted = {f.case_id: f for f in counting.counted_case_facts(db, keys)}
+    assert counted[case_id].opened_on == date(2026, 5, 4)
+    assert case_id in {f.case_id for f in counting.counted_case_facts(db, keys, year=2026)}
+
+
+def test_an_opening_date_moved_into_a_reviewed_window_counts_from_the_edit(
+    db: Session, settings: Settings, actor: Actor, keys: VaultKeys,
+) -> None:
+    work, _ = reviewed_quarters(db, settings, actor, keys)
+    fresh = lifecycle.create_case(work, case_input(
+        departments_by_name(db)[PRODUCTIE], opened_on=date(2026, 10, 12),
+        categories=("pesten",)), today=REVIEWED)
+    db.commit()
+    case_id = db.execute(select(Case.id).where(Case.reference == fresh.reference)).scalar_one()
+    row = move_opening(work, db, case_id, date(2026, 3, 2))
+    assert row.opened_on == date(2026, 3, 2)
+    # no released quarter moves: it counts from the day of the edit (after 2026-Q3)
+    assert row.counted_opened_on is not None and row.counted_opened_on >= date(2026, 10, 1)
+    counted = {f.case_id: f for f in counting.counted_case_facts(db, keys)}
+    assert counted[case_id].opened_on == row.counted_opened_on
+
+
+def test_a_case_registered_after_a_review_counts_from_its_registration_day(
+    db: Session, settings: Settings, actor: Actor, keys: VaultKeys,
+) -> None:
+    work, _ = reviewed_quarters(db, settings, actor, keys)
+    late = lifecycle.create_case(work, case_input(
+        departments_by_name(db)[PRODUCTIE], opened_on=date(2026, 2, 3),
+        categories=("pesten",)), today=REVIEWED)
+    db.commit()
+    row = db.execute(select(Case).where(Case.reference == late.reference)).scalar_one()
+    counted = {f.case_id: f for f in counting.counted_case_facts(db, keys)}
+    assert row.opened_on == date(2026, 2, 3)  # the register keeps it
+    assert counted[row.id].opened_on == row.created_at.date()  # not in a reviewed quarter
+    assert counted[row.id].opened_on >= date(2026, 10, 1)

@@ -68,8 +68,10 @@ from vp_registry.core.facts import (
     ContactFacts,
     DepartmentFacts,
     ErasedCases,
+    Published,
     as_counted,
     closing_after_reopen,
+    counts_from,
     erased_facts,
     erasure_of,
     opening_after_edit,
@@ -224,6 +226,30 @@ def _first_day(quarter: str) -> date:
     return date(year, 3 * number - 2, 1)
 
 
+Known = tuple[tuple[tuple[int, datetime], ...], tuple[tuple[tuple[int, int], datetime], ...]]
+"""The publication moments known at an edit (years' final reports, released quarters)."""
+
+
+def _known(published: Published) -> Known:
+    return tuple(sorted(published.items())), tuple(sorted(published.quarters.items()))
+
+
+def _published(known: Known) -> Published:
+    return Published(dict(known[0]), dict(known[1]))
+
+
+def _publish_quarters(published: Published, figures: Sequence[Figure], moment: datetime) -> None:
+    """The quarters ``figures`` count, first released at ``moment`` (as the service reads
+    them from the ledger: ``services.reports.counting.finalised_moments``)."""
+    for figure in figures:
+        for _, _, period in figure.cells:
+            try:
+                quarter = parse_quarter(period)
+            except ValueError:
+                continue
+            published.quarters.setdefault(quarter, moment)
+
+
 class Invalid(Exception):
     """A correction moves more cases out of an atom than it holds: no such data set."""
 
@@ -234,9 +260,9 @@ class Edits:
 
     closings: tuple[Closings, ...] = ()
     erase: str = "keep"  # "keep": not erased yet; "drop": erased; "only": the erased ones
-    # reopenings and opening-date edits, with the finalisation moments known then
-    reopenings: tuple[tuple[Reopenings, tuple[tuple[int, datetime], ...]], ...] = ()
-    moved: tuple[tuple[OpeningsMoved, tuple[tuple[int, datetime], ...]], ...] = ()
+    # reopenings and opening-date edits, with the publication moments known then (_known)
+    reopenings: tuple[tuple[Reopenings, Known], ...] = ()
+    moved: tuple[tuple[OpeningsMoved, Known], ...] = ()
 
 
 def _edited(history: History, counts: Sequence[int], index: Mapping[tuple[str, CellKey], int],
@@ -269,7 +295,7 @@ def _edited(history: History, counts: Sequence[int], index: Mapping[tuple[str, C
 def _reopened(case: CaseFacts, closed: bool, atom: CellKey, edits: Edits) -> CaseFacts:
     for step, known in edits.reopenings:
         if closed and atom in step.atoms:
-            finalised = dict(known)
+            finalised = _published(known)
             moment = datetime.combine(step.on, time(12))
             counted = as_counted([case], finalised)[0]
             case = replace(case, closed_on=None, closed_recorded_at=None,
@@ -284,7 +310,7 @@ def _moved(case: CaseFacts, i: int, counts: Sequence[int],
     if not edits.moved or atom not in targets or i >= counts[index[("move", atom)]]:
         return case
     step, known = edits.moved[-1]
-    finalised = dict(known)
+    finalised = _published(known)
     target = targets[atom]
     new = replace(case, opened_on=_first_day(target[2]) + timedelta(days=i),
                   department_id=target[0], categories=(target[1],))
@@ -448,7 +474,8 @@ class Pipeline:
         ledger: list[Figure] = []
         rules: list[RuleConstraint] = []  # published rules in the ledger (a rise's)
         finals: dict[int, AnnualReport] = {}  # the latest final version per year
-        finalised: dict[int, datetime] = {}  # when the first final version was finalised
+        # when the first final version was finalised; the quarters: when first released
+        finalised = Published()
         edits = Edits()
         kept: list[ErasedCases] = []  # what the service keeps of erased cases
         out = Run()
@@ -469,11 +496,11 @@ class Pipeline:
                     edits = replace(edits, closings=(*edits.closings, step))
                     continue
                 if isinstance(step, Reopenings):
-                    known = tuple(sorted(finalised.items()))
+                    known = _known(finalised)
                     edits = replace(edits, reopenings=(*edits.reopenings, (step, known)))
                     continue
                 if isinstance(step, OpeningsMoved):
-                    known = tuple(sorted(finalised.items()))
+                    known = _known(finalised)
                     edits = replace(edits, moved=(*edits.moved, (step, known)))
                     continue
                 if isinstance(step, Erasures):
@@ -546,6 +573,7 @@ class Pipeline:
             if report is not None:
                 finals[report.year] = report
                 finalised.setdefault(report.year, datetime.combine(step.today, time(9)))
+            _publish_quarters(finalised, figures, datetime.combine(step.today, time(9)))
             position = len(out.view)
             if expected is not None and expected[position] != view:
                 return None
@@ -594,10 +622,12 @@ def _moved_late(h: History, late_on: date | None,
     if late_on is None:
         return {}
     registered = datetime.combine(late_on, time(12))
-    quarter = f"{late_on.year}-Q{(late_on.month - 1) // 3 + 1}"
-    return {a: ((a[0], a[1], quarter), late_on) for a in h.late
+    day = counts_from(registered, finalised)
+    quarter = f"{day.year}-Q{(day.month - 1) // 3 + 1}"
+    released = {q for q, m in getattr(finalised, "quarters", {}).items() if m <= registered}
+    return {a: ((a[0], a[1], quarter), day) for a in h.late
             if any(m <= registered and y >= parse_quarter(a[2])[0]
-                   for y, m in finalised.items())}
+                   for y, m in finalised.items()) or parse_quarter(a[2]) in released}
 
 
 def _variables_of(f: Figure, h: History, index_of: Mapping[tuple[str, CellKey], int], *,

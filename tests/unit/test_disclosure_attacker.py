@@ -516,3 +516,72 @@ def test_a_case_reopened_after_the_report_is_not_given_away_by_the_next_report(
                              only=lambda name: "closed after" not in name)
     no_findings(findings)
     assert carried_over(state) == ("3",)  # as published for 2026
+
+
+# --- edits after a signal release, before the year's final report (session 7) -------------
+
+CONCENTRATION_P = frozenset((kind, "p") for kind in ("concentration", "rise"))
+SIGNALS_2027 = Signals(date(2027, 1, 1), CONCENTRATION_P)
+
+
+def signal_edits_history(edit: OpeningsMoved | Erasures | LateCases, **atoms: Any) -> History:
+    """Productie and Kantoor p: 3 and 3 in 2026-Q4 (the auditor is told the registry started
+    on 1 January 2026). The 1 January 2027 review releases both concentrations over 2026
+    ('3-4'); ``edit`` on 5 January; the 2026 report on 15 January 2027 - whose exact
+    organisation total 6 the two bands allow."""
+    return History(
+        PRODUCTIE_KANTOOR, ("p",), ("2026-Q4", Q1_2027),
+        (SIGNALS_2027, edit, REPORT_2026),
+        DisclosureRules(first_quarter="2026-Q1"), **atoms,
+    )
+
+
+@pytest.mark.parametrize("moved", [0, 1, 2])
+@pytest.mark.parametrize("direction", ["out of the window", "into the window"])
+def test_an_opening_date_moved_after_a_signal_release_is_not_given_away_by_the_report(
+    moved: int, direction: str,
+) -> None:
+    """Decisions 'Edits after a report' item 6. After the 1 January 2027 signals the
+    counsellor moves the opening date of 0-2 of Productie's cases out of the released window
+    (2026-Q4 -> 2027-Q1) or into it (2027-Q1, registered before, -> 2026-Q4). The 2026 report
+    counted them again: out of the window it was refused (6 - moved contradicts both bands:
+    the refusal said 'at least one moved'), into it the total grew. The first release
+    counting a quarter is now treated like a final report for it (``core.facts.Published``):
+    the date it counted stays, a case moved into it counts from the edit's day."""
+    q4, q1 = (1, "p", "2026-Q4"), (1, "p", Q1_2027)
+    source, target = (q4, q1) if direction == "out of the window" else (q1, q4)
+    history = signal_edits_history(OpeningsMoved(date(2027, 1, 5)), moves=((source, target),))
+    truth = (3, 0, 3, 0, moved) if source == q4 else (3, 2, 3, 0, moved)
+    findings, state = attack(history, truth)
+    no_findings(findings)
+    assert state.expected[-1] != ("report refused", 2026, 1)
+
+
+@pytest.mark.parametrize("late", [0, 1, 2])
+def test_a_case_registered_after_a_signal_release_is_not_given_away_by_the_report(
+    late: int,
+) -> None:
+    """0-2 Productie cases opened in 2026-Q4 are registered on 5 January 2027, after the
+    signals over 2026 were released. Counted in 2026-Q4 they made the report's total
+    contradict the bands; they now count from their registration day (2027-Q1)."""
+    history = signal_edits_history(LateCases(on=date(2027, 1, 5)), late=((1, "p", "2026-Q4"),))
+    findings, state = attack(history, (3, 0, 3, 0, late))
+    no_findings(findings)
+    assert state.expected[-1] != ("report refused", 2026, 1)
+
+
+@pytest.mark.xfail(strict=True, reason="open (docs/decisions.md, 'Edits after a report' item "
+                   "6): an erasure after a signal release needs the erased case's department, "
+                   "categories and quarter kept until no figure recounts that quarter")
+@pytest.mark.parametrize("erased", [1, 2])
+def test_an_erasure_after_a_signal_release_is_not_given_away_by_the_report(
+    erased: int,
+) -> None:
+    """The person asks to erase 1-2 of Productie's 2026-Q4 cases on 5 January 2027, after the
+    signals over 2026 ('3-4' for both groups). The 2026 report counts 6 - erased, which
+    contradicts the bands, and is refused: the refusal says 'at least one erased in a
+    released cell'. Not fixed: what a later figure recounts is the case's department,
+    category and quarter - case content that an erasure must not keep in the clear."""
+    history = signal_edits_history(Erasures(date(2027, 1, 5)), erased=((1, "p", "2026-Q4"),))
+    findings, _ = attack(history, (3, 0, 3, 0, erased))
+    no_findings(findings)

@@ -45,6 +45,36 @@ class CaseFacts:
     counted_closed_on: date | None = None
 
 
+class Published(dict[int, datetime]):
+    """When figures were first published, for the edit rules (issue 12): per year the moment
+    its first final report was finalised (the mapping, as ``finalised`` always was), and per
+    quarter ``(year, number)`` the moment of the first ledger release - a signal or a
+    review's answers - whose figures count that quarter (``quarters``).
+
+    A plain ``dict[int, datetime]`` works wherever this does (years only, as before)."""
+
+    def __init__(self, years: Mapping[int, datetime] | None = None,
+                 quarters: Mapping[tuple[int, int], datetime] | None = None) -> None:
+        super().__init__(years or {})
+        self.quarters: dict[tuple[int, int], datetime] = dict(quarters or {})
+
+    def __bool__(self) -> bool:
+        return bool(len(self) or self.quarters)
+
+    def __repr__(self) -> str:
+        return f"Published({dict(self)!r}, quarters={self.quarters!r})"
+
+
+def quarter_of(day: date) -> tuple[int, int]:
+    return day.year, (day.month - 1) // 3 + 1
+
+
+def _released(finalised: Mapping[int, datetime], moment: datetime) -> set[tuple[int, int]]:
+    """The quarters a ledger release had counted by ``moment`` (none for a plain mapping)."""
+    quarters = finalised.quarters if isinstance(finalised, Published) else {}
+    return {quarter for quarter, at in quarters.items() if at <= moment}
+
+
 @dataclass(frozen=True)
 class DepartmentFacts:
     department_id: int
@@ -77,6 +107,13 @@ def as_counted(cases: Iterable[CaseFacts],
     ``finalised`` maps a year to the moment its first final report was finalised; the
     decisions use those moments and the recording times only, never a count. Erased cases:
     :func:`erasure_of`.
+
+    A signal release covers its quarters earlier than the report (session 7): with a
+    :class:`Published` ``finalised``, the first ledger release counting a quarter (a signal,
+    a review's answers) is treated like a final report for that quarter - a case registered
+    after it with an opening date in that quarter counts from its registration day, and an
+    opening date moved after it keeps the date the release counted (signals count a case by
+    its department, category and opening quarter only, so closings are not concerned).
     """
     return [_frozen(_closing_as_counted(_as_counted(_opened(case), finalised), finalised))
             for case in cases]
@@ -103,13 +140,16 @@ def opening_after_edit(case: CaseFacts, opened_on: date, edited_at: datetime,
 
     A final report that counted the case keeps its date (the next report's "carried over"
     and the released quarters count it there); a case no final report counted, moved into
-    a year already reported, counts from the edit's day, like a late registration.
+    a year already reported, counts from the edit's day, like a late registration. A
+    quarter a signal release (or a review's answers) counted before the edit is kept the
+    same way (:class:`Published`).
     """
     covered = [year for year, at in finalised.items() if at <= edited_at]
-    if any(_open_in(case, year) for year in covered):
+    released = _released(finalised, edited_at)
+    if any(_open_in(case, year) for year in covered) or quarter_of(case.opened_on) in released:
         return case.opened_on
     moved = replace(case, opened_on=opened_on)
-    if any(_open_in(moved, year) for year in covered):
+    if any(_open_in(moved, year) for year in covered) or quarter_of(opened_on) in released:
         return counts_from(edited_at, finalised)
     return None
 
@@ -131,17 +171,24 @@ def closing_after_reopen(case: CaseFacts, reopened_at: datetime,
 
 def counts_from(moment: datetime, finalised: Mapping[int, datetime]) -> date:
     """The day an edit made at ``moment`` counts from: that day, and never inside a year
-    whose final report was finalised by then."""
+    whose final report was finalised by then, nor inside a quarter a release counted."""
     covered = [year for year, at in finalised.items() if at <= moment]
     day = moment.date()
-    return max(day, date(max(covered) + 1, 1, 1)) if covered else day
+    if covered:
+        day = max(day, date(max(covered) + 1, 1, 1))
+    released = _released(finalised, moment)
+    if released:
+        year, number = max(released)
+        after = date(year + 1, 1, 1) if number == 4 else date(year, 3 * number + 1, 1)
+        day = max(day, after)
+    return day
 
 
 def _as_counted(case: CaseFacts, finalised: Mapping[int, datetime]) -> CaseFacts:
     registered = case.registered_at
-    if registered is None or not any(
+    if registered is None or not (any(
         moment <= registered and _open_in(case, year) for year, moment in finalised.items()
-    ):
+    ) or quarter_of(case.opened_on) in _released(finalised, registered)):
         return case
     day = counts_from(registered, finalised)
     closed = None if case.closed_on is None else max(case.closed_on, day)

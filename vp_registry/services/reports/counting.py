@@ -13,6 +13,7 @@ erased_facts``).
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from dataclasses import replace
 from datetime import date, datetime
@@ -21,8 +22,9 @@ from typing import Any
 from sqlalchemy import ColumnElement, and_, false, func, or_, select
 from sqlalchemy.orm import Session
 
-from vp_registry.core.facts import CaseFacts, as_counted, erased_facts
+from vp_registry.core.facts import CaseFacts, Published, as_counted, erased_facts
 from vp_registry.db.cases import Case
+from vp_registry.db.disclosure import DisclosureFigure, DisclosureRelease
 from vp_registry.db.reports import FINAL, AnnualReportRow
 from vp_registry.services.cases import erasures
 from vp_registry.services.cases import facts as case_facts
@@ -30,13 +32,41 @@ from vp_registry.services.cases.dating import EDIT_COLUMNS
 from vp_registry.services.vault.keyring import VaultKeys
 
 
-def finalised_moments(session: Session) -> dict[int, datetime]:
-    """When the first final report of each year was finalised (public: its date is shown)."""
+def finalised_moments(session: Session) -> Published:
+    """When the first final report of each year was finalised (public: its date is shown),
+    and when each quarter was first counted by a ledger release - a signal, a review's
+    answers, a report (``core.facts.Published``: the edit rules treat that release like a
+    final report for the quarter; issue 12, session 7)."""
     rows = session.execute(
         select(AnnualReportRow.year, func.min(AnnualReportRow.finalised_at))
         .where(AnnualReportRow.status == FINAL, AnnualReportRow.finalised_at.is_not(None))
         .group_by(AnnualReportRow.year))
-    return {int(year): moment for year, moment in rows if moment is not None}
+    years = {int(year): moment for year, moment in rows if moment is not None}
+    return Published(years, released_quarters(session))
+
+
+_QUARTER_IN_CELLS = re.compile(r'"(\d{4})-Q([1-4])"')
+
+
+def released_quarters(session: Session) -> dict[tuple[int, int], datetime]:
+    """(year, quarter) -> the moment of the first ledger release whose figures count it.
+
+    One row per distinct cell set (the ledger repeats the same cells across reviews); the
+    quarters are read from the stored cells' text (``ledger._encode_cells``: JSON lists
+    ``[department, category, "YYYY-Qn"]``), without decoding every figure."""
+    rows = session.execute(
+        select(DisclosureFigure.cells, func.min(DisclosureRelease.released_at))
+        .join(DisclosureRelease, DisclosureRelease.id == DisclosureFigure.release_id)
+        .group_by(DisclosureFigure.cells))
+    found: dict[tuple[int, int], datetime] = {}
+    for cells, moment in rows:
+        if moment is None:
+            continue
+        for year, number in set(_QUARTER_IN_CELLS.findall(cells)):
+            quarter = (int(year), int(number))
+            if quarter not in found or moment < found[quarter]:
+                found[quarter] = moment
+    return found
 
 
 def counted_case_facts(session: Session, keys: VaultKeys, *, year: int | None = None,
