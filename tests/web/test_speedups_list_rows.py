@@ -1,13 +1,22 @@
 """The case list's rows written in Python are the template loop's output, byte for byte
-(issue 15, session 7: web/cases/listing.rows_markup), hostile text escaped the same way."""
+(issue 15, session 7: web/cases/listing.rows_markup), hostile text escaped the same way; the
+filter's Select widget keeps its options and writes what WTForms writes."""
 
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
 from flask import Flask
+from flask_babel import lazy_gettext
 from markupsafe import Markup
+from wtforms import Form, SelectField
+from wtforms import widgets as wtforms_widgets
+from wtforms.fields.choices import SelectChoice
 
 from vp_registry.web.cases.listing import CaseRow, DeadlineNote, rows_markup
+from vp_registry.web.i18n import LOCALE_COOKIE
+from vp_registry.web.speedups import widgets
 
 # The loop as templates/cases/index.html had it before rows_markup (autoescaped).
 TEMPLATE_LOOP = """{% for row in rows %}
@@ -57,3 +66,53 @@ def test_rows_markup_is_the_template_loops_output(app: Flask, labels: tuple[str,
 
 def test_no_rows_write_nothing() -> None:
     assert rows_markup([], "a", "b", "c", "d", "e") == ""
+
+
+# ------------------------------------- the Select widget's kept options (issue 15, session 7)
+
+class _Choices(Form):
+    number = SelectField("Number", coerce=int)
+    text = SelectField("Text")
+
+
+def _both(field: Any, **attributes: Any) -> tuple[str, str]:
+    return widgets.Select()(field, **attributes), wtforms_widgets.Select()(field, **attributes)
+
+
+def test_kept_options_select_the_fields_data_at_each_call() -> None:
+    choices = [SelectChoice(0, "All"), SelectChoice(3, "Drie & <b>"), SelectChoice(7, "Zeven")]
+    for data in (0, 3, 7, 9, None):
+        form = _Choices(data={"number": data})
+        form.number.choices = list(choices)
+        ours, theirs = _both(form.number, class_="wide")
+        assert ours == theirs
+        assert ours.count("selected") == (1 if data in (0, 3, 7) else 0)
+
+
+def test_kept_options_follow_their_choices() -> None:
+    """Other labels, other values, equal values of other types: other options."""
+    variants = [
+        [SelectChoice("", "All"), SelectChoice("a", "Alpha")],
+        [SelectChoice("", "Alle"), SelectChoice("a", "Alpha")],
+        [SelectChoice("", "All"), SelectChoice("b", "Alpha")],
+        [SelectChoice("", "All"), SelectChoice("a", Markup("<i>Alpha</i>"))],
+        [SelectChoice("", "All"), SelectChoice("a", "<i>Alpha</i>")],
+        [SelectChoice(True, "yes"), SelectChoice(False, "no")],
+        [SelectChoice(1, "yes"), SelectChoice(0, "no")],
+    ]
+    for _ in range(2):  # written, then kept
+        for choices in variants:
+            form = _Choices(data={"text": "a"})
+            form.text.choices = list(choices)
+            ours, theirs = _both(form.text)
+            assert ours == theirs, choices
+
+
+def test_kept_lazy_labels_follow_the_language(app: Flask) -> None:
+    for language, expected in (("nl", "Meldingen"), ("en", "Cases"), ("nl", "Meldingen")):
+        with app.test_request_context("/", headers={"Cookie": f"{LOCALE_COOKIE}={language}"}):
+            form = _Choices(data={"text": "c"})
+            form.text.choices = [SelectChoice("", lazy_gettext("All")),
+                                 SelectChoice("c", lazy_gettext("Cases"))]
+            ours, theirs = _both(form.text)
+            assert ours == theirs and expected in ours

@@ -54,7 +54,7 @@ from vp_registry.web.cases.forms import (
 from vp_registry.web.database import current_work
 from vp_registry.web.forms import page_number, show_error
 from vp_registry.web.sealed import forget_value, open_value, seal_value
-from vp_registry.web.speedups import session_memory, widgets
+from vp_registry.web.speedups import session_memory, template_i18n, widgets
 
 blueprint = Blueprint("cases", __name__, url_prefix="/cases")
 blueprint.add_app_template_global(listing.deadline_note, "case_deadline_note")
@@ -90,12 +90,14 @@ _FILTER_FIELDS = ("status", "category", "department", "year", "q", "sort")
 
 def _filter_form(**kwargs: Any) -> FilterForm:
     form = FilterForm(**kwargs)
-    form.category.choices = [SelectChoice("", _("All"))] + [
+    i18n = template_i18n.current()  # the request's catalogue, looked up once (issue 15)
+    every = i18n.gettext("All") if i18n is not None else _("All")
+    form.category.choices = [SelectChoice("", every)] + [
         SelectChoice(code, name)
         for code, name in listing.category_labels(case_form.categories()).items()]
-    form.department.choices = [SelectChoice(0, _("All"))] + [
+    form.department.choices = [SelectChoice(0, every)] + [
         SelectChoice(d.id, d.name) for d in case_form.departments()]
-    form.year.choices = [SelectChoice(0, _("All"))] + [
+    form.year.choices = [SelectChoice(0, every)] + [
         SelectChoice(y, str(y)) for y in case_form.case_years()]
     for select in (form.status, form.category, form.department, form.year, form.sort):
         select.widget = _FILTER_SELECT  # same HTML as WTForms' Select, cheaper
