@@ -116,3 +116,14 @@ def test_kept_lazy_labels_follow_the_language(app: Flask) -> None:
                                  SelectChoice("c", lazy_gettext("Cases"))]
             ours, theirs = _both(form.text)
             assert ours == theirs and expected in ours
+
+
+def test_kept_select_tags_follow_their_attributes() -> None:
+    form = _Choices(data={"text": "a"})
+    form.text.choices = [SelectChoice("", "All"), SelectChoice("a", "Alpha")]
+    for _ in range(2):  # written, then kept
+        for attributes in ({}, {"required": True}, {"required": 1}, {"class_": "a&b"},
+                           {"class_": Markup("a&amp;b")}, {"aria-describedby": "x y"},
+                           {"id": "other"}, {"aria-invalid": "true", "required": True}):
+            ours, theirs = _both(form.text, **attributes)
+            assert ours == theirs, attributes

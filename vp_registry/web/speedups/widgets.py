@@ -50,12 +50,31 @@ class Select(widgets.Select):  # type: ignore[misc]
             if name in self.validation_attrs and name not in kwargs:
                 kwargs[name] = getattr(flags, name)
         data = field.data
-        html = [f"<select {widgets.html_params(name=field.name, **kwargs)}>",
+        html = [_select_tag(field.name, kwargs),
                 *[selected if value == data else plain for value, plain, selected in options],
                 "</select>"]
         return Markup("".join(html))  # noqa: S704  # nosec B704 # escaped in _option
 
 
+def _select_tag(name: str, attributes: dict[str, Any]) -> str:
+    """``<select ...>`` as WTForms writes it (``html_params``: a Markup format per attribute),
+    kept per name and attributes when they are plain strings, numbers and flags."""
+    try:
+        # with the values' types: 1 and True, a str and its Markup are equal, written apart
+        key = (name, *sorted((item, type(value), value) for item, value in attributes.items()))
+        found = _TAGS.get(key)
+    except TypeError:  # an unhashable or unorderable attribute value
+        return f"<select {widgets.html_params(name=name, **attributes)}>"
+    if found is None:
+        found = f"<select {widgets.html_params(name=name, **attributes)}>"
+        if all(type(value) in (str, int, bool) for value in attributes.values()):
+            if len(_TAGS) >= _MAX_KEPT:
+                _TAGS.clear()
+            _TAGS[key] = found
+    return found
+
+
+_TAGS: dict[tuple[Any, ...], str] = {}
 _Options = tuple[tuple[Any, str, str], ...]  # (coerced value, option, option selected)
 _KEPT: dict[tuple[Any, ...], _Options] = {}
 _MAX_KEPT = 512
