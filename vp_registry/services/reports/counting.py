@@ -51,13 +51,34 @@ _QUARTER_IN_CELLS = re.compile(r'"(\d{4})-Q([1-4])"')
 def released_quarters(session: Session) -> dict[tuple[int, int], datetime]:
     """(year, quarter) -> the moment of the first ledger release whose figures count it.
 
-    One row per distinct cell set (the ledger repeats the same cells across reviews); the
-    quarters are read from the stored cells' text (``ledger._encode_cells``: JSON lists
-    ``[department, category, "YYYY-Qn"]``), without decoding every figure."""
+    The ledger is append-only, so the answer is remembered per ledger state (the database,
+    the figures' count and last id, the releases' last id and moment; ~12 ms CPU for 2,800
+    figures otherwise); the quarters are read from the stored cells' text
+    (``ledger._encode_cells``: JSON lists ``[department, category, "YYYY-Qn"]``)."""
+    figures, last_figure = session.execute(
+        select(func.count(DisclosureFigure.id), func.max(DisclosureFigure.id))).one()
+    if not figures:
+        return {}
+    last_release, last_moment = session.execute(
+        select(func.max(DisclosureRelease.id), func.max(DisclosureRelease.released_at))).one()
+    engine = session.get_bind().engine
+    state = (id(engine), str(engine.url), figures, last_figure, last_release, last_moment)
+    found = _RELEASED.get(state)
+    if found is None:
+        found = _read_released_quarters(session)
+        if len(_RELEASED) >= 64:
+            _RELEASED.clear()
+        _RELEASED[state] = found
+    return dict(found)
+
+
+_RELEASED: dict[tuple[object, ...], dict[tuple[int, int], datetime]] = {}
+
+
+def _read_released_quarters(session: Session) -> dict[tuple[int, int], datetime]:
     rows = session.execute(
-        select(DisclosureFigure.cells, func.min(DisclosureRelease.released_at))
-        .join(DisclosureRelease, DisclosureRelease.id == DisclosureFigure.release_id)
-        .group_by(DisclosureFigure.cells))
+        select(DisclosureFigure.cells, DisclosureRelease.released_at)
+        .join(DisclosureRelease, DisclosureRelease.id == DisclosureFigure.release_id))
     found: dict[tuple[int, int], datetime] = {}
     for cells, moment in rows:
         if moment is None:
