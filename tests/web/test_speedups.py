@@ -92,7 +92,13 @@ CALLS: list[tuple[str, dict[str, object]]] = [
     ("home.index", {}), ("auth.logout", {}), ("cases.index", {}),
     ("cases.index", {"page": 2}), ("cases.view", {"reference": "VP-2026-AB12"}),
     ("home.index", {"_anchor": "main"}), ("home.index", {"_external": True}),
-    ("static", {"filename": "style.css", "v": "1"})]
+    ("static", {"filename": "style.css", "v": "1"}),
+    # one plain string argument: the URL's shape remembered, the value put in (session 7)
+    ("cases.view", {"reference": "VP-2026-ZZ99"}), ("cases.edit", {"reference": "VP-2026-AB12"}),
+    ("cases.view", {"reference": "MARKER"}), ("cases.view", {"reference": "a b/ä?x=1&y"}),
+    ("cases.index", {"page": "3"}), ("cases.index", {"page": 3}),
+    ("cases.view", {"reference": "VP-2026-AB12", "_anchor": "notes"}),
+    ("cases.edit_contact", {"reference": "VP-2026-AB12", "contact_id": 7})]
 
 
 BASES = [("http://localhost/", ""), ("http://localhost/o/acme/", "/o/acme"),

@@ -52,25 +52,58 @@ def template_url_for(app: Flask) -> Callable[..., str]:
     request: its URL then depends on nothing but the URL map and the request's script root
     and host, all of which are in the key (an organisation's prefix is in its script root:
     two organisations never share an entry). Everything else is ``app.url_for`` itself."""
-    cache: dict[tuple[str, str, str, str | None], str] = {}
+    return _TemplateUrlFor(app)
 
-    def url_for(endpoint: str, /, **values: Any) -> str:
+
+class _TemplateUrlFor:
+    """:func:`template_url_for`'s callable."""
+
+    def __init__(self, app: Flask) -> None:
+        self.app = app
+        self.cache: dict[tuple[str, str, str, str | None], str] = {}
+        self.shapes: dict[tuple[str, str, str, str], tuple[str, str] | None] = {}
+
+    def __call__(self, endpoint: str, /, **values: Any) -> str:
+        app = self.app
         if values and (endpoint != "static" or len(values) != 1 or "filename" not in values):
-            return app.url_for(endpoint, **values)
+            return self._with_one_value(endpoint, values)
         context = _cv_request.get(None)
         if context is None or endpoint[:1] == "." or _has_defaults(app):
             return app.url_for(endpoint, **values)
         request = context.request
         key = (request.script_root, request.host, endpoint, values.get("filename"))
-        found = cache.get(key)
+        found = self.cache.get(key)
         if found is None:
             found = app.url_for(endpoint, **values)
-            if len(cache) >= _CACHE_LIMIT:  # a stream of made-up Host headers
-                cache.clear()
-            cache[key] = found
+            if len(self.cache) >= _CACHE_LIMIT:  # a stream of made-up Host headers
+                self.cache.clear()
+            self.cache[key] = found
         return found
 
-    return url_for
+    def _with_one_value(self, endpoint: str, values: dict[str, Any]) -> str:
+        """One plain string argument (a case's reference): the URL's shape - written with a
+        marker in its place - is remembered per endpoint, argument, script root and host,
+        never the value (issue 15, session 7: a case page wrote five such URLs)."""
+        app = self.app
+        context = _cv_request.get(None)
+        if (len(values) != 1 or context is None or endpoint[:1] == "."
+                or _has_defaults(app)):
+            return app.url_for(endpoint, **values)
+        (name, value), = values.items()
+        if type(value) is not str or not _PLAIN.fullmatch(value) or name[:1] == "_":
+            return app.url_for(endpoint, **values)
+        request = context.request
+        key = (request.script_root, request.host, endpoint, name)
+        if key not in self.shapes:
+            marked: dict[str, Any] = {name: _MARKER}
+            head, marker, tail = app.url_for(endpoint, **marked).partition(_MARKER)
+            if len(self.shapes) >= _CACHE_LIMIT:
+                self.shapes.clear()
+            self.shapes[key] = (head, tail) if marker and _MARKER not in head + tail else None
+        shape = self.shapes[key]
+        if shape is None:
+            return app.url_for(endpoint, **values)
+        return shape[0] + value + shape[1]
 
 
 def _has_defaults(app: Flask) -> bool:
