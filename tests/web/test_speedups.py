@@ -98,7 +98,8 @@ CALLS: list[tuple[str, dict[str, object]]] = [
     ("cases.view", {"reference": "MARKER"}), ("cases.view", {"reference": "a b/ä?x=1&y"}),
     ("cases.index", {"page": "3"}), ("cases.index", {"page": 3}),
     ("cases.view", {"reference": "VP-2026-AB12", "_anchor": "notes"}),
-    ("cases.edit_contact", {"reference": "VP-2026-AB12", "contact_id": 7})]
+    ("cases.edit_contact", {"reference": "VP-2026-AB12", "contact_id": 7}),
+    ("admin.reset_password", {"user_id": "12"})]  # a number converter, a string: no shape
 
 
 BASES = [("http://localhost/", ""), ("http://localhost/o/acme/", "/o/acme"),

@@ -17,6 +17,7 @@ from typing import Any, Final
 
 from flask import Flask, url_for
 from flask.globals import _cv_request  # the request context: what flask.request reads
+from werkzeug.routing import BuildError
 
 _MARKER: Final = "MARKER"
 _CACHE_LIMIT: Final = 512
@@ -96,7 +97,10 @@ class _TemplateUrlFor:
         key = (request.script_root, request.host, endpoint, name)
         if key not in self.shapes:
             marked: dict[str, Any] = {name: _MARKER}
-            head, marker, tail = app.url_for(endpoint, **marked).partition(_MARKER)
+            try:
+                head, marker, tail = app.url_for(endpoint, **marked).partition(_MARKER)
+            except (BuildError, ValueError):  # e.g. a number converter: no shape
+                head, marker, tail = "", "", ""
             if len(self.shapes) >= _CACHE_LIMIT:
                 self.shapes.clear()
             self.shapes[key] = (head, tail) if marker and _MARKER not in head + tail else None
