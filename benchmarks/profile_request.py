@@ -71,6 +71,8 @@ def main() -> int:
                         help="only functions whose file matches this regular expression")
     parser.add_argument("--show-statements", action="store_true",
                         help="print the SQL statements of one request first")
+    parser.add_argument("--dump", default="",
+                        help="also write the profile to this file (pstats; e.g. callees)")
     parser.add_argument("--database", choices=("sqlite", "postgresql"), default="sqlite",
                         help="postgresql: VP_TEST_POSTGRES_URL or a throwaway server from "
                              "scripts/pg-test-server (as bench_lean.py)")
@@ -134,6 +136,8 @@ def main() -> int:
         event.remove(app_state(app).engine, "before_cursor_execute", count)
         app_state(app).engine.dispose()
     stats = pstats.Stats(profile)
+    if args.dump:
+        stats.dump_stats(args.dump)
     total = stats.total_tt  # type: ignore[attr-defined]
     print(f"{path}: {1000 * plain:.2f} ms CPU per request through the test client "
           f"({1000 * cpu:.2f} ms under the profiler), "
