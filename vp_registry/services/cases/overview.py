@@ -19,9 +19,9 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
 from itertools import chain
-from typing import Any, Final
+from typing import Any, Final, cast
 
-from sqlalchemy import bindparam, select
+from sqlalchemy import Table, bindparam, select
 
 from vp_registry.core.taxonomy import CaseStatus
 from vp_registry.db.cases import Case
@@ -30,9 +30,10 @@ from vp_registry.services.cases.records import CaseSummary
 from vp_registry.services.work import Work
 
 # Built once (SQLAlchemy's statement construction costs more CPU than a small query's run).
+_CASES: Final = cast(Table, Case.__table__)  # the table's columns: no ORM handling per run
 _OPEN_CASES: Final = (
-    select(Case.id, Case.version).where(Case.status == bindparam("open"))
-    .order_by(Case.opened_on.desc(), Case.reference.desc()))
+    select(_CASES.c.id, _CASES.c.version).where(_CASES.c.status == bindparam("open"))
+    .order_by(_CASES.c.opened_on.desc(), _CASES.c.reference.desc()))
 
 
 @dataclass(frozen=True)
