@@ -4,29 +4,13 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Final
 
 import numpy as np
-import numpy.typing as npt
-from scipy import sparse
-from scipy.sparse.csgraph import connected_components
 
-from vp_registry.core.disclosure.cache import (
-    _CACHE,
-    _DONORS,
-)
 from vp_registry.core.disclosure.cells import (
     CellKey,
-    _FloatArray,
-    _IntArray,
     _quarter_index,
     _whole_years,
-)
-from vp_registry.core.disclosure.checking import (
-    _check_units,
-)
-from vp_registry.core.disclosure.component import (
-    _Component,
 )
 from vp_registry.core.disclosure.figures import (
     DEFAULT_RULES,
@@ -39,21 +23,22 @@ from vp_registry.core.disclosure.figures import (
 from vp_registry.core.disclosure.grouping import (
     Naming,
 )
-from vp_registry.core.disclosure.solver import (
-    _Constraint,
-    _LPSolution,
+from vp_registry.core.disclosure.parts import (
+    _checked,
+    _component,
+    _unit_matrix,
+    decide_components,
 )
+from vp_registry.core.disclosure.scope import candidate_components, same_categories, within
+from vp_registry.core.disclosure.system import _System
 from vp_registry.core.disclosure.units import (
     UnitFamilies,
-    _gather,
     _group_by_components,
     _Partition,
     _UnitBatch,
     _units_to_check,
     unit_families,
 )
-
-_RESULTS: Final = 8  # unit sets remembered per component
 
 
 @dataclass
@@ -70,11 +55,17 @@ def audit(
     *,
     naming: Naming | None = None,
     constraints: Sequence[RuleConstraint] = (),
+    decision: bool = False,
+    scoped: bool = False,
 ) -> AuditResult:
     """Check a candidate release against itself and the whole ledger; see the package docstring.
 
     ``constraints``: the published rules a reader applies to the figures (a rise's
     inequalities, from the ledger and the candidate); they join the constraint system.
+    ``decision``: only whether the candidate discloses something - the units its figures can
+    change (:mod:`.scope`: ``constraints`` only the ledger's and rules on its own cells), up
+    to the first disclosure, unexplained. ``scoped``: the same units, every problem
+    explained (to explain a decision's refusal).
 
     Refuses (``ok=False``) when a published unit could be narrowed (its consistent values
     neither include all of 0..k-1 nor are all at least k), when a figure was released before
@@ -84,6 +75,11 @@ def audit(
     if any(v < 0 for v in true_counts.values()):
         raise ValueError("case counts cannot be negative")
     naming = naming or Naming()
+    # every published D x C x P product and explicit unit, whatever its true count (the
+    # verdict must be a function of the published figures only)
+    families = unit_families([*ledger, *candidate])
+    if decision or scoped:  # the rest cannot change (.scope)
+        ledger, constraints = same_categories(candidate, ledger, constraints)
     all_figures = [*ledger, *candidate]
     labels: dict[frozenset[CellKey], str] = {}
     for f in all_figures:
@@ -94,25 +90,38 @@ def audit(
 
     problems = _changed_figures(candidate, ledger) + _incorrect_figures(candidate, true_counts)
     if rules.first_quarter is not None:
-        # the registry's first quarter is public: department atoms before it are empty, a
-        # rule the reader applies (-atom >= 0); a count there contradicts the setting
-        early = _before_start(all_figures, constraints, rules.first_quarter)
-        problems += _counted_before_start(early, true_counts, rules.first_quarter, describe)
-        constraints = [*constraints, *(
-            RuleConstraint(((frozenset({a}), -1),), 0,
-                           f"no cases before the registry's first quarter {rules.first_quarter}")
-            for a in early)]
+        constraints = _with_start(all_figures, constraints, true_counts, rules.first_quarter,
+                                  describe, problems)
     system = _System.build(all_figures, constraints, true_counts)
-    # every published D x C x P product and explicit unit, whatever its true count (the
-    # verdict must be a function of the published figures only)
-    families = unit_families(all_figures)
+    scope: frozenset[int] | None = None
+    if decision or scoped:
+        scope = candidate_components(candidate, system.atom_index, system.atom_comp)
+        families = within(families, system.atom_index, system.atom_comp, scope)
     units = _units_to_check(families, true_counts, system.atom_index)
     units_checked = len(families.explicit) + (
-        len(families.departments) * len(families.categories) * len(families.periods)
-    )
-    problems += _check_components(system, units, families, describe,
-                                  set(map(id, ledger)), rules.k)
+        len(families.departments) * len(families.categories) * len(families.periods))
+    problems += (decide_components(system, units, families, describe, rules.k, scope)
+                 if decision and scope is not None else _check_components(
+                     system, units, families, describe, set(map(id, ledger)), rules.k, scope))
     return AuditResult(not problems, problems, units_checked=units_checked)
+
+
+def decide(
+    candidate: Sequence[Figure], ledger: Sequence[Figure], true_counts: Mapping[CellKey, int],
+    rules: DisclosureRules = DEFAULT_RULES, *, naming: Naming | None = None,
+    constraints: Sequence[RuleConstraint] = (),
+) -> AuditResult:
+    """:func:`audit` with ``decision=True``, and when it objects the same units again with
+    every problem explained (``scoped=True``) - the release decision of a preview or check.
+    Where the ledger alone narrows nothing it is the full audit's verdict (.scope); a
+    release's approval (``services.signals.ledger.approve``) still runs the full audit."""
+    result = audit(candidate, ledger, true_counts, rules, naming=naming,
+                   constraints=constraints, decision=True)
+    if result.ok:
+        return result
+    explained = audit(candidate, ledger, true_counts, rules, naming=naming,
+                      constraints=constraints, scoped=True)
+    return explained if not explained.ok else result
 
 
 def _changed_figures(
@@ -123,6 +132,8 @@ def _changed_figures(
     seen: dict[frozenset[CellKey], Figure] = {f.cells: f for f in ledger}
     for f in candidate:
         before = seen.get(f.cells)
+        if f.low == 0 and f.high is None:
+            continue  # "0+" says nothing, so it changes nothing (e.g. totals.structure)
         if before is not None and before.interval != f.interval and not _narrows(before, f):
             in_ledger = any(g.cells == f.cells and g.interval == before.interval for g in ledger)
             problems.append(
@@ -180,6 +191,21 @@ def _incorrect_figures(
     return problems
 
 
+def _with_start(
+    figures: Sequence[Figure], constraints: Sequence[RuleConstraint],
+    true_counts: Mapping[CellKey, int], first_quarter: str,
+    describe: Callable[[frozenset[CellKey]], str], problems: list[DisclosureProblem],
+) -> list[RuleConstraint]:
+    """The registry's first quarter is public: department atoms before it are empty, a rule
+    the reader applies (-atom >= 0); a count there contradicts the setting (a problem)."""
+    early = _before_start(figures, constraints, first_quarter)
+    problems += _counted_before_start(early, true_counts, first_quarter, describe)
+    return [*constraints, *(
+        RuleConstraint(((frozenset({a}), -1),), 0,
+                       f"no cases before the registry's first quarter {first_quarter}")
+        for a in early)]
+
+
 def _before_start(
     figures: Sequence[Figure], constraints: Sequence[RuleConstraint], first_quarter: str
 ) -> list[CellKey]:
@@ -205,101 +231,20 @@ def _counted_before_start(
     ]
 
 
-@dataclass(frozen=True)
-class _System:
-    """The constraint system of an audit: one row per distinct (cells, interval) that says
-    something and one per published rule, over all atoms; split into connected components."""
-
-    by_cells: dict[_Constraint, list[Figure]]
-    figure_rows: list[_Constraint]
-    keys: list[object]  # per row, the row's identity (for the component cache)
-    atoms: list[CellKey]
-    atom_index: dict[CellKey, int]
-    incidence: sparse.csr_matrix
-    lows: _FloatArray
-    highs: _FloatArray
-    truth: _IntArray
-    atom_comp: _IntArray
-    cons_comp: _IntArray
-
-    @classmethod
-    def build(cls, figures: Sequence[Figure], constraints: Sequence[RuleConstraint],
-              true_counts: Mapping[CellKey, int]) -> _System:
-        by_cells: dict[_Constraint, list[Figure]] = {}
-        for f in figures:
-            if f.low == 0 and f.high is None:
-                continue
-            by_cells.setdefault((f.cells, f.low, f.high), []).append(f)
-        figure_rows = list(by_cells)
-        # published rules: one row each, coefficients per atom (e.g. now - 2 x before >= 0)
-        rule_rows: dict[tuple[frozenset[tuple[CellKey, int]], int], RuleConstraint] = {}
-        for rule in constraints:
-            rule_rows.setdefault((frozenset(rule.coefficients().items()), rule.low), rule)
-        atoms = sorted({a for cells, _, _ in figure_rows for a in cells}
-                       | {a for terms, _ in rule_rows for a, _ in terms})
-        atom_index = {a: i for i, a in enumerate(atoms)}
-        incidence = _incidence(figure_rows, list(rule_rows), atom_index)
-        lows = np.array([lo for _, lo, _ in figure_rows] + [lo for _, lo in rule_rows],
-                        dtype=np.float64)
-        highs = np.array([np.inf if hi is None else hi for _, _, hi in figure_rows]
-                         + [np.inf] * len(rule_rows), dtype=np.float64)
-        truth = np.array([true_counts.get(a, 0) for a in atoms], dtype=np.int64)
-        atom_comp, cons_comp = _components(incidence)
-        keys: list[object] = [*figure_rows, *(("rule", *key) for key in rule_rows)]
-        return cls(by_cells, figure_rows, keys, atoms, atom_index, incidence, lows, highs,
-                   truth, atom_comp, cons_comp)
-
-    def figures_of(self, r: int) -> list[Figure]:
-        """The figures behind constraint row ``r`` (none for a published rule)."""
-        return self.by_cells[self.figure_rows[r]] if r < len(self.figure_rows) else []
-
-
-def _incidence(
-    figure_rows: Sequence[_Constraint],
-    rule_rows: Sequence[tuple[frozenset[tuple[CellKey, int]], int]],
-    atom_index: Mapping[CellKey, int],
-) -> sparse.csr_matrix:
-    """Rows: figures (0/1) then rules (their coefficients); columns: atoms."""
-    rows: list[int] = []
-    cols: list[int] = []
-    data: list[float] = []
-    for r, (cells, _, _) in enumerate(figure_rows):
-        for a in cells:
-            rows.append(r)
-            cols.append(atom_index[a])
-            data.append(1.0)
-    for r, (terms, _) in enumerate(rule_rows, start=len(figure_rows)):
-        for a, w in sorted(terms):
-            rows.append(r)
-            cols.append(atom_index[a])
-            data.append(float(w))
-    return sparse.csr_matrix(
-        (np.asarray(data, dtype=np.float64),
-         (np.asarray(rows, dtype=np.int64), np.asarray(cols, dtype=np.int64))),
-        shape=(len(figure_rows) + len(rule_rows), len(atom_index)),
-    )
-
-
-def _components(incidence: sparse.csr_matrix) -> tuple[_IntArray, _IntArray]:
-    """The connected component of each atom and of each constraint row (figures link atoms)."""
-    n_atoms = incidence.shape[1]
-    if not n_atoms:
-        return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64)
-    graph = sparse.bmat([[None, incidence.T], [incidence, None]], format="csr")
-    _, labels = connected_components(graph, directed=False)
-    return labels[:n_atoms], labels[n_atoms:]
-
-
 def _check_components(
     system: _System, units: _UnitBatch, families: UnitFamilies,
     describe: Callable[[frozenset[CellKey]], str], ledger_ids: set[int], k: int,
+    scope: frozenset[int] | None = None,
 ) -> list[DisclosureProblem]:
-    """Solve per set of components the units touch; the problems found."""
+    """Solve per set of components the units touch (with ``scope``: only those touching
+    it); the problems found."""
     problems: list[DisclosureProblem] = []
     inconsistent_reported: set[int] = set()
     atoms_by_comp = _Partition(system.atom_comp)
     rows_by_comp = _Partition(system.cons_comp)
     for comps, members in _group_by_components(units, system.atom_comp):
+        if scope is not None and comps.isdisjoint(scope):
+            continue
         comp_atoms = atoms_by_comp.members(comps)
         comp_rows = rows_by_comp.members(comps)
         comp = _component(system, comp_atoms, comp_rows)
@@ -329,54 +274,6 @@ def _check_components(
             problems.append(_disclosure_problem(unit, describe(unit.cells), low, high,
                                                 involved_list, ledger_ids, k))
     return problems
-
-
-def _component(system: _System, comp_atoms: _IntArray, comp_rows: _IntArray) -> _Component:
-    """The cached component of these constraints, seeded when new."""
-    key = frozenset(system.keys[r] for r in comp_rows)
-
-    def build() -> _Component:
-        sub = system.incidence[comp_rows][:, comp_atoms].tocsr()
-        return _Component(sub, system.lows[comp_rows], system.highs[comp_rows],
-                          [system.atoms[int(i)] for i in comp_atoms])
-
-    comp = _CACHE.get(key, build)
-    if not comp.seeded:
-        # a new constraint set, typically an earlier one plus the latest figures: start
-        # from the tables that worked there (each is checked against these constraints)
-        comp.seeded = True
-        comp.seed(_CACHE.recent(_DONORS, comp), system.truth[comp_atoms])
-    return comp
-
-
-def _checked(
-    comp: _Component, unit_matrix: sparse.csr_matrix, truth: _IntArray, truth_ok: bool, k: int,
-) -> tuple[npt.NDArray[np.bool_], dict[int, dict[float, _LPSolution]]]:
-    """:func:`_check_units`, or its answer for the same units of the same constraints in an
-    earlier audit (the other bands a signal could have had leave most components alone)."""
-    key = (unit_matrix.indptr.tobytes(), unit_matrix.indices.tobytes(), k)
-    found = comp.results.get(key)
-    if found is None:
-        found = _check_units(comp, unit_matrix, truth, truth_ok, k)
-        comp.results[key] = found
-        while len(comp.results) > _RESULTS:
-            del comp.results[next(iter(comp.results))]
-    return found
-
-
-def _unit_matrix(
-    units: _UnitBatch, members: _IntArray, comp_atoms: _IntArray, n_atoms: int
-) -> sparse.csr_matrix:
-    """The units ``members`` as rows over the component's atoms."""
-    local = np.full(n_atoms, -1, dtype=np.int64)
-    local[comp_atoms] = np.arange(comp_atoms.size)
-    counts, flat = _gather(units.ptr, units.atoms, members)
-    unit_matrix = sparse.csr_matrix(
-        (np.ones(flat.size), local[flat], np.concatenate([[0], np.cumsum(counts)])),
-        shape=(members.size, comp_atoms.size),
-    )
-    unit_matrix.sort_indices()
-    return unit_matrix
 
 
 _Found = tuple[frozenset[CellKey], int, int | None, set[int]]

@@ -87,6 +87,40 @@ class _ComponentCache:
 _CACHE: Final = _ComponentCache(_CACHE_SIZE)
 
 
+class _VerdictCache:
+    """Per organisation: whether the units of a component shape (``scope.shape_key``: rows
+    and units by position, no names, no counts) include a narrowed one - the decision audits'
+    answer (``audit(decision=True)``), shared by every slot or total of the same shape."""
+
+    def __init__(self, size: int) -> None:
+        self._size = size
+        self._spaces: dict[str, OrderedDict[bytes, bool]] = {}
+        self._lock = threading.Lock()
+
+    def get(self, key: bytes) -> bool | None:
+        with self._lock:
+            items = self._spaces.setdefault(_namespace(), OrderedDict())
+            found = items.get(key)
+            if found is not None:
+                items.move_to_end(key)
+            return found
+
+    def put(self, key: bytes, disclosed: bool) -> None:
+        with self._lock:
+            items = self._spaces.setdefault(_namespace(), OrderedDict())
+            items[key] = disclosed
+            while len(items) > self._size:
+                items.popitem(last=False)
+
+    def clear(self) -> None:
+        with self._lock:
+            self._spaces.clear()
+
+
+_VERDICTS: Final = _VerdictCache(16 * 1024)
+
+
 def clear_cache() -> None:
-    """Forget cached components (for benchmarks and tests)."""
+    """Forget cached components and verdicts (for benchmarks and tests)."""
     _CACHE.clear()
+    _VERDICTS.clear()

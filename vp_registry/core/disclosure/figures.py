@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
+from functools import cached_property
 from itertools import pairwise
 from typing import Final, Literal
 
@@ -102,6 +103,29 @@ class Figure:
     high: int | None
     label: str
     organisation_wide: bool = False
+
+    @cached_property
+    def unit_sets(self) -> tuple[frozenset[int], tuple[frozenset[int], ...],
+                                 tuple[frozenset[str], ...], tuple[frozenset[str], ...], bool]:
+        """Its department set, the department / category / quarter sets it adds to the
+        auditor's unit families (``units.unit_families``: its own and each single one; none
+        for an organisation-wide total) and whether its cells are a D x C x P product -
+        computed once per figure object (the same ledger figures come back in every audit of
+        a review; kept on the object, so nothing is shared between organisations)."""
+        depts = frozenset(d for d, _, _ in self.cells)
+        if self.organisation_wide:
+            return depts, (), (), (), True
+        cats = frozenset(c for _, c, _ in self.cells)
+        quarters = frozenset(q for _, _, q in self.cells)
+        return (depts, (depts, *(frozenset({d}) for d in depts)),
+                (cats, *(frozenset({c}) for c in cats)),
+                (quarters, *(frozenset({q}) for q in quarters)),
+                len(self.cells) == len(depts) * len(cats) * len(quarters))
+
+    @cached_property
+    def categories(self) -> frozenset[str]:
+        """The categories of its cells (computed once per figure object)."""
+        return frozenset(c for _, c, _ in self.cells)
 
     def __post_init__(self) -> None:
         if not self.cells:

@@ -106,7 +106,8 @@ def is_safe(
     """
     for figure in (Figure.protected(slot.cells, rules, slot.label),
                    Figure.at_least_k(slot.cells, rules, slot.label)):
-        result = audit([figure, *shapes], ledger, counts, rules, constraints=constraints)
+        result = audit([figure, *shapes], ledger, counts, rules, constraints=constraints,
+                       decision=True)  # its own components only (.scope)
         if any(p.kind == "disclosure" for p in result.problems):
             return False
     return True

@@ -8,7 +8,7 @@ from types import MappingProxyType
 from typing import Final, Literal
 
 from vp_registry.core.disclosure.auditor import (
-    audit,
+    decide,
 )
 from vp_registry.core.disclosure.cells import (
     TOTAL,
@@ -31,7 +31,7 @@ from vp_registry.core.disclosure.grouping import (
     DepartmentGrouping,
     Naming,
 )
-from vp_registry.core.disclosure.totals import bounds_the_column, every_value_safe
+from vp_registry.core.disclosure.totals import department_atoms, every_value_safe
 
 _Status = Literal["value", "primary", "complementary", "repeated", "withheld"]
 
@@ -84,7 +84,7 @@ def protect_table(
     whole years, otherwise treated like cells. Without a department breakdown only the
     organisation totals are produced. A cell set that is already in the ledger is repeated
     with its earlier interval. The department cells are then protected column by column from
-    public facts only (:func:`_protect_by_column`), and :func:`audit` checks the result against
+    public facts only (:func:`_protect_by_column`), and :func:`.auditor.decide` checks it against
     ``ledger``; an objection makes the table not ``ok`` - nothing is coarsened on the
     auditor's verdict, which would depend on the hidden counts (issue 12). There are no row
     totals or grand total: no rule decides their complements from public facts alone. Totals
@@ -105,8 +105,8 @@ def protect_table(
         _protect_by_column(figures, status, {key: cells for key, cells, _, _ in specs},
                            group_keys, cats, ledger, rules.k, audited)
     naming = Naming.from_grouping(grouping, labels)
-    result = audit(list(figures.values()), ledger, counts, rules, naming=naming,
-                   constraints=constraints)
+    result = decide(list(figures.values()), ledger, counts, rules, naming=naming,
+                    constraints=constraints)  # the table's own components (.scope)
 
     def with_status(*wanted: _Status) -> frozenset[TableKey]:
         return frozenset(key for key, s in status.items() if s in wanted)
@@ -250,17 +250,18 @@ def _withhold_bounded_totals(
     either way (their ``< k`` pattern next to the bounds is not audited value by value).
     Returns the totals audited so (shown or not)."""
     audited: set[TableKey] = set()
+    bounded_atoms = department_atoms(ledger)  # bounds_the_column, once for every column
     for key, figure in list(figures.items()):
         if key[0] != TOTAL or status[key] not in ("value", "primary"):
             continue
-        if not figure.organisation_wide or not bounds_the_column(figure.cells, ledger):
+        if not figure.organisation_wide or figure.cells.isdisjoint(bounded_atoms):
             continue
         audited.add(key)
         groups = [cells for t, cells in spec_cells.items() if t[0] != TOTAL and t[1] == key[1]]
         for cell_key in [t for t in figures if t[0] != TOTAL and t[1] == key[1]]:
             del figures[cell_key]
             status[cell_key] = "withheld"
-        bounded = sum(1 for cells in groups if bounds_the_column(cells, ledger))
+        bounded = sum(1 for cells in groups if not cells.isdisjoint(bounded_atoms))
         if bounded > MAX_AUDITED_GROUPS or not every_value_safe(
                 figure.cells, figure.label, ledger, rules, counts, constraints, groups):
             del figures[key]

@@ -33,6 +33,12 @@ def bounds_the_column(cells: frozenset[CellKey], ledger: Sequence[Figure]) -> bo
     return any(not f.organisation_wide and not f.cells.isdisjoint(cells) for f in ledger)
 
 
+def department_atoms(ledger: Sequence[Figure]) -> frozenset[CellKey]:
+    """The atoms earlier department-level figures touch: :func:`bounds_the_column` is
+    ``not cells.isdisjoint(department_atoms(ledger))`` (one pass for many columns)."""
+    return frozenset(a for f in ledger if not f.organisation_wide for a in f.cells)
+
+
 def structure(groups: Sequence[frozenset[CellKey]]) -> list[Figure]:
     """Figures that say nothing (``0+``) but make the auditor check what a reader checks:
     every group of ``groups`` (cells of one category over some quarters) and every quarter
@@ -72,7 +78,8 @@ def every_value_safe(
     for value in _values(cells, ledger, rules, constraints):
         figure = (Figure(cells, 0, k - 1, label, True) if value is None
                   else Figure.exact(cells, value, label, organisation_wide=True))
-        result = audit([figure, *shapes], ledger, counts, rules, constraints=constraints)
+        result = audit([figure, *shapes], ledger, counts, rules, constraints=constraints,
+                       decision=True)  # its own components only (.scope)
         if any(p.kind == "disclosure" for p in result.problems):
             return False
     return True

@@ -67,19 +67,14 @@ def unit_families(figures: Iterable[Figure]) -> UnitFamilies:
     explicit: set[frozenset[CellKey]] = set()
     products: list[tuple[frozenset[int], frozenset[CellKey]]] = []
     for f in figures:
-        depts = frozenset(d for d, _, _ in f.cells)
+        depts, d_sets, c_sets, p_sets, product = f.unit_sets
         if f.organisation_wide:
             organisation.add(depts)
             continue
-        cats = frozenset(c for _, c, _ in f.cells)
-        quarters = frozenset(q for _, _, q in f.cells)
-        dept_sets.add(depts)
-        dept_sets.update(frozenset({d}) for d in depts)
-        cat_sets.add(cats)
-        cat_sets.update(frozenset({c}) for c in cats)
-        period_sets.add(quarters)
-        period_sets.update(frozenset({q}) for q in quarters)
-        if len(f.cells) != len(depts) * len(cats) * len(quarters):
+        dept_sets.update(d_sets)
+        cat_sets.update(c_sets)
+        period_sets.update(p_sets)
+        if not product:
             explicit.add(f.cells)
         else:
             products.append((depts, f.cells))

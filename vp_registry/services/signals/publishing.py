@@ -21,6 +21,7 @@ from vp_registry.core.disclosure import (
     period_label,
 )
 from vp_registry.core.disclosure import audit as audit_figures
+from vp_registry.core.disclosure.auditor import decide
 from vp_registry.core.signals import (
     CONCENTRATION,
     RECURRENCE,
@@ -216,15 +217,18 @@ def audit_release(
             DisclosureProblem("unheld", published.figures[0].cells, published.figures[0].label,
                               "the review did not hold this group and period")])
     known = [*ledger_constraints, *published.constraints]  # the rule, same cells for every band
-    result = audit_figures(published.figures, ledger_figures, counts, rules, naming=naming,
-                           constraints=known)
+    # the candidate's own components (core/disclosure/scope.py), explained for a refusal;
+    # release() approves with the full audit, as always
+    result = decide(published.figures, ledger_figures, counts, rules, naming=naming,
+                    constraints=known)
     if not result.ok:
         return published, result
     for alternative in _alternatives(published, rules):
         if alternative == published.figures:
             continue
+        # the decision only, like the true bands' above (core/disclosure/scope.py)
         other = audit_figures(alternative, ledger_figures, counts, rules, naming=naming,
-                              constraints=known)
+                              constraints=known, decision=True)
         problems = [p for p in other.problems if p.kind == "disclosure"]
         if problems:
             return published, AuditResult(False, [
