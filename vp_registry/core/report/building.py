@@ -12,6 +12,7 @@ from typing import Any
 from vp_registry.core.disclosure import (
     DisclosureRules,
     Figure,
+    RuleConstraint,
 )
 from vp_registry.core.facts import CaseFacts, DepartmentFacts
 from vp_registry.core.report.cells import (
@@ -112,6 +113,7 @@ def build_report(
     corrects: AnnualReport | None = None,
     registry_start: date | None = None,
     pulse: PulseFacts | None = None,
+    constraints: Sequence[RuleConstraint] = (),
 ) -> AnnualReport:
     """Build the annual report of ``year`` (see the package docstring for every rule).
 
@@ -124,6 +126,7 @@ def build_report(
     or give away a figure, ValueError on inconsistent input. ``registry_start`` (public: the
     registry's first day, ``REGISTRY_START``) says that no case was opened before it.
     ``pulse`` (issue 16): the released pulse rounds, shown as section 8 (``pulse_section``).
+    ``constraints``: the ledger's rules (a rise's inequalities; issue 12).
     """
     _check_request(year, locale, version, corrects, previous_years)
     if corrects is not None:
@@ -133,7 +136,7 @@ def build_report(
     codes, labels = _categories(categories, tally)
     # 5 first: the department table also yields the organisation totals per category (3, 6)
     department = department_part(locale, year, tally, departments, codes, labels, rules,
-                                 ledger)
+                                 ledger, constraints)
     the_year = _the_year(year, locale, rules, tally, codes, labels, ledger, department,
                          previous_years, registry_start)
     sections, aggregates = _sections(the_year, texts, department, activities, signals,

@@ -14,6 +14,7 @@ from vp_registry.core.disclosure import (
     DisclosureRules,
     Figure,
     ProtectedTable,
+    RuleConstraint,
     cell_set,
     merge_departments,
     periods_of_year,
@@ -43,6 +44,7 @@ def department_part(
     labels: Mapping[str, str],
     rules: DisclosureRules,
     ledger: Sequence[Figure],
+    constraints: Sequence[RuleConstraint] = (),
 ) -> DepartmentPart:
     grouping = merge_departments(departments, rules)
     unknown = sorted(tally.case_departments - grouping.department_ids)
@@ -57,7 +59,7 @@ def department_part(
     def protect(which: DepartmentGrouping) -> ProtectedTable:
         return protect_table(
             tally.atoms, which, codes, quarters, rules, ledger,
-            column_totals=True, category_labels=labels,
+            column_totals=True, category_labels=labels, constraints=constraints,
         )
 
     # Which department cells are shown is decided column by column from public facts only

@@ -98,6 +98,7 @@ def _build(work: Work, draft: Draft, *, final: bool, today: date, progress: Prog
             organisation=settings.organisation_name, draft=not final, version=draft.version,
             issued_on=today, corrects=corrects, registry_start=settings.registry_start_date,
             pulse=pulse_signals.report_facts(session, settings, year),  # issue 16
+            constraints=ledger.load_constraints(session),  # a rise's rules (issue 12)
         )
     except ReportRefused as refused:
         raise ReportBlocked(refused.explanation) from None
