@@ -10,57 +10,78 @@ to see, for random but realistic organisations, through the real release path:
   ``no breakdown`` when the organisation is too small for one (not a disclosure decision);
 * **key figures** of that report: in how many organisations each is shown as a number (the
   rest are withheld, ``x``; issue 12);
-* **quarterly signals** (``services.signals.reviewing.basis_of`` and ``audit_release``, the Flask-
-  and database-free steps of ``services.signals.publishing.release``: refused when some band the
-  candidate could have had would leak; a rise's rule goes to the ledger): for eight consecutive
-  quarters every releasable candidate (concentration, rise) is offered for release against the
-  ledger built so far; a release is ``released`` or ``refused``, and each released figure is counted
-  like a report cell (a rise also shows the quarter before, often ``< k``).
+* **the current pipeline** (issue 12, session 7), in the order of real life over 2025-2026:
+  at every quarter start a review (``services.signals.reviewing.review_answers``: each held
+  slot's ``< k`` / ``k+`` answer goes to the ledger), then every offered candidate through
+  ``services.signals.publishing.audit_release`` (refused when some band it could have had
+  would leak; a rise's rule goes to the ledger); the 2025 report on 15 January 2026 and the
+  2026 report on 15 January 2027, each built against the ledger (the per-value audit of
+  bounded totals) and audited as ``finalise`` does, its figures joining the ledger. The 2026
+  report is counted; each released signal figure is counted like a report cell.
+* **before** (``--before SNAPSHOT``): the session-4 pipeline of ``ad34ea5`` (``git archive
+  ad34ea5 | tar -x -C SNAPSHOT``), run from that snapshot on the same organisations: the
+  report against an empty ledger, every releasable candidate audited for its true band.
 
-Organisations: 60, seeded; 6-25 departments with headcounts like the demo data
-(``services/demo/seed.py``: sub-departments of 6-45, divisions of 12-140, a few tiny teams that get
-merged), 7 categories (``DEFAULT_CATEGORIES``), 4-12 cases a year per 100 employees (a
-counsellor's realistic case load), skewed over departments (headcount x gamma) and categories
-(Zipf-like), over two years.
+Organisations: 60, seeded; 3-15 departments (``synthetic.sized_organisation``: divisions of
+7-140, sub-departments of 6-45, teams of 3-12 employees like the demo data; ``--shape legacy``:
+sessions 4-6's 2-34 departments), 7 categories (``DEFAULT_CATEGORIES``), 4-12 cases a year per
+100 employees, skewed over departments (headcount x gamma) and categories (Zipf-like), over two
+years. Organisations run in ``--workers`` processes (default 2); the CPU time per
+organisation is the worker's. Variants (usefulness proposals): ``--reviews yearly|none``,
+``--min-department-size N``.
 
 Speed (issue 12 targets: annual table <= 1 s, a signal check <= 100 ms): ``protect_table`` for
-the annual table of 50 departments x 7 categories with organisation totals (as the report
-builds it), median seconds, caches cleared; and one signal release audit against a ledger that
-holds that table and earlier signals, median ms (warm, as the service runs it).
+the annual table of 50 departments x 7 categories with organisation totals, median seconds,
+caches cleared; and one signal release audit against a ledger that holds that table and
+earlier signals, median ms (warm). The review answers' and the per-value audit's speed at
+10 x 7 and 50 x 7: ``bench_disclosure.py``.
 
-Run: ``.venv/bin/python benchmarks/bench_disclosure_usefulness.py [--orgs 60] [--runs 5]``.
-The output of one run before the issue 12 change is in the issue's notes for comparison.
+Run: ``.venv/bin/python benchmarks/bench_disclosure_usefulness.py [--orgs 60] [--runs 5]
+[--before SNAPSHOT]``.
 """
 
 from __future__ import annotations
 
 import argparse
+import json
+import multiprocessing
 import os
 import platform
 import random
 import statistics
+import subprocess
+import sys
+import tempfile
 import time
 from collections import Counter
 from collections.abc import Callable, Sequence
 from dataclasses import replace
 from datetime import date, timedelta
+from typing import Any
 
 import numpy as np
-from synthetic import realistic_organisation
+from synthetic import realistic_organisation, sized_organisation
 
 from vp_registry.core.disclosure import (
     CellKey,
     DisclosureRules,
     Figure,
     RuleConstraint,
+    audit,
     clear_cache,
     merge_departments,
     periods_of_year,
     protect_table,
 )
 from vp_registry.core.facts import CaseFacts, DepartmentFacts
-from vp_registry.core.report import ReportRefused, ReportTexts, build_report
-from vp_registry.core.signals import CONCENTRATION, RISE, SignalCandidate
+from vp_registry.core.report import (
+    AnnualReport,
+    FrozenAggregates,
+    ReportRefused,
+    ReportTexts,
+    build_report,
+    report_true_counts,
+)
 from vp_registry.core.taxonomy import DEFAULT_CATEGORIES
 from vp_registry.services.signals import publishing, reviewing
 
@@ -113,120 +134,6 @@ def classify(display: str, k: int) -> str:
     if text.isdigit():
         return "exact"
     return "band"
-
-
-def annual_cells(
-    departments: Sequence[DepartmentFacts], cases: Sequence[CaseFacts], rules: DisclosureRules,
-    key_counts: Counter[str] | None = None, ledger: Sequence[Figure] = (),
-) -> tuple[Counter[str], Counter[str]]:
-    """(department table cells, organisation totals per category) of the year's report;
-    ``key_counts`` counts the key figures shown as a number; ``ledger``: released before."""
-    table_counts: Counter[str] = Counter()
-    total_counts: Counter[str] = Counter()
-    grouping = merge_departments(departments, rules)
-    n_cells = len(grouping.groups) * len(CATEGORIES)
-    categories = [(c, c) for c in CATEGORIES]
-    try:
-        report = build_report(YEAR, cases, departments, categories, [], [], {}, ReportTexts(),
-                              rules, list(ledger), "en")
-    except ReportRefused:
-        table_counts["refused"] += n_cells
-        total_counts["refused"] += len(CATEGORIES)
-        return table_counts, total_counts
-    if key_counts is not None:
-        for key_row in report.table("key_figures").rows:
-            if key_row.cells[0].display.isdigit():
-                key_counts[" ".join(w for w in key_row.label.split() if not w.isdigit())] += 1
-    section = report.section("departments")
-    tables = [t for t in section.tables if t.key == "departments"]
-    if tables:
-        for row in tables[0].rows:
-            for cell in row.cells:
-                table_counts[classify(cell.display, rules.k)] += 1
-    elif not grouping.breakdown_allowed:
-        table_counts["no breakdown"] += len(CATEGORIES)
-    else:
-        table_counts["refused"] += n_cells
-    for row in report.table("categories").rows:
-        if not row.total:
-            total_counts[classify(row.cells[0].display, rules.k)] += 1
-    return table_counts, total_counts
-
-
-VARIANTS = ("current", "year", "rise-after-small", "kplus")
-"""Signal rules measured (docs/decisions.md, usefulness proposal 3): ``current``; ``year`` -
-concentrations only at the 1 January review (the window is the calendar year of the annual
-report); ``rise-after-small`` - a rise only when the quarter before is ``< k`` (its
-alternatives: any band now, ``< k`` before); ``kplus`` - one band, ``k+``."""
-
-
-def _variant_rules(rules: DisclosureRules, variant: str) -> DisclosureRules:
-    return replace(rules, band_edges=(rules.k,)) if variant == "kplus" else rules
-
-
-def _offered(candidate: SignalCandidate, today: date, rules: DisclosureRules,
-             variant: str) -> bool:
-    if not candidate.releasable:
-        return False
-    if variant == "year" and candidate.kind == CONCENTRATION:
-        return today.month == 1
-    if variant == "rise-after-small" and candidate.kind == RISE:
-        return int(candidate.explanation_parts["previous_count"]) < rules.k
-    return True
-
-
-def _small_before_alternatives(published: publishing.Publication, rules: DisclosureRules,
-                               ) -> list[tuple[Figure, ...]]:
-    """``rise-after-small``: the quarter before is always ``< k``."""
-    k = rules.k
-    return [alt for alt in _ALTERNATIVES(published, rules)
-            if published.kind != RISE or alt[1].interval == (0, k - 1)]
-
-
-_ALTERNATIVES = publishing._alternatives
-
-
-SILENCES = hasattr(reviewing, "review_answers")  # the held-slot rule (issue 12, session 6)
-
-
-def signal_cells(
-    departments: Sequence[DepartmentFacts], cases: list[CaseFacts], rules: DisclosureRules,
-    variant: str = "current", ledger: list[Figure] | None = None,
-    constraints: list[RuleConstraint] | None = None,
-) -> tuple[Counter[str], Counter[str]]:
-    """(released figures by kind, releases released/refused) over eight quarters; with the
-    held-slot rule each review first puts its answers into the ledger (``ledger`` and
-    ``constraints``, when given, are the ledger the caller keeps)."""
-    figures: Counter[str] = Counter()
-    outcomes: Counter[str] = Counter()
-    grouping = merge_departments(departments, rules)
-    labels = {c: c for c in CATEGORIES}
-    ledger = [] if ledger is None else ledger
-    constraints = [] if constraints is None else constraints
-    for year in (YEAR - 1, YEAR):
-        for quarter in range(4):
-            today = date(year + (quarter == 3), (quarter + 1) % 4 * 3 + 1, 1)
-            seen = [c for c in cases if c.opened_on < today]
-            basis = reviewing.basis_of(seen, grouping, rules, today, labels)
-            if SILENCES:
-                answers = reviewing.review_answers(basis, ledger, constraints)
-                ledger.extend(answers.figures)
-                outcomes["held slots"] += len(answers.held)
-                outcomes["slots"] += len(reviewing.review_slots(basis))
-            for candidate in basis.candidates:
-                if not _offered(candidate, today, rules, variant):
-                    continue
-                published, result = publishing.audit_release(basis, candidate, ledger,
-                                                             constraints)
-                if not result.ok:
-                    outcomes["refused"] += 1
-                    continue
-                outcomes["released"] += 1
-                ledger.extend(published.figures)
-                constraints.extend(published.constraints)
-                for f in published.figures:
-                    figures[classify(f.display, rules.k)] += 1
-    return figures, outcomes
 
 
 def median_times(action: Callable[[], object], runs: int,
@@ -287,43 +194,6 @@ def speed(runs: int, seed: int) -> None:
           f"median {wall:.3f} s wall, {cpu:.3f} s CPU (target <= 1 s)")
     print(f"signal check against a ledger of {len(ledger)} figures, warm: "
           f"median {s_wall * 1000:.1f} ms wall, {s_cpu * 1000:.1f} ms CPU (target <= 100 ms)")
-    if SILENCES:
-        speed_silences(runs, departments, cases, dict(counts))
-
-
-def speed_silences(runs: int, departments: Sequence[DepartmentFacts], cases: list[CaseFacts],
-                   counts: dict[CellKey, int]) -> None:
-    """The held-slot rule's costs (issue 12): one review's answers (50 x 7 slots) against
-    the four reviews before it, and the annual table against a year of review answers."""
-    rules = DisclosureRules()
-    labels = {c: c for c in CATEGORIES}
-    grouping = merge_departments(departments, rules)
-    ledger: list[Figure] = []
-    reviews = [date(YEAR, 4, 1), date(YEAR, 7, 1), date(YEAR, 10, 1), date(YEAR + 1, 1, 1)]
-    for day in reviews[:-1]:
-        basis = reviewing.basis_of([c for c in cases if c.opened_on < day], grouping, rules,
-                                   day, labels)
-        ledger += reviewing.review_answers(basis, ledger).figures
-    basis = reviewing.basis_of(cases, grouping, rules, reviews[-1], labels)
-
-    def review() -> object:
-        return reviewing.review_answers(basis, ledger)
-
-    r_wall, r_cpu = median_times(review, max(1, runs // 2), clear_cache)
-    ledger += reviewing.review_answers(basis, ledger).figures
-
-    def table() -> object:
-        return protect_table(counts, grouping, CATEGORIES, periods_of_year(YEAR), rules,
-                             ledger, column_totals=True)
-
-    t_wall, t_cpu = median_times(table, max(1, runs // 2), clear_cache)
-    shown = table()
-    exact = sum(1 for key, f in shown.figures.items()  # type: ignore[attr-defined]
-                if key[0] == "*" and f.is_exact)
-    print(f"review answers, 50 departments x 7 categories against {len(ledger)} earlier "
-          f"answers, cold: median {r_wall:.2f} s wall, {r_cpu:.2f} s CPU")
-    print(f"annual table against those answers, cold: median {t_wall:.2f} s wall, "
-          f"{t_cpu:.2f} s CPU ({exact} of 7 category totals exact)")
 
 
 def row(name: str, counts: Counter[str]) -> str:
@@ -332,68 +202,257 @@ def row(name: str, counts: Counter[str]) -> str:
     return f"{name:<28}{cells}"
 
 
+def final_report(year: int, cases: Sequence[CaseFacts], departments: Sequence[DepartmentFacts],
+                 rules: DisclosureRules, ledger: list[Figure], constraints: list[RuleConstraint],
+                 previous: dict[int, FrozenAggregates], key_counts: Counter[str] | None,
+                 ) -> tuple[Counter[str], Counter[str]]:
+    """The final report of ``year`` on 15 January of the next year, as
+    ``services.reports.finalising.finalise`` makes it: built against the ledger (the reviews'
+    answers and the released signals and reports), audited with the ledger's rules; released,
+    its figures join the ledger and its aggregates the later reports' trends."""
+    today = date(year + 1, 1, 15)
+    seen = [c for c in cases if c.opened_on < today]
+    try:
+        report = build_report(year, seen, departments, [(c, c) for c in CATEGORIES], [], [],
+                              dict(previous), ReportTexts(), rules, list(ledger), "en",
+                              draft=False, issued_on=today)
+    except ReportRefused:
+        report = None
+    if report is not None and not audit(report.figures, ledger,
+                                        report_true_counts(year, seen), rules,
+                                        constraints=constraints).ok:
+        report = None  # the safety stop: the report is refused
+    grouping = merge_departments(departments, rules)
+    if report is None:
+        return (Counter({"refused": len(grouping.groups) * len(CATEGORIES)}),
+                Counter({"refused": len(CATEGORIES)}))
+    ledger.extend(report.figures)
+    previous[year] = report.aggregates
+    return report_cells(report, grouping, rules, key_counts)
+
+
+def report_cells(report: AnnualReport, grouping: Any, rules: DisclosureRules,
+                 key_counts: Counter[str] | None) -> tuple[Counter[str], Counter[str]]:
+    table_counts: Counter[str] = Counter()
+    total_counts: Counter[str] = Counter()
+    if key_counts is not None:
+        for key_row in report.table("key_figures").rows:
+            if key_row.cells[0].display.isdigit():
+                key_counts[" ".join(w for w in key_row.label.split() if not w.isdigit())] += 1
+    tables = [t for t in report.section("departments").tables if t.key == "departments"]
+    if tables:
+        for table_row in tables[0].rows:
+            for cell in table_row.cells:
+                table_counts[classify(cell.display, rules.k)] += 1
+    elif not grouping.breakdown_allowed:
+        table_counts["no breakdown"] += len(CATEGORIES)
+    else:
+        table_counts["refused"] += len(grouping.groups) * len(CATEGORIES)
+    for total_row in report.table("categories").rows:
+        if not total_row.total:
+            total_counts[classify(total_row.cells[0].display, rules.k)] += 1
+    return table_counts, total_counts
+
+
+def pipeline(departments: Sequence[DepartmentFacts], cases: list[CaseFacts],
+             rules: DisclosureRules, cadence: str = "quarterly") -> dict[str, Counter[str]]:
+    """The current pipeline over two years, in the order of real life: the quarterly reviews of
+    2025 (1 April .. 1 January, each recording its answers, then every offered candidate),
+    the 2025 report on 15 January 2026, the reviews of 2026, the 2026 report on 15 January
+    2027 (counted; the 2025 report's cells are not, as before). ``cadence`` "yearly": only
+    the 1 January reviews (the review's window is the report's year); "none": no reviews and
+    no signals, the reports only (usefulness proposals)."""
+    grouping = merge_departments(departments, rules)
+    labels = {c: c for c in CATEGORIES}
+    ledger: list[Figure] = []
+    constraints: list[RuleConstraint] = []
+    previous: dict[int, FrozenAggregates] = {}
+    out = {name: Counter[str]() for name in ("table", "totals", "signals", "outcomes", "keys")}
+    for year in (YEAR - 1, YEAR):
+        for quarter in range(4):
+            today = date(year + (quarter == 3), (quarter + 1) % 4 * 3 + 1, 1)
+            if cadence == "none" or (cadence == "yearly" and today.month != 1):
+                continue
+            seen = [c for c in cases if c.opened_on < today]
+            basis = reviewing.basis_of(seen, grouping, rules, today, labels)
+            answers = reviewing.review_answers(basis, ledger, constraints)
+            ledger.extend(answers.figures)
+            out["outcomes"]["held slots"] += len(answers.held)
+            out["outcomes"]["slots"] += len(reviewing.review_slots(basis))
+            for candidate in reviewing.offered(basis.candidates, answers):
+                if not candidate.releasable:
+                    continue
+                published, result = publishing.audit_release(basis, candidate, ledger,
+                                                             constraints)
+                if not result.ok:
+                    out["outcomes"]["refused"] += 1
+                    continue
+                out["outcomes"]["released"] += 1
+                ledger.extend(published.figures)
+                constraints.extend(published.constraints)
+                for f in published.figures:
+                    out["signals"][classify(f.display, rules.k)] += 1
+        keys = out["keys"] if year == YEAR else None
+        table, totals = final_report(year, cases, departments, rules, ledger, constraints,
+                                     previous, keys)
+        if year == YEAR:
+            out["table"], out["totals"] = table, totals
+    return out
+
+
+def organisation_of(i: int, seed: int, shape: str) -> tuple[list[DepartmentFacts],
+                                                            list[CaseFacts]]:
+    rng = random.Random(seed * 1000 + i)
+    departments = (realistic_organisation(rng) if shape == "legacy"
+                   else sized_organisation(rng))
+    return departments, realistic_cases(departments, rng, [YEAR - 1, YEAR])
+
+
+def one_organisation(task: tuple[int, int, str, int | None, str]) -> dict[str, Any]:
+    """One organisation through the current pipeline (a worker process): its counters, CPU."""
+    i, seed, shape, min_size, cadence = task
+    rules = DisclosureRules()
+    if min_size is not None:
+        rules = replace(rules, min_department_size=min_size)
+    departments, cases = organisation_of(i, seed, shape)
+    clear_cache()
+    started = time.process_time()
+    out = pipeline(departments, cases, rules, cadence)
+    return {"org": i, "cases": len(cases), "departments": len(departments),
+            "groups": len(merge_departments(departments, rules).groups),
+            "cpu": time.process_time() - started, **{k: dict(v) for k, v in out.items()}}
+
+
+BEFORE = r"""
+import importlib.util, json, random, sys, time
+snapshot, here, seed, shape, first, step, orgs = sys.argv[1:8]
+sys.path[:0] = [snapshot, here]
+from synthetic import realistic_organisation, sized_organisation
+spec = importlib.util.spec_from_file_location(
+    "before", snapshot + "/benchmarks/bench_disclosure_usefulness.py")
+old = importlib.util.module_from_spec(spec)
+spec.loader.exec_module(old)
+rules = old.DisclosureRules()
+for i in range(int(first), int(orgs), int(step)):
+    rng = random.Random(int(seed) * 1000 + i)
+    departments = (realistic_organisation if shape == "legacy" else sized_organisation)(rng)
+    cases = old.realistic_cases(departments, rng, [old.YEAR - 1, old.YEAR])
+    started = time.process_time()
+    old.clear_cache()
+    table, totals = old.annual_cells(departments, cases, rules)
+    old.clear_cache()
+    signals, outcomes = old.signal_cells(departments, cases, rules)
+    print(json.dumps({"org": i, "cases": len(cases), "departments": len(departments),
+                      "cpu": time.process_time() - started, "table": table, "totals": totals,
+                      "signals": signals, "outcomes": outcomes, "keys": {}}), flush=True)
+"""
+"""The session-4 pipeline (before issue 12: the report against an empty ledger, every
+releasable candidate audited for its true band only), run from a snapshot of its commit
+(``git archive ad34ea5``) with this benchmark's organisations, one process per worker."""
+
+
+BEFORE_COMMIT = "ad34ea5"
+
+
+def before_snapshot(option: str, folder: str) -> str | None:
+    """The snapshot folder of the session-4 pipeline (``auto``: archived from git here)."""
+    if option == "none":
+        return None
+    if option != "auto":
+        return option
+    top = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+    archive = subprocess.run(["git", "-C", top, "archive", BEFORE_COMMIT],
+                             capture_output=True, check=False)
+    if archive.returncode:
+        print(f"before: skipped (no commit {BEFORE_COMMIT} here)")
+        return None
+    subprocess.run(["tar", "-x", "-C", folder], input=archive.stdout, check=True)
+    return folder
+
+
+def run_before(snapshot: str, args: argparse.Namespace) -> list[dict[str, Any]]:
+    here = os.path.dirname(os.path.abspath(__file__))
+    workers = [subprocess.Popen(
+        [sys.executable, "-c", BEFORE, snapshot, here, str(args.seed), args.shape, str(w),
+         str(args.workers), str(args.orgs)], stdout=subprocess.PIPE, text=True)
+        for w in range(args.workers)]
+    results = []
+    for worker in workers:
+        out, _ = worker.communicate()
+        if worker.returncode:
+            raise SystemExit(f"the before pipeline failed ({worker.returncode})")
+        results += [json.loads(line) for line in out.splitlines() if line.startswith("{")]
+    return results
+
+
+def summary(title: str, results: list[dict[str, Any]], orgs: int, k: int,
+            wall: float) -> None:
+    total: dict[str, Counter[str]] = {name: Counter() for name in
+                                      ("table", "totals", "signals", "outcomes", "keys")}
+    for result in results:
+        for name in total:
+            total[name] += Counter(result[name])
+    cpu = [r["cpu"] for r in results]
+    print(f"== {title}: {len(results)} organisations ({sum(r['cases'] for r in results)} "
+          f"cases over two years, {min(r['departments'] for r in results)}-"
+          f"{max(r['departments'] for r in results)} departments), k={k}: {wall:.0f} s wall, "
+          f"{sum(cpu):.0f} s CPU (median {statistics.median(cpu):.1f} s, max {max(cpu):.1f} s "
+          f"per organisation)")
+    print(f"{'':<28}" + "".join(f"{name:>14}" for name in KINDS))
+    print(row("annual: department cells", total["table"]))
+    print(row("annual: category totals", total["totals"]))
+    print(row("signals: released figures", total["signals"]))
+    if total["keys"]:
+        print("annual: key figures shown as a number, organisations out of "
+              f"{orgs}: " + ", ".join(f"{n} {c}" for n, c in sorted(total["keys"].items())))
+    released, refused = total["outcomes"]["released"], total["outcomes"]["refused"]
+    print(f"signal releases: {released} released, {refused} refused "
+          f"({100 * refused / max(released + refused, 1):.1f}% refused)")
+    if total["outcomes"]["slots"]:
+        print(f"review slots held: {total['outcomes']['held slots']} of "
+              f"{total['outcomes']['slots']}")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n", 1)[0])
     parser.add_argument("--orgs", type=int, default=60)
     parser.add_argument("--runs", type=int, default=5)
     parser.add_argument("--seed", type=int, default=12)
+    parser.add_argument("--workers", type=int, default=2, help="parallel processes")
+    parser.add_argument("--shape", choices=("sized", "legacy"), default="sized",
+                        help="sized: 3-15 departments (session 7); legacy: sessions 4-6's")
+    parser.add_argument("--before", metavar="SNAPSHOT", default="auto",
+                        help="the session-4 pipeline from this snapshot of ad34ea5 (auto: "
+                             "git archive it into a temporary folder; none: skip)")
     parser.add_argument("--no-speed", action="store_true")
+    parser.add_argument("--reviews", choices=("quarterly", "yearly", "none"),
+                        default="quarterly",
+                        help="review cadence (usefulness proposals; none: no signals at all)")
     parser.add_argument("--min-department-size", type=int, default=None,
                         help="proposal 2: fewer, coarser groups fixed in advance")
-    parser.add_argument("--timeline", action="store_true",
-                        help="build the report after the eight reviews, against their ledger "
-                             "(signals and, with the held-slot rule, the reviews' answers)")
-    parser.add_argument("--signals", choices=VARIANTS, default="current",
-                        help="signal rules to measure (usefulness proposal 3)")
     args = parser.parse_args()
-    print(f"machine: {os.cpu_count()} CPUs ({cpu_model()}), Python {platform.python_version()}")
-    rules = DisclosureRules()
-    if args.min_department_size is not None:
-        rules = replace(rules, min_department_size=args.min_department_size)
-        print(f"min_department_size: {rules.min_department_size}")
-    if args.signals == "rise-after-small":
-        publishing._alternatives = _small_before_alternatives  # type: ignore[assignment]
-    print(f"signal rules: {args.signals}")
-    table_total: Counter[str] = Counter()
-    org_total: Counter[str] = Counter()
-    signal_total: Counter[str] = Counter()
-    outcome_total: Counter[str] = Counter()
-    key_total: Counter[str] = Counter()
-    n_cases = 0
+    print(f"machine: {os.cpu_count()} CPUs ({cpu_model()}), Python "
+          f"{platform.python_version()}, load {os.getloadavg()[0]:.1f}")
+    k = DisclosureRules().k
+    with tempfile.TemporaryDirectory() as folder:
+        snapshot = before_snapshot(args.before, folder)
+        if snapshot is not None:
+            start = time.perf_counter()
+            results = run_before(snapshot, args)
+            summary("before (session 4, ad34ea5)", results, args.orgs, k,
+                    time.perf_counter() - start)
+            print(f"load {os.getloadavg()[0]:.1f}")
     start = time.perf_counter()
-    for i in range(args.orgs):
-        rng = random.Random(args.seed * 1000 + i)
-        departments = realistic_organisation(rng)
-        cases = realistic_cases(departments, rng, [YEAR - 1, YEAR])
-        n_cases += len(cases)
-        clear_cache()
-        ledger: list[Figure] = []
-        if not args.timeline:
-            table, totals = annual_cells(departments, cases, rules, key_total)
-            clear_cache()
-        figures, outcomes = signal_cells(departments, cases,
-                                         _variant_rules(rules, args.signals), args.signals,
-                                         ledger)
-        if args.timeline:  # the 2026 report on 15 January 2027, after the eight reviews
-            table, totals = annual_cells(departments, cases, rules, key_total, ledger)
-        table_total += table
-        org_total += totals
-        signal_total += figures
-        outcome_total += outcomes
-    elapsed = time.perf_counter() - start
-    print(f"{args.orgs} organisations, {n_cases} cases over two years, k={rules.k} "
-          f"({elapsed:.1f} s)")
-    print(f"{'':<28}" + "".join(f"{k:>14}" for k in KINDS))
-    print(row("annual: department cells", table_total))
-    print(row("annual: category totals", org_total))
-    print(row("signals: released figures", signal_total))
-    print("annual: key figures shown as a number, organisations out of "
-          f"{args.orgs}: " + ", ".join(f"{name} {n}" for name, n in sorted(key_total.items())))
-    released, refused = outcome_total["released"], outcome_total["refused"]
-    print(f"signal releases: {released} released, {refused} refused "
-          f"({100 * refused / max(released + refused, 1):.1f}% refused)")
-    if SILENCES:
-        print(f"review slots held: {outcome_total['held slots']} of {outcome_total['slots']}")
+    tasks = [(i, args.seed, args.shape, args.min_department_size, args.reviews)
+             for i in range(args.orgs)]
+    with multiprocessing.Pool(args.workers) as pool:
+        results = pool.map(one_organisation, tasks, chunksize=1)
+    variant = "".join([f", {args.reviews} reviews" if args.reviews != "quarterly" else "",
+                       f", min. department size {args.min_department_size}"
+                       if args.min_department_size is not None else ""])
+    summary(f"now (reviews' answers in the ledger, signals, the 2025 and 2026 reports{variant})",
+            results, args.orgs, k, time.perf_counter() - start)
+    print(f"load {os.getloadavg()[0]:.1f}")
     if not args.no_speed:
         speed(args.runs, args.seed)
 

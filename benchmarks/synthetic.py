@@ -5,7 +5,10 @@
   from a few typical sizes; the same seed gives the same organisation.
 - :func:`realistic_organisation`: organisations of varying shape for the usefulness
   benchmark - two to six divisions with up to four sub-departments, up to four loose teams,
-  headcounts like the demo data.
+  headcounts like the demo data (2-34 departments; the usefulness figures of sessions 4-6).
+- :func:`sized_organisation`: the usefulness benchmark's organisations since session 7 -
+  3 to 15 departments (divisions, their sub-departments and a few small teams), headcounts
+  like the demo data.
 
 Both return departments in an order where a parent comes before its sub-departments.
 Imported by the scripts in this folder (``python benchmarks/bench_x.py`` puts the folder on
@@ -58,4 +61,26 @@ def realistic_organisation(rng: random.Random) -> list[DepartmentFacts]:
     for team in range(rng.randint(0, 4)):
         departments.append(DepartmentFacts(next_id, f"Team {team + 1}", rng.choice([3, 7, 12])))
         next_id += 1
+    return departments
+
+
+def sized_organisation(rng: random.Random, low: int = 3,
+                       high: int = 15) -> list[DepartmentFacts]:
+    """``low``..``high`` departments: divisions (the first department is one), sub-departments
+    of a division drawn before them, and a few small teams, headcounts like the demo data
+    (``services/demo/seed.py``: divisions of 7-140, sub-departments of 6-45, teams of 3-12)."""
+    departments: list[DepartmentFacts] = []
+    divisions: list[int] = []
+    for number in range(1, rng.randint(low, high) + 1):
+        draw = rng.random()
+        if not divisions or draw < 0.35:
+            divisions.append(number)
+            departments.append(DepartmentFacts(
+                number, f"Divisie {len(divisions)}", rng.choice([7, 12, 18, 27, 38, 65, 140])))
+        elif draw < 0.5:
+            departments.append(DepartmentFacts(number, f"Team {number}", rng.choice([3, 7, 12])))
+        else:
+            departments.append(DepartmentFacts(
+                number, f"Afdeling {number}", rng.choice([6, 8, 18, 24, 38, 42, 45]),
+                rng.choice(divisions)))
     return departments
