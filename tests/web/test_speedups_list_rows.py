@@ -127,3 +127,19 @@ def test_kept_select_tags_follow_their_attributes() -> None:
                            {"id": "other"}, {"aria-invalid": "true", "required": True}):
             ours, theirs = _both(form.text, **attributes)
             assert ours == theirs, attributes
+
+
+def test_the_unfiltered_forms_defaults_are_valid(app: Flask) -> None:
+    """The list skips validating the filter form when no filter is kept: its defaults must
+    pass validation, whatever the choices (none but "All", or many)."""
+    from vp_registry.web.cases.forms import FilterForm
+
+    with app.test_request_context("/cases/"):
+        for departments, years in (([], []), ([(3, "Werkplaats"), (9, "Kantoor")], [2026, 2025])):
+            form = FilterForm(formdata=None, data={})
+            form.category.choices = [SelectChoice("", "All"), SelectChoice("pesten", "Pesten")]
+            form.department.choices = [SelectChoice(0, "All")] + [
+                SelectChoice(value, label) for value, label in departments]
+            form.year.choices = [SelectChoice(0, "All")] + [
+                SelectChoice(year, str(year)) for year in years]
+            assert form.validate() and not form.errors

@@ -110,7 +110,8 @@ def _stored_filter_form() -> FilterForm:
     data = {name: stored[name] for name in _FILTER_FIELDS
             if isinstance(stored, dict) and name in stored}
     form = _filter_form(formdata=None, data=data)
-    form.validate()  # a department or year gone since: that part of the filter lapses
+    if data:  # the defaults are always valid (issue 15: no validation for no filter)
+        form.validate()  # a department or year gone since: that part of the filter lapses
     return form
 
 
