@@ -27,7 +27,7 @@ Organisations: 60, seeded; 3-15 departments (``synthetic.sized_organisation``: d
 sessions 4-6's 2-34 departments), 7 categories (``DEFAULT_CATEGORIES``), 4-12 cases a year per
 100 employees, skewed over departments (headcount x gamma) and categories (Zipf-like), over two
 years. Organisations run in ``--workers`` processes (default 2); the CPU time per
-organisation is the worker's. Variants (usefulness proposals): ``--reviews yearly|none``,
+organisation is the worker's. Variants (usefulness proposals): ``--reviews yearly|shifted|none``,
 ``--min-department-size N``.
 
 Speed (issue 12 targets: annual table <= 1 s, a signal check <= 100 ms): ``protect_table`` for
@@ -254,47 +254,69 @@ def report_cells(report: AnnualReport, grouping: Any, rules: DisclosureRules,
     return table_counts, total_counts
 
 
+def review_days(cadence: str) -> list[date]:
+    """The review days over 2025-2026 (their windows: the four quarters before each)."""
+    quarter_starts = [date(YEAR - 1 + (m == 1 and i > 0), m, 1)
+                      for i, m in enumerate((4, 7, 10, 1))]
+    starts = quarter_starts + [d.replace(year=d.year + 1) for d in quarter_starts]
+    if cadence == "none":
+        return []
+    if cadence == "yearly":
+        return [d for d in starts if d.month == 1]
+    if cadence == "shifted":  # a month into each quarter: the 1 February review after the report
+        return [d.replace(month=d.month + 1) for d in starts]
+    return starts
+
+
+def review(basis: reviewing.SignalBasis, ledger: list[Figure],
+           constraints: list[RuleConstraint], out: dict[str, Counter[str]],
+           k: int) -> None:
+    """One review: its answers into the ledger, then every offered candidate released or
+    refused (``out``: the counters)."""
+    answers = reviewing.review_answers(basis, ledger, constraints)
+    ledger.extend(answers.figures)
+    out["outcomes"]["held slots"] += len(answers.held)
+    out["outcomes"]["slots"] += len(reviewing.review_slots(basis))
+    for candidate in reviewing.offered(basis.candidates, answers):
+        if not candidate.releasable:
+            continue
+        published, result = publishing.audit_release(basis, candidate, ledger, constraints)
+        if not result.ok:
+            out["outcomes"]["refused"] += 1
+            continue
+        out["outcomes"]["released"] += 1
+        ledger.extend(published.figures)
+        constraints.extend(published.constraints)
+        for f in published.figures:
+            out["signals"][classify(f.display, k)] += 1
+
+
 def pipeline(departments: Sequence[DepartmentFacts], cases: list[CaseFacts],
              rules: DisclosureRules, cadence: str = "quarterly") -> dict[str, Counter[str]]:
-    """The current pipeline over two years, in the order of real life: the quarterly reviews of
-    2025 (1 April .. 1 January, each recording its answers, then every offered candidate),
-    the 2025 report on 15 January 2026, the reviews of 2026, the 2026 report on 15 January
-    2027 (counted; the 2025 report's cells are not, as before). ``cadence`` "yearly": only
-    the 1 January reviews (the review's window is the report's year); "none": no reviews and
-    no signals, the reports only (usefulness proposals)."""
+    """The current pipeline over two years, in the order of real life: the reviews
+    (:func:`review_days`; quarterly: 1 April 2025 .. 1 January 2027), each recording its
+    answers, then every offered candidate; the 2025 report on 15 January 2026 and the 2026
+    report on 15 January 2027 between them (the 2026 report is counted, as before).
+    ``cadence`` (usefulness proposals): "yearly" - only the 1 January reviews (the window is
+    the report's year); "shifted" - a month into each quarter, so the review whose window is
+    the calendar year comes after that year's report; "none" - no signals, the reports only."""
     grouping = merge_departments(departments, rules)
     labels = {c: c for c in CATEGORIES}
     ledger: list[Figure] = []
     constraints: list[RuleConstraint] = []
     previous: dict[int, FrozenAggregates] = {}
     out = {name: Counter[str]() for name in ("table", "totals", "signals", "outcomes", "keys")}
-    for year in (YEAR - 1, YEAR):
-        for quarter in range(4):
-            today = date(year + (quarter == 3), (quarter + 1) % 4 * 3 + 1, 1)
-            if cadence == "none" or (cadence == "yearly" and today.month != 1):
-                continue
+    events = [(day, "review") for day in review_days(cadence)]
+    events += [(date(year + 1, 1, 15), "report") for year in (YEAR - 1, YEAR)]
+    for today, event in sorted(events):
+        if event == "review":
             seen = [c for c in cases if c.opened_on < today]
-            basis = reviewing.basis_of(seen, grouping, rules, today, labels)
-            answers = reviewing.review_answers(basis, ledger, constraints)
-            ledger.extend(answers.figures)
-            out["outcomes"]["held slots"] += len(answers.held)
-            out["outcomes"]["slots"] += len(reviewing.review_slots(basis))
-            for candidate in reviewing.offered(basis.candidates, answers):
-                if not candidate.releasable:
-                    continue
-                published, result = publishing.audit_release(basis, candidate, ledger,
-                                                             constraints)
-                if not result.ok:
-                    out["outcomes"]["refused"] += 1
-                    continue
-                out["outcomes"]["released"] += 1
-                ledger.extend(published.figures)
-                constraints.extend(published.constraints)
-                for f in published.figures:
-                    out["signals"][classify(f.display, rules.k)] += 1
-        keys = out["keys"] if year == YEAR else None
+            review(reviewing.basis_of(seen, grouping, rules, today, labels), ledger,
+                   constraints, out, rules.k)
+            continue
+        year = today.year - 1
         table, totals = final_report(year, cases, departments, rules, ledger, constraints,
-                                     previous, keys)
+                                     previous, out["keys"] if year == YEAR else None)
         if year == YEAR:
             out["table"], out["totals"] = table, totals
     return out
@@ -425,7 +447,7 @@ def main() -> None:
                         help="the session-4 pipeline from this snapshot of ad34ea5 (auto: "
                              "git archive it into a temporary folder; none: skip)")
     parser.add_argument("--no-speed", action="store_true")
-    parser.add_argument("--reviews", choices=("quarterly", "yearly", "none"),
+    parser.add_argument("--reviews", choices=("quarterly", "yearly", "shifted", "none"),
                         default="quarterly",
                         help="review cadence (usefulness proposals; none: no signals at all)")
     parser.add_argument("--min-department-size", type=int, default=None,
