@@ -4,13 +4,15 @@
 components, ``core/disclosure/scope.py``, with the proof) and stops at the first disclosure.
 Its verdict - "does the candidate let a reader narrow a unit?" - must be the full audit's
 whenever the ledger alone narrows nothing (the case the proof covers): compared here on
-random small ledgers of windows, bands, silences, organisation totals and rise rules.
+random small ledgers of windows, bands, silences, organisation totals and rise rules. And the
+units' grouping by components, now in one sort, against the one-by-one loop it replaced.
 """
 
 from __future__ import annotations
 
 import random
 
+import numpy as np
 import pytest
 
 from vp_registry.core.disclosure import (
@@ -22,6 +24,7 @@ from vp_registry.core.disclosure import (
     cell_set,
     clear_cache,
 )
+from vp_registry.core.disclosure.units import _group_by_components, _UnitBatch
 
 RULES = DisclosureRules(first_quarter="2025-Q3")
 K = RULES.k
@@ -99,3 +102,30 @@ def test_the_decision_audit_gives_the_full_audits_verdict(seed: int) -> None:
             clear_cache()
             assert _disclosed(alternative, ledger, counts, constraints,
                               decision=True) == full, (ledger, alternative)
+
+
+def _grouped_one_by_one(units: _UnitBatch, atom_comp: np.ndarray
+                        ) -> list[tuple[frozenset[int], list[int]]]:
+    """The reference: each unit's component set on its own (the loop before session 7)."""
+    parts: dict[frozenset[int], list[int]] = {}
+    for u in range(units.size):
+        key = frozenset(atom_comp[units.atoms[units.ptr[u]:units.ptr[u + 1]]].tolist())
+        parts.setdefault(key, []).append(u)
+    return sorted(((key, sorted(found)) for key, found in parts.items()),
+                  key=lambda item: item[1][0])
+
+
+@pytest.mark.parametrize("seed", range(5))
+def test_units_are_grouped_by_their_components_as_one_by_one(seed: int) -> None:
+    rng = np.random.default_rng(seed)
+    for _ in range(60):
+        n_atoms = int(rng.integers(1, 40))
+        atom_comp = rng.integers(0, int(rng.integers(1, 8)), n_atoms)
+        lengths = rng.integers(1, 6, int(rng.integers(1, 30)))
+        ptr = np.concatenate([[0], np.cumsum(lengths)]).astype(np.int64)
+        units = _UnitBatch(ptr, rng.integers(0, n_atoms, int(ptr[-1])),
+                           np.zeros(lengths.size, dtype=np.int64),
+                           np.zeros((lengths.size, 3), dtype=np.int64))
+        grouped = [(key, members.tolist())
+                   for key, members in _group_by_components(units, atom_comp)]
+        assert grouped == _grouped_one_by_one(units, atom_comp)

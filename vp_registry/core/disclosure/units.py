@@ -260,8 +260,18 @@ def _group_by_components(
     for chunk in np.split(single_units[order], boundaries):
         if chunk.size:
             parts[frozenset({int(first[chunk[0]])})] = [chunk]
-    for u in np.flatnonzero(~single):
-        key = frozenset(np.unique(comps[units.ptr[u] : units.ptr[u + 1]]).tolist())
-        parts.setdefault(key, []).append(np.array([u], dtype=np.int64))
+    multi = np.flatnonzero(~single)
+    if multi.size:  # the component sets of all units spanning several, in one sort
+        lengths, flat = _gather(units.ptr, units.atoms, multi)
+        width = int(atom_comp.max()) + 1
+        pairs = np.unique(np.repeat(multi, lengths) * width + atom_comp[flat])
+        owner, comp = (pairs // width).tolist(), (pairs % width).tolist()
+        spanning: dict[frozenset[int], list[int]] = {}
+        start = 0
+        for end in [*(np.flatnonzero(np.diff(pairs // width)) + 1).tolist(), len(owner)]:
+            spanning.setdefault(frozenset(comp[start:end]), []).append(owner[start])
+            start = end
+        for key, found in spanning.items():
+            parts.setdefault(key, []).append(np.array(found, dtype=np.int64))
     grouped = [(key, np.sort(np.concatenate(chunks))) for key, chunks in parts.items()]
     return sorted(grouped, key=lambda item: int(item[1][0]))
