@@ -13,11 +13,11 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
-from flask_babel import gettext as _
 from markupsafe import Markup, escape
 
 from vp_registry.services.cases.records import CaseSummary
 from vp_registry.web.speedups import template_i18n, urls
+from vp_registry.web.speedups.gettext import gettext as _
 from vp_registry.web.speedups.template_i18n import format_date
 from vp_registry.web.speedups.widgets import escaped_text
 from vp_registry.web.templating import category_label
