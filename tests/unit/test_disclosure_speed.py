@@ -5,7 +5,8 @@ components, ``core/disclosure/scope.py``, with the proof) and stops at the first
 Its verdict - "does the candidate let a reader narrow a unit?" - must be the full audit's
 whenever the ledger alone narrows nothing (the case the proof covers): compared here on
 random small ledgers of windows, bands, silences, organisation totals and rise rules. And the
-units' grouping by components, now in one sort, against the one-by-one loop it replaced.
+units' grouping by components, now in one sort, against the one-by-one loop it replaced, and
+the unit families from a remembered ledger against those of the whole.
 """
 
 from __future__ import annotations
@@ -24,7 +25,12 @@ from vp_registry.core.disclosure import (
     cell_set,
     clear_cache,
 )
-from vp_registry.core.disclosure.units import _group_by_components, _UnitBatch
+from vp_registry.core.disclosure.units import (
+    _group_by_components,
+    _UnitBatch,
+    unit_families,
+    unit_families_after,
+)
 
 RULES = DisclosureRules(first_quarter="2025-Q3")
 K = RULES.k
@@ -129,3 +135,24 @@ def test_units_are_grouped_by_their_components_as_one_by_one(seed: int) -> None:
         grouped = [(key, members.tolist())
                    for key, members in _group_by_components(units, atom_comp)]
         assert grouped == _grouped_one_by_one(units, atom_comp)
+
+
+def test_the_remembered_ledger_gives_the_same_unit_families() -> None:
+    """``unit_families_after`` remembers the last ledger's sets (a review grows it figure by
+    figure); whatever comes next - longer, shorter, another list - it must give the families
+    of everything."""
+    rng = random.Random(7)
+    _, ledger, _, candidates = _world(3)
+    pool = [f for _, more, _, cand in (_world(s) for s in range(8)) for f in [*more, *cand[0]]]
+    current = list(ledger)
+    for step in range(60):
+        move = rng.random()
+        if move < 0.6:
+            current.append(rng.choice(pool))
+        elif move < 0.8:
+            current = current[: rng.randrange(len(current) + 1)]
+        else:
+            current = rng.sample(pool, rng.randrange(1, 8))
+        candidate = rng.choice(candidates)
+        assert unit_families_after(current, candidate) == unit_families(
+            [*current, *candidate]), step

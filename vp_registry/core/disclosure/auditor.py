@@ -37,7 +37,7 @@ from vp_registry.core.disclosure.units import (
     _Partition,
     _UnitBatch,
     _units_to_check,
-    unit_families,
+    unit_families_after,
 )
 
 
@@ -77,7 +77,7 @@ def audit(
     naming = naming or Naming()
     # every published D x C x P product and explicit unit, whatever its true count (the
     # verdict must be a function of the published figures only)
-    families = unit_families([*ledger, *candidate])
+    families = unit_families_after(ledger, candidate)
     if decision or scoped:  # the rest cannot change (.scope)
         ledger, constraints = same_categories(candidate, ledger, constraints)
     all_figures = [*ledger, *candidate]

@@ -215,6 +215,11 @@ class RuleConstraint:
         return (cls(((now.cells, 1), (before.cells, -factor)), 0, label),
                 cls(((now.cells, 1), (before.cells, -1)), increase, label))
 
+    @cached_property
+    def categories(self) -> frozenset[str]:
+        """The categories of its cells (computed once per rule object)."""
+        return frozenset(c for cells, _ in self.terms for _, c, _ in cells)
+
     def coefficients(self) -> dict[CellKey, int]:
         out: dict[CellKey, int] = {}
         for cells, coefficient in self.terms:

@@ -48,7 +48,7 @@ def same_categories(candidate: Sequence[Figure], ledger: Sequence[Figure],
     published), belongs to a kept figure or rule.
     """
     cats = {c for f in candidate for c in f.categories}
-    rule_cats = [frozenset(a[1] for a in r.coefficients()) for r in constraints]
+    rule_cats = [r.categories for r in constraints]
     wide = [f.categories for f in ledger if len(f.categories) > 1]
     wide += [rc for rc in rule_cats if len(rc) > 1]
     changed = True

@@ -3,8 +3,9 @@ rows of atom indices."""
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 
@@ -58,38 +59,74 @@ def _with_differences(sets: set[frozenset[_T]]) -> set[frozenset[_T]]:
     return out
 
 
+@dataclass
+class _Sets:
+    """What :func:`unit_families` collects from figures before it takes differences."""
+
+    departments: set[frozenset[int]] = field(default_factory=set)
+    categories: set[frozenset[str]] = field(default_factory=set)
+    periods: set[frozenset[str]] = field(default_factory=set)
+    organisation: set[frozenset[int]] = field(default_factory=set)
+    explicit: set[frozenset[CellKey]] = field(default_factory=set)
+    products: list[tuple[frozenset[int], frozenset[CellKey]]] = field(default_factory=list)
+
+    def add(self, figures: Iterable[Figure]) -> _Sets:
+        for f in figures:
+            depts, d_sets, c_sets, p_sets, product = f.unit_sets
+            if f.organisation_wide:
+                self.organisation.add(depts)
+                continue
+            self.departments.update(d_sets)
+            self.categories.update(c_sets)
+            self.periods.update(p_sets)
+            if not product:
+                self.explicit.add(f.cells)
+            else:
+                self.products.append((depts, f.cells))
+        return self
+
+    def copy(self) -> _Sets:
+        return _Sets(set(self.departments), set(self.categories), set(self.periods),
+                     set(self.organisation), set(self.explicit), list(self.products))
+
+
 def unit_families(figures: Iterable[Figure]) -> UnitFamilies:
     """Collect the unit families of :class:`UnitFamilies` from published figures."""
-    dept_sets: set[frozenset[int]] = set()
-    cat_sets: set[frozenset[str]] = set()
-    period_sets: set[frozenset[str]] = set()
-    organisation: set[frozenset[int]] = set()
-    explicit: set[frozenset[CellKey]] = set()
-    products: list[tuple[frozenset[int], frozenset[CellKey]]] = []
-    for f in figures:
-        depts, d_sets, c_sets, p_sets, product = f.unit_sets
-        if f.organisation_wide:
-            organisation.add(depts)
-            continue
-        dept_sets.update(d_sets)
-        cat_sets.update(c_sets)
-        period_sets.update(p_sets)
-        if not product:
-            explicit.add(f.cells)
-        else:
-            products.append((depts, f.cells))
-    dept_sets = _with_differences(dept_sets) - organisation
+    return _families(_Sets().add(figures))
+
+
+_LAST = threading.local()  # this thread's last ledger and its sets (unit_families_after)
+
+
+def unit_families_after(ledger: Sequence[Figure], candidate: Sequence[Figure]) -> UnitFamilies:
+    """``unit_families([*ledger, *candidate])``, with the ledger's sets remembered for the last
+    ledger seen in this thread: when that one's figure objects begin ``ledger`` (a review adds
+    its answers one by one), only the rest is collected. Kept per thread on the objects'
+    identity (the remembered figures are held, so an identity is never reused), so nothing
+    is shared between requests or organisations."""
+    seen: tuple[Figure, ...] = getattr(_LAST, "figures", ())
+    if len(seen) <= len(ledger) and all(a is b for a, b in zip(seen, ledger, strict=False)):
+        sets = _LAST.sets.copy().add(ledger[len(seen):]) if seen else _Sets().add(ledger)
+    else:
+        sets = _Sets().add(ledger)
+    _LAST.figures, _LAST.sets = tuple(ledger), sets
+    return _families(sets.copy().add(candidate))
+
+
+def _families(sets: _Sets) -> UnitFamilies:
+    dept_sets = _with_differences(sets.departments) - sets.organisation
     # a department-level figure over the whole organisation (one group holding everybody)
     # still keeps its own promise, e.g. that a "< k" shown for it cannot be narrowed
-    explicit.update(cells for depts, cells in products if depts in organisation)
+    explicit = set(sets.explicit)
+    explicit.update(cells for depts, cells in sets.products if depts in sets.organisation)
 
-    def ordered(sets: set[frozenset[_T]]) -> tuple[frozenset[_T], ...]:
-        return tuple(sorted(sets, key=lambda s: (len(s), sorted(map(str, s)))))
+    def ordered(found: set[frozenset[_T]]) -> tuple[frozenset[_T], ...]:
+        return tuple(sorted(found, key=lambda s: (len(s), sorted(map(str, s)))))
 
     return UnitFamilies(
         ordered(dept_sets),
-        ordered(_with_differences(cat_sets)),
-        ordered(_with_differences(period_sets)),
+        ordered(_with_differences(sets.categories)),
+        ordered(_with_differences(sets.periods)),
         tuple(sorted(explicit, key=lambda s: (len(s), sorted(s)))),
     )
 
