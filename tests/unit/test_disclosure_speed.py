@@ -94,11 +94,20 @@ def _disclosed(candidate: list[Figure], ledger: list[Figure], counts: dict[CellK
     return any(p.kind == "disclosure" for p in result.problems)
 
 
+def _released_world(seed: int) -> tuple[dict[CellKey, int], list[Figure],
+                                        list[RuleConstraint], list[list[Figure]]]:
+    """The first world from ``seed`` on whose ledger alone discloses nothing - as every ledger
+    the release path writes (the proof's premise); a random ledger may narrow a unit."""
+    for attempt in range(seed * 1000, seed * 1000 + 1000):
+        counts, ledger, constraints, candidates = _world(attempt)
+        if not _disclosed([], ledger, counts, constraints, decision=False):
+            return counts, ledger, constraints, candidates
+    raise AssertionError(f"no world without a disclosure from seed {seed}")
+
+
 @pytest.mark.parametrize("seed", range(24))
 def test_the_decision_audit_gives_the_full_audits_verdict(seed: int) -> None:
-    counts, ledger, constraints, candidates = _world(seed)
-    if _disclosed([], ledger, counts, constraints, decision=False):
-        pytest.skip("the ledger alone narrows a unit (outside what the proof covers)")
+    counts, ledger, constraints, candidates = _released_world(seed)
     for candidate in candidates:
         # the answers a review could give on these cells, whatever the true count
         for alternative in ([Figure.protected(candidate[0].cells, RULES, "lt")],
