@@ -25,8 +25,8 @@ from vp_registry.core.disclosure.grouping import (
 )
 from vp_registry.core.disclosure.parts import (
     _checked,
-    _component,
     _unit_matrix,
+    _with_truth,
     decide_components,
 )
 from vp_registry.core.disclosure.scope import candidate_components, same_categories, within
@@ -247,11 +247,7 @@ def _check_components(
             continue
         comp_atoms = atoms_by_comp.members(comps)
         comp_rows = rows_by_comp.members(comps)
-        comp = _component(system, comp_atoms, comp_rows)
-        truth_local = system.truth[comp_atoms]
-        truth_ok = comp.is_solution(truth_local)
-        if truth_ok and not any(np.array_equal(truth_local, w) for w in comp.pool):
-            comp.add_witness(truth_local)
+        comp, truth_local, truth_ok = _with_truth(system, comp_atoms, comp_rows)
         if not truth_ok and not comp.check_feasible():
             bad = sorted(comps - inconsistent_reported)
             inconsistent_reported |= comps

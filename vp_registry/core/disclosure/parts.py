@@ -49,11 +49,7 @@ def decide_components(
         known = _VERDICTS.get(shape)
         first = members
         if known is None:
-            comp = _component(system, comp_atoms, comp_rows)
-            truth_local = system.truth[comp_atoms]
-            truth_ok = comp.is_solution(truth_local)
-            if truth_ok and not any(np.array_equal(truth_local, w) for w in comp.pool):
-                comp.add_witness(truth_local)
+            comp, truth_local, truth_ok = _with_truth(system, comp_atoms, comp_rows)
             if not truth_ok and not comp.check_feasible():
                 return [DisclosureProblem("inconsistent", frozenset(), "",
                                           "these figures contradict each other")]
@@ -90,6 +86,19 @@ def _component(system: _System, comp_atoms: _IntArray, comp_rows: _IntArray) -> 
         comp.seeded = True
         comp.seed(_CACHE.recent(_DONORS, comp), system.truth[comp_atoms])
     return comp
+
+
+def _with_truth(system: _System, comp_atoms: _IntArray, comp_rows: _IntArray
+                ) -> tuple[_Component, _IntArray, bool]:
+    """The cached component, the true table over its atoms, and whether that table meets the
+    component's rows (then it is one of the witnesses too; if not, the figures may contradict
+    each other - the caller checks)."""
+    comp = _component(system, comp_atoms, comp_rows)
+    truth_local = system.truth[comp_atoms]
+    truth_ok = comp.is_solution(truth_local)
+    if truth_ok and not any(np.array_equal(truth_local, w) for w in comp.pool):
+        comp.add_witness(truth_local)
+    return comp, truth_local, truth_ok
 
 
 def _checked(
