@@ -10,6 +10,7 @@ from __future__ import annotations
 import io
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from dataclasses import replace
 from typing import Any
 from urllib.parse import urlencode
 
@@ -246,3 +247,77 @@ def test_an_open_case_page_builds_no_form(app: Flask, settings: Settings, client
         session.commit()
     page = client.get(f"/cases/{record.reference}").get_data(as_text=True)
     assert built == [1] and f'name="version" type="hidden" value="{record.version + 1}"' in page
+
+
+# ------------------------------------ the vault and grant read with the session row (session 8)
+
+
+def _vault_reads(statements: list[str]) -> list[str]:
+    return [s for s in statements if "vault.key_version" in s]
+
+
+def test_a_case_page_reads_vault_and_grant_with_its_session_row(
+    app: Flask, settings: Settings, client: FlaskClient, counsellor: User, dept_id: int
+) -> None:
+    """A GET that decrypts checks the grant and the vault key from the columns read with the
+    session row (issue 15, session 8): one statement, where there were two. A POST (which may
+    unlock, grant or rotate in its own request) still reads them afresh."""
+    with app.app_context(), db_session_for(app) as session:
+        work = Work(session, settings, Actor(counsellor.id, "counsellor"),
+                    keys=unlock(session, settings, counsellor))
+        record = lifecycle.create_case(work, case_input(dept_id))
+        session.commit()
+    with counted_statements(app) as statements:
+        page = client.get(f"/cases/{record.reference}")
+    assert page.status_code == 200 and "Anna Visser" in page.get_data(as_text=True)
+    reads = _vault_reads(statements)
+    assert len(reads) == 1 and "FROM web_sessions" in reads[0] and "vault_grants" in reads[0]
+    token = csrf_token(client, "/cases/")
+    with counted_statements(app) as statements:
+        kept = client.post("/cases/filter", data={"csrf_token": token, "clear": "1"})
+    assert kept.status_code == 303
+    reads = _vault_reads(statements)
+    assert len(reads) == 2 and "FROM web_sessions" not in reads[1]
+
+
+@pytest.mark.parametrize("change", ["no grant", "no vault", "another key", "another holder"])
+def test_the_vault_read_with_the_session_row_decides_as_the_statement(
+    app: Flask, settings: Settings, counsellor: User, change: str
+) -> None:
+    """open_keys given the columns read with the session row: the same refusals as its own
+    statement; columns read for another user are not used."""
+    from vp_registry.services.errors import NoGrant, VaultLocked
+    from vp_registry.services.vault import unlocking
+    from vp_registry.services.vault.store import VaultNotReady
+
+    with app.app_context(), db_session_for(app) as session:
+        keys = unlock(session, settings, counsellor)
+        key = keys.current
+        vault = session.execute(select_vault()).one()
+        read = unlocking.VaultRead(counsellor.id, vault.key_version, vault.box_private_wrapped,
+                                   vault.box_key_version, None, None, counsellor.id)
+        assert unlocking.open_keys(session, settings, key, holder=counsellor.id,
+                                   read=read).version == keys.version
+        if change == "no grant":
+            with pytest.raises(NoGrant):
+                unlocking.open_keys(session, settings, key, holder=counsellor.id,
+                                    read=replace(read, grantee=None))
+        elif change == "no vault":
+            with pytest.raises(VaultNotReady):
+                unlocking.open_keys(session, settings, key, holder=counsellor.id,
+                                    read=replace(read, key_version=None))
+        elif change == "another key":
+            with pytest.raises(VaultLocked):
+                unlocking.open_keys(session, settings, bytes(32), holder=counsellor.id, read=read)
+        else:  # read for someone else: the statement decides (the counsellor's grant holds)
+            other = replace(read, holder=counsellor.id + 1, grantee=None)
+            assert unlocking.open_keys(session, settings, key, holder=counsellor.id,
+                                       read=other).version == keys.version
+
+
+def select_vault() -> Any:
+    from sqlalchemy import select
+
+    from vp_registry.db.vault import Vault
+
+    return select(Vault.key_version, Vault.box_private_wrapped, Vault.box_key_version)

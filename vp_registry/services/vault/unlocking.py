@@ -3,9 +3,10 @@ password, the recovery key."""
 
 from __future__ import annotations
 
-from typing import cast
+from dataclasses import dataclass
+from typing import Any, cast
 
-from sqlalchemy import Executable, Table, bindparam, select
+from sqlalchemy import ColumnElement, Executable, FromClause, Table, bindparam, select
 from sqlalchemy.orm import Session
 
 from vp_registry.config import Settings
@@ -45,22 +46,32 @@ def _check_key(key_version: int, box_private_wrapped: bytes | None,
 
 
 def open_keys(session: Session, settings: Settings, vault_key: bytes | None, *,
-              holder: int | None = None) -> VaultKeys:
+              holder: int | None = None, read: VaultRead | None = None) -> VaultKeys:
     """Turn the key held by a session (or unlocked by a command) into :class:`VaultKeys`.
 
     ``holder`` is the user on whose behalf a web session's key is used: they must hold a grant
     at this moment, or :class:`NoGrant` is raised (a grant revoked during a session stops
     access on the next request, not at the next login). Raises VaultLocked for no key or a key
     that is not the current one (e.g. the session was opened before a key rotation).
+
+    ``read``: the vault, rotation and grant columns already read in this transaction with the
+    session row (:data:`VAULT_READ_COLUMNS`, issue 15) for this same ``holder`` - then no
+    statement runs here. Without it (or for another holder) the statement runs.
     """
     if vault_key is None:
         raise VaultLocked()
-    if session.autoflush:  # as the ORM statement did (nothing to flush on a page that reads)
-        session.flush()
-    found = session.connection().execute(_OPEN_FOR[holder is not None],
-                                         {"holder": holder}).first()
-    if found is None:
-        raise VaultNotReady()
+    found: Any
+    if read is not None and holder is not None and read.holder == holder:
+        found = read
+        if read.key_version is None:
+            raise VaultNotReady()
+    else:
+        if session.autoflush:  # as the ORM statement did (nothing to flush on a page that reads)
+            session.flush()
+        found = session.connection().execute(_OPEN_FOR[holder is not None],
+                                             {"holder": holder}).first()
+        if found is None:
+            raise VaultNotReady()
     if holder is not None and found.grantee is None:
         raise NoGrant()
     _check_key(found.key_version, found.box_private_wrapped, found.box_key_version, vault_key)
@@ -73,14 +84,17 @@ def open_keys(session: Session, settings: Settings, vault_key: bytes | None, *,
     return VaultKeys(found.key_version, keys, field_cipher(settings))
 
 
+_VAULT, _ROTATION, _GRANT = (cast(Table, model.__table__)
+                             for model in (Vault, VaultRotation, VaultGrant))
+
+
 def _open_statement(*, with_grant: bool) -> Executable:
     """The vault, an unfinished rotation and (for a web session) the holder's grant in one
     statement, columns only: this runs on every request that decrypts, so it is built once
     (SQLAlchemy's statement construction cost more CPU than its execution), over the tables'
     columns and run on the connection (issue 15, session 7: the ORM's handling of a statement
     of mapped columns cost more than the statement)."""
-    vault, rotation, grant = (cast(Table, model.__table__)
-                              for model in (Vault, VaultRotation, VaultGrant))
+    vault, rotation, grant = _VAULT, _ROTATION, _GRANT
     query = (select(vault.c.key_version, vault.c.box_private_wrapped, vault.c.box_key_version,
                     rotation.c.from_version, rotation.c.previous_key_wrapped)
              .select_from(vault.outerjoin(rotation, rotation.c.finished_at.is_(None)))
@@ -92,6 +106,49 @@ def _open_statement(*, with_grant: bool) -> Executable:
 
 
 _OPEN_FOR = {True: _open_statement(with_grant=True), False: _open_statement(with_grant=False)}
+
+# The same columns as the statement above, to be read with another row in one statement
+# (issue 15: the web session's row reads them, so a page that decrypts runs one statement
+# less; clients' /clients parts likewise). Add them to a select whose FROM is
+# :func:`with_vault_and_grant`, and give the row to :meth:`VaultRead.of_row`.
+VAULT_READ_COLUMNS = (
+    _VAULT.c.key_version.label("vault_key_version"),
+    _VAULT.c.box_private_wrapped.label("vault_box_private_wrapped"),
+    _VAULT.c.box_key_version.label("vault_box_key_version"),
+    _ROTATION.c.from_version.label("vault_from_version"),
+    _ROTATION.c.previous_key_wrapped.label("vault_previous_key_wrapped"),
+    _GRANT.c.user_id.label("vault_grantee"),
+)
+
+
+def with_vault_and_grant(from_clause: FromClause, holder: ColumnElement[Any]) -> FromClause:
+    """``from_clause`` outer-joined to the vault row, an unfinished rotation and the grant of
+    ``holder`` (a column of ``from_clause``, e.g. the session row's user id): one row in,
+    one row out."""
+    return (from_clause
+            .outerjoin(_VAULT, _VAULT.c.id == VAULT_ROW_ID)
+            .outerjoin(_ROTATION, _ROTATION.c.finished_at.is_(None))
+            .outerjoin(_GRANT, _GRANT.c.user_id == holder))
+
+
+@dataclass(frozen=True, slots=True)
+class VaultRead:
+    """The vault-and-grant columns for ``holder``, read with another row
+    (:data:`VAULT_READ_COLUMNS`); ``key_version`` None: there is no vault row."""
+
+    holder: int
+    key_version: int | None
+    box_private_wrapped: bytes | None
+    box_key_version: int | None
+    from_version: int | None
+    previous_key_wrapped: bytes | None
+    grantee: int | None
+
+    @classmethod
+    def of_row(cls, row: Any, holder: int) -> VaultRead:
+        return cls(holder, row.vault_key_version, row.vault_box_private_wrapped,
+                   row.vault_box_key_version, row.vault_from_version,
+                   row.vault_previous_key_wrapped, row.vault_grantee)
 
 
 def message_public_key(session: Session) -> bytes | None:

@@ -40,7 +40,7 @@ def current_keys() -> VaultKeys | None:
             key = session_vault_key(session)
             if key is not None:  # the one guard: the user holds a grant at this moment
                 keys = unlocking.open_keys(db_session(), app_state().settings, key,
-                                           holder=current_user.id)
+                                           holder=current_user.id, read=_session_vault_read())
         except NoGrant:
             drop_vault_key(session)  # revoked: the session forgets the key
         except (VaultLocked, DecryptionError):
@@ -49,6 +49,15 @@ def current_keys() -> VaultKeys | None:
             session_memory.forget_session()
         g.vault_keys = keys
     return cast(VaultKeys | None, g.vault_keys)
+
+
+def _session_vault_read() -> unlocking.VaultRead | None:
+    """The vault-and-grant columns read with the session row at the start of this request
+    (web/sessions.py; issue 15, session 8), for a GET or HEAD only: such a request changes
+    no grant or vault before its keys are opened, so they are what the statement would read
+    now. A POST (unlocking, granting, rotating in this request) reads them afresh."""
+    read: unlocking.VaultRead | None = g.pop("web_session_vault", None)
+    return read if request.method in ("GET", "HEAD") else None
 
 
 def listing_cache() -> case_listing_cache.ListingCache:
