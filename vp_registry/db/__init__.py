@@ -15,6 +15,7 @@ from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
 from sqlalchemy.pool import StaticPool
 
 from vp_registry.core.private_files import prepare_sqlite_file
+from vp_registry.db import liveness
 
 NAMING_CONVENTION = {
     "ix": "ix_%(column_0_label)s",
@@ -62,7 +63,9 @@ def make_engine(url: str) -> Engine:
         engine = create_engine(url, **kwargs)
         event.listen(engine, "connect", _sqlite_pragmas)
         return engine
-    return create_engine(url, pool_pre_ping=True)
+    # Not pool_pre_ping (a round trip at every checkout, i.e. every request): a ping only
+    # after idle or when the idle socket has something to read (db/liveness.py; issue 15).
+    return liveness.install(create_engine(url))
 
 
 def make_session_factory(engine: Engine) -> sessionmaker[Session]:
