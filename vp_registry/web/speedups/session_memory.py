@@ -36,10 +36,14 @@ from vp_registry.services.cases.listing import DecodedRows
 _SWEEP_SECONDS = 60.0
 
 
+_MAX_HEADERS = 32  # a session's kept headers (web/speedups/header.py): pages x languages
+
+
 @dataclass
 class _Memory:
     rows: DecodedRows = field(default_factory=DecodedRows)
     used: float = 0.0
+    headers: dict[tuple[Any, ...], tuple[str, ...]] = field(default_factory=dict)
 
 
 @dataclass
@@ -85,6 +89,27 @@ def _token_hash() -> str | None:
 def decoded_rows() -> DecodedRows | None:
     """This session's memory of decrypted list rows (None: no session row in this request).
     Call only once the vault keys are open (behind ``needs_vault``)."""
+    memory = _memory()
+    return memory.rows if memory is not None else None
+
+
+def headers() -> dict[tuple[Any, ...], tuple[str, ...]] | None:
+    """This session's kept page headers (web/speedups/header.py; None: no session row).
+    Read them as they are; add through :func:`keep_header`."""
+    memory = _memory()
+    return memory.headers if memory is not None else None
+
+
+def keep_header(kept: dict[tuple[Any, ...], tuple[str, ...]], key: tuple[Any, ...],
+                pieces: tuple[str, ...]) -> None:
+    with _LOCK:
+        if len(kept) >= _MAX_HEADERS:
+            kept.clear()
+        kept[key] = pieces
+
+
+def _memory() -> _Memory | None:
+    """This request's session memory, made when missing (None: no session row)."""
     token_hash = _token_hash()
     if token_hash is None:
         return None
@@ -101,13 +126,15 @@ def decoded_rows() -> DecodedRows | None:
         if memory is None:
             memory = store.sessions[token_hash] = _Memory()
         memory.used = now
-        return memory.rows
+        return memory
 
 
 def _sweep(store: _Store, idle_before: float) -> None:
     for token_hash in [key for key, memory in store.sessions.items()
                        if memory.used < idle_before]:
-        store.sessions.pop(token_hash).rows.forget()
+        forgotten = store.sessions.pop(token_hash)
+        forgotten.rows.forget()
+        forgotten.headers.clear()
 
 
 def forget_session() -> None:
@@ -120,6 +147,7 @@ def forget_session() -> None:
         memory = store.sessions.pop(token_hash, None) if store is not None else None
     if memory is not None:
         memory.rows.forget()
+        memory.headers.clear()
 
 
 def remembered_sessions() -> int:

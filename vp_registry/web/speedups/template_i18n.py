@@ -135,9 +135,10 @@ def init_app(app: Flask) -> None:
     """Replace Flask-Babel's template callables (after ``babel.init_app``), then compile
     templates per language (:mod:`.compiled_i18n`: constant texts translated once) and give
     them the remembering ``url_for`` (:func:`.urls.template_url_for`)."""
-    from vp_registry.web.speedups import compiled_i18n, urls
+    from vp_registry.web.speedups import compiled_i18n, header, urls
 
     app.jinja_env.globals.update(_=gettext, gettext=gettext, ngettext=ngettext)
     app.jinja_env.filters["dateformat"] = format_date
     urls.init_app(app)
+    header.init_app(app)  # a logged-in page's header kept per web session (base.html)
     compiled_i18n.init_app(app)
