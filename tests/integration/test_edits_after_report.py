@@ -14,6 +14,7 @@ from __future__ import annotations
 
 from dataclasses import replace
 from datetime import date
+from pathlib import Path
 
 import sqlalchemy as sa
 from sqlalchemy import select
@@ -22,16 +23,20 @@ from sqlalchemy.orm import Session
 from tests.casework import case_input
 from tests.integration.test_late_registration import departments_by_name
 from tests.integration.test_reports import TEXTS, TODAY, YEAR, _draft, _finalise
-from tests.reportwork import PRODUCTIE, departments, seed_year
+from tests.reportwork import KANTOOR, PRODUCTIE, departments, seed_year
 from vp_registry.config import Settings
-from vp_registry.core.facts import CaseFacts
+from vp_registry.core.facts import CaseFacts, as_counted
+from vp_registry.core.report import AnnualReport, ReportTable
+from vp_registry.core.report.model import WITHHELD_MARK
 from vp_registry.core.report.tally import count_year
-from vp_registry.db.cases import Case, CaseErasure, CaseKey
-from vp_registry.services.cases import lifecycle
+from vp_registry.db import make_engine
+from vp_registry.db.cases import Case, CaseErasure, CaseKey, ErasedQuarter
+from vp_registry.services.cases import codec, lifecycle
+from vp_registry.services.cases import facts as case_facts
 from vp_registry.services.cases.records import Closing
-from vp_registry.services.infrastructure import retention
+from vp_registry.services.infrastructure import backup, retention
 from vp_registry.services.infrastructure.audit import Actor
-from vp_registry.services.reports import counting
+from vp_registry.services.reports import counting, drafts, finalising
 from vp_registry.services.signals import reviewing
 from vp_registry.services.vault.keyring import VaultKeys
 from vp_registry.services.work import Work
@@ -305,3 +310,162 @@ def test_a_case_registered_after_a_review_counts_from_its_registration_day(
     assert row.opened_on == date(2026, 2, 3)  # the register keeps it
     assert counted[row.id].opened_on == row.created_at.date()  # not in a reviewed quarter
     assert counted[row.id].opened_on >= date(2026, 10, 1)
+
+
+# --- department/category edits and erasures after a signal release (session 8) -------------
+
+def regroup(work: Work, db: Session, case_id: int, department_id: int,
+            categories: tuple[str, ...]) -> Case:
+    row = stored(db, case_id)
+    record = lifecycle.read_case(work, row.reference)
+    lifecycle.update_case(work, row.reference, row.version, replace(
+        record.as_input(), department_id=department_id, categories=categories), today=REVIEWED)
+    db.commit()
+    return stored(db, case_id)
+
+
+def counted_by(db: Session, keys: VaultKeys, case_id: int) -> tuple[int, tuple[str, ...]]:
+    """The department and categories the figures count - by the index path and by
+    decrypting - which must agree."""
+    indexed = {f.case_id: f for f in counting.counted_case_facts(db, keys)}[case_id]
+    decrypted = as_counted(case_facts.decrypted_case_facts(db, keys, only=[case_id]), {})[0]
+    assert (indexed.department_id, indexed.categories) == (decrypted.department_id,
+                                                            decrypted.categories)
+    return indexed.department_id, indexed.categories
+
+
+def test_a_department_and_category_changed_after_a_review_keep_what_it_counted(
+    db: Session, settings: Settings, actor: Actor, keys: VaultKeys,
+) -> None:
+    """The review's answers counted the case in Productie x pesten (2026-Q2); moving it to
+    Kantoor x seksisme afterwards changes the register, not the figures: a later window and
+    the 2026 report keep counting it where the review did (``grouping_after_edit``), from
+    inside the encrypted listing - no plaintext column holds it."""
+    work, case_id = reviewed_quarters(db, settings, actor, keys)
+    ids = departments_by_name(db)
+    row = regroup(work, db, case_id, ids[KANTOOR], ("seksisme",))
+    record = lifecycle.read_case(work, row.reference)
+    assert (record.department_id, record.categories) == (ids[KANTOOR], ("seksisme",))
+    assert counted_by(db, keys, case_id) == (ids[PRODUCTIE], ("pesten",))
+    year = {f.case_id: f for f in counting.counted_case_facts(db, keys, year=2026)}
+    assert (year[case_id].department_id, year[case_id].categories) == (ids[PRODUCTIE],
+                                                                       ("pesten",))
+    # a second edit and a closing keep it; putting back what is counted clears it
+    row = regroup(work, db, case_id, ids[KANTOOR], ("pesten", "seksisme"))
+    lifecycle.close_case(work, row.reference, row.version,
+                         Closing(closed_on=date(2026, 11, 20), outcome="advice"),
+                         today=REVIEWED)
+    db.commit()
+    assert counted_by(db, keys, case_id) == (ids[PRODUCTIE], ("pesten",))
+    lifecycle.reopen_case(work, row.reference, stored(db, case_id).version)
+    db.commit()
+    regroup(work, db, case_id, ids[PRODUCTIE], ("pesten",))
+    assert counted_by(db, keys, case_id) == (ids[PRODUCTIE], ("pesten",))
+    assert codec_counted(db, keys, case_id) is None
+
+
+def codec_counted(db: Session, keys: VaultKeys, case_id: int
+                  ) -> tuple[int, tuple[str, ...]] | None:
+    row, key = db.execute(select(Case, CaseKey).join(CaseKey, CaseKey.case_id == Case.id)
+                          .where(Case.id == case_id)).one()
+    crypter = codec.open_crypter(keys, key.wrapped_key, key.vault_key_version,
+                                 row.data_key_version)
+    return codec.counted_grouping(codec.decode_listing(crypter, row.id, row.listing))
+
+
+def test_a_department_changed_before_any_release_counts_the_new_one(
+    db: Session, settings: Settings, actor: Actor, keys: VaultKeys,
+) -> None:
+    """A case of 2026-Q4 (no release counted that quarter yet) moved to Kantoor counts
+    there."""
+    work, _ = reviewed_quarters(db, settings, actor, keys)
+    ids = departments_by_name(db)
+    fresh = lifecycle.create_case(work, case_input(ids[PRODUCTIE], opened_on=date(2026, 10, 12),
+                                                   categories=("pesten",)), today=REVIEWED)
+    db.commit()
+    case_id = db.execute(select(Case.id).where(Case.reference == fresh.reference)).scalar_one()
+    regroup(work, db, case_id, ids[KANTOOR], ("seksisme",))
+    assert counted_by(db, keys, case_id) == (ids[KANTOOR], ("seksisme",))
+    assert codec_counted(db, keys, case_id) is None
+
+
+def test_an_erasure_after_a_review_keeps_only_its_quarter_and_withholds_the_year(
+    db: Session, settings: Settings, actor: Actor, keys: VaultKeys,
+) -> None:
+    """The case counted by the review's answers (2026-Q2) is erased on the person's request.
+    Kept: the quarter only (no id, reference, department, category, count or text); the 2026
+    report then shows no department table and no category totals - whichever case it was -
+    and says why (``core.facts.erased_quarter``, option (b))."""
+    work, case_id = reviewed_quarters(db, settings, actor, keys)
+    row = stored(db, case_id)
+    lifecycle.erase_case(work, row.reference, row.version)
+    db.commit()
+    assert db.get(Case, case_id) is None
+    kept = db.execute(select(ErasedQuarter.year, ErasedQuarter.quarter)).all()
+    assert [tuple(k) for k in kept] == [(2026, 2)]
+    columns = {c["name"] for c in sa.inspect(db.connection()).get_columns("erased_quarters")}
+    assert columns == {"id", "year", "quarter"}
+    assert counting.erased_quarters(db) == {"2026-Q2"}
+    # the 2026 report: department cells and category totals withheld, and why
+    ids = departments_by_name(db)
+    lifecycle.create_case(work, case_input(ids[PRODUCTIE], opened_on=date(2026, 11, 2),
+                                           categories=("pesten",)), today=REVIEWED)
+    db.commit()
+    report = year_report(db, settings, actor, keys, 2026)
+    departments_section = next(s for s in report.sections if s.key == "departments")
+    assert any(isinstance(b, str) and "erased" in b for b in departments_section.blocks)
+    assert not any(isinstance(b, ReportTable) for b in departments_section.blocks)
+    categories = next(s for s in report.sections if s.key == "categories").blocks[0]
+    assert isinstance(categories, ReportTable)
+    assert all(row.cells[0].display == WITHHELD_MARK for row in categories.rows)
+    # erasing a case whose quarter no release counted keeps nothing more
+    fresh = db.execute(select(Case).where(Case.opened_on == date(2026, 11, 2))).scalar_one()
+    lifecycle.erase_case(work, fresh.reference, fresh.version)
+    db.commit()
+    assert counting.erased_quarters(db) == {"2026-Q2"}
+
+
+def year_report(db: Session, settings: Settings, actor: Actor, keys: VaultKeys,
+                year: int) -> AnnualReport:
+    work = Work(db, settings, actor, keys=keys)
+    drafts.save_texts(work, year, 0, TEXTS, "en", today=date(year + 1, 1, 15))
+    db.commit()
+    return finalising.preview(work, year, today=date(year + 1, 1, 15))
+
+
+def stored_by_reference(db: Session, reference: str) -> Case:
+    return db.execute(select(Case).where(Case.reference == reference)).scalar_one()
+
+
+def test_the_counted_department_survives_a_backup_round_trip(
+    db: Session, settings: Settings, actor: Actor, keys: VaultKeys, tmp_path: Path,
+) -> None:
+    """Backup and restore (like export/import and key rotation, which copy or re-wrap keys and
+    leave the listing's ciphertext as it is) keep the counted department and categories, and
+    the erased quarters."""
+    ids = departments(db, settings)
+    work = Work(db, settings, actor, keys=keys)
+    created = [lifecycle.create_case(work, case_input(ids[PRODUCTIE], opened_on=opened,
+                                                      categories=("pesten",)), today=REVIEWED)
+               for opened in (date(2026, 5, 4), date(2026, 8, 3))]
+    db.commit()
+    reviewing.record_reviews(work, reviewing.current_basis(work, REVIEWED))
+    db.commit()
+    kept, other = (stored_by_reference(db, c.reference) for c in created)
+    case_id = kept.id
+    regroup(work, db, case_id, ids[KANTOOR], ("seksisme",))
+    lifecycle.erase_case(work, other.reference, other.version)
+    db.commit()
+    assert counting.erased_quarters(db) == {"2026-Q3"}
+    path = tmp_path / "backup.vpb"
+    backup.create_backup(db.get_bind().engine, settings.backup_key, path)
+    assert b"seksisme" not in path.read_bytes()
+    target = make_engine(f"sqlite:///{tmp_path / 'restored.sqlite3'}")
+    try:
+        backup.restore_backup(target, settings.backup_key, path)
+        with Session(target) as restored:
+            assert counted_by(restored, keys, case_id) == (ids[PRODUCTIE], ("pesten",))
+            assert codec_counted(restored, keys, case_id) == (ids[PRODUCTIE], ("pesten",))
+            assert counting.erased_quarters(restored) == {"2026-Q3"}
+    finally:
+        target.dispose()

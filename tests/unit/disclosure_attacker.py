@@ -73,7 +73,9 @@ from vp_registry.core.facts import (
     closing_after_reopen,
     counts_from,
     erased_facts,
+    erased_quarter,
     erasure_of,
+    grouping_after_edit,
     opening_after_edit,
 )
 from vp_registry.core.report import (
@@ -173,9 +175,11 @@ class Reopenings:
 
 @dataclass(frozen=True)
 class OpeningsMoved:
-    """On ``on`` the counsellor changes the opening date (and so the atom) of the world's
-    ``move`` cases of each ``History.moves`` source to the target's quarter
-    (``core.facts.opening_after_edit`` says which date the figures count)."""
+    """On ``on`` the counsellor changes the opening date, department and category (and so the
+    atom) of the world's ``move`` cases of each ``History.moves`` source to the target's
+    (``core.facts.opening_after_edit`` and ``grouping_after_edit`` say which date,
+    department and categories the figures count; a target in the source's quarter changes
+    only the department and/or category)."""
 
     on: date
 
@@ -315,8 +319,12 @@ def _moved(case: CaseFacts, i: int, counts: Sequence[int],
     new = replace(case, opened_on=_first_day(target[2]) + timedelta(days=i),
                   department_id=target[0], categories=(target[1],))
     counted = as_counted([case], finalised)[0]
+    moment = datetime.combine(step.on, time(12))
+    # one edit: the opening date and the department/category, each kept as counted when a
+    # release counted it (core.facts.opening_after_edit / grouping_after_edit)
     return replace(new, counted_opened_on=opening_after_edit(
-        counted, new.opened_on, datetime.combine(step.on, time(12)), finalised))
+        counted, new.opened_on, moment, finalised), counted_grouping=grouping_after_edit(
+        counted, new.department_id, new.categories, moment, finalised))
 
 
 def _cases(history: History, values: Sequence[int], *, late: bool,
@@ -422,12 +430,14 @@ def finalise_report(history: History, step: Report, facts: list[CaseFacts],
                     corrects: AnnualReport | None = None,
                     rules: Sequence[RuleConstraint] = (),
                     previous: Mapping[int, FrozenAggregates] | None = None,
+                    erased_quarters: frozenset[str] = frozenset(),
                     ) -> tuple[bool, Sequence[Figure], Observation, AnnualReport | None]:
     """``build_report`` + the auditor on its figures, as ``services.reports.finalising.finalise``
     (a correction gets the latest final version of its year, as the service passes it;
     ``rules``: the published rules in the ledger, which ``ledger.check`` adds; ``previous``:
     the frozen aggregates of earlier final reports; the registry starts with the world's
-    first quarter, the public ``REGISTRY_START``)."""
+    first quarter, the public ``REGISTRY_START``; ``erased_quarters``: the quarters a case
+    was erased from after their first release, as the service keeps them)."""
     if step.version > 1 and corrects is None:  # nothing final to correct
         return False, (), ("report refused", step.year, step.version), None
     try:
@@ -435,7 +445,7 @@ def finalise_report(history: History, step: Report, facts: list[CaseFacts],
             step.year, facts, departments, [(c, c) for c in history.categories], [], [],
             dict(previous or {}), ReportTexts("intro", "advice"), history.rules, ledger, "en",
             draft=False, version=step.version, issued_on=step.today, corrects=corrects,
-            registry_start=_first_day(history.quarters[0]),
+            registry_start=_first_day(history.quarters[0]), erased_quarters=erased_quarters,
         )
     except ReportRefused:
         return False, (), ("report refused", step.year, step.version), None
@@ -478,6 +488,7 @@ class Pipeline:
         finalised = Published()
         edits = Edits()
         kept: list[ErasedCases] = []  # what the service keeps of erased cases
+        erased_quarters: frozenset[str] = frozenset()  # erased from after a release
         out = Run()
         self.runs += 1
         index_of = {v: i for i, v in enumerate(h.variables)}
@@ -504,8 +515,11 @@ class Pipeline:
                     edits = replace(edits, moved=(*edits.moved, (step, known)))
                     continue
                 if isinstance(step, Erasures):
-                    kept += _erase(h, values, step, finalised, late=late, erased_before=erased,
-                                   late_on=late_on, edits=edits)
+                    tally, quarters = _erase(h, values, step, finalised, late=late,
+                                             erased_before=erased, late_on=late_on,
+                                             edits=edits)
+                    kept += tally
+                    erased_quarters |= quarters
                     edits = replace(edits, erase="drop")
                     continue
                 cases = _cases(h, values, late=late, erased_before=erased, late_on=late_on,
@@ -527,7 +541,8 @@ class Pipeline:
                                  c.closed_on is None, c.closed_on or date.min,
                                  tuple(t.held_on for t in c.contacts)) for c in facts)),
                    departments, tuple(ledger), tuple(rules),
-                   None if corrects is None else report_view(corrects))
+                   None if corrects is None else report_view(corrects),
+                   erased_quarters if isinstance(step, Report) else None)
             views: list[Observation] = []
             if isinstance(step, Signals):
                 cached = self.memo.get(key)
@@ -566,7 +581,8 @@ class Pipeline:
                 if cached is None:
                     ok, figures, view, report = finalise_report(
                         h, step, facts, departments, ledger,
-                        corrects if step.version > 1 else None, rules, previous)
+                        corrects if step.version > 1 else None, rules, previous,
+                        erased_quarters)
                     cached = (ok, tuple(figures), view, report, ())
                     self.memo[key] = cached
             _, figures, view, report, added_rules = cached
@@ -602,17 +618,24 @@ def _edited_atoms(h: History, edits: Edits) -> set[CellKey]:
 
 
 def _erase(h: History, values: Sequence[int], step: Erasures,
-           finalised: Mapping[int, datetime], **state: Any) -> list[ErasedCases]:
+           finalised: Mapping[int, datetime], **state: Any
+           ) -> tuple[list[ErasedCases], frozenset[str]]:
     """What the service keeps of the cases erased on ``step.on`` (``core.facts.erasure_of``
-    on each, as counted at that moment)."""
+    on each, as counted at that moment), and the quarters erased from after a release
+    counted them (``core.facts.erased_quarter``: dates only)."""
     gone = _cases(h, values, **{**state, "edits": replace(state["edits"], erase="only")})
     moment = datetime.combine(step.on, time(12))
     kept: dict[tuple[int, date], int] = {}
+    quarters: set[str] = set()
     for case in as_counted(gone, finalised):
         found = erasure_of(case, moment, finalised)
         if found is not None:
             kept[found] = kept.get(found, 0) + 1
-    return [ErasedCases(year, closed, n) for (year, closed), n in sorted(kept.items())]
+        released = erased_quarter(case, moment, finalised)
+        if released is not None:
+            quarters.add(f"{released[0]}-Q{released[1]}")
+    return ([ErasedCases(year, closed, n) for (year, closed), n in sorted(kept.items())],
+            frozenset(quarters))
 
 
 def _moved_late(h: History, late_on: date | None,

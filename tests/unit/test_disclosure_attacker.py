@@ -208,8 +208,9 @@ def test_leak4_consecutive_signals_a_concentration_after_a_rise(truth: tuple[int
         (Signals(date(2027, 4, 1), frozenset({("rise", "p")})),
          Signals(date(2027, 7, 1), frozenset({("concentration", "p")}))),
     )
-    # the budget covers every candidate table (2026-Q4 = 2 needs 2027-Q1 = 4: searched last)
-    findings, _ = attack(history, truth, budget=6000, only=lambda n: n.startswith("D1 "))
+    # the budget covers every candidate table (2026-Q4 = 2 needs 2027-Q1 = 7 under the rise
+    # rule of session 8, now - 2 x before >= 3: searched last)
+    findings, _ = attack(history, truth, budget=30000, only=lambda n: n.startswith("D1 "))
     no_findings(findings)
 
 
@@ -570,18 +571,72 @@ def test_a_case_registered_after_a_signal_release_is_not_given_away_by_the_repor
     assert state.expected[-1] != ("report refused", 2026, 1)
 
 
-@pytest.mark.xfail(strict=True, reason="open (docs/decisions.md, 'Edits after a report' item "
-                   "6): an erasure after a signal release needs the erased case's department, "
-                   "categories and quarter kept until no figure recounts that quarter")
-@pytest.mark.parametrize("erased", [1, 2])
+def two_categories_history(edit: OpeningsMoved | Erasures, **atoms: Any) -> History:
+    """Productie and Kantoor, categories p and s, cases in 2026-Q4 only (the auditor is told
+    the registry started on 1 January 2026). The 1 January 2027 review releases both
+    concentrations of p over 2026 ('3-4') and holds every slot (s too: its answers go to the
+    ledger unseen); ``edit`` on 5 January; the 2026 report on 15 January 2027."""
+    return History(
+        PRODUCTIE_KANTOOR, ("p", "s"), ("2026-Q4",),
+        (SIGNALS_2027, edit, REPORT_2026),
+        DisclosureRules(first_quarter="2026-Q1"), **atoms,
+    )
+
+
+ERASED_ATOMS = ((1, "p", "2026-Q4"), (1, "s", "2026-Q4"))
+
+
+@pytest.mark.parametrize("erased", [(1, 0), (2, 0), (0, 1)])
 def test_an_erasure_after_a_signal_release_is_not_given_away_by_the_report(
-    erased: int,
+    erased: tuple[int, int],
 ) -> None:
     """The person asks to erase 1-2 of Productie's 2026-Q4 cases on 5 January 2027, after the
-    signals over 2026 ('3-4' for both groups). The 2026 report counts 6 - erased, which
-    contradicts the bands, and is refused: the refusal says 'at least one erased in a
-    released cell'. Not fixed: what a later figure recounts is the case's department,
-    category and quarter - case content that an erasure must not keep in the clear."""
-    history = signal_edits_history(Erasures(date(2027, 1, 5)), erased=((1, "p", "2026-Q4"),))
-    findings, _ = attack(history, (3, 0, 3, 0, erased))
+    signals over 2026 ('3-4' for p in both groups). The 2026 report counted 6 - erased for p,
+    which contradicts the bands, and was refused - but published when the erased case was
+    an s case: the refusal said in which category (and so department cell) the erased case
+    had been. Now (option (b), session 8) the erasure keeps only 'a case of 2026-Q4 was
+    erased after that quarter's first release' (``core.facts.erased_quarter``: dates, as the
+    audit log shows) and the report withholds every figure over the year's quarters -
+    whichever case it was. That an erasure happened is public (the audit log), so the
+    number erased is not a unit here: with both atoms erasable neither is narrowed."""
+    history = two_categories_history(Erasures(date(2027, 1, 5)), erased=ERASED_ATOMS)
+    # variables: (1 p), (1 s), (2 p), (2 s) in 2026-Q4, the erasures of (1 p) and (1 s)
+    findings, state = attack(history, (3, 1, 3, 0, *erased))
     no_findings(findings)
+    report = state.expected[-1]
+    assert report != ("report refused", 2026, 1)
+    assert any(isinstance(block, str) and "was erased" in block for block in report)
+
+
+def test_an_erasure_before_any_release_of_its_quarter_withholds_nothing() -> None:
+    """The same erasure before the signals (31 December 2026): every release counts the
+    remaining cases, nothing is recounted, and the report shows its department table."""
+    history = History(
+        PRODUCTIE_KANTOOR, ("p", "s"), ("2026-Q4",),
+        (Erasures(date(2026, 12, 31)), SIGNALS_2027, REPORT_2026),
+        DisclosureRules(first_quarter="2026-Q1"), erased=ERASED_ATOMS,
+    )
+    findings, state = attack(history, (3, 1, 3, 0, 1, 0))
+    no_findings(findings)
+    report = state.expected[-1]
+    assert not any(isinstance(block, str) and "was erased" in block for block in report)
+    assert any(isinstance(block, tuple) and block[0] == "departments" for block in report)
+
+
+@pytest.mark.parametrize("moved", [0, 1, 2])
+@pytest.mark.parametrize("target", [(1, "s", "2026-Q4"), (2, "s", "2026-Q4")],
+                         ids=["category", "department and category"])
+def test_a_department_or_category_changed_after_a_signal_release_is_not_given_away(
+    moved: int, target: tuple[int, str, str],
+) -> None:
+    """After the 1 January 2027 signals ('3-4' for p in both groups) the counsellor changes
+    0-2 of Productie's 2026-Q4 p cases to category s (and to Kantoor). The 2026 report
+    recounted them under the new category: p's total 6 - moved contradicts the bands and
+    the report was refused for 1 or 2, published for 0. The department and categories a
+    release counted now stay inside the case's encrypted listing and the figures count them
+    (``core.facts.grouping_after_edit``, session 8)."""
+    history = two_categories_history(OpeningsMoved(date(2027, 1, 5)),
+                                     moves=(((1, "p", "2026-Q4"), target),))
+    findings, state = attack(history, (3, 0, 3, 0, moved))
+    no_findings(findings)
+    assert state.expected[-1] != ("report refused", 2026, 1)

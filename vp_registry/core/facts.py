@@ -43,6 +43,10 @@ class CaseFacts:
     # closing_after_reopen); None: the recorded date
     counted_opened_on: date | None = None
     counted_closed_on: date | None = None
+    # the department and categories the figures count instead of the recorded ones, kept
+    # when they changed after a release had counted the case's opening quarter
+    # (grouping_after_edit). Case content: only ever inside the case's encrypted listing.
+    counted_grouping: tuple[int, tuple[str, ...]] | None = None
 
 
 class Published(dict[int, datetime]):
@@ -115,8 +119,45 @@ def as_counted(cases: Iterable[CaseFacts],
     opening date moved after it keeps the date the release counted (signals count a case by
     its department, category and opening quarter only, so closings are not concerned).
     """
-    return [_frozen(_closing_as_counted(_as_counted(_opened(case), finalised), finalised))
+    return [_frozen(_closing_as_counted(_as_counted(_opened(_grouped(case)), finalised),
+                                        finalised))
             for case in cases]
+
+
+def _grouped(case: CaseFacts) -> CaseFacts:
+    if case.counted_grouping is None:
+        return case
+    department, categories = case.counted_grouping
+    return replace(case, department_id=department, categories=categories)
+
+
+def grouping_after_edit(case: CaseFacts, department_id: int, categories: Iterable[str],
+                        edited_at: datetime, finalised: Mapping[int, datetime]
+                        ) -> tuple[int, tuple[str, ...]] | None:
+    """The department and categories the figures count when those of ``case`` (as counted
+    before the edit) change to ``department_id`` / ``categories`` at ``edited_at`` - None:
+    the new ones (issue 12, session 8).
+
+    Every figure counts a case by its department, categories and opening quarter only. Once
+    a release (a signal, a review's answers, a report) counted that quarter, a later figure
+    over it - the year's department table and category totals, a signal window - would
+    count the case under the new department or categories, and the difference from the
+    released figure would give the edit away (or make the later figure contradict the
+    ledger and be refused). So the ones counted then stay: ``case``'s own, or None when the
+    edit puts back exactly what is counted. Decided from the release moments and the case's
+    plaintext dates; the kept values are case content and are only ever stored inside the
+    case's encrypted listing (``services.cases.codec``).
+    """
+    new = (department_id, tuple(categories))
+    counted = (case.department_id, case.categories)
+    if (new[0], sorted(new[1])) == (counted[0], sorted(counted[1])):
+        return None
+    year = case.opened_on.year
+    final = finalised.get(year)
+    if (final is not None and final <= edited_at) or \
+            quarter_of(case.opened_on) in _released(finalised, edited_at):
+        return counted
+    return None
 
 
 def _opened(case: CaseFacts) -> CaseFacts:
@@ -248,6 +289,24 @@ def erasure_of(case: CaseFacts, erased_at: datetime,
         return None  # closed in year + 1 (else it would be open at its end): final already
     closed = case.closed_on if case.closed_on is not None else counts_from(erased_at, finalised)
     return year, closed
+
+
+def erased_quarter(case: CaseFacts, erased_at: datetime,
+                   finalised: Mapping[int, datetime]) -> tuple[int, int] | None:
+    """The opening quarter of ``case`` (as counted) when it is erased at ``erased_at`` after
+    a release (a signal, a review's answers, a report) counted that quarter - None otherwise
+    (issue 12, session 8).
+
+    A later figure over that quarter would count the remaining cases and so differ from (or
+    contradict) the released one exactly where the erased case was counted. The erasure must
+    really erase (I-4), so its department and categories are not kept; instead the fact
+    "a case of this quarter was erased after its first release" - dates only, what the
+    audit log's ``case.erase`` entry and the plaintext opening date already show - makes
+    the later figures over the quarter withheld, whatever the case was
+    (``erased_quarters`` of ``core.report.build_report``).
+    """
+    quarter = quarter_of(case.opened_on)
+    return quarter if quarter in _released(finalised, erased_at) else None
 
 
 def erased_facts(erased: Iterable[ErasedCases], year: int) -> list[CaseFacts]:

@@ -85,6 +85,20 @@ class CaseErasure(Base):
     __table_args__ = (UniqueConstraint("open_at_end_of", "closed_on"),)
 
 
+class ErasedQuarter(Base):
+    """A quarter of which a case was erased after a release had counted it (issue 12,
+    session 8, ``core.facts.erased_quarter``): later figures over it are withheld. The quarter
+    only - no id, reference, department, category, count or text of the case."""
+
+    __tablename__ = "erased_quarters"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    year: Mapped[int] = mapped_column(Integer)
+    quarter: Mapped[int] = mapped_column(Integer)
+
+    __table_args__ = (UniqueConstraint("year", "quarter"),)
+
+
 class CaseKey(Base):
     """The case's data key wrapped by the vault key; deleting it shreds the case (I-4)."""
 

@@ -10,6 +10,7 @@ from vp_registry.db.cases import (
     CaseListingCache,
     CaseListingIndex,
     CaseSearchIndex,
+    ErasedQuarter,
 )
 from vp_registry.db.contact import ContactPost, ContactThread, CounsellorProfile, PublicText
 from vp_registry.db.disclosure import DisclosureConstraint, DisclosureFigure, DisclosureRelease
@@ -52,6 +53,7 @@ __all__ = [
     "DisclosureConstraint",
     "DisclosureFigure",
     "DisclosureRelease",
+    "ErasedQuarter",
     "LoginThrottle",
     "Organisation",
     "PublicText",

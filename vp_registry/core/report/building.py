@@ -3,7 +3,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
 from decimal import ROUND_HALF_UP, Decimal
@@ -114,19 +114,19 @@ def build_report(
     registry_start: date | None = None,
     pulse: PulseFacts | None = None,
     constraints: Sequence[RuleConstraint] = (),
+    erased_quarters: Collection[str] = (),
 ) -> AnnualReport:
     """Build the annual report of ``year`` (see the package docstring for every rule).
 
-    ``cases`` must hold every case that was open at some time in the year (the services may
-    pass more; others are ignored), ``departments`` every department those cases refer to
-    (inactive ones included), ``categories`` the (code, label) pairs in display order with
-    labels in ``locale``; a code used by a case but missing there is shown under its code.
-    ``previous_years`` are the frozen aggregates of earlier finalised reports. ``ledger`` is
-    every figure released so far. Raises :class:`ReportRefused` when the report would change
-    or give away a figure, ValueError on inconsistent input. ``registry_start`` (public: the
-    registry's first day, ``REGISTRY_START``) says that no case was opened before it.
-    ``pulse`` (issue 16): the released pulse rounds, shown as section 8 (``pulse_section``).
-    ``constraints``: the ledger's rules (a rise's inequalities; issue 12).
+    ``cases``: every case open at some time in the year (more may be passed; they are ignored);
+    ``departments``: every department they refer to (inactive ones included); ``categories``: the
+    (code, label) pairs in display order, labels in ``locale`` (a code missing there is shown under
+    its code). ``previous_years``: the frozen aggregates of earlier final reports; ``ledger``:
+    every figure released so far; ``registry_start`` (public, ``REGISTRY_START``): no case was
+    opened before it; ``pulse`` (issue 16): the released pulse rounds, section 8; ``constraints``:
+    the ledger's rules (a rise's inequalities); ``erased_quarters``: ``department_part`` (issue
+    12). Raises :class:`ReportRefused` when the report would change or give away a figure,
+    ValueError on inconsistent input.
     """
     _check_request(year, locale, version, corrects, previous_years)
     if corrects is not None:
@@ -136,7 +136,7 @@ def build_report(
     codes, labels = _categories(categories, tally)
     # 5 first: the department table also yields the organisation totals per category (3, 6)
     department = department_part(locale, year, tally, departments, codes, labels, rules,
-                                 ledger, constraints)
+                                 ledger, constraints, erased_quarters=erased_quarters)
     the_year = _the_year(year, locale, rules, tally, codes, labels, ledger, department,
                          previous_years, registry_start)
     sections, aggregates = _sections(the_year, texts, department, activities, signals,

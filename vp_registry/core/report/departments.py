@@ -3,7 +3,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Final
 
@@ -45,7 +45,17 @@ def department_part(
     rules: DisclosureRules,
     ledger: Sequence[Figure],
     constraints: Sequence[RuleConstraint] = (),
+    *,
+    erased_quarters: Collection[str] = (),
 ) -> DepartmentPart:
+    """Section 5 and the organisation totals per category. ``erased_quarters`` ("YYYY-Qn"):
+    quarters a case was erased from after a release had counted them (issue 12, session 8,
+    ``core.facts.erased_quarter``). One in the year withholds every figure recounting the
+    year's quarters - department cells and category totals, hence "opened" and what it
+    gives away -, decided from that dates-only fact, never from where the case was."""
+    if set(erased_quarters) & set(periods_of_year(year)):
+        return DepartmentPart((text(locale, "dept_erased", year=year),), (),
+                              {c: None for c in codes})
     grouping = merge_departments(departments, rules)
     unknown = sorted(tally.case_departments - grouping.department_ids)
     if unknown:

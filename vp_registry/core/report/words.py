@@ -179,6 +179,10 @@ WORDS: Final[dict[str, str]] = {
                        "small numbers traceable, also in combination with figures published "
                        "earlier. The table is therefore left out; the totals per type of "
                        "behaviour are in chapter 3."),
+    "dept_erased": N_("A case of {year} was erased at the request of the person concerned "
+                      "after figures about its period had been published. Counting that "
+                      "period again would show where the case was, so this report has no "
+                      "figures per department and no totals per type of behaviour."),
     "dept_note": N_("Departments with fewer than {size} employees are merged into their parent "
                     "department or into 'Other departments'. A case with several types of "
                     "behaviour counts in each column."),

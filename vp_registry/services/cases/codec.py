@@ -51,9 +51,13 @@ def list_row_crypter(keys: VaultKeys, row: Any) -> RecordCrypter:
     return open_crypter(keys, row.wrapped_key, row.vault_key_version, row.data_key_version)
 
 
-def listing_values(data: CaseInput, outcome: str | None) -> dict[str, Any]:
-    """What the case list filters on and shows (choices only: no free text)."""
-    return {
+def listing_values(data: CaseInput, outcome: str | None,
+                   counted: tuple[int, tuple[str, ...]] | None = None) -> dict[str, Any]:
+    """What the case list filters on and shows (choices only: no free text), and the
+    department and categories the figures count when they differ (``counted``, issue 12:
+    kept when a release had counted the case before they changed; see
+    :func:`counted_grouping`)."""
+    values = {
         "department": data.department_id,
         "categories": list(data.categories),
         "integrity_report": data.integrity_report,
@@ -61,6 +65,20 @@ def listing_values(data: CaseInput, outcome: str | None) -> dict[str, Any]:
         "feedback_on": _iso(data.feedback_on),
         "outcome": outcome,
     }
+    if counted is not None:
+        values["counted"] = [counted[0], list(counted[1])]
+    return values
+
+
+def counted_grouping(listing: dict[str, Any]) -> tuple[int, tuple[str, ...]] | None:
+    """The department and categories the figures count instead of the listing's own (issue
+    12, ``core.facts.grouping_after_edit``), or None: the listing's own. Case content, so
+    only ever here, inside the encrypted listing; a listing written before it existed has
+    none."""
+    counted = listing.get("counted")
+    if not counted:
+        return None
+    return int(counted[0]), tuple(str(c) for c in counted[1])
 
 
 def details_values(data: CaseInput, referral: str | None, referral_target: str | None

@@ -5,9 +5,11 @@ annual report and signal review (at 10,000 cases some 47,000 decryptions, ~0.85 
 encrypted search index (``search_index``) keeps, next to a case's folded text, what those
 facts need from the ciphertext - department, categories, outcome, relation, referral, gender,
 employment type, minutes, the involved person's blind index, and per conversation (by row id)
-its minutes and channel - as compact JSON. Everything plaintext (dates, status, registration
-time, which conversations fall in a year) is still read from the rows, so an entry is only
-used while the case's version and its conversations' signature are unchanged.
+its minutes and channel - as compact JSON; last, only when the listing has it, the department
+and categories the figures count instead (issue 12, ``codec.counted_grouping``). Everything
+plaintext (dates, status, registration time, which conversations fall in a year) is still
+read from the rows, so an entry is only used while the case's version and its conversations'
+signature are unchanged.
 """
 
 from __future__ import annotations
@@ -40,6 +42,7 @@ def encode(keys: VaultKeys, listing: dict[str, Any], details: dict[str, Any],
         int(details.get("minutes_spent") or 0),
         person_index(keys, details.get("involved_person")),
         [list(item) for item in conversations],
+        *([] if (counted := listing.get("counted")) is None else [counted]),
     ], separators=(",", ":")).encode("utf-8")
 
 
@@ -60,7 +63,7 @@ def decode_all(entries: Sequence[tuple[Any, bytes]],
     for (row, _), values in zip(entries, decoded, strict=True):
         case_id, _version, status, opened_on, closed_on, registered_at = row
         (department, categories, outcome, relation, referral, gender, employment, minutes,
-         person, conversations) = values
+         person, conversations, *counted) = values  # counted: issue 12, session 8
         held = _held(contacts.get(case_id), conversations, shared)
         if held is None:
             continue
@@ -68,7 +71,8 @@ def decode_all(entries: Sequence[tuple[Any, bytes]],
         facts[case_id] = CaseFacts(
             case_id, opened_on, closed_on, department, tuple(categories), relation,
             outcome if closed else None, referral if closed else None, gender, employment,
-            minutes, held, person, registered_at)
+            minutes, held, person, registered_at,
+            counted_grouping=(int(counted[0][0]), tuple(counted[0][1])) if counted else None)
     return facts
 
 

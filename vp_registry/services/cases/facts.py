@@ -223,5 +223,5 @@ def _facts_of(keys: VaultKeys, row: Any, contacts: list[tuple[int, date, bytes]]
         minutes_spent=int(details.get("minutes_spent") or 0),
         contacts=tuple(contact_facts),
         involved_person_index=fact_entries.person_index(keys, details.get("involved_person")),
-        registered_at=row.created_at,
+        registered_at=row.created_at, counted_grouping=codec.counted_grouping(listing),
     )

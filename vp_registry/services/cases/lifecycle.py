@@ -5,6 +5,7 @@ never content."""
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import date, datetime
 
 from sqlalchemy import select
@@ -13,7 +14,12 @@ from sqlalchemy.orm import Session
 from vp_registry.core import crypto
 from vp_registry.core.casework import new_reference
 from vp_registry.core.crypto import RecordCrypter
-from vp_registry.core.facts import as_counted, closing_after_reopen, opening_after_edit
+from vp_registry.core.facts import (
+    as_counted,
+    closing_after_reopen,
+    grouping_after_edit,
+    opening_after_edit,
+)
 from vp_registry.core.taxonomy import N_, CaseStatus
 from vp_registry.db import utcnow
 from vp_registry.db.cases import Case, CaseKey
@@ -81,10 +87,12 @@ def update_case(work: Work, reference: str, expected_version: int, data: CaseInp
     data = validate_case(session, data, today=today or date.today(), previous=current)
     crypter = rows.row_crypter(session, keys, row)
     now = utcnow()
+    counted_grouping = _counted_grouping(session, row, crypter, current, data, now)
     counted_opened_on = (row.counted_opened_on if data.opened_on == row.opened_on
                          else _counted_opening(session, row, data.opened_on, now))
     with work.conflicts(rows.stored_now(work, reference)):
-        codec.encode_case(crypter, row, codec.listing_values(data, current.outcome),
+        codec.encode_case(crypter, row,
+                          codec.listing_values(data, current.outcome, counted_grouping),
                           codec.details_values(data, current.referral, current.referral_target))
         row.opened_on = data.opened_on
         row.counted_opened_on = counted_opened_on
@@ -106,8 +114,9 @@ def close_case(work: Work, reference: str, expected_version: int, closing: Closi
     closing = validate_closing(closing, current.opened_on, today or date.today())
     crypter = rows.row_crypter(session, keys, row)
     kept = current.as_input()
+    counted = codec.counted_grouping(codec.decode_listing(crypter, row.id, row.listing))
     with work.conflicts(rows.stored_now(work, reference)):
-        codec.encode_case(crypter, row, codec.listing_values(kept, closing.outcome),
+        codec.encode_case(crypter, row, codec.listing_values(kept, closing.outcome, counted),
                           codec.details_values(kept, closing.referral, closing.referral_target))
         row.status = CaseStatus.CLOSED.value
         row.closed_on = closing.closed_on
@@ -147,6 +156,27 @@ def _counted_opening(session: Session, row: Case, opened_on: date, now: datetime
         return row.counted_opened_on
     counted = as_counted([dated_facts(row)], finalised)[0]
     return opening_after_edit(counted, opened_on, now, finalised)
+
+
+def _counted_grouping(session: Session, row: Case, crypter: RecordCrypter,
+                      current: CaseRecord, data: CaseInput, now: datetime
+                      ) -> tuple[int, tuple[str, ...]] | None:
+    """The department and categories the figures count after this edit (kept inside the
+    encrypted listing): the ones a release counted stay when they change after it (issue
+    12, session 8, ``core.facts.grouping_after_edit``); None: the listing's own."""
+    kept = codec.counted_grouping(codec.decode_listing(crypter, row.id, row.listing))
+    unchanged = (data.department_id == current.department_id
+                 and sorted(data.categories) == sorted(current.categories))
+    if unchanged:
+        return kept
+    finalised = finalised_moments(session)
+    if not finalised:
+        return kept
+    case = replace(dated_facts(row), department_id=current.department_id,
+                   categories=tuple(current.categories), counted_grouping=kept)
+    counted = as_counted([case], finalised)[0]
+    return grouping_after_edit(counted, data.department_id, tuple(data.categories), now,
+                               finalised)
 
 
 def erase_case(work: Work, reference: str, expected_version: int) -> None:

@@ -90,6 +90,14 @@ def _read_released_quarters(session: Session) -> dict[tuple[int, int], datetime]
     return found
 
 
+def erased_quarters(session: Session) -> frozenset[str]:
+    """The quarters ("YYYY-Qn") a case was erased from after a release had counted them
+    (issue 12, session 8; ``core.facts.erased_quarter``): every later figure over one of
+    them is withheld - the annual report's department table and category totals
+    (``build_report(erased_quarters=)``), and signal windows over it. Dates only."""
+    return erasures.erased_quarters(session)
+
+
 def counted_case_facts(session: Session, keys: VaultKeys, *, year: int | None = None,
                        progress: Callable[[int, int], object] | None = None,
                        ) -> list[CaseFacts]:
