@@ -40,7 +40,7 @@ from vp_registry.services.cases.records import (
 from vp_registry.services.errors import Conflict, DomainError, VaultLocked
 from vp_registry.services.infrastructure import retention
 from vp_registry.web.access import roles
-from vp_registry.web.cases import case_form, listing
+from vp_registry.web.cases import case_form, filter_panel, listing
 from vp_registry.web.cases.common import listing_cache, needs_vault, search_index
 from vp_registry.web.cases.forms import (
     NOT_CHOSEN,
@@ -58,6 +58,8 @@ from vp_registry.web.speedups import session_memory, template_i18n, widgets
 
 blueprint = Blueprint("cases", __name__, url_prefix="/cases")
 blueprint.add_app_template_global(listing.deadline_note, "case_deadline_note")
+blueprint.add_app_template_global(filter_panel.keep, "keep_filter_panel")
+blueprint.add_app_template_global(filter_panel.panel_csrf, "filter_panel_csrf")
 
 
 
@@ -104,11 +106,16 @@ def _filter_form(**kwargs: Any) -> FilterForm:
     return form
 
 
-def _stored_filter_form() -> FilterForm:
-    """The form as the filter kept in this session fills it (empty when none is kept)."""
+def _stored_filter() -> dict[str, Any]:
+    """The filter kept (sealed) in this session, field by field (empty when none is kept)."""
     stored = open_value(session, FILTER_KEY)
-    data = {name: stored[name] for name in _FILTER_FIELDS
+    return {name: stored[name] for name in _FILTER_FIELDS
             if isinstance(stored, dict) and name in stored}
+
+
+def _stored_filter_form(data: dict[str, Any] | None = None) -> FilterForm:
+    """The form as the filter kept in this session fills it (empty when none is kept)."""
+    data = _stored_filter() if data is None else data
     form = _filter_form(formdata=None, data=data)
     if data:  # the defaults are always valid (issue 15: no validation for no filter)
         form.validate()  # a department or year gone since: that part of the filter lapses
@@ -126,7 +133,12 @@ def _criteria(form: FilterForm) -> CaseFilter:
     )
 
 
-def _list_page(form: FilterForm, criteria: CaseFilter) -> str:
+# What the filter form at its defaults asks for (tests/web/test_filter_panel.py checks it
+# against _criteria of that form): the list of a kept filter panel, built without the form.
+NO_FILTER = CaseFilter(sort="newest")
+
+
+def _list_page(form: FilterForm | None, criteria: CaseFilter, panel: Any = None) -> str:
     category_names = listing.category_labels(case_form.categories())
     page = case_listing.list_cases(current_work(), criteria, page=page_number(),
                                    cache=listing_cache(), search=search_index(),
@@ -135,7 +147,7 @@ def _list_page(form: FilterForm, criteria: CaseFilter) -> str:
     rows = listing.case_rows(page.items, department_names=names, category_names=category_names,
                              today=date.today())
     return render_template("cases/index.html", form=form, page=page, rows=rows,
-                           rows_markup=listing.rows_markup,
+                           rows_markup=listing.rows_markup, panel=panel,
                            filtered=criteria != CaseFilter(sort=criteria.sort))
 
 
@@ -147,7 +159,12 @@ def index() -> Response | str:
         page = page_number()
         return redirect(url_for("cases.index", page=page) if page > 1
                         else url_for("cases.index"), 303)
-    form = _stored_filter_form()
+    data = _stored_filter()
+    if not data:  # no filter: the panel as this session kept it, without building the form
+        panel = filter_panel.kept()
+        if panel is not None:
+            return _list_page(None, NO_FILTER, panel)
+    form = _stored_filter_form(data)
     return _list_page(form, _criteria(form))
 
 

@@ -36,8 +36,8 @@ from vp_registry.web.speedups import session_memory, template_i18n
 
 # Random per process: a page's text cannot contain them by chance or on purpose (letters
 # and digits: autoescape leaves them as they are).
-_CSRF_MARK = "vpcsrf" + secrets.token_hex(12)
-_NEXT_MARK = "vpnext" + secrets.token_hex(12)
+CSRF_MARK = "vpcsrf" + secrets.token_hex(12)
+NEXT_MARK = "vpnext" + secrets.token_hex(12)
 _HEADER_BLOCKS = ("home_url", "language", "nav_items")
 _CAPTURE = "_vp_header_capture"
 
@@ -75,17 +75,17 @@ def kept_header(context: Context) -> Markup | None:
     if pieces is None:
         setattr(g, _CAPTURE, (kept, key))
         return None
-    return _filled(pieces)
+    return filled(pieces)
 
 
 def header_csrf() -> str:
     """The header's CSRF token: its mark while the header is rendered to be kept."""
-    return _CSRF_MARK if g.get(_CAPTURE) is not None else str(generate_csrf())
+    return CSRF_MARK if g.get(_CAPTURE) is not None else current_csrf()
 
 
 def header_next() -> str:
     """The language form's ``next`` (this page's path and query): a mark likewise."""
-    return _NEXT_MARK if g.get(_CAPTURE) is not None else request.full_path.rstrip("?")
+    return NEXT_MARK if g.get(_CAPTURE) is not None else request.full_path.rstrip("?")
 
 
 def keep_header(markup: Markup) -> Markup:
@@ -95,28 +95,40 @@ def keep_header(markup: Markup) -> Markup:
     if capture is None:
         return markup
     kept, key = capture
-    pieces = _pieces(str(markup))
+    pieces = pieces_of(str(markup))
     session_memory.keep_header(kept, key, pieces)
-    return _filled(pieces)
+    return filled(pieces)
 
 
-def _pieces(text: str) -> tuple[str, ...]:
-    """The text between the marks, and the marks: ('text', mark, 'text', mark, ...)."""
+def pieces_of(text: str) -> tuple[str, ...]:
+    """The text between the marks, and the marks: ('text', mark, 'text', mark, ...) (also
+    for web/cases/filter_panel.py)."""
     pieces: list[str] = []
-    for part_index, part in enumerate(text.split(_CSRF_MARK)):
+    for part_index, part in enumerate(text.split(CSRF_MARK)):
         if part_index:
-            pieces.append(_CSRF_MARK)
-        for index, piece in enumerate(part.split(_NEXT_MARK)):
+            pieces.append(CSRF_MARK)
+        for index, piece in enumerate(part.split(NEXT_MARK)):
             if index:
-                pieces.append(_NEXT_MARK)
+                pieces.append(NEXT_MARK)
             pieces.append(piece)
     return tuple(pieces)
 
 
-def _filled(pieces: tuple[str, ...]) -> Markup:
-    values = {_CSRF_MARK: str(escape(generate_csrf())),
-              _NEXT_MARK: str(escape(request.full_path.rstrip("?")))}
-    return Markup("".join(values.get(piece, piece) for piece in pieces))  # noqa: S704
+def filled(pieces: tuple[str, ...]) -> Markup:
+    """The kept pieces with this request's CSRF token and path (escaped as autoescape)."""
+    out = []
+    for piece in pieces:
+        if piece == CSRF_MARK:
+            piece = str(escape(current_csrf()))
+        elif piece == NEXT_MARK:
+            piece = str(escape(request.full_path.rstrip("?")))
+        out.append(piece)
+    return Markup("".join(out))  # noqa: S704 - template output and escaped values
+
+
+def current_csrf() -> str:
+    """This request's CSRF token, as the templates' ``csrf_token()`` gives it."""
+    return str(generate_csrf())
 
 
 def init_app(app: Any) -> None:

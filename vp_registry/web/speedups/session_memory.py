@@ -9,6 +9,9 @@ What is kept, and for how long (docs/decisions.md, "The per-request cost of a pa
   token, as the session row is keyed): never shared between sessions or organisations;
 - only the summaries of rows the session was shown (services/cases/listing.DecodedRows),
   each reused only while its row is unchanged in every column the list reads;
+- (session 8) the session's page headers (web/speedups/header.py: the user's name and role,
+  the menu) and its unfiltered case-list filter panel (web/cases/filter_panel.py: the
+  organisation's choices), as rendered markup without the CSRF token;
 - looked up only by a request whose session row was found, unexpired, and whose vault keys
   opened with the grant checked (the list's view runs behind ``needs_vault``);
 - dropped at logout (Flask-Login's ``user_logged_out``), when the session's vault key is
@@ -44,6 +47,7 @@ class _Memory:
     rows: DecodedRows = field(default_factory=DecodedRows)
     used: float = 0.0
     headers: dict[tuple[Any, ...], tuple[str, ...]] = field(default_factory=dict)
+    panels: dict[tuple[Any, ...], tuple[Any, ...]] = field(default_factory=dict)
 
 
 @dataclass
@@ -108,6 +112,21 @@ def keep_header(kept: dict[tuple[Any, ...], tuple[str, ...]], key: tuple[Any, ..
         kept[key] = pieces
 
 
+def panels() -> dict[tuple[Any, ...], tuple[Any, ...]] | None:
+    """This session's kept filter panels (web/cases/filter_panel.py; None: no session row).
+    Read them as they are; add through :func:`keep_panel`."""
+    memory = _memory()
+    return memory.panels if memory is not None else None
+
+
+def keep_panel(kept: dict[tuple[Any, ...], tuple[Any, ...]], key: tuple[Any, ...],
+               value: tuple[Any, ...]) -> None:
+    with _LOCK:
+        if len(kept) >= _MAX_HEADERS:
+            kept.clear()
+        kept[key] = value
+
+
 def _memory() -> _Memory | None:
     """This request's session memory, made when missing (None: no session row)."""
     token_hash = _token_hash()
@@ -135,6 +154,7 @@ def _sweep(store: _Store, idle_before: float) -> None:
         forgotten = store.sessions.pop(token_hash)
         forgotten.rows.forget()
         forgotten.headers.clear()
+        forgotten.panels.clear()
 
 
 def forget_session() -> None:
@@ -148,6 +168,7 @@ def forget_session() -> None:
     if memory is not None:
         memory.rows.forget()
         memory.headers.clear()
+        memory.panels.clear()
 
 
 def remembered_sessions() -> int:
