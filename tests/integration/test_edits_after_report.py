@@ -469,3 +469,25 @@ def test_the_counted_department_survives_a_backup_round_trip(
             assert counting.erased_quarters(restored) == {"2026-Q3"}
     finally:
         target.dispose()
+
+
+def test_a_retention_purge_of_released_quarters_is_treated_like_an_erasure_on_request(
+    db: Session, settings: Settings, actor: Actor, keys: VaultKeys,
+) -> None:
+    """Retention erases by public rules (dates) only cases whose years are all reported, so
+    no report recounts them; but a signal window can still cover their quarter (a case
+    closed in Q3 is due 12 months later, while the window of the review before still holds
+    that Q3). So the purge keeps the same dates-only fact as an erasure on request - the
+    quarters a release had counted - and nothing else."""
+    work, _, _ = reported_year(db, settings, actor, keys)
+    assert counting.erased_quarters(db) == frozenset()
+    before = {row.id: row.opened_on for row in db.execute(select(Case.id, Case.opened_on))}
+    purged = retention.purge(work, today=date(NEXT + 1, 6, 1))
+    db.commit()
+    assert purged.count >= 1
+    gone = {case_id: opened for case_id, opened in before.items()
+            if db.get(Case, case_id) is None}
+    assert len(gone) == purged.count
+    expected = {f"{d.year}-Q{(d.month - 1) // 3 + 1}" for d in gone.values()
+                if d.year == YEAR}  # the final report of YEAR released its quarters
+    assert expected and counting.erased_quarters(db) == expected
