@@ -321,3 +321,23 @@ def select_vault() -> Any:
     from vp_registry.db.vault import Vault
 
     return select(Vault.key_version, Vault.box_private_wrapped, Vault.box_key_version)
+
+
+def test_a_full_list_page_counts_its_cases_in_its_own_statement(
+    app: Flask, settings: Settings, client: FlaskClient, counsellor: User, dept_id: int
+) -> None:
+    """The list's count rides in the page's statement (session 8): no count statement of its
+    own, on a full first page (before: one more statement) or a short one."""
+    with app.app_context(), db_session_for(app) as session:
+        work = Work(session, settings, Actor(counsellor.id, "counsellor"),
+                    keys=unlock(session, settings, counsellor))
+        for _ in range(26):
+            lifecycle.create_case(work, case_input(dept_id))
+        session.commit()
+    for path, shown in (("/cases/", 25), ("/cases/?page=2", 1)):
+        with counted_statements(app) as statements:
+            page = client.get(path).get_data(as_text=True)
+        assert "26 cases in total." in page or "26 meldingen in totaal." in page
+        assert page.count('data-label="') >= shown
+        counting = [s for s in statements if "count(" in s]
+        assert len(counting) == 1 and "LIMIT" in counting[0]

@@ -106,6 +106,20 @@ def test_rows_shown_before_are_not_decrypted_again(
     assert _without_tokens(again) == _without_tokens(first)
 
 
+def test_a_new_case_is_decrypted_alone_and_counted(
+    app: Flask, settings: Settings, client: FlaskClient, counsellor: User,
+    decrypted: list[int]
+) -> None:
+    """The page's count comes with its rows (session 8) but is not part of what a kept row
+    is compared with: a case added elsewhere is the only row decrypted, and counted."""
+    _make_cases(app, settings, counsellor, 3)
+    assert "3 cases in total." in client.get("/cases/").get_data(as_text=True)
+    assert len(decrypted) == 3
+    _make_cases(app, settings, counsellor, 1)
+    page = client.get("/cases/").get_data(as_text=True)
+    assert len(decrypted) == 4 and "4 cases in total." in page
+
+
 def test_a_change_by_another_request_is_seen_and_an_erased_case_is_gone(
     app: Flask, settings: Settings, client: FlaskClient, counsellor: User,
     decrypted: list[int]

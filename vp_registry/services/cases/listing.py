@@ -55,9 +55,18 @@ def _plain_statements(status: str | None, year: int | None, sort: str
     """A page of the plain list and the count of its cases, built once per filter (issue 15:
     building them cost a sixth of the list's CPU); the page's bounds are bind parameters."""
     query = queries.list_query(CaseFilter(status=status, year=year, sort=sort))
-    return (query.limit(bindparam("page_size")).offset(bindparam("skipped")),
-            select(func.count()).select_from(
-                query.with_only_columns(Case.id).order_by(None).subquery()))
+    count = select(func.count()).select_from(
+        query.with_only_columns(Case.id).order_by(None).subquery())
+    # The count rides along as the page's last column (session 8: one statement, and on
+    # PostgreSQL one round trip, less per list page): an uncorrelated scalar subquery, which
+    # the database evaluates once for the statement - over the ids alone, as the count
+    # statement did (a window count(*) over the page's query made the database read every
+    # row's listing at 100,000 cases: session 5).
+    shown = query.add_columns(count.scalar_subquery().label(TOTAL_COLUMN))
+    return (shown.limit(bindparam("page_size")).offset(bindparam("skipped")), count)
+
+
+TOTAL_COLUMN = "vp_list_total"
 
 
 def _plain_page(work: Work, criteria: CaseFilter, page: int, page_size: int,
@@ -67,12 +76,9 @@ def _plain_page(work: Work, criteria: CaseFilter, page: int, page_size: int,
     connection = work.session.connection()  # Core rows: the ORM adds nothing for columns
     skipped = (page - 1) * page_size
     found = connection.execute(shown, {"page_size": page_size, "skipped": skipped}).all()
-    # A short page knows the total; a full one counts the ids apart (issue 15: a window
-    # count(*) over the page's query made the database read every row's listing at 100,000
-    # cases instead of the list index's first rows)
-    total = skipped + len(found) if 0 < len(found) < page_size else int(
-        connection.execute(count).scalar_one())
-    return CasePage(decoded.summaries(work.keys, found), total, page, page_size)
+    # the count came with the rows; a page past the end has no row to bring it
+    total = int(found[0][-1]) if found else int(connection.execute(count).scalar_one())
+    return CasePage(decoded.summaries(work.keys, found, trailing=1), total, page, page_size)
 
 
 class DecodedRows:
@@ -96,10 +102,13 @@ class DecodedRows:
     def __len__(self) -> int:
         return len(self._rows)
 
-    def summaries(self, keys: VaultKeys, rows: Iterable[Any]) -> list[CaseSummary]:
+    def summaries(self, keys: VaultKeys, rows: Iterable[Any], *, trailing: int = 0
+                  ) -> list[CaseSummary]:
+        """``trailing``: the rows' last columns that are not the case's (the page's count),
+        left out of the comparison."""
         found: list[CaseSummary] = []
         for row in rows:
-            columns = tuple(row)
+            columns = tuple(row)[:-trailing] if trailing else tuple(row)
             hit = self._rows.get(row.id)
             if hit is not None and hit[0] == columns:
                 found.append(hit[1])
