@@ -34,7 +34,7 @@ def current_work() -> Work:
         from vp_registry.web.cases.common import current_keys  # here: an import cycle otherwise
 
         settings = app_state().settings
-        user = current_user
+        user = current_user._get_current_object()  # one proxy look-up, not four
         actor = (Actor(user.id, user.role) if user is not None and user.is_authenticated
                  else Actor.anonymous())
         g.work = Work(db_session(), settings, actor, open_keys=current_keys)

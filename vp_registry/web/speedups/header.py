@@ -44,7 +44,7 @@ _CAPTURE = "_vp_header_capture"
 
 def _header_key(context: Context) -> tuple[Any, ...] | None:
     """Everything the header is made of (None: this page's header is not kept)."""
-    user = current_user
+    user = current_user._get_current_object()  # one proxy look-up, not seven
     if not user.is_authenticated:
         return None
     if any(len(context.blocks.get(name, ())) > 1 for name in _HEADER_BLOCKS):
@@ -116,12 +116,14 @@ def pieces_of(text: str) -> tuple[str, ...]:
 
 def filled(pieces: tuple[str, ...]) -> Markup:
     """The kept pieces with this request's CSRF token and path (escaped as autoescape)."""
+    values: dict[str, str] = {}
     out = []
     for piece in pieces:
-        if piece == CSRF_MARK:
-            piece = str(escape(current_csrf()))
-        elif piece == NEXT_MARK:
-            piece = str(escape(request.full_path.rstrip("?")))
+        if piece == CSRF_MARK or piece == NEXT_MARK:
+            if piece not in values:
+                values[piece] = str(escape(current_csrf() if piece == CSRF_MARK
+                                           else request.full_path.rstrip("?")))
+            piece = values[piece]
         out.append(piece)
     return Markup("".join(out))  # noqa: S704 - template output and escaped values
 
