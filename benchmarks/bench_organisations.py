@@ -29,14 +29,18 @@ session cookie:
   and for every client; cold: every client's engine disposed first (new connections, as after
   a worker restart);
 * ``GET /clients``: the real web request, one browser logged in as the counsellor of the home
-  organisation and every client (51 cookies): warm (each part from the session's copy, still
-  checked, audited and committed in its own organisation, the parts side by side) and with
-  the copies dropped before each request (every part made afresh).
+  organisation and every client (51 cookies; after each login one filtered case list, so
+  each vault's listing index holds every case, as once anybody filtered): warm (each part
+  from the session's copy, still checked, audited and committed in its own organisation, the
+  parts side by side) and with the copies dropped before each request (every part made
+  afresh: the session checked, the keys opened, the open cases read, the vault's listing
+  index decrypted, the cases it does not hold decrypted, audited and committed - the first
+  ``/clients`` after the logins, or one after a case changed in every organisation).
 
 Targets (the single organisation's, issue 15): a client's warm case list costs no more CPU
 than 1.3 x the home organisation's (measured in turn with it); cold <= 150 ms wall; the whole
-warm ``GET /clients`` of 50 clients within that page target too (<= 150 ms wall). Without
-PostgreSQL binaries it says so and exits 0.
+``GET /clients`` of 50 clients within that page target too (<= 150 ms wall), warm AND with
+no copies. Without PostgreSQL binaries it says so and exits 0.
 
 Run from the repository root: ``python benchmarks/bench_organisations.py [--organisations 50]
 [--cases 2000] [--repeat 7]``.
@@ -292,6 +296,10 @@ def clients_page(app: Flask, members: list[Member], repeat: int) -> dict[str, Ti
     browser = app.test_client()
     for member in members:
         login(app, member, browser)
+        # a filtered list, as a counsellor's first: the vault's listing index holds every case
+        browser.post(f"{member.prefix}/cases/filter", data={"category": CATEGORIES[0]})
+        if browser.get(f"{member.prefix}/cases/").status_code != 200:
+            raise SystemExit(f"{member.prefix}/cases/: refused")
 
     def get() -> None:
         response = browser.get("/clients")
@@ -328,10 +336,12 @@ def report(results: dict[str, dict[str, Timing]], overview: dict[str, Timing],
     warm = max(t[request][1] / home[request][1] for t in results.values()
                for request in ("list", "list category"))
     verdict = "met" if cold <= COLD_TARGET_MS else "not met"
-    pages = [wall for name, (wall, _cpu) in overview.items() if name.startswith("GET /clients, w")]
+    pages = {name.split(" (")[0].removeprefix("GET /clients, "): wall
+             for name, (wall, _cpu) in overview.items() if name.startswith("GET /clients, ")}
     if pages:
-        print(f"GET /clients warm <= {COLD_TARGET_MS:.0f} ms wall: "
-              f"{'met' if max(pages) <= COLD_TARGET_MS else 'not met'} ({max(pages):.1f} ms)")
+        print(f"GET /clients warm and no copies <= {COLD_TARGET_MS:.0f} ms wall: "
+              f"{'met' if max(pages.values()) <= COLD_TARGET_MS else 'not met'} ("
+              + ", ".join(f"{name} {wall:.1f} ms" for name, wall in pages.items()) + ")")
     print(f"\ncold list <= {COLD_TARGET_MS:.0f} ms wall: {verdict} (worst {cold:.1f} ms); "
           f"warm list <= {WARM_RATIO} x the home organisation's CPU: "
           f"{'met' if warm <= WARM_RATIO else 'not met'} (worst {warm:.2f}x)")

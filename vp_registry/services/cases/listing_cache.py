@@ -5,10 +5,15 @@ from __future__ import annotations
 
 import json
 import struct
+import sys
+from array import array
 from collections.abc import Callable
-from typing import Any, Final
+from dataclasses import dataclass
+from datetime import date
+from typing import Any, Final, cast
 
-from sqlalchemy import Select, delete, select
+from sqlalchemy import BigInteger, FromClause, Select, Table, any_, bindparam, delete, select
+from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -25,24 +30,88 @@ from vp_registry.db.cases import (
 from vp_registry.db.vault import VAULT_ROW_ID, Vault
 from vp_registry.services.cases import codec, queries
 from vp_registry.services.cases.queries import CaseFilter
+from vp_registry.services.cases.records import CaseSummary
 from vp_registry.services.vault.keyring import VaultKeys
 
 LISTING_CACHE: Final = "case_listing_caches"
 CACHE_PURPOSE: Final = "case-listing-cache"
 LISTING_INDEX: Final = "case_listing_index"
 INDEX_PURPOSE: Final = "case-listing-index"
-_CACHE_FORMAT: Final = b"VPLC2"  # 2: integrity reports marked (issue 17, the overview)
+# 3: the entries as columns, with all of a case's summary (issue 17, session 8); 2: one row
+# per entry, integrity reports marked (read without its integrity reports, which lack their
+# deadlines: those are decrypted afresh and the index rewritten as 3).
+_CACHE_FORMAT: Final = b"VPLC3"
+_FORMAT_2: Final = b"VPLC2"
 _CACHE_ENTRY: Final = struct.Struct("<qiiQ")  # case id, case version, department id, categories
+# case id, version, department id, category bits, categories in order (6 bits each, count in
+# bits 24-27), acknowledged and feedback dates (days after _DAY_ZERO; 0: none); little-endian
+_COLUMNS: Final = ("q", "i", "i", "Q", "I", "H", "H")
+_ENTRY_SIZE: Final = sum(array(code).itemsize for code in _COLUMNS)
+_DAY_ZERO: Final = date(1999, 12, 31).toordinal()
+_ORDERED: Final = 4  # categories kept in order (a case with more is decrypted when shown)
 _MAX_CACHED_CODES: Final = 64  # one bit per category code
 _CACHE_HEADER_SIZE: Final = crypto.SizeClass(fixed=512)  # format, codes in use (issue 11, 5b)
 # Kept among the category codes, never one itself: the case is an integrity report, so the
 # start page knows which open cases have deadlines without decrypting every listing.
 INTEGRITY_MARK: Final = "\x00integrity-report"
+# The entry holds the case's whole summary (issue 17, session 8: the start page and each
+# /clients part decrypt no case the index holds): its integrity-report flag, its outcome.
+SUMMARY_MARK: Final = "\x00summary"
+FLAG_MARK: Final = "\x00integrity-flag"
+OUTCOME_MARK: Final = "\x00outcome:"  # + the outcome
+# case id -> (version, department id, bits, category order, acknowledged, feedback day)
+Entry = tuple[int, int, int, int, int, int]
+Entries = dict[int, Entry]
 
 
 def is_integrity_report(listing: dict[str, Any]) -> bool:
     return bool(listing.get("integrity_report")) or \
         listing.get("outcome") == Outcome.INTEGRITY_REPORT.value
+
+
+def _day(value: Any) -> int | None:
+    """A listing's date as a day number (0: none), read as ``codec.make_summary`` reads it;
+    None: not kept (a date before 2000 or after 2178, or not a date)."""
+    try:
+        found = codec._date(value)  # exactly as make_summary reads it
+    except ValueError:
+        return None
+    if found is None:
+        return 0
+    day = found.toordinal() - _DAY_ZERO
+    return day if 0 < day < 1 << 16 else None
+
+
+def _marks(listing: dict[str, Any]) -> tuple[list[str], int, int]:
+    """The marks of a listing (an integrity report; the whole summary kept: its flag and
+    outcome), and its acknowledged and feedback day numbers."""
+    marks = [INTEGRITY_MARK] if is_integrity_report(listing) else []
+    outcome = listing.get("outcome")
+    days = [_day(listing.get("acknowledged_on")), _day(listing.get("feedback_on"))]
+    acknowledged, feedback = (day or 0 for day in days)
+    if None in days or not (outcome is None or isinstance(outcome, str)) \
+            or len(listing["categories"]) > _ORDERED:
+        return marks, acknowledged, feedback
+    marks.append(SUMMARY_MARK)
+    if listing.get("integrity_report"):
+        marks.append(FLAG_MARK)
+    if outcome is not None:
+        marks.append(OUTCOME_MARK + outcome)
+    return marks, acknowledged, feedback
+
+
+def _columns(data: bytes, count: int) -> list[array[Any]]:
+    columns, start = [], 0
+    for code in _COLUMNS:
+        column = array(code)
+        column.frombytes(data[start:start + column.itemsize * count])
+        if sys.byteorder != "little":
+            column.byteswap()
+        columns.append(column)
+        start += column.itemsize * count
+    if start != len(data) or any(len(column) != count for column in columns):
+        raise ValueError("a damaged listing cache")
+    return columns
 
 
 class ListingCache:
@@ -69,7 +138,7 @@ class ListingCache:
         self._start()
 
     def _start(self) -> None:
-        self._entries: dict[int, tuple[int, int, int]] = {}  # id -> (version, dept, bits)
+        self._entries: Entries = {}
         self._codes: list[str] = []
         self._epoch: int | None = None
         self._changed = False
@@ -92,23 +161,28 @@ class ListingCache:
     def _forget(self, session: Session) -> None:
         session.execute(delete(CaseListingCache).where(CaseListingCache.token_hash == self.owner))
 
-    def load(self, session: Session, keys: VaultKeys) -> None:
-        self._epoch = loaded_epoch(session)
-        row = self._stored(session)
-        if row is None or row.key_version != keys.version:
+    def _read(self, session: Session) -> Any:
+        """The vault's listing epoch and this cache's stored row (key version, entries), in
+        one statement built once (this runs on every list and every /clients part)."""
+        return session.connection().execute(_READ_CACHE, {"owner": self.owner}).first()
+
+    def load(self, session: Session, keys: VaultKeys, *, read: Any = None) -> None:
+        """``read``: the row of :func:`_read` (``listing_epoch``, ``key_version``,
+        ``entries``) already read in this transaction, e.g. with the session's row
+        (:data:`INDEX_READ_COLUMNS`); then no statement runs here."""
+        if read is None and session.autoflush:  # as the ORM statements did (nothing to flush)
+            session.flush()
+        found = self._read(session) if read is None else read
+        self._epoch = None if found is None else found.listing_epoch
+        if found is None or found.entries is None or found.key_version != keys.version:
             return
         try:
-            data = crypto.unpad(keys.cipher.decrypt(self._key(keys), row.entries,
+            data = crypto.unpad(keys.cipher.decrypt(self._key(keys), found.entries,
                                                     self._aad(keys)))
-            if not data.startswith(_CACHE_FORMAT):
-                return
-            size = int.from_bytes(data[5:9], "big")
-            codes = json.loads(data[9:9 + size].decode("utf-8"))
-            entries = {case_id: (version, department, bits) for case_id, version, department,
-                       bits in _CACHE_ENTRY.iter_unpack(data[9 + size:])}
+            codes, entries = _parse(data)
         except (crypto.DecryptionError, ValueError, struct.error):
             return  # another vault key or secret, or a damaged row: start afresh
-        self._codes, self._entries = list(codes), entries
+        self._codes, self._entries = codes, entries
 
     def match(self, case_id: int, version: int) -> tuple[int, int] | None:
         """(department id, category bits) of a cached, current entry."""
@@ -124,16 +198,56 @@ class ListingCache:
         hit = self.match(case_id, version)
         return None if hit is None else bool(hit[1] & self.bit(INTEGRITY_MARK))
 
+    def entry(self, case_id: int) -> Entry | None:
+        """An entry, whatever its version (None: none)."""
+        return self._entries.get(case_id)
+
+    def marks(self) -> tuple[int, int]:
+        """The bits of the integrity and summary marks (0: no entry has it)."""
+        return self.bit(INTEGRITY_MARK), self.bit(SUMMARY_MARK)
+
+    @staticmethod
+    def deadline_days(entry: Entry) -> tuple[date | None, date | None]:
+        """The acknowledged and feedback dates of an entry holding a summary."""
+        return tuple(date.fromordinal(_DAY_ZERO + day) if day else None  # type: ignore[return-value]
+                     for day in entry[4:6])
+
+    def summary(self, row: Any, status: str) -> CaseSummary | None:
+        """The summary of a case from its current entry, as ``codec.make_summary`` makes it
+        from the decrypted listing (``row``: its plaintext id, reference, opened_on,
+        closed_on, version); None: no current entry holding a whole summary."""
+        hit = self._entries.get(row.id)
+        if hit is None or hit[0] != row.version or not hit[2] & self.bit(SUMMARY_MARK):
+            return None
+        _version, department, bits, order, _acknowledged, _feedback = hit
+        marked = [code for n, code in enumerate(self._codes) if bits >> n & 1]
+        acknowledged, feedback = self.deadline_days(hit)
+        listing = {
+            "department": department,
+            "categories": [self._codes[order >> 6 * n & 63] for n in range(order >> 24)],
+            "integrity_report": FLAG_MARK in marked,
+            "acknowledged_on": acknowledged.isoformat() if acknowledged else None,
+            "feedback_on": feedback.isoformat() if feedback else None,
+            "outcome": next((code[len(OUTCOME_MARK):] for code in marked
+                             if code.startswith(OUTCOME_MARK)), None)}
+        return codec.make_summary(row.id, row.reference, status, row.opened_on, row.closed_on,
+                                  row.version, listing)
+
     def put(self, case_id: int, version: int, listing: dict[str, Any]) -> bool:
-        bits = 0
-        marks = [INTEGRITY_MARK] if is_integrity_report(listing) else []
-        for code in [*listing["categories"], *marks]:
+        marks, acknowledged, feedback = _marks(listing)
+        categories = list(listing["categories"])
+        bits, places = 0, []
+        for code in [*categories, *marks]:
             if code not in self._codes:
                 if len(self._codes) >= _MAX_CACHED_CODES:
                     return False
                 self._codes.append(code)
-            bits |= 1 << self._codes.index(code)
-        self._entries[case_id] = (version, int(listing["department"]), bits)
+            places.append(self._codes.index(code))
+            bits |= 1 << places[-1]
+        order = 0 if len(categories) > _ORDERED else len(categories) << 24 | sum(
+            place << 6 * n for n, place in enumerate(places[:len(categories)]))
+        self._entries[case_id] = (version, int(listing["department"]), bits, order,
+                                  acknowledged, feedback)
         self._changed = True
         return True
 
@@ -145,11 +259,18 @@ class ListingCache:
         if not self._changed or self._epoch is None:
             return
         header = json.dumps(self._codes).encode("utf-8")
-        data = b"".join([_CACHE_FORMAT, len(header).to_bytes(4, "big"), header] + [
-            _CACHE_ENTRY.pack(case_id, *entry) for case_id, entry in self._entries.items()])
+        count = len(self._entries)
+        columns = [array(code, values) for code, values in zip(
+            _COLUMNS, [list(self._entries), *zip(*self._entries.values(), strict=True)]
+            if count else [[]] * len(_COLUMNS), strict=True)]
+        if sys.byteorder != "little":
+            for column in columns:
+                column.byteswap()
+        data = b"".join([_CACHE_FORMAT, len(header).to_bytes(4, "big"), header,
+                         count.to_bytes(4, "big"), *(column.tobytes() for column in columns)])
         # the header's length would tell which category codes are in use: padded to its class
-        data = crypto.pad(data, _CACHE_HEADER_SIZE.size(9 + len(header), 0)
-                          + _CACHE_ENTRY.size * len(self._entries))
+        data = crypto.pad(data, _CACHE_HEADER_SIZE.size(13 + len(header), 0)
+                          + _ENTRY_SIZE * count)
         entries = keys.cipher.encrypt(self._key(keys), data, self._aad(keys))
         write_guarded(session, self._epoch, keys.version, entries, stored=self._stored,
                       new_row=self._new_row, forget=self._forget)
@@ -157,6 +278,64 @@ class ListingCache:
 
 
 Stored = CaseListingCache | CaseListingIndex | CaseSearchIndex
+
+
+def _parse(data: bytes) -> tuple[list[str], Entries]:
+    """The codes and entries of a decrypted cache of format 3, or of format 2 without its
+    integrity reports (they lack the deadline marks: decrypted afresh, then kept as 3)."""
+    if not data.startswith((_CACHE_FORMAT, _FORMAT_2)):
+        return [], {}  # format 1 (no integrity marks) or unknown: start afresh
+    size = int.from_bytes(data[5:9], "big")
+    codes = [str(code) for code in json.loads(data[9:9 + size].decode("utf-8"))]
+    if data.startswith(_FORMAT_2):
+        unmarked = 1 << codes.index(INTEGRITY_MARK) if INTEGRITY_MARK in codes else 0
+        return codes, {case_id: (version, department, bits, 0, 0, 0) for case_id, version,
+                       department, bits in _CACHE_ENTRY.iter_unpack(data[9 + size:])
+                       if not bits & unmarked}
+    count = int.from_bytes(data[9 + size:13 + size], "big")
+    ids, *columns = _columns(data[13 + size:], count)
+    return codes, dict(zip(ids, zip(*columns, strict=True), strict=True))
+
+
+_VAULT_TABLE, _CACHE_TABLE, _INDEX_TABLE = (
+    cast(Table, model.__table__) for model in (Vault, CaseListingCache, CaseListingIndex))
+_READ_CACHE: Final = (
+    select(_VAULT_TABLE.c.listing_epoch, _CACHE_TABLE.c.key_version, _CACHE_TABLE.c.entries)
+    .select_from(_VAULT_TABLE.outerjoin(_CACHE_TABLE,
+                                        _CACHE_TABLE.c.token_hash == bindparam("owner")))
+    .where(_VAULT_TABLE.c.id == VAULT_ROW_ID))
+_READ_INDEX: Final = (
+    select(_VAULT_TABLE.c.listing_epoch, _INDEX_TABLE.c.key_version, _INDEX_TABLE.c.entries)
+    .select_from(_VAULT_TABLE.outerjoin(_INDEX_TABLE,
+                                        _INDEX_TABLE.c.vault_id == _VAULT_TABLE.c.id))
+    .where(_VAULT_TABLE.c.id == VAULT_ROW_ID))
+
+# The vault's listing index read with another row in one statement (issue 17, session 8: a
+# /clients part reads it with its session row): add these columns to a select whose FROM
+# has the vault table (services/vault/unlocking.with_vault_and_grant) and
+# :func:`with_listing_index`, and give ``IndexRead.of_row(row)`` to ``ListingIndex.load``.
+INDEX_READ_COLUMNS: Final = (_VAULT_TABLE.c.listing_epoch.label("index_listing_epoch"),
+                             _INDEX_TABLE.c.key_version.label("index_key_version"),
+                             _INDEX_TABLE.c.entries.label("index_entries"))
+
+
+def with_listing_index(from_clause: FromClause) -> FromClause:
+    """``from_clause`` (holding the vault row) outer-joined to the vault's listing index."""
+    return from_clause.outerjoin(_INDEX_TABLE, _INDEX_TABLE.c.vault_id == VAULT_ROW_ID)
+
+
+@dataclass(frozen=True, slots=True)
+class IndexRead:
+    """The vault's listing epoch (None: no vault row) and its index row's columns (None:
+    no index yet), as :meth:`ListingIndex.load` reads them."""
+
+    listing_epoch: int | None
+    key_version: int | None
+    entries: bytes | None
+
+    @classmethod
+    def of_row(cls, row: Any) -> IndexRead:
+        return cls(row.index_listing_epoch, row.index_key_version, row.index_entries)
 
 
 def loaded_epoch(session: Session) -> int | None:
@@ -199,9 +378,11 @@ class ListingIndex(ListingCache):
     The first case list after a login reads and decrypts this one row instead of every case's
     listing (a cold list at 10,000 cases: ~0.5 s -> ~50 ms), and every session keeps it
     current. Its key is derived from the vault key alone, so whoever can open it can open
-    every case's listing anyway; it holds nothing the listings do not (department and
-    category codes per case id and version). Erasure and key rotation delete it like the
-    session caches (``vault.store.invalidate_listing_caches``, the epoch check in
+    every case's listing anyway; it holds nothing the listings do not (per case id and
+    version: department and category codes and, since issue 17 session 8, the rest of the
+    summary - integrity-report flag, outcome, acknowledged and feedback dates - so the start
+    page and each /clients part decrypt no case it holds). Erasure and key rotation delete it
+    like the session caches (``vault.store.invalidate_listing_caches``, the epoch check in
     :meth:`save`), so no erased case outlives its erasure here either.
     """
 
@@ -221,6 +402,9 @@ class ListingIndex(ListingCache):
 
     def _stored(self, session: Session) -> Stored | None:
         return session.get(CaseListingIndex, VAULT_ROW_ID)
+
+    def _read(self, session: Session) -> Any:
+        return session.connection().execute(_READ_INDEX).first()
 
     def _new_row(self) -> Stored:
         return CaseListingIndex(vault_id=VAULT_ROW_ID)
@@ -283,11 +467,20 @@ def _passes(listing: dict[str, Any], criteria: CaseFilter, departments: set[int]
         not criteria.category or criteria.category in listing["categories"])
 
 
+# Built once (issue 17, session 8): the statement's construction cost more than its run; on
+# PostgreSQL the ids are one array parameter (an expanding IN is rendered anew per run).
+_PAGE_ROWS: Final = {
+    expanding: select(*queries.LIST_COLUMNS).join(CaseKey, CaseKey.case_id == Case.id).where(
+        Case.id.in_(bindparam("ids", expanding=True)) if expanding
+        else Case.id == any_(bindparam("ids", type_=ARRAY(BigInteger))))
+    for expanding in (True, False)}
+
+
 def page_rows(session: Session, ids: list[int]) -> list[Any]:
     """The list rows (with their keys) of the shown ids, in the order given."""
     if not ids:
         return []
-    rows = {row.id: row for row in session.connection().execute(
-        select(*queries.LIST_COLUMNS).join(CaseKey, CaseKey.case_id == Case.id)
-        .where(Case.id.in_(ids)))}
+    connection = session.connection()
+    statement = _PAGE_ROWS[connection.dialect.name != "postgresql"]
+    rows = {row.id: row for row in connection.execute(statement, {"ids": ids})}
     return [rows[case_id] for case_id in ids if case_id in rows]

@@ -2,13 +2,16 @@
 one ``case.list`` read (moved from services/cases/listing.py, issue 17: each client's part of
 the overview across clients is this overview in that organisation's own unit of work).
 
-The open cases are read in two steps: first their ids and versions (in list order; the
-covering index ``ix_cases_list`` answers without reading the case rows),
-then the full rows with their listings and wrapped keys only for the cases that are shown or
-may have a deadline. :func:`fingerprint` of the first step's rows changes with every write to
-an open case (its version), an erasure, a new or a closed case: a copy of an overview made
-for the same fingerprint, key version and day shows exactly what a fresh one would
-(web/practice keeps such a copy per browser session, issue 17).
+The open cases are read in two steps: first their ids, versions and plaintext columns (in
+list order; the covering index ``ix_cases_list`` answers without reading the case rows); then
+the summaries of the cases that are shown or may have a deadline overdue or soon come from the
+vault's listing index, which holds every case's summary fields for its version (issue 17,
+session 8: with the opening date it also tells which integrity report needs watching today),
+and only the cases it does not hold are read in full and decrypted. :func:`fingerprint` of
+the first step's rows changes with every write to an open case (its version), an erasure, a
+new or a closed case: a copy of an overview made for the same fingerprint, key version and
+day shows exactly what a fresh one would (web/practice keeps such a copy per browser session,
+issue 17).
 """
 
 from __future__ import annotations
@@ -18,11 +21,11 @@ from array import array
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
-from itertools import chain
 from typing import Any, Final, cast
 
 from sqlalchemy import Table, bindparam, select
 
+from vp_registry.core.casework import integrity_deadlines
 from vp_registry.core.taxonomy import CaseStatus
 from vp_registry.db.cases import Case
 from vp_registry.services.cases import codec, listing_cache, queries
@@ -32,7 +35,9 @@ from vp_registry.services.work import Work
 # Built once (SQLAlchemy's statement construction costs more CPU than a small query's run).
 _CASES: Final = cast(Table, Case.__table__)  # the table's columns: no ORM handling per run
 _OPEN_CASES: Final = (
-    select(_CASES.c.id, _CASES.c.version).where(_CASES.c.status == bindparam("open"))
+    select(_CASES.c.id, _CASES.c.version, _CASES.c.opened_on, _CASES.c.reference,
+           _CASES.c.closed_on)
+    .where(_CASES.c.status == bindparam("open"))
     .order_by(_CASES.c.opened_on.desc(), _CASES.c.reference.desc()))
 
 
@@ -46,7 +51,8 @@ class Overview:
 
 
 def open_cases(work: Work) -> list[Any]:
-    """The open cases' ids and versions in the start page's order (newest first)."""
+    """The open cases' ids, versions and plaintext columns (opening date, reference, closing
+    date) in the start page's order (newest first)."""
     return list(work.session.connection().execute(
         _OPEN_CASES, {"open": CaseStatus.OPEN.value}).all())
 
@@ -55,38 +61,65 @@ def fingerprint(rows: Sequence[Any]) -> bytes:
     """What a copy of an overview must match: every open case's id and version, in order
     (any write to a case raises its version; a new, closed or erased case changes the set)."""
     digest = hashlib.sha256(b"vp-registry/overview/1")
-    digest.update(array("q", chain.from_iterable(rows)).tobytes())  # id, version, id, ...
+    digest.update(array("q", [value for row in rows for value in (row[0], row[1])]
+                        ).tobytes())  # id, version, id, ...
     return digest.digest()
 
 
 def overview(work: Work, *, today: date, recent: int = 10,
-             rows: Sequence[Any] | None = None) -> Overview:
-    """Only the shown cases and the integrity reports (deadlines are encrypted) are decrypted:
-    the vault's listing index says which open cases are integrity reports, and a case it does
-    not hold yet is decrypted and added. ``rows``: :func:`open_cases` of this unit of work,
-    when the caller read them already. Audited as one ``case.list`` read."""
+             rows: Sequence[Any] | None = None,
+             index_read: listing_cache.IndexRead | None = None) -> Overview:
+    """The shown cases and the integrity reports whose deadlines may be overdue or soon
+    (deadlines are encrypted) are summarised from the vault's listing index, which holds each
+    case's summary for its version; only a case it does not hold (or not whole) is decrypted
+    and added. ``rows``: :func:`open_cases` of this unit of work, when the caller read them
+    already; ``index_read``: the vault's listing index, likewise. Audited as one
+    ``case.list`` read."""
     rows = open_cases(work) if rows is None else rows
     index = listing_cache.ListingIndex()
-    index.load(work.session, work.keys)
-    wanted = [row.id for n, row in enumerate(rows)
-              if n < recent or index.integrity(row.id, row.version) is not False]
-    shown: list[CaseSummary] = []
-    deadlines: list[CaseSummary] = []
-    for row in _full_rows(work, wanted):
+    index.load(work.session, work.keys, read=index_read)
+    wanted = [*rows[:recent], *_watched(index, rows[recent:], today)]
+    found = {row.id: summary for row in wanted
+             if (summary := index.summary(row, CaseStatus.OPEN.value)) is not None}
+    for row in _full_rows(work, [row.id for row in wanted if row.id not in found]):
         listing = codec.decode_listing(codec.list_row_crypter(work.keys, row), row.id,
                                        row.listing)
-        if index.integrity(row.id, row.version) is None:
-            index.put(row.id, row.version, listing)
-        summary = queries.row_summary(row, listing)
+        index.put(row.id, row.version, listing)
+        found[row.id] = queries.row_summary(row, listing)
+    index.save(work.session, work.keys)
+    shown: list[CaseSummary] = []
+    deadlines: list[CaseSummary] = []
+    for summary in (found[row.id] for row in wanted if row.id in found):
         if len(shown) < recent:
             shown.append(summary)
         watch = summary.deadlines
         if watch is not None and (watch.overdue(today) or watch.soon(today)):
             deadlines.append(summary)
-    index.save(work.session, work.keys)
     deadlines.sort(key=lambda c: (not c.overdue(today), c.opened_on))
     audit_read(work)
     return Overview(len(rows), shown, deadlines)
+
+
+def _watched(index: listing_cache.ListingIndex, rows: Sequence[Any], today: date
+             ) -> list[Any]:
+    """The open cases (of ``rows``) whose summary is needed to know whether a deadline is
+    overdue or soon: all but those the index holds (this version) as no integrity report, or
+    whole as one whose deadlines are neither overdue nor soon today (decided as
+    :func:`overview` decides it for a summary: from the opening date and the dates met)."""
+    integrity, whole = index.marks()
+    entry, found = index.entry, []
+    for row in rows:
+        hit = entry(row.id)
+        if hit is not None and hit[0] == row.version:
+            bits = hit[2]
+            if not bits & integrity:  # integrity 0: no entry is an integrity report
+                continue
+            if bits & whole:
+                watch = integrity_deadlines(row.opened_on, *index.deadline_days(hit))
+                if not (watch.overdue(today) or watch.soon(today)):
+                    continue
+        found.append(row)
+    return found
 
 
 def audit_read(work: Work) -> None:

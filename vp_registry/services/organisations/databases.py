@@ -31,7 +31,7 @@ from sqlalchemy.engine import Engine, make_url
 from sqlalchemy.orm import Session, sessionmaker
 
 from vp_registry.core.private_files import SQLITE_COMPANIONS
-from vp_registry.db import make_engine, make_session_factory
+from vp_registry.db import liveness, make_engine, make_session_factory
 from vp_registry.services.infrastructure import schema, throttle
 
 if TYPE_CHECKING:
@@ -71,10 +71,10 @@ class OrganisationDatabases:
         return Path(database).resolve().parent / FOLDER / f"{organisation.slug}.sqlite"
 
     def _new_engine(self, organisation: Organisation) -> Engine:
-        if self.is_postgresql:
-            return create_engine(
-                self.main_engine.url, pool_pre_ping=True, **CLIENT_POOL,
-                connect_args={"options": f"-c search_path={schema_name(organisation.slug)}"})
+        if self.is_postgresql:  # pinged as the main engine is (db/liveness.py), not per checkout
+            return liveness.install(create_engine(
+                self.main_engine.url, **CLIENT_POOL,
+                connect_args={"options": f"-c search_path={schema_name(organisation.slug)}"}))
         path = self.sqlite_path(organisation)
         path.parent.mkdir(mode=0o700, exist_ok=True)
         return make_engine(f"sqlite:///{path}")

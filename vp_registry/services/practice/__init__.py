@@ -10,7 +10,7 @@ is computed in that client's own database with that client's own keys.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from vp_registry.services.organisations.registry import Organisation
@@ -24,3 +24,6 @@ class ClientWork:
 
     organisation: Organisation
     work: Work
+    # the vault's listing index as read with the session's row in this unit of work
+    # (services/cases/listing_cache.IndexRead), or None: the overview reads it itself
+    index_read: Any = None

@@ -54,7 +54,8 @@ def client_overview(client: ClientWork, *, today: date, recent: int = RECENT,
                       today.isoformat().encode(), recent.to_bytes(2, "big")])
     found = copies.get(match) if copies is not None else None
     if found is None:
-        found = cases_overview.overview(work, today=today, recent=recent, rows=rows)
+        found = cases_overview.overview(work, today=today, recent=recent, rows=rows,
+                                        index_read=client.index_read)
         if copies is not None:
             copies.put(match, found)
     else:

@@ -25,7 +25,7 @@ from datetime import timedelta
 from typing import Any, cast
 
 from flask import g, request
-from sqlalchemy import Table, and_, bindparam, select
+from sqlalchemy import Select, Table, and_, bindparam, select
 
 from vp_registry.app_state import AppState, organisation_state, practice_state
 from vp_registry.core import crypto
@@ -33,6 +33,8 @@ from vp_registry.core.crypto import DecryptionError
 from vp_registry.core.taxonomy import Role
 from vp_registry.db import utcnow
 from vp_registry.db.accounts import User, WebSession
+from vp_registry.services.cases import listing_cache
+from vp_registry.services.cases.listing_cache import IndexRead
 from vp_registry.services.errors import NoGrant, VaultLocked
 from vp_registry.services.infrastructure.audit import Actor
 from vp_registry.services.organisations import registry
@@ -54,10 +56,11 @@ class ClientSession:
     user_name: str
     work: Work
     unlocked: bool
+    index_read: IndexRead | None = None  # the vault's listing index, read with the session
 
     @property
     def client(self) -> ClientWork:
-        return ClientWork(self.organisation, self.work)
+        return ClientWork(self.organisation, self.work, self.index_read)
 
 
 def _unseal(token: str, sealed: bytes) -> bytes:
@@ -84,27 +87,44 @@ def _signed_in_user(row: Any) -> bool:
                 and row.role == Role.COUNSELLOR.value)
 
 
-# The session row and its user's columns in one statement, built once, over the tables'
-# columns (no ORM objects or annotations: this runs once per organisation on every /clients).
+# The session row, its user's columns, the vault-and-grant columns (services/vault/unlocking)
+# and the vault's listing index in one statement, built once, over the tables' columns (no
+# ORM objects: this runs once per organisation on every /clients; issue 17, session 8: one
+# statement and round trip per organisation instead of three).
 _SESSIONS, _USERS = (cast(Table, model.__table__) for model in (WebSession, User))
-_ROW_AND_USER = (select(_SESSIONS.c.data, _SESSIONS.c.created_at, _SESSIONS.c.last_seen_at,
-                        _SESSIONS.c.vault_key_sealed, _USERS.c.id.label("user_id"),
-                        _USERS.c.role, _USERS.c.display_name, _USERS.c.active,
-                        and_(_USERS.c.totp_enrolled_at.is_not(None),
-                             _USERS.c.totp_secret_encrypted.is_not(None)).label("totp_enrolled"),
-                        _USERS.c.must_change_password)
-                 .select_from(_SESSIONS.join(_USERS, _USERS.c.id == _SESSIONS.c.user_id))
-                 .where(_SESSIONS.c.token_hash == bindparam("token_hash")))
 
 
-def open_in(organisation: Organisation, state: AppState, token: str) -> ClientSession | None:
+def _session_statement(*, with_index: bool) -> Select[Any]:
+    """The statement of :func:`open_in` (``with_index``: also the vault's listing index,
+    tens of KB, which only a part made afresh needs)."""
+    joined = unlocking.with_vault_and_grant(
+        _SESSIONS.join(_USERS, _USERS.c.id == _SESSIONS.c.user_id), _SESSIONS.c.user_id)
+    index = listing_cache.INDEX_READ_COLUMNS if with_index else ()
+    return (select(_SESSIONS.c.data, _SESSIONS.c.created_at, _SESSIONS.c.last_seen_at,
+                   _SESSIONS.c.vault_key_sealed, _USERS.c.id.label("user_id"),
+                   _USERS.c.role, _USERS.c.display_name, _USERS.c.active,
+                   and_(_USERS.c.totp_enrolled_at.is_not(None),
+                        _USERS.c.totp_secret_encrypted.is_not(None)).label("totp_enrolled"),
+                   _USERS.c.must_change_password, *unlocking.VAULT_READ_COLUMNS, *index)
+            .select_from(listing_cache.with_listing_index(joined) if with_index else joined)
+            .where(_SESSIONS.c.token_hash == bindparam("token_hash")))
+
+
+_ROW_AND_USER, _WITH_INDEX = (_session_statement(with_index=False),
+                              _session_statement(with_index=True))
+
+
+def open_in(organisation: Organisation, state: AppState, token: str, *,
+            with_index: bool = False) -> ClientSession | None:
     """This browser's counsellor session in ``organisation`` (its ``state``), checked as that
     organisation's own request checks it; None if there is none. Uses no request context (the
-    overview runs it in a thread per organisation); the caller closes ``work``."""
+    overview runs it in a thread per organisation); the caller closes ``work``.
+    ``with_index``: read the vault's listing index with it (``index_read``)."""
     session = new_session(state.session_factory)
     try:
         row = session.connection().execute(
-            _ROW_AND_USER, {"token_hash": crypto.hash_token(token)}).first()
+            _WITH_INDEX if with_index else _ROW_AND_USER,
+            {"token_hash": crypto.hash_token(token)}).first()
         if row is None or _expired(state, row) or not _signed_in_user(row):
             session.close()
             return None
@@ -113,12 +133,16 @@ def open_in(organisation: Organisation, state: AppState, token: str) -> ClientSe
         if row.vault_key_sealed is not None:
             try:
                 key = _unseal(token, row.vault_key_sealed)
-                work.with_keys(unlocking.open_keys(session, state.settings, key,
-                                                   holder=row.user_id))
+                # read with the session's row: nothing in this unit of work wrote before
+                work.with_keys(unlocking.open_keys(
+                    session, state.settings, key, holder=row.user_id,
+                    read=unlocking.VaultRead.of_row(row, row.user_id)))
                 unlocked = True
             except (NoGrant, VaultLocked, DecryptionError):
                 unlocked = False
-        return ClientSession(organisation, row.display_name, work, unlocked)
+        return ClientSession(organisation, row.display_name, work, unlocked,
+                             listing_cache.IndexRead.of_row(row)
+                             if unlocked and with_index else None)
     except BaseException:
         session.close()
         raise

@@ -38,6 +38,7 @@ PURPOSE: Final = "clients-overview-copy"
 MAX_COPIES: Final = 4096  # per worker; a copy is ~1-3 KB
 MAX_IDLE: Final = 30 * 60.0  # seconds: the default session idle timeout
 _DATES: Final = ("opened_on", "closed_on", "acknowledged_on", "feedback_on")
+_FIELDS: Final = tuple(f.name for f in fields(CaseSummary))
 
 
 @dataclass(frozen=True)
@@ -48,7 +49,7 @@ class _Copy:
 
 def _encode(found: Overview) -> bytes:
     def summary(case: CaseSummary) -> dict[str, Any]:
-        values = {f.name: getattr(case, f.name) for f in fields(CaseSummary)}
+        values = {name: getattr(case, name) for name in _FIELDS}
         for name in _DATES:
             values[name] = values[name].isoformat() if values[name] is not None else None
         values["categories"] = list(values["categories"])
@@ -100,6 +101,13 @@ class OverviewCopies:
                 self._aad(slug, token_hash, match)))
         except (crypto.DecryptionError, ValueError, KeyError, TypeError):
             return None  # made for other cases, keys or another day: a fresh part replaces it
+
+    def has(self, slug: str, token: str) -> bool:
+        """Whether a copy is kept for this session (made for whatever it was made for)."""
+        token_hash = crypto.hash_token(token)
+        with self._lock:
+            kept = self._copies.get((slug, token_hash))
+            return kept is not None and time.monotonic() - kept.used_at <= self.max_idle
 
     def put(self, slug: str, token: str, match: bytes, found: Overview) -> None:
         token_hash = crypto.hash_token(token)

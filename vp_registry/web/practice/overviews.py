@@ -59,7 +59,10 @@ def _part(organisation: Organisation, state: AppState, token: str, today: date,
           copies: OverviewCopies) -> Part | None:
     """One organisation's part, in its own unit of work (committed: the audit entry, the
     listing index); None when this browser holds no live counsellor session there."""
-    opened = open_in(organisation, state, token)
+    # the vault's listing index is read with the session's row only when no copy is kept:
+    # a part made afresh needs it, a copy (usually still good) does not
+    opened = open_in(organisation, state, token,
+                     with_index=not copies.has(organisation.slug, token))
     if opened is None or not opened.unlocked:
         copies.drop(organisation.slug, token)
         if opened is None:
