@@ -13,6 +13,7 @@ import csv
 import io
 from collections.abc import Callable
 from datetime import date, timedelta
+from typing import Any
 
 import pytest
 from flask import Flask
@@ -31,6 +32,7 @@ from vp_registry.db.practice import Organisation
 from vp_registry.services.infrastructure.audit import Actor
 from vp_registry.services.vault import key_pairs
 from vp_registry.services.work import Work
+from vp_registry.web.practice import overviews
 
 
 @pytest.fixture
@@ -133,6 +135,33 @@ def test_hours_per_client_as_a_page_and_as_csv(client: FlaskClient, alfa: Client
     assert sorted(row[0] for row in rows[1:]) == sorted(
         [alfa.organisation.name, beta.organisation.name])
     assert all(row[1:5] == ["2026", "1", "1", "0,50"] for row in rows[1:]), rows
+
+
+def test_hours_are_computed_side_by_side_on_postgresql_and_audited_per_organisation(
+        app: Flask, settings: Settings, client: FlaskClient, alfa: Client, beta: Client,
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """As /clients' parts (issue 17, session 8): one task per organisation, side by side
+    unless the databases are SQLite; each organisation's read in its own chain."""
+    log_in(client, _counsellor_of(alfa))
+    log_in(client, _counsellor_of(beta))
+    calls: list[tuple[int, bool]] = []
+    real = overviews._each
+
+    def recorded(tasks: Any, *, side_by_side: bool) -> Any:
+        calls.append((len(tasks), side_by_side))
+        return real(tasks, side_by_side=side_by_side)
+
+    monkeypatch.setattr(overviews, "_each", recorded)
+    before = {}
+    for organisation in (alfa, beta):
+        with organisation.factory() as session:
+            before[organisation.slug] = len(_actions(session))
+    page = _page(client, "/clients/hours?year=2026")
+    assert alfa.organisation.name in page and beta.organisation.name in page
+    assert calls == [(2, not settings.database_url.startswith("sqlite"))]
+    for organisation in (alfa, beta):
+        with organisation.factory() as session:
+            assert _actions(session)[before[organisation.slug]:] == ["case.list"]
 
 
 def test_a_client_name_cannot_become_a_spreadsheet_formula(

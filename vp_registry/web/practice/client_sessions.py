@@ -12,14 +12,12 @@ user's live grant there (I-10). An organisation whose cookie is absent, unknown 
 is not named at all; one whose session holds no usable key is listed as locked.
 
 Each :class:`ClientSession` owns a database session of its own organisation; the caller
-commits the ones whose work succeeded (their audit entries) and closes all (:func:`finish`).
+commits its work (its audit entry) when it succeeded and closes it (web/practice/overviews.py).
 """
 
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
-from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any, cast
@@ -27,7 +25,7 @@ from typing import Any, cast
 from flask import g, request
 from sqlalchemy import Select, Table, and_, bindparam, select
 
-from vp_registry.app_state import AppState, organisation_state, practice_state
+from vp_registry.app_state import AppState, practice_state
 from vp_registry.core import crypto
 from vp_registry.core.crypto import DecryptionError
 from vp_registry.core.taxonomy import Role
@@ -148,10 +146,6 @@ def open_in(organisation: Organisation, state: AppState, token: str, *,
         raise
 
 
-def _open(organisation: Organisation, token: str) -> ClientSession | None:
-    return open_in(organisation, organisation_state(organisation), token)
-
-
 def host_organisations() -> bool:
     """Whether an organisation is served on a host name of its own: its cookie is set for that
     host only (never shared across hosts), so /clients here cannot see its session."""
@@ -178,28 +172,3 @@ def organisations() -> list[Organisation]:
             found = registry.list_organisations(session)
         g.practice_organisations = found
     return found
-
-
-def open_client_sessions() -> list[ClientSession]:
-    """This browser's live counsellor sessions, one per organisation, home first."""
-    found = []
-    for organisation, token in browser_tokens():
-        opened = _open(organisation, token)
-        if opened is not None:
-            found.append(opened)
-    return found
-
-
-@contextmanager
-def client_sessions() -> Iterator[list[ClientSession]]:
-    """The sessions for one request: committed (their audit entries) when the block ends
-    normally, rolled back otherwise; closed always."""
-    opened = open_client_sessions()
-    try:
-        yield opened
-        for item in opened:
-            item.work.commit()
-    finally:
-        for item in opened:
-            item.work.close()
-

@@ -14,8 +14,8 @@ from vp_registry.render.tabular import csv_safe
 from vp_registry.services.practice import hours
 from vp_registry.web.access import public
 from vp_registry.web.practice import blueprint
-from vp_registry.web.practice.client_sessions import client_sessions, host_organisations
-from vp_registry.web.practice.overviews import browser_overviews
+from vp_registry.web.practice.client_sessions import host_organisations
+from vp_registry.web.practice.overviews import browser_hours, browser_overviews
 
 EARLIEST_YEAR = 2000
 
@@ -42,19 +42,11 @@ def _year() -> int:
     return year if EARLIEST_YEAR <= year <= today.year else today.year
 
 
-def _hours_rows(year: int) -> tuple[list[hours.ClientHours], list[str]]:
-    """Every unlocked client's row; the names of the locked ones (no figures)."""
-    with client_sessions() as sessions:
-        rows = hours.clients_hours([s.client for s in sessions if s.unlocked], year=year)
-        locked = [s.organisation.name for s in sessions if not s.unlocked]
-    return rows, locked
-
-
 @blueprint.get("/clients/hours")
 @public  # as /clients
 def client_hours() -> Response | str:
     year = _year()
-    rows, locked = _hours_rows(year)
+    rows, locked = browser_hours(year)
     if request.args.get("format") == "csv":
         return _csv(year, rows)
     today = date.today()

@@ -25,7 +25,8 @@ from flask import session
 from vp_registry.app_state import AppState, organisation_state
 from vp_registry.services.cases.overview import Overview
 from vp_registry.services.organisations.registry import Organisation
-from vp_registry.services.practice import overview
+from vp_registry.services.practice import hours, overview
+from vp_registry.services.practice.hours import ClientHours
 from vp_registry.services.practice.overview import ClientOverview
 from vp_registry.web.organisation import current_organisation
 from vp_registry.web.practice.client_sessions import browser_tokens, open_in
@@ -100,6 +101,38 @@ def drop_at_logout(sender: object, **extra: object) -> None:
     token = getattr(session, "token", None)
     if token:
         COPIES.drop(current_organisation().slug, token)
+
+
+def _hours_part(organisation: Organisation, state: AppState, token: str, year: int
+                ) -> tuple[Organisation, ClientHours | None] | None:
+    """One organisation's hours of ``year``, in its own unit of work (committed: the audit
+    entry); None without a live counsellor session there, no figures when locked."""
+    opened = open_in(organisation, state, token)
+    if opened is None:
+        return None
+    try:
+        if not opened.unlocked:
+            return organisation, None
+        found = hours.client_hours(opened.client, year=year)
+        opened.work.commit()
+        return organisation, found
+    finally:
+        opened.work.close()
+
+
+def browser_hours(year: int) -> tuple[list[ClientHours], list[str]]:
+    """``/clients/hours``: every unlocked organisation's row and the names of the locked
+    ones, home first; the organisations side by side as the overview's parts (issue 17,
+    session 8; each commits its own audit entry)."""
+    tasks: list[Callable[[], tuple[Organisation, ClientHours | None] | None]] = []
+    side_by_side = False
+    for organisation, token in browser_tokens():
+        state = organisation_state(organisation)
+        side_by_side = side_by_side or state.engine.dialect.name != "sqlite"
+        tasks.append(partial(_hours_part, organisation, state, token, year))
+    parts = [part for part in _each(tasks, side_by_side=side_by_side) if part is not None]
+    return ([found for _organisation, found in parts if found is not None],
+            [organisation.name for organisation, found in parts if found is None])
 
 
 def browser_overviews(today: date, *, copies: OverviewCopies = COPIES) -> list[Part]:
