@@ -275,16 +275,25 @@ def review(basis: reviewing.SignalBasis, ledger: list[Figure],
     refused (``out``: the counters)."""
     answers = reviewing.review_answers(basis, ledger, constraints)
     ledger.extend(answers.figures)
+    # a rise slot's answer (session 8; getattr: the same bench runs on older snapshots)
+    constraints.extend(getattr(answers, "constraints", ()))
     out["outcomes"]["held slots"] += len(answers.held)
+    out["outcomes"]["held rise slots"] += len(getattr(answers, "rises", ()))
     out["outcomes"]["slots"] += len(reviewing.review_slots(basis))
-    for candidate in reviewing.offered(basis.candidates, answers):
+    offered = reviewing.offered(basis.candidates, answers)
+    for candidate in basis.candidates:
+        if candidate.releasable:
+            out["outcomes"][f"candidates {candidate.kind}"] += 1
+    for candidate in offered:
         if not candidate.releasable:
             continue
         published, result = publishing.audit_release(basis, candidate, ledger, constraints)
         if not result.ok:
             out["outcomes"]["refused"] += 1
+            out["outcomes"][f"refused {candidate.kind}"] += 1
             continue
         out["outcomes"]["released"] += 1
+        out["outcomes"][f"released {candidate.kind}"] += 1
         ledger.extend(published.figures)
         constraints.extend(published.constraints)
         for f in published.figures:
@@ -430,9 +439,15 @@ def summary(title: str, results: list[dict[str, Any]], orgs: int, k: int,
     released, refused = total["outcomes"]["released"], total["outcomes"]["refused"]
     print(f"signal releases: {released} released, {refused} refused "
           f"({100 * refused / max(released + refused, 1):.1f}% refused)")
-    if total["outcomes"]["slots"]:
-        print(f"review slots held: {total['outcomes']['held slots']} of "
-              f"{total['outcomes']['slots']}")
+    outcomes = total["outcomes"]
+    for kind in ("concentration", "rise"):
+        found, out, no = (outcomes[f"{what} {kind}"]
+                          for what in ("candidates", "released", "refused"))
+        print(f"  {kind}: {found} candidates, {out} released, {no} refused, "
+              f"{found - out - no} not offered (slot not held)")
+    if outcomes["slots"]:
+        print(f"review slots held: {outcomes['held slots']} of {outcomes['slots']}; "
+              f"rise slots held: {outcomes['held rise slots']} of {outcomes['slots']}")
 
 
 def main() -> None:

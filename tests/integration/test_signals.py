@@ -26,6 +26,7 @@ from vp_registry.core.disclosure import (
     Figure,
     audit,
     cell_set,
+    parse_quarter,
     periods_of_year,
 )
 from vp_registry.core.signals import CONCENTRATION, RECURRENCE, RISE
@@ -126,14 +127,41 @@ def test_release_passes_the_auditor_and_records_banded_figures_only(
         publishing.release(work, view.token, DRAFT, today=TODAY)
 
 
+def _review_before(work: Work) -> None:
+    """Record the review of the quarter before TODAY's (its window ends at PREVIOUS)."""
+    year, number = parse_quarter(END)
+    reviewing.record_reviews(work, reviewing.current_basis(work, date(year, 3 * number - 2, 1)))
+
+
 def test_a_rise_publishes_the_last_quarter_and_the_quarter_before(
     db: Session, org: Organisation, work: Work
 ) -> None:
+    """Productie's werkdruk: 3 cases in END, none before (a rise: 3 - 2 x 0 >= 3). The
+    review of the quarter before said '< 3' over its window, so this review cannot hold the
+    concentration slot ('3+' next to it gives END at least 1) but holds the rise slot and
+    records the rise's rule; the rise publishes END as a rise band ('3-9': with '3-4' the
+    rule would say 'up from 0') and PREVIOUS as '< 3' (issue 12, session 8)."""
+    _review_before(work)
     view = _find(reviewing.review(work, today=TODAY), RISE, str(org.productie))
     row = publishing.release(work, view.token, DRAFT, today=TODAY)
     assert (row.band, row.last_quarter, row.previous_quarter, row.previous_band) == \
-        ("3-4", END, PREVIOUS, "< 3")
-    assert {f.interval for f in ledger.load_ledger(db, reviews=False)} == {(3, 4), (0, 2)}
+        ("3-9", END, PREVIOUS, "< 3")
+    assert {f.interval for f in ledger.load_ledger(db, reviews=False)} == {(3, 9), (0, 2)}
+    rule = next(r for r in ledger.load_constraints(db) if r.label.startswith("rise: "))
+    assert rule.holds(reviewing.atom_counts(case_facts.case_facts(db, work.keys)))
+
+
+def test_a_rise_next_to_a_concentration_candidate_is_not_offered(
+    db: Session, org: Organisation, work: Work
+) -> None:
+    """Without the review before, this review holds Productie's werkdruk concentration slot
+    ('3+'), so it holds no rise slot there (either rise answer would conflict with the
+    concentration's band): the rise is refused with its reason, nothing is released."""
+    view = _find(reviewing.review(work, today=TODAY), RISE, str(org.productie))
+    with pytest.raises(refusals.SignalRefused) as refused:
+        publishing.release(work, view.token, DRAFT, today=TODAY)
+    assert "is not reviewed at all" in str(refused.value.reasons[0].message)
+    assert _count(db, DisclosureFigure) == 0
 
 
 def test_a_release_that_would_narrow_a_protected_cell_is_refused(

@@ -3,7 +3,8 @@
 The linear attacker in ``test_disclosure_properties.py`` checks what the *figures* give away.
 A manager who has read the (open source) code learns more: every decision the pipeline takes -
 which complement it adds, whether a table is withheld or a report refused, which signal exists
-(a rise means ``now >= 2 x before`` and ``now - before >= 2``) - is a function of the data.
+(a rise means ``now - 2 x before >= k`` since session 8; ``now >= 2 x before`` and
+``now - before >= 2`` before) - is a function of the data.
 This harness plays that manager:
 
 1. A :class:`History` is a small organisation (raw departments with public headcounts, which
@@ -88,6 +89,7 @@ from vp_registry.core.report import (
     build_report,
     report_true_counts,
 )
+from vp_registry.core.signals import rise_rule
 from vp_registry.services.signals import publishing, reviewing
 
 Observation = tuple[Any, ...]
@@ -446,6 +448,7 @@ def finalise_report(history: History, step: Report, facts: list[CaseFacts],
             dict(previous or {}), ReportTexts("intro", "advice"), history.rules, ledger, "en",
             draft=False, version=step.version, issued_on=step.today, corrects=corrects,
             registry_start=_first_day(history.quarters[0]), erased_quarters=erased_quarters,
+            constraints=rules,  # the ledger's rules, as finalising passes them
         )
     except ReportRefused:
         return False, (), ("report refused", step.year, step.version), None
@@ -561,6 +564,9 @@ class Pipeline:
                     step_ledger.extend(answered.figures)
                     figures_out.extend(answered.figures)
                     self.unseen.update(answered.figures)
+                    # the held rise slots' rules: the rise's or its absence's (session 8)
+                    step_rules.extend(answered.constraints)
+                    rules_out.extend(answered.constraints)
                     offered = sorted((c for c in reviewing.offered(basis.candidates, answered)
                                       if c.releasable and (c.kind, c.category) in step.offer),
                                      key=lambda c: c.key)
@@ -862,6 +868,18 @@ def units(history: History) -> list[tuple[str, tuple[Var, ...]]]:
     return found
 
 
+def _rise_bound(history: History) -> int:
+    """The smallest count of a quarter that rises after k - 1 cases (the rise rule,
+    ``core.signals.rise_rule``; 7 for k = 3): a rise's "up from k - 1" needs an atom that
+    large, or a quarter before a rise would look pinned below k - 1 (0 when histories offer
+    no rise)."""
+    if not any(isinstance(s, Signals) and any(kind == "rise" for kind, _ in s.offer)
+               for s in history.steps):
+        return 0
+    rule, k = rise_rule(history.rules.k), history.rules.k
+    return next(now for now in range(k, 10 * k) if rule.fires(now, k - 1))
+
+
 def attack(history: History, truth: Sequence[int], *, bound: int | None = None,
            budget: int = 400,
            only: Callable[[str], bool] | None = None) -> tuple[list[Finding], Attack]:
@@ -870,7 +888,8 @@ def attack(history: History, truth: Sequence[int], *, bound: int | None = None,
     if history.rules.first_quarter is None:  # the registry's start is public (docstring)
         history = replace(history, rules=replace(history.rules,
                                                  first_quarter=history.quarters[0]))
-    state = Attack(history, tuple(truth), bound if bound is not None else 2 * k, budget)
+    bound = max(bound if bound is not None else 2 * k, _rise_bound(history))
+    state = Attack(history, tuple(truth), bound, budget)
     findings = []
     for name, unit in units(history):
         if only is not None and not only(name):

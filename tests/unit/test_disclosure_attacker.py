@@ -208,8 +208,9 @@ def test_leak4_consecutive_signals_a_concentration_after_a_rise(truth: tuple[int
         (Signals(date(2027, 4, 1), frozenset({("rise", "p")})),
          Signals(date(2027, 7, 1), frozenset({("concentration", "p")}))),
     )
-    # the budget covers every candidate table (2026-Q4 = 2 needs 2027-Q1 = 4: searched last)
-    findings, _ = attack(history, truth, budget=6000, only=lambda n: n.startswith("D1 "))
+    # the budget covers every candidate table (2026-Q4 = 2 needs 2027-Q1 = 7 under the rise
+    # rule of session 8, now - 2 x before >= 3: searched last)
+    findings, _ = attack(history, truth, budget=30000, only=lambda n: n.startswith("D1 "))
     no_findings(findings)
 
 

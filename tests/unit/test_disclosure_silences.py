@@ -16,6 +16,7 @@ from vp_registry.core.disclosure import (
     CellKey,
     DisclosureRules,
     Figure,
+    RuleConstraint,
     audit,
     cell_set,
     clear_cache,
@@ -23,10 +24,11 @@ from vp_registry.core.disclosure import (
     periods_of_year,
     protect_table,
 )
-from vp_registry.core.disclosure.silences import Slot, answers
+from vp_registry.core.disclosure.silences import RiseSlot, Slot, answers
 from vp_registry.core.disclosure.tables import MAX_AUDITED_GROUPS
 from vp_registry.core.disclosure.totals import every_value_safe
 from vp_registry.core.facts import DepartmentFacts
+from vp_registry.core.signals import rise_rule
 
 RULES = DisclosureRules(first_quarter="2026-Q1")
 YEAR = periods_of_year(2026)
@@ -142,3 +144,69 @@ def test_a_total_with_more_bounded_groups_than_the_cap_is_withheld_unaudited() -
         table = protect_table(counts, merge_departments(departments, RULES), ["p"], YEAR,
                               RULES, ledger, column_totals=True)
         assert table.ok and ((TOTAL, "p") in table.figures) is shown
+
+
+# --- rise slots (issue 12, session 8) -------------------------------------------------------
+
+RISE_RULE = rise_rule(3)  # now - 2 x before >= 3
+
+
+def _rise_slots() -> list[RiseSlot]:
+    out = []
+    for d in (A, B):
+        now, before = _cells(d, ["2026-Q4"]), _cells(d, ["2026-Q3"])
+        weights = {"per_now": RISE_RULE.per_now, "per_before": RISE_RULE.per_before,
+                   "low": RISE_RULE.low}
+        out.append(RiseSlot((str(d), "p"),
+                            RuleConstraint.linear_rise(now, before, label=f"D{d}", **weights),
+                            RuleConstraint.no_rise(now, before, label=f"D{d}", **weights)))
+    return out
+
+
+def _two_quarters(a: tuple[int, int], b: tuple[int, int]) -> dict[CellKey, int]:
+    return {(A, "p", "2026-Q3"): a[0], (A, "p", "2026-Q4"): a[1],
+            (B, "p", "2026-Q3"): b[0], (B, "p", "2026-Q4"): b[1]}
+
+
+def test_the_rise_rule_and_its_absence_are_one_linear_rule_each() -> None:
+    """Exactly one of the two holds for every pair of counts, and the rule is core/signals'."""
+    rise, absence = _rise_slots()[0].rise, _rise_slots()[0].absence
+    for before in range(6):
+        for now in range(14):
+            counts = _two_quarters((before, now), (0, 0))
+            assert rise.holds(counts) is RISE_RULE.fires(now, before)
+            assert absence.holds(counts) is not rise.holds(counts)
+
+
+def test_rise_slots_are_held_whatever_the_counts_and_record_the_rule_that_holds() -> None:
+    """Empty ledger, no concentration slot: both rise slots held for every data set; each
+    records the rise's rule (3 after 0, 5 after 1) or its absence (4 after 1, 2 after 0)."""
+    clear_cache()
+    for a, b in [((0, 3), (1, 4)), ((1, 5), (0, 2)), ((0, 0), (2, 7))]:
+        found = answers([], _two_quarters(a, b), [], RULES, rise_slots=_rise_slots())
+        assert found.rises == {(str(A), "p"), (str(B), "p")} and found.figures == ()
+        assert [r.label.split(":")[0] for r in found.constraints] == [
+            "rise" if RISE_RULE.fires(n, p) else "no rise" for p, n in (a, b)]
+
+
+def test_a_rise_slot_whose_absence_would_pin_a_quarter_is_not_held() -> None:
+    """A's 2026-Q3 + 2026-Q4 is public and exact (4): "no rise" would give 2026-Q3 >= 1
+    (0 and 4 would have risen) - so the slot is not held, for every data set."""
+    ledger = [Figure.exact(_cells(A, ["2026-Q3", "2026-Q4"]), 4, "A, two quarters")]
+    clear_cache()
+    for a in [(0, 4), (1, 3), (2, 2), (4, 0)]:
+        found = answers([], _two_quarters(a, (0, 0)), ledger, RULES, rise_slots=_rise_slots())
+        assert (str(A), "p") not in found.rises
+        assert (str(B), "p") in found.rises
+
+
+def test_no_rise_slot_is_held_next_to_a_concentration_candidate() -> None:
+    """The review's concentration slot of A says '3+' over the year: every band that
+    concentration could be released with conflicts with one of the rise's answers, so A's rise
+    slot is not held (a public decision: the answer is in the ledger); B's ('< 3') is."""
+    clear_cache()
+    for a, b in [((0, 3), (0, 1)), ((1, 2), (0, 0))]:
+        counts = _two_quarters(a, b)
+        found = answers(_slots(), counts, [], RULES, rise_slots=_rise_slots())
+        assert [f.interval for f in found.figures] == [(3, None), (0, 2)]
+        assert found.rises == {(str(B), "p")}

@@ -16,8 +16,10 @@ from vp_registry.core.signals import (
     CONCENTRATION,
     RECURRENCE,
     RISE,
+    RiseRule,
     SignalCandidate,
     detect_signals,
+    rise_rule,
 )
 
 # today in 2026-Q2: the last complete quarter is 2026-Q1, the default window 2025-Q2..2026-Q1.
@@ -133,13 +135,20 @@ def test_groups_and_ungrouped_departments() -> None:
     ("now", "before", "rises"),
     [
         (3, 0, True),  # from nothing to k
-        (4, 2, True),  # double and +2
+        (5, 1, True),  # now - 2 x before = k
+        (7, 2, True),
         (2, 0, False),  # below k
         (3, 2, False),  # not double
         (5, 3, False),  # +2 but not double
+        # the old rule's rises that no longer fire (issue 12, session 8: one inequality)
+        (4, 1, False),
+        (4, 2, False),
+        (6, 2, False),
+        (8, 3, False),
     ],
 )
 def test_rise(now: int, before: int, rises: bool) -> None:
+    """A rise: ``now - 2 x before >= k`` (one linear inequality, whose absence is one too)."""
     cases = many(now, date(2026, 2, 1)) + many(before, date(2025, 11, 1))
     signals = of_kind(detect(cases), RISE)
     assert bool(signals) is rises
@@ -152,8 +161,32 @@ def test_rise(now: int, before: int, rises: bool) -> None:
 
 
 def test_rise_rule_is_configurable() -> None:
-    cases = many(3, date(2026, 2, 1)) + many(2, date(2025, 11, 1))
-    assert of_kind(detect(cases, rise_factor=1.5, rise_min_increase=1), RISE) != []
+    cases = many(5, date(2026, 2, 1)) + many(2, date(2025, 11, 1))
+    assert of_kind(detect(cases), RISE) == []  # 5 - 2 x 2 < 3
+    assert of_kind(detect(cases, rise_factor=1, rise_min_increase=1), RISE) != []  # 5 - 2 >= 3
+    assert of_kind(detect(cases, rise_factor=1.5), RISE) == []  # 5 - 3 < 3
+    assert of_kind(detect(cases, rise_factor=1, rise_min_increase=4), RISE) == []  # 5 - 2 < 4
+
+
+@pytest.mark.parametrize(("factor", "increase", "rule"), [
+    (2, 2, RiseRule(1, 2, 3)), (1.5, 2, RiseRule(2, 3, 6)), (2, 5, RiseRule(1, 2, 5)),
+    (1, 1, RiseRule(1, 1, 3))])
+def test_the_rise_rule_is_one_integer_inequality(factor: float, increase: int,
+                                                 rule: RiseRule) -> None:
+    """``now - factor x before >= max(k, increase)`` scaled to integers; it implies the old
+    conditions (now >= k, now >= factor x before, now - before >= increase)."""
+    found = rise_rule(3, factor, increase)
+    assert found == rule
+    for now in range(15):
+        for before in range(8):
+            if found.fires(now, before):
+                assert now >= 3 and now >= factor * before and now - before >= increase
+
+
+@pytest.mark.parametrize(("factor", "increase"), [(0.5, 2), (3.14159, 2), (2, 0)])
+def test_an_unsafe_or_unrecordable_rise_rule_is_refused(factor: float, increase: int) -> None:
+    with pytest.raises(ValueError):
+        rise_rule(3, factor, increase)
 
 
 # --- recurrence ----------------------------------------------------------------------------

@@ -196,11 +196,13 @@ def test_a_manager_sees_the_same_pages_and_downloads_whatever_the_hidden_cases(
     first = build(app, settings, (*COMMON, *FIRST))
     second = build(*twin, (*COMMON, *TWIN))
     # the scenario is what it says: signals released, the report's department table there
-    assert first.released == second.released
-    assert any(r.startswith("rise Productie werkdruk") and "refused" not in r
-               for r in first.released), first.released
-    assert any(r.startswith("concentration Magazijn") and "refused" not in r
-               for r in first.released), first.released
+    # (since session 8 a rise next to a concentration candidate over its window is not
+    # offered - either rise answer would conflict with the concentration's band - so the
+    # first registry's rise, 3 after 0, is a candidate that is never released, and the twin's
+    # 3 after 1 is no rise at all)
+    shown = [[r for r in registry.released if "refused" not in r] for registry in (first, second)]
+    assert shown[0] == shown[1]
+    assert any(r.startswith("concentration Magazijn") for r in shown[0]), first.released
     mine, theirs = manager_view(first), manager_view(second)
     # released (since issue 12's silence rule its department columns are bounded by the
     # reviews' answers, so the table's columns are withheld: the page names no department)

@@ -15,9 +15,14 @@ Rules (all periods are whole calendar quarters, cases are counted by ``opened_on
 * **Concentration.** A cell with at least ``threshold`` cases in the trailing window of
   ``window_quarters`` quarters ending at the end quarter (default 4 quarters = 12 months). The
   threshold defaults to ``k`` and is never below ``k``: a lower value is raised to ``k``.
-* **Rise.** A cell whose count in the end quarter is at least ``k``, at least ``rise_factor``
-  times (default 2) its count in the quarter before, and at least ``rise_min_increase``
-  (default 2) higher. From zero, ``k`` cases are therefore a rise; 3 after 2 is not.
+* **Rise.** A cell whose count ``now`` in the end quarter and ``before`` in the quarter before
+  satisfy ONE linear inequality (issue 12, docs/decisions.md "A rise's absence"):
+  ``now - rise_factor x before >= max(k, rise_min_increase)`` (defaults 2 and 2, so
+  ``now >= 2 x before + k``). It implies the old three conditions (``now >= k``,
+  ``now >= rise_factor x before``, ``now - before >= rise_min_increase``), and its absence is
+  one linear fact too (``rise_factor x before - now >= 1 - max(k, ...)``), which the
+  disclosure ledger records like a silence (:class:`RiseRule`). From zero, ``k`` cases are
+  therefore a rise; 5 after 1 and 7 after 2 are, 4 after 1, 4 after 2 and 6 after 2 are not.
 * **Recurrence** (counsellor only). At least ``recurrence_min_cases`` (default 2) cases with the
   same non-empty ``involved_person_index`` (a keyed blind index computed by the services). It
   looks at every case passed in, whatever its period or department grouping: it concerns a
@@ -35,6 +40,7 @@ from collections import defaultdict
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date
+from fractions import Fraction
 from types import MappingProxyType
 from typing import Final
 
@@ -47,6 +53,43 @@ KINDS: Final[tuple[str, ...]] = (CONCENTRATION, RISE, RECURRENCE)
 
 K_MIN: Final = 3
 K_MAX: Final = 10
+MAX_FACTOR_DENOMINATOR: Final = 12  # rise_factor as a simple fraction (1.5, 2, 2.25, ...)
+
+
+@dataclass(frozen=True)
+class RiseRule:
+    """The published rise rule as one integer inequality over the two quarters' counts:
+    ``per_now x now - per_before x before >= low`` (issue 12). Integer coefficients, so the
+    ledger can keep it and its absence (``per_before x before - per_now x now >= 1 - low``)
+    as rules (``core.disclosure.RuleConstraint``)."""
+
+    per_now: int
+    per_before: int
+    low: int
+
+    def fires(self, now: int, before: int) -> bool:
+        return self.per_now * now - self.per_before * before >= self.low
+
+    def possible(self, now_high: int | None, before_low: int) -> bool:
+        """Can some ``now <= now_high`` (None: unbounded) and ``before >= before_low`` be a
+        rise (the bands a released rise could have had)?"""
+        return now_high is None or self.fires(now_high, before_low)
+
+
+def rise_rule(k: int, factor: float | Fraction = 2, min_increase: int = 2) -> RiseRule:
+    """``now - factor x before >= max(k, min_increase)``, scaled to integers (a factor
+    p / q: ``q x now - p x before >= q x max(k, min_increase)``). Raises ``ValueError`` for a
+    factor below 1 or not a simple fraction, or a minimum increase below 1."""
+    exact = Fraction(factor).limit_denominator(MAX_FACTOR_DENOMINATOR)
+    if abs(float(exact) - float(factor)) > 1e-9:
+        raise ValueError(f"rise_factor must be a simple fraction (denominator at most "
+                         f"{MAX_FACTOR_DENOMINATOR}), got {factor}")
+    if exact < 1:
+        raise ValueError(f"rise_factor must be at least 1, got {factor}")
+    if min_increase < 1:
+        raise ValueError(f"rise_min_increase must be at least 1, got {min_increase}")
+    return RiseRule(exact.denominator, exact.numerator,
+                    exact.denominator * max(k, min_increase))
 
 ExplanationValue = str | int
 
@@ -186,7 +229,7 @@ def detect_signals(
     window_quarters: int = 4,
     threshold: int | None = None,
     include_current_quarter: bool = False,
-    rise_factor: float = 2.0,
+    rise_factor: float | Fraction = 2,
     rise_min_increase: int = 2,
     recurrence_min_cases: int = 2,
 ) -> list[SignalCandidate]:
@@ -196,7 +239,8 @@ def detect_signals(
     (the key itself is used when a label is missing). See the module docstring for the rules.
     Raises ``ValueError`` for a setting outside its safe bounds.
     """
-    _check_settings(k, window_quarters, rise_factor, rise_min_increase, recurrence_min_cases)
+    _check_settings(k, window_quarters, recurrence_min_cases)
+    rise = rise_rule(k, rise_factor, rise_min_increase)
     minimum = max(k, threshold if threshold is not None else k)
     end = _quarter_index(today) - (0 if include_current_quarter else 1)
     quarters = _Quarters(end=end, window_start=end - window_quarters + 1)
@@ -209,7 +253,7 @@ def detect_signals(
         for (group, category), ids in tally.window_ids.items() if len(ids) >= minimum]
     for (group, category), ids in tally.end_ids.items():
         now, before = len(ids), tally.previous_counts.get((group, category), 0)
-        if now >= k and now >= rise_factor * before and now - before >= rise_min_increase:
+        if rise.fires(now, before):
             candidates.append(
                 _rise(group, group_labels.get(group, group), category, ids, before, end))
     candidates.extend(_recurrence(person_cases) for person_cases in tally.by_person.values()
@@ -218,21 +262,11 @@ def detect_signals(
     return candidates
 
 
-def _check_settings(
-    k: int,
-    window_quarters: int,
-    rise_factor: float,
-    rise_min_increase: int,
-    recurrence_min_cases: int,
-) -> None:
+def _check_settings(k: int, window_quarters: int, recurrence_min_cases: int) -> None:
     if not K_MIN <= k <= K_MAX:
         raise ValueError(f"k must be between {K_MIN} and {K_MAX}, got {k}")
     if window_quarters < 1:
         raise ValueError(f"window_quarters must be at least 1, got {window_quarters}")
-    if rise_factor < 1:
-        raise ValueError(f"rise_factor must be at least 1, got {rise_factor}")
-    if rise_min_increase < 1:
-        raise ValueError(f"rise_min_increase must be at least 1, got {rise_min_increase}")
     if recurrence_min_cases < 2:
         raise ValueError(f"recurrence_min_cases must be at least 2, got {recurrence_min_cases}")
 

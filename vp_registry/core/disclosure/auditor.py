@@ -57,6 +57,7 @@ def audit(
     constraints: Sequence[RuleConstraint] = (),
     decision: bool = False,
     scoped: bool = False,
+    candidate_rules: Sequence[RuleConstraint] = (),
 ) -> AuditResult:
     """Check a candidate release against itself and the whole ledger; see the package docstring.
 
@@ -65,7 +66,8 @@ def audit(
     ``decision``: only whether the candidate discloses something - the units its figures can
     change (:mod:`.scope`: ``constraints`` only the ledger's and rules on its own cells), up
     to the first disclosure, unexplained. ``scoped``: the same units, every problem
-    explained (to explain a decision's refusal).
+    explained (to explain a decision's refusal). ``candidate_rules``: rules the candidate
+    publishes (a review's rise answer, issue 12), in the system and in the scope.
 
     Refuses (``ok=False``) when a published unit could be narrowed (its consistent values
     neither include all of 0..k-1 nor are all at least k), when a figure was released before
@@ -80,6 +82,7 @@ def audit(
     families = unit_families_after(ledger, candidate)
     if decision or scoped:  # the rest cannot change (.scope)
         ledger, constraints = same_categories(candidate, ledger, constraints)
+    constraints = [*constraints, *_own_rules(candidate, candidate_rules)]
     all_figures = [*ledger, *candidate]
     labels: dict[frozenset[CellKey], str] = {}
     for f in all_figures:
@@ -95,7 +98,7 @@ def audit(
     system = _System.build(all_figures, constraints, true_counts)
     scope: frozenset[int] | None = None
     if decision or scoped:
-        scope = candidate_components(candidate, system.atom_index, system.atom_comp)
+        scope = _scope(system, candidate, candidate_rules)
         families = within(families, system.atom_index, system.atom_comp, scope)
     units = _units_to_check(families, true_counts, system.atom_index)
     units_checked = len(families.explicit) + (
@@ -104,6 +107,24 @@ def audit(
                  if decision and scope is not None else _check_components(
                      system, units, families, describe, set(map(id, ledger)), rules.k, scope))
     return AuditResult(not problems, problems, units_checked=units_checked)
+
+
+def _scope(system: _System, candidate: Sequence[Figure],
+           candidate_rules: Sequence[RuleConstraint]) -> frozenset[int]:
+    """The components of the candidate's figures and of its own rules (.scope)."""
+    return candidate_components(candidate, system.atom_index, system.atom_comp) | {
+        int(system.atom_comp[system.atom_index[a]])
+        for rule in candidate_rules for a in rule.atoms if a in system.atom_index}
+
+
+def _own_rules(candidate: Sequence[Figure], candidate_rules: Sequence[RuleConstraint]
+               ) -> Sequence[RuleConstraint]:
+    """The candidate's own rules, whose categories its figures must cover (so that
+    ``same_categories`` kept every ledger row they can meet)."""
+    cats = {c for f in candidate for c in f.categories}
+    if any(not r.categories <= cats for r in candidate_rules):
+        raise ValueError("a candidate rule needs a candidate figure of its categories")
+    return candidate_rules
 
 
 def decide(

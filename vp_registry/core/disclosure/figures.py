@@ -24,6 +24,7 @@ ProblemKind = Literal[
     "disclosure", "changed_figure", "incorrect_figure", "inconsistent",
     "simulated",  # refused for another value the release could have had (services/signals)
     "unheld",  # a review slot whose silence would disclose: no candidate offered (silences)
+    "unheld_rise",  # a rise slot whose absence would disclose: no rise offered (silences)
 ]
 
 
@@ -190,9 +191,11 @@ class RuleConstraint:
     """A published rule a reader applies to released figures: ``sum(coefficient x sum of
     cells) >= low`` over the terms (issue 12: the auditor must know every rule a reader knows).
 
-    A rise signal releases its last quarter ``now`` and the quarter ``before``, and means
-    ``now >= 2 x before`` and ``now - before >= 2``: :meth:`rise` gives both. The ledger keeps
-    them next to the figures (``disclosure_constraints``).
+    A rise signal releases its last quarter ``now`` and the quarter ``before``. Until session 8
+    it meant ``now >= 2 x before`` and ``now - before >= 2`` (:meth:`rise` gives both; ledgers
+    keep them); since then one inequality, :meth:`linear_rise`, whose absence
+    (:meth:`no_rise`) a review records too. The ledger keeps them next to the figures
+    (``disclosure_constraints``).
     """
 
     terms: tuple[tuple[frozenset[CellKey], int], ...]
@@ -215,10 +218,33 @@ class RuleConstraint:
         return (cls(((now.cells, 1), (before.cells, -factor)), 0, label),
                 cls(((now.cells, 1), (before.cells, -1)), increase, label))
 
+    @classmethod
+    def linear_rise(cls, now: frozenset[CellKey], before: frozenset[CellKey], *, per_now: int,
+                    per_before: int, low: int, label: str) -> RuleConstraint:
+        """The rise rule since session 8 (``core.signals.RiseRule``, one inequality):
+        ``per_now x now - per_before x before >= low``."""
+        return cls(((now, per_now), (before, -per_before)), low, f"rise: {label}")
+
+    @classmethod
+    def no_rise(cls, now: frozenset[CellKey], before: frozenset[CellKey], *, per_now: int,
+                per_before: int, low: int, label: str) -> RuleConstraint:
+        """Its absence, one linear fact over integers: ``per_before x before - per_now x now
+        >= 1 - low`` (a review without that rise, issue 12)."""
+        return cls(((now, -per_now), (before, per_before)), 1 - low, f"no rise: {label}")
+
+    def same_rule(self, other: RuleConstraint) -> bool:
+        """The same inequality (labels aside)."""
+        return self.terms == other.terms and self.low == other.low
+
     @cached_property
     def categories(self) -> frozenset[str]:
         """The categories of its cells (computed once per rule object)."""
         return frozenset(c for cells, _ in self.terms for _, c, _ in cells)
+
+    @cached_property
+    def atoms(self) -> frozenset[CellKey]:
+        """Every cell of its terms."""
+        return frozenset(a for cells, _ in self.terms for a in cells)
 
     def coefficients(self) -> dict[CellKey, int]:
         out: dict[CellKey, int] = {}

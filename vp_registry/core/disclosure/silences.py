@@ -20,12 +20,31 @@ candidate at all - when both answers are safe against everything released before
 Slots are decided one after the other in a fixed order (group, then category), each against
 the ledger plus the answers recorded before it at the same review: an earlier answer is
 public when the later decision is taken.
+
+A *rise slot* (session 8) is a group x category's last quarter against the quarter before.
+The rise rule is one linear inequality (``core.signals.RiseRule``), so both answers are
+linear rules: the rise's (``RuleConstraint.linear_rise``) and its absence's
+(``RuleConstraint.no_rise``). A rise slot is held when neither rule discloses anything
+against the ledger and the answers before it (the concentration slots come first, then the
+rise slots, in the same order); a held rise slot records the rule its counts satisfy, as a
+rule of the review (``ReviewAnswers.constraints``); a rise slot not held offers no rise.
+
+A rise slot is not held either where the same review (or the ledger) says a concentration
+candidate exists over its window (``k+``): every band that concentration could be released
+with would then conflict with one of the two answers - the rise's next to "3-4" leaves the
+window's other quarters at most 1 (``now >= 2 x before + k``), its absence next to any
+band says they hold at least one case (all of it in the last quarter would have been a
+rise) - and the release is refused for every band it could have had. A rise needs at least
+k cases in the window's last quarter, so next to a held concentration slot a rise can only
+exist when that slot says ``k+``: rises are offered where the review does not hold the
+concentration slot (usually the reviews after a window's first one). Concentrations
+come first; that is a public fact too (the answer is in the ledger), never a count.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from vp_registry.core.disclosure.auditor import audit
 from vp_registry.core.disclosure.cells import CellKey
@@ -47,32 +66,93 @@ class Slot:
 
 
 @dataclass(frozen=True)
+class RiseSlot:
+    """One group x category's rise at a review: the rule when it rises, and its absence."""
+
+    key: tuple[str, str]  # (group key, category)
+    rise: RuleConstraint
+    absence: RuleConstraint
+
+    @property
+    def category(self) -> str:
+        return self.key[1]
+
+
+@dataclass(frozen=True)
 class ReviewAnswers:
-    """What a review makes public: the held slots and the figure each one records."""
+    """What a review makes public: the held slots and the figure each one records; the held
+    rise slots and the rule each one records."""
 
     held: frozenset[tuple[str, str]]
     figures: tuple[Figure, ...]
+    rises: frozenset[tuple[str, str]] = frozenset()
+    constraints: tuple[RuleConstraint, ...] = ()
 
     def holds(self, key: tuple[str, str]) -> bool:
         return key in self.held
+
+    def holds_rise(self, key: tuple[str, str]) -> bool:
+        return key in self.rises
 
 
 def answers(
     slots: Sequence[Slot], counts: Mapping[CellKey, int], ledger: Sequence[Figure],
     rules: DisclosureRules, constraints: Sequence[RuleConstraint] = (),
+    rise_slots: Sequence[RiseSlot] = (),
 ) -> ReviewAnswers:
     """Which slots a review holds and what each one records (see the module docstring).
 
     A slot whose cells the ledger already holds keeps that figure (held when it says
-    ``< k`` or at least k; nothing new is recorded). ``counts`` decide only a held slot's
-    answer, never whether it is held.
+    ``< k`` or at least k; nothing new is recorded); a rise slot whose rule or absence the
+    ledger already holds keeps it. ``counts`` decide only a held slot's answer, never whether
+    it is held.
     """
+    shapes = _shapes(slots, rise_slots)
+    concentrations = _concentrations(slots, counts, ledger, rules, constraints, shapes)
+    known = [*ledger, *concentrations.figures]
+    # a concentration candidate over the rise's window (its band conflicts with either rise
+    # answer: see the module docstring) - public: the ledger and this review's answers
+    window_of = {slot.key: slot.cells for slot in slots}
+    candidate_windows = {f.cells for f in known if f.low >= rules.k}
+    rises: set[tuple[str, str]] = set()
+    recorded: list[RuleConstraint] = []
+    for slot in rise_slots:
+        given = [*constraints, *recorded]
+        if any(slot.rise.same_rule(r) or slot.absence.same_rule(r) for r in given):
+            rises.add(slot.key)
+            continue
+        if window_of.get(slot.key) in candidate_windows or not all(
+                rule_is_safe(rule, known, rules, given, counts, shapes[slot.category])
+                for rule in (slot.rise, slot.absence)):
+            continue
+        rises.add(slot.key)
+        recorded.append(slot.rise if slot.rise.holds(counts) else slot.absence)
+    return replace(concentrations, rises=frozenset(rises), constraints=tuple(recorded))
+
+
+def _shapes(slots: Sequence[Slot], rise_slots: Sequence[RiseSlot]
+            ) -> dict[str, list[Figure]]:
+    """The review's groups, quarters and years per category (``totals.structure``): of the
+    concentration slots, or of the rise slots' quarters where a category has none."""
+    cells: dict[str, list[frozenset[CellKey]]] = {}
+    for slot in slots:
+        cells.setdefault(slot.key[1], []).append(slot.cells)
+    for rise in rise_slots:
+        if rise.category not in {s.key[1] for s in slots}:
+            cells.setdefault(rise.category, []).append(rise.rise.atoms)
+    return {category: structure(groups) for category, groups in cells.items()}
+
+
+def _concentrations(
+    slots: Sequence[Slot], counts: Mapping[CellKey, int], ledger: Sequence[Figure],
+    rules: DisclosureRules, constraints: Sequence[RuleConstraint],
+    shapes: Mapping[str, Sequence[Figure]],
+) -> ReviewAnswers:
+    """The concentration slots' part of :func:`answers`."""
     known: list[Figure] = list(ledger)
     by_cells = {f.cells: f for f in ledger}
     held: set[tuple[str, str]] = set()
     recorded: list[Figure] = []
-    shapes = {category: structure([s.cells for s in slots if s.key[1] == category])
-              for category in {slot.key[1] for slot in slots}}  # one category's atoms each
     for slot in slots:
         earlier = by_cells.get(slot.cells)
         if earlier is not None:
@@ -111,3 +191,16 @@ def is_safe(
         if any(p.kind == "disclosure" for p in result.problems):
             return False
     return True
+
+
+def rule_is_safe(
+    rule: RuleConstraint, ledger: Sequence[Figure], rules: DisclosureRules,
+    constraints: Sequence[RuleConstraint], counts: Mapping[CellKey, int],
+    shapes: Sequence[Figure],
+) -> bool:
+    """The rule (a rise slot's answer) discloses nothing against ``ledger`` and
+    ``constraints`` - whether or not the true counts satisfy it (they are only a witness);
+    a rule the ledger makes impossible cannot be given, so it cannot disclose either."""
+    result = audit(list(shapes), ledger, counts, rules, constraints=constraints,
+                   decision=True, candidate_rules=[rule])
+    return not any(p.kind == "disclosure" for p in result.problems)

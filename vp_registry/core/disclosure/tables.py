@@ -103,7 +103,7 @@ def protect_table(
                                        {key: cells for key, cells, _, _ in specs})
     if breakdown:
         _protect_by_column(figures, status, {key: cells for key, cells, _, _ in specs},
-                           group_keys, cats, ledger, rules.k, audited)
+                           group_keys, cats, ledger, rules.k, audited, constraints)
     naming = Naming.from_grouping(grouping, labels)
     result = decide(list(figures.values()), ledger, counts, rules, naming=naming,
                     constraints=constraints)  # the table's own components (.scope)
@@ -250,7 +250,9 @@ def _withhold_bounded_totals(
     either way (their ``< k`` pattern next to the bounds is not audited value by value).
     Returns the totals audited so (shown or not)."""
     audited: set[TableKey] = set()
-    bounded_atoms = department_atoms(ledger)  # bounds_the_column, once for every column
+    # bounds_the_column, once for every column; a rule on a column's atoms (a review's
+    # rise or its absence, issue 12) links its groups like a figure does
+    bounded_atoms = department_atoms(ledger) | _rule_atoms(constraints)
     for key, figure in list(figures.items()):
         if key[0] != TOTAL or status[key] not in ("value", "primary"):
             continue
@@ -278,14 +280,16 @@ def _protect_by_column(
     ledger: Sequence[Figure],
     k: int,
     audited: set[TableKey] | frozenset[TableKey] = frozenset(),
+    constraints: Sequence[RuleConstraint] = (),
 ) -> None:
     """Simulatable protection of a table without row totals (issue 12), column by column.
 
     Every decision uses only what the table shows or the reader already has: the column
     total (shown exact), the ``< k`` pattern (shown), the number of groups and the ledger.
 
-    * A column whose atoms an earlier figure of another shape touches (a signal, a merged
-      group, a total over other departments) shows no department cells: whether its cells
+    * A column whose atoms an earlier figure of another shape or a published rule touches (a
+      signal, a merged group, a total over other departments, a review's rise answer) shows
+      no department cells: whether its cells
       could be shown safely would depend on counts the ledger leaves open. Nor its new
       total: an exact total minus a band released for one group (a signal) bounds the other
       groups (total 3, "other departments" 3-4: the rest is 0) - unless it was audited
@@ -305,7 +309,7 @@ def _protect_by_column(
         c: frozenset(a for g in group_keys if (g, c) in status for a in spec_cells[(g, c)])
         for c in categories
     }
-    touched = _touched(figures, ledger, column_cells)
+    touched = _touched(figures, ledger, column_cells) | _rule_atoms(constraints)
     earlier_totals = {f.cells: f for f in ledger if f.organisation_wide}
     threshold = k * len(group_keys) - 1
     for c in categories:
@@ -331,6 +335,12 @@ def _touched(
         ):
             touched |= f.cells
     return touched
+
+
+def _rule_atoms(constraints: Sequence[RuleConstraint]) -> frozenset[CellKey]:
+    """The department atoms of published rules: a column they touch is touched like one an
+    earlier figure of another shape touches (its groups are linked to other cells)."""
+    return frozenset(a for rule in constraints for a in rule.atoms if a[0] >= 0)
 
 
 def _protect_column(

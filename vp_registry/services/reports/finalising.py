@@ -11,6 +11,7 @@ from typing import Final
 from vp_registry.core.disclosure import (
     Figure,
     Naming,
+    RuleConstraint,
     is_complete,
     merge_departments,
     periods_of_year,
@@ -61,15 +62,17 @@ class _Built:
     naming: Naming
 
 
-def _reviewed_ledger(work: Work, today: date, *, final: bool) -> list[Figure]:
-    """The ledger with the answers of the signal reviews due by ``today`` (issue 12: a
-    reader may assume a review at every quarter start; its silences bound the report's
-    groups): recorded when finalising, computed in memory for a preview."""
+def _reviewed_ledger(work: Work, today: date, *, final: bool
+                     ) -> tuple[list[Figure], list[RuleConstraint]]:
+    """The ledger's figures and rules with the answers of the signal reviews due by
+    ``today`` (issue 12: a reader may assume a review at every quarter start; its silences
+    and rise answers bound the report's groups): recorded when finalising, computed in
+    memory for a preview."""
     basis = reviewing.current_basis(work, today)
     if final:
         reviewing.record_reviews(work, basis)
-        return ledger.load_ledger(work.session)
-    return reviewing.ledger_with_reviews(work, basis)
+        return ledger.load_ledger(work.session), ledger.load_constraints(work.session)
+    return reviewing.reviewed_ledger(work, basis)
 
 
 def _build(work: Work, draft: Draft, *, final: bool, today: date, progress: Progress | None
@@ -88,17 +91,18 @@ def _build(work: Work, draft: Draft, *, final: bool, today: date, progress: Prog
     categories = [(c.code, c.label_en if locale == "en" else c.label_nl)
                   for c in organisation.list_categories(session)]
     rules = ledger.rules_from(settings)
+    reviewed, reviewed_rules = _reviewed_ledger(work, today, final=final)
     try:
         report = build_report(
             year, facts, departments, categories,
             activities.report_facts(work, year),
             signal_management.report_facts(session, year, locale),
             frozen_aggregates(session, before=year),
-            draft.texts, rules, _reviewed_ledger(work, today, final=final), locale,
+            draft.texts, rules, reviewed, locale,
             organisation=settings.organisation_name, draft=not final, version=draft.version,
             issued_on=today, corrects=corrects, registry_start=settings.registry_start_date,
             pulse=pulse_signals.report_facts(session, settings, year),  # issue 16
-            constraints=ledger.load_constraints(session),  # a rise's rules (issue 12)
+            constraints=reviewed_rules,  # rises' rules and reviews' rise answers (issue 12)
             # quarters a case was erased from after a release: withheld (issue 12, s. 8)
             erased_quarters=counting.erased_quarters(session),
         )

@@ -26,6 +26,7 @@ from vp_registry.core.signals import (
     CONCENTRATION,
     RECURRENCE,
     RISE,
+    RiseRule,
     SignalCandidate,
 )
 from vp_registry.core.taxonomy import N_, SuggestedAction
@@ -101,8 +102,9 @@ class Publication:
     previous_band: str | None
     figures: tuple[Figure, ...]
     constraints: tuple[RuleConstraint, ...] = ()
-    """The rule a reader applies to the figures (a rise: now >= 2 x before, now - before >= 2),
-    kept in the ledger next to them so that the auditor knows it too (issue 12)."""
+    """The rule a reader applies to the figures (a rise: ``now - 2 x before >= k``, one
+    inequality since session 8, ``core.signals.RiseRule``), kept in the ledger next to them
+    so that the auditor knows it too (issue 12)."""
 
     @property
     def first_quarter(self) -> str:
@@ -121,8 +123,9 @@ def publication(basis: SignalBasis, candidate: SignalCandidate) -> Publication:
     """The figures a candidate releases: its count as a band over its atomic cells.
 
     A concentration publishes the band of its window; a rise publishes the band of its last
-    quarter and, because "a rise" says something about the quarter before, that quarter too
-    (a band, or ``< k``), so the auditor sees everything a reader learns.
+    quarter (:func:`rise_bands`) and, because "a rise" says something about the quarter
+    before, that quarter too (a band, or ``< k``), and the rise rule over both, so the
+    auditor sees everything a reader learns.
     """
     if not candidate.releasable or candidate.kind == RECURRENCE:
         raise NotReleasable()
@@ -150,10 +153,11 @@ def publication(basis: SignalBasis, candidate: SignalCandidate) -> Publication:
     elif candidate.kind == RISE:
         previous_quarter, last = candidate.periods
         quarters = (last,)
-        main = band(quarters)
+        rise = reviewing.the_rise_rule(basis)
+        main = _in_rise_band(band(quarters), candidate.count, rules, rise)
         previous = band((previous_quarter,))
         figures = (main, previous)
-        constraints = RuleConstraint.rise(main, previous)
+        constraints = (reviewing.rise_rules(rise, main.cells, previous.cells, main.label)[0],)
     else:  # pragma: no cover - KINDS is closed
         raise NotReleasable()
     return Publication(
@@ -165,13 +169,39 @@ def publication(basis: SignalBasis, candidate: SignalCandidate) -> Publication:
     )
 
 
-def _alternatives(published: Publication, rules: DisclosureRules) -> list[tuple[Figure, ...]]:
+def rise_bands(rules: DisclosureRules, rise: RiseRule) -> list[tuple[int, int | None]]:
+    """The bands a rise's last quarter is shown in (issue 12, session 8): the signal bands,
+    the lowest merged until the rise rule leaves the quarter before every value below k
+    (its highest count must be a rise after k - 1). With k = 3 and ``now - 2 x before >= 3``
+    "3-4" would say "up from 0" (4 - 2 x 1 < 3), so a rise shows "3-9" or "10+". Public
+    rules only."""
+    edges = rules.band_edges
+    bands: list[tuple[int, int | None]] = [
+        (low, nxt - 1) for low, nxt in pairwise(edges)] + [(edges[-1], None)]
+    while len(bands) > 1 and (high := bands[0][1]) is not None and not rise.fires(
+            high, rules.k - 1):
+        bands = [(bands[0][0], bands[1][1]), *bands[2:]]
+    return bands
+
+
+def _in_rise_band(figure: Figure, count: int, rules: DisclosureRules, rise: RiseRule
+                  ) -> Figure:
+    """``figure`` (the last quarter's band) as the rise band holding ``count``."""
+    for low, high in rise_bands(rules, rise):
+        if low <= count and (high is None or count <= high):
+            return replace(figure, low=low, high=high)
+    return figure  # below k: no rise (the auditor refuses an untrue figure)
+
+
+def _alternatives(published: Publication, rules: DisclosureRules, rise: RiseRule
+                  ) -> list[tuple[Figure, ...]]:
     """Every set of figures this candidate could have published, its own included.
 
     The same cells with every band the published rule allows: a concentration any band from
-    k on; a rise any band from k on for its last quarter and, for the quarter before, ``< k``
-    or any band with which the last quarter can still be a rise (now >= 2 x before and
-    now - before >= 2). Structure only, never the counts.
+    k on; a rise any of its bands (:func:`rise_bands`) for its last quarter and, for the
+    quarter before, ``< k``
+    or any band with which the last quarter can still be a rise (``rise``: the published
+    rule, ``core.signals.RiseRule``). Structure only, never the counts.
     """
     k = rules.k
     edges = rules.band_edges
@@ -182,9 +212,9 @@ def _alternatives(published: Publication, rules: DisclosureRules) -> list[tuple[
         return [(replace(main, low=low, high=high),) for low, high in bands]
     before = published.figures[1]
     out: list[tuple[Figure, ...]] = []
-    for now_low, now_high in bands:
+    for now_low, now_high in rise_bands(rules, rise):
         for b_low, b_high in [(0, k - 1), *bands]:
-            if now_high is not None and (now_high < 2 * b_low or now_high - b_low < 2):
+            if not rise.possible(now_high, b_low):
                 continue  # not a rise for any counts in these bands
             out.append((replace(main, low=now_low, high=now_high),
                         replace(before, low=b_low, high=b_high)))
@@ -197,6 +227,27 @@ def held(published: Publication, ledger_figures: Sequence[Figure], k: int) -> bo
     existed" (``services.signals.reviewing.review_answers``)."""
     cells = published.figures[0].cells
     return any(f.cells == cells and f.low >= k for f in ledger_figures)
+
+
+def rise_held(published: Publication, ledger_constraints: Sequence[RuleConstraint]) -> bool:
+    """Did the review hold the rise's slot (issue 12, session 8)? Then the ledger has the
+    rise's rule on exactly its two quarters: the review's answer "it rose"."""
+    rule = published.constraints[0]
+    return any(rule.same_rule(r) for r in ledger_constraints)
+
+
+def _unheld(published: Publication, ledger_figures: Sequence[Figure],
+            ledger_constraints: Sequence[RuleConstraint], k: int) -> AuditResult | None:
+    """The refusal of a candidate whose review slot was not held (no candidate offered)."""
+    main = published.figures[0]
+    if published.kind == CONCENTRATION and not held(published, ledger_figures, k):
+        return AuditResult(False, [DisclosureProblem(
+            "unheld", main.cells, main.label, "the review did not hold this group and period")])
+    if published.kind == RISE and not rise_held(published, ledger_constraints):
+        return AuditResult(False, [DisclosureProblem(
+            "unheld_rise", main.cells, published.group_label,
+            "the review did not hold this group's rise")])
+    return None
 
 
 def audit_release(
@@ -212,10 +263,9 @@ def audit_release(
     """
     published = publication(basis, candidate)
     rules, counts, naming = basis.rules, basis.counts(), basis.naming()
-    if published.kind == CONCENTRATION and not held(published, ledger_figures, rules.k):
-        return published, AuditResult(False, [
-            DisclosureProblem("unheld", published.figures[0].cells, published.figures[0].label,
-                              "the review did not hold this group and period")])
+    unheld = _unheld(published, ledger_figures, ledger_constraints, rules.k)
+    if unheld is not None:
+        return published, unheld
     known = [*ledger_constraints, *published.constraints]  # the rule, same cells for every band
     # the candidate's own components (core/disclosure/scope.py), explained for a refusal;
     # release() approves with the full audit, as always
@@ -223,7 +273,7 @@ def audit_release(
                     constraints=known)
     if not result.ok:
         return published, result
-    for alternative in _alternatives(published, rules):
+    for alternative in _alternatives(published, rules, reviewing.the_rise_rule(basis)):
         if alternative == published.figures:
             continue
         # the decision only, like the true bands' above (core/disclosure/scope.py)
@@ -284,6 +334,15 @@ def refusal_reasons(problems: Sequence[DisclosureProblem], k: int,
                    "from what is public only, whatever the actual number: the missing signal "
                    "tells nobody anything."),
                 {"cell": problem.label, "k": k}))
+        elif problem.kind == "unheld_rise":
+            reasons.append(RefusalReason(
+                N_("Management may assume that every signal review offers every candidate, so "
+                   "even a review without a rise for ‘%(group)s’ would tell them something "
+                   "about its last two quarters. Together with what was released before, that "
+                   "could give away a small count. So this group's rise is not reviewed at "
+                   "all - decided from what is public only, whatever the actual numbers: the "
+                   "missing signal tells nobody anything."),
+                {"group": problem.label}))
         elif problem.kind == "changed_figure":
             reasons.append(RefusalReason(
                 N_("‘%(cell)s’ was released before with another number. A released figure is "
@@ -314,9 +373,9 @@ def preview(work: Work, token: str, draft: ReleaseDraft, *, today: date | None =
     view = find_view(work, basis, token)
     if view.released is not None:
         raise AlreadyReleased()
-    earlier = reviewing.ledger_with_reviews(work, basis)  # the due reviews' answers, unwritten
-    published, result = audit_release(basis, view.candidate, earlier,
-                                      ledger.load_constraints(work.session))
+    # the due reviews' answers, unwritten (their rise rules too)
+    earlier, earlier_rules = reviewing.reviewed_ledger(work, basis)
+    published, result = audit_release(basis, view.candidate, earlier, earlier_rules)
     reasons = refusal_reasons(result.problems, basis.rules.k, earlier)
     return Preview(view, published, draft, result.ok, tuple(reasons))
 

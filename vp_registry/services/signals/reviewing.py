@@ -29,12 +29,15 @@ from vp_registry.core.disclosure import (
     quarter_of,
     trailing_quarters,
 )
-from vp_registry.core.disclosure.silences import ReviewAnswers, Slot, answers
+from vp_registry.core.disclosure.silences import ReviewAnswers, RiseSlot, Slot, answers
 from vp_registry.core.facts import CaseFacts
 from vp_registry.core.signals import (
     CONCENTRATION,
+    RISE,
+    RiseRule,
     SignalCandidate,
     detect_signals,
+    rise_rule,
 )
 from vp_registry.core.taxonomy import N_
 from vp_registry.db.cases import Case
@@ -134,15 +137,45 @@ def review_slots(basis: SignalBasis, on: date | None = None) -> list[Slot]:
     ]
 
 
+def the_rise_rule(basis: SignalBasis) -> RiseRule:
+    """The rise rule this installation publishes (``core.signals``: its defaults, k)."""
+    return rise_rule(basis.rules.k)
+
+
+def rise_rules(rule: RiseRule, now: frozenset[CellKey], before: frozenset[CellKey],
+               label: str) -> tuple[RuleConstraint, RuleConstraint]:
+    """The rise rule over these cells, and its absence (issue 12, session 8)."""
+    weights = {"per_now": rule.per_now, "per_before": rule.per_before, "low": rule.low}
+    return (RuleConstraint.linear_rise(now, before, label=label, **weights),
+            RuleConstraint.no_rise(now, before, label=label, **weights))
+
+
+def rise_slots(basis: SignalBasis, on: date | None = None) -> list[RiseSlot]:
+    """The rise slots of the review on ``on`` (default ``basis.today``): every group x
+    category, its last complete quarter against the one before, in the fixed order of
+    :func:`review_slots`."""
+    window = window_before(on or basis.today, 2)
+    rule = the_rise_rule(basis)
+    out: list[RiseSlot] = []
+    for key, group in sorted(basis.grouping.groups.items()):
+        for category in sorted(basis.category_labels):
+            before, now = (cell_set(group.department_ids, [category], [q]) for q in window)
+            label = (f"{group.label} · {basis.category_labels[category]} · "
+                     f"{window[1]} / {window[0]}")
+            out.append(RiseSlot((key, category), *rise_rules(rule, now, before, label)))
+    return out
+
+
 def review_answers(basis: SignalBasis, ledger_figures: Sequence[Figure],
                    ledger_constraints: Sequence[RuleConstraint] = (), *,
                    on: date | None = None) -> ReviewAnswers:
     """What the review on ``on`` (default ``basis.today``) makes public (issue 12,
     ``core.disclosure.silences``): the slots it holds and, per held slot, ``< k`` (silent) or
-    ``k+`` (a candidate existed), for the ledger. A concentration is offered only in a held
+    ``k+`` (a candidate existed), for the ledger; the rise slots it holds and, per held one,
+    the rise's rule or its absence's. A concentration or a rise is offered only in a held
     slot."""
     return answers(review_slots(basis, on), basis.counts(), ledger_figures, basis.rules,
-                   ledger_constraints)
+                   ledger_constraints, rise_slots(basis, on))
 
 
 def _quarter_start(day: date) -> date:
@@ -179,14 +212,25 @@ def pending_reviews(work: Work, basis: SignalBasis) -> list[tuple[str, ReviewAns
         answered = review_answers(basis, known, constraints, on=day)
         found.append((f"{REVIEW_KIND}-{quarter_of(day)}", answered))
         known = [*known, *answered.figures]
+        constraints = [*constraints, *answered.constraints]
     return found
 
 
 def ledger_with_reviews(work: Work, basis: SignalBasis) -> list[Figure]:
     """The ledger as a release decided now must see it: with the due reviews' answers, not
     written (for a page that only shows what would happen)."""
-    pending = [f for _, answered in pending_reviews(work, basis) for f in answered.figures]
-    return [*ledger.load_ledger(work.session), *pending]
+    return reviewed_ledger(work, basis)[0]
+
+
+def reviewed_ledger(work: Work, basis: SignalBasis
+                    ) -> tuple[list[Figure], list[RuleConstraint]]:
+    """The ledger's figures and rules with the due reviews' answers (their rise rules too),
+    not written - what a page that only shows what would happen must decide against."""
+    pending = pending_reviews(work, basis)
+    return ([*ledger.load_ledger(work.session),
+             *(f for _, answered in pending for f in answered.figures)],
+            [*ledger.load_constraints(work.session),
+             *(r for _, answered in pending for r in answered.constraints)])
 
 
 def record_reviews(work: Work, basis: SignalBasis) -> None:
@@ -197,14 +241,18 @@ def record_reviews(work: Work, basis: SignalBasis) -> None:
     request it was recorded)."""
     for reference, answered in pending_reviews(work, basis):
         ledger.append(work, ledger.Approval(REVIEW_KIND, reference, reference,
-                                            answered.figures, ()))
+                                            answered.figures, answered.constraints))
 
 
 def offered(candidates: Iterable[SignalCandidate], held: ReviewAnswers
             ) -> list[SignalCandidate]:
-    """The candidates a review offers: a concentration only in a held slot."""
-    return [c for c in candidates if c.kind != CONCENTRATION
-            or held.holds((c.group_key or "", c.category or ""))]
+    """The candidates a review offers: a concentration or a rise only in a held slot."""
+    def slot(c: SignalCandidate) -> tuple[str, str]:
+        return c.group_key or "", c.category or ""
+
+    return [c for c in candidates
+            if (c.kind != CONCENTRATION or held.holds(slot(c)))
+            and (c.kind != RISE or held.holds_rise(slot(c)))]
 
 
 def _digest(keys: VaultKeys, candidate_key: str) -> str:
