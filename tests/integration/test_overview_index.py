@@ -22,7 +22,14 @@ from vp_registry.config import Settings
 from vp_registry.core import crypto
 from vp_registry.db.cases import Case, CaseListingIndex
 from vp_registry.db.vault import VAULT_ROW_ID
-from vp_registry.services.cases import codec, lifecycle, listing, listing_cache, queries
+from vp_registry.services.cases import (
+    codec,
+    lifecycle,
+    listing,
+    listing_cache,
+    listing_format,
+    queries,
+)
 from vp_registry.services.cases.records import Closing
 from vp_registry.services.infrastructure.audit import Actor
 from vp_registry.services.vault.keyring import VaultKeys
@@ -210,7 +217,7 @@ def _write_format_2(db: Session, keys: VaultKeys) -> None:
             if code not in codes:
                 codes.append(code)
             bits |= 1 << codes.index(code)
-        entries.append(listing_cache._CACHE_ENTRY.pack(summary.id, summary.version,
+        entries.append(listing_format.CACHE_ENTRY.pack(summary.id, summary.version,
                                                        summary.department_id, bits))
     header = json.dumps(codes).encode()
     data = b"".join([b"VPLC2", len(header).to_bytes(4, "big"), header, *entries])

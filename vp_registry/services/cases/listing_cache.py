@@ -29,6 +29,15 @@ from vp_registry.db.cases import (
 )
 from vp_registry.db.vault import VAULT_ROW_ID, Vault
 from vp_registry.services.cases import codec, queries
+from vp_registry.services.cases.listing_format import CACHE_FORMAT as _CACHE_FORMAT
+from vp_registry.services.cases.listing_format import COLUMNS as _COLUMNS
+from vp_registry.services.cases.listing_format import (
+    INTEGRITY_MARK,
+    Entries,
+    Entry,
+    Packed,
+    parse,
+)
 from vp_registry.services.cases.queries import CaseFilter
 from vp_registry.services.cases.records import CaseSummary
 from vp_registry.services.vault.keyring import VaultKeys
@@ -37,31 +46,20 @@ LISTING_CACHE: Final = "case_listing_caches"
 CACHE_PURPOSE: Final = "case-listing-cache"
 LISTING_INDEX: Final = "case_listing_index"
 INDEX_PURPOSE: Final = "case-listing-index"
-# 3: the entries as columns, with all of a case's summary (issue 17, session 8); 2: one row
-# per entry, integrity reports marked (read without its integrity reports, which lack their
-# deadlines: those are decrypted afresh and the index rewritten as 3).
-_CACHE_FORMAT: Final = b"VPLC3"
-_FORMAT_2: Final = b"VPLC2"
-_CACHE_ENTRY: Final = struct.Struct("<qiiQ")  # case id, case version, department id, categories
-# case id, version, department id, category bits, categories in order (6 bits each, count in
-# bits 24-27), acknowledged and feedback dates (days after _DAY_ZERO; 0: none); little-endian
-_COLUMNS: Final = ("q", "i", "i", "Q", "I", "H", "H")
+# the stored format (services/cases/listing_format.py): 3, columns holding the whole summary
+# (issue 17, session 8); 2 is read without its integrity reports (they lack their deadlines:
+# decrypted afresh and the index rewritten as 3)
 _ENTRY_SIZE: Final = sum(array(code).itemsize for code in _COLUMNS)
 _DAY_ZERO: Final = date(1999, 12, 31).toordinal()
 _ORDERED: Final = 4  # categories kept in order (a case with more is decrypted when shown)
 _MAX_CACHED_CODES: Final = 64  # one bit per category code
 _CACHE_HEADER_SIZE: Final = crypto.SizeClass(fixed=512)  # format, codes in use (issue 11, 5b)
-# Kept among the category codes, never one itself: the case is an integrity report, so the
-# start page knows which open cases have deadlines without decrypting every listing.
-INTEGRITY_MARK: Final = "\x00integrity-report"
-# The entry holds the case's whole summary (issue 17, session 8: the start page and each
-# /clients part decrypt no case the index holds): its integrity-report flag, its outcome.
+# Kept among the category codes, never one itself (as INTEGRITY_MARK): the entry holds the
+# case's whole summary (issue 17, session 8: the start page and each /clients part decrypt no
+# case the index holds), its integrity-report flag, its outcome.
 SUMMARY_MARK: Final = "\x00summary"
 FLAG_MARK: Final = "\x00integrity-flag"
 OUTCOME_MARK: Final = "\x00outcome:"  # + the outcome
-# case id -> (version, department id, bits, category order, acknowledged, feedback day)
-Entry = tuple[int, int, int, int, int, int]
-Entries = dict[int, Entry]
 
 
 def is_integrity_report(listing: dict[str, Any]) -> bool:
@@ -100,20 +98,6 @@ def _marks(listing: dict[str, Any]) -> tuple[list[str], int, int]:
     return marks, acknowledged, feedback
 
 
-def _columns(data: bytes, count: int) -> list[array[Any]]:
-    columns, start = [], 0
-    for code in _COLUMNS:
-        column = array(code)
-        column.frombytes(data[start:start + column.itemsize * count])
-        if sys.byteorder != "little":
-            column.byteswap()
-        columns.append(column)
-        start += column.itemsize * count
-    if start != len(data) or any(len(column) != count for column in columns):
-        raise ValueError("a damaged listing cache")
-    return columns
-
-
 class ListingCache:
     """What the case list filters on - department and categories - for every case, kept
     between a web session's requests, encrypted.
@@ -139,12 +123,25 @@ class ListingCache:
 
     def _start(self) -> None:
         self._entries: Entries = {}
+        self._packed: Packed | None = None  # as loaded, until an entry is changed
         self._codes: list[str] = []
         self._epoch: int | None = None
         self._changed = False
 
     def __repr__(self) -> str:
-        return f"ListingCache(entries={len(self._entries)})"
+        return f"ListingCache(entries={len(self)})"
+
+    def __len__(self) -> int:
+        return len(self._entries) if self._packed is None else len(self._packed.positions)
+
+    def _get(self, case_id: int) -> Entry | None:
+        packed = self._packed
+        return self._entries.get(case_id) if packed is None else packed.get(case_id)
+
+    def _unpacked(self) -> Entries:
+        if self._packed is not None:
+            self._entries, self._packed = self._packed.entries(), None
+        return self._entries
 
     def _key(self, keys: VaultKeys) -> bytes:
         return crypto.derive_subkey(keys.current + self._secret, CACHE_PURPOSE)
@@ -179,14 +176,16 @@ class ListingCache:
         try:
             data = crypto.unpad(keys.cipher.decrypt(self._key(keys), found.entries,
                                                     self._aad(keys)))
-            codes, entries = _parse(data)
+            codes, entries = parse(data)
         except (crypto.DecryptionError, ValueError, struct.error):
             return  # another vault key or secret, or a damaged row: start afresh
-        self._codes, self._entries = codes, entries
+        self._codes = codes
+        self._entries, self._packed = ({}, entries) if isinstance(entries, Packed) \
+            else (entries, None)
 
     def match(self, case_id: int, version: int) -> tuple[int, int] | None:
         """(department id, category bits) of a cached, current entry."""
-        hit = self._entries.get(case_id)
+        hit = self._get(case_id)
         return (hit[1], hit[2]) if hit is not None and hit[0] == version else None
 
     def bit(self, code: str) -> int:
@@ -200,7 +199,7 @@ class ListingCache:
 
     def entry(self, case_id: int) -> Entry | None:
         """An entry, whatever its version (None: none)."""
-        return self._entries.get(case_id)
+        return self._get(case_id)
 
     def marks(self) -> tuple[int, int]:
         """The bits of the integrity and summary marks (0: no entry has it)."""
@@ -216,7 +215,7 @@ class ListingCache:
         """The summary of a case from its current entry, as ``codec.make_summary`` makes it
         from the decrypted listing (``row``: its plaintext id, reference, opened_on,
         closed_on, version); None: no current entry holding a whole summary."""
-        hit = self._entries.get(row.id)
+        hit = self._get(row.id)
         if hit is None or hit[0] != row.version or not hit[2] & self.bit(SUMMARY_MARK):
             return None
         _version, department, bits, order, _acknowledged, _feedback = hit
@@ -246,18 +245,19 @@ class ListingCache:
             bits |= 1 << places[-1]
         order = 0 if len(categories) > _ORDERED else len(categories) << 24 | sum(
             place << 6 * n for n, place in enumerate(places[:len(categories)]))
-        self._entries[case_id] = (version, int(listing["department"]), bits, order,
+        self._unpacked()[case_id] = (version, int(listing["department"]), bits, order,
                                   acknowledged, feedback)
         self._changed = True
         return True
 
     def save(self, session: Session, keys: VaultKeys, present: set[int] | None = None) -> None:
         """Write the cache if it changed (dropping ids not in ``present`` when given)."""
-        if present is not None and self._entries.keys() - present:
+        if present is not None and self._unpacked().keys() - present:
             self._entries = {k: v for k, v in self._entries.items() if k in present}
             self._changed = True
         if not self._changed or self._epoch is None:
             return
+        self._unpacked()
         header = json.dumps(self._codes).encode("utf-8")
         count = len(self._entries)
         columns = [array(code, values) for code, values in zip(
@@ -278,23 +278,6 @@ class ListingCache:
 
 
 Stored = CaseListingCache | CaseListingIndex | CaseSearchIndex
-
-
-def _parse(data: bytes) -> tuple[list[str], Entries]:
-    """The codes and entries of a decrypted cache of format 3, or of format 2 without its
-    integrity reports (they lack the deadline marks: decrypted afresh, then kept as 3)."""
-    if not data.startswith((_CACHE_FORMAT, _FORMAT_2)):
-        return [], {}  # format 1 (no integrity marks) or unknown: start afresh
-    size = int.from_bytes(data[5:9], "big")
-    codes = [str(code) for code in json.loads(data[9:9 + size].decode("utf-8"))]
-    if data.startswith(_FORMAT_2):
-        unmarked = 1 << codes.index(INTEGRITY_MARK) if INTEGRITY_MARK in codes else 0
-        return codes, {case_id: (version, department, bits, 0, 0, 0) for case_id, version,
-                       department, bits in _CACHE_ENTRY.iter_unpack(data[9 + size:])
-                       if not bits & unmarked}
-    count = int.from_bytes(data[9 + size:13 + size], "big")
-    ids, *columns = _columns(data[13 + size:], count)
-    return codes, dict(zip(ids, zip(*columns, strict=True), strict=True))
 
 
 _VAULT_TABLE, _CACHE_TABLE, _INDEX_TABLE = (
@@ -392,7 +375,7 @@ class ListingIndex(ListingCache):
         self._start()
 
     def __repr__(self) -> str:
-        return f"ListingIndex(entries={len(self._entries)})"
+        return f"ListingIndex(entries={len(self)})"
 
     def _key(self, keys: VaultKeys) -> bytes:
         return crypto.derive_subkey(keys.current, INDEX_PURPOSE)
