@@ -493,3 +493,26 @@ def test_a_retention_purge_of_released_quarters_is_treated_like_an_erasure_on_re
     expected = {f"{d.year}-Q{(d.month - 1) // 3 + 1}" for d in gone.values()
                 if d.year == YEAR}  # the final report of YEAR released its quarters
     assert expected and counting.erased_quarters(db) == expected
+
+
+def test_no_review_slot_over_a_quarter_erased_from_after_its_release(
+    db: Session, settings: Settings, actor: Actor, keys: VaultKeys,
+) -> None:
+    """After the erasure of a case of 2026-Q2 (counted by the 1 October review), a review
+    whose window holds 2026-Q2 holds no slot - concentration or rise - so no signal over it is
+    offered or released (``reviewing.review_slots``/``rise_slots``; decided from the
+    erased quarter only); windows without it are reviewed as before."""
+    work, case_id = reviewed_quarters(db, settings, actor, keys)
+    row = stored(db, case_id)
+    lifecycle.erase_case(work, row.reference, row.version)
+    db.commit()
+    basis = reviewing.current_basis(work, REVIEWED)
+    assert basis.erased_quarters == {"2026-Q2"}
+    assert reviewing.review_slots(basis, date(2027, 1, 1)) == []  # window 2026-Q1..Q4
+    assert reviewing.rise_slots(basis, date(2026, 10, 1)) == []  # 2026-Q3 against Q2
+    assert reviewing.review_slots(basis, date(2027, 10, 1))  # 2026-Q4..2027-Q3
+    assert reviewing.rise_slots(basis, date(2027, 1, 1))  # 2026-Q4 against Q3
+    answered = reviewing.review_answers(basis, [], on=date(2027, 1, 1))
+    assert not answered.figures
+    assert not [c for c in reviewing.offered(basis.candidates, answered)
+                if c.kind in ("concentration", "rise")]

@@ -545,7 +545,7 @@ class Pipeline:
                                  tuple(t.held_on for t in c.contacts)) for c in facts)),
                    departments, tuple(ledger), tuple(rules),
                    None if corrects is None else report_view(corrects),
-                   erased_quarters if isinstance(step, Report) else None)
+                   erased_quarters)
             views: list[Observation] = []
             if isinstance(step, Signals):
                 cached = self.memo.get(key)
@@ -555,8 +555,9 @@ class Pipeline:
                     step_ledger = list(ledger)
                     step_rules = list(rules)
                     grouping = merge_departments(departments, h.rules)
+                    # erased quarters: no slot over them (edits, session 8)
                     basis = reviewing.basis_of(facts, grouping, h.rules, step.today,
-                                               {c: c for c in h.categories})
+                                               {c: c for c in h.categories}, erased_quarters)
                     # the review's answers (issue 12): the held slots' "< k" / "k+" go to
                     # the ledger; the reader sees only what is released (not recorded
                     # as search constraints: a data set with other answers may look the same)

@@ -68,6 +68,9 @@ class SignalBasis:
     today: date
     candidates: list[SignalCandidate]
     category_labels: Mapping[str, str]
+    # quarters a case was erased from after a release had counted them ("YYYY-Qn",
+    # services.reports.counting.erased_quarters): no slot over them is held (issue 12, s. 8)
+    erased_quarters: frozenset[str] = frozenset()
     _counts: dict[CellKey, int] = field(default_factory=dict, init=False, repr=False,
                                         compare=False)
 
@@ -108,10 +111,12 @@ def _category_labels(session: Session) -> dict[str, str]:
 
 
 def basis_of(facts: list[CaseFacts], grouping: DepartmentGrouping, rules: DisclosureRules,
-             today: date, category_labels: Mapping[str, str]) -> SignalBasis:
+             today: date, category_labels: Mapping[str, str],
+             erased_quarters: Iterable[str] = ()) -> SignalBasis:
     """Candidates of decrypted cases, with what a release needs (also for benchmarks)."""
     return SignalBasis(facts, grouping, rules, today,
-                       compute_candidates(facts, grouping, rules, today), category_labels)
+                       compute_candidates(facts, grouping, rules, today), category_labels,
+                       frozenset(erased_quarters))
 
 
 def current_basis(work: Work, today: date) -> SignalBasis:
@@ -120,14 +125,19 @@ def current_basis(work: Work, today: date) -> SignalBasis:
     with paused_gc():  # every case's facts at once (services/collector.py)
         facts = counting.counted_case_facts(session, work.keys)
         grouping = merge_departments(organisation.department_facts(session), rules)
-        return basis_of(facts, grouping, rules, today, _category_labels(session))
+        return basis_of(facts, grouping, rules, today, _category_labels(session),
+                        counting.erased_quarters(session))
 
 
 def review_slots(basis: SignalBasis, on: date | None = None) -> list[Slot]:
     """The concentration slots of the review on ``on`` (default ``basis.today``): every group
     x category over its window, in the fixed order in which :func:`review_answers` decides
-    them."""
+    them. None over a quarter a case was erased from after a release (issue 12, session 8:
+    counted again, it would show where the case was; decided from that dates-only fact), so
+    no concentration over it is offered."""
     window = window_before(on or basis.today)
+    if basis.erased_quarters.intersection(window):
+        return []
     when = period_label(window)
     return [
         Slot((key, category), cell_set(group.department_ids, [category], window),
@@ -153,8 +163,10 @@ def rise_rules(rule: RiseRule, now: frozenset[CellKey], before: frozenset[CellKe
 def rise_slots(basis: SignalBasis, on: date | None = None) -> list[RiseSlot]:
     """The rise slots of the review on ``on`` (default ``basis.today``): every group x
     category, its last complete quarter against the one before, in the fixed order of
-    :func:`review_slots`."""
+    :func:`review_slots`; none over a quarter a case was erased from after a release."""
     window = window_before(on or basis.today, 2)
+    if basis.erased_quarters.intersection(window):
+        return []
     rule = the_rise_rule(basis)
     out: list[RiseSlot] = []
     for key, group in sorted(basis.grouping.groups.items()):
