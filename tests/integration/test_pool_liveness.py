@@ -9,14 +9,18 @@ is simulated by setting the idle limit to zero).
 from __future__ import annotations
 
 import select
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from typing import Any
 
 import pytest
 import sqlalchemy as sa
+from flask import Flask
+from flask.testing import FlaskClient
 
 from tests.support.database import POSTGRES_URL, fresh_postgres_database
+from vp_registry.app_state import app_state
 from vp_registry.db import liveness, make_engine
+from vp_registry.db.accounts import User
 
 pytestmark = pytest.mark.skipif(not POSTGRES_URL,
                                 reason="needs PostgreSQL: set VP_TEST_POSTGRES_URL")
@@ -91,3 +95,29 @@ def test_a_killed_backend_is_replaced_at_checkout(engine: tuple[sa.Engine, list[
         assert _backend(connection) != killed
         assert connection.exec_driver_sql("SELECT 1").scalar_one() == 1
     assert pings == [1]
+
+
+def test_a_page_after_the_servers_backends_ended(app: Flask, client: FlaskClient,
+                                                login_as: Callable[[str], User]) -> None:
+    """As after a server restart: every backend of the application's pooled connections is
+    terminated between two requests; the next page is served (the pool notices at checkout)."""
+    login_as("admin")
+    assert client.get("/start").status_code == 200
+    engine = app_state(app).engine
+    database = engine.url.database
+    admin = sa.create_engine(POSTGRES_URL, isolation_level="AUTOCOMMIT")
+    try:
+        with admin.connect() as other:
+            ended = other.execute(sa.text(
+                "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity "
+                "WHERE datname = :name AND pid <> pg_backend_pid()"), {"name": database}
+            ).scalar_one()
+    finally:
+        admin.dispose()
+    assert ended >= 1
+    for record in list(engine.pool._pool.queue):  # type: ignore[attr-defined]
+        poller = select.poll()
+        poller.register(record.dbapi_connection.pgconn.socket, select.POLLIN)
+        assert poller.poll(10_000), "the server did not close a killed backend's socket"
+    page = client.get("/start")
+    assert page.status_code == 200
