@@ -516,3 +516,16 @@ def test_no_review_slot_over_a_quarter_erased_from_after_its_release(
     assert not answered.figures
     assert not [c for c in reviewing.offered(basis.candidates, answered)
                 if c.kind in ("concentration", "rise")]
+    # a candidate over it (three Productie cases of 2026-Q2) is not releasable either - a
+    # release asks audit_release, whose held-check reads answers recorded before the erasure
+    productie = departments_by_name(db)[PRODUCTIE]
+    three = [CaseFacts(-i, date(2026, 4, 6 + i), None, productie, ("pesten",))
+             for i in range(1, 4)]
+
+    def concentrations(erased: frozenset[str]) -> list[bool]:
+        made = reviewing.basis_of(three, basis.grouping, basis.rules, date(2027, 1, 4),
+                                  basis.category_labels, erased)
+        return [c.releasable for c in made.candidates if c.kind == "concentration"]
+
+    assert concentrations(frozenset()) == [True]
+    assert concentrations(basis.erased_quarters) == [False]

@@ -113,10 +113,13 @@ def _category_labels(session: Session) -> dict[str, str]:
 def basis_of(facts: list[CaseFacts], grouping: DepartmentGrouping, rules: DisclosureRules,
              today: date, category_labels: Mapping[str, str],
              erased_quarters: Iterable[str] = ()) -> SignalBasis:
-    """Candidates of decrypted cases, with what a release needs (also for benchmarks)."""
-    return SignalBasis(facts, grouping, rules, today,
-                       compute_candidates(facts, grouping, rules, today), category_labels,
-                       frozenset(erased_quarters))
+    """Candidates of decrypted cases, with what a release needs (also for benchmarks). A
+    candidate over a quarter a case was erased from after a release is not releasable (issue
+    12, session 8): the review holds no slot over it either (:func:`review_slots`)."""
+    erased = frozenset(erased_quarters)
+    candidates = [replace(c, releasable=False) if erased.intersection(c.periods) else c
+                  for c in compute_candidates(facts, grouping, rules, today)]
+    return SignalBasis(facts, grouping, rules, today, candidates, category_labels, erased)
 
 
 def current_basis(work: Work, today: date) -> SignalBasis:
