@@ -336,9 +336,11 @@ def review_timeline(n_groups: int, seed: int) -> None:
         cpu, answered = _cpu(lambda b=basis: reviewing.review_answers(b, ledger, constraints))
         assert isinstance(answered, reviewing.ReviewAnswers)
         warm, _ = _cpu(lambda b=basis: reviewing.review_answers(b, ledger, constraints))
+        rises = getattr(answered, "rises", ())  # session 8 (getattr: older snapshots)
         review_cpu.append(f"{day:%Y-%m-%d} {cpu:.2f} s, again {warm:.2f} s "
-                          f"({len(answered.held)} held)")
+                          f"({len(answered.held)} held, {len(rises)} rise slots held)")
         ledger.extend(answered.figures)
+        constraints.extend(getattr(answered, "constraints", ()))  # the rise answers
         held += len(answered.held)
         slots += len(reviewing.review_slots(basis))
         for candidate in basis.candidates:

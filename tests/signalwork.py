@@ -65,7 +65,7 @@ def seed(db: Session, settings: Settings, actor: Actor, keys: VaultKeys) -> Orga
                                strict=True):
         add_case(db, settings, actor, keys, org.magazijn, day_in(quarter, 1), ("pesten",),
                  person)
-    for n in range(3):
+    for n in range(4):  # a rise: 4 after 0 (now - 2 x before >= k + 1, issue 12 session 8)
         add_case(db, settings, actor, keys, org.productie, day_in(END, n), ("werkdruk",))
     add_case(db, settings, actor, keys, org.monteurs, day_in(PREVIOUS, 0), ("seksisme",))
     db.commit()

@@ -18,6 +18,7 @@ from tests.signalwork import (
     WINDOW,
     Organisation,
     add_case,
+    day_in,
     organisation,
     seed,
 )
@@ -26,7 +27,6 @@ from vp_registry.core.disclosure import (
     Figure,
     audit,
     cell_set,
-    parse_quarter,
     periods_of_year,
 )
 from vp_registry.core.signals import CONCENTRATION, RECURRENCE, RISE
@@ -84,8 +84,8 @@ def test_review_shows_real_candidates_with_exact_counts_for_the_counsellor(
     assert magazijn.candidate.periods == WINDOW
     assert len(magazijn.references) == 4
     assert magazijn.releasable
-    assert _find(review, RISE, str(org.productie)).candidate.count == 3
-    assert _find(review, CONCENTRATION, str(org.productie)).candidate.count == 3
+    assert _find(review, RISE, str(org.productie)).candidate.count == 4
+    assert _find(review, CONCENTRATION, str(org.productie)).candidate.count == 4
     recurrence = _find(review, RECURRENCE)
     assert recurrence.candidate.count == 2 and not recurrence.releasable
     assert len({v.token for v in review.open}) == len(review.open) == 4
@@ -99,12 +99,13 @@ def test_release_passes_the_auditor_and_records_banded_figures_only(
     view = _find(reviewing.review(work, today=TODAY), CONCENTRATION, str(org.magazijn))
     preview = publishing.preview(work, view.token, DRAFT, today=TODAY)
     assert preview.ok and preview.reasons == ()
-    assert (preview.publication.band, preview.publication.quarters) == ("3-4", WINDOW)
+    # '3+': the review's rise answer covers the window (issue 12, session 8)
+    assert (preview.publication.band, preview.publication.quarters) == ("3+", WINDOW)
     assert _count(db, DisclosureFigure) == 0, "a preview must not release anything"
 
     row = publishing.release(work, view.token, DRAFT, today=TODAY)
     db.commit()
-    assert (row.band, row.band_low, row.band_high) == ("3-4", 3, 4)
+    assert (row.band, row.band_low, row.band_high) == ("3+", 3, None)
     assert (row.group_label, row.category, row.first_quarter, row.last_quarter) == \
         ("Magazijn en logistiek", "pesten", WINDOW[0], END)
     assert row.actions == "team_talk,training"
@@ -112,7 +113,7 @@ def test_release_passes_the_auditor_and_records_banded_figures_only(
     figures = ledger.load_ledger(db, reviews=False)
     assert len(figures) == 1
     assert figures[0].cells == cell_set([org.magazijn], ["pesten"], WINDOW)
-    assert figures[0].interval == (3, 4)
+    assert figures[0].interval == (3, None)
     release = db.get(DisclosureRelease, row.disclosure_release_id)
     assert release is not None and release.kind == "signal"
     assert [e.target_id for e in _actions(db, "signal.release")] == [str(row.id)]
@@ -134,34 +135,35 @@ def _review_before(work: Work) -> None:
 
 
 def test_a_rise_publishes_the_last_quarter_and_the_quarter_before(
-    db: Session, org: Organisation, work: Work
+    db: Session, settings: Settings, actor: Actor, keys: VaultKeys, org: Organisation,
+    work: Work
 ) -> None:
-    """Productie's werkdruk: 3 cases in END, none before (a rise: 3 - 2 x 0 >= 3). The
-    review of the quarter before said '< 3' over its window, so this review cannot hold the
-    concentration slot ('3+' next to it gives END at least 1) but holds the rise slot and
-    records the rise's rule; the rise publishes END as a rise band ('3-9': with '3-4' the
-    rule would say 'up from 0') and PREVIOUS as '< 3' (issue 12, session 8)."""
-    _review_before(work)
+    """Productie's werkdruk: 4 cases in END, none before (a rise: 4 - 2 x 0 >= 4; the seed).
+    The review
+    holds the concentration slot ('3+') and the rise slot, and records the rise's rule; the
+    rise publishes END as a rise band ('3-9': with '3-4' the rule would say 'up from 0') and
+    PREVIOUS as '< 3' (issue 12, session 8)."""
     view = _find(reviewing.review(work, today=TODAY), RISE, str(org.productie))
     row = publishing.release(work, view.token, DRAFT, today=TODAY)
     assert (row.band, row.last_quarter, row.previous_quarter, row.previous_band) == \
         ("3-9", END, PREVIOUS, "< 3")
     assert {f.interval for f in ledger.load_ledger(db, reviews=False)} == {(3, 9), (0, 2)}
+    counts = reviewing.atom_counts(case_facts.case_facts(db, keys))
     rule = next(r for r in ledger.load_constraints(db) if r.label.startswith("rise: "))
-    assert rule.holds(reviewing.atom_counts(case_facts.case_facts(db, work.keys)))
+    assert rule.holds(counts)
 
 
-def test_a_rise_next_to_a_concentration_candidate_is_not_offered(
+def test_a_concentration_next_to_a_rise_answer_is_published_as_at_least_k(
     db: Session, org: Organisation, work: Work
 ) -> None:
-    """Without the review before, this review holds Productie's werkdruk concentration slot
-    ('3+'), so it holds no rise slot there (either rise answer would conflict with the
-    concentration's band): the rise is refused with its reason, nothing is released."""
-    view = _find(reviewing.review(work, today=TODAY), RISE, str(org.productie))
-    with pytest.raises(refusals.SignalRefused) as refused:
-        publishing.release(work, view.token, DRAFT, today=TODAY)
-    assert "is not reviewed at all" in str(refused.value.reasons[0].message)
-    assert _count(db, DisclosureFigure) == 0
+    """The review recorded "no rise" for Magazijn's pesten (one case a quarter) over END and
+    PREVIOUS, inside the concentration's window: every band (3-4, 5-9, 10+) would conflict
+    with one of the rise answers, so the concentration is released as '3+' - the review's
+    own answer - whatever its count (issue 12, session 8)."""
+    view = _find(reviewing.review(work, today=TODAY), CONCENTRATION, str(org.magazijn))
+    row = publishing.release(work, view.token, DRAFT, today=TODAY)
+    assert (row.band, row.band_low, row.band_high) == ("3+", 3, None)
+    assert any(r.label.startswith("no rise: Magazijn") for r in ledger.load_constraints(db))
 
 
 def test_a_release_that_would_narrow_a_protected_cell_is_refused(
@@ -322,7 +324,7 @@ def test_report_facts_carry_the_band_and_the_latest_follow_up(
     facts = management.report_facts(db, year)
     assert len(facts) == 1
     fact = facts[0]
-    assert (fact.band, fact.group, fact.category) == ("3-4", "Magazijn en logistiek", "Pesten")
+    assert (fact.band, fact.group, fact.category) == ("3+", "Magazijn en logistiek", "Pesten")
     assert fact.suggested_actions == ("team_talk", "Buddy")
     assert (fact.follow_up, fact.follow_up_on) == ("Gesprek gevoerd", TODAY)
     assert "count" not in {f.name for f in fields(fact)}

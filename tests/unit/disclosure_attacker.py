@@ -3,7 +3,7 @@
 The linear attacker in ``test_disclosure_properties.py`` checks what the *figures* give away.
 A manager who has read the (open source) code learns more: every decision the pipeline takes -
 which complement it adds, whether a table is withheld or a report refused, which signal exists
-(a rise means ``now - 2 x before >= k`` since session 8; ``now >= 2 x before`` and
+(a rise means ``now - 2 x before >= k + 1`` since session 8; ``now >= 2 x before`` and
 ``now - before >= 2`` before) - is a function of the data.
 This harness plays that manager:
 
@@ -474,6 +474,8 @@ class Pipeline:
         self.history = history
         self.memo: dict[Any, tuple[bool, tuple[Figure, ...], Observation, Any, Any]] = {}
         self.unseen: set[Figure] = set()  # a review's answers: in the ledger, not shown
+        # released figures (a concentration released as 'k+' equals the review's answer)
+        self.shown: set[Figure] = set()
         self.runs = 0
 
     def run(self, values: Sequence[int], expected: Sequence[Observation] | None = None,
@@ -575,6 +577,7 @@ class Pipeline:
                         ok, figures, view, added = release_signal(basis, candidate, step_ledger,
                                                                   step_rules)
                         if ok:
+                            self.shown.update(figures)
                             step_ledger.extend(figures)
                             step_rules.extend(added)
                             figures_out.extend(figures)
@@ -605,7 +608,7 @@ class Pipeline:
             rules.extend(added_rules)
             if record:
                 for f in figures:
-                    if f in self.unseen:
+                    if f in self.unseen and f not in self.shown:
                         continue
                     variables = _variables_of(f, h, index_of, late=late, erased=erased,
                                               today=step.today,
@@ -871,7 +874,7 @@ def units(history: History) -> list[tuple[str, tuple[Var, ...]]]:
 
 def _rise_bound(history: History) -> int:
     """The smallest count of a quarter that rises after k - 1 cases (the rise rule,
-    ``core.signals.rise_rule``; 7 for k = 3): a rise's "up from k - 1" needs an atom that
+    ``core.signals.rise_rule``; 8 for k = 3): a rise's "up from k - 1" needs an atom that
     large, or a quarter before a rise would look pinned below k - 1 (0 when histories offer
     no rise)."""
     if not any(isinstance(s, Signals) and any(kind == "rise" for kind, _ in s.offer)

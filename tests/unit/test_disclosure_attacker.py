@@ -191,7 +191,10 @@ def test_leak4_the_rise_rule_is_a_constraint_like_the_figures(truth: tuple[int, 
     )
     # (1, 3, 5, 4): Productie 2026-Q4 1, 2027-Q1 3 (a rise); Kantoor 5 then 4 (no rise), so
     # the key figure "carried over from 2026" (6) narrows nothing by itself
-    findings, _ = attack(history, truth, bound=8, only=lambda n: n.startswith("D1 "))
+    # (0, 4, 4, 3): a rise under the session-8 rule (4 - 2 x 0 >= 4), released as '3-9'; the
+    # budget covers the tables whose 2026-Q4 is 2 (2027-Q1 = 8)
+    findings, _ = attack(history, truth, bound=8, budget=3000,
+                         only=lambda n: n.startswith("D1 "))
     no_findings(findings)
 
 
@@ -208,8 +211,8 @@ def test_leak4_consecutive_signals_a_concentration_after_a_rise(truth: tuple[int
         (Signals(date(2027, 4, 1), frozenset({("rise", "p")})),
          Signals(date(2027, 7, 1), frozenset({("concentration", "p")}))),
     )
-    # the budget covers every candidate table (2026-Q4 = 2 needs 2027-Q1 = 7 under the rise
-    # rule of session 8, now - 2 x before >= 3: searched last)
+    # the budget covers every candidate table (2026-Q4 = 2 needs 2027-Q1 = 8 under the rise
+    # rule of session 8, now - 2 x before >= 4: searched last)
     findings, _ = attack(history, truth, budget=30000, only=lambda n: n.startswith("D1 "))
     no_findings(findings)
 

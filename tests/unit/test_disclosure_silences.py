@@ -200,13 +200,19 @@ def test_a_rise_slot_whose_absence_would_pin_a_quarter_is_not_held() -> None:
         assert (str(B), "p") in found.rises
 
 
-def test_no_rise_slot_is_held_next_to_a_concentration_candidate() -> None:
-    """The review's concentration slot of A says '3+' over the year: every band that
-    concentration could be released with conflicts with one of the rise's answers, so A's rise
-    slot is not held (a public decision: the answer is in the ledger); B's ('< 3') is."""
+def test_rise_slots_are_held_next_to_the_concentration_slots_answers() -> None:
+    """With ``now - 2 x before >= k + 1`` both rise answers are safe next to the review's
+    '3+' (and '< 3') over the year, so both rise slots are held whatever the counts; with
+    ``>= k`` "no rise" next to '3+' would say the year's first three quarters hold a case."""
     clear_cache()
-    for a, b in [((0, 3), (0, 1)), ((1, 2), (0, 0))]:
+    for a, b in [((0, 3), (0, 1)), ((1, 2), (0, 0)), ((0, 4), (2, 2))]:
         counts = _two_quarters(a, b)
         found = answers(_slots(), counts, [], RULES, rise_slots=_rise_slots())
-        assert [f.interval for f in found.figures] == [(3, None), (0, 2)]
-        assert found.rises == {(str(B), "p")}
+        assert [f.interval for f in found.figures] == [
+            (3, None) if sum(x) >= 3 else (0, 2) for x in (a, b)]
+        assert found.rises == {(str(A), "p"), (str(B), "p")}
+    weak = RuleConstraint.no_rise(_cells(A, ["2026-Q4"]), _cells(A, ["2026-Q3"]),
+                                  per_now=1, per_before=2, low=3, label="k")
+    three = Figure.at_least_k(_cells(A), RULES, "A · p · 2026")
+    result = audit([three], [], _two_quarters((0, 3), (0, 0)), RULES, constraints=[weak])
+    assert any(p.kind == "disclosure" for p in result.problems)

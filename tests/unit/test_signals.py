@@ -134,21 +134,24 @@ def test_groups_and_ungrouped_departments() -> None:
 @pytest.mark.parametrize(
     ("now", "before", "rises"),
     [
-        (3, 0, True),  # from nothing to k
-        (5, 1, True),  # now - 2 x before = k
-        (7, 2, True),
+        (4, 0, True),  # from nothing to k + 1
+        (6, 1, True),  # now - 2 x before = k + 1
+        (8, 2, True),
         (2, 0, False),  # below k
         (3, 2, False),  # not double
         (5, 3, False),  # +2 but not double
         # the old rule's rises that no longer fire (issue 12, session 8: one inequality)
+        (3, 0, False),
         (4, 1, False),
+        (5, 1, False),
         (4, 2, False),
-        (6, 2, False),
+        (7, 2, False),
         (8, 3, False),
     ],
 )
 def test_rise(now: int, before: int, rises: bool) -> None:
-    """A rise: ``now - 2 x before >= k`` (one linear inequality, whose absence is one too)."""
+    """A rise: ``now - 2 x before >= k + 1`` (one linear inequality, whose absence is one
+    too)."""
     cases = many(now, date(2026, 2, 1)) + many(before, date(2025, 11, 1))
     signals = of_kind(detect(cases), RISE)
     assert bool(signals) is rises
@@ -161,20 +164,20 @@ def test_rise(now: int, before: int, rises: bool) -> None:
 
 
 def test_rise_rule_is_configurable() -> None:
-    cases = many(5, date(2026, 2, 1)) + many(2, date(2025, 11, 1))
-    assert of_kind(detect(cases), RISE) == []  # 5 - 2 x 2 < 3
-    assert of_kind(detect(cases, rise_factor=1, rise_min_increase=1), RISE) != []  # 5 - 2 >= 3
-    assert of_kind(detect(cases, rise_factor=1.5), RISE) == []  # 5 - 3 < 3
-    assert of_kind(detect(cases, rise_factor=1, rise_min_increase=4), RISE) == []  # 5 - 2 < 4
+    cases = many(6, date(2026, 2, 1)) + many(2, date(2025, 11, 1))
+    assert of_kind(detect(cases), RISE) == []  # 6 - 2 x 2 < 4
+    assert of_kind(detect(cases, rise_factor=1, rise_min_increase=1), RISE) != []  # 6 - 2 >= 4
+    assert of_kind(detect(cases, rise_factor=1.5), RISE) == []  # 6 - 3 < 4
+    assert of_kind(detect(cases, rise_factor=1, rise_min_increase=5), RISE) == []  # 6 - 2 < 5
 
 
 @pytest.mark.parametrize(("factor", "increase", "rule"), [
-    (2, 2, RiseRule(1, 2, 3)), (1.5, 2, RiseRule(2, 3, 6)), (2, 5, RiseRule(1, 2, 5)),
-    (1, 1, RiseRule(1, 1, 3))])
+    (2, 2, RiseRule(1, 2, 4)), (1.5, 2, RiseRule(2, 3, 8)), (2, 5, RiseRule(1, 2, 5)),
+    (1, 1, RiseRule(1, 1, 4))])
 def test_the_rise_rule_is_one_integer_inequality(factor: float, increase: int,
                                                  rule: RiseRule) -> None:
-    """``now - factor x before >= max(k, increase)`` scaled to integers; it implies the old
-    conditions (now >= k, now >= factor x before, now - before >= increase)."""
+    """``now - factor x before >= max(k + 1, increase)`` scaled to integers; it implies the
+    old conditions (now >= k, now >= factor x before, now - before >= increase)."""
     found = rise_rule(3, factor, increase)
     assert found == rule
     for now in range(15):

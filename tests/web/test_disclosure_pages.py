@@ -196,10 +196,9 @@ def test_a_manager_sees_the_same_pages_and_downloads_whatever_the_hidden_cases(
     first = build(app, settings, (*COMMON, *FIRST))
     second = build(*twin, (*COMMON, *TWIN))
     # the scenario is what it says: signals released, the report's department table there
-    # (since session 8 a rise next to a concentration candidate over its window is not
-    # offered - either rise answer would conflict with the concentration's band - so the
-    # first registry's rise, 3 after 0, is a candidate that is never released, and the twin's
-    # 3 after 1 is no rise at all)
+    # (since session 8 a rise needs now - 2 x before >= k + 1: neither Productie's 3 after 0
+    # nor the twin's 3 after 1 is one; the concentrations are released as '3+' where a
+    # review's rise answer covers their window)
     shown = [[r for r in registry.released if "refused" not in r] for registry in (first, second)]
     assert shown[0] == shown[1]
     assert any(r.startswith("concentration Magazijn") for r in shown[0]), first.released

@@ -17,12 +17,16 @@ Rules (all periods are whole calendar quarters, cases are counted by ``opened_on
   threshold defaults to ``k`` and is never below ``k``: a lower value is raised to ``k``.
 * **Rise.** A cell whose count ``now`` in the end quarter and ``before`` in the quarter before
   satisfy ONE linear inequality (issue 12, docs/decisions.md "A rise's absence"):
-  ``now - rise_factor x before >= max(k, rise_min_increase)`` (defaults 2 and 2, so
-  ``now >= 2 x before + k``). It implies the old three conditions (``now >= k``,
+  ``now - rise_factor x before >= max(k + 1, rise_min_increase)`` (defaults 2 and 2, so
+  ``now >= 2 x before + k + 1``). It implies the old three conditions (``now >= k``,
   ``now >= rise_factor x before``, ``now - before >= rise_min_increase``), and its absence is
-  one linear fact too (``rise_factor x before - now >= 1 - max(k, ...)``), which the
-  disclosure ledger records like a silence (:class:`RiseRule`). From zero, ``k`` cases are
-  therefore a rise; 5 after 1 and 7 after 2 are, 4 after 1, 4 after 2 and 6 after 2 are not.
+  one linear fact too (``rise_factor x before - now >= 1 - max(k + 1, ...)``), which the
+  disclosure ledger records like a silence (:class:`RiseRule`). Why ``k + 1`` and not ``k``:
+  with ``k`` a review's "no rise" next to its "at least k cases over the window" would say
+  that the window's other quarters hold at least one case (k cases in the last quarter alone
+  would have been a rise), so the concentration slot could not be held; with ``k + 1`` both
+  can be true of k cases in the last quarter. From zero, ``k + 1`` cases are therefore a
+  rise; 6 after 1 and 8 after 2 are, 3 after 0, 4 after 1, 5 after 1 and 7 after 2 are not.
 * **Recurrence** (counsellor only). At least ``recurrence_min_cases`` (default 2) cases with the
   same non-empty ``involved_person_index`` (a keyed blind index computed by the services). It
   looks at every case passed in, whatever its period or department grouping: it concerns a
@@ -77,9 +81,9 @@ class RiseRule:
 
 
 def rise_rule(k: int, factor: float | Fraction = 2, min_increase: int = 2) -> RiseRule:
-    """``now - factor x before >= max(k, min_increase)``, scaled to integers (a factor
-    p / q: ``q x now - p x before >= q x max(k, min_increase)``). Raises ``ValueError`` for a
-    factor below 1 or not a simple fraction, or a minimum increase below 1."""
+    """``now - factor x before >= max(k + 1, min_increase)``, scaled to integers (a factor
+    p / q: ``q x now - p x before >= q x max(k + 1, min_increase)``). Raises ``ValueError``
+    for a factor below 1 or not a simple fraction, or a minimum increase below 1."""
     exact = Fraction(factor).limit_denominator(MAX_FACTOR_DENOMINATOR)
     if abs(float(exact) - float(factor)) > 1e-9:
         raise ValueError(f"rise_factor must be a simple fraction (denominator at most "
@@ -89,7 +93,7 @@ def rise_rule(k: int, factor: float | Fraction = 2, min_increase: int = 2) -> Ri
     if min_increase < 1:
         raise ValueError(f"rise_min_increase must be at least 1, got {min_increase}")
     return RiseRule(exact.denominator, exact.numerator,
-                    exact.denominator * max(k, min_increase))
+                    exact.denominator * max(k + 1, min_increase))
 
 ExplanationValue = str | int
 

@@ -29,16 +29,14 @@ against the ledger and the answers before it (the concentration slots come first
 rise slots, in the same order); a held rise slot records the rule its counts satisfy, as a
 rule of the review (``ReviewAnswers.constraints``); a rise slot not held offers no rise.
 
-A rise slot is not held either where the same review (or the ledger) says a concentration
-candidate exists over its window (``k+``): every band that concentration could be released
-with would then conflict with one of the two answers - the rise's next to "3-4" leaves the
-window's other quarters at most 1 (``now >= 2 x before + k``), its absence next to any
-band says they hold at least one case (all of it in the last quarter would have been a
-rise) - and the release is refused for every band it could have had. A rise needs at least
-k cases in the window's last quarter, so next to a held concentration slot a rise can only
-exist when that slot says ``k+``: rises are offered where the review does not hold the
-concentration slot (usually the reviews after a window's first one). Concentrations
-come first; that is a public fact too (the answer is in the ledger), never a count.
+Next to a concentration over the same quarters the two kinds interfere (issue 12, session 8):
+with the rise rule ``now - 2 x before >= k + 1`` both rise answers are safe next to the
+concentration slot's ``< k`` or ``k+``, but not next to every *band* that concentration could
+be released with - the rise's next to "3-4" leaves the window's other quarters empty, its
+absence next to "5-9" or "10+" says they hold at least one case (all of it in the last
+quarter would have been a rise). So a concentration whose window a published rule touches
+is released as ``k+`` only, the review's own answer, which says nothing new
+(``services.signals.publishing.publication``): decided from the ledger's rules, public.
 """
 
 from __future__ import annotations
@@ -110,10 +108,6 @@ def answers(
     shapes = _shapes(slots, rise_slots)
     concentrations = _concentrations(slots, counts, ledger, rules, constraints, shapes)
     known = [*ledger, *concentrations.figures]
-    # a concentration candidate over the rise's window (its band conflicts with either rise
-    # answer: see the module docstring) - public: the ledger and this review's answers
-    window_of = {slot.key: slot.cells for slot in slots}
-    candidate_windows = {f.cells for f in known if f.low >= rules.k}
     rises: set[tuple[str, str]] = set()
     recorded: list[RuleConstraint] = []
     for slot in rise_slots:
@@ -121,9 +115,8 @@ def answers(
         if any(slot.rise.same_rule(r) or slot.absence.same_rule(r) for r in given):
             rises.add(slot.key)
             continue
-        if window_of.get(slot.key) in candidate_windows or not all(
-                rule_is_safe(rule, known, rules, given, counts, shapes[slot.category])
-                for rule in (slot.rise, slot.absence)):
+        if not all(rule_is_safe(rule, known, rules, given, counts, shapes[slot.category])
+                   for rule in (slot.rise, slot.absence)):
             continue
         rises.add(slot.key)
         recorded.append(slot.rise if slot.rise.holds(counts) else slot.absence)

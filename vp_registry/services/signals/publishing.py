@@ -102,7 +102,7 @@ class Publication:
     previous_band: str | None
     figures: tuple[Figure, ...]
     constraints: tuple[RuleConstraint, ...] = ()
-    """The rule a reader applies to the figures (a rise: ``now - 2 x before >= k``, one
+    """The rule a reader applies to the figures (a rise: ``now - 2 x before >= k + 1``, one
     inequality since session 8, ``core.signals.RiseRule``), kept in the ledger next to them
     so that the auditor knows it too (issue 12)."""
 
@@ -119,10 +119,14 @@ class Publication:
         return period_label(self.quarters)
 
 
-def publication(basis: SignalBasis, candidate: SignalCandidate) -> Publication:
+def publication(basis: SignalBasis, candidate: SignalCandidate,
+                ledger_constraints: Sequence[RuleConstraint] = ()) -> Publication:
     """The figures a candidate releases: its count as a band over its atomic cells.
 
-    A concentration publishes the band of its window; a rise publishes the band of its last
+    A concentration publishes the band of its window - or ``k+`` where a published rule
+    (a rise or a review's rise answer, ``ledger_constraints``) touches the window: every band
+    would conflict with one of the rise answers (``core.disclosure.silences``), ``k+`` is the
+    review's own answer; a rise publishes the band of its last
     quarter (:func:`rise_bands`) and, because "a rise" says something about the quarter
     before, that quarter too (a band, or ``< k``), and the rise rule over both, so the
     auditor sees everything a reader learns.
@@ -147,6 +151,8 @@ def publication(basis: SignalBasis, candidate: SignalCandidate) -> Publication:
     if candidate.kind == CONCENTRATION:
         quarters: tuple[str, ...] = candidate.periods
         main = band(quarters)
+        if any(not main.cells.isdisjoint(rule.atoms) for rule in ledger_constraints):
+            main = replace(main, low=rules.k, high=None)  # the review's answer, no band
         previous_quarter = previous = None
         figures: tuple[Figure, ...] = (main,)
         constraints: tuple[RuleConstraint, ...] = ()
@@ -172,8 +178,8 @@ def publication(basis: SignalBasis, candidate: SignalCandidate) -> Publication:
 def rise_bands(rules: DisclosureRules, rise: RiseRule) -> list[tuple[int, int | None]]:
     """The bands a rise's last quarter is shown in (issue 12, session 8): the signal bands,
     the lowest merged until the rise rule leaves the quarter before every value below k
-    (its highest count must be a rise after k - 1). With k = 3 and ``now - 2 x before >= 3``
-    "3-4" would say "up from 0" (4 - 2 x 1 < 3), so a rise shows "3-9" or "10+". Public
+    (its highest count must be a rise after k - 1). With k = 3 and ``now - 2 x before >= 4``
+    "3-4" would say "up from 0" (4 - 2 x 1 < 4), so a rise shows "3-9" or "10+". Public
     rules only."""
     edges = rules.band_edges
     bands: list[tuple[int, int | None]] = [
@@ -198,10 +204,10 @@ def _alternatives(published: Publication, rules: DisclosureRules, rise: RiseRule
     """Every set of figures this candidate could have published, its own included.
 
     The same cells with every band the published rule allows: a concentration any band from
-    k on; a rise any of its bands (:func:`rise_bands`) for its last quarter and, for the
-    quarter before, ``< k``
-    or any band with which the last quarter can still be a rise (``rise``: the published
-    rule, ``core.signals.RiseRule``). Structure only, never the counts.
+    k on (only ``k+`` where :func:`publication` publishes that); a rise any of its bands
+    (:func:`rise_bands`) for its last quarter and, for the quarter before, ``< k`` or any
+    band with which the last quarter can still be a rise (``rise``: the published rule,
+    ``core.signals.RiseRule``). Structure only, never the counts.
     """
     k = rules.k
     edges = rules.band_edges
@@ -209,6 +215,8 @@ def _alternatives(published: Publication, rules: DisclosureRules, rise: RiseRule
         (low, nxt - 1) for low, nxt in pairwise(edges)] + [(edges[-1], None)]
     main = published.figures[0]
     if published.kind != RISE:
+        if main.interval == (k, None):  # k+: the only figure it could have (publication)
+            return [(main,)]
         return [(replace(main, low=low, high=high),) for low, high in bands]
     before = published.figures[1]
     out: list[tuple[Figure, ...]] = []
@@ -261,7 +269,7 @@ def audit_release(
     reader nothing about which band that was. The auditor's verdict for each alternative is a
     function of the figures and the ledger only; the true counts are at most a witness.
     """
-    published = publication(basis, candidate)
+    published = publication(basis, candidate, ledger_constraints)
     rules, counts, naming = basis.rules, basis.counts(), basis.naming()
     unheld = _unheld(published, ledger_figures, ledger_constraints, rules.k)
     if unheld is not None:
@@ -392,12 +400,15 @@ def release(work: Work, token: str, draft: ReleaseDraft, *, today: date | None =
     view = find_view(work, basis, token)
     if view.released is not None:
         raise AlreadyReleased()
-    published = publication(basis, view.candidate)
     candidate = view.candidate
-    reference = f"{LEDGER_KIND}:{candidate.kind}:{candidate.category}:{published.last_quarter}"
+    publication(basis, candidate)  # NotReleasable, ValidationFailed before anything is written
     reviewing.record_reviews(work, basis)  # the due reviews' answers first (issue 12)
     earlier = ledger.load_ledger(work.session)
-    _, decided = audit_release(basis, candidate, earlier, ledger.load_constraints(work.session))
+    # the figures as published against the ledger's rules now (publication: a concentration
+    # next to a rise answer is 'k+')
+    published, decided = audit_release(basis, candidate, earlier,
+                                       ledger.load_constraints(work.session))
+    reference = f"{LEDGER_KIND}:{candidate.kind}:{candidate.category}:{published.last_quarter}"
     if not decided.ok:  # for some band it could have had: refused whatever its own band
         # audited as the ledger does: an opaque subject, no count
         work.audit("disclosure.refused", target_type=LEDGER_KIND, target_id=view.token[:12])
