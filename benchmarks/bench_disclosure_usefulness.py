@@ -215,7 +215,8 @@ def final_report(year: int, cases: Sequence[CaseFacts], departments: Sequence[De
     try:
         report = build_report(year, seen, departments, [(c, c) for c in CATEGORIES], [], [],
                               dict(previous), ReportTexts(), rules, list(ledger), "en",
-                              draft=False, issued_on=today)
+                              draft=False, issued_on=today,
+                              constraints=list(constraints))  # as finalising passes them
     except ReportRefused:
         report = None
     if report is not None and not audit(report.figures, ledger,
