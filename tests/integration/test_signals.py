@@ -18,7 +18,6 @@ from tests.signalwork import (
     WINDOW,
     Organisation,
     add_case,
-    day_in,
     organisation,
     seed,
 )
@@ -126,12 +125,6 @@ def test_release_passes_the_auditor_and_records_banded_figures_only(
     assert _find(again, CONCENTRATION, str(org.magazijn)) in again.released
     with pytest.raises(refusals.AlreadyReleased):
         publishing.release(work, view.token, DRAFT, today=TODAY)
-
-
-def _review_before(work: Work) -> None:
-    """Record the review of the quarter before TODAY's (its window ends at PREVIOUS)."""
-    year, number = parse_quarter(END)
-    reviewing.record_reviews(work, reviewing.current_basis(work, date(year, 3 * number - 2, 1)))
 
 
 def test_a_rise_publishes_the_last_quarter_and_the_quarter_before(

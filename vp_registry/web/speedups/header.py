@@ -119,7 +119,7 @@ def filled(pieces: tuple[str, ...]) -> Markup:
     values: dict[str, str] = {}
     out = []
     for piece in pieces:
-        if piece == CSRF_MARK or piece == NEXT_MARK:
+        if piece in (CSRF_MARK, NEXT_MARK):
             if piece not in values:
                 values[piece] = str(escape(current_csrf() if piece == CSRF_MARK
                                            else request.full_path.rstrip("?")))
