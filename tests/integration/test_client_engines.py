@@ -7,16 +7,14 @@ is replaced at checkout. Pings are counted, no time is measured.
 from __future__ import annotations
 
 import secrets
-import select
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
 
 import pytest
-import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 
 from tests.support.database import POSTGRES_URL
+from tests.support.pg_backends import backend_of, counted_pings, kill_the_pooled_backend
 from vp_registry.config import Settings
 from vp_registry.core.crypto import FAST_KDF_FOR_TESTS
 from vp_registry.db import make_engine
@@ -45,23 +43,12 @@ def client_engine(database_url: str, tmp_path: Path,
                                               databases, slug="ping-1", name="Ping B.V.")
         session.commit()
     engine = databases.engine(client)
-    pings: list[int] = []
-    real = engine.dialect.do_ping
-
-    def counted(dbapi_connection: Any) -> bool:
-        pings.append(1)
-        return bool(real(dbapi_connection))
-
-    monkeypatch.setattr(engine.dialect, "do_ping", counted)
+    pings = counted_pings(engine, monkeypatch)
     try:
         yield engine, pings
     finally:
         databases.dispose_all()
         main.dispose()
-
-
-def _backend(connection: sa.Connection) -> int:
-    return int(connection.exec_driver_sql("SELECT pg_backend_pid()").scalar_one())
 
 
 def test_a_client_engine_pings_no_live_recent_connection(
@@ -77,19 +64,8 @@ def test_a_client_engine_pings_no_live_recent_connection(
 def test_a_client_engine_replaces_a_killed_backend(
         client_engine: tuple[Engine, list[int]]) -> None:
     engine, pings = client_engine
+    killed = kill_the_pooled_backend(engine)
     with engine.connect() as connection:
-        killed = _backend(connection)
-    admin = sa.create_engine(POSTGRES_URL, isolation_level="AUTOCOMMIT")
-    try:
-        with admin.connect() as other:
-            other.exec_driver_sql(f"SELECT pg_terminate_backend({killed})")
-    finally:
-        admin.dispose()
-    record = engine.pool._pool.queue[0]  # type: ignore[attr-defined]
-    poller = select.poll()
-    poller.register(record.dbapi_connection.pgconn.socket, select.POLLIN)
-    assert poller.poll(10_000), "the server did not close the killed backend's socket"
-    with engine.connect() as connection:
-        assert _backend(connection) != killed
+        assert backend_of(connection) != killed
         assert connection.exec_driver_sql("SELECT 1").scalar_one() == 1
     assert pings
