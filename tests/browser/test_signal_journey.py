@@ -69,7 +69,8 @@ def test_counsellor_releases_a_signal_and_the_manager_follows_it_up(
     magazijn.get_by_role("link", name="Prepare release").click()
     page.wait_for_url(re.compile(r"/signals/[0-9a-f]{32}/release$"))
     visit(page, "signals-02-prepare")
-    assert "3-4 cases of bullying in Magazijn en logistiek" in page.locator(
+    # '3+': the review's rise answer covers the window (issue 12, session 8)
+    assert "3+ cases of bullying in Magazijn en logistiek" in page.locator(
         ".preview .signal-sentence").inner_text()
     page.check("input[name=actions][value=team_talk]")
     page.check("input[name=actions][value=training]")
@@ -91,8 +92,8 @@ def test_counsellor_releases_a_signal_and_the_manager_follows_it_up(
     visit(page, "signals-05-manager-overview")
     cards = page.locator("ul.signal-cards > li.signal-card")
     assert cards.count() == 1
-    assert "3-4" in cards.inner_text()
-    assert "4 cases" not in page.inner_text("main").replace("3-4 cases", "")
+    assert "3+" in cards.inner_text()
+    assert "4 cases" not in page.inner_text("main")
     assert page.locator("svg.chart").is_visible()
     cards.locator("a").first.click()
     page.wait_for_url(re.compile(r"/management/signals/\d+$"))

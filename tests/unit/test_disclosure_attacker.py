@@ -295,10 +295,6 @@ def histories(draw: st.DrawFn) -> tuple[History, tuple[int, ...]]:
         if sum(new) < 50:
             new[0] += 50 - sum(new)
         steps.append(Headcounts(departments(*new)))
-    erased: tuple[tuple[int, str, str], ...] = ()
-    if draw(st.sampled_from([False, False, True])):  # erased on request before the report
-        erased = ((draw(st.integers(1, n_depts)), cats[0], quarters[-1]),)
-        steps.append(Erasures(date(2027, 1, 5)))
     steps.append(REPORT_2026)
     late: tuple[tuple[int, str, str], ...] = ()
     moves: tuple[tuple[tuple[int, str, str], tuple[int, str, str]], ...] = ()
@@ -312,15 +308,12 @@ def histories(draw: st.DrawFn) -> tuple[History, tuple[int, ...]]:
             moves = ((atom, (d % n_depts + 1, cats[0], quarters[-1])),)
         steps += [LateCases(), Report(2026, date(2027, 2, 1), version=2)]
     history = History(depts, cats, quarters, tuple(steps), DisclosureRules(), late, moves,
-                      talks=draw(st.booleans()), erased=erased)
+                      talks=draw(st.booleans()))
     value = st.sampled_from([0, 0, 1, 1, 2, 3, 4, 5])
     truth = [draw(value) for _ in history.variables]
     index = {v: i for i, v in enumerate(history.variables)}
     if history.talks and not any(truth[index[("base", a)]] for a in history.atoms):
         truth[-1] = 0  # a conversation belongs to a case
-    for atom in erased:  # an erasure takes at most the cases the atom holds
-        erase, base = index[("erase", atom)], index[("base", atom)]
-        truth[erase] = min(truth[erase], truth[base])
     for source, _ in moves:  # a correction moves at most the cases the atom holds
         move, base = index[("move", source)], index[("base", source)]
         truth[move] = min(truth[move], truth[base])
