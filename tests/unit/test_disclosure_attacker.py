@@ -10,7 +10,9 @@ real release path on each and keeps those that reproduce the manager's view exac
 * explicit regression examples for the four leaks of the issue;
 * hypothesis: random small organisations (2-5 department groups, 2-3 categories, k=3) and
   histories (quarterly signals, annual reports, headcount changes that merge or split groups,
-  a retention erasure, corrections adding or moving cases) - no finding.
+  corrections adding or moving cases) - no finding. Erasures (on request, retention) are
+  tested exhaustively below, not yet drawn by hypothesis: the harness does not model an
+  erasure together with a moved atom or a year's conversations (session 8).
 
 More examples: ``DISCLOSURE_ATTACKER_EXAMPLES=200 pytest tests/unit/test_disclosure_attacker.py``.
 """
