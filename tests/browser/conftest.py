@@ -30,6 +30,7 @@ from tests.support.browser import (
     IN_CI,
     LiveServer,
     QuietHandler,
+    buffered,
     chromium_problem,
     console_problem,
 )
@@ -73,7 +74,8 @@ def chromium_browser() -> Iterator[Any]:
 @pytest.fixture
 def live_server(app: Flask) -> Iterator[LiveServer]:
     """The test's app (fresh database, migrated, default categories) on a free local port."""
-    server = make_server("127.0.0.1", 0, app, threaded=True, request_handler=QuietHandler)
+    server = make_server("127.0.0.1", 0, buffered(app), threaded=True,
+                         request_handler=QuietHandler)
     thread = threading.Thread(target=server.serve_forever, name="live-server", daemon=True)
     thread.start()
     try:

@@ -50,6 +50,25 @@ def chromium_problem() -> str | None:
 # ----------------------------------------------------------------------- live server
 
 
+def buffered(app: Any) -> Any:
+    """The live server's application with every response read whole and closed at once.
+
+    werkzeug's development server drains the request body before it closes a response; when
+    the browser has dropped the connection by then, the response (a static file, say) is never
+    closed, and its open file fails a later test as an unraisable ResourceWarning."""
+
+    def application(environ: Any, start_response: Any) -> list[bytes]:
+        result = app(environ, start_response)
+        try:
+            return [b"".join(result)]
+        finally:
+            close = getattr(result, "close", None)
+            if close is not None:
+                close()
+
+    return application
+
+
 class QuietHandler(WSGIRequestHandler):
     def log_request(self, *args: Any, **kwargs: Any) -> None:
         """No access log lines in the test output."""
