@@ -155,24 +155,64 @@ def workers_cpu(port: int) -> float:
     return total / TICKS
 
 
+def postmaster_of(url: str) -> int:
+    """The process id of the PostgreSQL server behind ``url`` (the parent of a backend): its
+    processes' CPU is on the same cores as the workers' (session 9)."""
+    import sqlalchemy as sa
+
+    engine = sa.create_engine(url)
+    try:
+        with engine.connect() as connection:
+            backend = int(connection.exec_driver_sql("SELECT pg_backend_pid()").scalar_one())
+            status = Path(f"/proc/{backend}/status").read_text()
+    finally:
+        engine.dispose()
+    return int(next(line.split()[1] for line in status.splitlines() if line.startswith("PPid:")))
+
+
+def server_cpu(postmaster: int | None) -> float:
+    """CPU seconds used so far by the database server's processes (the postmaster and its
+    children: the workers' backends above all); 0 without a server (SQLite)."""
+    if postmaster is None:
+        return 0.0
+    children = Path(f"/proc/{postmaster}/task/{postmaster}/children").read_text().split()
+    total = 0
+    for pid in (str(postmaster), *children):
+        try:
+            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:  # a backend that just exited
+            continue
+        total += int(fields[11]) + int(fields[12])
+    return total / TICKS
+
+
+SERVER: list[int | None] = [None]  # the PostgreSQL postmaster's pid, when measured
+
+
 def run_wrk(wrk: str, port: int, path: str, cookie: str | None, connections: int,
             seconds: float) -> tuple[float, float]:
     """Requests/second of 2xx answers, and the workers' CPU milliseconds per request; raises
-    when any answer was not 2xx/3xx."""
+    when any answer was not 2xx/3xx. On PostgreSQL the server's CPU milliseconds per request
+    go to :data:`SERVER_MS` (the same request count)."""
     args = [wrk, "-t2", f"-c{connections}", f"-d{seconds:g}s", "--timeout", "10s"]
     if cookie:
         args += ["-H", f"Cookie: {cookie}"]
     args.append(f"http://{HOST}:{port}{path}")
-    began = workers_cpu(port)
+    began, server_began = workers_cpu(port), server_cpu(SERVER[0])
     done = subprocess.run(args, capture_output=True, text=True, check=True,
                           timeout=seconds + 60)
     used = workers_cpu(port) - began
+    server_used = server_cpu(SERVER[0]) - server_began
     rate, count = RATE.search(done.stdout), COUNT.search(done.stdout)
     bad = NON_2XX.search(done.stdout)
     if (rate is None or count is None or (bad and int(bad.group(1)) > 0)
             or ERRORS.search(done.stdout)):
         raise RuntimeError(f"wrk on {path} did not get clean answers:\n{done.stdout}")
+    SERVER_MS.append(1000 * server_used / max(1, int(count.group(1))))
     return float(rate.group(1)), 1000 * used / max(1, int(count.group(1)))
+
+
+SERVER_MS: list[float] = []
 
 
 def main() -> int:
@@ -208,6 +248,8 @@ def main() -> int:
             with database as url:
                 settings = production_settings(url, tmp)
                 people, references = seed(settings, 1, args.cases)
+                if args.database == "postgresql":
+                    SERVER[0] = postmaster_of(url)
                 env = {k: v for k, v in os.environ.items()
                        if not k.startswith("VP_") and k != "DATABASE_URL"}
                 env.update({"DATABASE_URL": url, "VP_INSTANCE_PATH": tmp_name,
@@ -238,16 +280,19 @@ def main() -> int:
                             ("case_page", vp_port, f"/cases/{references[0]}", cookie)]
                     rates: dict[str, list[float]] = {name: [] for name, *_ in plan}
                     cpu_ms: dict[str, list[float]] = {name: [] for name, *_ in plan}
+                    db_ms: dict[str, list[float]] = {name: [] for name, *_ in plan}
                     for number in range(args.rounds):
                         for name, port, path, sent in plan:
                             rate, used = run_wrk(wrk, port, path, sent, args.connections,
                                                  args.seconds)
                             rates[name].append(rate)
                             cpu_ms[name].append(used)
+                            db_ms[name].append(SERVER_MS[-1])
                         print(f"round {number + 1}: " + ", ".join(
                             f"{name} {rates[name][-1]:.0f} req/s {cpu_ms[name][-1]:.2f} ms"
-                            for name in rates) + " (workers' CPU per request); load "
-                            + " ".join(f"{v:.2f}" for v in os.getloadavg()))
+                            + (f" + db {db_ms[name][-1]:.2f} ms" if SERVER[0] else "")
+                            for name in rates) + " (workers' [+ database server's] CPU per "
+                            "request); load " + " ".join(f"{v:.2f}" for v in os.getloadavg()))
     ratios = {name: statistics.median(rates[name][n] / rates["hello"][n]
                                       for n in range(args.rounds)) for name in TARGETS}
     per_request = {name: statistics.median(values) for name, values in cpu_ms.items()}
@@ -260,13 +305,15 @@ def main() -> int:
               f"{ratio:6.1%} of hello-world (median of per-round ratios; target >= "
               f"{target:.0%}: {'met' if ratio >= target else 'NOT met'}); workers' CPU "
               f"{per_request[name]:.2f} ms per request ({floor / per_request[name]:.1%} of "
-              "hello-world's)")
+              "hello-world's)" + (f"; database server's CPU {statistics.median(db_ms[name]):.2f}"
+                                  " ms per request" if SERVER[0] else ""))
     print("json: " + json.dumps({
         "database": args.database, "config": args.config, "workers": args.workers,
         "connections": args.connections,
         "cases": args.cases, "cpus": os.cpu_count(), "cpu": cpu,
         "rps": {name: [round(v, 1) for v in values] for name, values in rates.items()},
         "cpu_ms": {name: [round(v, 3) for v in values] for name, values in cpu_ms.items()},
+        "db_cpu_ms": {name: [round(v, 3) for v in values] for name, values in db_ms.items()},
         "load": [round(v, 2) for v in os.getloadavg()],
         "ratio": {name: round(value, 4) for name, value in ratios.items()}}))
     return 0
