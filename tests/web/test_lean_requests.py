@@ -8,6 +8,7 @@ session rows are read and written through the same engine); no test here measure
 from __future__ import annotations
 
 import io
+import re
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import replace
@@ -341,3 +342,31 @@ def test_a_full_list_page_counts_its_cases_in_its_own_statement(
         assert page.count('data-label="') >= shown
         counting = [s for s in statements if "count(" in s]
         assert len(counting) == 1 and "LIMIT" in counting[0]
+
+
+def test_the_unfiltered_list_counts_the_case_keys_alone(
+    app: Flask, settings: Settings, client: FlaskClient, counsellor: User, dept_id: int
+) -> None:
+    """Unfiltered, the page's count reads the narrow case_keys table alone - each key names
+    one case - instead of joining it with the wide cases table (session 9; fails before); a
+    filtered page still counts its filtered cases, and every total is the same."""
+    with app.app_context(), db_session_for(app) as session:
+        work = Work(session, settings, Actor(counsellor.id, "counsellor"),
+                    keys=unlock(session, settings, counsellor))
+        created = [lifecycle.create_case(work, case_input(dept_id)) for _ in range(27)]
+        for record in created[:2]:
+            lifecycle.close_case(work, record.reference, record.version,
+                                 Closing(closed_on=record.opened_on, outcome="advice"))
+        session.commit()
+    for status, path, total in ((None, "/cases/", 27), (None, "/cases/?page=2", 27),
+                                ("open", "/cases/", 25), ("closed", "/cases/", 2)):
+        if status is not None:
+            assert post_form(client, "/cases/filter", {"status": status, "sort": "newest"},
+                             form_page="/cases/").status_code == 303
+        with counted_statements(app) as statements:
+            page = client.get(path).get_data(as_text=True)
+        said = re.search(r'<p role="status">\s*(\d+) ', page)
+        assert said is not None and said.group(1) == str(total)
+        counting = [" ".join(s.split()) for s in statements if "count(" in s]
+        assert len(counting) == 1
+        assert ("FROM case_keys)" in counting[0]) is (status is None), counting[0]

@@ -11,7 +11,7 @@ from sqlalchemy import Select, bindparam, func, select
 from sqlalchemy.orm import Session
 
 from vp_registry.core.casework import fold
-from vp_registry.db.cases import Case
+from vp_registry.db.cases import Case, CaseKey
 from vp_registry.db.organisation import Department
 from vp_registry.services.cases import codec, listing_cache, queries, search, search_index
 from vp_registry.services.cases.listing_cache import ListingCache
@@ -57,6 +57,12 @@ def _plain_statements(status: str | None, year: int | None, sort: str
     query = queries.list_query(CaseFilter(status=status, year=year, sort=sort))
     count = select(func.count()).select_from(
         query.with_only_columns(Case.id).order_by(None).subquery())
+    if query.whereclause is None:
+        # Unfiltered, the list's rows are the case keys: each names one case (its primary key,
+        # a foreign key to cases). Counted alone they cost the database a scan of a narrow
+        # table instead of a join with the wide one (session 9: 0.13 of the list statement's
+        # ~0.2 ms on PostgreSQL at 200 cases, more with more cases).
+        count = select(func.count()).select_from(CaseKey)
     # The count rides along as the page's last column (session 8: one statement, and on
     # PostgreSQL one round trip, less per list page): an uncorrelated scalar subquery, which
     # the database evaluates once for the statement - over the ids alone, as the count
