@@ -83,7 +83,7 @@ def configure_state(app: Flask, settings: Settings) -> None:
 
 def register_extensions(app: Flask, settings: Settings) -> None:
     from vp_registry.web import i18n
-    from vp_registry.web.auth.loading import load_user
+    from vp_registry.web.auth.loading import load_user, no_session_identifier
     from vp_registry.web.sessions import DatabaseSessionInterface
 
     app.session_interface = DatabaseSessionInterface(settings)
@@ -91,6 +91,8 @@ def register_extensions(app: Flask, settings: Settings) -> None:
     i18n.init_app(app)
     login_manager.init_app(app)
     login_manager.session_protection = None  # sessions are server-side and regenerated at login
+    # Flask-Login hashes the client's address into the session otherwise (I-9; no public API)
+    login_manager._session_identifier_generator = no_session_identifier
     login_manager.login_view = "auth.login"
     login_manager.user_loader(load_user)
 

@@ -109,3 +109,16 @@ def orm_user() -> User:
     if found is None:  # deleted while this request ran
         abort(403)
     return found
+
+
+def no_session_identifier() -> str:
+    """Flask-Login's session identifier, made of nothing (session 9).
+
+    Flask-Login's own is the SHA-512 of the client's address (``X-Forwarded-For`` first) and
+    user agent: ``login_user`` stored it in the session's data, i.e. in the web_sessions row
+    - an address a database copy recovers by trying the IPv4 space against a few common
+    user agents (docs/design.md I-9: no client address is written anywhere) - and
+    ``_load_user`` computed it on every logged-in request (~20-30 us) only to ignore it:
+    session protection is off (sessions are server-side and regenerated at login). An empty
+    identifier keeps Flask-Login's session keys as they were, with nothing in them."""
+    return ""
