@@ -370,3 +370,38 @@ def test_the_unfiltered_list_counts_the_case_keys_alone(
         counting = [" ".join(s.split()) for s in statements if "count(" in s]
         assert len(counting) == 1
         assert ("FROM case_keys)" in counting[0]) is (status is None), counting[0]
+
+
+def test_the_session_lookup_runs_on_the_driver_and_reads_what_sqlalchemy_reads(
+    app: Flask, client: FlaskClient, login_as: Callable[..., User]
+) -> None:
+    """The web session's row with its user and vault columns is read on the driver's cursor
+    (db/raw.py; session 9: not through SQLAlchemy's execution, which fails before), and the
+    row is the one SQLAlchemy reads: same columns, same values, same types."""
+    from vp_registry.web import sessions
+
+    login_as("counsellor")
+    through_sqlalchemy: list[str] = []
+
+    def record(_conn: Any, clause: Any, *_rest: Any) -> None:
+        through_sqlalchemy.append(" ".join(str(clause).split()))
+
+    engine = app_state(app).engine
+    event.listen(engine, "before_execute", record)
+    try:
+        assert client.get("/start").status_code == 200
+    finally:
+        event.remove(engine, "before_execute", record)
+    assert through_sqlalchemy and not any("web_sessions" in s for s in through_sqlalchemy)
+    cookie = client.get_cookie(COOKIE_NAME)
+    assert cookie is not None
+    from vp_registry.core import crypto
+
+    wanted = {"token_hash": crypto.hash_token(cookie.value)}
+    with app.app_context(), db_session_for(app) as session:
+        connection = session.connection()
+        expected = connection.execute(sessions._ROW_AND_USER, wanted).one()
+        (found,) = sessions._RAW_ROW_AND_USER.rows(connection, wanted)
+    assert found._fields == expected._fields  # type: ignore[attr-defined]
+    assert [(type(value), value) for value in found] == [
+        (type(value), value) for value in expected]

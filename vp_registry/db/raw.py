@@ -22,10 +22,11 @@ everything else goes through SQLAlchemy.
 
 from __future__ import annotations
 
+from collections import namedtuple
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any, cast
 
-from sqlalchemy import Connection
+from sqlalchemy import Connection, Select
 from sqlalchemy.engine import Dialect
 from sqlalchemy.exc import DBAPIError, ResourceClosedError
 from sqlalchemy.sql import ClauseElement
@@ -73,11 +74,19 @@ class _Compiled:
 class RawStatement:
     """A Core statement compiled once per dialect and run on the DBAPI cursor (see above).
 
-    ``result_types``: the types of the columns it returns, in order (none: no result)."""
+    ``result_types``: the types of the columns it returns, in order (none: no result); or
+    ``named``: a select's rows as named tuples of its columns (their keys and types), read
+    by attribute as SQLAlchemy's rows are."""
 
     def __init__(self, statement: ClauseElement,
-                 result_types: Sequence[TypeEngine[Any]] = ()) -> None:
+                 result_types: Sequence[TypeEngine[Any]] = (), *, named: bool = False) -> None:
         self._statement = statement
+        self._named: Callable[..., tuple[Any, ...]] | None = None
+        if named:
+            columns = list(cast(Select[Any], statement).selected_columns)
+            result_types = [column.type for column in columns]
+            fields = [str(column.key) for column in columns]
+            self._named = cast(Callable[..., tuple[Any, ...]], namedtuple("RawRow", fields))
         self._result_types = tuple(result_types)
         self._compiled: dict[str, _Compiled] = {}
 
@@ -109,6 +118,9 @@ class RawStatement:
             _raise_wrapped(connection, error, cursor, compiled.sql, bound)
         finally:
             cursor.close()
+        if self._named is not None:
+            named = self._named
+            return [named(*compiled.row(row)) for row in fetched]
         return [compiled.row(row) for row in fetched]
 
 
