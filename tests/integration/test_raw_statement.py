@@ -8,9 +8,11 @@ from typing import Any
 
 import pytest
 from sqlalchemy import Connection, Date, Integer, String, bindparam, event, select, text
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.orm import Session
 
+from tests.support.database import POSTGRES_URL
+from tests.support.pg_backends import backend_of, terminate
 from vp_registry.config import Settings
 from vp_registry.db.audit import AuditEntry
 from vp_registry.db.raw import RawStatement
@@ -109,3 +111,18 @@ def test_an_audited_commit_runs_its_hot_statements_on_the_driver(
     assert through_sqlalchemy == []
     assert audit.verify(db, settings.audit_key).ok
     assert audit.verify(db, settings.audit_key).entries == 4
+
+
+@pytest.mark.skipif(not POSTGRES_URL, reason="needs PostgreSQL: set VP_TEST_POSTGRES_URL")
+def test_a_lost_connection_is_invalidated_as_sqlalchemy_does(db: Session) -> None:
+    """The backend ended under a raw statement: SQLAlchemy's OperationalError, marked as a
+    lost connection, and the connection invalidated - the pool does not hand it out again."""
+    connection = db.connection()
+    backend = backend_of(connection)
+    assert terminate("SELECT pg_terminate_backend(:pid)", {"pid": backend}) == 1
+    with pytest.raises(OperationalError) as raised:
+        _INSERT.rows(connection, _entry(905, datetime(2026, 1, 1)))
+    assert raised.value.connection_invalidated
+    assert connection.invalidated
+    db.rollback()
+    db.close()

@@ -24,6 +24,7 @@ from __future__ import annotations
 
 from collections import namedtuple
 from collections.abc import Callable, Mapping, Sequence
+from contextlib import suppress
 from typing import Any, cast
 
 from sqlalchemy import Connection, Select
@@ -117,7 +118,8 @@ class RawStatement:
         except dialect.loaded_dbapi.Error as error:
             _raise_wrapped(connection, error, cursor, compiled.sql, bound)
         finally:
-            cursor.close()
+            with suppress(dialect.loaded_dbapi.Error):  # a connection invalidated just now
+                cursor.close()
         if self._named is not None:
             named = self._named
             return [named(*compiled.row(row)) for row in fetched]
