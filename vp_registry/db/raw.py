@@ -89,12 +89,13 @@ class RawStatement:
             fields = [str(column.key) for column in columns]
             self._named = cast(Callable[..., tuple[Any, ...]], namedtuple("RawRow", fields))
         self._result_types = tuple(result_types)
-        self._compiled: dict[str, _Compiled] = {}
+        self._compiled: dict[tuple[str, str, str], _Compiled] = {}  # per dialect and driver
 
     def compiled(self, dialect: Dialect) -> _Compiled:
-        found = self._compiled.get(dialect.name)
+        key = (dialect.name, dialect.driver, dialect.paramstyle)
+        found = self._compiled.get(key)
         if found is None:
-            found = self._compiled[dialect.name] = _Compiled(
+            found = self._compiled[key] = _Compiled(
                 self._statement, dialect, self._result_types)
         return found
 
