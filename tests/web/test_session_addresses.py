@@ -43,3 +43,23 @@ def test_a_login_stores_nothing_derived_from_the_client_address(
     shared = {name: value for name, value in first.items() if name not in _OWN}
     assert shared == {name: value for name, value in second.items() if name not in _OWN}
     assert shared  # Flask-Login's own keys (_fresh, ...) are still there: compared above
+
+
+def test_a_session_stored_with_an_address_hash_loses_it_at_its_next_request(
+    app: Flask, create_user: Callable[..., User]
+) -> None:
+    """A session logged in before the fix holds the hash until its next request, which
+    rewrites its row without it (fails before: the hash stays)."""
+    user = create_user("counsellor")
+    client = app.test_client()
+    assert AuthActions(client).login(user).status_code == 302
+    with app.app_context(), db_session_for(app) as session:
+        row = session.execute(select(WebSession).where(WebSession.user_id == user.id)).scalar_one()
+        data = json.loads(row.data)
+        row.data = json.dumps({**data, "_id": "9f" * 64})
+        session.commit()
+    assert client.get("/start").status_code == 200
+    with app.app_context(), db_session_for(app) as session:
+        stored = session.execute(select(WebSession.data).where(WebSession.user_id == user.id))
+        after = json.loads(stored.scalar_one())
+    assert after == {**data, "_id": ""}

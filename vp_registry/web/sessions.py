@@ -186,6 +186,8 @@ class DatabaseSessionInterface(SessionInterface):
         except ValueError:
             data = {}
         session = ServerSession(data if isinstance(data, dict) else {}, token=token)
+        if session.get("_id"):  # Flask-Login's hash of the address, stored before session 9
+            session["_id"] = ""  # (I-9; web/auth/loading.no_session_identifier): rewritten now
         g.web_session_row = row
         remember_session_user(found)
         if found.user_id is not None and found.vault_key_sealed is not None:
