@@ -65,10 +65,12 @@ def test_the_kept_panel_is_the_rendered_one(
     first = _panel(client)
     second = _panel(client)
     assert built == [1]  # the second list built no form
-    assert second == first  # the same second: the same token
+    # the same panel; its CSRF token is signed with the second, so not compared (a list in the
+    # next second has another: session 9 - the test failed when the GETs straddled a second)
+    assert CSRF.sub("", second) == CSRF.sub("", first)
     with app.app_context():  # the short cache reads the same choices again (its 5 s ran out)
         app_state().directory._cached = None
-    assert _panel(client) == second and built == [1]
+    assert CSRF.sub("", _panel(client)) == CSRF.sub("", second) and built == [1]
     assert ("Werkplaats" in second) and (("Alle" if language == "nl" else "All") in second)
     monkeypatch.setattr(case_views.filter_panel, "kept", lambda: None)
     plain = _panel(client)
