@@ -69,7 +69,9 @@ def test_the_kept_header_is_the_rendered_one(
     first = _page(client, "/start?x=%3Ca%3E")
     second = _page(client, "/start?x=%3Ca%3E")
     assert len([key for key in kept if key[1] == language]) == 1
-    assert _header(second) == _header(first)  # the same second: the same CSRF token
+    # the CSRF token is signed with the second: compared without it (session 9: two GETs may
+    # straddle a second on a loaded machine)
+    assert CSRF.sub("", _header(second)) == CSRF.sub("", _header(first))
     token = CSRF.search(_header(second))
     assert token is not None
     assert 'name="next" value="/start?x=%3Ca%3E"' in _header(second)  # escaped as before
