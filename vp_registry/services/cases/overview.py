@@ -107,17 +107,15 @@ def _watched(index: listing_cache.ListingIndex, rows: Sequence[Any], today: date
     whole as one whose deadlines are neither overdue nor soon today (decided as
     :func:`overview` decides it for a summary: from the opening date and the dates met)."""
     integrity, whole = index.marks()
-    entry, found = index.entry, []
-    for row in rows:
-        hit = entry(row.id)
-        if hit is not None and hit[0] == row.version:
-            bits = hit[2]
-            if not bits & integrity:  # integrity 0: no entry is an integrity report
+    found: list[Any] = []
+    # one pass over every open case: only those without a current entry, or whose entry is
+    # an integrity report, are looked at one by one (issue 17, session 9)
+    for row in index.unsettled(rows, integrity):
+        hit = index.entry(row.id)
+        if hit is not None and hit[0] == row.version and hit[2] & whole:
+            watch = integrity_deadlines(row.opened_on, *index.deadline_days(hit))
+            if not (watch.overdue(today) or watch.soon(today)):
                 continue
-            if bits & whole:
-                watch = integrity_deadlines(row.opened_on, *index.deadline_days(hit))
-                if not (watch.overdue(today) or watch.soon(today)):
-                    continue
         found.append(row)
     return found
 
