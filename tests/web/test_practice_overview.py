@@ -12,11 +12,11 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
-from datetime import date
+from datetime import date, timedelta
 from functools import partial
 
 import pytest
-from flask import Flask
+from flask import Flask, get_template_attribute
 from flask.testing import FlaskClient
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -36,8 +36,9 @@ from vp_registry.services.infrastructure.audit import Actor
 from vp_registry.services.organisations import registry
 from vp_registry.services.practice.overview import RECENT
 from vp_registry.services.vault import key_pairs
+from vp_registry.web.speedups.template_i18n import format_date
 from vp_registry.services.work import Work
-from vp_registry.web.practice import overviews
+from vp_registry.web.practice import org_case_urls, org_url, overviews
 from vp_registry.web.practice.overview_copies import COPIES, OverviewCopies
 
 
@@ -110,6 +111,49 @@ def test_each_part_is_its_organisations_own_overview(client: FlaskClient,
             part = _section(page, organisation)
             assert _references(part) == [c.reference for c in own.deadlines + own.recent]
             assert f"{own.open_count} open" in part or f"{own.open_count} openstaande" in part
+
+
+def _add_integrity_reports(organisation: Client, today: date) -> None:
+    """Open integrity reports: acknowledgement overdue, acknowledgement soon, feedback soon."""
+    with organisation.factory() as session:
+        work = organisation.work(session)
+        department_id = lifecycle.read_case(work, organisation.reference).department_id
+        for opened, acknowledged in ((20, None), (3, None), (85, 80)):
+            lifecycle.create_case(work, case_input(
+                department_id, opened_on=today - timedelta(days=opened), integrity_report=True,
+                acknowledged_on=None if acknowledged is None
+                else today - timedelta(days=acknowledged)), today=today)
+        session.commit()
+
+
+@pytest.mark.parametrize("language", ["nl", "en"])
+def test_each_line_is_what_the_organisations_links_and_the_deadline_macro_write(
+        app: Flask, client: FlaskClient, both: tuple[Client, Client], language: str) -> None:
+    """Issue 17, session 9: the lines made once a page (web/practice/client_page.py) are byte
+    for byte those of the template's org_url, org_case_urls and deadline_note macro."""
+    today = date.today()
+    _add_integrity_reports(both[0], today)
+    client.set_cookie("vp_lang", language)
+    page = _page(client)
+    assert 'class="overdue"' in page and 'class="badge"' in page
+    with app.test_request_context("/clients", headers={"Cookie": f"vp_lang={language}"}):
+        note = get_template_attribute("cases/_macros.html", "deadline_note")
+        for organisation in both:
+            with organisation.factory() as session:
+                own = cases_overview.overview(organisation.work(session), today=today,
+                                              recent=RECENT)
+                session.rollback()
+            link = org_case_urls(organisation.organisation)
+            lines = [f'<li><a href="{link(c.reference)}">{c.reference}</a> {note(c, today)}</li>'
+                     for c in own.deadlines]
+            lines += [f'<li><a href="{link(c.reference)}">{c.reference}</a> · '
+                      f'{format_date(c.opened_on)}</li>' for c in own.recent]
+            part = page[page.index(f'href="{org_url(organisation.organisation, "home.start")}"'):]
+            part = part[:part.index("</section>")]
+            assert re.findall(r"<li>.*</li>", part) == lines
+            assert lines and (organisation is not both[0] or len(own.deadlines) >= 2)
+            assert f'href="{org_url(organisation.organisation, "cases.index", status="open")}"' \
+                in part
 
 
 def test_every_part_is_audited_in_its_own_chain_copy_or_not(
