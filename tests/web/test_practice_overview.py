@@ -36,10 +36,10 @@ from vp_registry.services.infrastructure.audit import Actor
 from vp_registry.services.organisations import registry
 from vp_registry.services.practice.overview import RECENT
 from vp_registry.services.vault import key_pairs
-from vp_registry.web.speedups.template_i18n import format_date
 from vp_registry.services.work import Work
 from vp_registry.web.practice import org_case_urls, org_url, overviews
 from vp_registry.web.practice.overview_copies import COPIES, OverviewCopies
+from vp_registry.web.speedups.template_i18n import format_date
 
 
 @pytest.fixture(autouse=True)
