@@ -71,12 +71,14 @@ def with_open_cases(from_clause: FromClause) -> FromClause:
     return from_clause.join(_OPEN_ARRAYS, true())
 
 
-def open_cases_of(row: Any) -> list[OpenCase]:
-    """The open cases of a row holding :data:`OPEN_CASES_COLUMNS`, in the list's order."""
+def open_cases_of(row: Any) -> list[tuple[int, int, date, str, date | None]]:
+    """The open cases of a row holding :data:`OPEN_CASES_COLUMNS`, in the list's order, as
+    plain tuples of :class:`OpenCase`'s fields (made in C: only the few shown or watched
+    become an :class:`OpenCase`)."""
     if row.open_id is None:  # no open case: the aggregates are NULL
         return []
-    return list(map(OpenCase._make, zip(row.open_id, row.open_version, row.open_opened_on,
-                                        row.open_reference, row.open_closed_on, strict=True)))
+    return list(zip(row.open_id, row.open_version, row.open_opened_on, row.open_reference,
+                    row.open_closed_on, strict=True))
 
 
 @dataclass(frozen=True)
@@ -90,7 +92,8 @@ class Overview:
 
 def open_cases(work: Work) -> list[Any]:
     """The open cases' ids, versions and plaintext columns (opening date, reference, closing
-    date) in the start page's order (newest first)."""
+    date: :class:`OpenCase`'s fields, in its order) in the start page's order (newest
+    first)."""
     return list(work.session.connection().execute(
         _OPEN_CASES, {"open": CaseStatus.OPEN.value}).all())
 
@@ -116,7 +119,7 @@ def overview(work: Work, *, today: date, recent: int = 10,
     rows = open_cases(work) if rows is None else rows
     index = listing_cache.ListingIndex()
     index.load(work.session, work.keys, read=index_read)
-    wanted = [*rows[:recent], *_watched(index, rows[recent:], today)]
+    wanted = list(map(OpenCase._make, [*rows[:recent], *_watched(index, rows[recent:], today)]))
     found = {row.id: summary for row in wanted
              if (summary := index.summary(row, CaseStatus.OPEN.value)) is not None}
     for row in _full_rows(work, [row.id for row in wanted if row.id not in found]):
@@ -148,10 +151,10 @@ def _watched(index: listing_cache.ListingIndex, rows: Sequence[Any], today: date
     found: list[Any] = []
     # one pass over every open case: only those without a current entry, or whose entry is
     # an integrity report, are looked at one by one (issue 17, session 9)
-    for row in index.unsettled(rows, integrity):
-        hit = index.entry(row.id)
-        if hit is not None and hit[0] == row.version and hit[2] & whole:
-            watch = integrity_deadlines(row.opened_on, *index.deadline_days(hit))
+    for row in index.unsettled(rows, integrity):  # id, version, opened_on, ...
+        hit = index.entry(row[0])
+        if hit is not None and hit[0] == row[1] and hit[2] & whole:
+            watch = integrity_deadlines(row[2], *index.deadline_days(hit))
             if not (watch.overdue(today) or watch.soon(today)):
                 continue
         found.append(row)

@@ -34,7 +34,6 @@ from vp_registry.db.accounts import User, WebSession
 from vp_registry.services.cases import listing_cache
 from vp_registry.services.cases import overview as cases_overview
 from vp_registry.services.cases.listing_cache import IndexRead
-from vp_registry.services.cases.overview import OpenCase
 from vp_registry.services.errors import NoGrant, VaultLocked
 from vp_registry.services.infrastructure.audit import Actor
 from vp_registry.services.organisations import registry
@@ -57,7 +56,7 @@ class ClientSession:
     work: Work
     unlocked: bool
     index_read: IndexRead | None = None  # the vault's listing index, read with the session
-    open_rows: list[OpenCase] | None = None  # the open cases, likewise (PostgreSQL)
+    open_rows: list[Any] | None = None  # the open cases, likewise (PostgreSQL)
 
     @property
     def client(self) -> ClientWork:
