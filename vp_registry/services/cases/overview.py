@@ -26,7 +26,7 @@ from typing import Any, Final, NamedTuple, cast
 from sqlalchemy import FromClause, Table, bindparam, func, select, true
 from sqlalchemy.dialects.postgresql import aggregate_order_by
 
-from vp_registry.core.casework import integrity_deadlines
+from vp_registry.core.casework import watch_cutoffs
 from vp_registry.core.taxonomy import CaseStatus
 from vp_registry.db.cases import Case
 from vp_registry.services.cases import codec, listing_cache, queries
@@ -148,15 +148,18 @@ def _watched(index: listing_cache.ListingIndex, rows: Sequence[Any], today: date
     whole as one whose deadlines are neither overdue nor soon today (decided as
     :func:`overview` decides it for a summary: from the opening date and the dates met)."""
     integrity, whole = index.marks()
+    acknowledge_by, feedback_by = watch_cutoffs(today)
     found: list[Any] = []
     # one pass over every open case: only those without a current entry, or whose entry is
     # an integrity report, are looked at one by one (issue 17, session 9)
     for row in index.unsettled(rows, integrity):  # id, version, opened_on, ...
         hit = index.entry(row[0])
-        if hit is not None and hit[0] == row[1] and hit[2] & whole:
-            watch = integrity_deadlines(row[2], *index.deadline_days(hit))
-            if not (watch.overdue(today) or watch.soon(today)):
-                continue
+        # a current, whole entry: hit[4], hit[5] are the acknowledged and feedback days (0:
+        # not met); an unmet deadline is overdue or soon iff the case opened by its cut-off
+        if hit is not None and hit[0] == row[1] and hit[2] & whole and not (
+                (not hit[4] and row[2] <= acknowledge_by)
+                or (not hit[5] and row[2] <= feedback_by)):
+            continue
         found.append(row)
     return found
 
