@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import unicodedata
-from datetime import date
+from datetime import date, timedelta
 
 import pytest
 from hypothesis import given
@@ -18,6 +18,7 @@ from vp_registry.core.casework import (
     new_reference,
     normalise_reference,
     retention_ends_on,
+    watch_cutoffs,
 )
 
 
@@ -108,3 +109,17 @@ def test_fold_is_casefold_nfkd_without_combining_marks(text: str) -> None:
                                   "a\u0301b\u0308", "ΣΑΣ", "plain ASCII Text", ""])
 def test_fold_of_dutch_and_tricky_text(text: str) -> None:
     assert fold(text) == _fold_by_definition(text)
+
+
+@given(st.dates(min_value=date(2001, 1, 1), max_value=date(2099, 12, 31)),
+       st.integers(-400, 60), st.booleans(), st.booleans())
+def test_the_watch_cutoffs_decide_as_the_deadlines_do(today: date, offset: int,
+                                                      acknowledged: bool, fed_back: bool) -> None:
+    """Issue 17, session 9: the start page's cut-offs give exactly 'overdue or soon'."""
+    opened = today + timedelta(days=offset)
+    deadlines = integrity_deadlines(opened, opened if acknowledged else None,
+                                    opened if fed_back else None)
+    acknowledge_by, feedback_by = watch_cutoffs(today)
+    assert ((not acknowledged and opened <= acknowledge_by)
+            or (not fed_back and opened <= feedback_by)) == (
+        deadlines.overdue(today) or deadlines.soon(today))

@@ -12,11 +12,11 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
-from datetime import date
+from datetime import date, timedelta
 from functools import partial
 
 import pytest
-from flask import Flask
+from flask import Flask, get_template_attribute
 from flask.testing import FlaskClient
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -25,7 +25,7 @@ from tests.casework import case_input
 from tests.organisationwork import PASSWORD, Client, create_client, main_work
 from tests.support.forms import post_form
 from tests.web.organisation_visits import enrolled, log_in
-from vp_registry.app_state import practice_state
+from vp_registry.app_state import organisation_state, practice_state
 from vp_registry.config import Settings
 from vp_registry.db.accounts import User
 from vp_registry.db.audit import AuditEntry
@@ -37,8 +37,10 @@ from vp_registry.services.organisations import registry
 from vp_registry.services.practice.overview import RECENT
 from vp_registry.services.vault import key_pairs
 from vp_registry.services.work import Work
-from vp_registry.web.practice import overviews
+from vp_registry.web.practice import org_case_urls, org_url, overviews
+from vp_registry.web.practice.client_sessions import open_in
 from vp_registry.web.practice.overview_copies import COPIES, OverviewCopies
+from vp_registry.web.speedups.template_i18n import format_date
 
 
 @pytest.fixture(autouse=True)
@@ -110,6 +112,80 @@ def test_each_part_is_its_organisations_own_overview(client: FlaskClient,
             part = _section(page, organisation)
             assert _references(part) == [c.reference for c in own.deadlines + own.recent]
             assert f"{own.open_count} open" in part or f"{own.open_count} openstaande" in part
+
+
+def _add_integrity_reports(organisation: Client, today: date) -> None:
+    """Open integrity reports: acknowledgement overdue, acknowledgement soon, feedback soon."""
+    with organisation.factory() as session:
+        work = organisation.work(session)
+        department_id = lifecycle.read_case(work, organisation.reference).department_id
+        for opened, acknowledged in ((20, None), (3, None), (85, 80)):
+            lifecycle.create_case(work, case_input(
+                department_id, opened_on=today - timedelta(days=opened), integrity_report=True,
+                acknowledged_on=None if acknowledged is None
+                else today - timedelta(days=acknowledged)), today=today)
+        session.commit()
+
+
+@pytest.mark.parametrize("language", ["nl", "en"])
+def test_each_line_is_what_the_organisations_links_and_the_deadline_macro_write(
+        app: Flask, client: FlaskClient, both: tuple[Client, Client], language: str) -> None:
+    """Issue 17, session 9: the lines made once a page (web/practice/client_page.py) are byte
+    for byte those of the template's org_url, org_case_urls and deadline_note macro."""
+    today = date.today()
+    _add_integrity_reports(both[0], today)
+    client.set_cookie("vp_lang", language)
+    page = _page(client)
+    assert 'class="overdue"' in page and 'class="badge"' in page
+    with app.test_request_context("/clients", headers={"Cookie": f"vp_lang={language}"}):
+        note = get_template_attribute("cases/_macros.html", "deadline_note")
+        for organisation in both:
+            with organisation.factory() as session:
+                own = cases_overview.overview(organisation.work(session), today=today,
+                                              recent=RECENT)
+                session.rollback()
+            link = org_case_urls(organisation.organisation)
+            lines = [f'<li><a href="{link(c.reference)}">{c.reference}</a> {note(c, today)}</li>'
+                     for c in own.deadlines]
+            lines += [f'<li><a href="{link(c.reference)}">{c.reference}</a> · '
+                      f'{format_date(c.opened_on)}</li>' for c in own.recent]
+            part = page[page.index(f'href="{org_url(organisation.organisation, "home.start")}"'):]
+            part = part[:part.index("</section>")]
+            assert re.findall(r"<li>.*</li>", part) == lines
+            assert lines and (organisation is not both[0] or len(own.deadlines) >= 2)
+            assert f'href="{org_url(organisation.organisation, "cases.index", status="open")}"' \
+                in part
+
+
+def test_the_open_cases_read_with_the_session_are_the_overviews_own(
+        app: Flask, client: FlaskClient, both: tuple[Client, Client]) -> None:
+    """Issue 17, session 9: on PostgreSQL a part reads the open cases with its session's row
+    (arrays, one statement); they are exactly what the overview reads on its own - order,
+    versions, dates -, none when there is none; SQLite reads them on their own."""
+    alfa, beta = both
+    _add_cases(alfa, 3)  # opened on 1-3 April: newer than the first case
+    with beta.factory() as session:  # beta's only open case erased: no open case at all
+        work = beta.work(session)
+        version = lifecycle.read_case(work, beta.reference).version
+        lifecycle.erase_case(work, beta.reference, version)
+        session.commit()
+    with app.test_request_context("/clients"):
+        for organisation, count in ((alfa, 4), (beta, 0)):
+            token = client.get_cookie(f"vp_session__{organisation.slug}")
+            assert token is not None
+            state = organisation_state(organisation.organisation)
+            opened = open_in(organisation.organisation, state, token.value, with_open=True)
+            assert opened is not None and opened.unlocked
+            try:
+                own = [tuple(row) for row in cases_overview.open_cases(opened.work)]
+                assert len(own) == count
+                if state.engine.dialect.name == "postgresql":
+                    assert opened.open_rows is not None
+                    assert [tuple(row) for row in opened.open_rows] == own
+                else:
+                    assert opened.open_rows is None
+            finally:
+                opened.work.close()
 
 
 def test_every_part_is_audited_in_its_own_chain_copy_or_not(

@@ -93,6 +93,19 @@ def integrity_deadlines(
     )
 
 
+def watch_cutoffs(today: date, days: int = DEADLINE_SOON_DAYS) -> tuple[date, date]:
+    """The latest opening dates for which an unmet acknowledgement, and an unmet feedback,
+    deadline (:func:`integrity_deadlines`) is overdue or soon ``today``: an unmet deadline
+    is either iff it falls due by ``today + days``, and its due date never goes back as the
+    opening date goes on. (Issue 17, session 9: the start page decides which open integrity
+    reports to watch without making their deadlines one by one.)"""
+    limit = today + timedelta(days=days)
+    feedback = add_months(limit, -FEEDBACK_MONTHS) - timedelta(days=3)  # below the last one
+    while add_months(feedback + timedelta(days=1), FEEDBACK_MONTHS) <= limit:
+        feedback += timedelta(days=1)
+    return limit - timedelta(days=ACKNOWLEDGE_DAYS), feedback
+
+
 def retention_ends_on(closed_on: date, retention_months: int) -> date:
     """The first day on which the retention period after closing has passed."""
     return add_months(closed_on, retention_months)

@@ -7,7 +7,7 @@ import json
 import struct
 import sys
 from array import array
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import date
 from typing import Any, Final, cast
@@ -37,6 +37,7 @@ from vp_registry.services.cases.listing_format import (
     Entry,
     Packed,
     parse,
+    unsettled,
 )
 from vp_registry.services.cases.queries import CaseFilter
 from vp_registry.services.cases.records import CaseSummary
@@ -200,6 +201,13 @@ class ListingCache:
     def entry(self, case_id: int) -> Entry | None:
         """An entry, whatever its version (None: none)."""
         return self._get(case_id)
+
+    def unsettled(self, rows: Sequence[Any], marks: int) -> list[Any]:
+        """The ``rows`` (case id and version first) without a current entry, or whose
+        current entry has a bit of ``marks``, in their order."""
+        packed = self._packed
+        return unsettled(self._entries, rows, marks) if packed is None \
+            else packed.unsettled(rows, marks)
 
     def marks(self) -> tuple[int, int]:
         """The bits of the integrity and summary marks (0: no entry has it)."""

@@ -21,11 +21,12 @@ from array import array
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
-from typing import Any, Final, cast
+from typing import Any, Final, NamedTuple, cast
 
-from sqlalchemy import Table, bindparam, select
+from sqlalchemy import FromClause, Table, bindparam, func, select, true
+from sqlalchemy.dialects.postgresql import aggregate_order_by
 
-from vp_registry.core.casework import integrity_deadlines
+from vp_registry.core.casework import watch_cutoffs
 from vp_registry.core.taxonomy import CaseStatus
 from vp_registry.db.cases import Case
 from vp_registry.services.cases import codec, listing_cache, queries
@@ -41,6 +42,45 @@ _OPEN_CASES: Final = (
     .order_by(_CASES.c.opened_on.desc(), _CASES.c.reference.desc()))
 
 
+# The open cases read with another row in one statement, on PostgreSQL (issue 17, session 9:
+# a /clients part reads them with its session row - one statement and round trip less per
+# organisation): each column as an array in the list's order (reference is unique, so the
+# arrays are in step); add OPEN_CASES_COLUMNS to a select over :func:`with_open_cases` and
+# give ``open_cases_of(row)`` to :func:`overview` as ``rows``.
+_OPEN_ORDER: Final = (_CASES.c.opened_on.desc(), _CASES.c.reference.desc())
+_OPEN_ARRAYS: Final = select(*(
+    func.array_agg(aggregate_order_by(column, *_OPEN_ORDER)).label(f"open_{column.name}")
+    for column in (_CASES.c.id, _CASES.c.version, _CASES.c.opened_on, _CASES.c.reference,
+                   _CASES.c.closed_on))
+).where(_CASES.c.status == CaseStatus.OPEN.value).subquery("open_cases")
+OPEN_CASES_COLUMNS: Final = tuple(_OPEN_ARRAYS.c)
+
+
+class OpenCase(NamedTuple):
+    """An open case as :func:`open_cases` reads it (the same fields, in the same order)."""
+
+    id: int
+    version: int
+    opened_on: date
+    reference: str
+    closed_on: date | None
+
+
+def with_open_cases(from_clause: FromClause) -> FromClause:
+    """``from_clause`` joined to the one row of the open cases' arrays."""
+    return from_clause.join(_OPEN_ARRAYS, true())
+
+
+def open_cases_of(row: Any) -> list[tuple[int, int, date, str, date | None]]:
+    """The open cases of a row holding :data:`OPEN_CASES_COLUMNS`, in the list's order, as
+    plain tuples of :class:`OpenCase`'s fields (made in C: only the few shown or watched
+    become an :class:`OpenCase`)."""
+    if row.open_id is None:  # no open case: the aggregates are NULL
+        return []
+    return list(zip(row.open_id, row.open_version, row.open_opened_on, row.open_reference,
+                    row.open_closed_on, strict=True))
+
+
 @dataclass(frozen=True)
 class Overview:
     """The counsellor's start page: open cases and whistleblower deadlines to watch."""
@@ -52,7 +92,8 @@ class Overview:
 
 def open_cases(work: Work) -> list[Any]:
     """The open cases' ids, versions and plaintext columns (opening date, reference, closing
-    date) in the start page's order (newest first)."""
+    date: :class:`OpenCase`'s fields, in its order) in the start page's order (newest
+    first)."""
     return list(work.session.connection().execute(
         _OPEN_CASES, {"open": CaseStatus.OPEN.value}).all())
 
@@ -78,7 +119,7 @@ def overview(work: Work, *, today: date, recent: int = 10,
     rows = open_cases(work) if rows is None else rows
     index = listing_cache.ListingIndex()
     index.load(work.session, work.keys, read=index_read)
-    wanted = [*rows[:recent], *_watched(index, rows[recent:], today)]
+    wanted = list(map(OpenCase._make, [*rows[:recent], *_watched(index, rows[recent:], today)]))
     found = {row.id: summary for row in wanted
              if (summary := index.summary(row, CaseStatus.OPEN.value)) is not None}
     for row in _full_rows(work, [row.id for row in wanted if row.id not in found]):
@@ -107,17 +148,18 @@ def _watched(index: listing_cache.ListingIndex, rows: Sequence[Any], today: date
     whole as one whose deadlines are neither overdue nor soon today (decided as
     :func:`overview` decides it for a summary: from the opening date and the dates met)."""
     integrity, whole = index.marks()
-    entry, found = index.entry, []
-    for row in rows:
-        hit = entry(row.id)
-        if hit is not None and hit[0] == row.version:
-            bits = hit[2]
-            if not bits & integrity:  # integrity 0: no entry is an integrity report
-                continue
-            if bits & whole:
-                watch = integrity_deadlines(row.opened_on, *index.deadline_days(hit))
-                if not (watch.overdue(today) or watch.soon(today)):
-                    continue
+    acknowledge_by, feedback_by = watch_cutoffs(today)
+    found: list[Any] = []
+    # one pass over every open case: only those without a current entry, or whose entry is
+    # an integrity report, are looked at one by one (issue 17, session 9)
+    for row in index.unsettled(rows, integrity):  # id, version, opened_on, ...
+        hit = index.entry(row[0])
+        # a current, whole entry: hit[4], hit[5] are the acknowledged and feedback days (0:
+        # not met); an unmet deadline is overdue or soon iff the case opened by its cut-off
+        if hit is not None and hit[0] == row[1] and hit[2] & whole and not (
+                (not hit[4] and row[2] <= acknowledge_by)
+                or (not hit[5] and row[2] <= feedback_by)):
+            continue
         found.append(row)
     return found
 

@@ -27,3 +27,6 @@ class ClientWork:
     # the vault's listing index as read with the session's row in this unit of work
     # (services/cases/listing_cache.IndexRead), or None: the overview reads it itself
     index_read: Any = None
+    # the open cases as read with the session's row (services/cases/overview.open_cases_of),
+    # or None: the overview reads them itself
+    open_rows: Any = None

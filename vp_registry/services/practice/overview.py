@@ -49,7 +49,7 @@ def client_overview(client: ClientWork, *, today: date, recent: int = RECENT,
     session's copy when the open cases (ids, versions), the key version and the day are
     those it was made for."""
     work = client.work
-    rows = cases_overview.open_cases(work)
+    rows = cases_overview.open_cases(work) if client.open_rows is None else client.open_rows
     match = b"".join([cases_overview.fingerprint(rows), work.keys.version.to_bytes(4, "big"),
                       today.isoformat().encode(), recent.to_bytes(2, "big")])
     found = copies.get(match) if copies is not None else None

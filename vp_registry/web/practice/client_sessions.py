@@ -32,6 +32,7 @@ from vp_registry.core.taxonomy import Role
 from vp_registry.db import utcnow
 from vp_registry.db.accounts import User, WebSession
 from vp_registry.services.cases import listing_cache
+from vp_registry.services.cases import overview as cases_overview
 from vp_registry.services.cases.listing_cache import IndexRead
 from vp_registry.services.errors import NoGrant, VaultLocked
 from vp_registry.services.infrastructure.audit import Actor
@@ -55,10 +56,11 @@ class ClientSession:
     work: Work
     unlocked: bool
     index_read: IndexRead | None = None  # the vault's listing index, read with the session
+    open_rows: list[Any] | None = None  # the open cases, likewise (PostgreSQL)
 
     @property
     def client(self) -> ClientWork:
-        return ClientWork(self.organisation, self.work, self.index_read)
+        return ClientWork(self.organisation, self.work, self.index_read, self.open_rows)
 
 
 def _unseal(token: str, sealed: bytes) -> bytes:
@@ -92,37 +94,45 @@ def _signed_in_user(row: Any) -> bool:
 _SESSIONS, _USERS = (cast(Table, model.__table__) for model in (WebSession, User))
 
 
-def _session_statement(*, with_index: bool) -> Select[Any]:
+def _session_statement(*, with_index: bool, with_open: bool) -> Select[Any]:
     """The statement of :func:`open_in` (``with_index``: also the vault's listing index,
-    tens of KB, which only a part made afresh needs)."""
+    tens of KB, which only a part made afresh needs; ``with_open``: also the open cases, as
+    arrays - PostgreSQL only)."""
     joined = unlocking.with_vault_and_grant(
         _SESSIONS.join(_USERS, _USERS.c.id == _SESSIONS.c.user_id), _SESSIONS.c.user_id)
+    joined = listing_cache.with_listing_index(joined) if with_index else joined
+    joined = cases_overview.with_open_cases(joined) if with_open else joined
     index = listing_cache.INDEX_READ_COLUMNS if with_index else ()
+    open_cases = cases_overview.OPEN_CASES_COLUMNS if with_open else ()
     return (select(_SESSIONS.c.data, _SESSIONS.c.created_at, _SESSIONS.c.last_seen_at,
                    _SESSIONS.c.vault_key_sealed, _USERS.c.id.label("user_id"),
                    _USERS.c.role, _USERS.c.display_name, _USERS.c.active,
                    and_(_USERS.c.totp_enrolled_at.is_not(None),
                         _USERS.c.totp_secret_encrypted.is_not(None)).label("totp_enrolled"),
-                   _USERS.c.must_change_password, *unlocking.VAULT_READ_COLUMNS, *index)
-            .select_from(listing_cache.with_listing_index(joined) if with_index else joined)
+                   _USERS.c.must_change_password, *unlocking.VAULT_READ_COLUMNS, *index,
+                   *open_cases)
+            .select_from(joined)
             .where(_SESSIONS.c.token_hash == bindparam("token_hash")))
 
 
-_ROW_AND_USER, _WITH_INDEX = (_session_statement(with_index=False),
-                              _session_statement(with_index=True))
+# (with_index, with_open) -> the statement, each built once
+_STATEMENTS = {(index, open_cases): _session_statement(with_index=index, with_open=open_cases)
+               for index in (False, True) for open_cases in (False, True)}
 
 
 def open_in(organisation: Organisation, state: AppState, token: str, *,
-            with_index: bool = False) -> ClientSession | None:
+            with_index: bool = False, with_open: bool = False) -> ClientSession | None:
     """This browser's counsellor session in ``organisation`` (its ``state``), checked as that
     organisation's own request checks it; None if there is none. Uses no request context (the
     overview runs it in a thread per organisation); the caller closes ``work``.
-    ``with_index``: read the vault's listing index with it (``index_read``)."""
+    ``with_index``: read the vault's listing index with it (``index_read``); ``with_open``:
+    on PostgreSQL, also the open cases (``open_rows``; issue 17, session 9)."""
     session = new_session(state.session_factory)
     try:
-        row = session.connection().execute(
-            _WITH_INDEX if with_index else _ROW_AND_USER,
-            {"token_hash": crypto.hash_token(token)}).first()
+        connection = session.connection()
+        with_open = with_open and connection.dialect.name == "postgresql"
+        row = connection.execute(_STATEMENTS[with_index, with_open],
+                                 {"token_hash": crypto.hash_token(token)}).first()
         if row is None or _expired(state, row) or not _signed_in_user(row):
             session.close()
             return None
@@ -140,7 +150,9 @@ def open_in(organisation: Organisation, state: AppState, token: str, *,
                 unlocked = False
         return ClientSession(organisation, row.display_name, work, unlocked,
                              listing_cache.IndexRead.of_row(row)
-                             if unlocked and with_index else None)
+                             if unlocked and with_index else None,
+                             cases_overview.open_cases_of(row)
+                             if unlocked and with_open else None)
     except BaseException:
         session.close()
         raise

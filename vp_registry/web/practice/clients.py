@@ -14,6 +14,7 @@ from vp_registry.render.tabular import csv_safe
 from vp_registry.services.practice import hours
 from vp_registry.web.access import public
 from vp_registry.web.practice import blueprint
+from vp_registry.web.practice.client_page import client_parts
 from vp_registry.web.practice.client_sessions import host_organisations
 from vp_registry.web.practice.overviews import browser_hours, browser_overviews
 
@@ -32,7 +33,7 @@ def hours_text(minutes: int) -> str:
 def clients() -> str:
     today = date.today()
     parts = browser_overviews(today)
-    return render_template("practice/clients.html", parts=parts, today=today,
+    return render_template("practice/clients.html", parts=client_parts(parts, today),
                            hosts_apart=bool(parts) and host_organisations())
 
 

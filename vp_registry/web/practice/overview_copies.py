@@ -39,6 +39,8 @@ MAX_COPIES: Final = 4096  # per worker; a copy is ~1-3 KB
 MAX_IDLE: Final = 30 * 60.0  # seconds: the default session idle timeout
 _DATES: Final = ("opened_on", "closed_on", "acknowledged_on", "feedback_on")
 _FIELDS: Final = tuple(f.name for f in fields(CaseSummary))
+_DATE_PLACES: Final = tuple(_FIELDS.index(name) for name in _DATES)
+_CATEGORIES: Final = _FIELDS.index("categories")
 
 
 @dataclass(frozen=True)
@@ -48,27 +50,33 @@ class _Copy:
 
 
 def _encode(found: Overview) -> bytes:
-    def summary(case: CaseSummary) -> dict[str, Any]:
-        values = {name: getattr(case, name) for name in _FIELDS}
-        for name in _DATES:
-            values[name] = values[name].isoformat() if values[name] is not None else None
-        values["categories"] = list(values["categories"])
+    """A part as JSON: each summary a list of its fields in :data:`_FIELDS`' order, dates
+    as ISO text (lists, not objects: ~2.5x cheaper to write and read, issue 17 session 9)."""
+    def summary(case: CaseSummary) -> list[Any]:
+        values = [getattr(case, name) for name in _FIELDS]
+        for place in _DATE_PLACES:
+            if values[place] is not None:
+                values[place] = values[place].isoformat()
+        values[_CATEGORIES] = list(values[_CATEGORIES])
         return values
 
-    return json.dumps({"open": found.open_count, "recent": [summary(c) for c in found.recent],
-                       "deadlines": [summary(c) for c in found.deadlines]}).encode("utf-8")
+    return json.dumps([found.open_count, [summary(c) for c in found.recent],
+                       [summary(c) for c in found.deadlines]]).encode("utf-8")
 
 
 def _decode(data: bytes) -> Overview:
-    def summary(values: dict[str, Any]) -> CaseSummary:
-        for name in _DATES:
-            values[name] = date.fromisoformat(values[name]) if values[name] else None
-        values["categories"] = tuple(values["categories"])
-        return CaseSummary(**values)
+    def summary(values: list[Any]) -> CaseSummary:
+        if len(values) != len(_FIELDS):
+            raise ValueError("a copy of another shape")
+        for place in _DATE_PLACES:
+            if values[place]:
+                values[place] = date.fromisoformat(values[place])
+        values[_CATEGORIES] = tuple(values[_CATEGORIES])
+        return CaseSummary(**dict(zip(_FIELDS, values, strict=True)))
 
-    loaded = json.loads(data)
-    return Overview(int(loaded["open"]), [summary(c) for c in loaded["recent"]],
-                    [summary(c) for c in loaded["deadlines"]])
+    open_count, recent, deadlines = json.loads(data)
+    return Overview(int(open_count), [summary(c) for c in recent],
+                    [summary(c) for c in deadlines])
 
 
 class OverviewCopies:

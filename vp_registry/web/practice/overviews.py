@@ -63,7 +63,7 @@ def _part(organisation: Organisation, state: AppState, token: str, today: date,
     # the vault's listing index is read with the session's row only when no copy is kept:
     # a part made afresh needs it, a copy (usually still good) does not
     opened = open_in(organisation, state, token,
-                     with_index=not copies.has(organisation.slug, token))
+                     with_index=not copies.has(organisation.slug, token), with_open=True)
     if opened is None or not opened.unlocked:
         copies.drop(organisation.slug, token)
         if opened is None:
