@@ -168,9 +168,10 @@ class Closings:
 
 @dataclass(frozen=True)
 class Erasures:
-    """On ``on`` the counsellor erases the world's ``erase`` cases (the last ones of each
-    atom in ``History.erased``), e.g. on the person's request; the service keeps what
-    ``core.facts.erasure_of`` says of each."""
+    """On ``on`` the counsellor erases the world's ``erase`` cases of each atom in
+    ``History.erased`` (they come after its ``base`` cases, which stay), e.g. on the
+    person's request; the service keeps what ``services.cases.erasures.keep_counted`` keeps
+    of each (``core.facts.erasure_of``, ``erased_quarter``: :func:`_kept`)."""
 
     on: date
 
@@ -294,29 +295,32 @@ def _edited(history: History, counts: Sequence[int], index: Mapping[tuple[str, C
             ) -> list[tuple[int, CaseFacts, bool]]:
     """The cases of one base atom after the edits: (position, case, may be erased).
 
-    The world's cases of an atom are fixed, whatever happens to them: a :class:`Closings`
+    The world's cases of an atom are fixed, whatever happens to them: the ``base`` ones and,
+    after them, the ``erase`` ones an :class:`Erasures` step erases on request (so the atom
+    held ``base + erase`` cases until then, and ``base`` after: both linear in the
+    variables, the search's constraints on either side of the erasure). A :class:`Closings`
     step closes (and a :class:`Reopenings` reopens) the first ``close`` (``reopen``) ones, a
     move - a correction's (``late``) or an :class:`OpeningsMoved` - takes the first ``move``
-    ones to the target atom, an :class:`Erasures` erases the last ``erase`` ones, and
-    retention (:class:`Erase`) only ever shreds closed ones. So a data set needs
-    ``close + erase <= n`` and ``move + erase <= n`` (an erased case is neither closed nor
-    moved; a moved case may be closed); other values are :class:`Invalid` - in every step,
-    so a candidate is judged the same whichever step it fails at. "May be erased": the
-    history erases it on request, or it is closed and the history has a retention purge
-    (such a case holds no conversation, :func:`_with_talks`).
+    ones to the target atom, and retention (:class:`Erase`) only ever shreds closed ones.
+    So a data set needs ``close <= base`` and ``move <= base`` (an erased case is neither
+    closed nor moved; a moved case may be closed); other values are :class:`Invalid` - in
+    every step, so a candidate is judged the same whichever step it fails at. "May be
+    erased": the history erases it on request, or it is closed and the history has a
+    retention purge (such a case holds no conversation, :func:`_with_talks`).
     """
-    n = counts[index[("base", atom)]]
+    kept = counts[index[("base", atom)]]
     close, erased, moving, reopen = (counts[index[(kind, atom)]] if (kind, atom) in index
                                      else 0 for kind in ("close", "erase", "move", "reopen"))
-    if max(close, moving) + erased > n:
+    if max(close, moving) > kept:
         raise Invalid()  # an edit of more cases than the atom holds: no such data set
+    n = kept + erased
     closing = {a: step for step in edits.closings for a in step.atoms}
     closed = close if atom in closing else 0
     retention = any(isinstance(step, Erase) for step in history.steps)
     start = _first_day(atom[2])
     found: list[tuple[int, CaseFacts, bool]] = []
     for i in range(n):
-        gone = i >= n - erased
+        gone = i >= kept
         if (edits.erase == "drop" and gone) or (edits.erase == "only" and not gone):
             continue
         case = CaseFacts(0, start + timedelta(days=i), None, atom[0], (atom[1],))
@@ -649,7 +653,8 @@ class Pipeline:
                         continue
                     variables = _variables_of(f, h, index_of, late=late, today=step.today,
                                               moved=_moved_late(h, late_on, finalised),
-                                              edited=_edited_atoms(h, edits))
+                                              edited=_edited_atoms(h, edits),
+                                              erasing=edits.erase == "keep")
                     if variables is not None:
                         out.figures.append((f, variables))
         return out
@@ -657,7 +662,7 @@ class Pipeline:
 
 def _edited_atoms(h: History, edits: Edits) -> set[CellKey]:
     """Atoms whose department figures are no plain sum of world variables after the edits."""
-    found = set(h.erased) if edits.erase == "drop" else set()
+    found: set[CellKey] = set()
     if edits.purge_ran:  # retention shredded closed cases of these (how many: the data's)
         found |= set(h.closed)
     if edits.moved:
@@ -741,12 +746,13 @@ def _moved_late(h: History, late_on: date | None,
 def _variables_of(f: Figure, h: History, index_of: Mapping[tuple[str, CellKey], int], *,
                   late: bool, today: date,
                   moved: Mapping[CellKey, tuple[CellKey, date]] | None = None,
-                  edited: set[CellKey] | None = None,
+                  edited: set[CellKey] | None = None, erasing: bool = True,
                   ) -> tuple[int, ...] | None:
     """The world variables a figure sums (None when it is not a sum of world atoms).
 
     ``moved``: late atoms counted in another atom from their registration day; ``edited``:
-    atoms that lost erased cases (no plain sum any more).
+    atoms that lost cases to retention or a move (no plain sum any more); ``erasing``: the
+    cases an :class:`Erasures` step erases still exist (an atom's ``erase`` variable counts).
     """
     found: list[int] = []
     shifted = ({a for pair in h.moves for a in pair} if late else set()) | (edited or set())
@@ -759,6 +765,8 @@ def _variables_of(f: Figure, h: History, index_of: Mapping[tuple[str, CellKey], 
         if atom[0] < 0 or atom in shifted:
             return None  # organisation-level pseudo atoms, or not a plain sum after a move
         sources = [("base", atom, _first_day(atom[2]))]
+        if erasing:
+            sources.append(("erase", atom, _first_day(atom[2])))
         if late:
             sources += [("late", a, _first_day(a[2]) + timedelta(days=40))
                         for a in h.late if (counted[a][0] if a in counted else a) == atom]
@@ -803,11 +811,24 @@ def _propagate(constraints: Sequence[Constraint], lo: list[int], hi: list[int]) 
 
 def candidates(constraints: Sequence[Constraint], truth: Sequence[int],
                bound: int) -> Iterator[tuple[int, ...]]:
-    """Every integer table in [0, bound]^n satisfying the constraints, nearest to truth first."""
+    """Every integer table in [0, bound]^n satisfying the constraints, nearest to truth first:
+    by the sum of the distances of its variables to the truth's (level by level), then as
+    the walk meets them (each variable's values nearest first). A walk by variables alone
+    tried every value of the last variables before a second one moved, so a table one step
+    away in two variables (an erased case counted in another atom) came after hundreds."""
     n = len(truth)
 
-    def walk(lo: list[int], hi: list[int]) -> Iterator[tuple[int, ...]]:
+    def distances(lo: list[int], hi: list[int]) -> tuple[int, int]:
+        """The least and the largest distance to the truth of a table inside the box."""
+        least = sum(max(lo[v] - truth[v], truth[v] - hi[v], 0) for v in range(n))
+        most = sum(max(abs(lo[v] - truth[v]), abs(hi[v] - truth[v])) for v in range(n))
+        return least, most
+
+    def walk(lo: list[int], hi: list[int], level: int) -> Iterator[tuple[int, ...]]:
         if not _propagate(constraints, lo, hi):
+            return
+        least, most = distances(lo, hi)
+        if not least <= level <= most:
             return
         open_vars = [v for v in range(n) if lo[v] < hi[v]]
         if not open_vars:
@@ -817,9 +838,14 @@ def candidates(constraints: Sequence[Constraint], truth: Sequence[int],
         for value in sorted(range(lo[v], hi[v] + 1), key=lambda x: (abs(x - truth[v]), x)):
             lo2, hi2 = list(lo), list(hi)
             lo2[v] = hi2[v] = value
-            yield from walk(lo2, hi2)
+            yield from walk(lo2, hi2, level)
 
-    yield from walk([0] * n, [bound] * n)
+    lo, hi = [0] * n, [bound] * n
+    if not _propagate(constraints, lo, hi):
+        return
+    least, most = distances(lo, hi)
+    for level in range(least, most + 1):
+        yield from walk(list(lo), list(hi), level)
 
 
 @dataclass(frozen=True)
@@ -930,7 +956,9 @@ def units(history: History) -> list[tuple[str, tuple[Var, ...]]]:
                                                   periods):
         atoms = [(d, cat, q) for d in sorted(depts) for q in quarters]
         label = f"D{'+'.join(map(str, sorted(depts)))} · {cat} · {plabel}"
-        base = tuple(index[("base", a)] for a in atoms)
+        # an atom's cases: its base ones and those erased on request (Erasures)
+        base = tuple(sorted(index[(kind, a)] for kind in ("base", "erase") for a in atoms
+                            if (kind, a) in index))
         late = tuple(index[("late", a)] for a in atoms if ("late", a) in index)
         found.append((label, base))
         if late:
@@ -940,7 +968,13 @@ def units(history: History) -> list[tuple[str, tuple[Var, ...]]]:
         found.append((f"cases moved from {source} to {target}", (index[("move", source)],)))
     for atom in h.closed:
         found.append((f"cases of {atom} closed after a report", (index[("close", atom)],)))
-    for atom in h.erased:
+    for depts in sorted(dept_sets | {everybody}, key=sorted) if h.erased else ():
+        erased = tuple(index[("erase", a)] for a in h.erased if a[0] in depts)
+        if erased and len(erased) < len(h.erased):
+            found.append((f"cases erased from D{'+'.join(map(str, sorted(depts)))}", erased))
+    # in one department (fixed worlds): which of its atoms; never all erasable atoms (the
+    # number erased is public: the audit log, see attack)
+    for atom in h.erased if len(h.erased) > 1 and len({a[0] for a in h.erased}) == 1 else ():
         found.append((f"cases of {atom} erased after a report", (index[("erase", atom)],)))
     for atom in h.reopened:
         found.append((f"cases of {atom} reopened after a report", (index[("reopen", atom)],)))
@@ -959,6 +993,16 @@ def _rise_bound(history: History) -> int:
     return next(now for now in range(k, 10 * k) if rule.fires(now, k - 1))
 
 
+def _erased_on_request(history: History, state: Attack) -> int:
+    """How many cases the history erases on request: public (each erasure is an entry in
+    the audit log), so a search constraint too - only where they were is not."""
+    erased = tuple(i for i, (kind, _) in enumerate(history.variables) if kind == "erase")
+    total = sum(state.truth[i] for i in erased)
+    if erased:
+        state.constraints.append((erased, total, total))
+    return total
+
+
 def attack(history: History, truth: Sequence[int], *, bound: int | None = None,
            budget: int = 400,
            only: Callable[[str], bool] | None = None) -> tuple[list[Finding], Attack]:
@@ -969,11 +1013,13 @@ def attack(history: History, truth: Sequence[int], *, bound: int | None = None,
                                                  first_quarter=history.quarters[0]))
     bound = max(bound if bound is not None else 2 * k, _rise_bound(history))
     state = Attack(history, tuple(truth), bound, budget)
+    erased = _erased_on_request(history, state)
     findings = []
     for name, unit in units(history):
         if only is not None and not only(name):
             continue
-        finding = state.check(name, unit, k)
+        # where erased cases were: every number up to the (public) number erased is possible
+        finding = state.check(name, unit, min(k, erased + 1) if "erased" in name else k)
         if finding is not None:
             findings.append(finding)
     return findings, state
