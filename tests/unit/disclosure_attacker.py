@@ -966,19 +966,49 @@ def units(history: History) -> list[tuple[str, tuple[Var, ...]]]:
             found.append((label + " (with late cases)", base + late))
     for source, target in h.moves:
         found.append((f"cases moved from {source} to {target}", (index[("move", source)],)))
-    for atom in h.closed:
-        found.append((f"cases of {atom} closed after a report", (index[("close", atom)],)))
-    for depts in sorted(dept_sets | {everybody}, key=sorted) if h.erased else ():
-        erased = tuple(index[("erase", a)] for a in h.erased if a[0] in depts)
-        if erased and len(erased) < len(h.erased):
-            found.append((f"cases erased from D{'+'.join(map(str, sorted(depts)))}", erased))
-    # in one department (fixed worlds): which of its atoms; never all erasable atoms (the
-    # number erased is public: the audit log, see attack)
-    for atom in h.erased if len(h.erased) > 1 and len({a[0] for a in h.erased}) == 1 else ():
-        found.append((f"cases of {atom} erased after a report", (index[("erase", atom)],)))
+    if any(isinstance(step, Erase) for step in h.steps):  # retention shreds closed cases
+        found += _edit_units(h, index, "close", h.closed, dept_sets | {everybody},
+                             "closed")
+    else:
+        found += [(f"cases of {a} closed after a report", (index[("close", a)],))
+                  for a in h.closed]
+    found += _edit_units(h, index, "erase", h.erased, dept_sets | {everybody}, "erased")
     for atom in h.reopened:
         found.append((f"cases of {atom} reopened after a report", (index[("reopen", atom)],)))
     return found
+
+
+def _edit_units(h: History, index: Mapping[tuple[str, CellKey], int], kind: str,
+                atoms: Sequence[CellKey], dept_sets: set[frozenset[int]], what: str,
+                ) -> list[tuple[str, tuple[Var, ...]]]:
+    """Where the cases an edit took were (``kind`` "erase", or "close" before a retention
+    purge), when the atoms span several departments: per department group; in one
+    department (fixed worlds): per atom. Never all the atoms: how many were erased or
+    closed is public (:func:`_public_totals`)."""
+    found: list[tuple[str, tuple[Var, ...]]] = []
+    if len({a[0] for a in atoms}) > 1:
+        for depts in sorted(dept_sets, key=sorted):
+            group = tuple(index[(kind, a)] for a in atoms if a[0] in depts)
+            if group and len(group) < len(atoms):
+                found.append((f"cases {what} in D{'+'.join(map(str, sorted(depts)))}", group))
+    elif len(atoms) > 1:
+        found += [(f"cases of {a} {what} after a report", (index[(kind, a)],)) for a in atoms]
+    return found
+
+
+def _public_totals(history: History, state: Attack) -> dict[str, int]:
+    """How many cases the history erases on request - public: each erasure is an entry in
+    the audit log - and, in a history with a retention purge, how many it closes (the
+    report's exact organisation total "closed", and the purge's audited count): search
+    constraints too. Only where they were is not public."""
+    totals: dict[str, int] = {}
+    retention = any(isinstance(step, Erase) for step in history.steps)
+    for kind in ("erase", "close") if retention else ("erase",):
+        edited = tuple(i for i, (k, _) in enumerate(history.variables) if k == kind)
+        if edited:
+            totals[kind] = sum(state.truth[i] for i in edited)
+            state.constraints.append((edited, totals[kind], totals[kind]))
+    return totals
 
 
 def _rise_bound(history: History) -> int:
@@ -993,16 +1023,6 @@ def _rise_bound(history: History) -> int:
     return next(now for now in range(k, 10 * k) if rule.fires(now, k - 1))
 
 
-def _erased_on_request(history: History, state: Attack) -> int:
-    """How many cases the history erases on request: public (each erasure is an entry in
-    the audit log), so a search constraint too - only where they were is not."""
-    erased = tuple(i for i, (kind, _) in enumerate(history.variables) if kind == "erase")
-    total = sum(state.truth[i] for i in erased)
-    if erased:
-        state.constraints.append((erased, total, total))
-    return total
-
-
 def attack(history: History, truth: Sequence[int], *, bound: int | None = None,
            budget: int = 400,
            only: Callable[[str], bool] | None = None) -> tuple[list[Finding], Attack]:
@@ -1013,13 +1033,14 @@ def attack(history: History, truth: Sequence[int], *, bound: int | None = None,
                                                  first_quarter=history.quarters[0]))
     bound = max(bound if bound is not None else 2 * k, _rise_bound(history))
     state = Attack(history, tuple(truth), bound, budget)
-    erased = _erased_on_request(history, state)
+    totals = _public_totals(history, state)
     findings = []
     for name, unit in units(history):
         if only is not None and not only(name):
             continue
-        # where erased cases were: every number up to the (public) number erased is possible
-        finding = state.check(name, unit, min(k, erased + 1) if "erased" in name else k)
+        # where erased (closed) cases were: every number up to the public total is possible
+        kind = "erase" if " erased " in name else "close" if " closed " in name else None
+        finding = state.check(name, unit, min(k, totals[kind] + 1) if kind in totals else k)
         if finding is not None:
             findings.append(finding)
     return findings, state
