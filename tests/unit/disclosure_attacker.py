@@ -52,7 +52,8 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime, time, timedelta
-from itertools import product
+from heapq import heappop, heappush
+from itertools import count, product
 from types import SimpleNamespace
 from typing import Any
 
@@ -812,40 +813,33 @@ def _propagate(constraints: Sequence[Constraint], lo: list[int], hi: list[int]) 
 def candidates(constraints: Sequence[Constraint], truth: Sequence[int],
                bound: int) -> Iterator[tuple[int, ...]]:
     """Every integer table in [0, bound]^n satisfying the constraints, nearest to truth first:
-    by the sum of the distances of its variables to the truth's (level by level), then as
-    the walk meets them (each variable's values nearest first). A walk by variables alone
+    by the sum of the distances of its variables to the truth's. Best first over boxes
+    (each node of the walk visited once, the box with the least distance any table in it can
+    have first; a variable's values nearest first among equals). A walk by variables alone
     tried every value of the last variables before a second one moved, so a table one step
     away in two variables (an erased case counted in another atom) came after hundreds."""
     n = len(truth)
 
-    def distances(lo: list[int], hi: list[int]) -> tuple[int, int]:
-        """The least and the largest distance to the truth of a table inside the box."""
-        least = sum(max(lo[v] - truth[v], truth[v] - hi[v], 0) for v in range(n))
-        most = sum(max(abs(lo[v] - truth[v]), abs(hi[v] - truth[v])) for v in range(n))
-        return least, most
-
-    def walk(lo: list[int], hi: list[int], level: int) -> Iterator[tuple[int, ...]]:
-        if not _propagate(constraints, lo, hi):
-            return
-        least, most = distances(lo, hi)
-        if not least <= level <= most:
-            return
-        open_vars = [v for v in range(n) if lo[v] < hi[v]]
-        if not open_vars:
-            yield tuple(lo)
-            return
-        v = min(open_vars, key=lambda i: (hi[i] - lo[i], i))
-        for value in sorted(range(lo[v], hi[v] + 1), key=lambda x: (abs(x - truth[v]), x)):
-            lo2, hi2 = list(lo), list(hi)
-            lo2[v] = hi2[v] = value
-            yield from walk(lo2, hi2, level)
+    def least(lo: list[int], hi: list[int]) -> int:
+        return sum(max(lo[v] - truth[v], truth[v] - hi[v], 0) for v in range(n))
 
     lo, hi = [0] * n, [bound] * n
     if not _propagate(constraints, lo, hi):
         return
-    least, most = distances(lo, hi)
-    for level in range(least, most + 1):
-        yield from walk(list(lo), list(hi), level)
+    queue: list[tuple[int, int, list[int], list[int]]] = [(least(lo, hi), 0, lo, hi)]
+    order = count(1)
+    while queue:
+        _, _, lo, hi = heappop(queue)
+        open_vars = [v for v in range(n) if lo[v] < hi[v]]
+        if not open_vars:
+            yield tuple(lo)
+            continue
+        v = min(open_vars, key=lambda i: (hi[i] - lo[i], i))
+        for value in sorted(range(lo[v], hi[v] + 1), key=lambda x: (abs(x - truth[v]), x)):
+            lo2, hi2 = list(lo), list(hi)
+            lo2[v] = hi2[v] = value
+            if _propagate(constraints, lo2, hi2):
+                heappush(queue, (least(lo2, hi2), next(order), lo2, hi2))
 
 
 @dataclass(frozen=True)
