@@ -773,3 +773,22 @@ def test_a_department_or_category_changed_after_a_signal_release_is_not_given_aw
     findings, state = attack(history, (3, 0, 3, 0, moved))
     no_findings(findings)
     assert state.expected[-1] != ("report refused", 2026, 1)
+
+
+@pytest.mark.xfail(strict=True, reason="open leak (hyp, session 9): a review over a merged "
+                   "group is not audited against the earlier '< k' answers of its parts")
+def test_a_review_after_a_merge_does_not_pin_the_merged_departments() -> None:
+    """Found by the randomized erasing property (seed 2), shrunk; no erasure needed, present
+    at a74399b. Registry from 2026-Q1; p cases in 2026-Q4: Afdeling 1 0, Afdeling 2 (8
+    employees, 'Other departments' alone) 1, Afdeling 3 (12) 2. The 1 January 2027 review
+    releases nothing (each group under 3: answers '< 3' in the ledger); the headcounts change
+    to 40/5/5, so Other departments = Afdeling 2 + 3; the 2026 report shows only 'x'; the
+    1 April review releases 'Other departments p 3+'. Each part under 3 and their sum 3 or
+    more pins each to 1..2. Strict: passes once the leak is fixed (then drop the mark)."""
+    history = History(
+        departments(30, 8, 12), ("p",), (Q4,),
+        (SIGNALS_Q4, Headcounts(departments(40, 5, 5)), REPORT_2026, SIGNALS_Q1_2027),
+        DisclosureRules(first_quarter="2026-Q1"),
+    )
+    findings, _ = attack(history, (0, 1, 2), budget=1000)
+    no_findings(findings)
