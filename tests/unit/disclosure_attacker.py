@@ -52,9 +52,12 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime, time, timedelta
-from itertools import product
+from heapq import heappop, heappush
+from itertools import count, product
+from types import SimpleNamespace
 from typing import Any
 
+from vp_registry.core.casework import add_months
 from vp_registry.core.disclosure import (
     CellKey,
     DisclosureRules,
@@ -90,6 +93,7 @@ from vp_registry.core.report import (
     report_true_counts,
 )
 from vp_registry.core.signals import rise_rule
+from vp_registry.services.infrastructure import retention
 from vp_registry.services.signals import publishing, reviewing
 
 Observation = tuple[Any, ...]
@@ -140,9 +144,16 @@ class LateCases:
 
 @dataclass(frozen=True)
 class Erase:
-    """Retention: cases opened before ``before`` are erased from now on."""
+    """Retention on ``on`` (``services.infrastructure.retention.purge``): every case closed
+    (as recorded) on or before ``on`` minus ``months`` months whose counted years all have a
+    final report (``retention._all_counted_years_reported``, the service's own rule) is
+    shredded from now on; of each the harness keeps what the service's
+    ``services.cases.erasures.keep_counted`` keeps (``core.facts.erasure_of``: a case a final
+    report counted open at its year's end; ``erased_quarter``: its quarter, when a release
+    had counted it). Only closed cases go: the cases :class:`Closings` closed."""
 
-    before: date
+    on: date
+    months: int = 1
 
 
 @dataclass(frozen=True)
@@ -158,9 +169,10 @@ class Closings:
 
 @dataclass(frozen=True)
 class Erasures:
-    """On ``on`` the counsellor erases the world's ``erase`` cases (the last ones of each
-    atom in ``History.erased``), e.g. on the person's request; the service keeps what
-    ``core.facts.erasure_of`` says of each."""
+    """On ``on`` the counsellor erases the world's ``erase`` cases of each atom in
+    ``History.erased`` (they come after its ``base`` cases, which stay), e.g. on the
+    person's request; the service keeps what ``services.cases.erasures.keep_counted`` keeps
+    of each (``core.facts.erasure_of``, ``erased_quarter``: :func:`_kept`)."""
 
     on: date
 
@@ -257,7 +269,13 @@ def _publish_quarters(published: Published, figures: Sequence[Figure], moment: d
 
 
 class Invalid(Exception):
-    """A correction moves more cases out of an atom than it holds: no such data set."""
+    """Values that are no data set of the world: an edit of more cases than an atom holds
+    (see :func:`_edited`), or conversations in a year without a case to hold them."""
+
+
+Identity = tuple[str, CellKey, int]
+"""A case of the world: (``"base"`` or ``"late"``, its atom, its position in the atom) - the
+same case in every step, whatever the edits did to it."""
 
 
 @dataclass(frozen=True)
@@ -269,22 +287,41 @@ class Edits:
     # reopenings and opening-date edits, with the publication moments known then (_known)
     reopenings: tuple[tuple[Reopenings, Known], ...] = ()
     moved: tuple[tuple[OpeningsMoved, Known], ...] = ()
+    purged: frozenset[Identity] = frozenset()  # the cases retention shredded (Erase)
+    purge_ran: bool = False  # an Erase step ran (whether or not it found a due case)
 
 
 def _edited(history: History, counts: Sequence[int], index: Mapping[tuple[str, CellKey], int],
-            kind: str, atom: CellKey, edits: Edits) -> list[tuple[int, CaseFacts | None]]:
-    """The cases of one base atom (position in it, None: erased), after the edits."""
-    n = counts[index[(kind, atom)]]
-    closing = {a: step for step in edits.closings for a in step.atoms}
-    closed = counts[index[("close", atom)]] if atom in closing else 0
-    erased = counts[index[("erase", atom)]] if ("erase", atom) in index else 0
-    moving = counts[index[("move", atom)]] if ("move", atom) in index and edits.moved else 0
-    if max(moving, closed, erased) > n or (atom in closing and erased and closed + erased > n):
+            atom: CellKey, edits: Edits, *, late: bool
+            ) -> list[tuple[int, CaseFacts, bool]]:
+    """The cases of one base atom after the edits: (position, case, may be erased).
+
+    The world's cases of an atom are fixed, whatever happens to them: the ``base`` ones and,
+    after them, the ``erase`` ones an :class:`Erasures` step erases on request (so the atom
+    held ``base + erase`` cases until then, and ``base`` after: both linear in the
+    variables, the search's constraints on either side of the erasure). A :class:`Closings`
+    step closes (and a :class:`Reopenings` reopens) the first ``close`` (``reopen``) ones, a
+    move - a correction's (``late``) or an :class:`OpeningsMoved` - takes the first ``move``
+    ones to the target atom, and retention (:class:`Erase`) only ever shreds closed ones.
+    So a data set needs ``close <= base`` and ``move <= base`` (an erased case is neither
+    closed nor moved; a moved case may be closed); other values are :class:`Invalid` - in
+    every step, so a candidate is judged the same whichever step it fails at. "May be
+    erased": the history erases it on request, or it is closed and the history has a
+    retention purge (such a case holds no conversation, :func:`_with_talks`).
+    """
+    kept = counts[index[("base", atom)]]
+    close, erased, moving, reopen = (counts[index[(kind, atom)]] if (kind, atom) in index
+                                     else 0 for kind in ("close", "erase", "move", "reopen"))
+    if max(close, moving) > kept:
         raise Invalid()  # an edit of more cases than the atom holds: no such data set
+    n = kept + erased
+    closing = {a: step for step in edits.closings for a in step.atoms}
+    closed = close if atom in closing else 0
+    retention = any(isinstance(step, Erase) for step in history.steps)
     start = _first_day(atom[2])
-    found: list[tuple[int, CaseFacts | None]] = []
+    found: list[tuple[int, CaseFacts, bool]] = []
     for i in range(n):
-        gone = i >= n - erased
+        gone = i >= kept
         if (edits.erase == "drop" and gone) or (edits.erase == "only" and not gone):
             continue
         case = CaseFacts(0, start + timedelta(days=i), None, atom[0], (atom[1],))
@@ -292,9 +329,9 @@ def _edited(history: History, counts: Sequence[int], index: Mapping[tuple[str, C
             step = closing[atom]
             case = replace(case, closed_on=step.closed_on,
                            closed_recorded_at=datetime.combine(step.on, time(12)))
-        reopen = counts[index[("reopen", atom)]] if ("reopen", atom) in index else 0
-        found.append((i, _reopened(_moved(case, i, counts, index, atom, history, edits),
-                                   i < min(closed, reopen), atom, edits)))
+        case = _moved(case, i, moving, atom, history, edits, late=late)
+        found.append((i, _reopened(case, i < min(closed, reopen), atom, edits),
+                      gone or (retention and i < close)))
     return found
 
 
@@ -309,17 +346,20 @@ def _reopened(case: CaseFacts, closed: bool, atom: CellKey, edits: Edits) -> Cas
     return case
 
 
-def _moved(case: CaseFacts, i: int, counts: Sequence[int],
-           index: Mapping[tuple[str, CellKey], int], atom: CellKey, history: History,
-           edits: Edits) -> CaseFacts:
+def _moved(case: CaseFacts, i: int, moving: int, atom: CellKey, history: History,
+           edits: Edits, *, late: bool) -> CaseFacts:
+    """The case after a move: a correction's (after :class:`LateCases`: the data as they
+    are, nothing kept) or an :class:`OpeningsMoved` edit's (what a release counted kept)."""
     targets = {source: target for source, target in history.moves}
-    if not edits.moved or atom not in targets or i >= counts[index[("move", atom)]]:
+    if atom not in targets or i >= moving or not (edits.moved or late):
         return case
-    step, known = edits.moved[-1]
-    finalised = _published(known)
     target = targets[atom]
     new = replace(case, opened_on=_first_day(target[2]) + timedelta(days=i),
                   department_id=target[0], categories=(target[1],))
+    if not edits.moved:
+        return new
+    step, known = edits.moved[-1]
+    finalised = _published(known)
     counted = as_counted([case], finalised)[0]
     moment = datetime.combine(step.on, time(12))
     # one edit: the opening date and the department/category, each kept as counted when a
@@ -329,67 +369,68 @@ def _moved(case: CaseFacts, i: int, counts: Sequence[int],
         counted, new.department_id, new.categories, moment, finalised))
 
 
+def _world(history: History, values: Sequence[int], *, late: bool, late_on: date | None,
+           edits: Edits) -> list[tuple[Identity, CaseFacts, bool]]:
+    """Every case that exists now (retention's purges not taken out yet), with its
+    identity and whether it may be erased (:func:`_edited`)."""
+    index = {v: i for i, v in enumerate(history.variables)}
+    found: list[tuple[Identity, CaseFacts, bool]] = []
+    for (kind, atom), n in zip(history.variables, values, strict=True):
+        if kind == "base":
+            found += [((kind, atom, i), case, erasable) for i, case, erasable
+                      in _edited(history, values, index, atom, edits, late=late)]
+        elif kind == "late" and late and edits.erase != "only":
+            start = _first_day(atom[2]) + timedelta(days=40)
+            registered = datetime.combine(late_on, time(12)) if late_on else None
+            found += [((kind, atom, i), CaseFacts(0, start + timedelta(days=i), None, atom[0],
+                                                  (atom[1],), registered_at=registered), False)
+                      for i in range(n)]
+    return found
+
+
 def _cases(history: History, values: Sequence[int], *, late: bool,
-           erased_before: date | None, late_on: date | None = None,
-           edits: Edits | None = None) -> list[CaseFacts]:
+           late_on: date | None = None, edits: Edits | None = None) -> list[CaseFacts]:
     """One single-category case per unit of count; opened on the quarter's first days.
 
     After :class:`LateCases`, late cases exist (registered ``late_on``, if it is modelled)
-    and moved cases are in their new atom. A year's conversations are held with its first
-    open case, on the year's first day or the case's opening day. ``edits``: cases closed
-    and erased after a report (:class:`Closings`, :class:`Erasures`).
+    and a correction's moved cases are in their new atom. ``edits``: cases closed, moved,
+    reopened, erased on request (:class:`Erasures`; ``erase == "only"``: just those, without
+    conversations) and shredded by retention (:class:`Erase`) so far. A year's
+    conversations are held with its first case that the history never erases
+    (:func:`_with_talks`).
     """
-    counts = list(values)
-    variables = list(history.variables)
     edits = edits or Edits()
-    if late:
-        index = {v: i for i, v in enumerate(variables)}
-        for source, target in history.moves:
-            moved = counts[index[("move", source)]]
-            counts[index[("base", source)]] -= moved
-            counts[index[("base", target)]] += moved
-            if counts[index[("base", source)]] < 0:
-                raise Invalid()
-    cases: list[CaseFacts] = []
-    talks: list[tuple[int, int]] = []
-    for (kind, (dept, cat, quarter)), n in zip(variables, counts, strict=True):
-        if kind == "talk":
-            talks.append((int(quarter), n))
-            continue
-        if kind in ("move", "close", "erase", "reopen") or (kind == "late" and not late):
-            continue
-        if kind == "base" and (history.closed or history.erased or edits.moved):
-            if erased_before is not None and _first_day(quarter) < erased_before:
-                continue
-            index = {v: i for i, v in enumerate(variables)}
-            for _, case in _edited(history, counts, index, kind, (dept, cat, quarter), edits):
-                if case is not None:
-                    cases.append(replace(case, case_id=len(cases) + 1))
-            continue
-        if edits.erase == "only":
-            continue
-        start = _first_day(quarter) + timedelta(days=40 if kind == "late" else 0)
-        if erased_before is not None and start < erased_before:
-            continue
-        registered = (datetime.combine(late_on, time(12)) if kind == "late" and late_on
-                      else None)
-        for i in range(n):
-            cases.append(CaseFacts(len(cases) + 1, start + timedelta(days=i), None, dept, (cat,),
-                                   registered_at=registered))
-    return _with_talks(cases, talks)
+    world = [(case, erasable) for identity, case, erasable
+             in _world(history, values, late=late, late_on=late_on, edits=edits)
+             if identity not in edits.purged]
+    cases = [replace(case, case_id=i + 1) for i, (case, _) in enumerate(world)]
+    if edits.erase == "only":
+        return cases
+    talks = [(int(atom[2]), n) for (kind, atom), n in zip(history.variables, values, strict=True)
+             if kind == "talk"]
+    holders = [case for case, (_, erasable) in zip(cases, world, strict=True) if not erasable]
+    return _with_talks(cases, talks, holders)
 
 
-def _with_talks(cases: list[CaseFacts], talks: Sequence[tuple[int, int]]) -> list[CaseFacts]:
+def _with_talks(cases: list[CaseFacts], talks: Sequence[tuple[int, int]],
+                holders: Sequence[CaseFacts]) -> list[CaseFacts]:
+    """The year's conversations, held with the first of ``holders`` open in the year.
+
+    A conversation belongs to a case and goes with it when the case is erased, so the
+    holders are the cases the history never erases (on request or by retention): the talk
+    variable is then the year's conversations in every step, before and after an erasure.
+    A year with conversations and no such case is no data set of the world (:class:`Invalid`)."""
     for year, n in talks:
         if not n:
             continue
-        open_then = [c for c in cases if c.opened_on <= date(year, 12, 31)]
+        open_then = [c for c in holders if c.opened_on <= date(year, 12, 31)]
         if not open_then:
             raise Invalid()  # a conversation belongs to a case
         first = min(open_then, key=lambda c: (c.opened_on, c.case_id))
         held = max(first.opened_on, date(year, 1, 1))
         talk = tuple(ContactFacts(held, 30, "in_person") for _ in range(n))
-        cases[cases.index(first)] = replace(first, contacts=first.contacts + talk)
+        position = next(i for i, c in enumerate(cases) if c.case_id == first.case_id)
+        cases[position] = replace(cases[position], contacts=cases[position].contacts + talk)
     return cases
 
 
@@ -485,7 +526,6 @@ class Pipeline:
         departments = h.departments
         late = False
         late_on: date | None = None
-        erased: date | None = None
         ledger: list[Figure] = []
         rules: list[RuleConstraint] = []  # published rules in the ledger (a rise's)
         finals: dict[int, AnnualReport] = {}  # the latest final version per year
@@ -504,9 +544,6 @@ class Pipeline:
             if isinstance(step, LateCases):
                 late, late_on = True, step.on
                 continue
-            if isinstance(step, Erase):
-                erased = step.before
-                continue
             try:
                 if isinstance(step, Closings):
                     edits = replace(edits, closings=(*edits.closings, step))
@@ -521,14 +558,19 @@ class Pipeline:
                     continue
                 if isinstance(step, Erasures):
                     tally, quarters = _erase(h, values, step, finalised, late=late,
-                                             erased_before=erased, late_on=late_on,
-                                             edits=edits)
+                                             late_on=late_on, edits=edits)
                     kept += tally
                     erased_quarters |= quarters
                     edits = replace(edits, erase="drop")
                     continue
-                cases = _cases(h, values, late=late, erased_before=erased, late_on=late_on,
-                               edits=edits)
+                if isinstance(step, Erase):
+                    tally, quarters, purged = _purge(h, values, step, finalised, late=late,
+                                                     late_on=late_on, edits=edits)
+                    kept += tally
+                    erased_quarters |= quarters
+                    edits = replace(edits, purged=edits.purged | purged, purge_ran=True)
+                    continue
+                cases = _cases(h, values, late=late, late_on=late_on, edits=edits)
             except Invalid:
                 return None
             # as the services count them (a case registered after its year's report: opened
@@ -610,10 +652,10 @@ class Pipeline:
                 for f in figures:
                     if f in self.unseen and f not in self.shown:
                         continue
-                    variables = _variables_of(f, h, index_of, late=late, erased=erased,
-                                              today=step.today,
+                    variables = _variables_of(f, h, index_of, late=late, today=step.today,
                                               moved=_moved_late(h, late_on, finalised),
-                                              edited=_edited_atoms(h, edits))
+                                              edited=_edited_atoms(h, edits),
+                                              erasing=edits.erase == "keep")
                     if variables is not None:
                         out.figures.append((f, variables))
         return out
@@ -621,7 +663,9 @@ class Pipeline:
 
 def _edited_atoms(h: History, edits: Edits) -> set[CellKey]:
     """Atoms whose department figures are no plain sum of world variables after the edits."""
-    found = set(h.erased) if edits.erase == "drop" else set()
+    found: set[CellKey] = set()
+    if edits.purge_ran:  # retention shredded closed cases of these (how many: the data's)
+        found |= set(h.closed)
     if edits.moved:
         found |= {a for pair in h.moves for a in pair}
     return found
@@ -634,8 +678,45 @@ def _erase(h: History, values: Sequence[int], step: Erasures,
     on each, as counted at that moment), and the quarters erased from after a release
     counted them (``core.facts.erased_quarter``: dates only)."""
     gone = _cases(h, values, **{**state, "edits": replace(state["edits"], erase="only")})
-    moment = datetime.combine(step.on, time(12))
+    return _kept(gone, datetime.combine(step.on, time(12)), finalised)
+
+
+def _purge(h: History, values: Sequence[int], step: Erase, finalised: Published, *,
+           late: bool, late_on: date | None, edits: Edits
+           ) -> tuple[list[ErasedCases], frozenset[str], frozenset[Identity]]:
+    """Retention's purge on ``step.on``, as ``services.infrastructure.retention`` decides it
+    (``due_cases`` / ``erase``: closed as recorded, the closing at or before the cutoff, and
+    every year the case counts in reported - the service's ``_all_counted_years_reported``
+    on the case's plaintext dates), and what ``shred`` keeps of the due cases (the same
+    ``keep_counted`` as an erasure on request: :func:`_kept`)."""
+    cutoff = add_months(step.on, -step.months)
+    reported = set(finalised)  # the years with a final report (every step ran in order)
+    due = [(identity, case) for identity, case, _ in _world(h, values, late=late,
+                                                             late_on=late_on, edits=edits)
+           if identity not in edits.purged and case.closed_on is not None
+           and case.closed_on <= cutoff
+           and retention._all_counted_years_reported(_dated_row(case), reported, finalised)]
+    tally, quarters = _kept([case for _, case in due], datetime.combine(step.on, time(12)),
+                            finalised)
+    return tally, quarters, frozenset(identity for identity, _ in due)
+
+
+def _dated_row(case: CaseFacts) -> SimpleNamespace:
+    """The plaintext date columns the service reads of a case (``dating.DATE_COLUMNS``)."""
+    return SimpleNamespace(id=case.case_id, opened_on=case.opened_on, closed_on=case.closed_on,
+                           created_at=case.registered_at,
+                           closed_recorded_at=case.closed_recorded_at,
+                           counted_opened_on=case.counted_opened_on,
+                           counted_closed_on=case.counted_closed_on)
+
+
+def _kept(gone: Sequence[CaseFacts], moment: datetime, finalised: Mapping[int, datetime]
+          ) -> tuple[list[ErasedCases], frozenset[str]]:
+    """What ``services.cases.erasures.keep_counted`` keeps of the cases shredded at
+    ``moment`` (nothing when nothing was published), read from their dates as counted."""
     kept: dict[tuple[int, date], int] = {}
+    if not finalised:
+        return [], frozenset()
     quarters: set[str] = set()
     for case in as_counted(gone, finalised):
         found = erasure_of(case, moment, finalised)
@@ -664,14 +745,15 @@ def _moved_late(h: History, late_on: date | None,
 
 
 def _variables_of(f: Figure, h: History, index_of: Mapping[tuple[str, CellKey], int], *,
-                  late: bool, erased: date | None, today: date,
+                  late: bool, today: date,
                   moved: Mapping[CellKey, tuple[CellKey, date]] | None = None,
-                  edited: set[CellKey] | None = None,
+                  edited: set[CellKey] | None = None, erasing: bool = True,
                   ) -> tuple[int, ...] | None:
     """The world variables a figure sums (None when it is not a sum of world atoms).
 
     ``moved``: late atoms counted in another atom from their registration day; ``edited``:
-    atoms that lost erased cases (no plain sum any more).
+    atoms that lost cases to retention or a move (no plain sum any more); ``erasing``: the
+    cases an :class:`Erasures` step erases still exist (an atom's ``erase`` variable counts).
     """
     found: list[int] = []
     shifted = ({a for pair in h.moves for a in pair} if late else set()) | (edited or set())
@@ -684,13 +766,15 @@ def _variables_of(f: Figure, h: History, index_of: Mapping[tuple[str, CellKey], 
         if atom[0] < 0 or atom in shifted:
             return None  # organisation-level pseudo atoms, or not a plain sum after a move
         sources = [("base", atom, _first_day(atom[2]))]
+        if erasing:
+            sources.append(("erase", atom, _first_day(atom[2])))
         if late:
             sources += [("late", a, _first_day(a[2]) + timedelta(days=40))
                         for a in h.late if (counted[a][0] if a in counted else a) == atom]
         for kind, source, opened in sources:
             i = index_of.get((kind, source))
             counts_from = counted[source][1] if kind == "late" and source in counted else opened
-            if i is None or (erased is not None and opened < erased) or counts_from >= today:
+            if i is None or counts_from >= today:
                 continue
             found.append(i)
     return tuple(sorted(found))
@@ -728,23 +812,34 @@ def _propagate(constraints: Sequence[Constraint], lo: list[int], hi: list[int]) 
 
 def candidates(constraints: Sequence[Constraint], truth: Sequence[int],
                bound: int) -> Iterator[tuple[int, ...]]:
-    """Every integer table in [0, bound]^n satisfying the constraints, nearest to truth first."""
+    """Every integer table in [0, bound]^n satisfying the constraints, nearest to truth first:
+    by the sum of the distances of its variables to the truth's. Best first over boxes
+    (each node of the walk visited once, the box with the least distance any table in it can
+    have first; a variable's values nearest first among equals). A walk by variables alone
+    tried every value of the last variables before a second one moved, so a table one step
+    away in two variables (an erased case counted in another atom) came after hundreds."""
     n = len(truth)
 
-    def walk(lo: list[int], hi: list[int]) -> Iterator[tuple[int, ...]]:
-        if not _propagate(constraints, lo, hi):
-            return
+    def least(lo: list[int], hi: list[int]) -> int:
+        return sum(max(lo[v] - truth[v], truth[v] - hi[v], 0) for v in range(n))
+
+    lo, hi = [0] * n, [bound] * n
+    if not _propagate(constraints, lo, hi):
+        return
+    queue: list[tuple[int, int, list[int], list[int]]] = [(least(lo, hi), 0, lo, hi)]
+    order = count(1)
+    while queue:
+        _, _, lo, hi = heappop(queue)
         open_vars = [v for v in range(n) if lo[v] < hi[v]]
         if not open_vars:
             yield tuple(lo)
-            return
+            continue
         v = min(open_vars, key=lambda i: (hi[i] - lo[i], i))
         for value in sorted(range(lo[v], hi[v] + 1), key=lambda x: (abs(x - truth[v]), x)):
             lo2, hi2 = list(lo), list(hi)
             lo2[v] = hi2[v] = value
-            yield from walk(lo2, hi2)
-
-    yield from walk([0] * n, [bound] * n)
+            if _propagate(constraints, lo2, hi2):
+                heappush(queue, (least(lo2, hi2), next(order), lo2, hi2))
 
 
 @dataclass(frozen=True)
@@ -855,7 +950,9 @@ def units(history: History) -> list[tuple[str, tuple[Var, ...]]]:
                                                   periods):
         atoms = [(d, cat, q) for d in sorted(depts) for q in quarters]
         label = f"D{'+'.join(map(str, sorted(depts)))} · {cat} · {plabel}"
-        base = tuple(index[("base", a)] for a in atoms)
+        # an atom's cases: its base ones and those erased on request (Erasures)
+        base = tuple(sorted(index[(kind, a)] for kind in ("base", "erase") for a in atoms
+                            if (kind, a) in index))
         late = tuple(index[("late", a)] for a in atoms if ("late", a) in index)
         found.append((label, base))
         if late:
@@ -863,13 +960,49 @@ def units(history: History) -> list[tuple[str, tuple[Var, ...]]]:
             found.append((label + " (with late cases)", base + late))
     for source, target in h.moves:
         found.append((f"cases moved from {source} to {target}", (index[("move", source)],)))
-    for atom in h.closed:
-        found.append((f"cases of {atom} closed after a report", (index[("close", atom)],)))
-    for atom in h.erased:
-        found.append((f"cases of {atom} erased after a report", (index[("erase", atom)],)))
+    if any(isinstance(step, Erase) for step in h.steps):  # retention shreds closed cases
+        found += _edit_units(h, index, "close", h.closed, dept_sets | {everybody},
+                             "closed")
+    else:
+        found += [(f"cases of {a} closed after a report", (index[("close", a)],))
+                  for a in h.closed]
+    found += _edit_units(h, index, "erase", h.erased, dept_sets | {everybody}, "erased")
     for atom in h.reopened:
         found.append((f"cases of {atom} reopened after a report", (index[("reopen", atom)],)))
     return found
+
+
+def _edit_units(h: History, index: Mapping[tuple[str, CellKey], int], kind: str,
+                atoms: Sequence[CellKey], dept_sets: set[frozenset[int]], what: str,
+                ) -> list[tuple[str, tuple[Var, ...]]]:
+    """Where the cases an edit took were (``kind`` "erase", or "close" before a retention
+    purge), when the atoms span several departments: per department group; in one
+    department (fixed worlds): per atom. Never all the atoms: how many were erased or
+    closed is public (:func:`_public_totals`)."""
+    found: list[tuple[str, tuple[Var, ...]]] = []
+    if len({a[0] for a in atoms}) > 1:
+        for depts in sorted(dept_sets, key=sorted):
+            group = tuple(index[(kind, a)] for a in atoms if a[0] in depts)
+            if group and len(group) < len(atoms):
+                found.append((f"cases {what} in D{'+'.join(map(str, sorted(depts)))}", group))
+    elif len(atoms) > 1:
+        found += [(f"cases of {a} {what} after a report", (index[(kind, a)],)) for a in atoms]
+    return found
+
+
+def _public_totals(history: History, state: Attack) -> dict[str, int]:
+    """How many cases the history erases on request - public: each erasure is an entry in
+    the audit log - and, in a history with a retention purge, how many it closes (the
+    report's exact organisation total "closed", and the purge's audited count): search
+    constraints too. Only where they were is not public."""
+    totals: dict[str, int] = {}
+    retention = any(isinstance(step, Erase) for step in history.steps)
+    for kind in ("erase", "close") if retention else ("erase",):
+        edited = tuple(i for i, (k, _) in enumerate(history.variables) if k == kind)
+        if edited:
+            totals[kind] = sum(state.truth[i] for i in edited)
+            state.constraints.append((edited, totals[kind], totals[kind]))
+    return totals
 
 
 def _rise_bound(history: History) -> int:
@@ -894,11 +1027,14 @@ def attack(history: History, truth: Sequence[int], *, bound: int | None = None,
                                                  first_quarter=history.quarters[0]))
     bound = max(bound if bound is not None else 2 * k, _rise_bound(history))
     state = Attack(history, tuple(truth), bound, budget)
+    totals = _public_totals(history, state)
     findings = []
     for name, unit in units(history):
         if only is not None and not only(name):
             continue
-        finding = state.check(name, unit, k)
+        # where erased (closed) cases were: every number up to the public total is possible
+        kind = "erase" if " erased " in name else "close" if " closed " in name else None
+        finding = state.check(name, unit, min(k, totals[kind] + 1) if kind in totals else k)
         if finding is not None:
             findings.append(finding)
     return findings, state

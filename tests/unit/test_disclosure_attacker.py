@@ -10,9 +10,19 @@ real release path on each and keeps those that reproduce the manager's view exac
 * explicit regression examples for the four leaks of the issue;
 * hypothesis: random small organisations (2-5 department groups, 2-3 categories, k=3) and
   histories (quarterly signals, annual reports, headcount changes that merge or split groups,
-  corrections adding or moving cases) - no finding. Erasures (on request, retention) are
-  tested exhaustively below, not yet drawn by hypothesis: the harness does not model an
-  erasure together with a moved atom or a year's conversations (session 8).
+  corrections adding or moving cases, conversations) - no finding. About one history in
+  three erases (session 9): on request (before or after the 1 January signals, or after the
+  report) or by retention (cases closed in December, purged a month after the 2026 report),
+  in any atom of a quarter, followed by the April review whose window covers the erased
+  quarter (unless a correction follows); a second property draws an erasure in every history
+  of a smaller organisation (2-3 departments, 1-2 categories, the registry from 1 January
+  2026) with a bigger search budget, because CI's few derandomized examples of the first
+  need not draw one. How many cases were erased (the audit log) or closed (the report's
+  exact total) is public; where they were is a unit. The statistics
+  (``--hypothesis-show-statistics``) count the examples of each kind ("erasure: ...").
+  With the erased-quarter rule of ``services.signals.reviewing`` switched off, the second
+  property fails in CI's examples (docs/decisions.md, "Erasures in the Hypothesis histories").
+  Fixed worlds below test erasures after a report and after a signal release exhaustively.
 
 More examples: ``DISCLOSURE_ATTACKER_EXAMPLES=200 pytest tests/unit/test_disclosure_attacker.py``.
 """
@@ -28,12 +38,14 @@ import pytest
 from hypothesis import HealthCheck, event, given, note, settings
 from hypothesis import strategies as st
 
-from vp_registry.core.disclosure import DisclosureRules
+from vp_registry.core.disclosure import CellKey, DisclosureRules
 from vp_registry.core.facts import DepartmentFacts
+from vp_registry.core.report import ORGANISATION_LEVEL
 
 from .disclosure_attacker import (
     Attack,
     Closings,
+    Erase,
     Erasures,
     Finding,
     Headcounts,
@@ -43,6 +55,7 @@ from .disclosure_attacker import (
     Reopenings,
     Report,
     Signals,
+    Step,
     attack,
     candidates,
 )
@@ -270,37 +283,51 @@ def test_two_shifted_concentration_windows_do_not_pin_the_quarter_between() -> N
 # --- hypothesis: random small organisations and histories (moved from the pending file) ----
 
 ATTACKER_EXAMPLES = int(os.environ.get("DISCLOSURE_ATTACKER_EXAMPLES", "12"))
+ERASING_EXAMPLES = int(os.environ.get("DISCLOSURE_ATTACKER_EXAMPLES", "8"))
+ERASING_BUDGET = 1000
 SIGNALS_Q3 = Signals(date(2026, 10, 1), frozenset(
     (kind, c) for kind in ("concentration", "rise") for c in ("p", "s", "w")))
 SIGNALS_Q4 = Signals(date(2027, 1, 1), SIGNALS_Q3.offer)
+SIGNALS_Q1_2027 = Signals(date(2027, 4, 1), SIGNALS_Q3.offer)
 
 
 @st.composite
-def histories(draw: st.DrawFn) -> tuple[History, tuple[int, ...]]:
-    n_depts = draw(st.integers(2, 4))
+def histories(draw: st.DrawFn, erasing: bool = False) -> tuple[History, tuple[int, ...]]:
+    """A small organisation and history. ``erasing``: always with an erasure, in an
+    organisation of 2-3 departments, 1-2 categories and one quarter, small enough for the
+    search to exhaust the tables where the erased cases were elsewhere (a refusal or an
+    absent signal is no linear constraint: only trying every table shows it pins one)."""
+    n_depts = draw(st.integers(2, 3 if erasing else 4))
     sizes = draw(st.lists(st.sampled_from([8, 12, 20, 30]), min_size=n_depts,
                           max_size=n_depts))
     if sum(sizes) < 50:
         sizes[0] += 50 - sum(sizes)
     depts = departments(*sizes)
-    cats = ("p", "s", "w")[: draw(st.integers(2, 3 if n_depts <= 2 else 2))]
-    two_quarters = n_depts * len(cats) <= 6 and draw(st.booleans())
+    if erasing:
+        cats = ("p", "s")[: draw(st.integers(1, 2 if n_depts == 2 else 1))]
+    else:
+        cats = ("p", "s", "w")[: draw(st.integers(2, 3 if n_depts <= 2 else 2))]
+    two_quarters = not erasing and n_depts * len(cats) <= 6 and draw(st.booleans())
     quarters = (Q3, Q4) if two_quarters else (Q4,)
-    steps: list[object] = []
+    early: list[Step] = []  # 2026: the signals over Q3, edits in December
+    late_steps: list[Step] = []  # the 1 January signals and the headcount change
     if two_quarters and draw(st.booleans()):
-        steps.append(SIGNALS_Q3)
-    if draw(st.booleans()):
-        steps.append(SIGNALS_Q4)
+        early.append(SIGNALS_Q3)
+    if erasing or draw(st.booleans()):  # an erasure matters after a release
+        late_steps.append(SIGNALS_Q4)
     if draw(st.booleans()):  # headcounts change: other merges / splits
         new = draw(st.lists(st.sampled_from([5, 8, 12, 20, 30]), min_size=n_depts,
                             max_size=n_depts))
         if sum(new) < 50:
             new[0] += 50 - sum(new)
-        steps.append(Headcounts(departments(*new)))
-    steps.append(REPORT_2026)
+        late_steps.append(Headcounts(departments(*new)))
+    after: list[Step] = []  # after the 2026 report, before a correction
+    correction = draw(st.sampled_from(["none", "none", "late", "move"]))
+    erasure, erased, closed = _draw_erasure(draw, n_depts, cats, quarters, early, late_steps,
+                                            after, erasing)
+    steps = [*early, *late_steps, REPORT_2026, *after]
     late: tuple[tuple[int, str, str], ...] = ()
     moves: tuple[tuple[tuple[int, str, str], tuple[int, str, str]], ...] = ()
-    correction = draw(st.sampled_from(["none", "none", "late", "move"]))
     if correction != "none":
         d = draw(st.integers(1, n_depts))
         atom = (d, cats[0], quarters[-1])
@@ -309,17 +336,100 @@ def histories(draw: st.DrawFn) -> tuple[History, tuple[int, ...]]:
         else:
             moves = ((atom, (d % n_depts + 1, cats[0], quarters[-1])),)
         steps += [LateCases(), Report(2026, date(2027, 2, 1), version=2)]
-    history = History(depts, cats, quarters, tuple(steps), DisclosureRules(), late, moves,
-                      talks=draw(st.booleans()))
+    elif erasure == "retention" or (erasure != "none" and (erasing or draw(st.booleans()))):
+        # the April review: its window (2026-Q2..2027-Q1) covers the erased quarter (a
+        # correction's LateCases model no registration day, so no signals after one)
+        steps.append(SIGNALS_Q1_2027)
+    # erasing: the registry started on 1 January 2026 (public), so the 1 January signals
+    # can count a whole year; otherwise from the world's first quarter (attack's default)
+    rules = DisclosureRules(first_quarter="2026-Q1" if erasing else None)
+    history = History(depts, cats, quarters, tuple(steps), rules, late, moves,
+                      talks=draw(st.booleans()), closed=closed, erased=erased)
     value = st.sampled_from([0, 0, 1, 1, 2, 3, 4, 5])
-    truth = [draw(value) for _ in history.variables]
+    # on top of the cases that stay
+    erased_value = st.sampled_from([0, 1, 2] if erasing else [0, 0, 1, 2])
+    return history, _valid_truth(history, [draw(erased_value if kind == "erase" else value)
+                                           for kind, _ in history.variables])
+
+
+def _draw_erasure(draw: st.DrawFn, n_depts: int, cats: tuple[str, ...],
+                  quarters: tuple[str, ...], early: list[Step], late_steps: list[Step],
+                  after: list[Step], erasing: bool,
+                  ) -> tuple[str, tuple[CellKey, ...], tuple[CellKey, ...]]:
+    """One history in three erases (``erasing``: every one; the steps go into the lists,
+    in date order):
+
+    * ``request``: cases of one quarter, on request, before the 1 January signals, after
+      them (before the report) or after the report;
+    * ``retention``: cases closed on 20 December 2026, purged by retention (one month) on
+      25 January 2027, after the 2026 report (organisations of at most 4 atoms).
+
+    Every atom of the quarter may lose (or close) cases: that a case of the quarter was
+    erased is public (the audit log, its dates; the report says so), where it was is not - a
+    world erasing in one atom only would tell the reader that atom had a case.
+    Returns (the kind and when, History.erased, History.closed)."""
+    kinds = ["request", "retention"] if erasing else ["none", "request", "retention"]
+    kind = draw(st.sampled_from(kinds))
+    if kind == "retention" and n_depts * len(cats) * len(quarters) > 4:
+        # a closing variable per atom and the April review re-run on every candidate: a
+        # bigger organisation took 40-100 s per example (measured), so it erases on request
+        kind = "request"
+    if kind == "retention":
+        closed = tuple((d, c, q) for d in range(1, n_depts + 1) for c in cats
+                       for q in quarters)
+        early.append(Closings(date(2026, 12, 20), date(2026, 12, 20), closed))
+        after.append(Erase(date(2027, 1, 25), months=1))
+        return kind, (), closed
+    if kind == "none":
+        return kind, (), ()
+    quarter = draw(st.sampled_from(quarters))
+    erased = tuple((d, c, quarter) for d in range(1, n_depts + 1) for c in cats)
+    when = draw(st.sampled_from(["before the signals", "after the signals",
+                                 "after the report"]))
+    if when == "before the signals":
+        early.append(Erasures(date(2026, 12, 31)))
+    elif when == "after the signals":
+        late_steps.append(Erasures(date(2027, 1, 5)))
+    else:
+        after.append(Erasures(date(2027, 1, 25)))
+    return f"request {when}", erased, ()
+
+
+def _valid_truth(history: History, truth: list[int]) -> tuple[int, ...]:
+    """The drawn values made a data set of the world (the harness's ``Invalid`` rules):
+    a correction moves, and a closing closes, at most the cases the atom keeps (``base``;
+    the ones erased on request, ``erase``, come on top), and a year's conversations need a
+    case the history never erases (a conversation belongs to a case and goes with it)."""
     index = {v: i for i, v in enumerate(history.variables)}
-    if history.talks and not any(truth[index[("base", a)]] for a in history.atoms):
-        truth[-1] = 0  # a conversation belongs to a case
-    for source, _ in moves:  # a correction moves at most the cases the atom holds
-        move, base = index[("move", source)], index[("base", source)]
-        truth[move] = min(truth[move], truth[base])
-    return history, tuple(truth)
+
+    def base(atom: CellKey) -> int:
+        return truth[index[("base", atom)]]
+
+    for source, _ in history.moves:
+        truth[index[("move", source)]] = min(truth[index[("move", source)]], base(source))
+    for atom in history.closed:
+        truth[index[("close", atom)]] = min(truth[index[("close", atom)]], base(atom))
+    holders = sum(base(a) for a in history.atoms)
+    if any(isinstance(step, Erase) for step in history.steps):
+        holders -= sum(truth[index[("close", a)]] for a in history.closed)
+    if history.talks and holders <= 0:
+        truth[index[("talk", (ORGANISATION_LEVEL, "conversations", "2026"))]] = 0
+    return tuple(truth)
+
+
+def _erasure_event(history: History, truth: tuple[int, ...]) -> str:
+    index = {v: i for i, v in enumerate(history.variables)}
+    if any(isinstance(step, Erase) for step in history.steps):
+        closed = sum(truth[index[("close", a)]] for a in history.closed)
+        return f"erasure: retention ({'none' if not closed else 'some'} closed)"
+    for step in history.steps:
+        if isinstance(step, Erasures):
+            erased = sum(truth[index[("erase", a)]] for a in history.erased)
+            when = {date(2026, 12, 31): "before the 1 January signals",
+                    date(2027, 1, 5): "after the 1 January signals"}.get(
+                step.on, "after the report")
+            return f"erasure: on request {when} ({'none' if not erased else 'some'} erased)"
+    return "erasure: none"
 
 
 @settings(max_examples=ATTACKER_EXAMPLES, deadline=None,
@@ -328,10 +438,26 @@ def histories(draw: st.DrawFn) -> tuple[History, tuple[int, ...]]:
 def test_no_history_lets_a_reader_who_knows_the_algorithm_narrow_a_cell(
     scenario: tuple[History, tuple[int, ...]],
 ) -> None:
-    history, truth = scenario
+    no_narrowed_unit(*scenario)
+
+
+@settings(max_examples=ERASING_EXAMPLES, deadline=None,
+          suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
+@given(histories(erasing=True))
+def test_no_history_with_an_erasure_lets_a_reader_who_knows_the_algorithm_narrow_a_cell(
+    scenario: tuple[History, tuple[int, ...]],
+) -> None:
+    """The same with an erasure in every history (on request or by retention, at the
+    points :func:`_draw_erasure` draws): CI's few derandomized examples of the property
+    above need not draw one."""
+    no_narrowed_unit(*scenario, budget=ERASING_BUDGET)
+
+
+def no_narrowed_unit(history: History, truth: tuple[int, ...], budget: int = 150) -> None:
     note(f"{history}\ntruth {truth}")
-    findings, state = attack(history, truth, budget=150)
+    findings, state = attack(history, truth, budget=budget)
     event(f"pipeline runs: {'<20' if state.pipeline.runs < 20 else '20+'}")
+    event(_erasure_event(history, truth))
     no_findings([f for f in findings if f.exhausted])
     for f in findings:
         event("search budget hit" if not f.exhausted else "finding")
@@ -473,7 +599,8 @@ def test_an_erasure_after_the_report_is_not_given_away_by_the_next_report(
     history = edits_history(Erasures(date(2027, 2, 1)), erased=(erased_atom,),
                             closed=((1, "p", Q1_2027), (2, "p", Q1_2027)))
     # variables: 4 atoms, the closings of (1 p Q1) and (2 p Q1), the erasures of (1 p Q4)
-    findings, state = attack(history, (3, 3, 3, 3, 1, 1, erased))
+    # (base: the cases that stay; the erased ones come on top)
+    findings, state = attack(history, (3 - erased, 3, 3, 3, 1, 1, erased))
     no_findings(findings)
     assert carried_over(state) == ("6",)  # as published for 2026
 
@@ -605,8 +732,9 @@ def test_an_erasure_after_a_signal_release_is_not_given_away_by_the_report(
     whichever case it was. That an erasure happened is public (the audit log), so the
     number erased is not a unit here: with both atoms erasable neither is narrowed."""
     history = two_categories_history(Erasures(date(2027, 1, 5)), erased=ERASED_ATOMS)
-    # variables: (1 p), (1 s), (2 p), (2 s) in 2026-Q4, the erasures of (1 p) and (1 s)
-    findings, state = attack(history, (3, 1, 3, 0, *erased))
+    # variables: (1 p), (1 s), (2 p), (2 s) in 2026-Q4 (the cases that stay), the erasures
+    # of (1 p) and (1 s) (Productie had 3 p and 1 s cases before)
+    findings, state = attack(history, (3 - erased[0], 1 - erased[1], 3, 0, *erased))
     no_findings(findings)
     report = state.expected[-1]
     assert report != ("report refused", 2026, 1)
@@ -621,7 +749,7 @@ def test_an_erasure_before_any_release_of_its_quarter_withholds_nothing() -> Non
         (Erasures(date(2026, 12, 31)), SIGNALS_2027, REPORT_2026),
         DisclosureRules(first_quarter="2026-Q1"), erased=ERASED_ATOMS,
     )
-    findings, state = attack(history, (3, 1, 3, 0, 1, 0))
+    findings, state = attack(history, (2, 1, 3, 0, 1, 0))
     no_findings(findings)
     report = state.expected[-1]
     assert not any(isinstance(block, str) and "was erased" in block for block in report)
@@ -645,3 +773,22 @@ def test_a_department_or_category_changed_after_a_signal_release_is_not_given_aw
     findings, state = attack(history, (3, 0, 3, 0, moved))
     no_findings(findings)
     assert state.expected[-1] != ("report refused", 2026, 1)
+
+
+@pytest.mark.xfail(strict=True, reason="open leak (hyp, session 9): a review over a merged "
+                   "group is not audited against the earlier '< k' answers of its parts")
+def test_a_review_after_a_merge_does_not_pin_the_merged_departments() -> None:
+    """Found by the randomized erasing property (seed 2), shrunk; no erasure needed, present
+    at a74399b. Registry from 2026-Q1; p cases in 2026-Q4: Afdeling 1 0, Afdeling 2 (8
+    employees, 'Other departments' alone) 1, Afdeling 3 (12) 2. The 1 January 2027 review
+    releases nothing (each group under 3: answers '< 3' in the ledger); the headcounts change
+    to 40/5/5, so Other departments = Afdeling 2 + 3; the 2026 report shows only 'x'; the
+    1 April review releases 'Other departments p 3+'. Each part under 3 and their sum 3 or
+    more pins each to 1..2. Strict: passes once the leak is fixed (then drop the mark)."""
+    history = History(
+        departments(30, 8, 12), ("p",), (Q4,),
+        (SIGNALS_Q4, Headcounts(departments(40, 5, 5)), REPORT_2026, SIGNALS_Q1_2027),
+        DisclosureRules(first_quarter="2026-Q1"),
+    )
+    findings, _ = attack(history, (0, 1, 2), budget=1000)
+    no_findings(findings)
