@@ -44,7 +44,9 @@ witnessed by small tables, and "the unit can reach k" by a table whose unit hold
 atom above the bound (a cell shown ``10+`` or an exact ``12``); scenarios therefore keep
 exact figures below the bound (the truth draws values up to ``k + 2``), and a unit that is
 only reachable with bigger atoms can at worst be reported as a (false) leak, never hidden.
-The world assumes no cases outside its quarters (public: the registry started then).
+The world assumes no cases outside its quarters: before them that is public (the registry
+started then); after them it is not, so a world must hold every quarter that a release's
+window covers (else the search is told a later quarter held none: a false finding).
 """
 
 from __future__ import annotations

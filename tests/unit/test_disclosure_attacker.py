@@ -340,6 +340,10 @@ def histories(draw: st.DrawFn, erasing: bool = False) -> tuple[History, tuple[in
         # the April review: its window (2026-Q2..2027-Q1) covers the erased quarter (a
         # correction's LateCases model no registration day, so no signals after one)
         steps.append(SIGNALS_Q1_2027)
+        # its window ends in 2027-Q1, whose cases a reader does not know: the world holds
+        # that quarter too (without it the search would be told it held none - session 9's
+        # false finding, test_a_review_after_a_merge_does_not_pin_the_merged_departments)
+        quarters = (*quarters, Q1_2027)
     # erasing: the registry started on 1 January 2026 (public), so the 1 January signals
     # can count a whole year; otherwise from the world's first quarter (attack's default)
     rules = DisclosureRules(first_quarter="2026-Q1" if erasing else None)
@@ -775,20 +779,21 @@ def test_a_department_or_category_changed_after_a_signal_release_is_not_given_aw
     assert state.expected[-1] != ("report refused", 2026, 1)
 
 
-@pytest.mark.xfail(strict=True, reason="open leak (hyp, session 9): a review over a merged "
-                   "group is not audited against the earlier '< k' answers of its parts")
 def test_a_review_after_a_merge_does_not_pin_the_merged_departments() -> None:
-    """Found by the randomized erasing property (seed 2), shrunk; no erasure needed, present
-    at a74399b. Registry from 2026-Q1; p cases in 2026-Q4: Afdeling 1 0, Afdeling 2 (8
+    """Found by the randomized erasing property (seed 2, session 9) in a world that held no
+    2027-Q1: registry from 2026-Q1; p cases in 2026-Q4: Afdeling 1 0, Afdeling 2 (8
     employees, 'Other departments' alone) 1, Afdeling 3 (12) 2. The 1 January 2027 review
-    releases nothing (each group under 3: answers '< 3' in the ledger); the headcounts change
-    to 40/5/5, so Other departments = Afdeling 2 + 3; the 2026 report shows only 'x'; the
-    1 April review releases 'Other departments p 3+'. Each part under 3 and their sum 3 or
-    more pins each to 1..2. Strict: passes once the leak is fixed (then drop the mark)."""
+    releases nothing (each group under 3); the headcounts change to 40/5/5, so Other
+    departments = Afdeling 2 + 3; the 2026 report shows only 'x'; the 1 April review releases
+    'Other departments p 3+' over 2026-Q2..2027-Q1. Without 2027-Q1 in the world the search
+    was told that quarter held no case, and the '3+' then pinned each part to 1..2. A reader
+    does not know 2027-Q1 (nothing released counts it alone), and with it in the world no
+    table is pinned: the world must hold every quarter a release's window covers."""
     history = History(
-        departments(30, 8, 12), ("p",), (Q4,),
+        departments(30, 8, 12), ("p",), (Q4, Q1_2027),
         (SIGNALS_Q4, Headcounts(departments(40, 5, 5)), REPORT_2026, SIGNALS_Q1_2027),
         DisclosureRules(first_quarter="2026-Q1"),
     )
-    findings, _ = attack(history, (0, 1, 2), budget=1000)
+    findings, state = attack(history, (0, 0, 1, 0, 2, 0), budget=3000)
     no_findings(findings)
+    assert state.expected[-1][0][4] == "3+"  # the April review did release the concentration
