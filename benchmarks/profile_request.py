@@ -73,6 +73,12 @@ def main() -> int:
                         help="print the SQL statements of one request first")
     parser.add_argument("--dump", default="",
                         help="also write the profile to this file (pstats; e.g. callees)")
+    parser.add_argument("--cpu-timer", action="store_true",
+                        help="time functions by this process's CPU (time.process_time) instead "
+                             "of the wall clock: on PostgreSQL, waiting for the server drops out")
+    parser.add_argument("--no-profile", action="store_true",
+                        help="only the timed requests, no cProfile (to sample the process "
+                             "from outside, e.g. with py-spy)")
     parser.add_argument("--database", choices=("sqlite", "postgresql"), default="sqlite",
                         help="postgresql: VP_TEST_POSTGRES_URL or a throwaway server from "
                              "scripts/pg-test-server (as bench_lean.py)")
@@ -119,6 +125,10 @@ def main() -> int:
         for _ in range(args.requests):
             client.get(path)
         plain = (time.process_time() - began) / args.requests
+        if args.no_profile:
+            print(f"{path}: {1000 * plain:.2f} ms CPU per request through the test client")
+            app_state(app).engine.dispose()
+            return 0
         statements = 0
 
         def count(*_args: Any) -> None:
@@ -126,7 +136,8 @@ def main() -> int:
             statements += 1
 
         event.listen(app_state(app).engine, "before_cursor_execute", count)
-        profile = cProfile.Profile()
+        profile = (cProfile.Profile(time.process_time) if args.cpu_timer
+                   else cProfile.Profile())
         began = time.process_time()
         profile.enable()
         for _ in range(args.requests):
