@@ -150,7 +150,7 @@ _ROW_AND_USER = (select(_SESSIONS.c.token_hash, _SESSIONS.c.data, _SESSIONS.c.cr
                  .where(_SESSIONS.c.token_hash == bindparam("token_hash")))
 # Session 9: on the driver's cursor (db/raw.py; ~15 us of SQLAlchemy's Python per logged-in
 # request on SQLite, more on PostgreSQL: no result metadata built for its 19 columns).
-_RAW_ROW_AND_USER = RawStatement(_ROW_AND_USER, named=True)
+_RAW_ROW_AND_USER = RawStatement(_ROW_AND_USER, named=True, binary=True)  # sealed keys as bytes
 
 
 class DatabaseSessionInterface(SessionInterface):
