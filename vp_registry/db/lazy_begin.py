@@ -15,7 +15,8 @@ transaction open, whether the statement needs one:
   too: the audit log's one-statement append, which moves the chain's head only if nobody
   moved it since it was read (services/infrastructure/audit.py);
 - anything else - an ``INSERT``/``UPDATE``/``DELETE`` (an ORM flush), ``SELECT ... FOR
-  UPDATE``, a ``SAVEPOINT``, DDL - begins the transaction (psycopg sends ``BEGIN`` right
+  UPDATE``, a ``SELECT`` of a transaction's advisory lock or ``set_config``, a ``SAVEPOINT``,
+  DDL - begins the transaction (psycopg sends ``BEGIN`` right
   before it), and from there on the unit of work is one transaction as before: every
   multi-step write commits or rolls back as one (I-7).
 
@@ -28,6 +29,7 @@ snapshot needs its transaction for the reads too; ``AUTOCOMMIT``), and a server-
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 from typing import Any
 
 import psycopg
@@ -37,16 +39,20 @@ from sqlalchemy import Connection, Engine, event
 # A comment, so that the statement stays what it is; psycopg prepares it alike.
 STANDALONE = "/* standalone */ "
 
-_LOCKING_CLAUSE = re.compile(r"\bFOR\s+(?:NO\s+KEY\s+UPDATE|UPDATE|KEY\s+SHARE|SHARE)\b",
-                             re.IGNORECASE)
+# A read that locks rows, or takes a lock or sets a value for the rest of its transaction
+_NEEDS_ITS_TRANSACTION = re.compile(
+    r"\bFOR\s+(?:NO\s+KEY\s+UPDATE|UPDATE|KEY\s+SHARE|SHARE)\b"
+    r"|\bpg_(?:try_)?advisory_xact_lock(?:_shared)?\s*\(|\bset_config\s*\(",
+    re.IGNORECASE)
 
 
+@lru_cache(maxsize=2048)  # the same few statement texts, request after request
 def needs_transaction(statement: str) -> bool:
     """Whether ``statement`` must run in the unit of work's transaction (see above)."""
     if statement.startswith(STANDALONE):
         return False
     head = statement.lstrip()[:6].upper()
-    return head != "SELECT" or _LOCKING_CLAUSE.search(statement) is not None
+    return head != "SELECT" or _NEEDS_ITS_TRANSACTION.search(statement) is not None
 
 
 def _before_statement(connection: Connection, cursor: Any, statement: str, *_rest: Any) -> None:
