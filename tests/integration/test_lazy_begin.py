@@ -139,40 +139,56 @@ def test_an_audited_read_is_stored_without_a_transaction(engine: sa.Engine) -> N
         assert audit.verify(session, AUDIT_KEY) == audit.VerifyResult(True, 3)
 
 
-def test_an_append_whose_head_moved_meanwhile_chains_after_the_new_head(
-        engine: sa.Engine) -> None:
-    """Another request appends between this one's head read and its write: the write finds
-    the head moved and does nothing, and the entry is chained after the new head under the
-    head's lock. Without the condition the entry would take the other's place in the chain
-    (the same seq: an error page for an audited read)."""
-    with _audited_session(engine) as session:
-        audit.record(session, AUDIT_KEY, Actor(1, "counsellor"), "case.view")
-        session.commit()
-    moved_once: list[bool] = []
+def _appended_with_others_between(engine: sa.Engine, others: int) -> list[str]:
+    """Append one entry while another request appends just before each of this one's first
+    ``others`` one-statement attempts; the statements this append sent."""
+    other_engine = make_engine(engine.url.render_as_string(hide_password=False))
+    sent: list[str] = []
 
-    def append_first(_conn: Any, _cursor: Any, statement: str, *_rest: Any) -> None:
-        if statement.startswith(STANDALONE) and not moved_once:
-            moved_once.append(True)
+    def another_first(_conn: Any, _cursor: Any, statement: str, *_rest: Any) -> None:
+        sent.append(statement)
+        if statement.startswith(STANDALONE) and sum(
+                line.startswith(STANDALONE) for line in sent) <= others:
             with _audited_session(other_engine) as other:
                 audit.record(other, AUDIT_KEY, Actor(2, "counsellor"), "case.list")
                 other.commit()
 
-    other_engine = make_engine(engine.url.render_as_string(hide_password=False))
-    event.listen(engine, "before_cursor_execute", append_first)
+    with _audited_session(engine) as session:
+        audit.record(session, AUDIT_KEY, Actor(1, "counsellor"), "case.view")
+        session.commit()
+    event.listen(engine, "before_cursor_execute", another_first)
     try:
         with _audited_session(engine) as session:
             audit.record(session, AUDIT_KEY, Actor(1, "counsellor"), "case.view",
                          target_type="case", target_id=7)
             session.commit()
     finally:
-        event.remove(engine, "before_cursor_execute", append_first)
+        event.remove(engine, "before_cursor_execute", another_first)
         other_engine.dispose()
     with Session(engine) as session:
-        assert audit.verify(session, AUDIT_KEY) == audit.VerifyResult(True, 3)
+        assert audit.verify(session, AUDIT_KEY) == audit.VerifyResult(True, others + 2)
         actions = session.execute(select(AuditEntry.action, AuditEntry.target_id)
                                   .order_by(AuditEntry.seq)).all()
     assert [tuple(row) for row in actions] == [
-        ("case.view", None), ("case.list", None), ("case.view", "7")]
+        ("case.view", None), *[("case.list", None)] * others, ("case.view", "7")]
+    return sent
+
+
+def test_an_append_whose_head_moved_meanwhile_chains_after_the_new_head(
+        engine: sa.Engine) -> None:
+    """Another request appends between this one's head read and its write: the write finds
+    the head moved and does nothing, and the next attempt chains the entry after the head
+    that statement saw - without a lock. Without the condition the entry would take the
+    other's place in the chain (the same seq: an error page for an audited read)."""
+    sent = _appended_with_others_between(engine, 1)
+    assert sum(statement.startswith(STANDALONE) for statement in sent) == 2
+    assert not any("FOR UPDATE" in statement for statement in sent)
+
+
+def test_an_append_whose_head_keeps_moving_takes_the_lock(engine: sa.Engine) -> None:
+    sent = _appended_with_others_between(engine, 3)
+    assert sum(statement.startswith(STANDALONE) for statement in sent) == 3
+    assert sum("FOR UPDATE" in statement for statement in sent) == 1
 
 
 def test_an_entry_with_a_write_is_part_of_its_transaction(engine: sa.Engine) -> None:

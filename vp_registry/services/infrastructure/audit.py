@@ -140,20 +140,26 @@ _RAW_MOVE_HEAD = RawStatement(_MOVE_HEAD)
 # head's move in one statement that does both only if the head is still where it was read.
 # Outside a transaction (db/lazy_begin.py: a page that only read has none) that statement is
 # atomic on its own, so an audited read costs two round trips and no BEGIN, lock or COMMIT.
-_READ_HEAD = RawStatement(select(_HEAD.c.last_seq, _HEAD.c.last_mac, _OLDEST_WAITING)
-                          .where(_HEAD.c.id == 1), (Integer(), String(), Date()))
+# It answers the entry's seq (None: the head had moved) and the head as the statement found
+# it, from which the next attempt starts - no read of its own.
+_HEAD_COLUMNS = (_HEAD.c.last_seq, _HEAD.c.last_mac, _OLDEST_WAITING)
+_READ_HEAD = RawStatement(select(*_HEAD_COLUMNS).where(_HEAD.c.id == 1),
+                          (Integer(), String(), Date()))
 _HEAD_UNMOVED = (update(_HEAD)
                  .where(_HEAD.c.id == 1, _HEAD.c.last_seq == bindparam("old_seq"),
                         _HEAD.c.last_mac == bindparam("old_mac"))
                  .values(last_seq=bindparam("new_seq"), last_mac=bindparam("new_mac"))
                  .returning(_HEAD.c.last_seq).cte("moved"))
+_ADDED = (_ENTRIES.insert().from_select(
+    list(_ENTRY_COLUMNS),
+    select(*(bindparam(f"entry_{name}", type_=_ENTRIES.c[name].type)
+             for name in _ENTRY_COLUMNS)).select_from(_HEAD_UNMOVED))
+    .returning(_ENTRIES.c.seq).cte("added"))
 _RAW_ENTRY_IF_HEAD_UNMOVED = RawStatement(
-    _ENTRIES.insert().from_select(
-        list(_ENTRY_COLUMNS),
-        select(*(bindparam(f"entry_{name}", type_=_ENTRIES.c[name].type)
-                 for name in _ENTRY_COLUMNS)).select_from(_HEAD_UNMOVED))
-    .returning(_ENTRIES.c.seq).add_cte(_HEAD_UNMOVED),
-    (Integer(),), prefix=STANDALONE)
+    select(select(_ADDED.c.seq).scalar_subquery(), *_HEAD_COLUMNS)
+    .where(_HEAD.c.id == 1).add_cte(_HEAD_UNMOVED).add_cte(_ADDED),
+    (Integer(), Integer(), String(), Date()), prefix=STANDALONE)
+_UNLOCKED_ATTEMPTS = 3
 
 
 def _lock_head(session: Session) -> tuple[int, str, date | None]:
@@ -356,21 +362,28 @@ def _append(session: Session, audit_key: str, items: list[_Pending], *,
 def _append_unlocked(session: Session, items: list[_Pending],
                      due_before: date) -> list[dict[str, Any]] | None:
     """PostgreSQL: one entry after the head as read without a lock, written only if the head
-    has not moved since (one statement); None when it did, when entries of the anonymous
-    channel are due or on the first append ever - then the caller locks the head."""
+    has not moved since (one statement; a few attempts); None when it kept moving, when
+    entries of the anonymous channel are due or on the first append ever - then the caller
+    locks the head."""
     connection = session.connection()
     if connection.dialect.name != "postgresql":
         return None
-    heads = _READ_HEAD.rows(connection)
-    if not heads or (heads[0][2] is not None and heads[0][2] < due_before):
-        return None
-    last_seq, last_mac = int(heads[0][0]), str(heads[0][1])
-    rows = _chained(items, last_seq, last_mac)
-    written = _RAW_ENTRY_IF_HEAD_UNMOVED.rows(connection, {
-        **{f"entry_{name}": value for name, value in rows[0].items()},
-        "old_seq": last_seq, "old_mac": last_mac,
-        "new_seq": rows[0]["seq"], "new_mac": rows[0]["mac"]})
-    return rows if written else None
+    head = _READ_HEAD.rows(connection)[:1]
+    for _attempt in range(_UNLOCKED_ATTEMPTS):
+        if not head or (head[0][2] is not None and head[0][2] < due_before):
+            return None
+        last_seq, last_mac = int(head[0][0]), str(head[0][1])
+        rows = _chained(items, last_seq, last_mac)
+        answer = _RAW_ENTRY_IF_HEAD_UNMOVED.rows(connection, {
+            **{f"entry_{name}": value for name, value in rows[0].items()},
+            "old_seq": last_seq, "old_mac": last_mac,
+            "new_seq": rows[0]["seq"], "new_mac": rows[0]["mac"]})
+        if answer and answer[0][0] is not None:
+            return rows
+        # Another append moved the head: try again after the head this statement saw (the
+        # same one when that append was still committing - the next statement sees it).
+        head = [answer[0][1:]] if answer else []
+    return None
 
 
 def _chained(items: list[_Pending], last_seq: int, last_mac: str) -> list[dict[str, Any]]:
