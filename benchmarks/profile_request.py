@@ -79,6 +79,9 @@ def main() -> int:
     parser.add_argument("--no-profile", action="store_true",
                         help="only the timed requests, no cProfile (to sample the process "
                              "from outside, e.g. with py-spy)")
+    parser.add_argument("--show-plans", action="store_true",
+                        help="PostgreSQL: after the requests, the pooled connection's prepared "
+                             "statements with their generic and custom plan counts")
     parser.add_argument("--database", choices=("sqlite", "postgresql"), default="sqlite",
                         help="postgresql: VP_TEST_POSTGRES_URL or a throwaway server from "
                              "scripts/pg-test-server (as bench_lean.py)")
@@ -125,6 +128,13 @@ def main() -> int:
         for _ in range(args.requests):
             client.get(path)
         plain = (time.process_time() - began) / args.requests
+        if args.show_plans and args.database == "postgresql":
+            with app_state(app).engine.connect() as connection:
+                for head, generic, custom in connection.exec_driver_sql(
+                        "SELECT left(regexp_replace(statement, '\\s+', ' ', 'g'), 90), "
+                        "generic_plans, custom_plans FROM pg_prepared_statements "
+                        "ORDER BY generic_plans + custom_plans DESC"):
+                    print(f"  generic {generic:5d}  custom {custom:5d}  {head}")
         if args.no_profile:
             print(f"{path}: {1000 * plain:.2f} ms CPU per request through the test client")
             app_state(app).engine.dispose()
