@@ -24,7 +24,7 @@ from vp_registry.messages import describe
 from vp_registry.services.accounts import department_import, organisation
 from vp_registry.services.accounts import users as user_accounts
 from vp_registry.services.errors import DomainError
-from vp_registry.services.infrastructure import audit
+from vp_registry.services.infrastructure import audit_search
 from vp_registry.web.access import roles
 from vp_registry.web.admin import audit_labels
 from vp_registry.web.admin.forms import (
@@ -255,7 +255,7 @@ def audit_log() -> str:
         SelectChoice(u.id, f"{u.display_name} ({u.email})") for u in all_users]
     form.kind.choices = [SelectChoice("", _("All kinds"))] + [
         SelectChoice(k.code, str(k.label)) for k in audit_labels.EVENT_KINDS]
-    known = audit.known_actions(db)
+    known = audit_search.known_actions(db)
     events = sorted((SelectChoice(a, audit_labels.describe_action(a)) for a in known),
                     key=lambda choice: choice.label.casefold())
     form.action.choices = [SelectChoice("", _("All events")), *events]
@@ -263,7 +263,7 @@ def audit_log() -> str:
     kind = audit_labels.kind(form.kind.data or "") if not form.kind.errors else None
     zone = ZoneInfo(current_work().settings.time_zone)
     page = page_number()
-    criteria = audit.AuditFilter(
+    criteria = audit_search.AuditFilter(
         actor_id=form.actor.data or None if not form.actor.errors else None,
         action=form.action.data or None if not form.action.errors else None,
         actions=None if kind is None else tuple(
@@ -272,7 +272,7 @@ def audit_log() -> str:
         date_to=_utc_start_of(form.date_to.data + timedelta(days=1), zone)
         if form.date_to.data and form.date_to.data < date.max else None,
     )
-    entries, total = audit.search(db, criteria, limit=AUDIT_PAGE_SIZE,
+    entries, total = audit_search.search(db, criteria, limit=AUDIT_PAGE_SIZE,
                                   offset=(page - 1) * AUDIT_PAGE_SIZE)
     names = {u.id: u.display_name for u in all_users}
     return render_template("admin/audit.html", form=form, entries=entries, total=total,
