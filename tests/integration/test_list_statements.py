@@ -1,0 +1,105 @@
+"""The case list's page statement as the database server sees it (issue 15, session 10): its
+bounds written into the SQL so PostgreSQL keeps one plan for it. No test here measures time
+(the figures are in docs/decisions.md, "the server's side of the list and the case page")."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from datetime import date
+from typing import Any
+
+import pytest
+from sqlalchemy import Engine, event, text
+from sqlalchemy.orm import Session
+
+from tests.casework import case_input, department, unlock
+from tests.support.database import POSTGRES_URL
+from vp_registry.config import Settings
+from vp_registry.db.accounts import User
+from vp_registry.services.cases import lifecycle
+from vp_registry.services.cases import listing as case_listing
+from vp_registry.services.cases.listing import TOTAL_COLUMN
+from vp_registry.services.cases.queries import CaseFilter
+from vp_registry.services.infrastructure.audit import Actor
+from vp_registry.services.vault.keyring import VaultKeys
+from vp_registry.services.work import Work
+
+TODAY = date(2026, 6, 1)
+
+
+@pytest.fixture
+def cases(db: Session, settings: Settings, counsellor_with_vault: Callable[..., User]
+          ) -> tuple[VaultKeys, Actor, list[str]]:
+    """27 cases opened on different days: a full first page and a second of two."""
+    user = counsellor_with_vault()
+    keys = unlock(db, settings, user)
+    actor = Actor(user.id, "counsellor")
+    dept = department(db, "Werkplaats", settings).id
+    references = [lifecycle.create_case(Work(db, settings, actor, keys=keys), case_input(
+        dept, opened_on=date(2026, 1, 1 + number)), today=TODAY).reference
+        for number in range(27)]
+    db.commit()
+    return keys, actor, references
+
+
+@contextmanager
+def list_statements(engine: Engine) -> Iterator[list[tuple[str, Any]]]:
+    """The list page statements (the ones carrying the count) sent inside the block, with
+    their parameters."""
+    seen: list[tuple[str, Any]] = []
+
+    def record(_conn: Any, _cursor: Any, statement: str, parameters: Any, *_rest: Any) -> None:
+        if TOTAL_COLUMN in statement:
+            seen.append((" ".join(statement.split()), parameters))
+
+    event.listen(engine, "before_cursor_execute", record)
+    try:
+        yield seen
+    finally:
+        event.remove(engine, "before_cursor_execute", record)
+
+
+def test_a_list_page_writes_its_bounds_into_its_sql(
+    db: Session, settings: Settings, cases: tuple[VaultKeys, Actor, list[str]]
+) -> None:
+    """Each page of the plain list is one statement with its LIMIT and OFFSET written in - the
+    unfiltered list then has no bind parameter at all (before: ``LIMIT :page_size OFFSET
+    :skipped``, which PostgreSQL planned afresh at every execution); the pages show what
+    they showed before, newest first, with the count."""
+    keys, actor, references = cases
+    newest_first = list(reversed(references))
+    for criteria in (CaseFilter(), CaseFilter(status="open"), CaseFilter(year=2026)):
+        for page, bounds, shown in ((1, "LIMIT 25 OFFSET 0", newest_first[:25]),
+                                    (2, "LIMIT 25 OFFSET 25", newest_first[25:])):
+            with list_statements(db.get_bind()) as statements:  # type: ignore[arg-type]
+                found = case_listing.list_cases(Work(db, settings, actor, keys=keys), criteria,
+                                                page=page)
+            assert [item.reference for item in found.items] == shown
+            assert found.total == 27
+            assert len(statements) == 1
+            sql, parameters = statements[0]
+            assert sql.endswith(bounds), sql
+            # the filter's own values stay bound; the unfiltered list has none at all
+            assert "page_size" not in parameters and "skipped" not in parameters
+            assert bool(parameters) is (criteria != CaseFilter()), parameters
+    db.rollback()
+
+
+@pytest.mark.skipif(not POSTGRES_URL, reason="needs PostgreSQL: set VP_TEST_POSTGRES_URL")
+def test_postgresql_keeps_one_plan_for_the_list_page(
+    db: Session, settings: Settings, cases: tuple[VaultKeys, Actor, list[str]]
+) -> None:
+    """psycopg prepares a statement at its sixth execution on a connection; PostgreSQL then
+    keeps a generic plan only when it is not costed above the custom ones - never for
+    ``LIMIT $1 OFFSET $2`` (before: every execution planned, 0 generic plans). Without
+    parameters the one plan is kept and used."""
+    keys, actor, _ = cases
+    for _ in range(8):
+        case_listing.list_cases(Work(db, settings, actor, keys=keys), CaseFilter())
+    generic, custom = db.execute(text(
+        "SELECT generic_plans, custom_plans FROM pg_prepared_statements "
+        "WHERE strpos(statement, :marker) > 0"), {"marker": TOTAL_COLUMN}).one()
+    assert custom == 0
+    assert generic >= 2
+    db.rollback()
