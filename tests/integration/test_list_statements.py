@@ -103,3 +103,37 @@ def test_postgresql_keeps_one_plan_for_the_list_page(
     assert custom == 0
     assert generic >= 2
     db.rollback()
+
+
+def test_on_postgresql_the_list_page_runs_on_the_driver_and_reads_what_sqlalchemy_reads(
+    db: Session, settings: Settings, cases: tuple[VaultKeys, Actor, list[str]]
+) -> None:
+    """PostgreSQL: the page's statement goes to psycopg's cursor (db/raw.py), not through
+    SQLAlchemy's execution (fails before); SQLite keeps SQLAlchemy's. Either way its rows
+    are SQLAlchemy's rows: same columns, values, types and order, filtered or not."""
+    keys, actor, _ = cases
+    through_sqlalchemy: list[str] = []
+
+    def record(_conn: Any, clause: Any, *_rest: Any) -> None:
+        through_sqlalchemy.append(str(clause))
+
+    engine = db.get_bind()
+    event.listen(engine, "before_execute", record)
+    try:
+        case_listing.list_cases(Work(db, settings, actor, keys=keys), CaseFilter())
+    finally:
+        event.remove(engine, "before_execute", record)
+    on_driver = db.connection().dialect.name == "postgresql"
+    assert any(TOTAL_COLUMN in s for s in through_sqlalchemy) is not on_driver
+    for criteria, page in ((CaseFilter(), 1), (CaseFilter(), 2),
+                           (CaseFilter(status="open", sort="oldest"), 1),
+                           (CaseFilter(year=2026, sort="status"), 2)):
+        bounds = (criteria.status, criteria.year, criteria.sort, 25, (page - 1) * 25)
+        expected = db.connection().execute(case_listing._page_statement(*bounds)).all()
+        found = case_listing._raw_page_statement(*bounds).rows(db.connection())
+        assert len(found) == (25 if page == 1 else 2)
+        assert [row._fields for row in found] == [  # type: ignore[attr-defined]
+            tuple(row._fields) for row in expected]
+        assert [[(type(value), value) for value in row] for row in found] == [
+            [(type(value), value) for value in row] for row in expected]
+    db.rollback()

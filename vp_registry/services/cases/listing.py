@@ -13,6 +13,7 @@ from sqlalchemy.orm import Session
 from vp_registry.core.casework import fold
 from vp_registry.db.cases import Case, CaseKey
 from vp_registry.db.organisation import Department
+from vp_registry.db.raw import RawStatement
 from vp_registry.services.cases import codec, listing_cache, queries, search, search_index
 from vp_registry.services.cases.listing_cache import ListingCache
 from vp_registry.services.cases.overview import Overview as Overview  # moved (issue 17)
@@ -88,6 +89,15 @@ def _page_statement(status: str | None, year: int | None, sort: str, page_size: 
             .offset(literal_column(str(int(skipped)), Integer)))
 
 
+@lru_cache(maxsize=256)
+def _raw_page_statement(status: str | None, year: int | None, sort: str, page_size: int,
+                        skipped: int) -> RawStatement:
+    """The same page on the driver's cursor (PostgreSQL, session 10): psycopg's 25 rows
+    without SQLAlchemy's execution and result set-up. Not on SQLite, where SQLAlchemy's
+    compiled row processing is cheaper than converting each value in Python (session 9)."""
+    return RawStatement(_page_statement(status, year, sort, page_size, skipped), named=True)
+
+
 TOTAL_COLUMN = "vp_list_total"
 
 
@@ -95,10 +105,13 @@ def _plain_page(work: Work, criteria: CaseFilter, page: int, page_size: int,
                 decoded: DecodedRows) -> CasePage:
     """Filtered and sorted in SQL; only the shown page is decrypted."""
     _, count = _plain_statements(criteria.status, criteria.year, criteria.sort)
-    shown = _page_statement(criteria.status, criteria.year, criteria.sort, page_size,
-                            (page - 1) * page_size)
+    bounds = (criteria.status, criteria.year, criteria.sort, page_size, (page - 1) * page_size)
     connection = work.session.connection()  # Core rows: the ORM adds nothing for columns
-    found = connection.execute(shown).all()
+    found: list[Any]
+    if connection.dialect.name == "postgresql":
+        found = _raw_page_statement(*bounds).rows(connection)
+    else:
+        found = list(connection.execute(_page_statement(*bounds)).all())
     # the count came with the rows; a page past the end has no row to bring it
     total = int(found[0][-1]) if found else int(connection.execute(count).scalar_one())
     return CasePage(decoded.summaries(work.keys, found, trailing=1), total, page, page_size)
