@@ -15,7 +15,7 @@ from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
 from sqlalchemy.pool import StaticPool
 
 from vp_registry.core.private_files import prepare_sqlite_file
-from vp_registry.db import liveness
+from vp_registry.db import lazy_begin, liveness
 
 NAMING_CONVENTION = {
     "ix": "ix_%(column_0_label)s",
@@ -65,7 +65,8 @@ def make_engine(url: str) -> Engine:
         return engine
     # Not pool_pre_ping (a round trip at every checkout, i.e. every request): a ping only
     # after idle or when the idle socket has something to read (db/liveness.py; issue 15).
-    return liveness.install(create_engine(url))
+    # Reads run outside a transaction until the first write (db/lazy_begin.py; issue 15).
+    return lazy_begin.install(liveness.install(create_engine(url)))
 
 
 def make_session_factory(engine: Engine) -> sessionmaker[Session]:

@@ -42,9 +42,9 @@ class _Compiled:
     None (named), their bind processors, the literal values and the result processors."""
 
     def __init__(self, statement: ClauseElement, dialect: Dialect,
-                 result_types: Sequence[TypeEngine[Any]]) -> None:
+                 result_types: Sequence[TypeEngine[Any]], prefix: str) -> None:
         compiled = cast(SQLCompiler, statement.compile(dialect=dialect))
-        self.sql = compiled.string
+        self.sql = prefix + compiled.string
         binds = compiled.binds
         order = compiled.positiontup
         self.order: list[str] | None = None if order is None else list(order)
@@ -77,11 +77,14 @@ class RawStatement:
 
     ``result_types``: the types of the columns it returns, in order (none: no result); or
     ``named``: a select's rows as named tuples of its columns (their keys and types), read
-    by attribute as SQLAlchemy's rows are."""
+    by attribute as SQLAlchemy's rows are. ``prefix``: text sent before the statement's SQL
+    (db/lazy_begin.STANDALONE)."""
 
     def __init__(self, statement: ClauseElement,
-                 result_types: Sequence[TypeEngine[Any]] = (), *, named: bool = False) -> None:
+                 result_types: Sequence[TypeEngine[Any]] = (), *, named: bool = False,
+                 prefix: str = "") -> None:
         self._statement = statement
+        self._prefix = prefix
         self._named: Callable[..., tuple[Any, ...]] | None = None
         if named:
             columns = list(cast(Select[Any], statement).selected_columns)
@@ -96,7 +99,7 @@ class RawStatement:
         found = self._compiled.get(key)
         if found is None:
             found = self._compiled[key] = _Compiled(
-                self._statement, dialect, self._result_types)
+                self._statement, dialect, self._result_types, self._prefix)
         return found
 
     def rows(self, connection: Connection,

@@ -5,7 +5,11 @@ fields, so a modified, inserted, removed or reordered entry breaks the chain. Ap
 lock the single ``audit_head`` row (a row lock, or SQLite's write lock), which serialises
 concurrent appends: two requests cannot fork the chain. Web requests queue their entries and
 append them just before the commit (:func:`defer_appends`), so the lock is held for the
-length of the commit, not of the whole request.
+length of the commit, not of the whole request. On PostgreSQL one entry is first tried
+without the lock (session 10): the head read, then one statement that inserts the entry and
+moves the head only if the head is still the one read - a concurrent append makes it do
+nothing, and the entry is then chained under the lock as above. After a page that only read
+it runs outside any transaction (db/lazy_begin.py), atomic on its own.
 
 Events of the anonymous channel (:func:`record_dated`) carry their date only and name no
 thread or case (docs/design.md I-9). They wait in ``audit_pending`` until their day is over and join
@@ -47,6 +51,7 @@ from sqlalchemy.orm.util import identity_key
 
 from vp_registry.db import utcnow
 from vp_registry.db.audit import AuditEntry, AuditHead, AuditPending
+from vp_registry.db.lazy_begin import STANDALONE
 from vp_registry.db.raw import RawStatement
 
 GENESIS_MAC = "0" * 64
@@ -131,6 +136,24 @@ _RAW_ONE_ENTRY_AND_HEAD = RawStatement(_ONE_ENTRY_AND_HEAD)
 _RAW_INSERT_ENTRY = RawStatement(_ENTRIES.insert().values(
     {name: bindparam(name, type_=_ENTRIES.c[name].type) for name in _ENTRY_COLUMNS}))
 _RAW_MOVE_HEAD = RawStatement(_MOVE_HEAD)
+# PostgreSQL, one entry (session 10): the head read without a lock, then the entry and the
+# head's move in one statement that does both only if the head is still where it was read.
+# Outside a transaction (db/lazy_begin.py: a page that only read has none) that statement is
+# atomic on its own, so an audited read costs two round trips and no BEGIN, lock or COMMIT.
+_READ_HEAD = RawStatement(select(_HEAD.c.last_seq, _HEAD.c.last_mac, _OLDEST_WAITING)
+                          .where(_HEAD.c.id == 1), (Integer(), String(), Date()))
+_HEAD_UNMOVED = (update(_HEAD)
+                 .where(_HEAD.c.id == 1, _HEAD.c.last_seq == bindparam("old_seq"),
+                        _HEAD.c.last_mac == bindparam("old_mac"))
+                 .values(last_seq=bindparam("new_seq"), last_mac=bindparam("new_mac"))
+                 .returning(_HEAD.c.last_seq).cte("moved"))
+_RAW_ENTRY_IF_HEAD_UNMOVED = RawStatement(
+    _ENTRIES.insert().from_select(
+        list(_ENTRY_COLUMNS),
+        select(*(bindparam(f"entry_{name}", type_=_ENTRIES.c[name].type)
+                 for name in _ENTRY_COLUMNS)).select_from(_HEAD_UNMOVED))
+    .returning(_ENTRIES.c.seq).add_cte(_HEAD_UNMOVED),
+    (Integer(),), prefix=STANDALONE)
 
 
 def _lock_head(session: Session) -> tuple[int, str, date | None]:
@@ -313,12 +336,46 @@ def _append(session: Session, audit_key: str, items: list[_Pending], *,
     are never changed after this, so they need no place in the session - nor ORM objects
     (issue 15: building one cost more than its MAC).
     """
-    last_seq, last_mac, oldest_waiting = _lock_head(session)
     due_before = before or utcnow().date()
-    if oldest_waiting is not None and oldest_waiting < due_before:
-        items = [*_take_due(session, audit_key, due_before), *items]
-    if not items:
-        return []
+    rows = _append_unlocked(session, items, due_before) if len(items) == 1 else None
+    if rows is None:
+        last_seq, last_mac, oldest_waiting = _lock_head(session)
+        if oldest_waiting is not None and oldest_waiting < due_before:
+            items = [*_take_due(session, audit_key, due_before), *items]
+        if not items:
+            return []
+        rows = _chained(items, last_seq, last_mac)
+        _insert_and_move(session.connection(), rows,
+                         {"new_seq": rows[-1]["seq"], "new_mac": rows[-1]["mac"]})
+    cached = session.identity_map.get(_head_key())
+    if cached is not None:  # a head read earlier in this session is now out of date
+        session.expire(cached)
+    return rows
+
+
+def _append_unlocked(session: Session, items: list[_Pending],
+                     due_before: date) -> list[dict[str, Any]] | None:
+    """PostgreSQL: one entry after the head as read without a lock, written only if the head
+    has not moved since (one statement); None when it did, when entries of the anonymous
+    channel are due or on the first append ever - then the caller locks the head."""
+    connection = session.connection()
+    if connection.dialect.name != "postgresql":
+        return None
+    heads = _READ_HEAD.rows(connection)
+    if not heads or (heads[0][2] is not None and heads[0][2] < due_before):
+        return None
+    last_seq, last_mac = int(heads[0][0]), str(heads[0][1])
+    rows = _chained(items, last_seq, last_mac)
+    written = _RAW_ENTRY_IF_HEAD_UNMOVED.rows(connection, {
+        **{f"entry_{name}": value for name, value in rows[0].items()},
+        "old_seq": last_seq, "old_mac": last_mac,
+        "new_seq": rows[0]["seq"], "new_mac": rows[0]["mac"]})
+    return rows if written else None
+
+
+def _chained(items: list[_Pending], last_seq: int, last_mac: str) -> list[dict[str, Any]]:
+    """The entries' columns, each chained after the one before it (the first after the
+    head given)."""
     rows: list[dict[str, Any]] = []
     for item in items:
         row: dict[str, Any] = {
@@ -336,10 +393,6 @@ def _append(session: Session, audit_key: str, items: list[_Pending], *,
         row["mac"] = _mac_of(item.audit_key, _canonical_fields(row))
         rows.append(row)
         last_seq, last_mac = row["seq"], row["mac"]
-    _insert_and_move(session.connection(), rows, {"new_seq": last_seq, "new_mac": last_mac})
-    cached = session.identity_map.get(_head_key())
-    if cached is not None:  # a head read earlier in this session is now out of date
-        session.expire(cached)
     return rows
 
 
