@@ -3,11 +3,22 @@ raises what SQLAlchemy would, and is seen by the engine's cursor listeners (issu
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 
 import pytest
-from sqlalchemy import Connection, Date, Integer, String, bindparam, event, select, text
+from sqlalchemy import (
+    Connection,
+    Date,
+    Integer,
+    LargeBinary,
+    String,
+    bindparam,
+    event,
+    literal,
+    select,
+    text,
+)
 from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.orm import Session
 
@@ -50,6 +61,23 @@ def test_values_are_stored_and_read_as_sqlalchemy_does(db: Session) -> None:
         select(AuditEntry.seq, AuditEntry.action, _day(connection))
         .where(AuditEntry.seq == 901), (Integer(), String(), Date()))
     assert picked.rows(connection) == [(901, "test.raw", whole.date())]
+    db.rollback()
+
+
+def test_binary_results_and_named_rows_hold_what_sqlalchemy_reads(db: Session) -> None:
+    """``binary=True`` (psycopg's binary result format; ignored on SQLite) and the rows taken
+    as the driver gives them: the same values, named as SQLAlchemy names them."""
+    statement = select(literal(b"\x00cipher\xff", LargeBinary).label("blob"),
+                       literal(date(2026, 5, 4), Date).label("day"),
+                       literal("tekst", String).label("words"),
+                       literal(7, Integer).label("number"))
+    connection = db.connection()
+    expected = tuple(connection.execute(statement).one())
+    assert expected == (b"\x00cipher\xff", date(2026, 5, 4), "tekst", 7)
+    for binary in (False, True):
+        rows = RawStatement(statement, named=True, binary=binary).rows(connection)
+        assert [tuple(row) for row in rows] == [expected]
+        assert rows[0].blob == b"\x00cipher\xff" and rows[0].day == date(2026, 5, 4)  # type: ignore[attr-defined]
     db.rollback()
 
 
