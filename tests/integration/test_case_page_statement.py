@@ -42,17 +42,28 @@ def test_the_case_page_statement_runs_on_the_driver_and_reads_what_sqlalchemy_re
                                    today=TODAY)
     db.commit()
     through_sqlalchemy: list[str] = []
+    formats: list[Any] = []
 
     def record(_conn: Any, clause: Any, *_rest: Any) -> None:
         through_sqlalchemy.append(" ".join(str(clause).split()))
 
+    def record_format(_conn: Any, cursor: Any, statement: str, *_rest: Any) -> None:
+        if "case_contacts" in statement:
+            formats.append(getattr(cursor, "format", None))
+
     engine = db.get_bind()
     event.listen(engine, "before_execute", record)
+    event.listen(engine, "before_cursor_execute", record_format)
     try:
         case, key, contacts = rows.whole_case(db, talked.reference)
     finally:
         event.remove(engine, "before_execute", record)
+        event.remove(engine, "before_cursor_execute", record_format)
     assert not any("case_contacts" in s for s in through_sqlalchemy), through_sqlalchemy
+    if db.connection().dialect.name == "postgresql":  # the ciphertexts as bytes, not hex
+        from psycopg import pq
+
+        assert formats == [pq.Format.BINARY]
     assert (case.reference, key.vault_key_version) == (talked.reference, 1)
     assert [c.held_on for c in contacts] == [date(2026, 3, 3), date(2026, 4, 9)]
     for reference in (talked.reference, silent.reference):

@@ -166,3 +166,29 @@ def test_a_filtered_list_counts_its_cases_without_the_keys(
             shown += [item.reference for item in found.items]
         assert len(shown) == total
     db.rollback()
+
+
+@pytest.mark.skipif(not POSTGRES_URL, reason="needs PostgreSQL: set VP_TEST_POSTGRES_URL")
+def test_on_postgresql_the_list_page_is_read_in_the_binary_result_format(
+    db: Session, settings: Settings, cases: tuple[VaultKeys, Actor, list[str]]
+) -> None:
+    """The 25 rows' ciphertexts come as their bytes, not as hex text twice their size
+    (before: psycopg's text format)."""
+    from psycopg import pq
+
+    keys, actor, _ = cases
+    formats: list[Any] = []
+
+    def record(_conn: Any, cursor: Any, statement: str, *_rest: Any) -> None:
+        if TOTAL_COLUMN in statement:
+            formats.append(cursor.format)
+
+    engine = db.get_bind()
+    event.listen(engine, "before_cursor_execute", record)
+    try:
+        found = case_listing.list_cases(Work(db, settings, actor, keys=keys), CaseFilter())
+    finally:
+        event.remove(engine, "before_cursor_execute", record)
+    assert formats == [pq.Format.BINARY]
+    assert len(found.items) == 25 and found.total == 27
+    db.rollback()

@@ -100,9 +100,12 @@ def _page_statement(status: str | None, year: int | None, sort: str, page_size: 
 def _raw_page_statement(status: str | None, year: int | None, sort: str, page_size: int,
                         skipped: int) -> RawStatement:
     """The same page on the driver's cursor (PostgreSQL, session 10): psycopg's 25 rows
-    without SQLAlchemy's execution and result set-up. Not on SQLite, where SQLAlchemy's
+    without SQLAlchemy's execution and result set-up, in PostgreSQL's binary result format
+    (each listing and wrapped key as its bytes: ~15 kB a page instead of ~30 kB of hex text
+    for the server to write and psycopg to decode). Not on SQLite, where SQLAlchemy's
     compiled row processing is cheaper than converting each value in Python (session 9)."""
-    return RawStatement(_page_statement(status, year, sort, page_size, skipped), named=True)
+    return RawStatement(_page_statement(status, year, sort, page_size, skipped), named=True,
+                        binary=True)
 
 
 TOTAL_COLUMN = "vp_list_total"

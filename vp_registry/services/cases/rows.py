@@ -138,7 +138,8 @@ _WHOLE_CASE = (
 # Session 10: on the driver's cursor (db/raw.py), as the web session's lookup: SQLAlchemy's
 # execution and result set-up for these 16 columns cost ~115 us of the worker's CPU per case
 # page on PostgreSQL (psycopg describes every column for it) against ~69 us; SQLite 24 -> 14.
-_RAW_WHOLE_CASE = RawStatement(_WHOLE_CASE, named=True)
+# On PostgreSQL in the binary result format: the ciphertexts as their bytes, not hex text.
+_RAW_WHOLE_CASE = RawStatement(_WHOLE_CASE, named=True, binary=True)
 
 
 def whole_case(session: Session, reference: str
