@@ -12,6 +12,9 @@ What is kept, and for how long (docs/decisions.md, "The per-request cost of a pa
 - (session 8) the session's page headers (web/speedups/header.py: the user's name and role,
   the menu) and its unfiltered case-list filter panel (web/cases/filter_panel.py: the
   organisation's choices), as rendered markup without the CSRF token;
+- (session 10) the session's signed CSRF token (web/speedups/csrf.py), which Flask-WTF
+  accepts for the session's whole life (no time limit is configured): signed once, not on
+  every page;
 - looked up only by a request whose session row was found, unexpired, and whose vault keys
   opened with the grant checked (the list's view runs behind ``needs_vault``);
 - dropped at logout (Flask-Login's ``user_logged_out``), when the session's vault key is
@@ -48,6 +51,7 @@ class _Memory:
     used: float = 0.0
     headers: dict[tuple[Any, ...], tuple[str, ...]] = field(default_factory=dict)
     panels: dict[tuple[Any, ...], tuple[Any, ...]] = field(default_factory=dict)
+    csrf: tuple[Any, ...] | None = None  # web/speedups/csrf.py: (raw token, secret, signed)
 
 
 @dataclass
@@ -127,6 +131,19 @@ def keep_panel(kept: dict[tuple[Any, ...], tuple[Any, ...]], key: tuple[Any, ...
         kept[key] = value
 
 
+def csrf() -> tuple[Any, ...] | None:
+    """This session's kept CSRF token (web/speedups/csrf.py; None: none kept, or no session
+    row)."""
+    memory = _memory()
+    return memory.csrf if memory is not None else None
+
+
+def keep_csrf(kept: tuple[Any, ...]) -> None:
+    memory = _memory()
+    if memory is not None:
+        memory.csrf = kept
+
+
 def _memory() -> _Memory | None:
     """This request's session memory, made when missing (None: no session row)."""
     token_hash = _token_hash()
@@ -155,6 +172,7 @@ def _sweep(store: _Store, idle_before: float) -> None:
         forgotten.rows.forget()
         forgotten.headers.clear()
         forgotten.panels.clear()
+        forgotten.csrf = None
 
 
 def forget_session() -> None:
@@ -169,6 +187,7 @@ def forget_session() -> None:
         memory.rows.forget()
         memory.headers.clear()
         memory.panels.clear()
+        memory.csrf = None
 
 
 def remembered_sessions() -> int:
