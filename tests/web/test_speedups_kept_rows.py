@@ -39,17 +39,23 @@ ROWS = re.compile(r"<tbody>.*?</tbody>", re.S)
 
 
 @pytest.fixture
-def written(monkeypatch: pytest.MonkeyPatch) -> Iterator[list[str]]:
-    """The references of the rows whose texts were worked out, in order."""
-    seen: list[str] = []
+def calls(monkeypatch: pytest.MonkeyPatch) -> Iterator[list[list[str]]]:
+    """Each call of ``case_rows`` (which also builds the page's case URL), with the references
+    of the rows whose texts it worked out."""
+    seen: list[list[str]] = []
     real = listing.case_rows
 
     def counting(items: list[CaseSummary], **kwargs: Any) -> list[listing.CaseRow]:
-        seen.extend(item.reference for item in items)
+        seen.append([item.reference for item in items])
         return real(items, **kwargs)
 
     monkeypatch.setattr(listing, "case_rows", counting)
     yield seen
+
+
+def _written(calls: list[list[str]]) -> list[str]:
+    """The references of the rows whose texts were worked out, in order."""
+    return [reference for call in calls for reference in call]
 
 
 def _list(client: FlaskClient, path: str = "/cases/") -> str:
@@ -84,40 +90,44 @@ def _integrity_reports(app: Flask, settings: Settings, user: User) -> None:
 @pytest.mark.parametrize("language", ["nl", "en"])
 def test_the_kept_rows_are_the_written_ones(
     app: Flask, settings: Settings, client: FlaskClient, counsellor: User,
-    written: list[str], monkeypatch: pytest.MonkeyPatch, language: str
+    calls: list[list[str]], monkeypatch: pytest.MonkeyPatch,
+    language: str
 ) -> None:
     client.set_cookie(LOCALE_COOKIE, language)
     _make_cases(app, settings, counsellor, PAGE_SIZE + 3)
     _integrity_reports(app, settings, counsellor)
     first, second = _list(client), _list(client, "/cases/?page=2")
-    count = len(written)
+    count, made = len(_written(calls)), len(calls)
     assert count == PAGE_SIZE + 5
     again, again_second = _list(client), _list(client, "/cases/?page=2")
-    assert len(written) == count  # no row written again
+    assert len(_written(calls)) == count and len(calls) == made  # no row written, no URL built
     assert again == first and again_second == second
     assert "overdue" in first + second and "badge" in first + second
     monkeypatch.setattr(session_memory, "list_rows", lambda: None)  # written at each request
     assert _list(client) == first and _list(client, "/cases/?page=2") == second
-    assert len(written) == 2 * count
+    assert len(_written(calls)) == 2 * count
 
 
 def test_a_case_changed_elsewhere_is_written_afresh_alone(
-    app: Flask, settings: Settings, client: FlaskClient, counsellor: User, written: list[str]
+    app: Flask, settings: Settings, client: FlaskClient, counsellor: User, calls: list[list[str]]
 ) -> None:
     client.set_cookie(LOCALE_COOKIE, "en")
     references = _make_cases(app, settings, counsellor, 3)
     before = _rows(_list(client))
-    assert len(written) == 3 and "2025" not in before
-    _change(app, settings, counsellor, references[1], lambda work, record: lifecycle.update_case(
-        work, record.reference, record.version,
-        replace(case_input(record.department_id), opened_on=date(2025, 1, 31))))
+    assert len(_written(calls)) == 3 and "2025" not in before
+    def move(work: Any, record: Any) -> None:
+        lifecycle.update_case(work, record.reference, record.version,
+                              replace(case_input(record.department_id),
+                                      opened_on=date(2025, 1, 31)))
+
+    _change(app, settings, counsellor, references[1], move)
     page = _list(client)
-    assert written[3:] == [references[1]]
+    assert _written(calls)[3:] == [references[1]]
     assert "Jan 31, 2025" in _rows(page) or "31 Jan 2025" in _rows(page)
 
 
 def test_a_department_renamed_elsewhere_rewrites_the_rows(
-    app: Flask, settings: Settings, client: FlaskClient, counsellor: User, written: list[str]
+    app: Flask, settings: Settings, client: FlaskClient, counsellor: User, calls: list[list[str]]
 ) -> None:
     client.set_cookie(LOCALE_COOKIE, "en")
     _make_cases(app, settings, counsellor, 2)
@@ -128,11 +138,11 @@ def test_a_department_renamed_elsewhere_rewrites_the_rows(
         session.commit()
     rows = _rows(_list(client))
     assert "Montagehal" in rows and "Werkplaats" not in rows
-    assert len(written) == 4
+    assert len(_written(calls)) == 4
 
 
 def test_another_language_rewrites_the_rows(
-    app: Flask, settings: Settings, client: FlaskClient, counsellor: User, written: list[str]
+    app: Flask, settings: Settings, client: FlaskClient, counsellor: User, calls: list[list[str]]
 ) -> None:
     client.set_cookie(LOCALE_COOKIE, "en")
     _make_cases(app, settings, counsellor, 2)
@@ -140,22 +150,22 @@ def test_another_language_rewrites_the_rows(
     client.set_cookie(LOCALE_COOKIE, "nl")
     dutch = _rows(_list(client))
     assert 'data-label="Opened">' in english and 'data-label="Geopend">' in dutch
-    assert len(written) == 4
+    assert len(_written(calls)) == 4
 
 
 def test_logout_drops_and_sessions_never_share_the_rows(
-    app: Flask, settings: Settings, client: FlaskClient, counsellor: User, written: list[str]
+    app: Flask, settings: Settings, client: FlaskClient, counsellor: User, calls: list[list[str]]
 ) -> None:
     client.set_cookie(LOCALE_COOKIE, "en")
     _make_cases(app, settings, counsellor, 2)
     _list(client)
     other = _second_session(app, counsellor)
     _list(other)
-    assert len(written) == 4  # the other session wrote its own
+    assert len(_written(calls)) == 4  # the other session wrote its own
     _list(other)
-    assert len(written) == 4
+    assert len(_written(calls)) == 4
     assert AuthActions(client).logout().status_code == 302
     with app.app_context():
         assert session_memory.remembered_sessions() == 1
     _list(other)
-    assert len(written) == 4
+    assert len(_written(calls)) == 4

@@ -155,7 +155,8 @@ class RowsMarkup:
         missing = [item for item in items if not _is_kept(found, item)]
         fresh = {id(item): row for item, row in zip(missing, case_rows(
             missing, department_names=self.department_names,
-            category_names=self.category_names, today=self.today), strict=True)}
+            category_names=self.category_names, today=self.today), strict=True)
+                 } if missing else {}  # case_rows builds a URL even for no row
         html = []
         for item in items:
             hit = found.get(id(item))
