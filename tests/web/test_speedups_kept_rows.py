@@ -169,3 +169,18 @@ def test_logout_drops_and_sessions_never_share_the_rows(
         assert session_memory.remembered_sessions() == 1
     _list(other)
     assert len(_written(calls)) == 4
+
+
+def test_a_page_that_fills_the_kept_rows_starts_afresh_midway(
+    app: Flask, settings: Settings, client: FlaskClient, counsellor: User,
+    monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """At the limit the kept rows start afresh within a page: a row found kept before is
+    still written (a KeyError answered 500 before this was fixed)."""
+    client.set_cookie(LOCALE_COOKIE, "en")
+    monkeypatch.setattr(session_memory.KeptRows, "LIMIT", 4)
+    _make_cases(app, settings, counsellor, 10)
+    first = _list(client)
+    assert _list(client) == first and _list(client) == first
+    monkeypatch.setattr(session_memory, "list_rows", lambda: None)
+    assert _list(client) == first

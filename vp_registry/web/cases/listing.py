@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
-from typing import Any
+from typing import Any, cast
 
 from flask import request
 from markupsafe import Markup, escape
@@ -152,22 +152,19 @@ class RowsMarkup:
                  categories: Any, deadline: Any) -> Markup:
         labels = _labels(opened, status, department, categories, deadline)
         found = self._kept(labels)
-        missing = [item for item in items if not _is_kept(found, item)]
-        fresh = {id(item): row for item, row in zip(missing, case_rows(
-            missing, department_names=self.department_names,
-            category_names=self.category_names, today=self.today), strict=True)
-                 } if missing else {}  # case_rows builds a URL even for no row
-        html = []
-        for item in items:
-            hit = found.get(id(item))
-            if hit is None or hit[0] is not item:
-                hit = (item, _row_markup(fresh[id(item)], labels))
-                if self.kept is not None:
-                    if len(found) >= self.kept.LIMIT:
-                        found.clear()
-                    found[id(item)] = hit  # the summary held: its id names no other
-            html.append(hit[1])
-        return Markup("".join(html))  # noqa: S704  # nosec B704 # escaped in _row_markup
+        written = [_kept_markup(found, item) for item in items]  # decided once per row
+        missing = [item for item, text in zip(items, written, strict=True) if text is None]
+        if missing:  # (case_rows builds the page's case URL even for no row)
+            rows = iter(case_rows(missing, department_names=self.department_names,
+                                  category_names=self.category_names, today=self.today))
+            for index, text in enumerate(written):
+                if text is None:
+                    written[index] = text = _row_markup(next(rows), labels)
+                    if self.kept is not None:
+                        if len(found) >= self.kept.LIMIT:
+                            found.clear()
+                        found[id(items[index])] = (items[index], text)  # the summary held
+        return Markup("".join(cast(list[str], written)))  # noqa: S704  # nosec B704 # escaped in _row_markup
 
     def _kept(self, labels: tuple[str, ...]) -> dict[int, tuple[Any, str]]:
         """The session's kept rows, when written with what this page's rows are made of."""
@@ -180,6 +177,7 @@ class RowsMarkup:
         return self.kept.rows_for(made_with)
 
 
-def _is_kept(found: dict[int, tuple[Any, str]], item: CaseSummary) -> bool:
+def _kept_markup(found: dict[int, tuple[Any, str]], item: CaseSummary) -> str | None:
+    """The kept markup of this very summary (a kept summary is held: its id names no other)."""
     hit = found.get(id(item))
-    return hit is not None and hit[0] is item
+    return hit[1] if hit is not None and hit[0] is item else None
