@@ -17,8 +17,9 @@ LOCALE_COOKIE = "vp_lang"
 def select_locale() -> str:
     if not has_request_context():  # CLI: the configured default
         return str(current_app.config["BABEL_DEFAULT_LOCALE"])
-    if current_user and current_user.is_authenticated and current_user.locale in LOCALES:
-        return str(current_user.locale)
+    user = current_user._get_current_object()  # one proxy look-up, not four (issue 15)
+    if user and user.is_authenticated and user.locale in LOCALES:
+        return str(user.locale)
     chosen = request.cookies.get(LOCALE_COOKIE)
     if chosen in LOCALES:
         return str(chosen)

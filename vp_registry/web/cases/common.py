@@ -27,7 +27,7 @@ from vp_registry.services.vault.keyring import VaultKeys
 from vp_registry.web.cases.forms import UnlockForm
 from vp_registry.web.database import db_session
 from vp_registry.web.sessions import drop_vault_key, session_vault_key
-from vp_registry.web.speedups import session_memory
+from vp_registry.web.speedups import csrf, session_memory
 
 View = TypeVar("View", bound=Callable[..., Any])
 
@@ -47,6 +47,8 @@ def current_keys() -> VaultKeys | None:
             keys = None
         if keys is None:  # locked: what this session decrypted before goes (issue 15)
             session_memory.forget_session()
+        else:  # the session's CSRF token, signed once per session (issue 15, session 10)
+            csrf.establish()
         g.vault_keys = keys
     return cast(VaultKeys | None, g.vault_keys)
 

@@ -144,10 +144,10 @@ def _list_page(form: FilterForm | None, criteria: CaseFilter, panel: Any = None)
                                    cache=listing_cache(), search=search_index(),
                                    decoded=session_memory.decoded_rows())
     names = {d.id: d.name for d in case_form.departments()}
-    rows = listing.case_rows(page.items, department_names=names, category_names=category_names,
-                             today=date.today())
-    return render_template("cases/index.html", form=form, page=page, rows=rows,
-                           rows_markup=listing.rows_markup, panel=panel,
+    rows_markup = listing.RowsMarkup(department_names=names, category_names=category_names,
+                                     today=date.today(), kept=session_memory.list_rows())
+    return render_template("cases/index.html", form=form, page=page, rows=page.items,
+                           rows_markup=rows_markup, panel=panel,
                            filtered=criteria != CaseFilter(sort=criteria.sort))
 
 

@@ -12,6 +12,12 @@ What is kept, and for how long (docs/decisions.md, "The per-request cost of a pa
 - (session 8) the session's page headers (web/speedups/header.py: the user's name and role,
   the menu) and its unfiltered case-list filter panel (web/cases/filter_panel.py: the
   organisation's choices), as rendered markup without the CSRF token;
+- (session 10) the case list's rows as written for the session (web/cases/listing.py: the
+  same summaries, translated and escaped), reused while written with the same language,
+  script root, day, column labels and department and category names;
+- (session 10) the session's signed CSRF token (web/speedups/csrf.py), which Flask-WTF
+  accepts for the session's whole life (no time limit is configured): signed once, not on
+  every page;
 - looked up only by a request whose session row was found, unexpired, and whose vault keys
   opened with the grant checked (the list's view runs behind ``needs_vault``);
 - dropped at logout (Flask-Login's ``user_logged_out``), when the session's vault key is
@@ -43,11 +49,38 @@ _MAX_HEADERS = 32  # a session's kept headers (web/speedups/header.py): pages x 
 
 
 @dataclass
+class KeptRows:
+    """The case list's rows as written for this session (web/cases/listing.RowsMarkup, issue
+    15, session 10): ``written`` is what they were all written with (language, script root,
+    day, labels, the organisation's names) and each row's markup by its summary's id (with
+    the summary, whose identity is checked) - one tuple, replaced as a whole, so a request
+    never finds rows written with another's."""
+
+    LIMIT = 2000  # rows kept at most, as the decrypted summaries (DecodedRows.LIMIT)
+
+    written: tuple[tuple[Any, ...] | None, dict[int, tuple[Any, str]]] = field(
+        default_factory=lambda: (None, {}))
+
+    def rows_for(self, made_with: tuple[Any, ...]) -> dict[int, tuple[Any, str]]:
+        """The rows written with ``made_with`` (all others forgotten)."""
+        found, rows = self.written
+        if found != made_with:
+            rows = {}
+            self.written = (made_with, rows)
+        return rows
+
+    def forget(self) -> None:
+        self.written = (None, {})
+
+
+@dataclass
 class _Memory:
     rows: DecodedRows = field(default_factory=DecodedRows)
     used: float = 0.0
     headers: dict[tuple[Any, ...], tuple[str, ...]] = field(default_factory=dict)
     panels: dict[tuple[Any, ...], tuple[Any, ...]] = field(default_factory=dict)
+    csrf: tuple[Any, ...] | None = None  # web/speedups/csrf.py: (raw token, secret, signed)
+    list_rows: KeptRows = field(default_factory=KeptRows)
 
 
 @dataclass
@@ -97,6 +130,13 @@ def decoded_rows() -> DecodedRows | None:
     return memory.rows if memory is not None else None
 
 
+def list_rows() -> KeptRows | None:
+    """This session's written case-list rows (None: no session row). Call only once the
+    vault keys are open (behind ``needs_vault``)."""
+    memory = _memory()
+    return memory.list_rows if memory is not None else None
+
+
 def headers() -> dict[tuple[Any, ...], tuple[str, ...]] | None:
     """This session's kept page headers (web/speedups/header.py; None: no session row).
     Read them as they are; add through :func:`keep_header`."""
@@ -127,6 +167,19 @@ def keep_panel(kept: dict[tuple[Any, ...], tuple[Any, ...]], key: tuple[Any, ...
         kept[key] = value
 
 
+def csrf() -> tuple[Any, ...] | None:
+    """This session's kept CSRF token (web/speedups/csrf.py; None: none kept, or no session
+    row)."""
+    memory = _memory()
+    return memory.csrf if memory is not None else None
+
+
+def keep_csrf(kept: tuple[Any, ...]) -> None:
+    memory = _memory()
+    if memory is not None:
+        memory.csrf = kept
+
+
 def _memory() -> _Memory | None:
     """This request's session memory, made when missing (None: no session row)."""
     token_hash = _token_hash()
@@ -155,6 +208,8 @@ def _sweep(store: _Store, idle_before: float) -> None:
         forgotten.rows.forget()
         forgotten.headers.clear()
         forgotten.panels.clear()
+        forgotten.csrf = None
+        forgotten.list_rows.forget()
 
 
 def forget_session() -> None:
@@ -169,6 +224,8 @@ def forget_session() -> None:
         memory.rows.forget()
         memory.headers.clear()
         memory.panels.clear()
+        memory.csrf = None
+        memory.list_rows.forget()
 
 
 def remembered_sessions() -> int:

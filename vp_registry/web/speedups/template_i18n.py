@@ -31,6 +31,7 @@ from markupsafe import Markup
 
 _STATE = "_vp_template_i18n"
 _NAMED_FORMATS = ("short", "medium", "long", "full")
+_MAX_LOCALES = 16
 
 
 @dataclass(frozen=True, slots=True)
@@ -72,9 +73,28 @@ def current() -> RequestI18n | None:
             return None
     state: RequestI18n | None = getattr(request_globals, _STATE, None)
     if state is None or state.locale is not locale:
+        state = _state_of(context.app, locale)
+        setattr(request_globals, _STATE, state)
+    return state
+
+
+def _state_of(app: Flask, locale: Locale) -> RequestI18n:
+    """The application's :class:`RequestI18n` of a locale, made at its first request (issue
+    15, session 10: fetching the catalogue and the date format anew was ~1 % of a page).
+
+    The same objects as each request would fetch: Flask-Babel's catalogue of a locale is the
+    one its domain loaded at the first request and keeps for the application's life (its
+    domain is the Babel instance's, ``get_domain()``; nothing here sets another), and the
+    date format is the instance's configuration. Kept in ``app.extensions`` (per application,
+    so per organisation) by the locale: a handful of languages."""
+    states: dict[Locale, RequestI18n] = app.extensions.setdefault(_STATE, {})
+    state = states.get(locale)
+    if state is None:
         state = RequestI18n(locale=locale, translations=get_translations(),
                             locale_id=str(locale), date_format=_date_format())
-        setattr(request_globals, _STATE, state)
+        if len(states) >= _MAX_LOCALES:  # force_locale with made-up locales: start afresh
+            states.clear()
+        states[locale] = state
     return state
 
 
