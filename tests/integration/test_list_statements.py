@@ -4,8 +4,8 @@ bounds written into the SQL so PostgreSQL keeps one plan for it. No test here me
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
+from contextlib import AbstractContextManager
 from datetime import date
 from typing import Any
 
@@ -15,6 +15,7 @@ from sqlalchemy.orm import Session
 
 from tests.casework import case_input, department, unlock
 from tests.support.database import POSTGRES_URL
+from tests.support.statements import sent_statements
 from vp_registry.config import Settings
 from vp_registry.db.accounts import User
 from vp_registry.services.cases import lifecycle
@@ -44,21 +45,11 @@ def cases(db: Session, settings: Settings, counsellor_with_vault: Callable[..., 
     return keys, actor, references
 
 
-@contextmanager
-def list_statements(engine: Engine) -> Iterator[list[tuple[str, Any]]]:
+def list_statements(engine: Engine) -> AbstractContextManager[list[tuple[str, Any]]]:
     """The list page statements (the ones carrying the count) sent inside the block, with
     their parameters."""
-    seen: list[tuple[str, Any]] = []
-
-    def record(_conn: Any, _cursor: Any, statement: str, parameters: Any, *_rest: Any) -> None:
-        if TOTAL_COLUMN in statement:
-            seen.append((" ".join(statement.split()), parameters))
-
-    event.listen(engine, "before_cursor_execute", record)
-    try:
-        yield seen
-    finally:
-        event.remove(engine, "before_cursor_execute", record)
+    return sent_statements(engine, lambda statement, parameters: (
+        (" ".join(statement.split()), parameters) if TOTAL_COLUMN in statement else None))
 
 
 def test_a_list_page_writes_its_bounds_into_its_sql(

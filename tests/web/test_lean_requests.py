@@ -9,8 +9,8 @@ from __future__ import annotations
 
 import io
 import re
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
+from contextlib import AbstractContextManager
 from dataclasses import replace
 from typing import Any
 from urllib.parse import urlencode
@@ -23,6 +23,7 @@ from sqlalchemy import event, update
 from tests.casework import case_input, unlock
 from tests.support.forms import csrf_token, post_form
 from tests.support.sessions import db_session_for
+from tests.support.statements import sent_statements
 from vp_registry.app_state import app_state
 from vp_registry.config import Settings
 from vp_registry.db.accounts import User
@@ -36,20 +37,9 @@ from vp_registry.web.cases.forms import VersionForm
 from vp_registry.web.sessions import COOKIE_NAME
 
 
-@contextmanager
-def counted_statements(app: Flask) -> Iterator[list[str]]:
+def counted_statements(app: Flask) -> AbstractContextManager[list[str]]:
     """Every SQL statement sent through the application's engine inside the block."""
-    seen: list[str] = []
-
-    def record(_conn: Any, _cursor: Any, statement: str, *_rest: Any) -> None:
-        seen.append(statement)
-
-    engine = app_state(app).engine
-    event.listen(engine, "before_cursor_execute", record)
-    try:
-        yield seen
-    finally:
-        event.remove(engine, "before_cursor_execute", record)
+    return sent_statements(app_state(app).engine, lambda statement, _parameters: statement)
 
 
 def test_static_file_with_a_session_cookie_makes_no_database_statement(
