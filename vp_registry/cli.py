@@ -239,7 +239,8 @@ def audit_verify() -> None:
         result = audit.verify(work.session, work.settings.audit_key)
         waiting = audit.waiting_entries(work.session)
     if not result.ok:
-        fail(f"FAILED: entry {result.first_bad_seq}: {result.reason} "
+        lane = f" of lane {result.lane}" if result.lane != 1 else ""
+        fail(f"FAILED: entry {result.first_bad_seq}{lane}: {result.reason} "
              f"({result.entries} entries verified before it)")
     click.echo(f"OK: {result.entries} entries"
                + (f" (+{waiting} of the anonymous channel, waiting for the end of their day)"

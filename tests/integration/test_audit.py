@@ -21,6 +21,7 @@ from vp_registry.db.audit import AuditEntry
 from vp_registry.services.errors import Conflict
 from vp_registry.services.infrastructure import audit
 from vp_registry.services.infrastructure.audit import Actor
+from vp_registry.services.infrastructure.audit_search import AuditFilter, search
 from vp_registry.services.work import begin
 
 
@@ -60,8 +61,8 @@ def test_inserted_entry_is_detected(chain: Session, settings: Settings) -> None:
     for seq in (5, 4, 3):
         chain.execute(update(AuditEntry).where(AuditEntry.seq == seq).values(seq=seq + 1))
     second = chain.execute(select(AuditEntry).where(AuditEntry.seq == 2)).scalar_one()
-    chain.add(AuditEntry(seq=3, created_at=second.created_at, action="forged", details="{}",
-                         prev_mac=second.mac, mac="0" * 64))
+    chain.add(AuditEntry(lane=second.lane, seq=3, created_at=second.created_at,
+                         action="forged", details="{}", prev_mac=second.mac, mac="0" * 64))
     result = audit.verify(chain, settings.audit_key)
     assert not result.ok and result.first_bad_seq == 3
 
@@ -260,3 +261,70 @@ def test_a_single_entry_is_appended_by_a_statement_compiled_once(
     assert [entry.target_id for entry in db.execute(select(AuditEntry)).scalars()] == [
         "0", "1", "2", "3", "4"]
     assert audit.verify(db, settings.audit_key).ok
+
+
+# ----------------------------------------------------------------------- lanes (issue 15)
+
+@pytest.fixture
+def lanes(db: Session, settings: Settings, monkeypatch: pytest.MonkeyPatch) -> Session:
+    """Entries of three processes, each on its own lane (lane 1: the chain from before lanes),
+    appended in turns: 1, 3, 5, 1, 3, 5, 1."""
+    for number in range(7):
+        monkeypatch.setattr(audit, "lane_of", lambda _connection, n=number: 1 + 2 * (n % 3))
+        audit.record(db, settings.audit_key, Actor(number, "counsellor"), "case.read",
+                     target_type="case", target_id=number)
+        db.commit()
+    return db
+
+
+def _lane_entries(session: Session) -> list[tuple[int, int, str | None]]:
+    return [tuple(row) for row in session.execute(  # type: ignore[misc]
+        select(AuditEntry.lane, AuditEntry.seq, AuditEntry.target_id)
+        .order_by(AuditEntry.lane, AuditEntry.seq))]
+
+
+def test_each_lane_is_a_chain_of_its_own(lanes: Session, settings: Settings) -> None:
+    assert _lane_entries(lanes) == [(1, 1, "0"), (1, 2, "3"), (1, 3, "6"), (3, 1, "1"),
+                                    (3, 2, "4"), (5, 1, "2"), (5, 2, "5")]
+    assert audit.verify(lanes, settings.audit_key) == audit.VerifyResult(True, 7)
+
+
+def test_an_entry_moved_to_another_lane_is_detected(lanes: Session,
+                                                    settings: Settings) -> None:
+    """The MAC of an entry outside lane 1 covers its lane: moved in place of another lane's
+    next entry, with that lane's previous MAC, it still breaks."""
+    lanes.execute(update(AuditEntry).where(AuditEntry.lane == 5, AuditEntry.seq == 2)
+                  .values(lane=3, seq=3))
+    third = lanes.execute(select(AuditEntry).where(AuditEntry.lane == 3, AuditEntry.seq == 3)
+                          ).scalar_one()
+    third.prev_mac = lanes.execute(select(AuditEntry.mac).where(
+        AuditEntry.lane == 3, AuditEntry.seq == 2)).scalar_one()
+    lanes.flush()
+    result = audit.verify(lanes, settings.audit_key)
+    assert (result.ok, result.lane, result.first_bad_seq) == (False, 3, 3)
+    assert result.reason == "entry was changed (MAC differs)"
+
+
+def test_the_last_entry_of_one_lane_removed_is_detected(lanes: Session,
+                                                        settings: Settings) -> None:
+    lanes.execute(delete(AuditEntry).where(AuditEntry.lane == 3, AuditEntry.seq == 2))
+    result = audit.verify(lanes, settings.audit_key)
+    assert (result.ok, result.lane, result.first_bad_seq) == (False, 3, 2)
+
+
+def test_a_lane_emptied_under_its_head_is_detected(lanes: Session, settings: Settings,
+                                                   runner: FlaskCliRunner) -> None:
+    lanes.execute(delete(AuditEntry).where(AuditEntry.lane == 5))
+    lanes.commit()
+    result = audit.verify(lanes, settings.audit_key)
+    assert (result.ok, result.lane, result.reason) == (
+        False, 5, "entries missing at the end of the log")
+    output = runner.invoke(args=["audit", "verify"]).output
+    assert "FAILED: entry 1 of lane 5: entries missing at the end of the log" in output
+
+
+def test_the_log_view_shows_every_lane_newest_first(lanes: Session) -> None:
+    """seq counts within a lane: the administrator's view orders by time."""
+    found, total = search(lanes, AuditFilter())
+    assert total == 7
+    assert [entry.target_id for entry in found] == ["6", "5", "4", "3", "2", "1", "0"]

@@ -6,6 +6,7 @@ session 10)."""
 from __future__ import annotations
 
 from collections.abc import Iterator
+from datetime import datetime, timedelta
 from typing import Any
 
 import pytest
@@ -16,6 +17,7 @@ from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.orm import Session
 
 from tests.support.database import POSTGRES_URL, fresh_postgres_database
+from tests.support.statements import sent_statements
 from vp_registry.db import Base, make_engine, make_session_factory
 from vp_registry.db.audit import AuditEntry, AuditHead, AuditPending
 from vp_registry.db.lazy_begin import STANDALONE
@@ -205,3 +207,96 @@ def test_an_entry_with_a_write_is_part_of_its_transaction(engine: sa.Engine) -> 
     assert _names(engine) == []
     with Session(engine) as session:
         assert audit.verify(session, AUDIT_KEY) == audit.VerifyResult(True, 1)
+
+
+# ---------------------------------------------------- lanes: the head a process left (session 11)
+
+def _append_one(engine: sa.Engine, target: int) -> None:
+    with _audited_session(engine) as session:
+        session.execute(sa.text("SELECT count(*) FROM things"))
+        audit.record(session, AUDIT_KEY, Actor(1, "counsellor"), "case.view",
+                     target_type="case", target_id=target)
+        session.commit()
+
+
+def test_a_process_appends_after_the_head_it_left_without_reading_it(
+        engine: sa.Engine) -> None:
+    """Its lane's head is where this process left it: an audited read is one statement, the
+    entry with the head's move (session 10: the head's read first, then that statement)."""
+    _append_one(engine, 0)
+    with sent_statements(engine, lambda statement, _parameters: statement) as sent:
+        for number in range(1, 4):
+            _append_one(engine, number)
+    assert sent == ["SELECT count(*) FROM things", sent[1]] * 3
+    assert sent[1].startswith(STANDALONE)
+    with Session(engine) as session:
+        assert audit.verify(session, AUDIT_KEY) == audit.VerifyResult(True, 4)
+        lanes = set(session.execute(select(AuditEntry.lane)).scalars())
+    assert lanes == {audit.lane_of(engine.connect())}
+
+
+def test_two_processes_append_to_two_lanes_without_retries(
+        engine: sa.Engine, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Two workers taking turns: with one chain each append found the head moved by the
+    other; each on its lane, every append after a lane's first is one statement."""
+    other = make_engine(engine.url.render_as_string(hide_password=False))
+    process = {engine: 4000, other: 4001}
+    current = [engine]
+    monkeypatch.setattr(audit, "_process_id", lambda: process[current[0]])
+    try:
+        with sent_statements(engine, lambda statement, _p: statement) as first, \
+                sent_statements(other, lambda statement, _p: statement) as second:
+            for number in range(10):
+                current[0] = (engine, other)[number % 2]
+                _append_one(current[0], number)
+    finally:
+        other.dispose()
+    for sent in (first, second):
+        assert sum(statement.startswith(STANDALONE) for statement in sent) == 4  # 2nd-5th
+        # the lane's first: the head's lock and read, its creation, the lock and read again
+        assert sum("FOR UPDATE" in statement for statement in sent) == 2
+    with Session(engine) as session:
+        assert audit.verify(session, AUDIT_KEY) == audit.VerifyResult(True, 10)
+        lanes = session.execute(select(AuditEntry.lane, func.count()).group_by(AuditEntry.lane)
+                                .order_by(AuditEntry.lane)).all()
+    assert [tuple(row) for row in lanes] == [(1 + 4000 % audit.LANES, 5),
+                                             (1 + 4001 % audit.LANES, 5)]
+
+
+def test_a_head_left_by_a_rolled_back_append_is_put_right_by_the_next(
+        engine: sa.Engine) -> None:
+    """A unit of work that wrote and rolled back leaves this process's known head ahead of
+    the lane's: the next append finds it moved and chains after the real one."""
+    _append_one(engine, 0)
+    with _audited_session(engine) as session:
+        session.execute(sa.text("INSERT INTO things VALUES (1, 'one')"))
+        audit.record(session, AUDIT_KEY, Actor(1, "counsellor"), "case.update")
+        audit.append_deferred(session)
+        session.rollback()
+    _append_one(engine, 2)
+    with Session(engine) as session:
+        assert audit.verify(session, AUDIT_KEY) == audit.VerifyResult(True, 2)
+
+
+def test_entries_another_process_left_waiting_join_at_this_ones_next_day_append(
+        engine: sa.Engine, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The anonymous channel's entries of an earlier day, recorded by another process after
+    this one's last append, are chained right after this process's first append of a later
+    day, once its statement shows them waiting."""
+    day = datetime(2026, 12, 3, 14, 7, 31)
+    monkeypatch.setattr(audit, "utcnow", lambda: day)
+    _append_one(engine, 0)
+    other = make_engine(engine.url.render_as_string(hide_password=False))
+    try:
+        with _audited_session(other) as session:
+            audit.record_dated(session, Actor.anonymous(), "contact.receive")
+            session.commit()
+    finally:
+        other.dispose()
+    monkeypatch.setattr(audit, "utcnow", lambda: day + timedelta(days=1))
+    _append_one(engine, 1)
+    with Session(engine) as session:
+        assert audit.waiting_entries(session) == 0
+        assert audit.verify(session, AUDIT_KEY) == audit.VerifyResult(True, 3)
+        assert list(session.execute(select(AuditEntry.action).order_by(AuditEntry.seq))
+                    .scalars()) == ["case.view", "case.view", "contact.receive"]

@@ -8,6 +8,7 @@ database when VP_TEST_POSTGRES_URL is set (CI runs both). After SecureDrop's
 from __future__ import annotations
 
 from collections.abc import Iterator
+from datetime import datetime
 from typing import Any
 
 import pytest
@@ -16,9 +17,12 @@ from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from sqlalchemy.engine import Engine
+from sqlalchemy.orm import Session
 
 from vp_registry.db import Base, make_engine
 from vp_registry.db import models as _models  # noqa: F401 - registers every table
+from vp_registry.db.audit import AuditEntry
+from vp_registry.services.infrastructure import audit
 from vp_registry.services.infrastructure import schema
 
 VERSION_TABLE = "alembic_version"
@@ -87,3 +91,36 @@ def test_each_revision_downgrades_and_upgrades_again(engine: Engine) -> None:
         assert current_revision(engine) == revision
         previous = revision
     assert not differences(engine)
+
+
+def test_a_chain_from_before_lanes_verifies_as_lane_one(engine: Engine) -> None:
+    """0018 (issue 15, session 11): the entries so far become lane 1, whose MACs leave the
+    lane out - an existing log keeps verifying, and the next entries chain after it."""
+    key = "k" * 48
+    schema.upgrade(engine, "0017")
+    previous = audit.GENESIS_MAC
+    with engine.begin() as connection:
+        for seq in (1, 2, 3):
+            entry = AuditEntry(seq=seq, created_at=datetime(2026, 12, 1, 9, seq),
+                               actor_id=seq, actor_role="counsellor", action="case.read",
+                               target_type="case", target_id=f"VP-{seq}", details="{}",
+                               prev_mac=previous, mac="")
+            entry.mac = previous = audit.compute_mac(key, entry)
+            connection.execute(sa.text(
+                "INSERT INTO audit_entries (seq, created_at, actor_id, actor_role, action, "
+                "target_type, target_id, details, prev_mac, mac) VALUES (:seq, :created_at, "
+                ":actor_id, :actor_role, :action, :target_type, :target_id, :details, "
+                ":prev_mac, :mac)"), {name: getattr(entry, name) for name in (
+                    "seq", "created_at", "actor_id", "actor_role", "action", "target_type",
+                    "target_id", "details", "prev_mac", "mac")})
+        connection.execute(sa.text("INSERT INTO audit_head (id, last_seq, last_mac) "
+                                   "VALUES (1, 3, :mac)"), {"mac": previous})
+    schema.upgrade(engine)
+    with Session(engine) as session:
+        assert audit.verify(session, key) == audit.VerifyResult(True, 3)
+        audit.record(session, key, audit.Actor(1, "counsellor"), "case.read")
+        session.commit()
+        assert audit.verify(session, key) == audit.VerifyResult(True, 4)
+        assert set(session.execute(sa.select(AuditEntry.lane, AuditEntry.seq)
+                                   .where(AuditEntry.lane == 1))) == {
+            (1, 1), (1, 2), (1, 3), *([(1, 4)] if engine.dialect.name == "sqlite" else [])}

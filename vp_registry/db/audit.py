@@ -11,8 +11,13 @@ from vp_registry.db import Base, utcnow
 
 
 class AuditEntry(Base):
+    """One entry of one lane's chain: ``seq`` counts within the lane, ``prev_mac`` is the MAC
+    of the lane's entry before it (services/infrastructure/audit.py: why lanes)."""
+
     __tablename__ = "audit_entries"
 
+    lane: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False,
+                                      default=1, server_default="1")
     seq: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
     created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow, index=True)
     actor_id: Mapped[int | None] = mapped_column(Integer, nullable=True, index=True)
@@ -32,7 +37,8 @@ class AuditEntry(Base):
 
 
 class AuditHead(Base):
-    """One row (id=1) naming the last entry; updating it first serialises appends."""
+    """One row per lane (``id`` = the lane) naming the lane's last entry; updating it first
+    serialises the lane's appends. Lane 1 is the chain from before lanes (migration 0018)."""
 
     __tablename__ = "audit_head"
 

@@ -23,38 +23,38 @@ from __future__ import annotations
 import hashlib
 import hmac
 import json
+import os
 import secrets
 import weakref
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import date, datetime, time
 from functools import cache
-from typing import Any, cast
+from itertools import groupby
+from typing import Any
 
-from sqlalchemy import (
-    Connection,
-    Date,
-    Integer,
-    String,
-    Table,
-    bindparam,
-    delete,
-    event,
-    func,
-    insert,
-    select,
-    update,
-)
+from sqlalchemy import Connection, Engine, delete, event, func, insert, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.util import identity_key
 
 from vp_registry.db import utcnow
-from vp_registry.db.audit import AuditEntry, AuditHead, AuditPending
-from vp_registry.db.lazy_begin import STANDALONE
-from vp_registry.db.raw import RawStatement
-
-GENESIS_MAC = "0" * 64
+from vp_registry.db.audit import AuditEntry, AuditHead
+from vp_registry.services.infrastructure.audit_statements import (
+    ENTRIES,
+    GENESIS_MAC,
+    HEAD,
+    INSERT_ENTRY,
+    LOCK_AND_READ_HEAD,
+    MAC_FIELDS,
+    MOVE_HEAD,
+    PENDING,
+    RAW_ENTRY_IF_HEAD_UNMOVED,
+    RAW_INSERT_ENTRY,
+    RAW_MOVE_HEAD,
+    RAW_ONE_ENTRY_AND_HEAD,
+    READ_HEAD,
+)
 
 # Keys that may never appear in audit details (belt and braces for I-8).
 FORBIDDEN_DETAIL_KEYS = {"password", "secret", "token", "key", "code", "ip", "address", "content"}
@@ -76,19 +76,22 @@ class Actor:
         return cls(None, "anonymous")
 
 
-_MAC_FIELDS = ("seq", "created_at", "actor_id", "actor_role", "action", "target_type",
-               "target_id", "details", "prev_mac")
+def _canonical_fields(fields: Mapping[str, Any]) -> bytes:
+    """The bytes an entry's MAC covers, from its fields (every one but the MAC itself).
 
-
-def _canonical_fields(fields: dict[str, Any]) -> bytes:
-    """The bytes an entry's MAC covers, from its fields (every one but the MAC itself)."""
-    payload = {name: fields[name] for name in _MAC_FIELDS}
+    Lane 1's entries leave the lane out: they are the chain from before lanes, whose MACs
+    must keep verifying. Any other lane is covered, so an entry moved to another lane breaks
+    both chains."""
+    payload = {name: fields[name] for name in MAC_FIELDS}
     payload["created_at"] = fields["created_at"].isoformat(timespec="microseconds")
+    lane = fields.get("lane") or 1
+    if lane != 1:
+        payload["lane"] = lane
     return json.dumps(payload, sort_keys=True, separators=(",", ":")).encode()
 
 
 def _canonical(entry: AuditEntry) -> bytes:
-    return _canonical_fields({name: getattr(entry, name) for name in _MAC_FIELDS})
+    return _canonical_fields({name: getattr(entry, name) for name in ("lane", *MAC_FIELDS)})
 
 
 def _mac_of(audit_key: str, canonical: bytes) -> str:
@@ -99,84 +102,52 @@ def compute_mac(audit_key: str, entry: AuditEntry) -> str:
     return _mac_of(audit_key, _canonical(entry))
 
 
-_HEAD = cast(Table, AuditHead.__table__)
-_ENTRIES = cast(Table, AuditEntry.__table__)
-_PENDING = cast(Table, AuditPending.__table__)
-# PostgreSQL locks the row for reading it (no new row version); SQLite takes its database
-# write lock only by writing, so there the lock is a no-op UPDATE.
-# Both also return the oldest day with entries waiting in audit_pending (None: none wait), so
-# the waiting table is read only when an entry may be due (issue 15: one statement less on
-# every audited request).
-_OLDEST_WAITING = select(func.min(_PENDING.c.day)).scalar_subquery()
-_LOCK_AND_READ_HEAD = {
-    "postgresql": select(_HEAD.c.last_seq, _HEAD.c.last_mac, _OLDEST_WAITING)
-    .where(_HEAD.c.id == 1).with_for_update(of=_HEAD),
-    "sqlite": update(_HEAD).where(_HEAD.c.id == 1).values(last_seq=_HEAD.c.last_seq)
-    .returning(_HEAD.c.last_seq, _HEAD.c.last_mac, _OLDEST_WAITING),
-}
-_MOVE_HEAD = update(_HEAD).where(_HEAD.c.id == 1).values(
-    last_seq=bindparam("new_seq"), last_mac=bindparam("new_mac"))
-_ENTRY_COLUMNS = (*_MAC_FIELDS, "mac")
-_INSERT_ENTRY = _ENTRIES.insert()
-# PostgreSQL, the usual single entry: the entry and the head move in one round trip, built
-# once with bind parameters. The same statement built from literal row values cannot be
-# cached (SQLAlchemy's cache key is None), so it was compiled on every audited request
-# (~0.2-0.4 ms CPU; issue 15).
-_ONE_ENTRY_AND_HEAD = _MOVE_HEAD.add_cte(
-    _ENTRIES.insert().values({name: bindparam(f"entry_{name}", type_=_ENTRIES.c[name].type)
-                              for name in _ENTRY_COLUMNS})
-    .returning(_ENTRIES.c.seq).cte("added"))
-# The hot path of every audited request - the head's lock and read, one entry with the head's
-# move - on the driver's cursor (db/raw.py: the same SQL, ~10-15 us of SQLAlchemy's own Python
-# less per statement; issue 15, session 9). The first append ever and several entries at once
-# (waiting entries of the anonymous channel) stay with SQLAlchemy.
-_RAW_LOCK_AND_READ_HEAD = {dialect: RawStatement(statement, (Integer(), String(), Date()))
-                           for dialect, statement in _LOCK_AND_READ_HEAD.items()}
-_RAW_ONE_ENTRY_AND_HEAD = RawStatement(_ONE_ENTRY_AND_HEAD)
-_RAW_INSERT_ENTRY = RawStatement(_ENTRIES.insert().values(
-    {name: bindparam(name, type_=_ENTRIES.c[name].type) for name in _ENTRY_COLUMNS}))
-_RAW_MOVE_HEAD = RawStatement(_MOVE_HEAD)
-# PostgreSQL, one entry (session 10): the head read without a lock, then the entry and the
-# head's move in one statement that does both only if the head is still where it was read.
-# Outside a transaction (db/lazy_begin.py: a page that only read has none) that statement is
-# atomic on its own, so an audited read costs two round trips and no BEGIN, lock or COMMIT.
-# It answers the entry's seq (None: the head had moved) and the head as the statement found
-# it, from which the next attempt starts - no read of its own.
-_HEAD_COLUMNS = (_HEAD.c.last_seq, _HEAD.c.last_mac, _OLDEST_WAITING)
-_READ_HEAD = RawStatement(select(*_HEAD_COLUMNS).where(_HEAD.c.id == 1),
-                          (Integer(), String(), Date()))
-_HEAD_UNMOVED = (update(_HEAD)
-                 .where(_HEAD.c.id == 1, _HEAD.c.last_seq == bindparam("old_seq"),
-                        _HEAD.c.last_mac == bindparam("old_mac"))
-                 .values(last_seq=bindparam("new_seq"), last_mac=bindparam("new_mac"))
-                 .returning(_HEAD.c.last_seq).cte("moved"))
-_ADDED = (_ENTRIES.insert().from_select(
-    list(_ENTRY_COLUMNS),
-    select(*(bindparam(f"entry_{name}", type_=_ENTRIES.c[name].type)
-             for name in _ENTRY_COLUMNS)).select_from(_HEAD_UNMOVED))
-    .returning(_ENTRIES.c.seq).cte("added"))
-_RAW_ENTRY_IF_HEAD_UNMOVED = RawStatement(
-    select(select(_ADDED.c.seq).scalar_subquery(), *_HEAD_COLUMNS)
-    .where(_HEAD.c.id == 1).add_cte(_HEAD_UNMOVED).add_cte(_ADDED),
-    (Integer(), Integer(), String(), Date()), prefix=STANDALONE)
 _UNLOCKED_ATTEMPTS = 3
+# Lanes (issue 15, session 11). The log is LANES chains, one per head row; each process
+# appends to its own lane (on PostgreSQL), so it knows where its lane ends and an audited
+# read costs one statement: the entry with the head's move, written only if the head is
+# still the one the process knew. With one chain, the other worker had nearly always moved
+# the head since, so every append first read it (session 10). Which lane a process takes is
+# only a matter of speed: appends to one lane from several processes stay one chain (the
+# statement refuses a head that moved, the lock path serialises), as before lanes.
+LANES = 16
+# Engine -> (process id, lane, last seq, last MAC, oldest waiting day) after this process's
+# last append; a hint, checked by the statement that uses it.
+_process_id = os.getpid  # tests stand in for several processes
+_KNOWN_HEADS: weakref.WeakKeyDictionary[Engine, tuple[int, int, int, str, date | None]] = (
+    weakref.WeakKeyDictionary())
 
 
-def _lock_head(session: Session) -> tuple[int, str, date | None]:
-    """Lock the head row and read it, with the oldest waiting day, in one statement; the first
-    append ever creates it.
+def lane_of(connection: Connection) -> int:
+    """This process's lane: PostgreSQL spreads processes by their id; SQLite, which lets one
+    writer in at a time and locks the head anyway, keeps the one chain (lane 1)."""
+    if connection.dialect.name != "postgresql":
+        return 1
+    return 1 + _process_id() % LANES
+
+
+def _known_head(engine: Engine, lane: int) -> tuple[int, str, date | None] | None:
+    known = _KNOWN_HEADS.get(engine)
+    if known is None or known[0] != _process_id() or known[1] != lane:
+        return None
+    return known[2], known[3], known[4]
+
+
+def _lock_head(session: Session, lane: int) -> tuple[int, str, date | None]:
+    """Lock the lane's head row and read it, with the oldest waiting day, in one statement;
+    the lane's first append creates it.
 
     The lock is held until the commit, so a concurrent append waits here and then reads the
     new head. ``INSERT ... ON CONFLICT DO NOTHING`` lets two first appends race safely.
     """
     connection = session.connection()
     dialect = connection.dialect.name
-    rows = _RAW_LOCK_AND_READ_HEAD[dialect].rows(connection)
+    rows = LOCK_AND_READ_HEAD[dialect].rows(connection, {"lane": lane})
     if not rows:
         insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
-        connection.execute(insert(_HEAD).values(id=1, last_seq=0, last_mac=GENESIS_MAC)
+        connection.execute(insert(HEAD).values(id=lane, last_seq=0, last_mac=GENESIS_MAC)
                            .on_conflict_do_nothing(index_elements=["id"]))
-        rows = _RAW_LOCK_AND_READ_HEAD[dialect].rows(connection)
+        rows = LOCK_AND_READ_HEAD[dialect].rows(connection, {"lane": lane})
     row = rows[0]
     return int(row[0]), str(row[1]), row[2]
 
@@ -294,7 +265,7 @@ def record_dated(session: Session, actor: Actor, action: str, **details: Any) ->
     only (counts).
     """
     _check_details(details)
-    session.execute(insert(_PENDING).values(
+    session.execute(insert(PENDING).values(
         id=secrets.randbits(62), day=utcnow().date(), actor_id=actor.user_id,
         actor_role=actor.role, action=action,
         details=json.dumps(details, sort_keys=True, separators=(",", ":"), default=str)))
@@ -302,7 +273,7 @@ def record_dated(session: Session, actor: Actor, action: str, **details: Any) ->
 
 def waiting_entries(session: Session) -> int:
     """How many entries of the anonymous channel wait for the end of their day."""
-    return int(session.execute(select(func.count()).select_from(_PENDING)).scalar_one())
+    return int(session.execute(select(func.count()).select_from(PENDING)).scalar_one())
 
 
 def chain_waiting(session: Session, audit_key: str, *, before: date | None = None) -> int:
@@ -321,11 +292,11 @@ def _take_due(session: Session, audit_key: str, before: date) -> list[_Pending]:
 
     Removal is by id, not by day: a request that began before midnight may still add an entry
     of the old day after this read, and it must wait for the next append, not vanish."""
-    rows = session.execute(select(_PENDING).where(_PENDING.c.day < before)
-                           .order_by(_PENDING.c.day, _PENDING.c.id)).all()
+    rows = session.execute(select(PENDING).where(PENDING.c.day < before)
+                           .order_by(PENDING.c.day, PENDING.c.id)).all()
     ids = [row.id for row in rows]
     for start in range(0, len(ids), _DUE_CHUNK):
-        session.execute(delete(_PENDING).where(_PENDING.c.id.in_(ids[start:start + _DUE_CHUNK])))
+        session.execute(delete(PENDING).where(PENDING.c.id.in_(ids[start:start + _DUE_CHUNK])))
     return [_Pending(audit_key, Actor(row.actor_id, row.actor_role), row.action, None, None,
                      json.loads(row.details), datetime.combine(row.day, time.min))
             for row in rows]
@@ -333,65 +304,91 @@ def _take_due(session: Session, audit_key: str, before: date) -> list[_Pending]:
 
 def _append(session: Session, audit_key: str, items: list[_Pending], *,
             before: date | None = None) -> list[dict[str, Any]]:
-    """Chain ``items`` after the head: lock and read it, insert the entries, move it on;
-    returns the entries' columns.
+    """Chain ``items`` after the head of this process's lane; returns the entries' columns.
 
     Entries of the anonymous channel whose day is over (before ``before``, default today in
     UTC) go first, so they join the chain at a moment unrelated to when they happened.
-    Core statements (two on PostgreSQL, three on SQLite, however many entries): the entries
-    are never changed after this, so they need no place in the session - nor ORM objects
-    (issue 15: building one cost more than its MAC).
+    Core statements: the entries are never changed after this, so they need no place in the
+    session - nor ORM objects (issue 15: building one cost more than its MAC).
     """
     due_before = before or utcnow().date()
-    rows = _append_unlocked(session, items, due_before) if len(items) == 1 else None
+    connection = session.connection()
+    lane = lane_of(connection)
+    rows = (_append_unlocked(connection, lane, items, due_before) if len(items) == 1
+            else None)
     if rows is None:
-        last_seq, last_mac, oldest_waiting = _lock_head(session)
-        if oldest_waiting is not None and oldest_waiting < due_before:
-            items = [*_take_due(session, audit_key, due_before), *items]
-        if not items:
-            return []
-        rows = _chained(items, last_seq, last_mac)
-        _insert_and_move(session.connection(), rows,
-                         {"new_seq": rows[-1]["seq"], "new_mac": rows[-1]["mac"]})
-    cached = session.identity_map.get(_head_key())
+        rows = _append_locked(session, audit_key, lane, items, due_before)
+    elif _due(_known_head(connection.engine, lane), due_before):
+        # The statement showed entries waiting from an earlier day, unknown before it
+        # (another process took them in): in the chain now, right after this entry.
+        _append_locked(session, audit_key, lane, [], due_before)
+    cached = session.identity_map.get(_head_key(lane))
     if cached is not None:  # a head read earlier in this session is now out of date
         session.expire(cached)
     return rows
 
 
-def _append_unlocked(session: Session, items: list[_Pending],
-                     due_before: date) -> list[dict[str, Any]] | None:
-    """PostgreSQL: one entry after the head as read without a lock, written only if the head
-    has not moved since (one statement; a few attempts); None when it kept moving, when
-    entries of the anonymous channel are due or on the first append ever - then the caller
-    locks the head."""
+def _due(head: tuple[int, str, date | None] | None, due_before: date) -> bool:
+    return head is not None and head[2] is not None and head[2] < due_before
+
+
+def _append_locked(session: Session, audit_key: str, lane: int, items: list[_Pending],
+                   due_before: date) -> list[dict[str, Any]]:
+    """The entries, and those of the anonymous channel that are due, under the lane head's
+    lock: lock and read it, insert the entries, move it on (two statements on PostgreSQL,
+    three on SQLite, however many entries)."""
+    last_seq, last_mac, oldest_waiting = _lock_head(session, lane)
+    if oldest_waiting is not None and oldest_waiting < due_before:
+        items = [*_take_due(session, audit_key, due_before), *items]
+    if not items:
+        return []
+    rows = _chained(items, lane, last_seq, last_mac)
     connection = session.connection()
+    _insert_and_move(connection, rows, {"lane": lane, "new_seq": rows[-1]["seq"],
+                                        "new_mac": rows[-1]["mac"]})
+    _KNOWN_HEADS[connection.engine] = (_process_id(), lane, rows[-1]["seq"], rows[-1]["mac"],
+                                       None)
+    return rows
+
+
+def _append_unlocked(connection: Connection, lane: int, items: list[_Pending],
+                     due_before: date) -> list[dict[str, Any]] | None:
+    """PostgreSQL: one entry after the lane's head as this process left it (read when it does
+    not know it), written only if the head has not moved since (one statement; a few
+    attempts); None when it kept moving, when entries of the anonymous channel are due or on
+    the lane's first append - then the caller locks the head."""
     if connection.dialect.name != "postgresql":
         return None
-    head = _READ_HEAD.rows(connection)[:1]
+    known = _known_head(connection.engine, lane)
+    head = [known] if known else READ_HEAD.rows(connection, {"lane": lane})[:1]
     for _attempt in range(_UNLOCKED_ATTEMPTS):
-        if not head or (head[0][2] is not None and head[0][2] < due_before):
+        if not head or _due(head[0], due_before):
             return None
         last_seq, last_mac = int(head[0][0]), str(head[0][1])
-        rows = _chained(items, last_seq, last_mac)
-        answer = _RAW_ENTRY_IF_HEAD_UNMOVED.rows(connection, {
+        rows = _chained(items, lane, last_seq, last_mac)
+        answer = RAW_ENTRY_IF_HEAD_UNMOVED.rows(connection, {
             **{f"entry_{name}": value for name, value in rows[0].items()},
-            "old_seq": last_seq, "old_mac": last_mac,
+            "lane": lane, "old_seq": last_seq, "old_mac": last_mac,
             "new_seq": rows[0]["seq"], "new_mac": rows[0]["mac"]})
         if answer and answer[0][0] is not None:
+            _KNOWN_HEADS[connection.engine] = (_process_id(), lane, rows[0]["seq"],
+                                               rows[0]["mac"], answer[0][3])
             return rows
-        # Another append moved the head: try again after the head this statement saw (the
-        # same one when that append was still committing - the next statement sees it).
+        # Another append moved the head (another process on this lane, or a rollback of
+        # this one's): try again after the head this statement saw (the same one when that
+        # append was still committing - the next statement sees it).
         head = [answer[0][1:]] if answer else []
     return None
 
 
-def _chained(items: list[_Pending], last_seq: int, last_mac: str) -> list[dict[str, Any]]:
+def _chained(items: list[_Pending], lane: int, last_seq: int,
+             last_mac: str) -> list[dict[str, Any]]:
     """The entries' columns, each chained after the one before it (the first after the
     head given)."""
     rows: list[dict[str, Any]] = []
     for item in items:
         row: dict[str, Any] = {
+            "lane": lane,
             "seq": last_seq + 1,
             "created_at": item.at,
             "actor_id": item.actor.user_id,
@@ -415,23 +412,23 @@ def _insert_and_move(connection: Connection, rows: list[dict[str, Any]],
     (the ORM session adds nothing to them; issue 15)."""
     postgres = connection.dialect.name == "postgresql"
     if postgres and len(rows) == 1:
-        _RAW_ONE_ENTRY_AND_HEAD.rows(connection, {
+        RAW_ONE_ENTRY_AND_HEAD.rows(connection, {
             **{f"entry_{name}": value for name, value in rows[0].items()}, **moved})
     elif postgres:  # one round trip for both
-        added = _ENTRIES.insert().values(rows).returning(_ENTRIES.c.seq).cte("added")
-        connection.execute(_MOVE_HEAD.add_cte(added), moved)
+        added = ENTRIES.insert().values(rows).returning(ENTRIES.c.seq).cte("added")
+        connection.execute(MOVE_HEAD.add_cte(added), moved)
     elif len(rows) == 1:  # SQLite has no INSERT inside WITH
-        _RAW_INSERT_ENTRY.rows(connection, rows[0])
-        _RAW_MOVE_HEAD.rows(connection, moved)
+        RAW_INSERT_ENTRY.rows(connection, rows[0])
+        RAW_MOVE_HEAD.rows(connection, moved)
     else:
-        connection.execute(_INSERT_ENTRY, rows)
-        connection.execute(_MOVE_HEAD, moved)
+        connection.execute(INSERT_ENTRY, rows)
+        connection.execute(MOVE_HEAD, moved)
 
 
 @cache
-def _head_key() -> Any:
-    """The identity map's key of the head row (built once: it looks the mapper up)."""
-    return identity_key(AuditHead, 1)
+def _head_key(lane: int) -> Any:
+    """The identity map's key of a lane's head row (built once: it looks the mapper up)."""
+    return identity_key(AuditHead, lane)
 
 
 @dataclass(frozen=True)
@@ -440,33 +437,54 @@ class VerifyResult:
     entries: int
     first_bad_seq: int | None = None
     reason: str = ""
+    lane: int = 1  # the lane of first_bad_seq
 
 
-def verify_entries(
-    audit_key: str, entries: Iterable[AuditEntry], head: AuditHead | None
-) -> VerifyResult:
+def verify_entries(audit_key: str, entries: Iterable[AuditEntry],
+                   heads: Mapping[int, tuple[int, str]]) -> VerifyResult:
+    """Check every lane's chain, ``entries`` in (lane, seq) order, against its head
+    (``heads``: lane -> last seq and MAC)."""
+    count = 0
+    unseen = dict(heads)
+    for lane, in_lane in groupby(entries, key=lambda entry: entry.lane):
+        result = _verify_lane(audit_key, lane, in_lane, unseen.pop(lane, None), count)
+        if not result.ok:
+            return result
+        count = result.entries
+    for lane, (last_seq, _last_mac) in sorted(unseen.items()):
+        if last_seq != 0:  # a head with no entry left in its lane
+            return VerifyResult(False, count, 1, "entries missing at the end of the log",
+                                lane)
+    return VerifyResult(True, count)
+
+
+def _verify_lane(audit_key: str, lane: int, entries: Iterable[AuditEntry],
+                 head: tuple[int, str] | None, count: int) -> VerifyResult:
     expected_prev = GENESIS_MAC
     expected_seq = 1
-    count = 0
     for entry in entries:
         if entry.seq != expected_seq:
-            return VerifyResult(False, count, expected_seq, "entry missing or out of order")
+            return VerifyResult(False, count, expected_seq, "entry missing or out of order",
+                                lane)
         if entry.prev_mac != expected_prev:
-            return VerifyResult(False, count, entry.seq, "chain broken (previous MAC differs)")
+            return VerifyResult(False, count, entry.seq, "chain broken (previous MAC differs)",
+                                lane)
         if not hmac.compare_digest(entry.mac, compute_mac(audit_key, entry)):
-            return VerifyResult(False, count, entry.seq, "entry was changed (MAC differs)")
+            return VerifyResult(False, count, entry.seq, "entry was changed (MAC differs)",
+                                lane)
         expected_prev = entry.mac
         expected_seq += 1
         count += 1
-    last_seq = head.last_seq if head else 0
-    last_mac = head.last_mac if head else GENESIS_MAC
-    if last_seq != count or last_mac != expected_prev:
-        return VerifyResult(False, count, count + 1, "entries missing at the end of the log")
+    last_seq, last_mac = head or (0, GENESIS_MAC)
+    if last_seq != expected_seq - 1 or last_mac != expected_prev:
+        return VerifyResult(False, count, expected_seq, "entries missing at the end of the log",
+                            lane)
     return VerifyResult(True, count)
 
 
 def verify(session: Session, audit_key: str) -> VerifyResult:
-    entries = session.execute(select(AuditEntry).order_by(AuditEntry.seq)).scalars()
-    head = session.get(AuditHead, 1)
-    return verify_entries(audit_key, entries, head)
-
+    entries = session.execute(select(AuditEntry)
+                              .order_by(AuditEntry.lane, AuditEntry.seq)).scalars()
+    heads = {row.id: (row.last_seq, row.last_mac)
+             for row in session.execute(select(HEAD.c.id, HEAD.c.last_seq, HEAD.c.last_mac))}
+    return verify_entries(audit_key, entries, heads)

@@ -40,7 +40,9 @@ def search(
 
     total = session.execute(select(func.count()).select_from(query.subquery())).scalar_one()
     rows = session.execute(
-        query.order_by(AuditEntry.seq.desc()).limit(limit).offset(offset)
+        # Newest first by time: with lanes (audit.py) seq counts within a lane only.
+        query.order_by(AuditEntry.created_at.desc(), AuditEntry.lane.desc(),
+                       AuditEntry.seq.desc()).limit(limit).offset(offset)
     ).scalars()
     return list(rows), int(total)
 
