@@ -22,8 +22,7 @@ from sqlalchemy.orm import Session
 from vp_registry.db import Base, make_engine
 from vp_registry.db import models as _models  # noqa: F401 - registers every table
 from vp_registry.db.audit import AuditEntry
-from vp_registry.services.infrastructure import audit
-from vp_registry.services.infrastructure import schema
+from vp_registry.services.infrastructure import audit, schema
 
 VERSION_TABLE = "alembic_version"
 
