@@ -1,15 +1,18 @@
 """Append to and verify the HMAC-chained audit log (docs/design.md I-5).
 
-Each entry's MAC covers the previous entry's MAC and a canonical serialisation of its own
-fields, so a modified, inserted, removed or reordered entry breaks the chain. Appends first
-lock the single ``audit_head`` row (a row lock, or SQLite's write lock), which serialises
-concurrent appends: two requests cannot fork the chain. Web requests queue their entries and
-append them just before the commit (:func:`defer_appends`), so the lock is held for the
-length of the commit, not of the whole request. On PostgreSQL one entry is first tried
-without the lock (session 10): the head read, then one statement that inserts the entry and
-moves the head only if the head is still the one read - a concurrent append makes it do
-nothing, and the entry is then chained under the lock as above. After a page that only read
-it runs outside any transaction (db/lazy_begin.py), atomic on its own.
+The log is a few chains, its lanes (session 11): each entry's MAC covers the previous MAC
+of its lane and a canonical serialisation of its own fields (the lane among them, but for
+lane 1, the chain from before lanes), so a modified, inserted, removed, reordered or moved
+entry breaks a chain. Each lane has its head row; appends first lock it (a row lock, or
+SQLite's write lock), which serialises concurrent appends: two requests cannot fork a lane.
+Web requests queue their entries and append them just before the commit
+(:func:`defer_appends`), so the lock is held for the length of the commit, not of the whole
+request. On PostgreSQL each process appends to its own lane (:func:`lane_of`) and one entry
+is first tried without the lock: one statement that inserts the entry and moves the head
+only if the head is still the one this process left (read when it does not know it) - an
+append by another process on the lane, or a rollback, makes it do nothing, and it tries
+again from the head it saw, or under the lock as above. After a page that only read it runs
+outside any transaction (db/lazy_begin.py), atomic on its own.
 
 Events of the anonymous channel (:func:`record_dated`) carry their date only and name no
 thread or case (docs/design.md I-9). They wait in ``audit_pending`` until their day is over and join
