@@ -37,7 +37,7 @@ _INSERT = RawStatement(_TABLE.insert().values(  # type: ignore[attr-defined]
 
 
 def _entry(seq: int, at: datetime) -> dict[str, Any]:
-    return {"seq": seq, "created_at": at, "action": "test.raw", "details": "{}",
+    return {"lane": 1, "seq": seq, "created_at": at, "action": "test.raw", "details": "{}",
             "prev_mac": "0" * 64, "mac": "1" * 64}
 
 

@@ -24,9 +24,22 @@ from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Connection, Engine, Table, cast, create_engine, func, inspect, select, text
+from sqlalchemy import (
+    Connection,
+    Engine,
+    Table,
+    cast,
+    create_engine,
+    func,
+    inspect,
+    select,
+    text,
+)
+from sqlalchemy import column as column_clause
+from sqlalchemy import table as sa_table
 from sqlalchemy.dialects.postgresql import REGCLASS
 from sqlalchemy.pool import StaticPool
+from sqlalchemy.sql.expression import TableClause
 
 from vp_registry.core import crypto
 from vp_registry.core.private_files import write_private
@@ -142,17 +155,21 @@ def dump(engine: Engine, progress: Callable[[str, int], object] | None = None, *
          skip: Collection[str] = ()) -> tuple[Manifest, dict[str, list[dict[str, Any]]]]:
     """Every table but the transient ones (and ``skip``), from one consistent snapshot;
     ``progress`` is told each table's name and row count as it is read. A database at an
-    older revision lacks the newer tables (e.g. ``erased_quarters`` before 0017): they are
-    left out, as the older release's own dump would (its revision is in the manifest)."""
+    older revision lacks the newer tables (e.g. ``erased_quarters`` before 0017) and columns
+    (``audit_entries.lane`` before 0018): they are left out, as the older release's own dump
+    would (its revision is in the manifest)."""
     tables: dict[str, list[dict[str, Any]]] = {}
     with _snapshot(engine) as connection:
         revision = _revision(connection)
-        present = set(inspect(connection).get_table_names())
+        inspector = inspect(connection)
+        present = set(inspector.get_table_names())
         for table in _tables(skip):
             if table.name not in present:
                 continue
-            order = list(table.primary_key.columns)
-            rows = connection.execute(select(table).order_by(*order)).mappings()
+            known = {column["name"] for column in inspector.get_columns(table.name)}
+            columns = [column for column in table.columns if column.name in known]
+            order = [column for column in table.primary_key.columns if column.name in known]
+            rows = connection.execute(select(*columns).order_by(*order)).mappings()
             tables[table.name] = [{key: _encode(value) for key, value in row.items()}
                                   for row in rows]
             if progress:
@@ -208,6 +225,14 @@ def _is_empty(engine: Engine) -> bool:
 Upgrade = Callable[[Engine, str], None]
 
 
+def _dumped_columns(table: Table, row: dict[str, Any]) -> TableClause:
+    """The table with the columns a dump holds, their types but no defaults: a dump of an
+    older revision lacks the newer columns (``audit_entries.lane`` before 0018), which its
+    migration fills in, not this release's Python defaults."""
+    return sa_table(table.name, *(column_clause(column.name, column.type)
+                                  for column in table.columns if column.name in row))
+
+
 def load(engine: Engine, manifest: Manifest, tables: dict[str, list[dict[str, Any]]],
          progress: Callable[[str, int], object] | None = None, *,
          upgrade: Upgrade = schema.upgrade) -> None:
@@ -229,7 +254,7 @@ def load(engine: Engine, manifest: Manifest, tables: dict[str, list[dict[str, An
             self_refs = [fk.parent.name for fk in table.foreign_keys
                          if fk.column.table is table]
             first = [{**row, **dict.fromkeys(self_refs)} for row in rows] if self_refs else rows
-            connection.execute(table.insert(), first)
+            connection.execute(_dumped_columns(table, rows[0]).insert(), first)
             key = next(iter(table.primary_key.columns))
             # keep columns with an onupdate default (e.g. updated_at) exactly as backed up
             kept = [c.name for c in table.columns if c.onupdate is not None]
