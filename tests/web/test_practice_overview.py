@@ -16,7 +16,7 @@ from datetime import date, timedelta
 from functools import partial
 
 import pytest
-from flask import Flask, get_template_attribute
+from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -37,6 +37,7 @@ from vp_registry.services.organisations import registry
 from vp_registry.services.practice.overview import RECENT
 from vp_registry.services.vault import key_pairs
 from vp_registry.services.work import Work
+from vp_registry.web.cases import page_markup
 from vp_registry.web.practice import org_case_urls, org_url, overviews
 from vp_registry.web.practice.client_sessions import open_in
 from vp_registry.web.practice.overview_copies import COPIES, OverviewCopies
@@ -138,7 +139,7 @@ def test_each_line_is_what_the_organisations_links_and_the_deadline_macro_write(
     page = _page(client)
     assert 'class="overdue"' in page and 'class="badge"' in page
     with app.test_request_context("/clients", headers={"Cookie": f"vp_lang={language}"}):
-        note = get_template_attribute("cases/_macros.html", "deadline_note")
+        note = page_markup.deadline  # the macro's successor (tests/web/test_case_page_markup.py)
         for organisation in both:
             with organisation.factory() as session:
                 own = cases_overview.overview(organisation.work(session), today=today,

@@ -48,7 +48,7 @@ class CaseRow:
 def deadline_note(case: CaseSummary, today: date,
                   date_text: Callable[[date], str] = format_date) -> DeadlineNote | None:
     """The first deadline not yet met of an open integrity report (overdue or not), or None.
-    Also the template global ``case_deadline_note`` (macro ``deadline_note``)."""
+    Also the case pages' span of it (``case_deadline``, web/cases/page_markup.py)."""
     deadlines = case.deadlines
     if deadlines is None or not case.is_open:
         return None

@@ -40,7 +40,7 @@ from vp_registry.services.cases.records import (
 from vp_registry.services.errors import Conflict, DomainError, VaultLocked
 from vp_registry.services.infrastructure import retention
 from vp_registry.web.access import roles
-from vp_registry.web.cases import case_form, filter_panel, listing
+from vp_registry.web.cases import case_form, filter_panel, listing, page_markup
 from vp_registry.web.cases.common import listing_cache, needs_vault, search_index
 from vp_registry.web.cases.forms import (
     NOT_CHOSEN,
@@ -57,9 +57,12 @@ from vp_registry.web.sealed import forget_value, open_value, seal_value
 from vp_registry.web.speedups import session_memory, template_i18n, widgets
 
 blueprint = Blueprint("cases", __name__, url_prefix="/cases")
-blueprint.add_app_template_global(listing.deadline_note, "case_deadline_note")
 blueprint.add_app_template_global(filter_panel.keep, "keep_filter_panel")
 blueprint.add_app_template_global(filter_panel.panel_csrf, "filter_panel_csrf")
+blueprint.add_app_template_global(page_markup.status_label, "case_status_label")
+blueprint.add_app_template_global(page_markup.deadline, "case_deadline")
+blueprint.add_app_template_global(page_markup.category_list, "case_category_list")
+blueprint.add_app_template_global(page_markup.multiline, "case_multiline")
 
 
 
