@@ -27,7 +27,14 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
-    # Only a log with lane 1 alone goes back: entries of other lanes would collide on seq.
+    # Only a log with lane 1 alone goes back: entries of other lanes would collide on seq,
+    # and their MACs cover their lane - dropped, the chain would no longer verify.
+    others = op.get_bind().execute(sa.text(
+        "SELECT count(*) FROM audit_entries WHERE lane <> 1")).scalar_one()
+    if others:
+        raise RuntimeError(f"audit_entries holds {others} entries of lanes other than 1: "
+                           "a release before 0018 cannot verify them; not downgraded")
+    op.execute("DELETE FROM audit_head WHERE id <> 1")
     with op.batch_alter_table('audit_entries', schema=None) as batch_op:
         batch_op.drop_constraint('pk_audit_entries', type_='primary')
         batch_op.create_primary_key('pk_audit_entries', ['seq'])

@@ -120,6 +120,19 @@ def test_a_chain_from_before_lanes_verifies_as_lane_one(engine: Engine) -> None:
         audit.record(session, key, audit.Actor(1, "counsellor"), "case.read")
         session.commit()
         assert audit.verify(session, key) == audit.VerifyResult(True, 4)
-        assert set(session.execute(sa.select(AuditEntry.lane, AuditEntry.seq)
-                                   .where(AuditEntry.lane == 1))) == {
-            (1, 1), (1, 2), (1, 3), *([(1, 4)] if engine.dialect.name == "sqlite" else [])}
+        lane = audit.lane_of(session.connection())  # 1 on SQLite; the process's on PostgreSQL
+        assert set(session.execute(sa.select(AuditEntry.lane, AuditEntry.seq))) == {
+            (1, 1), (1, 2), (1, 3), (lane, 4 if lane == 1 else 1)}
+
+
+def test_a_log_with_other_lanes_is_not_downgraded_below_lanes(engine: Engine) -> None:
+    """Their MACs cover their lane: without it they would no longer verify."""
+    schema.upgrade(engine)
+    with engine.begin() as connection:
+        connection.execute(sa.text(
+            "INSERT INTO audit_entries (lane, seq, created_at, action, details, prev_mac, mac) "
+            "VALUES (3, 1, :at, 'case.read', '{}', :genesis, :mac)"),
+            {"at": datetime(2026, 12, 5), "genesis": audit.GENESIS_MAC, "mac": "1" * 64})
+    with pytest.raises(RuntimeError, match="lanes other than 1"):
+        schema.downgrade(engine, "0017")
+    assert current_revision(engine) == revisions_in_order()[-1]

@@ -10,11 +10,14 @@ runs its fixed statements through psycopg's own lower parts instead: libpq's con
 same adapters the cursor uses, so the values are the cursor's. Measured: 94 -> 36 us per
 statement (the audit head's read, loaded machine).
 
-Only where psycopg would send nothing else: in autocommit (db/lazy_begin.py: a read outside
-a transaction) or inside an open transaction. A connection that must first ``BEGIN`` (a
-write outside a transaction) or whose transaction failed goes through the cursor, which
-knows what to do there. A connection keeps at most :data:`KEPT_STATEMENTS` of them, the
-least recently used deallocated first (the case list's pages are one statement each).
+Only outside a transaction, in autocommit (db/lazy_begin.py: a read, and the audited read's
+one-statement append - the statements of every audited page): psycopg deallocates every
+prepared statement of its connection, ours included, after a ``ROLLBACK`` (to a savepoint
+too) or a ``DROP``/``ALTER``, and a statement that finds its name gone is prepared again -
+which only a statement outside a transaction can do (inside one, the failure has aborted
+the transaction). Everything else goes through the cursor, as before. A connection keeps at
+most :data:`KEPT_STATEMENTS` of them, the least recently used deallocated first (the case
+list's pages are one statement each).
 """
 
 from __future__ import annotations
@@ -64,9 +67,7 @@ class PreparedSql:
         """The statement's rows; None when the cursor must run it (see above). Raises
         psycopg's error for a failed statement, as the cursor would."""
         pgconn = connection.pgconn
-        status = pgconn.transaction_status
-        if not (status == pq.TransactionStatus.INTRANS
-                or (status == pq.TransactionStatus.IDLE and connection.autocommit)):
+        if not connection.autocommit or pgconn.transaction_status != pq.TransactionStatus.IDLE:
             return None
         transformer = Transformer(connection)
         values = transformer.dump_sequence([parameters[name] for name in self.order],
@@ -75,9 +76,8 @@ class PreparedSql:
         result = self._execute(connection, *run)
         if (result.status == pq.ExecStatus.FATAL_ERROR
                 and result.error_field(pq.DiagnosticField.SQLSTATE) == _NO_SUCH_STATEMENT):
-            _PREPARED.pop(connection, None)  # deallocated behind our back (DISCARD ALL)
-            if pgconn.transaction_status == pq.TransactionStatus.IDLE:  # else: it failed
-                result = self._execute(connection, *run)
+            _PREPARED.pop(connection, None)  # deallocated behind our back: prepare again
+            result = self._execute(connection, *run)
         if result.status not in _READY:
             _raise_failed(connection, result)
         transformer.set_pgresult(result)
