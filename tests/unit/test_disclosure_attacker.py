@@ -797,3 +797,58 @@ def test_a_review_after_a_merge_does_not_pin_the_merged_departments() -> None:
     findings, state = attack(history, (0, 0, 1, 0, 2, 0), budget=3000)
     no_findings(findings)
     assert state.expected[-1][0][4] == "3+"  # the April review did release the concentration
+
+
+OPEN_COUNT_LEAK = (
+    "open leak (disc, session 11): the number of cases erased - a retention purge's audited "
+    "count, or the case.erase entries - is an exact organisation total over a quarter that no "
+    "auditor sees; next to the 1 January review's absent signals ('< 3' for every group) it "
+    "pins each group to 1..2 (docs/decisions.md, 'A leak after an erasure found by the "
+    "randomized attacker')")
+RETENTION_WORLD = History(
+    departments(42, 8), ("p",), (Q4,),
+    (Closings(date(2026, 12, 20), date(2026, 12, 20), ((1, "p", Q4), (2, "p", Q4))),
+     SIGNALS_Q4, Headcounts(departments(45, 5)), REPORT_2026,
+     Erase(date(2027, 1, 25), months=1), LateCases(), Report(2026, date(2027, 2, 1), version=2)),
+    DisclosureRules(first_quarter="2026-Q1"),
+    moves=(((2, "p", Q4), (1, "p", Q4)),), closed=((1, "p", Q4), (2, "p", Q4)),
+)
+
+
+@pytest.mark.xfail(strict=True, raises=AssertionError, reason=OPEN_COUNT_LEAK)
+def test_a_retention_purge_after_a_silent_review_does_not_place_the_closings() -> None:
+    """Found by the randomized erasing property (dev profile, session 11), exactly as drawn:
+    registry from 2026-Q1; p cases in 2026-Q4: Afdeling 1 (42) 2, Afdeling 2 (8, 'Other
+    departments') 2; on 20 December 2026 2 of Afdeling 1's and 1 of Afdeling 2's are closed;
+    the 1 January 2027 review releases nothing (each group under 3 over 2026); headcounts
+    45/5 (the same two groups); the 2026 report (every department figure and 'closed' 'x');
+    retention purges the 3 closed cases on 25 January 2027 and audits their count (public to
+    this reader); a correction moves one of Afdeling 2's cases to Afdeling 1 and version 2
+    repeats version 1. Each group under 3 and 3 closed pins 'closed in D1' and 'closed in D2'
+    (and each group's 2026 p cases) to 1..2. The headcounts, the move and version 2 play no
+    part: without them the same units are pinned; without the review or the purge, none.
+    Strict: passes once the leak is fixed (then drop the mark)."""
+    # variables: base (1 p Q4), base (2 p Q4), moved from (2 p Q4), closed of (1 p Q4) and
+    # (2 p Q4); as the property judges: only exhaustive findings
+    findings, _ = attack(RETENTION_WORLD, (2, 2, 1, 2, 1), budget=ERASING_BUDGET)
+    no_findings([f for f in findings if f.exhausted])
+
+
+@pytest.mark.xfail(strict=True, raises=AssertionError, reason=OPEN_COUNT_LEAK)
+@pytest.mark.parametrize("erased_on", [date(2027, 1, 5), date(2027, 1, 25)],
+                         ids=["before the report", "after the report"])
+def test_an_erasure_on_request_after_a_silent_review_does_not_place_the_erased(
+    erased_on: date,
+) -> None:
+    """The same leak without retention (session 11, built by hand; the erasing property can
+    draw it): Afdeling 1 2 and Afdeling 2 1 p cases in 2026-Q4, the 1 January review
+    releases nothing, then all 3 are erased on request (3 case.erase entries in the audit
+    log, public to this reader) before or after the 2026 report."""
+    steps = ((SIGNALS_Q4, Erasures(erased_on), REPORT_2026) if erased_on.day == 5
+             else (SIGNALS_Q4, REPORT_2026, Erasures(erased_on)))
+    history = History(departments(42, 8), ("p",), (Q4,), steps,
+                      DisclosureRules(first_quarter="2026-Q1"),
+                      erased=((1, "p", Q4), (2, "p", Q4)))
+    # variables: base (1 p Q4), base (2 p Q4) (the cases that stay), erased of each
+    findings, _ = attack(history, (0, 0, 2, 1), budget=ERASING_BUDGET)
+    no_findings([f for f in findings if f.exhausted])
