@@ -38,7 +38,7 @@ import pytest
 from hypothesis import HealthCheck, event, given, note, settings
 from hypothesis import strategies as st
 
-from vp_registry.core.disclosure import CellKey, DisclosureRules
+from vp_registry.core.disclosure import CellKey, DisclosureRules, parse_quarter
 from vp_registry.core.facts import DepartmentFacts
 from vp_registry.core.report import ORGANISATION_LEVEL
 
@@ -52,6 +52,7 @@ from .disclosure_attacker import (
     History,
     LateCases,
     OpeningsMoved,
+    Pipeline,
     Reopenings,
     Report,
     Signals,
@@ -413,11 +414,16 @@ def _valid_truth(history: History, truth: list[int]) -> tuple[int, ...]:
         truth[index[("move", source)]] = min(truth[index[("move", source)]], base(source))
     for atom in history.closed:
         truth[index[("close", atom)]] = min(truth[index[("close", atom)]], base(atom))
-    holders = sum(base(a) for a in history.atoms if a[2].startswith("2026"))  # 2026's talks
-    if any(isinstance(step, Erase) for step in history.steps):
-        holders -= sum(truth[index[("close", a)]] for a in history.closed)
-    if history.talks and holders <= 0:
-        truth[index[("talk", (ORGANISATION_LEVEL, "conversations", "2026"))]] = 0
+    retention = any(isinstance(step, Erase) for step in history.steps)
+    for year in history.years if history.talks else ():
+        # a year's conversations are held by a case opened by its end (``_with_talks``):
+        # 2026's by a 2026 case, 2027's (worlds with 2027-Q1) by any; a case closed in a
+        # history with a retention purge holds none
+        holders = sum(base(a) - (truth[index[("close", a)]]
+                                 if retention and a in history.closed else 0)
+                      for a in history.atoms if parse_quarter(a[2])[0] <= year)
+        if holders <= 0:
+            truth[index[("talk", (ORGANISATION_LEVEL, "conversations", str(year)))]] = 0
     return tuple(truth)
 
 
@@ -852,3 +858,24 @@ def test_an_erasure_on_request_after_a_silent_review_does_not_place_the_erased(
     # variables: base (1 p Q4), base (2 p Q4) (the cases that stay), erased of each
     findings, _ = attack(history, (0, 0, 2, 1), budget=ERASING_BUDGET)
     no_findings([f for f in findings if f.exhausted])
+
+
+def test_a_drawn_truth_holds_each_years_conversations_in_a_case_of_that_world() -> None:
+    """The randomized erasing property (seed 7, session 11) drew 2027 conversations in a
+    world whose cases were all 0 (three departments, 2026-Q4 and 2027-Q1, a retention purge,
+    the April review): ``_valid_truth`` made only 2026's conversations need a case, so the
+    truth was no data set and ``Attack`` failed its own check - a harness failure, not a
+    finding. Every year's conversations now need a case opened by its end."""
+    quarters = (Q4, Q1_2027)
+    atoms = tuple((d, "p", Q4) for d in (1, 2, 3))
+    history = History(
+        departments(34, 8, 8), ("p",), quarters,
+        (Closings(date(2026, 12, 20), date(2026, 12, 20), atoms), SIGNALS_Q4, REPORT_2026,
+         Erase(date(2027, 1, 25), months=1), SIGNALS_Q1_2027),
+        DisclosureRules(first_quarter="2026-Q1"), talks=True, closed=atoms,
+    )
+    truth = _valid_truth(history, [0] * 10 + [1])
+    assert truth[-1] == 0
+    assert Pipeline(history).run(truth) is not None
+    # a 2026 case that is not closed (so never purged) holds them
+    assert _valid_truth(history, [1] + [0] * 9 + [1])[-1] == 1
