@@ -38,7 +38,7 @@ import pytest
 from hypothesis import HealthCheck, event, given, note, settings
 from hypothesis import strategies as st
 
-from vp_registry.core.disclosure import CellKey, DisclosureRules
+from vp_registry.core.disclosure import CellKey, DisclosureRules, parse_quarter
 from vp_registry.core.facts import DepartmentFacts
 from vp_registry.core.report import ORGANISATION_LEVEL
 
@@ -52,6 +52,7 @@ from .disclosure_attacker import (
     History,
     LateCases,
     OpeningsMoved,
+    Pipeline,
     Reopenings,
     Report,
     Signals,
@@ -413,11 +414,16 @@ def _valid_truth(history: History, truth: list[int]) -> tuple[int, ...]:
         truth[index[("move", source)]] = min(truth[index[("move", source)]], base(source))
     for atom in history.closed:
         truth[index[("close", atom)]] = min(truth[index[("close", atom)]], base(atom))
-    holders = sum(base(a) for a in history.atoms if a[2].startswith("2026"))  # 2026's talks
-    if any(isinstance(step, Erase) for step in history.steps):
-        holders -= sum(truth[index[("close", a)]] for a in history.closed)
-    if history.talks and holders <= 0:
-        truth[index[("talk", (ORGANISATION_LEVEL, "conversations", "2026"))]] = 0
+    retention = any(isinstance(step, Erase) for step in history.steps)
+    for year in history.years if history.talks else ():
+        # a year's conversations are held by a case opened by its end (``_with_talks``):
+        # 2026's by a 2026 case, 2027's (worlds with 2027-Q1) by any; a case closed in a
+        # history with a retention purge holds none
+        holders = sum(base(a) - (truth[index[("close", a)]]
+                                 if retention and a in history.closed else 0)
+                      for a in history.atoms if parse_quarter(a[2])[0] <= year)
+        if holders <= 0:
+            truth[index[("talk", (ORGANISATION_LEVEL, "conversations", str(year)))]] = 0
     return tuple(truth)
 
 
@@ -797,3 +803,79 @@ def test_a_review_after_a_merge_does_not_pin_the_merged_departments() -> None:
     findings, state = attack(history, (0, 0, 1, 0, 2, 0), budget=3000)
     no_findings(findings)
     assert state.expected[-1][0][4] == "3+"  # the April review did release the concentration
+
+
+OPEN_COUNT_LEAK = (
+    "open leak (disc, session 11): the number of cases erased - a retention purge's audited "
+    "count, or the case.erase entries - is an exact organisation total over a quarter that no "
+    "auditor sees; next to the 1 January review's absent signals ('< 3' for every group) it "
+    "pins each group to 1..2 (docs/decisions.md, 'A leak after an erasure found by the "
+    "randomized attacker')")
+RETENTION_WORLD = History(
+    departments(42, 8), ("p",), (Q4,),
+    (Closings(date(2026, 12, 20), date(2026, 12, 20), ((1, "p", Q4), (2, "p", Q4))),
+     SIGNALS_Q4, Headcounts(departments(45, 5)), REPORT_2026,
+     Erase(date(2027, 1, 25), months=1), LateCases(), Report(2026, date(2027, 2, 1), version=2)),
+    DisclosureRules(first_quarter="2026-Q1"),
+    moves=(((2, "p", Q4), (1, "p", Q4)),), closed=((1, "p", Q4), (2, "p", Q4)),
+)
+
+
+@pytest.mark.xfail(strict=True, raises=AssertionError, reason=OPEN_COUNT_LEAK)
+def test_a_retention_purge_after_a_silent_review_does_not_place_the_closings() -> None:
+    """Found by the randomized erasing property (dev profile, session 11), exactly as drawn:
+    registry from 2026-Q1; p cases in 2026-Q4: Afdeling 1 (42) 2, Afdeling 2 (8, 'Other
+    departments') 2; on 20 December 2026 2 of Afdeling 1's and 1 of Afdeling 2's are closed;
+    the 1 January 2027 review releases nothing (each group under 3 over 2026); headcounts
+    45/5 (the same two groups); the 2026 report (every department figure and 'closed' 'x');
+    retention purges the 3 closed cases on 25 January 2027 and audits their count (public to
+    this reader); a correction moves one of Afdeling 2's cases to Afdeling 1 and version 2
+    repeats version 1. Each group under 3 and 3 closed pins 'closed in D1' and 'closed in D2'
+    (and each group's 2026 p cases) to 1..2. The headcounts, the move and version 2 play no
+    part: without them the same units are pinned; without the review or the purge, none.
+    Strict: passes once the leak is fixed (then drop the mark)."""
+    # variables: base (1 p Q4), base (2 p Q4), moved from (2 p Q4), closed of (1 p Q4) and
+    # (2 p Q4); as the property judges: only exhaustive findings
+    findings, _ = attack(RETENTION_WORLD, (2, 2, 1, 2, 1), budget=ERASING_BUDGET)
+    no_findings([f for f in findings if f.exhausted])
+
+
+@pytest.mark.xfail(strict=True, raises=AssertionError, reason=OPEN_COUNT_LEAK)
+@pytest.mark.parametrize("erased_on", [date(2027, 1, 5), date(2027, 1, 25)],
+                         ids=["before the report", "after the report"])
+def test_an_erasure_on_request_after_a_silent_review_does_not_place_the_erased(
+    erased_on: date,
+) -> None:
+    """The same leak without retention (session 11, built by hand; the erasing property can
+    draw it): Afdeling 1 2 and Afdeling 2 1 p cases in 2026-Q4, the 1 January review
+    releases nothing, then all 3 are erased on request (3 case.erase entries in the audit
+    log, public to this reader) before or after the 2026 report."""
+    steps = ((SIGNALS_Q4, Erasures(erased_on), REPORT_2026) if erased_on.day == 5
+             else (SIGNALS_Q4, REPORT_2026, Erasures(erased_on)))
+    history = History(departments(42, 8), ("p",), (Q4,), steps,
+                      DisclosureRules(first_quarter="2026-Q1"),
+                      erased=((1, "p", Q4), (2, "p", Q4)))
+    # variables: base (1 p Q4), base (2 p Q4) (the cases that stay), erased of each
+    findings, _ = attack(history, (0, 0, 2, 1), budget=ERASING_BUDGET)
+    no_findings([f for f in findings if f.exhausted])
+
+
+def test_a_drawn_truth_holds_each_years_conversations_in_a_case_of_that_world() -> None:
+    """The randomized erasing property (seed 7, session 11) drew 2027 conversations in a
+    world whose cases were all 0 (three departments, 2026-Q4 and 2027-Q1, a retention purge,
+    the April review): ``_valid_truth`` made only 2026's conversations need a case, so the
+    truth was no data set and ``Attack`` failed its own check - a harness failure, not a
+    finding. Every year's conversations now need a case opened by its end."""
+    quarters = (Q4, Q1_2027)
+    atoms = tuple((d, "p", Q4) for d in (1, 2, 3))
+    history = History(
+        departments(34, 8, 8), ("p",), quarters,
+        (Closings(date(2026, 12, 20), date(2026, 12, 20), atoms), SIGNALS_Q4, REPORT_2026,
+         Erase(date(2027, 1, 25), months=1), SIGNALS_Q1_2027),
+        DisclosureRules(first_quarter="2026-Q1"), talks=True, closed=atoms,
+    )
+    truth = _valid_truth(history, [0] * 10 + [1])
+    assert truth[-1] == 0
+    assert Pipeline(history).run(truth) is not None
+    # a 2026 case that is not closed (so never purged) holds them
+    assert _valid_truth(history, [1] + [0] * 9 + [1])[-1] == 1
