@@ -116,6 +116,7 @@ def test_an_unknown_organisation_ends_the_command(app: Flask, runner: FlaskCliRu
     assert result.exit_code == 1
 
 
+@pytest.mark.usefixtures("one_audit_chain")
 def test_db_upgrade_upgrades_every_organisation(app: Flask, runner: FlaskCliRunner) -> None:
     run(runner, "organisations", "create", "acme", "--name", "Acme")
     acme = find(app, "acme")

@@ -188,8 +188,9 @@ def test_the_home_organisation_is_exported_with_a_backup_not_here(
     assert not (tmp_path / "home.vpexport").exists()
 
 
+@pytest.mark.usefixtures("one_audit_chain")
 def test_an_export_of_an_older_schema_is_imported_and_upgraded(
-    app: Flask, settings: Settings, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    app: Flask, settings: Settings, tmp_path: Path
 ) -> None:
     """An export made before migration 0015 (as by an older release): the import migrates
     the new database to the export's revision first, loads the rows there, then upgrades -
@@ -197,7 +198,6 @@ def test_an_export_of_an_older_schema_is_imported_and_upgraded(
     columns the database has; the file is written as the export writes it - the entry it
     then appends to the organisation's chain is this release's, which 0014 has no lanes
     for.)"""
-    monkeypatch.setattr(audit, "lane_of", lambda _connection: 1)  # one chain, as before 0018
     acme = create_client(app, settings, "acme", data=False)
     databases = databases_of(app)
     engine = databases.engine(acme.organisation)

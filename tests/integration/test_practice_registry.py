@@ -256,6 +256,7 @@ def test_settings_overrides_are_validated_and_applied(installation_settings: Set
         assert "x" * 50 not in str(raised.value)
 
 
+@pytest.mark.usefixtures("one_audit_chain")
 def test_upgrade_all_upgrades_every_client_database(databases: OrganisationDatabases,
                                                     installation_settings: Settings) -> None:
     client = _create(databases, installation_settings, "acme")
