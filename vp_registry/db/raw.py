@@ -16,9 +16,10 @@ the connection's transaction, with what SQLAlchemy would do around it:
 - a driver error raised as SQLAlchemy's wrapped exception (``DBAPIError.instance``), and a
   lost connection invalidated, as SQLAlchemy's own handling does.
 
-On PostgreSQL the statement runs as libpq's prepared statement, below psycopg's cursor
-(db/raw_psycopg.py, session 11: ~55 us of the cursor's Python less per statement), wherever
-psycopg would send nothing before it; the listeners still see the cursor that would run it.
+On PostgreSQL a statement outside a transaction (a read, an audited read's append) runs as
+libpq's prepared statement, below psycopg's cursor (db/raw_psycopg.py, session 11: ~55 us of
+the cursor's Python less per statement); the listeners still see the cursor that would run
+it.
 
 Only for statements whose parameters are plain values and whose result is a few scalars;
 everything else goes through SQLAlchemy.
