@@ -42,15 +42,14 @@ LOCK_AND_READ_HEAD = {
     "sqlite": RawStatement(update(HEAD).where(_THE_LANE).values(last_seq=HEAD.c.last_seq)
                            .returning(*_HEAD_COLUMNS), _HEAD_TYPES),
 }
-_MOVE_HEAD = update(HEAD).where(_THE_LANE).values(
+MOVE_HEAD = update(HEAD).where(_THE_LANE).values(
     last_seq=bindparam("new_seq"), last_mac=bindparam("new_mac"))
-MOVE_HEAD = _MOVE_HEAD
-RAW_MOVE_HEAD = RawStatement(_MOVE_HEAD)
+RAW_MOVE_HEAD = RawStatement(MOVE_HEAD)
 INSERT_ENTRY = ENTRIES.insert()
 RAW_INSERT_ENTRY = RawStatement(ENTRIES.insert().values(
     {name: bindparam(name, type_=ENTRIES.c[name].type) for name in ENTRY_COLUMNS}))
 # PostgreSQL, one entry under the head's lock: the entry and the head's move in one round trip.
-RAW_ONE_ENTRY_AND_HEAD = RawStatement(_MOVE_HEAD.add_cte(
+RAW_ONE_ENTRY_AND_HEAD = RawStatement(MOVE_HEAD.add_cte(
     ENTRIES.insert().values({name: bindparam(f"entry_{name}", type_=ENTRIES.c[name].type)
                              for name in ENTRY_COLUMNS})
     .returning(ENTRIES.c.seq).cte("added")))
